@@ -1,0 +1,89 @@
+"""The events the transcription engine hands to the rest of the app.
+
+One definition per concept: assist/, sync/ and desktop/ all consume these types, so they stay small,
+frozen and free of any dependency beyond the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    """Which side of the call a piece of audio or text belongs to."""
+
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+class EventKind(StrEnum):
+    """A partial hypothesis may still change; a final one is what gets stored."""
+
+    PARTIAL = "partial"
+    FINAL = "final"
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEvent:
+    """A piece of transcript for one channel.
+
+    ``start``/``end`` are seconds since the call started (audio time); ``emitted_at`` is seconds since the
+    stream started (wall-clock time of the engine), so in real-time replay ``emitted_at - end`` is latency.
+    ``segment_id`` is stable across the partials of one utterance and its final, so a view can replace the
+    provisional line in place.
+    """
+
+    call_id: str
+    channel: Channel
+    kind: EventKind
+    start: float
+    end: float
+    text: str
+    confidence: float
+    segment_id: str
+    emitted_at: float = 0.0
+    language: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["channel"] = self.channel.value
+        data["kind"] = self.kind.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TranscriptEvent:
+        return cls(
+            call_id=str(data["call_id"]),
+            channel=Channel(data["channel"]),
+            kind=EventKind(data["kind"]),
+            start=float(data["start"]),
+            end=float(data["end"]),
+            text=str(data["text"]),
+            confidence=float(data.get("confidence", 0.0)),
+            segment_id=str(data["segment_id"]),
+            emitted_at=float(data.get("emitted_at", 0.0)),
+            language=str(data.get("language", "")),
+        )
+
+
+class AudioStatusKind(StrEnum):
+    DEVICE_LOST = "device_lost"
+    DEVICE_RESTORED = "device_restored"
+    RECORDING_STOPPED = "recording_stopped"
+    SOURCE_ENDED = "source_ended"
+    LEVEL = "level"
+    LAG = "lag"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStatusEvent:
+    """Something the agent should see about the audio path: a device gone or back, recording stopped,
+    the input level of a channel (0..1), or how far transcription lags behind the audio (seconds)."""
+
+    kind: AudioStatusKind
+    channel: Channel | None = None
+    message: str = ""
+    value: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,98 @@
+"""The ``agent-assist`` command: the desktop app and its subcommands.
+
+Each package contributes its subcommands through a ``configure(subparsers)`` function in its own ``cli``
+module, so the command line grows with the packages without this file knowing their options. Nothing here
+imports Qt at module level: ``agent-assist kb search`` must not pay for (or need) a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from desktop.logsetup import setup_logging
+
+# (module, what it adds): modules are imported only to build the parser, and must import lazily themselves.
+SUBCOMMAND_MODULES = (
+    "audio.cli",  # transcribe, devices
+    "assist.cli",  # kb, customers, suggest, calls/review exports
+    "desktop.demo",  # demo
+)
+
+DESCRIPTION = """\
+Agent Assist: live local transcription, customer context, knowledge cards and supervisor whispers for
+phone support agents. Run without a command to open the desktop app.
+"""
+
+EPILOG = """\
+examples:
+  agent-assist                          open the desktop app
+  agent-assist demo                     a one-minute demo call (terminal flavour when there is no display)
+  agent-assist transcribe call.wav --language ja --json
+  agent-assist kb import faq.csv        import knowledge entries (UTF-8, BOM or Shift_JIS/CP932)
+  agent-assist customers lookup 090-1234-5678
+  agent-assist --self-test              check the model, a transcription and the main window
+
+Data lives in the user data directory, or in $AGENT_ASSIST_HOME when set.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-assist",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to the console too")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="load the default model, transcribe the bundled clip, open and close the main window, report",
+    )
+    parser.add_argument("--caller", metavar="PHONE", help="open the app with this caller number ready for a call")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:  # a package still being built must not break the others
+            logging.getLogger(__name__).debug("subcommands of %s unavailable: %s", module_name, exc)
+            continue
+        configure = getattr(module, "configure", None)
+        if configure is not None:
+            configure(sub)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("agent-assist")
+    except Exception:
+        return "0+unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(verbose=args.verbose)
+    if args.self_test:
+        from desktop.selftest import run_self_test
+
+        return run_self_test()
+    func = getattr(args, "func", None)
+    if func is not None:
+        result = func(args)
+        return int(result or 0)
+    from desktop.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

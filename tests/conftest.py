@@ -1,0 +1,94 @@
+"""Shared test setup: an isolated data directory for every test, Qt offscreen, and a real PulseAudio daemon
+with two null sinks (agent, customer) for the tests that go through a real audio device."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DIR = ROOT.parent / "shared" / "eval"
+SELFTEST_WAV = ROOT / "resources" / "selftest" / "selftest_en.wav"
+
+
+@pytest.fixture(autouse=True)
+def agent_assist_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data directory; the joined base model is shared through a session cache."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("AGENT_ASSIST_HOME", str(home))
+    shared_models = _shared_model_cache(tmp_path_factory)
+    (home / "models").symlink_to(shared_models, target_is_directory=True)
+    return home
+
+
+_MODEL_CACHE: Path | None = None
+
+
+def _shared_model_cache(factory: pytest.TempPathFactory) -> Path:
+    global _MODEL_CACHE
+    if _MODEL_CACHE is None:
+        _MODEL_CACHE = factory.getbasetemp() / "shared-models"
+        _MODEL_CACHE.mkdir(exist_ok=True)
+    return _MODEL_CACHE
+
+
+@pytest.fixture(scope="session")
+def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A private PulseAudio daemon with null sinks ``agent`` and ``customer`` (monitors capture what is played).
+
+    Yields the environment a child process (or this one) needs to reach it. Skips when PulseAudio is not
+    installed; ``./run test`` installs it, so CI never skips.
+    """
+    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
+        pytest.skip("PulseAudio is not installed (./run setup installs it)")
+    runtime = tmp_path_factory.mktemp("pulse")
+    env = dict(os.environ)
+    env.update({"XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse"), "HOME": str(runtime)})
+    proc = subprocess.Popen(
+        [
+            "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--disallow-exit",
+            "--use-pid-file=no", "--system=false",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=customer rate=48000",
+            "--load=module-null-sink sink_name=agent rate=48000",
+            "--load=module-always-sink",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        ready = subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0
+        if ready:
+            break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            proc.kill()
+            pytest.fail(f"PulseAudio did not start: {err[-2000:]}")
+        time.sleep(0.05)
+    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")}
+    os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    os.environ["PULSE_RUNTIME_PATH"] = env["PULSE_RUNTIME_PATH"]
+    try:
+        yield {k: env[k] for k in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

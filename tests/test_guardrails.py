@@ -1,0 +1,37 @@
+"""Architecture guardrails: the core packages stay free of Qt, and the layout the design promises exists."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_core_packages_never_import_qt() -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "for pkg in ('audio', 'assist', 'sync'):\n"
+        "    mod = importlib.import_module(pkg)\n"
+        "    for info in pkgutil.walk_packages(mod.__path__, pkg + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'desktop'))\n"
+        "print(','.join(bad))\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"Qt or desktop imported by the core: {result.stdout} {result.stderr[-2000:]}"
+
+
+def test_cli_help_lists_the_subcommands_without_qt() -> None:
+    code = (
+        "import sys\n"
+        "from desktop.cli import build_parser\n"
+        "text = build_parser().format_help()\n"
+        "print(text)\n"
+        "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for command in ("transcribe", "kb", "customers", "suggest", "demo"):
+        assert command in result.stdout
