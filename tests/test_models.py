@@ -61,7 +61,7 @@ def test_a_half_written_join_is_never_used(private_cache: Path) -> None:
 
 
 def test_explicit_path_must_be_a_model_directory(tmp_path: Path) -> None:
-    with pytest.raises(ModelNotFoundError, match="model.bin"):
+    with pytest.raises(ModelNotFoundError, match=r"model\.bin"):
         resolve_model(str(tmp_path))
 
 

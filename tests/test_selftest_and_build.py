@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 def _run_self_test(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, AGENT_ASSIST_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    return subprocess.run(command + ["--self-test"], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([*command, "--self-test"], env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
