@@ -1,0 +1,328 @@
+"""A live call's transcription, put together: source -> recording + per-channel VAD -> one shared model.
+
+This is what the desktop (and the demo, and ``agent-assist transcribe``) use. It runs two threads of its
+own: the capture thread (reads the source, writes the recordings, runs the VAD, checks for speakerphone
+bleed) and the transcription worker. Callbacks are called from those threads, never from the caller's, so
+a Qt app must forward them to its main thread (a queued signal) and return quickly.
+
+Loading a Whisper model takes seconds, so :class:`SharedModel` loads each model once per process, in the
+background, and every call shares it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from audio.events import AudioStatusEvent, AudioStatusKind, Channel, TranscriptEvent
+from audio.guards import bleed_ratio
+from audio.models import ResolvedModel, cpu_threads, resolve_model
+from audio.recording import ChannelRecording, RecordingStopped
+from audio.segmenter import Segmenter, SegmenterSettings, Utterance
+from audio.source import SAMPLE_RATE, AudioChunk, AudioSource, Samples
+from audio.transcriber import Recognizer, StreamingTranscriber, TranscriberStats, WhisperRecognizer
+
+log = logging.getLogger(__name__)
+
+
+class SharedModel:
+    """One loaded faster-whisper model per weights directory, for the whole process.
+
+    ``preload`` starts loading in a background thread and returns at once (call it at app launch);
+    ``get`` waits for it. Errors (no weights) come out of ``get`` / the future as ModelNotFoundError.
+    """
+
+    _lock = threading.Lock()
+    _loading: ClassVar[dict[str, Future[Any]]] = {}
+
+    @classmethod
+    def preload(cls, name_or_path: str | None = None, language: str = "ja") -> Future[Any]:
+        with cls._lock:
+            resolved = resolve_model(name_or_path, language)
+            key = str(resolved.path)
+            future = cls._loading.get(key)
+            if future is None or (future.done() and future.exception() is not None):
+                future = Future()
+                cls._loading[key] = future
+                threading.Thread(
+                    target=cls._load, args=(resolved, future), name=f"load-{resolved.name}", daemon=True
+                ).start()
+            return future
+
+    @classmethod
+    def get(cls, name_or_path: str | None = None, language: str = "ja", timeout: float | None = None) -> Any:
+        return cls.preload(name_or_path, language).result(timeout)
+
+    @staticmethod
+    def _load(resolved: ResolvedModel, future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            from faster_whisper import WhisperModel
+
+            began = time.perf_counter()
+            model = WhisperModel(
+                str(resolved.path), device="cpu", compute_type="int8", cpu_threads=cpu_threads(), num_workers=1
+            )
+            log.info("loaded Whisper %s from %s in %.1f s", resolved.name, resolved.path,
+                     time.perf_counter() - began)
+            future.set_result(model)
+        except BaseException as exc:
+            future.set_exception(exc)
+
+
+class _ChannelHistory:
+    """The last minute of one channel's audio, to compare the two sides for speakerphone bleed."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        self._buf = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+        self._written = 0
+
+    def add(self, samples: Samples) -> None:
+        n = len(samples)
+        if n >= len(self._buf):
+            self._buf[:] = samples[-len(self._buf) :]
+        else:
+            pos = self._written % len(self._buf)
+            first = min(n, len(self._buf) - pos)
+            self._buf[pos : pos + first] = samples[:first]
+            self._buf[: n - first] = samples[first:]
+        self._written += n
+
+    def span(self, start: int, stop: int) -> Samples:
+        start = max(start, self._written - len(self._buf), 0)
+        stop = min(stop, self._written)
+        if stop <= start:
+            return np.zeros(0, dtype=np.float32)
+        idx = np.arange(start, stop) % len(self._buf)
+        return self._buf[idx]
+
+
+class LiveTranscription:
+    """Transcribe one call from ``source`` with ``on_event`` / ``on_status`` callbacks.
+
+    ``model`` may be a loaded WhisperModel, a name (``base``, ``tiny.en``), a model directory, or None for
+    the default for ``language`` (``ja``, ``en`` or ``auto``). ``record_dir`` gets
+    ``<call_id>/<channel>.wav``. ``prompt``/``hotwords`` bias recognition towards expected words (the
+    customer's name, knowledge-base terms); they can be changed mid-call with :meth:`set_biasing`.
+
+    A final event with empty text retracts the partials shown for its ``segment_id`` (what looked like
+    speech was not).
+    """
+
+    def __init__(
+        self,
+        source: AudioSource,
+        *,
+        call_id: str,
+        language: str = "ja",
+        model: Any = None,
+        record_dir: Path | None = None,
+        on_event: Callable[[TranscriptEvent], None],
+        on_status: Callable[[AudioStatusEvent], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        prompt: str | None = None,
+        hotwords: str | None = None,
+        recognizer: Recognizer | None = None,
+        segmenter_settings: SegmenterSettings | None = None,
+        level_interval: float = 0.1,
+        lag_interval: float = 1.0,
+    ) -> None:
+        self.source = source
+        self.call_id = call_id
+        self.language = language
+        self.on_event = on_event
+        self.on_status = on_status or (lambda _event: None)
+        self.clock = clock
+        self._model = model
+        self._recognizer = recognizer
+        self._prompt, self._hotwords = prompt, hotwords
+        self._settings = segmenter_settings
+        self._record_dir = record_dir
+        self._level_interval = level_interval
+        self._lag_interval = lag_interval
+        self.recordings: dict[Channel, Path] = {}
+        self._recorders: dict[Channel, ChannelRecording] = {}
+        self._segmenters: dict[Channel, Segmenter] = {}
+        self._history: dict[Channel, _ChannelHistory] = {}
+        self._transcriber: StreamingTranscriber | None = None
+        self._capture: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._started_at = 0.0
+        self.audio_seconds = 0.0
+        self.error: BaseException | None = None
+
+    # --- control ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load (or reuse) the model, open recordings and start the threads. Raises on a bad model or source."""
+        recognizer = self._recognizer or WhisperRecognizer(self._load_model())
+        self._started_at = self.clock()
+        self._transcriber = StreamingTranscriber(
+            recognizer,
+            call_id=self.call_id,
+            language=self.language,
+            on_event=self.on_event,
+            clock=self.clock,
+            started_at=self._started_at,
+            prompt=self._prompt,
+            hotwords=self._hotwords,
+        )
+        for channel in self.source.channels:
+            self._segmenters[channel] = Segmenter(channel, self._settings)
+            self._history[channel] = _ChannelHistory()
+            if self._record_dir is not None:
+                path = self._record_dir / _safe(self.call_id) / f"{channel.value}.wav"
+                try:
+                    self._recorders[channel] = ChannelRecording(path, clock=self.clock)
+                    self.recordings[channel] = path
+                except OSError as exc:
+                    self._status(AudioStatusKind.RECORDING_STOPPED, channel,
+                                 f"cannot record {channel.value} to {path}: {exc.strerror or exc}")
+        self.source.start()
+        self._transcriber.start()
+        self._capture = threading.Thread(target=self._capture_loop, name="capture", daemon=True)
+        self._capture.start()
+
+    def stop(self) -> None:
+        """End the call now: stop capturing; utterances still open are finished, pending finals are kept."""
+        self._stop.set()
+        self.source.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the source ended and every final is out. True when done."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in (self._capture,):
+            if thread is not None:
+                thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+                if thread.is_alive():
+                    return False
+        if self._transcriber is None:
+            return True
+        return self._transcriber.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+    def set_biasing(self, prompt: str | None, hotwords: str | None = None) -> None:
+        self._prompt, self._hotwords = prompt, hotwords
+        if self._transcriber is not None:
+            self._transcriber.set_biasing(prompt, hotwords)
+
+    @property
+    def lag(self) -> float:
+        return self._transcriber.lag if self._transcriber is not None else 0.0
+
+    @property
+    def stats(self) -> TranscriberStats:
+        return self._transcriber.stats if self._transcriber is not None else TranscriberStats()
+
+    def _load_model(self) -> Any:
+        if self._model is None or isinstance(self._model, str | Path):
+            return SharedModel.get(str(self._model) if self._model is not None else None, self.language)
+        return self._model
+
+    # --- capture thread ---------------------------------------------------------------------------------
+
+    def _capture_loop(self) -> None:
+        assert self._transcriber is not None
+        next_level = 0.0
+        next_lag = 0.0
+        levels: dict[Channel, float] = {}
+        try:
+            while not self._stop.is_set():
+                items = self.source.read(0.1)
+                if not items:
+                    if self.source.ended:
+                        break
+                    continue
+                for item in items:
+                    if isinstance(item, AudioStatusEvent):
+                        self._forward_status(item)
+                        continue
+                    self._take(item)
+                    levels[item.channel] = max(levels.get(item.channel, 0.0), _peak(item.samples))
+                now = self.clock()
+                if now >= next_level:
+                    next_level = now + self._level_interval
+                    for channel, level in levels.items():
+                        self._status(AudioStatusKind.LEVEL, channel, "", level)
+                    levels.clear()
+                if now >= next_lag:
+                    next_lag = now + self._lag_interval
+                    self._status(AudioStatusKind.LAG, None, "", round(self._transcriber.lag, 2))
+        except BaseException as exc:  # a broken source must not leave the call hanging
+            self.error = exc
+            log.exception("capture failed")
+            self._status(AudioStatusKind.SOURCE_ENDED, None, f"audio input failed: {exc}")
+        finally:
+            for segmenter in self._segmenters.values():
+                for utt in segmenter.flush():
+                    self._offer(utt)
+            for recorder in self._recorders.values():
+                recorder.close()
+            self.source.stop()
+            self._transcriber.close()
+            if self.error is None:
+                self._status(AudioStatusKind.SOURCE_ENDED, None, "audio source ended", self.audio_seconds)
+
+    def _take(self, chunk: AudioChunk) -> None:
+        assert self._transcriber is not None
+        channel, samples = chunk.channel, chunk.samples
+        recorder = self._recorders.get(channel)
+        if recorder is not None and recorder.active:
+            try:
+                recorder.write(samples)
+            except RecordingStopped as exc:
+                self._status(AudioStatusKind.RECORDING_STOPPED, channel, str(exc))
+        self._history[channel].add(samples)
+        segmenter = self._segmenters[channel]
+        for utt in segmenter.push(samples):
+            self._offer(utt)
+        self.audio_seconds = max(self.audio_seconds, segmenter.position)
+        self._transcriber.advance(segmenter.position)
+
+    def _offer(self, utt: Utterance) -> None:
+        assert self._transcriber is not None
+        if len(utt.audio) and self._is_bleed(utt):
+            self._transcriber.stats.dropped_as_bleed += 1
+            log.debug("%s %s is bleed from the other channel", utt.channel.value, utt.segment_id)
+            utt = Utterance(utt.channel, utt.segment_id, utt.state, utt.start, utt.end, utt.audio_start,
+                            np.zeros(0, np.float32), 0.0)
+        self._transcriber.offer(utt)
+
+    def _is_bleed(self, utt: Utterance) -> bool:
+        """The same voice on both channels (speakerphone): keep only the channel where it is louder."""
+        others = [c for c in self._history if c is not utt.channel]
+        if not others:
+            return False
+        start = int(utt.audio_start * SAMPLE_RATE)
+        other = self._history[others[0]].span(start, start + len(utt.audio))
+        if len(other) < len(utt.audio) // 2:
+            return False
+        correlation, ratio = bleed_ratio(utt.audio[: len(other)], other)
+        if correlation < 0.8:
+            return False
+        # equal levels (the very same signal): the customer's voice leaked to the agent, not the reverse
+        return ratio < 0.9 or (ratio <= 1.1 and utt.channel is Channel.AGENT)
+
+    def _forward_status(self, event: AudioStatusEvent) -> None:
+        try:
+            self.on_status(event)
+        except Exception:
+            log.exception("on_status handler failed")
+
+    def _status(self, kind: AudioStatusKind, channel: Channel | None, message: str, value: float = 0.0) -> None:
+        self._forward_status(AudioStatusEvent(kind=kind, channel=channel, message=message, value=value))
+
+
+def _peak(samples: Samples) -> float:
+    return float(np.max(np.abs(samples))) if len(samples) else 0.0
+
+
+def _safe(call_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in call_id) or "call"

@@ -1,0 +1,344 @@
+"""Turn utterances into transcript events with one model and one worker thread.
+
+The model is the scarce resource on a 2-core PC: both channels share one instance and one worker, and the
+worker always picks the most valuable job. Finals the agent is waiting for come first, then speculative
+finals (started during a short pause, kept if the pause turns into the end of the utterance), and partials
+last, only the newest per channel. When the worker falls behind, partials are dropped before anything else,
+and ``lag`` says how far behind it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from audio.events import Channel, EventKind, TranscriptEvent
+from audio.guards import collapse_repetitions, is_hallucination
+from audio.segmenter import Utterance, UtteranceState
+from audio.source import SAMPLE_RATE, Samples
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    language: str
+
+
+class Recognizer(Protocol):
+    """Speech to text for one stretch of 16 kHz audio (the real one wraps faster-whisper)."""
+
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition: ...
+
+
+class WhisperRecognizer:
+    """faster-whisper tuned for short call utterances: no VAD (already done), no timestamps, no conditioning
+    on earlier text (a source of loops), greedy partials and a small beam for finals."""
+
+    def __init__(self, model: Any, *, final_beam: int = 3) -> None:
+        self.model = model
+        self.final_beam = final_beam
+
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
+        segments, info = self.model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.final_beam if final else 1,
+            best_of=1,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            vad_filter=False,
+            initial_prompt=prompt or None,
+            hotwords=hotwords or None,
+            max_new_tokens=160,
+        )
+        parts = list(segments)
+        text = "".join(seg.text for seg in parts).strip()
+        if parts:
+            tokens = [max(1, len(seg.tokens)) for seg in parts]
+            logprob = sum(seg.avg_logprob * n for seg, n in zip(parts, tokens, strict=True)) / sum(tokens)
+            no_speech = max(seg.no_speech_prob for seg in parts)
+        else:
+            logprob, no_speech = -10.0, 1.0
+        return Recognition(text, float(logprob), float(no_speech), str(info.language or language or ""))
+
+
+@dataclass
+class _Job:
+    utterance: Utterance
+    final: bool
+    confirmed: bool  # a final the segmenter confirmed (not only speculative)
+    queued_at: float
+    running: bool = False
+    result: TranscriptEvent | None = None
+    done: bool = False
+
+
+@dataclass
+class TranscriberStats:
+    compute_seconds: float = 0.0
+    finals: int = 0
+    partials: int = 0
+    partials_dropped: int = 0
+    dropped_as_noise: int = 0
+    dropped_as_bleed: int = 0
+    max_lag: float = 0.0
+    final_latencies: list[float] = field(default_factory=list)
+
+
+class StreamingTranscriber:
+    """Owns the worker thread; fed with :class:`Utterance` snapshots from the capture thread."""
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        *,
+        call_id: str,
+        language: str,
+        on_event: Callable[[TranscriptEvent], None],
+        clock: Callable[[], float] = time.monotonic,
+        started_at: float | None = None,
+        prompt: str | None = None,
+        hotwords: str | None = None,
+        partial_lag_limit: float = 2.0,
+    ) -> None:
+        self.recognizer = recognizer
+        self.call_id = call_id
+        self.language = None if language in ("", "auto") else language
+        self.on_event = on_event
+        self.clock = clock
+        self.started_at = clock() if started_at is None else started_at
+        self.prompt = prompt
+        self.hotwords = hotwords
+        self.partial_lag_limit = partial_lag_limit
+        self.stats = TranscriberStats()
+        self._cond = threading.Condition()
+        self._finals: list[_Job] = []  # confirmed or speculative, in arrival order
+        self._partials: dict[Channel, _Job] = {}
+        self._finalized: set[str] = set()
+        self._partial_segments: set[str] = set()  # segments that have shown a partial
+        self._audio_now = 0.0  # newest call time seen by the capture side
+        self._closing = False
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="transcriber", daemon=True)
+
+    # --- capture side -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def set_biasing(self, prompt: str | None, hotwords: str | None) -> None:
+        """Bias recognition with names and terms the agent is likely to hear (customer name, KB terms)."""
+        with self._cond:
+            self.prompt, self.hotwords = prompt, hotwords
+
+    def advance(self, audio_time: float) -> None:
+        with self._cond:
+            self._audio_now = max(self._audio_now, audio_time)
+
+    def offer(self, utterance: Utterance) -> None:
+        now = self.clock()
+        with self._cond:
+            seg = utterance.segment_id
+            if seg in self._finalized:
+                return
+            if utterance.state is UtteranceState.PARTIAL:
+                self._retire_speculative(seg, utterance.end)
+                old = self._partials.get(utterance.channel)
+                if old is not None and not old.running:
+                    self.stats.partials_dropped += 1
+                self._partials[utterance.channel] = _Job(utterance, False, False, now)
+            elif utterance.state is UtteranceState.PAUSED:
+                self._retire_speculative(seg, utterance.end)
+                self._finals.append(_Job(utterance, True, False, now))
+            else:
+                if self._partial_of(utterance.channel, seg):
+                    del self._partials[utterance.channel]
+                spec = next((j for j in self._finals if j.utterance.segment_id == seg), None)
+                if spec is not None and math.isclose(spec.utterance.end, utterance.end) and len(
+                    spec.utterance.audio
+                ) == len(utterance.audio):
+                    spec.confirmed = True
+                    if spec.done:
+                        self._emit_final(spec)
+                else:
+                    if spec is not None:
+                        self._finals.remove(spec)
+                    self._finals.append(_Job(utterance, True, True, now))
+            self._cond.notify_all()
+
+    def _partial_of(self, channel: Channel, seg: str) -> bool:
+        job = self._partials.get(channel)
+        return job is not None and job.utterance.segment_id == seg
+
+    def _retire_speculative(self, seg: str, end: float) -> None:
+        """Speech resumed after a pause: a speculative final for the shorter audio is no longer the final."""
+        for job in [j for j in self._finals if j.utterance.segment_id == seg and not j.confirmed]:
+            if job.utterance.end >= end:
+                continue
+            self._finals.remove(job)
+            if job.done and job.result is not None and job.result.text:
+                # its text is still a good provisional line for the utterance so far
+                self._deliver(job.result.__class__(**{**_fields(job.result), "kind": EventKind.PARTIAL}))
+
+    def close(self) -> None:
+        """No more utterances: finish pending finals, then the worker ends."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Abandon pending work (the call was hung up and the user does not want to wait)."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def lag(self) -> float:
+        """Seconds of call audio said but not yet transcribed as final (0 when up to date)."""
+        with self._cond:
+            return self._lag_locked()
+
+    def _lag_locked(self) -> float:
+        pending = [j.utterance.end for j in self._finals if j.confirmed and not j.done]
+        return max(0.0, self._audio_now - min(pending)) if pending else 0.0
+
+    # --- worker side ------------------------------------------------------------------------------------
+
+    def _next_job(self) -> _Job | None:
+        with self._cond:
+            while True:
+                if self._stopped:
+                    return None
+                for job in self._finals:
+                    if job.confirmed and not job.running and not job.done:
+                        job.running = True
+                        return job
+                for job in self._finals:
+                    if not job.running and not job.done:
+                        job.running = True
+                        return job
+                lag = self._lag_locked()
+                if self._partials:
+                    channel = min(self._partials, key=lambda c: self._partials[c].queued_at)
+                    job = self._partials.pop(channel)
+                    if lag <= self.partial_lag_limit and not self._closing:
+                        job.running = True
+                        return job
+                    self.stats.partials_dropped += 1
+                    continue
+                if self._closing and not any(not j.done for j in self._finals if j.confirmed):
+                    return None
+                self._cond.wait(0.5)
+
+    def _run(self) -> None:
+        while True:
+            job = self._next_job()
+            if job is None:
+                return
+            try:
+                event = self._transcribe(job)
+            except Exception:
+                log.exception("transcription of %s failed", job.utterance.segment_id)
+                event = None
+            with self._cond:
+                job.running = False
+                job.done = True
+                if job.final:
+                    job.result = event or self._empty(job.utterance)
+                    if job.confirmed:
+                        self._emit_final(job)
+                elif event is not None and event.text and job.utterance.segment_id not in self._finalized:
+                    self.stats.partials += 1
+                    self._deliver(event)
+                self.stats.max_lag = max(self.stats.max_lag, self._lag_locked())
+
+    def _transcribe(self, job: _Job) -> TranscriptEvent | None:
+        utt = job.utterance
+        if len(utt.audio) == 0:
+            return None
+        began = time.perf_counter()
+        with self._cond:
+            prompt, hotwords = self.prompt, self.hotwords
+        rec = self.recognizer.recognize(
+            utt.audio, language=self.language, prompt=prompt, hotwords=hotwords, final=job.final
+        )
+        self.stats.compute_seconds += time.perf_counter() - began
+        text = collapse_repetitions(rec.text.strip())
+        duration = len(utt.audio) / SAMPLE_RATE
+        if is_hallucination(
+            text,
+            no_speech_prob=rec.no_speech_prob,
+            avg_logprob=rec.avg_logprob,
+            speech_prob=utt.speech_prob,
+            duration=duration,
+        ):
+            if job.final and text:
+                self.stats.dropped_as_noise += 1
+                log.debug("dropped %r on %s as non-speech", text, utt.channel.value)
+            return None
+        return TranscriptEvent(
+            call_id=self.call_id,
+            channel=utt.channel,
+            kind=EventKind.FINAL if job.final else EventKind.PARTIAL,
+            start=round(utt.start, 3),
+            end=round(utt.end, 3),
+            text=text,
+            confidence=round(math.exp(min(0.0, rec.avg_logprob)), 3),
+            segment_id=utt.segment_id,
+            language=rec.language,
+        )
+
+    def _empty(self, utt: Utterance) -> TranscriptEvent:
+        return TranscriptEvent(
+            self.call_id, utt.channel, EventKind.FINAL, round(utt.start, 3), round(utt.end, 3), "", 0.0,
+            utt.segment_id, language=self.language or "",
+        )
+
+    def _emit_final(self, job: _Job) -> None:
+        """Called with the lock held, once a confirmed final has its result."""
+        if job in self._finals:
+            self._finals.remove(job)
+        seg = job.utterance.segment_id
+        if seg in self._finalized or job.result is None:
+            return
+        self._finalized.add(seg)
+        if not job.result.text and not self._had_partials(seg):
+            return  # nothing was shown for it, so there is nothing to retract
+        self.stats.finals += 1 if job.result.text else 0
+        self._deliver(job.result)
+
+    def _had_partials(self, seg: str) -> bool:
+        return seg in self._partial_segments
+
+    def _deliver(self, event: TranscriptEvent) -> None:
+        stamped = TranscriptEvent(**{**_fields(event), "emitted_at": round(self.clock() - self.started_at, 3)})
+        if stamped.kind is EventKind.PARTIAL:
+            self._partial_segments.add(stamped.segment_id)
+        else:
+            self.stats.final_latencies.append(stamped.emitted_at - stamped.end)
+        try:
+            self.on_event(stamped)
+        except Exception:
+            log.exception("on_event handler failed for %s", stamped.segment_id)
+
+
+def _fields(event: TranscriptEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in TranscriptEvent.__slots__}
