@@ -1,0 +1,68 @@
+"""A gentle banner with a phrase the agent can use: empathy when the customer is upset, a summary to show
+they were heard, or a proposed follow-up when the agent has just promised something. It never blocks the
+view; it stays until a newer cue replaces it or the agent closes it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from desktop.views import CueKind, CueView
+
+
+class CueBanner(QFrame):
+    """Signals:
+    follow_up_accepted(CueView): the agent took a proposed follow-up into the wrap-up.
+    """
+
+    follow_up_accepted = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("cueBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.accept_button = QPushButton(self)
+        self.accept_button.clicked.connect(self._accept)
+        self.close_button = QPushButton("×", self)
+        self.close_button.setFlat(True)
+        self.close_button.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.accept_button)
+        layout.addWidget(self.close_button)
+        self.cue: CueView | None = None
+        self.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.accept_button.setText(self.tr("Add to wrap-up"))
+        self.close_button.setAccessibleName(self.tr("Close the hint"))
+        self.setAccessibleName(self.tr("Hint"))
+        if self.cue is not None:
+            self._render(self.cue)
+
+    def show_cue(self, cue: CueView) -> None:
+        self.cue = cue
+        self._render(cue)
+        self.show()
+
+    def _render(self, cue: CueView) -> None:
+        heading = {
+            CueKind.EMPATHY: self.tr("💬 The customer sounds upset. You could say:"),
+            CueKind.SUMMARY: self.tr("💬 Show you heard them:"),
+            CueKind.FOLLOW_UP: self.tr("⏰ You made a promise. Follow-up:"),
+        }[cue.kind]
+        due = f" ({cue.due})" if cue.due else ""
+        self.label.setText(f"{heading} {cue.text}{due}")
+        self.setProperty("kind", cue.kind.value)
+        self.accept_button.setVisible(cue.kind is CueKind.FOLLOW_UP)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def _accept(self) -> None:
+        if self.cue is not None:
+            self.follow_up_accepted.emit(self.cue)
+        self.hide()

@@ -1,0 +1,287 @@
+"""The agent's call screen: one window that helps during a call without asking for clicks.
+
+Layout: the call bar across the top; on the left the customer's context, quick notes and the wrap-up (tabs);
+in the middle the cue banner over the live transcript; on the right the suggestion cards over the whisper
+inbox. The window only draws: it turns the agent's actions into signals and shows what the
+:class:`~desktop.bridge.LiveCallBridge` delivers. Running a call is :mod:`desktop.agent_desk`'s job, so the
+window builds without a server, a device or a loaded model.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audio.events import AudioStatusEvent, AudioStatusKind, TranscriptEvent
+from desktop.call_bar import CallBar
+from desktop.context_panel import CustomerContextPanel
+from desktop.cue_banner import CueBanner
+from desktop.notes_panel import QuickNotes
+from desktop.preferences import app_settings
+from desktop.suggestion_cards import SuggestionPanel
+from desktop.transcript_view import LiveTranscript
+from desktop.views import ConnectionState, CueView, CustomerView, SuggestionView, WhisperView, WrapUpDraft
+from desktop.whisper_inbox import WhisperInbox
+from desktop.wrap_up import WrapUpPanel
+
+
+class CallScreen(QMainWindow):
+    """Signals:
+    start_call(str): the agent starts a call with this caller number (may be empty).
+    end_call(): the agent ends the call.
+    replay_file(): the agent wants to replay a recording instead of live devices.
+    open_settings(): the agent opens the settings.
+    ui_language_chosen(str): 'ja' or 'en'.
+    theme_chosen(str): 'light' or 'dark'.
+    font_step(int): +1 / -1 / 0 (reset).
+    """
+
+    start_call = Signal(str)
+    end_call = Signal()
+    replay_file = Signal()
+    open_settings = Signal()
+    ui_language_chosen = Signal(str)
+    theme_chosen = Signal(str)
+    font_step = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("callScreen")
+        self.resize(1280, 800)
+        self.call_bar = CallBar(self)
+        self.transcript = LiveTranscript(self)
+        self.cue_banner = CueBanner(self)
+        self.context_panel = CustomerContextPanel(self)
+        self.notes = QuickNotes(self.call_bar.elapsed, self)
+        self.wrap_up = WrapUpPanel(self)
+        self.suggestions = SuggestionPanel(self)
+        self.whispers = WhisperInbox(self)
+
+        self.left_tabs = QTabWidget(self)
+        self.left_tabs.setObjectName("leftTabs")
+        self.left_tabs.addTab(self.context_panel, "")
+        self.left_tabs.addTab(self.notes, "")
+        self.left_tabs.addTab(self.wrap_up, "")
+
+        middle = QWidget(self)
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        self.transcript_title = QLabel(middle)
+        middle_layout.addWidget(self.transcript_title)
+        middle_layout.addWidget(self.cue_banner)
+        middle_layout.addWidget(self.transcript, 1)
+
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.setObjectName("rightSplitter")
+        suggestions_box = QWidget(right)
+        box_layout = QVBoxLayout(suggestions_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        self.suggestions_title = QLabel(suggestions_box)
+        box_layout.addWidget(self.suggestions_title)
+        box_layout.addWidget(self.suggestions, 1)
+        right.addWidget(suggestions_box)
+        right.addWidget(self.whispers)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.left_tabs)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setSizes([320, 560, 400])
+        self.right_splitter = right
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.call_bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.status_note = QLabel(self)
+        self.statusBar().addPermanentWidget(self.status_note)
+
+        self.call_bar.start_requested.connect(self.start_call)
+        self.call_bar.end_requested.connect(self.end_call)
+        self.cue_banner.follow_up_accepted.connect(self._take_follow_up)
+        self._build_actions()
+        self.retranslate()
+
+    # -- actions and shortcuts --------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        def action(shortcut: str | QKeySequence.StandardKey, slot: object) -> QAction:
+            act = QAction(self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.act_call = action("Ctrl+Return", self._toggle_call)
+        self.act_read_whisper = action("F8", self.whispers.mark_oldest_read)
+        self.act_note = action("Ctrl+N", self._focus_note)
+        self.act_live = action("Ctrl+End", self.transcript.jump_to_live)
+        self.act_save = action("Ctrl+S", self.wrap_up._save)
+        self.act_replay = action("Ctrl+O", self.replay_file)
+        self.act_settings = action("Ctrl+,", self.open_settings)
+        self.act_quit = action(QKeySequence.StandardKey.Quit, self.close)
+        self.act_bigger = action("Ctrl++", lambda: self.font_step.emit(1))
+        self.act_smaller = action("Ctrl+-", lambda: self.font_step.emit(-1))
+        self.act_font_reset = action("Ctrl+0", lambda: self.font_step.emit(0))
+        self.act_light = QAction(self, checkable=True)
+        self.act_dark = QAction(self, checkable=True)
+        themes = QActionGroup(self)
+        for act, name in ((self.act_light, "light"), (self.act_dark, "dark")):
+            themes.addAction(act)
+            act.triggered.connect(lambda _=False, n=name: self.theme_chosen.emit(n))
+        self.act_ja = QAction("日本語", self, checkable=True)
+        self.act_en = QAction("English", self, checkable=True)
+        languages = QActionGroup(self)
+        for act, code in ((self.act_ja, "ja"), (self.act_en, "en")):
+            languages.addAction(act)
+            act.triggered.connect(lambda _=False, c=code: self.ui_language_chosen.emit(c))
+
+        bar = self.menuBar()
+        self.menu_call = bar.addMenu("")
+        for act in (self.act_call, self.act_replay, self.act_note, self.act_save, self.act_read_whisper, self.act_live):
+            self.menu_call.addAction(act)
+        self.menu_call.addSeparator()
+        self.menu_call.addAction(self.act_settings)
+        self.menu_call.addAction(self.act_quit)
+        self.menu_view = bar.addMenu("")
+        for act in (self.act_light, self.act_dark):
+            self.menu_view.addAction(act)
+        self.menu_view.addSeparator()
+        for act in (self.act_bigger, self.act_smaller, self.act_font_reset):
+            self.menu_view.addAction(act)
+        self.menu_language = bar.addMenu("")
+        self.menu_language.addAction(self.act_ja)
+        self.menu_language.addAction(self.act_en)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Agent Assist"))
+        self.left_tabs.setTabText(0, self.tr("Customer"))
+        self.left_tabs.setTabText(1, self.tr("Notes"))
+        self.left_tabs.setTabText(2, self.tr("Wrap-up"))
+        self.transcript_title.setText("<b>" + self.tr("Live transcript") + "</b>")
+        self.suggestions_title.setText("<b>" + self.tr("Suggestions") + "</b>")
+        self.menu_call.setTitle(self.tr("&Call"))
+        self.menu_view.setTitle(self.tr("&View"))
+        self.menu_language.setTitle(self.tr("&Language"))
+        self.act_call.setText(self.tr("Start / end call"))
+        self.act_replay.setText(self.tr("Replay a recording…"))
+        self.act_note.setText(self.tr("Quick note"))
+        self.act_save.setText(self.tr("Save wrap-up"))
+        self.act_read_whisper.setText(self.tr("Mark whisper read"))
+        self.act_live.setText(self.tr("Jump to live"))
+        self.act_settings.setText(self.tr("Settings…"))
+        self.act_quit.setText(self.tr("Quit"))
+        self.act_light.setText(self.tr("Light theme"))
+        self.act_dark.setText(self.tr("Dark theme"))
+        self.act_bigger.setText(self.tr("Larger text"))
+        self.act_smaller.setText(self.tr("Smaller text"))
+        self.act_font_reset.setText(self.tr("Default text size"))
+        for part in (self.call_bar, self.transcript, self.cue_banner, self.context_panel, self.notes, self.wrap_up,
+                     self.suggestions, self.whispers):
+            part.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- what the bridge delivers -----------------------------------------------------------------------
+    def show_transcript(self, event: TranscriptEvent) -> None:
+        self.transcript.show_event(event)
+
+    def show_audio_status(self, event: AudioStatusEvent) -> None:
+        if event.kind is AudioStatusKind.LEVEL and event.channel is not None:
+            self.call_bar.set_level(event.channel, event.value)
+        elif event.kind is AudioStatusKind.LAG:
+            self.call_bar.set_lag(event.value)
+        elif event.kind is AudioStatusKind.RECORDING_STOPPED:
+            self.call_bar.set_recording(False)
+            self.show_problem(self.tr("Recording stopped: %1").replace("%1", event.message))
+        elif event.kind is AudioStatusKind.DEVICE_LOST:
+            self.show_problem(self.tr("Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.").replace("%1", event.message))
+        elif event.kind is AudioStatusKind.DEVICE_RESTORED:
+            self.show_problem(self.tr("Audio device back: %1").replace("%1", event.message))
+
+    def show_customer(self, customer: CustomerView) -> None:
+        self.call_bar.set_customer(customer)
+        self.context_panel.show_customer(customer)
+
+    def show_suggestions(self, cards: list[SuggestionView]) -> None:
+        self.suggestions.show_suggestions(cards)
+
+    def show_cue(self, cue: CueView) -> None:
+        self.cue_banner.show_cue(cue)
+
+    def show_whisper(self, whisper: WhisperView) -> None:
+        self.whispers.add_whisper(whisper)
+
+    def show_connection(self, state: ConnectionState) -> None:
+        self.call_bar.set_connection(state)
+
+    def show_problem(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+
+    def call_started(self) -> None:
+        self.transcript.clear()
+        self.suggestions.clear()
+        self.notes.clear()
+        self.cue_banner.hide()
+        self.call_bar.set_in_call(True)
+        self.left_tabs.setCurrentWidget(self.context_panel)
+
+    def call_ended(self, draft: WrapUpDraft) -> None:
+        self.call_bar.set_in_call(False)
+        self.wrap_up.prefill(draft)
+        self.left_tabs.setCurrentWidget(self.wrap_up)
+
+    # -- layout memory ----------------------------------------------------------------------------------
+    def restore_layout(self, settings: QSettings) -> None:
+        for key, apply in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/state", self.restoreState),
+            ("window/splitter", self.splitter.restoreState),
+            ("window/right", self.right_splitter.restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray):
+                apply(value)
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/right", self.right_splitter.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout(app_settings())
+        super().closeEvent(event)
+
+    # -- small glue ---------------------------------------------------------------------------------------
+    def _toggle_call(self) -> None:
+        self.call_bar._clicked()
+
+    def _focus_note(self) -> None:
+        self.left_tabs.setCurrentWidget(self.notes)
+        self.notes.input.setFocus()
+
+    def _take_follow_up(self, cue: CueView) -> None:
+        if cue.due:
+            self.wrap_up.set_follow_up(cue.due)
+        if cue.text and not self.wrap_up.next_action.text():
+            self.wrap_up.next_action.setText(cue.text)

@@ -1,0 +1,207 @@
+"""Knowledge and history cards that fit what the customer just said.
+
+Calm on purpose: a card that is still relevant stays where it is (cards are keyed, updated in place, never
+rebuilt), new ones are appended, a dismissed card goes away at once. Matched words are highlighted in bold
+(not by colour alone) and every card says why it is there. Feedback ("helped", "not relevant") goes back to the
+core so the team's ranking learns from it.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.views import SuggestionView
+
+
+def highlight(text: str, terms: tuple[str, ...]) -> str:
+    """HTML of ``text`` with every matched term in bold with a marker background."""
+    words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(f"<b style='background-color: rgba(255, 200, 0, 90)'>{escape(match.group(0))}</b>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+class SuggestionCard(QFrame):
+    """Signals:
+    feedback(str, str): (card key, action) where action is copied | opened | helped | not_relevant.
+    """
+
+    feedback = Signal(str, str)
+
+    def __init__(self, suggestion: SuggestionView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("suggestionCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(self)
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.body = QLabel(self)
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason = QLabel(self)
+        self.reason.setWordWrap(True)
+        self.reason.setObjectName("cardReason")
+        self.copy_button = QPushButton(self)
+        self.open_button = QPushButton(self)
+        self.helped_button = QPushButton(self)
+        self.dismiss_button = QPushButton(self)
+        self.copy_button.clicked.connect(self._copy)
+        self.open_button.clicked.connect(self._open)
+        self.helped_button.clicked.connect(self._helped)
+        self.dismiss_button.clicked.connect(self._not_relevant)
+        buttons = QHBoxLayout()
+        for button in (self.copy_button, self.open_button, self.helped_button, self.dismiss_button):
+            button.setFlat(True)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+        layout.addWidget(self.reason)
+        layout.addLayout(buttons)
+        self.suggestion: SuggestionView = suggestion
+        self._helped_given = False
+        self.update_from(suggestion)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.copy_button.setText(self.tr("Copy"))
+        self.copy_button.setAccessibleName(self.tr("Copy the card text"))
+        self.open_button.setText(self.tr("Open"))
+        self.open_button.setAccessibleName(self.tr("Open the whole entry"))
+        self.helped_button.setText(self.tr("✓ Helped") if self._helped_given else self.tr("Helped"))
+        self.helped_button.setAccessibleName(self.tr("This card helped"))
+        self.dismiss_button.setText(self.tr("Not relevant"))
+        self.dismiss_button.setAccessibleName(self.tr("Hide this card: not relevant"))
+        self._render_reason()
+
+    def update_from(self, suggestion: SuggestionView) -> None:
+        self.suggestion = suggestion
+        kind = {"knowledge": "📘", "note": "🗒", "call": "☎", "follow_up": "⏰"}.get(suggestion.kind, "•")
+        self.title.setText(f"{kind} <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>")
+        body = suggestion.body if len(suggestion.body) <= 280 else suggestion.body[:277] + "…"
+        self.body.setText(highlight(body, suggestion.matched_terms))
+        self.setAccessibleName(suggestion.title)
+        self._render_reason()
+
+    def _render_reason(self) -> None:
+        why = self.suggestion.reason
+        if not why and self.suggestion.matched_terms:
+            why = self.tr("Matched: %1").replace("%1", ", ".join(self.suggestion.matched_terms))
+        self.reason.setText(f"<i>{escape(self.tr('Why'))}: {escape(why)}</i>" if why else "")
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(f"{self.suggestion.title}\n{self.suggestion.body}")
+        self.feedback.emit(self.suggestion.key, "copied")
+
+    def _open(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, self.suggestion.title, self.suggestion.body, parent=self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.feedback.emit(self.suggestion.key, "opened")
+
+    def _not_relevant(self) -> None:
+        self.feedback.emit(self.suggestion.key, "not_relevant")
+
+    def _helped(self) -> None:
+        if self._helped_given:
+            return
+        self._helped_given = True
+        self.retranslate()
+        self.feedback.emit(self.suggestion.key, "helped")
+
+
+class SuggestionPanel(QScrollArea):
+    """Signals:
+    feedback(SuggestionView, str): the agent acted on a card (action as in :class:`SuggestionCard`).
+    """
+
+    feedback = Signal(object, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("suggestions")
+        self.setWidgetResizable(True)
+        self._inner = QWidget(self)
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._empty = QLabel(self._inner)
+        self._empty.setWordWrap(True)
+        self._layout.addWidget(self._empty)
+        self._layout.addStretch(1)
+        self.setWidget(self._inner)
+        self._cards: dict[str, SuggestionCard] = {}
+        self._dismissed: set[str] = set()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Suggestions"))
+        self._empty.setText(self.tr("Cards that fit what the customer says appear here."))
+        for card in self._cards.values():
+            card.retranslate()
+
+    def show_suggestions(self, suggestions: list[SuggestionView]) -> None:
+        wanted = [s for s in suggestions if s.key not in self._dismissed]
+        keys = {s.key for s in wanted}
+        for key in [k for k in self._cards if k not in keys]:
+            self._remove(key)
+        for suggestion in wanted:
+            card = self._cards.get(suggestion.key)
+            if card is None:
+                card = SuggestionCard(suggestion, self._inner)
+                card.feedback.connect(self._card_feedback)
+                self._cards[suggestion.key] = card
+                self._layout.insertWidget(self._layout.count() - 1, card)
+            elif card.suggestion != suggestion:
+                card.update_from(suggestion)
+        self._empty.setVisible(not self._cards)
+
+    def cards(self) -> list[SuggestionCard]:
+        return list(self._cards.values())
+
+    def clear(self) -> None:
+        for key in list(self._cards):
+            self._remove(key)
+        self._dismissed.clear()
+        self._empty.setVisible(True)
+
+    def _remove(self, key: str) -> None:
+        card = self._cards.pop(key)
+        self._layout.removeWidget(card)
+        card.deleteLater()
+
+    def _card_feedback(self, key: str, action: str) -> None:
+        card = self._cards.get(key)
+        if card is None:
+            return
+        self.feedback.emit(card.suggestion, action)
+        if action == "not_relevant":
+            self._dismissed.add(key)
+            self._remove(key)
+            self._empty.setVisible(not self._cards)

@@ -1,0 +1,126 @@
+"""What the call screen shows, as small frozen values.
+
+The widgets draw these and nothing else, so they do not depend on how the core packages shape their own
+records; ``desktop.live_call`` translates core results into them in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ConnectionState(StrEnum):
+    LOCAL_ONLY = "local_only"  # no server configured: everything stays on this PC
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    OFFLINE = "offline"  # configured but unreachable; writes wait in the outbox
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    text: str
+    author: str = ""
+    when: str = ""
+    kind: str = "context"  # context | caution | next_action
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    when: str
+    summary: str
+    agent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    """A matched customer, or a new caller when ``customer_id`` is empty."""
+
+    customer_id: str = ""
+    phone: str = ""
+    name: str = ""
+    kana: str = ""
+    company: str = ""
+    tags: tuple[str, ...] = ()
+    traits: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    last_contacts: tuple[ContactView, ...] = ()
+    notes: tuple[NoteView, ...] = ()
+    changes_since_last: tuple[str, ...] = ()
+
+    @property
+    def is_new(self) -> bool:
+        return not self.customer_id
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionView:
+    key: str  # stable across updates, so a card stays in place instead of flickering
+    kind: str  # knowledge | note | call | follow_up
+    title: str
+    body: str
+    matched_terms: tuple[str, ...] = ()
+    reason: str = ""
+    score: float = 0.0
+    entry_id: str = ""
+
+
+class CueKind(StrEnum):
+    EMPATHY = "empathy"
+    SUMMARY = "summary"
+    FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True, slots=True)
+class CueView:
+    kind: CueKind
+    text: str
+    due: str = ""  # ISO date of a proposed follow-up
+
+
+@dataclass(frozen=True, slots=True)
+class WhisperView:
+    whisper_id: str
+    sender: str
+    text: str
+    sent_at: str = ""
+    call_id: str = ""
+    anchor_segment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WhisperReceiptView:
+    whisper_id: str
+    state: str  # sent | delivered | read
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpDraft:
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    disposition: str = ""
+    next_action: str = ""
+    follow_up_due: str = ""  # ISO date or empty
+
+
+@dataclass(frozen=True, slots=True)
+class QuickNote:
+    at_seconds: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallSummary:
+    """What the headless demo and the status bar report when a call ends."""
+
+    call_id: str
+    finals: int = 0
+    agent_lines: int = 0
+    customer_lines: int = 0
+    suggestions: int = 0
+    cues: int = 0
+    whispers: int = 0
+    saved: bool = False
+    synced: bool = False
+    extra: dict[str, str] = field(default_factory=dict)

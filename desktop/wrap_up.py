@@ -1,0 +1,138 @@
+"""After the call: a wrap-up prefilled from the call (summary, tags, disposition, next action, follow-up
+date) that the agent corrects and saves. Saving goes to the local store first and then to the team server;
+the panel says which of the two happened, so nothing is silently lost when the server is away."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.views import WrapUpDraft
+
+DISPOSITIONS = ("resolved", "follow_up", "escalated", "unresolved")
+
+
+class WrapUpPanel(QWidget):
+    """Signals:
+    save_requested(WrapUpDraft): the agent saves the wrap-up.
+    """
+
+    save_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("wrapUp")
+        self.summary = QPlainTextEdit(self)
+        self.summary.setTabChangesFocus(True)
+        self.tags = QLineEdit(self)
+        self.disposition = QComboBox(self)
+        self.disposition.setEditable(False)
+        self.next_action = QLineEdit(self)
+        self.has_follow_up = QCheckBox(self)
+        self.follow_up = QDateEdit(self)
+        self.follow_up.setCalendarPopup(True)
+        self.follow_up.setDate(QDate.currentDate().addDays(1))
+        self.follow_up.setEnabled(False)
+        self.has_follow_up.toggled.connect(self.follow_up.setEnabled)
+        self.save_button = QPushButton(self)
+        self.save_button.setObjectName("saveWrapUp")
+        self.save_button.clicked.connect(self._save)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setObjectName("wrapUpStatus")
+        self.form = QFormLayout()
+        self._labels = [QLabel(self) for _ in range(5)]
+        self.form.addRow(self._labels[0], self.summary)
+        self.form.addRow(self._labels[1], self.tags)
+        self.form.addRow(self._labels[2], self.disposition)
+        self.form.addRow(self._labels[3], self.next_action)
+        follow = QHBoxLayout()
+        follow.addWidget(self.has_follow_up)
+        follow.addWidget(self.follow_up, 1)
+        self.form.addRow(self._labels[4], follow)
+        for label, field in zip(
+            self._labels, (self.summary, self.tags, self.disposition, self.next_action, self.has_follow_up), strict=True
+        ):
+            label.setBuddy(field)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        texts = (self.tr("&Summary"), self.tr("&Tags"), self.tr("&Disposition"), self.tr("&Next action"),
+                 self.tr("&Follow-up"))
+        for label, text in zip(self._labels, texts, strict=True):
+            label.setText(text)
+        self.summary.setAccessibleName(self.tr("Summary"))
+        self.tags.setAccessibleName(self.tr("Tags"))
+        self.tags.setPlaceholderText(self.tr("comma separated"))
+        self.next_action.setAccessibleName(self.tr("Next action"))
+        self.has_follow_up.setText(self.tr("on"))
+        self.has_follow_up.setAccessibleName(self.tr("Schedule a follow-up"))
+        self.save_button.setText(self.tr("Save wrap-up (Ctrl+S)"))
+        names = {
+            "resolved": self.tr("Resolved"),
+            "follow_up": self.tr("Follow-up needed"),
+            "escalated": self.tr("Escalated"),
+            "unresolved": self.tr("Not resolved"),
+        }
+        current = self.disposition.currentData()
+        self.disposition.clear()
+        for key in DISPOSITIONS:
+            self.disposition.addItem(names[key], key)
+        if current:
+            self.disposition.setCurrentIndex(max(0, self.disposition.findData(current)))
+
+    def prefill(self, draft: WrapUpDraft) -> None:
+        self.summary.setPlainText(draft.summary)
+        self.tags.setText(", ".join(draft.tags))
+        index = self.disposition.findData(draft.disposition)
+        if index < 0 and draft.disposition:
+            self.disposition.addItem(draft.disposition, draft.disposition)
+            index = self.disposition.count() - 1
+        self.disposition.setCurrentIndex(max(0, index))
+        self.next_action.setText(draft.next_action)
+        self.set_follow_up(draft.follow_up_due)
+        self.status.clear()
+        self.save_button.setEnabled(True)
+
+    def set_follow_up(self, iso_date: str) -> None:
+        date = QDate.fromString(iso_date, Qt.DateFormat.ISODate) if iso_date else QDate()
+        self.has_follow_up.setChecked(date.isValid())
+        if date.isValid():
+            self.follow_up.setDate(date)
+
+    def draft(self) -> WrapUpDraft:
+        tags = tuple(t.strip() for t in self.tags.text().replace("、", ",").split(",") if t.strip())
+        due = self.follow_up.date().toString(Qt.DateFormat.ISODate) if self.has_follow_up.isChecked() else ""
+        return WrapUpDraft(
+            summary=self.summary.toPlainText().strip(),
+            tags=tags,
+            disposition=str(self.disposition.currentData() or ""),
+            next_action=self.next_action.text().strip(),
+            follow_up_due=due,
+        )
+
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _save(self) -> None:
+        self.save_button.setEnabled(False)
+        self.status.setText(self.tr("Saving…"))
+        self.save_requested.emit(self.draft())
