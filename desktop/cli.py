@@ -21,6 +21,8 @@ SUBCOMMAND_MODULES = (
     "audio.cli",  # transcribe, devices
     "assist.cli",  # kb, customers, suggest, calls/review exports
     "desktop.demo",  # demo
+    "assist.review_cli",  # review: search, exports, customer archive and deletion, insights, retention
+    "desktop.supervisor.cli",  # supervisor: open the supervisor console against a team server
 )
 
 DESCRIPTION = """\
