@@ -1,0 +1,247 @@
+"""Ranking what fits the conversation: knowledge entries, and this customer's notes, past calls and promises.
+
+Why it is built this way: FTS5 finds candidates fast among 100,000 entries, but its BM25 cannot weight the
+words of a query, and live matching must weigh the customer's latest words most. So the store returns a
+few dozen candidates by BM25, and this module rescores them in Python with a BM25F-like formula where each
+query term carries a weight (recency and speaker, from ``ConversationContext``) and an IDF read from the
+index vocabulary. Terms found in almost every entry are dropped before querying (they only cost time).
+
+Scores are on a fixed scale (a rare term matched in a title scores about 1.0), so one confidence threshold
+works for short and long conversations alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assist.domain import (
+    CallRecord,
+    FollowUp,
+    KnowledgeEntry,
+    Note,
+    Suggestion,
+    SuggestionKind,
+    TriggerRule,
+)
+from assist.store import KnowledgeHit, Store
+from assist.text import normalize, strip_fillers, terms
+
+# Tuned on tests/assist/data (see tests/bench/bench_matching.py): below it, cards are more often wrong than right.
+MIN_SCORE = 0.35
+MAX_QUERY_TERMS = 28
+COMMON_TERM_SHARE = 0.08  # a term in more than 8% of entries says nothing about which one fits
+K1 = 1.2
+B = 0.5
+FIELD_WEIGHTS = {"title": 2.5, "aliases": 2.5, "body": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedTerm:
+    term: str
+    weight: float
+
+
+class ConversationContext:
+    """The rolling window of a call's words: the customer's recent lines weigh most, the agent's less."""
+
+    def __init__(self, analyzer_terms: TermCutter, max_lines: int = 6, decay: float = 0.6,
+                 agent_weight: float = 0.35) -> None:
+        self._cut = analyzer_terms
+        self._lines: deque[tuple[str, list[str]]] = deque(maxlen=max_lines)
+        self.decay = decay
+        self.agent_weight = agent_weight
+
+    def add(self, speaker: str, text: str) -> None:
+        self._lines.append((speaker, self._cut(text)))
+
+    def clear(self) -> None:
+        self._lines.clear()
+
+    @property
+    def lines(self) -> int:
+        return len(self._lines)
+
+    def weighted_terms(self) -> list[WeightedTerm]:
+        weights: dict[str, float] = {}
+        for age, (speaker, line_terms) in enumerate(reversed(self._lines)):
+            base = (self.decay ** age) * (1.0 if speaker == "customer" else self.agent_weight)
+            for term in line_terms:
+                weights[term] = max(weights.get(term, 0.0), base)
+        return [WeightedTerm(t, w) for t, w in weights.items()]
+
+    def recent_text(self) -> str:
+        return " ".join(" ".join(t) for _, t in self._lines)
+
+
+class TermCutter:
+    """Cuts text into the store's terms (same analyser as its index)."""
+
+    def __init__(self, store: Store) -> None:
+        self.analyzer = store.analyzer
+
+    def __call__(self, text: str) -> list[str]:
+        return terms(text, self.analyzer)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    suggestion: Suggestion
+    entry_id: str
+
+
+class Matcher:
+    """Finds and scores suggestions for weighted query terms against one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.cut = TermCutter(store)
+        self._df: dict[str, int] = {}
+        self._version = -1
+        self._entries = 0
+        self._avg_len = {"title": 4.0, "body": 40.0, "aliases": 4.0}
+        self._rules: list[TriggerRule] = []
+
+    def _refresh(self) -> None:
+        if self._version == self.store.knowledge_version and self._entries:
+            return
+        self._df.clear()
+        self._entries = max(1, self.store.count("knowledge"))
+        self._rules = self.store.trigger_rules()
+        row = self.store.conn.execute(
+            "SELECT AVG(length(title) - length(replace(title, ' ', '')) + 1), "
+            "AVG(length(body) - length(replace(body, ' ', '')) + 1), "
+            "AVG(length(aliases) - length(replace(aliases, ' ', '')) + 1) FROM "
+            "(SELECT title, body, aliases FROM knowledge_fts LIMIT 2000)"
+        ).fetchone()
+        if row and row[0]:
+            self._avg_len = {"title": float(row[0]), "body": float(row[1] or 1), "aliases": float(row[2] or 1)}
+        self._version = self.store.knowledge_version
+
+    def idf(self, term: str) -> float:
+        df = self._df.get(term)
+        if df is None:
+            df = self.store.knowledge_term_frequencies([term])[term]
+            self._df[term] = df
+        n = self._entries
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def query_terms(self, weighted: Sequence[WeightedTerm]) -> list[WeightedTerm]:
+        """The terms worth asking the index for: not too common, the heaviest (weight x idf) first."""
+        self._refresh()
+        missing = [w.term for w in weighted if w.term not in self._df]
+        if missing:
+            self._df.update(self.store.knowledge_term_frequencies(missing))
+        limit = max(2.0, COMMON_TERM_SHARE * self._entries) if self._entries > 50 else float("inf")
+        kept = [w for w in weighted if self._df.get(w.term, 0) <= limit]
+        kept.sort(key=lambda w: w.weight * self.idf(w.term), reverse=True)
+        return kept[:MAX_QUERY_TERMS]
+
+    def _score_fields(self, weighted: Sequence[WeightedTerm], fields: dict[str, str]) -> tuple[float, list[str]]:
+        counts = {name: Counter(text.split()) for name, text in fields.items()}
+        lengths = {name: max(1, sum(c.values())) for name, c in counts.items()}
+        score = 0.0
+        matched: list[str] = []
+        norm = 0.0
+        for w in weighted:
+            idf = self.idf(w.term)
+            norm += w.weight * idf
+            tf = 0.0
+            token = _fts_token(w.term)
+            for name, counter in counts.items():
+                if token in counter:
+                    avg = self._avg_len.get(name, 10.0)
+                    tf += FIELD_WEIGHTS.get(name, 1.0) * counter[token] / (1 - B + B * lengths[name] / avg)
+            if tf > 0:
+                score += w.weight * idf * tf / (tf + K1)
+                matched.append(w.term)
+        del norm
+        # Divide by the scale of one strong match so MIN_SCORE means the same for every knowledge base size.
+        return score / (math.log(1.0 + self._entries) + 1.0), matched
+
+    def knowledge(self, weighted: Sequence[WeightedTerm], limit: int = 5, text: str = "") -> list[Suggestion]:
+        query = self.query_terms(weighted)
+        hits = self.store.knowledge_candidates([w.term for w in query], limit=40) if query else []
+        results: dict[str, Suggestion] = {}
+        for hit in hits:
+            score, matched = self._score_fields(
+                query, {"title": hit.title_terms, "body": hit.body_terms, "aliases": hit.alias_terms})
+            if matched:
+                results[hit.entry.id] = _knowledge_card(hit, score, matched)
+        for rule_card in self._rule_cards(text):
+            existing = results.get(rule_card.id)
+            if existing is None or existing.score < rule_card.score:
+                results[rule_card.id] = rule_card
+        ranked = sorted(results.values(), key=lambda s: s.score, reverse=True)
+        return ranked[:limit]
+
+    def _rule_cards(self, text: str) -> list[Suggestion]:
+        if not text:
+            return []
+        self._refresh()
+        spoken = strip_fillers(normalize(text)).replace(" ", "")
+        cards: list[Suggestion] = []
+        for rule in self._rules:
+            hit = next((p for p in rule.phrases if p and normalize(p).replace(" ", "") in spoken), None)
+            if hit is None:
+                continue
+            entry = self.store.get_knowledge(rule.entry_id) if rule.entry_id else None
+            if entry is not None:
+                cards.append(Suggestion(SuggestionKind.KNOWLEDGE, entry.id, entry.title, _snippet(entry.body),
+                                        2.0, (hit,), f"rule:{rule.id}"))
+            elif rule.script:
+                cards.append(Suggestion(SuggestionKind.KNOWLEDGE, f"rule:{rule.id}", rule.script.splitlines()[0],
+                                        _snippet(rule.script), 2.0, (hit,), f"rule:{rule.id}"))
+        return cards
+
+    def personal(self, weighted: Sequence[WeightedTerm], notes: Iterable[Note], calls: Iterable[CallRecord],
+                 follow_ups: Iterable[FollowUp]) -> list[Suggestion]:
+        """This customer's own notes, past calls and open promises that fit what is being said."""
+        self._refresh()
+        query = [w for w in weighted if self._df.get(w.term, 0) <= max(2.0, COMMON_TERM_SHARE * self._entries)]
+        cards: list[Suggestion] = []
+        for note in notes:
+            score, matched = self._score_fields(query, {"body": " ".join(self.cut(note.text))})
+            if matched:
+                cards.append(Suggestion(SuggestionKind.NOTE, note.id, _snippet(note.text, 40), _snippet(note.text),
+                                        score * 1.2, tuple(matched), f"note:{note.kind.value}"))
+        for call in calls:
+            text = " ".join((call.summary, call.next_action, " ".join(call.tags)))
+            score, matched = self._score_fields(query, {"body": " ".join(self.cut(text))})
+            if matched:
+                cards.append(Suggestion(SuggestionKind.CALL, call.id, call.started_at[:10] + " " + call.agent,
+                                        _snippet(call.summary), score * 1.2, tuple(matched), "past_call"))
+        for follow_up in follow_ups:
+            score, matched = self._score_fields(query, {"body": " ".join(self.cut(follow_up.text))})
+            if matched:
+                cards.append(Suggestion(SuggestionKind.FOLLOW_UP, follow_up.id, _snippet(follow_up.text, 40),
+                                        f"{follow_up.text} ({follow_up.due})", score * 1.3, tuple(matched),
+                                        "open_follow_up"))
+        return cards
+
+
+def _fts_token(term: str) -> str:
+    from assist.text import fts_token
+
+    return fts_token(term)
+
+
+def _snippet(text: str, length: int = 120) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _knowledge_card(hit: KnowledgeHit, score: float, matched: list[str]) -> Suggestion:
+    entry: KnowledgeEntry = hit.entry
+    return Suggestion(SuggestionKind.KNOWLEDGE, entry.id, entry.title, _snippet(entry.body), round(score, 4),
+                      tuple(matched), "knowledge")
+
+
+def search_knowledge(store: Store, text: str, limit: int = 5) -> list[Suggestion]:
+    """One-shot search (the ``kb search`` command, the ``suggest`` command without a call)."""
+    matcher = Matcher(store)
+    weighted = [WeightedTerm(t, 1.0) for t in dict.fromkeys(matcher.cut(text))]
+    return matcher.knowledge(weighted, limit=limit, text=text)

@@ -1,0 +1,320 @@
+"""A live call as the domain core sees it: the object the desktop feeds with transcript events.
+
+For every event it redacts PII first (so the raw text goes no further than this method), stores finals,
+updates the rolling conversation context, re-ranks suggestions and looks for cues. The card list is calm
+by design: a confidence threshold, a card stays unless clearly beaten (and fades out only after the talk
+moved on for a few lines), a dismissed card sleeps for a cooldown, and there are at most a handful.
+
+Threading: a CallSession is used from one thread (the desktop's worker); the store it writes to serialises
+writes for the whole process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from assist.cues import detect_language, emotion_cues, issue_of, promise_cue
+from assist.domain import (
+    CallRecord,
+    Clock,
+    Cue,
+    CueKind,
+    Disposition,
+    FeedbackAction,
+    FollowUp,
+    FollowUpStatus,
+    Note,
+    Segment,
+    Suggestion,
+    SuggestionFeedback,
+    SuggestionKind,
+    WrapUp,
+    system_clock,
+    unique,
+    utc_iso,
+)
+from assist.matching import MIN_SCORE, ConversationContext, Matcher
+from assist.redaction import PiiKind, RedactionPolicy, Redactor, redact
+from assist.store import Store
+from audio.events import Channel, EventKind, TranscriptEvent
+
+MAX_CARDS = 4
+# A new card replaces a shown one only when clearly stronger; shown cards swap places only on a clear margin.
+REPLACE_MARGIN = 1.3
+FADE = 0.7  # per final line without support; a card goes when it falls below half the threshold
+DISMISS_COOLDOWN = timedelta(minutes=3)
+CUE_COOLDOWN_LINES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUpdate:
+    """What one transcript event changed: the redacted event to show, the cards to show now, new cues."""
+
+    event: TranscriptEvent
+    suggestions: tuple[Suggestion, ...]
+    cues: tuple[Cue, ...] = ()
+    redacted: tuple[PiiKind, ...] = ()
+    suggestions_changed: bool = False
+
+
+class UnknownSuggestionError(KeyError):
+    """dismiss()/feedback() named a card this call never showed."""
+
+
+class CallSession:
+    """One live call. ``feed`` every TranscriptEvent; ``wrap_up`` then ``save`` when the call ends."""
+
+    def __init__(
+        self,
+        store: Store,
+        call_id: str,
+        customer_id: str | None = None,
+        language: str = "",
+        clock: Clock = system_clock,
+        agent: str = "",
+        policy: RedactionPolicy | None = None,
+        max_cards: int = MAX_CARDS,
+    ) -> None:
+        self.store = store
+        self.call_id = call_id
+        self.customer_id = customer_id
+        self.language = language
+        self.agent = agent
+        self._clock: Callable[[], datetime] = clock
+        self._max_cards = max_cards
+        self._redactor = Redactor(policy)
+        self._matcher = Matcher(store)
+        self._context = ConversationContext(self._matcher.cut)
+        self._cards: list[Suggestion] = []
+        self._ever_shown: dict[str, Suggestion] = {}
+        self._dismissed: dict[str, datetime] = {}
+        self._used: list[Suggestion] = []
+        self._cues: list[Cue] = []
+        self._last_cue_line: dict[CueKind, int] = {}
+        self._finals: list[Segment] = []
+        self._lines = 0
+        self.started_at = clock()
+        existing = store.get_call(call_id)
+        self._call = existing or CallRecord(id=call_id, customer_id=customer_id, agent=agent,
+                                            started_at=utc_iso(self.started_at), language=language)
+        if existing is None:
+            store.upsert_call(self._call)
+        self._personal_loaded = False
+        self._notes: list[Note] = []
+        self._past_calls: list[CallRecord] = []
+        self._open_follow_ups: list[FollowUp] = []
+
+    # --- feeding -----------------------------------------------------------------------------------------
+
+    @property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        return tuple(self._cards)
+
+    @property
+    def cues(self) -> tuple[Cue, ...]:
+        return tuple(self._cues)
+
+    def feed(self, event: TranscriptEvent) -> SessionUpdate:
+        final = event.kind is EventKind.FINAL
+        result = self._redactor.redact(event.text, remember=final)
+        safe = replace(event, text=result.text) if result.changed else event
+        if not final:
+            return SessionUpdate(safe, tuple(self._cards), (), result.kinds)
+        segment = Segment(call_id=self.call_id, segment_id=event.segment_id, channel=event.channel.value,
+                          start=event.start, end=event.end, text=safe.text, confidence=event.confidence)
+        self.store.add_segment(segment)
+        self._finals.append(segment)
+        self._lines += 1
+        speaker = "customer" if event.channel is Channel.CUSTOMER else "agent"
+        self._context.add(speaker, safe.text)
+        cues = self._cues_for(safe)
+        before = [(c.kind, c.id) for c in self._cards]
+        self._rerank(safe.text if speaker == "customer" else "")
+        changed = before != [(c.kind, c.id) for c in self._cards]
+        return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed)
+
+    def _cues_for(self, event: TranscriptEvent) -> list[Cue]:
+        found: list[Cue] = []
+        language = event.language or self.language
+        if event.channel is Channel.CUSTOMER:
+            found = emotion_cues(event.segment_id, event.text, language)
+        else:
+            promise = promise_cue(event.segment_id, event.text, self._clock(), self.customer_id, self.call_id,
+                                  self.agent)
+            if promise is not None:
+                found = [promise]
+        fresh: list[Cue] = []
+        for cue in found:
+            last = self._last_cue_line.get(cue.kind)
+            if cue.kind is not CueKind.PROMISE and last is not None and self._lines - last < CUE_COOLDOWN_LINES:
+                continue
+            self._last_cue_line[cue.kind] = self._lines
+            fresh.append(cue)
+            self.store.add_cue(self.call_id, cue.segment_id, cue.kind.value, cue.trigger, cue.phrase,
+                               utc_iso(self._clock()))
+        self._cues.extend(fresh)
+        return fresh
+
+    def _load_personal(self) -> None:
+        if self._personal_loaded or self.customer_id is None:
+            return
+        self._notes = self.store.notes_for(self.customer_id)
+        self._past_calls = [c for c in self.store.calls_for(self.customer_id, limit=10) if c.id != self.call_id]
+        self._open_follow_ups = self.store.follow_ups_for(self.customer_id)
+        self._personal_loaded = True
+
+    def _rerank(self, latest_customer_text: str) -> None:
+        weighted = self._context.weighted_terms()
+        candidates = self._matcher.knowledge(weighted, limit=8, text=latest_customer_text)
+        if self.customer_id is not None:
+            self._load_personal()
+            candidates += self._matcher.personal(weighted, self._notes, self._past_calls, self._open_follow_ups)
+        now = self._clock()
+        fresh = {
+            _key(c): c for c in sorted(candidates, key=lambda c: c.score, reverse=True)
+            if c.score >= MIN_SCORE and not self._sleeping(_key(c), now)
+        }
+        kept: list[Suggestion] = []
+        for card in self._cards:
+            update = fresh.pop(_key(card), None)
+            if update is not None:
+                kept.append(update)
+            else:
+                faded = replace(card, score=round(card.score * FADE, 4))
+                if faded.score >= MIN_SCORE / 2:
+                    kept.append(faded)
+        for candidate in sorted(fresh.values(), key=lambda c: c.score, reverse=True):
+            if len(kept) < self._max_cards:
+                kept.append(candidate)
+                continue
+            weakest = min(range(len(kept)), key=lambda i: kept[i].score)
+            if candidate.score > kept[weakest].score * REPLACE_MARGIN:
+                kept[weakest] = candidate
+        # Keep positions unless one card clearly outranks the one above it.
+        for i in range(len(kept) - 1, 0, -1):
+            if kept[i].score > kept[i - 1].score * REPLACE_MARGIN:
+                kept[i - 1], kept[i] = kept[i], kept[i - 1]
+        for card in kept:
+            if _key(card) not in self._ever_shown:
+                self._record(card, FeedbackAction.SHOWN)
+            self._ever_shown[_key(card)] = card
+        self._cards = kept
+
+    def _sleeping(self, key: str, now: datetime) -> bool:
+        until = self._dismissed.get(key)
+        return until is not None and now < until
+
+    # --- the agent's reactions ----------------------------------------------------------------------------
+
+    def _find(self, suggestion_id: str) -> Suggestion:
+        for card in self._ever_shown.values():
+            if card.id == suggestion_id or _key(card) == suggestion_id:
+                return card
+        raise UnknownSuggestionError(suggestion_id)
+
+    def dismiss(self, suggestion_id: str) -> tuple[Suggestion, ...]:
+        """Hide a card; it cannot come back for a cooldown. Returns the cards now shown."""
+        card = self._find(suggestion_id)
+        self._dismissed[_key(card)] = self._clock() + DISMISS_COOLDOWN
+        self._cards = [c for c in self._cards if _key(c) != _key(card)]
+        self._record(card, FeedbackAction.DISMISSED)
+        return tuple(self._cards)
+
+    def feedback(self, suggestion_id: str, action: FeedbackAction | str) -> None:
+        """Record what the agent did with a card: used, dismissed, helped or not relevant."""
+        chosen = FeedbackAction(action)
+        if chosen is FeedbackAction.DISMISSED:
+            self.dismiss(suggestion_id)
+            return
+        card = self._find(suggestion_id)
+        if chosen in (FeedbackAction.USED, FeedbackAction.HELPED) and card not in self._used:
+            self._used.append(card)
+        if chosen is FeedbackAction.NOT_RELEVANT:
+            self._dismissed[_key(card)] = self._clock() + DISMISS_COOLDOWN * 10
+            self._cards = [c for c in self._cards if _key(c) != _key(card)]
+        self._record(card, chosen)
+
+    def _record(self, card: Suggestion, action: FeedbackAction) -> None:
+        self.store.add_feedback(SuggestionFeedback(self.call_id, card.kind, card.id, action,
+                                                   utc_iso(self._clock())))
+
+    # --- after the call -----------------------------------------------------------------------------------
+
+    @property
+    def proposed_follow_ups(self) -> tuple[FollowUp, ...]:
+        return tuple(c.follow_up for c in self._cues if c.follow_up is not None)
+
+    def wrap_up(self) -> WrapUp:
+        """A prefilled after-call form: the customer's issue, what was done, what was promised."""
+        language = self.language or detect_language(" ".join(s.text for s in self._finals) or "a")
+        customer_lines = [s.text for s in self._finals if s.channel == Channel.CUSTOMER.value]
+        knowledge = [c for c in (self._used or list(self._ever_shown.values()))
+                     if c.kind is SuggestionKind.KNOWLEDGE]
+        issue = knowledge[0].title if knowledge else (issue_of(_first_substantive(customer_lines), language)
+                                                      if customer_lines else "")
+        actions = "; ".join(unique(c.title for c in self._used)) if self._used else ""
+        follow_ups = self.proposed_follow_ups
+        promises = tuple(unique(f.text for f in follow_ups))
+        if language == "ja":
+            parts = [f"お客様の用件: {issue}" if issue else "",
+                     f"対応: {actions}" if actions else "",
+                     f"約束: {' / '.join(promises)}" if promises else ""]
+        else:
+            parts = [f"Issue: {issue}" if issue else "",
+                     f"Done: {actions}" if actions else "",
+                     f"Promised: {' / '.join(promises)}" if promises else ""]
+        tags: list[str] = []
+        for card in knowledge[:3]:
+            entry = self.store.get_knowledge(card.id)
+            if entry is not None:
+                tags.extend(entry.tags)
+        tags.extend(c.kind.value for c in self._cues if c.kind is not CueKind.PROMISE)
+        due = min((f.due for f in follow_ups if f.due), default="")
+        return WrapUp(
+            call_id=self.call_id,
+            customer_id=self.customer_id,
+            summary="\n".join(p for p in parts if p),
+            issue=issue,
+            actions=actions,
+            promises=promises,
+            tags=tuple(unique(tags)),
+            disposition=Disposition.FOLLOW_UP if follow_ups else Disposition.RESOLVED,
+            next_action=promises[0] if promises else "",
+            due=due,
+            follow_ups=follow_ups,
+        )
+
+    def save(self, wrap_up: WrapUp) -> CallRecord:
+        """Store the call with the agent's (edited) wrap-up and its follow-ups. PII typed by the agent is
+        redacted here too."""
+        ended = utc_iso(self._clock())
+        record = replace(
+            self._call,
+            customer_id=wrap_up.customer_id if wrap_up.customer_id is not None else self.customer_id,
+            ended_at=ended,
+            disposition=wrap_up.disposition.value,
+            summary=redact(wrap_up.summary).text,
+            tags=wrap_up.tags,
+            next_action=redact(wrap_up.next_action).text,
+            language=self.language or self._call.language,
+        )
+        self.store.upsert_call(record)
+        for follow_up in wrap_up.follow_ups:
+            self.store.upsert_follow_up(replace(
+                follow_up, customer_id=follow_up.customer_id or record.customer_id, call_id=self.call_id,
+                text=redact(follow_up.text).text, status=follow_up.status or FollowUpStatus.OPEN), updated_at=ended)
+        self._call = record
+        return record
+
+
+def _key(card: Suggestion) -> str:
+    return f"{card.kind.value}:{card.id}"
+
+
+def _first_substantive(lines: list[str]) -> str:
+    for line in lines:
+        if len(line.strip()) >= 8:
+            return line
+    return lines[0] if lines else ""
