@@ -1,0 +1,679 @@
+"""The team server: one WebSocket endpoint where agents publish their live calls and supervisors follow and whisper.
+
+Requests are checked here (who may do what to whose data, deny by default) and stored through
+:class:`sync.store.TeamStore` before anyone is told they succeeded; delivery to other connections goes through
+:class:`LocalFanout`, the one piece a multi-instance deployment replaces with a Redis backplane (docs/scaling.md).
+Every connection has its own bounded send queue and writer task, so one slow reader is dropped instead of
+slowing everyone else. Database work runs on a single executor thread so the event loop never waits on fsync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import http
+import json
+import logging
+import ssl as ssl_module
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request as HttpRequest
+from websockets.http11 import Response as HttpResponse
+
+from sync.protocol import (
+    AuditQuery,
+    CallEnd,
+    CallStart,
+    CallUpdate,
+    ChangeKind,
+    ChangePush,
+    ErrorCode,
+    FeedSince,
+    History,
+    ListCalls,
+    ListPresence,
+    ListWhispers,
+    ProtocolError,
+    Request,
+    Resume,
+    Role,
+    ServerFrame,
+    ServerType,
+    Subscribe,
+    Transcript,
+    Unsubscribe,
+    WhisperDelivered,
+    WhisperRead,
+    WhisperSend,
+    decode_request,
+)
+from sync.store import TeamStore, User
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_ALL = frozenset(Role)
+_SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+_AGENT = frozenset({Role.AGENT})
+
+# Deny by default: a request type missing here is refused for everyone.
+PERMISSIONS: dict[type[Request], frozenset[Role]] = {
+    Resume: _ALL,
+    CallStart: _AGENT,
+    CallEnd: _AGENT,
+    Transcript: _AGENT,
+    CallUpdate: _AGENT,
+    Subscribe: _SUPERVISING,
+    Unsubscribe: _SUPERVISING,
+    ListCalls: _SUPERVISING,
+    ListPresence: _ALL,
+    WhisperSend: _SUPERVISING,
+    WhisperDelivered: _AGENT,
+    WhisperRead: _AGENT,
+    ListWhispers: _ALL,
+    ChangePush: _ALL,
+    FeedSince: _ALL,
+    History: _ALL,
+    AuditQuery: frozenset({Role.ADMIN}),
+}
+
+# Shared data only supervisors and admins may change.
+SUPERVISOR_KINDS = frozenset({ChangeKind.KNOWLEDGE})
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """Defaults protect a team server on the open internet; tests and benchmarks tighten or loosen them."""
+
+    max_frame_bytes: int = 256 * 1024
+    rate_per_second: float = 50.0
+    rate_burst: int = 200
+    max_rate_violations: int = 200
+    send_queue_frames: int = 2000
+    open_timeout: float = 10.0
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    close_timeout: float = 5.0
+
+
+class _TokenBucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass(eq=False)
+class Peer:
+    """One authenticated connection."""
+
+    ws: ServerConnection
+    user: User
+    conn_id: str
+    queue: asyncio.Queue[str]
+    bucket: _TokenBucket
+    subscriptions: set[str] = field(default_factory=set)
+    violations: int = 0
+    dropped: bool = False
+
+
+class LocalFanout:
+    """Who is connected to this process, and delivery to them by user, team or followed call.
+
+    Delivery never waits: a frame goes into the peer's bounded queue, and a peer whose queue is full is dropped.
+    """
+
+    def __init__(self, on_slow: Callable[[Peer], None]) -> None:
+        self._by_user: dict[str, set[Peer]] = defaultdict(set)
+        self._by_team: dict[str, set[Peer]] = defaultdict(set)
+        self._by_call: dict[str, set[Peer]] = defaultdict(set)
+        self._on_slow = on_slow
+
+    def add(self, peer: Peer) -> None:
+        self._by_user[peer.user.name].add(peer)
+        self._by_team[peer.user.team].add(peer)
+
+    def remove(self, peer: Peer) -> None:
+        for index, key in ((self._by_user, peer.user.name), (self._by_team, peer.user.team)):
+            index[key].discard(peer)
+            if not index[key]:
+                del index[key]
+        for call_id in peer.subscriptions:
+            self.unfollow(peer, call_id)
+
+    def follow(self, peer: Peer, call_id: str) -> None:
+        self._by_call[call_id].add(peer)
+        peer.subscriptions.add(call_id)
+
+    def unfollow(self, peer: Peer, call_id: str) -> None:
+        followers = self._by_call.get(call_id)
+        if followers is not None:
+            followers.discard(peer)
+            if not followers:
+                del self._by_call[call_id]
+
+    def online(self, name: str) -> bool:
+        return bool(self._by_user.get(name))
+
+    def send(self, peer: Peer, frame: ServerFrame) -> None:
+        self.send_text(peer, frame.encode())
+
+    def send_text(self, peer: Peer, text: str) -> None:
+        if peer.dropped:
+            return
+        try:
+            peer.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self._on_slow(peer)
+
+    def to_user(self, name: str, frame: ServerFrame) -> None:
+        text = frame.encode()
+        for peer in list(self._by_user.get(name, ())):
+            self.send_text(peer, text)
+
+    def to_team(self, team: str, frame: ServerFrame, *, supervisors_only: bool = False) -> None:
+        text = frame.encode()
+        for peer in list(self._by_team.get(team, ())):
+            if not supervisors_only or peer.user.supervises:
+                self.send_text(peer, text)
+
+    def to_followers(self, call_id: str, frame: ServerFrame) -> None:
+        text = frame.encode()
+        for peer in list(self._by_call.get(call_id, ())):
+            self.send_text(peer, text)
+
+    def peers(self) -> list[Peer]:
+        return [p for peers in self._by_user.values() for p in peers]
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class TeamServer:
+    """The team server bound to ``host:port`` (port 0 picks a free one; read :attr:`port` after start)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        limits: ServerLimits | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+        instance: str = "default",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.requested_port = port
+        self.limits = limits or ServerLimits()
+        self.ssl = ssl
+        self.instance = instance
+        self.clock = clock
+        self.port = 0
+        self._store: TeamStore | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._server: Server | None = None
+        self._fanout = LocalFanout(self._drop_slow)
+        self._authenticated: dict[uuid.UUID, User] = {}
+        self._agent_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._team_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.stats: dict[str, int] = defaultdict(int)
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="team-db")
+        self._store = await asyncio.get_running_loop().run_in_executor(
+            self._executor, functools.partial(TeamStore, self.data_dir, clock=self.clock)
+        )
+        await self._db(self._store.forget_instance, self.instance)
+        limits = self.limits
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self.requested_port,
+            process_request=self._process_request,
+            compression=None,
+            max_size=limits.max_frame_bytes,
+            open_timeout=limits.open_timeout,
+            ping_interval=limits.ping_interval,
+            ping_timeout=limits.ping_timeout,
+            close_timeout=limits.close_timeout,
+            ssl=self.ssl,
+            server_header="agent-assist-server",
+        )
+        sockets = list(self._server.sockets)
+        self.port = int(sockets[0].getsockname()[1])
+        log.info("team server listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self._store is not None and self._executor is not None:
+            await self._db(self._store.forget_instance, self.instance)
+            await self._db(self._store.close)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self._store = None
+
+    async def serve_forever(self) -> None:
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    @property
+    def store(self) -> TeamStore:
+        assert self._store is not None, "server not started"
+        return self._store
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    # -- handshake -----------------------------------------------------------------------------------------
+
+    async def _process_request(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+        if request.path.split("?")[0] == "/health":
+            body = json.dumps({"status": "ok", "connections": len(self._fanout.peers()), "instance": self.instance})
+            return HttpResponse(
+                http.HTTPStatus.OK.value,
+                "OK",
+                Headers([("Content-Type", "application/json"), ("Content-Length", str(len(body)))]),
+                body.encode(),
+            )
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            self.stats["auth_missing"] += 1
+            return self._unauthorized(connection, "missing bearer token")
+        user, reason = await self._db(self.store.authenticate, token.strip())
+        if user is None:
+            self.stats["auth_failed"] += 1
+            remote = connection.remote_address
+            peer_addr = f"{remote[0]}:{remote[1]}" if remote else "?"
+            await self._db(self._audit_commit, "-", "-", "login_failed", peer_addr, {"reason": reason})
+            return self._unauthorized(connection, "invalid, expired or revoked token")
+        self._authenticated[connection.id] = user
+        return None
+
+    def _audit_commit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any]) -> None:
+        self.store.audit(actor, team, action, target, detail)
+
+    @staticmethod
+    def _unauthorized(connection: ServerConnection, message: str) -> HttpResponse:
+        response = connection.respond(http.HTTPStatus.UNAUTHORIZED, message + "\n")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="agent-assist"'
+        return response
+
+    # -- connection ----------------------------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        user = self._authenticated.pop(ws.id, None)
+        if user is None:  # cannot happen: the handshake refused it
+            await ws.close(1008, "not authenticated")
+            return
+        limits = self.limits
+        peer = Peer(
+            ws=ws,
+            user=user,
+            conn_id=f"{self.instance}:{ws.id.hex}",
+            queue=asyncio.Queue(maxsize=limits.send_queue_frames),
+            bucket=_TokenBucket(limits.rate_per_second, limits.rate_burst),
+        )
+        writer = asyncio.create_task(self._write(peer))
+        self._fanout.add(peer)
+        try:
+            await self._db(self.store.connected, peer.conn_id, self.instance, user)
+            self._fanout.send(
+                peer,
+                ServerFrame(ServerType.WELCOME, _new_id(), {"user": user.name, "role": user.role.value, "team": user.team,
+                                                             "server_time": self.clock()}),
+            )  # fmt: skip
+            await self._announce_presence(user)
+            async for raw in ws:
+                await self._on_frame(peer, raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._fanout.remove(peer)
+            writer.cancel()
+            try:
+                await self._db(self.store.disconnected, peer.conn_id)
+                await self._announce_presence(user)
+            except Exception:  # the server is stopping; presence is cleared for this instance at the next start
+                log.debug("presence not updated for %s", user.name, exc_info=True)
+
+    async def _write(self, peer: Peer) -> None:
+        try:
+            while True:
+                text = await peer.queue.get()
+                await peer.ws.send(text)
+        except ConnectionClosed:
+            pass
+
+    def _drop_slow(self, peer: Peer) -> None:
+        if peer.dropped:
+            return
+        peer.dropped = True
+        self.stats["slow_consumers_dropped"] += 1
+        log.warning("dropping slow consumer %s (%s): send queue full", peer.user.name, peer.conn_id)
+        # Abort rather than close politely: a polite close would queue behind the frames it is not reading.
+        peer.ws.transport.abort()
+
+    async def _on_frame(self, peer: Peer, raw: str | bytes) -> None:
+        self.stats["frames"] += 1
+        if not peer.bucket.take():
+            peer.violations += 1
+            self.stats["rate_limited"] += 1
+            if peer.violations > self.limits.max_rate_violations:
+                await peer.ws.close(1008, "rate limit exceeded")
+                return
+            self._error(peer, ProtocolError(ErrorCode.RATE_LIMITED, "too many messages; slow down"))
+            return
+        try:
+            request = decode_request(raw)
+        except ProtocolError as exc:
+            self.stats["malformed"] += 1
+            self._error(peer, exc)
+            return
+        allowed = PERMISSIONS.get(type(request), frozenset())
+        if peer.user.role not in allowed:
+            self.stats["denied"] += 1
+            self._error(peer, ProtocolError(ErrorCode.FORBIDDEN, f"a {peer.user.role.value} may not {request.TYPE}", request.id))
+            return
+        handler = getattr(self, "_on_" + request.TYPE)
+        try:
+            await handler(peer, request)
+        except ProtocolError as exc:
+            if exc.code is ErrorCode.FORBIDDEN:
+                self.stats["denied"] += 1
+            self._error(peer, exc)
+        except Exception:
+            log.exception("request %s from %s failed", request.TYPE, peer.user.name)
+            self._error(peer, ProtocolError(ErrorCode.INTERNAL, f"{request.TYPE} failed on the server", request.id))
+
+    def _error(self, peer: Peer, exc: ProtocolError) -> None:
+        self._fanout.send(peer, ServerFrame(ServerType.ERROR, _new_id(), {"code": exc.code.value, "message": exc.message}, ref=exc.ref))
+
+    def _ack(self, peer: Peer, request: Request, body: dict[str, Any] | None = None) -> None:
+        self._fanout.send(peer, ServerFrame(ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id))
+
+    async def _announce_presence(self, user: User) -> None:
+        entry = await self._db(self.store.user_presence, user)
+        self._fanout.to_team(user.team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": [entry]}))
+
+    # -- requests ------------------------------------------------------------------------------------------
+
+    async def _on_resume(self, peer: Peer, req: Resume) -> None:
+        user = peer.user
+        whispers: list[dict[str, Any]] = []
+        if user.role is Role.AGENT:
+            # Holding the agent's lock keeps replayed and new whispers in sequence order on this connection.
+            async with self._agent_locks[user.name]:
+                whispers = await self._db(self.store.whispers_for_agent, user.name, req.whisper_after)
+                for whisper in whispers:
+                    self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
+        async with self._team_locks[user.team]:
+            after = req.feed_after
+            while True:
+                changes = await self._db(self.store.changes_since, user.team, after, 500)
+                for change in changes:
+                    self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+                if len(changes) < 500:
+                    break
+                after = changes[-1]["seq"]
+        self._ack(peer, req, {"whispers": len(whispers)})
+
+    async def _own_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
+        call = await self._db(self.store.call, call_id)
+        if call is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"call {call_id!r} was not started", ref)
+        if call["agent"] != peer.user.name:
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"call {call_id!r} belongs to another agent", ref)
+        return call
+
+    async def _team_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
+        call = await self._db(self.store.call, call_id)
+        if call is None or call["team"] != peer.user.team:
+            # The same answer for "no such call" and "another team's call": existence is not leaked.
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"no call {call_id!r} in your team", ref)
+        return call
+
+    async def _on_call_start(self, peer: Peer, req: CallStart) -> None:
+        existing = await self._db(self.store.call, req.call_id)
+        if existing is not None and existing["agent"] != peer.user.name:
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} belongs to another agent", req.id)
+        if existing is not None and existing["ended_at"] is not None:
+            raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has already ended", req.id)
+        call = await self._db(self.store.start_call, peer.user, req.call_id, req.customer, req.started_at)
+        self._ack(peer, req, {"call": call})
+        if existing is None:
+            frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "started", "call": call})
+            self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
+        await self._announce_presence(peer.user)
+
+    async def _on_call_end(self, peer: Peer, req: CallEnd) -> None:
+        await self._own_call(peer, req.call_id, req.id)
+        call = await self._db(self.store.end_call, req.call_id)
+        self._ack(peer, req)
+        frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call})
+        self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
+        await self._announce_presence(peer.user)
+
+    async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
+        call = await self._own_call(peer, req.call_id, req.id)
+        if call["ended_at"] is not None:
+            raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has ended", req.id)
+        await self._db(self.store.add_segment, req.call_id, req.event)
+        frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "transcript", "transcript": req.event})
+        # Finals reach every supervisor of the team (the board shows the last line); partials only followers.
+        if req.event.get("kind") == "final":
+            self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
+        else:
+            self._fanout.to_followers(req.call_id, frame)
+        # No ack on success: transcript lines are frequent and live-only, errors are still reported.
+
+    async def _on_call_update(self, peer: Peer, req: CallUpdate) -> None:
+        call = await self._own_call(peer, req.call_id, req.id)
+        if call["ended_at"] is not None:
+            raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has ended", req.id)
+        info = await self._db(self.store.update_call_info, req.call_id, req.info)
+        frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info})
+        self._fanout.to_followers(req.call_id, frame)
+
+    async def _on_subscribe(self, peer: Peer, req: Subscribe) -> None:
+        call = await self._team_call(peer, req.call_id, req.id)
+        # Follow first, then read: an event arriving in between is seen twice (replaced by segment id), never lost.
+        self._fanout.follow(peer, req.call_id)
+        transcript = await self._db(self.store.transcript_so_far, req.call_id)
+        whispers = await self._db(self.store.whispers_for_call, peer.user.team, req.call_id)
+        await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_start", req.call_id, {})
+        self._fanout.send(
+            peer,
+            ServerFrame(ServerType.CALL_SNAPSHOT, _new_id(), {"call": call, "transcript": transcript, "whispers": whispers}, ref=req.id),
+        )
+
+    async def _on_unsubscribe(self, peer: Peer, req: Unsubscribe) -> None:
+        if req.call_id in peer.subscriptions:
+            self._fanout.unfollow(peer, req.call_id)
+            peer.subscriptions.discard(req.call_id)
+            await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_stop", req.call_id, {})
+        self._ack(peer, req)
+
+    async def _on_list_calls(self, peer: Peer, req: ListCalls) -> None:
+        calls = await self._db(self.store.live_calls, peer.user.team)
+        self._ack(peer, req, {"calls": calls})
+
+    async def _on_list_presence(self, peer: Peer, req: ListPresence) -> None:
+        users = await self._db(self.store.presence, peer.user.team)
+        self._ack(peer, req, {"users": users})
+
+    async def _on_whisper_send(self, peer: Peer, req: WhisperSend) -> None:
+        sender = peer.user
+        agent = await self._db(self.store.user, req.agent)
+        if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
+        if req.call_id is not None:
+            call = await self._db(self.store.call, req.call_id)
+            if call is None or call["agent"] != agent.name:
+                raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id)
+        async with self._agent_locks[agent.name]:
+            whisper, is_new = await self._db(
+                self.store.add_whisper,
+                whisper_id=req.whisper_id,
+                sender=sender,
+                agent=agent.name,
+                text=req.text,
+                call_id=req.call_id,
+                anchor_segment_id=req.anchor_segment_id,
+                attachment=req.attachment,
+            )
+            if whisper["sender"] != sender.name or whisper["agent"] != agent.name:
+                raise ProtocolError(ErrorCode.CONFLICT, f"whisper id {req.whisper_id!r} is already used", req.id)
+            self._ack(peer, req, {"whisper": whisper})
+            # A retry re-delivers too: the earlier delivery may be what got lost. The agent dedupes by id.
+            if whisper["status"] == "sent" or is_new:
+                self._fanout.to_user(agent.name, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
+
+    async def _mark(self, peer: Peer, whisper_id: str, status: str, ref: str) -> None:
+        existing = await self._db(self.store.whisper, whisper_id)
+        if existing is None or existing["agent"] != peer.user.name:
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"no whisper {whisper_id!r} for you", ref)
+        whisper, changed = await self._db(self.store.mark_whisper, whisper_id, status, peer.user)
+        if changed:
+            body = {"whisper_id": whisper_id, "status": whisper["status"], "whisper": whisper}
+            self._fanout.to_user(whisper["sender"], ServerFrame(ServerType.WHISPER_STATUS, _new_id(), body))
+
+    async def _on_whisper_delivered(self, peer: Peer, req: WhisperDelivered) -> None:
+        await self._mark(peer, req.whisper_id, "delivered", req.id)
+        self._ack(peer, req)
+
+    async def _on_whisper_read(self, peer: Peer, req: WhisperRead) -> None:
+        await self._mark(peer, req.whisper_id, "read", req.id)
+        self._ack(peer, req)
+
+    async def _on_list_whispers(self, peer: Peer, req: ListWhispers) -> None:
+        user = peer.user
+        if user.role is Role.AGENT:
+            whispers = await self._db(self.store.whispers_for_agent, user.name, 0)
+            if req.call_id is not None:
+                whispers = [w for w in whispers if w["call_id"] == req.call_id]
+        else:
+            if req.call_id is None:
+                raise ProtocolError(ErrorCode.BAD_FIELD, "supervisors list whispers of one call: give call_id", req.id)
+            await self._team_call(peer, req.call_id, req.id)
+            whispers = await self._db(self.store.whispers_for_call, user.team, req.call_id)
+        self._ack(peer, req, {"whispers": whispers})
+
+    async def _on_change_push(self, peer: Peer, req: ChangePush) -> None:
+        kind = ChangeKind(req.kind)
+        if kind in SUPERVISOR_KINDS and not peer.user.supervises:
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"only supervisors change {kind.value} entries", req.id)
+        async with self._team_locks[peer.user.team]:
+            try:
+                change, is_new = await self._db(
+                    self.store.add_change, author=peer.user, change_id=req.change_id, kind=kind,
+                    record_id=req.record_id, record=req.record,
+                )  # fmt: skip
+            except ValueError as exc:
+                raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
+            if change["team"] != peer.user.team:
+                raise ProtocolError(ErrorCode.CONFLICT, f"change id {req.change_id!r} is already used", req.id)
+            self._ack(peer, req, {"seq": change["seq"], "duplicate": not is_new})
+            if is_new:
+                self._fanout.to_team(peer.user.team, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+
+    async def _on_feed_since(self, peer: Peer, req: FeedSince) -> None:
+        changes = await self._db(self.store.changes_since, peer.user.team, req.after, req.limit)
+        self._ack(peer, req, {"changes": changes})
+
+    async def _on_history(self, peer: Peer, req: History) -> None:
+        changes = await self._db(self.store.history, peer.user.team, req.kind, req.record_id)
+        self._ack(peer, req, {"changes": changes})
+
+    async def _on_audit_query(self, peer: Peer, req: AuditQuery) -> None:
+        entries = await self._db(self.store.audit_since, peer.user.team, req.after, req.limit)
+        self._ack(peer, req, {"entries": entries})
+
+
+class ServerThread:
+    """A TeamServer on its own event loop in a background thread, for embedding (the demo) and tests."""
+
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
+        self.server = TeamServer(data_dir, host, port, **kwargs)
+        self._loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._stop: asyncio.Event | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.server.host}:{self.server.port}/"
+
+    def start(self, timeout: float = 10.0) -> int:
+        self._thread = threading.Thread(target=self._run, name="team-server", daemon=True)
+        self._thread.start()
+        if not self._started.wait(timeout):
+            raise TimeoutError("team server did not start in time")
+        if self._error is not None:
+            raise RuntimeError(f"team server failed to start: {self._error}") from self._error
+        return self.port
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._main())
+        finally:
+            self._loop.close()
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        try:
+            await self.server.start()
+        except BaseException as exc:
+            self._error = exc
+            self._started.set()
+            return
+        self._started.set()
+        await self._stop.wait()
+        await self.server.stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is None:
+            return
+        if self._stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+        self._thread = None

@@ -1,0 +1,445 @@
+"""The team server's durable state: users and tokens, the whisper log, the change feed, the audit log, live calls.
+
+Two SQLite files in the server's data directory, both in WAL mode:
+
+* ``team.sqlite3`` with ``synchronous=FULL`` holds what must never be lost once acknowledged: users, whispers,
+  the change feed and the records it builds, and the audit log.
+* ``live.sqlite3`` with ``synchronous=NORMAL`` holds live calls, their transcript so far and who is connected. A
+  power cut may lose the last moments of it, which the agents' clients re-publish when they reconnect.
+
+Nothing the server knows lives only in memory, so a second server process on the same files (or, in the scaled
+design of docs/scaling.md, on a shared database) sees the same whispers, calls and presence. All methods are
+synchronous and meant to be called from one thread (the server runs them on a dedicated executor thread).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sync.protocol import ChangeKind, Role
+
+TEAM_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, team TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL, expires_at REAL, revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS whispers (
+    whisper_id TEXT PRIMARY KEY, agent TEXT NOT NULL, seq INTEGER NOT NULL, team TEXT NOT NULL,
+    sender TEXT NOT NULL, call_id TEXT, text TEXT NOT NULL, anchor_segment_id TEXT, attachment TEXT,
+    created_at REAL NOT NULL, delivered_at REAL, read_at REAL, UNIQUE (agent, seq)
+);
+CREATE INDEX IF NOT EXISTS whispers_by_call ON whispers (call_id);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE, team TEXT NOT NULL,
+    kind TEXT NOT NULL, record_id TEXT NOT NULL, record TEXT NOT NULL, author TEXT NOT NULL, at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_team ON changes (team, seq);
+CREATE INDEX IF NOT EXISTS changes_by_record ON changes (team, kind, record_id, seq);
+CREATE TABLE IF NOT EXISTS records (
+    team TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+    author TEXT NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (team, kind, record_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, team TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL
+);
+"""
+
+LIVE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT, started_at REAL NOT NULL,
+    ended_at REAL, info TEXT NOT NULL DEFAULT '{}', last_final TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS calls_live ON calls (team, ended_at);
+CREATE TABLE IF NOT EXISTS segments (
+    call_id TEXT NOT NULL, channel TEXT NOT NULL, segment_id TEXT NOT NULL, event TEXT NOT NULL,
+    PRIMARY KEY (call_id, channel, segment_id)
+);
+CREATE TABLE IF NOT EXISTS presence (
+    conn_id TEXT PRIMARY KEY, instance TEXT NOT NULL, user TEXT NOT NULL, team TEXT NOT NULL, since REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS presence_by_team ON presence (team);
+"""
+
+
+class UserError(Exception):
+    """A user-management request that cannot be done (unknown user, name taken, bad role)."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    role: Role
+    team: str
+
+    @property
+    def supervises(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    name: str
+    role: Role
+    team: str
+    created_at: float
+    expires_at: float | None
+    revoked_at: float | None
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random strings, so a plain digest is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={synchronous}")
+    db.execute("PRAGMA busy_timeout=30000")
+    return db
+
+
+class TeamStore:
+    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
+        self.team_db = _connect(data_dir / "team.sqlite3", "FULL")
+        self.live_db = _connect(data_dir / "live.sqlite3", "NORMAL")
+        self.team_db.executescript(TEAM_SCHEMA)
+        self.live_db.executescript(LIVE_SCHEMA)
+
+    def close(self) -> None:
+        self.team_db.close()
+        self.live_db.close()
+
+    @staticmethod
+    @contextmanager
+    def _tx(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- users ---------------------------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: Role, team: str, *, expires_at: float | None = None) -> str:
+        """Create a user (or re-enable a revoked one) and return its new token; only the hash is stored."""
+        if not name or not team:
+            raise UserError("a user needs a name and a team")
+        token = secrets.token_urlsafe(32)
+        with self._tx(self.team_db) as db:
+            row = db.execute("SELECT revoked_at FROM users WHERE name = ?", (name,)).fetchone()
+            if row is not None and row["revoked_at"] is None:
+                raise UserError(f"user {name!r} already exists; revoke it first to issue a new token")
+            db.execute(
+                "INSERT OR REPLACE INTO users (name, role, team, token_hash, created_at, expires_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (name, role.value, team, hash_token(token), self.clock(), expires_at),
+            )
+        return token
+
+    def revoke_user(self, name: str) -> None:
+        with self._tx(self.team_db) as db:
+            cur = db.execute(
+                "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", (self.clock(), name)
+            )
+            if cur.rowcount == 0:
+                raise UserError(f"no active user named {name!r}")
+
+    def list_users(self) -> list[UserInfo]:
+        rows = self.team_db.execute("SELECT * FROM users ORDER BY team, name").fetchall()
+        return [
+            UserInfo(r["name"], Role(r["role"]), r["team"], r["created_at"], r["expires_at"], r["revoked_at"])
+            for r in rows
+        ]
+
+    def authenticate(self, token: str) -> tuple[User | None, str]:
+        """The user a token belongs to, or None and why not (for the audit log, never for the caller)."""
+        row = self.team_db.execute("SELECT * FROM users WHERE token_hash = ?", (hash_token(token),)).fetchone()
+        if row is None:
+            return None, "unknown token"
+        if row["revoked_at"] is not None:
+            return None, f"revoked token of {row['name']}"
+        if row["expires_at"] is not None and row["expires_at"] <= self.clock():
+            return None, f"expired token of {row['name']}"
+        return User(row["name"], Role(row["role"]), row["team"]), ""
+
+    def user(self, name: str) -> User | None:
+        row = self.team_db.execute(
+            "SELECT name, role, team FROM users WHERE name = ? AND revoked_at IS NULL", (name,)
+        ).fetchone()
+        return None if row is None else User(row["name"], Role(row["role"]), row["team"])
+
+    def team_users(self, team: str) -> list[User]:
+        rows = self.team_db.execute(
+            "SELECT name, role, team FROM users WHERE team = ? AND revoked_at IS NULL ORDER BY name", (team,)
+        ).fetchall()
+        return [User(r["name"], Role(r["role"]), r["team"]) for r in rows]
+
+    # -- audit ---------------------------------------------------------------------------------------------
+
+    def audit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
+        self.team_db.execute(
+            "INSERT INTO audit (at, actor, team, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (self.clock(), actor, team, action, target, json.dumps(detail or {}, ensure_ascii=False)),
+        )
+
+    def audit_since(self, team: str, after: int, limit: int) -> list[dict[str, Any]]:
+        rows = self.team_db.execute(
+            "SELECT * FROM audit WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?", (team, after, min(limit, 1000))
+        ).fetchall()
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    # -- whispers ------------------------------------------------------------------------------------------
+
+    def add_whisper(
+        self,
+        *,
+        whisper_id: str,
+        sender: User,
+        agent: str,
+        text: str,
+        call_id: str | None,
+        anchor_segment_id: str | None,
+        attachment: dict[str, Any] | None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Persist a whisper (fsynced) with the agent's next sequence number. Returns it and whether it is new;
+        the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates."""
+        with self._tx(self.team_db) as db:
+            existing = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
+            if existing is not None:
+                return _whisper_row(existing), False
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM whispers WHERE agent = ?", (agent,)).fetchone()[0]
+            db.execute(
+                "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, anchor_segment_id,"
+                " attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    whisper_id, agent, seq, sender.team, sender.name, call_id, text, anchor_segment_id,
+                    None if attachment is None else json.dumps(attachment, ensure_ascii=False), self.clock(),
+                ),
+            )  # fmt: skip
+            self.audit(sender.name, sender.team, "whisper_sent", agent, {"whisper_id": whisper_id, "call_id": call_id, "text": text})
+            row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
+        return _whisper_row(row), True
+
+    def whisper(self, whisper_id: str) -> dict[str, Any] | None:
+        row = self.team_db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
+        return None if row is None else _whisper_row(row)
+
+    def mark_whisper(self, whisper_id: str, status: str, actor: User) -> tuple[dict[str, Any], bool]:
+        """Record delivery or reading; returns the whisper and whether this changed anything."""
+        column = {"delivered": "delivered_at", "read": "read_at"}[status]
+        with self._tx(self.team_db) as db:
+            now = self.clock()
+            cur = db.execute(f"UPDATE whispers SET {column} = ? WHERE whisper_id = ? AND {column} IS NULL", (now, whisper_id))
+            changed = cur.rowcount > 0
+            if status == "read" and changed:
+                db.execute("UPDATE whispers SET delivered_at = ? WHERE whisper_id = ? AND delivered_at IS NULL", (now, whisper_id))
+                self.audit(actor.name, actor.team, "whisper_read", whisper_id)
+            row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
+        return _whisper_row(row), changed
+
+    def whispers_for_agent(self, agent: str, after: int) -> list[dict[str, Any]]:
+        rows = self.team_db.execute(
+            "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq", (agent, after)
+        ).fetchall()
+        return [_whisper_row(r) for r in rows]
+
+    def whispers_for_call(self, team: str, call_id: str) -> list[dict[str, Any]]:
+        rows = self.team_db.execute(
+            "SELECT * FROM whispers WHERE team = ? AND call_id = ? ORDER BY created_at, seq", (team, call_id)
+        ).fetchall()
+        return [_whisper_row(r) for r in rows]
+
+    # -- change feed ---------------------------------------------------------------------------------------
+
+    def add_change(
+        self, *, author: User, change_id: str, kind: ChangeKind, record_id: str, record: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
+        """Append a change (fsynced) and apply it to the record it names; last writer (by server seq) wins.
+
+        Returns the change and whether it is new. Raises ValueError when a note would be edited: notes are
+        append-only, a correction is a new note.
+        """
+        with self._tx(self.team_db) as db:
+            existing = db.execute("SELECT * FROM changes WHERE change_id = ?", (change_id,)).fetchone()
+            if existing is not None:
+                return _change_row(existing), False
+            if kind is ChangeKind.NOTE:
+                taken = db.execute(
+                    "SELECT 1 FROM records WHERE team = ? AND kind = ? AND record_id = ?",
+                    (author.team, kind.value, record_id),
+                ).fetchone()
+                if taken is not None:
+                    raise ValueError(f"note {record_id!r} already exists; notes are append-only, add a new note")
+            now = self.clock()
+            body = json.dumps(record, ensure_ascii=False)
+            cur = db.execute(
+                "INSERT INTO changes (change_id, team, kind, record_id, record, author, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (change_id, author.team, kind.value, record_id, body, author.name, now),
+            )
+            seq = cur.lastrowid
+            db.execute(
+                "INSERT INTO records (team, kind, record_id, seq, record, author, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (team, kind, record_id) DO UPDATE SET seq = excluded.seq, record = excluded.record,"
+                " author = excluded.author, updated_at = excluded.updated_at",
+                (author.team, kind.value, record_id, seq, body, author.name, now),
+            )
+            self.audit(author.name, author.team, "data_change", f"{kind.value}/{record_id}", {"seq": seq, "change_id": change_id})
+            row = db.execute("SELECT * FROM changes WHERE seq = ?", (seq,)).fetchone()
+        return _change_row(row), True
+
+    def changes_since(self, team: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        rows = self.team_db.execute(
+            "SELECT * FROM changes WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?", (team, after, max(1, min(limit, 1000)))
+        ).fetchall()
+        return [_change_row(r) for r in rows]
+
+    def history(self, team: str, kind: str, record_id: str) -> list[dict[str, Any]]:
+        rows = self.team_db.execute(
+            "SELECT * FROM changes WHERE team = ? AND kind = ? AND record_id = ? ORDER BY seq", (team, kind, record_id)
+        ).fetchall()
+        return [_change_row(r) for r in rows]
+
+    # -- live calls ----------------------------------------------------------------------------------------
+
+    def call(self, call_id: str) -> dict[str, Any] | None:
+        row = self.live_db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+        return None if row is None else _call_row(row)
+
+    def start_call(self, agent: User, call_id: str, customer: dict[str, Any] | None, started_at: float | None) -> dict[str, Any]:
+        with self._tx(self.live_db) as db:
+            db.execute(
+                "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (call_id) DO UPDATE SET customer = COALESCE(excluded.customer, customer)",
+                (call_id, agent.team, agent.name, None if customer is None else json.dumps(customer, ensure_ascii=False),
+                 started_at if started_at is not None else self.clock()),
+            )  # fmt: skip
+            row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+        return _call_row(row)
+
+    def end_call(self, call_id: str) -> dict[str, Any]:
+        with self._tx(self.live_db) as db:
+            db.execute("UPDATE calls SET ended_at = ? WHERE call_id = ? AND ended_at IS NULL", (self.clock(), call_id))
+            row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+        return _call_row(row)
+
+    def add_segment(self, call_id: str, event: dict[str, Any]) -> None:
+        """Keep the latest version of each utterance: a final replaces its partials."""
+        with self._tx(self.live_db) as db:
+            db.execute(
+                "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event",
+                (call_id, event["channel"], event["segment_id"], json.dumps(event, ensure_ascii=False)),
+            )
+            if event.get("kind") == "final":
+                db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.get("text", ""), call_id))
+
+    def update_call_info(self, call_id: str, info: dict[str, Any]) -> dict[str, Any]:
+        with self._tx(self.live_db) as db:
+            row = db.execute("SELECT info FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+            merged = {**json.loads(row["info"]), **info}
+            db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (json.dumps(merged, ensure_ascii=False), call_id))
+        return merged
+
+    def transcript_so_far(self, call_id: str) -> list[dict[str, Any]]:
+        rows = self.live_db.execute(
+            "SELECT event FROM segments WHERE call_id = ? ORDER BY rowid", (call_id,)
+        ).fetchall()
+        return [json.loads(r["event"]) for r in rows]
+
+    def live_calls(self, team: str) -> list[dict[str, Any]]:
+        """Calls not ended whose agent is connected to some server instance."""
+        rows = self.live_db.execute(
+            "SELECT * FROM calls WHERE team = ? AND ended_at IS NULL"
+            " AND agent IN (SELECT user FROM presence WHERE team = ?) ORDER BY started_at",
+            (team, team),
+        ).fetchall()
+        calls = [_call_row(r) for r in rows]
+        for call in calls:
+            last = self.team_db.execute(
+                "SELECT MAX(created_at) FROM whispers WHERE call_id = ?", (call["call_id"],)
+            ).fetchone()[0]
+            call["last_whisper_at"] = last
+        return calls
+
+    # -- presence ------------------------------------------------------------------------------------------
+
+    def connected(self, conn_id: str, instance: str, user: User) -> None:
+        with self._tx(self.live_db) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO presence (conn_id, instance, user, team, since) VALUES (?, ?, ?, ?, ?)",
+                (conn_id, instance, user.name, user.team, self.clock()),
+            )
+
+    def disconnected(self, conn_id: str) -> None:
+        with self._tx(self.live_db) as db:
+            db.execute("DELETE FROM presence WHERE conn_id = ?", (conn_id,))
+
+    def forget_instance(self, instance: str) -> None:
+        """At start-up: connections a previous run of this instance held are gone (it may have been killed)."""
+        with self._tx(self.live_db) as db:
+            db.execute("DELETE FROM presence WHERE instance = ?", (instance,))
+
+    def presence(self, team: str) -> list[dict[str, Any]]:
+        online = {
+            r["user"]: r["since"]
+            for r in self.live_db.execute(
+                "SELECT user, MIN(since) AS since FROM presence WHERE team = ? GROUP BY user", (team,)
+            )
+        }
+        calls = {c["agent"]: c for c in self.live_calls(team)}
+        result = []
+        for user in self.team_users(team):
+            call = calls.get(user.name)
+            result.append(
+                {
+                    "user": user.name,
+                    "role": user.role.value,
+                    "online": user.name in online,
+                    "online_since": online.get(user.name),
+                    "call": None if call is None else
+                    {"call_id": call["call_id"], "customer": call["customer"], "since": call["started_at"]},
+                }
+            )  # fmt: skip
+        return result
+
+    def user_presence(self, user: User) -> dict[str, Any]:
+        for entry in self.presence(user.team):
+            if entry["user"] == user.name:
+                return entry
+        return {"user": user.name, "role": user.role.value, "online": False, "online_since": None, "call": None}
+
+
+def _whisper_row(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["attachment"] = None if data["attachment"] is None else json.loads(data["attachment"])
+    data["status"] = "read" if data["read_at"] else "delivered" if data["delivered_at"] else "sent"
+    return data
+
+
+def _change_row(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["record"] = json.loads(data["record"])
+    return data
+
+
+def _call_row(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["customer"] = None if data["customer"] is None else json.loads(data["customer"])
+    data["info"] = json.loads(data["info"])
+    return data

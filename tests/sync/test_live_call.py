@@ -1,0 +1,98 @@
+"""Whisper round trip and live call following, through SyncClient against a real server on loopback."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from audio.events import Channel, EventKind, TranscriptEvent
+from sync.client import ConnectionState, SyncClient
+from sync.store import TeamStore
+from tests.sync.conftest import RunningServer, wait_until
+
+
+class Recorder:
+    """Collects what a SyncClient hands to its callbacks."""
+
+    def __init__(self, client: SyncClient) -> None:
+        self.lock = threading.Lock()
+        self.whispers: list[dict[str, Any]] = []
+        self.statuses: list[dict[str, Any]] = []
+        self.changes: list[dict[str, Any]] = []
+        self.call_events: list[dict[str, Any]] = []
+        self.states: list[tuple[ConnectionState, str]] = []
+        client.on_whisper = self._add(self.whispers)
+        client.on_whisper_status = self._add(self.statuses)
+        client.on_change = self._add(self.changes)
+        client.on_call_event = self._add(self.call_events)
+        client.on_connection_state = lambda state, reason: self.states.append((state, reason))
+
+    def _add(self, target: list[dict[str, Any]]) -> Any:
+        def add(body: dict[str, Any]) -> None:
+            with self.lock:
+                target.append(body)
+
+        return add
+
+
+def _event(call_id: str, n: int, kind: EventKind, text: str) -> dict[str, Any]:
+    return TranscriptEvent(call_id, Channel.CUSTOMER, kind, n * 2.0, n * 2.0 + 1.5, text, 0.9, f"seg-{n}").to_json()
+
+
+def _server_transcript(server: RunningServer, call_id: str) -> list[dict[str, Any]]:
+    store = TeamStore(server.data_dir)
+    try:
+        return store.transcript_so_far(call_id)
+    finally:
+        store.close()
+
+
+def _client(server: RunningServer, name: str, tmp_path: Path) -> tuple[SyncClient, Recorder]:
+    client = SyncClient(server.url, server.tokens[name], tmp_path / f"{name}.sqlite3")
+    recorder = Recorder(client)
+    client.start()
+    wait_until(lambda: client.state is ConnectionState.CONNECTED, what=f"{name} connected")
+    return client, recorder
+
+
+def test_supervisor_follows_a_call_late_and_whispers_until_read(team_server: RunningServer, tmp_path: Path) -> None:
+    team_server.add_user("sato", "agent", "tokyo")
+    team_server.add_user("suzuki", "supervisor", "tokyo")
+    agent, agent_seen = _client(team_server, "sato", tmp_path)
+    supervisor, sup_seen = _client(team_server, "suzuki", tmp_path)
+    try:
+        agent.call_started("call-1", {"id": "cust-9", "name": "山田 花子"})
+        wait_until(lambda: any(c["call_id"] == "call-1" for c in supervisor.list_live_calls()), what="call on the board")
+        agent.publish_transcript(_event("call-1", 1, EventKind.FINAL, "請求書が二重に届いています"))
+        agent.publish_transcript(_event("call-1", 2, EventKind.PARTIAL, "先月の"))
+        wait_until(lambda: len(_server_transcript(team_server, "call-1")) == 2, what="both lines stored by the server")
+        # Joining late: the snapshot carries everything said so far, the final and the current partial.
+        supervisor.subscribe_call("call-1")
+        snapshot = wait_until(
+            lambda: next((e for e in sup_seen.call_events if e["event"] == "snapshot" and len(e["transcript"]) == 2), None),
+            what="snapshot with two lines",
+        )
+        assert [line["text"] for line in snapshot["transcript"]] == ["請求書が二重に届いています", "先月の"]
+        assert snapshot["call"]["customer"]["name"] == "山田 花子"
+
+        agent.publish_transcript(_event("call-1", 2, EventKind.FINAL, "先月の請求です"))
+        wait_until(
+            lambda: any(e["event"] == "transcript" and e["transcript"]["text"] == "先月の請求です" for e in sup_seen.call_events),
+            what="live final at the follower",
+        )
+
+        whisper_id = supervisor.send_whisper("sato", "call-1", "まずお詫びと要約を", anchor_segment_id="seg-2")
+        whisper = wait_until(lambda: next((w for w in agent_seen.whispers if w["whisper_id"] == whisper_id), None), what="whisper")
+        assert whisper["text"] == "まずお詫びと要約を" and whisper["anchor_segment_id"] == "seg-2"
+        wait_until(lambda: {"sent", "delivered"} <= {s["status"] for s in sup_seen.statuses}, what="sent+delivered")
+        agent.mark_whisper_read(whisper_id)
+        wait_until(lambda: any(s["status"] == "read" for s in sup_seen.statuses), what="read receipt")
+        assert len(agent_seen.whispers) == 1
+        assert agent.pending_count() == 0 and supervisor.pending_count() == 0
+
+        agent.call_ended("call-1")
+        wait_until(lambda: not supervisor.list_live_calls(), what="call gone from the board")
+    finally:
+        agent.stop()
+        supervisor.stop()
