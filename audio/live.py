@@ -71,6 +71,10 @@ class SharedModel:
             model = WhisperModel(
                 str(resolved.path), device="cpu", compute_type="int8", cpu_threads=cpu_threads(), num_workers=1
             )
+            # the first transcription pays for allocations; pay it here, not on the first words of a call
+            warm = np.zeros(SAMPLE_RATE, dtype=np.float32)
+            list(model.transcribe(warm, language="en" if resolved.name.endswith(".en") else None,
+                                  beam_size=1, vad_filter=False, without_timestamps=True)[0])
             log.info("loaded Whisper %s from %s in %.1f s", resolved.name, resolved.path,
                      time.perf_counter() - began)
             future.set_result(model)
