@@ -1,0 +1,103 @@
+"""The real model on real speech through the streaming path, as a call would go through it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
+from audio.live import LiveTranscription
+from audio.source import ChannelMap, FileSource
+
+pytestmark = pytest.mark.slow
+
+
+def transcribe(path: Path, model: Any, channel_map: ChannelMap | None = None, **kwargs: Any) -> tuple[
+    list[TranscriptEvent], list[AudioStatusEvent], LiveTranscription
+]:
+    events: list[TranscriptEvent] = []
+    statuses: list[AudioStatusEvent] = []
+    lock = threading.Lock()
+
+    def on_event(event: TranscriptEvent) -> None:
+        with lock:
+            events.append(event)
+
+    live = LiveTranscription(
+        FileSource(path, channel_map=channel_map),
+        call_id="test-call",
+        language="en",
+        model=model,
+        on_event=on_event,
+        on_status=statuses.append,
+        **kwargs,
+    )
+    live.start()
+    assert live.wait(120), "transcription did not finish"
+    return events, statuses, live
+
+
+def finals(events: list[TranscriptEvent], channel: Channel | None = None) -> list[TranscriptEvent]:
+    return [e for e in events if e.kind is EventKind.FINAL and e.text and (channel is None or e.channel is channel)]
+
+
+def words(events: list[TranscriptEvent]) -> str:
+    return " ".join(e.text for e in events).lower()
+
+
+def test_speech_becomes_partials_then_a_final_with_the_spoken_words(clips: dict[str, Path], tiny_en: Any) -> None:
+    events, statuses, _ = transcribe(clips["customer"], tiny_en, ChannelMap.mono(Channel.CUSTOMER))
+    done = finals(events)
+    assert done, f"no final in {events}"
+    text = words(done)
+    for word in ("thank", "calling", "customer", "support", "help", "today"):
+        assert word in text
+    first_final = done[0]
+    partials = [e for e in events if e.kind is EventKind.PARTIAL]
+    assert partials and all(p.segment_id == first_final.segment_id for p in partials[:1])
+    assert events.index(partials[0]) < events.index(first_final)
+    assert 0.0 <= first_final.start < 0.6 and 3.5 < done[-1].end < 4.8
+    assert 0.0 < first_final.confidence <= 1.0
+    assert statuses[-1].kind is AudioStatusKind.SOURCE_ENDED
+
+
+def test_each_side_of_a_stereo_call_lands_on_its_own_channel(clips: dict[str, Path], tiny_en: Any) -> None:
+    events, _, _ = transcribe(clips["call_stereo"], tiny_en, ChannelMap.parse("agent=left,customer=right"))
+    agent, customer = words(finals(events, Channel.AGENT)), words(finals(events, Channel.CUSTOMER))
+    assert "order" in agent and "number" in agent
+    assert "customer support" in customer and "order" not in customer
+    assert "support" not in agent
+    assert max(e.end for e in finals(events, Channel.AGENT)) < min(e.start for e in finals(events, Channel.CUSTOMER))
+
+
+def test_telephone_audio_8khz_mulaw_is_transcribed(clips: dict[str, Path], tiny_en: Any) -> None:
+    events, _, _ = transcribe(clips["call_8k_ulaw"], tiny_en)
+    assert "order" in words(finals(events, Channel.AGENT))
+    assert "support" in words(finals(events, Channel.CUSTOMER))
+
+
+def test_speakerphone_bleed_is_transcribed_once_on_the_louder_side(clips: dict[str, Path], tiny_en: Any) -> None:
+    events, _, live = transcribe(clips["bleed_stereo"], tiny_en)
+    assert "support" in words(finals(events, Channel.CUSTOMER))
+    assert finals(events, Channel.AGENT) == []
+    assert live.stats.dropped_as_bleed >= 1
+
+
+@pytest.mark.parametrize("name", ["silence", "noise", "tone", "dtmf", "music"])
+def test_non_speech_produces_no_text(name: str, clips: dict[str, Path], tiny_en: Any) -> None:
+    events, _, _ = transcribe(clips[name], tiny_en, ChannelMap.mono(Channel.CUSTOMER))
+    assert finals(events) == [], f"{name} produced {[e.text for e in finals(events)]}"
+
+
+def test_recordings_hold_the_call_per_channel(clips: dict[str, Path], tiny_en: Any, tmp_path: Path) -> None:
+    import wave
+
+    _, _, live = transcribe(clips["call_stereo"], tiny_en, record_dir=tmp_path)
+    assert set(live.recordings) == {Channel.AGENT, Channel.CUSTOMER}
+    for path in live.recordings.values():
+        with wave.open(str(path)) as w:
+            assert w.getframerate() == 16000 and w.getnchannels() == 1
+            assert abs(w.getnframes() / 16000 - live.audio_seconds) < 0.2
