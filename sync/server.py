@@ -313,12 +313,12 @@ class TeamServer:
         if scheme.lower() != "bearer" or not token.strip():
             self.stats["auth_missing"] += 1
             return self._unauthorized(connection, "missing bearer token")
-        user, reason = await self._db(self.store.authenticate, token.strip())
+        user, reason, team = await self._db(self.store.authenticate, token.strip())
         if user is None:
             self.stats["auth_failed"] += 1
             remote = connection.remote_address
             peer_addr = f"{remote[0]}:{remote[1]}" if remote else "?"
-            await self._db(self._audit_commit, "-", "-", "login_failed", peer_addr, {"reason": reason})
+            await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, {"reason": reason})
             return self._unauthorized(connection, "invalid, expired or revoked token")
         self._authenticated[connection.id] = user
         return None
@@ -406,7 +406,7 @@ class TeamServer:
         allowed = PERMISSIONS.get(type(request), frozenset())
         if peer.user.role not in allowed:
             self.stats["denied"] += 1
-            self._error(peer, ProtocolError(ErrorCode.FORBIDDEN, f"a {peer.user.role.value} may not {request.TYPE}", request.id))
+            self._error(peer, ProtocolError(ErrorCode.FORBIDDEN, f"the {peer.user.role.value} role may not send {request.TYPE}", request.id))
             return
         handler = getattr(self, "_on_" + request.TYPE)
         try:
@@ -453,7 +453,7 @@ class TeamServer:
 
     async def _own_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
         call = await self._db(self.store.call, call_id)
-        if call is None:
+        if call is None or call["team"] != peer.user.team:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"call {call_id!r} was not started", ref)
         if call["agent"] != peer.user.name:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {call_id!r} belongs to another agent", ref)
@@ -468,6 +468,8 @@ class TeamServer:
 
     async def _on_call_start(self, peer: Peer, req: CallStart) -> None:
         existing = await self._db(self.store.call, req.call_id)
+        if existing is not None and existing["team"] != peer.user.team:
+            raise ProtocolError(ErrorCode.CONFLICT, f"call id {req.call_id!r} is taken; start the call with a new id", req.id)
         if existing is not None and existing["agent"] != peer.user.name:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} belongs to another agent", req.id)
         if existing is not None and existing["ended_at"] is not None:

@@ -167,16 +167,17 @@ class TeamStore:
             for r in rows
         ]
 
-    def authenticate(self, token: str) -> tuple[User | None, str]:
-        """The user a token belongs to, or None and why not (for the audit log, never for the caller)."""
+    def authenticate(self, token: str) -> tuple[User | None, str, str]:
+        """The user a token belongs to, or None, why not and the team concerned ("-" when unknown) for the audit
+        log; the caller only ever learns "401"."""
         row = self.team_db.execute("SELECT * FROM users WHERE token_hash = ?", (hash_token(token),)).fetchone()
         if row is None:
-            return None, "unknown token"
+            return None, "unknown token", "-"
         if row["revoked_at"] is not None:
-            return None, f"revoked token of {row['name']}"
+            return None, f"revoked token of {row['name']}", row["team"]
         if row["expires_at"] is not None and row["expires_at"] <= self.clock():
-            return None, f"expired token of {row['name']}"
-        return User(row["name"], Role(row["role"]), row["team"]), ""
+            return None, f"expired token of {row['name']}", row["team"]
+        return User(row["name"], Role(row["role"]), row["team"]), "", row["team"]
 
     def user(self, name: str) -> User | None:
         row = self.team_db.execute(
@@ -199,8 +200,10 @@ class TeamStore:
         )
 
     def audit_since(self, team: str, after: int, limit: int) -> list[dict[str, Any]]:
+        """A team's audit trail, with the server-wide failed logins of unknown tokens (team "-")."""
         rows = self.team_db.execute(
-            "SELECT * FROM audit WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?", (team, after, min(limit, 1000))
+            "SELECT * FROM audit WHERE team IN (?, '-') AND seq > ? ORDER BY seq LIMIT ?",
+            (team, after, max(1, min(limit, 1000))),
         ).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 

@@ -62,7 +62,7 @@ class RawClient:
 
     @classmethod
     def open(cls, url: str, token: str) -> RawClient:
-        ws = connect(url, additional_headers={"Authorization": f"Bearer {token}"}, compression=None, proxy=None)
+        ws = connect(url, additional_headers={"Authorization": f"Bearer {token}"}, compression=None, proxy=None, legacy=True)
         client = cls(ws)
         client.wait_for(lambda f: f["type"] == "welcome")
         return client
