@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import numpy as np
 
@@ -129,6 +129,7 @@ class LiveTranscription:
         language: str = "ja",
         model: Any = None,
         record_dir: Path | None = None,
+        record_opener: Callable[[Path], BinaryIO] | None = None,
         on_event: Callable[[TranscriptEvent], None],
         on_status: Callable[[AudioStatusEvent], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -150,6 +151,7 @@ class LiveTranscription:
         self._prompt, self._hotwords = prompt, hotwords
         self._settings = segmenter_settings
         self._record_dir = record_dir
+        self._record_opener = record_opener
         self._level_interval = level_interval
         self._lag_interval = lag_interval
         self.recordings: dict[Channel, Path] = {}
@@ -185,7 +187,7 @@ class LiveTranscription:
             if self._record_dir is not None:
                 path = self._record_dir / _safe(self.call_id) / f"{channel.value}.wav"
                 try:
-                    self._recorders[channel] = ChannelRecording(path, clock=self.clock)
+                    self._recorders[channel] = ChannelRecording(path, clock=self.clock, opener=self._record_opener)
                     self.recordings[channel] = path
                 except OSError as exc:
                     self._status(AudioStatusKind.RECORDING_STOPPED, channel,
