@@ -1,7 +1,9 @@
-"""Start the desktop app. The desktop issue grows this into the full call screen; the contract kept here:
+"""Start the desktop app. The contract others rely on:
 
-- ``create_main_window()`` returns the main window without showing it (the self-test and tests use it);
-- ``run_app(args)`` runs the app until the user quits and returns the exit code.
+- ``create_main_window()`` returns the main window without showing it (the self-test and tests use it); it needs
+  no server, no audio device and no loaded model;
+- ``run_app(args)`` runs the app until the user quits and returns the exit code (``args.caller`` may hold the
+  caller number a softphone passed on the command line).
 """
 
 from __future__ import annotations
@@ -9,29 +11,48 @@ from __future__ import annotations
 import argparse
 import sys
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication
+
+from desktop.display import has_display
+from desktop.main_window import CallScreen
+from desktop.preferences import APPLICATION, ORGANIZATION
+
+NO_DISPLAY_HELP = """\
+agent-assist: there is no display to open the desktop app on (no DISPLAY or WAYLAND_DISPLAY).
+  - on a desktop session, start it from there;
+  - without a screen, try the terminal demo:   agent-assist demo --headless
+  - or a virtual display:                      xvfb-run -a agent-assist
+  - or render off screen (no window to see):   QT_QPA_PLATFORM=offscreen agent-assist
+"""
 
 
 def ensure_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
-        app.setApplicationName("Agent Assist")
-        app.setOrganizationName("AgentAssist")
+        app.setApplicationName(APPLICATION)
+        app.setOrganizationName(ORGANIZATION)
     assert isinstance(app, QApplication)
     return app
 
 
-def create_main_window() -> QMainWindow:
-    window = QMainWindow()
-    window.setWindowTitle(window.tr("Agent Assist"))
-    window.setCentralWidget(QLabel(window.tr("Agent Assist")))
-    window.resize(1200, 800)
-    return window
+def create_main_window() -> CallScreen:
+    ensure_app()
+    return CallScreen()
 
 
 def run_app(args: argparse.Namespace) -> int:
+    if not has_display():
+        print(NO_DISPLAY_HELP, file=sys.stderr, end="")
+        return 2
+    from desktop.agent_app import AgentApp
+
     app = ensure_app()
-    window = create_main_window()
-    window.show()
-    return app.exec()
+    agent = AgentApp.create(app)
+    caller = getattr(args, "caller", None)
+    if caller:
+        agent.window.call_bar.phone.setText(str(caller))
+    agent.show()
+    code = app.exec()
+    agent.shutdown()
+    return code

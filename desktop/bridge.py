@@ -1,9 +1,10 @@
 """The one place where work on other threads reaches the Qt main thread.
 
-The transcription engine, the call session worker and the team-server client all run on their own threads and
-report through plain callbacks. Widgets must only be touched on the Qt main thread, so every callback lands
-here and is re-emitted as a Qt signal. The bridge lives on the main thread, so Qt queues each emission from
-another thread and delivers it on the main thread's event loop: no locks in widgets, no waiting in the UI.
+The transcription engine, the desk worker (store, call session) and the team-server client all run on their
+own threads and report through a plain :class:`~desktop.call_desk.CallListener`. Widgets may only be touched on
+the Qt main thread, so this listener re-emits every callback as a Qt signal. The bridge lives on the main
+thread, so Qt queues each emission made from another thread and delivers it on the main thread's event loop:
+no locks in widgets, and no thread ever waits for the UI.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from audio.events import AudioStatusEvent, TranscriptEvent
+from desktop.call_desk import Problem, SaveOutcome
 from desktop.views import (
     ConnectionState,
     CueView,
@@ -18,62 +20,73 @@ from desktop.views import (
     SuggestionView,
     WhisperReceiptView,
     WhisperView,
+    WrapUpDraft,
 )
 
 
 class LiveCallBridge(QObject):
-    """Thread-safe entry points (``post_*``) turned into queued signals for the UI.
+    """A :class:`~desktop.call_desk.CallListener` whose callbacks become queued signals.
 
     Signals:
+        call_started(str): a call began (call id).
         transcript(TranscriptEvent): a partial or final line, already redacted by the call session.
         audio_status(AudioStatusEvent): device lost/restored, recording stopped, source ended, level, lag.
-        suggestions(list[SuggestionView]): the cards to show now (replaces the previous set).
-        cue(CueView): an empathy/summary phrase or a proposed follow-up.
         customer(CustomerView): who is calling (or a new caller), with their context.
-        whisper(WhisperView): a supervisor's whisper arrived (shown once per id).
-        whisper_receipt(WhisperReceiptView): a whisper's delivery state changed (for the sender's view).
-        connection(ConnectionState): the team server connection changed.
-        call_finished(str): the call's audio source ended or the call was stopped (call id).
-        problem(str): something the agent must know that is not tied to a panel (already translated).
+        suggestions(list[SuggestionView]): the cards to show now (replaces the previous set).
+        cue(CueView): an empathy phrase or a proposed follow-up.
+        whisper(WhisperView): a supervisor's whisper arrived (each id once).
+        whisper_receipt(WhisperReceiptView): a whisper's delivery state changed.
+        connection(ConnectionState): the team-server connection changed.
+        call_finished(str, WrapUpDraft): the call ended; the prefilled wrap-up.
+        saved(SaveOutcome): the wrap-up was saved (locally; and queued for the server or not).
+        problem(Problem, str): something the agent must know; the detail names the file/device/server.
     """
 
+    call_started = Signal(str)
     transcript = Signal(object)
     audio_status = Signal(object)
+    customer = Signal(object)
     suggestions = Signal(object)
     cue = Signal(object)
-    customer = Signal(object)
     whisper = Signal(object)
     whisper_receipt = Signal(object)
     connection = Signal(object)
-    call_finished = Signal(str)
-    problem = Signal(str)
+    call_finished = Signal(str, object)
+    saved = Signal(object)
+    problem = Signal(object, str)
 
-    def post_transcript(self, event: TranscriptEvent) -> None:
+    def on_call_started(self, call_id: str) -> None:
+        self.call_started.emit(call_id)
+
+    def on_transcript(self, event: TranscriptEvent) -> None:
         self.transcript.emit(event)
 
-    def post_audio_status(self, event: AudioStatusEvent) -> None:
+    def on_audio_status(self, event: AudioStatusEvent) -> None:
         self.audio_status.emit(event)
 
-    def post_suggestions(self, cards: list[SuggestionView]) -> None:
-        self.suggestions.emit(list(cards))
-
-    def post_cue(self, cue: CueView) -> None:
-        self.cue.emit(cue)
-
-    def post_customer(self, customer: CustomerView) -> None:
+    def on_customer(self, customer: CustomerView) -> None:
         self.customer.emit(customer)
 
-    def post_whisper(self, whisper: WhisperView) -> None:
+    def on_suggestions(self, cards: list[SuggestionView]) -> None:
+        self.suggestions.emit(list(cards))
+
+    def on_cue(self, cue: CueView) -> None:
+        self.cue.emit(cue)
+
+    def on_whisper(self, whisper: WhisperView) -> None:
         self.whisper.emit(whisper)
 
-    def post_whisper_receipt(self, receipt: WhisperReceiptView) -> None:
+    def on_whisper_receipt(self, receipt: WhisperReceiptView) -> None:
         self.whisper_receipt.emit(receipt)
 
-    def post_connection(self, state: ConnectionState) -> None:
+    def on_connection(self, state: ConnectionState) -> None:
         self.connection.emit(state)
 
-    def post_call_finished(self, call_id: str) -> None:
-        self.call_finished.emit(call_id)
+    def on_call_finished(self, call_id: str, draft: WrapUpDraft) -> None:
+        self.call_finished.emit(call_id, draft)
 
-    def post_problem(self, message: str) -> None:
-        self.problem.emit(message)
+    def on_saved(self, outcome: SaveOutcome) -> None:
+        self.saved.emit(outcome)
+
+    def on_problem(self, problem: Problem, detail: str) -> None:
+        self.problem.emit(problem, detail)

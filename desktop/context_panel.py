@@ -11,7 +11,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from desktop.views import CustomerView, NoteView
+from desktop.views import ChangeView, CustomerView, NoteView
 
 
 class CustomerContextPanel(QWidget):
@@ -63,7 +63,7 @@ class CustomerContextPanel(QWidget):
             parts.append(f"<p><b>{escape(self.tr('Tags'))}:</b> " + ", ".join(escape(t) for t in c.tags) + "</p>")
         parts.append(self._section(self.tr("Traits and preferences"), [escape(t) for t in c.traits]))
         parts.append(self._section(self.tr("Open follow-ups and promises"), [escape(f) for f in c.follow_ups]))
-        parts.append(self._section(self.tr("Changed since the last contact"), [escape(x) for x in c.changes_since_last]))
+        parts.append(self._section(self.tr("Changed since the last contact"), [self._change(x) for x in c.changes_since_last]))
         notes = sorted(c.notes, key=lambda n: (not n.pinned, n.when), reverse=False)
         parts.append(self._section(self.tr("Team notes"), [self._note(n) for n in notes]))
         contacts = [
@@ -78,6 +78,17 @@ class CustomerContextPanel(QWidget):
             return ""
         items = "".join(f"<li>{row}</li>" for row in rows)
         return f"<h4>{escape(title)}</h4><ul>{items}</ul>"
+
+    def _change(self, change: ChangeView) -> str:
+        label = {
+            "note_added": self.tr("New note"),
+            "follow_up_added": self.tr("New follow-up"),
+            "follow_up_closed": self.tr("Follow-up closed"),
+            "profile_updated": self.tr("Profile updated"),
+        }.get(change.kind, change.kind)
+        when = f" <i>({escape(change.when)})</i>" if change.when else ""
+        text = f": {escape(change.text)}" if change.text else ""
+        return f"<b>{escape(label)}</b>{text}{when}"
 
     def _note(self, note: NoteView) -> str:
         marks = []

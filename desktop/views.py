@@ -34,6 +34,13 @@ class ContactView:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeView:
+    kind: str  # note_added | follow_up_added | follow_up_closed | profile_updated
+    text: str = ""
+    when: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerView:
     """A matched customer, or a new caller when ``customer_id`` is empty."""
 
@@ -47,7 +54,7 @@ class CustomerView:
     follow_ups: tuple[str, ...] = ()
     last_contacts: tuple[ContactView, ...] = ()
     notes: tuple[NoteView, ...] = ()
-    changes_since_last: tuple[str, ...] = ()
+    changes_since_last: tuple[ChangeView, ...] = ()
 
     @property
     def is_new(self) -> bool:

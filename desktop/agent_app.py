@@ -1,0 +1,210 @@
+"""The composition root of the agent's desktop: preferences, window, bridge and call desk, wired together.
+
+The window only draws and the desk only works; this module connects the two (bridge signals -> window,
+window signals -> desk), words the desk's problems in the agent's language, and applies the preferences
+(theme, UI language, text size, devices, server).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from desktop.appearance import apply_font_size, apply_theme
+from desktop.bridge import LiveCallBridge
+from desktop.call_desk import CallDesk, DeskConfig, Problem, SaveOutcome
+from desktop.i18n import install_ui_language
+from desktop.main_window import CallScreen
+from desktop.preferences import Preferences, app_settings
+from desktop.settings_dialog import SettingsDialog
+from desktop.views import WhisperView, WrapUpDraft
+
+log = logging.getLogger(__name__)
+
+
+def desk_config(prefs: Preferences) -> DeskConfig:
+    return DeskConfig(
+        language=prefs.call_language or "ja",
+        model=prefs.model or None,
+        agent_name=prefs.agent_name,
+        server_url=prefs.server_url,
+        server_token=prefs.server_token,
+        agent_device=prefs.agent_device,
+        customer_device=prefs.customer_device,
+        stereo_device=prefs.stereo_device,
+        stereo_agent_left=prefs.stereo_agent_left,
+    )
+
+
+class AgentApp(QObject):
+    """One agent's app: owns the window, the bridge and the desk."""
+
+    def __init__(self, app: QApplication, prefs: Preferences | None = None, desk: CallDesk | None = None,
+                 window: CallScreen | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.prefs = prefs or Preferences.load()
+        self.apply_look(self.prefs)
+        self.window = window or CallScreen()
+        self.window.restore_layout(app_settings())
+        self.bridge = LiveCallBridge(self)
+        self.desk = desk or CallDesk(self.bridge, desk_config(self.prefs))
+        self.desk.listener = self.bridge
+        self.window.whispers.beep_enabled = self.prefs.whisper_beep
+        self._wire()
+        self.window.act_ja.setChecked(self.prefs.ui_language == "ja")
+        self.window.act_en.setChecked(self.prefs.ui_language == "en")
+        self.window.act_dark.setChecked(self.prefs.theme == "dark")
+        self.window.act_light.setChecked(self.prefs.theme != "dark")
+
+    @classmethod
+    def create(cls, app: QApplication) -> AgentApp:
+        return cls(app)
+
+    # -- wiring -------------------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        b, w = self.bridge, self.window
+        b.transcript.connect(w.show_transcript)
+        b.audio_status.connect(w.show_audio_status)
+        b.customer.connect(w.show_customer)
+        b.suggestions.connect(w.show_suggestions)
+        b.cue.connect(w.show_cue)
+        b.whisper.connect(w.show_whisper)
+        b.connection.connect(w.show_connection)
+        b.call_finished.connect(self._call_finished)
+        b.saved.connect(self._saved)
+        b.problem.connect(self._problem)
+        w.start_call.connect(self.start_call)
+        w.end_call.connect(self.desk.end_call)
+        w.replay_file.connect(self.choose_replay)
+        w.open_settings.connect(self.open_settings)
+        w.ui_language_chosen.connect(self._language_chosen)
+        w.theme_chosen.connect(self._theme_chosen)
+        w.font_step.connect(self._font_step)
+        w.whispers.marked_read.connect(self._whisper_read)
+        w.suggestions.feedback.connect(self.desk.suggestion_feedback)
+        w.transcript.bookmark_toggled.connect(self.desk.bookmark)
+        w.wrap_up.save_requested.connect(self._save_wrap_up)
+
+    def show(self) -> None:
+        self.window.show()
+        self.desk.start()
+
+    def shutdown(self) -> None:
+        self.desk.shutdown()
+
+    # -- calls --------------------------------------------------------------------------------------------
+    def start_call(self, phone: str, replay: Path | None = None) -> str | None:
+        if self.desk.in_call:
+            return None
+        self.window.call_started()
+        return self.desk.start_call(phone, replay=replay)
+
+    def choose_replay(self) -> None:
+        if self.desk.in_call:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self.window, self.window.tr("Replay a recording"), "",
+            self.window.tr("Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)"),
+        )
+        if path:
+            self.start_call(self.window.call_bar.phone.text().strip(), replay=Path(path))
+
+    def _call_finished(self, _call_id: str, draft: WrapUpDraft) -> None:
+        self.window.call_ended(draft)
+
+    def _save_wrap_up(self, draft: WrapUpDraft) -> None:
+        try:
+            self.desk.save_wrap_up(draft, list(self.window.notes.notes))
+        except RuntimeError:
+            self.window.wrap_up.show_status(self.window.tr("There is no call to wrap up yet."))
+
+    def _saved(self, outcome: SaveOutcome) -> None:
+        w = self.window
+        if outcome.sent_to_server:
+            text = w.tr("Saved on this PC and sent to the team server.")
+        elif outcome.server_configured:
+            text = w.tr("Saved on this PC. The team server is offline: it will be sent when it is back.")
+        else:
+            text = w.tr("Saved on this PC (local only: no team server set up).")
+        w.wrap_up.show_status(text)
+        w.wrap_up.save_button.setEnabled(True)
+
+    def _whisper_read(self, whisper: WhisperView) -> None:
+        self.desk.mark_whisper_read(whisper.whisper_id)
+
+    # -- problems -------------------------------------------------------------------------------------------
+    def problem_text(self, problem: Problem, detail: str) -> str:
+        w = self.window
+        texts = {
+            Problem.NO_AUDIO_DEVICE: w.tr("No audio input device found (%1). Plug in a headset and choose it in "
+                                          "Settings, or replay a recording (Ctrl+O)."),
+            Problem.AUDIO_SOURCE: w.tr("Cannot use the audio input: %1"),
+            Problem.MODEL: w.tr("The speech model is not available: %1"),
+            Problem.STORE: w.tr("Cannot open the local database: %1"),
+            Problem.SERVER_REFUSED: w.tr("The team server refused a change: %1"),
+            Problem.SAVE_FAILED: w.tr("Saving the wrap-up failed: %1. Your text is still in the form."),
+        }
+        return texts[problem].replace("%1", detail)
+
+    def _problem(self, problem: Problem, detail: str) -> None:
+        text = self.problem_text(problem, detail)
+        log.warning("%s: %s", problem.value, detail)
+        self.window.show_problem(text)
+        if problem in (Problem.NO_AUDIO_DEVICE, Problem.AUDIO_SOURCE, Problem.MODEL):
+            self.window.call_bar.set_in_call(False)
+        if problem is Problem.SAVE_FAILED:
+            self.window.wrap_up.show_status(text)
+            self.window.wrap_up.save_button.setEnabled(True)
+        if problem is Problem.NO_AUDIO_DEVICE and self.window.isVisible():
+            box = QMessageBox(QMessageBox.Icon.Information, self.window.tr("No audio device"), text,
+                              QMessageBox.StandardButton.Close, self.window)
+            replay = box.addButton(self.window.tr("Replay a recording…"), QMessageBox.ButtonRole.ActionRole)
+            box.setModal(False)
+            box.buttonClicked.connect(lambda button: self.choose_replay() if button is replay else None)
+            box.show()
+
+    # -- preferences ------------------------------------------------------------------------------------------
+    def apply_look(self, prefs: Preferences) -> None:
+        apply_theme(self.app, prefs.theme)
+        apply_font_size(self.app, prefs.font_size)
+        install_ui_language(self.app, prefs.ui_language)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.prefs, self.window)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_preferences(dialog.chosen())
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        server_changed = (prefs.server_url, prefs.server_token) != (self.prefs.server_url, self.prefs.server_token)
+        self.prefs = prefs
+        prefs.save(app_settings())
+        self.apply_look(prefs)
+        self.window.whispers.beep_enabled = prefs.whisper_beep
+        config = desk_config(prefs)
+        config.server_url, config.server_token = self.desk.config.server_url, self.desk.config.server_token
+        self.desk.config = config
+        if server_changed:
+            self.desk.connect_server(prefs.server_url, prefs.server_token)
+
+    def _language_chosen(self, code: str) -> None:
+        self.prefs.ui_language = code
+        self.prefs.save(app_settings())
+        install_ui_language(self.app, code)
+
+    def _theme_chosen(self, name: str) -> None:
+        self.prefs.theme = name
+        self.prefs.save(app_settings())
+        apply_theme(self.app, name)
+        self.window.transcript.retranslate()  # re-tint the lines for the new palette
+
+    def _font_step(self, step: int) -> None:
+        current = self.prefs.font_size or self.app.font().pointSize()
+        self.prefs.font_size = 0 if step == 0 else current + step
+        self.prefs.font_size = apply_font_size(self.app, self.prefs.font_size) if step else 0
+        if step == 0:
+            apply_font_size(self.app, 0)
+        self.prefs.save(app_settings())

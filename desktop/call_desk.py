@@ -1,0 +1,466 @@
+"""Run the agent's calls: audio -> transcription -> call session -> screen and team server, off the UI thread.
+
+The desktop window and the terminal demo both drive calls through :class:`CallDesk`, which is Qt-free: it
+reports everything to a :class:`CallListener` (the Qt bridge re-emits it as queued signals; the headless demo
+prints it). Threads:
+
+- one *desk worker* (a single-thread executor) owns the local store and the call session: SQLite work, caller
+  lookup, matching, wrap-up and saving all run there, in order, so the store has one writer and the UI never
+  waits on disk;
+- the transcription engine's own threads call back with transcript and audio status events; transcript events
+  are queued onto the desk worker (redaction happens there, before anything is shown, stored or sent);
+- the team-server client runs its own asyncio thread; its callbacks go straight to the listener.
+
+No server configured -> local only. Server unreachable -> the client's outbox keeps what must reach the team.
+No audio device -> a clear problem with the way out (settings, or replaying a recording).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from assist.paths import data_dir, recordings_dir, store_path
+from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
+from desktop import core_views
+from desktop.views import (
+    CallSummary,
+    ConnectionState,
+    CueView,
+    CustomerView,
+    QuickNote,
+    SuggestionView,
+    WhisperReceiptView,
+    WhisperView,
+    WrapUpDraft,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Problem(StrEnum):
+    """What went wrong, for the UI to word in the agent's language (the detail names the file/device)."""
+
+    NO_AUDIO_DEVICE = "no_audio_device"  # offer settings and file replay
+    AUDIO_SOURCE = "audio_source"  # a file or device cannot be opened
+    MODEL = "model"  # no Whisper weights
+    STORE = "store"  # the local database cannot be opened or written
+    SERVER_REFUSED = "server_refused"  # the team server rejected something from the outbox
+    SAVE_FAILED = "save_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    call_id: str
+    saved_locally: bool
+    sent_to_server: bool  # queued in the outbox while online
+    server_configured: bool
+
+
+class CallListener(Protocol):
+    """Everything a call produces. Called from worker threads: implementations must hand over and return."""
+
+    def on_call_started(self, call_id: str) -> None: ...
+    def on_transcript(self, event: TranscriptEvent) -> None: ...
+    def on_audio_status(self, event: AudioStatusEvent) -> None: ...
+    def on_customer(self, customer: CustomerView) -> None: ...
+    def on_suggestions(self, cards: list[SuggestionView]) -> None: ...
+    def on_cue(self, cue: CueView) -> None: ...
+    def on_whisper(self, whisper: WhisperView) -> None: ...
+    def on_whisper_receipt(self, receipt: WhisperReceiptView) -> None: ...
+    def on_connection(self, state: ConnectionState) -> None: ...
+    def on_call_finished(self, call_id: str, draft: WrapUpDraft) -> None: ...
+    def on_saved(self, outcome: SaveOutcome) -> None: ...
+    def on_problem(self, problem: Problem, detail: str) -> None: ...
+
+
+@dataclass(slots=True)
+class DeskConfig:
+    language: str = "ja"  # ja | en | auto
+    model: str | None = None  # None: the default for the language
+    agent_name: str = ""
+    server_url: str = ""
+    server_token: str = ""
+    record: bool = True
+    agent_device: str = ""
+    agent_pulse_source: str = ""
+    customer_device: str = ""
+    customer_pulse_source: str = ""
+    stereo_device: str = ""
+    stereo_agent_left: bool = True
+
+
+@dataclass(slots=True)
+class _Call:
+    call_id: str
+    phone: str
+    started: float
+    session: Any = None
+    customer_id: str | None = None
+    transcription: Any = None
+    finished: bool = False
+    summary: CallSummary = field(default_factory=lambda: CallSummary(call_id=""))
+    finals: int = 0
+    agent_lines: int = 0
+    customer_lines: int = 0
+    cards_seen: set[str] = field(default_factory=set)
+    cues: int = 0
+    bookmarks: set[str] = field(default_factory=set)
+
+
+class CallDesk:
+    """One agent's desk: the local store, the model, the team-server link and the call in progress.
+
+    Public methods are called from the UI thread and return at once; the work happens on the desk worker.
+    """
+
+    def __init__(
+        self,
+        listener: CallListener,
+        config: DeskConfig,
+        *,
+        store_file: Path | None = None,
+        sync_state_file: Path | None = None,
+        recordings: Path | None = None,
+    ) -> None:
+        self.listener = listener
+        self.config = config
+        self._store_file = store_file
+        self._sync_state_file = sync_state_file
+        self._recordings = recordings
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-worker")
+        self._store: Any = None
+        self._call: _Call | None = None
+        self._lock = threading.Lock()
+        self.sync: Any = None
+        self.connection = ConnectionState.LOCAL_ONLY
+        self.whispers_seen: set[str] = set()
+        self.last_summary: CallSummary | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    def start(self, preload_model: bool = True) -> None:
+        """Open the store (on the worker), begin loading the model (background) and connect to the server."""
+        self._submit(self._open_store)
+        if preload_model:
+            self._preload_model()
+        self.connect_server(self.config.server_url, self.config.server_token)
+
+    def shutdown(self) -> None:
+        call = self._call
+        if call is not None and call.transcription is not None:
+            call.transcription.stop()
+        if self.sync is not None:
+            try:
+                self.sync.stop(timeout=3.0)
+            except Exception:  # the app is closing: a stuck socket must not keep it open
+                log.exception("stopping the team-server client failed")
+            self.sync = None
+        self._worker.submit(self._close_store)
+        self._worker.shutdown(wait=True, cancel_futures=False)
+
+    def run_on_worker(self, fn: Callable[[Any], Any]) -> Future[Any]:
+        """Run ``fn(store)`` on the desk worker (the store's only thread); for imports and tests."""
+        return self._worker.submit(lambda: fn(self._open_store()))
+
+    def _preload_model(self) -> None:
+        try:
+            from audio.live import SharedModel
+
+            SharedModel.preload(self.config.model, self.config.language)
+        except Exception as exc:  # no weights: say so now, not when the first call starts
+            self.listener.on_problem(Problem.MODEL, str(exc))
+
+    def _open_store(self) -> Any:
+        if self._store is None:
+            from assist.store import Store
+
+            try:
+                self._store = Store.open(self._store_file or store_path())
+            except Exception as exc:
+                self.listener.on_problem(Problem.STORE, f"{self._store_file or store_path()}: {exc}")
+                raise
+        return self._store
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        def run() -> Any:
+            try:
+                return fn(*args)
+            except Exception:
+                log.exception("desk worker task %s failed", getattr(fn, "__name__", fn))
+                raise
+
+        return self._worker.submit(run)
+
+    # -- team server ----------------------------------------------------------------------------------------
+    def connect_server(self, url: str, token: str) -> None:
+        if self.sync is not None:
+            self.sync.stop(timeout=3.0)
+            self.sync = None
+        self.config.server_url, self.config.server_token = url, token
+        if not url:
+            self._set_connection(ConnectionState.LOCAL_ONLY)
+            return
+        from sync.client import SyncClient
+
+        client = SyncClient(url, token, self._sync_state_file or (data_dir() / "sync-client.sqlite3"))
+        client.on_whisper = self._whisper_arrived
+        client.on_whisper_status = self._whisper_status
+        client.on_connection_state = self._connection_changed
+        client.on_request_error = lambda e: self.listener.on_problem(
+            Problem.SERVER_REFUSED, f"{e.get('code')}: {e.get('message')}"
+        )
+        self.sync = client
+        self._set_connection(ConnectionState.CONNECTING)
+        client.start()
+
+    def _connection_changed(self, state: Any, reason: str) -> None:
+        mapping = {"connected": ConnectionState.ONLINE, "connecting": ConnectionState.CONNECTING}
+        self._set_connection(mapping.get(str(getattr(state, "value", state)), ConnectionState.OFFLINE))
+
+    def _set_connection(self, state: ConnectionState) -> None:
+        self.connection = state
+        self.listener.on_connection(state)
+
+    def _whisper_arrived(self, body: dict[str, Any]) -> None:
+        whisper = WhisperView(
+            whisper_id=str(body.get("whisper_id") or body.get("id") or ""),
+            sender=str(body.get("sender") or body.get("from") or ""),
+            text=str(body.get("text", "")),
+            sent_at=_clock_text(body.get("created_at") or body.get("sent_at")),
+            call_id=str(body.get("call_id") or ""),
+            anchor_segment=str(body.get("anchor_segment_id") or ""),
+        )
+        if not whisper.whisper_id or whisper.whisper_id in self.whispers_seen:
+            return
+        self.whispers_seen.add(whisper.whisper_id)
+        call = self._call
+        if call is not None:
+            call.summary = replace(call.summary, whispers=call.summary.whispers + 1)
+        self.listener.on_whisper(whisper)
+
+    def _whisper_status(self, body: dict[str, Any]) -> None:
+        self.listener.on_whisper_receipt(WhisperReceiptView(str(body.get("whisper_id", "")), str(body.get("status", ""))))
+
+    def mark_whisper_read(self, whisper_id: str) -> None:
+        if self.sync is not None:
+            self.sync.mark_whisper_read(whisper_id)
+
+    # -- a call ---------------------------------------------------------------------------------------------
+    @property
+    def in_call(self) -> bool:
+        return self._call is not None and not self._call.finished
+
+    def start_call(self, phone: str = "", *, replay: Path | None = None, source: Any = None) -> str:
+        """Start a call now; returns its id. ``replay`` plays a recording through the live pipeline."""
+        if self.in_call:
+            raise RuntimeError("a call is already in progress")
+        call = _Call(call_id=f"call-{uuid.uuid4().hex[:12]}", phone=phone.strip(), started=time.time())
+        call.summary = CallSummary(call_id=call.call_id)
+        self._call = call
+        self.listener.on_call_started(call.call_id)
+        self._submit(self._open_call, call, replay, source)
+        return call.call_id
+
+    def _open_call(self, call: _Call, replay: Path | None, source: Any) -> None:
+        store = self._open_store()
+        from assist.customers import customer_context, lookup_caller
+
+        lookup = lookup_caller(store, call.phone) if call.phone else None
+        call.customer_id = core_views.lookup_customer_id(lookup) if lookup is not None else None
+        context = customer_context(store, call.customer_id) if call.customer_id else None
+        self.listener.on_customer(core_views.customer_view(context, call.phone))
+        call.session = self._new_session(store, call)
+        if self.sync is not None:
+            customer = {"id": call.customer_id, "name": context.customer.name} if context is not None else None
+            self.sync.call_started(call.call_id, customer, call.started)
+        try:
+            source = source or self._make_source(replay)
+        except Exception as exc:
+            self._abandon(call, exc)
+            return
+        from audio.live import LiveTranscription
+
+        call.transcription = LiveTranscription(
+            source,
+            call_id=call.call_id,
+            language=self.config.language,
+            model=self.config.model,
+            record_dir=(self._recordings or recordings_dir()) if self.config.record else None,
+            on_event=lambda event: self._heard(call, event),
+            on_status=lambda status: self._audio_status(call, status),
+            prompt=self._biasing_prompt(context),
+        )
+        try:
+            call.transcription.start()
+        except Exception as exc:
+            self._abandon(call, exc)
+
+    def _new_session(self, store: Any, call: _Call) -> Any:
+        from assist.session import CallSession
+
+        return CallSession(store, call.call_id, call.customer_id, self.config.language)
+
+    def _biasing_prompt(self, context: Any) -> str | None:
+        # The customer's name is the word Whisper most often gets wrong and the agent most needs right.
+        if context is None:
+            return None
+        return str(context.customer.name)
+
+    def _make_source(self, replay: Path | None) -> Any:
+        from audio.source import ChannelMap, FileSource
+
+        if replay is not None:
+            return FileSource(replay, realtime=True, channel_map=ChannelMap.stereo())
+        from audio.devices import DeviceError, DeviceInput, DeviceSource, list_input_devices
+
+        cfg = self.config
+        inputs: list[Any] = []
+        if cfg.stereo_device:
+            mapping = ChannelMap.stereo() if cfg.stereo_agent_left else ChannelMap.stereo(agent=1, customer=0)
+            inputs.append(DeviceInput(cfg.stereo_device, mapping))
+        else:
+            if cfg.agent_device:
+                inputs.append(DeviceInput(cfg.agent_device, ChannelMap.mono(Channel.AGENT),
+                                          pulse_source=cfg.agent_pulse_source or None))
+            if cfg.customer_device:
+                inputs.append(DeviceInput(cfg.customer_device, ChannelMap.mono(Channel.CUSTOMER),
+                                          pulse_source=cfg.customer_pulse_source or None))
+        if not inputs:
+            try:
+                available = list_input_devices()
+            except DeviceError as exc:
+                raise _NoDevice(str(exc)) from exc
+            if not available:
+                raise _NoDevice("no input devices")
+            default = next((d for d in available if d.is_default), available[0])
+            inputs.append(DeviceInput(default.name, ChannelMap.mono(Channel.AGENT)))
+        return DeviceSource(inputs)
+
+    def _abandon(self, call: _Call, exc: Exception) -> None:
+        problem = Problem.NO_AUDIO_DEVICE if isinstance(exc, _NoDevice) else Problem.AUDIO_SOURCE
+        if exc.__class__.__name__ == "ModelNotFoundError":
+            problem = Problem.MODEL
+        self.listener.on_problem(problem, str(exc))
+        self._finish(call)
+
+    def _heard(self, call: _Call, event: TranscriptEvent) -> None:
+        self._submit(self._feed, call, event)
+
+    def _feed(self, call: _Call, event: TranscriptEvent) -> None:
+        if call.session is None:
+            return
+        update = call.session.feed(event)
+        shown = update.event if getattr(update, "event", None) is not None else event
+        self.listener.on_transcript(shown)
+        if shown.kind is EventKind.FINAL and shown.text.strip():
+            call.finals += 1
+            if shown.channel is Channel.AGENT:
+                call.agent_lines += 1
+            else:
+                call.customer_lines += 1
+        suggestions = getattr(update, "suggestions", None)
+        if suggestions is not None:
+            cards = [core_views.suggestion_view(s) for s in suggestions]
+            call.cards_seen.update(c.key for c in cards)
+            self.listener.on_suggestions(cards)
+        for cue in getattr(update, "cues", ()) or ():
+            call.cues += 1
+            self.listener.on_cue(core_views.cue_view(cue))
+        if self.sync is not None:
+            self.sync.publish_transcript(shown.to_json())
+
+    def _audio_status(self, call: _Call, status: AudioStatusEvent) -> None:
+        self.listener.on_audio_status(status)
+        if status.kind is AudioStatusKind.SOURCE_ENDED:
+            # A replayed recording ran out: the call is over, as if the customer hung up.
+            threading.Thread(target=self._finish, args=(call,), name="call-end", daemon=True).start()
+
+    def end_call(self) -> None:
+        call = self._call
+        if call is None or call.finished:
+            return
+        threading.Thread(target=self._finish, args=(call,), name="call-end", daemon=True).start()
+
+    def _finish(self, call: _Call) -> None:
+        """Stop the audio and let the last finals through (they queue on the worker before the wrap-up)."""
+        with self._lock:
+            if call.finished:
+                return
+            call.finished = True
+        transcription = call.transcription
+        if transcription is not None:
+            transcription.stop()
+            transcription.wait(timeout=30.0)
+        self._submit(self._wrap_up, call)
+
+    def _wrap_up(self, call: _Call) -> None:
+        draft = WrapUpDraft()
+        if call.session is not None:
+            draft = core_views.wrap_up_draft(call.session.wrap_up())
+        if self.sync is not None:
+            self.sync.call_ended(call.call_id)
+        call.summary = replace(
+            call.summary, finals=call.finals, agent_lines=call.agent_lines, customer_lines=call.customer_lines,
+            suggestions=len(call.cards_seen), cues=call.cues,
+        )
+        self.last_summary = call.summary
+        self.listener.on_call_finished(call.call_id, draft)
+
+    def save_wrap_up(self, draft: WrapUpDraft, notes: list[QuickNote] | None = None) -> Future[Any]:
+        call = self._call
+        if call is None:
+            raise RuntimeError("no call to wrap up")
+        return self._submit(self._save, call, draft, list(notes or ()))
+
+    def _save(self, call: _Call, draft: WrapUpDraft, notes: list[QuickNote]) -> SaveOutcome:
+        try:
+            record = core_views.save_wrap_up(call.session, draft, notes, self.config.agent_name)
+        except Exception as exc:
+            self.listener.on_problem(Problem.SAVE_FAILED, str(exc))
+            raise
+        sent = False
+        if self.sync is not None:
+            for kind, payload in core_views.shared_changes(record):
+                self.sync.push_change(kind, payload)
+            sent = self.connection is ConnectionState.ONLINE
+        outcome = SaveOutcome(call.call_id, True, sent, self.sync is not None)
+        call.summary = replace(call.summary, saved=True, synced=sent)
+        self.last_summary = call.summary
+        self.listener.on_saved(outcome)
+        return outcome
+
+    def suggestion_feedback(self, card: SuggestionView, action: str) -> None:
+        call = self._call
+        if call is None or call.session is None:
+            return
+        self._submit(core_views.record_feedback, call.session, card, action)
+
+    def bookmark(self, segment_id: str, on: bool) -> None:
+        call = self._call
+        if call is not None:
+            (call.bookmarks.add if on else call.bookmarks.discard)(segment_id)
+
+
+class _NoDevice(RuntimeError):
+    pass
+
+
+def _clock_text(value: Any) -> str:
+    if isinstance(value, int | float) and value > 0:
+        return time.strftime("%H:%M", time.localtime(float(value)))
+    if isinstance(value, str) and len(value) >= 16:
+        return value[11:16]
+    return ""

@@ -1,0 +1,361 @@
+"""``agent-assist demo``: everything the product does, in one minute, on any machine.
+
+A demo world is built in a fresh directory: a local store seeded with the project's own demo customers and
+knowledge entries (Japanese and English, resources/demo/), an embedded team server (ServerThread) with an
+agent and a supervisor, and the shipped two-channel demo call replayed through the real pipeline in real time
+(FileSource -> VAD -> Whisper -> CallSession -> screen and server). A scripted supervisor whispers advice at the
+right moment. With a display the call screen opens; with ``--headless`` (or no display) the same live flow is
+printed in the terminal, the wrap-up is saved, and the command ends with a one-line summary (exit 0).
+
+Nothing here imports Qt at module level: the terminal flavour must run where Qt cannot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from resources import ROOT as RESOURCES
+
+DEMO_DIR = RESOURCES / "demo"
+DEMO_CALL = DEMO_DIR / "demo_call.wav"
+DEMO_PHONE = "090-1234-5678"
+AGENT = "alex"
+SUPERVISOR = "miki"
+TEAM = "demo"
+
+
+def configure(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="a one-minute demo call: live transcript, customer context, suggestions, a cue and a whisper",
+        description="Replay the shipped demo call through the real pipeline with demo customers, knowledge "
+        "entries and an embedded team server. Opens the call screen, or prints the flow in the terminal "
+        "with --headless (automatic when there is no display).",
+    )
+    parser.add_argument("--headless", action="store_true", help="print the live flow in the terminal, no window")
+    parser.add_argument("--keep", action="store_true", help="keep the demo's data directory and print where it is")
+    parser.set_defaults(func=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from desktop.display import has_display
+
+    headless = bool(getattr(args, "headless", False)) or not has_display()
+    if not DEMO_CALL.is_file():
+        print(f"agent-assist demo: the demo call {DEMO_CALL} is missing (scripts/make_demo_call.py makes it)",
+              file=sys.stderr)
+        return 1
+    world = DemoWorld.build(keep=bool(getattr(args, "keep", False)))
+    try:
+        if headless:
+            return run_headless(world)
+        return run_window(world)
+    finally:
+        world.close()
+
+
+# -- the demo world ------------------------------------------------------------------------------------------
+@dataclass
+class DemoWorld:
+    root: Path
+    store_file: Path
+    server: Any
+    tokens: dict[str, str]
+    script: dict[str, Any]
+    keep: bool = False
+    supervisor: Any = None
+    receipts: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, keep: bool = False) -> DemoWorld:
+        from assist.paths import data_dir
+
+        base = data_dir() / "demo"
+        base.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+        store_file = root / "agent-assist.sqlite3"
+        seed_store(store_file)
+        from sync.protocol import Role
+        from sync.server import ServerThread
+        from sync.store import TeamStore
+
+        server_dir = root / "server"
+        team = TeamStore(server_dir)
+        try:
+            tokens = {AGENT: team.add_user(AGENT, Role.AGENT, TEAM),
+                      SUPERVISOR: team.add_user(SUPERVISOR, Role.SUPERVISOR, TEAM)}
+        finally:
+            team.close()
+        server = ServerThread(server_dir)
+        server.start()
+        script = json.loads((DEMO_DIR / "history.json").read_text(encoding="utf-8"))
+        timeline = json.loads((DEMO_DIR / "demo_call.json").read_text(encoding="utf-8"))
+        script["timeline"] = timeline
+        return cls(root, store_file, server, tokens, script, keep)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url)
+
+    def desk_config(self) -> Any:
+        from desktop.call_desk import DeskConfig
+
+        return DeskConfig(language="en", model=None, agent_name=AGENT, server_url=self.url,
+                          server_token=self.tokens[AGENT])
+
+    def start_supervisor(self, call_started: threading.Event, call_id: list[str]) -> None:
+        """A scripted supervisor: connects, and once the customer has raised the double charge, whispers."""
+        from sync.client import SyncClient
+
+        client = SyncClient(self.url, self.tokens[SUPERVISOR], self.root / "supervisor-client.sqlite3")
+        client.on_whisper_status = lambda body: self.receipts.append(str(body.get("status", "")))
+        client.start()
+        self.supervisor = client
+        whisper = self.script["whisper"]
+        lines = self.script["timeline"]["lines"]
+        at = float(lines[int(whisper["after_line"])]["end"]) + 3.0
+
+        def send() -> None:
+            if not call_started.wait(120):
+                return
+            began = time.monotonic()
+            while time.monotonic() - began < at:
+                time.sleep(0.1)
+            client.send_whisper(AGENT, call_id[0] if call_id else None, str(whisper["text"]))
+
+        threading.Thread(target=send, name="demo-supervisor", daemon=True).start()
+
+    def close(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop(timeout=3)
+        self.server.stop()
+        if self.keep:
+            print(f"demo data kept in {self.root}")
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def seed_store(path: Path) -> None:
+    """Fill a store with the demo customers, their notes, past calls and follow-ups, and the knowledge base."""
+    from assist.domain import CallRecord, Customer, FollowUp, KnowledgeEntry, Note, new_id
+    from assist.store import Store
+
+    store = Store.open(path)
+    try:
+        for line in (DEMO_DIR / "customers.jsonl").read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            store.upsert_customer(Customer.from_dict(data))
+            for note in data.get("notes", ()):
+                store.upsert_note(Note.from_dict({"id": new_id("note"), "customer_id": data["id"], **note}))
+        entries = [KnowledgeEntry.from_dict(json.loads(line))
+                   for line in (DEMO_DIR / "knowledge.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        store.upsert_knowledge(entries)
+        history = json.loads((DEMO_DIR / "history.json").read_text(encoding="utf-8"))
+        for call in history["calls"]:
+            store.upsert_call(CallRecord.from_dict(call))
+        for follow_up in history["follow_ups"]:
+            store.upsert_follow_up(FollowUp.from_dict(follow_up))
+    finally:
+        store.close()
+
+
+# -- terminal flavour ----------------------------------------------------------------------------------------
+class TerminalListener:
+    """Prints the live flow; reads whispers at once (the terminal agent 'sees' them) and saves the wrap-up."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.desk: Any = None
+        self.done = threading.Event()
+        self.failed = ""
+        self._lock = threading.Lock()
+        self._shown_cards: set[str] = set()
+        self._partial_open = False
+        self.started = threading.Event()
+        self.call_id: list[str] = []
+        self.whispers_read = 0
+        self.outcome: Any = None
+        self.customer_name = ""
+        self._connection: Any = None
+
+    def _print(self, text: str) -> None:
+        with self._lock:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    def on_call_started(self, call_id: str) -> None:
+        self.call_id.append(call_id)
+        self.started.set()
+        self._print(f"call started ({call_id}), caller {DEMO_PHONE}")
+
+    def on_transcript(self, event: Any) -> None:
+        from audio.events import Channel, EventKind
+
+        if event.kind is EventKind.FINAL and event.text.strip():
+            who = "agent   " if event.channel is Channel.AGENT else "customer"
+            minutes, seconds = divmod(int(event.start), 60)
+            self._print(f"[{minutes:02d}:{seconds:02d}] {who} | {event.text.strip()}")
+
+    def on_audio_status(self, event: Any) -> None:
+        if event.kind.value in ("device_lost", "device_restored", "recording_stopped"):
+            self._print(f"  audio: {event.kind.value} {event.message}")
+
+    def on_customer(self, customer: Any) -> None:
+        if customer.is_new:
+            self._print("  caller: new caller")
+            return
+        self.customer_name = customer.name
+        self._print(f"  caller: {customer.name} — {', '.join(customer.traits)}")
+        for note in customer.notes:
+            pin = "pinned " if note.pinned else ""
+            self._print(f"    {pin}{note.kind} note ({note.author}): {note.text}")
+        for follow_up in customer.follow_ups:
+            self._print(f"    open follow-up: {follow_up}")
+        for contact in customer.last_contacts[:2]:
+            self._print(f"    last contact {contact.when} ({contact.agent}): {contact.summary}")
+
+    def on_suggestions(self, cards: list[Any]) -> None:
+        for card in cards:
+            if card.key in self._shown_cards:
+                continue
+            self._shown_cards.add(card.key)
+            matched = ", ".join(card.matched_terms)
+            self._print(f"  card: {card.title}  [matched: {matched}]" + (f" — {card.reason}" if card.reason else ""))
+
+    def on_cue(self, cue: Any) -> None:
+        due = f" (due {cue.due})" if cue.due else ""
+        self._print(f"  cue ({cue.kind.value}): {cue.text}{due}")
+
+    def on_whisper(self, whisper: Any) -> None:
+        self._print(f"  whisper from {whisper.sender}: {whisper.text}")
+        if self.desk is not None:
+            self.desk.mark_whisper_read(whisper.whisper_id)
+            self.whispers_read += 1
+            self._print("    (marked read)")
+
+    def on_whisper_receipt(self, receipt: Any) -> None:
+        pass
+
+    def on_connection(self, state: Any) -> None:
+        if state is not self._connection and not self.done.is_set():
+            self._connection = state
+            self._print(f"  team server: {state.value}")
+
+    def on_call_finished(self, call_id: str, draft: Any) -> None:
+        self._print("call ended. Prefilled wrap-up:")
+        for line in draft.summary.splitlines():
+            self._print(f"    {line}")
+        self._print(f"    tags: {', '.join(draft.tags)}; disposition: {draft.disposition}; "
+                    f"next: {draft.next_action or '-'} {draft.follow_up_due}")
+        if self.desk is not None:
+            self.desk.save_wrap_up(draft, [])
+
+    def on_saved(self, outcome: Any) -> None:
+        self.outcome = outcome
+        self.done.set()
+
+    def on_problem(self, problem: Any, detail: str) -> None:
+        self._print(f"  problem ({problem.value}): {detail}")
+        if problem.value in ("no_audio_device", "audio_source", "model", "store", "save_failed"):
+            self.failed = f"{problem.value}: {detail}"
+            self.done.set()
+
+
+def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 240.0) -> int:
+    from desktop.call_desk import CallDesk
+
+    out = out or sys.stdout
+    began = time.monotonic()
+    listener = TerminalListener(out)
+    desk = CallDesk(listener, world.desk_config(), store_file=world.store_file,
+                    sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings")
+    listener.desk = desk
+    out.write("Agent Assist demo (terminal). The demo call plays in real time; it takes about a minute.\n")
+    desk.start()
+    world.start_supervisor(listener.started, listener.call_id)
+    _wait_online(desk, 10.0)
+    desk.start_call(DEMO_PHONE, replay=DEMO_CALL)
+    finished = listener.done.wait(timeout)
+    _wait_for(lambda: "read" in world.receipts, 5.0)
+    desk.shutdown()
+    summary = desk.last_summary
+    elapsed = time.monotonic() - began
+    if not finished or listener.failed or summary is None:
+        reason = listener.failed or "the demo call did not finish in time"
+        out.write(f"demo failed: {reason}\n")
+        return 1
+    where = "locally and on the team server" if summary.synced else "locally"
+    out.write(
+        f"demo finished: {summary.finals} lines ({summary.agent_lines} agent, {summary.customer_lines} customer), "
+        f"{summary.suggestions} cards, {summary.cues} cues, {listener.whispers_read} whisper read "
+        f"(receipt {'confirmed' if 'read' in world.receipts else 'pending'}), wrap-up saved {where}, "
+        f"in {elapsed:.0f} s\n"
+    )
+    out.flush()
+    return 0
+
+
+def _wait_online(desk: Any, timeout: float) -> None:
+    from desktop.views import ConnectionState
+
+    _wait_for(lambda: desk.connection is ConnectionState.ONLINE, timeout)
+
+
+def _wait_for(predicate: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# -- window flavour ----------------------------------------------------------------------------------------
+def run_window(world: DemoWorld) -> int:
+    from desktop.agent_app import AgentApp
+    from desktop.app import ensure_app
+    from desktop.call_desk import CallDesk
+    from desktop.preferences import Preferences
+
+    app = ensure_app()
+    prefs = Preferences.load()
+    prefs.agent_name = AGENT
+    agent = AgentApp(app, prefs=prefs, desk=CallDesk(
+        _NullListener(), world.desk_config(), store_file=world.store_file,
+        sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings"))
+    agent.window.setWindowTitle(agent.window.tr("Agent Assist — demo"))
+    agent.window.call_bar.phone.setText(DEMO_PHONE)
+    call_id: list[str] = []
+    started = threading.Event()
+
+    def call_began(cid: str) -> None:
+        call_id.append(cid)
+        started.set()
+
+    agent.bridge.call_started.connect(call_began)
+    world.start_supervisor(started, call_id)
+    agent.show()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(1500, lambda: agent.start_call(DEMO_PHONE, replay=DEMO_CALL))
+    code = app.exec()
+    agent.shutdown()
+    return int(code)
+
+
+class _NullListener:
+    """Placeholder until the app puts its bridge in place (before anything can happen)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
