@@ -1,0 +1,254 @@
+"""What the team board knows about each live call, and which calls need the supervisor now.
+
+Kept free of Qt so the rules ("strong frustration", "long silence", "long call") can be tested with an injected
+clock and read on their own. The board is fed with what the team server sends every supervisor of the team:
+the live call list, call start/end, every final transcript line, presence, and the agent's published call info.
+Frustration is judged here from the customer's final lines with the same rules the agent's cue banner uses
+(:func:`assist.cues.emotion_cues`), so the board works even when the agent's client publishes no cues.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from assist.cues import emotion_cues
+from assist.domain import CueKind
+
+
+class Frustration(IntEnum):
+    NONE = 0
+    SOME = 1
+    STRONG = 2
+
+
+class Attention(StrEnum):
+    """Why a call stands out on the board; each is shown in words, never by colour alone."""
+
+    STRONG_FRUSTRATION = "strong_frustration"
+    LONG_SILENCE = "long_silence"
+    LONG_CALL = "long_call"
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionRules:
+    long_silence_seconds: float = 30.0
+    long_call_seconds: float = 15 * 60.0
+    # Repeated frustration is as telling as one angry outburst.
+    frustrated_lines_for_strong: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCall:
+    call_id: str
+    agent: str
+    customer: Mapping[str, Any] = field(default_factory=dict)
+    started_at: float = 0.0
+    last_line: str = ""
+    last_line_speaker: str = ""  # agent | customer | "" before anyone spoke
+    last_activity_at: float = 0.0
+    last_whisper_at: float | None = None
+    frustration: Frustration = Frustration.NONE
+    frustration_words: tuple[str, ...] = ()
+    frustrated_segments: frozenset[str] = frozenset()
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def customer_name(self) -> str:
+        for key in ("name", "display_name", "phone", "id"):
+            value = self.customer.get(key)
+            if value:
+                return str(value)
+        return ""
+
+    def duration(self, now: float) -> float:
+        return max(0.0, now - self.started_at)
+
+    def silence(self, now: float) -> float:
+        return max(0.0, now - max(self.last_activity_at, self.started_at))
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    name: str
+    role: str
+    online: bool
+    online_since: float | None = None
+    call_id: str | None = None
+    call_since: float | None = None
+
+    @property
+    def idle(self) -> bool:
+        return self.online and self.call_id is None
+
+
+class TeamBoard:
+    """The live calls and the people of one team, as this supervisor's client has heard of them."""
+
+    def __init__(self, rules: AttentionRules | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.rules = rules or AttentionRules()
+        self.clock = clock
+        self._calls: dict[str, LiveCall] = {}
+        self._members: dict[str, TeamMember] = {}
+
+    # -- feeding -------------------------------------------------------------------------------------------
+
+    def replace_calls(self, calls: Iterable[Mapping[str, Any]]) -> None:
+        """The server's list of live calls: the truth after a (re)connect. What we learnt live is kept."""
+        fresh: dict[str, LiveCall] = {}
+        for row in calls:
+            known = self._calls.get(str(row.get("call_id", "")))
+            call = self._from_row(row, known)
+            if call is not None:
+                fresh[call.call_id] = call
+        self._calls = fresh
+
+    def call_started(self, row: Mapping[str, Any]) -> LiveCall | None:
+        call = self._from_row(row, self._calls.get(str(row.get("call_id", ""))))
+        if call is not None:
+            self._calls[call.call_id] = call
+        return call
+
+    def call_ended(self, call_id: str) -> None:
+        self._calls.pop(call_id, None)
+
+    def transcript(self, call_id: str, event: Mapping[str, Any]) -> LiveCall | None:
+        """A transcript line of a live call; only finals move the board (partials are still changing)."""
+        call = self._calls.get(call_id)
+        if call is None or event.get("kind") != "final":
+            return call
+        text = str(event.get("text", ""))
+        speaker = str(event.get("channel", ""))
+        call = replace(call, last_line=text, last_line_speaker=speaker, last_activity_at=self.clock())
+        segment = f"{speaker}:{event.get('segment_id', '')}"
+        if speaker == "customer" and segment not in call.frustrated_segments:
+            cues = emotion_cues(segment, text, str(event.get("language") or ""))
+            call = self._with_feelings(call, segment, [(c.kind, c.trigger) for c in cues])
+        self._calls[call_id] = call
+        return call
+
+    def call_info(self, call_id: str, info: Mapping[str, Any]) -> LiveCall | None:
+        """What the agent's client published (customer context, cards, cues): its cues count too."""
+        call = self._calls.get(call_id)
+        if call is None:
+            return None
+        call = replace(call, info={**call.info, **info})
+        customer = info.get("customer")
+        if isinstance(customer, Mapping) and customer:
+            call = replace(call, customer={**call.customer, **customer})
+        for index, cue in enumerate(info.get("cues") or ()):
+            if not isinstance(cue, Mapping):
+                continue
+            key = f"info:{cue.get('segment_id') or index}:{cue.get('kind')}"
+            if key in call.frustrated_segments:
+                continue
+            try:
+                kind = CueKind(str(cue.get("kind")))
+            except ValueError:
+                continue
+            call = self._with_feelings(call, key, [(kind, str(cue.get("trigger") or ""))])
+        self._calls[call_id] = call
+        return call
+
+    def whisper_sent(self, call_id: str | None, at: float | None = None) -> None:
+        call = self._calls.get(call_id or "")
+        if call is not None:
+            self._calls[call.call_id] = replace(call, last_whisper_at=at if at is not None else self.clock())
+
+    def replace_members(self, users: Iterable[Mapping[str, Any]]) -> None:
+        self._members = {}
+        self.update_members(users)
+
+    def update_members(self, users: Iterable[Mapping[str, Any]]) -> None:
+        for user in users:
+            name = str(user.get("user", ""))
+            if not name:
+                continue
+            call = user.get("call") if isinstance(user.get("call"), Mapping) else None
+            self._members[name] = TeamMember(
+                name=name,
+                role=str(user.get("role", "")),
+                online=bool(user.get("online")),
+                online_since=_number(user.get("online_since")),
+                call_id=None if call is None else str(call.get("call_id")),
+                call_since=None if call is None else _number(call.get("since")),
+            )
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def call(self, call_id: str) -> LiveCall | None:
+        return self._calls.get(call_id)
+
+    def attention(self, call: LiveCall, now: float | None = None) -> tuple[Attention, ...]:
+        now = self.clock() if now is None else now
+        reasons: list[Attention] = []
+        if call.frustration is Frustration.STRONG:
+            reasons.append(Attention.STRONG_FRUSTRATION)
+        if call.silence(now) >= self.rules.long_silence_seconds:
+            reasons.append(Attention.LONG_SILENCE)
+        if call.duration(now) >= self.rules.long_call_seconds:
+            reasons.append(Attention.LONG_CALL)
+        return tuple(reasons)
+
+    def calls(self, now: float | None = None) -> list[LiveCall]:
+        """Calls needing attention first (the more reasons, the higher), then the longest running."""
+        now = self.clock() if now is None else now
+        return sorted(
+            self._calls.values(), key=lambda c: (-len(self.attention(c, now)), c.started_at, c.call_id)
+        )
+
+    def agents(self) -> list[TeamMember]:
+        """Agents online, idle ones first (they can take the next call), then by name."""
+        online = [m for m in self._members.values() if m.online and m.role == "agent"]
+        return sorted(online, key=lambda m: (not m.idle, m.name))
+
+    # -- internals -----------------------------------------------------------------------------------------
+
+    def _from_row(self, row: Mapping[str, Any], known: LiveCall | None) -> LiveCall | None:
+        call_id = str(row.get("call_id") or "")
+        if not call_id or row.get("ended_at") is not None:
+            return None
+        customer = row.get("customer") if isinstance(row.get("customer"), Mapping) else {}
+        started = _number(row.get("started_at")) or self.clock()
+        base = known or LiveCall(
+            call_id=call_id, agent=str(row.get("agent", "")), last_activity_at=self.clock()
+        )
+        call = replace(
+            base,
+            agent=str(row.get("agent") or base.agent),
+            customer={**base.customer, **(customer or {})},
+            started_at=started,
+            last_line=base.last_line or str(row.get("last_final") or ""),
+            last_whisper_at=_number(row.get("last_whisper_at")) or base.last_whisper_at,
+        )
+        info = row.get("info")
+        if isinstance(info, Mapping) and info:
+            self._calls[call_id] = call
+            return self.call_info(call_id, info)
+        return call
+
+    def _with_feelings(self, call: LiveCall, key: str, feelings: list[tuple[CueKind, str]]) -> LiveCall:
+        upset = [
+            (kind, trigger) for kind, trigger in feelings if kind in (CueKind.ANGER, CueKind.FRUSTRATION)
+        ]
+        if not upset:
+            return call
+        segments = call.frustrated_segments | {key}
+        words = call.frustration_words + tuple(t for _, t in upset if t and t not in call.frustration_words)
+        angry = any(kind == CueKind.ANGER for kind, _ in upset)
+        repeated = len(segments) >= self.rules.frustrated_lines_for_strong
+        level = (
+            Frustration.STRONG
+            if angry or repeated or call.frustration is Frustration.STRONG
+            else Frustration.SOME
+        )
+        return replace(call, frustration=level, frustration_words=words[-5:], frustrated_segments=segments)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None

@@ -1,0 +1,207 @@
+"""The team board as the supervisor sees it: one row per live call, the calls that need them on top.
+
+A call that needs attention is bold, tinted, and says why in words in its own column ("Strong frustration",
+"Silent for 0:45", "Long call"), so the signal never rests on colour. Next to it, the agents who are online,
+the idle ones first.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from desktop.supervisor.board import Attention, Frustration, LiveCall, TeamBoard, TeamMember
+
+CALL_ID = Qt.ItemDataRole.UserRole
+ATTENTION = Qt.ItemDataRole.UserRole + 1
+
+_ATTENTION_TINT = QColor(255, 170, 0, 70)
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{rest // 60}:{rest % 60:02d}"
+
+
+class BoardTable(QTableWidget):
+    """Signals:
+    follow_requested(str): the supervisor chose a call to follow (double-click or Enter on its row).
+    """
+
+    follow_requested = Signal(str)
+    COLUMNS = 7
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, self.COLUMNS, parent)
+        self.setObjectName("teamBoard")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.cellDoubleClicked.connect(lambda row, _col: self._follow_row(row))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Live calls of the team"))
+        self.setHorizontalHeaderLabels([
+            self.tr("Agent"), self.tr("Customer"), self.tr("Duration"), self.tr("Last line"),
+            self.tr("Frustration"), self.tr("Last whisper"), self.tr("Needs attention"),
+        ])  # fmt: skip
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._follow_row(self.currentRow())
+            return
+        super().keyPressEvent(event)
+
+    def selected_call_id(self) -> str | None:
+        row = self.currentRow()
+        item = self.item(row, 0) if row >= 0 else None
+        return None if item is None else str(item.data(CALL_ID))
+
+    def call_ids(self) -> list[str]:
+        return [str(self._cell(row, 0).data(CALL_ID)) for row in range(self.rowCount())]
+
+    def row_texts(self, call_id: str) -> list[str]:
+        for row in range(self.rowCount()):
+            if self._cell(row, 0).data(CALL_ID) == call_id:
+                return [self._cell(row, col).text() for col in range(self.COLUMNS)]
+        return []
+
+    def row_attention(self, call_id: str) -> tuple[Attention, ...]:
+        for row in range(self.rowCount()):
+            if self._cell(row, 0).data(CALL_ID) == call_id:
+                return tuple(self._cell(row, 0).data(ATTENTION) or ())
+        return ()
+
+    def _cell(self, row: int, col: int) -> QTableWidgetItem:
+        item = self.item(row, col)
+        if item is None:
+            item = QTableWidgetItem()
+            self.setItem(row, col, item)
+        return item
+
+    def render(self, board: TeamBoard, following: str | None, now: float | None = None) -> None:  # type: ignore[override]
+        now = board.clock() if now is None else now
+        selected = self.selected_call_id()
+        calls = board.calls(now)
+        self.setRowCount(len(calls))
+        for row, call in enumerate(calls):
+            reasons = board.attention(call, now)
+            cells = [
+                ("▶ " if call.call_id == following else "") + call.agent,
+                call.customer_name or self.tr("Unknown caller"),
+                clock(call.duration(now)),
+                self._last_line(call),
+                self._frustration(call),
+                self._since_whisper(call, now),
+                self._attention(call, reasons, now),
+            ]
+            for col, text in enumerate(cells):
+                item = self._cell(row, col)
+                item.setText(text)
+                item.setData(CALL_ID, call.call_id)
+                item.setData(ATTENTION, list(reasons))
+                font = QFont(self.font())
+                font.setBold(bool(reasons))
+                item.setFont(font)
+                item.setBackground(QBrush(_ATTENTION_TINT) if reasons else QBrush())
+                if col == 3:
+                    item.setToolTip(call.last_line)
+                elif col == 6 and reasons:
+                    item.setToolTip(cells[6])
+            if call.call_id == selected:
+                self.selectRow(row)
+
+    def _follow_row(self, row: int) -> None:
+        item = self.item(row, 0) if row >= 0 else None
+        if item is not None:
+            self.follow_requested.emit(str(item.data(CALL_ID)))
+
+    def _last_line(self, call: LiveCall) -> str:
+        if not call.last_line:
+            return self.tr("(nothing said yet)")
+        who = {"agent": self.tr("Agent"), "customer": self.tr("Customer")}.get(call.last_line_speaker, "")
+        return f"{who}: {call.last_line}" if who else call.last_line
+
+    def _frustration(self, call: LiveCall) -> str:
+        if call.frustration is Frustration.NONE:
+            return self.tr("calm")
+        level = self.tr("strong") if call.frustration is Frustration.STRONG else self.tr("some")
+        words = "、".join(f"「{w}」" for w in call.frustration_words[-3:])
+        return f"{level} {words}".strip()
+
+    def _since_whisper(self, call: LiveCall, now: float) -> str:
+        if call.last_whisper_at is None:
+            return self.tr("none yet")
+        return self.tr("%1 ago").replace("%1", clock(now - call.last_whisper_at))
+
+    def _attention(self, call: LiveCall, reasons: tuple[Attention, ...], now: float) -> str:
+        words = []
+        for reason in reasons:
+            if reason is Attention.STRONG_FRUSTRATION:
+                words.append(self.tr("Strong frustration"))
+            elif reason is Attention.LONG_SILENCE:
+                words.append(self.tr("Silent for %1").replace("%1", clock(call.silence(now))))
+            elif reason is Attention.LONG_CALL:
+                words.append(self.tr("Long call"))
+        return ("⚠ " + "; ".join(words)) if words else ""
+
+
+class AgentsList(QListWidget):
+    """The team's agents who are online; idle ones first, each saying in words whether they are on a call."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("teamAgents")
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Agents online"))
+
+    def render(self, members: list[TeamMember], now: float | None = None) -> None:  # type: ignore[override]
+        now = time.time() if now is None else now
+        self.clear()
+        if not members:
+            self.addItem(QListWidgetItem(self.tr("No agent online")))
+            return
+        for member in members:
+            if member.idle:
+                since = member.online_since or now
+                text = (
+                    self.tr("%1 — idle (online %2)")
+                    .replace("%1", member.name)
+                    .replace("%2", clock(now - since))
+                )
+            else:
+                since = member.call_since or now
+                text = (
+                    self.tr("%1 — on a call (%2)")
+                    .replace("%1", member.name)
+                    .replace("%2", clock(now - since))
+                )
+            item = QListWidgetItem(text)
+            item.setData(CALL_ID, member.name)
+            self.addItem(item)
+
+    def names(self) -> list[str]:
+        return [str(self.item(i).data(CALL_ID)) for i in range(self.count()) if self.item(i).data(CALL_ID)]

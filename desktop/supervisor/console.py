@@ -1,0 +1,631 @@
+"""The supervisor console window: the team board, one followed call, the whisper composer, the audit trail.
+
+Everything arrives from the team server through :class:`SupervisorBridge` as queued signals, and every blocking
+request (live calls, presence, whisper sending, the audit log, the knowledge feed) runs on the bridge's
+background thread, so the window never waits on the network or on the client's local database.
+
+What a followed call shows beyond its transcript depends on what the agent's app publishes with
+``SyncClient.publish_call_info(call_id, info)``. This console reads ``info["customer"]`` (a customer record:
+name, phone, company, tags, traits, follow_ups, notes...), ``info["cards"]`` (the agent's current suggestion
+cards: key, kind, title, body, matched_terms, reason) and ``info["cues"]`` (kind, trigger, segment_id). Without
+them it shows the customer given at call start and says that the agent's cards are not shared.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context_panel import CustomerContextPanel
+from desktop.suggestion_cards import SuggestionPanel
+from desktop.supervisor.audit_view import AuditTrail
+from desktop.supervisor.board import AttentionRules, TeamBoard
+from desktop.supervisor.board_view import AgentsList, BoardTable
+from desktop.supervisor.bridge import SupervisorBridge
+from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
+from desktop.supervisor.templates import WhisperTemplates
+from desktop.views import CustomerView, NoteView, SuggestionView
+from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
+from sync.protocol import ChangeKind, FeedSince, Subscribe
+
+BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
+TICK_MS = 1_000
+
+
+class SupervisorConsole(QMainWindow):
+    """The supervisor's window over one signed-in :class:`SyncClient` (started here if it is not running).
+
+    Signals:
+        board_refreshed(): the live calls and presence were re-read from the server and drawn.
+        followed(str): a call's snapshot (its transcript so far) arrived and is shown.
+        message(str): a status message was shown (already translated).
+    """
+
+    board_refreshed = Signal()
+    followed = Signal(str)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        client: SyncClient,
+        parent: QWidget | None = None,
+        *,
+        templates: WhisperTemplates | None = None,
+        rules: AttentionRules | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("supervisorConsole")
+        self.client = client
+        self.bridge = SupervisorBridge(client, self)
+        self.board = TeamBoard(rules)
+        self.templates = templates if templates is not None else WhisperTemplates.load()
+        self.following: str | None = None
+        self._whispers: dict[str, SentWhisper] = {}
+        self._knowledge: dict[str, dict[str, Any]] = {}
+        self._knowledge_seq = 0
+        self._role = ""
+        self._closing = False
+
+        self.board_view = BoardTable(self)
+        self.board_view.follow_requested.connect(self.follow_call)
+        self.agents_view = AgentsList(self)
+        self.board_title = QLabel(self)
+        self.agents_title = QLabel(self)
+        board_side = QWidget(self)
+        board_layout = QVBoxLayout(board_side)
+        board_layout.addWidget(self.board_title)
+        board_layout.addWidget(self.board_view, 3)
+        board_layout.addWidget(self.agents_title)
+        board_layout.addWidget(self.agents_view, 1)
+
+        self.follow_title = QLabel(self)
+        self.follow_title.setObjectName("followTitle")
+        self.follow_title.setWordWrap(True)
+        self.transcript = FollowedTranscript(self)
+        self.context = CustomerContextPanel(self)
+        self.cards = SuggestionPanel(self)
+        self.cards_note = QLabel(self)
+        self.cards_note.setWordWrap(True)
+        cards_side = QWidget(self)
+        cards_layout = QVBoxLayout(cards_side)
+        cards_layout.setContentsMargins(0, 0, 0, 0)
+        cards_layout.addWidget(self.cards_note)
+        cards_layout.addWidget(self.cards, 1)
+        self.side_tabs = QTabWidget(self)
+        self.side_tabs.addTab(self.context, "")
+        self.side_tabs.addTab(cards_side, "")
+        self.history = WhisperHistory(self)
+        self.history_title = QLabel(self)
+        self.composer = WhisperComposer(self.templates, self)
+        self.composer.send_requested.connect(self.send_whisper)
+        self.composer.knowledge_requested.connect(self.push_knowledge)
+        self.composer.problem.connect(self.show_message)
+        self.transcript.line_selected.connect(self.composer.set_anchor)
+
+        follow_top = QSplitter(Qt.Orientation.Horizontal, self)
+        follow_top.addWidget(self.transcript)
+        follow_top.addWidget(self.side_tabs)
+        follow_top.setStretchFactor(0, 3)
+        follow_top.setStretchFactor(1, 2)
+        follow_side = QWidget(self)
+        follow_layout = QVBoxLayout(follow_side)
+        follow_layout.addWidget(self.follow_title)
+        follow_layout.addWidget(follow_top, 3)
+        follow_layout.addWidget(self.history_title)
+        follow_layout.addWidget(self.history, 1)
+        follow_layout.addWidget(self.composer)
+
+        live = QSplitter(Qt.Orientation.Horizontal, self)
+        live.addWidget(board_side)
+        live.addWidget(follow_side)
+        live.setStretchFactor(0, 1)
+        live.setStretchFactor(1, 1)
+        self.audit = AuditTrail(self)
+        self.audit.refresh_requested.connect(self.load_audit)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(live, "")
+        self.tabs.addTab(self.audit, "")
+        self.setCentralWidget(self.tabs)
+        self.connection_label = QLabel(self)
+        self.connection_label.setObjectName("serverState")
+        self.statusBar().addPermanentWidget(self.connection_label)
+
+        self._build_actions()
+        self.bridge.call_event.connect(self._on_call_event)
+        self.bridge.whisper_status.connect(self._on_whisper_status)
+        self.bridge.presence.connect(self._on_presence)
+        self.bridge.change.connect(self._on_change)
+        self.bridge.connection.connect(self._on_connection)
+        self.bridge.request_error.connect(self._on_request_error)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._render_board)
+        self._tick.start()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(BOARD_REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_board)
+        self._refresh_timer.start()
+
+        self.retranslate()
+        self._show_followed_call()
+        if self.templates.problem:
+            self.show_message(
+                self.tr("Whisper templates: %1 — using the defaults.").replace("%1", self.templates.problem)
+            )
+        self._on_connection(client.state.value, "")
+        client.start()
+
+    # -- texts ---------------------------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Agent Assist — Supervisor"))
+        self.board_title.setText(self.tr("Live calls (calls needing attention first)"))
+        self.agents_title.setText(self.tr("Agents online"))
+        self.history_title.setText(self.tr("Whispers on this call"))
+        self.side_tabs.setTabText(0, self.tr("Customer"))
+        self.side_tabs.setTabText(1, self.tr("Agent's cards"))
+        self.tabs.setTabText(0, self.tr("Team board"))
+        self.tabs.setTabText(1, self.tr("Audit trail"))
+        self.refresh_action.setText(self.tr("Refresh board"))
+        self.follow_action.setText(self.tr("Follow selected call"))
+        self.stop_action.setText(self.tr("Stop following"))
+        self.compose_action.setText(self.tr("Write a whisper"))
+        for widget in (
+            self.board_view,
+            self.agents_view,
+            self.transcript,
+            self.history,
+            self.composer,
+            self.audit,
+        ):
+            widget.retranslate()
+        self._show_followed_call()
+        self._render_board()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _build_actions(self) -> None:
+        def action(shortcut: QKeySequence | str, slot: Any) -> QAction:
+            act = QAction(self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.refresh_action = action(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_board)
+        self.follow_action = action("Ctrl+F", self._follow_selected)
+        self.stop_action = action("Ctrl+Shift+F", self.stop_following)
+        self.compose_action = action("Ctrl+L", self.composer.text.setFocus)
+
+    # -- connection and board ------------------------------------------------------------------------------
+
+    def _on_connection(self, state: str, reason: str) -> None:
+        if state == ConnectionState.CONNECTED.value:
+            user = self.client.user
+            self._role = str(user.get("role", ""))
+            self.connection_label.setText(
+                self.tr("Connected as %1 (%2, team %3)")
+                .replace("%1", str(user.get("user", "")))
+                .replace("%2", self._role)
+                .replace("%3", str(user.get("team", "")))
+            )
+            self.connection_label.setProperty("state", "online")
+            self.audit.set_allowed(self._role == "admin")
+            self.refresh_board()
+            self._load_knowledge()
+            if self._role == "admin" and self.audit.last_seq == 0:
+                self.load_audit(0)
+            if self.following is not None:
+                self._subscribe(self.following)  # the server forgot our subscription with the old connection
+        elif state == ConnectionState.CONNECTING.value:
+            self.connection_label.setText(self.tr("Connecting to the team server…"))
+            self.connection_label.setProperty("state", "offline")
+        else:
+            text = self.tr("Offline")
+            self.connection_label.setText(f"{text}: {reason}" if reason else text)
+            self.connection_label.setProperty("state", "offline")
+            if reason and "refused the token" in reason:
+                self.show_message(self.tr("The team server refused the token; ask your admin for a new one."))
+        self.connection_label.style().unpolish(self.connection_label)
+        self.connection_label.style().polish(self.connection_label)
+
+    def refresh_board(self) -> None:
+        """Re-read the live calls and presence from the server (in the background)."""
+        if self.client.state is not ConnectionState.CONNECTED:
+            return
+
+        def work() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            return self.client.list_live_calls(), self.client.list_presence()
+
+        def done(result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+            calls, users = result
+            self.board.replace_calls(calls)
+            self.board.replace_members(users)
+            self._render_board()
+            self.board_refreshed.emit()
+
+        self.bridge.run(work, done, self._request_failed(self.tr("The live calls could not be loaded")))
+
+    def _render_board(self) -> None:
+        if self._closing:
+            return
+        self.board_view.render(self.board, self.following)
+        self.agents_view.render(self.board.agents())
+
+    def _on_presence(self, body: dict[str, Any]) -> None:
+        users = body.get("users")
+        if isinstance(users, list):
+            self.board.update_members(u for u in users if isinstance(u, Mapping))
+            self._render_board()
+
+    def _on_call_event(self, body: dict[str, Any]) -> None:
+        call_id = str(body.get("call_id") or "")
+        event = body.get("event")
+        if event == "started" and isinstance(body.get("call"), Mapping):
+            self.board.call_started(body["call"])
+        elif event == "ended":
+            self.board.call_ended(call_id)
+            if call_id == self.following:
+                self._show_followed_call(ended=True)
+        elif event == "transcript" and isinstance(body.get("transcript"), Mapping):
+            line = body["transcript"]
+            self.board.transcript(call_id, line)
+            if call_id == self.following:
+                self.transcript.show_event(dict(line))
+        elif event == "updated" and isinstance(body.get("info"), Mapping):
+            self.board.call_info(call_id, body["info"])
+            if call_id == self.following:
+                self._show_call_info()
+        elif event == "snapshot":
+            self._on_snapshot(body)
+        self._render_board()
+
+    # -- following -----------------------------------------------------------------------------------------
+
+    def follow_call(self, call_id: str) -> None:
+        """Follow one call: its transcript so far, then live; whispers go to its agent."""
+        if call_id == self.following:
+            return
+        self.stop_following()
+        self.following = call_id
+        self.transcript.clear_lines()
+        self.cards.clear()
+        self._show_followed_call()
+        self._subscribe(call_id)
+
+    def _subscribe(self, call_id: str) -> None:
+        # A request (not SyncClient.subscribe_call) so a refusal comes back to us; the snapshot itself arrives
+        # through on_call_event, and we subscribe again ourselves after a reconnect.
+        def work() -> dict[str, Any]:
+            return self.client.request(Subscribe(id=uuid.uuid4().hex, call_id=call_id))
+
+        def failed(error: Exception) -> None:
+            if self.following == call_id:
+                self.following = None
+                self._show_followed_call()
+                self._render_board()
+            self._request_failed(self.tr("Could not follow the call"))(error)
+
+        self.bridge.run(work, lambda _snapshot: None, failed)
+
+    def stop_following(self) -> None:
+        if self.following is None:
+            return
+        self.client.unsubscribe_call(self.following)
+        self.following = None
+        self.transcript.clear_lines()
+        self.cards.clear()
+        self._show_followed_call()
+        self._render_board()
+
+    def _follow_selected(self) -> None:
+        call_id = self.board_view.selected_call_id()
+        if call_id:
+            self.follow_call(call_id)
+
+    def _on_snapshot(self, body: dict[str, Any]) -> None:
+        call = body.get("call") if isinstance(body.get("call"), Mapping) else {}
+        call_id = str((call or {}).get("call_id") or body.get("call_id") or "")
+        if not call_id or call_id != self.following:
+            return
+        if call:
+            self.board.call_started(call)
+        for line in body.get("transcript") or ():
+            if isinstance(line, Mapping):
+                self.transcript.show_event(dict(line))
+        for row in body.get("whispers") or ():
+            if isinstance(row, dict):
+                self._merge_whisper(SentWhisper.from_server(row))
+        self._show_followed_call(ended=bool((call or {}).get("ended_at")))
+        self._show_call_info()
+        self.followed.emit(call_id)
+
+    def _show_followed_call(self, ended: bool = False) -> None:
+        call = self.board.call(self.following) if self.following else None
+        if self.following is None:
+            self.follow_title.setText(
+                self.tr(
+                    "Not following a call. Double-click a call on the board (or select it and press Enter)."
+                )
+            )
+            self.composer.set_target("")
+            self.context.show_customer(None)
+            self.history.show_whispers([])
+        else:
+            agent = call.agent if call else ""
+            customer = call.customer_name if call else ""
+            state = self.tr("call ended") if ended else self.tr("live")
+            self.follow_title.setText(
+                self.tr("Following %1 with %2 (%3)")
+                .replace("%1", agent or "…")
+                .replace("%2", customer or self.tr("unknown caller"))
+                .replace("%3", state)
+            )
+            self.composer.set_target(agent)
+            self._show_history()
+        self._show_call_info()
+
+    def _show_call_info(self) -> None:
+        call = self.board.call(self.following) if self.following else None
+        if call is None:
+            self.cards_note.setText(self.tr("Follow a call to see the cards its agent sees."))
+            return
+        self.context.show_customer(customer_view(call.customer))
+        cards = call.info.get("cards")
+        if isinstance(cards, list):
+            self.cards.show_suggestions([c for c in (suggestion_view(x) for x in cards) if c is not None])
+            self.cards_note.setText(self.tr("The cards the agent is seeing now."))
+        else:
+            self.cards_note.setText(self.tr("The agent's app has not shared its cards for this call."))
+
+    # -- whispers ------------------------------------------------------------------------------------------
+
+    def send_whisper(
+        self, text: str, anchor_segment_id: str = "", attachment: dict[str, Any] | None = None
+    ) -> None:
+        call = self.board.call(self.following) if self.following else None
+        if call is None or not call.agent:
+            self.show_message(self.tr("Follow a live call to whisper to its agent."))
+            return
+        call_id, agent = call.call_id, call.agent
+        created = time.time()
+        title = str((attachment or {}).get("title") or "")
+
+        def work() -> str:
+            # Writes the whisper to the client's outbox (fsynced) before it goes out: off the main thread.
+            return self.client.send_whisper(agent, call_id, text, anchor_segment_id or None, attachment)
+
+        def queued(whisper_id: str) -> None:
+            self._merge_whisper(SentWhisper(whisper_id, call_id, text, "queued", self._user_name(), created,
+                                            anchor_segment_id, title))  # fmt: skip
+            self.board.whisper_sent(call_id, created)
+            self._render_board()
+
+        self.bridge.run(work, queued, self._request_failed(self.tr("The whisper could not be queued")))
+
+    def push_knowledge(self, entry_id: str) -> None:
+        """Send a team knowledge entry to the followed call's agent, to show in their suggestion panel."""
+        record = self._knowledge.get(entry_id)
+        if record is None:
+            self.show_message(self.tr("That knowledge entry is no longer shared by the team."))
+            return
+        title = str(record.get("title") or entry_id)
+        attachment = {
+            "kind": "knowledge",
+            "entry_id": entry_id,
+            "title": title,
+            "body": str(record.get("body") or ""),
+            "tags": list(record.get("tags") or []),
+        }
+        self.send_whisper(self.tr("See: %1").replace("%1", title), self.composer.anchor(), attachment)
+
+    def _on_whisper_status(self, body: dict[str, Any]) -> None:
+        row = body.get("whisper") if isinstance(body.get("whisper"), dict) else None
+        whisper_id = str(body.get("whisper_id") or "")
+        status = str(body.get("status") or "")
+        known = self._whispers.get(whisper_id)
+        if known is None and row is not None:
+            known = SentWhisper.from_server(row)
+        if known is None:
+            return
+        created = float(row.get("created_at") or known.created_at) if row else known.created_at
+        self._merge_whisper(known.advanced(status, created_at=created))
+
+    def _merge_whisper(self, whisper: SentWhisper) -> None:
+        known = self._whispers.get(whisper.whisper_id)
+        if known is not None:
+            whisper = known.advanced(whisper.status)
+        self._whispers[whisper.whisper_id] = whisper
+        if whisper.call_id == self.following:
+            self._show_history()
+
+    def _show_history(self) -> None:
+        self.history.show_whispers([w for w in self._whispers.values() if w.call_id == self.following])
+
+    def whisper_status(self, whisper_id: str) -> str:
+        known = self._whispers.get(whisper_id)
+        return "" if known is None else known.status
+
+    def _on_request_error(self, body: dict[str, Any]) -> None:
+        ref = str(body.get("ref") or "")
+        message = str(body.get("message") or body.get("code") or "")
+        known = self._whispers.get(ref)
+        if known is not None:
+            from dataclasses import replace
+
+            self._whispers[ref] = replace(known, status="refused", problem=message)
+            self._show_history()
+        self.show_message(
+            self.tr("The team server refused %1: %2")
+            .replace("%1", str(body.get("request")))
+            .replace("%2", message)
+        )
+
+    # -- knowledge ------------------------------------------------------------------------------------------
+
+    def _load_knowledge(self) -> None:
+        after = self._knowledge_seq
+
+        def work() -> list[dict[str, Any]]:
+            changes: list[dict[str, Any]] = []
+            cursor = after
+            while True:
+                page = list(
+                    self.client.request(FeedSince(id=uuid.uuid4().hex, after=cursor, limit=500))["changes"]
+                )
+                changes.extend(page)
+                if len(page) < 500:
+                    return changes
+                cursor = int(page[-1]["seq"])
+
+        def done(changes: list[dict[str, Any]]) -> None:
+            for change in changes:
+                self._on_change(change)
+
+        self.bridge.run(
+            work, done, self._request_failed(self.tr("The team's knowledge entries could not be loaded"))
+        )
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        if change.get("kind") != ChangeKind.KNOWLEDGE.value or not isinstance(change.get("record"), dict):
+            return
+        seq = int(change.get("seq") or 0)
+        record_id = str(change.get("record_id") or "")
+        known = self._knowledge.get(record_id)
+        if known is not None and int(known.get("_seq", 0)) >= seq:
+            return
+        self._knowledge_seq = max(self._knowledge_seq, seq)
+        record = {**change["record"], "_seq": seq}
+        if record.get("deleted"):
+            self._knowledge.pop(record_id, None)
+        else:
+            self._knowledge[record_id] = record
+        entries = sorted(
+            ((rid, str(r.get("title") or rid)) for rid, r in self._knowledge.items()), key=lambda e: e[1]
+        )
+        self.composer.show_knowledge(entries)
+
+    # -- audit ---------------------------------------------------------------------------------------------
+
+    def load_audit(self, after: int = 0) -> None:
+        if self._role != "admin":
+            self.audit.set_allowed(False)
+            return
+        self.bridge.run(
+            lambda: self.client.audit_log(after=after, limit=500),
+            self.audit.add_entries,
+            self._request_failed(self.tr("The audit trail could not be loaded")),
+        )
+
+    # -- messages and closing ------------------------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+        self.message.emit(text)
+
+    def _request_failed(self, what: str) -> Any:
+        def report(error: Exception) -> None:
+            if isinstance(error, SyncRequestError):
+                detail = error.message
+            elif isinstance(error, SyncUnavailable):
+                detail = self.tr("the team server is not reachable")
+            else:
+                detail = str(error)
+            self.show_message(f"{what}: {detail}")
+
+        return report
+
+    def _user_name(self) -> str:
+        return str(self.client.user.get("user", ""))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers and relaying; the caller owns the client and stops it."""
+        if self._closing:
+            return
+        self._closing = True
+        self._tick.stop()
+        self._refresh_timer.stop()
+        if self.following is not None and self.client.state is ConnectionState.CONNECTED:
+            self.client.unsubscribe_call(self.following)
+        self.bridge.close()
+
+
+def customer_view(customer: Mapping[str, Any]) -> CustomerView | None:
+    """The agent's customer record (any of the usual keys) as the shared context panel draws it."""
+    if not customer:
+        return None
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = customer.get(key)
+        if isinstance(value, str):
+            return (value,) if value else ()
+        if isinstance(value, list | tuple):
+            out = []
+            for x in value:
+                if isinstance(x, Mapping):
+                    x = x.get("text") or x.get("title") or x.get("summary") or ""
+                if x:
+                    out.append(str(x))
+            return tuple(out)
+        return ()
+
+    notes = []
+    for note in customer.get("notes") or ():
+        if isinstance(note, Mapping) and note.get("text"):
+            notes.append(NoteView(text=str(note["text"]), author=str(note.get("author") or ""),
+                                  when=str(note.get("when") or note.get("created_at") or ""),
+                                  kind=str(note.get("kind") or "context"), pinned=bool(note.get("pinned"))))  # fmt: skip
+        elif isinstance(note, str) and note:
+            notes.append(NoteView(text=note))
+    return CustomerView(
+        customer_id=str(customer.get("id") or customer.get("customer_id") or ""),
+        phone=str(customer.get("phone") or ""),
+        name=str(customer.get("name") or customer.get("display_name") or ""),
+        kana=str(customer.get("kana") or ""),
+        company=str(customer.get("company") or ""),
+        tags=texts("tags"),
+        traits=texts("traits"),
+        follow_ups=texts("follow_ups"),
+        notes=tuple(notes),
+    )
+
+
+def suggestion_view(card: Any) -> SuggestionView | None:
+    if not isinstance(card, Mapping) or not card.get("title"):
+        return None
+    terms = card.get("matched_terms")
+    try:
+        score = float(card.get("score") or 0.0)
+    except (TypeError, ValueError):
+        score = 0.0
+    return SuggestionView(
+        key=str(card.get("key") or card.get("entry_id") or card["title"]),
+        kind=str(card.get("kind") or "knowledge"),
+        title=str(card["title"]),
+        body=str(card.get("body") or ""),
+        matched_terms=tuple(str(t) for t in terms) if isinstance(terms, list | tuple) else (),
+        reason=str(card.get("reason") or ""),
+        score=score,
+        entry_id=str(card.get("entry_id") or ""),
+    )
