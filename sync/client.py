@@ -24,6 +24,7 @@ import random
 import sqlite3
 import ssl as ssl_module
 import threading
+import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -72,6 +73,27 @@ CREATE TABLE IF NOT EXISTS whispers (
 
 # Errors that say "try again later" rather than "never": the message stays in the outbox.
 _RETRYABLE = {"rate_limited", "internal"}
+
+
+class _Pacer:
+    """Keeps this client under the server's per-connection rate limit (docs/protocol.md), e.g. when a long
+    offline period left hundreds of messages in the outbox."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    async def wait(self) -> None:
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return
+            await asyncio.sleep((1.0 - self.tokens) / self.rate)
 
 
 class ConnectionState(StrEnum):
@@ -127,6 +149,8 @@ class SyncClient:
         first_backoff: float = 0.2,
         max_backoff: float = 30.0,
         ping_interval: float | None = 20.0,
+        send_rate: float = 150.0,
+        send_burst: int = 500,
     ) -> None:
         self.url = url
         self._token = token
@@ -135,6 +159,8 @@ class SyncClient:
         self._first_backoff = first_backoff
         self._max_backoff = max_backoff
         self._ping_interval = ping_interval
+        self._send_rate = send_rate
+        self._send_burst = send_burst
         self.on_whisper: Callback = _ignore
         self.on_whisper_status: Callback = _ignore
         self.on_change: Callback = _ignore
@@ -408,14 +434,12 @@ class SyncClient:
     async def _session(self, ws: ClientConnection) -> None:
         self._ws = ws
         sent = self._sent = set()
+        pacer = _Pacer(self._send_rate, self._send_burst)
         resume = Resume(id=_new_id(), whisper_after=self._state_value("whisper_seq"), feed_after=self._state_value("feed_seq"))
         await ws.send(encode_request(resume))
         for call_id in sorted(self._subscriptions):
             await ws.send(encode_request(Subscribe(id=_new_id(), call_id=call_id)))
-        for outbox_id, text in self._outbox_rows():
-            sent.add(outbox_id)
-            await ws.send(text)
-        sender = asyncio.create_task(self._send_queued(ws, sent))
+        sender = asyncio.create_task(self._send_queued(ws, sent, pacer))
         try:
             async for raw in ws:
                 try:
@@ -431,14 +455,19 @@ class SyncClient:
         finally:
             sender.cancel()
 
-    async def _send_queued(self, ws: ClientConnection, sent: set[str]) -> None:
+    async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: _Pacer) -> None:
         assert self._queue is not None
+        for outbox_id, text in self._outbox_rows():
+            sent.add(outbox_id)
+            await pacer.wait()
+            await ws.send(text)
         while True:
             outbox_id, text = await self._queue.get()
             if outbox_id is not None:
                 if outbox_id in sent:
                     continue
                 sent.add(outbox_id)
+            await pacer.wait()
             await ws.send(text)
 
     def _call(self, callback: Callback, body: dict[str, Any]) -> None:

@@ -98,9 +98,11 @@ class ServerLimits:
     """Defaults protect a team server on the open internet; tests and benchmarks tighten or loosen them."""
 
     max_frame_bytes: int = 256 * 1024
-    rate_per_second: float = 50.0
-    rate_burst: int = 200
-    max_rate_violations: int = 200
+    # A live call sends ~10 transcript frames a second; a client flushing its outbox paces itself at 150/s.
+    rate_per_second: float = 200.0
+    rate_burst: int = 1000
+    # Refused frames tolerated within one 10-second window before the connection is closed (1008).
+    max_rate_violations: int = 500
     send_queue_frames: int = 2000
     open_timeout: float = 10.0
     ping_interval: float = 20.0
@@ -136,7 +138,10 @@ class Peer:
     bucket: _TokenBucket
     subscriptions: set[str] = field(default_factory=set)
     violations: int = 0
+    violations_since: float = 0.0
     dropped: bool = False
+    # Whispers and changes are pushed only after the peer's resume replay, so they arrive in sequence order.
+    resumed: bool = False
 
 
 class LocalFanout:
@@ -188,15 +193,16 @@ class LocalFanout:
         except asyncio.QueueFull:
             self._on_slow(peer)
 
-    def to_user(self, name: str, frame: ServerFrame) -> None:
+    def to_user(self, name: str, frame: ServerFrame, *, resumed_only: bool = False) -> None:
         text = frame.encode()
         for peer in list(self._by_user.get(name, ())):
-            self.send_text(peer, text)
+            if peer.resumed or not resumed_only:
+                self.send_text(peer, text)
 
-    def to_team(self, team: str, frame: ServerFrame, *, supervisors_only: bool = False) -> None:
+    def to_team(self, team: str, frame: ServerFrame, *, supervisors_only: bool = False, resumed_only: bool = False) -> None:
         text = frame.encode()
         for peer in list(self._by_team.get(team, ())):
-            if not supervisors_only or peer.user.supervises:
+            if (peer.user.supervises or not supervisors_only) and (peer.resumed or not resumed_only):
                 self.send_text(peer, text)
 
     def to_followers(self, call_id: str, frame: ServerFrame) -> None:
@@ -390,6 +396,9 @@ class TeamServer:
     async def _on_frame(self, peer: Peer, raw: str | bytes) -> None:
         self.stats["frames"] += 1
         if not peer.bucket.take():
+            now = time.monotonic()
+            if now - peer.violations_since > 10.0:
+                peer.violations, peer.violations_since = 0, now
             peer.violations += 1
             self.stats["rate_limited"] += 1
             if peer.violations > self.limits.max_rate_violations:
@@ -434,22 +443,25 @@ class TeamServer:
     async def _on_resume(self, peer: Peer, req: Resume) -> None:
         user = peer.user
         whispers: list[dict[str, Any]] = []
-        if user.role is Role.AGENT:
-            # Holding the agent's lock keeps replayed and new whispers in sequence order on this connection.
-            async with self._agent_locks[user.name]:
+        # Both locks are the ones new whispers and changes are stored and pushed under: holding them while
+        # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the replay.
+        async with self._agent_locks[user.name], self._team_locks[user.team]:
+            if user.role is Role.AGENT:
                 whispers = await self._db(self.store.whispers_for_agent, user.name, req.whisper_after)
                 for whisper in whispers:
                     self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
-        async with self._team_locks[user.team]:
             after = req.feed_after
+            replayed = 0
             while True:
                 changes = await self._db(self.store.changes_since, user.team, after, 500)
                 for change in changes:
                     self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+                replayed += len(changes)
                 if len(changes) < 500:
                     break
                 after = changes[-1]["seq"]
-        self._ack(peer, req, {"whispers": len(whispers)})
+            peer.resumed = True
+        self._ack(peer, req, {"whispers": len(whispers), "changes": replayed})
 
     async def _own_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
         call = await self._db(self.store.call, call_id)
@@ -562,7 +574,8 @@ class TeamServer:
             self._ack(peer, req, {"whisper": whisper})
             # A retry re-delivers too: the earlier delivery may be what got lost. The agent dedupes by id.
             if whisper["status"] == "sent" or is_new:
-                self._fanout.to_user(agent.name, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
+                frame = ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper})
+                self._fanout.to_user(agent.name, frame, resumed_only=True)
 
     async def _mark(self, peer: Peer, whisper_id: str, status: str, ref: str) -> None:
         existing = await self._db(self.store.whisper, whisper_id)
@@ -610,7 +623,8 @@ class TeamServer:
                 raise ProtocolError(ErrorCode.CONFLICT, f"change id {req.change_id!r} is already used", req.id)
             self._ack(peer, req, {"seq": change["seq"], "duplicate": not is_new})
             if is_new:
-                self._fanout.to_team(peer.user.team, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+                frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": change})
+                self._fanout.to_team(peer.user.team, frame, resumed_only=True)
 
     async def _on_feed_since(self, peer: Peer, req: FeedSince) -> None:
         changes = await self._db(self.store.changes_since, peer.user.team, req.after, req.limit)

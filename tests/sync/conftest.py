@@ -65,6 +65,7 @@ class RawClient:
         ws = connect(url, additional_headers={"Authorization": f"Bearer {token}"}, compression=None, proxy=None, legacy=True)
         client = cls(ws)
         client.wait_for(lambda f: f["type"] == "welcome")
+        client.request("resume", whisper_after=0, feed_after=0)  # whispers and changes flow after this
         return client
 
     def send(self, type_: str, **fields: Any) -> str:
