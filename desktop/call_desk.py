@@ -90,6 +90,7 @@ class DeskConfig:
     server_url: str = ""
     server_token: str = ""
     record: bool = True
+    replay_realtime: bool = True  # a replayed recording plays at call pace (demo); tests replay at full speed
     agent_device: str = ""
     agent_pulse_source: str = ""
     customer_device: str = ""
@@ -323,7 +324,7 @@ class CallDesk:
         from audio.source import ChannelMap, FileSource
 
         if replay is not None:
-            return FileSource(replay, realtime=True, channel_map=ChannelMap.stereo())
+            return FileSource(replay, realtime=self.config.replay_realtime, channel_map=ChannelMap.stereo())
         from audio.devices import DeviceError, DeviceInput, DeviceSource, list_input_devices
 
         cfg = self.config
