@@ -84,7 +84,7 @@ class TermCutter:
         self.analyzer = store.analyzer
 
     def __call__(self, text: str) -> list[str]:
-        return terms(text, self.analyzer)
+        return terms(text, self.analyzer, query=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +126,9 @@ class Matcher:
         if df is None:
             df = self.store.knowledge_term_frequencies([term])[term]
             self._df[term] = df
+        # Scaled so a term found in one entry weighs 1.0 whatever the size of the knowledge base.
         n = self._entries
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5)) / math.log(1.0 + (n - 0.5) / 1.5)
 
     def query_terms(self, weighted: Sequence[WeightedTerm]) -> list[WeightedTerm]:
         """The terms worth asking the index for: not too common, the heaviest (weight x idf) first."""
@@ -136,19 +137,19 @@ class Matcher:
         if missing:
             self._df.update(self.store.knowledge_term_frequencies(missing))
         limit = max(2.0, COMMON_TERM_SHARE * self._entries) if self._entries > 50 else float("inf")
-        kept = [w for w in weighted if self._df.get(w.term, 0) <= limit]
-        kept.sort(key=lambda w: w.weight * self.idf(w.term), reverse=True)
-        return kept[:MAX_QUERY_TERMS]
+        ranked = sorted((w for w in weighted if self._df.get(w.term, 0) > 0),
+                        key=lambda w: w.weight * self.idf(w.term), reverse=True)
+        kept = [w for w in ranked if self._df[w.term] <= limit]
+        # When every word is common, the rarest few still decide better than nothing.
+        return kept[:MAX_QUERY_TERMS] if kept else ranked[:3]
 
     def _score_fields(self, weighted: Sequence[WeightedTerm], fields: dict[str, str]) -> tuple[float, list[str]]:
         counts = {name: Counter(text.split()) for name, text in fields.items()}
         lengths = {name: max(1, sum(c.values())) for name, c in counts.items()}
         score = 0.0
         matched: list[str] = []
-        norm = 0.0
         for w in weighted:
             idf = self.idf(w.term)
-            norm += w.weight * idf
             tf = 0.0
             token = _fts_token(w.term)
             for name, counter in counts.items():
@@ -158,9 +159,7 @@ class Matcher:
             if tf > 0:
                 score += w.weight * idf * tf / (tf + K1)
                 matched.append(w.term)
-        del norm
-        # Divide by the scale of one strong match so MIN_SCORE means the same for every knowledge base size.
-        return score / (math.log(1.0 + self._entries) + 1.0), matched
+        return score, matched
 
     def knowledge(self, weighted: Sequence[WeightedTerm], limit: int = 5, text: str = "") -> list[Suggestion]:
         query = self.query_terms(weighted)

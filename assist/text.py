@@ -25,6 +25,7 @@ English: lower-cased words, fillers and stop words dropped, a light suffix-strip
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -112,25 +113,40 @@ def _bigrams(run: str) -> Iterator[str]:
         yield run[i : i + 2]
 
 
-def _bigram_terms(text: str) -> Iterator[str]:
+_KATAKANA_WORD = re.compile(rf"[{_KATAKANA}]{{3,}}")
+
+
+def _bigram_terms(text: str, english: bool = True, japanese: bool = True) -> Iterator[str]:
     for match in _RUN.finditer(text):
         cjk, hira, word = match.groups()
-        if cjk:
+        if cjk and japanese:
             # A lone kana or kanji of a one-character run carries little; compounds carry the meaning.
             if len(cjk) == 1 and not re.match(rf"[{_KANJI}]", cjk):
                 continue
             yield from _bigrams(cjk)
-        elif hira:
+            # Katakana loanwords are specific as a whole (メール), while their bigrams (ール) are everywhere.
+            for loanword in _KATAKANA_WORD.findall(cjk):
+                if loanword != cjk or len(cjk) > 2:
+                    yield loanword
+        elif hira and japanese:
             if len(hira) < 3:
                 continue
             for gram in _bigrams(hira):
                 if gram not in _HIRAGANA_STOP and "ー" not in gram:
                     yield gram
-        elif word:
+        elif word and english:
             word = word.replace("’", "'").split("'")[0]
             if word in EN_STOP or (len(word) < 2 and not word.isdigit()):
                 continue
             yield stem(word)
+
+
+def _joined_words(text: str) -> Iterator[str]:
+    """Adjacent English words glued ("pass word" -> "password"): recognisers split compounds."""
+    words = [w for w in re.findall(r"[a-z]+", text)]
+    for first, second in itertools.pairwise(words):
+        if len(first) >= 3 and len(second) >= 3:
+            yield stem(first + second)
 
 
 @lru_cache(maxsize=1)
@@ -153,10 +169,7 @@ def _janome_terms(text: str) -> Iterator[str]:
         if pos[0] not in _JANOME_KEEP or pos[1] in _JANOME_SKIP_SUB or base in _JANOME_SKIP_BASE:
             continue
         if re.fullmatch(r"[a-z0-9' ]+", base):
-            for word in base.split():
-                if word not in EN_STOP:
-                    yield stem(word)
-            continue
+            continue  # English goes through the same words-and-stems path in every analyser
         if len(base) == 1 and re.fullmatch(f"[{_HIRAGANA}{_KATAKANA}]", base):
             continue
         yield base
@@ -165,14 +178,20 @@ def _janome_terms(text: str) -> Iterator[str]:
             yield "~" + reading  # a homophone key: kept apart from real katakana words
 
 
-def terms(text: str, analyzer: Analyzer = DEFAULT_ANALYZER) -> list[str]:
-    """The search terms of ``text`` in order of appearance (repeats kept, for term frequency)."""
+def terms(text: str, analyzer: Analyzer = DEFAULT_ANALYZER, query: bool = False) -> list[str]:
+    """The search terms of ``text`` in order of appearance (repeats kept, for term frequency).
+
+    ``query`` adds terms only worth looking for in a spoken query (glued English word pairs)."""
     cleaned = strip_fillers(normalize(text))
     if analyzer is Analyzer.BIGRAM:
-        return list(_bigram_terms(cleaned))
-    if analyzer is Analyzer.JANOME:
-        return list(_janome_terms(cleaned))
-    return list(_bigram_terms(cleaned)) + list(_janome_terms(cleaned))
+        result = list(_bigram_terms(cleaned))
+    elif analyzer is Analyzer.JANOME:
+        result = list(_bigram_terms(cleaned, japanese=False)) + list(_janome_terms(cleaned))
+    else:
+        result = list(_bigram_terms(cleaned)) + list(_janome_terms(cleaned))
+    if query:
+        result.extend(_joined_words(cleaned))
+    return result
 
 
 def index_text(text: str, analyzer: Analyzer = DEFAULT_ANALYZER) -> str:

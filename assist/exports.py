@@ -1,0 +1,351 @@
+"""Taking calls out of the app: transcripts as TXT, SRT, WebVTT and JSON, the call list as CSV for Excel, and
+everything held about one customer as a single ZIP archive (personal-information requests).
+
+Why these formats: TXT for reading and pasting into tickets, SRT/VTT so a transcript plays as subtitles beside
+the recording in any media player, JSON for other tools (and it reads back losslessly), CSV because team leads
+live in Excel, which only reads Japanese correctly from CSV when the file starts with a UTF-8 BOM. The SRT,
+VTT and JSON readers here exist so exports are proven to round-trip, and so a transcript edited in a subtitle
+editor can be read back.
+
+Speaker labels are plain data passed in by the caller (the desktop translates them); the defaults are English.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from assist import paths
+from assist.domain import CallRecord, Segment, system_clock, utc_iso
+from assist.history import CallFilter, CallHistory, CallListItem
+from assist.store import Store
+
+DEFAULT_LABELS: Mapping[str, str] = {"agent": "Agent", "customer": "Customer"}
+JA_LABELS: Mapping[str, str] = {"agent": "オペレーター", "customer": "お客様"}
+
+
+class TranscriptFormat(StrEnum):
+    TXT = "txt"
+    SRT = "srt"
+    VTT = "vtt"
+    JSON = "json"
+
+
+class ExportError(Exception):
+    """An export or import could not be done; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """A line read back from an exported transcript."""
+
+    channel: str
+    start: float
+    end: float
+    text: str
+
+
+def _one_line(text: str) -> str:
+    # Subtitle blocks end at a blank line; a transcript line never needs more than one line of text.
+    return " ".join(text.split())
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{3})")
+
+
+def _parse_clock(text: str, where: str) -> float:
+    m = _TIME.fullmatch(text.strip())
+    if not m:
+        raise ExportError(f"{where}: not a subtitle time: {text!r}")
+    hours, minutes, secs, millis = (int(g or 0) for g in m.groups())
+    return hours * 3600 + minutes * 60 + secs + millis / 1000
+
+
+def _label(channel: str, labels: Mapping[str, str]) -> str:
+    return labels.get(channel, channel)
+
+
+def _channel(label: str, labels: Mapping[str, str]) -> str:
+    for channel, name in labels.items():
+        if name == label:
+            return channel
+    return label
+
+
+def transcript_txt(call: CallRecord, segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS,
+                   customer_name: str = "") -> str:
+    head = [f"# {call.id}", f"# {call.started_at} - {call.ended_at}".rstrip(" -")]
+    who = " / ".join(x for x in (customer_name, call.customer_id or "", call.agent) if x)
+    if who:
+        head.append(f"# {who}")
+    if call.summary:
+        head.append(f"# {_one_line(call.summary)}")
+    body = [f"[{_clock(s.start, '.')[:-4]}] {_label(s.channel, labels)}: {_one_line(s.text)}" for s in segments]
+    return "\n".join([*head, "", *body]) + "\n"
+
+
+def transcript_srt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS) -> str:
+    blocks = []
+    for n, s in enumerate(segments, 1):
+        blocks.append(f"{n}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n"
+                      f"{_label(s.channel, labels)}: {_one_line(s.text)}\n")
+    return "\n".join(blocks)
+
+
+def transcript_vtt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS) -> str:
+    blocks = ["WEBVTT\n"]
+    for s in segments:
+        # <v Speaker> is WebVTT's own voice tag; players show the name, and it reads back unambiguously.
+        speaker = html.escape(_label(s.channel, labels), quote=False).replace(">", "&gt;")
+        text = html.escape(_one_line(s.text), quote=False)
+        blocks.append(f"{s.segment_id}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {speaker}>{text}\n")
+    return "\n".join(blocks)
+
+
+def transcript_json(call: CallRecord, segments: Sequence[Segment], extra: Mapping[str, Any] | None = None) -> str:
+    data = {"format": "agent-assist-transcript", "version": 1, "call": call.to_dict(),
+            "segments": [s.to_dict() for s in segments], **(extra or {})}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_transcript(fmt: TranscriptFormat, call: CallRecord, segments: Sequence[Segment],
+                      labels: Mapping[str, str] = DEFAULT_LABELS, customer_name: str = "") -> str:
+    if fmt is TranscriptFormat.TXT:
+        return transcript_txt(call, segments, labels, customer_name)
+    if fmt is TranscriptFormat.SRT:
+        return transcript_srt(segments, labels)
+    if fmt is TranscriptFormat.VTT:
+        return transcript_vtt(segments, labels)
+    return transcript_json(call, segments)
+
+
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    first = 0
+    for n, line in enumerate(text.replace("\r\n", "\n").lstrip("\ufeff").split("\n"), 1):
+        if line.strip():
+            if not current:
+                first = n
+            current.append(line)
+        elif current:
+            blocks.append((first, current))
+            current = []
+    if current:
+        blocks.append((first, current))
+    return blocks
+
+
+def _cue(block: list[str], first: int, name: str, labels: Mapping[str, str], vtt: bool) -> TranscriptLine:
+    timing = next((i for i, line in enumerate(block) if "-->" in line), None)
+    if timing is None:
+        raise ExportError(f"{name}, line {first}: a cue without a 'start --> end' time line")
+    start_text, _, rest = block[timing].partition("-->")
+    where = f"{name}, line {first + timing}"
+    start = _parse_clock(start_text, where)
+    end = _parse_clock(rest.split()[0] if rest.split() else "", where)
+    payload = " ".join(block[timing + 1:])
+    channel = ""
+    if vtt:
+        m = re.match(r"<v(?:\.[\w.-]+)?\s+([^>]*)>(.*?)(?:</v>)?$", payload)
+        if m:
+            channel = _channel(html.unescape(m.group(1)), labels)
+            payload = m.group(2)
+        payload = html.unescape(re.sub(r"</?[a-z][^>]*>", "", payload))
+    else:
+        label, sep, rest_text = payload.partition(": ")
+        if sep and label in labels.values():
+            channel, payload = _channel(label, labels), rest_text
+    return TranscriptLine(channel, start, end, payload)
+
+
+def read_srt(text: str, name: str = "<srt>", labels: Mapping[str, str] = DEFAULT_LABELS) -> list[TranscriptLine]:
+    return [_cue(block, first, name, labels, vtt=False) for first, block in _blocks(text)]
+
+
+def read_vtt(text: str, name: str = "<vtt>", labels: Mapping[str, str] = DEFAULT_LABELS) -> list[TranscriptLine]:
+    blocks = _blocks(text)
+    if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
+        raise ExportError(f"{name}: not a WebVTT file (it must start with 'WEBVTT')")
+    return [_cue(block, first, name, labels, vtt=True) for first, block in blocks[1:]
+            if not block[0].startswith(("NOTE", "STYLE", "REGION"))]
+
+
+def read_transcript_json(text: str, name: str = "<json>") -> tuple[CallRecord, list[Segment]]:
+    try:
+        data = json.loads(text)
+        return CallRecord.from_dict(data["call"]), [Segment.from_dict(s) for s in data["segments"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"{name}: not an Agent Assist transcript: {exc}") from exc
+
+
+# --- call list CSV ----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("call_id", "started_at", "ended_at", "duration_seconds", "customer_id", "customer_name", "agent",
+               "language", "disposition", "tags", "summary", "next_action")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # Excel runs cells starting with these as formulas: a customer's words must never become one.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_calls_csv(items: Iterable[CallListItem], target: Path) -> int:
+    """Write the call list as UTF-8 with a BOM (what Excel needs to show Japanese). Returns the row count."""
+    count = 0
+    try:
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CSV_COLUMNS)
+            for item in items:
+                c = item.call
+                duration = "" if item.duration_seconds is None else f"{item.duration_seconds:.0f}"
+                writer.writerow([_cell(v) for v in (c.id, c.started_at, c.ended_at, duration, c.customer_id,
+                                                    item.customer_name, c.agent, c.language, c.disposition,
+                                                    ";".join(c.tags), c.summary, c.next_action)])
+                count += 1
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write the call list: {exc.strerror or exc}") from exc
+    return count
+
+
+def export_calls_csv(store: Store, target: Path, call_filter: CallFilter | None = None) -> int:
+    history = CallHistory(store)
+
+    def every() -> Iterable[CallListItem]:
+        offset = 0
+        while True:
+            page = history.calls(call_filter, limit=1000, offset=offset)
+            yield from page
+            if len(page) < 1000:
+                return
+            offset += 1000
+
+    return write_calls_csv(every(), target)
+
+
+# --- one customer's archive -------------------------------------------------------------------------------
+
+def call_recording_dir(call_id: str, root: Path | None = None) -> Path:
+    """Where the live call wrote its WAVs: one folder per call (named as audio.live names it)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in call_id) or "call"
+    return (root if root is not None else paths.recordings_dir()) / safe
+
+
+def recording_files(call_id: str, root: Path | None = None) -> list[Path]:
+    folder = call_recording_dir(call_id, root)
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveReport:
+    path: Path
+    customer_id: str
+    calls: int
+    notes: int
+    follow_ups: int
+    recordings: int
+
+
+def _call_extras(store: Store, call_id: str) -> dict[str, Any]:
+    from assist.review_schema import ReviewNotes, bookmark_dict, comment_dict
+
+    conn = store.conn
+    review = ReviewNotes(store)
+    return {
+        "whispers": [w.to_dict() for w in store.whispers_for(call_id)],
+        "suggestion_feedback": [dict(zip(("kind", "target_id", "action", "at"), r, strict=True)) for r in conn.execute(
+            "SELECT kind, target_id, action, at FROM suggestion_feedback WHERE call_id = ? ORDER BY rowid",
+            (call_id,))],
+        "cues": [dict(zip(("segment_id", "kind", "trigger", "phrase", "at"), r, strict=True)) for r in conn.execute(
+            "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
+            (call_id,))],
+        "bookmarks": [bookmark_dict(b) for b in review.bookmarks(call_id)],
+        "comments": [comment_dict(c) for c in review.comments(call_id)],
+    }
+
+
+def customer_call_ids(store: Store, customer_id: str) -> list[str]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT id FROM calls WHERE customer_id = ? ORDER BY started_at", (customer_id,))]
+
+
+def export_customer_archive(store: Store, customer_id: str, target: Path, recordings_root: Path | None = None,
+                            labels: Mapping[str, str] = DEFAULT_LABELS) -> ArchiveReport:
+    """Everything held about one customer in one ZIP: customer.json (profile, notes, follow-ups, calls with
+    whispers, cues, feedback, bookmarks and comments), each call's transcript as JSON and TXT, and the
+    recordings. Raises ExportError when the customer is unknown or the file cannot be written."""
+    customer = store.get_customer(customer_id)
+    call_ids = customer_call_ids(store, customer_id)
+    if customer is None and not call_ids:
+        raise ExportError(f"no customer with id {customer_id!r} in the store")
+    notes = store.notes_for(customer_id)
+    follow_ups = store.follow_ups_for(customer_id, status=None)
+    calls: list[dict[str, Any]] = []
+    recordings = 0
+    try:
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for call_id in call_ids:
+                call = store.get_call(call_id)
+                if call is None:
+                    continue
+                segments = store.segments_for(call_id)
+                extras = _call_extras(store, call_id)
+                calls.append({**call.to_dict(), **extras})
+                folder = f"calls/{call_recording_dir(call_id, Path('.')).name}"
+                zf.writestr(f"{folder}/transcript.json", transcript_json(call, segments, extras))
+                zf.writestr(f"{folder}/transcript.txt",
+                            transcript_txt(call, segments, labels, customer.name if customer else ""))
+                for wav in recording_files(call_id, recordings_root):
+                    zf.write(wav, f"{folder}/recordings/{wav.name}")
+                    recordings += 1
+            manifest = {
+                "format": "agent-assist-customer-archive", "version": 1, "exported_at": utc_iso(system_clock()),
+                "customer": customer.to_dict() if customer else {"id": customer_id},
+                "notes": [n.to_dict() for n in notes], "follow_ups": [f.to_dict() for f in follow_ups],
+                "calls": calls,
+            }
+            zf.writestr("customer.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write the archive: {exc.strerror or exc}") from exc
+    return ArchiveReport(target, customer_id, len(calls), len(notes), len(follow_ups), recordings)
+
+
+def read_customer_archive(source: Path) -> dict[str, Any]:
+    """The customer.json of an archive (for checking what was handed over)."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            data: dict[str, Any] = json.loads(zf.read("customer.json").decode("utf-8"))
+            return data
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ExportError(f"{source}: not a customer archive: {exc}") from exc
+
+
+def write_text(target: Path, text: str) -> None:
+    try:
+        target.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+
+
+__all__ = ["ArchiveReport", "ExportError", "TranscriptFormat", "TranscriptLine", "export_calls_csv",
+           "export_customer_archive", "read_customer_archive", "read_srt", "read_transcript_json", "read_vtt",
+           "recording_files", "render_transcript", "transcript_json", "transcript_srt", "transcript_txt",
+           "transcript_vtt", "write_calls_csv"]

@@ -1,0 +1,112 @@
+"""Erasing one customer on request (personal-information / right-to-erasure requests).
+
+Why this is more than ``DELETE FROM customers``: what we hold about a person is spread over their profile,
+phone index, notes, follow-ups, calls, transcript lines, whispers, cues, suggestion feedback, review
+bookmarks and comments, five full-text indexes and the call recordings on disk. And SQLite keeps deleted bytes
+around: in free pages, in the write-ahead log, and in FTS5 index segments until they are merged. So the
+erasure runs in one transaction with ``secure_delete`` on (freed pages are zeroed), then merges the FTS
+indexes it touched (``optimize``, which rewrites them without the deleted entries) and truncates the WAL,
+and finally removes the recording folders. ``tests/review/test_privacy.py`` checks the raw database bytes.
+
+The team server keeps its own copy of shared data (sync/): erasing there is the server's job; the report
+lists the ids so an operator can do it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assist.exports import call_recording_dir, customer_call_ids
+from assist.review_schema import REVIEW_TABLES, ensure_review_schema
+from assist.store import Store
+
+
+class ErasureError(Exception):
+    """The customer could not be erased (unknown id, or files could not be removed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    customer_id: str
+    call_ids: tuple[str, ...]
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows deleted
+    files_removed: tuple[Path, ...] = ()
+    files_failed: tuple[str, ...] = ()  # "path: reason" for recordings that could not be removed
+    wal_cleared: bool = True
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+_FTS_BY_TABLE = {"customers": "customers_fts", "notes": "notes_fts", "calls": "calls_fts",
+                 "segments": "segments_fts"}
+
+
+def _delete_with_index(conn: sqlite3.Connection, table: str, where: str, params: tuple[object, ...],
+                       rows: dict[str, int]) -> None:
+    fts = _FTS_BY_TABLE.get(table)
+    if fts:
+        cur = conn.execute(f"DELETE FROM {fts} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where})", params)
+        rows[fts] = rows.get(fts, 0) + cur.rowcount
+    cur = conn.execute(f"DELETE FROM {table} WHERE {where}", params)
+    rows[table] = rows.get(table, 0) + cur.rowcount
+
+
+def erase_customer(store: Store, customer_id: str, recordings_root: Path | None = None,
+                   merge_indexes: bool = True) -> ErasureReport:
+    """Delete everything about ``customer_id``: rows, index entries and recordings. Raises ErasureError for an
+    unknown customer (nothing is touched then)."""
+    ensure_review_schema(store)
+    conn = store.conn
+    known = conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is not None
+    call_ids = customer_call_ids(store, customer_id)
+    if not known and not call_ids:
+        raise ErasureError(f"no customer with id {customer_id!r} in the store")
+    rows: dict[str, int] = {}
+    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        with store.transaction(durable=True):
+            for call_id in call_ids:
+                one = (call_id,)
+                _delete_with_index(conn, "segments", "call_id = ?", one, rows)
+                for table in ("whispers", "suggestion_feedback", "call_cues", *REVIEW_TABLES):
+                    cur = conn.execute(f"DELETE FROM {table} WHERE call_id = ?", one)
+                    rows[table] = rows.get(table, 0) + cur.rowcount
+                cur = conn.execute("DELETE FROM follow_ups WHERE call_id = ?", one)
+                rows["follow_ups"] = rows.get("follow_ups", 0) + cur.rowcount
+                _delete_with_index(conn, "calls", "id = ?", one, rows)
+            cur = conn.execute("DELETE FROM follow_ups WHERE customer_id = ?", (customer_id,))
+            rows["follow_ups"] = rows.get("follow_ups", 0) + cur.rowcount
+            _delete_with_index(conn, "notes", "customer_id = ?", (customer_id,), rows)
+            cur = conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (customer_id,))
+            rows["customer_phones"] = cur.rowcount
+            _delete_with_index(conn, "customers", "id = ?", (customer_id,), rows)
+            if merge_indexes:
+                for table, fts in _FTS_BY_TABLE.items():
+                    if rows.get(table):
+                        # Rewrites the index without the deleted entries (they linger in old segments otherwise).
+                        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+    finally:
+        conn.execute("PRAGMA secure_delete = OFF")
+    # Old page images in the WAL would still hold the text; a reader holding a snapshot can block this
+    # (busy = 1), in which case the next checkpoint clears them.
+    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    wal_cleared = not busy or busy[0] == 0
+    removed: list[Path] = []
+    failed: list[str] = []
+    for call_id in call_ids:
+        folder = call_recording_dir(call_id, recordings_root)
+        if not folder.exists():
+            continue
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        try:
+            shutil.rmtree(folder)
+            removed.extend(files)
+        except OSError as exc:
+            failed.append(f"{folder}: {exc.strerror or exc}")
+    return ErasureReport(customer_id, tuple(call_ids), {k: v for k, v in rows.items() if v}, tuple(removed),
+                         tuple(failed), wal_cleared)
