@@ -142,6 +142,7 @@ class _OpenInput:
         self.rate = 0
         self.resamplers: dict[Channel, Resampler] = {}
         self.last_data = 0.0
+        self.receiving = False  # some devices take over a second after opening to deliver anything
         self.lost = False
         self.lost_reason = ""
         self.next_retry = 0.0
@@ -210,10 +211,11 @@ class DeviceSource:
             raise DeviceError("; ".join(errors))
 
     def stop(self) -> None:
-        self._stopped = True
-        for slot in self._inputs:
-            self._close(slot)
-        self._ended = True
+        with self._lock:
+            self._stopped = True
+            for slot in self._inputs:
+                self._close(slot)
+            self._ended = True
 
     def replace_device(self, channel: Channel, device: str) -> None:
         """Feed ``channel`` (and the channels sharing its input) from another device, by name, mid-call."""
@@ -259,6 +261,8 @@ class DeviceSource:
                 break
         now = self._clock()
         with self._lock:
+            if self._stopped:
+                return []
             out.extend(self._pending)
             self._pending.clear()
             for index, data in blocks:
@@ -266,6 +270,7 @@ class DeviceSource:
                 if slot.lost:
                     continue  # late blocks from a stream already given up
                 slot.last_data = now
+                slot.receiving = True
                 for channel, mono in slot.spec.channel_map.split(np.asarray(data, dtype=np.float32)):
                     resampled = slot.resamplers[channel](mono)
                     if len(resampled):
@@ -289,7 +294,8 @@ class DeviceSource:
             active = bool(stream.active)
         except Exception:
             active = False
-        return active and now - slot.last_data < self._stall_timeout
+        timeout = self._stall_timeout if slot.receiving else max(self._stall_timeout, 5.0)
+        return active and now - slot.last_data < timeout
 
     def _open(self, index: int, slot: _OpenInput) -> None:
         try:
@@ -322,6 +328,7 @@ class DeviceSource:
         slot.stream, slot.device, slot.rate = stream, device, rate
         slot.resamplers = {c: Resampler(rate) for c in slot.spec.channel_map.channels}
         slot.last_data = self._clock()
+        slot.receiving = False
         log.info("capturing %s from %r at %d Hz", "/".join(c.value for c in slot.spec.channel_map.channels),
                  device.name, rate)
 
