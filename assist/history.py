@@ -127,8 +127,32 @@ def _quote(term: str) -> str:
     return '"' + fts_token(term).replace('"', '""') + '"'
 
 
+def _substring_safe(term: str, analyzer: Analyzer) -> bool:
+    # With the bigram analyser a Japanese line is indexed as the bigrams of each run plus some whole words
+    # (katakana loanwords). A query that is part of a longer word (ショッピング in ショッピングセンター) shares the
+    # bigrams but not the whole word, so only bigrams (and English words) are required.
+    return analyzer is not Analyzer.BIGRAM or term.isascii() or len(term) <= 2
+
+
+def english_variants(term: str) -> list[str]:
+    """The stems an English word's inflections are indexed under. The stemmer is light and not always
+    symmetric ("charge" stays, "charges"/"charged" become "charg"), so a query word looks for all of them."""
+    if not (term.isascii() and term.isalpha()):
+        return [term]
+    forms = (term, term + "e", term + "s", term + "es", term + "ed", term + "ing")
+    return list(dict.fromkeys([term, *(stem(f) for f in forms)]))
+
+
+def _any_of(term: str) -> str:
+    variants = english_variants(term)
+    if len(variants) == 1:
+        return _quote(term)
+    return "(" + " OR ".join(_quote(v) for v in variants) + ")"
+
+
 def query_terms(text: str, analyzer: Analyzer) -> list[str]:
-    return list(dict.fromkeys(terms(text, analyzer)))
+    """The terms a line must hold to match ``text``."""
+    return [t for t in dict.fromkeys(terms(text, analyzer)) if _substring_safe(t, analyzer)]
 
 
 def match_expressions(text: str, analyzer: Analyzer) -> list[str]:
@@ -137,17 +161,17 @@ def match_expressions(text: str, analyzer: Analyzer) -> list[str]:
     chunks = [c for c in re.split(r"\s+", strip_fillers(text)) if c]
     strict_parts: list[str] = []
     for chunk in chunks:
-        chunk_terms = terms(chunk, analyzer)
+        chunk_terms = [t for t in terms(chunk, analyzer) if _substring_safe(t, analyzer)]
         if not chunk_terms:
             continue
         if len(chunk_terms) == 1 or analyzer is not Analyzer.BIGRAM:
-            strict_parts.extend(_quote(t) for t in dict.fromkeys(chunk_terms))
+            strict_parts.extend(_any_of(t) for t in dict.fromkeys(chunk_terms))
         else:
             # FTS5 phrase: the terms adjacent and in order, as the bigrams of a contiguous run are.
             strict_parts.append(" + ".join(_quote(t) for t in chunk_terms))
     if not strict_parts:
         return []
-    loose = " AND ".join(_quote(t) for t in query_terms(text, analyzer))
+    loose = " AND ".join(_any_of(t) for t in query_terms(text, analyzer))
     strict = " AND ".join(strict_parts)
     return [strict] if strict == loose else [strict, loose]
 
@@ -220,7 +244,7 @@ def _until_bound(until: str) -> str:
     return until + "T99" if len(until) == 10 else until
 
 
-def _filter_sql(f: CallFilter) -> tuple[str, list[Any]]:
+def filter_sql(f: CallFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if f.customer_id:
@@ -264,7 +288,7 @@ class CallHistory:
 
     def calls(self, call_filter: CallFilter | None = None, limit: int = 200, offset: int = 0) -> list[CallListItem]:
         """Calls newest first, narrowed by ``call_filter``."""
-        where, params = _filter_sql(call_filter or CallFilter())
+        where, params = filter_sql(call_filter or CallFilter())
         rows = self.store.conn.execute(
             f"SELECT {_CALL_COLS}, COALESCE(cu.name, '') FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id "
             f"{'WHERE ' + where if where else ''} ORDER BY c.started_at DESC, c.rowid DESC LIMIT ? OFFSET ?",
@@ -282,10 +306,11 @@ class CallHistory:
 
     def search(self, query: SearchQuery) -> SearchResults:
         analyzer = self.store.analyzer
-        wanted = query_terms(query.text, analyzer)
+        # For highlighting: whole words too, and every English inflection searched for.
+        wanted = list(dict.fromkeys(v for t in terms(query.text, analyzer) for v in english_variants(t)))
         expressions = match_expressions(query.text, analyzer)
         if not expressions:
-            return SearchResults(query.text, (), ())
+            return SearchResults(query.text, tuple(wanted), ())
         hits: list[SearchHit] = []
         for kind, finder in ((HitKind.TRANSCRIPT, self._segments), (HitKind.SUMMARY, self._summaries),
                              (HitKind.NOTE, self._notes)):
@@ -306,7 +331,7 @@ class CallHistory:
         return not any((f.agent, f.since, f.until, f.tag, f.disposition, f.language))
 
     def _segments(self, match: str, f: CallFilter, limit: int, wanted: list[str]) -> list[SearchHit]:
-        where, params = _filter_sql(f)
+        where, params = filter_sql(f)
         conn = self.store.conn
         if not where:
             # Newest lines first straight from the index, so a common word stops after one page.
@@ -328,7 +353,7 @@ class CallHistory:
             if f.since or f.until:
                 # Lines are stored as calls happen, so a date range covers a narrow band of rowids: bound the
                 # index walk by the lowest and highest line of the calls in range (exact, whatever the order).
-                date_where, date_params = _filter_sql(CallFilter(since=f.since, until=f.until))
+                date_where, date_params = filter_sql(CallFilter(since=f.since, until=f.until))
                 bounds = conn.execute(
                     "SELECT MIN(s.rowid), MAX(s.rowid) FROM calls c JOIN segments s ON s.call_id = c.id "
                     f"WHERE {date_where}", date_params).fetchone()
@@ -346,7 +371,7 @@ class CallHistory:
                 for r in rows]
 
     def _summaries(self, match: str, f: CallFilter, limit: int, wanted: list[str]) -> list[SearchHit]:
-        where, params = _filter_sql(f)
+        where, params = filter_sql(f)
         rows = self.store.conn.execute(
             "SELECT c.id, c.customer_id, c.started_at, c.summary, c.next_action, c.tags FROM calls_fts "
             "JOIN calls c ON c.rowid = calls_fts.rowid "
