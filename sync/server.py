@@ -248,6 +248,7 @@ class TeamServer:
         self._agent_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._team_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.stats: dict[str, int] = defaultdict(int)
+        self._stopping = False
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -278,6 +279,7 @@ class TeamServer:
         return self.port
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -394,6 +396,8 @@ class TeamServer:
         peer.ws.transport.abort()
 
     async def _on_frame(self, peer: Peer, raw: str | bytes) -> None:
+        if self._stopping:  # connections are being closed; the database may already be gone
+            return
         self.stats["frames"] += 1
         if not peer.bucket.take():
             now = time.monotonic()
