@@ -457,10 +457,10 @@ class SyncClient:
 
     async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: _Pacer) -> None:
         assert self._queue is not None
-        for outbox_id, text in self._outbox_rows():
-            sent.add(outbox_id)
+        for stored_id, stored_text in self._outbox_rows():
+            sent.add(stored_id)
             await pacer.wait()
-            await ws.send(text)
+            await ws.send(stored_text)
         while True:
             outbox_id, text = await self._queue.get()
             if outbox_id is not None:
