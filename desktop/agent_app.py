@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop.appearance import apply_font_size, apply_theme
@@ -107,8 +107,8 @@ class AgentApp(QObject):
         if self.desk.in_call:
             return
         path, _filter = QFileDialog.getOpenFileName(
-            self.window, self.window.tr("Replay a recording"), "",
-            self.window.tr("Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)"),
+            self.window, QCoreApplication.translate("AgentApp", "Replay a recording"), "",
+            QCoreApplication.translate("AgentApp", "Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)"),
         )
         if path:
             self.start_call(self.window.call_bar.phone.text().strip(), replay=Path(path))
@@ -120,16 +120,16 @@ class AgentApp(QObject):
         try:
             self.desk.save_wrap_up(draft, list(self.window.notes.notes))
         except RuntimeError:
-            self.window.wrap_up.show_status(self.window.tr("There is no call to wrap up yet."))
+            self.window.wrap_up.show_status(QCoreApplication.translate("AgentApp", "There is no call to wrap up yet."))
 
     def _saved(self, outcome: SaveOutcome) -> None:
         w = self.window
         if outcome.sent_to_server:
-            text = w.tr("Saved on this PC and sent to the team server.")
+            text = QCoreApplication.translate("AgentApp", "Saved on this PC and sent to the team server.")
         elif outcome.server_configured:
-            text = w.tr("Saved on this PC. The team server is offline: it will be sent when it is back.")
+            text = QCoreApplication.translate("AgentApp", "Saved on this PC. The team server is offline: it will be sent when it is back.")
         else:
-            text = w.tr("Saved on this PC (local only: no team server set up).")
+            text = QCoreApplication.translate("AgentApp", "Saved on this PC (local only: no team server set up).")
         w.wrap_up.show_status(text)
         w.wrap_up.save_button.setEnabled(True)
 
@@ -138,15 +138,14 @@ class AgentApp(QObject):
 
     # -- problems -------------------------------------------------------------------------------------------
     def problem_text(self, problem: Problem, detail: str) -> str:
-        w = self.window
         texts = {
-            Problem.NO_AUDIO_DEVICE: w.tr("No audio input device found (%1). Plug in a headset and choose it in "
+            Problem.NO_AUDIO_DEVICE: QCoreApplication.translate("AgentApp", "No audio input device found (%1). Plug in a headset and choose it in "
                                           "Settings, or replay a recording (Ctrl+O)."),
-            Problem.AUDIO_SOURCE: w.tr("Cannot use the audio input: %1"),
-            Problem.MODEL: w.tr("The speech model is not available: %1"),
-            Problem.STORE: w.tr("Cannot open the local database: %1"),
-            Problem.SERVER_REFUSED: w.tr("The team server refused a change: %1"),
-            Problem.SAVE_FAILED: w.tr("Saving the wrap-up failed: %1. Your text is still in the form."),
+            Problem.AUDIO_SOURCE: QCoreApplication.translate("AgentApp", "Cannot use the audio input: %1"),
+            Problem.MODEL: QCoreApplication.translate("AgentApp", "The speech model is not available: %1"),
+            Problem.STORE: QCoreApplication.translate("AgentApp", "Cannot open the local database: %1"),
+            Problem.SERVER_REFUSED: QCoreApplication.translate("AgentApp", "The team server refused a change: %1"),
+            Problem.SAVE_FAILED: QCoreApplication.translate("AgentApp", "Saving the wrap-up failed: %1. Your text is still in the form."),
         }
         return texts[problem].replace("%1", detail)
 
@@ -160,9 +159,9 @@ class AgentApp(QObject):
             self.window.wrap_up.show_status(text)
             self.window.wrap_up.save_button.setEnabled(True)
         if problem is Problem.NO_AUDIO_DEVICE and self.window.isVisible():
-            box = QMessageBox(QMessageBox.Icon.Information, self.window.tr("No audio device"), text,
+            box = QMessageBox(QMessageBox.Icon.Information, QCoreApplication.translate("AgentApp", "No audio device"), text,
                               QMessageBox.StandardButton.Close, self.window)
-            replay = box.addButton(self.window.tr("Replay a recording…"), QMessageBox.ButtonRole.ActionRole)
+            replay = box.addButton(QCoreApplication.translate("AgentApp", "Replay a recording…"), QMessageBox.ButtonRole.ActionRole)
             box.setModal(False)
             box.buttonClicked.connect(lambda button: self.choose_replay() if button is replay else None)
             box.show()

@@ -44,14 +44,17 @@ class CustomerContextPanel(QWidget):
     def _render(self) -> None:
         c = self._customer
         if c is None:
-            self.view.setHtml(f"<p><i>{escape(self.tr('Start a call to see who is calling.'))}</i></p>")
+            hint = self.tr("Start a call to see who is calling.")
+            self.view.setHtml(f"<p><i>{escape(hint)}</i></p>")
             return
         parts: list[str] = []
         if c.is_new:
-            parts.append(f"<h2>{escape(self.tr('New caller'))}</h2>")
+            title = self.tr("New caller")
+            parts.append(f"<h2>{escape(title)}</h2>")
             if c.phone:
                 parts.append(f"<p>{escape(c.phone)}</p>")
-            parts.append(f"<p><i>{escape(self.tr('No record for this number yet. Notes you take are saved for next time.'))}</i></p>")
+            hint = self.tr("No record for this number yet. Notes you take are saved for next time.")
+            parts.append(f"<p><i>{escape(hint)}</i></p>")
             self.view.setHtml("".join(parts))
             return
         reading = f" <small>({escape(c.kana)})</small>" if c.kana else ""
@@ -60,7 +63,8 @@ class CustomerContextPanel(QWidget):
         if line:
             parts.append(f"<p>{line}</p>")
         if c.tags:
-            parts.append(f"<p><b>{escape(self.tr('Tags'))}:</b> " + ", ".join(escape(t) for t in c.tags) + "</p>")
+            label = self.tr("Tags")
+            parts.append(f"<p><b>{escape(label)}:</b> " + ", ".join(escape(t) for t in c.tags) + "</p>")
         parts.append(self._section(self.tr("Traits and preferences"), [escape(t) for t in c.traits]))
         parts.append(self._section(self.tr("Open follow-ups and promises"), [escape(f) for f in c.follow_ups]))
         parts.append(self._section(self.tr("Changed since the last contact"), [self._change(x) for x in c.changes_since_last]))
@@ -93,7 +97,7 @@ class CustomerContextPanel(QWidget):
     def _note(self, note: NoteView) -> str:
         marks = []
         if note.pinned:
-            marks.append("📌 " + escape(self.tr("pinned")))
+            marks.append("★ " + escape(self.tr("pinned")))
         if note.kind == "caution":
             marks.append("⚠ " + escape(self.tr("caution")))
         elif note.kind == "next_action":

@@ -4,6 +4,8 @@ view; it stays until a newer cue replaces it or the agent closes it."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -51,12 +53,12 @@ class CueBanner(QFrame):
 
     def _render(self, cue: CueView) -> None:
         heading = {
-            CueKind.EMPATHY: self.tr("💬 The customer sounds upset. You could say:"),
-            CueKind.SUMMARY: self.tr("💬 Show you heard them:"),
-            CueKind.FOLLOW_UP: self.tr("⏰ You made a promise. Follow-up:"),
+            CueKind.EMPATHY: self.tr("The customer sounds upset. You could say:"),
+            CueKind.SUMMARY: self.tr("Show you heard them:"),
+            CueKind.FOLLOW_UP: self.tr("You made a promise. Follow-up:"),
         }[cue.kind]
         due = f" ({cue.due})" if cue.due else ""
-        self.label.setText(f"{heading} {cue.text}{due}")
+        self.label.setText(f"<b>{escape(heading)}</b> {escape(cue.text)}{escape(due)}")
         self.setProperty("kind", cue.kind.value)
         self.accept_button.setVisible(cue.kind is CueKind.FOLLOW_UP)
         self.style().unpolish(self)

@@ -323,6 +323,8 @@ def _wait_for(predicate: Any, timeout: float) -> bool:
 
 # -- window flavour ----------------------------------------------------------------------------------------
 def run_window(world: DemoWorld) -> int:
+    from PySide6.QtCore import QCoreApplication, QTimer
+
     from desktop.agent_app import AgentApp
     from desktop.app import ensure_app
     from desktop.call_desk import CallDesk
@@ -334,7 +336,7 @@ def run_window(world: DemoWorld) -> int:
     agent = AgentApp(app, prefs=prefs, desk=CallDesk(
         _NullListener(), world.desk_config(), store_file=world.store_file,
         sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings"))
-    agent.window.setWindowTitle(agent.window.tr("Agent Assist — demo"))
+    agent.window.setWindowTitle(QCoreApplication.translate("AgentApp", "Agent Assist — demo"))
     agent.window.call_bar.phone.setText(DEMO_PHONE)
     call_id: list[str] = []
     started = threading.Event()
@@ -346,7 +348,6 @@ def run_window(world: DemoWorld) -> int:
     agent.bridge.call_started.connect(call_began)
     world.start_supervisor(started, call_id)
     agent.show()
-    from PySide6.QtCore import QTimer
 
     QTimer.singleShot(1500, lambda: agent.start_call(DEMO_PHONE, replay=DEMO_CALL))
     code = app.exec()

@@ -91,6 +91,7 @@ class CallScreen(QMainWindow):
         right.addWidget(self.whispers)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
+        right.setSizes([560, 200])
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")

@@ -97,22 +97,43 @@ class SuggestionCard(QFrame):
         self.helped_button.setAccessibleName(self.tr("This card helped"))
         self.dismiss_button.setText(self.tr("Not relevant"))
         self.dismiss_button.setAccessibleName(self.tr("Hide this card: not relevant"))
-        self._render_reason()
+        self.update_from(self.suggestion)
 
     def update_from(self, suggestion: SuggestionView) -> None:
         self.suggestion = suggestion
-        kind = {"knowledge": "📘", "note": "🗒", "call": "☎", "follow_up": "⏰"}.get(suggestion.kind, "•")
-        self.title.setText(f"{kind} <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>")
+        kind = {
+            "knowledge": self.tr("Knowledge"),
+            "note": self.tr("Team note"),
+            "call": self.tr("Past call"),
+            "follow_up": self.tr("Promise"),
+        }.get(suggestion.kind, suggestion.kind)
+        self.title.setText(f"<small>[{escape(kind)}]</small> <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>")
         body = suggestion.body if len(suggestion.body) <= 280 else suggestion.body[:277] + "…"
         self.body.setText(highlight(body, suggestion.matched_terms))
         self.setAccessibleName(suggestion.title)
         self._render_reason()
 
+    def reason_text(self) -> str:
+        code = self.suggestion.reason
+        source = {
+            "knowledge": self.tr("knowledge base entry"),
+            "past_call": self.tr("this customer's past call"),
+            "open_follow_up": self.tr("an open promise to this customer"),
+            "note:context": self.tr("a team note on this customer"),
+            "note:caution": self.tr("a caution note on this customer"),
+            "note:next_action": self.tr("a next-action note on this customer"),
+        }.get(code)
+        if source is None and code.startswith("rule:"):
+            source = self.tr("a trigger phrase rule")
+        parts = [source or code] if (source or code) else []
+        if self.suggestion.matched_terms:
+            parts.append(self.tr("you heard: %1").replace("%1", ", ".join(self.suggestion.matched_terms)))
+        return " · ".join(parts)
+
     def _render_reason(self) -> None:
-        why = self.suggestion.reason
-        if not why and self.suggestion.matched_terms:
-            why = self.tr("Matched: %1").replace("%1", ", ".join(self.suggestion.matched_terms))
-        self.reason.setText(f"<i>{escape(self.tr('Why'))}: {escape(why)}</i>" if why else "")
+        why = self.reason_text()
+        label = self.tr("Why")
+        self.reason.setText(f"<i>{escape(label)}: {escape(why)}</i>" if why else "")
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(f"{self.suggestion.title}\n{self.suggestion.body}")

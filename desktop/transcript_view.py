@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -42,6 +43,12 @@ class TranscriptLine:
     right_side: bool
 
 
+class _TranscriptList(QListWidget):
+    def relayout(self) -> None:
+        # Coalesced: many in-place updates within one event-loop pass cost one layout.
+        self.scheduleDelayedItemsLayout()
+
+
 def clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
@@ -64,11 +71,13 @@ class LiveTranscript(QWidget):
         super().__init__(parent)
         self._rows: dict[str, QListWidgetItem] = {}
         self._follow_live = True
-        self.list = QListWidget(self)
+        self.list = _TranscriptList(self)
         self.list.setObjectName("transcript")
         self.list.setAccessibleName(self.tr("Live transcript"))
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setSpacing(2)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.itemClicked.connect(self._toggle_bookmark)
@@ -87,23 +96,34 @@ class LiveTranscript(QWidget):
     # -- feeding ---------------------------------------------------------------------------------------
     def show_event(self, event: TranscriptEvent) -> None:
         item = self._rows.get(event.segment_id)
+        if item is not None and item.data(_FINAL) and event.kind is EventKind.PARTIAL:
+            return  # a late partial must never overwrite the final it belongs to
+        if item is not None and event.kind is EventKind.FINAL and not event.text.strip():
+            self._retract(event.segment_id, item)  # what sounded like speech was not
+            return
+        fresh = item is None
         if item is None:
-            if event.kind is EventKind.PARTIAL and not event.text.strip():
+            if not event.text.strip():
                 return
             item = QListWidgetItem()
             item.setData(_SEGMENT, event.segment_id)
             item.setData(_BOOKMARK, False)
-            self._rows[event.segment_id] = item
-            self.list.addItem(item)
-        elif item.data(_FINAL) and event.kind is EventKind.PARTIAL:
-            return  # a late partial must never overwrite the final it belongs to
         item.setData(_CHANNEL, event.channel.value)
         item.setData(_FINAL, event.kind is EventKind.FINAL)
         item.setData(_TEXT, event.text.strip())
         item.setData(_START, event.start)
         self._render(item)
+        if fresh:
+            self._rows[event.segment_id] = item
+            self.list.addItem(item)
+        else:
+            self.list.relayout()  # the line may have grown or shrunk: heights are cached per row
         if self._follow_live:
             self._scroll_to_end()
+
+    def _retract(self, segment_id: str, item: QListWidgetItem) -> None:
+        del self._rows[segment_id]
+        self.list.takeItem(self.list.row(item))
 
     def clear(self) -> None:
         self.list.clear()
@@ -116,6 +136,7 @@ class LiveTranscript(QWidget):
         self.jump_button.setText(self.tr("Jump to live ↓"))
         for index in range(self.list.count()):
             self._render(self.list.item(index))
+        self.list.relayout()
 
     # -- reading (tests, wrap-up, screenshots) ----------------------------------------------------------
     def lines(self) -> list[TranscriptLine]:
@@ -180,6 +201,7 @@ class LiveTranscript(QWidget):
         marked = not bool(item.data(_BOOKMARK))
         item.setData(_BOOKMARK, marked)
         self._render(item)
+        self.list.relayout()
         self.bookmark_toggled.emit(str(item.data(_SEGMENT)), marked)
 
     def _scrolled(self, value: int) -> None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.views import WhisperView
 
@@ -33,6 +42,7 @@ class WhisperInbox(QFrame):
         self.header.setObjectName("whisperHeader")
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.itemActivated.connect(self._activated)
         self.list.itemDoubleClicked.connect(self._activated)
         layout = QVBoxLayout(self)
@@ -61,8 +71,8 @@ class WhisperInbox(QFrame):
         item = QListWidgetItem()
         item.setData(_ID, whisper.whisper_id)
         item.setData(_READ, False)
-        self.list.insertItem(0, item)
         self._render(item)
+        self.list.insertItem(0, item)
         self._update_header()
         self._flashes_left = 8
         self._flash.start()

@@ -1,0 +1,892 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="ja_JP">
+<context>
+    <name>AgentApp</name>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="110" />
+        <source>Replay a recording</source>
+        <translation>録音を再生</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="111" />
+        <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
+        <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="123" />
+        <source>There is no call to wrap up yet.</source>
+        <translation>まだ後処理する通話がありません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="128" />
+        <source>Saved on this PC and sent to the team server.</source>
+        <translation>このPCに保存し、チームサーバーに送信しました。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="130" />
+        <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
+        <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="132" />
+        <source>Saved on this PC (local only: no team server set up).</source>
+        <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="142" />
+        <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
+        <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="144" />
+        <source>Cannot use the audio input: %1</source>
+        <translation>音声入力を使用できません: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="145" />
+        <source>The speech model is not available: %1</source>
+        <translation>音声認識モデルを利用できません: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="146" />
+        <source>Cannot open the local database: %1</source>
+        <translation>ローカルデータベースを開けません: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="147" />
+        <source>The team server refused a change: %1</source>
+        <translation>チームサーバーが変更を拒否しました: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="148" />
+        <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
+        <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="162" />
+        <source>No audio device</source>
+        <translation>音声デバイスなし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="164" />
+        <source>Replay a recording…</source>
+        <translation>録音を再生…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/demo.py" line="339" />
+        <source>Agent Assist — demo</source>
+        <translation>Agent Assist — デモ</translation>
+    </message>
+</context>
+<context>
+    <name>CallBar</name>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="94" />
+        <location filename="../../desktop/call_bar.py" line="95" />
+        <source>Caller number</source>
+        <translation>発信者番号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="96" />
+        <source>Start or end the call</source>
+        <translation>通話を開始または終了</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="97" />
+        <source>You %p%</source>
+        <translation>自分 %p%</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="98" />
+        <source>Your microphone level</source>
+        <translation>自分のマイク音量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="99" />
+        <source>Customer %p%</source>
+        <translation>お客様 %p%</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="100" />
+        <source>Customer audio level</source>
+        <translation>お客様の音量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="101" />
+        <source>Call duration</source>
+        <translation>通話時間</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="108" />
+        <source>No call</source>
+        <translation>通話なし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="121" />
+        <source>End call</source>
+        <translation>通話終了</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="121" />
+        <source>Start call</source>
+        <translation>通話開始</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="127" />
+        <source>● REC</source>
+        <translation>● 録音中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="127" />
+        <source>not recording</source>
+        <translation>録音なし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="129" />
+        <source>Recording</source>
+        <translation>録音中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="129" />
+        <source>Not recording</source>
+        <translation>録音していません</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="135" />
+        <source>New caller</source>
+        <translation>新規のお客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="147" />
+        <source>lag %1 s</source>
+        <translation>遅延 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="154" />
+        <source>Local only (no team server)</source>
+        <translation>ローカルのみ（チームサーバーなし）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="155" />
+        <source>Connecting to team server…</source>
+        <translation>チームサーバーに接続中…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="156" />
+        <source>Team server: online</source>
+        <translation>チームサーバー: 接続中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="157" />
+        <source>Team server offline: saving locally, will send later</source>
+        <translation>チームサーバー オフライン: ローカルに保存し後で送信</translation>
+    </message>
+</context>
+<context>
+    <name>CallScreen</name>
+    <message>
+        <location filename="../../desktop/main_window.py" line="174" />
+        <source>Agent Assist</source>
+        <translation>Agent Assist</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="175" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="176" />
+        <source>Notes</source>
+        <translation>メモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="177" />
+        <source>Wrap-up</source>
+        <translation>後処理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="178" />
+        <source>Live transcript</source>
+        <translation>ライブ文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="179" />
+        <source>Suggestions</source>
+        <translation>おすすめ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="180" />
+        <source>&amp;Call</source>
+        <translation>通話(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="181" />
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="182" />
+        <source>&amp;Language</source>
+        <translation>言語(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="183" />
+        <source>Start / end call</source>
+        <translation>通話の開始／終了</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="184" />
+        <source>Replay a recording…</source>
+        <translation>録音を再生…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="185" />
+        <source>Quick note</source>
+        <translation>クイックメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="186" />
+        <source>Save wrap-up</source>
+        <translation>後処理を保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="187" />
+        <source>Mark whisper read</source>
+        <translation>ウィスパーを既読にする</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="188" />
+        <source>Jump to live</source>
+        <translation>最新へ移動</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="189" />
+        <source>Settings…</source>
+        <translation>設定…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="190" />
+        <source>Quit</source>
+        <translation>終了</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="191" />
+        <source>Light theme</source>
+        <translation>ライトテーマ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="192" />
+        <source>Dark theme</source>
+        <translation>ダークテーマ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="193" />
+        <source>Larger text</source>
+        <translation>文字を大きく</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="194" />
+        <source>Smaller text</source>
+        <translation>文字を小さく</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="195" />
+        <source>Default text size</source>
+        <translation>標準の文字サイズ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="216" />
+        <source>Recording stopped: %1</source>
+        <translation>録音が停止しました: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="218" />
+        <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
+        <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="220" />
+        <source>Audio device back: %1</source>
+        <translation>音声デバイスが復帰しました: %1</translation>
+    </message>
+</context>
+<context>
+    <name>CueBanner</name>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="43" />
+        <source>Add to wrap-up</source>
+        <translation>後処理に追加</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="44" />
+        <source>Close the hint</source>
+        <translation>ヒントを閉じる</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="45" />
+        <source>Hint</source>
+        <translation>ヒント</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="56" />
+        <source>The customer sounds upset. You could say:</source>
+        <translation>お客様がお困りのようです。こう伝えてみましょう:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="57" />
+        <source>Show you heard them:</source>
+        <translation>お話を受け止めたことを伝えましょう:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="58" />
+        <source>You made a promise. Follow-up:</source>
+        <translation>お約束をしました。フォローアップ:</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerContextPanel</name>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="30" />
+        <source>Customer context</source>
+        <translation>お客様情報</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="47" />
+        <source>Start a call to see who is calling.</source>
+        <translation>通話を開始すると、お客様の情報が表示されます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="52" />
+        <source>New caller</source>
+        <translation>新規のお客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="56" />
+        <source>No record for this number yet. Notes you take are saved for next time.</source>
+        <translation>この番号の記録はまだありません。取ったメモは次回のために保存されます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="66" />
+        <source>Tags</source>
+        <translation>タグ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="68" />
+        <source>Traits and preferences</source>
+        <translation>特徴・ご希望</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="69" />
+        <source>Open follow-ups and promises</source>
+        <translation>未完了のフォローアップ・お約束</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="70" />
+        <source>Changed since the last contact</source>
+        <translation>前回の対応以降の変更</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="72" />
+        <source>Team notes</source>
+        <translation>チームのメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="77" />
+        <source>Last contacts</source>
+        <translation>最近の対応履歴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="88" />
+        <source>New note</source>
+        <translation>新しいメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="89" />
+        <source>New follow-up</source>
+        <translation>新しいフォローアップ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="90" />
+        <source>Follow-up closed</source>
+        <translation>フォローアップ完了</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="91" />
+        <source>Profile updated</source>
+        <translation>プロフィール更新</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="100" />
+        <source>pinned</source>
+        <translation>ピン留め</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="102" />
+        <source>caution</source>
+        <translation>注意</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/context_panel.py" line="104" />
+        <source>next action</source>
+        <translation>次の対応</translation>
+    </message>
+</context>
+<context>
+    <name>LiveTranscript</name>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="59" />
+        <source>You</source>
+        <translation>自分</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="60" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="76" />
+        <location filename="../../desktop/transcript_view.py" line="135" />
+        <source>Live transcript</source>
+        <translation>ライブ文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="87" />
+        <location filename="../../desktop/transcript_view.py" line="136" />
+        <source>Jump to live ↓</source>
+        <translation>最新へ ↓</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="88" />
+        <source>Jump to the live end of the transcript</source>
+        <translation>文字起こしの最新行へ移動</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="197" />
+        <source>final</source>
+        <translation>確定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="197" />
+        <source>still being heard</source>
+        <translation>認識中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="198" />
+        <source>Click to bookmark this line</source>
+        <translation>クリックでこの行をブックマーク</translation>
+    </message>
+</context>
+<context>
+    <name>QuickNotes</name>
+    <message>
+        <location filename="../../desktop/notes_panel.py" line="39" />
+        <source>Quick note, Enter to add</source>
+        <translation>クイックメモ（Enterで追加）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/notes_panel.py" line="40" />
+        <source>Quick note</source>
+        <translation>クイックメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/notes_panel.py" line="41" />
+        <source>Notes from this call</source>
+        <translation>この通話のメモ</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="183" />
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="184" />
+        <source>Audio</source>
+        <translation>音声</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="184" />
+        <source>Transcription</source>
+        <translation>文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="184" />
+        <source>Team server</source>
+        <translation>チームサーバー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="185" />
+        <source>Appearance</source>
+        <translation>表示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="187" />
+        <source>&amp;Your microphone</source>
+        <translation>自分のマイク(&amp;Y)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="187" />
+        <source>&amp;Customer audio</source>
+        <translation>お客様の音声(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <source>Or one &amp;stereo input</source>
+        <translation>または ステレオ入力1つ(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <source>Level &amp;test</source>
+        <translation>音量テスト(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="191" />
+        <source>Agent on the left channel</source>
+        <translation>左チャンネルがオペレーター</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="192" />
+        <source>Test</source>
+        <translation>テスト</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="193" />
+        <source>You %p%</source>
+        <translation>自分 %p%</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="194" />
+        <source>Customer %p%</source>
+        <translation>お客様 %p%</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="195" />
+        <source>&amp;Model</source>
+        <translation>モデル(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="196" />
+        <source>Call &amp;language</source>
+        <translation>通話の言語(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="197" />
+        <source>Server &amp;URL</source>
+        <translation>サーバーURL(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="198" />
+        <source>&amp;Token</source>
+        <translation>トークン(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="199" />
+        <source>Your &amp;name</source>
+        <translation>あなたの名前(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="200" />
+        <source>empty = work locally only</source>
+        <translation>空欄 = ローカルのみで使用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <source>Beep on my own device when a whisper arrives</source>
+        <translation>ウィスパー受信時に自分のデバイスで通知音を鳴らす</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="202" />
+        <source>T&amp;heme</source>
+        <translation>テーマ(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="203" />
+        <source>&amp;Interface language</source>
+        <translation>表示言語(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="204" />
+        <source>Text &amp;size (0 = default)</source>
+        <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="214" />
+        <source>(none)</source>
+        <translation>（なし）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="220" />
+        <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
+        <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="223" />
+        <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
+        <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="238" />
+        <source>default for the language</source>
+        <translation>言語に応じた既定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="242" />
+        <source>detect</source>
+        <translation>自動判定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="249" />
+        <source>Light</source>
+        <translation>ライト</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="250" />
+        <source>Dark</source>
+        <translation>ダーク</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="290" />
+        <source>Choose a device first.</source>
+        <translation>先にデバイスを選んでください。</translation>
+    </message>
+</context>
+<context>
+    <name>SuggestionCard</name>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="92" />
+        <source>Copy</source>
+        <translation>コピー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="93" />
+        <source>Copy the card text</source>
+        <translation>カードの内容をコピー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="94" />
+        <source>Open</source>
+        <translation>開く</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="95" />
+        <source>Open the whole entry</source>
+        <translation>全文を開く</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="96" />
+        <source>✓ Helped</source>
+        <translation>✓ 役立った</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="96" />
+        <source>Helped</source>
+        <translation>役立った</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="97" />
+        <source>This card helped</source>
+        <translation>このカードは役立った</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="98" />
+        <source>Not relevant</source>
+        <translation>関係なし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="99" />
+        <source>Hide this card: not relevant</source>
+        <translation>このカードを隠す（関係なし）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="105" />
+        <source>Knowledge</source>
+        <translation>ナレッジ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="106" />
+        <source>Team note</source>
+        <translation>チームのメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="107" />
+        <source>Past call</source>
+        <translation>過去の通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="108" />
+        <source>Promise</source>
+        <translation>お約束</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="119" />
+        <source>knowledge base entry</source>
+        <translation>ナレッジ記事</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="120" />
+        <source>this customer's past call</source>
+        <translation>このお客様の過去の通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="121" />
+        <source>an open promise to this customer</source>
+        <translation>このお客様への未完了のお約束</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="122" />
+        <source>a team note on this customer</source>
+        <translation>このお客様に関するチームのメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="123" />
+        <source>a caution note on this customer</source>
+        <translation>このお客様に関する注意メモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="124" />
+        <source>a next-action note on this customer</source>
+        <translation>このお客様の次の対応メモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="127" />
+        <source>a trigger phrase rule</source>
+        <translation>キーフレーズのルール</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="130" />
+        <source>you heard: %1</source>
+        <translation>聞き取った言葉: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="135" />
+        <source>Why</source>
+        <translation>理由</translation>
+    </message>
+</context>
+<context>
+    <name>SuggestionPanel</name>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="185" />
+        <source>Suggestions</source>
+        <translation>おすすめ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="186" />
+        <source>Cards that fit what the customer says appear here.</source>
+        <translation>お客様の話に合うカードがここに表示されます。</translation>
+    </message>
+</context>
+<context>
+    <name>WhisperInbox</name>
+    <message>
+        <location filename="../../desktop/whisper_inbox.py" line="61" />
+        <source>Whispers from your supervisor</source>
+        <translation>スーパーバイザーからのウィスパー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/whisper_inbox.py" line="114" />
+        <source>NEW</source>
+        <translation>新着</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/whisper_inbox.py" line="124" />
+        <source>Whispers: %1 unread (F8 marks read)</source>
+        <translation>ウィスパー: 未読 %1 件（F8で既読）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/whisper_inbox.py" line="126" />
+        <source>Whispers</source>
+        <translation>ウィスパー</translation>
+    </message>
+</context>
+<context>
+    <name>WrapUpPanel</name>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="78" />
+        <source>&amp;Summary</source>
+        <translation>要約(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="78" />
+        <source>&amp;Tags</source>
+        <translation>タグ(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="78" />
+        <source>&amp;Disposition</source>
+        <translation>対応結果(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="78" />
+        <source>&amp;Next action</source>
+        <translation>次の対応(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="79" />
+        <source>&amp;Follow-up</source>
+        <translation>フォローアップ(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="82" />
+        <source>Summary</source>
+        <translation>要約</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="83" />
+        <source>Tags</source>
+        <translation>タグ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="84" />
+        <source>comma separated</source>
+        <translation>カンマ区切り</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="85" />
+        <source>Next action</source>
+        <translation>次の対応</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="86" />
+        <source>on</source>
+        <translation>設定する</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="87" />
+        <source>Schedule a follow-up</source>
+        <translation>フォローアップを予定する</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="88" />
+        <source>Save wrap-up (Ctrl+S)</source>
+        <translation>後処理を保存（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="90" />
+        <source>Resolved</source>
+        <translation>解決</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="91" />
+        <source>Follow-up needed</source>
+        <translation>要フォローアップ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="92" />
+        <source>Escalated</source>
+        <translation>エスカレーション</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="93" />
+        <source>Not resolved</source>
+        <translation>未解決</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="137" />
+        <source>Saving…</source>
+        <translation>保存中…</translation>
+    </message>
+</context>
+</TS>
