@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from desktop.appearance import apply_font_size, apply_theme
+from desktop.appearance import apply_font_size, apply_theme, apply_ui_font
 from desktop.bridge import LiveCallBridge
 from desktop.call_desk import CallDesk, DeskConfig, Problem, SaveOutcome
 from desktop.i18n import install_ui_language
@@ -168,6 +168,7 @@ class AgentApp(QObject):
 
     # -- preferences ------------------------------------------------------------------------------------------
     def apply_look(self, prefs: Preferences) -> None:
+        apply_ui_font(self.app)
         apply_theme(self.app, prefs.theme)
         apply_font_size(self.app, prefs.font_size)
         install_ui_language(self.app, prefs.ui_language)

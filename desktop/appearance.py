@@ -7,7 +7,7 @@ whisper); each of those states is also written out in words, so colour is never 
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 _STATE_STYLE = """
@@ -62,6 +62,23 @@ def apply_theme(app: QApplication, name: str) -> None:
 
 
 _default_point_size: float | None = None
+
+# Japanese text falls back to another font whose lines are taller than the UI font's metrics, so rows sized
+# by those metrics clip it. A UI font that carries Japanese itself keeps one set of metrics for both languages.
+CJK_UI_FAMILIES = ("Noto Sans CJK JP", "Source Han Sans JP", "Yu Gothic UI", "Meiryo UI", "Hiragino Sans",
+                   "Noto Sans JP")
+
+
+def apply_ui_font(app: QApplication) -> str:
+    """Make a Japanese-capable family the app's font when one is installed; returns the family in effect."""
+    available = set(QFontDatabase.families())
+    font = QFont(app.font())
+    for family in CJK_UI_FAMILIES:
+        if family in available:
+            font.setFamily(family)
+            app.setFont(font)
+            break
+    return font.family()
 
 
 def apply_font_size(app: QApplication, points: int) -> int:
