@@ -74,7 +74,7 @@ def _parse_clock(text: str, where: str) -> float:
     if not m:
         raise ExportError(f"{where}: not a subtitle time: {text!r}")
     hours, minutes, secs, millis = (int(g or 0) for g in m.groups())
-    return hours * 3600 + minutes * 60 + secs + millis / 1000
+    return (((hours * 60 + minutes) * 60 + secs) * 1000 + millis) / 1000
 
 
 def _label(channel: str, labels: Mapping[str, str]) -> str:

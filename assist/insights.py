@@ -97,7 +97,8 @@ def _where(call_filter: CallFilter | None) -> tuple[str, list[Any]]:
     return ("WHERE " + where if where else ""), params
 
 
-_DURATION = "(julianday(c.ended_at) - julianday(c.started_at)) * 86400.0"
+# Whole seconds (julianday's floating point would turn 600 s into 600.0000045).
+_DURATION = "(CAST(strftime('%s', c.ended_at) AS REAL) - CAST(strftime('%s', c.started_at) AS REAL))"
 
 
 def _period_sql(period: Period) -> str:

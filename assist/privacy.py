@@ -60,12 +60,12 @@ def erase_customer(store: Store, customer_id: str, recordings_root: Path | None 
                    merge_indexes: bool = True) -> ErasureReport:
     """Delete everything about ``customer_id``: rows, index entries and recordings. Raises ErasureError for an
     unknown customer (nothing is touched then)."""
-    ensure_review_schema(store)
     conn = store.conn
     known = conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is not None
     call_ids = customer_call_ids(store, customer_id)
     if not known and not call_ids:
         raise ErasureError(f"no customer with id {customer_id!r} in the store")
+    ensure_review_schema(store)
     rows: dict[str, int] = {}
     conn.execute("PRAGMA secure_delete = ON")
     try:

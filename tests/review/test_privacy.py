@@ -1,0 +1,81 @@
+"""Erasing a customer on request leaves no trace: not in tables, not in full-text indexes, not in the raw
+database file or its write-ahead log, not in recordings; everyone else's data stays whole and searchable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assist import paths
+from assist.history import CallHistory, SearchQuery
+from assist.privacy import ErasureError, erase_customer
+from assist.review_schema import CommentRole, ReviewNotes
+from assist.store import Store
+from assist.text import index_text
+from tests.review.conftest import SMITH_SECRET, TANAKA_EMAIL, TANAKA_SECRET
+
+
+def _raw_bytes(db: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+def test_erasure_leaves_no_trace(store: Store) -> None:
+    review = ReviewNotes(store)
+    review.add_bookmark("call-ja-1", 9.0, segment_id="s03", label=f"{TANAKA_SECRET}の話")
+    review.add_comment("call-ja-1", f"{TANAKA_SECRET}の件は上長へ", segment_id="s03", role=CommentRole.SUPERVISOR)
+    review.add_comment("call-en-1", "good empathy", segment_id="s01")
+    db = paths.store_path()
+    # The secrets are really there before: in tables, indexes, the raw file and on disk.
+    assert TANAKA_SECRET in store.dump_all_text()
+    secret_terms = index_text(TANAKA_SECRET).split()
+    assert TANAKA_SECRET.encode() in _raw_bytes(db) or TANAKA_SECRET.encode() in db.read_bytes()
+    assert (paths.recordings_dir() / "call-ja-1" / "customer.wav").exists()
+
+    report = erase_customer(store, "cust-tanaka")
+
+    assert report.call_ids == ("call-ja-1", "call-ja-2")
+    assert report.rows["segments"] == 7 and report.rows["segments_fts"] == 7
+    assert report.rows["review_comments"] == 1 and report.rows["review_bookmarks"] == 1
+    assert len(report.files_removed) == 4 and not report.files_failed
+    dump = store.dump_all_text()
+    for gone in (TANAKA_SECRET, TANAKA_EMAIL, "田中花子", "タナカハナコ", "cust-tanaka", "call-ja-1", "call-ja-2",
+                 "領収書を郵送", "解約したいんですが"):
+        assert gone not in dump, gone
+    vocab = set(dump.split("\n"))
+    # Terms only Tanaka's data held are gone from every FTS index (the fts5vocab rows in the dump).
+    assert {"ミズ", "ズバ", "バシ", "ショ", "旅館"} & set(secret_terms)
+    assert not {"ミズ", "ズバ", "旅館"} & vocab
+    raw = _raw_bytes(db)
+    for gone in (TANAKA_SECRET, TANAKA_EMAIL, "田中花子", "解約したいんですが"):
+        assert gone.encode() not in raw, gone
+    assert not (paths.recordings_dir() / "call-ja-1").exists()
+    assert not (paths.recordings_dir() / "call-ja-2").exists()
+    assert store.get_customer("cust-tanaka") is None
+    assert store.customers_by_phone("+819012345678") == []
+    assert CallHistory(store).search(SearchQuery(TANAKA_SECRET)).hits == ()
+
+    # Everyone else is untouched.
+    assert (paths.recordings_dir() / "call-en-1" / "agent.wav").exists()
+    assert [h.call_id for h in CallHistory(store).search(SearchQuery(SMITH_SECRET)).hits] == ["call-en-1"]
+    assert [c.text for c in review.comments("call-en-1")] == ["good empathy"]
+    assert len(store.follow_ups_for("cust-smith")) == 1
+    assert store.get_customer("cust-smith") is not None
+
+
+def test_erasing_an_unknown_customer_changes_nothing(store: Store) -> None:
+    before = store.dump_all_text()
+    with pytest.raises(ErasureError, match="no customer with id 'cust-nobody'"):
+        erase_customer(store, "cust-nobody")
+    assert store.dump_all_text() == before
+
+
+def test_erasure_survives_reopening(store: Store) -> None:
+    erase_customer(store, "cust-tanaka")
+    store.close()
+    again = Store.open(paths.store_path())
+    try:
+        assert TANAKA_SECRET not in again.dump_all_text()
+        assert again.get_customer("cust-smith") is not None
+    finally:
+        again.close()
