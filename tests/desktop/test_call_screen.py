@@ -1,0 +1,257 @@
+"""The call screen's behaviour as the agent sees it, fed through the Qt bridge from a worker thread the way the
+engine and the desk feed it (queued signals), with real widgets offscreen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
+from desktop.agent_app import AgentApp
+from desktop.app import ensure_app
+from desktop.call_desk import CallDesk, DeskConfig, Problem
+from desktop.preferences import Preferences, app_settings
+from desktop.views import (
+    ConnectionState,
+    CueKind,
+    CueView,
+    CustomerView,
+    NoteView,
+    SuggestionView,
+    WhisperView,
+    WrapUpDraft,
+)
+from tests.conftest import ROOT
+
+
+def event(segment: str, channel: Channel, kind: EventKind, text: str, start: float = 1.0) -> TranscriptEvent:
+    return TranscriptEvent("call-1", channel, kind, start, start + 1, text, 0.9, segment)
+
+
+class _Quiet:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+@pytest.fixture
+def agent(qtbot: Any, tmp_path: Any) -> Any:
+    app = ensure_app()
+    desk = CallDesk(_Quiet(), DeskConfig(language="en"), store_file=tmp_path / "store.sqlite3")
+    agent = AgentApp(app, prefs=Preferences(ui_language="en"), desk=desk)
+    qtbot.addWidget(agent.window)
+    agent.window.show()
+    qtbot.waitExposed(agent.window)
+    yield agent
+    agent.shutdown()
+
+
+def from_worker(fn: Any, *args: Any) -> None:
+    """Call like the engine does: from another thread."""
+    thread = threading.Thread(target=fn, args=args)
+    thread.start()
+    thread.join()
+
+
+def test_partial_is_provisional_and_replaced_in_place_by_its_final(agent: Any, qtbot: Any) -> None:
+    view = agent.window.transcript
+    from_worker(agent.bridge.on_transcript, event("s1", Channel.CUSTOMER, EventKind.PARTIAL, "my internet"))
+    qtbot.waitUntil(lambda: len(view.lines()) == 1)
+    first = view.lines()[0]
+    assert not first.final and not first.right_side
+    assert view.list.item(0).font().italic() and view.list.item(0).text().endswith("…")
+
+    from_worker(agent.bridge.on_transcript, event("s2", Channel.AGENT, EventKind.FINAL, "Let me check.", 3.0))
+    from_worker(agent.bridge.on_transcript, event("s1", Channel.CUSTOMER, EventKind.FINAL, "My internet keeps dropping."))
+    qtbot.waitUntil(lambda: view.lines()[0].final)
+    lines = view.lines()
+    assert [x.segment_id for x in lines] == ["s1", "s2"]  # replaced where it was, not appended
+    assert lines[0].text == "My internet keeps dropping." and not lines[0].right_side
+    assert lines[1].right_side and lines[1].channel is Channel.AGENT
+    assert "Customer" in view.list.item(0).text() and "You" in view.list.item(1).text()
+
+    # A late partial never overwrites a final; an empty final retracts a line that was not speech.
+    from_worker(agent.bridge.on_transcript, event("s1", Channel.CUSTOMER, EventKind.PARTIAL, "my inter"))
+    from_worker(agent.bridge.on_transcript, event("s3", Channel.CUSTOMER, EventKind.PARTIAL, "hmm"))
+    qtbot.waitUntil(lambda: len(view.lines()) == 3)
+    from_worker(agent.bridge.on_transcript, event("s3", Channel.CUSTOMER, EventKind.FINAL, ""))
+    qtbot.waitUntil(lambda: len(view.lines()) == 2)
+    assert view.lines()[0].text == "My internet keeps dropping."
+
+
+def test_click_bookmarks_and_scrolling_up_offers_jump_to_live(agent: Any, qtbot: Any) -> None:
+    view = agent.window.transcript
+    for i in range(60):
+        view.show_event(event(f"s{i}", Channel.CUSTOMER if i % 2 else Channel.AGENT, EventKind.FINAL,
+                              f"line number {i} with enough words to take some room", float(i)))
+    qtbot.waitUntil(lambda: view.list.verticalScrollBar().maximum() > 0)
+    bar = view.list.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    assert view.follows_live and view.jump_button.isHidden()
+
+    bar.setValue(0)  # the agent scrolls up to read
+    assert not view.follows_live and view.jump_button.isVisible()
+    view.show_event(event("new", Channel.CUSTOMER, EventKind.FINAL, "a new line while reading back", 61.0))
+    assert bar.value() == 0  # reading is not interrupted
+    qtbot.mouseClick(view.jump_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    assert view.follows_live and view.jump_button.isHidden()
+
+    marks: list[tuple[str, bool]] = []
+    view.bookmark_toggled.connect(lambda seg, on: marks.append((seg, on)))
+    item = view.list.item(view.list.count() - 1)
+    rect = view.list.visualItemRect(item)
+    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert marks == [("new", True)]
+    assert view.lines()[-1].bookmarked and item.text().startswith("★")
+
+
+def test_cards_stay_put_highlight_matches_and_dismissed_cards_go(agent: Any, qtbot: Any) -> None:
+    panel = agent.window.suggestions
+    a = SuggestionView("knowledge:a", "knowledge", "Refund for a double charge", "File a refund request.",
+                       ("refund", "double charge"), "knowledge", 2.0, "a")
+    b = SuggestionView("knowledge:b", "knowledge", "Internet drops in the evening", "Restart the router.",
+                       ("internet",), "knowledge", 1.5, "b")
+    from_worker(agent.bridge.on_suggestions, [a, b])
+    qtbot.waitUntil(lambda: len(panel.cards()) == 2)
+    card_a = panel.cards()[0]
+    assert "<b style" in card_a.title.text() and "double charge" in card_a.title.text()
+    assert "you heard: refund, double charge" in card_a.reason.text()
+
+    # A re-ranked update that still holds card a keeps the same widget (no flicker).
+    from_worker(agent.bridge.on_suggestions, [b, a])
+    qtbot.wait(10)
+    assert panel.cards()[0] is card_a
+
+    actions: list[tuple[str, str]] = []
+    panel.feedback.connect(lambda card, action: actions.append((card.key, action)))
+    qtbot.mouseClick(card_a.helped_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(card_a.dismiss_button, Qt.MouseButton.LeftButton)
+    assert actions == [("knowledge:a", "helped"), ("knowledge:a", "not_relevant")]
+    assert [c.suggestion.key for c in panel.cards()] == ["knowledge:b"]
+    panel.show_suggestions([a, b])  # the core may still rank it: it does not come back during this call
+    assert [c.suggestion.key for c in panel.cards()] == ["knowledge:b"]
+
+
+def test_whisper_flashes_once_per_id_and_f8_marks_it_read(agent: Any, qtbot: Any) -> None:
+    inbox = agent.window.whispers
+    read: list[str] = []
+    inbox.marked_read.connect(lambda w: read.append(w.whisper_id))
+    whisper = WhisperView("w1", "miki", "Offer the Lite plan", "10:42")
+    from_worker(agent.bridge.on_whisper, whisper)
+    from_worker(agent.bridge.on_whisper, whisper)  # delivered twice (at-least-once): shown once
+    qtbot.waitUntil(lambda: inbox.unread() == [whisper])
+    assert inbox.list.count() == 1
+    assert "1 unread" in inbox.header.text() and "NEW" in inbox.list.item(0).text()
+    qtbot.waitUntil(lambda: inbox.property("flash") is True)
+    agent.window.activateWindow()
+    qtbot.keyClick(agent.window, Qt.Key.Key_F8)
+    assert read == ["w1"] and inbox.unread() == []
+    assert "NEW" not in inbox.list.item(0).text()
+
+
+def test_context_cue_status_and_wrap_up(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    customer = CustomerView(customer_id="c1", phone="090-1234-5678", name="佐藤 花子", company="佐藤デザイン",
+                            traits=("prefers short answers",), follow_ups=("call back about the refund (2026-11-24)",),
+                            notes=(NoteView("old note", "Ken", "2026-01-01"),
+                                   NoteView("charged twice before", "Ken", "2026-11-10", "caution", True)))
+    from_worker(agent.bridge.on_customer, customer)
+    qtbot.waitUntil(lambda: "佐藤 花子" in w.context_panel.text())
+    text = w.context_panel.text()
+    assert text.index("charged twice before") < text.index("old note")  # pinned first
+    assert "caution" in text and "call back about the refund" in text
+    assert "佐藤 花子" in w.call_bar.customer.text()
+    from_worker(agent.bridge.on_customer, CustomerView(phone="03-0000-0000"))
+    qtbot.waitUntil(lambda: "New caller" in w.call_bar.customer.text())
+
+    from_worker(agent.bridge.on_cue, CueView(CueKind.FOLLOW_UP, "Call back about the refund", "2026-11-23"))
+    qtbot.waitUntil(lambda: w.cue_banner.isVisible())
+    assert "promise" in w.cue_banner.label.text() and w.cue_banner.accept_button.isVisible()
+    qtbot.mouseClick(w.cue_banner.accept_button, Qt.MouseButton.LeftButton)
+    assert w.wrap_up.draft().follow_up_due == "2026-11-23"
+
+    from_worker(agent.bridge.on_connection, ConnectionState.OFFLINE)
+    qtbot.waitUntil(lambda: "offline" in w.call_bar.server.text())
+    from_worker(agent.bridge.on_audio_status, AudioStatusEvent(AudioStatusKind.LEVEL, Channel.CUSTOMER, value=0.25))
+    from_worker(agent.bridge.on_audio_status, AudioStatusEvent(AudioStatusKind.DEVICE_LOST, Channel.AGENT,
+                                                               message="USB headset"))
+    qtbot.waitUntil(lambda: w.call_bar.customer_level.value() == 50)
+    qtbot.waitUntil(lambda: "USB headset" in w.statusBar().currentMessage())
+
+    from_worker(agent.bridge.on_call_finished, "call-1", WrapUpDraft("Issue: refund", ("billing",), "follow_up",
+                                                                     "Call back", "2026-11-24"))
+    qtbot.waitUntil(lambda: w.left_tabs.currentWidget() is w.wrap_up)
+    draft = w.wrap_up.draft()
+    assert draft == WrapUpDraft("Issue: refund", ("billing",), "follow_up", "Call back", "2026-11-24")
+
+
+def test_problems_are_worded_for_the_agent_and_name_the_device(agent: Any, qtbot: Any) -> None:
+    from_worker(agent.bridge.on_problem, Problem.NO_AUDIO_DEVICE, "no input devices")
+    qtbot.waitUntil(lambda: "no input devices" in agent.window.statusBar().currentMessage())
+    assert "replay a recording" in agent.window.statusBar().currentMessage()
+
+
+def test_switching_to_japanese_retranslates_the_open_window(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    assert w.call_bar.call_button.text() == "Start call"
+    w.act_ja.trigger()
+    qtbot.waitUntil(lambda: w.call_bar.call_button.text() == "通話開始")
+    assert w.left_tabs.tabText(2) == "後処理"
+    assert app_settings().value("prefs/ui_language") == "ja"
+    w.act_en.trigger()
+    qtbot.waitUntil(lambda: w.call_bar.call_button.text() == "Start call")
+
+
+def test_layout_and_preferences_are_remembered(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    w.resize(760, 540)
+    w.splitter.setSizes([200, 500, 400])
+    sizes = w.splitter.sizes()
+    w.close()
+    agent.prefs.theme = "dark"
+    agent.prefs.save(app_settings())
+    again = AgentApp(ensure_app(), desk=CallDesk(_Quiet(), DeskConfig()))
+    qtbot.addWidget(again.window)
+    try:
+        assert again.prefs.theme == "dark"
+        again.window.show()
+        qtbot.waitExposed(again.window)
+        assert again.window.size().height() == 540
+        assert again.window.splitter.sizes() == sizes
+    finally:
+        again.shutdown()
+
+
+def test_every_main_action_has_a_shortcut_and_controls_have_accessible_names(agent: Any) -> None:
+    w = agent.window
+    for action in (w.act_call, w.act_read_whisper, w.act_note, w.act_live, w.act_save, w.act_replay,
+                   w.act_settings):
+        assert not action.shortcut().isEmpty(), action.text()
+    for widget in (w.call_bar.call_button, w.call_bar.phone, w.transcript.list, w.whispers.list,
+                   w.suggestions, w.context_panel.view, w.notes.input):
+        assert widget.accessibleName(), widget.objectName()
+
+
+def test_quick_notes_are_stamped_with_the_call_time(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    w.call_started()
+    w.act_note.trigger()
+    qtbot.keyClicks(w.notes.input, "wants SMS updates")
+    qtbot.keyClick(w.notes.input, Qt.Key.Key_Return)
+    assert [n.text for n in w.notes.notes] == ["wants SMS updates"]
+    assert w.notes.list.item(0).text().startswith("00:0")
+
+
+def test_without_a_display_the_app_explains_how_to_run(tmp_path: Any) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AGENT_ASSIST_HOME": str(tmp_path / "home")}
+    code = "import sys; from desktop.cli import main; sys.exit(main([]))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "--headless" in result.stderr and "xvfb-run" in result.stderr and "offscreen" in result.stderr
+    assert "Traceback" not in result.stderr
