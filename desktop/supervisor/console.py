@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -36,10 +37,13 @@ from desktop.supervisor.board import AttentionRules, TeamBoard
 from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
+from desktop.supervisor.qt_workarounds import install_emit_refcount_fix
 from desktop.supervisor.templates import WhisperTemplates
 from desktop.views import CustomerView, NoteView, SuggestionView
 from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
 from sync.protocol import ChangeKind, FeedSince, Subscribe
+
+install_emit_refcount_fix()
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
 TICK_MS = 1_000
@@ -74,6 +78,7 @@ class SupervisorConsole(QMainWindow):
         self.templates = templates if templates is not None else WhisperTemplates.load()
         self.following: str | None = None
         self._whispers: dict[str, SentWhisper] = {}
+        self._refused: dict[str, str] = {}
         self._knowledge: dict[str, dict[str, Any]] = {}
         self._knowledge_seq = 0
         self._role = ""
@@ -452,6 +457,9 @@ class SupervisorConsole(QMainWindow):
         known = self._whispers.get(whisper.whisper_id)
         if known is not None:
             whisper = known.advanced(whisper.status)
+        problem = self._refused.get(whisper.whisper_id)
+        if problem is not None:
+            whisper = replace(whisper, status="refused", problem=problem)
         self._whispers[whisper.whisper_id] = whisper
         if whisper.call_id == self.following:
             self._show_history()
@@ -466,12 +474,12 @@ class SupervisorConsole(QMainWindow):
     def _on_request_error(self, body: dict[str, Any]) -> None:
         ref = str(body.get("ref") or "")
         message = str(body.get("message") or body.get("code") or "")
-        known = self._whispers.get(ref)
-        if known is not None:
-            from dataclasses import replace
-
-            self._whispers[ref] = replace(known, status="refused", problem=message)
-            self._show_history()
+        if body.get("request") == "whisper_send":
+            # The refusal may overtake the "queued" entry (both come from other threads): remember it by id.
+            self._refused[ref] = message
+            known = self._whispers.get(ref)
+            if known is not None:
+                self._merge_whisper(known)
         self.show_message(
             self.tr("The team server refused %1: %2")
             .replace("%1", str(body.get("request")))

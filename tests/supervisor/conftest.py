@@ -45,6 +45,20 @@ class TeamServerForTests:
             store.close()
         return self.tokens[name]
 
+    def restart(self) -> None:
+        """Stop the server and start it again on the same port and data (a crash-free restart)."""
+        port = self.thread.port
+        self.thread.stop()
+        self.thread = ServerThread(self.data_dir, "127.0.0.1", port)
+        self.thread.start()
+
+    def revoke(self, name: str) -> None:
+        store = TeamStore(self.data_dir)
+        try:
+            store.revoke_user(name)
+        finally:
+            store.close()
+
     def client(self, name: str) -> SyncClient:
         """A SyncClient for ``name`` (not started: the console or the test starts it)."""
         client = SyncClient(
@@ -64,4 +78,4 @@ def team_server(tmp_path: Path) -> Iterator[TeamServerForTests]:
     finally:
         for client in server.clients:
             client.stop()
-        thread.stop()
+        server.thread.stop()
