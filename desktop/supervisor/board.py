@@ -93,27 +93,51 @@ class TeamBoard:
         self.clock = clock
         self._calls: dict[str, LiveCall] = {}
         self._members: dict[str, TeamMember] = {}
+        self._version = 0
+        self._touched: dict[str, int] = {}  # call id -> version of its last live update
+        self._ended: dict[str, int] = {}  # call id -> version at which it was seen ending
+        self._member_versions: dict[str, int] = {}
 
     # -- feeding -------------------------------------------------------------------------------------------
 
-    def replace_calls(self, calls: Iterable[Mapping[str, Any]]) -> None:
+    @property
+    def version(self) -> int:
+        """Grows with every live update; pass it to the replace_* methods with the answer to a request made
+        at that version, so an answer that was on its way while events arrived cannot undo them."""
+        return self._version
+
+    def replace_calls(self, calls: Iterable[Mapping[str, Any]], asked_at: int | None = None) -> None:
         """The server's list of live calls: the truth after a (re)connect. What we learnt live is kept."""
+        asked_at = self._version if asked_at is None else asked_at
         fresh: dict[str, LiveCall] = {}
         for row in calls:
-            known = self._calls.get(str(row.get("call_id", "")))
-            call = self._from_row(row, known)
+            call_id = str(row.get("call_id", ""))
+            if self._ended.get(call_id, -1) > asked_at:
+                continue  # it ended after the server answered
+            call = self._from_row(row, self._calls.get(call_id))
             if call is not None:
                 fresh[call.call_id] = call
+        for call_id, call in self._calls.items():
+            if call_id not in fresh and self._touched.get(call_id, -1) > asked_at:
+                fresh[call_id] = call  # it started after the server answered
         self._calls = fresh
 
     def call_started(self, row: Mapping[str, Any]) -> LiveCall | None:
-        call = self._from_row(row, self._calls.get(str(row.get("call_id", ""))))
+        call_id = str(row.get("call_id", ""))
+        call = self._from_row(row, self._calls.get(call_id))
         if call is not None:
             self._calls[call.call_id] = call
+            self._touch(call.call_id)
         return call
 
     def call_ended(self, call_id: str) -> None:
         self._calls.pop(call_id, None)
+        self._version += 1
+        self._ended[call_id] = self._version
+
+    def _touch(self, call_id: str) -> None:
+        self._version += 1
+        self._touched[call_id] = self._version
 
     def transcript(self, call_id: str, event: Mapping[str, Any]) -> LiveCall | None:
         """A transcript line of a live call; only finals move the board (partials are still changing)."""
@@ -128,6 +152,7 @@ class TeamBoard:
             cues = emotion_cues(segment, text, str(event.get("language") or ""))
             call = self._with_feelings(call, segment, [(c.kind, c.trigger) for c in cues])
         self._calls[call_id] = call
+        self._touch(call_id)
         return call
 
     def call_info(self, call_id: str, info: Mapping[str, Any]) -> LiveCall | None:
@@ -151,6 +176,7 @@ class TeamBoard:
                 continue
             call = self._with_feelings(call, key, [(kind, str(cue.get("trigger") or ""))])
         self._calls[call_id] = call
+        self._touch(call_id)
         return call
 
     def whisper_sent(self, call_id: str | None, at: float | None = None) -> None:
@@ -158,11 +184,20 @@ class TeamBoard:
         if call is not None:
             self._calls[call.call_id] = replace(call, last_whisper_at=at if at is not None else self.clock())
 
-    def replace_members(self, users: Iterable[Mapping[str, Any]]) -> None:
+    def replace_members(self, users: Iterable[Mapping[str, Any]], asked_at: int | None = None) -> None:
+        asked_at = self._version if asked_at is None else asked_at
+        newer = {n: m for n, m in self._members.items() if self._member_versions.get(n, -1) > asked_at}
         self._members = {}
-        self.update_members(users)
+        self._read_members(users)
+        self._members.update(newer)
 
     def update_members(self, users: Iterable[Mapping[str, Any]]) -> None:
+        for name in self._read_members(users):
+            self._version += 1
+            self._member_versions[name] = self._version
+
+    def _read_members(self, users: Iterable[Mapping[str, Any]]) -> list[str]:
+        names = []
         for user in users:
             name = str(user.get("user", ""))
             if not name:
@@ -176,6 +211,8 @@ class TeamBoard:
                 call_id=None if call is None else str(call.get("call_id")),
                 call_since=None if call is None else _number(call.get("since")),
             )
+            names.append(name)
+        return names
 
     # -- reading -------------------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ install_emit_refcount_fix()
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
 TICK_MS = 1_000
+RENDER_DELAY_MS = 150
 
 
 class SupervisorConsole(QMainWindow):
@@ -83,6 +84,7 @@ class SupervisorConsole(QMainWindow):
         self._knowledge_seq = 0
         self._role = ""
         self._closing = False
+        self._render_scheduled = False
 
         self.board_view = BoardTable(self)
         self.board_view.follow_requested.connect(self.follow_call)
@@ -256,29 +258,38 @@ class SupervisorConsole(QMainWindow):
         if self.client.state is not ConnectionState.CONNECTED:
             return
 
+        asked_at = self.board.version
+
         def work() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             return self.client.list_live_calls(), self.client.list_presence()
 
         def done(result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
             calls, users = result
-            self.board.replace_calls(calls)
-            self.board.replace_members(users)
+            self.board.replace_calls(calls, asked_at)
+            self.board.replace_members(users, asked_at)
             self._render_board()
             self.board_refreshed.emit()
 
         self.bridge.run(work, done, self._request_failed(self.tr("The live calls could not be loaded")))
 
     def _render_board(self) -> None:
+        self._render_scheduled = False
         if self._closing:
             return
         self.board_view.render(self.board, self.following)
         self.agents_view.render(self.board.agents())
 
+    def _board_changed(self) -> None:
+        # A busy team sends dozens of lines a second: redraw the board at most every RENDER_DELAY_MS.
+        if not self._render_scheduled:
+            self._render_scheduled = True
+            QTimer.singleShot(RENDER_DELAY_MS, self._render_board)
+
     def _on_presence(self, body: dict[str, Any]) -> None:
         users = body.get("users")
         if isinstance(users, list):
             self.board.update_members(u for u in users if isinstance(u, Mapping))
-            self._render_board()
+            self._board_changed()
 
     def _on_call_event(self, body: dict[str, Any]) -> None:
         call_id = str(body.get("call_id") or "")
@@ -300,7 +311,7 @@ class SupervisorConsole(QMainWindow):
                 self._show_call_info()
         elif event == "snapshot":
             self._on_snapshot(body)
-        self._render_board()
+        self._board_changed()
 
     # -- following -----------------------------------------------------------------------------------------
 
@@ -421,7 +432,7 @@ class SupervisorConsole(QMainWindow):
             self._merge_whisper(SentWhisper(whisper_id, call_id, text, "queued", self._user_name(), created,
                                             anchor_segment_id, title))  # fmt: skip
             self.board.whisper_sent(call_id, created)
-            self._render_board()
+            self._board_changed()
 
         self.bridge.run(work, queued, self._request_failed(self.tr("The whisper could not be queued")))
 

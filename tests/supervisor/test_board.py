@@ -114,3 +114,24 @@ def test_agents_online_idle_first() -> None:
     assert [(m.name, m.idle) for m in board.agents()] == [("ito", True), ("sato", False)]
     board.update_members([{"user": "sato", "role": "agent", "online": False, "call": None}])
     assert [m.name for m in board.agents()] == ["ito"]
+
+
+def test_an_answer_that_was_on_its_way_does_not_undo_live_events() -> None:
+    board = TeamBoard(clock=Clock())
+    board.call_started({"call_id": "old", "agent": "abe", "started_at": 900.0})
+    asked_at = board.version  # the console asks for the live calls now...
+    board.call_started(
+        {"call_id": "new", "agent": "sato", "started_at": 999.0}
+    )  # ...a call starts meanwhile...
+    board.call_ended("old")  # ...and another ends
+    board.update_members(
+        [{"user": "sato", "role": "agent", "online": True, "call": {"call_id": "new", "since": 999.0}}]
+    )
+    # The answer reflects the server before both events.
+    board.replace_calls([{"call_id": "old", "agent": "abe", "started_at": 900.0}], asked_at)
+    board.replace_members([{"user": "sato", "role": "agent", "online": False, "call": None}], asked_at)
+    assert [c.call_id for c in board.calls()] == ["new"]
+    assert [(m.name, m.idle) for m in board.agents()] == [("sato", False)]
+    # A later answer is the truth again.
+    board.replace_calls([])
+    assert board.calls() == []
