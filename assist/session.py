@@ -43,7 +43,8 @@ from audio.events import Channel, EventKind, TranscriptEvent
 MAX_CARDS = 4
 # A new card replaces a shown one only when clearly stronger; shown cards swap places only on a clear margin.
 REPLACE_MARGIN = 1.3
-FADE = 0.7  # per final line without support; a card goes when it falls below half the threshold
+RELATIVE_FLOOR = 0.2  # a new card must reach a fifth of the best one: no weak cards beside a clear answer
+FADE = 0.6  # per final line without support; a card goes when it falls below half the threshold
 DISMISS_COOLDOWN = timedelta(minutes=3)
 CUE_COOLDOWN_LINES = 4
 
@@ -172,9 +173,13 @@ class CallSession:
             self._load_personal()
             candidates += self._matcher.personal(weighted, self._notes, self._past_calls, self._open_follow_ups)
         now = self._clock()
+        best = max((c.score for c in candidates if c.kind is SuggestionKind.KNOWLEDGE), default=0.0)
+        floor = max(MIN_SCORE, best * RELATIVE_FLOOR)
         fresh = {
             _key(c): c for c in sorted(candidates, key=lambda c: c.score, reverse=True)
-            if c.score >= MIN_SCORE and not self._sleeping(_key(c), now)
+            # The customer's own history is always worth a look when it fits at all.
+            if c.score >= (floor if c.kind is SuggestionKind.KNOWLEDGE else MIN_SCORE)
+            and not self._sleeping(_key(c), now)
         }
         kept: list[Suggestion] = []
         for card in self._cards:
@@ -196,8 +201,9 @@ class CallSession:
         for i in range(len(kept) - 1, 0, -1):
             if kept[i].score > kept[i - 1].score * REPLACE_MARGIN:
                 kept[i - 1], kept[i] = kept[i], kept[i - 1]
+        shown_before = {_key(c) for c in self._cards}
         for card in kept:
-            if _key(card) not in self._ever_shown:
+            if _key(card) not in shown_before:  # each appearance counts for "most shown" insights
                 self._record(card, FeedbackAction.SHOWN)
             self._ever_shown[_key(card)] = card
         self._cards = kept

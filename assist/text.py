@@ -45,9 +45,18 @@ DEFAULT_ANALYZER = Analyzer.BIGRAM
 JA_FILLERS = (
     "えーっと", "えーと", "えっと", "ええと", "あのー", "あのう", "あの", "えー", "ええ", "うーん", "うん",
     "んー", "まあ", "まぁ", "なんか", "そのー", "そうですね", "はい", "ですね", "ちょっと",
+    # Set phrases of phone manners: said in every call, never what the call is about.
+    "お電話ありがとうございます", "ありがとうございました", "ありがとうございます", "よろしくお願いいたします",
+    "よろしくお願いします", "お願いいたします", "お願いします", "少々お待ちください", "お待ちください",
+    "お待たせいたしました", "お待たせしました", "かしこまりました", "承知しました", "承知いたしました",
+    "わかりました", "分かりました", "そうなんですね", "そうなんです", "なるほど", "と申します", "失礼します",
+    "失礼いたします", "申し訳ございません", "恐れ入ります", "もしもし",
 )
 EN_STOP = frozenset(
     ["a", "an", "the", "and", "or", "but", "if", "so", "of", "to", "in", "on", "at", "for", "from", "by", "with", "about", "as", "into", "than", "then", "there", "here", "this", "that", "these", "those", "it", "its", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "their", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "not", "no", "yes", "yeah", "ok", "okay", "um", "uh", "er", "erm", "ah", "oh", "hmm", "like", "just", "really", "very", "well", "actually", "basically", "kind", "sort", "mean", "know", "please", "thank", "thanks", "hello", "hi", "hey", "what", "when", "where", "which", "who", "why", "how", "just", "get", "got", "also", "too", "some", "any", "all", "again", "still", "want", "need", "im", "ive", "dont", "cant", "its", "thats", "theres", "youre"]
+) | frozenset(
+    # Phone manners in English: said in every call, never what the call is about.
+    ["calling", "today", "name", "right", "see", "sure", "fine", "great", "good", "bye", "goodbye", "sorry", "wait", "moment", "speaking", "morning", "afternoon", "evening", "appreciate", "glad", "alright"]
 )
 
 _KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006"  # incl. 々 〆
@@ -90,7 +99,8 @@ def stem(word: str) -> str:
                 word = word[:-1]
                 return _undouble(word)
             return _undouble(word[: len(word) - len(suffix)] + repl)
-    return word
+    # "charge" must meet "charged"/"charging", which lose their "e" above.
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def _undouble(word: str) -> str:
@@ -100,7 +110,7 @@ def _undouble(word: str) -> str:
     if len(word) > 4 and word.endswith("ll"):
         return word[:-1]
     # "charge"/"charging": we removed "ing" -> "charg"; stem "charge" the same way.
-    if word.endswith("e") and len(word) > 4:
+    if word.endswith("e") and len(word) > 3:
         return word[:-1]
     return word
 

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assist.domain import KnowledgeEntry
+from assist.matching import search_knowledge
+from assist.store import Store
+from assist.text import Analyzer, normalize, stem, terms
+
+from .conftest import DATA
+
+
+def test_the_evaluation_set_finds_the_right_entry_in_the_top_three(kb_store: Store) -> None:
+    rows = [json.loads(line) for line in (DATA / "eval_utterances.jsonl").read_text("utf-8").splitlines() if line]
+    by_language: dict[str, list[int]] = {"ja": [], "en": []}
+    for row in rows:
+        ranked = [s.id for s in search_knowledge(kb_store, row["text"], limit=3)]
+        by_language[row["expected"][:2]].append(int(row["expected"] in ranked))
+    for language, hits in by_language.items():
+        assert sum(hits) / len(hits) >= 0.9, f"{language}: hit@3 {sum(hits)}/{len(hits)}"
+
+
+def test_japanese_matches_without_spaces_and_ignores_fillers() -> None:
+    assert terms("えーと、あのー、請求書") == terms("請求書")
+    assert "解約" in terms("解約したいんですけど")
+    assert "メール" in terms("メールが来ない")  # loanwords also count whole
+
+
+def test_width_and_case_are_normalised() -> None:
+    assert normalize("ＰＡＳＳＷＯＲＤ　ｶｰﾄﾞ") == "password カード"
+    assert terms("ＷｉーＦｉ") == terms("wi-fi")
+
+
+@pytest.mark.parametrize(
+    ("variants", "shared"),
+    [
+        (("cancel", "cancelled", "cancelling", "cancels"), "cancel"),
+        (("charge", "charged", "charges", "charging"), "charg"),
+        (("refund", "refunds", "refunded"), "refund"),
+        (("address", "addresses"), "address"),
+    ],
+)
+def test_english_word_forms_meet_at_one_stem(variants: tuple[str, ...], shared: str) -> None:
+    assert {stem(v) for v in variants} == {shared}
+
+
+def test_aliases_count_for_matching(store: Store) -> None:
+    store.upsert_knowledge([
+        KnowledgeEntry(id="k1", title="Subscription ending", body="Steps to end a contract.", aliases=("quit",)),
+        KnowledgeEntry(id="k2", title="Delivery", body="Tracking a parcel."),
+    ])
+    assert search_knowledge(store, "I want to quit")[0].id == "k1"
+
+
+def test_stores_remember_their_analyser(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "s.sqlite3"
+    Store.open(path, analyzer=Analyzer.HYBRID).close()
+    with Store.open(path) as again:
+        assert again.analyzer is Analyzer.HYBRID
