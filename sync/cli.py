@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", type=Path, metavar="FILE", help="PEM certificate chain: serve wss://")
     serve.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key for --tls-cert")
     serve.add_argument("--instance", default="default", help="name of this instance when several share the data")
+    serve.add_argument(
+        "--max-queue", type=int, default=2000, metavar="FRAMES",
+        help="frames waiting for one client before it is dropped as too slow (default 2000)",
+    )  # fmt: skip
     serve.set_defaults(func=_serve)
 
     user = sub.add_parser("user", help="add, list or revoke users")
@@ -74,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import ssl
 
-    from sync.server import TeamServer
+    from sync.server import ServerLimits, TeamServer
 
     context: ssl.SSLContext | None = None
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -89,7 +93,8 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
 
     async def run() -> int:
-        server = TeamServer(args.data, args.host, args.port, ssl=context, instance=args.instance)
+        limits = ServerLimits(send_queue_frames=max(10, args.max_queue))
+        server = TeamServer(args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits)
         try:
             port = await server.start()
         except OSError as exc:

@@ -356,14 +356,12 @@ class TeamServer:
             bucket=_TokenBucket(limits.rate_per_second, limits.rate_burst),
         )
         writer = asyncio.create_task(self._write(peer))
+        # The welcome is queued before the peer can be reached by any fan-out: it is always the first frame.
+        welcome = {"user": user.name, "role": user.role.value, "team": user.team, "server_time": self.clock()}
+        self._fanout.send(peer, ServerFrame(ServerType.WELCOME, _new_id(), welcome))
         self._fanout.add(peer)
         try:
             await self._db(self.store.connected, peer.conn_id, self.instance, user)
-            self._fanout.send(
-                peer,
-                ServerFrame(ServerType.WELCOME, _new_id(), {"user": user.name, "role": user.role.value, "team": user.team,
-                                                             "server_time": self.clock()}),
-            )  # fmt: skip
             await self._announce_presence(user)
             async for raw in ws:
                 await self._on_frame(peer, raw)
