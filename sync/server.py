@@ -58,7 +58,7 @@ from sync.protocol import (
     WhisperSend,
     decode_request,
 )
-from sync.store import TeamStore, User
+from sync.store import TeamStore, User, hash_token
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ class ServerLimits:
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     close_timeout: float = 5.0
+    # How often open connections are checked against revoked or expired tokens.
+    recheck_tokens_every: float = 30.0
 
 
 class _TokenBucket:
@@ -133,6 +135,7 @@ class Peer:
 
     ws: ServerConnection
     user: User
+    token_hash: str
     conn_id: str
     queue: asyncio.Queue[str]
     bucket: _TokenBucket
@@ -244,7 +247,8 @@ class TeamServer:
         self._executor: ThreadPoolExecutor | None = None
         self._server: Server | None = None
         self._fanout = LocalFanout(self._drop_slow)
-        self._authenticated: dict[uuid.UUID, User] = {}
+        self._authenticated: dict[uuid.UUID, tuple[User, str]] = {}
+        self._recheck: asyncio.Task[None] | None = None
         self._agent_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._team_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.stats: dict[str, int] = defaultdict(int)
@@ -275,11 +279,15 @@ class TeamServer:
         )
         sockets = list(self._server.sockets)
         self.port = int(sockets[0].getsockname()[1])
+        self._recheck = asyncio.create_task(self._recheck_tokens())
         log.info("team server listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
         return self.port
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._recheck is not None:
+            self._recheck.cancel()
+            self._recheck = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -328,8 +336,19 @@ class TeamServer:
             peer_addr = f"{remote[0]}:{remote[1]}" if remote else "?"
             await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, {"reason": reason})
             return self._unauthorized(connection, "invalid, expired or revoked token")
-        self._authenticated[connection.id] = user
+        self._authenticated[connection.id] = (user, hash_token(token.strip()))
         return None
+
+    async def _recheck_tokens(self) -> None:
+        """Close connections whose token was revoked (``user revoke``) or expired since they connected."""
+        while True:
+            await asyncio.sleep(self.limits.recheck_tokens_every)
+            peers = self._fanout.peers()
+            valid = await self._db(self.store.still_valid, {p.token_hash for p in peers})
+            for peer in peers:
+                if peer.token_hash not in valid:
+                    log.info("closing %s's connection: token revoked or expired", peer.user.name)
+                    await peer.ws.close(1008, "token revoked or expired")
 
     def _audit_commit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any]) -> None:
         self.store.audit(actor, team, action, target, detail)
@@ -343,14 +362,16 @@ class TeamServer:
     # -- connection ----------------------------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        user = self._authenticated.pop(ws.id, None)
-        if user is None:  # cannot happen: the handshake refused it
+        authenticated = self._authenticated.pop(ws.id, None)
+        if authenticated is None:  # cannot happen: the handshake refused it
             await ws.close(1008, "not authenticated")
             return
+        user, token_hash = authenticated
         limits = self.limits
         peer = Peer(
             ws=ws,
             user=user,
+            token_hash=token_hash,
             conn_id=f"{self.instance}:{ws.id.hex}",
             queue=asyncio.Queue(maxsize=limits.send_queue_frames),
             bucket=_TokenBucket(limits.rate_per_second, limits.rate_burst),

@@ -179,6 +179,23 @@ class TeamStore:
             return None, f"expired token of {row['name']}", row["team"]
         return User(row["name"], Role(row["role"]), row["team"]), "", row["team"]
 
+    def still_valid(self, token_hashes: set[str]) -> set[str]:
+        """Which of these token hashes still open a connection (not revoked, not expired)."""
+        if not token_hashes:
+            return set()
+        valid: set[str] = set()
+        hashes = sorted(token_hashes)
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.team_db.execute(
+                f"SELECT token_hash FROM users WHERE token_hash IN ({marks}) AND revoked_at IS NULL"
+                " AND (expires_at IS NULL OR expires_at > ?)",
+                (*chunk, self.clock()),
+            )
+            valid.update(r[0] for r in rows)
+        return valid
+
     def user(self, name: str) -> User | None:
         row = self.team_db.execute(
             "SELECT name, role, team FROM users WHERE name = ? AND revoked_at IS NULL", (name,)

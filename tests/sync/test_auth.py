@@ -8,10 +8,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from sync.client import ConnectionState, SyncClient
+from sync.server import ServerLimits
 from sync.store import TeamStore
 from tests.sync.conftest import RunningServer, wait_until
 
@@ -70,3 +71,27 @@ def test_client_with_a_revoked_token_goes_offline_and_says_why(team_server: Runn
         assert ConnectionState.CONNECTED not in [s for s, _ in states]
     finally:
         client.stop()
+
+
+@pytest.fixture
+def server_limits() -> ServerLimits:
+    return ServerLimits(recheck_tokens_every=0.1)
+
+
+def test_revoking_a_user_closes_their_open_connection(team_server: RunningServer) -> None:
+    team_server.add_user("sato", "agent", "tokyo")
+    team_server.add_user("tanaka", "agent", "tokyo")
+    revoked = team_server.raw("sato")
+    kept = team_server.raw("tanaka")
+    try:
+        store = TeamStore(team_server.data_dir)
+        store.revoke_user("sato")
+        store.close()
+        with pytest.raises(ConnectionClosed) as closed:
+            revoked.wait_for(lambda frame: False, timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert "revoked" in closed.value.rcvd.reason
+        assert kept.request("list_presence")["type"] == "ack"
+    finally:
+        revoked.close()
+        kept.close()
