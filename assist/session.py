@@ -35,7 +35,7 @@ from assist.domain import (
     unique,
     utc_iso,
 )
-from assist.matching import MIN_SCORE, ConversationContext, Matcher
+from assist.matching import MIN_SCORE, ConversationContext, Matcher, WeightedTerm
 from assist.redaction import PiiKind, RedactionPolicy, Redactor, redact
 from assist.store import Store
 from audio.events import Channel, EventKind, TranscriptEvent
@@ -132,7 +132,10 @@ class CallSession:
         self._context.add(speaker, safe.text)
         cues = self._cues_for(safe)
         before = [(c.kind, c.id) for c in self._cards]
-        self._rerank(safe.text if speaker == "customer" else "")
+        if speaker == "customer":
+            # The agent's words only colour the context of the customer's next line: cards move when the
+            # customer speaks, so the agent's own phrasing never brings up cards (and a greeting never does).
+            self._rerank(safe.text)
         changed = before != [(c.kind, c.id) for c in self._cards]
         return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed)
 
@@ -167,11 +170,22 @@ class CallSession:
         self._personal_loaded = True
 
     def _rerank(self, latest_customer_text: str) -> None:
+        # Two views of the conversation: the rolling context (a topic built over several lines) and the latest
+        # line alone (a new topic must not be drowned by the previous one). Each candidate keeps its best score.
         weighted = self._context.weighted_terms()
+        latest = [WeightedTerm(t, 1.0) for t in dict.fromkeys(self._matcher.cut(latest_customer_text))]
         candidates = self._matcher.knowledge(weighted, limit=8, text=latest_customer_text)
+        candidates += self._matcher.knowledge(latest, limit=8)
         if self.customer_id is not None:
             self._load_personal()
-            candidates += self._matcher.personal(weighted, self._notes, self._past_calls, self._open_follow_ups)
+            for view in (weighted, latest):
+                candidates += self._matcher.personal(view, self._notes, self._past_calls, self._open_follow_ups)
+        best_of: dict[str, Suggestion] = {}
+        for candidate in candidates:
+            known = best_of.get(_key(candidate))
+            if known is None or candidate.score > known.score:
+                best_of[_key(candidate)] = candidate
+        candidates = list(best_of.values())
         now = self._clock()
         best = max((c.score for c in candidates if c.kind is SuggestionKind.KNOWLEDGE), default=0.0)
         floor = max(MIN_SCORE, best * RELATIVE_FLOOR)
