@@ -284,7 +284,10 @@ class CallHistory:
     """The call list and search over one store."""
 
     def __init__(self, store: Store) -> None:
+        from assist.review_schema import ensure_review_schema
+
         self.store = store
+        ensure_review_schema(store)  # once per store; building its index on a big store takes seconds
 
     def calls(self, call_filter: CallFilter | None = None, limit: int = 200, offset: int = 0) -> list[CallListItem]:
         """Calls newest first, narrowed by ``call_filter``."""
@@ -355,8 +358,9 @@ class CallHistory:
                 # index walk by the lowest and highest line of the calls in range (exact, whatever the order).
                 date_where, date_params = filter_sql(CallFilter(since=f.since, until=f.until))
                 bounds = conn.execute(
-                    "SELECT MIN(s.rowid), MAX(s.rowid) FROM calls c JOIN segments s ON s.call_id = c.id "
-                    f"WHERE {date_where}", date_params).fetchone()
+                    "SELECT MIN((SELECT MIN(rowid) FROM segments INDEXED BY review_segments_call "
+                    "WHERE call_id = c.id)), MAX((SELECT MAX(rowid) FROM segments INDEXED BY review_segments_call "
+                    f"WHERE call_id = c.id)) FROM calls c WHERE {date_where}", date_params).fetchone()
                 if bounds[0] is None:
                     return []
                 low, high = int(bounds[0]), int(bounds[1])

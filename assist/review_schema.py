@@ -1,4 +1,5 @@
-"""The tables after-call review adds to the store: bookmarks and comments on transcript lines.
+"""The tables after-call review adds to the store: bookmarks and comments on transcript lines, and one index
+on the transcript table that date-filtered search needs.
 
 Why a separate schema: the store's own migrations (``assist.store``) belong to the domain core and are
 numbered there. Review keeps its own, numbered under its own key in the store's ``meta`` table, so both can
@@ -37,8 +38,14 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS review_comments_call ON review_comments(call_id, created_at)")
 
 
+def _migration_2(conn: sqlite3.Connection) -> None:
+    # Search within a date range bounds the full-text walk by the lowest and highest transcript rowid of the
+    # calls in range; an index on call_id alone (rowid implied) answers MIN/MAX(rowid) per call in one seek.
+    conn.execute("CREATE INDEX IF NOT EXISTS review_segments_call ON segments(call_id)")
+
+
 # (version, apply): append only; never edit one that has shipped.
-MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((1, _migration_1),)
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((1, _migration_1), (2, _migration_2))
 REVIEW_TABLES = ("review_bookmarks", "review_comments")
 
 

@@ -136,6 +136,9 @@ def build(path: Path, calls: int, per_call: int) -> float:
             print(f"  built {done:,} calls, {rowid:,} lines, {time.perf_counter() - began:.0f} s", flush=True)
     conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
     conn.execute("INSERT INTO calls_fts(calls_fts) VALUES ('optimize')")
+    from assist.review_schema import ensure_review_schema
+
+    ensure_review_schema(store)
     conn.execute("ANALYZE")
     store.close()
     tmp.rename(path)
@@ -188,7 +191,9 @@ def run(path: Path, repeat: int) -> int:
     from assist.history import CallFilter, CallHistory, SearchQuery
 
     store = Store.open(path)
-    history = CallHistory(store)
+    began = time.perf_counter()
+    history = CallHistory(store)  # adds the review tables and index to an older cached store (once)
+    print(f"review schema ready in {time.perf_counter() - began:.1f} s")
     counts = {t: store.count(t) for t in ("calls", "segments")}
     print(f"store: {counts['calls']:,} calls, {counts['segments']:,} transcript lines")
     orders = [r[0].split("は")[-1].removesuffix("です").split()[-1] for r in store.conn.execute(
