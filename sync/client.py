@@ -435,8 +435,7 @@ class SyncClient:
         self._ws = ws
         sent = self._sent = set()
         pacer = _Pacer(self._send_rate, self._send_burst)
-        resume = Resume(id=_new_id(), whisper_after=self._state_value("whisper_seq"), feed_after=self._state_value("feed_seq"))
-        await ws.send(encode_request(resume))
+        await ws.send(encode_request(self._resume_request()))
         for call_id in sorted(self._subscriptions):
             await ws.send(encode_request(Subscribe(id=_new_id(), call_id=call_id)))
         sender = asyncio.create_task(self._send_queued(ws, sent, pacer))
@@ -454,6 +453,9 @@ class SyncClient:
                 await self._dispatch(ws, frame)
         finally:
             sender.cancel()
+
+    def _resume_request(self) -> Resume:
+        return Resume(id=_new_id(), whisper_after=self._state_value("whisper_seq"), feed_after=self._state_value("feed_seq"))
 
     async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: _Pacer) -> None:
         assert self._queue is not None
@@ -483,6 +485,8 @@ class SyncClient:
             self._settle(ref, body, error=None)
             if frame.type is ServerType.CALL_SNAPSHOT:
                 self._call(self.on_call_event, {"call_id": body.get("call", {}).get("call_id"), "event": "snapshot", **body})
+            elif body.get("request") == "resume" and body.get("more"):
+                self._post(None, encode_request(self._resume_request()))
             elif body.get("request") == "whisper_send" and isinstance(body.get("whisper"), dict):
                 whisper = body["whisper"]
                 self._call(self.on_whisper_status, {"whisper_id": whisper.get("whisper_id"), "status": whisper.get("status"), "whisper": whisper})
@@ -529,6 +533,7 @@ class SyncClient:
             return
         whisper_id = whisper["whisper_id"]
         seq = int(whisper.get("seq", 0))
+        previous = self._state_value("whisper_seq")
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO whispers (whisper_id, seq, body) VALUES (?, ?, ?)",
@@ -542,6 +547,10 @@ class SyncClient:
             )
         if is_new:
             self._call(self.on_whisper, whisper)
+        if seq > previous + 1:
+            # Sequence numbers per agent have no gaps: a jump means a push was missed (e.g. it went through
+            # another server instance), and a resume from our last position fetches it.
+            self._post(None, encode_request(Resume(id=_new_id(), whisper_after=previous, feed_after=self._state_value("feed_seq"))))
         if whisper.get("status") == "sent" or is_new:
             self._enqueue_durable(WhisperDelivered(id=f"delivered:{whisper_id}", whisper_id=whisper_id))
 

@@ -89,6 +89,9 @@ PERMISSIONS: dict[type[Request], frozenset[Role]] = {
     AuditQuery: frozenset({Role.ADMIN}),
 }
 
+# Whispers and changes replayed per resume request (each at most), well under the send queue.
+RESUME_PAGE = 500
+
 # Shared data only supervisors and admins may change.
 SUPERVISOR_KINDS = frozenset({ChangeKind.KNOWLEDGE})
 
@@ -470,21 +473,17 @@ class TeamServer:
         # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the replay.
         async with self._agent_locks[user.name], self._team_locks[user.team]:
             if user.role is Role.AGENT:
-                whispers = await self._db(self.store.whispers_for_agent, user.name, req.whisper_after)
+                whispers = await self._db(self.store.whispers_for_agent, user.name, req.whisper_after, RESUME_PAGE)
                 for whisper in whispers:
                     self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
-            after = req.feed_after
-            replayed = 0
-            while True:
-                changes = await self._db(self.store.changes_since, user.team, after, 500)
-                for change in changes:
-                    self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
-                replayed += len(changes)
-                if len(changes) < 500:
-                    break
-                after = changes[-1]["seq"]
-            peer.resumed = True
-        self._ack(peer, req, {"whispers": len(whispers), "changes": replayed})
+            changes = await self._db(self.store.changes_since, user.team, req.feed_after, RESUME_PAGE)
+            for change in changes:
+                self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+            # One page at a time so a long-offline client never overflows its own send queue; it asks again
+            # with the new positions, and live pushes start only once it has caught up.
+            more = len(whispers) == RESUME_PAGE or len(changes) == RESUME_PAGE
+            peer.resumed = not more
+        self._ack(peer, req, {"whispers": len(whispers), "changes": len(changes), "more": more})
 
     async def _own_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
         call = await self._db(self.store.call, call_id)

@@ -273,9 +273,9 @@ class TeamStore:
             row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return _whisper_row(row), changed
 
-    def whispers_for_agent(self, agent: str, after: int) -> list[dict[str, Any]]:
+    def whispers_for_agent(self, agent: str, after: int, limit: int = -1) -> list[dict[str, Any]]:
         rows = self.team_db.execute(
-            "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq", (agent, after)
+            "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq LIMIT ?", (agent, after, limit)
         ).fetchall()
         return [_whisper_row(r) for r in rows]
 
