@@ -45,12 +45,16 @@ def find_customer(store: Store, id_or_phone: str) -> CallerLookup:
     return lookup_caller(store, id_or_phone)
 
 
-def customer_context(store: Store, customer_id: str, last_contacts: int = 3) -> CustomerContext:
+def customer_context(store: Store, customer_id: str, last_contacts: int = 3,
+                     current_call_id: str | None = None) -> CustomerContext:
+    """The context card of a customer. ``current_call_id`` (the live call) is not a "last contact"; calls still
+    in progress (no end, no summary) are skipped too."""
     customer = store.get_customer(customer_id)
     if customer is None:
         raise UnknownCustomerError(f"no customer with id {customer_id!r}")
     notes = store.notes_for(customer_id)
-    calls = store.calls_for(customer_id, limit=last_contacts)
+    calls = [c for c in store.calls_for(customer_id, limit=last_contacts + 3)
+             if c.id != current_call_id and (c.ended_at or c.summary)][:last_contacts]
     contacts = tuple(
         ContactSummary(call_id=c.id, started_at=c.started_at, agent=c.agent, summary=c.summary,
                        disposition=c.disposition, tags=c.tags)

@@ -22,13 +22,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assist.domain import Customer, KnowledgeEntry, Note, NoteKind
+from assist.domain import Customer, KnowledgeEntry, Note, NoteKind, TriggerRule
 from assist.phones import PhoneNumberError, normalize_phone
 from assist.redaction import redact
 from assist.store import Store
 
 LIST_SEPARATOR = ";"
-KNOWLEDGE_FIELDS = ("id", "title", "body", "tags", "language", "aliases")
+KNOWLEDGE_FIELDS = ("id", "title", "body", "tags", "language", "aliases", "triggers")
 CUSTOMER_FIELDS = ("id", "name", "kana", "company", "phones", "email", "tags", "traits", "preferred_language",
                    "notes")
 
@@ -284,14 +284,32 @@ def _validate(path: Path, text: str, parse: Callable[[Mapping[str, Any]], T],
     return good, errors
 
 
+def trigger_id(entry_id: str) -> str:
+    return f"trigger-{entry_id}"
+
+
+def _knowledge_with_triggers(row: Mapping[str, Any]) -> tuple[KnowledgeEntry, tuple[str, ...]]:
+    return knowledge_from_row(row), _list(row, "triggers")
+
+
 def import_knowledge(store: Store, path: Path, encoding: str | None = None,
                      skip_invalid: bool = False) -> ImportReport:
+    """Knowledge entries; an optional ``triggers`` field (phrases, "a;b" in CSV) makes a trigger rule that
+    brings the entry up whenever a customer says one of them."""
     text, used = decode(path, encoding)
-    entries, errors = _validate(path, text, knowledge_from_row, lambda e: e.id)
+    rows, errors = _validate(path, text, _knowledge_with_triggers, lambda r: r[0].id)
     if errors and not skip_invalid:
         raise ImportRejected(errors)
+    entries = [entry for entry, _ in rows]
     existing = sum(1 for e in entries if store.get_knowledge(e.id) is not None)
-    store.upsert_knowledge(entries)
+    with store.transaction():
+        store.upsert_knowledge(entries)
+        for entry, phrases in rows:
+            if phrases:
+                store.upsert_trigger_rule(TriggerRule(id=trigger_id(entry.id), phrases=phrases, entry_id=entry.id,
+                                                      language=entry.language))
+            else:
+                store.delete_trigger_rule(trigger_id(entry.id))
     return ImportReport(str(path), used, len(entries), len(entries) - existing, existing, tuple(errors))
 
 
@@ -333,7 +351,8 @@ def _write(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...], enc
 
 
 def export_knowledge(store: Store, path: Path, encoding: str | None = None) -> int:
-    rows = [e.to_dict() for e in store.all_knowledge()]
+    triggers = {r.entry_id: list(r.phrases) for r in store.trigger_rules() if r.entry_id}
+    rows = [e.to_dict() | {"triggers": triggers.get(e.id, [])} for e in store.all_knowledge()]
     _write(path, rows, KNOWLEDGE_FIELDS, encoding)
     return len(rows)
 

@@ -48,8 +48,6 @@ from assist.domain import (
 from assist.phones import national_number, try_normalize_phone
 from assist.text import DEFAULT_ANALYZER, Analyzer, fts_match, index_text, name_terms
 
-SCHEMA_VERSION = 1
-
 
 class StoreError(Exception):
     """The store file cannot be used (newer schema, not a database, locked)."""
@@ -156,6 +154,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
     (1, "initial schema: customers, notes, follow-ups, knowledge, rules, calls, segments, whispers, feedback",
      _migration_1),
 )
+SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,6 +500,11 @@ class Store:
                 (rule.id, _j(rule.phrases), rule.entry_id, rule.script, rule.language),
             )
             self.knowledge_version += 1
+
+    def delete_trigger_rule(self, rule_id: str) -> None:
+        with self.transaction():
+            if self.conn.execute("DELETE FROM trigger_rules WHERE id = ?", (rule_id,)).rowcount:
+                self.knowledge_version += 1
 
     def trigger_rules(self) -> list[TriggerRule]:
         return [TriggerRule(id=r[0], phrases=_l(r[1]), entry_id=r[2], script=r[3], language=r[4])

@@ -160,3 +160,16 @@ def test_unknown_file_type_and_missing_file_are_reported(store: Store, tmp_path:
         import_knowledge(store, write(tmp_path / "kb.xlsx", "x"))
     with pytest.raises(ImportFileError, match=r"missing\.csv: cannot read"):
         import_knowledge(store, tmp_path / "missing.csv")
+
+
+def test_trigger_phrases_import_as_rules_and_round_trip(store: Store, tmp_path: Path) -> None:
+    text = "id,title,body,triggers\nretention,引き止めトーク,特典のご案内を先に,解約;やめたい\n"
+    import_knowledge(store, write(tmp_path / "kb.csv", text, "cp932"))
+    rules = store.trigger_rules()
+    assert [(r.entry_id, r.phrases) for r in rules] == [("retention", ("解約", "やめたい"))]
+    exported = tmp_path / "out.jsonl"
+    export_knowledge(store, exported)
+    assert json.loads(exported.read_text("utf-8"))["triggers"] == ["解約", "やめたい"]
+    # Re-importing the entry without triggers removes its rule.
+    import_knowledge(store, write(tmp_path / "kb2.csv", "id,title\nretention,引き止めトーク\n"))
+    assert store.trigger_rules() == []
