@@ -3,6 +3,8 @@ transcripts, notes, feedback, cues, whispers and recordings on disk (a real SQLi
 
 from __future__ import annotations
 
+import os
+import tempfile
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,9 @@ from assist.domain import (
     WhisperRecord,
 )
 from assist.store import Store
+
+# Hypothesis would otherwise keep its example cache in ./.hypothesis inside the repository.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "agent-assist-hypothesis"))
 
 # Words that exist only in one customer's data, so tests can prove they are gone after erasure.
 TANAKA_SECRET = "ミズバショウ温泉旅館"

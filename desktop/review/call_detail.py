@@ -1,0 +1,431 @@
+"""A past call in detail: its transcript with the audio, and everything else that happened on the same
+timeline (whispers, suggestions shown and used, cues, bookmarks, comments); the wrap-up and the customer's
+notes editable beside it.
+
+Clicking a line plays the recording from just before it; while it plays, the line being heard is highlighted
+and kept in view (``timeline.line_at``). Bookmarks and comments (an agent's own, or a supervisor's coaching)
+attach to the selected line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QFont, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.domain import CallRecord, Disposition, Note, NoteKind, new_id
+from assist.exports import recording_files
+from assist.review_schema import CommentRole, ReviewNotes
+from assist.store import Store
+from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
+from desktop.review.timeline import (
+    CueRow,
+    FeedbackRow,
+    TimelineItem,
+    TimelineKind,
+    build_timeline,
+    clock,
+    line_at,
+    play_from,
+)
+
+_ITEM = Qt.ItemDataRole.UserRole
+PlayerFactory = Callable[[CallAudio], CallPlayback]
+
+
+def load_timeline(store: Store, call: CallRecord) -> list[TimelineItem]:
+    conn = store.conn
+    feedback = [FeedbackRow(*r) for r in conn.execute(
+        "SELECT f.target_id, f.action, f.at, COALESCE(k.title, '') FROM suggestion_feedback f "
+        "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = ? ORDER BY f.rowid", (call.id,))]
+    cues = [CueRow(*r) for r in conn.execute(
+        "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid", (call.id,))]
+    review = ReviewNotes(store)
+    return build_timeline(call, store.segments_for(call.id), whispers=store.whispers_for(call.id), feedback=feedback,
+                          cues=cues, bookmarks=review.bookmarks(call.id), comments=review.comments(call.id))
+
+
+class CallDetail(QWidget):
+    """Signals:
+    call_saved(str): the wrap-up of this call id was saved (the history list refreshes its row).
+    """
+
+    call_saved = Signal(str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, author: str = "",
+                 player_factory: PlayerFactory | None = None, recordings_root: Path | None = None,
+                 poll_ms: int = 50) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.author = author
+        self.review = ReviewNotes(store)
+        self._player_factory = player_factory or CallPlayback
+        self._recordings_root = recordings_root
+        self.call: CallRecord | None = None
+        self.player: CallPlayback | None = None
+        self._lines: list[tuple[float, float]] = []
+        self._line_rows: list[int] = []  # list row of each transcript line
+        self.highlighted: int | None = None  # index into the call's lines
+
+        self.header = QLabel(self)
+        self.header.setObjectName("callHeader")
+        self.header.setWordWrap(True)
+        self.timeline = QListWidget(self)
+        self.timeline.setObjectName("reviewTimeline")
+        self.timeline.setWordWrap(True)
+        self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.timeline.itemClicked.connect(self._clicked)
+        self.play_button = QPushButton(self)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.position_label = QLabel(self)
+        self.status = QLabel(self)
+        self.status.setObjectName("reviewStatus")
+        self.status.setWordWrap(True)
+        controls = QHBoxLayout()
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.position_label)
+        controls.addWidget(self.status, 1)
+
+        self.bookmark_button = QPushButton(self)
+        self.bookmark_button.clicked.connect(self.bookmark_selected)
+        self.comment_edit = QLineEdit(self)
+        self.comment_role = QComboBox(self)
+        self.comment_button = QPushButton(self)
+        self.comment_button.clicked.connect(self.comment_selected)
+        self.comment_edit.returnPressed.connect(self.comment_selected)
+        annotate = QHBoxLayout()
+        annotate.addWidget(self.bookmark_button)
+        annotate.addWidget(self.comment_edit, 1)
+        annotate.addWidget(self.comment_role)
+        annotate.addWidget(self.comment_button)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.header)
+        left_layout.addLayout(controls)
+        left_layout.addWidget(self.timeline, 1)
+        left_layout.addLayout(annotate)
+
+        self.summary = QPlainTextEdit(self)
+        self.tags = QLineEdit(self)
+        self.disposition = QComboBox(self)
+        for d in Disposition:
+            self.disposition.addItem("", d.value)
+        self.next_action = QLineEdit(self)
+        self.save_button = QPushButton(self)
+        self.save_button.clicked.connect(self.save_wrap_up)
+        self.notes = QListWidget(self)
+        self.notes.setWordWrap(True)
+        self.note_edit = QLineEdit(self)
+        self.note_edit.returnPressed.connect(self.add_note)
+        self.note_button = QPushButton(self)
+        self.note_button.clicked.connect(self.add_note)
+        self.form = QFormLayout()
+        self.form.addRow("", self.summary)
+        self.form.addRow("", self.tags)
+        self.form.addRow("", self.disposition)
+        self.form.addRow("", self.next_action)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        self.wrap_title = QLabel(self)
+        self.notes_title = QLabel(self)
+        right_layout.addWidget(self.wrap_title)
+        right_layout.addLayout(self.form)
+        right_layout.addWidget(self.save_button)
+        right_layout.addWidget(self.notes_title)
+        right_layout.addWidget(self.notes, 1)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_edit, 1)
+        note_row.addWidget(self.note_button)
+        right_layout.addLayout(note_row)
+
+        splitter = QSplitter(self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(poll_ms)
+        self._timer.timeout.connect(self._follow_playback)
+        self.retranslate()
+        self._set_enabled(False)
+
+    # -- texts -----------------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.play_button.setText(self.tr("Pause") if self._is_playing() else self.tr("Play"))
+        self.play_button.setAccessibleName(self.tr("Play or pause the recording"))
+        self.bookmark_button.setText(self.tr("Bookmark line"))
+        self.comment_edit.setPlaceholderText(self.tr("Comment on the selected line…"))
+        self.comment_button.setText(self.tr("Comment"))
+        self.comment_role.clear()
+        self.comment_role.addItem(self.tr("Self-review"), CommentRole.AGENT.value)
+        self.comment_role.addItem(self.tr("Supervisor"), CommentRole.SUPERVISOR.value)
+        self.wrap_title.setText(self.tr("Wrap-up"))
+        self.notes_title.setText(self.tr("Customer notes"))
+        self.save_button.setText(self.tr("Save wrap-up"))
+        self.note_edit.setPlaceholderText(self.tr("Add a note about this customer…"))
+        self.note_button.setText(self.tr("Add note"))
+        labels = (self.tr("Summary"), self.tr("Tags (separated by ;)"), self.tr("Disposition"), self.tr("Next action"))
+        for row, text in enumerate(labels):
+            label = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if label is not None and isinstance(label.widget(), QLabel):
+                label.widget().setText(text)  # type: ignore[union-attr]
+        names = {Disposition.RESOLVED: self.tr("Resolved"), Disposition.FOLLOW_UP: self.tr("Follow-up"),
+                 Disposition.ESCALATED: self.tr("Escalated"), Disposition.UNRESOLVED: self.tr("Unresolved")}
+        for i in range(self.disposition.count()):
+            self.disposition.setItemText(i, names[Disposition(self.disposition.itemData(i))])
+        if self.call is not None:
+            self._render_header()
+            self._render_timeline()
+        else:
+            self.header.setText(self.tr("Choose a call in the list to review it."))
+
+    def _kind_label(self, kind: TimelineKind) -> str:
+        return {
+            TimelineKind.WHISPER: self.tr("Whisper"), TimelineKind.SUGGESTION_SHOWN: self.tr("Suggestion shown"),
+            TimelineKind.SUGGESTION_USED: self.tr("Suggestion used"), TimelineKind.CUE: self.tr("Cue"),
+            TimelineKind.BOOKMARK: self.tr("Bookmark"), TimelineKind.COMMENT: self.tr("Comment"),
+        }.get(kind, "")
+
+    def _speaker(self, channel: str) -> str:
+        return self.tr("Agent") if channel == "agent" else self.tr("Customer")
+
+    # -- loading ---------------------------------------------------------------------------------------
+    def show_call(self, call_id: str, position: float | None = None) -> bool:
+        self.stop()
+        call = self.store.get_call(call_id)
+        if call is None:
+            self.call = None
+            self.status.setText(self.tr("This call is no longer in the store."))
+            self._set_enabled(False)
+            return False
+        self.call = call
+        self.player = None
+        self.highlighted = None
+        self._render_header()
+        self._render_timeline()
+        self.summary.setPlainText(call.summary)
+        self.tags.setText("; ".join(call.tags))
+        index = self.disposition.findData(call.disposition)
+        self.disposition.setCurrentIndex(max(0, index))
+        self.next_action.setText(call.next_action)
+        self._render_notes()
+        has_audio = bool(recording_files(call.id, self._recordings_root))
+        self.status.setText("" if has_audio else self.tr("No recording is kept for this call."))
+        self._set_enabled(True)
+        self.play_button.setEnabled(has_audio)
+        if position is not None:
+            self.select_line_at(position)
+        return True
+
+    def _render_header(self) -> None:
+        call = self.call
+        assert call is not None
+        customer = self.store.get_customer(call.customer_id) if call.customer_id else None
+        who = customer.name if customer else (call.customer_id or self.tr("Unknown caller"))
+        self.header.setText(self.tr("{who} · agent {agent} · {when}").format(
+            who=who, agent=call.agent or "-", when=call.started_at[:16].replace("T", " ")))
+
+    def _render_timeline(self) -> None:
+        assert self.call is not None
+        self.timeline.clear()
+        self._lines, self._line_rows = [], []
+        for item in load_timeline(self.store, self.call):
+            row = QListWidgetItem()
+            row.setData(_ITEM, item)
+            if item.kind is TimelineKind.LINE:
+                row.setText(f"{clock(item.position)}  {self._speaker(item.channel)}: {item.text}")
+                self._lines.append((item.position, item.end if item.end is not None else item.position))
+                self._line_rows.append(self.timeline.count())
+            else:
+                author = f" ({item.author})" if item.author else ""
+                row.setText(f"      ↳ {self._kind_label(item.kind)}{author}: {item.text}")
+                font = QFont(self.timeline.font())
+                font.setItalic(True)
+                row.setFont(font)
+                row.setForeground(QBrush(self.timeline.palette().color(QPalette.ColorRole.PlaceholderText)))
+            self.timeline.addItem(row)
+        self._apply_highlight(self.highlighted, force=True)
+
+    def _render_notes(self) -> None:
+        self.notes.clear()
+        call = self.call
+        if call is None or not call.customer_id:
+            return
+        kinds = {NoteKind.CAUTION: self.tr("Caution"), NoteKind.NEXT_ACTION: self.tr("Next action"),
+                 NoteKind.CONTEXT: self.tr("Note")}
+        for note in self.store.notes_for(call.customer_id):
+            self.notes.addItem(f"{kinds[note.kind]} · {note.author or '-'} · {note.created_at[:10]}\n{note.text}")
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.play_button, self.bookmark_button, self.comment_edit, self.comment_button, self.save_button,
+                  self.summary, self.tags, self.disposition, self.next_action, self.note_edit, self.note_button):
+            w.setEnabled(on)
+
+    # -- what the reviewer sees ------------------------------------------------------------------------
+    def lines(self) -> list[TimelineItem]:
+        return [self.timeline.item(r).data(_ITEM) for r in self._line_rows]
+
+    def items(self) -> list[TimelineItem]:
+        return [self.timeline.item(r).data(_ITEM) for r in range(self.timeline.count())]
+
+    def highlighted_line(self) -> TimelineItem | None:
+        return None if self.highlighted is None else self.lines()[self.highlighted]
+
+    # -- playback --------------------------------------------------------------------------------------
+    def _is_playing(self) -> bool:
+        return self.player is not None and self.player.playing
+
+    def _ensure_player(self) -> CallPlayback | None:
+        if self.player is None and self.call is not None:
+            files = {p.stem: p for p in recording_files(self.call.id, self._recordings_root) if p.suffix == ".wav"}
+            try:
+                self.player = self._player_factory(load_call_audio(files))
+            except PlaybackError as exc:
+                self.status.setText(self.tr("Cannot play the recording: {error}").format(error=exc))
+                return None
+        return self.player
+
+    def play_line(self, index: int) -> None:
+        start = self.lines()[index].position
+        self.play(play_from(start))
+        self._apply_highlight(index)
+
+    def play(self, seconds: float | None = None) -> None:
+        player = self._ensure_player()
+        if player is None:
+            return
+        try:
+            player.play(seconds)
+        except PlaybackError as exc:
+            self.status.setText(self.tr("Cannot play the recording: {error}").format(error=exc))
+            return
+        self._timer.start()
+        self.play_button.setText(self.tr("Pause"))
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self.player is not None:
+            self.player.pause()
+        self.play_button.setText(self.tr("Play"))
+
+    def toggle_play(self) -> None:
+        if self._is_playing():
+            self.stop()
+        else:
+            self.play()
+
+    def _follow_playback(self) -> None:
+        if self.player is None:
+            return
+        position = self.player.position
+        self.position_label.setText(clock(position))
+        self._apply_highlight(line_at(self._lines, position))
+        if not self.player.playing:
+            self.stop()
+
+    def _apply_highlight(self, index: int | None, force: bool = False) -> None:
+        if index == self.highlighted and not force:
+            return
+        if self.highlighted is not None and self.highlighted < len(self._line_rows):
+            old = self.timeline.item(self._line_rows[self.highlighted])
+            font = QFont(self.timeline.font())
+            old.setFont(font)
+            old.setBackground(QBrush())
+        self.highlighted = index
+        if index is None or index >= len(self._line_rows):
+            return
+        item = self.timeline.item(self._line_rows[index])
+        font = QFont(self.timeline.font())
+        font.setBold(True)
+        item.setFont(font)
+        item.setBackground(QBrush(self.timeline.palette().color(QPalette.ColorRole.AlternateBase)))
+        self.timeline.scrollToItem(item, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def select_line_at(self, position: float) -> None:
+        index = line_at(self._lines, position)
+        if index is not None:
+            self.timeline.setCurrentRow(self._line_rows[index])
+            self._apply_highlight(index)
+
+    def _clicked(self, row: QListWidgetItem) -> None:
+        item: TimelineItem = row.data(_ITEM)
+        if item.kind is TimelineKind.LINE:
+            index = self._line_rows.index(self.timeline.row(row))
+            if self.play_button.isEnabled():
+                self.play_line(index)
+            else:
+                self._apply_highlight(index)
+        elif self.play_button.isEnabled():
+            self.play(play_from(item.position))
+
+    # -- annotations and edits -------------------------------------------------------------------------
+    def _selected(self) -> TimelineItem | None:
+        row = self.timeline.currentItem()
+        if row is None:
+            return self.highlighted_line()
+        item: TimelineItem = row.data(_ITEM)
+        return item
+
+    def bookmark_selected(self) -> None:
+        item, call = self._selected(), self.call
+        if call is None:
+            return
+        position = item.position if item is not None else (self.player.position if self.player else 0.0)
+        label = item.text[:60] if item is not None and item.kind is TimelineKind.LINE else ""
+        self.review.add_bookmark(call.id, position, segment_id=item.segment_id if item else "", label=label,
+                                 author=self.author)
+        self._render_timeline()
+
+    def comment_selected(self) -> None:
+        call, text = self.call, self.comment_edit.text().strip()
+        if call is None or not text:
+            return
+        item = self._selected()
+        role = CommentRole(self.comment_role.currentData())
+        self.review.add_comment(call.id, text, segment_id=item.segment_id if item else "", author=self.author,
+                                role=role)
+        self.comment_edit.clear()
+        self._render_timeline()
+
+    def save_wrap_up(self) -> None:
+        if self.call is None:
+            return
+        tags = tuple(t.strip() for t in self.tags.text().replace("；", ";").split(";") if t.strip())
+        updated = replace(self.call, summary=self.summary.toPlainText().strip(), tags=tags,
+                          disposition=str(self.disposition.currentData()), next_action=self.next_action.text().strip())
+        self.store.upsert_call(updated)
+        self.call = updated
+        self.status.setText(self.tr("Wrap-up saved."))
+        self.call_saved.emit(updated.id)
+
+    def add_note(self) -> None:
+        call, text = self.call, self.note_edit.text().strip()
+        if call is None or not text or not call.customer_id:
+            return
+        self.store.upsert_note(Note(new_id("note"), call.customer_id, text, author=self.author))
+        self.note_edit.clear()
+        self._render_notes()

@@ -1,0 +1,144 @@
+"""Team insights on screen: calls per day or week (by tag, topic, disposition or agent) as bars, the knowledge
+entries most used, average handle time and the share of calls with frustration cues; CSV export for Excel.
+
+The bars are drawn with QPainter: a handful of labelled bars needs no charting library, and every bar's value is
+also written as text (colour and length are never the only signal).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.insights import Dimension, Insights, Period, insights, write_insights_csv
+from assist.store import Store
+
+
+class BarChart(QWidget):
+    """Horizontal labelled bars: (label, value) pairs, longest first as given."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bars: list[tuple[str, float]] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(120)
+
+    def set_bars(self, bars: list[tuple[str, float]]) -> None:
+        self.bars = bars
+        self.setMinimumHeight(max(120, 22 * len(bars) + 8))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
+        if not self.bars:
+            painter.end()
+            return
+        label_width = min(self.width() // 3, max(painter.fontMetrics().horizontalAdvance(b[0]) for b in self.bars) + 8)
+        top = max(v for _, v in self.bars) or 1.0
+        row = 22
+        for i, (label, value) in enumerate(self.bars):
+            y = 4 + i * row
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+            painter.drawText(QRectF(4, y, label_width - 8, row - 4),
+                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label)
+            span = (self.width() - label_width - 60) * (value / top)
+            painter.fillRect(QRectF(label_width, y + 3, max(1.0, span), row - 10),
+                             palette.color(QPalette.ColorRole.Highlight))
+            painter.drawText(QRectF(label_width + span + 4, y, 56, row - 4),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), f"{value:g}")
+        painter.end()
+
+
+class InsightsPanel(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.data: Insights | None = None
+        self.period = QComboBox(self)
+        self.dimension = QComboBox(self)
+        self.export_button = QPushButton(self)
+        self.export_button.clicked.connect(self._choose_csv)
+        self.volume_title = QLabel(self)
+        self.volume = BarChart(self)
+        self.volume.setObjectName("volumeChart")
+        self.knowledge_title = QLabel(self)
+        self.knowledge = BarChart(self)
+        self.knowledge.setObjectName("knowledgeChart")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("insightsSummary")
+        self.summary.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.period)
+        top.addWidget(self.dimension)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.volume_title)
+        layout.addWidget(self.volume, 2)
+        layout.addWidget(self.knowledge_title)
+        layout.addWidget(self.knowledge, 1)
+        self._loading = True
+        for p in Period:
+            self.period.addItem("", p.value)
+        for d in (Dimension.TAG, Dimension.TOPIC, Dimension.DISPOSITION, Dimension.AGENT, Dimension.NONE):
+            self.dimension.addItem("", d.value)
+        self.period.setCurrentIndex(self.period.findData(Period.WEEK.value))  # days are too noisy to start with
+        self._loading = False
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.dimension.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        names = {Period.DAY.value: self.tr("Per day"), Period.WEEK.value: self.tr("Per week"),
+                 Dimension.TAG.value: self.tr("By tag"), Dimension.TOPIC.value: self.tr("By topic"),
+                 Dimension.DISPOSITION.value: self.tr("By disposition"), Dimension.AGENT.value: self.tr("By agent"),
+                 Dimension.NONE.value: self.tr("All calls")}
+        self._loading = True
+        for combo in (self.period, self.dimension):
+            for i in range(combo.count()):
+                combo.setItemText(i, names[str(combo.itemData(i))])
+        self._loading = False
+        self.export_button.setText(self.tr("Export CSV…"))
+        self.volume_title.setText(self.tr("Calls"))
+        self.knowledge_title.setText(self.tr("Knowledge entries used (shown)"))
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self._loading:
+            return
+        data = insights(self.store, Period(self.period.currentData()), Dimension(self.dimension.currentData()))
+        self.data = data
+        none = self.tr("(none)")
+        self.volume.set_bars([(f"{v.period} {v.key or none}" if data.dimension is not Dimension.NONE else v.period,
+                               float(v.calls)) for v in data.volume][-40:])
+        self.knowledge.set_bars([(f"{k.title or k.entry_id} ({k.shown})", float(k.used)) for k in data.knowledge[:10]])
+        overall = data.handle_time[0]
+        f = data.frustration
+        self.summary.setText(self.tr(
+            "{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues").format(
+            calls=overall.calls, minutes=overall.average_seconds / 60, share=f.share))
+
+    def export_csv(self, target: Path) -> None:
+        if self.data is not None:
+            write_insights_csv(self.data, target)
+
+    def _choose_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export insights"), "insights.csv", "CSV (*.csv)")
+        if name:
+            self.export_csv(Path(name))

@@ -1,0 +1,202 @@
+"""The review window as a reviewer uses it, with real widgets offscreen, the real store and real WAV files;
+only the sound card is a stand-in (a fake sounddevice whose callback the test drives, like PortAudio would)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from assist import paths
+from assist.review_schema import CommentRole, ReviewNotes
+from assist.store import Store
+from desktop.app import ensure_app
+from desktop.review import create_review_window
+from desktop.review.call_detail import CallDetail
+from desktop.review.playback import CallAudio, CallPlayback, load_call_audio
+from desktop.review.window import ReviewWindow
+from tests.review.conftest import write_wav
+
+
+class FakeStream:
+    def __init__(self, sd: FakeSoundDevice, callback: Any, samplerate: int, channels: int, **_: Any) -> None:
+        self.sd, self.callback, self.rate, self.channels, self.active = sd, callback, samplerate, channels, False
+        sd.streams.append(self)
+
+    def start(self) -> None:
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+
+    def close(self) -> None:
+        self.active = False
+
+    def pull(self, seconds: float) -> np.ndarray:
+        """What the sound card would do: ask for ``seconds`` of audio."""
+        out = np.full((int(seconds * self.rate), self.channels), 9.0, dtype=np.float32)
+        try:
+            self.callback(out, len(out), None, None)
+        except self.sd.CallbackStop:
+            self.active = False
+        return out
+
+
+class FakeSoundDevice:
+    class CallbackStop(Exception):  # noqa: N818 (sounddevice's name)
+        pass
+
+    def __init__(self) -> None:
+        self.streams: list[FakeStream] = []
+
+    def OutputStream(self, **kw: Any) -> FakeStream:  # noqa: N802 (sounddevice's name)
+        return FakeStream(self, **kw)
+
+
+@pytest.fixture
+def window(store: Store, qtbot: Any) -> tuple[ReviewWindow, FakeSoundDevice]:
+    ensure_app()
+    sd = FakeSoundDevice()
+    # Real recordings: 15 s per side, so every line of the Japanese call has audio under it.
+    for channel in ("agent", "customer"):
+        write_wav(paths.recordings_dir() / "call-ja-1" / f"{channel}.wav", seconds=15.0)
+    w = create_review_window(store, author="suzuki", player_factory=lambda audio: CallPlayback(audio, sd=sd))
+    assert isinstance(w, ReviewWindow)
+    qtbot.addWidget(w)
+    return w, sd
+
+
+def test_history_lists_calls_and_filters(window: tuple[ReviewWindow, FakeSoundDevice]) -> None:
+    w, _ = window
+    assert w.history.call_ids() == ["call-ja-2", "call-en-1", "call-ja-1"]
+    w.history.tag.setCurrentIndex(w.history.tag.findData("請求"))
+    assert w.history.call_ids() == ["call-ja-2", "call-ja-1"]
+    w.history.since.setText("2026-03-05")
+    w.history.refresh()
+    assert w.history.call_ids() == ["call-ja-2"]
+    w.history.since.setText("5 March")
+    w.history.refresh()
+    assert "is not a date" in w.history.message.text()
+    assert w.history.call_ids() == ["call-ja-2"]  # the list stays as it was
+
+
+def test_search_highlights_and_opens_the_call_at_the_line(window: tuple[ReviewWindow, FakeSoundDevice],
+                                                          qtbot: Any) -> None:
+    w, _ = window
+    w.history.search_edit.setText("請求書")
+    qtbot.waitUntil(lambda: w.history.stack.currentWidget() is w.history.hits, timeout=3000)
+    texts = w.history.hit_texts()
+    assert "えーと、先月の[請求書]がまだ届いていないんですけど" in texts
+    label = w.history.hits.itemWidget(w.history.hits.item(0))
+    assert "<b><u>請求書</u></b>" in label.text()  # type: ignore[union-attr]
+    w.history._open_hit(w.history.hits.item(0))
+    assert w.detail.call is not None and w.detail.call.id == "call-ja-1"
+    line = w.detail.highlighted_line()
+    assert line is not None and line.segment_id == "s01"
+
+
+def test_clicking_a_line_plays_from_there_and_the_playing_line_follows(
+        window: tuple[ReviewWindow, FakeSoundDevice], qtbot: Any) -> None:
+    w, sd = window
+    d: CallDetail = w.detail
+    d.show_call("call-ja-1")
+    assert d.play_button.isEnabled()
+    lines = d.lines()
+    assert [x.segment_id for x in lines] == ["s00", "s01", "s02", "s03"]
+    row = d.timeline.item(d._line_rows[2])
+    d._clicked(row)  # the reviewer clicks the third line (starts at 6.0 s)
+    stream = sd.streams[-1]
+    assert stream.active and stream.channels == 2
+    assert d.player is not None and abs(d.player.position - 5.7) < 1e-3
+    assert d.highlighted_line() == lines[2]
+    stream.pull(3.5)  # the sound card plays 3.5 s: now at 9.2 s, inside the fourth line
+    qtbot.waitUntil(lambda: d.highlighted_line() == lines[3], timeout=3000)
+    assert d.timeline.item(d._line_rows[3]).font().bold()
+    assert not d.timeline.item(d._line_rows[2]).font().bold()
+    stream.pull(10.0)  # past the end: playback stops by itself
+    qtbot.waitUntil(lambda: d.play_button.text() == "Play", timeout=3000)
+    assert not stream.active
+
+
+def test_bookmarks_comments_and_annotations_on_the_timeline(window: tuple[ReviewWindow, FakeSoundDevice],
+                                                            store: Store) -> None:
+    w, _ = window
+    d = w.detail
+    d.show_call("call-ja-1")
+    kinds = [i.kind.value for i in d.items()]
+    assert "whisper" in kinds and "suggestion_shown" in kinds
+    d.timeline.setCurrentRow(d._line_rows[1])
+    d.bookmark_selected()
+    d.timeline.setCurrentRow(d._line_rows[1])
+    d.comment_edit.setText("共感の一言があると良い")
+    d.comment_role.setCurrentIndex(d.comment_role.findData(CommentRole.SUPERVISOR.value))
+    d.comment_selected()
+    notes = ReviewNotes(store)
+    assert [(b.segment_id, b.position, b.author) for b in notes.bookmarks("call-ja-1")] == [("s01", 3.0, "suzuki")]
+    comments = notes.comments("call-ja-1")
+    assert [(c.segment_id, c.role, c.text) for c in comments] == [
+        ("s01", CommentRole.SUPERVISOR, "共感の一言があると良い")]
+    after = [(i.position, i.kind.value) for i in d.items()]
+    assert (3.0, "bookmark") in after and (3.0, "comment") in after
+
+
+def test_wrap_up_and_notes_are_editable(window: tuple[ReviewWindow, FakeSoundDevice], store: Store) -> None:
+    w, _ = window
+    d = w.detail
+    import shutil
+
+    shutil.rmtree(paths.recordings_dir() / "call-en-1")  # retention took its audio
+    d.show_call("call-en-1")
+    assert not d.play_button.isEnabled()
+    assert d.status.text() == "No recording is kept for this call."
+    d.summary.setPlainText("Refund issued; customer happy.")
+    d.tags.setText("billing; refund")
+    d.disposition.setCurrentIndex(d.disposition.findData("resolved"))
+    d.save_wrap_up()
+    saved = store.get_call("call-en-1")
+    assert saved is not None
+    assert (saved.summary, saved.tags, saved.disposition) == ("Refund issued; customer happy.",
+                                                              ("billing", "refund"), "resolved")
+    assert "refund" in [w.history.tag.itemData(i) for i in range(w.history.tag.count())]
+    d.note_edit.setText("Likes e-mail follow-ups")
+    d.add_note()
+    assert any(n.text == "Likes e-mail follow-ups" and n.author == "suzuki" for n in store.notes_for("cust-smith"))
+
+
+def test_insights_tab_draws_and_exports(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path) -> None:
+    w, _ = window
+    w.tabs.setCurrentIndex(1)
+    panel = w.insights
+    assert "3 calls" in panel.summary.text() and "33%" in panel.summary.text()
+    assert ("2026-03-09 解約", 1.0) in panel.volume.bars
+    panel.dimension.setCurrentIndex(panel.dimension.findData("disposition"))
+    assert {label.split()[1] for label, _ in panel.volume.bars} == {"resolved", "follow_up", "escalated"}
+    image = panel.grab()  # paints the bars for real
+    assert not image.isNull()
+    panel.export_csv(tmp_path / "i.csv")
+    with (tmp_path / "i.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert any(r["section"] == "calls_per_week_by_disposition" for r in csv.DictReader(fh))
+
+
+def test_mixed_audio_puts_each_side_on_its_own_channel(tmp_path: Path) -> None:
+    agent = write_wav(tmp_path / "agent.wav", seconds=1.0)
+    customer = write_wav(tmp_path / "customer.wav", seconds=2.0)
+    audio: CallAudio = load_call_audio({"agent": agent, "customer": customer})
+    assert audio.rate == 16000 and audio.duration == 2.0
+    assert audio.frames[100, 1] > 0 and audio.frames[100, 0] > 0
+    assert audio.frames[20000, 1] == 0 and audio.frames[20000, 0] > 0  # the agent's file ended
+
+
+def test_review_window_is_a_widget_for_the_menu(store: Store, qtbot: Any) -> None:
+    ensure_app()
+    w = create_review_window(store)
+    qtbot.addWidget(w)
+    assert isinstance(w, QWidget)
+    assert w.windowTitle().endswith("Call review")
+    assert w.findChild(QWidget, "callList") is not None
+    assert Qt.WindowType.Window & w.windowFlags()
