@@ -48,13 +48,13 @@ class FakeStream:
 
 
 class FakeSoundDevice:
-    class CallbackStop(Exception):  # noqa: N818 (sounddevice's name)
+    class CallbackStop(Exception):
         pass
 
     def __init__(self) -> None:
         self.streams: list[FakeStream] = []
 
-    def OutputStream(self, **kw: Any) -> FakeStream:  # noqa: N802 (sounddevice's name)
+    def OutputStream(self, **kw: Any) -> FakeStream:
         return FakeStream(self, **kw)
 
 
