@@ -13,7 +13,7 @@ import json
 import math
 import types
 import typing
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any, ClassVar, Union
 
@@ -303,12 +303,10 @@ def decode_request(raw: str | bytes) -> Request:
     if missing:
         raise ProtocolError(ErrorCode.BAD_FIELD, f"missing field {sorted(missing)[0]!r} for {kind!r}", ref)
     values = {name: _check(name, data[name], annotation, ref) for name, annotation in field_types.items() if name in data}
-    request = cls(**values)
-    _check_semantics(request)
-    return request
+    return _check_semantics(cls(**values))
 
 
-def _check_semantics(request: Request) -> None:
+def _check_semantics(request: Request) -> Request:
     if isinstance(request, ChangePush):
         try:
             ChangeKind(request.kind)
@@ -331,10 +329,15 @@ def _check_semantics(request: Request) -> None:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event.call_id differs from call_id", request.id)
         if len(event.text) > MAX_TEXT_LENGTH or not event.segment_id or len(event.segment_id) > MAX_ID_LENGTH:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event text or segment_id out of bounds", request.id)
+        if not all(math.isfinite(v) for v in (event.start, event.end, event.confidence, event.emitted_at)):
+            raise ProtocolError(ErrorCode.BAD_FIELD, "event times and confidence must be finite numbers", request.id)
+        # Stored and forwarded in its normal form: followers never see a field the sender made up.
+        return replace(request, event=event.to_json())
     if isinstance(request, Resume | FeedSince | AuditQuery):
         values = [getattr(request, n) for n in ("whisper_after", "feed_after", "after", "limit") if hasattr(request, n)]
         if any(v < 0 for v in values):
             raise ProtocolError(ErrorCode.BAD_FIELD, "sequence numbers and limits must not be negative", request.id)
+    return request
 
 
 def encode_request(request: Request) -> str:

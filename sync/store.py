@@ -439,10 +439,21 @@ class TeamStore:
         return result
 
     def user_presence(self, user: User) -> dict[str, Any]:
-        for entry in self.presence(user.team):
-            if entry["user"] == user.name:
-                return entry
-        return {"user": user.name, "role": user.role.value, "online": False, "online_since": None, "call": None}
+        since = self.live_db.execute("SELECT MIN(since) FROM presence WHERE user = ?", (user.name,)).fetchone()[0]
+        call = self.live_db.execute(
+            "SELECT call_id, customer, started_at FROM calls WHERE agent = ? AND ended_at IS NULL"
+            " ORDER BY started_at DESC LIMIT 1",
+            (user.name,),
+        ).fetchone()
+        return {
+            "user": user.name,
+            "role": user.role.value,
+            "online": since is not None,
+            "online_since": since,
+            "call": None if call is None or since is None else
+            {"call_id": call["call_id"], "customer": None if call["customer"] is None else json.loads(call["customer"]),
+             "since": call["started_at"]},
+        }  # fmt: skip
 
 
 def _whisper_row(row: sqlite3.Row) -> dict[str, Any]:
