@@ -140,10 +140,11 @@ class CallDetail(QWidget):
         self.note_button = QPushButton(self)
         self.note_button.clicked.connect(self.add_note)
         self.form = QFormLayout()
-        self.form.addRow("", self.summary)
-        self.form.addRow("", self.tags)
-        self.form.addRow("", self.disposition)
-        self.form.addRow("", self.next_action)
+        self.form_labels = [QLabel(self) for _ in range(4)]
+        for label, field in zip(self.form_labels, (self.summary, self.tags, self.disposition, self.next_action),
+                                strict=True):
+            label.setBuddy(field)
+            self.form.addRow(label, field)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -188,11 +189,9 @@ class CallDetail(QWidget):
         self.save_button.setText(self.tr("Save wrap-up"))
         self.note_edit.setPlaceholderText(self.tr("Add a note about this customer…"))
         self.note_button.setText(self.tr("Add note"))
-        labels = (self.tr("Summary"), self.tr("Tags (separated by ;)"), self.tr("Disposition"), self.tr("Next action"))
-        for row, text in enumerate(labels):
-            label = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if label is not None and isinstance(label.widget(), QLabel):
-                label.widget().setText(text)  # type: ignore[union-attr]
+        texts = (self.tr("Summary"), self.tr("Tags (separated by ;)"), self.tr("Disposition"), self.tr("Next action"))
+        for label, text in zip(self.form_labels, texts, strict=True):
+            label.setText(text)
         names = {Disposition.RESOLVED: self.tr("Resolved"), Disposition.FOLLOW_UP: self.tr("Follow-up"),
                  Disposition.ESCALATED: self.tr("Escalated"), Disposition.UNRESOLVED: self.tr("Unresolved")}
         for i in range(self.disposition.count()):

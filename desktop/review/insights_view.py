@@ -75,6 +75,9 @@ class InsightsPanel(QWidget):
         self.volume_title = QLabel(self)
         self.volume = BarChart(self)
         self.volume.setObjectName("volumeChart")
+        self.handle_title = QLabel(self)
+        self.handle = BarChart(self)
+        self.handle.setObjectName("handleTimeChart")
         self.knowledge_title = QLabel(self)
         self.knowledge = BarChart(self)
         self.knowledge.setObjectName("knowledgeChart")
@@ -91,6 +94,8 @@ class InsightsPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.volume_title)
         layout.addWidget(self.volume, 2)
+        layout.addWidget(self.handle_title)
+        layout.addWidget(self.handle, 1)
         layout.addWidget(self.knowledge_title)
         layout.addWidget(self.knowledge, 1)
         self._loading = True
@@ -116,6 +121,7 @@ class InsightsPanel(QWidget):
         self._loading = False
         self.export_button.setText(self.tr("Export CSV…"))
         self.volume_title.setText(self.tr("Calls"))
+        self.handle_title.setText(self.tr("Average handle time by agent (minutes)"))
         self.knowledge_title.setText(self.tr("Knowledge entries used (shown)"))
         self.refresh()
 
@@ -128,6 +134,7 @@ class InsightsPanel(QWidget):
         self.volume.set_bars([(f"{v.period} {v.key or none}" if data.dimension is not Dimension.NONE else v.period,
                                float(v.calls)) for v in data.volume][-40:])
         self.knowledge.set_bars([(f"{k.title or k.entry_id} ({k.shown})", float(k.used)) for k in data.knowledge[:10]])
+        self.handle.set_bars([(h.key or "-", round(h.average_seconds / 60, 1)) for h in data.handle_time[1:]])
         overall = data.handle_time[0]
         f = data.frustration
         self.summary.setText(self.tr(
