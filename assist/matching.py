@@ -28,12 +28,12 @@ from assist.domain import (
     TriggerRule,
 )
 from assist.store import KnowledgeHit, Store
-from assist.text import normalize, strip_fillers, terms
+from assist.text import fts_token, normalize, strip_fillers, terms
 
 # Tuned on tests/assist/data with distractors (tests/bench/bench_matching.py): at 0.4, 93% of right entries are
 # shown and 71% of wrong ones are held back.
 MIN_SCORE = 0.4
-MAX_QUERY_TERMS = 28
+MAX_QUERY_TERMS = 20
 COMMON_TERM_SHARE = 0.08  # a term in more than 8% of entries says nothing about which one fits
 COVERAGE_EXPONENT = 0.5
 K1 = 1.2
@@ -106,6 +106,7 @@ class Matcher:
         self._entries = 0
         self._avg_len = {"title": 4.0, "body": 40.0, "aliases": 4.0}
         self._rules: list[TriggerRule] = []
+        self._cut_cache: dict[str, dict[str, Counter[str]]] = {}
 
     def _refresh(self) -> None:
         if self._version == self.store.knowledge_version and self._entries:
@@ -145,38 +146,58 @@ class Matcher:
         # When every word is common, the rarest few still decide better than nothing.
         return kept[:MAX_QUERY_TERMS] if kept else ranked[:3]
 
-    def _score_fields(self, weighted: Sequence[WeightedTerm], fields: dict[str, str]) -> tuple[float, list[str]]:
-        counts = {name: Counter(text.split()) for name, text in fields.items()}
-        lengths = {name: max(1, sum(c.values())) for name, c in counts.items()}
+    def _prepare(self, weighted: Sequence[WeightedTerm]) -> list[tuple[str, str, float, float]]:
+        """(term, index token, weight, idf) for each query term, computed once per query."""
+        return [(w.term, fts_token(w.term), w.weight, self.idf(w.term)) for w in weighted]
+
+    def _score_fields(self, query: Sequence[tuple[str, str, float, float]],
+                      counts: dict[str, Counter[str]]) -> tuple[float, list[str]]:
+        lengths = {name: max(1, c.total()) for name, c in counts.items()}
         score = 0.0
         matched: list[str] = []
         mass = matched_mass = 0.0
-        for w in weighted:
-            idf = self.idf(w.term)
-            mass += w.weight * idf
+        for term, token, weight, idf in query:
+            mass += weight * idf
             tf = 0.0
-            token = _fts_token(w.term)
             for name, counter in counts.items():
                 if token in counter:
                     avg = self._avg_len.get(name, 10.0)
                     tf += FIELD_WEIGHTS.get(name, 1.0) * counter[token] / (1 - B + B * lengths[name] / avg)
             if tf > 0:
-                score += w.weight * idf * tf / (tf + K1)
-                matched_mass += w.weight * idf
-                matched.append(w.term)
+                score += weight * idf * tf / (tf + K1)
+                matched_mass += weight * idf
+                matched.append(term)
         # An entry explaining a small share of what was said is a weaker fit than its raw sum suggests.
         coverage = matched_mass / mass if mass else 0.0
         return score * coverage**COVERAGE_EXPONENT, matched
 
-    def knowledge(self, weighted: Sequence[WeightedTerm], limit: int = 5, text: str = "") -> list[Suggestion]:
-        query = self.query_terms(weighted)
-        hits = self.store.knowledge_candidates([w.term for w in query], limit=40) if query else []
+    def _counts(self, text: str) -> dict[str, Counter[str]]:
+        # Personal items are scored on every customer line: cut each text once per call.
+        cached = self._cut_cache.get(text)
+        if cached is None:
+            cached = {"body": Counter(fts_token(t) for t in self.cut(text))}
+            self._cut_cache[text] = cached
+        return cached
+
+    def knowledge(self, weighted: Sequence[WeightedTerm], limit: int = 5, text: str = "",
+                  also: Sequence[Sequence[WeightedTerm]] = ()) -> list[Suggestion]:
+        """Entries ranked for ``weighted``; each view in ``also`` (e.g. the latest line alone) is scored too
+        and an entry keeps its best score. One index query serves all views."""
+        views = [self.query_terms(weighted), *(self.query_terms(v) for v in also)]
+        union = list(dict.fromkeys(w.term for view in views for w in view))
+        hits = self.store.knowledge_candidates(union, limit=40) if union else []
+        prepared = [self._prepare(view) for view in views if view]
         results: dict[str, Suggestion] = {}
         for hit in hits:
-            score, matched = self._score_fields(
-                query, {"title": hit.title_terms, "body": hit.body_terms, "aliases": hit.alias_terms})
-            if matched:
-                results[hit.entry.id] = _knowledge_card(hit, score, matched)
+            fields = {"title": Counter(hit.title_terms.split()), "body": Counter(hit.body_terms.split()),
+                      "aliases": Counter(hit.alias_terms.split())}
+            best: tuple[float, list[str]] = (0.0, [])
+            for query in prepared:
+                scored = self._score_fields(query, fields)
+                if scored[0] > best[0]:
+                    best = scored
+            if best[1]:
+                results[hit.entry.id] = _knowledge_card(hit, best[0], best[1])
         for rule_card in self._rule_cards(text):
             existing = results.get(rule_card.id)
             if existing is None or existing.score < rule_card.score:
@@ -207,32 +228,27 @@ class Matcher:
                  follow_ups: Iterable[FollowUp]) -> list[Suggestion]:
         """This customer's own notes, past calls and open promises that fit what is being said."""
         self._refresh()
-        query = [w for w in weighted if self._df.get(w.term, 0) <= max(2.0, COMMON_TERM_SHARE * self._entries)]
+        query = self._prepare(
+            [w for w in weighted if self._df.get(w.term, 0) <= max(2.0, COMMON_TERM_SHARE * self._entries)])
         cards: list[Suggestion] = []
         for note in notes:
-            score, matched = self._score_fields(query, {"body": " ".join(self.cut(note.text))})
+            score, matched = self._score_fields(query, self._counts(note.text))
             if matched:
                 cards.append(Suggestion(SuggestionKind.NOTE, note.id, _snippet(note.text, 40), _snippet(note.text),
                                         score * 1.2, tuple(matched), f"note:{note.kind.value}"))
         for call in calls:
             text = " ".join((call.summary, call.next_action, " ".join(call.tags)))
-            score, matched = self._score_fields(query, {"body": " ".join(self.cut(text))})
+            score, matched = self._score_fields(query, self._counts(text))
             if matched:
                 cards.append(Suggestion(SuggestionKind.CALL, call.id, call.started_at[:10] + " " + call.agent,
                                         _snippet(call.summary), score * 1.2, tuple(matched), "past_call"))
         for follow_up in follow_ups:
-            score, matched = self._score_fields(query, {"body": " ".join(self.cut(follow_up.text))})
+            score, matched = self._score_fields(query, self._counts(follow_up.text))
             if matched:
                 cards.append(Suggestion(SuggestionKind.FOLLOW_UP, follow_up.id, _snippet(follow_up.text, 40),
                                         f"{follow_up.text} ({follow_up.due})", score * 1.3, tuple(matched),
                                         "open_follow_up"))
         return cards
-
-
-def _fts_token(term: str) -> str:
-    from assist.text import fts_token
-
-    return fts_token(term)
 
 
 def _snippet(text: str, length: int = 120) -> str:

@@ -53,10 +53,10 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[str]]:
     return ja, en
 
 
-def synthetic_entries(count: int, rng: random.Random) -> list[KnowledgeEntry]:
+def synthetic_entries(first: int, count: int, rng: random.Random) -> list[KnowledgeEntry]:
     ja, en = vocabulary(rng)
     entries = []
-    for i in range(count):
+    for i in range(first, first + count):
         if i % 2:
             title = "の".join(zipf_pick(rng, ja) for _ in range(rng.randint(2, 3)))
             body = "、".join(zipf_pick(rng, ja) for _ in range(rng.randint(12, 30))) + "。"
@@ -78,7 +78,7 @@ def build(path: Path, entries: int, customers: int, segments: int) -> None:
             for line in (DATA / "eval_kb.jsonl").read_text("utf-8").splitlines() if line
         )
         for first in range(0, entries, 10000):
-            store.upsert_knowledge(synthetic_entries(min(10000, entries - first), random.Random(first)))
+            store.upsert_knowledge(synthetic_entries(first, min(10000, entries - first), random.Random(first)))
         print(f"  {entries:,} knowledge entries: {time.perf_counter() - started:.0f} s", flush=True)
         batch = []
         for i in range(customers):
@@ -124,11 +124,12 @@ SCRIPT = [
 
 def measure(path: Path, calls: int) -> None:
     with Store.open(path) as store:
-        customer = "cust-000042"
-        store.upsert_note(Note("bench-n1", customer, "ルーターは先月交換済み。請求書は郵送希望", author="佐藤"))
-        store.upsert_call(CallRecord(id="bench-old", customer_id=customer, agent="佐藤",
+        # A different customer each run, so the history this run saves does not pile up on one customer.
+        customer = f"cust-{random.Random(time.time_ns()).randrange(store.count('customers')):06d}"
+        store.upsert_note(Note(f"bench-n1-{customer}", customer, "ルーターは先月交換済み。請求書は郵送希望", author="佐藤"))
+        store.upsert_call(CallRecord(id=f"bench-old-{customer}", customer_id=customer, agent="佐藤",
                                      started_at="2026-10-01T09:00:00+00:00", summary="二重請求の返金を案内した"))
-        store.upsert_follow_up(FollowUp(id="bench-f1", customer_id=customer, text="返金の振込を確認して連絡",
+        store.upsert_follow_up(FollowUp(id=f"bench-f1-{customer}", customer_id=customer, text="返金の振込を確認して連絡",
                                         due="2026-11-20"))
         times: list[float] = []
         shown = wanted = 0
