@@ -75,7 +75,8 @@ _EN_DIGITS = {
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "to": "2", "too": "2",
 }
 _JA_DIGIT_RE = "|".join(sorted((re.escape(k) for k in _JA_DIGITS), key=len, reverse=True))
-_EN_WORD_RE = r"\b(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple|for|to|too)\b"
+# ASCII-letter boundaries, not \b: Japanese text may touch an English word ("sixで") without a space.
+_EN_WORD_RE = r"(?<![A-Za-z])(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple|for|to|too)(?![A-Za-z])"
 # A digit "token": a numeral, a Japanese reading, or an English word, optionally in katakana reading.
 _TOKEN = re.compile(rf"\d|{_EN_WORD_RE}|{_JA_DIGIT_RE}", re.IGNORECASE)
 # What may sit between digits of one number: spaces, hyphens, dots, commas, Japanese 「の」 and small pauses.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +15,9 @@ from assist.domain import KnowledgeEntry
 from assist.store import Store
 
 DATA = Path(__file__).parent / "data"
+# Hypothesis would otherwise keep its example cache in ./.hypothesis inside the repository, which pytest's
+# norecursedirs then refuses to skip silently.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "agent-assist-hypothesis"))
 
 
 class FakeClock:
