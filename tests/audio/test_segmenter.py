@@ -1,0 +1,79 @@
+"""Per-channel utterance cutting with the real Silero VAD, on generated speech."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from audio.events import Channel
+from audio.segmenter import Segmenter, SegmenterSettings, Utterance, UtteranceState
+from audio.source import SAMPLE_RATE
+
+
+def feed(segmenter: Segmenter, audio: np.ndarray, step: int = 1600) -> list[Utterance]:
+    out: list[Utterance] = []
+    for i in range(0, len(audio), step):
+        out.extend(segmenter.push(audio[i : i + step].astype(np.float32)))
+    out.extend(segmenter.flush())
+    return out
+
+
+def speech(clips: dict[str, Path], name: str = "customer") -> np.ndarray:
+    audio, rate = sf.read(str(clips[name]), dtype="float32")
+    assert rate == SAMPLE_RATE
+    return audio
+
+
+def test_one_sentence_gives_partials_a_pause_and_one_final_around_the_speech(clips: dict[str, Path]) -> None:
+    audio = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), speech(clips), np.zeros(SAMPLE_RATE, np.float32)])
+    out = feed(Segmenter(Channel.CUSTOMER), audio)
+    finals = [u for u in out if u.state is UtteranceState.ENDED]
+    assert len(finals) == 1
+    final = finals[0]
+    assert 0.9 <= final.start <= 1.3 and 5.0 <= final.end <= 5.9
+    assert final.audio_start < final.start  # the onset is kept
+    assert len(final.audio) / SAMPLE_RATE >= final.end - final.start
+    assert final.speech_prob > 0.8
+    partials = [u for u in out if u.state is UtteranceState.PARTIAL]
+    assert partials and all(p.segment_id == final.segment_id for p in partials)
+    assert partials[0].end - partials[0].start < 1.2  # first provisional text is asked for early
+    assert out.index(partials[-1]) < out.index(final)
+
+
+def test_two_sentences_with_a_pause_become_two_utterances(clips: dict[str, Path]) -> None:
+    gap = np.zeros(SAMPLE_RATE, np.float32)
+    audio = np.concatenate([gap, speech(clips, "agent"), gap, speech(clips), gap])
+    finals = [u for u in feed(Segmenter(Channel.AGENT), audio) if u.state is UtteranceState.ENDED]
+    assert len(finals) >= 2
+    assert len({u.segment_id for u in finals}) == len(finals)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(finals))
+
+
+def test_a_monologue_is_split_before_the_limit(clips: dict[str, Path]) -> None:
+    talk = np.concatenate([speech(clips, "agent"), speech(clips), speech(clips, "agent"), speech(clips)])
+    settings = SegmenterSettings(max_utterance=6.0, end_silence=2.0)  # pauses inside do not end it
+    finals = [u for u in feed(Segmenter(Channel.AGENT, settings), talk) if u.state is UtteranceState.ENDED]
+    assert len(finals) >= 3
+    assert all(len(u.audio) / SAMPLE_RATE <= 6.0 + 0.5 for u in finals)
+    covered = sum(u.end - u.start for u in finals)
+    assert covered > 0.7 * len(talk) / SAMPLE_RATE  # nothing big is lost at the cuts
+
+
+def test_silence_noise_and_a_click_give_no_utterances() -> None:
+    rng = np.random.default_rng(1)
+    silence = np.zeros(3 * SAMPLE_RATE, np.float32)
+    noise = rng.normal(0, 0.01, 3 * SAMPLE_RATE).astype(np.float32)
+    click = np.zeros(SAMPLE_RATE, np.float32)
+    click[8000:8040] = 0.9
+    out = feed(Segmenter(Channel.CUSTOMER), np.concatenate([silence, noise, click]))
+    assert [u for u in out if u.state is not UtteranceState.ENDED or len(u.audio)] == []
+
+
+def test_any_chunk_size_gives_the_same_cut(clips: dict[str, Path]) -> None:
+    audio = np.concatenate([np.zeros(8000, np.float32), speech(clips), np.zeros(SAMPLE_RATE, np.float32)])
+    a = [u for u in feed(Segmenter(Channel.CUSTOMER), audio, step=160) if u.state is UtteranceState.ENDED]
+    b = [u for u in feed(Segmenter(Channel.CUSTOMER), audio, step=4801) if u.state is UtteranceState.ENDED]
+    assert [(u.start, u.end) for u in a] == [(u.start, u.end) for u in b]

@@ -1,0 +1,126 @@
+"""Scheduling in the streaming transcriber: finals first, stale partials dropped, speculative finals.
+
+The recognizer is a stand-in here (it returns a text derived from the audio length and records what it was
+asked); the real model is exercised in test_live.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from audio.events import Channel, EventKind, TranscriptEvent
+from audio.segmenter import Utterance, UtteranceState
+from audio.source import SAMPLE_RATE, Samples
+from audio.transcriber import Recognition, StreamingTranscriber
+
+
+class ScriptedRecognizer:
+    """Says how many seconds of audio it heard; can be held to simulate a slow model."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, bool]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()
+
+    def recognize(self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None,
+                  final: bool) -> Recognition:
+        self.entered.set()
+        assert self.gate.wait(10)
+        seconds = round(len(audio) / SAMPLE_RATE, 1)
+        self.calls.append((seconds, final))
+        return Recognition(f"heard {seconds} seconds", -0.2, 0.01, language or "en")
+
+
+def utt(seg: str, state: UtteranceState, end: float, channel: Channel = Channel.CUSTOMER) -> Utterance:
+    audio = np.full(int(end * SAMPLE_RATE), 0.1, dtype=np.float32)
+    return Utterance(channel, seg, state, 0.0, end, 0.0, audio, 0.95)
+
+
+def wait_for(condition: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def make() -> tuple[StreamingTranscriber, ScriptedRecognizer, list[TranscriptEvent]]:
+    rec = ScriptedRecognizer()
+    events: list[TranscriptEvent] = []
+    t = StreamingTranscriber(rec, call_id="c1", language="en", on_event=events.append)
+    t.start()
+    return t, rec, events
+
+
+def test_finals_jump_ahead_of_partials_and_stale_partials_are_dropped() -> None:
+    t, rec, events = make()
+    rec.gate.clear()
+    t.offer(utt("a", UtteranceState.PARTIAL, 1.0))
+    assert rec.entered.wait(5)  # the model is busy with the first partial
+    for end in (2.0, 3.0, 4.0):
+        t.offer(utt("a", UtteranceState.PARTIAL, end))
+    t.offer(utt("b", UtteranceState.ENDED, 2.5, Channel.AGENT))
+    t.advance(6.0)
+    assert t.lag > 3.0
+    rec.gate.set()
+    t.offer(utt("a", UtteranceState.ENDED, 5.0))
+    t.close()
+    assert t.join(10)
+    assert rec.calls[1] == (2.5, True)  # the agent's final before any newer partial
+    assert (2.0, False) not in rec.calls and (3.0, False) not in rec.calls
+    finals = [e for e in events if e.kind is EventKind.FINAL]
+    assert [(e.segment_id, e.text) for e in finals] == [("b", "heard 2.5 seconds"), ("a", "heard 5.0 seconds")]
+    assert all(e.segment_id != "a" for e in events[events.index(finals[-1]) + 1 :])
+    assert t.lag == 0.0
+
+
+def test_a_speculative_final_is_used_when_the_pause_becomes_the_end() -> None:
+    t, rec, events = make()
+    t.offer(utt("a", UtteranceState.PAUSED, 3.0))
+    wait_for(lambda: len(rec.calls) == 1)
+    assert events == []  # not shown before the silence is confirmed
+    t.offer(utt("a", UtteranceState.ENDED, 3.0))
+    wait_for(lambda: len(events) == 1)
+    t.close()
+    assert t.join(10)
+    assert rec.calls == [(3.0, True)]  # computed once, during the pause
+    assert events[0].kind is EventKind.FINAL and events[0].text == "heard 3.0 seconds"
+
+
+def test_when_speech_resumes_the_speculative_text_becomes_a_partial_and_the_final_is_redone() -> None:
+    t, rec, events = make()
+    t.offer(utt("a", UtteranceState.PAUSED, 3.0))
+    wait_for(lambda: len(rec.calls) == 1)
+    t.offer(utt("a", UtteranceState.PARTIAL, 4.0))
+    t.offer(utt("a", UtteranceState.ENDED, 6.0))
+    t.close()
+    assert t.join(10)
+    assert next((e.kind, e.text) for e in events) == (EventKind.PARTIAL, "heard 3.0 seconds")
+    assert [(e.kind, e.text) for e in events][-1] == (EventKind.FINAL, "heard 6.0 seconds")
+
+
+def test_an_empty_final_retracts_partials_and_is_silent_otherwise() -> None:
+    t, _, events = make()
+    t.offer(utt("a", UtteranceState.PARTIAL, 1.0))
+    wait_for(lambda: len(events) == 1)
+    t.offer(Utterance(Channel.CUSTOMER, "a", UtteranceState.ENDED, 0.0, 1.2, 0.0, np.zeros(0, np.float32), 0.0))
+    t.offer(Utterance(Channel.CUSTOMER, "b", UtteranceState.ENDED, 2.0, 2.2, 2.0, np.zeros(0, np.float32), 0.0))
+    t.close()
+    assert t.join(10)
+    assert [(e.segment_id, e.kind, e.text) for e in events] == [
+        ("a", EventKind.PARTIAL, "heard 1.0 seconds"), ("a", EventKind.FINAL, "")]
+
+
+def test_stop_abandons_pending_work_without_hanging() -> None:
+    t, rec, _events = make()
+    rec.gate.clear()
+    t.offer(utt("a", UtteranceState.ENDED, 2.0))
+    assert rec.entered.wait(5)
+    t.offer(utt("b", UtteranceState.ENDED, 2.0))
+    t.stop()
+    rec.gate.set()
+    assert t.join(10)
+    assert len(rec.calls) == 1
