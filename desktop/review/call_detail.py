@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,7 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from assist.domain import CallRecord, Disposition, Note, NoteKind, new_id
-from assist.exports import recording_files
+from assist.exports import (
+    DEFAULT_LABELS,
+    JA_LABELS,
+    ExportError,
+    TranscriptFormat,
+    recording_files,
+    render_transcript,
+    write_text,
+)
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
 from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
@@ -111,6 +120,13 @@ class CallDetail(QWidget):
         self.comment_button = QPushButton(self)
         self.comment_button.clicked.connect(self.comment_selected)
         self.comment_edit.returnPressed.connect(self.comment_selected)
+        self.export_format = QComboBox(self)
+        for fmt in TranscriptFormat:
+            self.export_format.addItem(fmt.value.upper(), fmt.value)
+        self.export_button = QPushButton(self)
+        self.export_button.clicked.connect(self._choose_export)
+        controls.addWidget(self.export_format)
+        controls.addWidget(self.export_button)
         annotate = QHBoxLayout()
         annotate.addWidget(self.bookmark_button)
         annotate.addWidget(self.comment_edit, 1)
@@ -179,6 +195,7 @@ class CallDetail(QWidget):
         self.play_button.setText(self.tr("Pause") if self._is_playing() else self.tr("Play"))
         self.play_button.setAccessibleName(self.tr("Play or pause the recording"))
         self.bookmark_button.setText(self.tr("Bookmark line"))
+        self.export_button.setText(self.tr("Export…"))
         self.comment_edit.setPlaceholderText(self.tr("Comment on the selected line…"))
         self.comment_button.setText(self.tr("Comment"))
         self.comment_role.clear()
@@ -280,7 +297,7 @@ class CallDetail(QWidget):
             self.notes.addItem(f"{kinds[note.kind]} · {note.author or '-'} · {note.created_at[:10]}\n{note.text}")
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.play_button, self.bookmark_button, self.comment_edit, self.comment_button, self.save_button,
+        for w in (self.play_button, self.export_button, self.export_format, self.bookmark_button, self.comment_edit, self.comment_button, self.save_button,
                   self.summary, self.tags, self.disposition, self.next_action, self.note_edit, self.note_button):
             w.setEnabled(on)
 
@@ -380,6 +397,46 @@ class CallDetail(QWidget):
                 self._apply_highlight(index)
         elif self.play_button.isEnabled():
             self.play(play_from(item.position))
+
+    # -- exports and clearing --------------------------------------------------------------------------
+    def export_transcript(self, fmt: TranscriptFormat, target: Path) -> bool:
+        call = self.call
+        if call is None:
+            return False
+        japanese = QLocale().language() == QLocale.Language.Japanese
+        customer = self.store.get_customer(call.customer_id) if call.customer_id else None
+        text = render_transcript(fmt, call, self.store.segments_for(call.id), JA_LABELS if japanese else DEFAULT_LABELS,
+                                 customer.name if customer else "")
+        try:
+            write_text(target, text)
+        except ExportError as exc:
+            self.status.setText(self.tr("Could not export: {error}").format(error=exc))
+            return False
+        self.status.setText(self.tr("Exported to {path}.").format(path=target))
+        return True
+
+    def _choose_export(self) -> None:
+        if self.call is None:
+            return
+        fmt = TranscriptFormat(self.export_format.currentData())
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export transcript"), f"{self.call.id}.{fmt.value}")
+        if name:
+            self.export_transcript(fmt, Path(name))
+
+    def clear(self) -> None:
+        """Show nothing (the call was erased or is gone)."""
+        self.stop()
+        self.call = None
+        self.player = None
+        self.highlighted = None
+        self.timeline.clear()
+        self._lines, self._line_rows = [], []
+        self.notes.clear()
+        self.summary.clear()
+        self.tags.clear()
+        self.next_action.clear()
+        self.header.setText(self.tr("Choose a call in the list to review it."))
+        self._set_enabled(False)
 
     # -- annotations and edits -------------------------------------------------------------------------
     def _selected(self) -> TimelineItem | None:

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist.domain import Disposition
+from assist.exports import ExportError, export_calls_csv
 from assist.history import CallFilter, CallHistory, CallListItem, HitKind, SearchHit, SearchQuery, mark
 from assist.store import Store
 from desktop.review.timeline import clock
@@ -68,8 +72,10 @@ class HistoryPanel(QWidget):
             edit.editingFinished.connect(self.refresh)
         self.message = QLabel(self)
         self.message.setObjectName("historyMessage")
+        self.csv_button = QPushButton(self)
+        self.csv_button.clicked.connect(self._choose_csv)
         filters = QHBoxLayout()
-        for w in (self.agent, self.tag, self.disposition, self.since, self.until):
+        for w in (self.agent, self.tag, self.disposition, self.since, self.until, self.csv_button):
             filters.addWidget(w)
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("callList")
@@ -101,6 +107,8 @@ class HistoryPanel(QWidget):
         self.search_edit.setAccessibleName(self.tr("Search calls"))
         self.since.setPlaceholderText(self.tr("From YYYY-MM-DD"))
         self.until.setPlaceholderText(self.tr("To YYYY-MM-DD"))
+        self.csv_button.setText(self.tr("CSV…"))
+        self.csv_button.setToolTip(self.tr("Export the calls matching these filters as CSV for Excel"))
         self.table.setHorizontalHeaderLabels([self.tr("Date"), self.tr("Customer"), self.tr("Agent"),
                                               self.tr("Duration"), self.tr("Disposition"), self.tr("Tags")])
         self._loading = True
@@ -209,6 +217,23 @@ class HistoryPanel(QWidget):
     def call_ids(self) -> list[str]:
         cells = (self.table.item(r, 0) for r in range(self.table.rowCount()))
         return [str(c.data(_DATA)) for c in cells if c is not None]
+
+    def export_csv(self, target: Path) -> int | None:
+        call_filter = self.current_filter()
+        if call_filter is None:
+            return None
+        try:
+            count = export_calls_csv(self.store, target, call_filter)
+        except ExportError as exc:
+            self.message.setText(self.tr("Could not export: {error}").format(error=exc))
+            return None
+        self.message.setText(self.tr("Wrote {count} calls to {path}.").format(count=count, path=target))
+        return count
+
+    def _choose_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export call list"), "calls.csv", "CSV (*.csv)")
+        if name:
+            self.export_csv(Path(name))
 
     def _open_row(self, row: int, _column: int) -> None:
         cell = self.table.item(row, 0)

@@ -12,6 +12,7 @@ from assist.store import Store
 from desktop.review.call_detail import CallDetail, PlayerFactory
 from desktop.review.history_view import HistoryPanel
 from desktop.review.insights_view import InsightsPanel
+from desktop.review.privacy_view import PrivacyPanel
 
 
 class ReviewWindow(QWidget):
@@ -23,6 +24,7 @@ class ReviewWindow(QWidget):
         self.detail = CallDetail(store, self, author=author, player_factory=player_factory,
                                  recordings_root=recordings_root)
         self.insights = InsightsPanel(store, self)
+        self.privacy = PrivacyPanel(store, self, recordings_root=recordings_root)
         split = QSplitter(self)
         split.addWidget(self.history)
         split.addWidget(self.detail)
@@ -31,17 +33,25 @@ class ReviewWindow(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(split, "")
         self.tabs.addTab(self.insights, "")
+        self.tabs.addTab(self.privacy, "")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
         self.history.call_opened.connect(self._open)
         self.detail.call_saved.connect(self._call_saved)
+        self.privacy.customer_erased.connect(self._customer_erased)
         self.tabs.currentChanged.connect(lambda i: self.insights.refresh() if i == 1 else None)
         self.retranslate()
         self.resize(1200, 760)
 
     def _call_saved(self, _call_id: str) -> None:
         self.history.reload_choices()  # a new tag may have been typed
+        self.history.refresh()
+
+    def _customer_erased(self, customer_id: str) -> None:
+        if self.detail.call is not None and self.detail.call.customer_id == customer_id:
+            self.detail.clear()
+        self.history.reload_choices()
         self.history.refresh()
 
     def _open(self, call_id: str, position: float) -> None:
@@ -51,6 +61,7 @@ class ReviewWindow(QWidget):
         self.setWindowTitle(self.tr("Agent Assist — Call review"))
         self.tabs.setTabText(0, self.tr("Calls"))
         self.tabs.setTabText(1, self.tr("Insights"))
+        self.tabs.setTabText(2, self.tr("Privacy"))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -58,6 +69,7 @@ class ReviewWindow(QWidget):
             self.history.retranslate()
             self.detail.retranslate()
             self.insights.retranslate()
+            self.privacy.retranslate()
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:

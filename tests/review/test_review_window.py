@@ -200,3 +200,73 @@ def test_review_window_is_a_widget_for_the_menu(store: Store, qtbot: Any) -> Non
     assert w.windowTitle().endswith("Call review")
     assert w.findChild(QWidget, "callList") is not None
     assert Qt.WindowType.Window & w.windowFlags()
+
+
+def test_exports_from_the_screens(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path) -> None:
+    from assist.exports import TranscriptFormat, read_vtt
+
+    w, _ = window
+    w.detail.show_call("call-ja-1")
+    assert w.detail.export_transcript(TranscriptFormat.VTT, tmp_path / "c.vtt")
+    assert [x.text for x in read_vtt((tmp_path / "c.vtt").read_text(encoding="utf-8"))][1].startswith("えーと")
+    assert not w.detail.export_transcript(TranscriptFormat.TXT, tmp_path / "missing-dir" / "c.txt")
+    assert "Could not export" in w.detail.status.text() and "missing-dir" in w.detail.status.text()
+    w.history.disposition.setCurrentIndex(w.history.disposition.findData("escalated"))
+    assert w.history.export_csv(tmp_path / "calls.csv") == 1
+    with (tmp_path / "calls.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert [r["call_id"] for r in csv.DictReader(fh)] == ["call-ja-2"]
+
+
+def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
+        window: tuple[ReviewWindow, FakeSoundDevice], store: Store, tmp_path: Path) -> None:
+    from assist.retention import TranscriptRetention, load_policy
+    from desktop.review.privacy_view import PrivacyPanel
+
+    w, _ = window
+    panel: PrivacyPanel = w.privacy
+    panel.keep_recordings.setChecked(True)
+    panel.recording_days.setValue(0)
+    panel.transcripts.setCurrentIndex(panel.transcripts.findData("redact"))
+    panel.transcript_days.setValue(400)
+    report = panel.save_and_apply()
+    assert len(report.recordings_deleted) == 6  # every call is older than 0 days
+    policy = load_policy(store)
+    assert (policy.recording_days, policy.transcripts, policy.transcript_days) == (0, TranscriptRetention.REDACT, 400)
+    assert "Deleted 6 recording files" in panel.message.text()
+
+    w.detail.show_call("call-ja-1")
+    asked: list[str] = []
+
+    def cancel(question: str) -> bool:  # the user reads the question and presses Cancel
+        asked.append(question)
+        return False
+
+    panel._confirm = cancel
+    panel.customer_id.setText("cust-tanaka")
+    assert panel.erase() is None
+    assert "田中花子" in asked[0] and "2 calls" in asked[0]
+    assert store.get_customer("cust-tanaka") is not None
+    assert panel.export_archive(tmp_path / "t.zip") and (tmp_path / "t.zip").exists()
+    panel._confirm = lambda question: True
+    erased = panel.erase()
+    assert erased is not None and erased.call_ids == ("call-ja-1", "call-ja-2")
+    assert store.get_customer("cust-tanaka") is None
+    assert w.detail.call is None  # the open call of that customer is gone from the screen
+    assert w.history.call_ids() == ["call-en-1"]
+    panel.customer_id.setText("cust-tanaka")
+    assert panel.erase() is None and "no customer with id" in panel.message.text()
+
+
+def test_retention_schedule_runs_in_a_worker(store: Store, qtbot: Any) -> None:
+    from assist.retention import RetentionPolicy, RetentionReport, save_policy
+    from desktop.review.privacy_view import RetentionSchedule
+
+    ensure_app()
+    save_policy(store, RetentionPolicy(recording_days=0))
+    schedule = RetentionSchedule(paths.store_path())
+    with qtbot.waitSignal(schedule.finished, timeout=10000) as blocker:
+        schedule.start()
+    schedule.stop()
+    report = blocker.args[0]
+    assert isinstance(report, RetentionReport) and len(report.recordings_deleted) == 6
+    assert not (paths.recordings_dir() / "call-ja-1").exists()

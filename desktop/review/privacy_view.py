@@ -1,0 +1,251 @@
+"""Privacy and retention on screen: how long recordings and transcripts are kept (saved in the store, applied
+now and then daily), and one customer's data handed over as an archive or erased on request.
+
+Erasure cannot be undone, so it needs the customer id typed and a confirmation naming what will go; the
+archive is offered first. Retention runs in a worker thread: deleting a year of recordings must not freeze
+the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.exports import ExportError, export_customer_archive
+from assist.privacy import ErasureError, ErasureReport, erase_customer
+from assist.retention import (
+    RetentionPolicy,
+    RetentionReport,
+    TranscriptRetention,
+    apply_retention,
+    load_policy,
+    save_policy,
+)
+from assist.store import Store
+
+DAY_MS = 24 * 3600 * 1000
+
+
+class _Signals(QObject):
+    done = Signal(object)  # RetentionReport or an Exception
+
+
+class _RetentionJob(QRunnable):
+    def __init__(self, store_path: str, recordings_root: Path | None, signals: _Signals) -> None:
+        super().__init__()
+        self.store_path, self.recordings_root, self.signals = store_path, recordings_root, signals
+
+    def run(self) -> None:
+        # Its own connection: the UI's store object is not shared across threads.
+        try:
+            with Store.open(self.store_path) as store:
+                result: object = apply_retention(store, recordings_root=self.recordings_root)
+        except Exception as exc:  # reported to the UI, never lost in a worker
+            result = exc
+        self.signals.done.emit(result)
+
+
+class RetentionSchedule(QObject):
+    """Applies the saved retention policy in a worker now and every day while the app runs.
+
+    Signals:
+    finished(object): a RetentionReport, or the exception that stopped the run.
+    """
+
+    finished = Signal(object)
+
+    def __init__(self, store_path: Path, parent: QObject | None = None, *, recordings_root: Path | None = None,
+                 interval_ms: int = DAY_MS) -> None:
+        super().__init__(parent)
+        self.store_path = store_path
+        self.recordings_root = recordings_root
+        self._signals = _Signals(self)
+        self._signals.done.connect(self.finished)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.run_now)
+
+    def start(self) -> None:
+        self.run_now()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def run_now(self) -> None:
+        QThreadPool.globalInstance().start(_RetentionJob(str(self.store_path), self.recordings_root, self._signals))
+
+
+class PrivacyPanel(QWidget):
+    """Signals:
+    customer_erased(str): everything about this customer id was erased (lists and open calls must drop it).
+    """
+
+    customer_erased = Signal(str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, recordings_root: Path | None = None,
+                 confirm: Callable[[str], bool] | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.recordings_root = recordings_root
+        self._confirm = confirm or self._ask
+        self.retention_box = QGroupBox(self)
+        self.keep_recordings = QCheckBox(self)
+        self.recording_days = QSpinBox(self)
+        self.recording_days.setRange(0, 3650)
+        self.transcripts = QComboBox(self)
+        for value in TranscriptRetention:
+            self.transcripts.addItem("", value.value)
+        self.transcript_days = QSpinBox(self)
+        self.transcript_days.setRange(0, 3650)
+        self.save_button = QPushButton(self)
+        self.save_button.clicked.connect(self.save_and_apply)
+        self.retention_form = QFormLayout(self.retention_box)
+        self.retention_labels = [QLabel(self) for _ in range(3)]
+        self.retention_form.addRow(self.retention_labels[0], _row(self.keep_recordings, self.recording_days))
+        self.retention_form.addRow(self.retention_labels[1], self.transcripts)
+        self.retention_form.addRow(self.retention_labels[2], self.transcript_days)
+        self.retention_form.addRow(self.save_button)
+
+        self.customer_box = QGroupBox(self)
+        self.customer_id = QLineEdit(self)
+        self.archive_button = QPushButton(self)
+        self.archive_button.clicked.connect(self._choose_archive)
+        self.erase_button = QPushButton(self)
+        self.erase_button.setObjectName("eraseCustomer")
+        self.erase_button.clicked.connect(self.erase)
+        customer_layout = QVBoxLayout(self.customer_box)
+        customer_layout.addWidget(self.customer_id)
+        customer_layout.addWidget(_row(self.archive_button, self.erase_button))
+        self.message = QLabel(self)
+        self.message.setObjectName("privacyMessage")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.retention_box)
+        layout.addWidget(self.customer_box)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.retranslate()
+        self.load()
+
+    def retranslate(self) -> None:
+        self.retention_box.setTitle(self.tr("Retention"))
+        self.keep_recordings.setText(self.tr("Delete recordings after (days)"))
+        for label, text in zip(self.retention_labels, (self.tr("Recordings"), self.tr("Old transcripts"),
+                                                        self.tr("Transcripts count as old after (days)")),
+                               strict=True):
+            label.setText(text)
+        names = {TranscriptRetention.KEEP.value: self.tr("Keep"),
+                 TranscriptRetention.REDACT.value: self.tr("Redact personal details"),
+                 TranscriptRetention.DELETE.value: self.tr("Delete")}
+        for i in range(self.transcripts.count()):
+            self.transcripts.setItemText(i, names[str(self.transcripts.itemData(i))])
+        self.save_button.setText(self.tr("Save and apply now"))
+        self.customer_box.setTitle(self.tr("One customer's data (personal-information requests)"))
+        self.customer_id.setPlaceholderText(self.tr("Customer id"))
+        self.archive_button.setText(self.tr("Export archive…"))
+        self.erase_button.setText(self.tr("Erase everything about this customer…"))
+
+    def load(self) -> None:
+        policy = load_policy(self.store)
+        self.keep_recordings.setChecked(policy.recording_days is not None)
+        self.recording_days.setValue(policy.recording_days if policy.recording_days is not None else 90)
+        self.transcripts.setCurrentIndex(self.transcripts.findData(policy.transcripts.value))
+        self.transcript_days.setValue(policy.transcript_days if policy.transcript_days is not None else 365)
+
+    def policy(self) -> RetentionPolicy:
+        transcripts = TranscriptRetention(self.transcripts.currentData())
+        return RetentionPolicy(
+            recording_days=self.recording_days.value() if self.keep_recordings.isChecked() else None,
+            transcripts=transcripts,
+            transcript_days=None if transcripts is TranscriptRetention.KEEP else self.transcript_days.value())
+
+    def save_and_apply(self) -> RetentionReport:
+        policy = self.policy()
+        save_policy(self.store, policy)
+        report = apply_retention(self.store, policy, recordings_root=self.recordings_root)
+        self.message.setText(self.tr(
+            "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.")
+            .format(files=len(report.recordings_deleted), redacted=report.transcripts_redacted,
+                    deleted=report.transcripts_deleted))
+        return report
+
+    def export_archive(self, target: Path) -> bool:
+        customer_id = self.customer_id.text().strip()
+        try:
+            report = export_customer_archive(self.store, customer_id, target, self.recordings_root)
+        except ExportError as exc:
+            self.message.setText(self.tr("Could not export: {error}").format(error=exc))
+            return False
+        self.message.setText(self.tr("Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.").format(
+            path=target, calls=report.calls, notes=report.notes, recordings=report.recordings))
+        return True
+
+    def _choose_archive(self) -> None:
+        customer_id = self.customer_id.text().strip()
+        if not customer_id:
+            self.message.setText(self.tr("Type the customer id first."))
+            return
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export customer archive"), f"{customer_id}.zip",
+                                              "ZIP (*.zip)")
+        if name:
+            self.export_archive(Path(name))
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.warning(self, self.tr("Erase customer"), question,
+                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                     QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def erase(self) -> ErasureReport | None:
+        customer_id = self.customer_id.text().strip()
+        if not customer_id:
+            self.message.setText(self.tr("Type the customer id first."))
+            return None
+        customer = self.store.get_customer(customer_id)
+        calls = self.store.conn.execute("SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,)).fetchone()[0]
+        name = customer.name if customer else customer_id
+        question = self.tr("Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts "
+                           "and recordings? This cannot be undone.").format(name=name, id=customer_id, calls=calls)
+        if not self._confirm(question):
+            self.message.setText(self.tr("Nothing was erased."))
+            return None
+        try:
+            report = erase_customer(self.store, customer_id, self.recordings_root)
+        except ErasureError as exc:
+            self.message.setText(self.tr("Could not erase: {error}").format(error=exc))
+            return None
+        text = self.tr("Erased {id}: {calls} calls, {rows} records, {files} recording files.").format(
+            id=customer_id, calls=len(report.call_ids), rows=report.total_rows, files=len(report.files_removed))
+        if report.files_failed:
+            text += " " + self.tr("Could not remove: {files}").format(files="; ".join(report.files_failed))
+        self.message.setText(text)
+        self.customer_id.clear()
+        self.customer_erased.emit(customer_id)
+        return report
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        layout.addWidget(w)
+    return holder
