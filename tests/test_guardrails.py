@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -38,3 +39,29 @@ def test_cli_help_lists_the_subcommands_without_qt() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     registered = set(result.stdout.split())
     assert {"transcribe", "devices", "kb", "customers", "suggest", "demo"} <= registered
+
+
+def test_qt_binding_keeps_python_alive_through_a_long_call() -> None:
+    """A live call emits thousands of signals; PySide6 6.12.0 on Python 3.11 loses a reference to None/True on
+    each and aborts the interpreter within minutes. Runs in a child process so an abort fails this test only."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QObject, Signal\n"
+        "from PySide6.QtWidgets import QApplication, QLabel\n"
+        "app = QApplication([])\n"
+        "class Line(QObject):\n"
+        "    spoken = Signal(str)\n"
+        "line, label = Line(), QLabel()\n"
+        "line.spoken.connect(label.setText)\n"
+        "before = sys.getrefcount(None), sys.getrefcount(True)\n"
+        "for i in range(20000):\n"
+        "    line.spoken.emit(f'line {i}')\n"
+        "    label.setObjectName('transcript')\n"
+        "after = sys.getrefcount(None), sys.getrefcount(True)\n"
+        "print(before[0] - after[0], before[1] - after[1])\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, f"the interpreter aborted: {result.stderr[-1500:]}"
+    lost_none, lost_true = (int(x) for x in result.stdout.split())
+    assert lost_none < 100 and lost_true < 100, f"references lost: None {lost_none}, True {lost_true}"
