@@ -20,6 +20,7 @@ from desktop.i18n import install_ui_language
 from desktop.main_window import CallScreen
 from desktop.preferences import Preferences, app_settings
 from desktop.settings_dialog import SettingsDialog
+from desktop.softphone_link import SoftphoneLink
 from desktop.views import WhisperView, WrapUpDraft
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class AgentApp(QObject):
         self.desk = desk or CallDesk(self.bridge, desk_config(self.prefs))
         self.desk.listener = self.bridge
         self.window.whispers.beep_enabled = self.prefs.whisper_beep
+        self.softphone: SoftphoneLink | None = None
         self._wire()
         self.window.act_ja.setChecked(self.prefs.ui_language == "ja")
         self.window.act_en.setChecked(self.prefs.ui_language == "en")
@@ -92,8 +94,30 @@ class AgentApp(QObject):
     def show(self) -> None:
         self.window.show()
         self.desk.start()
+        self.listen_for_softphone(self.prefs.softphone_port)
+
+    def listen_for_softphone(self, port: int) -> bool:
+        if port <= 0:
+            return False
+        self.softphone = SoftphoneLink(self)
+        self.softphone.incoming_call.connect(self._softphone_call)
+        if not self.softphone.listen(port):
+            log.info("softphone link: port %s is taken (another Agent Assist?); typing the number still works", port)
+            return False
+        return True
+
+    def _softphone_call(self, number: str, start: bool) -> None:
+        if self.desk.in_call:
+            return  # never overwrite the number of the call in progress
+        self.window.call_bar.phone.setText(number)
+        self.window.raise_()
+        self.window.activateWindow()
+        if start:
+            self.start_call(number)
 
     def shutdown(self) -> None:
+        if self.softphone is not None:
+            self.softphone.close()
         self.desk.shutdown()
 
     # -- calls --------------------------------------------------------------------------------------------

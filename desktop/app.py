@@ -42,6 +42,13 @@ def create_main_window() -> CallScreen:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    caller = getattr(args, "caller", None)
+    if caller:
+        from desktop.softphone_link import hand_over
+
+        if hand_over(str(caller)):
+            print(f"agent-assist: caller {caller} handed to the app already running")
+            return 0
     if not has_display():
         print(NO_DISPLAY_HELP, file=sys.stderr, end="")
         return 2
@@ -49,7 +56,6 @@ def run_app(args: argparse.Namespace) -> int:
 
     app = ensure_app()
     agent = AgentApp.create(app)
-    caller = getattr(args, "caller", None)
     if caller:
         agent.window.call_bar.phone.setText(str(caller))
     agent.show()

@@ -42,6 +42,7 @@ class Preferences:
     server_token: str = ""
     agent_name: str = ""
     whisper_beep: bool = False
+    softphone_port: int = 8766  # loopback URL a softphone opens on an incoming call; 0 = off
 
     @classmethod
     def load(cls, settings: QSettings | None = None) -> Preferences:

@@ -95,7 +95,7 @@ def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, tea
     config = DeskConfig(language="en", agent_name=AGENT, server_url=server.url, server_token=tokens[AGENT],
                         replay_realtime=False)
     app = ensure_app()
-    prefs = Preferences(ui_language="en")
+    prefs = Preferences(ui_language="en", softphone_port=0)
     desk = CallDesk(_Unset(), config, store_file=store_file, sync_state_file=tmp_path / "agent-sync.sqlite3",
                     recordings=tmp_path / "recordings")
     agent = AgentApp(app, prefs=prefs, desk=desk)
