@@ -54,7 +54,8 @@ class BoardTable(QTableWidget):
         self.setWordWrap(False)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fitted when rows come and go, not on every change: measuring every cell each second is costly.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.cellDoubleClicked.connect(lambda row, _col: self._follow_row(row))
         self.retranslate()
@@ -89,7 +90,7 @@ class BoardTable(QTableWidget):
     def row_attention(self, call_id: str) -> tuple[Attention, ...]:
         for row in range(self.rowCount()):
             if self._cell(row, 0).data(CALL_ID) == call_id:
-                return tuple(self._cell(row, 0).data(ATTENTION) or ())
+                return tuple(Attention(r) for r in self._cell(row, 0).data(ATTENTION) or ())
         return ()
 
     def _cell(self, row: int, col: int) -> QTableWidgetItem:
@@ -100,9 +101,11 @@ class BoardTable(QTableWidget):
         return item
 
     def render(self, board: TeamBoard, following: str | None, now: float | None = None) -> None:  # type: ignore[override]
+        """Draw the board; only cells whose text or state changed are touched (a busy team redraws often)."""
         now = board.clock() if now is None else now
         selected = self.selected_call_id()
         calls = board.calls(now)
+        shape_changed = [c.call_id for c in calls] != self.call_ids()
         self.setRowCount(len(calls))
         for row, call in enumerate(calls):
             reasons = board.attention(call, now)
@@ -115,21 +118,26 @@ class BoardTable(QTableWidget):
                 self._since_whisper(call, now),
                 self._attention(call, reasons, now),
             ]
+            restyle = self._cell(row, 0).data(CALL_ID) != call.call_id or list(
+                self._cell(row, 0).data(ATTENTION) or ()
+            ) != list(reasons)
             for col, text in enumerate(cells):
                 item = self._cell(row, col)
-                item.setText(text)
-                item.setData(CALL_ID, call.call_id)
-                item.setData(ATTENTION, list(reasons))
-                font = QFont(self.font())
-                font.setBold(bool(reasons))
-                item.setFont(font)
-                item.setBackground(QBrush(_ATTENTION_TINT) if reasons else QBrush())
-                if col == 3:
-                    item.setToolTip(call.last_line)
-                elif col == 6 and reasons:
-                    item.setToolTip(cells[6])
-            if call.call_id == selected:
+                if item.text() != text:
+                    item.setText(text)
+                    if col in (3, 6):
+                        item.setToolTip(text)
+                if restyle:
+                    item.setData(CALL_ID, call.call_id)
+                    item.setData(ATTENTION, [r.value for r in reasons])
+                    font = QFont(self.font())
+                    font.setBold(bool(reasons))
+                    item.setFont(font)
+                    item.setBackground(QBrush(_ATTENTION_TINT) if reasons else QBrush())
+            if call.call_id == selected and self.currentRow() != row:
                 self.selectRow(row)
+        if shape_changed:
+            self.resizeColumnsToContents()
 
     def _follow_row(self, row: int) -> None:
         item = self.item(row, 0) if row >= 0 else None
@@ -180,27 +188,25 @@ class AgentsList(QListWidget):
 
     def render(self, members: list[TeamMember], now: float | None = None) -> None:  # type: ignore[override]
         now = time.time() if now is None else now
-        self.clear()
-        if not members:
-            self.addItem(QListWidgetItem(self.tr("No agent online")))
-            return
+        rows: list[tuple[str, str]] = []
         for member in members:
             if member.idle:
+                template = self.tr("%1 — idle (online %2)")
                 since = member.online_since or now
-                text = (
-                    self.tr("%1 — idle (online %2)")
-                    .replace("%1", member.name)
-                    .replace("%2", clock(now - since))
-                )
             else:
+                template = self.tr("%1 — on a call (%2)")
                 since = member.call_since or now
-                text = (
-                    self.tr("%1 — on a call (%2)")
-                    .replace("%1", member.name)
-                    .replace("%2", clock(now - since))
-                )
+            rows.append((member.name, template.replace("%1", member.name).replace("%2", clock(now - since))))
+        if not rows:
+            rows.append(("", self.tr("No agent online")))
+        if [
+            (str(self.item(i).data(CALL_ID) or ""), self.item(i).text()) for i in range(self.count())
+        ] == rows:
+            return
+        self.clear()
+        for name, text in rows:
             item = QListWidgetItem(text)
-            item.setData(CALL_ID, member.name)
+            item.setData(CALL_ID, name)
             self.addItem(item)
 
     def names(self) -> list[str]:
