@@ -276,6 +276,13 @@ class CallDesk:
         return call.call_id
 
     def _open_call(self, call: _Call, replay: Path | None, source: Any) -> None:
+        try:
+            self._begin(call, replay, source)
+        except Exception as exc:  # whatever failed, the agent gets a message and a usable screen back
+            log.exception("starting call %s failed", call.call_id)
+            self._abandon(call, exc)
+
+    def _begin(self, call: _Call, replay: Path | None, source: Any) -> None:
         store = self._open_store()
         from assist.customers import customer_context, lookup_caller
 
@@ -287,11 +294,7 @@ class CallDesk:
         if self.sync is not None:
             customer = {"id": call.customer_id, "name": context.customer.name} if context is not None else None
             self.sync.call_started(call.call_id, customer, call.started)
-        try:
-            source = source or self._make_source(replay)
-        except Exception as exc:
-            self._abandon(call, exc)
-            return
+        source = source or self._make_source(replay)
         from audio.live import LiveTranscription
 
         call.transcription = LiveTranscription(
@@ -304,10 +307,10 @@ class CallDesk:
             on_status=lambda status: self._audio_status(call, status),
             prompt=self._biasing_prompt(context),
         )
-        try:
+        with self._lock:
+            if call.finished:
+                return  # the agent ended the call while it was being set up
             call.transcription.start()
-        except Exception as exc:
-            self._abandon(call, exc)
 
     def _new_session(self, store: Any, call: _Call) -> Any:
         from assist.session import CallSession
@@ -351,9 +354,16 @@ class CallDesk:
         return DeviceSource(inputs)
 
     def _abandon(self, call: _Call, exc: Exception) -> None:
-        problem = Problem.NO_AUDIO_DEVICE if isinstance(exc, _NoDevice) else Problem.AUDIO_SOURCE
-        if exc.__class__.__name__ == "ModelNotFoundError":
+        from audio.models import ModelNotFoundError
+
+        if isinstance(exc, _NoDevice):
+            problem = Problem.NO_AUDIO_DEVICE
+        elif isinstance(exc, ModelNotFoundError):
             problem = Problem.MODEL
+        elif isinstance(exc, OSError | RuntimeError | ValueError) and call.session is not None:
+            problem = Problem.AUDIO_SOURCE
+        else:
+            problem = Problem.STORE if call.session is None else Problem.AUDIO_SOURCE
         self.listener.on_problem(problem, str(exc))
         self._finish(call)
 

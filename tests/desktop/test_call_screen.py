@@ -255,3 +255,15 @@ def test_without_a_display_the_app_explains_how_to_run(tmp_path: Any) -> None:
     assert result.returncode == 2
     assert "--headless" in result.stderr and "xvfb-run" in result.stderr and "offscreen" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_recording_that_cannot_be_read_is_named_and_the_screen_recovers(agent: Any, qtbot: Any,
+                                                                          tmp_path: Any) -> None:
+    broken = tmp_path / "call.wav"
+    broken.write_bytes(b"this is not audio")
+    agent.desk.start(preload_model=False)
+    agent.start_call("090-1234-5678", replay=broken)
+    qtbot.waitUntil(lambda: "call.wav" in agent.window.statusBar().currentMessage(), timeout=15000)
+    assert "Cannot use the audio input" in agent.window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not agent.desk.in_call and not agent.window.call_bar.in_call, timeout=15000)
+    assert agent.window.call_bar.call_button.text() == "Start call"
