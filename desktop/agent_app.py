@@ -204,6 +204,7 @@ class AgentApp(QObject):
 
     def apply_preferences(self, prefs: Preferences) -> None:
         server_changed = (prefs.server_url, prefs.server_token) != (self.prefs.server_url, self.prefs.server_token)
+        port_changed = prefs.softphone_port != self.prefs.softphone_port
         self.prefs = prefs
         prefs.save(app_settings())
         self.apply_look(prefs)
@@ -213,6 +214,10 @@ class AgentApp(QObject):
         self.desk.config = config
         if server_changed:
             self.desk.connect_server(prefs.server_url, prefs.server_token)
+        if port_changed and self.softphone is not None:
+            self.softphone.close()
+            self.softphone = None
+            self.listen_for_softphone(prefs.softphone_port)
 
     def _language_chosen(self, code: str) -> None:
         self.prefs.ui_language = code

@@ -132,12 +132,15 @@ class SettingsDialog(QDialog):
         self.server_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.agent_name = QLineEdit(team)
         self.whisper_beep = QCheckBox(team)
+        self.softphone_port = QSpinBox(team)
+        self.softphone_port.setRange(0, 65535)
         team_form = QFormLayout(team)
-        self._team_labels = [QLabel(team) for _ in range(3)]
+        self._team_labels = [QLabel(team) for _ in range(4)]
         team_form.addRow(self._team_labels[0], self.server_url)
         team_form.addRow(self._team_labels[1], self.server_token)
         team_form.addRow(self._team_labels[2], self.agent_name)
         team_form.addRow("", self.whisper_beep)
+        team_form.addRow(self._team_labels[3], self.softphone_port)
         # appearance
         look = QWidget(self)
         self.theme = QComboBox(look)
@@ -165,7 +168,8 @@ class SettingsDialog(QDialog):
         for label, field in zip(
             self._audio_labels + self._speech_labels + self._team_labels + self._look_labels,
             (self.agent_device, self.customer_device, self.stereo_device, self.test_button, self.model,
-             self.call_language, self.server_url, self.server_token, self.agent_name, self.theme,
+             self.call_language, self.server_url, self.server_token, self.agent_name, self.softphone_port,
+             self.theme,
              self.ui_language, self.font_size),
             strict=True,
         ):
@@ -197,6 +201,9 @@ class SettingsDialog(QDialog):
         self._team_labels[0].setText(self.tr("Server &URL"))
         self._team_labels[1].setText(self.tr("&Token"))
         self._team_labels[2].setText(self.tr("Your &name"))
+        self._team_labels[3].setText(self.tr("Softphone link &port (0 = off)"))
+        self.softphone_port.setToolTip(self.tr("A softphone can open http://127.0.0.1:PORT/call?number=... "
+                                               "on an incoming call"))
         self.server_url.setPlaceholderText(self.tr("empty = work locally only"))
         self.whisper_beep.setText(self.tr("Beep on my own device when a whisper arrives"))
         self._look_labels[0].setText(self.tr("T&heme"))
@@ -246,6 +253,7 @@ class SettingsDialog(QDialog):
         self.server_token.setText(p.server_token)
         self.agent_name.setText(p.agent_name)
         self.whisper_beep.setChecked(p.whisper_beep)
+        self.softphone_port.setValue(p.softphone_port)
         self.theme.addItem(self.tr("Light"), "light")
         self.theme.addItem(self.tr("Dark"), "dark")
         select(self.theme, p.theme)
@@ -273,6 +281,7 @@ class SettingsDialog(QDialog):
             server_token=self.server_token.text().strip(),
             agent_name=self.agent_name.text().strip(),
             whisper_beep=self.whisper_beep.isChecked(),
+            softphone_port=self.softphone_port.value(),
         )
 
     def _toggle_test(self, on: bool) -> None:

@@ -137,6 +137,9 @@ JA: dict[str, str] = {
     "Server &URL": "サーバーURL(&U)",
     "&Token": "トークン(&T)",
     "Your &name": "あなたの名前(&N)",
+    "Softphone link &port (0 = off)": "ソフトフォン連携ポート(&P)（0 = 無効）",
+    "A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call":
+        "着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります",
     "empty = work locally only": "空欄 = ローカルのみで使用",
     "Beep on my own device when a whisper arrives": "ウィスパー受信時に自分のデバイスで通知音を鳴らす",
     "T&heme": "テーマ(&H)",

@@ -497,157 +497,167 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="183" />
+        <location filename="../../desktop/settings_dialog.py" line="187" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="184" />
+        <location filename="../../desktop/settings_dialog.py" line="188" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="184" />
+        <location filename="../../desktop/settings_dialog.py" line="188" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="184" />
+        <location filename="../../desktop/settings_dialog.py" line="188" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="185" />
+        <location filename="../../desktop/settings_dialog.py" line="189" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="187" />
+        <location filename="../../desktop/settings_dialog.py" line="191" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="187" />
+        <location filename="../../desktop/settings_dialog.py" line="191" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <location filename="../../desktop/settings_dialog.py" line="192" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <location filename="../../desktop/settings_dialog.py" line="192" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="191" />
+        <location filename="../../desktop/settings_dialog.py" line="195" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="192" />
+        <location filename="../../desktop/settings_dialog.py" line="196" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="193" />
+        <location filename="../../desktop/settings_dialog.py" line="197" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="194" />
+        <location filename="../../desktop/settings_dialog.py" line="198" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="195" />
+        <location filename="../../desktop/settings_dialog.py" line="199" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="196" />
+        <location filename="../../desktop/settings_dialog.py" line="200" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="197" />
+        <location filename="../../desktop/settings_dialog.py" line="201" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="198" />
+        <location filename="../../desktop/settings_dialog.py" line="202" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="199" />
+        <location filename="../../desktop/settings_dialog.py" line="203" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="200" />
+        <location filename="../../desktop/settings_dialog.py" line="204" />
+        <source>Softphone link &amp;port (0 = off)</source>
+        <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="205" />
+        <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
+        <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="207" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <location filename="../../desktop/settings_dialog.py" line="208" />
         <source>Beep on my own device when a whisper arrives</source>
         <translation>ウィスパー受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="202" />
+        <location filename="../../desktop/settings_dialog.py" line="209" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="203" />
+        <location filename="../../desktop/settings_dialog.py" line="210" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="204" />
+        <location filename="../../desktop/settings_dialog.py" line="211" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="214" />
+        <location filename="../../desktop/settings_dialog.py" line="221" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="220" />
+        <location filename="../../desktop/settings_dialog.py" line="227" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="223" />
+        <location filename="../../desktop/settings_dialog.py" line="230" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="238" />
+        <location filename="../../desktop/settings_dialog.py" line="245" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="242" />
+        <location filename="../../desktop/settings_dialog.py" line="249" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="249" />
+        <location filename="../../desktop/settings_dialog.py" line="257" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="250" />
+        <location filename="../../desktop/settings_dialog.py" line="258" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="290" />
+        <location filename="../../desktop/settings_dialog.py" line="299" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>

@@ -267,3 +267,25 @@ def test_a_recording_that_cannot_be_read_is_named_and_the_screen_recovers(agent:
     assert "Cannot use the audio input" in agent.window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: not agent.desk.in_call and not agent.window.call_bar.in_call, timeout=15000)
     assert agent.window.call_bar.call_button.text() == "Start call"
+
+
+def test_settings_keep_every_choice_and_apply_it(agent: Any, qtbot: Any) -> None:
+    from desktop.settings_dialog import SettingsDialog
+
+    prefs = Preferences(ui_language="en", theme="light", agent_device="USB Headset (not plugged in)",
+                        call_language="en", model="tiny.en", server_url="ws://127.0.0.1:9/", server_token="t0k",
+                        agent_name="alex", font_size=12, softphone_port=0)
+    dialog = SettingsDialog(prefs, agent.window)
+    qtbot.addWidget(dialog)
+    # A remembered device that is unplugged right now stays chosen (by name), it is not silently replaced.
+    assert dialog.chosen() == prefs
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.ui_language.setCurrentIndex(dialog.ui_language.findData("ja"))
+    dialog.server_url.setText("")
+    chosen = dialog.chosen()
+    agent.apply_preferences(chosen)
+    assert Preferences.load() == chosen
+    qtbot.waitUntil(lambda: agent.window.call_bar.call_button.text() == "通話開始")
+    assert agent.app.palette().color(agent.app.palette().ColorRole.Window).lightness() < 100
+    qtbot.waitUntil(lambda: agent.window.call_bar.server.property("state") == "local_only")
+    assert agent.desk.config.language == "en" and agent.desk.config.model == "tiny.en"
