@@ -141,6 +141,7 @@ class CallDesk:
         self._store: Any = None
         self._call: _Call | None = None
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         self.sync: Any = None
         self.connection = ConnectionState.LOCAL_ONLY
         self.whispers_seen: set[str] = set()
@@ -155,9 +156,11 @@ class CallDesk:
         self.connect_server(self.config.server_url, self.config.server_token)
 
     def shutdown(self) -> None:
+        self._closing.set()
         call = self._call
         if call is not None and call.transcription is not None:
             call.transcription.stop()
+            call.transcription.wait(timeout=10.0)
         if self.sync is not None:
             try:
                 self.sync.stop(timeout=3.0)
@@ -368,7 +371,8 @@ class CallDesk:
         self._finish(call)
 
     def _heard(self, call: _Call, event: TranscriptEvent) -> None:
-        self._submit(self._feed, call, event)
+        if not self._closing.is_set():
+            self._submit(self._feed, call, event)
 
     def _feed(self, call: _Call, event: TranscriptEvent) -> None:
         if call.session is None:
@@ -415,7 +419,12 @@ class CallDesk:
         if transcription is not None:
             transcription.stop()
             transcription.wait(timeout=30.0)
-        self._submit(self._wrap_up, call)
+        if self._closing.is_set():
+            return  # the app is closing: the call stays stored as it was; no wrap-up screen to show
+        try:
+            self._submit(self._wrap_up, call)
+        except RuntimeError:  # the worker shut down between the check and the submit
+            log.info("call %s ended while the app was closing", call.call_id)
 
     def _wrap_up(self, call: _Call) -> None:
         draft = WrapUpDraft()

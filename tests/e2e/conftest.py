@@ -13,3 +13,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(OFFSCREEN_NOISE)
+
+
+# The audio package's PulseAudio fixture closes its pipes (the shared one leaves stderr open, which
+# filterwarnings=error turns into a teardown error).
+from tests.audio.conftest import pulse_sinks  # noqa: E402, F401
