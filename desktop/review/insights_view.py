@@ -7,9 +7,10 @@ also written as text (colour and length are never the only signal).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -63,11 +64,46 @@ class BarChart(QWidget):
         painter.end()
 
 
+class _Signals(QObject):
+    done = Signal(int, object)  # generation, Insights or the exception
+
+
+class _InsightsJob(QRunnable):
+    def __init__(self, path: str, period: Period, by: Dimension, generation: int, signals: _Signals) -> None:
+        super().__init__()
+        self.path, self.period, self.by, self.generation, self.signals = path, period, by, generation, signals
+
+    def run(self) -> None:
+        try:
+            with Store.open(self.path) as store:  # its own connection: connections stay in their thread
+                result: object = insights(store, self.period, self.by)
+        except Exception as exc:  # shown to the lead, never lost in a worker
+            result = exc
+        # RuntimeError: the window closed while we counted, nobody is left to show the figures.
+        with contextlib.suppress(RuntimeError):
+            self.signals.done.emit(self.generation, result)
+
+
+def _store_file(store: Store) -> str | None:
+    row = store.conn.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else None
+
+
 class InsightsPanel(QWidget):
+    """Signals:
+    updated(): new figures are on screen (or the error that prevented them).
+    """
+
+    updated = Signal()
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.data: Insights | None = None
+        self.busy = False
+        self._generation = 0
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._done)
         self.period = QComboBox(self)
         self.dimension = QComboBox(self)
         self.export_button = QPushButton(self)
@@ -126,9 +162,30 @@ class InsightsPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Recompute in a worker (a year of a team's calls takes about half a second), then redraw."""
         if self._loading:
             return
-        data = insights(self.store, Period(self.period.currentData()), Dimension(self.dimension.currentData()))
+        self._generation += 1
+        period, by = Period(self.period.currentData()), Dimension(self.dimension.currentData())
+        path = _store_file(self.store)
+        if path is None:  # an in-memory store cannot be opened from another thread
+            self._show(self._generation, insights(self.store, period, by))
+            self.updated.emit()
+            return
+        self.busy = True
+        QThreadPool.globalInstance().start(_InsightsJob(path, period, by, self._generation, self._signals))
+
+    def _done(self, generation: int, result: object) -> None:
+        if generation != self._generation:
+            return  # the user changed the choice meanwhile: a newer run is coming
+        self.busy = False
+        if isinstance(result, Insights):
+            self._show(generation, result)
+        else:
+            self.summary.setText(self.tr("Could not compute the insights: {error}").format(error=result))
+        self.updated.emit()
+
+    def _show(self, _generation: int, data: Insights) -> None:
         self.data = data
         none = self.tr("(none)")
         self.volume.set_bars([(f"{v.period} {v.key or none}" if data.dimension is not Dimension.NONE else v.period,

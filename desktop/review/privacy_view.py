@@ -8,6 +8,7 @@ the window.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,7 +60,9 @@ class _RetentionJob(QRunnable):
                 result: object = apply_retention(store, recordings_root=self.recordings_root)
         except Exception as exc:  # reported to the UI, never lost in a worker
             result = exc
-        self.signals.done.emit(result)
+        # RuntimeError: the app closed while we worked, nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            self.signals.done.emit(result)
 
 
 class RetentionSchedule(QObject):

@@ -4,12 +4,13 @@ only the sound card is a stand-in (a fake sounddevice whose callback the test dr
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QWidget
 
 from assist import paths
@@ -59,7 +60,7 @@ class FakeSoundDevice:
 
 
 @pytest.fixture
-def window(store: Store, qtbot: Any) -> tuple[ReviewWindow, FakeSoundDevice]:
+def window(store: Store, qtbot: Any) -> Iterator[tuple[ReviewWindow, FakeSoundDevice]]:
     ensure_app()
     sd = FakeSoundDevice()
     # Real recordings: 15 s per side, so every line of the Japanese call has audio under it.
@@ -68,7 +69,8 @@ def window(store: Store, qtbot: Any) -> tuple[ReviewWindow, FakeSoundDevice]:
     w = create_review_window(store, author="suzuki", player_factory=lambda audio: CallPlayback(audio, sd=sd))
     assert isinstance(w, ReviewWindow)
     qtbot.addWidget(w)
-    return w, sd
+    yield w, sd
+    QThreadPool.globalInstance().waitForDone(10000)  # insights and retention workers finish before the store goes
 
 
 def test_history_lists_calls_and_filters(window: tuple[ReviewWindow, FakeSoundDevice]) -> None:
@@ -168,13 +170,18 @@ def test_wrap_up_and_notes_are_editable(window: tuple[ReviewWindow, FakeSoundDev
     assert any(n.text == "Likes e-mail follow-ups" and n.author == "suzuki" for n in store.notes_for("cust-smith"))
 
 
-def test_insights_tab_draws_and_exports(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path) -> None:
+def test_insights_tab_draws_and_exports(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path,
+                                        qtbot: Any) -> None:
     w, _ = window
-    w.tabs.setCurrentIndex(1)
     panel = w.insights
+    with qtbot.waitSignal(panel.updated, timeout=10000):
+        w.tabs.setCurrentIndex(1)
     assert "3 calls" in panel.summary.text() and "33%" in panel.summary.text()
     assert ("2026-03-09 解約", 1.0) in panel.volume.bars
-    panel.dimension.setCurrentIndex(panel.dimension.findData("disposition"))
+    assert dict(panel.handle.bars) == {"sato": 10.0, "suzuki": 4.5}
+    with qtbot.waitSignal(panel.updated, timeout=10000):
+        panel.dimension.setCurrentIndex(panel.dimension.findData("disposition"))
+    qtbot.waitUntil(lambda: not panel.busy, timeout=10000)
     assert {label.split()[1] for label, _ in panel.volume.bars} == {"resolved", "follow_up", "escalated"}
     image = panel.grab()  # paints the bars for real
     assert not image.isNull()
@@ -200,6 +207,7 @@ def test_review_window_is_a_widget_for_the_menu(store: Store, qtbot: Any) -> Non
     assert w.windowTitle().endswith("Call review")
     assert w.findChild(QWidget, "callList") is not None
     assert Qt.WindowType.Window & w.windowFlags()
+    QThreadPool.globalInstance().waitForDone(10000)
 
 
 def test_exports_from_the_screens(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path) -> None:
