@@ -69,7 +69,7 @@ class SegmenterSettings:
     """Silence after which the final is started speculatively."""
     end_silence: float = 0.5
     """Silence after which the utterance is over."""
-    max_utterance: float = 12.0
+    max_utterance: float = 10.0
     """Longer utterances are split at their quietest recent point."""
     pad: float = 0.2
     """Audio kept before the first and after the last speech window (Whisper needs the onsets)."""

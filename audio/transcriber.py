@@ -164,6 +164,7 @@ class StreamingTranscriber:
         prompt: str | None = None,
         hotwords: str | None = None,
         partial_lag_limit: float = 2.0,
+        partial_share: float = 0.4,
     ) -> None:
         self.recognizer = recognizer
         self.call_id = call_id
@@ -174,6 +175,10 @@ class StreamingTranscriber:
         self.prompt = prompt
         self.hotwords = hotwords
         self.partial_lag_limit = partial_lag_limit
+        # partials are a nicety: they may use at most this share of the worker's time, so on a slow PC
+        # they thin out instead of delaying finals (real time here: compute is a real-world resource)
+        self.partial_share = partial_share
+        self._partials_after = 0.0
         self.stats = TranscriberStats()
         self._cond = threading.Condition()
         self._finals: list[_Job] = []  # confirmed or speculative, in arrival order
@@ -287,13 +292,18 @@ class StreamingTranscriber:
                         return job
                 lag = self._lag_locked()
                 if self._partials:
+                    if lag > self.partial_lag_limit or self._closing:
+                        self.stats.partials_dropped += len(self._partials)
+                        self._partials.clear()
+                        continue
+                    wait = self._partials_after - time.monotonic()
+                    if wait > 0:
+                        self._cond.wait(min(wait, 0.5))
+                        continue
                     channel = min(self._partials, key=lambda c: self._partials[c].queued_at)
                     job = self._partials.pop(channel)
-                    if lag <= self.partial_lag_limit and not self._closing:
-                        job.running = True
-                        return job
-                    self.stats.partials_dropped += 1
-                    continue
+                    job.running = True
+                    return job
                 if self._closing and not any(not j.done for j in self._finals if j.confirmed):
                     return None
                 self._cond.wait(0.5)
@@ -303,12 +313,16 @@ class StreamingTranscriber:
             job = self._next_job()
             if job is None:
                 return
+            began = time.monotonic()
             try:
                 event = self._transcribe(job)
             except Exception:
                 log.exception("transcription of %s failed", job.utterance.segment_id)
                 event = None
             with self._cond:
+                if not job.final:
+                    spent = time.monotonic() - began
+                    self._partials_after = time.monotonic() + spent * (1.0 / self.partial_share - 1.0)
                 job.running = False
                 job.done = True
                 if job.final:

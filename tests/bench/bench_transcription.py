@@ -274,16 +274,11 @@ def long_call(minutes: float, quick: bool, work: Path) -> dict[str, Any] | None:
     _, duration = lay_out_call(reps, path)
     print(f"[long call] {duration / 60:.1f} min two-channel Japanese call with base, real time ...", flush=True)
     run = stream(path, "ja", model, realtime=True)
-    lags_by_minute: dict[int, float] = defaultdict(float)
-    for status in run.statuses:
-        if status.kind is AudioStatusKind.LAG:
-            pass
-    # LAG statuses carry no time stamp of their own; the finals' latency per minute shows the trend
+    # the finals' latency per minute of the call shows whether the engine drifts behind
     latency_by_minute: dict[int, list[float]] = defaultdict(list)
     for e in run.events:
         if e.kind is EventKind.FINAL and e.text:
             latency_by_minute[int(e.end // 60)].append(e.emitted_at - e.end)
-            lags_by_minute[int(e.end // 60)] = max(lags_by_minute[int(e.end // 60)], e.emitted_at - e.end)
     lags = [s.value for s in run.statuses if s.kind is AudioStatusKind.LAG]
     per_minute = {m: (statistics.median(v), max(v)) for m, v in sorted(latency_by_minute.items())}
     print(f"  max lag {max(lags, default=0):.2f} s; final latency per minute (median/max): "
@@ -334,10 +329,13 @@ def non_speech(minutes: float, work: Path) -> dict[str, int]:
         sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
         run = stream(path, "ja", model, realtime=False)
         finals = [e.text for e in run.events if e.kind is EventKind.FINAL and e.text]
-        words[name] = sum(len(tokens(text, "ja")) and max(1, len(text.split())) for text in finals)
+        # a "word" here: a space-separated word, or for Japanese text every 2 characters (rounded up)
+        words[name] = sum(
+            len(text.split()) if " " in text.strip() else -(-len(tokens(text, "ja")) // 2) for text in finals
+        )
         shown = f" {finals[:3]}" if finals else ""
         print(f"  {name}: {len(finals)} finals, {words[name]} words{shown}", flush=True)
-    print(f"  total words on non-speech: {sum(words.values())}")
+    print(f"  total words on {minutes:.0f} min of non-speech: {sum(words.values())}")
     return words
 
 
