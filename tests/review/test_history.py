@@ -6,7 +6,8 @@ import pytest
 
 from assist.history import CallFilter, CallHistory, HitKind, SearchQuery, highlight_spans, mark
 from assist.store import Store
-from tests.review.conftest import TANAKA_SECRET
+from assist.text import Analyzer
+from tests.review.conftest import TANAKA_SECRET, fill
 
 
 def _search(store: Store, text: str, **kw: object) -> list[str]:
@@ -108,3 +109,14 @@ def test_highlight_maps_back_to_the_original_characters() -> None:
     spans = highlight_spans(text, ["cancel"])
     assert mark(text, spans) == "[ＣＡＮＣＥＬ]された件とｶｲﾔｸの件"
     assert mark("請求書と請求", highlight_spans("請求書と請求", ["請求", "求書"])) == "[請求書]と[請求]"
+
+
+@pytest.mark.parametrize("analyzer", list(Analyzer))
+def test_search_works_whichever_analyser_the_store_was_built_with(analyzer: Analyzer) -> None:
+    with Store.open(":memory:", analyzer=analyzer) as s:
+        fill(s)
+        found = {q: [h.ref_id for h in CallHistory(s).search(
+            SearchQuery(q, kinds=frozenset({HitKind.TRANSCRIPT}))).hits]
+            for q in ("請求書", "解約したい", "ショッピング", "cancelling", "charge", "契約")}
+    assert found == {"請求書": ["s01"], "解約したい": ["s00"], "ショッピング": ["s02"], "cancelling": ["s01"],
+                     "charge": ["s02", "s01"], "契約": ["s01"]}
