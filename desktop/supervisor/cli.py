@@ -58,11 +58,14 @@ def run(args: argparse.Namespace) -> int:
     from desktop.i18n import install_ui_language
     from desktop.preferences import Preferences
     from desktop.supervisor.console import SupervisorConsole
+    from desktop.supervisor.i18n import install_supervisor_translation
     from sync.client import SyncClient
 
     app = ensure_app()
     prefs = Preferences.load()
-    install_ui_language(app, args.ui_language or prefs.ui_language)
+    language = args.ui_language or prefs.ui_language
+    install_ui_language(app, language)
+    install_supervisor_translation(language)
     apply_theme(app, args.theme or prefs.theme)
     apply_font_size(app, prefs.font_size)
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from desktop.cli import main
+from desktop.supervisor.console import SupervisorConsole
+from desktop.supervisor.i18n import install_supervisor_translation
+from sync.client import SyncClient
 from tests.conftest import ROOT
 
 
@@ -29,3 +34,21 @@ def test_missing_token_and_wrong_url_are_explained(
     assert "give --token or set AGENT_ASSIST_TOKEN" in capsys.readouterr().err
     assert main(["supervisor", "--server", "http://127.0.0.1:8765/", "--token", "t"]) == 2
     assert "must be a ws:// or wss:// URL" in capsys.readouterr().err
+
+
+def test_console_speaks_japanese_and_switches_back(qtbot: QtBot, tmp_path: Path) -> None:
+    # Nothing listens on port 9: the console opens offline all the same.
+    client = SyncClient("ws://127.0.0.1:9/", "token", tmp_path / "c.sqlite3", first_backoff=5.0)
+    console = SupervisorConsole(client)
+    qtbot.addWidget(console)
+    try:
+        assert install_supervisor_translation("ja")
+        qtbot.waitUntil(lambda: console.tabs.tabText(0) == "チームボード")
+        header = console.board_view.horizontalHeaderItem(0)
+        assert header is not None and header.text() == "エージェント"
+        assert "モニター中の通話はありません" in console.follow_title.text()
+    finally:
+        install_supervisor_translation("en")
+    qtbot.waitUntil(lambda: console.tabs.tabText(0) == "Team board")
+    console.shutdown()
+    client.stop()

@@ -1,0 +1,173 @@
+"""The supervisor console in Japanese: its own translation file, installed beside the app's.
+
+The console's strings live in ``desktop/supervisor/translations/supervisor_ja.ts`` (and the compiled ``.qm``),
+kept apart from the agent screen's file so the two can be refreshed independently. Refresh after changing a
+``tr()`` string (keeps translations already in the .ts; prints what still has no Japanese)::
+
+    .venv/bin/python -m desktop.supervisor.i18n
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTranslator
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TS = TRANSLATIONS / "supervisor_ja.ts"
+
+_installed: list[QTranslator] = []
+
+JA: dict[str, str] = {
+    "Agents online": "オンラインのエージェント",
+    "%1 — idle (online %2)": "%1 — 待機中（オンライン %2）",
+    "%1 — on a call (%2)": "%1 — 通話中（%2）",
+    "No agent online": "オンラインのエージェントはいません",
+    "Audit trail": "監査ログ",
+    "When": "日時",
+    "Who": "誰が",
+    "Action": "操作",
+    "Target": "対象",
+    "Details": "詳細",
+    "Refresh": "更新",
+    "Who monitored which call, who whispered what, and when.": "誰がどの通話をモニターし、誰が何をささやいたか、その日時。",
+    "Only admins can see the audit trail.": "監査ログは管理者のみ閲覧できます。",
+    "started following a call": "通話のモニターを開始",
+    "stopped following a call": "通話のモニターを終了",
+    "whispered": "ささやきを送信",
+    "read a whisper": "ささやきを既読にした",
+    "failed sign-in": "サインイン失敗",
+    "Live calls of the team": "チームの通話中一覧",
+    "Agent": "エージェント",
+    "Customer": "お客様",
+    "Duration": "通話時間",
+    "Last line": "直近の発話",
+    "Frustration": "不満度",
+    "Last whisper": "最後のささやき",
+    "Needs attention": "要注意",
+    "Unknown caller": "不明な発信者",
+    "(nothing said yet)": "（まだ発話なし）",
+    "calm": "穏やか",
+    "strong": "強い",
+    "some": "やや",
+    "none yet": "まだなし",
+    "%1 ago": "%1 前",
+    "Strong frustration": "強い不満",
+    "Silent for %1": "%1 無言",
+    "Long call": "長時間通話",
+    "Transcript of the followed call": "モニター中の通話の文字起こし",
+    "(still being heard…)": "（認識中…）",
+    "Whisper templates: %1 — using the defaults.": "ささやきテンプレート: %1 — 既定のテンプレートを使います。",
+    "Agent Assist — Supervisor": "Agent Assist — スーパーバイザー",
+    "Live calls (calls needing attention first)": "通話中（要注意の通話を上に表示）",
+    "Whispers on this call": "この通話のささやき",
+    "Agent's cards": "エージェントのカード",
+    "Team board": "チームボード",
+    "Refresh board": "ボードを更新",
+    "Follow selected call": "選択した通話をモニター",
+    "Stop following": "モニターを終了",
+    "Write a whisper": "ささやきを書く",
+    "Connected as %1 (%2, team %3)": "%1 として接続中（%2、チーム %3）",
+    "Connecting to the team server…": "チームサーバーに接続中…",
+    "Offline": "オフライン",
+    "The team server refused the token; ask your admin for a new one.":
+        "チームサーバーがトークンを拒否しました。管理者に新しいトークンを依頼してください。",
+    "The live calls could not be loaded": "通話中一覧を読み込めませんでした",
+    "Could not follow the call": "通話をモニターできませんでした",
+    "Not following a call. Double-click a call on the board (or select it and press Enter).":
+        "モニター中の通話はありません。ボードの通話をダブルクリック（または選択して Enter）してください。",
+    "call ended": "通話終了",
+    "live": "通話中",
+    "Following %1 with %2 (%3)": "%1 と %2 の通話をモニター中（%3）",
+    "unknown caller": "不明な発信者",
+    "Follow a call to see the cards its agent sees.": "通話をモニターすると、エージェントが見ているカードが表示されます。",
+    "The cards the agent is seeing now.": "エージェントがいま見ているカードです。",
+    "The agent's app has not shared its cards for this call.": "この通話では、エージェントのアプリがカードを共有していません。",
+    "Follow a live call to whisper to its agent.": "通話中の通話をモニターすると、そのエージェントにささやけます。",
+    "The whisper could not be queued": "ささやきを送信待ちにできませんでした",
+    "That knowledge entry is no longer shared by the team.": "そのナレッジはチームで共有されなくなりました。",
+    "See: %1": "参照: %1",
+    "The team server refused %1: %2": "チームサーバーが %1 を拒否しました: %2",
+    "The team's knowledge entries could not be loaded": "チームのナレッジを読み込めませんでした",
+    "The audit trail could not be loaded": "監査ログを読み込めませんでした",
+    "the team server is not reachable": "チームサーバーに接続できません",
+    "Quick whisper templates": "ささやきテンプレート",
+    "Save as template": "テンプレートに保存",
+    "Keep the text above as a quick template (Japanese or English)": "入力中の文をテンプレートとして保存します（日本語または英語）",
+    "Remove template": "テンプレートを削除",
+    "Whisper text": "ささやきの本文",
+    "Advice for the agent — Enter sends": "エージェントへの助言 — Enter で送信",
+    "Whisper": "ささやく",
+    "Knowledge entry to send": "送るナレッジ",
+    "Send entry to agent": "ナレッジをエージェントに送る",
+    "Anchor to the selected line: %1": "選択した発話に紐づける: %1",
+    "Anchor to a line (select one in the transcript)": "発話に紐づける（文字起こしで行を選択）",
+    "Whispering to %1 — only the agent sees it.": "%1 にささやきます — エージェントにだけ表示されます。",
+    "Follow a call to whisper to its agent.": "通話をモニターすると、そのエージェントにささやけます。",
+    "Click to put it in the text field; Enter sends": "クリックで入力欄に入ります。Enter で送信",
+    "Type the template text in the whisper field first.": "先にささやきの入力欄にテンプレートの文を入力してください。",
+    "Template not saved: %1": "テンプレートを保存できませんでした: %1",
+    "Select a template to remove.": "削除するテンプレートを選んでください。",
+    "Templates not saved: %1": "テンプレートを保存できませんでした: %1",
+    "No knowledge entry to send: the team has none shared yet.": "送れるナレッジがありません。チームでまだ共有されていません。",
+    "Whispers sent on this call": "この通話で送ったささやき",
+    "queued (waiting for the server)": "送信待ち（サーバー待ち）",
+    "sent ✓": "送信済み ✓",
+    "delivered ✓✓": "配信済み ✓✓",
+    "read ✓✓ 👁": "既読 ✓✓ 👁",
+    "refused: %1": "拒否: %1",
+}  # fmt: skip
+
+
+def install_supervisor_translation(language: str) -> bool:
+    """Show the console in ``language`` (ja or en); call after the app's own install_ui_language()."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return False
+    for translator in _installed:
+        app.removeTranslator(translator)
+    _installed.clear()
+    if language != "ja":
+        return True  # the source strings are English
+    translator = QTranslator(app)
+    if not translator.load("supervisor_ja", str(TRANSLATIONS)):
+        return False
+    app.installTranslator(translator)
+    _installed.append(translator)
+    return True
+
+
+def main() -> int:
+    bin_dir = Path(sys.executable).parent
+    sources = sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py"))
+    TRANSLATIONS.mkdir(exist_ok=True)
+    subprocess.run([str(bin_dir / "pyside6-lupdate"), *sources, "-no-obsolete", "-ts", str(TS)], check=True)
+    tree = ET.parse(TS)
+    tree.getroot().set("language", "ja_JP")
+    missing = []
+    for message in tree.getroot().iter("message"):
+        source = message.findtext("source") or ""
+        translation = message.find("translation")
+        if translation is None:
+            translation = ET.SubElement(message, "translation")
+        if translation.text and translation.get("type") != "unfinished":
+            continue
+        if source in JA:
+            translation.text = JA[source]
+            translation.attrib.pop("type", None)
+        else:
+            missing.append(source)
+    tree.write(TS, encoding="utf-8", xml_declaration=True)
+    subprocess.run(
+        [str(bin_dir / "pyside6-lrelease"), str(TS), "-qm", str(TS.with_suffix(".qm"))], check=True
+    )
+    for source in missing:
+        print(f"no Japanese yet for: {source!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

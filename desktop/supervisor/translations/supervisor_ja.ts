@@ -1,0 +1,527 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="ja_JP">
+<context>
+    <name>AgentsList</name>
+    <message>
+        <location filename="../board_view.py" line="187" />
+        <source>Agents online</source>
+        <translation>オンラインのエージェント</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="194" />
+        <source>%1 — idle (online %2)</source>
+        <translation>%1 — 待機中（オンライン %2）</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="197" />
+        <source>%1 — on a call (%2)</source>
+        <translation>%1 — 通話中（%2）</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="201" />
+        <source>No agent online</source>
+        <translation>オンラインのエージェントはいません</translation>
+    </message>
+</context>
+<context>
+    <name>AuditTrail</name>
+    <message>
+        <location filename="../audit_view.py" line="59" />
+        <source>Audit trail</source>
+        <translation>監査ログ</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="60" />
+        <source>When</source>
+        <translation>日時</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="60" />
+        <source>Who</source>
+        <translation>誰が</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="60" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="60" />
+        <source>Target</source>
+        <translation>対象</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="61" />
+        <source>Details</source>
+        <translation>詳細</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="62" />
+        <source>Refresh</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="74" />
+        <source>Who monitored which call, who whispered what, and when.</source>
+        <translation>誰がどの通話をモニターし、誰が何をささやいたか、その日時。</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="76" />
+        <source>Only admins can see the audit trail.</source>
+        <translation>監査ログは管理者のみ閲覧できます。</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="111" />
+        <source>started following a call</source>
+        <translation>通話のモニターを開始</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="112" />
+        <source>stopped following a call</source>
+        <translation>通話のモニターを終了</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="113" />
+        <source>whispered</source>
+        <translation>ささやきを送信</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="114" />
+        <source>read a whisper</source>
+        <translation>ささやきを既読にした</translation>
+    </message>
+    <message>
+        <location filename="../audit_view.py" line="115" />
+        <source>failed sign-in</source>
+        <translation>サインイン失敗</translation>
+    </message>
+</context>
+<context>
+    <name>BoardTable</name>
+    <message>
+        <location filename="../board_view.py" line="64" />
+        <source>Live calls of the team</source>
+        <translation>チームの通話中一覧</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="66" />
+        <location filename="../board_view.py" line="150" />
+        <source>Agent</source>
+        <translation>エージェント</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="66" />
+        <location filename="../board_view.py" line="150" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="66" />
+        <source>Duration</source>
+        <translation>通話時間</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="66" />
+        <source>Last line</source>
+        <translation>直近の発話</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="67" />
+        <source>Frustration</source>
+        <translation>不満度</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="67" />
+        <source>Last whisper</source>
+        <translation>最後のささやき</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="67" />
+        <source>Needs attention</source>
+        <translation>要注意</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="114" />
+        <source>Unknown caller</source>
+        <translation>不明な発信者</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="149" />
+        <source>(nothing said yet)</source>
+        <translation>（まだ発話なし）</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="155" />
+        <source>calm</source>
+        <translation>穏やか</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="156" />
+        <source>strong</source>
+        <translation>強い</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="156" />
+        <source>some</source>
+        <translation>やや</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="162" />
+        <source>none yet</source>
+        <translation>まだなし</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="163" />
+        <source>%1 ago</source>
+        <translation>%1 前</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="169" />
+        <source>Strong frustration</source>
+        <translation>強い不満</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="171" />
+        <source>Silent for %1</source>
+        <translation>%1 無言</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="173" />
+        <source>Long call</source>
+        <translation>長時間通話</translation>
+    </message>
+</context>
+<context>
+    <name>FollowedTranscript</name>
+    <message>
+        <location filename="../follow_view.py" line="87" />
+        <source>Agent</source>
+        <translation>エージェント</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="88" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="109" />
+        <source>Transcript of the followed call</source>
+        <translation>モニター中の通話の文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="167" />
+        <source>(still being heard…)</source>
+        <translation>（認識中…）</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorConsole</name>
+    <message>
+        <location filename="../console.py" line="174" />
+        <source>Whisper templates: %1 — using the defaults.</source>
+        <translation>ささやきテンプレート: %1 — 既定のテンプレートを使います。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="182" />
+        <source>Agent Assist — Supervisor</source>
+        <translation>Agent Assist — スーパーバイザー</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="183" />
+        <source>Live calls (calls needing attention first)</source>
+        <translation>通話中（要注意の通話を上に表示）</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="184" />
+        <source>Agents online</source>
+        <translation>オンラインのエージェント</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="185" />
+        <source>Whispers on this call</source>
+        <translation>この通話のささやき</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="186" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="187" />
+        <source>Agent's cards</source>
+        <translation>エージェントのカード</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="188" />
+        <source>Team board</source>
+        <translation>チームボード</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="189" />
+        <source>Audit trail</source>
+        <translation>監査ログ</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="190" />
+        <source>Refresh board</source>
+        <translation>ボードを更新</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="191" />
+        <source>Follow selected call</source>
+        <translation>選択した通話をモニター</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="192" />
+        <source>Stop following</source>
+        <translation>モニターを終了</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="193" />
+        <source>Write a whisper</source>
+        <translation>ささやきを書く</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="231" />
+        <source>Connected as %1 (%2, team %3)</source>
+        <translation>%1 として接続中（%2、チーム %3）</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="245" />
+        <source>Connecting to the team server…</source>
+        <translation>チームサーバーに接続中…</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="248" />
+        <source>Offline</source>
+        <translation>オフライン</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="252" />
+        <source>The team server refused the token; ask your admin for a new one.</source>
+        <translation>チームサーバーがトークンを拒否しました。管理者に新しいトークンを依頼してください。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="273" />
+        <source>The live calls could not be loaded</source>
+        <translation>通話中一覧を読み込めませんでした</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="340" />
+        <source>Could not follow the call</source>
+        <translation>通話をモニターできませんでした</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="381" />
+        <source>Not following a call. Double-click a call on the board (or select it and press Enter).</source>
+        <translation>モニター中の通話はありません。ボードの通話をダブルクリック（または選択して Enter）してください。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="390" />
+        <source>call ended</source>
+        <translation>通話終了</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="390" />
+        <source>live</source>
+        <translation>通話中</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="392" />
+        <source>Following %1 with %2 (%3)</source>
+        <translation>%1 と %2 の通話をモニター中（%3）</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="394" />
+        <source>unknown caller</source>
+        <translation>不明な発信者</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="404" />
+        <source>Follow a call to see the cards its agent sees.</source>
+        <translation>通話をモニターすると、エージェントが見ているカードが表示されます。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="410" />
+        <source>The cards the agent is seeing now.</source>
+        <translation>エージェントがいま見ているカードです。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="412" />
+        <source>The agent's app has not shared its cards for this call.</source>
+        <translation>この通話では、エージェントのアプリがカードを共有していません。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="421" />
+        <source>Follow a live call to whisper to its agent.</source>
+        <translation>通話中の通話をモニターすると、そのエージェントにささやけます。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="437" />
+        <source>The whisper could not be queued</source>
+        <translation>ささやきを送信待ちにできませんでした</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="443" />
+        <source>That knowledge entry is no longer shared by the team.</source>
+        <translation>そのナレッジはチームで共有されなくなりました。</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="453" />
+        <source>See: %1</source>
+        <translation>参照: %1</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="495" />
+        <source>The team server refused %1: %2</source>
+        <translation>チームサーバーが %1 を拒否しました: %2</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="522" />
+        <source>The team's knowledge entries could not be loaded</source>
+        <translation>チームのナレッジを読み込めませんでした</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="553" />
+        <source>The audit trail could not be loaded</source>
+        <translation>監査ログを読み込めませんでした</translation>
+    </message>
+    <message>
+        <location filename="../console.py" line="567" />
+        <source>the team server is not reachable</source>
+        <translation>チームサーバーに接続できません</translation>
+    </message>
+</context>
+<context>
+    <name>WhisperComposer</name>
+    <message>
+        <location filename="../follow_view.py" line="296" />
+        <source>Quick whisper templates</source>
+        <translation>ささやきテンプレート</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="297" />
+        <source>Save as template</source>
+        <translation>テンプレートに保存</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="299" />
+        <source>Keep the text above as a quick template (Japanese or English)</source>
+        <translation>入力中の文をテンプレートとして保存します（日本語または英語）</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="301" />
+        <source>Remove template</source>
+        <translation>テンプレートを削除</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="302" />
+        <source>Whisper text</source>
+        <translation>ささやきの本文</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="303" />
+        <source>Advice for the agent — Enter sends</source>
+        <translation>エージェントへの助言 — Enter で送信</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="304" />
+        <source>Whisper</source>
+        <translation>ささやく</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="305" />
+        <source>Knowledge entry to send</source>
+        <translation>送るナレッジ</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="306" />
+        <source>Send entry to agent</source>
+        <translation>ナレッジをエージェントに送る</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="332" />
+        <source>Anchor to the selected line: %1</source>
+        <translation>選択した発話に紐づける: %1</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="334" />
+        <source>Anchor to a line (select one in the transcript)</source>
+        <translation>発話に紐づける（文字起こしで行を選択）</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="339" />
+        <source>Whispering to %1 — only the agent sees it.</source>
+        <translation>%1 にささやきます — エージェントにだけ表示されます。</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="342" />
+        <location filename="../follow_view.py" line="414" />
+        <source>Follow a call to whisper to its agent.</source>
+        <translation>通話をモニターすると、そのエージェントにささやけます。</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="351" />
+        <source>Click to put it in the text field; Enter sends</source>
+        <translation>クリックで入力欄に入ります。Enter で送信</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="362" />
+        <source>Type the template text in the whisper field first.</source>
+        <translation>先にささやきの入力欄にテンプレートの文を入力してください。</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="371" />
+        <source>Template not saved: %1</source>
+        <translation>テンプレートを保存できませんでした: %1</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="379" />
+        <source>Select a template to remove.</source>
+        <translation>削除するテンプレートを選んでください。</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="386" />
+        <source>Templates not saved: %1</source>
+        <translation>テンプレートを保存できませんでした: %1</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="405" />
+        <source>No knowledge entry to send: the team has none shared yet.</source>
+        <translation>送れるナレッジがありません。チームでまだ共有されていません。</translation>
+    </message>
+</context>
+<context>
+    <name>WhisperHistory</name>
+    <message>
+        <location filename="../follow_view.py" line="191" />
+        <source>Whispers sent on this call</source>
+        <translation>この通話で送ったささやき</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="214" />
+        <source>queued (waiting for the server)</source>
+        <translation>送信待ち（サーバー待ち）</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="215" />
+        <source>sent ✓</source>
+        <translation>送信済み ✓</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="216" />
+        <source>delivered ✓✓</source>
+        <translation>配信済み ✓✓</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="217" />
+        <source>read ✓✓ 👁</source>
+        <translation>既読 ✓✓ 👁</translation>
+    </message>
+    <message>
+        <location filename="../follow_view.py" line="218" />
+        <source>refused: %1</source>
+        <translation>拒否: %1</translation>
+    </message>
+</context>
+</TS>
