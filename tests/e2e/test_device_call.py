@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from audio.events import Channel
+from audio.events import AudioStatusKind, Channel
 from desktop.agent_app import AgentApp
 from desktop.app import ensure_app
 from desktop.call_desk import CallDesk, DeskConfig
@@ -40,11 +40,14 @@ def test_speech_on_the_customer_device_appears_on_the_customer_side(qtbot: Any, 
     qtbot.addWidget(window)
     agent.show()
     try:
+        levels: list[Channel] = []
+        agent.bridge.audio_status.connect(
+            lambda e: levels.append(e.channel) if e.kind is AudioStatusKind.LEVEL else None)
         agent.start_call("")
-        qtbot.waitUntil(lambda: window.call_bar.customer_level.value() >= 0 and agent.desk.in_call, timeout=10000)
         qtbot.waitUntil(lambda: "New caller" in window.context_panel.text(), timeout=10000)
+        # Play only once the customer's capture stream delivers audio, or the first words are not heard.
+        qtbot.waitUntil(lambda: levels.count(Channel.CUSTOMER) >= 5, timeout=30000)
         env = {**os.environ, **pulse_sinks}
-        qtbot.wait(1500)  # the capture streams are open once the first levels arrive; give them a moment
         subprocess.run(["paplay", "--device=customer", str(SELFTEST_WAV)], env=env, check=True, timeout=30)
 
         def heard() -> str:
