@@ -32,7 +32,13 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
     words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
     if not words:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    # Matched terms may be stems ("charg" for "charged"): highlight the whole word they start, not a fragment.
+    # Japanese has no spaces, so there the term itself is what gets marked.
+    pattern = re.compile(
+        "|".join(r"\b" + re.escape(w) + r"[a-z]*" if w.isascii() and w[-1:].isalpha() else re.escape(w)
+                 for w in words),
+        re.IGNORECASE,
+    )
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
