@@ -43,7 +43,9 @@ class BoardTable(QTableWidget):
     """
 
     follow_requested = Signal(str)
-    COLUMNS = 7
+    # Why a call needs attention comes first: on a narrow window it is the column that must stay visible.
+    KEYS = ("attention", "agent", "customer", "duration", "frustration", "last_whisper", "last_line")
+    COLUMNS = len(KEYS)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, self.COLUMNS, parent)
@@ -56,15 +58,16 @@ class BoardTable(QTableWidget):
         header = self.horizontalHeader()
         # Fitted when rows come and go, not on every change: measuring every cell each second is costly.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(self.KEYS.index("last_line"), QHeaderView.ResizeMode.Stretch)
         self.cellDoubleClicked.connect(lambda row, _col: self._follow_row(row))
+        self._drawn_following: str | None = None
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setAccessibleName(self.tr("Live calls of the team"))
         self.setHorizontalHeaderLabels([
-            self.tr("Agent"), self.tr("Customer"), self.tr("Duration"), self.tr("Last line"),
-            self.tr("Frustration"), self.tr("Last whisper"), self.tr("Needs attention"),
+            self.tr("Needs attention"), self.tr("Agent"), self.tr("Customer"), self.tr("Duration"),
+            self.tr("Frustration"), self.tr("Last whisper"), self.tr("Last line"),
         ])  # fmt: skip
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -81,11 +84,12 @@ class BoardTable(QTableWidget):
     def call_ids(self) -> list[str]:
         return [str(self._cell(row, 0).data(CALL_ID)) for row in range(self.rowCount())]
 
-    def row_texts(self, call_id: str) -> list[str]:
+    def row_texts(self, call_id: str) -> dict[str, str]:
+        """What the call's row says, by column key (see KEYS); empty when the call is not on the board."""
         for row in range(self.rowCount()):
             if self._cell(row, 0).data(CALL_ID) == call_id:
-                return [self._cell(row, col).text() for col in range(self.COLUMNS)]
-        return []
+                return {key: self._cell(row, col).text() for col, key in enumerate(self.KEYS)}
+        return {}
 
     def row_attention(self, call_id: str) -> tuple[Attention, ...]:
         for row in range(self.rowCount()):
@@ -105,18 +109,19 @@ class BoardTable(QTableWidget):
         now = board.clock() if now is None else now
         selected = self.selected_call_id()
         calls = board.calls(now)
-        shape_changed = [c.call_id for c in calls] != self.call_ids()
+        shape_changed = [c.call_id for c in calls] != self.call_ids() or following != self._drawn_following
+        self._drawn_following = following
         self.setRowCount(len(calls))
         for row, call in enumerate(calls):
             reasons = board.attention(call, now)
             cells = [
+                self._attention(call, reasons, now),
                 ("▶ " if call.call_id == following else "") + call.agent,
                 call.customer_name or self.tr("Unknown caller"),
                 clock(call.duration(now)),
-                self._last_line(call),
                 self._frustration(call),
                 self._since_whisper(call, now),
-                self._attention(call, reasons, now),
+                self._last_line(call),
             ]
             restyle = self._cell(row, 0).data(CALL_ID) != call.call_id or list(
                 self._cell(row, 0).data(ATTENTION) or ()
@@ -125,7 +130,7 @@ class BoardTable(QTableWidget):
                 item = self._cell(row, col)
                 if item.text() != text:
                     item.setText(text)
-                    if col in (3, 6):
+                    if col in (0, self.COLUMNS - 1):
                         item.setToolTip(text)
                 if restyle:
                     item.setData(CALL_ID, call.call_id)
@@ -154,7 +159,7 @@ class BoardTable(QTableWidget):
         if call.frustration is Frustration.NONE:
             return self.tr("calm")
         level = self.tr("strong") if call.frustration is Frustration.STRONG else self.tr("some")
-        words = "、".join(f"「{w}」" for w in call.frustration_words[-3:])
+        words = "、".join(f"「{w}」" for w in call.frustration_words[-2:])
         return f"{level} {words}".strip()
 
     def _since_whisper(self, call: LiveCall, now: float) -> str:

@@ -140,6 +140,7 @@ class SupervisorConsole(QMainWindow):
         live.addWidget(follow_side)
         live.setStretchFactor(0, 1)
         live.setStretchFactor(1, 1)
+        live.setSizes([650, 750])
         self.audit = AuditTrail(self)
         self.audit.refresh_requested.connect(self.load_audit)
         self.tabs = QTabWidget(self)

@@ -45,7 +45,7 @@ def test_console_speaks_japanese_and_switches_back(qtbot: QtBot, tmp_path: Path)
         assert install_supervisor_translation("ja")
         qtbot.waitUntil(lambda: console.tabs.tabText(0) == "チームボード")
         header = console.board_view.horizontalHeaderItem(0)
-        assert header is not None and header.text() == "エージェント"
+        assert header is not None and header.text() == "要注意"
         assert "モニター中の通話はありません" in console.follow_title.text()
     finally:
         install_supervisor_translation("en")

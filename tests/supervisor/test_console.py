@@ -74,14 +74,13 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
 
     # The board: agent, customer, the last line said, and the customer's frustration with the words that show it.
     qtbot.waitUntil(
-        lambda: "確認いたします" in "".join(console.board_view.row_texts("call-1")), timeout=WAIT_MS
+        lambda: "確認いたします" in console.board_view.row_texts("call-1").get("last_line", ""),
+        timeout=WAIT_MS,
     )
-    agent_cell, customer_cell, _duration, last_line, frustration, last_whisper, _attention = (
-        console.board_view.row_texts("call-1")
-    )
-    assert agent_cell == "sato" and customer_cell == "山田 花子"
-    assert last_line == "Agent: 大変申し訳ございません、確認いたします"
-    assert "何度も" in frustration and last_whisper == "none yet"
+    row = console.board_view.row_texts("call-1")
+    assert row["agent"] == "sato" and row["customer"] == "山田 花子"
+    assert row["last_line"] == "Agent: 大変申し訳ございません、確認いたします"
+    assert "何度も" in row["frustration"] and row["last_whisper"] == "none yet" and row["attention"] == ""
     assert console.agents_view.names() == ["sato"]
 
     # Following late (Enter on the selected row) shows everything said so far, the partial marked provisional.
@@ -126,7 +125,9 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
     whisper_id = whisper["whisper_id"]
     qtbot.waitUntil(lambda: console.history.status_of(whisper_id) == "delivered", timeout=WAIT_MS)
     assert "delivered" in console.history.texts()[0]
-    qtbot.waitUntil(lambda: console.board_view.row_texts("call-1")[5].endswith("ago"), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: console.board_view.row_texts("call-1")["last_whisper"].endswith("ago"), timeout=WAIT_MS
+    )
 
     agent.client.mark_whisper_read(whisper_id)
     qtbot.waitUntil(lambda: console.history.status_of(whisper_id) == "read", timeout=WAIT_MS)
@@ -184,7 +185,8 @@ def test_supervisor_of_another_team_sees_nothing_of_the_call(
     agent.client.call_started("call-7", {"id": "cust-1", "name": "田中 一郎"})
     agent.say("call-7", 1, Channel.CUSTOMER, EventKind.FINAL, "解約したいのですが")
     qtbot.waitUntil(
-        lambda: "解約したいのですが" in "".join(own.board_view.row_texts("call-7")), timeout=WAIT_MS
+        lambda: "解約したいのですが" in own.board_view.row_texts("call-7").get("last_line", ""),
+        timeout=WAIT_MS,
     )
 
     # A full round trip for the other team's console after the call is live: its board is re-read and empty.
@@ -220,6 +222,6 @@ def test_board_raises_strong_frustration_with_words_not_only_colour(
         lambda: Attention.STRONG_FRUSTRATION in console.board_view.row_attention("call-2"), timeout=WAIT_MS
     )
     texts = console.board_view.row_texts("call-2")
-    assert texts[6].startswith("⚠") and "Strong frustration" in texts[6]
-    assert texts[4].startswith("strong")
+    assert texts["attention"].startswith("⚠") and "Strong frustration" in texts["attention"]
+    assert texts["frustration"].startswith("strong")
     console.shutdown()

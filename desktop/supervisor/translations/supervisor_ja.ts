@@ -3,22 +3,22 @@
 <context>
     <name>AgentsList</name>
     <message>
-        <location filename="../board_view.py" line="187" />
+        <location filename="../board_view.py" line="192" />
         <source>Agents online</source>
         <translation>オンラインのエージェント</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="194" />
+        <location filename="../board_view.py" line="199" />
         <source>%1 — idle (online %2)</source>
         <translation>%1 — 待機中（オンライン %2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="197" />
+        <location filename="../board_view.py" line="202" />
         <source>%1 — on a call (%2)</source>
         <translation>%1 — 通話中（%2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="201" />
+        <location filename="../board_view.py" line="206" />
         <source>No agent online</source>
         <translation>オンラインのエージェントはいません</translation>
     </message>
@@ -99,94 +99,94 @@
 <context>
     <name>BoardTable</name>
     <message>
-        <location filename="../board_view.py" line="64" />
+        <location filename="../board_view.py" line="67" />
         <source>Live calls of the team</source>
         <translation>チームの通話中一覧</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="66" />
-        <location filename="../board_view.py" line="150" />
+        <location filename="../board_view.py" line="69" />
+        <location filename="../board_view.py" line="155" />
         <source>Agent</source>
         <translation>エージェント</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="66" />
-        <location filename="../board_view.py" line="150" />
+        <location filename="../board_view.py" line="69" />
+        <location filename="../board_view.py" line="155" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="66" />
+        <location filename="../board_view.py" line="69" />
         <source>Duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="66" />
+        <location filename="../board_view.py" line="70" />
         <source>Last line</source>
         <translation>直近の発話</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="67" />
+        <location filename="../board_view.py" line="70" />
         <source>Frustration</source>
         <translation>不満度</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="67" />
+        <location filename="../board_view.py" line="70" />
         <source>Last whisper</source>
         <translation>最後のささやき</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="67" />
+        <location filename="../board_view.py" line="69" />
         <source>Needs attention</source>
         <translation>要注意</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="114" />
+        <location filename="../board_view.py" line="120" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="149" />
+        <location filename="../board_view.py" line="154" />
         <source>(nothing said yet)</source>
         <translation>（まだ発話なし）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="155" />
+        <location filename="../board_view.py" line="160" />
         <source>calm</source>
         <translation>穏やか</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="156" />
+        <location filename="../board_view.py" line="161" />
         <source>strong</source>
         <translation>強い</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="156" />
+        <location filename="../board_view.py" line="161" />
         <source>some</source>
         <translation>やや</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="162" />
+        <location filename="../board_view.py" line="167" />
         <source>none yet</source>
         <translation>まだなし</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="163" />
+        <location filename="../board_view.py" line="168" />
         <source>%1 ago</source>
         <translation>%1 前</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="169" />
+        <location filename="../board_view.py" line="174" />
         <source>Strong frustration</source>
         <translation>強い不満</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="171" />
+        <location filename="../board_view.py" line="176" />
         <source>Silent for %1</source>
         <translation>%1 無言</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="173" />
+        <location filename="../board_view.py" line="178" />
         <source>Long call</source>
         <translation>長時間通話</translation>
     </message>
@@ -217,177 +217,177 @@
 <context>
     <name>SupervisorConsole</name>
     <message>
-        <location filename="../console.py" line="174" />
+        <location filename="../console.py" line="175" />
         <source>Whisper templates: %1 — using the defaults.</source>
         <translation>ささやきテンプレート: %1 — 既定のテンプレートを使います。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="182" />
+        <location filename="../console.py" line="183" />
         <source>Agent Assist — Supervisor</source>
         <translation>Agent Assist — スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../console.py" line="183" />
+        <location filename="../console.py" line="184" />
         <source>Live calls (calls needing attention first)</source>
         <translation>通話中（要注意の通話を上に表示）</translation>
     </message>
     <message>
-        <location filename="../console.py" line="184" />
+        <location filename="../console.py" line="185" />
         <source>Agents online</source>
         <translation>オンラインのエージェント</translation>
     </message>
     <message>
-        <location filename="../console.py" line="185" />
+        <location filename="../console.py" line="186" />
         <source>Whispers on this call</source>
         <translation>この通話のささやき</translation>
     </message>
     <message>
-        <location filename="../console.py" line="186" />
+        <location filename="../console.py" line="187" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../console.py" line="187" />
+        <location filename="../console.py" line="188" />
         <source>Agent's cards</source>
         <translation>エージェントのカード</translation>
     </message>
     <message>
-        <location filename="../console.py" line="188" />
+        <location filename="../console.py" line="189" />
         <source>Team board</source>
         <translation>チームボード</translation>
     </message>
     <message>
-        <location filename="../console.py" line="189" />
+        <location filename="../console.py" line="190" />
         <source>Audit trail</source>
         <translation>監査ログ</translation>
     </message>
     <message>
-        <location filename="../console.py" line="190" />
+        <location filename="../console.py" line="191" />
         <source>Refresh board</source>
         <translation>ボードを更新</translation>
     </message>
     <message>
-        <location filename="../console.py" line="191" />
+        <location filename="../console.py" line="192" />
         <source>Follow selected call</source>
         <translation>選択した通話をモニター</translation>
     </message>
     <message>
-        <location filename="../console.py" line="192" />
+        <location filename="../console.py" line="193" />
         <source>Stop following</source>
         <translation>モニターを終了</translation>
     </message>
     <message>
-        <location filename="../console.py" line="193" />
+        <location filename="../console.py" line="194" />
         <source>Write a whisper</source>
         <translation>ささやきを書く</translation>
     </message>
     <message>
-        <location filename="../console.py" line="231" />
+        <location filename="../console.py" line="232" />
         <source>Connected as %1 (%2, team %3)</source>
         <translation>%1 として接続中（%2、チーム %3）</translation>
     </message>
     <message>
-        <location filename="../console.py" line="245" />
+        <location filename="../console.py" line="246" />
         <source>Connecting to the team server…</source>
         <translation>チームサーバーに接続中…</translation>
     </message>
     <message>
-        <location filename="../console.py" line="248" />
+        <location filename="../console.py" line="249" />
         <source>Offline</source>
         <translation>オフライン</translation>
     </message>
     <message>
-        <location filename="../console.py" line="252" />
+        <location filename="../console.py" line="253" />
         <source>The team server refused the token; ask your admin for a new one.</source>
         <translation>チームサーバーがトークンを拒否しました。管理者に新しいトークンを依頼してください。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="273" />
+        <location filename="../console.py" line="274" />
         <source>The live calls could not be loaded</source>
         <translation>通話中一覧を読み込めませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="340" />
+        <location filename="../console.py" line="341" />
         <source>Could not follow the call</source>
         <translation>通話をモニターできませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="381" />
+        <location filename="../console.py" line="382" />
         <source>Not following a call. Double-click a call on the board (or select it and press Enter).</source>
         <translation>モニター中の通話はありません。ボードの通話をダブルクリック（または選択して Enter）してください。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="390" />
+        <location filename="../console.py" line="391" />
         <source>call ended</source>
         <translation>通話終了</translation>
     </message>
     <message>
-        <location filename="../console.py" line="390" />
+        <location filename="../console.py" line="391" />
         <source>live</source>
         <translation>通話中</translation>
     </message>
     <message>
-        <location filename="../console.py" line="392" />
+        <location filename="../console.py" line="393" />
         <source>Following %1 with %2 (%3)</source>
         <translation>%1 と %2 の通話をモニター中（%3）</translation>
     </message>
     <message>
-        <location filename="../console.py" line="394" />
+        <location filename="../console.py" line="395" />
         <source>unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../console.py" line="404" />
+        <location filename="../console.py" line="405" />
         <source>Follow a call to see the cards its agent sees.</source>
         <translation>通話をモニターすると、エージェントが見ているカードが表示されます。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="410" />
+        <location filename="../console.py" line="411" />
         <source>The cards the agent is seeing now.</source>
         <translation>エージェントがいま見ているカードです。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="412" />
+        <location filename="../console.py" line="413" />
         <source>The agent's app has not shared its cards for this call.</source>
         <translation>この通話では、エージェントのアプリがカードを共有していません。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="421" />
+        <location filename="../console.py" line="422" />
         <source>Follow a live call to whisper to its agent.</source>
         <translation>通話中の通話をモニターすると、そのエージェントにささやけます。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="437" />
+        <location filename="../console.py" line="438" />
         <source>The whisper could not be queued</source>
         <translation>ささやきを送信待ちにできませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="443" />
+        <location filename="../console.py" line="444" />
         <source>That knowledge entry is no longer shared by the team.</source>
         <translation>そのナレッジはチームで共有されなくなりました。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="453" />
+        <location filename="../console.py" line="454" />
         <source>See: %1</source>
         <translation>参照: %1</translation>
     </message>
     <message>
-        <location filename="../console.py" line="495" />
+        <location filename="../console.py" line="496" />
         <source>The team server refused %1: %2</source>
         <translation>チームサーバーが %1 を拒否しました: %2</translation>
     </message>
     <message>
-        <location filename="../console.py" line="522" />
+        <location filename="../console.py" line="523" />
         <source>The team's knowledge entries could not be loaded</source>
         <translation>チームのナレッジを読み込めませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="553" />
+        <location filename="../console.py" line="554" />
         <source>The audit trail could not be loaded</source>
         <translation>監査ログを読み込めませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="567" />
+        <location filename="../console.py" line="568" />
         <source>the team server is not reachable</source>
         <translation>チームサーバーに接続できません</translation>
     </message>
