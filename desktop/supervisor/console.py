@@ -37,13 +37,10 @@ from desktop.supervisor.board import AttentionRules, TeamBoard
 from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
-from desktop.supervisor.qt_workarounds import install_refcount_guard
 from desktop.supervisor.templates import WhisperTemplates
 from desktop.views import CustomerView, NoteView, SuggestionView
 from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
 from sync.protocol import ChangeKind, FeedSince, Subscribe
-
-install_refcount_guard()
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
 TICK_MS = 1_000

@@ -7,7 +7,7 @@ two seconds. Printed: the Qt event-loop stall (how late a 10 ms timer fires), th
 transcript latency from the agent's publish to the console's main thread (wall clock, same machine), whisper
 time to "delivered" as the console sees it, and the console process's memory.
 
-    flock /tmp/aa-cpu.lock .venv/bin/python -m tests.supervisor.bench_console [--agents 40] [--seconds 20]
+    flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_console [--agents 40] [--seconds 20]
 
 Both processes share the machine's cores, and on a shared machine other work competes too: figures are an
 upper bound of what a supervisor's PC sees.
@@ -124,7 +124,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="aa-bench-supervisor-"))
     os.environ["AGENT_ASSIST_HOME"] = str(root / "home")
     team = subprocess.Popen(
-        [sys.executable, "-m", "tests.supervisor.bench_console", "--team-process", str(root),
+        [sys.executable, "-m", "tests.bench.bench_console", "--team-process", str(root),
          "--agents", str(args.agents), "--final-every", str(args.final_every)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
