@@ -6,7 +6,7 @@ records; ``desktop.live_call`` translates core results into them in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -130,4 +130,3 @@ class CallSummary:
     whispers: int = 0
     saved: bool = False
     synced: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
