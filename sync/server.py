@@ -14,6 +14,7 @@ import functools
 import http
 import json
 import logging
+import socket
 import ssl as ssl_module
 import threading
 import time
@@ -111,6 +112,9 @@ class ServerLimits:
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     close_timeout: float = 5.0
+    # Kernel send buffer per connection: bounds memory and lets a client that stopped reading fill its send
+    # queue (and be dropped) in seconds instead of after megabytes of autotuned buffer.
+    socket_send_buffer: int | None = 64 * 1024
     # How often open connections are checked against revoked or expired tokens.
     recheck_tokens_every: float = 30.0
 
@@ -320,7 +324,8 @@ class TeamServer:
 
     async def _process_request(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
         if request.path.split("?")[0] == "/health":
-            body = json.dumps({"status": "ok", "connections": len(self._fanout.peers()), "instance": self.instance})
+            counters = {k: self.stats[k] for k in ("slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed")}
+            body = json.dumps({"status": "ok", "connections": len(self._fanout.peers()), "instance": self.instance, **counters})
             return HttpResponse(
                 http.HTTPStatus.OK.value,
                 "OK",
@@ -371,6 +376,9 @@ class TeamServer:
             return
         user, token_hash = authenticated
         limits = self.limits
+        sock = ws.transport.get_extra_info("socket")
+        if limits.socket_send_buffer is not None and sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, limits.socket_send_buffer)
         peer = Peer(
             ws=ws,
             user=user,
@@ -485,12 +493,19 @@ class TeamServer:
             peer.resumed = not more
         self._ack(peer, req, {"whispers": len(whispers), "changes": len(changes), "more": more})
 
-    async def _own_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
-        call = await self._db(self.store.call, call_id)
-        if call is None or call["team"] != peer.user.team:
+    @staticmethod
+    def _check_ownership(status: str, call_id: str, ref: str, *, ended_ok: bool = False) -> None:
+        if status == "not_found":
             raise ProtocolError(ErrorCode.NOT_FOUND, f"call {call_id!r} was not started", ref)
-        if call["agent"] != peer.user.name:
+        if status == "forbidden":
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {call_id!r} belongs to another agent", ref)
+        if status == "ended" and not ended_ok:
+            raise ProtocolError(ErrorCode.CONFLICT, f"call {call_id!r} has ended", ref)
+
+    async def _own_call(self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False) -> dict[str, Any]:
+        status, call = await self._db(self.store.call_owned_by, peer.user, call_id)
+        self._check_ownership(status, call_id, ref, ended_ok=ended_ok)
+        assert call is not None
         return call
 
     async def _team_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
@@ -516,7 +531,7 @@ class TeamServer:
         await self._announce_presence(peer.user)
 
     async def _on_call_end(self, peer: Peer, req: CallEnd) -> None:
-        await self._own_call(peer, req.call_id, req.id)
+        await self._own_call(peer, req.call_id, req.id, ended_ok=True)
         call = await self._db(self.store.end_call, req.call_id)
         self._ack(peer, req)
         frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call})
@@ -524,10 +539,8 @@ class TeamServer:
         await self._announce_presence(peer.user)
 
     async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
-        call = await self._own_call(peer, req.call_id, req.id)
-        if call["ended_at"] is not None:
-            raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has ended", req.id)
-        await self._db(self.store.add_segment, req.call_id, req.event)
+        status = await self._db(self.store.add_segment_for, peer.user, req.call_id, req.event)
+        self._check_ownership(status, req.call_id, req.id)
         frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "transcript", "transcript": req.event})
         # Finals reach every supervisor of the team (the board shows the last line); partials only followers.
         if req.event.get("kind") == "final":
@@ -537,9 +550,7 @@ class TeamServer:
         # No ack on success: transcript lines are frequent and live-only, errors are still reported.
 
     async def _on_call_update(self, peer: Peer, req: CallUpdate) -> None:
-        call = await self._own_call(peer, req.call_id, req.id)
-        if call["ended_at"] is not None:
-            raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has ended", req.id)
+        await self._own_call(peer, req.call_id, req.id)
         info = await self._db(self.store.update_call_info, req.call_id, req.info)
         frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info})
         self._fanout.to_followers(req.call_id, frame)
@@ -573,13 +584,11 @@ class TeamServer:
 
     async def _on_whisper_send(self, peer: Peer, req: WhisperSend) -> None:
         sender = peer.user
-        agent = await self._db(self.store.user, req.agent)
+        agent, call = await self._db(self.store.whisper_target, req.agent, req.call_id)
         if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
-        if req.call_id is not None:
-            call = await self._db(self.store.call, req.call_id)
-            if call is None or call["agent"] != agent.name:
-                raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id)
+        if req.call_id is not None and (call is None or call["agent"] != agent.name):
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id)
         async with self._agent_locks[agent.name]:
             whisper, is_new = await self._db(
                 self.store.add_whisper,

@@ -358,6 +358,25 @@ class TeamStore:
             row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         return _call_row(row)
 
+    def call_owned_by(self, agent: User, call_id: str) -> tuple[str, dict[str, Any] | None]:
+        """"ok", "not_found" (no such call in the agent's team), "forbidden" (a teammate's) or "ended"."""
+        call = self.call(call_id)
+        if call is None or call["team"] != agent.team:
+            return "not_found", None
+        if call["agent"] != agent.name:
+            return "forbidden", call
+        return ("ended" if call["ended_at"] is not None else "ok"), call
+
+    def add_segment_for(self, agent: User, call_id: str, event: dict[str, Any]) -> str:
+        """Ownership check and write in one step (one trip to the database thread per transcript frame)."""
+        status, _ = self.call_owned_by(agent, call_id)
+        if status == "ok":
+            self.add_segment(call_id, event)
+        return status
+
+    def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, dict[str, Any] | None]:
+        return self.user(agent), None if call_id is None else self.call(call_id)
+
     def add_segment(self, call_id: str, event: dict[str, Any]) -> None:
         """Keep the latest version of each utterance: a final replaces its partials."""
         with self._tx(self.live_db) as db:

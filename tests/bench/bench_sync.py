@@ -7,11 +7,13 @@ Run on purpose (it prints its figures; nothing is asserted):
 The server runs as its own process (``python -m sync.cli serve``) so its memory can be read and its CPU is not
 shared with the 525 client connections, which live in this process on one asyncio loop. Five teams of 100 agents
 and 5 supervisors; 10 live calls per team publish transcript partials and finals, every supervisor follows all
-of its team's calls, and the supervisors whisper to agents of their team. Figures:
+of its team's calls (transcript frames, and once a second the cards the agent sees, ~2 kB), and the supervisors
+whisper to agents of their team. Figures:
 
 * server start-up time (to the "listening" line);
 * server memory per idle connection (RSS growth over 525 connected, idle clients);
 * whisper delivery latency (supervisor send -> agent receives the whisper frame) p50/p99;
+* shared note latency (agent pushes a note -> every teammate's connection receives the change) p99;
 * transcript fan-out latency (agent send -> each following supervisor receives it) p99;
 * the same with one supervisor that stops reading: the others' p99, and whether the slow one was dropped.
 
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,10 +67,13 @@ class Measurements:
     whisper_latency: list[float] = field(default_factory=list)
     event_sent: dict[str, float] = field(default_factory=dict)
     fanout_latency: list[float] = field(default_factory=list)
+    change_sent: dict[str, float] = field(default_factory=dict)
+    change_latency: list[float] = field(default_factory=list)
 
     def reset(self) -> None:
         self.whisper_latency.clear()
         self.fanout_latency.clear()
+        self.change_latency.clear()
 
 
 def _free_port() -> int:
@@ -98,6 +104,10 @@ async def _reader(member: Member, m: Measurements) -> None:
                 sent = m.whisper_sent.get(frame["whisper"]["whisper_id"])
                 if sent is not None:
                     m.whisper_latency.append(now - sent)
+            elif kind == "change":
+                sent = m.change_sent.get(frame["change"]["change_id"])
+                if sent is not None:
+                    m.change_latency.append(now - sent)
             elif kind == "call_event" and frame.get("event") == "transcript":
                 sent = m.event_sent.get(frame["transcript"]["segment_id"] + frame["transcript"]["kind"])
                 if sent is not None:
@@ -108,10 +118,17 @@ async def _reader(member: Member, m: Measurements) -> None:
         member.closed = True
 
 
-async def _connect(member: Member, url: str, m: Measurements) -> None:
+async def _connect(member: Member, url: str, m: Measurements, port: int, small_buffer: bool = False) -> None:
+    sock = None
+    if small_buffer:
+        # A client on a bad link: a small fixed receive window instead of Linux's autotuned megabytes.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
     member.ws = await connect(
         url, additional_headers={"Authorization": f"Bearer {member.token}"}, compression=None, proxy=None,
-        open_timeout=60, ping_interval=None, max_queue=16,
+        open_timeout=60, ping_interval=None, max_queue=16, sock=sock,
     )  # fmt: skip
     welcome = json.loads(await member.ws.recv())
     assert welcome["type"] == "welcome", welcome
@@ -133,6 +150,9 @@ async def _publish(agent: Member, call_id: str, duration: float, rate: float, m:
                  "confidence": 0.8, "segment_id": segment}  # fmt: skip
         m.event_sent[segment + kind] = time.perf_counter()
         await agent.ws.send(_frame("transcript", call_id=call_id, event=event))
+        if n % round(rate) == 0:  # once a second: the cards and cues the agent sees, for the followers
+            cards = [{"id": f"kb-{i}", "title": "請求書の再発行", "body": "再発行は会員ページから。" * 8} for i in range(3)]
+            await agent.ws.send(_frame("call_update", call_id=call_id, info={"cards": cards, "cue": "frustration"}))
         await asyncio.sleep(1 / rate)
 
 
@@ -151,6 +171,18 @@ async def _whisper(sup: Member, agents: list[Member], duration: float, rate: flo
         await asyncio.sleep(1 / rate)
 
 
+async def _share_notes(agents: list[Member], duration: float, rate: float, m: Measurements) -> None:
+    deadline = time.perf_counter() + duration
+    while time.perf_counter() < deadline:
+        author = random.choice(agents)
+        assert author.ws is not None
+        change_id = os.urandom(12).hex()
+        m.change_sent[change_id] = time.perf_counter()
+        await author.ws.send(_frame("change_push", change_id=change_id, kind="note", record_id=change_id,
+                                    record={"text": "次回は請求書の再発行を確認"}))  # fmt: skip
+        await asyncio.sleep(1 / rate)
+
+
 async def _phase(label: str, teams: dict[str, tuple[list[Member], list[Member]]], args: argparse.Namespace,
                  m: Measurements, exclude: Member | None = None) -> dict[str, float]:  # fmt: skip
     m.reset()
@@ -162,6 +194,7 @@ async def _phase(label: str, teams: dict[str, tuple[list[Member], list[Member]]]
         for sup in sups:
             if sup is not exclude:
                 jobs.append(_whisper(sup, agents, args.seconds, args.whisper_rate, m))
+        jobs.append(_share_notes(agents, args.seconds, args.note_rate, m))
     await asyncio.gather(*jobs)
     await asyncio.sleep(1.0)  # let the last frames arrive
     result = {
@@ -171,6 +204,8 @@ async def _phase(label: str, teams: dict[str, tuple[list[Member], list[Member]]]
         "fanout_frames": len(m.fanout_latency),
         "fanout_p50_ms": _pct(m.fanout_latency, 50),
         "fanout_p99_ms": _pct(m.fanout_latency, 99),
+        "note_deliveries": len(m.change_latency),
+        "note_p99_ms": _pct(m.change_latency, 99),
     }
     print(f"  {label}: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
     return result
@@ -209,8 +244,9 @@ async def run(args: argparse.Namespace) -> None:
         rss_before = server.memory_info().rss
         members = [mb for agents, sups in teams.values() for mb in agents + sups]
         t0 = time.perf_counter()
+        slow = teams["team0"][1][0]
         for start in range(0, len(members), 50):
-            await asyncio.gather(*(_connect(mb, url, m) for mb in members[start : start + 50]))
+            await asyncio.gather(*(_connect(mb, url, m, port, mb is slow) for mb in members[start : start + 50]))
         print(f"connected {len(members)} clients in {time.perf_counter() - t0:.1f} s")
         await asyncio.sleep(3.0)  # presence fan-out of the connect storm settles
         rss_after = server.memory_info().rss
@@ -238,11 +274,12 @@ async def run(args: argparse.Namespace) -> None:
         cpu1 = server.cpu_times()
         print(f"  server CPU during the phase: {((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / args.seconds * 100:.0f}% of one core")
 
-        slow = teams["team0"][1][0]
         slow.reading = False
         slowed = await _phase("one supervisor not reading", teams, args, m, exclude=slow)
         await asyncio.sleep(1.0)
-        print(f"  slow consumer {slow.name}: {'dropped by the server' if slow.closed else 'still connected'}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
+            health = json.loads(response.read())
+        print(f"  slow consumer {slow.name}: the server dropped {health['slow_consumers_dropped']} slow consumer(s)")
         after = await _phase("after the slow one", teams, args, m, exclude=slow)
         print(f"others' whisper p99 {normal['whisper_p99_ms']:.1f} -> {slowed['whisper_p99_ms']:.1f} -> {after['whisper_p99_ms']:.1f} ms; "
               f"fan-out p99 {normal['fanout_p99_ms']:.1f} -> {slowed['fanout_p99_ms']:.1f} -> {after['fanout_p99_ms']:.1f} ms "
@@ -268,6 +305,7 @@ def main() -> None:
     parser.add_argument("--calls-per-team", type=int, default=10)
     parser.add_argument("--event-rate", type=float, default=4.0, help="transcript frames per second per call")
     parser.add_argument("--whisper-rate", type=float, default=2.0, help="whispers per second per supervisor")
+    parser.add_argument("--note-rate", type=float, default=1.0, help="shared notes per second per team (to all its members)")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
     parser.add_argument("--max-queue", type=int, default=200, help="server's per-connection send queue (frames)")
     args = parser.parse_args()
