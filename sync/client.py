@@ -185,7 +185,8 @@ class SyncClient:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._subscriptions: set[str] = set()
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
-        self._stop_event: asyncio.Event | None = None
+        # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on use).
+        self._stop_event = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -196,9 +197,10 @@ class SyncClient:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Close the connection and the local file; whatever is still in the outbox is sent next start."""
+        """Close the connection and the local file; whatever is still in the outbox is sent by the next
+        SyncClient on the same file. A stopped client cannot be started again."""
         thread = self._thread
-        if thread is not None and thread.is_alive() and self._stop_event is not None:
+        if thread is not None and thread.is_alive():
             self._loop.call_soon_threadsafe(self._stop_event.set)
             thread.join(timeout)
         self._thread = None
@@ -215,7 +217,6 @@ class SyncClient:
             self._loop.close()
 
     async def _main(self) -> None:
-        self._stop_event = asyncio.Event()
         self._queue = asyncio.Queue()
         runner = asyncio.create_task(self._connect_loop())
         stopping = asyncio.create_task(self._stop_event.wait())

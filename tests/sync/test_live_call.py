@@ -96,3 +96,24 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(team_server: Run
     finally:
         agent.stop()
         supervisor.stop()
+
+
+def test_stop_right_after_start_keeps_the_outbox_for_the_next_start(team_server: RunningServer, tmp_path: Path) -> None:
+    team_server.add_user("sato", "agent", "tokyo")
+    path = tmp_path / "sato.sqlite3"
+    unreachable = SyncClient("ws://127.0.0.1:9/", team_server.tokens["sato"], path)
+    unreachable.start()
+    change_id = unreachable.push_change("note", {"id": "n-1", "text": "書きかけ"})
+    unreachable.stop()
+    assert unreachable.state is ConnectionState.OFFLINE
+
+    client, _ = _client(team_server, "sato", tmp_path)
+    try:
+        wait_until(lambda: client.pending_count() == 0, what="outbox sent by the next client")
+    finally:
+        client.stop()
+    store = TeamStore(team_server.data_dir)
+    try:
+        assert [c["change_id"] for c in store.changes_since("tokyo", 0)] == [change_id]
+    finally:
+        store.close()
