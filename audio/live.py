@@ -23,7 +23,7 @@ import numpy as np
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, TranscriptEvent
 from audio.guards import bleed_ratio
-from audio.models import ResolvedModel, cpu_threads, resolve_model
+from audio.models import ResolvedModel, cpu_threads, default_model_for, resolve_model
 from audio.recording import ChannelRecording, RecordingStopped
 from audio.segmenter import Segmenter, SegmenterSettings, Utterance
 from audio.source import SAMPLE_RATE, AudioChunk, AudioSource, Samples
@@ -44,15 +44,15 @@ class SharedModel:
 
     @classmethod
     def preload(cls, name_or_path: str | None = None, language: str = "ja") -> Future[Any]:
+        """Start loading (resolving, possibly joining the packaged weights, warming up) in the background."""
+        key = name_or_path or default_model_for(language)
         with cls._lock:
-            resolved = resolve_model(name_or_path, language)
-            key = str(resolved.path)
             future = cls._loading.get(key)
             if future is None or (future.done() and future.exception() is not None):
                 future = Future()
                 cls._loading[key] = future
                 threading.Thread(
-                    target=cls._load, args=(resolved, future), name=f"load-{resolved.name}", daemon=True
+                    target=cls._load, args=(name_or_path, language, future), name=f"load-{key}", daemon=True
                 ).start()
             return future
 
@@ -61,11 +61,13 @@ class SharedModel:
         return cls.preload(name_or_path, language).result(timeout)
 
     @staticmethod
-    def _load(resolved: ResolvedModel, future: Future[Any]) -> None:
+    def _load(name_or_path: str | None, language: str, future: Future[Any]) -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
             from faster_whisper import WhisperModel
+
+            resolved: ResolvedModel = resolve_model(name_or_path, language)
 
             began = time.perf_counter()
             model = WhisperModel(

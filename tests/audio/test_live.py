@@ -101,3 +101,15 @@ def test_recordings_hold_the_call_per_channel(clips: dict[str, Path], tiny_en: A
         with wave.open(str(path)) as w:
             assert w.getframerate() == 16000 and w.getnchannels() == 1
             assert abs(w.getnframes() / 16000 - live.audio_seconds) < 0.2
+
+
+def test_the_shared_model_is_loaded_once_and_a_bad_path_is_named(tiny_en: Any, tmp_path: Path) -> None:
+    from audio.live import SharedModel
+    from audio.models import ModelNotFoundError
+
+    assert SharedModel.get("tiny.en", "en") is tiny_en
+    assert SharedModel.preload("tiny.en", "en").result(1) is tiny_en
+    missing = tmp_path / "no-model-here"
+    missing.mkdir()
+    with pytest.raises(ModelNotFoundError, match="no-model-here"):
+        SharedModel.get(str(missing), "en", timeout=30)
