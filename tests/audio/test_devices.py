@@ -231,3 +231,17 @@ def test_a_live_call_survives_an_unplug_keeps_the_recording_and_transcribes_the_
     for channel in (Channel.AGENT, Channel.CUSTOMER):
         with wave.open(str(live.recordings[channel])) as w:
             assert w.getnframes() > 0
+
+
+def test_customer_source_candidates_follow_each_platforms_conventions() -> None:
+    from audio.devices import InputDevice
+
+    def dev(name: str) -> InputDevice:
+        return InputDevice(name, 2, 48000.0, "api", False, 0)
+
+    devices = [dev("MacBook Pro Microphone"), dev("BlackHole 2ch"), dev("Stereo Mix (Realtek)"),
+               dev("CABLE Output (VB-Audio)"), dev("pulse"), dev("Jabra [Loopback]")]
+    assert [d.name for d in customer_source_candidates(devices, "darwin")] == ["BlackHole 2ch", "Jabra [Loopback]"]
+    assert [d.name for d in customer_source_candidates(devices, "win32")][:3] == [
+        "Jabra [Loopback]", "Stereo Mix (Realtek)", "CABLE Output (VB-Audio)"]
+    assert [d.name for d in customer_source_candidates(devices, "linux")] == ["pulse", "Jabra [Loopback]"]
