@@ -19,6 +19,7 @@ import ssl as ssl_module
 import threading
 import time
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -254,7 +255,9 @@ class TeamServer:
         self._executor: ThreadPoolExecutor | None = None
         self._server: Server | None = None
         self._fanout = LocalFanout(self._drop_slow)
-        self._authenticated: dict[uuid.UUID, tuple[User, str]] = {}
+        # Who each connection authenticated as, from the handshake to the handler; weak so an upgrade that
+        # fails after the check leaves nothing behind.
+        self._authenticated: weakref.WeakKeyDictionary[ServerConnection, tuple[User, str]] = weakref.WeakKeyDictionary()
         self._recheck: asyncio.Task[None] | None = None
         self._agent_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._team_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -344,19 +347,27 @@ class TeamServer:
             peer_addr = f"{remote[0]}:{remote[1]}" if remote else "?"
             await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, {"reason": reason})
             return self._unauthorized(connection, "invalid, expired or revoked token")
-        self._authenticated[connection.id] = (user, hash_token(token.strip()))
+        self._authenticated[connection] = (user, hash_token(token.strip()))
         return None
 
     async def _recheck_tokens(self) -> None:
         """Close connections whose token was revoked (``user revoke``) or expired since they connected."""
+        closing: set[asyncio.Task[None]] = set()
         while True:
             await asyncio.sleep(self.limits.recheck_tokens_every)
-            peers = self._fanout.peers()
-            valid = await self._db(self.store.still_valid, {p.token_hash for p in peers})
+            try:
+                peers = self._fanout.peers()
+                valid = await self._db(self.store.still_valid, {p.token_hash for p in peers})
+            except Exception:  # a busy or briefly unavailable database: try again next round
+                log.exception("token recheck failed")
+                continue
             for peer in peers:
                 if peer.token_hash not in valid:
                     log.info("closing %s's connection: token revoked or expired", peer.user.name)
-                    await peer.ws.close(1008, "token revoked or expired")
+                    # Closed concurrently: one unresponsive client must not delay the others' closing.
+                    task = asyncio.create_task(peer.ws.close(1008, "token revoked or expired"))
+                    closing.add(task)
+                    task.add_done_callback(closing.discard)
 
     def _audit_commit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any]) -> None:
         self.store.audit(actor, team, action, target, detail)
@@ -370,7 +381,7 @@ class TeamServer:
     # -- connection ----------------------------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        authenticated = self._authenticated.pop(ws.id, None)
+        authenticated = self._authenticated.pop(ws, None)
         if authenticated is None:  # cannot happen: the handshake refused it
             await ws.close(1008, "not authenticated")
             return
