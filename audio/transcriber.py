@@ -196,7 +196,7 @@ class StreamingTranscriber:
         prompt: str | None = None,
         hotwords: str | None = None,
         partial_lag_limit: float = 2.0,
-        partial_share: float = 0.4,
+        partial_share: float = 0.3,
     ) -> None:
         self.recognizer = recognizer
         self.call_id = call_id
@@ -321,20 +321,20 @@ class StreamingTranscriber:
                     if job.confirmed and not job.running and not job.done:
                         job.running = True
                         return job
-                for job in self._finals:
-                    if not job.running and not job.done:
-                        job.running = True
-                        return job
                 lag = self._lag_locked()
-                if self._partials:
-                    if lag > self.partial_lag_limit or self._closing:
-                        self.stats.partials_dropped += len(self._partials)
-                        self._partials.clear()
-                        continue
+                if self._partials and (lag > self.partial_lag_limit or self._closing):
+                    self.stats.partials_dropped += len(self._partials)
+                    self._partials.clear()
+                speculative = [j for j in self._finals if not j.running and not j.done]
+                if speculative or self._partials:
+                    # speculative finals and partials share the worker-time budget: they thin out first
                     wait = self._partials_after - time.monotonic()
                     if wait > 0:
                         self._cond.wait(min(wait, 0.5))
                         continue
+                    if speculative:
+                        speculative[0].running = True
+                        return speculative[0]
                     channel = min(self._partials, key=lambda c: self._partials[c].queued_at)
                     job = self._partials.pop(channel)
                     job.running = True
@@ -349,13 +349,14 @@ class StreamingTranscriber:
             if job is None:
                 return
             began = time.monotonic()
+            optional = not job.confirmed
             try:
                 event = self._transcribe(job)
             except Exception:
                 log.exception("transcription of %s failed", job.utterance.segment_id)
                 event = None
             with self._cond:
-                if not job.final:
+                if optional:
                     spent = time.monotonic() - began
                     self._partials_after = time.monotonic() + spent * (1.0 / self.partial_share - 1.0)
                 job.running = False
@@ -378,7 +379,7 @@ class StreamingTranscriber:
             prompt, hotwords = self.prompt, self.hotwords
             previous = self._last_final.get(utt.channel)
         if self.condition_on_previous and previous is not None and utt.start - previous[0] < 10.0:
-            prompt = f"{prompt.strip()} {previous[1][-120:]}" if prompt and prompt.strip() else previous[1][-120:]
+            prompt = f"{prompt.strip()} {previous[1][-60:]}" if prompt and prompt.strip() else previous[1][-60:]
         rec = self.recognizer.recognize(
             utt.audio, language=self.language, prompt=prompt, hotwords=hotwords, final=job.final
         )
