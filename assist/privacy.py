@@ -50,8 +50,10 @@ def _delete_with_index(conn: sqlite3.Connection, table: str, where: str, params:
                        rows: dict[str, int]) -> None:
     fts = _FTS_BY_TABLE.get(table)
     if fts:
-        cur = conn.execute(f"DELETE FROM {fts} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where})", params)
-        rows[fts] = rows.get(fts, 0) + cur.rowcount
+        # One rowid at a time: FTS5 looks up "rowid = ?" directly but scans its whole index for "rowid IN (...)".
+        rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {where}", params)]
+        for rowid in rowids:
+            rows[fts] = rows.get(fts, 0) + conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,)).rowcount
     cur = conn.execute(f"DELETE FROM {table} WHERE {where}", params)
     rows[table] = rows.get(table, 0) + cur.rowcount
 

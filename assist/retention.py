@@ -139,8 +139,10 @@ def _delete_transcripts(store: Store, call_ids: list[str]) -> int:
     try:
         with store.transaction():
             for call_id in call_ids:
-                store.conn.execute("DELETE FROM segments_fts WHERE rowid IN "
-                                   "(SELECT rowid FROM segments WHERE call_id = ?)", (call_id,))
+                # One rowid at a time: FTS5 scans its whole index for "rowid IN (...)".
+                rowids = [r[0] for r in store.conn.execute("SELECT rowid FROM segments WHERE call_id = ?", (call_id,))]
+                for rowid in rowids:
+                    store.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (rowid,))
                 count += store.conn.execute("DELETE FROM segments WHERE call_id = ?", (call_id,)).rowcount
             if count:
                 store.conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
