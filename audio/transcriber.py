@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from audio.events import Channel, EventKind, TranscriptEvent
 from audio.guards import collapse_repetitions, is_hallucination
@@ -47,14 +47,13 @@ class WhisperRecognizer:
     Whisper's encoder is built for 30 s windows and faster-whisper always pads to that, so every utterance
     costs as much as 30 s of audio. CTranslate2 also accepts a shorter window: the utterance plus
     ``margin_seconds`` (at least ``context_seconds``), several times cheaper. Measured on the eval clips, the
-    short window costs little accuracy with multilingual base on Japanese but a lot with tiny.en, so:
-    partials always use the short window; finals use the full window when this machine encodes one within
-    ``full_window_budget`` seconds (tiny.en on a 2-core PC), else the short one (base).
-    ``final_context_seconds`` forces a choice (None = full window, a number = short window of that minimum).
+    short window costs little accuracy with multilingual base on Japanese but a lot with tiny.en (whose full
+    window is cheap anyway), so: partials always use the short window; finals use it with multilingual models
+    and the full window with English-only ones. ``final_context_seconds`` forces a choice (None = full
+    window, a number = short window of at least that many seconds). A decision by measured speed was tried
+    and dropped: on a busy PC it flipped between runs, and with it the transcript.
     No VAD (already done), no timestamps; greedy partials, beam search for finals.
     """
-
-    _full_window_cost: ClassVar[dict[int, float]] = {}
 
     def __init__(
         self,
@@ -64,14 +63,12 @@ class WhisperRecognizer:
         context_seconds: float = 8.0,
         margin_seconds: float = 3.0,
         final_context_seconds: float | str | None = "auto",
-        full_window_budget: float = 0.35,
         max_new_tokens: int = 160,
     ) -> None:
         self.model = model
         self.final_beam = final_beam
         self.context_seconds = context_seconds
         self.final_context_seconds = final_context_seconds
-        self.full_window_budget = full_window_budget
         self.margin_seconds = margin_seconds
         self.max_new_tokens = max_new_tokens
         self._tokenizers: dict[str | None, Any] = {}
@@ -89,23 +86,6 @@ class WhisperRecognizer:
             self._suppress[language] = get_suppressed_tokens(tok, [-1])
         return self._tokenizers[language]
 
-    def _full_window_affordable(self, mels: int, frames: int) -> bool:
-        """Time one full-window encode (once per model and process) against the budget."""
-        key = id(self.model)
-        if key not in self._full_window_cost:
-            import ctranslate2
-            import numpy as np
-
-            window = ctranslate2.StorageView.from_array(np.zeros((1, mels, frames), dtype=np.float32))
-            costs = []
-            for _ in range(2):
-                began = time.perf_counter()
-                self.model.model.encode(window, to_cpu=False)
-                costs.append(time.perf_counter() - began)
-            self._full_window_cost[key] = min(costs)
-            log.info("full 30 s encoder window costs %.2f s here", min(costs))
-        return self._full_window_cost[key] <= self.full_window_budget
-
     def recognize(
         self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
     ) -> Recognition:
@@ -120,7 +100,7 @@ class WhisperRecognizer:
         if final:
             choice = self.final_context_seconds
             if choice == "auto":
-                minimum = None if self._full_window_affordable(features.shape[0], full) else self.context_seconds
+                minimum = self.context_seconds if model.model.is_multilingual else None
             else:
                 minimum = None if choice is None else float(choice)
         if minimum is None:
