@@ -35,6 +35,10 @@ from assist.text import fts_token, normalize, strip_fillers, terms
 MIN_SCORE = 0.4
 MAX_QUERY_TERMS = 20
 COMMON_TERM_SHARE = 0.08  # a term in more than 8% of entries says nothing about which one fits
+# Words in more entries than this are looked for in titles and aliases only (see Store.knowledge_candidates).
+BODY_SEARCH_MAX_DF = 300
+BODY_SEARCH_SHARE = 0.005
+MAX_COMMON_TERMS = 3
 COVERAGE_EXPONENT = 0.5
 K1 = 1.2
 B = 0.5
@@ -107,6 +111,10 @@ class Matcher:
         self._avg_len = {"title": 4.0, "body": 40.0, "aliases": 4.0}
         self._rules: list[TriggerRule] = []
         self._cut_cache: dict[str, dict[str, Counter[str]]] = {}
+
+    def warm_up(self) -> None:
+        """Read the index statistics now (e.g. while the phone rings), not on the customer's first words."""
+        self._refresh()
 
     def _refresh(self) -> None:
         if self._version == self.store.knowledge_version and self._entries:
@@ -185,7 +193,11 @@ class Matcher:
         and an entry keeps its best score. One index query serves all views."""
         views = [self.query_terms(weighted), *(self.query_terms(v) for v in also)]
         union = list(dict.fromkeys(w.term for view in views for w in view))
-        hits = self.store.knowledge_candidates(union, limit=40) if union else []
+        cap = max(BODY_SEARCH_MAX_DF, BODY_SEARCH_SHARE * self._entries)
+        common = [t for t in union if self._df.get(t, 0) > cap]
+        # Each common word costs a scan of its titles; the heaviest few (views are ordered) are enough.
+        union = [t for t in union if self._df.get(t, 0) <= cap or t in common[:MAX_COMMON_TERMS]]
+        hits = self.store.knowledge_candidates(union, limit=40, title_only=common) if union else []
         prepared = [self._prepare(view) for view in views if view]
         results: dict[str, Suggestion] = {}
         for hit in hits:

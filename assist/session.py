@@ -106,6 +106,9 @@ class CallSession:
         self._notes: list[Note] = []
         self._past_calls: list[CallRecord] = []
         self._open_follow_ups: list[FollowUp] = []
+        # Pay the start-up reads before the first words, so the first card is as quick as the rest.
+        self._matcher.warm_up()
+        self._load_personal()
 
     # --- feeding -----------------------------------------------------------------------------------------
 

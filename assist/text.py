@@ -128,6 +128,8 @@ def _bigrams(run: str) -> Iterator[str]:
 
 
 _KATAKANA_WORD = re.compile(rf"[{_KATAKANA}]{{3,}}")
+_KANJI_CHAR = re.compile(rf"[{_KANJI}]")
+_KANA_CHAR = re.compile(f"[{_HIRAGANA}{_KATAKANA}]")
 
 
 def _bigram_terms(text: str, english: bool = True, japanese: bool = True) -> Iterator[str]:
@@ -135,7 +137,7 @@ def _bigram_terms(text: str, english: bool = True, japanese: bool = True) -> Ite
         cjk, hira, word = match.groups()
         if cjk and japanese:
             # A lone kana or kanji of a one-character run carries little; compounds carry the meaning.
-            if len(cjk) == 1 and not re.match(rf"[{_KANJI}]", cjk):
+            if len(cjk) == 1 and not _KANJI_CHAR.match(cjk):
                 continue
             yield from _bigrams(cjk)
             # Katakana loanwords are specific as a whole (メール), while their bigrams (ール) are everywhere.
@@ -184,7 +186,7 @@ def _janome_terms(text: str) -> Iterator[str]:
             continue
         if re.fullmatch(r"[a-z0-9' ]+", base):
             continue  # English goes through the same words-and-stems path in every analyser
-        if len(base) == 1 and re.fullmatch(f"[{_HIRAGANA}{_KATAKANA}]", base):
+        if len(base) == 1 and _KANA_CHAR.fullmatch(base):
             continue
         yield base
         reading = str(token.reading)
