@@ -628,6 +628,36 @@ class Store:
                 (call_id, segment_id, kind, trigger, phrase, at),
             )
 
+    def rebuild_search_indexes(self) -> None:
+        """Re-derive the FTS rows of knowledge, customers, notes and calls from their tables.
+
+        Those tables key their FTS rows by the implicit rowid, which VACUUM may renumber; segments have an
+        explicit INTEGER PRIMARY KEY and keep theirs."""
+        with self.transaction():
+            for table in ("knowledge_fts", "customers_fts", "notes_fts", "calls_fts"):
+                self.conn.execute(f"DELETE FROM {table}")
+            for entry in list(self.all_knowledge()):
+                self.upsert_knowledge([entry])
+            for customer in list(self.all_customers()):
+                self._upsert_customer(customer)
+            for (note_id,) in self.conn.execute("SELECT id FROM notes").fetchall():
+                row = self.conn.execute(
+                    "SELECT id, customer_id, text, author, created_at, kind, pinned FROM notes WHERE id = ?",
+                    (note_id,)).fetchone()
+                self._upsert_note(Note.from_dict(dict(zip(
+                    ("id", "customer_id", "text", "author", "created_at", "kind", "pinned"), row, strict=True))))
+            for (call_id,) in self.conn.execute("SELECT id FROM calls").fetchall():
+                call = self.get_call(call_id)
+                if call is not None:
+                    text = " 。 ".join((call.summary, call.next_action, " ".join(call.tags)))
+                    self._fts_replace("calls_fts", self._rowid("calls", call.id), (index_text(text, self.analyzer),))
+
+    def vacuum(self) -> None:
+        """Compact the file (e.g. after erasing a customer) and keep search consistent afterwards."""
+        with self._lock:
+            self.conn.execute("VACUUM")
+            self.rebuild_search_indexes()
+
     def dump_all_text(self) -> str:
         """Every text value in every table and FTS index, for tests proving a value was never stored."""
         parts: list[str] = []

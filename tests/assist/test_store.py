@@ -94,3 +94,18 @@ def test_customer_search_by_name_kana_company_and_email(store: Store) -> None:
     assert [c.id for c in store.search_customers("taro.yamada@example.jp")] == ["c1"]
     assert [c.id for c in store.search_customers("may will")] == ["c2"]
     assert store.search_customers("佐藤") == []
+
+
+def test_vacuum_compacts_and_rederives_search_rows_from_their_tables(file_store: Store) -> None:
+    file_store.upsert_knowledge([KnowledgeEntry(id=f"k{i}", title=f"entry {i}") for i in range(50)])
+    file_store.upsert_knowledge([KnowledgeEntry(id="target", title="解約の手続き")])
+    file_store.upsert_customers([Customer(id="yamada", name="山田 太郎")])
+    for i in range(0, 50, 2):
+        file_store.delete_knowledge(f"k{i}")
+    # VACUUM may renumber implicit rowids, which key these FTS rows: simulate rows that no longer line up.
+    file_store.conn.execute("UPDATE knowledge_fts SET rowid = rowid + 1000")
+    file_store.conn.execute("DELETE FROM customers_fts")
+    file_store.vacuum()
+    assert [h.entry.id for h in file_store.knowledge_candidates(["解約"])] == ["target"]
+    assert [c.id for c in file_store.search_customers("山田")] == ["yamada"]
+    assert file_store.conn.execute("SELECT COUNT(*) FROM knowledge_fts").fetchone()[0] == 26
