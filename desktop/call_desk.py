@@ -321,10 +321,12 @@ class CallDesk:
         return CallSession(store, call.call_id, call.customer_id, self.config.language)
 
     def _biasing_prompt(self, context: Any) -> str | None:
-        # The customer's name is the word Whisper most often gets wrong and the agent most needs right.
+        # The customer's name is the word Whisper most often gets wrong and the agent most needs right; their
+        # open promises name what the call is likely about.
         if context is None:
             return None
-        return str(context.customer.name)
+        words = [str(context.customer.name), *(str(f.text) for f in context.open_follow_ups[:3])]
+        return "、".join(w for w in words if w) if self.config.language == "ja" else ", ".join(w for w in words if w)
 
     def _make_source(self, replay: Path | None) -> Any:
         from audio.source import ChannelMap, FileSource
@@ -400,8 +402,9 @@ class CallDesk:
     def _audio_status(self, call: _Call, status: AudioStatusEvent) -> None:
         self.listener.on_audio_status(status)
         if status.kind is AudioStatusKind.SOURCE_ENDED:
-            # A replayed recording ran out: the call is over, as if the customer hung up.
-            threading.Thread(target=self._finish, args=(call,), name="call-end", daemon=True).start()
+            # A replayed recording ran out: the call is over, as if the customer hung up. The last words are
+            # still being transcribed: let them finish rather than cut them off.
+            threading.Thread(target=self._finish, args=(call, False), name="call-end", daemon=True).start()
 
     def end_call(self) -> None:
         call = self._call
@@ -409,16 +412,20 @@ class CallDesk:
             return
         threading.Thread(target=self._finish, args=(call,), name="call-end", daemon=True).start()
 
-    def _finish(self, call: _Call) -> None:
-        """Stop the audio and let the last finals through (they queue on the worker before the wrap-up)."""
+    def _finish(self, call: _Call, cut: bool = True) -> None:
+        """End the call: stop the audio (``cut``) or let a source that ended drain, and let the last finals
+        through (they queue on the worker before the wrap-up)."""
         with self._lock:
             if call.finished:
                 return
             call.finished = True
         transcription = call.transcription
         if transcription is not None:
-            transcription.stop()
-            transcription.wait(timeout=30.0)
+            if cut:
+                transcription.stop()
+            if not transcription.wait(timeout=120.0):
+                transcription.stop()
+                transcription.wait(timeout=10.0)
         if self._closing.is_set():
             return  # the app is closing: the call stays stored as it was; no wrap-up screen to show
         try:

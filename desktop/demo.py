@@ -27,6 +27,12 @@ from resources import ROOT as RESOURCES
 
 DEMO_DIR = RESOURCES / "demo"
 DEMO_CALL = DEMO_DIR / "demo_call.wav"
+# The same conversation in each language: (recording, its timeline). Japanese is spoken by OpenJTalk
+# (scripts/make_demo_call_ja.py), English by espeak-ng (scripts/make_demo_call.py).
+DEMO_CALLS = {
+    "ja": (DEMO_DIR / "demo_call_ja.wav", DEMO_DIR / "demo_call_ja.json"),
+    "en": (DEMO_CALL, DEMO_DIR / "demo_call.json"),
+}
 DEMO_PHONE = "090-1234-5678"
 AGENT = "alex"
 SUPERVISOR = "miki"
@@ -42,6 +48,8 @@ def configure(subparsers: Any) -> None:
         "with --headless (automatic when there is no display).",
     )
     parser.add_argument("--headless", action="store_true", help="print the live flow in the terminal, no window")
+    parser.add_argument("--language", choices=sorted(DEMO_CALLS), default="ja",
+                        help="the demo call's language (default: ja; en uses the faster English-only model)")
     parser.add_argument("--keep", action="store_true", help="keep the demo's data directory and print where it is")
     parser.set_defaults(func=run_demo)
 
@@ -50,11 +58,13 @@ def run_demo(args: argparse.Namespace) -> int:
     from desktop.display import has_display
 
     headless = bool(getattr(args, "headless", False)) or not has_display()
-    if not DEMO_CALL.is_file():
-        print(f"agent-assist demo: the demo call {DEMO_CALL} is missing (scripts/make_demo_call.py makes it)",
+    language = str(getattr(args, "language", "ja") or "ja")
+    recording, _timeline = DEMO_CALLS[language]
+    if not recording.is_file():
+        print(f"agent-assist demo: the demo call {recording} is missing (scripts/make_demo_call*.py make it)",
               file=sys.stderr)
         return 1
-    world = DemoWorld.build(keep=bool(getattr(args, "keep", False)))
+    world = DemoWorld.build(keep=bool(getattr(args, "keep", False)), language=language)
     try:
         if headless:
             return run_headless(world)
@@ -72,11 +82,12 @@ class DemoWorld:
     tokens: dict[str, str]
     script: dict[str, Any]
     keep: bool = False
+    language: str = "ja"
     supervisor: Any = None
     receipts: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, keep: bool = False) -> DemoWorld:
+    def build(cls, keep: bool = False, language: str = "ja") -> DemoWorld:
         from assist.paths import data_dir
 
         base = data_dir() / "demo"
@@ -98,9 +109,13 @@ class DemoWorld:
         server = ServerThread(server_dir)
         server.start()
         script = json.loads((DEMO_DIR / "history.json").read_text(encoding="utf-8"))
-        timeline = json.loads((DEMO_DIR / "demo_call.json").read_text(encoding="utf-8"))
+        timeline = json.loads(DEMO_CALLS[language][1].read_text(encoding="utf-8"))
         script["timeline"] = timeline
-        return cls(root, store_file, server, tokens, script, keep)
+        return cls(root, store_file, server, tokens, script, keep, language)
+
+    @property
+    def recording(self) -> Path:
+        return DEMO_CALLS[self.language][0]
 
     @property
     def url(self) -> str:
@@ -109,30 +124,30 @@ class DemoWorld:
     def desk_config(self) -> Any:
         from desktop.call_desk import DeskConfig
 
-        return DeskConfig(language="en", model=None, agent_name=AGENT, server_url=self.url,
+        return DeskConfig(language=self.language, model=None, agent_name=AGENT, server_url=self.url,
                           server_token=self.tokens[AGENT])
 
-    def start_supervisor(self, call_started: threading.Event, call_id: list[str]) -> None:
-        """A scripted supervisor: connects, and once the customer has raised the double charge, whispers."""
+    def start_supervisor(self) -> None:
+        """A scripted supervisor who reads the live call like a real one: once the customer has raised the
+        double charge (the final line at that point of the conversation reaches the team), it whispers advice."""
         from sync.client import SyncClient
 
         client = SyncClient(self.url, self.tokens[SUPERVISOR], self.root / "supervisor-client.sqlite3")
+        whisper = self.script["whisper"]
+        line = self.script["timeline"]["lines"][int(whisper["after_line"])]
+        sent: list[str] = []
+
+        def on_call_event(body: dict[str, Any]) -> None:
+            event = body.get("transcript") if body.get("event") == "transcript" else None
+            if not isinstance(event, dict) or sent or event.get("kind") != "final":
+                return
+            if event.get("channel") == "customer" and float(event.get("end", 0.0)) >= float(line["end"]) - 1.0:
+                sent.append(client.send_whisper(AGENT, str(body.get("call_id")), str(whisper["text"][self.language])))
+
+        client.on_call_event = on_call_event
         client.on_whisper_status = lambda body: self.receipts.append(str(body.get("status", "")))
         client.start()
         self.supervisor = client
-        whisper = self.script["whisper"]
-        lines = self.script["timeline"]["lines"]
-        at = float(lines[int(whisper["after_line"])]["end"]) + 3.0
-
-        def send() -> None:
-            if not call_started.wait(120):
-                return
-            began = time.monotonic()
-            while time.monotonic() - began < at:
-                time.sleep(0.1)
-            client.send_whisper(AGENT, call_id[0] if call_id else None, str(whisper["text"]))
-
-        threading.Thread(target=send, name="demo-supervisor", daemon=True).start()
 
     def close(self) -> None:
         if self.supervisor is not None:
@@ -182,8 +197,6 @@ class TerminalListener:
         self._lock = threading.Lock()
         self._shown_cards: set[str] = set()
         self._partial_open = False
-        self.started = threading.Event()
-        self.call_id: list[str] = []
         self.whispers_read = 0
         self.outcome: Any = None
         self.customer_name = ""
@@ -195,8 +208,6 @@ class TerminalListener:
             self.out.flush()
 
     def on_call_started(self, call_id: str) -> None:
-        self.call_id.append(call_id)
-        self.started.set()
         self._print(f"call started ({call_id}), caller {DEMO_PHONE}")
 
     def on_transcript(self, event: Any) -> None:
@@ -281,11 +292,12 @@ def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 2
     desk = CallDesk(listener, world.desk_config(), store_file=world.store_file,
                     sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings")
     listener.desk = desk
-    out.write("Agent Assist demo (terminal). The demo call plays in real time; it takes about a minute.\n")
+    out.write(f"Agent Assist demo (terminal, call in {world.language}). The demo call plays in real time; "
+              "it takes about a minute.\n")
     desk.start()
-    world.start_supervisor(listener.started, listener.call_id)
+    world.start_supervisor()
     _wait_online(desk, 10.0)
-    desk.start_call(DEMO_PHONE, replay=DEMO_CALL)
+    desk.start_call(DEMO_PHONE, replay=world.recording)
     finished = listener.done.wait(timeout)
     _wait_for(lambda: "read" in world.receipts, 5.0)
     desk.shutdown()
@@ -338,18 +350,10 @@ def run_window(world: DemoWorld) -> int:
         sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings"))
     agent.window.setWindowTitle(QCoreApplication.translate("AgentApp", "Agent Assist — demo"))
     agent.window.call_bar.phone.setText(DEMO_PHONE)
-    call_id: list[str] = []
-    started = threading.Event()
-
-    def call_began(cid: str) -> None:
-        call_id.append(cid)
-        started.set()
-
-    agent.bridge.call_started.connect(call_began)
-    world.start_supervisor(started, call_id)
+    world.start_supervisor()
     agent.show()
 
-    QTimer.singleShot(1500, lambda: agent.start_call(DEMO_PHONE, replay=DEMO_CALL))
+    QTimer.singleShot(1500, lambda: agent.start_call(DEMO_PHONE, replay=world.recording))
     code = app.exec()
     agent.shutdown()
     return int(code)
