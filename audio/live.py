@@ -43,25 +43,34 @@ class SharedModel:
     _loading: ClassVar[dict[str, Future[Any]]] = {}
 
     @classmethod
-    def preload(cls, name_or_path: str | None = None, language: str = "ja") -> Future[Any]:
-        """Start loading (resolving, possibly joining the packaged weights, warming up) in the background."""
-        key = name_or_path or default_model_for(language)
+    def preload(
+        cls, name_or_path: str | None = None, language: str = "ja", threads: int | None = None
+    ) -> Future[Any]:
+        """Start loading (resolving, possibly joining the packaged weights, warming up) in the background.
+
+        ``threads`` overrides :func:`audio.models.cpu_threads` (the benchmark compares settings with it).
+        """
+        key = f"{name_or_path or default_model_for(language)}|{threads or cpu_threads()}"
         with cls._lock:
             future = cls._loading.get(key)
             if future is None or (future.done() and future.exception() is not None):
                 future = Future()
                 cls._loading[key] = future
                 threading.Thread(
-                    target=cls._load, args=(name_or_path, language, future), name=f"load-{key}", daemon=True
+                    target=cls._load, args=(name_or_path, language, threads or cpu_threads(), future),
+                    name=f"load-{key}", daemon=True,
                 ).start()
             return future
 
     @classmethod
-    def get(cls, name_or_path: str | None = None, language: str = "ja", timeout: float | None = None) -> Any:
-        return cls.preload(name_or_path, language).result(timeout)
+    def get(
+        cls, name_or_path: str | None = None, language: str = "ja", timeout: float | None = None,
+        threads: int | None = None,
+    ) -> Any:
+        return cls.preload(name_or_path, language, threads).result(timeout)
 
     @staticmethod
-    def _load(name_or_path: str | None, language: str, future: Future[Any]) -> None:
+    def _load(name_or_path: str | None, language: str, threads: int, future: Future[Any]) -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
@@ -71,7 +80,7 @@ class SharedModel:
 
             began = time.perf_counter()
             model = WhisperModel(
-                str(resolved.path), device="cpu", compute_type="int8", cpu_threads=cpu_threads(), num_workers=1
+                str(resolved.path), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1
             )
             # the first transcription pays for allocations; pay it here, not on the first words of a call
             warm = np.zeros(SAMPLE_RATE, dtype=np.float32)

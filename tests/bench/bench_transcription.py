@@ -47,6 +47,7 @@ from audio.source import SAMPLE_RATE, ChannelMap, FileSource
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval" / "audio"
 GAP = 1.2  # seconds between turns
+THREADS: int | None = None  # --threads: CTranslate2 threads (default audio.models.cpu_threads())
 
 
 @dataclass
@@ -213,7 +214,7 @@ def call_benchmark(language: str, model_name: str, quick: bool, work: Path) -> d
     if not clips:
         print(f"[{language}] no clips in {EVAL}: skipped")
         return None
-    model = SharedModel.get(model_name, language)
+    model = SharedModel.get(model_name, language, threads=THREADS)
     call = work / f"call_{language}.wav"
     turns, duration = lay_out_call(clips, call)
     print(f"[{language}/{model_name}] {len(clips)} clips, {duration:.0f} s two-channel call, real-time replay ...",
@@ -266,7 +267,7 @@ def long_call(minutes: float, quick: bool, work: Path) -> dict[str, Any] | None:
     if not clips:
         print("[long call] no clips: skipped")
         return None
-    model = SharedModel.get("base", "ja")
+    model = SharedModel.get("base", "ja", threads=THREADS)
     reps: list[Clip] = []
     while sum(len(c.audio) for c in reps) / SAMPLE_RATE + GAP * len(reps) < minutes * 60:
         reps.extend(clips)
@@ -321,7 +322,7 @@ def non_speech(minutes: float, work: Path) -> dict[str, int]:
         music[i : i + note_len] = 0.15 * env * chord
     kinds = {"silence": rng.normal(0, 1e-4, each).astype(np.float32), "line noise": line_noise,
              "dial tone + DTMF": tones, "music-like": music}
-    model = SharedModel.get("base", "ja")
+    model = SharedModel.get("base", "ja", threads=THREADS)
     words: dict[str, int] = {}
     print(f"[non-speech] {minutes:.0f} min in total (both channels), base, Japanese settings ...", flush=True)
     for name, audio in kinds.items():
@@ -345,14 +346,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-minutes", type=float, default=None)
     parser.add_argument("--nonspeech-minutes", type=float, default=None)
     parser.add_argument("--only", choices=("ja", "en", "long", "nonspeech"), action="append")
+    parser.add_argument("--threads", type=int, default=None, help="CTranslate2 threads (default: all cores)")
     args = parser.parse_args(argv)
+    global THREADS
+    THREADS = args.threads
     if not EVAL.is_dir():
         print(f"no evaluation material at {EVAL}: nothing to measure")
         return 0
     only = set(args.only or ("ja", "en", "long", "nonspeech"))
     long_minutes = args.long_minutes or (2.0 if args.quick else 10.0)
     nonspeech_minutes = args.nonspeech_minutes or (2.0 if args.quick else 10.0)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}, python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}, python {sys.version.split()[0]}, "
+          f"model threads {args.threads or 'default'}")
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-transcription-") as tmp:
         work = Path(tmp)
