@@ -551,6 +551,8 @@ class TeamServer:
 
     async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
         status = await self._db(self.store.add_segment_for, peer.user, req.call_id, req.event)
+        if status == "stale":  # a partial overtaken by its final: followers already show the final line
+            return
         self._check_ownership(status, req.call_id, req.id)
         frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "transcript", "transcript": req.event})
         # Finals reach every supervisor of the team (the board shows the last line); partials only followers.

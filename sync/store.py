@@ -368,25 +368,31 @@ class TeamStore:
         return ("ended" if call["ended_at"] is not None else "ok"), call
 
     def add_segment_for(self, agent: User, call_id: str, event: dict[str, Any]) -> str:
-        """Ownership check and write in one step (one trip to the database thread per transcript frame)."""
+        """Ownership check and write in one step (one trip to the database thread per transcript frame).
+        Returns the ownership status, or "stale" for a partial that arrived after its final."""
         status, _ = self.call_owned_by(agent, call_id)
-        if status == "ok":
-            self.add_segment(call_id, event)
+        if status == "ok" and not self.add_segment(call_id, event):
+            return "stale"
         return status
 
     def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, dict[str, Any] | None]:
         return self.user(agent), None if call_id is None else self.call(call_id)
 
-    def add_segment(self, call_id: str, event: dict[str, Any]) -> None:
-        """Keep the latest version of each utterance: a final replaces its partials."""
+    def add_segment(self, call_id: str, event: dict[str, Any]) -> bool:
+        """Keep the latest version of each utterance: a final replaces its partials, a partial never replaces
+        a final. Returns False when the event was such a stale partial (and nothing changed)."""
         with self._tx(self.live_db) as db:
-            db.execute(
+            cur = db.execute(
                 "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event",
+                " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
+                " WHERE json_extract(segments.event, '$.kind') != 'final' OR json_extract(excluded.event, '$.kind') = 'final'",
                 (call_id, event["channel"], event["segment_id"], json.dumps(event, ensure_ascii=False)),
             )
+            if cur.rowcount == 0:
+                return False
             if event.get("kind") == "final":
                 db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.get("text", ""), call_id))
+        return True
 
     def update_call_info(self, call_id: str, info: dict[str, Any]) -> dict[str, Any]:
         with self._tx(self.live_db) as db:

@@ -77,10 +77,14 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(team_server: Run
         assert snapshot["call"]["customer"]["name"] == "山田 花子"
 
         agent.publish_transcript(_event("call-1", 2, EventKind.FINAL, "先月の請求です"))
+        agent.publish_transcript(_event("call-1", 2, EventKind.PARTIAL, "先月の請"))  # stale: its final is out
+        agent.publish_transcript(_event("call-1", 3, EventKind.FINAL, "はい"))
         wait_until(
-            lambda: any(e["event"] == "transcript" and e["transcript"]["text"] == "先月の請求です" for e in sup_seen.call_events),
-            what="live final at the follower",
+            lambda: any(e["event"] == "transcript" and e["transcript"]["text"] == "はい" for e in sup_seen.call_events),
+            what="live finals at the follower",
         )
+        assert [line["text"] for line in _server_transcript(team_server, "call-1")] == ["請求書が二重に届いています", "先月の請求です", "はい"]
+        assert not any(e["event"] == "transcript" and e["transcript"]["text"] == "先月の請" for e in sup_seen.call_events)
 
         whisper_id = supervisor.send_whisper("sato", "call-1", "まずお詫びと要約を", anchor_segment_id="seg-2")
         whisper = wait_until(lambda: next((w for w in agent_seen.whispers if w["whisper_id"] == whisper_id), None), what="whisper")
