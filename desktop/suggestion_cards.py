@@ -8,7 +8,6 @@ core so the team's ranking learns from it.
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -28,24 +27,38 @@ from desktop.views import SuggestionView
 
 
 def highlight(text: str, terms: tuple[str, ...]) -> str:
-    """HTML of ``text`` with every matched term in bold with a marker background."""
-    words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
-    if not words:
-        return escape(text)
-    # Matched terms may be stems ("charg" for "charged"): highlight the whole word they start, not a fragment.
-    # Japanese has no spaces, so there the term itself is what gets marked.
-    pattern = re.compile(
-        "|".join(r"\b" + re.escape(w) + r"[a-z]*" if w.isascii() and w[-1:].isalpha() else re.escape(w)
-                 for w in words),
-        re.IGNORECASE,
-    )
+    """HTML of ``text`` with every matched term in bold with a marker background.
+
+    Terms can overlap (Japanese is matched by overlapping character pairs: イン, ンタ, ター ...) and can be
+    stems ("charg" for "charged"), so the characters covered by any occurrence are marked first and then drawn
+    as whole runs: インターネット lights up as one word, not as fragments.
+    """
+    marked = [False] * len(text)
+    folded = text.casefold()
+    if len(folded) != len(text):  # a few letters fold to two (ß -> ss): positions must stay aligned
+        folded = text.lower() if len(text.lower()) == len(text) else text
+    for term in {t.casefold() for t in terms if t.strip()}:
+        start = folded.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if term.isascii() and term[-1:].isalpha():
+                if start > 0 and folded[start - 1].isalnum():
+                    start = folded.find(term, start + 1)
+                    continue  # a stem must start a word: "even" is not in "seven"
+                while end < len(text) and folded[end].isalpha() and folded[end].isascii():
+                    end += 1  # the rest of the word the stem begins
+            for i in range(start, min(end, len(marked))):
+                marked[i] = True
+            start = folded.find(term, start + 1)
     out: list[str] = []
-    last = 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last : match.start()]))
-        out.append(f"<b style='background-color: rgba(255, 200, 0, 90)'>{escape(match.group(0))}</b>")
-        last = match.end()
-    out.append(escape(text[last:]))
+    i = 0
+    while i < len(text):
+        j = i
+        while j < len(text) and marked[j] == marked[i]:
+            j += 1
+        piece = escape(text[i:j])
+        out.append(f"<b style='background-color: rgba(255, 200, 0, 90)'>{piece}</b>" if marked[i] else piece)
+        i = j
     return "".join(out)
 
 

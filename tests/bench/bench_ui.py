@@ -5,8 +5,8 @@
 Prints:
 - cold start to an interactive window (a fresh process: interpreter start -> window shown and the event loop
   idle), median of ``--runs``; the model loads in the background and is not waited for (goal <= 2 s);
-- the event-loop stall during a live call: a 10 ms timer on the Qt main thread while the demo call (both
-  channels) is replayed in real time through the real pipeline (VAD, Whisper, CallSession on SQLite, the
+- the event-loop stall during a live call: a 10 ms timer on the Qt main thread while the Japanese demo call
+  (both channels) is replayed in real time through the real pipeline (VAD, Whisper, CallSession on SQLite, the
   embedded team server and a supervisor whisper); stall = how late each tick fired (goal p99 <= 50 ms);
 - resident memory with the chosen model loaded (current and peak).
 Qt runs offscreen (no display here); the figures include every other process sharing the 2 cores.
@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -74,29 +73,21 @@ def live_call(model: str) -> dict[str, float]:
     from desktop.agent_app import AgentApp
     from desktop.app import ensure_app
     from desktop.call_desk import CallDesk
-    from desktop.demo import DEMO_CALL, DEMO_PHONE, DemoWorld
+    from desktop.demo import DEMO_PHONE, DemoWorld
     from desktop.preferences import Preferences
 
     app = ensure_app()
-    world = DemoWorld.build()
+    world = DemoWorld.build(language="ja")
     config = world.desk_config()
     config.model = model
     agent = AgentApp(app, prefs=Preferences(ui_language="ja"), desk=CallDesk(
         _Quiet(), config, store_file=world.store_file, sync_state_file=world.root / "agent.sqlite3",
         recordings=world.root / "recordings"))
-    started = threading.Event()
-    call_id: list[str] = []
-
-    def began(cid: str) -> None:
-        call_id.append(cid)
-        started.set()
-
-    agent.bridge.call_started.connect(began)
-    world.start_supervisor(started, call_id)
+    world.start_supervisor()
     agent.show()
     from audio.live import SharedModel
 
-    SharedModel.get(model, "en", timeout=120)  # measure the call, not the model load
+    SharedModel.get(model, "ja", timeout=120)  # measure the call, not the model load
     stalls: list[float] = []
     clock = QElapsedTimer()
     tick = QTimer()
@@ -113,7 +104,7 @@ def live_call(model: str) -> dict[str, float]:
     agent.bridge.call_finished.connect(lambda *_: finished.append(True))
     clock.start()
     tick.start()
-    agent.start_call(DEMO_PHONE, replay=DEMO_CALL)
+    agent.start_call(DEMO_PHONE, replay=world.recording)
     lines = agent.window.transcript
     loop = QEventLoop()
     agent.bridge.call_finished.connect(loop.quit)

@@ -289,3 +289,13 @@ def test_settings_keep_every_choice_and_apply_it(agent: Any, qtbot: Any) -> None
     assert agent.app.palette().color(agent.app.palette().ColorRole.Window).lightness() < 100
     qtbot.waitUntil(lambda: agent.window.call_bar.server.property("state") == "local_only")
     assert agent.desk.config.language == "en" and agent.desk.config.model == "tiny.en"
+
+
+def test_matched_words_are_highlighted_whole_in_japanese_and_english() -> None:
+    from desktop.suggestion_cards import highlight
+
+    mark = "<b style='background-color: rgba(255, 200, 0, 90)'>"
+    ja = highlight("夜になるとインターネットが切れる", ("イン", "ンタ", "ター", "ーネ", "ネッ", "ット", "切"))
+    assert ja == f"夜になると{mark}インターネット</b>が{mark}切</b>れる"
+    en = highlight("Charged twice <seven> evenings", ("charg", "even"))
+    assert en == f"{mark}Charged</b> twice &lt;seven&gt; {mark}evenings</b>"
