@@ -33,6 +33,36 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
     stems ("charg" for "charged"), so the characters covered by any occurrence are marked first and then drawn
     as whole runs: インターネット lights up as one word, not as fragments.
     """
+    marked = _marked(text, terms)
+    out: list[str] = []
+    for piece, on in _runs(text, marked):
+        out.append(f"<b style='background-color: rgba(255, 200, 0, 90)'>{escape(piece)}</b>" if on else escape(piece))
+    return "".join(out)
+
+
+def matched_words(texts: tuple[str, ...], terms: tuple[str, ...]) -> list[str]:
+    """The words of ``texts`` the terms light up, in order, once each: what the agent reads as 'why'."""
+    words: list[str] = []
+    for text in texts:
+        for piece, on in _runs(text, _marked(text, terms)):
+            if on and piece.strip() and piece not in words:
+                words.append(piece)
+    return words
+
+
+def _runs(text: str, marked: list[bool]) -> list[tuple[str, bool]]:
+    runs = []
+    i = 0
+    while i < len(text):
+        j = i
+        while j < len(text) and marked[j] == marked[i]:
+            j += 1
+        runs.append((text[i:j], marked[i]))
+        i = j
+    return runs
+
+
+def _marked(text: str, terms: tuple[str, ...]) -> list[bool]:
     marked = [False] * len(text)
     folded = text.casefold()
     if len(folded) != len(text):  # a few letters fold to two (ß -> ss): positions must stay aligned
@@ -50,16 +80,7 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
             for i in range(start, min(end, len(marked))):
                 marked[i] = True
             start = folded.find(term, start + 1)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        j = i
-        while j < len(text) and marked[j] == marked[i]:
-            j += 1
-        piece = escape(text[i:j])
-        out.append(f"<b style='background-color: rgba(255, 200, 0, 90)'>{piece}</b>" if marked[i] else piece)
-        i = j
-    return "".join(out)
+    return marked
 
 
 class SuggestionCard(QFrame):
@@ -146,7 +167,9 @@ class SuggestionCard(QFrame):
             source = self.tr("a trigger phrase rule")
         parts = [source or code] if (source or code) else []
         if self.suggestion.matched_terms:
-            parts.append(self.tr("you heard: %1").replace("%1", ", ".join(self.suggestion.matched_terms)))
+            words = matched_words((self.suggestion.title, self.suggestion.body), self.suggestion.matched_terms)
+            heard = ", ".join(words or self.suggestion.matched_terms)
+            parts.append(self.tr("you heard: %1").replace("%1", heard))
         return " · ".join(parts)
 
     def _render_reason(self) -> None:

@@ -120,7 +120,7 @@ def test_cards_stay_put_highlight_matches_and_dismissed_cards_go(agent: Any, qtb
     qtbot.waitUntil(lambda: len(panel.cards()) == 2)
     card_a = panel.cards()[0]
     assert "<b style" in card_a.title.text() and "double charge" in card_a.title.text()
-    assert "you heard: refund, double charge" in card_a.reason.text()
+    assert "you heard: Refund, double charge" in card_a.reason.text()  # the words as written on the card
 
     # A re-ranked update that still holds card a keeps the same widget (no flicker).
     from_worker(agent.bridge.on_suggestions, [b, a])
