@@ -169,6 +169,7 @@ class SyncClient:
         self.on_request_error: Callback = _ignore
         self.on_connection_state: Callable[[ConnectionState, str], None] = lambda state, reason: None
         self.state = ConnectionState.OFFLINE
+        self.state_reason = ""
         self.user: dict[str, Any] = {}
 
         local_path.parent.mkdir(parents=True, exist_ok=True)
@@ -383,9 +384,11 @@ class SyncClient:
     # -- connection loop -----------------------------------------------------------------------------------
 
     def _set_state(self, state: ConnectionState, reason: str) -> None:
-        if state is self.state and state is not ConnectionState.OFFLINE:
+        # Repeated failures with the same reason are reported once; a new reason is news for the user.
+        if state is self.state and reason == self.state_reason:
             return
         self.state = state
+        self.state_reason = reason
         try:
             self.on_connection_state(state, reason)
         except Exception:
