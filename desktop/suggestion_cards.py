@@ -43,10 +43,13 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
 def matched_words(texts: tuple[str, ...], terms: tuple[str, ...]) -> list[str]:
     """The words of ``texts`` the terms light up, in order, once each: what the agent reads as 'why'."""
     words: list[str] = []
+    seen: set[str] = set()
     for text in texts:
         for piece, on in _runs(text, _marked(text, terms)):
-            if on and piece.strip() and piece not in words:
-                words.append(piece)
+            key = piece.strip().casefold()
+            if on and key and key not in seen:
+                seen.add(key)
+                words.append(piece.strip())
     return words
 
 

@@ -4,8 +4,8 @@
 
 Without a display it re-runs itself under ``xvfb-run`` (Debian: xvfb; Japanese needs fonts-noto-cjk), so the
 window is drawn by Qt's real xcb platform, not the offscreen one. The screens are filled the way a call fills
-them: the demo store (resources/demo) gives the customer's context, the demo call's lines go through a real
-CallSession for the suggestion cards, cues and wrap-up, and a whisper arrives. Writes, per language:
+them: the demo store (resources/demo) gives the customer's context, the demo call's lines (in the screen's language) go through a
+real CallSession for the suggestion cards, cues and wrap-up, and a whisper arrives. Writes, per language:
 call.png (mid-call), wrap_up.png (after the call), settings.png.
 """
 
@@ -55,7 +55,7 @@ def shoot(language: str, out: Path) -> None:
     from desktop.agent_app import AgentApp
     from desktop.app import ensure_app
     from desktop.call_desk import CallDesk, DeskConfig
-    from desktop.demo import DEMO_DIR, DEMO_PHONE, seed_store
+    from desktop.demo import DEMO_CALLS, DEMO_PHONE, seed_store
     from desktop.preferences import Preferences
     from desktop.settings_dialog import SettingsDialog
     from desktop.views import ConnectionState, WhisperView
@@ -66,7 +66,7 @@ def shoot(language: str, out: Path) -> None:
     store_file = work / "store.sqlite3"
     seed_store(store_file)
     prefs = Preferences(ui_language=language, theme="light")
-    agent = AgentApp(app, prefs=prefs, desk=CallDesk(_Quiet(), DeskConfig(language="en"), store_file=store_file))
+    agent = AgentApp(app, prefs=prefs, desk=CallDesk(_Quiet(), DeskConfig(language=language), store_file=store_file))
     window = agent.window
     window.resize(1500, 900)
     window.show()
@@ -76,11 +76,11 @@ def shoot(language: str, out: Path) -> None:
     lookup = lookup_caller(store, DEMO_PHONE)
     customer_id = core_views.lookup_customer_id(lookup)
     context = customer_context(store, customer_id) if customer_id else None
-    session = CallSession(store, "call-screenshot", customer_id, "en")
+    session = CallSession(store, "call-screenshot", customer_id, language)
     window.call_started()
     window.show_customer(core_views.customer_view(context, DEMO_PHONE))
     window.show_connection(ConnectionState.ONLINE)
-    timeline = json.loads((DEMO_DIR / "demo_call.json").read_text(encoding="utf-8"))["lines"]
+    timeline = json.loads(DEMO_CALLS[language][1].read_text(encoding="utf-8"))["lines"]
     for index, line in enumerate(timeline[:6]):
         channel = Channel.AGENT if line["speaker"] == "agent" else Channel.CUSTOMER
         event = TranscriptEvent("call-screenshot", channel, EventKind.FINAL, line["start"], line["end"],
@@ -90,10 +90,9 @@ def shoot(language: str, out: Path) -> None:
         window.show_suggestions([core_views.suggestion_view(s) for s in update.suggestions])
         for cue in update.cues:
             window.show_cue(core_views.cue_view(cue))
-    words = timeline[6]["text"].split()
+    partial = timeline[6]["text"][: len(timeline[6]["text"]) // 2]
     window.show_transcript(TranscriptEvent("call-screenshot", Channel.CUSTOMER, EventKind.PARTIAL,
-                                           timeline[6]["start"], timeline[6]["start"] + 1, " ".join(words[:2]),
-                                           0.5, "seg-6"))
+                                           timeline[6]["start"], timeline[6]["start"] + 1, partial, 0.5, "seg-6"))
     window.call_bar.set_level(Channel.AGENT, 0.05)
     window.call_bar.set_level(Channel.CUSTOMER, 0.3)
     window.call_bar.set_lag(0.6)

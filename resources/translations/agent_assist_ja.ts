@@ -73,7 +73,7 @@
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/demo.py" line="339" />
+        <location filename="../../desktop/demo.py" line="351" />
         <source>Agent Assist — demo</source>
         <translation>Agent Assist — デモ</translation>
     </message>
@@ -665,112 +665,112 @@
 <context>
     <name>SuggestionCard</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="92" />
+        <location filename="../../desktop/suggestion_cards.py" line="135" />
         <source>Copy</source>
         <translation>コピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="93" />
+        <location filename="../../desktop/suggestion_cards.py" line="136" />
         <source>Copy the card text</source>
         <translation>カードの内容をコピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="94" />
+        <location filename="../../desktop/suggestion_cards.py" line="137" />
         <source>Open</source>
         <translation>開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="95" />
+        <location filename="../../desktop/suggestion_cards.py" line="138" />
         <source>Open the whole entry</source>
         <translation>全文を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="96" />
+        <location filename="../../desktop/suggestion_cards.py" line="139" />
         <source>✓ Helped</source>
         <translation>✓ 役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="96" />
+        <location filename="../../desktop/suggestion_cards.py" line="139" />
         <source>Helped</source>
         <translation>役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="97" />
+        <location filename="../../desktop/suggestion_cards.py" line="140" />
         <source>This card helped</source>
         <translation>このカードは役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="98" />
+        <location filename="../../desktop/suggestion_cards.py" line="141" />
         <source>Not relevant</source>
         <translation>関係なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="99" />
+        <location filename="../../desktop/suggestion_cards.py" line="142" />
         <source>Hide this card: not relevant</source>
         <translation>このカードを隠す（関係なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="105" />
+        <location filename="../../desktop/suggestion_cards.py" line="148" />
         <source>Knowledge</source>
         <translation>ナレッジ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="106" />
+        <location filename="../../desktop/suggestion_cards.py" line="149" />
         <source>Team note</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="107" />
+        <location filename="../../desktop/suggestion_cards.py" line="150" />
         <source>Past call</source>
         <translation>過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="108" />
+        <location filename="../../desktop/suggestion_cards.py" line="151" />
         <source>Promise</source>
         <translation>お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="119" />
+        <location filename="../../desktop/suggestion_cards.py" line="162" />
         <source>knowledge base entry</source>
         <translation>ナレッジ記事</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="120" />
+        <location filename="../../desktop/suggestion_cards.py" line="163" />
         <source>this customer's past call</source>
         <translation>このお客様の過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="121" />
+        <location filename="../../desktop/suggestion_cards.py" line="164" />
         <source>an open promise to this customer</source>
         <translation>このお客様への未完了のお約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="122" />
+        <location filename="../../desktop/suggestion_cards.py" line="165" />
         <source>a team note on this customer</source>
         <translation>このお客様に関するチームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="123" />
+        <location filename="../../desktop/suggestion_cards.py" line="166" />
         <source>a caution note on this customer</source>
         <translation>このお客様に関する注意メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="124" />
+        <location filename="../../desktop/suggestion_cards.py" line="167" />
         <source>a next-action note on this customer</source>
         <translation>このお客様の次の対応メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="127" />
+        <location filename="../../desktop/suggestion_cards.py" line="170" />
         <source>a trigger phrase rule</source>
         <translation>キーフレーズのルール</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="130" />
+        <location filename="../../desktop/suggestion_cards.py" line="175" />
         <source>you heard: %1</source>
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="135" />
+        <location filename="../../desktop/suggestion_cards.py" line="180" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -778,12 +778,12 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="185" />
+        <location filename="../../desktop/suggestion_cards.py" line="230" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="186" />
+        <location filename="../../desktop/suggestion_cards.py" line="231" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>
