@@ -134,8 +134,9 @@ class SyncClient:
     ``on_change(change)`` a change of shared team data ({seq, kind, record_id, record, author, at, change_id}),
     including this user's own pushes once the server has them;
     ``on_presence({"users": [...]})``; ``on_call_event({"call_id", "event": started|ended|transcript|updated|
-    snapshot, ...})``; ``on_connection_state(state, reason)``; ``on_request_error({"code", "message", "ref",
-    "request"})`` when the server refused something from the outbox (it is then dropped).
+    whispered|snapshot, ...})``; ``on_connection_state(state, reason)`` whenever the state or its reason changes
+    (also readable as ``state``/``state_reason``); ``on_request_error({"code", "message", "ref", "request"})``
+    when the server refused something from the outbox (it is then dropped).
     """
 
     def __init__(

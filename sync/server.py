@@ -620,6 +620,10 @@ class TeamServer:
             if whisper["status"] == "sent" or is_new:
                 frame = ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper})
                 self._fanout.to_user(agent.name, frame, resumed_only=True)
+        if is_new and req.call_id is not None:
+            # The team board shows the time since the last whisper on each call, for every supervisor.
+            body = {"call_id": req.call_id, "event": "whispered", "whisper": whisper}
+            self._fanout.to_team(sender.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True)
 
     async def _mark(self, peer: Peer, whisper_id: str, status: str, ref: str) -> None:
         existing = await self._db(self.store.whisper, whisper_id)

@@ -89,6 +89,8 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(team_server: Run
         whisper_id = supervisor.send_whisper("sato", "call-1", "まずお詫びと要約を", anchor_segment_id="seg-2")
         whisper = wait_until(lambda: next((w for w in agent_seen.whispers if w["whisper_id"] == whisper_id), None), what="whisper")
         assert whisper["text"] == "まずお詫びと要約を" and whisper["anchor_segment_id"] == "seg-2"
+        wait_until(lambda: any(e["event"] == "whispered" and e["whisper"]["whisper_id"] == whisper_id for e in sup_seen.call_events),
+                   what="the board learns a whisper went to the call")  # fmt: skip
         wait_until(lambda: {"sent", "delivered"} <= {s["status"] for s in sup_seen.statuses}, what="sent+delivered")
         agent.mark_whisper_read(whisper_id)
         wait_until(lambda: any(s["status"] == "read" for s in sup_seen.statuses), what="read receipt")
