@@ -44,6 +44,10 @@ class Supervisor:
         with self.lock:
             return next((c for c in self.changes if c["kind"] == kind and c["record_id"] == record_id), None)
 
+    def note_saying(self, text: str) -> dict[str, Any] | None:
+        with self.lock:
+            return next((c for c in self.changes if c["kind"] == "note" and text in c["record"]["text"]), None)
+
 
 @pytest.fixture
 def team_server(tmp_path: Path) -> Iterator[tuple[ServerThread, dict[str, str]]]:
@@ -132,6 +136,12 @@ def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, tea
         assert not window.whispers.unread()
         wait(qtbot, lambda: supervisor.seen_status(whisper_id, "read"), 15, "the read receipt at the supervisor")
 
+        # A quick note during the call, stamped with the call time.
+        window.act_note.trigger()
+        qtbot.keyClicks(window.notes.input, "prefers SMS updates")
+        qtbot.keyClick(window.notes.input, Qt.Key.Key_Return)
+        assert [n.text for n in window.notes.notes] == ["prefers SMS updates"]
+
         wait(qtbot, lambda: line(Channel.CUSTOMER, "refund"), 90, "the customer's refund request")
         assert not line(Channel.CUSTOMER, "refund").right_side
         wait(qtbot, lambda: any("double charge" in c.suggestion.title.lower() for c in window.suggestions.cards()),
@@ -149,6 +159,9 @@ def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, tea
         wait(qtbot, lambda: supervisor.change_for("call_summary", call_id), 15, "the call summary on the server")
         shared = supervisor.change_for("call_summary", call_id)
         assert "Checked by the test." in shared["record"]["summary"]
+        # The quick note is now a note on the customer, on every teammate's screen next time she calls.
+        wait(qtbot, lambda: supervisor.note_saying("prefers SMS updates"), 15, "the quick note on the server")
+        assert supervisor.note_saying("prefers SMS updates")["record"]["customer_id"] == "demo-cust-sato"
     finally:
         agent.shutdown()
 
