@@ -231,10 +231,20 @@ class CallDesk:
         client.start()
 
     def _connection_changed(self, state: Any, reason: str) -> None:
-        mapping = {"connected": ConnectionState.ONLINE, "connecting": ConnectionState.CONNECTING}
-        self._set_connection(mapping.get(str(getattr(state, "value", state)), ConnectionState.OFFLINE))
+        value = str(getattr(state, "value", state))
+        if value == "connected":
+            self._set_connection(ConnectionState.ONLINE)
+        elif value == "connecting" and reason == "starting":
+            self._set_connection(ConnectionState.CONNECTING)
+        else:
+            # Retrying after a failure is, for the agent, being offline: work is kept and sent later.
+            if "token" in reason:
+                self.listener.on_problem(Problem.SERVER_REFUSED, reason)
+            self._set_connection(ConnectionState.OFFLINE)
 
     def _set_connection(self, state: ConnectionState) -> None:
+        if state is self.connection and state is not ConnectionState.CONNECTING:
+            return  # retries report the same state again and again: tell the screen once
         self.connection = state
         self.listener.on_connection(state)
 

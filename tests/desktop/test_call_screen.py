@@ -299,3 +299,23 @@ def test_matched_words_are_highlighted_whole_in_japanese_and_english() -> None:
     assert ja == f"夜になると{mark}インターネット</b>が{mark}切</b>れる"
     en = highlight("Charged twice <seven> evenings", ("charg", "even"))
     assert en == f"{mark}Charged</b> twice &lt;seven&gt; {mark}evenings</b>"
+
+
+def test_a_dead_team_server_is_shown_and_the_app_works_locally(qtbot: Any, tmp_path: Any) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    config = DeskConfig(language="en", server_url=f"ws://127.0.0.1:{port}/", server_token="x")
+    desk = CallDesk(_Quiet(), config, store_file=tmp_path / "store.sqlite3",
+                    sync_state_file=tmp_path / "sync.sqlite3")
+    agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
+    qtbot.addWidget(agent.window)
+    try:
+        desk.start(preload_model=False)
+        qtbot.waitUntil(lambda: agent.window.call_bar.server.property("state") == "offline", timeout=15000)
+        assert "saving locally" in agent.window.call_bar.server.text()
+        assert agent.window.call_bar.call_button.isEnabled()
+    finally:
+        agent.shutdown()
