@@ -145,6 +145,7 @@ class AgentApp(QObject):
             self.desk.save_wrap_up(draft, list(self.window.notes.notes))
         except RuntimeError:
             self.window.wrap_up.show_status(QCoreApplication.translate("AgentApp", "There is no call to wrap up yet."))
+            self.window.wrap_up.save_button.setEnabled(True)
 
     def _saved(self, outcome: SaveOutcome) -> None:
         w = self.window
@@ -231,9 +232,9 @@ class AgentApp(QObject):
         self.window.transcript.retranslate()  # re-tint the lines for the new palette
 
     def _font_step(self, step: int) -> None:
-        current = self.prefs.font_size or self.app.font().pointSize()
-        self.prefs.font_size = 0 if step == 0 else current + step
-        self.prefs.font_size = apply_font_size(self.app, self.prefs.font_size) if step else 0
-        if step == 0:
-            apply_font_size(self.app, 0)
+        """+1 / -1 point, or 0 for the platform default."""
+        target = 0 if step == 0 else (self.prefs.font_size or self.app.font().pointSize()) + step
+        applied = apply_font_size(self.app, target)
+        self.prefs.font_size = 0 if step == 0 else applied
         self.prefs.save(app_settings())
+        self.window.transcript.retranslate()  # rows carry their own font: redraw them at the new size

@@ -54,11 +54,11 @@ class CallBar(QWidget):
         self._started: float | None = None
         self.call_button = QPushButton(self)
         self.call_button.setObjectName("callButton")
-        self.call_button.clicked.connect(self._clicked)
+        self.call_button.clicked.connect(self.toggle_call)
         self.phone = QLineEdit(self)
         self.phone.setObjectName("callerNumber")
         self.phone.setFixedWidth(170)
-        self.phone.returnPressed.connect(self._clicked)
+        self.phone.returnPressed.connect(self.toggle_call)
         self.customer = QLabel(self)
         self.customer.setObjectName("customerName")
         self.timer_label = QLabel("00:00", self)
@@ -166,7 +166,7 @@ class CallBar(QWidget):
     def _update_timer(self) -> None:
         self.timer_label.setText(clock(self.elapsed()))
 
-    def _clicked(self) -> None:
+    def toggle_call(self) -> None:
         if self.in_call:
             self.end_requested.emit()
         else:

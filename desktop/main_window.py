@@ -129,11 +129,11 @@ class CallScreen(QMainWindow):
             self.addAction(act)
             return act
 
-        self.act_call = action("Ctrl+Return", self._toggle_call)
+        self.act_call = action("Ctrl+Return", self.call_bar.toggle_call)
         self.act_read_whisper = action("F8", self.whispers.mark_oldest_read)
         self.act_note = action("Ctrl+N", self._focus_note)
         self.act_live = action("Ctrl+End", self.transcript.jump_to_live)
-        self.act_save = action("Ctrl+S", self.wrap_up._save)
+        self.act_save = action("Ctrl+S", self.wrap_up.save)
         self.act_replay = action("Ctrl+O", self.replay_file)
         self.act_settings = action("Ctrl+,", self.open_settings)
         self.act_quit = action(QKeySequence.StandardKey.Quit, self.close)
@@ -274,9 +274,6 @@ class CallScreen(QMainWindow):
         super().closeEvent(event)
 
     # -- small glue ---------------------------------------------------------------------------------------
-    def _toggle_call(self) -> None:
-        self.call_bar._clicked()
-
     def _focus_note(self) -> None:
         self.left_tabs.setCurrentWidget(self.notes)
         self.notes.input.setFocus()

@@ -48,7 +48,7 @@ class WrapUpPanel(QWidget):
         self.has_follow_up.toggled.connect(self.follow_up.setEnabled)
         self.save_button = QPushButton(self)
         self.save_button.setObjectName("saveWrapUp")
-        self.save_button.clicked.connect(self._save)
+        self.save_button.clicked.connect(self.save)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setObjectName("wrapUpStatus")
@@ -132,7 +132,9 @@ class WrapUpPanel(QWidget):
     def show_status(self, text: str) -> None:
         self.status.setText(text)
 
-    def _save(self) -> None:
+    def save(self) -> None:
+        if not self.save_button.isEnabled():
+            return  # a save is already on its way
         self.save_button.setEnabled(False)
         self.status.setText(self.tr("Saving…"))
         self.save_requested.emit(self.draft())

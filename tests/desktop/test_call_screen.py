@@ -319,3 +319,19 @@ def test_a_dead_team_server_is_shown_and_the_app_works_locally(qtbot: Any, tmp_p
         assert agent.window.call_bar.call_button.isEnabled()
     finally:
         agent.shutdown()
+
+
+def test_text_size_steps_are_applied_and_remembered_and_saving_without_a_call_says_so(agent: Any,
+                                                                                      qtbot: Any) -> None:
+    w = agent.window
+    before = agent.app.font().pointSize()
+    w.act_bigger.trigger()
+    w.act_bigger.trigger()
+    assert agent.app.font().pointSize() == before + 2
+    assert Preferences.load().font_size == before + 2
+    w.act_font_reset.trigger()
+    assert Preferences.load().font_size == 0
+
+    w.act_save.trigger()  # Ctrl+S before any call
+    assert "no call" in w.wrap_up.status.text()
+    assert w.wrap_up.save_button.isEnabled()
