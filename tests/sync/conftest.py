@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,10 +16,6 @@ from websockets.sync.client import ClientConnection, connect
 from sync.protocol import Role
 from sync.server import ServerLimits, ServerThread
 from sync.store import TeamStore
-
-# Hypothesis keeps caches in ./.hypothesis by default; pytest's norecursedirs (pyproject) replaces the default
-# ignores, so that directory in the checkout makes collection warn, which filterwarnings=error turns into an error.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "agent-assist-hypothesis"))
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
