@@ -32,6 +32,17 @@ from audio.transcriber import Recognizer, StreamingTranscriber, TranscriberStats
 log = logging.getLogger(__name__)
 
 
+def transcription_threads() -> int:
+    """CTranslate2 threads for live transcription: :func:`audio.models.cpu_threads` less one core.
+
+    Measured on a 2-core PC shared with other work (tests/bench/bench_transcription.py --threads): with 2
+    OpenMP threads every parallel step waits for whichever core another program holds, and the same call
+    took 54 s of compute instead of 24 s, with 28 s latency spikes; one thread kept p95 final latency at 2 s.
+    The free core also serves audio capture, the VAD, the UI and the softphone itself.
+    """
+    return max(1, cpu_threads() - 1)
+
+
 class SharedModel:
     """One loaded faster-whisper model per weights directory, for the whole process.
 
@@ -48,16 +59,17 @@ class SharedModel:
     ) -> Future[Any]:
         """Start loading (resolving, possibly joining the packaged weights, warming up) in the background.
 
-        ``threads`` overrides :func:`audio.models.cpu_threads` (the benchmark compares settings with it).
+        ``threads`` overrides :func:`transcription_threads` (the benchmark compares settings with it).
         """
-        key = f"{name_or_path or default_model_for(language)}|{threads or cpu_threads()}"
+        threads = threads or transcription_threads()
+        key = f"{name_or_path or default_model_for(language)}|{threads}"
         with cls._lock:
             future = cls._loading.get(key)
             if future is None or (future.done() and future.exception() is not None):
                 future = Future()
                 cls._loading[key] = future
                 threading.Thread(
-                    target=cls._load, args=(name_or_path, language, threads or cpu_threads(), future),
+                    target=cls._load, args=(name_or_path, language, threads, future),
                     name=f"load-{key}", daemon=True,
                 ).start()
             return future

@@ -47,7 +47,7 @@ from audio.source import SAMPLE_RATE, ChannelMap, FileSource
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval" / "audio"
 GAP = 1.2  # seconds between turns
-THREADS: int | None = None  # --threads: CTranslate2 threads (default audio.models.cpu_threads())
+THREADS: int | None = None  # --threads: CTranslate2 threads (default audio.live.transcription_threads())
 
 
 @dataclass
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-minutes", type=float, default=None)
     parser.add_argument("--nonspeech-minutes", type=float, default=None)
     parser.add_argument("--only", choices=("ja", "en", "long", "nonspeech"), action="append")
-    parser.add_argument("--threads", type=int, default=None, help="CTranslate2 threads (default: all cores)")
+    parser.add_argument("--threads", type=int, default=None, help="CTranslate2 threads (default: all cores but one)")
     args = parser.parse_args(argv)
     global THREADS
     THREADS = args.threads
