@@ -230,7 +230,11 @@ class CallScreen(QMainWindow):
         self.cue_banner.show_cue(cue)
 
     def show_whisper(self, whisper: WhisperView) -> None:
-        self.whispers.add_whisper(whisper)
+        about = ""
+        if whisper.anchor_segment:
+            line = next((x for x in self.transcript.lines() if x.segment_id == whisper.anchor_segment), None)
+            about = line.text if line is not None else ""
+        self.whispers.add_whisper(whisper, about)
 
     def show_connection(self, state: ConnectionState) -> None:
         self.call_bar.set_connection(state)

@@ -50,6 +50,7 @@ class WhisperInbox(QFrame):
         layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
         self._whispers: dict[str, WhisperView] = {}
+        self._about: dict[str, str] = {}
         self._flashes_left = 0
         self._flash = QTimer(self)
         self._flash.setInterval(350)
@@ -63,11 +64,13 @@ class WhisperInbox(QFrame):
         for index in range(self.list.count()):
             self._render(self.list.item(index))
 
-    def add_whisper(self, whisper: WhisperView) -> bool:
-        """Show a whisper once per id; returns False for a repeat delivery."""
+    def add_whisper(self, whisper: WhisperView, about: str = "") -> bool:
+        """Show a whisper once per id (``about``: the transcript line it is anchored to); returns False for a
+        repeat delivery."""
         if whisper.whisper_id in self._whispers:
             return False
         self._whispers[whisper.whisper_id] = whisper
+        self._about[whisper.whisper_id] = about
         item = QListWidgetItem()
         item.setData(_ID, whisper.whisper_id)
         item.setData(_READ, False)
@@ -94,6 +97,7 @@ class WhisperInbox(QFrame):
     def clear(self) -> None:
         self.list.clear()
         self._whispers.clear()
+        self._about.clear()
         self._update_header()
 
     def _activated(self, item: QListWidgetItem) -> None:
@@ -113,7 +117,9 @@ class WhisperInbox(QFrame):
         read = bool(item.data(_READ))
         mark = "" if read else self.tr("NEW") + " · "
         when = f" · {whisper.sent_at}" if whisper.sent_at else ""
-        item.setText(f"{mark}{whisper.sender}{when}\n{whisper.text}")
+        about = self._about.get(whisper.whisper_id, "")
+        anchor = "\n↳ " + self.tr("about: “%1”").replace("%1", about) if about else ""
+        item.setText(f"{mark}{whisper.sender}{when}\n{whisper.text}{anchor}")
         font = item.font()
         font.setBold(not read)
         item.setFont(font)

@@ -183,6 +183,7 @@ JA: dict[str, str] = {
     # WhisperInbox
     "Whispers from your supervisor": "スーパーバイザーからのウィスパー",
     "NEW": "新着",
+    "about: “%1”": "対象の発言: 「%1」",
     "Whispers: %1 unread (F8 marks read)": "ウィスパー: 未読 %1 件（F8で既読）",
     "Whispers": "ウィスパー",
     # WrapUpPanel

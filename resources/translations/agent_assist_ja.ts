@@ -18,57 +18,57 @@
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="152" />
+        <location filename="../../desktop/agent_app.py" line="153" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="154" />
+        <location filename="../../desktop/agent_app.py" line="155" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="156" />
+        <location filename="../../desktop/agent_app.py" line="157" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="166" />
+        <location filename="../../desktop/agent_app.py" line="167" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="168" />
+        <location filename="../../desktop/agent_app.py" line="169" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="169" />
+        <location filename="../../desktop/agent_app.py" line="170" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="170" />
+        <location filename="../../desktop/agent_app.py" line="171" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="171" />
+        <location filename="../../desktop/agent_app.py" line="172" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="172" />
+        <location filename="../../desktop/agent_app.py" line="173" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="186" />
+        <location filename="../../desktop/agent_app.py" line="187" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="188" />
+        <location filename="../../desktop/agent_app.py" line="189" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -791,22 +791,27 @@
 <context>
     <name>WhisperInbox</name>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="61" />
+        <location filename="../../desktop/whisper_inbox.py" line="62" />
         <source>Whispers from your supervisor</source>
         <translation>スーパーバイザーからのウィスパー</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="114" />
+        <location filename="../../desktop/whisper_inbox.py" line="118" />
         <source>NEW</source>
         <translation>新着</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="124" />
+        <location filename="../../desktop/whisper_inbox.py" line="121" />
+        <source>about: “%1”</source>
+        <translation>対象の発言: 「%1」</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/whisper_inbox.py" line="130" />
         <source>Whispers: %1 unread (F8 marks read)</source>
         <translation>ウィスパー: 未読 %1 件（F8で既読）</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="126" />
+        <location filename="../../desktop/whisper_inbox.py" line="132" />
         <source>Whispers</source>
         <translation>ウィスパー</translation>
     </message>
@@ -894,7 +899,7 @@
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="137" />
+        <location filename="../../desktop/wrap_up.py" line="139" />
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>

@@ -335,3 +335,10 @@ def test_text_size_steps_are_applied_and_remembered_and_saving_without_a_call_sa
     w.act_save.trigger()  # Ctrl+S before any call
     assert "no call" in w.wrap_up.status.text()
     assert w.wrap_up.save_button.isEnabled()
+
+
+def test_a_whisper_anchored_to_a_line_quotes_it(agent: Any, qtbot: Any) -> None:
+    agent.window.show_transcript(event("s9", Channel.CUSTOMER, EventKind.FINAL, "I want to cancel."))
+    from_worker(agent.bridge.on_whisper, WhisperView("w2", "miki", "Offer the Lite plan", anchor_segment="s9"))
+    qtbot.waitUntil(lambda: agent.window.whispers.list.count() == 1)
+    assert "I want to cancel." in agent.window.whispers.list.item(0).text()
