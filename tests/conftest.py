@@ -52,6 +52,8 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     runtime = tmp_path_factory.mktemp("pulse")
     env = dict(os.environ)
     env.update({"XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse"), "HOME": str(runtime)})
+    log_path = runtime / "pulseaudio.log"
+    log_file = open(log_path, "wb")  # noqa: SIM115 - a file, not a pipe nobody drains; closed at teardown
     proc = subprocess.Popen(
         [
             "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--disallow-exit",
@@ -63,7 +65,7 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
     )
     deadline = time.monotonic() + 20
     while True:
@@ -71,9 +73,9 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         if ready:
             break
         if proc.poll() is not None or time.monotonic() > deadline:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             proc.kill()
-            pytest.fail(f"PulseAudio did not start: {err[-2000:]}")
+            log_file.close()
+            pytest.fail(f"PulseAudio did not start: {log_path.read_text(errors='replace')[-2000:]}")
         time.sleep(0.05)
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")}
     os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
@@ -92,3 +94,4 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log_file.close()

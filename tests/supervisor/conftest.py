@@ -1,6 +1,5 @@
 """A real team server on 127.0.0.1 (port 0), real users with tokens, and real SyncClients for the console
-tests. Qt's offscreen platform warns that it cannot pass size hints to a shown window: harmless there, never
-seen on a real display, so it must not fail the strict Qt-log check."""
+tests."""
 
 from __future__ import annotations
 
@@ -14,15 +13,6 @@ from sync.client import SyncClient
 from sync.protocol import Role
 from sync.server import ServerThread
 from sync.store import TeamStore
-
-OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = __file__.rsplit("/", 1)[0]
-    for item in items:
-        if str(item.fspath).startswith(here):
-            item.add_marker(OFFSCREEN_NOISE)
 
 
 @dataclass
