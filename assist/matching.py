@@ -28,7 +28,7 @@ from assist.domain import (
     TriggerRule,
 )
 from assist.store import KnowledgeHit, Store
-from assist.text import fts_token, normalize, strip_fillers, terms
+from assist.text import fts_token, normalize, stem, strip_fillers, terms
 
 # Tuned on tests/assist/data with distractors (tests/bench/bench_matching.py): at 0.4, 93% of right entries are
 # shown and 71% of wrong ones are held back.
@@ -43,6 +43,19 @@ COVERAGE_EXPONENT = 0.5
 K1 = 1.2
 B = 0.5
 FIELD_WEIGHTS = {"title": 2.5, "aliases": 2.5, "body": 1.0}
+# A card whose every matched term is weak (see ``weak_term``) keeps at most this share of its score, so it stays
+# under MIN_SCORE: "this is the third time I'm calling" must not bring up a card that mentions "time".
+WEAK_ONLY_FACTOR = 0.25
+# Words said in nearly every support call whatever it is about (stemmed like the index). The knowledge base may
+# be too small for their document frequency to show it, so they are named here.
+_WEAK_EN = frozenset(stem(w) for w in (
+    "call", "called", "time", "times", "phone", "work", "working", "help", "problem", "issue", "thing", "day", "days",
+    "week", "keep", "keeps", "try", "trying", "tried", "use", "using", "make", "take", "look", "check", "ask", "asked",
+    "number", "minute", "hour", "year", "month", "last", "first", "second", "third", "new", "old", "back", "lot",
+    "happen", "happening", "happened", "start", "started", "stop", "stopping", "person", "people", "someone",
+    "already", "yesterday", "tonight", "week", "night", "every", "morning", "evening", "fix", "put", "give", "find",
+))
+_KANA_ONLY = re.compile(r"[\u3041-\u309f\u30a0-\u30ffー]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +190,22 @@ class Matcher:
                 matched.append(term)
         # An entry explaining a small share of what was said is a weaker fit than its raw sum suggests.
         coverage = matched_mass / mass if mass else 0.0
-        return score * coverage**COVERAGE_EXPONENT, matched
+        score *= coverage**COVERAGE_EXPONENT
+        if matched and all(self.weak_term(t) for t in matched):
+            score *= WEAK_ONLY_FACTOR
+        return score, matched
+
+    def weak_term(self, term: str) -> bool:
+        """A term too common or too short to be the only reason for a card: a general word of support calls
+        ("time", "call"), a number, a lone character or a kana pair (mostly grammar: 「って」「ター」), or a word
+        found in a large share of the knowledge base."""
+        if term.startswith("~"):
+            return False  # a janome homophone key stands for a whole content word
+        if term in _WEAK_EN or term.isdigit() or len(term) < 2:
+            return True
+        if len(term) == 2 and _KANA_ONLY.fullmatch(term):
+            return True
+        return self._entries > 50 and self._df.get(term, 0) > COMMON_TERM_SHARE * self._entries
 
     def _counts(self, text: str) -> dict[str, Counter[str]]:
         # Personal items are scored on every customer line: cut each text once per call.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from assist.cues import detect_language, emotion_cues, issue_of, promise_cue
+from assist.cues import detect_language, emotion_cues, issue_of, names_issue, promise_cue
 from assist.domain import (
     CallRecord,
     Clock,
@@ -93,7 +93,8 @@ class CallSession:
         self._dismissed: dict[str, datetime] = {}
         self._used: list[Suggestion] = []
         self._cues: list[Cue] = []
-        self._last_cue_line: dict[CueKind, int] = {}
+        self._last_cue: dict[tuple[CueKind, str], tuple[int, Cue]] = {}
+        self._supported: set[str] = set()
         self._finals: list[Segment] = []
         self._lines = 0
         self.started_at = clock()
@@ -133,20 +134,21 @@ class CallSession:
         self._lines += 1
         speaker = "customer" if event.channel is Channel.CUSTOMER else "agent"
         self._context.add(speaker, safe.text)
-        cues = self._cues_for(safe)
         before = [(c.kind, c.id) for c in self._cards]
         if speaker == "customer":
             # The agent's words only colour the context of the customer's next line: cards move when the
             # customer speaks, so the agent's own phrasing never brings up cards (and a greeting never does).
             self._rerank(safe.text)
         changed = before != [(c.kind, c.id) for c in self._cards]
+        # After the re-ranking: an empathy phrase may name the issue from the cards that now fit.
+        cues = self._cues_for(safe)
         return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed)
 
     def _cues_for(self, event: TranscriptEvent) -> list[Cue]:
         found: list[Cue] = []
         language = event.language or self.language
         if event.channel is Channel.CUSTOMER:
-            found = emotion_cues(event.segment_id, event.text, language)
+            found = emotion_cues(event.segment_id, event.text, language, self._topics())
         else:
             promise = promise_cue(event.segment_id, event.text, self._clock(), self.customer_id, self.call_id,
                                   self.agent)
@@ -154,15 +156,34 @@ class CallSession:
                 found = [promise]
         fresh: list[Cue] = []
         for cue in found:
-            last = self._last_cue_line.get(cue.kind)
-            if cue.kind is not CueKind.PROMISE and last is not None and self._lines - last < CUE_COOLDOWN_LINES:
+            # Per language: when the customer switches language, the phrase on screen no longer fits.
+            last = self._last_cue.get((cue.kind, cue.language))
+            recent = last is not None and self._lines - last[0] < CUE_COOLDOWN_LINES
+            # Within the cooldown only a phrase that now names the issue may replace a plain one.
+            upgrade = last is not None and not names_issue(last[1]) and names_issue(cue)
+            if cue.kind is not CueKind.PROMISE and recent and not upgrade:
                 continue
-            self._last_cue_line[cue.kind] = self._lines
+            self._last_cue[(cue.kind, cue.language)] = (self._lines, cue)
             fresh.append(cue)
             self.store.add_cue(self.call_id, cue.segment_id, cue.kind.value, cue.trigger, cue.phrase,
                                utc_iso(self._clock()))
         self._cues.extend(fresh)
         return fresh
+
+    def _topics(self) -> list[str]:
+        """Titles of the knowledge cards the latest customer line still supports, best first, each followed by
+        those of its aliases that share a word with what was said (an alias the customer did not touch may
+        describe another symptom)."""
+        topics: list[str] = []
+        for card in sorted(self._cards, key=lambda c: c.score, reverse=True):
+            if card.kind is not SuggestionKind.KNOWLEDGE or _key(card) not in self._supported:
+                continue
+            entry = self.store.get_knowledge(card.id)
+            if entry is not None:  # a trigger rule's own script is a line to say, not a topic
+                topics.append(entry.title)
+                matched = set(card.matched_terms)
+                topics.extend(a for a in entry.aliases if matched.intersection(self._matcher.cut(a)))
+        return topics
 
     def _load_personal(self) -> None:
         if self._personal_loaded or self.customer_id is None:
@@ -197,6 +218,7 @@ class CallSession:
             if c.score >= (floor if c.kind is SuggestionKind.KNOWLEDGE else MIN_SCORE)
             and not self._sleeping(_key(c), now)
         }
+        self._supported = set(fresh)
         kept: list[Suggestion] = []
         for card in self._cards:
             update = fresh.pop(_key(card), None)

@@ -61,6 +61,10 @@ EN_STOP = frozenset(
 ) | frozenset(
     # Phone manners in English: said in every call, never what the call is about.
     ["calling", "today", "name", "right", "see", "sure", "fine", "great", "good", "bye", "goodbye", "sorry", "wait", "moment", "speaking", "morning", "afternoon", "evening", "appreciate", "glad", "alright"]
+) | frozenset(
+    # Function words: pronouns, particles of phrasal verbs, quantifiers and contraction stubs ("doesn't" is cut to
+    # "doesn"). Alone they never say what the call is about, yet "locked out" made "out" bring up a password card.
+    ["him", "his", "her", "hers", "she", "he", "us", "ours", "mine", "yours", "theirs", "myself", "yourself", "itself", "out", "up", "off", "over", "under", "through", "after", "before", "because", "while", "until", "since", "only", "own", "same", "other", "such", "each", "every", "both", "few", "more", "most", "much", "many", "lot", "lots", "something", "anything", "nothing", "everything", "someone", "anyone", "somebody", "anybody", "one", "thing", "things", "stuff", "way", "yet", "ever", "now", "even", "though", "let", "go", "going", "gone", "went", "come", "came", "say", "said", "tell", "told", "think", "guess", "whether", "youve", "weve", "ill", "id", "isnt", "doesnt", "didnt", "wont", "won", "wasnt", "doesn", "didn", "isn", "wasn", "aren", "weren", "haven", "hasn", "couldn", "wouldn", "shouldn", "gonna", "wanna", "gotta"]
 )
 
 _KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006"  # incl. 々 〆

@@ -81,3 +81,13 @@ def test_suggest_does_not_store_the_question_as_a_call(tmp_path: Path) -> None:
     assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0] == 0
     conn.close()
+
+
+def test_suggest_holds_back_a_card_resting_on_a_function_word_like_a_live_call(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert run(home, "kb", "import", str(ROOT / "resources" / "demo" / "knowledge.jsonl")).returncode == 0
+    line = "This is the third time I am calling him out it."
+    assert json.loads(run(home, "suggest", line, "--json").stdout) == []
+    assert run(home, "suggest", line).stdout.strip() == "no match"
+    cards = json.loads(run(home, "suggest", "I'm locked out, I forgot my password", "--json").stdout)
+    assert cards[0]["title"] == "Reset the account password"
