@@ -8,10 +8,12 @@ window signals -> desk), words the desk's problems in the agent's language, and 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from desktop.appearance import apply_font_size, apply_theme, apply_ui_font
 from desktop.bridge import LiveCallBridge
@@ -21,9 +23,12 @@ from desktop.main_window import CallScreen
 from desktop.preferences import Preferences, app_settings
 from desktop.settings_dialog import SettingsDialog
 from desktop.softphone_link import SoftphoneLink
-from desktop.views import WhisperView, WrapUpDraft
+from desktop.views import ConnectionState, WhisperView, WrapUpDraft
 
 log = logging.getLogger(__name__)
+
+SUPERVISING_ROLES = ("supervisor", "admin")  # who may open the supervisor console
+OPENS_CONSOLE_AT_START = ("supervisor",)  # whose console opens by itself when they sign in
 
 
 def desk_config(prefs: Preferences) -> DeskConfig:
@@ -56,6 +61,9 @@ class AgentApp(QObject):
         self.desk.listener = self.bridge
         self.window.whispers.beep_enabled = self.prefs.whisper_beep
         self.softphone: SoftphoneLink | None = None
+        self.supervisor_console: Any = None  # desktop.supervisor.console.SupervisorConsole, once opened
+        self.review_window: QWidget | None = None
+        self._console_opened_once = False
         self._wire()
         self.window.act_ja.setChecked(self.prefs.ui_language == "ja")
         self.window.act_en.setChecked(self.prefs.ui_language == "en")
@@ -76,6 +84,7 @@ class AgentApp(QObject):
         b.cue.connect(w.show_cue)
         b.whisper.connect(w.show_whisper)
         b.connection.connect(w.show_connection)
+        b.connection.connect(self._role_known)
         b.call_finished.connect(self._call_finished)
         b.saved.connect(self._saved)
         b.problem.connect(self._problem)
@@ -90,6 +99,8 @@ class AgentApp(QObject):
         w.suggestions.feedback.connect(self.desk.suggestion_feedback)
         w.transcript.bookmark_toggled.connect(self.desk.bookmark)
         w.wrap_up.save_requested.connect(self._save_wrap_up)
+        w.open_review.connect(self.open_review)
+        w.open_supervisor.connect(self.open_supervisor_console)
 
     def show(self) -> None:
         self.window.show()
@@ -118,7 +129,85 @@ class AgentApp(QObject):
     def shutdown(self) -> None:
         if self.softphone is not None:
             self.softphone.close()
+        if self.supervisor_console is not None:
+            self.supervisor_console.close()
+        if self.review_window is not None:
+            self.review_window.close()
         self.desk.shutdown()
+
+    # -- other windows -------------------------------------------------------------------------------------
+    def _role_known(self, state: ConnectionState) -> None:
+        if state is not ConnectionState.ONLINE:
+            return  # offline: the last known role stands
+        role = self.desk.role
+        self.window.act_supervisor.setVisible(role in SUPERVISING_ROLES)
+        if role in OPENS_CONSOLE_AT_START and not self._console_opened_once:
+            self.open_supervisor_console()
+
+    def open_supervisor_console(self) -> QWidget | None:
+        """The team's live calls for a supervisor or admin, on its own connection with the same token (the
+        console takes over its client's callbacks, so it cannot share the desk's)."""
+        if self.desk.role not in SUPERVISING_ROLES or not self.desk.config.server_url:
+            return None
+        self._console_opened_once = True
+        console = self.supervisor_console
+        if console is not None:
+            console.showNormal()
+            console.raise_()
+            console.activateWindow()
+            return console  # type: ignore[no-any-return]
+        from desktop.supervisor.console import SupervisorConsole
+        from desktop.supervisor.i18n import install_supervisor_translation
+        from sync.client import SyncClient
+
+        install_supervisor_translation(self.prefs.ui_language)
+        state_file = self.desk.sync_state_file.with_name(self.desk.sync_state_file.stem + "-supervisor.sqlite3")
+        client = SyncClient(self.desk.config.server_url, self.desk.config.server_token, state_file)
+        console = SupervisorConsole(client)
+        console.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        console.destroyed.connect(lambda _=None, c=client: self._console_closed(c))
+        self.supervisor_console = console
+        console.show()
+        return console
+
+    def _console_closed(self, client: Any) -> None:
+        self.supervisor_console = None
+        # The console leaves its client to its owner; stopping joins a thread, so not on the UI thread.
+        threading.Thread(target=client.stop, kwargs={"timeout": 3.0}, name="console-client-stop",
+                         daemon=True).start()
+
+    def open_review(self) -> QWidget | None:
+        """Past calls of this PC (history, search, insights) in their own window, on their own connection to
+        the local database."""
+        if self.review_window is not None:
+            self.review_window.showNormal()
+            self.review_window.raise_()
+            self.review_window.activateWindow()
+            return self.review_window
+        try:
+            from desktop.review import create_review_window
+        except ImportError as exc:  # the call screen works without it
+            log.exception("the review window cannot be loaded")
+            self.window.show_problem(QCoreApplication.translate(
+                "AgentApp", "History & review is not available: %1").replace("%1", str(exc)))
+            return None
+        from assist.store import Store
+
+        try:
+            store = Store.open(self.desk.store_file)
+        except Exception as exc:
+            self._problem(Problem.STORE, f"{self.desk.store_file}: {exc}")
+            return None
+        window = create_review_window(store, author=self.prefs.agent_name, recordings_root=self.desk.recordings)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(lambda _=None, s=store: self._review_closed(s))
+        self.review_window = window
+        window.show()
+        return window
+
+    def _review_closed(self, store: Any) -> None:
+        self.review_window = None
+        store.close()
 
     # -- calls --------------------------------------------------------------------------------------------
     def start_call(self, phone: str, replay: Path | None = None) -> str | None:
@@ -224,6 +313,10 @@ class AgentApp(QObject):
         self.prefs.ui_language = code
         self.prefs.save(app_settings())
         install_ui_language(self.app, code)
+        if self.supervisor_console is not None:
+            from desktop.supervisor.i18n import install_supervisor_translation
+
+            install_supervisor_translation(code)
 
     def _theme_chosen(self, name: str) -> None:
         self.prefs.theme = name

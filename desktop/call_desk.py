@@ -17,6 +17,7 @@ No audio device -> a clear problem with the way out (settings, or replaying a re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -44,6 +45,9 @@ from desktop.views import (
 )
 
 log = logging.getLogger(__name__)
+
+SHARE_INTERVAL_S = 0.3  # what the agent sees reaches followers at most ~3 times a second
+SHARED_CUES = 20  # the latest cues a follower is told about
 
 
 class Problem(StrEnum):
@@ -115,6 +119,14 @@ class _Call:
     cards_seen: set[str] = field(default_factory=set)
     cues: int = 0
     bookmarks: set[str] = field(default_factory=set)
+    # What the agent sees, kept so followers can be told (desk worker only).
+    matched_cards: list[SuggestionView] = field(default_factory=list)
+    pushed_cards: list[SuggestionView] = field(default_factory=list)
+    shared_customer: dict[str, Any] = field(default_factory=dict)
+    shared_cues: list[dict[str, Any]] = field(default_factory=list)
+    last_shared: dict[str, Any] | None = None
+    last_shared_at: float = 0.0
+    share_pending: bool = False
 
 
 class CallDesk:
@@ -144,8 +156,22 @@ class CallDesk:
         self._closing = threading.Event()
         self.sync: Any = None
         self.connection = ConnectionState.LOCAL_ONLY
+        self.role = ""  # the signed-in user's role on the team server (agent | supervisor | admin), once known
         self.whispers_seen: set[str] = set()
         self.last_summary: CallSummary | None = None
+
+    @property
+    def store_file(self) -> Path:
+        """The agent's local database (another connection may read it, e.g. the review window)."""
+        return self._store_file or store_path()
+
+    @property
+    def recordings(self) -> Path:
+        return self._recordings or recordings_dir()
+
+    @property
+    def sync_state_file(self) -> Path:
+        return self._sync_state_file or (data_dir() / "sync-client.sqlite3")
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def start(self, preload_model: bool = True) -> None:
@@ -219,7 +245,7 @@ class CallDesk:
             return
         from sync.client import SyncClient
 
-        client = SyncClient(url, token, self._sync_state_file or (data_dir() / "sync-client.sqlite3"))
+        client = SyncClient(url, token, self.sync_state_file)
         client.on_whisper = self._whisper_arrived
         client.on_whisper_status = self._whisper_status
         client.on_connection_state = self._connection_changed
@@ -233,7 +259,13 @@ class CallDesk:
     def _connection_changed(self, state: Any, reason: str) -> None:
         value = str(getattr(state, "value", state))
         if value == "connected":
-            self._set_connection(ConnectionState.ONLINE)
+            client = self.sync
+            self.role = str((getattr(client, "user", None) or {}).get("role") or "") if client is not None else ""
+            call = self._call
+            if call is not None and not call.finished:
+                # What was shared while offline was dropped: followers get the current state again.
+                self._submit_quietly(self._share_again, call)
+            self._set_connection(ConnectionState.ONLINE, force=True)
         elif value == "connecting" and reason == "starting":
             self._set_connection(ConnectionState.CONNECTING)
         else:
@@ -242,8 +274,8 @@ class CallDesk:
                 self.listener.on_problem(Problem.SERVER_REFUSED, reason)
             self._set_connection(ConnectionState.OFFLINE)
 
-    def _set_connection(self, state: ConnectionState) -> None:
-        if state is self.connection and state is not ConnectionState.CONNECTING:
+    def _set_connection(self, state: ConnectionState, force: bool = False) -> None:
+        if state is self.connection and state is not ConnectionState.CONNECTING and not force:
             return  # retries report the same state again and again: tell the screen once
         self.connection = state
         self.listener.on_connection(state)
@@ -264,6 +296,57 @@ class CallDesk:
         if call is not None:
             call.summary = replace(call.summary, whispers=call.summary.whispers + 1)
         self.listener.on_whisper(whisper)
+        card = _pushed_card(whisper, body.get("attachment"))
+        if card is not None and call is not None and not call.finished and whisper.call_id in ("", call.call_id):
+            self._submit_quietly(self._pin_pushed, call, card)
+
+    def _pin_pushed(self, call: _Call, card: SuggestionView) -> None:
+        """A card the supervisor sent stays on top of the matcher's cards until the call ends."""
+        call.pushed_cards = [card, *(c for c in call.pushed_cards if c.key != card.key)]
+        call.cards_seen.add(card.key)
+        self.listener.on_suggestions(self._cards_now(call))
+        self._share(call)
+
+    def _cards_now(self, call: _Call) -> list[SuggestionView]:
+        pushed = {c.key for c in call.pushed_cards}
+        return [*call.pushed_cards, *(c for c in call.matched_cards if c.key not in pushed)]
+
+    # -- what a following supervisor sees ---------------------------------------------------------------------
+    def _share(self, call: _Call) -> None:
+        """Publish what the agent sees (customer, cards, cues) if it changed; at most every SHARE_INTERVAL_S,
+        with a trailing publish so the last change is never lost. Desk worker only."""
+        client = self.sync
+        if client is None or str(getattr(client.state, "value", client.state)) != "connected":
+            return  # dropped while offline anyway; sent again on reconnecting
+        info = {"customer": call.shared_customer, "cards": [_shared_card(c) for c in self._cards_now(call)],
+                "cues": list(call.shared_cues)}
+        if info == call.last_shared:
+            return
+        wait = call.last_shared_at + SHARE_INTERVAL_S - time.monotonic()
+        if wait > 0:
+            if not call.share_pending:
+                call.share_pending = True
+                timer = threading.Timer(wait, self._submit_quietly, args=(self._share_pending, call))
+                timer.daemon = True
+                timer.start()
+            return
+        client.publish_call_info(call.call_id, info)
+        call.last_shared, call.last_shared_at = info, time.monotonic()
+
+    def _share_pending(self, call: _Call) -> None:
+        call.share_pending = False
+        if not call.finished:
+            self._share(call)
+
+    def _share_again(self, call: _Call) -> None:
+        call.last_shared = None
+        self._share(call)
+
+    def _submit_quietly(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self._closing.is_set():
+            return
+        with contextlib.suppress(RuntimeError):  # the worker shut down: the app is closing
+            self._submit(fn, *args)
 
     def _whisper_status(self, body: dict[str, Any]) -> None:
         self.listener.on_whisper_receipt(WhisperReceiptView(str(body.get("whisper_id", "")), str(body.get("status", ""))))
@@ -302,11 +385,14 @@ class CallDesk:
         lookup = lookup_caller(store, call.phone) if call.phone else None
         call.customer_id = core_views.lookup_customer_id(lookup) if lookup is not None else None
         context = customer_context(store, call.customer_id) if call.customer_id else None
-        self.listener.on_customer(core_views.customer_view(context, call.phone))
+        customer_view = core_views.customer_view(context, call.phone)
+        self.listener.on_customer(customer_view)
+        call.shared_customer = _shared_customer(customer_view)
         call.session = self._new_session(store, call)
         if self.sync is not None:
             customer = {"id": call.customer_id, "name": context.customer.name} if context is not None else None
             self.sync.call_started(call.call_id, customer, call.started)
+            self._share(call)
         source = source or self._make_source(replay)
         from audio.live import LiveTranscription
 
@@ -402,12 +488,17 @@ class CallDesk:
         if suggestions is not None:
             cards = [core_views.suggestion_view(s) for s in suggestions]
             call.cards_seen.update(c.key for c in cards)
-            self.listener.on_suggestions(cards)
-        for cue in getattr(update, "cues", ()) or ():
+            call.matched_cards = cards
+            self.listener.on_suggestions(self._cards_now(call))
+        cues = getattr(update, "cues", ()) or ()
+        for cue in cues:
             call.cues += 1
             self.listener.on_cue(core_views.cue_view(cue))
+            call.shared_cues = [*call.shared_cues, core_views.shared_cue(cue)][-SHARED_CUES:]
         if self.sync is not None:
             self.sync.publish_transcript(shown.to_json())
+            if suggestions is not None or cues:
+                self._share(call)
 
     def _audio_status(self, call: _Call, status: AudioStatusEvent) -> None:
         self.listener.on_audio_status(status)
@@ -481,8 +572,8 @@ class CallDesk:
 
     def suggestion_feedback(self, card: SuggestionView, action: str) -> None:
         call = self._call
-        if call is None or call.session is None:
-            return
+        if call is None or call.session is None or card.pushed_by:
+            return  # a pushed card is not the matcher's: its ranking has nothing to learn from it
         self._submit(core_views.record_feedback, call.session, card, action)
 
     def bookmark(self, segment_id: str, on: bool) -> None:
@@ -493,6 +584,41 @@ class CallDesk:
 
 class _NoDevice(RuntimeError):
     pass
+
+
+def _pushed_card(whisper: WhisperView, attachment: Any) -> SuggestionView | None:
+    """The suggestion card a supervisor's knowledge attachment becomes, or None for any other whisper."""
+    if not isinstance(attachment, dict) or attachment.get("kind") != "knowledge" or not attachment.get("title"):
+        return None
+    entry_id = str(attachment.get("entry_id") or "")
+    tags = attachment.get("tags")
+    return SuggestionView(
+        key=f"knowledge:{entry_id}" if entry_id else f"pushed:{whisper.whisper_id}",
+        kind="knowledge",
+        title=str(attachment["title"]),
+        body=str(attachment.get("body") or ""),
+        matched_terms=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        reason="pushed",
+        entry_id=entry_id,
+        pushed_by=whisper.sender or "?",
+    )
+
+
+def _shared_card(card: SuggestionView) -> dict[str, Any]:
+    return {"key": card.key, "kind": card.kind, "title": card.title, "body": card.body,
+            "matched_terms": list(card.matched_terms), "reason": card.reason, "entry_id": card.entry_id,
+            "pushed_by": card.pushed_by}
+
+
+def _shared_customer(customer: CustomerView) -> dict[str, Any]:
+    if customer.is_new:
+        return {"phone": customer.phone} if customer.phone else {}
+    return {
+        "id": customer.customer_id, "name": customer.name, "phone": customer.phone, "company": customer.company,
+        "tags": list(customer.tags), "traits": list(customer.traits), "follow_ups": list(customer.follow_ups),
+        "notes": [{"text": n.text, "author": n.author, "when": n.when, "kind": n.kind, "pinned": n.pinned}
+                  for n in customer.notes],
+    }
 
 
 def _clock_text(value: Any) -> str:

@@ -57,6 +57,11 @@ def cue_view(cue: Cue) -> views.CueView:
     return views.CueView(views.CueKind.EMPATHY, cue.phrase or cue.trigger)
 
 
+def shared_cue(cue: Cue) -> dict[str, str]:
+    """A cue as followers are told about it (the supervisor board counts frustration and anger from these)."""
+    return {"kind": cue.kind.value, "trigger": cue.trigger, "segment_id": cue.segment_id}
+
+
 def customer_view(context: CustomerContext | None, phone: str = "") -> views.CustomerView:
     if context is None:
         return views.CustomerView(phone=phone)

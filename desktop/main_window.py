@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,8 @@ class CallScreen(QMainWindow):
     ui_language_chosen(str): 'ja' or 'en'.
     theme_chosen(str): 'light' or 'dark'.
     font_step(int): +1 / -1 / 0 (reset).
+    open_review(): the agent opens the history and review window.
+    open_supervisor(): a supervisor or admin opens the supervisor console (the action shows only for them).
     """
 
     start_call = Signal(str)
@@ -51,6 +54,8 @@ class CallScreen(QMainWindow):
     ui_language_chosen = Signal(str)
     theme_chosen = Signal(str)
     font_step = Signal(int)
+    open_review = Signal()
+    open_supervisor = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +145,9 @@ class CallScreen(QMainWindow):
         self.act_bigger = action("Ctrl++", lambda: self.font_step.emit(1))
         self.act_smaller = action("Ctrl+-", lambda: self.font_step.emit(-1))
         self.act_font_reset = action("Ctrl+0", lambda: self.font_step.emit(0))
+        self.act_review = action("Ctrl+H", self.open_review)
+        self.act_supervisor = action("Ctrl+Shift+U", self.open_supervisor)
+        self.act_supervisor.setVisible(False)  # until the team server says this user supervises
         self.act_light = QAction(self, checkable=True)
         self.act_dark = QAction(self, checkable=True)
         themes = QActionGroup(self)
@@ -169,6 +177,15 @@ class CallScreen(QMainWindow):
         self.menu_language = bar.addMenu("")
         self.menu_language.addAction(self.act_ja)
         self.menu_language.addAction(self.act_en)
+        self.menu_windows = bar.addMenu("")
+        self.menu_windows.addAction(self.act_review)
+        self.menu_windows.addAction(self.act_supervisor)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("windowsToolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.addAction(self.act_review)
+        self.toolbar.addAction(self.act_supervisor)
+        self.addToolBar(self.toolbar)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Agent Assist"))
@@ -193,6 +210,17 @@ class CallScreen(QMainWindow):
         self.act_bigger.setText(self.tr("Larger text"))
         self.act_smaller.setText(self.tr("Smaller text"))
         self.act_font_reset.setText(self.tr("Default text size"))
+        self.menu_windows.setTitle(self.tr("&Windows"))
+        self.toolbar.setWindowTitle(self.tr("Windows"))
+        self.act_review.setText(self.tr("History && review"))
+        self.act_review.setToolTip(self.tr("Past calls, search, insights (Ctrl+H)"))
+        self.act_supervisor.setText(self.tr("Supervisor console"))
+        self.act_supervisor.setToolTip(self.tr("Follow the team's live calls and whisper (Ctrl+Shift+U)"))
+        for act, name in ((self.act_review, self.tr("Open history and review")),
+                          (self.act_supervisor, self.tr("Open the supervisor console"))):
+            button = self.toolbar.widgetForAction(act)
+            if button is not None:
+                button.setAccessibleName(name)
         for part in (self.call_bar, self.transcript, self.cue_banner, self.context_panel, self.notes, self.wrap_up,
                      self.suggestions, self.whispers):
             part.retranslate()

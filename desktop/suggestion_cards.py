@@ -150,10 +150,14 @@ class SuggestionCard(QFrame):
             "call": self.tr("Past call"),
             "follow_up": self.tr("Promise"),
         }.get(suggestion.kind, suggestion.kind)
+        if suggestion.pushed_by:  # said in words, not by colour: the supervisor chose this card for this call
+            kind = self.tr("%1 · sent by %2").replace("%1", kind).replace("%2", suggestion.pushed_by)
+        self.setProperty("pushed", bool(suggestion.pushed_by))
         self.title.setText(f"<small>[{escape(kind)}]</small> <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>")
         body = suggestion.body if len(suggestion.body) <= 280 else suggestion.body[:277] + "…"
         self.body.setText(highlight(body, suggestion.matched_terms))
-        self.setAccessibleName(suggestion.title)
+        self.setAccessibleName(suggestion.title if not suggestion.pushed_by else
+                               self.tr("%1 (sent by your supervisor)").replace("%1", suggestion.title))
         self._render_reason()
 
     def reason_text(self) -> str:
@@ -166,6 +170,8 @@ class SuggestionCard(QFrame):
             "note:caution": self.tr("a caution note on this customer"),
             "note:next_action": self.tr("a next-action note on this customer"),
         }.get(code)
+        if code == "pushed":
+            return self.tr("your supervisor %1 sent this card").replace("%1", self.suggestion.pushed_by)
         if source is None and code.startswith("rule:"):
             source = self.tr("a trigger phrase rule")
         parts = [source or code] if (source or code) else []

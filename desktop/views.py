@@ -71,6 +71,7 @@ class SuggestionView:
     reason: str = ""
     score: float = 0.0
     entry_id: str = ""
+    pushed_by: str = ""  # a supervisor sent this card with a whisper (their name); empty: the matcher found it
 
 
 class CueKind(StrEnum):
