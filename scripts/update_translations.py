@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TS = ROOT / "resources" / "translations" / "agent_assist_ja.ts"
 QM = TS.with_suffix(".qm")
 BIN = Path(sys.executable).parent
+SOURCE_DIRS = ("desktop", "desktop/review")
 
 JA: dict[str, str] = {
     # AgentApp
@@ -203,12 +204,128 @@ JA: dict[str, str] = {
     "Escalated": "エスカレーション",
     "Not resolved": "未解決",
     "Saving…": "保存中…",
+    # AgentApp: other windows
+    "History & review is not available: %1": "履歴とレビューを利用できません: %1",
+    # CallScreen: other windows
+    "&Windows": "ウィンドウ(&W)",
+    "Windows": "ウィンドウ",
+    "History && review": "履歴とレビュー",
+    "Past calls, search, insights (Ctrl+H)": "過去の通話・検索・分析（Ctrl+H）",
+    "Supervisor console": "スーパーバイザー画面",
+    "Follow the team's live calls and whisper (Ctrl+Shift+U)": "チームの通話をモニターしてささやく（Ctrl+Shift+U）",
+    "Open history and review": "履歴とレビューを開く",
+    "Open the supervisor console": "スーパーバイザー画面を開く",
+    # SuggestionCard: cards a supervisor sent
+    "%1 · sent by %2": "%1 · %2 さんから",
+    "%1 (sent by your supervisor)": "%1（スーパーバイザーから届いたカード）",
+    "your supervisor %1 sent this card": "スーパーバイザーの %1 さんが送ったカード",
+    # Review window (desktop/review/)
+    "Agent Assist — Call review": "Agent Assist — 通話レビュー",
+    "Calls": "通話",
+    "Insights": "分析",
+    "Privacy": "プライバシー",
+    "Pause": "一時停止",
+    "Play": "再生",
+    "Play or pause the recording": "録音を再生または一時停止",
+    "Bookmark line": "行をブックマーク",
+    "Export…": "書き出し…",
+    "Comment on the selected line…": "選択した行にコメント…",
+    "Comment": "コメント",
+    "Self-review": "セルフレビュー",
+    "Supervisor": "スーパーバイザー",
+    "Customer notes": "お客様のメモ",
+    "Add a note about this customer…": "このお客様についてのメモを追加…",
+    "Add note": "メモを追加",
+    "Tags (separated by ;)": "タグ（; 区切り）",
+    "Disposition": "対応結果",
+    "Follow-up": "フォローアップ",
+    "Unresolved": "未解決",
+    "Choose a call in the list to review it.": "一覧から通話を選ぶとレビューできます。",
+    "Whisper": "ささやき",
+    "Suggestion shown": "表示されたおすすめ",
+    "Suggestion used": "使われたおすすめ",
+    "Cue": "ヒント",
+    "Bookmark": "ブックマーク",
+    "Agent": "オペレーター",
+    "This call is no longer in the store.": "この通話はもうデータベースにありません。",
+    "No recording is kept for this call.": "この通話の録音は保存されていません。",
+    "Unknown caller": "不明な発信者",
+    "{who} · agent {agent} · {when}": "{who} · 担当 {agent} · {when}",
+    "Caution": "注意",
+    "Note": "メモ",
+    "Cannot play the recording: {error}": "録音を再生できません: {error}",
+    "Could not export: {error}": "書き出せませんでした: {error}",
+    "Exported to {path}.": "{path} に書き出しました。",
+    "Export transcript": "文字起こしを書き出し",
+    "Wrap-up saved.": "後処理を保存しました。",
+    "Search what was said, summaries and notes (日本語 / English)": "発話・要約・メモを検索（日本語 / English）",
+    "Search calls": "通話を検索",
+    "From YYYY-MM-DD": "開始日 YYYY-MM-DD",
+    "To YYYY-MM-DD": "終了日 YYYY-MM-DD",
+    "CSV…": "CSV…",
+    "Export the calls matching these filters as CSV for Excel": "条件に合う通話を Excel 用の CSV に書き出す",
+    "Date": "日付",
+    "Duration": "通話時間",
+    "All agents": "すべてのオペレーター",
+    "All tags": "すべてのタグ",
+    "All dispositions": "すべての対応結果",
+    "“{text}” is not a date: write it as 2026-03-31.": "「{text}」は日付ではありません。2026-03-31 の形で入力してください。",
+    "Unknown": "不明",
+    "No calls match these filters.": "条件に合う通話はありません。",
+    "Transcript": "文字起こし",
+    "Nothing found. Try fewer or other words.": "見つかりませんでした。言葉を減らすか、別の言葉で試してください。",
+    "%n match(es)": "%n 件一致",
+    "Wrote {count} calls to {path}.": "{count} 件の通話を {path} に書き出しました。",
+    "Export call list": "通話一覧を書き出し",
+    "Per day": "日別",
+    "Per week": "週別",
+    "By tag": "タグ別",
+    "By topic": "話題別",
+    "By disposition": "対応結果別",
+    "By agent": "オペレーター別",
+    "All calls": "すべての通話",
+    "Export CSV…": "CSV を書き出し…",
+    "Average handle time by agent (minutes)": "オペレーター別の平均対応時間（分）",
+    "Knowledge entries used (shown)": "使われたナレッジ（表示回数）",
+    "Could not compute the insights: {error}": "分析を計算できませんでした: {error}",
+    "{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues":
+        "{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}",
+    "Export insights": "分析を書き出し",
+    "Retention": "保存期間",
+    "Delete recordings after (days)": "録音を削除するまでの日数",
+    "Recordings": "録音",
+    "Old transcripts": "古い文字起こし",
+    "Transcripts count as old after (days)": "文字起こしを古いとみなすまでの日数",
+    "Keep": "残す",
+    "Redact personal details": "個人情報を伏せる",
+    "Delete": "削除",
+    "Save and apply now": "保存して今すぐ適用",
+    "One customer's data (personal-information requests)": "お客様ごとのデータ（個人情報の開示・削除請求）",
+    "Customer id": "お客様ID",
+    "Export archive…": "アーカイブを書き出し…",
+    "Erase everything about this customer…": "このお客様のデータをすべて消去…",
+    "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.":
+        "保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。",
+    "Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.":
+        "{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。",
+    "Type the customer id first.": "先にお客様IDを入力してください。",
+    "Export customer archive": "お客様のアーカイブを書き出し",
+    "Erase customer": "お客様を消去",
+    "Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.":
+        "{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。",
+    "Nothing was erased.": "何も消去していません。",
+    "Could not erase: {error}": "消去できませんでした: {error}",
+    "Erased {id}: {calls} calls, {rows} records, {files} recording files.":
+        "{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。",
+    "Could not remove: {files}": "削除できませんでした: {files}",
 }
 
 
 def main() -> int:
     TS.parent.mkdir(parents=True, exist_ok=True)
-    sources = sorted(str(p) for p in (ROOT / "desktop").glob("*.py"))
+    # The review window (desktop/review/) is part of this app and shares its file; the supervisor console keeps
+    # its own (desktop/supervisor/translations), refreshed here too so one command updates every string.
+    sources = sorted(str(p) for folder in SOURCE_DIRS for p in (ROOT / folder).glob("*.py"))
     subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-no-obsolete", "-ts", str(TS)], check=True)
     tree = ET.parse(TS)
     missing = []
@@ -220,7 +337,12 @@ def main() -> int:
         if translation.text and translation.get("type") != "unfinished":
             continue
         if source in JA:
-            translation.text = JA[source]
+            if message.get("numerus") == "yes":  # Japanese has one plural form
+                for form in list(translation):
+                    translation.remove(form)
+                ET.SubElement(translation, "numerusform").text = JA[source]
+            else:
+                translation.text = JA[source]
             translation.attrib.pop("type", None)
         else:
             missing.append(source)
@@ -228,7 +350,11 @@ def main() -> int:
     subprocess.run([str(BIN / "pyside6-lrelease"), str(TS), "-qm", str(QM)], check=True)
     for source in missing:
         print(f"no Japanese yet for: {source!r}")
-    return 0
+    sys.path.insert(0, str(ROOT))
+    from desktop.supervisor import i18n as supervisor_i18n
+
+    print("supervisor console:")
+    return supervisor_i18n.main()
 
 
 if __name__ == "__main__":

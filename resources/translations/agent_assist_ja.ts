@@ -3,72 +3,77 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="134" />
+        <location filename="../../desktop/agent_app.py" line="191" />
+        <source>History &amp; review is not available: %1</source>
+        <translation>履歴とレビューを利用できません: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="223" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="135" />
+        <location filename="../../desktop/agent_app.py" line="224" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="147" />
+        <location filename="../../desktop/agent_app.py" line="236" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="153" />
+        <location filename="../../desktop/agent_app.py" line="242" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="155" />
+        <location filename="../../desktop/agent_app.py" line="244" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="157" />
+        <location filename="../../desktop/agent_app.py" line="246" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="167" />
+        <location filename="../../desktop/agent_app.py" line="256" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="169" />
+        <location filename="../../desktop/agent_app.py" line="258" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="170" />
+        <location filename="../../desktop/agent_app.py" line="259" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="171" />
+        <location filename="../../desktop/agent_app.py" line="260" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="172" />
+        <location filename="../../desktop/agent_app.py" line="261" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="173" />
+        <location filename="../../desktop/agent_app.py" line="262" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="187" />
+        <location filename="../../desktop/agent_app.py" line="276" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="189" />
+        <location filename="../../desktop/agent_app.py" line="278" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -183,129 +188,383 @@
     </message>
 </context>
 <context>
-    <name>CallScreen</name>
+    <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="174" />
-        <source>Agent Assist</source>
-        <translation>Agent Assist</translation>
+        <location filename="../../desktop/review/call_detail.py" line="195" />
+        <location filename="../../desktop/review/call_detail.py" line="343" />
+        <source>Pause</source>
+        <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="175" />
-        <source>Customer</source>
-        <translation>お客様</translation>
+        <location filename="../../desktop/review/call_detail.py" line="195" />
+        <location filename="../../desktop/review/call_detail.py" line="349" />
+        <source>Play</source>
+        <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="176" />
-        <source>Notes</source>
-        <translation>メモ</translation>
+        <location filename="../../desktop/review/call_detail.py" line="196" />
+        <source>Play or pause the recording</source>
+        <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="177" />
+        <location filename="../../desktop/review/call_detail.py" line="197" />
+        <source>Bookmark line</source>
+        <translation>行をブックマーク</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="198" />
+        <source>Export…</source>
+        <translation>書き出し…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="199" />
+        <source>Comment on the selected line…</source>
+        <translation>選択した行にコメント…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="200" />
+        <location filename="../../desktop/review/call_detail.py" line="226" />
+        <source>Comment</source>
+        <translation>コメント</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="202" />
+        <source>Self-review</source>
+        <translation>セルフレビュー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="203" />
+        <source>Supervisor</source>
+        <translation>スーパーバイザー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="204" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="178" />
-        <source>Live transcript</source>
-        <translation>ライブ文字起こし</translation>
+        <location filename="../../desktop/review/call_detail.py" line="205" />
+        <source>Customer notes</source>
+        <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="179" />
-        <source>Suggestions</source>
-        <translation>おすすめ</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="180" />
-        <source>&amp;Call</source>
-        <translation>通話(&amp;C)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="181" />
-        <source>&amp;View</source>
-        <translation>表示(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="182" />
-        <source>&amp;Language</source>
-        <translation>言語(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="183" />
-        <source>Start / end call</source>
-        <translation>通話の開始／終了</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="184" />
-        <source>Replay a recording…</source>
-        <translation>録音を再生…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="185" />
-        <source>Quick note</source>
-        <translation>クイックメモ</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="186" />
+        <location filename="../../desktop/review/call_detail.py" line="206" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="187" />
+        <location filename="../../desktop/review/call_detail.py" line="207" />
+        <source>Add a note about this customer…</source>
+        <translation>このお客様についてのメモを追加…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="208" />
+        <source>Add note</source>
+        <translation>メモを追加</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <source>Summary</source>
+        <translation>要約</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <source>Tags (separated by ;)</source>
+        <translation>タグ（; 区切り）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <source>Disposition</source>
+        <translation>対応結果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <location filename="../../desktop/review/call_detail.py" line="294" />
+        <source>Next action</source>
+        <translation>次の対応</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="212" />
+        <source>Resolved</source>
+        <translation>解決</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="212" />
+        <source>Follow-up</source>
+        <translation>フォローアップ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="213" />
+        <source>Escalated</source>
+        <translation>エスカレーション</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="213" />
+        <source>Unresolved</source>
+        <translation>未解決</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="220" />
+        <location filename="../../desktop/review/call_detail.py" line="438" />
+        <source>Choose a call in the list to review it.</source>
+        <translation>一覧から通話を選ぶとレビューできます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="224" />
+        <source>Whisper</source>
+        <translation>ささやき</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="224" />
+        <source>Suggestion shown</source>
+        <translation>表示されたおすすめ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <source>Suggestion used</source>
+        <translation>使われたおすすめ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <source>Cue</source>
+        <translation>ヒント</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="226" />
+        <source>Bookmark</source>
+        <translation>ブックマーク</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <source>Agent</source>
+        <translation>オペレーター</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="238" />
+        <source>This call is no longer in the store.</source>
+        <translation>この通話はもうデータベースにありません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="253" />
+        <source>No recording is kept for this call.</source>
+        <translation>この通話の録音は保存されていません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="264" />
+        <source>Unknown caller</source>
+        <translation>不明な発信者</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="265" />
+        <source>{who} · agent {agent} · {when}</source>
+        <translation>{who} · 担当 {agent} · {when}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="294" />
+        <source>Caution</source>
+        <translation>注意</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="295" />
+        <source>Note</source>
+        <translation>メモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="324" />
+        <location filename="../../desktop/review/call_detail.py" line="340" />
+        <source>Cannot play the recording: {error}</source>
+        <translation>録音を再生できません: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="413" />
+        <source>Could not export: {error}</source>
+        <translation>書き出せませんでした: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="415" />
+        <source>Exported to {path}.</source>
+        <translation>{path} に書き出しました。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="422" />
+        <source>Export transcript</source>
+        <translation>文字起こしを書き出し</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="478" />
+        <source>Wrap-up saved.</source>
+        <translation>後処理を保存しました。</translation>
+    </message>
+</context>
+<context>
+    <name>CallScreen</name>
+    <message>
+        <location filename="../../desktop/main_window.py" line="191" />
+        <source>Agent Assist</source>
+        <translation>Agent Assist</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="192" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="193" />
+        <source>Notes</source>
+        <translation>メモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="194" />
+        <source>Wrap-up</source>
+        <translation>後処理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="195" />
+        <source>Live transcript</source>
+        <translation>ライブ文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="196" />
+        <source>Suggestions</source>
+        <translation>おすすめ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="197" />
+        <source>&amp;Call</source>
+        <translation>通話(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="198" />
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="199" />
+        <source>&amp;Language</source>
+        <translation>言語(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="200" />
+        <source>Start / end call</source>
+        <translation>通話の開始／終了</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="201" />
+        <source>Replay a recording…</source>
+        <translation>録音を再生…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="202" />
+        <source>Quick note</source>
+        <translation>クイックメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="203" />
+        <source>Save wrap-up</source>
+        <translation>後処理を保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="204" />
         <source>Mark whisper read</source>
         <translation>ウィスパーを既読にする</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="188" />
+        <location filename="../../desktop/main_window.py" line="205" />
         <source>Jump to live</source>
         <translation>最新へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="189" />
+        <location filename="../../desktop/main_window.py" line="206" />
         <source>Settings…</source>
         <translation>設定…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="190" />
+        <location filename="../../desktop/main_window.py" line="207" />
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="191" />
+        <location filename="../../desktop/main_window.py" line="208" />
         <source>Light theme</source>
         <translation>ライトテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="192" />
+        <location filename="../../desktop/main_window.py" line="209" />
         <source>Dark theme</source>
         <translation>ダークテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="193" />
+        <location filename="../../desktop/main_window.py" line="210" />
         <source>Larger text</source>
         <translation>文字を大きく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="194" />
+        <location filename="../../desktop/main_window.py" line="211" />
         <source>Smaller text</source>
         <translation>文字を小さく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="195" />
+        <location filename="../../desktop/main_window.py" line="212" />
         <source>Default text size</source>
         <translation>標準の文字サイズ</translation>
     </message>
     <message>
+        <location filename="../../desktop/main_window.py" line="213" />
+        <source>&amp;Windows</source>
+        <translation>ウィンドウ(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="214" />
+        <source>Windows</source>
+        <translation>ウィンドウ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="215" />
+        <source>History &amp;&amp; review</source>
+        <translation>履歴とレビュー</translation>
+    </message>
+    <message>
         <location filename="../../desktop/main_window.py" line="216" />
+        <source>Past calls, search, insights (Ctrl+H)</source>
+        <translation>過去の通話・検索・分析（Ctrl+H）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="217" />
+        <source>Supervisor console</source>
+        <translation>スーパーバイザー画面</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="218" />
+        <source>Follow the team's live calls and whisper (Ctrl+Shift+U)</source>
+        <translation>チームの通話をモニターしてささやく（Ctrl+Shift+U）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="219" />
+        <source>Open history and review</source>
+        <translation>履歴とレビューを開く</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="220" />
+        <source>Open the supervisor console</source>
+        <translation>スーパーバイザー画面を開く</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="244" />
         <source>Recording stopped: %1</source>
         <translation>録音が停止しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="218" />
+        <location filename="../../desktop/main_window.py" line="246" />
         <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
         <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="220" />
+        <location filename="../../desktop/main_window.py" line="248" />
         <source>Audio device back: %1</source>
         <translation>音声デバイスが復帰しました: %1</translation>
     </message>
@@ -432,6 +691,241 @@
     </message>
 </context>
 <context>
+    <name>HistoryPanel</name>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="106" />
+        <source>Search what was said, summaries and notes (日本語 / English)</source>
+        <translation>発話・要約・メモを検索（日本語 / English）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="107" />
+        <source>Search calls</source>
+        <translation>通話を検索</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="108" />
+        <source>From YYYY-MM-DD</source>
+        <translation>開始日 YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="109" />
+        <source>To YYYY-MM-DD</source>
+        <translation>終了日 YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="110" />
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="111" />
+        <source>Export the calls matching these filters as CSV for Excel</source>
+        <translation>条件に合う通話を Excel 用の CSV に書き出す</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="112" />
+        <source>Date</source>
+        <translation>日付</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="112" />
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="112" />
+        <source>Agent</source>
+        <translation>オペレーター</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="113" />
+        <source>Duration</source>
+        <translation>通話時間</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="113" />
+        <source>Disposition</source>
+        <translation>対応結果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="113" />
+        <source>Tags</source>
+        <translation>タグ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="115" />
+        <location filename="../../desktop/review/history_view.py" line="132" />
+        <source>All agents</source>
+        <translation>すべてのオペレーター</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="115" />
+        <location filename="../../desktop/review/history_view.py" line="133" />
+        <source>All tags</source>
+        <translation>すべてのタグ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="116" />
+        <location filename="../../desktop/review/history_view.py" line="134" />
+        <source>All dispositions</source>
+        <translation>すべての対応結果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="124" />
+        <source>Resolved</source>
+        <translation>解決</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="124" />
+        <source>Follow-up</source>
+        <translation>フォローアップ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="125" />
+        <source>Escalated</source>
+        <translation>エスカレーション</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="126" />
+        <source>Unresolved</source>
+        <translation>未解決</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="153" />
+        <source>“{text}” is not a date: write it as 2026-03-31.</source>
+        <translation>「{text}」は日付ではありません。2026-03-31 の形で入力してください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="179" />
+        <source>Unknown</source>
+        <translation>不明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="186" />
+        <source>No calls match these filters.</source>
+        <translation>条件に合う通話はありません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="191" />
+        <source>Transcript</source>
+        <translation>文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="191" />
+        <source>Summary</source>
+        <translation>要約</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="192" />
+        <source>Note</source>
+        <translation>メモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="209" />
+        <source>Nothing found. Try fewer or other words.</source>
+        <translation>見つかりませんでした。言葉を減らすか、別の言葉で試してください。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/review/history_view.py" line="211" />
+        <source>%n match(es)</source>
+        <translation>
+            <numerusform>%n 件一致</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="228" />
+        <source>Could not export: {error}</source>
+        <translation>書き出せませんでした: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="230" />
+        <source>Wrote {count} calls to {path}.</source>
+        <translation>{count} 件の通話を {path} に書き出しました。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="234" />
+        <source>Export call list</source>
+        <translation>通話一覧を書き出し</translation>
+    </message>
+</context>
+<context>
+    <name>InsightsPanel</name>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="149" />
+        <source>Per day</source>
+        <translation>日別</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="149" />
+        <source>Per week</source>
+        <translation>週別</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="150" />
+        <source>By tag</source>
+        <translation>タグ別</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="150" />
+        <source>By topic</source>
+        <translation>話題別</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="151" />
+        <source>By disposition</source>
+        <translation>対応結果別</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="151" />
+        <source>By agent</source>
+        <translation>オペレーター別</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="152" />
+        <source>All calls</source>
+        <translation>すべての通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="158" />
+        <source>Export CSV…</source>
+        <translation>CSV を書き出し…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="159" />
+        <source>Calls</source>
+        <translation>通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="160" />
+        <source>Average handle time by agent (minutes)</source>
+        <translation>オペレーター別の平均対応時間（分）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="161" />
+        <source>Knowledge entries used (shown)</source>
+        <translation>使われたナレッジ（表示回数）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="185" />
+        <source>Could not compute the insights: {error}</source>
+        <translation>分析を計算できませんでした: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="190" />
+        <source>(none)</source>
+        <translation>（なし）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="198" />
+        <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
+        <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="206" />
+        <source>Export insights</source>
+        <translation>分析を書き出し</translation>
+    </message>
+</context>
+<context>
     <name>LiveTranscript</name>
     <message>
         <location filename="../../desktop/transcript_view.py" line="59" />
@@ -477,6 +971,130 @@
     </message>
 </context>
 <context>
+    <name>PrivacyPanel</name>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="152" />
+        <source>Retention</source>
+        <translation>保存期間</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="153" />
+        <source>Delete recordings after (days)</source>
+        <translation>録音を削除するまでの日数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="154" />
+        <source>Recordings</source>
+        <translation>録音</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="154" />
+        <source>Old transcripts</source>
+        <translation>古い文字起こし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="155" />
+        <source>Transcripts count as old after (days)</source>
+        <translation>文字起こしを古いとみなすまでの日数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="158" />
+        <source>Keep</source>
+        <translation>残す</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="159" />
+        <source>Redact personal details</source>
+        <translation>個人情報を伏せる</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="160" />
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="163" />
+        <source>Save and apply now</source>
+        <translation>保存して今すぐ適用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="164" />
+        <source>One customer's data (personal-information requests)</source>
+        <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="165" />
+        <source>Customer id</source>
+        <translation>お客様ID</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="166" />
+        <source>Export archive…</source>
+        <translation>アーカイブを書き出し…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="167" />
+        <source>Erase everything about this customer…</source>
+        <translation>このお客様のデータをすべて消去…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="188" />
+        <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
+        <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="198" />
+        <source>Could not export: {error}</source>
+        <translation>書き出せませんでした: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="200" />
+        <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
+        <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="207" />
+        <location filename="../../desktop/review/privacy_view.py" line="223" />
+        <source>Type the customer id first.</source>
+        <translation>先にお客様IDを入力してください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="209" />
+        <source>Export customer archive</source>
+        <translation>お客様のアーカイブを書き出し</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="215" />
+        <source>Erase customer</source>
+        <translation>お客様を消去</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="228" />
+        <source>Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
+        <translation>{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="231" />
+        <source>Nothing was erased.</source>
+        <translation>何も消去していません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="236" />
+        <source>Could not erase: {error}</source>
+        <translation>消去できませんでした: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="238" />
+        <source>Erased {id}: {calls} calls, {rows} records, {files} recording files.</source>
+        <translation>{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="241" />
+        <source>Could not remove: {files}</source>
+        <translation>削除できませんでした: {files}</translation>
+    </message>
+</context>
+<context>
     <name>QuickNotes</name>
     <message>
         <location filename="../../desktop/notes_panel.py" line="39" />
@@ -492,6 +1110,29 @@
         <location filename="../../desktop/notes_panel.py" line="41" />
         <source>Notes from this call</source>
         <translation>この通話のメモ</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewWindow</name>
+    <message>
+        <location filename="../../desktop/review/window.py" line="61" />
+        <source>Agent Assist — Call review</source>
+        <translation>Agent Assist — 通話レビュー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/window.py" line="62" />
+        <source>Calls</source>
+        <translation>通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/window.py" line="63" />
+        <source>Insights</source>
+        <translation>分析</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/window.py" line="64" />
+        <source>Privacy</source>
+        <translation>プライバシー</translation>
     </message>
 </context>
 <context>
@@ -730,47 +1371,62 @@
         <translation>お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="162" />
+        <location filename="../../desktop/suggestion_cards.py" line="154" />
+        <source>%1 · sent by %2</source>
+        <translation>%1 · %2 さんから</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="160" />
+        <source>%1 (sent by your supervisor)</source>
+        <translation>%1（スーパーバイザーから届いたカード）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="166" />
         <source>knowledge base entry</source>
         <translation>ナレッジ記事</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="163" />
+        <location filename="../../desktop/suggestion_cards.py" line="167" />
         <source>this customer's past call</source>
         <translation>このお客様の過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="164" />
+        <location filename="../../desktop/suggestion_cards.py" line="168" />
         <source>an open promise to this customer</source>
         <translation>このお客様への未完了のお約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="165" />
+        <location filename="../../desktop/suggestion_cards.py" line="169" />
         <source>a team note on this customer</source>
         <translation>このお客様に関するチームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="166" />
+        <location filename="../../desktop/suggestion_cards.py" line="170" />
         <source>a caution note on this customer</source>
         <translation>このお客様に関する注意メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="167" />
+        <location filename="../../desktop/suggestion_cards.py" line="171" />
         <source>a next-action note on this customer</source>
         <translation>このお客様の次の対応メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="170" />
+        <location filename="../../desktop/suggestion_cards.py" line="174" />
+        <source>your supervisor %1 sent this card</source>
+        <translation>スーパーバイザーの %1 さんが送ったカード</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="176" />
         <source>a trigger phrase rule</source>
         <translation>キーフレーズのルール</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="175" />
+        <location filename="../../desktop/suggestion_cards.py" line="181" />
         <source>you heard: %1</source>
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="180" />
+        <location filename="../../desktop/suggestion_cards.py" line="186" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -778,12 +1434,12 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="230" />
+        <location filename="../../desktop/suggestion_cards.py" line="236" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="231" />
+        <location filename="../../desktop/suggestion_cards.py" line="237" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>

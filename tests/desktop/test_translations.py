@@ -1,0 +1,68 @@
+"""The Japanese UI covers every window of the app: the call screen's new actions, cards a supervisor sent, and
+the history & review window (its strings live in the app's own translation file)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assist.store import Store
+from desktop.app import ensure_app
+from desktop.i18n import TRANSLATIONS, install_ui_language
+from desktop.main_window import CallScreen
+from desktop.suggestion_cards import SuggestionCard
+from desktop.views import SuggestionView
+
+
+@pytest.fixture
+def japanese() -> Iterator[None]:
+    app = ensure_app()
+    assert install_ui_language(app, "ja")
+    try:
+        yield
+    finally:
+        install_ui_language(app, "en")
+
+
+def test_every_string_of_the_app_has_its_japanese() -> None:
+    tree = ET.parse(TRANSLATIONS / "agent_assist_ja.ts")
+    sources = {m.findtext("source") for m in tree.getroot().iter("message")}
+    assert "History && review" in sources and "Agent Assist — Call review" in sources  # review is included
+    untranslated = []
+    for message in tree.getroot().iter("message"):
+        translation = message.find("translation")
+        assert translation is not None
+        text = (translation.text or "") + "".join(f.text or "" for f in translation.iter("numerusform"))
+        if translation.get("type") == "unfinished" or not text.strip():
+            untranslated.append(message.findtext("source"))
+    assert not untranslated, f"no Japanese for: {untranslated}"
+
+
+def test_new_actions_pushed_cards_and_the_review_window_read_in_japanese(
+    japanese: None, qtbot: Any, tmp_path: Path
+) -> None:
+    window = CallScreen()
+    qtbot.addWidget(window)
+    assert window.act_review.text() == "履歴とレビュー"
+    assert window.act_supervisor.text() == "スーパーバイザー画面"
+    assert window.menu_windows.title() == "ウィンドウ(&W)"
+
+    card = SuggestionCard(SuggestionView("knowledge:kb-1", "knowledge", "割引のご案内", "長期のお客様は割引", (),
+                                         "pushed", 0.0, "kb-1", pushed_by="miki"))
+    qtbot.addWidget(card)
+    assert "miki さんから" in card.title.text() and "スーパーバイザー" in card.reason.text()
+
+    from desktop.review import create_review_window
+
+    store = Store.open(tmp_path / "store.sqlite3")
+    review = create_review_window(store)
+    try:
+        assert review.windowTitle() == "Agent Assist — 通話レビュー"
+    finally:
+        with qtbot.waitSignal(review.destroyed):
+            review.deleteLater()
+        store.close()
