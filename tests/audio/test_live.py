@@ -113,3 +113,21 @@ def test_the_shared_model_is_loaded_once_and_a_bad_path_is_named(tiny_en: Any, t
     missing.mkdir()
     with pytest.raises(ModelNotFoundError, match="no-model-here"):
         SharedModel.get(str(missing), "en", timeout=30)
+
+
+def test_japanese_speech_from_the_eval_set_is_transcribed_with_the_multilingual_model() -> None:
+    from audio.live import SharedModel
+    from tests.conftest import EVAL_DIR
+
+    clip = EVAL_DIR / "audio" / "reazonspeech_k2_test_wavs" / "test_ja_2.wav"
+    if not clip.is_file():
+        pytest.skip(f"{clip} is not available (../shared/eval is optional)")
+    events: list[TranscriptEvent] = []
+    live = LiveTranscription(FileSource(clip, channel_map=ChannelMap.mono(Channel.CUSTOMER)), call_id="ja",
+                             language="ja", model=SharedModel.get("base", "ja"), on_event=events.append)
+    live.start()
+    assert live.wait(120)
+    text = "".join(e.text for e in finals(events, Channel.CUSTOMER))
+    # reference: これはテスト文ですこの機械が日本語をちゃんと聞き取れているかどうかを計ります
+    assert "テスト" in text and "日本語" in text and "ちゃんと" in text
+    assert all(e.language == "ja" for e in finals(events))
