@@ -41,6 +41,7 @@ def test_self_test_passes_with_no_network_at_all(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_pyinstaller_build_runs_its_self_test(tmp_path: Path, agent_assist_home: Path) -> None:
     pyinstaller = Path(sys.executable).parent / "pyinstaller"
     if not pyinstaller.exists():
