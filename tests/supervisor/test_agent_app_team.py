@@ -10,6 +10,7 @@ thread."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from desktop.call_desk import CallDesk, DeskConfig
 from desktop.demo import DEMO_PHONE, seed_store
 from desktop.preferences import Preferences
 from desktop.supervisor.console import SupervisorConsole
+from sync.client import ConnectionState
 from tests.supervisor.conftest import TeamServerForTests
 from tests.supervisor.test_console import WAIT_MS, _open_console
 
@@ -203,3 +205,44 @@ def test_history_and_review_opens_on_the_agents_own_calls(qtbot: QtBot, tmp_path
         assert agent.review_window is review
     finally:
         agent.shutdown()
+
+
+def test_a_burst_of_card_changes_reaches_followers_a_few_times_a_second_and_ends_up_complete(
+    qtbot: QtBot, tmp_path: Path, team_server: TeamServerForTests, agent_app: AgentApp
+) -> None:
+    team_server.add_user("miki", "supervisor", "demo")
+    team_server.add_user("watcher", "supervisor", "demo")
+    console = _open_console(qtbot, team_server.client("miki"))
+    watcher = team_server.client("watcher")
+    updates: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def on_call_event(body: dict[str, Any]) -> None:
+        if body.get("event") == "updated":
+            with lock:
+                updates.append((time.monotonic(), len(body["info"].get("cards") or ())))
+
+    watcher.on_call_event = on_call_event
+    watcher.start()
+    try:
+        call_id = start_followed_call(qtbot, agent_app, console, tmp_path)
+        qtbot.waitUntil(lambda: watcher.state is ConnectionState.CONNECTED, timeout=WAIT_MS)
+        watcher.subscribe_call(call_id)
+        qtbot.waitUntil(lambda: "Hanako Sato" in console.context.text(), timeout=WAIT_MS)
+        with lock:
+            updates.clear()
+        for n in range(12):  # twelve cards pushed as fast as the supervisor can send them
+            console.send_whisper(f"See #{n}", "", {"kind": "knowledge", "entry_id": f"kb-{n}", "title": f"Entry {n}",
+                                                   "body": "...", "tags": []})
+        qtbot.waitUntil(lambda: len(agent_app.window.suggestions.cards()) == 12, timeout=WAIT_MS)
+        # The last change is not lost to the throttle: the follower ends with all twelve.
+        qtbot.waitUntil(lambda: len(console.cards.cards()) == 12, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: bool(updates) and updates[-1][1] == 12, timeout=WAIT_MS)
+        with lock:
+            times = [t for t, _ in updates]
+        span = times[-1] - times[0]
+        # A few updates a second at most, however fast the cards came (the first goes out at once).
+        assert len(times) <= span / 0.25 + 2, (len(times), span)
+        assert len(times) < 12
+    finally:
+        console.shutdown()
