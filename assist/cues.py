@@ -3,7 +3,9 @@ the agent promises something.
 
 Why rules and not a model: the cues must be explainable ("shown because the customer said 「何度も」"),
 instant on a 2-core PC, and equally good in Japanese and English. The patterns cover the common spoken
-forms; the phrase offered is a short, polite template the agent can say as is.
+forms; the phrase offered is a short, polite template the agent can say as is. A frustration phrase names the
+issue only in words known to be sayable (a knowledge card's title, a short checked Japanese clause), since an
+echo of the customer's own sentence with its pronouns turned around reads as broken English.
 """
 
 from __future__ import annotations

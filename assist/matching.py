@@ -53,7 +53,10 @@ _WEAK_EN = frozenset(stem(w) for w in (
     "week", "keep", "keeps", "try", "trying", "tried", "use", "using", "make", "take", "look", "check", "ask", "asked",
     "number", "minute", "hour", "year", "month", "last", "first", "second", "third", "new", "old", "back", "lot",
     "happen", "happening", "happened", "start", "started", "stop", "stopping", "person", "people", "someone",
-    "already", "yesterday", "tonight", "week", "night", "every", "morning", "evening", "fix", "put", "give", "find",
+    "already", "yesterday", "tonight", "night", "fix", "put", "give", "find",
+    # Stubs of negations ("won't" is cut to "won"): they sharpen a match, they cannot make one.
+    "won", "wont", "doesn", "doesnt", "didn", "didnt", "isn", "isnt", "wasn", "aren", "weren", "haven", "hasn",
+    "couldn", "wouldn", "shouldn",
 ))
 _KANA_ONLY = re.compile(r"[\u3041-\u309f\u30a0-\u30ffー]+")
 
@@ -124,6 +127,7 @@ class Matcher:
         self._avg_len = {"title": 4.0, "body": 40.0, "aliases": 4.0}
         self._rules: list[TriggerRule] = []
         self._cut_cache: dict[str, dict[str, Counter[str]]] = {}
+        self._weak: dict[str, bool] = {}  # weak_term() is asked for every matched term of every candidate
 
     def warm_up(self) -> None:
         """Read the index statistics now (e.g. while the phone rings), not on the customer's first words."""
@@ -133,6 +137,7 @@ class Matcher:
         if self._version == self.store.knowledge_version and self._entries:
             return
         self._df.clear()
+        self._weak.clear()
         self._entries = max(1, self.store.count("knowledge"))
         self._rules = self.store.trigger_rules()
         row = self.store.conn.execute(
@@ -191,9 +196,15 @@ class Matcher:
         # An entry explaining a small share of what was said is a weaker fit than its raw sum suggests.
         coverage = matched_mass / mass if mass else 0.0
         score *= coverage**COVERAGE_EXPONENT
-        if matched and all(self.weak_term(t) for t in matched):
+        if matched and all(self._is_weak(t) for t in matched):
             score *= WEAK_ONLY_FACTOR
         return score, matched
+
+    def _is_weak(self, term: str) -> bool:
+        weak = self._weak.get(term)
+        if weak is None:
+            weak = self._weak[term] = self.weak_term(term)
+        return weak
 
     def weak_term(self, term: str) -> bool:
         """A term too common or too short to be the only reason for a card: a general word of support calls
