@@ -2,7 +2,10 @@
 
 The window only draws and the desk only works; this module connects the two (bridge signals -> window,
 window signals -> desk), words the desk's problems in the agent's language, and applies the preferences
-(theme, UI language, text size, devices, server).
+(theme, UI language, text size, devices, server). It also opens the app's other windows: History & review
+(on its own connection to the local database) for everyone, and the supervisor console (on its own team-server
+connection with the same token) for users the server signs in as supervisor or admin; it opens by itself for
+supervisors.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ prints it). Threads:
   are queued onto the desk worker (redaction happens there, before anything is shown, stored or sent);
 - the team-server client runs its own asyncio thread; its callbacks go straight to the listener.
 
+What the agent sees (the customer's context, the cards, the cues) is published for supervisors following the
+call (``SyncClient.publish_call_info``) at call start and when it changes, at most every ``SHARE_INTERVAL_S``,
+and again after a reconnect. A supervisor's whisper carrying a knowledge entry becomes a card of its own,
+marked as theirs, above the matcher's cards until the call ends.
+
 No server configured -> local only. Server unreachable -> the client's outbox keeps what must reach the team.
 No audio device -> a clear problem with the way out (settings, or replaying a recording).
 """

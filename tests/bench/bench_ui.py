@@ -155,8 +155,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    # PySide6 6.12 can trip over a refcount while the interpreter tears down Qt objects left by the live call
-    # (seen only here, after all figures are out); the figures are printed, so skip the teardown.
-    os._exit(code)
+    sys.exit(main())
