@@ -19,6 +19,7 @@ QFrame#whisperInbox[unread="true"] { border: 2px solid %(accent)s; }
 QFrame#whisperInbox[flash="true"] { background: %(flash)s; }
 QFrame#cueBanner { border: 1px solid %(accent)s; border-radius: 6px; background: %(cue)s; }
 QFrame#suggestionCard { border: 1px solid %(line)s; border-radius: 6px; background: %(card)s; }
+QFrame#suggestionCard[pushed="true"] { border: 2px solid %(accent)s; }
 QLabel#cardReason { color: %(muted)s; }
 """
 

@@ -152,7 +152,10 @@ class SuggestionCard(QFrame):
         }.get(suggestion.kind, suggestion.kind)
         if suggestion.pushed_by:  # said in words, not by colour: the supervisor chose this card for this call
             kind = self.tr("%1 · sent by %2").replace("%1", kind).replace("%2", suggestion.pushed_by)
-        self.setProperty("pushed", bool(suggestion.pushed_by))
+        if self.property("pushed") != bool(suggestion.pushed_by):
+            self.setProperty("pushed", bool(suggestion.pushed_by))
+            self.style().unpolish(self)  # the stylesheet frames a supervisor's card: re-read the property
+            self.style().polish(self)
         self.title.setText(f"<small>[{escape(kind)}]</small> <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>")
         body = suggestion.body if len(suggestion.body) <= 280 else suggestion.body[:277] + "…"
         self.body.setText(highlight(body, suggestion.matched_terms))

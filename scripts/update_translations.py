@@ -241,7 +241,7 @@ JA: dict[str, str] = {
     "Follow-up": "フォローアップ",
     "Unresolved": "未解決",
     "Choose a call in the list to review it.": "一覧から通話を選ぶとレビューできます。",
-    "Whisper": "ささやき",
+    "Whisper": "ウィスパー",
     "Suggestion shown": "表示されたおすすめ",
     "Suggestion used": "使われたおすすめ",
     "Cue": "ヒント",

@@ -3,77 +3,77 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="191" />
+        <location filename="../../desktop/agent_app.py" line="194" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="223" />
+        <location filename="../../desktop/agent_app.py" line="226" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="224" />
+        <location filename="../../desktop/agent_app.py" line="227" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="236" />
+        <location filename="../../desktop/agent_app.py" line="239" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="242" />
+        <location filename="../../desktop/agent_app.py" line="245" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="244" />
+        <location filename="../../desktop/agent_app.py" line="247" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="246" />
+        <location filename="../../desktop/agent_app.py" line="249" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="256" />
+        <location filename="../../desktop/agent_app.py" line="259" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="258" />
+        <location filename="../../desktop/agent_app.py" line="261" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="259" />
+        <location filename="../../desktop/agent_app.py" line="262" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="260" />
+        <location filename="../../desktop/agent_app.py" line="263" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="261" />
+        <location filename="../../desktop/agent_app.py" line="264" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="262" />
+        <location filename="../../desktop/agent_app.py" line="265" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="276" />
+        <location filename="../../desktop/agent_app.py" line="279" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="278" />
+        <location filename="../../desktop/agent_app.py" line="281" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -312,7 +312,7 @@
     <message>
         <location filename="../../desktop/review/call_detail.py" line="224" />
         <source>Whisper</source>
-        <translation>ささやき</translation>
+        <translation>ウィスパー</translation>
     </message>
     <message>
         <location filename="../../desktop/review/call_detail.py" line="224" />
@@ -829,7 +829,8 @@
         <location filename="../../desktop/review/history_view.py" line="211" />
         <source>%n match(es)</source>
         <translation>
-            <numerusform>%n 件一致</numerusform></translation>
+            <numerusform>%n 件一致</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../desktop/review/history_view.py" line="228" />
@@ -1376,57 +1377,57 @@
         <translation>%1 · %2 さんから</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="160" />
+        <location filename="../../desktop/suggestion_cards.py" line="163" />
         <source>%1 (sent by your supervisor)</source>
         <translation>%1（スーパーバイザーから届いたカード）</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="166" />
+        <location filename="../../desktop/suggestion_cards.py" line="169" />
         <source>knowledge base entry</source>
         <translation>ナレッジ記事</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="167" />
+        <location filename="../../desktop/suggestion_cards.py" line="170" />
         <source>this customer's past call</source>
         <translation>このお客様の過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="168" />
+        <location filename="../../desktop/suggestion_cards.py" line="171" />
         <source>an open promise to this customer</source>
         <translation>このお客様への未完了のお約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="169" />
+        <location filename="../../desktop/suggestion_cards.py" line="172" />
         <source>a team note on this customer</source>
         <translation>このお客様に関するチームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="170" />
+        <location filename="../../desktop/suggestion_cards.py" line="173" />
         <source>a caution note on this customer</source>
         <translation>このお客様に関する注意メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="171" />
+        <location filename="../../desktop/suggestion_cards.py" line="174" />
         <source>a next-action note on this customer</source>
         <translation>このお客様の次の対応メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="174" />
+        <location filename="../../desktop/suggestion_cards.py" line="177" />
         <source>your supervisor %1 sent this card</source>
         <translation>スーパーバイザーの %1 さんが送ったカード</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="176" />
+        <location filename="../../desktop/suggestion_cards.py" line="179" />
         <source>a trigger phrase rule</source>
         <translation>キーフレーズのルール</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="181" />
+        <location filename="../../desktop/suggestion_cards.py" line="184" />
         <source>you heard: %1</source>
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="186" />
+        <location filename="../../desktop/suggestion_cards.py" line="189" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -1434,12 +1435,12 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="236" />
+        <location filename="../../desktop/suggestion_cards.py" line="239" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="237" />
+        <location filename="../../desktop/suggestion_cards.py" line="240" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>
