@@ -34,6 +34,7 @@ DEMO_CALLS = {
     "en": (DEMO_CALL, DEMO_DIR / "demo_call.json"),
 }
 DEMO_PHONE = "090-1234-5678"
+WHISPERED_ENTRY = {"ja": "kb-ja-nijuu-seikyuu", "en": "kb-double-charge"}  # the supervisor attaches it
 AGENT = "alex"
 SUPERVISOR = "miki"
 TEAM = "demo"
@@ -127,6 +128,16 @@ class DemoWorld:
         return DeskConfig(language=self.language, model=None, agent_name=AGENT, server_url=self.url,
                           server_token=self.tokens[AGENT])
 
+    @staticmethod
+    def knowledge_attachment(entry_id: str) -> dict[str, Any] | None:
+        """A demo knowledge entry as a supervisor attaches it to a whisper (it shows as a card of theirs)."""
+        for line in (DEMO_DIR / "knowledge.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            if record.get("id") == entry_id:
+                return {"kind": "knowledge", "entry_id": entry_id, "title": record.get("title", ""),
+                        "body": record.get("body", ""), "tags": list(record.get("tags") or [])}
+        return None
+
     def start_supervisor(self) -> None:
         """A scripted supervisor who reads the live call like a real one: once the customer has raised the
         double charge (the final line at that point of the conversation reaches the team), it whispers advice."""
@@ -142,7 +153,8 @@ class DemoWorld:
             if not isinstance(event, dict) or sent or event.get("kind") != "final":
                 return
             if event.get("channel") == "customer" and float(event.get("end", 0.0)) >= float(line["end"]) - 1.0:
-                sent.append(client.send_whisper(AGENT, str(body.get("call_id")), str(whisper["text"][self.language])))
+                sent.append(client.send_whisper(AGENT, str(body.get("call_id")), str(whisper["text"][self.language]),
+                                                attachment=self.knowledge_attachment(WHISPERED_ENTRY[self.language])))
 
         client.on_call_event = on_call_event
         client.on_whisper_status = lambda body: self.receipts.append(str(body.get("status", "")))
@@ -238,6 +250,11 @@ class TerminalListener:
 
     def on_suggestions(self, cards: list[Any]) -> None:
         for card in cards:
+            if card.pushed_by:
+                if f"pushed:{card.key}" not in self._shown_cards:
+                    self._shown_cards.add(f"pushed:{card.key}")
+                    self._print(f"  card from {card.pushed_by}: {card.title}")
+                continue
             if card.key in self._shown_cards:
                 continue
             self._shown_cards.add(card.key)

@@ -33,6 +33,7 @@ def test_headless_demo_shows_the_live_flow_and_ends_with_a_summary(agent_assist_
     assert "card: 夜になるとインターネットが切れる" in out  # the knowledge entry that fits
     assert "cue (empathy)" in out and "cue (follow_up)" in out
     assert "whisper from miki: 以前も二重請求" in out
+    assert "card from miki: 二重請求の返金手続き" in out  # the knowledge entry the supervisor attached
     last = out.strip().splitlines()[-1]
     match = re.fullmatch(r"demo finished: (\d+) lines \((\d+) agent, (\d+) customer\), (\d+) cards, (\d+) cues, "
                          r"1 whisper read \(receipt confirmed\), wrap-up saved locally and on the team server, "
