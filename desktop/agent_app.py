@@ -132,8 +132,10 @@ class AgentApp(QObject):
     def shutdown(self) -> None:
         if self.softphone is not None:
             self.softphone.close()
-        if self.supervisor_console is not None:
-            self.supervisor_console.close()
+        console = self.supervisor_console
+        if console is not None:
+            console.close()
+            console.client.stop(timeout=3.0)  # the app is going: do not leave it to the window's deletion
         if self.review_window is not None:
             self.review_window.close()
         self.desk.shutdown()
