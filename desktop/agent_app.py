@@ -108,7 +108,19 @@ class AgentApp(QObject):
     def show(self) -> None:
         self.window.show()
         self.desk.start()
+        self._start_retention()
         self.listen_for_softphone(self.prefs.softphone_port)
+
+    def _start_retention(self) -> None:
+        """Apply the team's retention setting now and daily (old recordings deleted, transcripts per policy)."""
+        try:
+            from desktop.review.privacy_view import RetentionSchedule
+        except ImportError as exc:
+            log.warning("retention is not applied: %s", exc)
+            return
+        self.retention = RetentionSchedule(self.desk.store_file, self, recordings_root=self.desk.recordings)
+        self.retention.finished.connect(lambda result: log.info("retention run: %s", result))
+        self.retention.start()
 
     def listen_for_softphone(self, port: int) -> bool:
         if port <= 0:

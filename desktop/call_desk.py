@@ -182,6 +182,7 @@ class CallDesk:
     def start(self, preload_model: bool = True) -> None:
         """Open the store (on the worker), begin loading the model (background) and connect to the server."""
         self._submit(self._open_store)
+        self._submit(self._recover_after_restart)
         if preload_model:
             self._preload_model()
         self.connect_server(self.config.server_url, self.config.server_token)
@@ -223,6 +224,22 @@ class CallDesk:
                 self.listener.on_problem(Problem.STORE, f"{self._store_file or store_path()}: {exc}")
                 raise
         return self._store
+
+    def _recover_after_restart(self) -> None:
+        """Work left from a previous session, done off the UI thread before the first call: recordings of a
+        session that was killed get their headers repaired, and the review tables and indexes exist before the
+        agent first opens History (building an index on a large store takes seconds)."""
+        from assist.review_schema import ensure_review_schema
+        from audio.recording import repair_recordings
+
+        try:
+            repaired = repair_recordings(self.recordings)
+        except OSError as exc:
+            log.warning("could not check recordings in %s for repair: %s", self.recordings, exc)
+        else:
+            if repaired:
+                log.info("repaired %d recording(s) left by an interrupted session", len(repaired))
+        ensure_review_schema(self._open_store())
 
     def _close_store(self) -> None:
         if self._store is not None:

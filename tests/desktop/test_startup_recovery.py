@@ -1,0 +1,52 @@
+"""What a previous session left behind is put right when the app starts: a recording of a call that was killed
+opens again, and the review tables exist before the agent first opens History."""
+
+from __future__ import annotations
+
+import struct
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assist.store import Store
+from desktop.call_desk import CallDesk, DeskConfig
+
+
+class _Quiet:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def _killed_mid_call(path: Path, seconds: float = 2.0) -> None:
+    """A WAV whose header still says 0 bytes of audio while the data is there: what a hard kill leaves."""
+    pcm = (np.sin(np.arange(int(16000 * seconds)) / 8.0) * 8000).astype("<i2").tobytes()
+    header = b"RIFF" + struct.pack("<I", 36) + b"WAVE"
+    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+    header += b"data" + struct.pack("<I", 0)
+    path.write_bytes(header + pcm)
+
+
+def test_desk_start_repairs_recordings_and_prepares_review(tmp_path: Path) -> None:
+    recordings = tmp_path / "recordings" / "call-1"
+    recordings.mkdir(parents=True)
+    broken = recordings / "customer.wav"
+    _killed_mid_call(broken)
+    with wave.open(str(broken), "rb") as before:
+        assert before.getnframes() == 0  # as found: the audio is invisible to any player
+
+    store_file = tmp_path / "store.sqlite3"
+    desk = CallDesk(_Quiet(), DeskConfig(), store_file=store_file, recordings=tmp_path / "recordings")
+    desk.start(preload_model=False)
+    desk.run_on_worker(lambda store: None).result(timeout=60)  # the worker runs start-up work in order
+    desk.shutdown()
+
+    with wave.open(str(broken), "rb") as after:
+        assert after.getnframes() >= 16000 * 1.9
+    store = Store.open(store_file)
+    try:
+        tables = set(store.db.table_names())
+    finally:
+        store.close()
+    assert {"review_bookmarks", "review_comments"} <= tables
