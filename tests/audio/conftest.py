@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,42 +86,3 @@ def collect() -> tuple[list[Any], Callable[[Any], None]]:
     return items, items.append
 
 
-@pytest.fixture(scope="module")
-def pulse_sinks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Like the shared ``pulseaudio`` fixture (null sinks ``agent`` and ``customer`` at 48 kHz), but closes its
-    pipes, so ``filterwarnings=error`` does not turn the daemon's teardown into an error."""
-    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
-        pytest.skip("PulseAudio is not installed (./run setup installs it)")
-    runtime = tmp_path_factory.mktemp("pulse-audio-tests")
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse"),
-           "HOME": str(runtime)}
-    log = open(runtime / "pulseaudio.log", "wb")  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--disallow-exit", "--use-pid-file=no",
-         "--system=false", "--load=module-native-protocol-unix",
-         "--load=module-null-sink sink_name=customer rate=48000",
-         "--load=module-null-sink sink_name=agent rate=48000", "--load=module-always-sink"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log,
-    )
-    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")}
-    try:
-        deadline = time.monotonic() + 20
-        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"PulseAudio did not start: {(runtime / 'pulseaudio.log').read_text()[-2000:]}")
-            time.sleep(0.05)
-        os.environ.update({k: env[k] for k in saved})
-        yield {k: env[k] for k in saved}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()

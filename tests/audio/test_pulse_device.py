@@ -21,14 +21,14 @@ pytestmark = [pytest.mark.audio_device, pytest.mark.slow]
 
 
 def test_speech_played_to_the_customer_sink_is_transcribed_on_the_customer_channel(
-    pulse_sinks: dict[str, str], clips: dict[str, Path], tiny_en: Any, tmp_path: Path
+    pulseaudio: dict[str, str], clips: dict[str, Path], tiny_en: Any, tmp_path: Path
 ) -> None:
     import sounddevice as sd
 
     sd._terminate()  # PortAudio must rescan now that the fixture's PulseAudio is running
     sd._initialize()
     assert "pulse" in [d.name for d in list_input_devices()]
-    env = {**os.environ, **pulse_sinks}
+    env = {**os.environ, **pulseaudio}
     assert {"customer.monitor", "agent.monitor"} <= set(pulse_monitor_sources(env))
 
     source = DeviceSource(

@@ -27,7 +27,7 @@ class _Quiet:
 
 
 def test_speech_on_the_customer_device_appears_on_the_customer_side(qtbot: Any, tmp_path: Path,
-                                                                    pulse_sinks: dict[str, str]) -> None:
+                                                                    pulseaudio: dict[str, str]) -> None:
     import sounddevice as sd
 
     sd._terminate()  # PortAudio must rescan now that the fixture's PulseAudio is running
@@ -47,7 +47,7 @@ def test_speech_on_the_customer_device_appears_on_the_customer_side(qtbot: Any, 
         qtbot.waitUntil(lambda: "New caller" in window.context_panel.text(), timeout=10000)
         # Play only once the customer's capture stream delivers audio, or the first words are not heard.
         qtbot.waitUntil(lambda: levels.count(Channel.CUSTOMER) >= 5, timeout=30000)
-        env = {**os.environ, **pulse_sinks}
+        env = {**os.environ, **pulseaudio}
         subprocess.run(["paplay", "--device=customer", str(SELFTEST_WAV)], env=env, check=True, timeout=30)
 
         def heard() -> str:

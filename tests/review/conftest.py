@@ -26,7 +26,6 @@ from assist.domain import (
     WhisperRecord,
 )
 from assist.store import Store
-from tests.audio.conftest import pulse_sinks  # noqa: F401 - the PulseAudio fixture that closes its pipes
 
 # Hypothesis would otherwise keep its example cache in ./.hypothesis inside the repository.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "agent-assist-hypothesis"))

@@ -26,14 +26,14 @@ def _tone(path: Path, seconds: float, rate: int = 16000) -> Path:
 
 
 def test_recording_plays_out_of_the_device_and_position_follows(
-        pulse_sinks: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        pulseaudio: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sounddevice as sd
 
     monkeypatch.setenv("PULSE_SINK", "customer")
     sd._terminate()  # PortAudio must rescan now that the fixture's PulseAudio is running
     sd._initialize()
     audio = load_call_audio({"customer": _tone(tmp_path / "customer.wav", 3.0)})
-    env = {**os.environ, **pulse_sinks}
+    env = {**os.environ, **pulseaudio}
     capture = tmp_path / "heard.raw"
     with capture.open("wb") as out:
         recorder = subprocess.Popen(["parec", "--device=customer.monitor", "--format=s16le", "--rate=16000",
