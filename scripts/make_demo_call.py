@@ -68,21 +68,26 @@ def main() -> int:
             timeline.append({"speaker": speaker, "start": round(cursor, 2),
                              "end": round(cursor + len(audio) / RATE, 2), "text": text})
             cursor += len(audio) / RATE
+    write_call(pieces, timeline, cursor, OUT_WAV, OUT_JSON, seed=7)
+    return 0
+
+
+def write_call(pieces: list[tuple[int, int, np.ndarray]], timeline: list[dict[str, object]], cursor: float,
+               out_wav: Path, out_json: Path, *, seed: int, extra: dict[str, object] | None = None) -> None:
+    """Mix the spoken lines onto two channels over a quiet line and write the WAV (mu-law) and its timeline."""
     total = int((cursor + 1.5) * RATE)
     stereo = np.zeros((total, 2), dtype=np.float32)
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     stereo += rng.normal(0, 0.0015, stereo.shape).astype(np.float32)  # a quiet line, not digital silence
     for channel, start, audio in pieces:
         stereo[start : start + len(audio), channel] += audio
-    OUT_WAV.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(OUT_WAV), np.clip(stereo, -1, 1), RATE, subtype="ULAW", format="WAV")
-    OUT_JSON.write_text(
-        json.dumps({"channels": {"agent": "left", "customer": "right"}, "duration": round(total / RATE, 2),
-                    "lines": timeline}, ensure_ascii=False, indent=1) + "\n",
-        encoding="utf-8",
-    )
-    print(f"wrote {OUT_WAV} ({OUT_WAV.stat().st_size / 1e6:.2f} MB, {total / RATE:.1f} s) and {OUT_JSON.name}")
-    return 0
+    out_wav.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(out_wav), np.clip(stereo, -1, 1), RATE, subtype="ULAW", format="WAV")
+    meta: dict[str, object] = {"channels": {"agent": "left", "customer": "right"}, "duration": round(total / RATE, 2)}
+    meta.update(extra or {})
+    meta["lines"] = timeline
+    out_json.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out_wav} ({out_wav.stat().st_size / 1e6:.2f} MB, {total / RATE:.1f} s) and {out_json.name}")
 
 
 if __name__ == "__main__":

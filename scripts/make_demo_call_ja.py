@@ -13,18 +13,16 @@ Stored as 16 kHz 8-bit mu-law WAV (telephone encoding), with the timeline (who s
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import soxr
+from make_demo_call import RATE, write_call  # scripts/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_WAV = ROOT / "resources" / "demo" / "demo_call_ja.wav"
 OUT_JSON = ROOT / "resources" / "demo" / "demo_call_ja.json"
-RATE = 16_000
 
 # speaker -> (speed, half tones up)
 VOICES = {"agent": (1.0, 0.0), "customer": (1.0, 2.0)}
@@ -70,20 +68,7 @@ def main() -> int:
         timeline.append({"speaker": speaker, "start": round(cursor, 2), "end": round(cursor + len(audio) / RATE, 2),
                          "text": text})
         cursor += len(audio) / RATE
-    total = int((cursor + 1.5) * RATE)
-    stereo = np.zeros((total, 2), dtype=np.float32)
-    rng = np.random.default_rng(11)
-    stereo += rng.normal(0, 0.0015, stereo.shape).astype(np.float32)  # a quiet line, not digital silence
-    for channel, start, audio in pieces:
-        stereo[start : start + len(audio), channel] += audio
-    OUT_WAV.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(OUT_WAV), np.clip(stereo, -1, 1), RATE, subtype="ULAW", format="WAV")
-    OUT_JSON.write_text(
-        json.dumps({"channels": {"agent": "left", "customer": "right"}, "duration": round(total / RATE, 2),
-                    "language": "ja", "lines": timeline}, ensure_ascii=False, indent=1) + "\n",
-        encoding="utf-8",
-    )
-    print(f"wrote {OUT_WAV} ({OUT_WAV.stat().st_size / 1e6:.2f} MB, {total / RATE:.1f} s) and {OUT_JSON.name}")
+    write_call(pieces, timeline, cursor, OUT_WAV, OUT_JSON, seed=11, extra={"language": "ja"})
     return 0
 
 
