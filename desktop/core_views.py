@@ -6,6 +6,7 @@ The one place that knows both shapes: when the core grows a field, only this mod
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import assert_never
 
 from assist.domain import (
     CallerLookup,
@@ -49,12 +50,24 @@ def suggestion_view(s: Suggestion) -> views.SuggestionView:
     )
 
 
+def cue_style(kind: CueKind) -> views.CueStyle:
+    """How the banner shows a cue of this kind: every feeling gets an empathy phrase, a promise a follow-up."""
+    match kind:
+        case CueKind.FRUSTRATION | CueKind.ANGER | CueKind.ANXIETY:
+            return views.CueStyle.EMPATHY
+        case CueKind.PROMISE:
+            return views.CueStyle.FOLLOW_UP
+        case _:
+            assert_never(kind)
+
+
 def cue_view(cue: Cue) -> views.CueView:
-    if cue.kind is CueKind.PROMISE:
+    style = cue_style(cue.kind)
+    if style is views.CueStyle.FOLLOW_UP:
         text = cue.follow_up.text if cue.follow_up is not None and cue.follow_up.text else (cue.phrase or cue.trigger)
         due = cue.follow_up.due if cue.follow_up is not None else ""
-        return views.CueView(views.CueKind.FOLLOW_UP, text, due)
-    return views.CueView(views.CueKind.EMPATHY, cue.phrase or cue.trigger)
+        return views.CueView(style, text, due)
+    return views.CueView(style, cue.phrase or cue.trigger)
 
 
 def shared_cue(cue: Cue) -> dict[str, str]:

@@ -9,7 +9,7 @@ from html import escape
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktop.views import CueKind, CueView
+from desktop.views import CueStyle, CueView
 
 
 class CueBanner(QFrame):
@@ -53,14 +53,14 @@ class CueBanner(QFrame):
 
     def _render(self, cue: CueView) -> None:
         heading = {
-            CueKind.EMPATHY: self.tr("The customer sounds upset. You could say:"),
-            CueKind.SUMMARY: self.tr("Show you heard them:"),
-            CueKind.FOLLOW_UP: self.tr("You made a promise. Follow-up:"),
-        }[cue.kind]
+            CueStyle.EMPATHY: self.tr("The customer sounds upset. You could say:"),
+            CueStyle.SUMMARY: self.tr("Show you heard them:"),
+            CueStyle.FOLLOW_UP: self.tr("You made a promise. Follow-up:"),
+        }[cue.style]
         due = f" ({cue.due})" if cue.due else ""
         self.label.setText(f"<b>{escape(heading)}</b> {escape(cue.text)}{escape(due)}")
-        self.setProperty("kind", cue.kind.value)
-        self.accept_button.setVisible(cue.kind is CueKind.FOLLOW_UP)
+        self.setProperty("cueStyle", cue.style.value)  # for style sheets
+        self.accept_button.setVisible(cue.style is CueStyle.FOLLOW_UP)
         self.style().unpolish(self)
         self.style().polish(self)
 

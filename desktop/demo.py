@@ -263,7 +263,7 @@ class TerminalListener:
 
     def on_cue(self, cue: Any) -> None:
         due = f" (due {cue.due})" if cue.due else ""
-        self._print(f"  cue ({cue.kind.value}): {cue.text}{due}")
+        self._print(f"  cue ({cue.style.value}): {cue.text}{due}")
 
     def on_whisper(self, whisper: Any) -> None:
         self._print(f"  whisper from {whisper.sender}: {whisper.text}")

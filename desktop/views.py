@@ -1,7 +1,7 @@
 """What the call screen shows, as small frozen values.
 
 The widgets draw these and nothing else, so they do not depend on how the core packages shape their own
-records; ``desktop.live_call`` translates core results into them in one place.
+records; ``desktop.core_views`` translates core results into them in one place.
 """
 
 from __future__ import annotations
@@ -74,15 +74,21 @@ class SuggestionView:
     pushed_by: str = ""  # a supervisor sent this card with a whisper (their name); empty: the matcher found it
 
 
-class CueKind(StrEnum):
-    EMPATHY = "empathy"
-    SUMMARY = "summary"
-    FOLLOW_UP = "follow_up"
+class CueStyle(StrEnum):
+    """How the cue banner presents a cue: its heading and whether it offers "Add to wrap-up".
+
+    Not the core's ``assist.domain.CueKind`` (what the customer or agent said: frustration, anger, anxiety,
+    a promise): several kinds share one style. ``desktop.core_views.cue_style`` is the one mapping.
+    """
+
+    EMPATHY = "empathy"  # the customer sounds upset: a phrase to say
+    SUMMARY = "summary"  # show the customer they were heard (nothing in the core produces it yet)
+    FOLLOW_UP = "follow_up"  # the agent promised something: a follow-up to take into the wrap-up
 
 
 @dataclass(frozen=True, slots=True)
 class CueView:
-    kind: CueKind
+    style: CueStyle
     text: str
     due: str = ""  # ISO date of a proposed follow-up
 

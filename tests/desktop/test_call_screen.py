@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from desktop.call_desk import CallDesk, DeskConfig, Problem
 from desktop.preferences import Preferences, app_settings
 from desktop.views import (
     ConnectionState,
-    CueKind,
+    CueStyle,
     CueView,
     CustomerView,
     NoteView,
@@ -169,7 +170,7 @@ def test_context_cue_status_and_wrap_up(agent: Any, qtbot: Any) -> None:
     from_worker(agent.bridge.on_customer, CustomerView(phone="03-0000-0000"))
     qtbot.waitUntil(lambda: "New caller" in w.call_bar.customer.text())
 
-    from_worker(agent.bridge.on_cue, CueView(CueKind.FOLLOW_UP, "Call back about the refund", "2026-11-23"))
+    from_worker(agent.bridge.on_cue, CueView(CueStyle.FOLLOW_UP, "Call back about the refund", "2026-11-23"))
     qtbot.waitUntil(lambda: w.cue_banner.isVisible())
     assert "promise" in w.cue_banner.label.text() and w.cue_banner.accept_button.isVisible()
     qtbot.mouseClick(w.cue_banner.accept_button, Qt.MouseButton.LeftButton)
@@ -188,6 +189,29 @@ def test_context_cue_status_and_wrap_up(agent: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: w.left_tabs.currentWidget() is w.wrap_up)
     draft = w.wrap_up.draft()
     assert draft == WrapUpDraft("Issue: refund", ("billing",), "follow_up", "Call back", "2026-11-24")
+
+
+def test_what_the_customer_said_decides_how_the_banner_shows_the_cue(agent: Any, qtbot: Any) -> None:
+    """The core's cue kinds (feelings, promises) reach the banner as its presentation: every feeling as an empathy
+    phrase to say, a promise as a follow-up the agent can take into the wrap-up."""
+    from assist.cues import emotion_cues, promise_cue
+    from assist.domain import CueKind
+    from desktop import core_views
+
+    assert {core_views.cue_style(kind) for kind in CueKind} == {CueStyle.EMPATHY, CueStyle.FOLLOW_UP}
+    w = agent.window
+    angry = emotion_cues("s1", "this is unacceptable, I want to speak to a manager", "en")
+    assert [c.kind for c in angry] == [CueKind.ANGER]
+    from_worker(agent.bridge.on_cue, core_views.cue_view(angry[0]))
+    qtbot.waitUntil(lambda: w.cue_banner.isVisible())
+    assert "sounds upset" in w.cue_banner.label.text() and not w.cue_banner.accept_button.isVisible()
+
+    promise = promise_cue("s2", "I'll call you back tomorrow about the refund", datetime(2026, 11, 23, 10, tzinfo=UTC),
+                          None, "call-1")
+    assert promise is not None and promise.kind is CueKind.PROMISE
+    from_worker(agent.bridge.on_cue, core_views.cue_view(promise))
+    qtbot.waitUntil(lambda: "promise" in w.cue_banner.label.text())
+    assert "2026-11-24" in w.cue_banner.label.text() and w.cue_banner.accept_button.isVisible()
 
 
 def test_problems_are_worded_for_the_agent_and_name_the_device(agent: Any, qtbot: Any) -> None:
