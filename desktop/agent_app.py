@@ -66,6 +66,7 @@ class AgentApp(QObject):
         self.softphone: SoftphoneLink | None = None
         self.supervisor_console: Any = None  # desktop.supervisor.console.SupervisorConsole, once opened
         self.review_window: QWidget | None = None
+        self.retention: Any = None  # desktop.review.privacy_view.RetentionSchedule, once the app is shown
         self._console_opened_once = False
         self._wire()
         self.window.act_ja.setChecked(self.prefs.ui_language == "ja")
@@ -112,15 +113,35 @@ class AgentApp(QObject):
         self.listen_for_softphone(self.prefs.softphone_port)
 
     def _start_retention(self) -> None:
-        """Apply the team's retention setting now and daily (old recordings deleted, transcripts per policy)."""
+        """Apply the team's retention setting now and daily (old recordings deleted, transcripts per policy).
+
+        The runs go to the desk worker, the store's one writer, after the start-up work queued there; a daily
+        run that comes during a call waits until the call is over (the call's transcript uses that worker)."""
         try:
             from desktop.review.privacy_view import RetentionSchedule
         except ImportError as exc:
             log.warning("retention is not applied: %s", exc)
             return
-        self.retention = RetentionSchedule(self.desk.store_file, self, recordings_root=self.desk.recordings)
-        self.retention.finished.connect(lambda result: log.info("retention run: %s", result))
+        self.retention = RetentionSchedule(self.desk.run_on_worker, self, recordings_root=self.desk.recordings,
+                                           busy=lambda: self.desk.in_call)
+        self.retention.finished.connect(self._retention_done)
         self.retention.start()
+
+    def _retention_done(self, result: object) -> None:
+        """A failed run is shown and retried with the next day's run; the app works on meanwhile."""
+        from assist.retention import RetentionReport
+
+        if isinstance(result, Exception):
+            log.warning("retention run failed: %r", result)
+            self.window.show_problem(QCoreApplication.translate(
+                "AgentApp", "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.")
+                .replace("%1", str(result) or type(result).__name__))
+        elif isinstance(result, RetentionReport) and result.problems:
+            log.warning("retention run left files: %s", "; ".join(result.problems))
+            self.window.show_problem(QCoreApplication.translate(
+                "AgentApp", "Some old recordings could not be deleted: %1").replace("%1", "; ".join(result.problems)))
+        else:
+            log.info("retention run: %s", result)
 
     def listen_for_softphone(self, port: int) -> bool:
         if port <= 0:
@@ -142,6 +163,8 @@ class AgentApp(QObject):
             self.start_call(number)
 
     def shutdown(self) -> None:
+        if self.retention is not None:
+            self.retention.stop()
         if self.softphone is not None:
             self.softphone.close()
         console = self.supervisor_console

@@ -2,17 +2,19 @@
 now and then daily), and one customer's data handed over as an archive or erased on request.
 
 Erasure cannot be undone, so it needs the customer id typed and a confirmation naming what will go; the
-archive is offered first. Retention runs in a worker thread: deleting a year of recordings must not freeze
-the window.
+archive is offered first. The daily retention run goes to the thread that owns the store (the desk worker in the
+app): deleting a year of recordings must not freeze the window, and the store keeps a single writer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,29 +46,47 @@ from assist.store import Store
 DAY_MS = 24 * 3600 * 1000
 
 
+StoreWork = Callable[[Store], object]
+RunOnStore = Callable[[StoreWork], Future[object]]
+"""Runs ``work(store)`` on the thread that owns the store and returns at once (``CallDesk.run_on_worker``)."""
+
+BUSY_RETRY_MS = 60 * 1000  # a run that found a call in progress looks again this much later
+
+
+def own_connection(store_path: Path) -> RunOnStore:
+    """For a process without a desk worker: each run opens its own connection on a thread of its own.
+
+    Beside a running desk this would be a second writer; the app passes the desk's worker instead."""
+
+    def run(work: StoreWork) -> Future[object]:
+        future: Future[object] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                with Store.open(store_path) as store:
+                    future.set_result(work(store))
+            except Exception as exc:  # handed to whoever waits on the future, never lost in the thread
+                future.set_exception(exc)
+
+        threading.Thread(target=job, name="retention", daemon=True).start()
+        return future
+
+    return run
+
+
 class _Signals(QObject):
-    done = Signal(object)  # RetentionReport or an Exception
-
-
-class _RetentionJob(QRunnable):
-    def __init__(self, store_path: str, recordings_root: Path | None, signals: _Signals) -> None:
-        super().__init__()
-        self.store_path, self.recordings_root, self.signals = store_path, recordings_root, signals
-
-    def run(self) -> None:
-        # Its own connection: the UI's store object is not shared across threads.
-        try:
-            with Store.open(self.store_path) as store:
-                result: object = apply_retention(store, recordings_root=self.recordings_root)
-        except Exception as exc:  # reported to the UI, never lost in a worker
-            result = exc
-        # RuntimeError: the app closed while we worked, nobody is left to tell.
-        with contextlib.suppress(RuntimeError):
-            self.signals.done.emit(result)
+    done = Signal(object)  # RetentionReport or an Exception; emitted from the store's thread
 
 
 class RetentionSchedule(QObject):
-    """Applies the saved retention policy in a worker now and every day while the app runs.
+    """Applies the saved retention policy now and every day while the app runs, on the thread that owns the
+    store (the desk worker in the app: the store keeps one writer, and the window never waits on the deletions).
+
+    ``store`` is that thread's ``run(work) -> Future`` (``CallDesk.run_on_worker``), or a store file for a
+    process with no desk (each run then opens its own connection). While ``busy()`` is true (a call in
+    progress: its transcript goes through the same worker) a run waits and looks again a minute later.
 
     Signals:
     finished(object): a RetentionReport, or the exception that stopped the run.
@@ -74,16 +94,23 @@ class RetentionSchedule(QObject):
 
     finished = Signal(object)
 
-    def __init__(self, store_path: Path, parent: QObject | None = None, *, recordings_root: Path | None = None,
-                 interval_ms: int = DAY_MS) -> None:
+    def __init__(self, store: RunOnStore | Path, parent: QObject | None = None, *,
+                 recordings_root: Path | None = None, interval_ms: int = DAY_MS,
+                 busy: Callable[[], bool] | None = None, busy_retry_ms: int = BUSY_RETRY_MS) -> None:
         super().__init__(parent)
-        self.store_path = store_path
+        self._run_on_store = own_connection(store) if isinstance(store, Path) else store
         self.recordings_root = recordings_root
+        self._busy = busy or (lambda: False)
+        self._running = False
         self._signals = _Signals(self)
-        self._signals.done.connect(self.finished)
+        self._signals.done.connect(self._done)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.run_now)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(busy_retry_ms)
+        self._retry.timeout.connect(self.run_now)
 
     def start(self) -> None:
         self.run_now()
@@ -91,9 +118,40 @@ class RetentionSchedule(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._retry.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._running
 
     def run_now(self) -> None:
-        QThreadPool.globalInstance().start(_RetentionJob(str(self.store_path), self.recordings_root, self._signals))
+        if self._running:
+            return  # still deleting: the next run finds whatever this one leaves
+        if self._busy():
+            self._retry.start()
+            return
+        recordings_root = self.recordings_root
+        try:
+            future = self._run_on_store(lambda store: apply_retention(store, recordings_root=recordings_root))
+        except RuntimeError:  # the desk worker has shut down: the app is closing
+            self.stop()
+            return
+        self._running = True
+        future.add_done_callback(self._report)
+
+    def _report(self, future: Future[object]) -> None:
+        """On the store's thread: hand the outcome to the UI thread (a queued signal)."""
+        if future.cancelled():
+            return  # the worker was torn down with the app
+        exc = future.exception()
+        result: object = exc if exc is not None else future.result()
+        # RuntimeError: the app closed while we worked, nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            self._signals.done.emit(result)
+
+    def _done(self, result: object) -> None:
+        self._running = False
+        self.finished.emit(result)
 
 
 class PrivacyPanel(QWidget):
