@@ -3,13 +3,17 @@
 Requests are checked here (who may do what to whose data, deny by default) and stored through
 :class:`sync.store.TeamStore` before anyone is told they succeeded; delivery to other connections goes through
 :class:`LocalFanout`, the one piece a multi-instance deployment replaces with a Redis backplane (docs/scaling.md).
-Every connection has its own bounded send queue and writer task, so one slow reader is dropped instead of
-slowing everyone else. Database work runs on a single executor thread so the event loop never waits on fsync.
+Every connection has its own send queue and writer task; a connection whose unsent bytes stay above a limit for
+longer than a short grace is closed (code 4008), so one slow reader is dropped instead of slowing everyone else.
+Database work runs on two threads of its own, so the event loop never waits on SQLite: one for the durable log
+(whispers, change feed, audit; every commit fsynced) and one for live calls and presence, so a whisper never
+queues behind the stream of transcript writes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import http
 import json
@@ -21,7 +25,7 @@ import time
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +101,10 @@ RESUME_PAGE = 500
 # Shared data only supervisors and admins may change.
 SUPERVISOR_KINDS = frozenset({ChangeKind.KNOWLEDGE})
 
+# WebSocket close code (private range 4000-4999) for a connection dropped because it does not read what it is
+# sent; docs/protocol.md. The client should reconnect and resume: nothing durable was lost.
+CLOSE_SLOW_CONSUMER = 4008
+
 
 @dataclass(frozen=True, slots=True)
 class ServerLimits:
@@ -108,7 +116,14 @@ class ServerLimits:
     rate_burst: int = 1000
     # Refused frames tolerated within one 10-second window before the connection is closed (1008).
     max_rate_violations: int = 500
+    # Hard cap on frames waiting for one connection (memory): reaching it drops the connection at once.
     send_queue_frames: int = 2000
+    # A connection whose unsent bytes (its queue plus the socket's user-space write buffer) stay above
+    # slow_consumer_bytes for slow_consumer_grace seconds is closed as too slow. The grace lets a reader that
+    # is merely busy for a moment (a burst, a call snapshot) catch up; one that stopped reading is gone in
+    # seconds and its backlog never grows past what the limit allows.
+    slow_consumer_bytes: int = 256 * 1024
+    slow_consumer_grace: float = 2.0
     open_timeout: float = 10.0
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
@@ -145,23 +160,32 @@ class Peer:
     user: User
     token_hash: str
     conn_id: str
-    queue: asyncio.Queue[str]
+    queue: asyncio.Queue[bytes]
     bucket: _TokenBucket
     subscriptions: set[str] = field(default_factory=set)
     violations: int = 0
     violations_since: float = 0.0
     dropped: bool = False
+    writer: asyncio.Task[None] | None = None
+    # Bytes in ``queue`` (what the transport has not taken yet is asked from the transport).
+    queued_bytes: int = 0
+    # Since when (monotonic) the unsent bytes have been above the limit; None while below it.
+    behind_since: float | None = None
     # Whispers and changes are pushed only after the peer's resume replay, so they arrive in sequence order.
     resumed: bool = False
+
+    def unsent_bytes(self) -> int:
+        return self.queued_bytes + self.ws.transport.get_write_buffer_size()
 
 
 class LocalFanout:
     """Who is connected to this process, and delivery to them by user, team or followed call.
 
-    Delivery never waits: a frame goes into the peer's bounded queue, and a peer whose queue is full is dropped.
+    Delivery never waits: a frame is encoded once to UTF-8 bytes, whoever receives it, and goes into each peer's
+    queue; a peer whose queue is full is dropped.
     """
 
-    def __init__(self, on_slow: Callable[[Peer], None]) -> None:
+    def __init__(self, on_slow: Callable[[Peer, str], None]) -> None:
         self._by_user: dict[str, set[Peer]] = defaultdict(set)
         self._by_team: dict[str, set[Peer]] = defaultdict(set)
         self._by_call: dict[str, set[Peer]] = defaultdict(set)
@@ -194,32 +218,34 @@ class LocalFanout:
         return bool(self._by_user.get(name))
 
     def send(self, peer: Peer, frame: ServerFrame) -> None:
-        self.send_text(peer, frame.encode())
+        self.send_data(peer, frame.encode().encode())
 
-    def send_text(self, peer: Peer, text: str) -> None:
+    def send_data(self, peer: Peer, data: bytes) -> None:
         if peer.dropped:
             return
         try:
-            peer.queue.put_nowait(text)
+            peer.queue.put_nowait(data)
         except asyncio.QueueFull:
-            self._on_slow(peer)
+            self._on_slow(peer, f"{peer.queue.maxsize} frames waiting")
+            return
+        peer.queued_bytes += len(data)
 
     def to_user(self, name: str, frame: ServerFrame, *, resumed_only: bool = False) -> None:
-        text = frame.encode()
+        data = frame.encode().encode()
         for peer in list(self._by_user.get(name, ())):
             if peer.resumed or not resumed_only:
-                self.send_text(peer, text)
+                self.send_data(peer, data)
 
     def to_team(self, team: str, frame: ServerFrame, *, supervisors_only: bool = False, resumed_only: bool = False) -> None:
-        text = frame.encode()
+        data = frame.encode().encode()
         for peer in list(self._by_team.get(team, ())):
             if (peer.user.supervises or not supervisors_only) and (peer.resumed or not resumed_only):
-                self.send_text(peer, text)
+                self.send_data(peer, data)
 
     def to_followers(self, call_id: str, frame: ServerFrame) -> None:
-        text = frame.encode()
+        data = frame.encode().encode()
         for peer in list(self._by_call.get(call_id, ())):
-            self.send_text(peer, text)
+            self.send_data(peer, data)
 
     def peers(self) -> list[Peer]:
         return [p for peers in self._by_user.values() for p in peers]
@@ -227,6 +253,29 @@ class LocalFanout:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+class KeyedLocks:
+    """One asyncio lock per key (agent or team), forgotten when nobody holds or awaits it: keys come from requests
+    (a whisper names its agent before it is checked), so the table must not grow with every name ever sent."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 class TeamServer:
@@ -252,26 +301,35 @@ class TeamServer:
         self.clock = clock
         self.port = 0
         self._store: TeamStore | None = None
+        self._live_store: TeamStore | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._live_executor: ThreadPoolExecutor | None = None
         self._server: Server | None = None
         self._fanout = LocalFanout(self._drop_slow)
         # Who each connection authenticated as, from the handshake to the handler; weak so an upgrade that
         # fails after the check leaves nothing behind.
         self._authenticated: weakref.WeakKeyDictionary[ServerConnection, tuple[User, str]] = weakref.WeakKeyDictionary()
         self._recheck: asyncio.Task[None] | None = None
-        self._agent_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._team_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._watchdog: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        self._agent_locks = KeyedLocks()
+        self._team_locks = KeyedLocks()
         self.stats: dict[str, int] = defaultdict(int)
         self._stopping = False
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     async def start(self) -> int:
+        # Each thread has its own TeamStore (its own SQLite connections): a connection is never shared between
+        # threads, and the durable thread's fsyncs never hold up the live thread's transcript writes.
+        loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="team-db")
-        self._store = await asyncio.get_running_loop().run_in_executor(
-            self._executor, functools.partial(TeamStore, self.data_dir, clock=self.clock)
+        self._live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db")
+        self._store = await loop.run_in_executor(self._executor, functools.partial(TeamStore, self.data_dir, clock=self.clock))
+        self._live_store = await loop.run_in_executor(
+            self._live_executor, functools.partial(TeamStore, self.data_dir, clock=self.clock)
         )
-        await self._db(self._store.forget_instance, self.instance)
+        await self._live(self.live_store.forget_instance, self.instance)
         limits = self.limits
         self._server = await serve(
             self._handle,
@@ -290,25 +348,30 @@ class TeamServer:
         sockets = list(self._server.sockets)
         self.port = int(sockets[0].getsockname()[1])
         self._recheck = asyncio.create_task(self._recheck_tokens())
+        self._watchdog = asyncio.create_task(self._watch_slow_consumers())
         log.info("team server listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
         return self.port
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._recheck is not None:
-            self._recheck.cancel()
-            self._recheck = None
+        for task in (self._recheck, self._watchdog):
+            if task is not None:
+                task.cancel()
+        self._recheck = self._watchdog = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        if self._live_store is not None and self._live_executor is not None:
+            await self._live(self._live_store.forget_instance, self.instance)
+            await self._live(self._live_store.close)
         if self._store is not None and self._executor is not None:
-            await self._db(self._store.forget_instance, self.instance)
             await self._db(self._store.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-        self._store = None
+        for executor in (self._executor, self._live_executor):
+            if executor is not None:
+                executor.shutdown(wait=True)
+        self._executor = self._live_executor = None
+        self._store = self._live_store = None
 
     async def serve_forever(self) -> None:
         assert self._server is not None
@@ -316,12 +379,25 @@ class TeamServer:
 
     @property
     def store(self) -> TeamStore:
+        """The store of the durable-log thread (users, whispers, change feed, audit): use it only through _db."""
         assert self._store is not None, "server not started"
         return self._store
 
+    @property
+    def live_store(self) -> TeamStore:
+        """The store of the live thread (calls, transcripts, presence): use it only through _live."""
+        assert self._live_store is not None, "server not started"
+        return self._live_store
+
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the durable-log thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def _live(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the live-calls thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._live_executor, functools.partial(fn, *args, **kwargs))
 
     # -- handshake -----------------------------------------------------------------------------------------
 
@@ -340,7 +416,7 @@ class TeamServer:
         if scheme.lower() != "bearer" or not token.strip():
             self.stats["auth_missing"] += 1
             return self._unauthorized(connection, "missing bearer token")
-        user, reason, team = await self._db(self.store.authenticate, token.strip())
+        user, reason, team = await self._live(self.live_store.authenticate, token.strip())
         if user is None:
             self.stats["auth_failed"] += 1
             remote = connection.remote_address
@@ -357,7 +433,7 @@ class TeamServer:
             await asyncio.sleep(self.limits.recheck_tokens_every)
             try:
                 peers = self._fanout.peers()
-                valid = await self._db(self.store.still_valid, {p.token_hash for p in peers})
+                valid = await self._live(self.live_store.still_valid, {p.token_hash for p in peers})
             except Exception:  # a busy or briefly unavailable database: try again next round
                 log.exception("token recheck failed")
                 continue
@@ -398,13 +474,13 @@ class TeamServer:
             queue=asyncio.Queue(maxsize=limits.send_queue_frames),
             bucket=_TokenBucket(limits.rate_per_second, limits.rate_burst),
         )
-        writer = asyncio.create_task(self._write(peer))
+        peer.writer = asyncio.create_task(self._write(peer))
         # The welcome is queued before the peer can be reached by any fan-out: it is always the first frame.
         welcome = {"user": user.name, "role": user.role.value, "team": user.team, "server_time": self.clock()}
         self._fanout.send(peer, ServerFrame(ServerType.WELCOME, _new_id(), welcome))
         self._fanout.add(peer)
         try:
-            await self._db(self.store.connected, peer.conn_id, self.instance, user)
+            await self._live(self.live_store.connected, peer.conn_id, self.instance, user)
             await self._announce_presence(user)
             async for raw in ws:
                 await self._on_frame(peer, raw)
@@ -412,29 +488,65 @@ class TeamServer:
             pass
         finally:
             self._fanout.remove(peer)
-            writer.cancel()
+            peer.writer.cancel()
             try:
-                await self._db(self.store.disconnected, peer.conn_id)
+                await self._live(self.live_store.disconnected, peer.conn_id)
                 await self._announce_presence(user)
             except Exception:  # the server is stopping; presence is cleared for this instance at the next start
                 log.debug("presence not updated for %s", user.name, exc_info=True)
 
     async def _write(self, peer: Peer) -> None:
+        queue = peer.queue
         try:
             while True:
-                text = await peer.queue.get()
-                await peer.ws.send(text)
+                data = await queue.get()
+                peer.queued_bytes -= len(data)
+                # Already UTF-8 (encoded once for every receiver of the frame); sent as a text frame.
+                await peer.ws.send(data, text=True)
         except ConnectionClosed:
             pass
 
-    def _drop_slow(self, peer: Peer) -> None:
+    async def _watch_slow_consumers(self) -> None:
+        """Drop connections whose unsent bytes stay above the limit for longer than the grace."""
+        while True:
+            limits = self.limits
+            await asyncio.sleep(max(0.05, limits.slow_consumer_grace / 4))
+            now = time.monotonic()
+            for peer in self._fanout.peers():
+                if peer.dropped:
+                    continue
+                unsent = peer.unsent_bytes()
+                if unsent <= limits.slow_consumer_bytes:
+                    peer.behind_since = None
+                elif peer.behind_since is None:
+                    peer.behind_since = now
+                elif now - peer.behind_since >= limits.slow_consumer_grace:
+                    self._drop_slow(peer, f"{unsent // 1024} KiB unsent for {now - peer.behind_since:.1f} s")
+
+    def _drop_slow(self, peer: Peer, why: str) -> None:
         if peer.dropped:
             return
         peer.dropped = True
         self.stats["slow_consumers_dropped"] += 1
-        log.warning("dropping slow consumer %s (%s): send queue full", peer.user.name, peer.conn_id)
-        # Abort rather than close politely: a polite close would queue behind the frames it is not reading.
-        peer.ws.transport.abort()
+        log.warning("dropping slow consumer %s (%s): %s", peer.user.name, peer.conn_id, why)
+        if peer.writer is not None:
+            peer.writer.cancel()
+        while not peer.queue.empty():  # frames it would never read; what matters is durable and replayed
+            peer.queue.get_nowait()
+        peer.queued_bytes = 0
+        task = asyncio.create_task(self._close_slow(peer))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_slow(self, peer: Peer) -> None:
+        # The close frame goes behind what the socket already holds: a client that catches up within a second
+        # reads the code and reason, one that does not is cut off (and sees the connection reset).
+        try:
+            await asyncio.wait_for(peer.ws.close(CLOSE_SLOW_CONSUMER, "slow consumer: not reading fast enough"), 1.0)
+        except (TimeoutError, ConnectionClosed):
+            pass
+        finally:
+            peer.ws.transport.abort()
 
     async def _on_frame(self, peer: Peer, raw: str | bytes) -> None:
         if self._stopping:  # connections are being closed; the database may already be gone
@@ -480,7 +592,7 @@ class TeamServer:
         self._fanout.send(peer, ServerFrame(ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id))
 
     async def _announce_presence(self, user: User) -> None:
-        entry = await self._db(self.store.user_presence, user)
+        entry = await self._live(self.live_store.user_presence, user)
         self._fanout.to_team(user.team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": [entry]}))
 
     # -- requests ------------------------------------------------------------------------------------------
@@ -490,7 +602,7 @@ class TeamServer:
         whispers: list[dict[str, Any]] = []
         # Both locks are the ones new whispers and changes are stored and pushed under: holding them while
         # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the replay.
-        async with self._agent_locks[user.name], self._team_locks[user.team]:
+        async with self._agent_locks(user.name), self._team_locks(user.team):
             if user.role is Role.AGENT:
                 whispers = await self._db(self.store.whispers_for_agent, user.name, req.whisper_after, RESUME_PAGE)
                 for whisper in whispers:
@@ -514,27 +626,27 @@ class TeamServer:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {call_id!r} has ended", ref)
 
     async def _own_call(self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False) -> dict[str, Any]:
-        status, call = await self._db(self.store.call_owned_by, peer.user, call_id)
+        status, call = await self._live(self.live_store.call_owned_by, peer.user, call_id)
         self._check_ownership(status, call_id, ref, ended_ok=ended_ok)
         assert call is not None
         return call
 
     async def _team_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
-        call = await self._db(self.store.call, call_id)
+        call = await self._live(self.live_store.call, call_id)
         if call is None or call["team"] != peer.user.team:
             # The same answer for "no such call" and "another team's call": existence is not leaked.
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no call {call_id!r} in your team", ref)
         return call
 
     async def _on_call_start(self, peer: Peer, req: CallStart) -> None:
-        existing = await self._db(self.store.call, req.call_id)
+        existing = await self._live(self.live_store.call, req.call_id)
         if existing is not None and existing["team"] != peer.user.team:
             raise ProtocolError(ErrorCode.CONFLICT, f"call id {req.call_id!r} is taken; start the call with a new id", req.id)
         if existing is not None and existing["agent"] != peer.user.name:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} belongs to another agent", req.id)
         if existing is not None and existing["ended_at"] is not None:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has already ended", req.id)
-        call = await self._db(self.store.start_call, peer.user, req.call_id, req.customer, req.started_at)
+        call = await self._live(self.live_store.start_call, peer.user, req.call_id, req.customer, req.started_at)
         self._ack(peer, req, {"call": call})
         if existing is None:
             frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "started", "call": call})
@@ -543,14 +655,14 @@ class TeamServer:
 
     async def _on_call_end(self, peer: Peer, req: CallEnd) -> None:
         await self._own_call(peer, req.call_id, req.id, ended_ok=True)
-        call = await self._db(self.store.end_call, req.call_id)
+        call = await self._live(self.live_store.end_call, req.call_id)
         self._ack(peer, req)
         frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call})
         self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
         await self._announce_presence(peer.user)
 
     async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
-        status = await self._db(self.store.add_segment_for, peer.user, req.call_id, req.event)
+        status = await self._live(self.live_store.add_segment_for, peer.user, req.call_id, req.event)
         if status == "stale":  # a partial overtaken by its final: followers already show the final line
             return
         self._check_ownership(status, req.call_id, req.id)
@@ -564,7 +676,7 @@ class TeamServer:
 
     async def _on_call_update(self, peer: Peer, req: CallUpdate) -> None:
         await self._own_call(peer, req.call_id, req.id)
-        info = await self._db(self.store.update_call_info, req.call_id, req.info)
+        info = await self._live(self.live_store.update_call_info, req.call_id, req.info)
         frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info})
         self._fanout.to_followers(req.call_id, frame)
 
@@ -572,7 +684,7 @@ class TeamServer:
         call = await self._team_call(peer, req.call_id, req.id)
         # Follow first, then read: an event arriving in between is seen twice (replaced by segment id), never lost.
         self._fanout.follow(peer, req.call_id)
-        transcript = await self._db(self.store.transcript_so_far, req.call_id)
+        transcript = await self._live(self.live_store.transcript_so_far, req.call_id)
         whispers = await self._db(self.store.whispers_for_call, peer.user.team, req.call_id)
         await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_start", req.call_id, {})
         self._fanout.send(
@@ -588,48 +700,58 @@ class TeamServer:
         self._ack(peer, req)
 
     async def _on_list_calls(self, peer: Peer, req: ListCalls) -> None:
-        calls = await self._db(self.store.live_calls, peer.user.team)
+        calls = await self._live(self.live_store.live_calls, peer.user.team)
         self._ack(peer, req, {"calls": calls})
 
     async def _on_list_presence(self, peer: Peer, req: ListPresence) -> None:
-        users = await self._db(self.store.presence, peer.user.team)
+        users = await self._live(self.live_store.presence, peer.user.team)
         self._ack(peer, req, {"users": users})
 
-    async def _on_whisper_send(self, peer: Peer, req: WhisperSend) -> None:
-        sender = peer.user
-        agent, call = await self._db(self.store.whisper_target, req.agent, req.call_id)
+    def _store_whisper(self, sender: User, req: WhisperSend) -> tuple[dict[str, Any], bool]:
+        """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one transaction:
+        the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
+        agent, call = self.store.whisper_target(req.agent, req.call_id)
         if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
         if req.call_id is not None and (call is None or call["agent"] != agent.name):
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id)
-        async with self._agent_locks[agent.name]:
-            whisper, is_new = await self._db(
-                self.store.add_whisper,
-                whisper_id=req.whisper_id,
-                sender=sender,
-                agent=agent.name,
-                text=req.text,
-                call_id=req.call_id,
-                anchor_segment_id=req.anchor_segment_id,
-                attachment=req.attachment,
-            )
-            if whisper["sender"] != sender.name or whisper["agent"] != agent.name:
-                raise ProtocolError(ErrorCode.CONFLICT, f"whisper id {req.whisper_id!r} is already used", req.id)
+        whisper, is_new = self.store.add_whisper(
+            whisper_id=req.whisper_id,
+            sender=sender,
+            agent=agent.name,
+            text=req.text,
+            call_id=req.call_id,
+            anchor_segment_id=req.anchor_segment_id,
+            attachment=req.attachment,
+        )
+        if whisper["sender"] != sender.name or whisper["agent"] != agent.name:
+            raise ProtocolError(ErrorCode.CONFLICT, f"whisper id {req.whisper_id!r} is already used", req.id)
+        return whisper, is_new
+
+    async def _on_whisper_send(self, peer: Peer, req: WhisperSend) -> None:
+        sender = peer.user
+        # Held from storing to pushing, so an agent's whispers reach it in sequence order.
+        async with self._agent_locks(req.agent):
+            whisper, is_new = await self._db(self._store_whisper, sender, req)
             self._ack(peer, req, {"whisper": whisper})
             # A retry re-delivers too: the earlier delivery may be what got lost. The agent dedupes by id.
             if whisper["status"] == "sent" or is_new:
                 frame = ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper})
-                self._fanout.to_user(agent.name, frame, resumed_only=True)
+                self._fanout.to_user(req.agent, frame, resumed_only=True)
         if is_new and req.call_id is not None:
             # The team board shows the time since the last whisper on each call, for every supervisor.
             body = {"call_id": req.call_id, "event": "whispered", "whisper": whisper}
             self._fanout.to_team(sender.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True)
 
-    async def _mark(self, peer: Peer, whisper_id: str, status: str, ref: str) -> None:
-        existing = await self._db(self.store.whisper, whisper_id)
-        if existing is None or existing["agent"] != peer.user.name:
+    def _store_mark(self, agent: User, whisper_id: str, status: str, ref: str) -> tuple[dict[str, Any], bool]:
+        """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is stored."""
+        existing = self.store.whisper(whisper_id)
+        if existing is None or existing["agent"] != agent.name:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no whisper {whisper_id!r} for you", ref)
-        whisper, changed = await self._db(self.store.mark_whisper, whisper_id, status, peer.user)
+        return self.store.mark_whisper(whisper_id, status, agent)
+
+    async def _mark(self, peer: Peer, whisper_id: str, status: str, ref: str) -> None:
+        whisper, changed = await self._db(self._store_mark, peer.user, whisper_id, status, ref)
         if changed:
             body = {"whisper_id": whisper_id, "status": whisper["status"], "whisper": whisper}
             self._fanout.to_user(whisper["sender"], ServerFrame(ServerType.WHISPER_STATUS, _new_id(), body))
@@ -659,7 +781,7 @@ class TeamServer:
         kind = ChangeKind(req.kind)
         if kind in SUPERVISOR_KINDS and not peer.user.supervises:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"only supervisors change {kind.value} entries", req.id)
-        async with self._team_locks[peer.user.team]:
+        async with self._team_locks(peer.user.team):
             try:
                 change, is_new = await self._db(
                     self.store.add_change, author=peer.user, change_id=req.change_id, kind=kind,
