@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
+from sync.durable import DurableLogThread
 from sync.protocol import (
     AuditQuery,
     CallEnd,
@@ -122,7 +123,7 @@ class ServerLimits:
     # slow_consumer_bytes for slow_consumer_grace seconds is closed as too slow. The grace lets a reader that
     # is merely busy for a moment (a burst, a call snapshot) catch up; one that stopped reading is gone in
     # seconds and its backlog never grows past what the limit allows.
-    slow_consumer_bytes: int = 256 * 1024
+    slow_consumer_bytes: int = 128 * 1024
     slow_consumer_grace: float = 2.0
     open_timeout: float = 10.0
     ping_interval: float = 20.0
@@ -300,9 +301,8 @@ class TeamServer:
         self.instance = instance
         self.clock = clock
         self.port = 0
-        self._store: TeamStore | None = None
+        self._durable: DurableLogThread | None = None
         self._live_store: TeamStore | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._live_executor: ThreadPoolExecutor | None = None
         self._server: Server | None = None
         self._fanout = LocalFanout(self._drop_slow)
@@ -323,9 +323,9 @@ class TeamServer:
         # Each thread has its own TeamStore (its own SQLite connections): a connection is never shared between
         # threads, and the durable thread's fsyncs never hold up the live thread's transcript writes.
         loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="team-db")
+        self._durable = DurableLogThread(self.data_dir, clock=self.clock)
+        await self._durable.start()
         self._live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db")
-        self._store = await loop.run_in_executor(self._executor, functools.partial(TeamStore, self.data_dir, clock=self.clock))
         self._live_store = await loop.run_in_executor(
             self._live_executor, functools.partial(TeamStore, self.data_dir, clock=self.clock)
         )
@@ -365,13 +365,13 @@ class TeamServer:
         if self._live_store is not None and self._live_executor is not None:
             await self._live(self._live_store.forget_instance, self.instance)
             await self._live(self._live_store.close)
-        if self._store is not None and self._executor is not None:
-            await self._db(self._store.close)
-        for executor in (self._executor, self._live_executor):
-            if executor is not None:
-                executor.shutdown(wait=True)
-        self._executor = self._live_executor = None
-        self._store = self._live_store = None
+        if self._durable is not None:
+            await self._durable.stop()
+        if self._live_executor is not None:
+            self._live_executor.shutdown(wait=True)
+        self._durable = None
+        self._live_executor = None
+        self._live_store = None
 
     async def serve_forever(self) -> None:
         assert self._server is not None
@@ -380,8 +380,8 @@ class TeamServer:
     @property
     def store(self) -> TeamStore:
         """The store of the durable-log thread (users, whispers, change feed, audit): use it only through _db."""
-        assert self._store is not None, "server not started"
-        return self._store
+        assert self._durable is not None, "server not started"
+        return self._durable.store
 
     @property
     def live_store(self) -> TeamStore:
@@ -390,9 +390,9 @@ class TeamServer:
         return self._live_store
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn`` on the durable-log thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        """Run ``fn`` on the durable-log thread; returns after the commit that holds its writes."""
+        assert self._durable is not None, "server not started"
+        return await self._durable.call(fn, *args, **kwargs)
 
     async def _live(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the live-calls thread."""

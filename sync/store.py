@@ -9,7 +9,8 @@ Two SQLite files in the server's data directory, both in WAL mode:
 
 Nothing the server knows lives only in memory, so a second server process on the same files (or, in the scaled
 design of docs/scaling.md, on a shared database) sees the same whispers, calls and presence. All methods are
-synchronous and meant to be called from one thread (the server runs them on a dedicated executor thread).
+synchronous and meant to be called from one thread: the server has one store on its durable-log thread
+(sync/durable.py, which commits several calls together) and one on its live-calls thread.
 """
 
 from __future__ import annotations
@@ -126,6 +127,11 @@ class TeamStore:
     @staticmethod
     @contextmanager
     def _tx(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        if db.in_transaction:
+            # The caller's transaction covers this one (the server's group commit, sync/durable.py): it commits,
+            # and it undoes this call's writes if the call fails.
+            yield db
+            return
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db

@@ -1,0 +1,150 @@
+"""The team server's durable-log thread: group commit for whispers, the change feed and the audit log.
+
+The issue requires ``synchronous=FULL`` for these tables, so every commit waits for an fsync (a few milliseconds
+on an ordinary disk, tens on a busy one). Committing each whisper on its own makes a burst of them wait for one
+fsync after another. This thread instead runs every call that arrived while it was busy in ONE transaction (each
+call in its own savepoint, so a refused request undoes only its own writes) and commits once: a burst costs one
+fsync, durability is unchanged, and no caller learns its result before the commit holding its writes returned,
+so nothing is acknowledged that a crash could still take back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sync.store import TeamStore
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Calls committed together at most: bounds how long the first of a huge burst waits for its answer.
+MAX_BATCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    fn: Callable[[], Any]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.cancelled():  # the request's connection went away meanwhile
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+class DurableLogThread:
+    """Owns a :class:`TeamStore` on its own thread; :meth:`call` runs a function of it there, group-committed."""
+
+    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time, max_batch: int = MAX_BATCH) -> None:
+        self._data_dir = data_dir
+        self._clock = clock
+        self._max_batch = max_batch
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._ready: Future[TeamStore] = Future()
+        self._thread = threading.Thread(target=self._run, name="team-db", daemon=True)
+        self._store: TeamStore | None = None
+        # How many calls and commits so far: calls / commits is the average group size.
+        self.calls = 0
+        self.commits = 0
+
+    @property
+    def store(self) -> TeamStore:
+        """For functions passed to :meth:`call` (they run on this thread); never use it from another thread."""
+        assert self._store is not None, "durable log not started"
+        return self._store
+
+    async def start(self) -> None:
+        self._thread.start()
+        self._store = await asyncio.wrap_future(self._ready)
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` on the durable-log thread; returns once the transaction holding its
+        writes is committed (or raises what it raised, its writes undone)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._calls.put(_Call(functools.partial(fn, *args, **kwargs), future, loop))
+        return await future
+
+    async def stop(self) -> None:
+        """Finish what was asked, close the store, end the thread."""
+        if not self._thread.is_alive():
+            return
+        self._calls.put(None)
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+
+    def _run(self) -> None:
+        try:
+            store = TeamStore(self._data_dir, clock=self._clock)
+        except BaseException as exc:
+            self._ready.set_exception(exc)
+            return
+        self._ready.set_result(store)
+        try:
+            stopping = False
+            while not stopping:
+                batch: list[_Call] = []
+                item = self._calls.get()
+                while item is not None:
+                    batch.append(item)
+                    if len(batch) >= self._max_batch:
+                        break
+                    try:
+                        item = self._calls.get_nowait()
+                    except queue.Empty:
+                        break
+                else:
+                    stopping = True
+                if batch:
+                    self._run_batch(store.team_db, batch)
+        finally:
+            store.close()
+
+    def _run_batch(self, db: sqlite3.Connection, batch: list[_Call]) -> None:
+        results: list[tuple[bool, Any]] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for call in batch:
+                db.execute("SAVEPOINT call")
+                try:
+                    value = call.fn()
+                except Exception as exc:
+                    db.execute("ROLLBACK TO call")
+                    db.execute("RELEASE call")
+                    results.append((False, exc))
+                else:
+                    db.execute("RELEASE call")
+                    results.append((True, value))
+            db.execute("COMMIT")
+        except Exception as exc:
+            # The transaction itself failed (disk full, I/O error): none of the batch is stored, all are told.
+            log.exception("durable log: a transaction of %d calls failed", len(batch))
+            if db.in_transaction:
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    log.exception("durable log: rollback failed")
+            results = [(False, exc)] * len(batch)
+        self.calls += len(batch)
+        self.commits += 1
+        for call, (ok, value) in zip(batch, results, strict=True):
+            # RuntimeError: that event loop is closed, nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                call.loop.call_soon_threadsafe(_settle, call.future, ok, value)
