@@ -52,7 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--instance", default="default", help="name of this instance when several share the data")
     serve.add_argument(
         "--max-queue", type=int, default=2000, metavar="FRAMES",
-        help="frames waiting for one client before it is dropped as too slow (default 2000)",
+        help="frames waiting for one client before it is dropped at once (memory cap; default 2000)",
+    )
+    serve.add_argument(
+        "--slow-consumer-kib", type=int, default=128, metavar="KIB",
+        help="a client with more than KIB kibibytes unsent for --slow-consumer-grace seconds is dropped (default 128)",
+    )
+    serve.add_argument(
+        "--slow-consumer-grace", type=float, default=2.0, metavar="SECONDS",
+        help="how long a client may stay over --slow-consumer-kib before it is dropped (default 2)",
     )  # fmt: skip
     serve.set_defaults(func=_serve)
 
@@ -93,7 +101,11 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
 
     async def run() -> int:
-        limits = ServerLimits(send_queue_frames=max(10, args.max_queue))
+        limits = ServerLimits(
+            send_queue_frames=max(10, args.max_queue),
+            slow_consumer_bytes=max(16, args.slow_consumer_kib) * 1024,
+            slow_consumer_grace=max(0.1, args.slow_consumer_grace),
+        )
         server = TeamServer(args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits)
         try:
             port = await server.start()

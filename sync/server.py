@@ -404,7 +404,11 @@ class TeamServer:
     async def _process_request(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
         if request.path.split("?")[0] == "/health":
             counters = {k: self.stats[k] for k in ("slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed")}
-            body = json.dumps({"status": "ok", "connections": len(self._fanout.peers()), "instance": self.instance, **counters})
+            durable = self._durable
+            # Durable-log calls per commit shows how much the group commit saves (1.0: every call its own fsync).
+            writes = {"durable_calls": durable.calls, "durable_commits": durable.commits} if durable is not None else {}
+            health = {"status": "ok", "connections": len(self._fanout.peers()), "instance": self.instance, **counters, **writes}
+            body = json.dumps(health)
             return HttpResponse(
                 http.HTTPStatus.OK.value,
                 "OK",

@@ -468,6 +468,10 @@ def run(args: argparse.Namespace) -> None:
         print(f"others' whisper p99 {normal['whisper_p99']:.1f} -> {slowed['whisper_p99']:.1f} -> {after['whisper_p99']:.1f} ms; "
               f"fan-out p99 {normal['fanout_p99']:.1f} -> {slowed['fanout_p99']:.1f} -> {after['fanout_p99']:.1f} ms "
               "(before / with / after the slow consumer)")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
+            health = json.loads(response.read())
+        print(f"durable log: {health['durable_calls']} calls in {health['durable_commits']} fsynced commits "
+              f"({health['durable_calls'] / max(1, health['durable_commits']):.2f} per commit)")
         print(f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other engineers share this machine)")
         worst = max(normal["whisper_p99"], slowed["whisper_p99"], after["whisper_p99"])
         worst_fan = max(normal["fanout_p99"], slowed["fanout_p99"], after["fanout_p99"])
