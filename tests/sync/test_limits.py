@@ -150,3 +150,18 @@ def test_flooding_client_is_told_to_slow_down(team_server: RunningServer) -> Non
         assert sum(1 for f in frames if f is not None and f["type"] == "ack") >= 15
     finally:
         client.close()
+
+
+def test_whispers_to_made_up_agents_are_refused_and_leave_nothing_behind(team_server: RunningServer) -> None:
+    team_server.add_user("suzuki", "supervisor", "tokyo")
+    team_server.add_user("sato", "agent", "tokyo")
+    supervisor = team_server.raw("suzuki")
+    try:
+        for n in range(50):
+            reply = supervisor.request("whisper_send", whisper_id=f"w{n}", agent=f"nobody-{n}", text="?")
+            assert reply["type"] == "error" and reply["code"] == "forbidden", reply
+        assert supervisor.request("whisper_send", whisper_id="ok", agent="sato", text="どうぞ")["type"] == "ack"
+        # The per-agent ordering locks are made for names straight from requests: none may stay once unused.
+        assert len(team_server.thread.server._agent_locks) == 0
+    finally:
+        supervisor.close()
