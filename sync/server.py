@@ -517,15 +517,21 @@ class TeamServer:
             await asyncio.sleep(max(0.05, limits.slow_consumer_grace / 4))
             now = time.monotonic()
             for peer in self._fanout.peers():
-                if peer.dropped:
-                    continue
-                unsent = peer.unsent_bytes()
-                if unsent <= limits.slow_consumer_bytes:
-                    peer.behind_since = None
-                elif peer.behind_since is None:
-                    peer.behind_since = now
-                elif now - peer.behind_since >= limits.slow_consumer_grace:
-                    self._drop_slow(peer, f"{unsent // 1024} KiB unsent for {now - peer.behind_since:.1f} s")
+                try:
+                    self._check_behind(peer, now, limits)
+                except Exception:  # one odd connection must not end the watch over all the others
+                    log.exception("slow-consumer check of %s failed", peer.conn_id)
+
+    def _check_behind(self, peer: Peer, now: float, limits: ServerLimits) -> None:
+        if peer.dropped:
+            return
+        unsent = peer.unsent_bytes()
+        if unsent <= limits.slow_consumer_bytes:
+            peer.behind_since = None
+        elif peer.behind_since is None:
+            peer.behind_since = now
+        elif now - peer.behind_since >= limits.slow_consumer_grace:
+            self._drop_slow(peer, f"{unsent // 1024} KiB unsent for {now - peer.behind_since:.1f} s")
 
     def _drop_slow(self, peer: Peer, why: str) -> None:
         if peer.dropped:
