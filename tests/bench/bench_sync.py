@@ -22,7 +22,8 @@ the supervisors whisper to agents of their team and agents share notes with thei
 * whisper delivery latency (supervisor sends -> the agent's connection receives the whisper) p50/p95/p99;
 * shared note latency (agent pushes a note -> each teammate's connection receives the change);
 * transcript fan-out latency (agent sends -> each following supervisor receives it);
-* the same with one supervisor that stops reading: the others' figures, and when the server dropped the slow one.
+* the same with one supervisor that stops reading: the others' figures, and when the server dropped the slow one;
+* the durable log alone: 25 whispers stored at the same moment, with group commit and with one commit each.
 
 Goals (issue 5): whisper p50 <= 10 ms, p99 <= 50 ms; fan-out p99 <= 100 ms; a slow consumer does not move anyone
 else's p99.
@@ -53,8 +54,9 @@ import psutil
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from sync.durable import DurableLogThread
 from sync.protocol import Role
-from sync.store import TeamStore
+from sync.store import TeamStore, User
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTE_TEXT = "次回は請求書の再発行を確認"
@@ -379,6 +381,41 @@ def _summary(label: str, results: list[dict[str, Any]], server_cpu: float, secon
     return figures
 
 
+def _burst_whisper(log: DurableLogThread, sender: User, n: int) -> None:
+    log.store.add_whisper(whisper_id=os.urandom(12).hex(), sender=sender, agent=f"a{n % 100}", text=WHISPER_TEXT,
+                          call_id=None, anchor_segment_id=None, attachment=None)  # fmt: skip
+
+
+async def _durable_bursts(data: Path, max_batch: int, bursts: int, size: int) -> list[float]:
+    """Store ``bursts`` bursts of ``size`` whispers sent at the same moment; each one's time to its answer."""
+    log = DurableLogThread(data, max_batch=max_batch)
+    await log.start()
+    sender = User("s-burst", Role.SUPERVISOR, "team0")
+    latencies: list[float] = []
+
+    async def one(n: int) -> None:
+        t0 = time.perf_counter()
+        await log.call(_burst_whisper, log, sender, n)
+        latencies.append((time.perf_counter() - t0) * 1000)
+
+    try:
+        for _ in range(bursts):
+            await asyncio.gather(*(one(n) for n in range(size)))
+            await asyncio.sleep(0.05)
+    finally:
+        await log.stop()
+    return latencies
+
+
+def durable_log_bursts(bursts: int = 20, size: int = 25) -> None:
+    """The group commit on its own: every supervisor whispering at the same moment, with and without it."""
+    for label, max_batch in (("group commit", 64), ("one commit per whisper", 1)):
+        data = Path(tempfile.mkdtemp(prefix="bench-sync-durable-"))
+        values = asyncio.run(_durable_bursts(data, max_batch, bursts, size))
+        print(f"  {label}: stored and fsynced in p50 {_pct(values, 50):.1f} ms, p99 {_pct(values, 99):.1f} ms, "
+              f"max {max(values):.1f} ms")
+
+
 def _watch_health(port: int, since: float, dropped_after: list[float], seconds: float) -> None:
     """Poll /health (as a monitoring system would) until the server reports the slow consumer dropped."""
     while time.monotonic() - since < seconds:
@@ -477,6 +514,8 @@ def run(args: argparse.Namespace) -> None:
         worst_fan = max(normal["fanout_p99"], slowed["fanout_p99"], after["fanout_p99"])
         print(f"goals: whisper p50 <= 10 ms ({normal['whisper_p50']:.1f}), p99 <= 50 ms (worst phase "
               f"{worst:.1f}), fan-out p99 <= 100 ms (worst phase {worst_fan:.1f})")
+        print("durable log alone, 25 whispers at the same moment, 20 times (time to the sender's answer):")
+        durable_log_bursts()
     finally:
         workers.close()
         proc.terminate()
