@@ -32,15 +32,25 @@ from audio.transcriber import Recognizer, StreamingTranscriber, TranscriberStats
 log = logging.getLogger(__name__)
 
 
+def transcription_workers() -> int:
+    """Calls the shared model runs side by side: two (one kept for finals) wherever there are two cores.
+
+    Measured on the eval clips (tests/bench/bench_transcription.py): with one worker, a final whose
+    speaker stopped while a partial of a long utterance was running waited up to a second for it.
+    """
+    return 2 if cpu_threads() >= 2 else 1
+
+
 def transcription_threads() -> int:
-    """CTranslate2 threads for live transcription: :func:`audio.models.cpu_threads` less one core.
+    """CTranslate2 threads per worker: the cores less one, shared by the workers, at least one.
 
     Measured on a 2-core PC shared with other work (tests/bench/bench_transcription.py --threads): with 2
     OpenMP threads every parallel step waits for whichever core another program holds, and the same call
     took 54 s of compute instead of 24 s, with 28 s latency spikes; one thread kept p95 final latency at 2 s.
-    The free core also serves audio capture, the VAD, the UI and the softphone itself.
+    Single-threaded workers do not wait on each other. Partials are held to a share of one worker's time,
+    so most of the time a core is left for audio capture, the VAD, the UI and the softphone itself.
     """
-    return max(1, cpu_threads() - 1)
+    return max(1, (cpu_threads() - 1) // transcription_workers())
 
 
 class SharedModel:
@@ -92,7 +102,8 @@ class SharedModel:
 
             began = time.perf_counter()
             model = WhisperModel(
-                str(resolved.path), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1
+                str(resolved.path), device="cpu", compute_type="int8", cpu_threads=threads,
+                num_workers=transcription_workers(),
             )
             # the first transcription pays for allocations; pay it here, not on the first words of a call
             warm = np.zeros(SAMPLE_RATE, dtype=np.float32)
@@ -203,6 +214,7 @@ class LiveTranscription:
             started_at=self._started_at,
             prompt=self._prompt,
             hotwords=self._hotwords,
+            workers=transcription_workers(),
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)

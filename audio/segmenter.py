@@ -7,8 +7,11 @@ incrementally (its recurrent state carried between 32 ms windows), with settings
 - short pauses inside a sentence do not end the utterance, but 0.5 s of silence does, so finals come quickly;
 - after a short pause the engine may already start the final speculatively (``PAUSED``), and only confirms
   it (``ENDED``) when the silence lasts; this hides most of the model's compute behind the silence wait;
-- an utterance longer than ``max_utterance`` is split at its quietest recent point, so a monologue still
-  produces finals and Whisper never sees more than its 30 s window;
+- once an utterance is ``long_utterance`` long, its next short pause ends it: a monologue then produces
+  finals at its breaths, each soon after it was said and cheap to recognise (a long final costs more, and
+  the cost is paid after the speaker stops);
+- an utterance longer than ``max_utterance`` with no pause at all is split at its quietest recent point,
+  so Whisper never sees more than its 30 s window;
 - blips shorter than ``min_speech`` (a cough, a click, a DTMF tone) never become utterances.
 """
 
@@ -69,8 +72,14 @@ class SegmenterSettings:
     """Silence after which the final is started speculatively."""
     end_silence: float = 0.5
     """Silence after which the utterance is over."""
+    long_utterance: float = 5.0
+    """From this length on, a shorter pause (``long_pause``) ends the utterance."""
+    long_pause: float = 0.24
+    """Silence that ends an utterance already ``long_utterance`` long."""
     max_utterance: float = 10.0
     """Longer utterances are split at their quietest recent point."""
+    split_lookback: float = 2.0
+    """How far back a forced split looks for the quietest point (the split part's final waits that long)."""
     pad: float = 0.2
     """Audio kept before the first and after the last speech window (Whisper needs the onsets)."""
     first_partial_after: float = 0.6
@@ -173,6 +182,8 @@ class Segmenter:
         speech_len = (self._last_speech_end - self._first_speech) / SAMPLE_RATE
         if self._silence >= s.end_silence * SAMPLE_RATE:
             return self._finish()
+        if speech_len >= s.long_utterance and self._silence >= s.long_pause * SAMPLE_RATE:
+            return self._finish()
         if self._silence >= s.pause * SAMPLE_RATE and not self._paused_sent:
             self._paused_sent = True
             if self._speech_windows * WINDOW >= s.min_speech * SAMPLE_RATE:
@@ -249,7 +260,7 @@ class Segmenter:
         audio = self._joined()
         n_windows = len(audio) // WINDOW
         probs = np.asarray(self._probs[:n_windows], dtype=np.float32)
-        lookback = min(n_windows - 1, int(4.0 * SAMPLE_RATE / WINDOW))
+        lookback = min(n_windows - 1, int(s.split_lookback * SAMPLE_RATE / WINDOW))
         lo = n_windows - lookback
         # smooth so a single low window inside a word does not win over a real breath
         region = probs[lo:]

@@ -77,3 +77,29 @@ def test_any_chunk_size_gives_the_same_cut(clips: dict[str, Path]) -> None:
     a = [u for u in feed(Segmenter(Channel.CUSTOMER), audio, step=160) if u.state is UtteranceState.ENDED]
     b = [u for u in feed(Segmenter(Channel.CUSTOMER), audio, step=4801) if u.state is UtteranceState.ENDED]
     assert [(u.start, u.end) for u in a] == [(u.start, u.end) for u in b]
+
+
+def test_a_long_utterance_ends_at_its_next_short_pause(clips: dict[str, Path]) -> None:
+    gap = np.zeros(int(0.35 * SAMPLE_RATE), np.float32)  # a breath
+    first = speech(clips, "agent")
+    talk = np.concatenate([first, gap, speech(clips), np.zeros(SAMPLE_RATE, np.float32)])
+
+    def finals_with_position(settings: SegmenterSettings) -> list[tuple[Utterance, float]]:
+        segmenter = Segmenter(Channel.AGENT, settings)
+        out = []
+        for i in range(0, len(talk), 512):
+            for u in segmenter.push(talk[i : i + 512]):
+                if u.state is UtteranceState.ENDED:
+                    out.append((u, segmenter.position))
+        out.extend((u, segmenter.position) for u in segmenter.flush())
+        return out
+
+    breath = len(first) / SAMPLE_RATE
+    # (espeak leaves some silence at the end of its sentence: end_silence is set above breath + that)
+    short = finals_with_position(SegmenterSettings(long_utterance=3.0, end_silence=2.0, max_utterance=30.0))
+    assert len(short) == 2
+    (head, cut_at), _ = short
+    assert abs(head.end - breath) < 0.4  # the first sentence is final at the breath ...
+    assert cut_at - head.end < 0.4  # ... as soon as the breath is heard, not after the next sentence
+    kept_together = finals_with_position(SegmenterSettings(long_utterance=60.0, end_silence=2.0, max_utterance=30.0))
+    assert len(kept_together) == 1  # shorter speech runs on across the same breath

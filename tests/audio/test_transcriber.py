@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,10 +48,13 @@ def wait_for(condition: object, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def make() -> tuple[StreamingTranscriber, ScriptedRecognizer, list[TranscriptEvent]]:
-    rec = ScriptedRecognizer()
+def make(
+    rec: ScriptedRecognizer | None = None, workers: int = 1, partial_share: float = 0.3
+) -> tuple[StreamingTranscriber, ScriptedRecognizer, list[TranscriptEvent]]:
+    rec = rec or ScriptedRecognizer()
     events: list[TranscriptEvent] = []
-    t = StreamingTranscriber(rec, call_id="c1", language="en", on_event=events.append)
+    t = StreamingTranscriber(rec, call_id="c1", language="en", on_event=events.append, workers=workers,
+                             partial_share=partial_share)
     t.start()
     return t, rec, events
 
@@ -124,3 +128,67 @@ def test_stop_abandons_pending_work_without_hanging() -> None:
     rec.gate.set()
     assert t.join(10)
     assert len(rec.calls) == 1
+
+
+class HeldSome(ScriptedRecognizer):
+    """Only calls that ``hold`` picks wait for ``gate`` (a slow job beside quick ones)."""
+
+    def __init__(self, hold: Callable[[float, bool], bool]) -> None:
+        super().__init__()
+        self.hold = hold
+
+    def recognize(self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None,
+                  final: bool) -> Recognition:
+        seconds = round(len(audio) / SAMPLE_RATE, 1)
+        if self.hold(seconds, final):
+            return super().recognize(audio, language=language, prompt=prompt, hotwords=hotwords, final=final)
+        self.calls.append((seconds, final))
+        return Recognition(f"heard {seconds} seconds", -0.2, 0.01, language or "en")
+
+
+def test_with_two_workers_a_final_does_not_wait_for_a_running_partial() -> None:
+    t, rec, events = make(HeldSome(lambda _seconds, final: not final), workers=2)
+    rec.gate.clear()
+    t.offer(utt("a", UtteranceState.PARTIAL, 8.0))
+    assert rec.entered.wait(5)  # a long partial is being computed when the speaker stops
+    t.offer(utt("a", UtteranceState.ENDED, 8.5))
+    wait_for(lambda: any(e.kind is EventKind.FINAL for e in events))
+    assert [(e.kind, e.text) for e in events] == [(EventKind.FINAL, "heard 8.5 seconds")]
+    rec.gate.set()
+    t.close()
+    assert t.join(10)
+    assert [e.kind for e in events] == [EventKind.FINAL]  # the late partial is not shown after its final
+
+
+def test_with_two_workers_one_channel_s_finals_still_come_out_in_order() -> None:
+    t, rec, events = make(HeldSome(lambda seconds, _final: seconds >= 3.0), workers=2)
+    rec.gate.clear()
+    t.offer(utt("a", UtteranceState.ENDED, 3.0))
+    assert rec.entered.wait(5)
+    t.offer(utt("b", UtteranceState.ENDED, 1.0))  # a short one after a long one on the same channel
+    t.offer(utt("c", UtteranceState.ENDED, 2.0, Channel.AGENT))  # the other channel needn't wait
+    wait_for(lambda: (2.0, True) in rec.calls)
+    assert (1.0, True) not in rec.calls
+    rec.gate.set()
+    t.close()
+    assert t.join(10)
+    customer = [e.segment_id for e in events if e.channel is Channel.CUSTOMER]
+    assert customer == ["a", "b"]
+
+
+def test_the_first_partial_of_an_utterance_is_not_held_back_by_the_partial_budget() -> None:
+    # a tiny share: after any partial, the next one would wait hundreds of times its cost
+    t, rec, events = make(partial_share=0.001)
+    rec.gate.clear()
+    t.offer(utt("a", UtteranceState.PARTIAL, 1.0))
+    assert rec.entered.wait(5)
+    time.sleep(0.05)  # the partial takes a while: 50 s of budget to wait afterwards
+    rec.gate.set()
+    wait_for(lambda: len(events) == 1)
+    t.offer(utt("a", UtteranceState.PARTIAL, 2.0))  # an update: waits for the budget
+    t.offer(utt("b", UtteranceState.PARTIAL, 1.5, Channel.AGENT))  # someone starts talking: goes now
+    wait_for(lambda: len(events) == 2)
+    assert (events[1].segment_id, events[1].kind) == ("b", EventKind.PARTIAL)
+    assert (2.0, False) not in rec.calls
+    t.stop()
+    assert t.join(10)
