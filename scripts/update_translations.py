@@ -37,6 +37,9 @@ JA: dict[str, str] = {
     "The team server refused a change: %1": "チームサーバーが変更を拒否しました: %1",
     "Saving the wrap-up failed: %1. Your text is still in the form.": "後処理の保存に失敗しました: %1。入力内容はフォームに残っています。",
     "No audio device": "音声デバイスなし",
+    "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.":
+        "古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。",
+    "Some old recordings could not be deleted: %1": "一部の古い録音を削除できませんでした: %1",
     "Replay a recording…": "録音を再生…",
     "Agent Assist — demo": "Agent Assist — デモ",
     # CallBar

@@ -3,77 +3,87 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="196" />
+        <location filename="../../desktop/agent_app.py" line="136" />
+        <source>Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.</source>
+        <translation>古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="141" />
+        <source>Some old recordings could not be deleted: %1</source>
+        <translation>一部の古い録音を削除できませんでした: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent_app.py" line="231" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="228" />
+        <location filename="../../desktop/agent_app.py" line="263" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="229" />
+        <location filename="../../desktop/agent_app.py" line="264" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="241" />
+        <location filename="../../desktop/agent_app.py" line="276" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="247" />
+        <location filename="../../desktop/agent_app.py" line="282" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="249" />
+        <location filename="../../desktop/agent_app.py" line="284" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="251" />
+        <location filename="../../desktop/agent_app.py" line="286" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="261" />
+        <location filename="../../desktop/agent_app.py" line="296" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="263" />
+        <location filename="../../desktop/agent_app.py" line="298" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="264" />
+        <location filename="../../desktop/agent_app.py" line="299" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="265" />
+        <location filename="../../desktop/agent_app.py" line="300" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="266" />
+        <location filename="../../desktop/agent_app.py" line="301" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="267" />
+        <location filename="../../desktop/agent_app.py" line="302" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="281" />
+        <location filename="../../desktop/agent_app.py" line="316" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="283" />
+        <location filename="../../desktop/agent_app.py" line="318" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -974,123 +984,123 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="152" />
+        <location filename="../../desktop/review/privacy_view.py" line="210" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="153" />
+        <location filename="../../desktop/review/privacy_view.py" line="211" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="154" />
+        <location filename="../../desktop/review/privacy_view.py" line="212" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="154" />
+        <location filename="../../desktop/review/privacy_view.py" line="212" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="155" />
+        <location filename="../../desktop/review/privacy_view.py" line="213" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="158" />
+        <location filename="../../desktop/review/privacy_view.py" line="216" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="159" />
+        <location filename="../../desktop/review/privacy_view.py" line="217" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="160" />
+        <location filename="../../desktop/review/privacy_view.py" line="218" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="163" />
+        <location filename="../../desktop/review/privacy_view.py" line="221" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="164" />
+        <location filename="../../desktop/review/privacy_view.py" line="222" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="165" />
+        <location filename="../../desktop/review/privacy_view.py" line="223" />
         <source>Customer id</source>
         <translation>お客様ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="166" />
+        <location filename="../../desktop/review/privacy_view.py" line="224" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="167" />
+        <location filename="../../desktop/review/privacy_view.py" line="225" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="188" />
+        <location filename="../../desktop/review/privacy_view.py" line="246" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="198" />
+        <location filename="../../desktop/review/privacy_view.py" line="256" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="200" />
+        <location filename="../../desktop/review/privacy_view.py" line="258" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="207" />
-        <location filename="../../desktop/review/privacy_view.py" line="223" />
+        <location filename="../../desktop/review/privacy_view.py" line="265" />
+        <location filename="../../desktop/review/privacy_view.py" line="281" />
         <source>Type the customer id first.</source>
         <translation>先にお客様IDを入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="209" />
+        <location filename="../../desktop/review/privacy_view.py" line="267" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="215" />
+        <location filename="../../desktop/review/privacy_view.py" line="273" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="228" />
+        <location filename="../../desktop/review/privacy_view.py" line="286" />
         <source>Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
         <translation>{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="231" />
+        <location filename="../../desktop/review/privacy_view.py" line="289" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="236" />
+        <location filename="../../desktop/review/privacy_view.py" line="294" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="238" />
+        <location filename="../../desktop/review/privacy_view.py" line="296" />
         <source>Erased {id}: {calls} calls, {rows} records, {files} recording files.</source>
         <translation>{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="241" />
+        <location filename="../../desktop/review/privacy_view.py" line="299" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
     </message>
