@@ -42,7 +42,7 @@ def transcription_workers() -> int:
 
 
 def transcription_threads() -> int:
-    """CTranslate2 threads per worker: the cores less one, shared by the workers, at least one.
+    """CTranslate2 threads per worker: the cores less one, shared by the workers (rounded up), at least one.
 
     Measured on a 2-core PC shared with other work (tests/bench/bench_transcription.py --threads): with 2
     OpenMP threads every parallel step waits for whichever core another program holds, and the same call
@@ -50,7 +50,8 @@ def transcription_threads() -> int:
     Single-threaded workers do not wait on each other. Partials are held to a share of one worker's time,
     so most of the time a core is left for audio capture, the VAD, the UI and the softphone itself.
     """
-    return max(1, (cpu_threads() - 1) // transcription_workers())
+    workers = transcription_workers()
+    return max(1, -(-(cpu_threads() - 1) // workers))
 
 
 class SharedModel:
