@@ -1,4 +1,4 @@
-"""Turn utterances into transcript events with one model and one worker thread.
+"""Turn utterances into transcript events with one shared model and its two workers.
 
 The model is the scarce resource on a 2-core PC: both channels share one instance, and its workers always
 pick the most valuable job. With two workers (one model instance, CTranslate2 running two calls side by
