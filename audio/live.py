@@ -2,7 +2,7 @@
 
 This is what the desktop (and the demo, and ``agent-assist transcribe``) use. It runs two threads of its
 own: the capture thread (reads the source, writes the recordings, runs the VAD, checks for speakerphone
-bleed) and the transcription worker. Callbacks are called from those threads, never from the caller's, so
+bleed) and the transcription workers. Callbacks are called from those threads, never from the caller's, so
 a Qt app must forward them to its main thread (a queued signal) and return quickly.
 
 Loading a Whisper model takes seconds, so :class:`SharedModel` loads each model once per process, in the
