@@ -19,7 +19,8 @@ class Channel(StrEnum):
 
 
 class EventKind(StrEnum):
-    """A partial hypothesis may still change; a final one is what gets stored."""
+    """A partial hypothesis may still change; a final one is what gets stored (and may be revised once, when
+    the speaker's turn is over: see :class:`TranscriptEvent`)."""
 
     PARTIAL = "partial"
     FINAL = "final"
@@ -33,6 +34,13 @@ class TranscriptEvent:
     stream started (wall-clock time of the engine), so in real-time replay ``emitted_at - end`` is latency.
     ``segment_id`` is stable across the partials of one utterance and its final, so a view can replace the
     provisional line in place.
+
+    ``revised`` marks the second pass over a finished turn (several finals of one speaker with short pauses
+    between them, decoded again as one stretch, which is more accurate than sentence by sentence): the
+    turn's first segment comes again as a final with the whole turn's text, start and end, and its other
+    segments come again as finals with empty text. Anyone keeping finals by ``segment_id`` (replacing, and
+    dropping empty ones) therefore ends with the revised transcript; ``revised`` only tells them it is a
+    correction, not new speech (no latency to measure, nothing new to react to).
     """
 
     call_id: str
@@ -45,6 +53,7 @@ class TranscriptEvent:
     segment_id: str
     emitted_at: float = 0.0
     language: str = ""
+    revised: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -65,6 +74,7 @@ class TranscriptEvent:
             segment_id=str(data["segment_id"]),
             emitted_at=float(data.get("emitted_at", 0.0)),
             language=str(data.get("language", "")),
+            revised=bool(data.get("revised", False)),
         )
 
 

@@ -121,10 +121,18 @@ class SharedModel:
             future.set_exception(exc)
 
 
-class _ChannelHistory:
-    """The last minute of one channel's audio, to compare the two sides for speakerphone bleed."""
+HISTORY_SECONDS = 90.0
+"""How much of each channel's audio is kept for the bleed check and the second pass over finished turns."""
+BACKLOG_SECONDS = 45.0
+"""A source read on demand (a file, as fast as possible) waits while more than this is owed a final or a
+second pass, so the audio for the second pass is still in the history when its turn comes."""
 
-    def __init__(self, seconds: float = 60.0) -> None:
+
+class _ChannelHistory:
+    """The last stretch of one channel's audio: to compare the two sides for speakerphone bleed, and for the
+    second pass over a finished turn."""
+
+    def __init__(self, seconds: float = HISTORY_SECONDS) -> None:
         self._buf = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
         self._written = 0
 
@@ -139,7 +147,10 @@ class _ChannelHistory:
             self._buf[: n - first] = samples[first:]
         self._written += n
 
-    def span(self, start: int, stop: int) -> Samples:
+    def span(self, start: int, stop: int, whole: bool = False) -> Samples:
+        """Samples ``start:stop`` of the channel, as far as kept (``whole``: all of them, or nothing)."""
+        if whole and (start < self._written - len(self._buf) or stop > self._written):
+            return np.zeros(0, dtype=np.float32)
         start = max(start, self._written - len(self._buf), 0)
         stop = min(stop, self._written)
         if stop <= start:
@@ -178,6 +189,7 @@ class LiveTranscription:
         segmenter_settings: SegmenterSettings | None = None,
         level_interval: float = 0.1,
         lag_interval: float = 1.0,
+        second_pass: bool = True,
     ) -> None:
         self.source = source
         self.call_id = call_id
@@ -193,6 +205,7 @@ class LiveTranscription:
         self._record_opener = record_opener
         self._level_interval = level_interval
         self._lag_interval = lag_interval
+        self._second_pass = second_pass
         self.recordings: dict[Channel, Path] = {}
         self._recorders: dict[Channel, ChannelRecording] = {}
         self._segmenters: dict[Channel, Segmenter] = {}
@@ -220,6 +233,7 @@ class LiveTranscription:
             prompt=self._prompt,
             hotwords=self._hotwords,
             workers=transcription_workers(),
+            audio_for=self._audio_span if self._second_pass else None,
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)
@@ -279,8 +293,13 @@ class LiveTranscription:
         next_level = 0.0
         next_lag = 0.0
         levels: dict[Channel, float] = {}
+        # a file read as fast as possible would outrun the model and the audio kept for the second pass;
+        # a live device cannot wait (there, a second pass whose audio is gone is skipped)
+        on_demand = self._second_pass and getattr(self.source, "realtime", True) is False
         try:
             while not self._stop.is_set():
+                if on_demand:
+                    self._transcriber.wait_for_backlog(BACKLOG_SECONDS, timeout=10.0)
                 items = self.source.read(0.1)
                 if not items:
                     if self.source.ended:
@@ -330,7 +349,7 @@ class LiveTranscription:
         for utt in segmenter.push(samples):
             self._offer(utt)
         self.audio_seconds = max(self.audio_seconds, segmenter.position)
-        self._transcriber.advance(segmenter.position)
+        self._transcriber.advance(segmenter.position, channel, segmenter.speaking)
 
     def _offer(self, utt: Utterance) -> None:
         assert self._transcriber is not None
@@ -340,6 +359,13 @@ class LiveTranscription:
             utt = Utterance(utt.channel, utt.segment_id, utt.state, utt.start, utt.end, utt.audio_start,
                             np.zeros(0, np.float32), 0.0)
         self._transcriber.offer(utt)
+
+    def _audio_span(self, channel: Channel, start: float, end: float) -> Samples:
+        """A stretch of one channel's recent audio, for the second pass over a finished turn."""
+        history = self._history.get(channel)
+        if history is None:
+            return np.zeros(0, dtype=np.float32)
+        return history.span(int(start * SAMPLE_RATE), int(end * SAMPLE_RATE), whole=True)
 
     def _is_bleed(self, utt: Utterance) -> bool:
         """The same voice on both channels (speakerphone): keep only the channel where it is louder."""

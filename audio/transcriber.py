@@ -43,6 +43,14 @@ class Recognizer(Protocol):
     ) -> Recognition: ...
 
 
+class TurnRecognizer(Protocol):
+    """A recognizer that can also decode a whole turn (up to about 30 s) the way offline Whisper does."""
+
+    def recognize_turn(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
+    ) -> Recognition: ...
+
+
 class WhisperRecognizer:
     """faster-whisper's model, driven directly for short call utterances.
 
@@ -153,6 +161,27 @@ class WhisperRecognizer:
         logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1) if tokens else -10.0
         return Recognition(text, logprob, float(result.no_speech_prob), language)
 
+    def recognize_turn(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
+    ) -> Recognition:
+        """A finished turn, decoded as offline faster-whisper would: full window, timestamps, beam search,
+        its own fallbacks (temperature, compression ratio), each segment conditioned on the one before."""
+        segments, info = self.model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.final_beam,
+            vad_filter=False,
+            initial_prompt=prompt or None,
+            hotwords=hotwords or None,
+        )
+        parts = list(segments)
+        tokens = sum(len(p.tokens) for p in parts)
+        joiner = "" if info.language in ("ja", "zh") else " "
+        text = joiner.join(" ".join(p.text.split()) for p in parts)
+        logprob = sum(p.avg_logprob * len(p.tokens) for p in parts) / tokens if tokens else -10.0
+        no_speech = min((p.no_speech_prob for p in parts), default=1.0)
+        return Recognition(text, logprob, no_speech, str(info.language))
+
 
 @dataclass
 class _Job:
@@ -166,6 +195,15 @@ class _Job:
 
 
 @dataclass
+class _Revision:
+    """A finished turn (two or more finals of one channel) waiting for its second pass."""
+
+    channel: Channel
+    finals: list[TranscriptEvent]
+    running: bool = False
+
+
+@dataclass
 class TranscriberStats:
     compute_seconds: float = 0.0
     finals: int = 0
@@ -175,6 +213,9 @@ class TranscriberStats:
     dropped_as_bleed: int = 0
     max_lag: float = 0.0
     final_latencies: list[float] = field(default_factory=list)
+    revisions: int = 0  # turns whose finals were replaced by the second pass
+    revisions_kept_first: int = 0  # turns whose second pass was dropped (same text, or implausible)
+    revision_seconds: float = 0.0
 
 
 class StreamingTranscriber:
@@ -194,6 +235,10 @@ class StreamingTranscriber:
         partial_lag_limit: float = 2.0,
         partial_share: float = 0.3,
         workers: int = 1,
+        audio_for: Callable[[Channel, float, float], Samples] | None = None,
+        turn_gap: float = 2.5,
+        max_turn: float = 28.0,
+        min_turn_finals: int = 2,
     ) -> None:
         self.recognizer = recognizer
         self.call_id = call_id
@@ -210,6 +255,17 @@ class StreamingTranscriber:
         # like offline Whisper, the channel's previous sentence helps with the next (names, style, splits)
         self.condition_on_previous = True
         self._last_final: dict[Channel, tuple[float, str]] = {}
+        # The second pass: the finals of each channel's current turn, closed after ``turn_gap`` of silence
+        # (or at ``max_turn`` seconds, inside Whisper's window), then decoded again whole from the channel's
+        # audio (``audio_for(channel, start, end)``); None turns the second pass off.
+        self.audio_for = audio_for
+        self.turn_gap = turn_gap
+        self.max_turn = max_turn
+        self.min_turn_finals = min_turn_finals
+        self._turns: dict[Channel, list[TranscriptEvent]] = {}
+        self._latest: dict[Channel, tuple[str, float]] = {}  # newest utterance offered: segment id, start
+        self._revisions: list[_Revision] = []
+        self._speaking: dict[Channel, bool] = {}
         self._partials_after = 0.0
         self.stats = TranscriberStats()
         self._cond = threading.Condition()
@@ -236,9 +292,14 @@ class StreamingTranscriber:
         with self._cond:
             self.prompt, self.hotwords = prompt, hotwords
 
-    def advance(self, audio_time: float) -> None:
+    def advance(self, audio_time: float, channel: Channel | None = None, speaking: bool = False) -> None:
+        """Audio up to ``audio_time`` has been heard; ``speaking``: whether ``channel``'s speaker is talking."""
         with self._cond:
             self._audio_now = max(self._audio_now, audio_time)
+            if channel is not None:
+                self._speaking[channel] = speaking
+            if self._turns and self._close_turns():
+                self._cond.notify_all()
 
     def offer(self, utterance: Utterance) -> None:
         now = self.clock()
@@ -246,6 +307,7 @@ class StreamingTranscriber:
             seg = utterance.segment_id
             if seg in self._finalized:
                 return
+            self._latest[utterance.channel] = (seg, utterance.start)
             if utterance.state is UtteranceState.PARTIAL:
                 self._retire_speculative(seg, utterance.end)
                 old = self._partials.get(utterance.channel)
@@ -286,9 +348,11 @@ class StreamingTranscriber:
                 self._deliver(job.result.__class__(**{**_fields(job.result), "kind": EventKind.PARTIAL}))
 
     def close(self) -> None:
-        """No more utterances: finish pending finals, then the worker ends."""
+        """No more utterances: finish pending finals (and the second pass of the last turns), then the workers
+        end."""
         with self._cond:
             self._closing = True
+            self._close_turns()
             self._cond.notify_all()
 
     def stop(self) -> None:
@@ -303,6 +367,19 @@ class StreamingTranscriber:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not any(thread.is_alive() for thread in self._threads)
 
+    def wait_for_backlog(self, seconds: float, timeout: float) -> bool:
+        """Block until at most ``seconds`` of heard audio are still owed a final or a second pass (for
+        sources read on demand, so a file read as fast as possible stays within the audio kept for the
+        second pass). False when ``timeout`` ran out first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._stopped or self._backlog_locked() <= seconds, timeout)
+
+    def _backlog_locked(self) -> float:
+        owed = [j.utterance.start for j in self._finals if not j.done]
+        owed += [turn[0].start for turn in self._turns.values()]
+        owed += [r.finals[0].start for r in self._revisions]
+        return max(0.0, self._audio_now - min(owed)) if owed else 0.0
+
     @property
     def lag(self) -> float:
         """Seconds of call audio said but not yet transcribed as final (0 when up to date)."""
@@ -315,7 +392,7 @@ class StreamingTranscriber:
 
     # --- worker side ------------------------------------------------------------------------------------
 
-    def _next_job(self, finals_only: bool) -> _Job | None:
+    def _next_job(self, finals_only: bool) -> _Job | _Revision | None:
         with self._cond:
             while True:
                 if self._stopped:
@@ -338,11 +415,24 @@ class StreamingTranscriber:
                     # as that utterance's partial, so the work is not wasted
                     speculative[0].running = True
                     return speculative[0]
+                first = [c for c, j in self._partials.items()
+                         if j.utterance.segment_id not in self._partial_segments]
+                if first and finals_only and any(r.running for r in self._revisions):
+                    # the other worker is busy with a second pass (seconds, not a fraction of one): the first
+                    # words of a new utterance must not wait for it
+                    channel = min(first, key=lambda c: self._partials[c].queued_at)
+                    job = self._partials.pop(channel)
+                    job.running = True
+                    return job
+                waiting = [r for r in self._revisions if not r.running]
+                if waiting and not finals_only and not first:
+                    # a second pass corrects what the agent has already read: after anything that shows new
+                    # words, before the partials that only update them
+                    waiting[0].running = True
+                    return waiting[0]
                 if self._partials and not finals_only:
                     # partials are a nicety with a share of the worker's time: they thin out first; but the
                     # first one of an utterance, which tells the agent their words are being heard, goes now
-                    first = [c for c, j in self._partials.items()
-                             if j.utterance.segment_id not in self._partial_segments]
                     wait = self._partials_after - time.monotonic()
                     if wait > 0 and not first:
                         self._cond.wait(min(wait, 0.5))
@@ -352,7 +442,9 @@ class StreamingTranscriber:
                     job = self._partials.pop(channel)
                     job.running = True
                     return job
-                if self._closing and not any(not j.done for j in self._finals if j.confirmed):
+                if self._closing and not self._revisions and not any(
+                    not j.done for j in self._finals if j.confirmed
+                ):
                     return None
                 self._cond.wait(0.5)
 
@@ -361,6 +453,9 @@ class StreamingTranscriber:
             job = self._next_job(finals_only)
             if job is None:
                 return
+            if isinstance(job, _Revision):
+                self._run_revision(job)
+                continue
             began = time.monotonic()
             optional = not job.final
             try:
@@ -382,6 +477,8 @@ class StreamingTranscriber:
                     self.stats.partials += 1
                     self._deliver(event)
                 self.stats.max_lag = max(self.stats.max_lag, self._lag_locked())
+                if self._closing:
+                    self._close_turns()
                 self._cond.notify_all()  # another worker may be waiting for this channel or for the end
 
     def _transcribe(self, job: _Job) -> TranscriptEvent | None:
@@ -440,10 +537,115 @@ class StreamingTranscriber:
         self._finalized.add(seg)
         if job.result.text:
             self._last_final[job.utterance.channel] = (job.utterance.end, job.result.text)
+            self._add_to_turn(job.result)
         if not job.result.text and not self._had_partials(seg):
             return  # nothing was shown for it, so there is nothing to retract
         self.stats.finals += 1 if job.result.text else 0
         self._deliver(job.result)
+
+    # --- the second pass over finished turns ------------------------------------------------------------
+
+    def _add_to_turn(self, final: TranscriptEvent) -> None:
+        if self.audio_for is None:
+            return
+        turn = self._turns.get(final.channel)
+        if turn and (final.start - turn[-1].end >= self.turn_gap or final.end - turn[0].start > self.max_turn):
+            self._close_turn(final.channel)
+        self._turns.setdefault(final.channel, []).append(final)
+
+    def _close_turns(self) -> bool:
+        """Close the turns that are over (lock held): their speaker has been silent for ``turn_gap``, or the
+        stream is closing and nothing of theirs is pending. True when a second pass was queued."""
+        queued = False
+        for channel, turn in list(self._turns.items()):
+            pending = any(j.utterance.channel is channel and not j.done for j in self._finals)
+            latest = self._latest.get(channel)
+            unfinished = latest is not None and latest[0] not in self._finalized
+            if self._closing:
+                over = not pending and not unfinished
+            else:
+                # speech that began before the gap was up belongs to this turn: wait for its final
+                newer_in_turn = unfinished and latest is not None and latest[1] - turn[-1].end < self.turn_gap
+                silent = self._audio_now - turn[-1].end >= self.turn_gap and not self._speaking.get(channel)
+                # the other side speaking ends the turn too (a listener's "はい" as well: a natural cut)
+                answered = any(on for c, on in self._speaking.items() if c is not channel)
+                over = (silent or answered) and not newer_in_turn and not pending and not self._speaking.get(channel)
+            if over:
+                queued = self._close_turn(channel) or queued
+        return queued
+
+    def _close_turn(self, channel: Channel) -> bool:
+        turn = self._turns.pop(channel, [])
+        if len(turn) < self.min_turn_finals:
+            return False
+        self._revisions.append(_Revision(channel, turn))
+        return True
+
+    def _run_revision(self, job: _Revision) -> None:
+        began = time.perf_counter()
+        try:
+            replacement = self._revise(job)
+        except Exception:
+            log.exception("second pass over %s failed", job.finals[0].segment_id)
+            replacement = None
+        with self._cond:
+            spent = time.perf_counter() - began
+            self.stats.compute_seconds += spent
+            self.stats.revision_seconds += spent
+            if job in self._revisions:
+                self._revisions.remove(job)
+            if replacement is not None and not self._stopped:
+                self._emit_revision(job, replacement)
+            else:
+                self.stats.revisions_kept_first += 1
+            self._cond.notify_all()
+
+    def _revise(self, job: _Revision) -> Recognition | None:
+        """Decode the turn again whole; None when the first pass stands."""
+        turn_recognize = getattr(self.recognizer, "recognize_turn", None)
+        if turn_recognize is None or self.audio_for is None:
+            return None
+        first, last = job.finals[0], job.finals[-1]
+        audio = self.audio_for(job.channel, max(0.0, first.start - 0.2), last.end + 0.3)
+        if len(audio) == 0:
+            return None
+        with self._cond:
+            prompt, hotwords = self.prompt, self.hotwords
+        language = self.language or first.language or None
+        rec: Recognition = turn_recognize(audio, language=language, prompt=prompt, hotwords=hotwords)
+        text = collapse_repetitions(rec.text.strip())
+        joiner = "" if (language or "") in ("ja", "zh") else " "
+        before = joiner.join(f.text for f in job.finals)
+        if not text or is_hallucination(
+            text, no_speech_prob=rec.no_speech_prob, avg_logprob=rec.avg_logprob, speech_prob=1.0,
+            duration=len(audio) / SAMPLE_RATE,
+        ):
+            log.debug("second pass over %s dropped as non-speech: %r", first.segment_id, text)
+            return None
+        if _letters(text) == _letters(before):
+            return None  # nothing to correct: the lines stay as they are
+        ratio = len(_letters(text)) / max(1, len(_letters(before)))
+        if not 0.6 <= ratio <= 1.6:
+            # the whole-turn decode skipped or invented a stretch: the sentence-by-sentence text is safer
+            log.debug("second pass over %s dropped: %d%% of the first pass's length", first.segment_id,
+                      round(100 * ratio))
+            return None
+        return Recognition(text, rec.avg_logprob, rec.no_speech_prob, rec.language)
+
+    def _emit_revision(self, job: _Revision, rec: Recognition) -> None:
+        """Lock held: the turn's first segment takes the whole text, the others are emptied."""
+        first, last = job.finals[0], job.finals[-1]
+        self.stats.revisions += 1
+        self._deliver(TranscriptEvent(
+            call_id=self.call_id, channel=job.channel, kind=EventKind.FINAL, start=first.start, end=last.end,
+            text=rec.text, confidence=round(math.exp(min(0.0, rec.avg_logprob)), 3),
+            segment_id=first.segment_id, language=first.language, revised=True,
+        ))
+        for final in job.finals[1:]:
+            self._deliver(TranscriptEvent(**{**_fields(final), "text": "", "confidence": 0.0, "revised": True}))
+        latest = self._last_final.get(job.channel)
+        if latest is not None and abs(latest[0] - last.end) < 0.01:  # no newer final to condition on
+            self._last_final[job.channel] = (latest[0], rec.text)
 
     def _had_partials(self, seg: str) -> bool:
         return seg in self._partial_segments
@@ -452,12 +654,16 @@ class StreamingTranscriber:
         stamped = TranscriptEvent(**{**_fields(event), "emitted_at": round(self.clock() - self.started_at, 3)})
         if stamped.kind is EventKind.PARTIAL:
             self._partial_segments.add(stamped.segment_id)
-        else:
+        elif not stamped.revised:
             self.stats.final_latencies.append(stamped.emitted_at - stamped.end)
         try:
             self.on_event(stamped)
         except Exception:
             log.exception("on_event handler failed for %s", stamped.segment_id)
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _fields(event: TranscriptEvent) -> dict[str, Any]:
