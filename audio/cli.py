@@ -71,9 +71,9 @@ def run_transcribe(args: argparse.Namespace) -> int:
     def on_event(event: TranscriptEvent) -> None:
         with lock:
             if args.json:
-                if event.kind is EventKind.FINAL and not event.text:
+                if event.kind is EventKind.FINAL and not event.text and not event.revised:
                     return
-                record = {
+                record: dict[str, object] = {
                     "kind": event.kind.value,
                     "channel": event.channel.value,
                     "start": event.start,
@@ -83,11 +83,15 @@ def run_transcribe(args: argparse.Namespace) -> int:
                     "confidence": event.confidence,
                     "segment_id": event.segment_id,
                 }
+                if event.revised:
+                    # the second pass over a finished turn: keep the latest line per segment_id, drop empty ones
+                    record["revised"] = True
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
             elif event.kind is EventKind.FINAL and event.text:
                 who = "Agent   " if event.channel is Channel.AGENT else "Customer"
-                out.write(f"[{_clock(event.start)} - {_clock(event.end)}] {who}: {event.text}\n")
+                mark = " (revised)" if event.revised else ""  # the turn's lines above, decoded again as one
+                out.write(f"[{_clock(event.start)} - {_clock(event.end)}] {who}{mark}: {event.text}\n")
                 out.flush()
 
     def on_status(event: AudioStatusEvent) -> None:
@@ -135,6 +139,7 @@ def run_transcribe(args: argparse.Namespace) -> int:
             "partials_dropped": stats.partials_dropped,
             "dropped_as_noise": stats.dropped_as_noise,
             "dropped_as_bleed": stats.dropped_as_bleed,
+            "turns_revised": stats.revisions,
             "language": args.language,
             "model": str(args.model or ""),
         }

@@ -39,6 +39,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sox(d / "agent.wav", d / "agent_padded.wav", "pad", "0.5", "7")
     sox(d / "customer.wav", d / "customer_padded.wav", "pad", "6.5", "1")
     _merge(d / "agent_padded.wav", d / "customer_padded.wav", d / "call_stereo.wav")
+    # one speaker's turn of two utterances with a breath between them (for the second pass over turns)
+    sox("-n", "-r", "16000", "-c", "1", d / "breath.wav", "trim", "0", "1.0")
+    sox(d / "agent.wav", d / "breath.wav", d / "customer.wav", d / "turn.wav", "pad", "0.5", "1")
     # the same call as telephone audio: 8 kHz mu-law, and as 44.1 kHz FLAC / MP3
     sox(d / "call_stereo.wav", "-r", "8000", "-e", "u-law", d / "call_8k_ulaw.wav")
     sox(d / "call_stereo.wav", "-r", "44100", d / "call_44k.flac")

@@ -35,6 +35,24 @@ def test_transcribe_json_prints_partials_finals_and_a_summary(clips: dict[str, P
 
 
 @pytest.mark.slow
+def test_transcribe_json_marks_the_second_pass_so_a_reader_can_keep_the_latest_line(clips: dict[str, Path]) -> None:
+    result = agent_assist("transcribe", str(clips["turn"]), "--language", "en", "--model", "tiny.en", "--mono",
+                          "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    summary, events = lines[-1], [e for e in lines[:-1] if e["kind"] == "final"]
+    revised = [e for e in events if e.get("revised")]
+    first_pass = [e for e in events if not e.get("revised")]
+    # on this turn the whole-turn decode reads differently from the sentences ("order number" vs "humber")
+    assert summary["turns_revised"] == 1 and len(first_pass) >= 2
+    assert [e["segment_id"] for e in revised] == [e["segment_id"] for e in first_pass]
+    assert revised[0]["text"] and all(e["text"] == "" for e in revised[1:])
+    assert (revised[0]["start"], revised[0]["end"]) == (first_pass[0]["start"], first_pass[-1]["end"])
+    latest = {e["segment_id"]: e["text"] for e in events}
+    assert [t for t in latest.values() if t] == [revised[0]["text"]]
+
+
+@pytest.mark.slow
 def test_transcribe_prints_a_readable_transcript_by_default(clips: dict[str, Path]) -> None:
     result = agent_assist("transcribe", str(clips["customer"]), "--language", "en", "--model", "tiny.en", "--mono")
     assert result.returncode == 0, result.stderr

@@ -73,6 +73,37 @@ def test_each_side_of_a_stereo_call_lands_on_its_own_channel(clips: dict[str, Pa
     assert max(e.end for e in finals(events, Channel.AGENT)) < min(e.start for e in finals(events, Channel.CUSTOMER))
 
 
+def test_a_finished_turn_is_kept_as_the_model_reads_the_whole_turn(clips: dict[str, Path], tiny_en: Any) -> None:
+    import soundfile as sf
+
+    from audio.transcriber import WhisperRecognizer
+
+    events, _, live = transcribe(clips["turn"], tiny_en, ChannelMap.mono(Channel.CUSTOMER))
+    first_pass = [e for e in finals(events) if not e.revised]
+    assert len(first_pass) >= 2, f"the breath should split the turn: {first_pass}"
+    # what the agent ends up with: the latest final per line, empty ones gone
+    latest: dict[str, TranscriptEvent] = {}
+    for e in events:
+        if e.kind is EventKind.FINAL:
+            latest[e.segment_id] = e
+    kept = sorted((e for e in latest.values() if e.text), key=lambda e: e.start)
+    text = words(kept)
+    for word in ("order", "thank", "support", "help"):
+        assert word in text
+    # ... reads as the turn decoded whole (the second pass), whether or not that changed a letter
+    audio, rate = sf.read(str(clips["turn"]), dtype="float32")
+    span = audio[int((first_pass[0].start - 0.2) * rate) : int((first_pass[-1].end + 0.3) * rate)]
+    whole = WhisperRecognizer(tiny_en).recognize_turn(span, language="en", prompt=None, hotwords=None).text
+    assert letters(text) == letters(whole)
+    assert live.stats.revisions + live.stats.revisions_kept_first == 1
+    if live.stats.revisions:
+        assert len(kept) == 1 and (kept[0].start, kept[0].end) == (first_pass[0].start, first_pass[-1].end)
+
+
+def letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def test_telephone_audio_8khz_mulaw_is_transcribed(clips: dict[str, Path], tiny_en: Any) -> None:
     events, _, _ = transcribe(clips["call_8k_ulaw"], tiny_en)
     assert "order" in words(finals(events, Channel.AGENT))
