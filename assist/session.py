@@ -96,6 +96,7 @@ class CallSession:
         self._last_cue: dict[tuple[CueKind, str], tuple[int, Cue]] = {}
         self._supported: set[str] = set()
         self._finals: list[Segment] = []
+        self._revised_into: dict[Channel, str] = {}  # per channel, the line the second pass last rewrote
         self._lines = 0
         self.started_at = clock()
         existing = store.get_call(call_id)
@@ -127,6 +128,9 @@ class CallSession:
         safe = replace(event, text=result.text) if result.changed else event
         if not final:
             return SessionUpdate(safe, tuple(self._cards), (), result.kinds)
+        if event.revised:
+            self._revise(safe)
+            return SessionUpdate(safe, tuple(self._cards), (), result.kinds)
         segment = Segment(call_id=self.call_id, segment_id=event.segment_id, channel=event.channel.value,
                           start=event.start, end=event.end, text=safe.text, confidence=event.confidence)
         self.store.add_segment(segment)
@@ -143,6 +147,22 @@ class CallSession:
         # After the re-ranking: an empathy phrase may name the issue from the cards that now fit.
         cues = self._cues_for(safe)
         return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed)
+
+    def _revise(self, event: TranscriptEvent) -> None:
+        """The second pass over a finished turn: its first line takes the whole turn's text, the others are
+        folded into it. Only the record changes: the words were already heard, so cards and cues stay."""
+        if event.text.strip():
+            segment = Segment(call_id=self.call_id, segment_id=event.segment_id, channel=event.channel.value,
+                              start=event.start, end=event.end, text=event.text, confidence=event.confidence)
+            self.store.add_segment(segment)
+            self._finals = [s for s in self._finals if s.segment_id != event.segment_id] + [segment]
+            self._finals.sort(key=lambda s: s.start)
+            self._revised_into[event.channel] = event.segment_id
+            return
+        into = self._revised_into.get(event.channel)
+        if into is not None:
+            self.store.merge_segment(self.call_id, event.segment_id, into)
+            self._finals = [s for s in self._finals if s.segment_id != event.segment_id]
 
     def _cues_for(self, event: TranscriptEvent) -> list[Cue]:
         found: list[Cue] = []

@@ -576,6 +576,21 @@ class Store:
                 count += 1
         return count
 
+    def merge_segment(self, call_id: str, segment_id: str, into: str) -> bool:
+        """A line folded into another by the second pass over a turn: the row goes, and what pointed at it (a
+        whisper's anchor, a cue) points at ``into``. False when there was no such line."""
+        with self.transaction():
+            row = self.conn.execute(
+                "DELETE FROM segments WHERE call_id = ? AND segment_id = ? RETURNING rowid", (call_id, segment_id)
+            ).fetchone()
+            if row is None:
+                return False
+            self.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (int(row[0]),))
+            for table in ("whispers", "call_cues"):
+                self.conn.execute(f"UPDATE {table} SET segment_id = ? WHERE call_id = ? AND segment_id = ?",
+                                  (into, call_id, segment_id))
+        return True
+
     def segments_for(self, call_id: str) -> list[Segment]:
         rows = self.conn.execute(
             'SELECT call_id, segment_id, channel, start, "end", text, confidence FROM segments '

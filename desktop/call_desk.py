@@ -500,7 +500,7 @@ class CallDesk:
         update = call.session.feed(event)
         shown = update.event if getattr(update, "event", None) is not None else event
         self.listener.on_transcript(shown)
-        if shown.kind is EventKind.FINAL and shown.text.strip():
+        if shown.kind is EventKind.FINAL and shown.text.strip() and not shown.revised:
             call.finals += 1
             if shown.channel is Channel.AGENT:
                 call.agent_lines += 1

@@ -228,7 +228,9 @@ class TerminalListener:
         if event.kind is EventKind.FINAL and event.text.strip():
             who = "agent   " if event.channel is Channel.AGENT else "customer"
             minutes, seconds = divmod(int(event.start), 60)
-            self._print(f"[{minutes:02d}:{seconds:02d}] {who} | {event.text.strip()}")
+            # the second pass over a finished turn: the turn's lines again, as one corrected line
+            mark = "revised  " if event.revised else ""
+            self._print(f"[{minutes:02d}:{seconds:02d}] {who} | {mark}{event.text.strip()}")
 
     def on_audio_status(self, event: Any) -> None:
         if event.kind.value in ("device_lost", "device_restored", "recording_stopped"):

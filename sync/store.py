@@ -396,7 +396,7 @@ class TeamStore:
             )
             if cur.rowcount == 0:
                 return False
-            if event.get("kind") == "final":
+            if event.get("kind") == "final" and event.get("text") and not event.get("revised"):
                 db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.get("text", ""), call_id))
         return True
 

@@ -142,8 +142,8 @@ class TeamBoard:
     def transcript(self, call_id: str, event: Mapping[str, Any]) -> LiveCall | None:
         """A transcript line of a live call; only finals move the board (partials are still changing)."""
         call = self._calls.get(call_id)
-        if call is None or event.get("kind") != "final":
-            return call
+        if call is None or event.get("kind") != "final" or event.get("revised") or not event.get("text"):
+            return call  # a second pass rewrites lines already seen: the board has moved on
         text = str(event.get("text", ""))
         speaker = str(event.get("channel", ""))
         call = replace(call, last_line=text, last_line_speaker=speaker, last_activity_at=self.clock())

@@ -241,3 +241,27 @@ def test_wrap_up_of_a_quiet_call_is_resolved_without_promises(store: Store, cloc
     wrap = session.wrap_up()
     assert wrap.disposition is Disposition.RESOLVED and wrap.follow_ups == () and wrap.due == ""
     assert wrap.summary.startswith("Issue: ")
+
+
+
+def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(kb_store: Store, clock: FakeClock) -> None:
+    session = CallSession(kb_store, "call", None, "ja", clock=clock)
+
+    def final(seg: str, start: float, end: float, text: str, revised: bool = False) -> TranscriptEvent:
+        return TranscriptEvent("call", Channel.CUSTOMER, EventKind.FINAL, start, end, text, 0.9, seg,
+                               revised=revised)
+
+    session.feed(final("t1", 1.0, 3.0, "ネットが全然"))
+    session.feed(final("t2", 3.6, 6.0, "何度もつながらないんですよ"))
+    cards, cues = ids(session), session.cues
+    assert [c.segment_id for c in cues] == ["t2"]  # the frustration was heard on the second line
+
+    update = session.feed(final("t1", 1.0, 6.0, "ネットが全然、何度もつながらないんですよ", revised=True))
+    session.feed(final("t2", 3.6, 6.0, "", revised=True))
+
+    assert [(s.segment_id, s.start, s.end, s.text) for s in kb_store.segments_for("call")] == [
+        ("t1", 1.0, 6.0, "ネットが全然、何度もつながらないんですよ")]
+    assert update.cues == () and session.cues == cues and ids(session) == cards  # nothing new was said
+    # the cue now points at the line that holds its words, and search finds that line
+    assert [r[0] for r in kb_store.conn.execute("SELECT segment_id FROM call_cues WHERE call_id = 'call'")] == ["t1"]
+    assert [hit.segment_id for hit in kb_store.search_segments("つながらない")] == ["t1"]

@@ -84,6 +84,30 @@ def test_partial_is_provisional_and_replaced_in_place_by_its_final(agent: Any, q
     assert view.lines()[0].text == "My internet keeps dropping."
 
 
+def test_the_second_pass_folds_a_turn_into_its_first_line_and_keeps_the_agent_s_bookmark(
+    agent: Any, qtbot: Any
+) -> None:
+    view = agent.window.transcript
+    marks: list[tuple[str, bool]] = []
+    view.bookmark_toggled.connect(lambda seg, on: marks.append((seg, on)))
+    view.show_event(event("t1", Channel.CUSTOMER, EventKind.FINAL, "My internet", 1.0))
+    view.show_event(event("t2", Channel.CUSTOMER, EventKind.FINAL, "keeps drop in.", 2.5))
+    view.show_event(event("a1", Channel.AGENT, EventKind.FINAL, "I see.", 5.0))
+    second = view.list.item(1)
+    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=view.list.visualItemRect(second).center())
+    assert view.lines()[1].bookmarked
+
+    revised = TranscriptEvent("call-1", Channel.CUSTOMER, EventKind.FINAL, 1.0, 3.5, "My internet keeps dropping.",
+                              0.9, "t1", revised=True)
+    from_worker(agent.bridge.on_transcript, revised)
+    from_worker(agent.bridge.on_transcript, TranscriptEvent(
+        "call-1", Channel.CUSTOMER, EventKind.FINAL, 2.5, 3.5, "", 0.0, "t2", revised=True))
+    qtbot.waitUntil(lambda: len(view.lines()) == 2)
+    lines = view.lines()
+    assert [(x.segment_id, x.text) for x in lines] == [("t1", "My internet keeps dropping."), ("a1", "I see.")]
+    assert lines[0].bookmarked and marks[-1] == ("t1", True)
+
+
 def test_click_bookmarks_and_scrolling_up_offers_jump_to_live(agent: Any, qtbot: Any) -> None:
     view = agent.window.transcript
     for i in range(60):

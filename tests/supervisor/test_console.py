@@ -37,9 +37,9 @@ class ScriptedAgent:
         with self._lock:
             return list(self._whispers)
 
-    def say(self, call_id: str, n: int, channel: Channel, kind: EventKind, text: str) -> None:
+    def say(self, call_id: str, n: int, channel: Channel, kind: EventKind, text: str, revised: bool = False) -> None:
         event = TranscriptEvent(
-            call_id, channel, kind, n * 3.0, n * 3.0 + 2.5, text, 0.9, f"seg-{n}", language="ja"
+            call_id, channel, kind, n * 3.0, n * 3.0 + 2.5, text, 0.9, f"seg-{n}", language="ja", revised=revised
         )
         self.client.publish_transcript(event.to_json())
 
@@ -166,6 +166,35 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
     assert "call ended" in console.follow_title.text()
     console.shutdown()
     admin.shutdown()
+
+
+def test_a_followed_turn_is_rewritten_by_the_second_pass_and_the_board_keeps_its_last_line(
+    qtbot: QtBot, team_server: TeamServerForTests
+) -> None:
+    team_server.add_user("sato", "agent", "tokyo")
+    team_server.add_user("suzuki", "supervisor", "tokyo")
+    console = _open_console(qtbot, team_server.client("suzuki"))
+    agent = _connected_agent(qtbot, team_server, "sato")
+    agent.client.call_started("call-2", {"id": "cust-3", "name": "佐藤 一"})
+    agent.say("call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "請求書が")
+    agent.say("call-2", 2, Channel.CUSTOMER, EventKind.FINAL, "二重に届いています")
+    qtbot.waitUntil(lambda: "二重" in console.board_view.row_texts("call-2").get("last_line", ""), timeout=WAIT_MS)
+    console.follow_call("call-2")
+    qtbot.waitUntil(lambda: len(console.transcript.lines()) == 2, timeout=WAIT_MS)
+
+    agent.say("call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "請求書が二重に届いています", revised=True)
+    agent.say("call-2", 2, Channel.CUSTOMER, EventKind.FINAL, "", revised=True)
+    qtbot.waitUntil(lambda: len(console.transcript.lines()) == 1, timeout=WAIT_MS)
+    assert [(x.segment_id, x.text) for x in console.transcript.lines()] == [("seg-1", "請求書が二重に届いています")]
+    assert console.board_view.row_texts("call-2")["last_line"] == "Customer: 二重に届いています"
+
+    # a supervisor who follows later reads the revised turn too
+    late = _open_console(qtbot, team_server.client("suzuki"))
+    late.follow_call("call-2")
+    qtbot.waitUntil(lambda: len(late.transcript.lines()) == 1, timeout=WAIT_MS)
+    assert late.transcript.lines()[0].text == "請求書が二重に届いています"
+    console.shutdown()
+    late.shutdown()
 
 
 def test_supervisor_of_another_team_sees_nothing_of_the_call(
