@@ -209,7 +209,11 @@ def latency_figures(run: Run) -> dict[str, float]:
             first[e.segment_id] = e
     first_lat = [e.emitted_at - e.start for e in first.values()]
     lags = [s.value for s in run.statuses if s.kind is AudioStatusKind.LAG]
+    # a turn's second pass, counted from the end of its last words (it waits for 2.5 s of silence or an answer)
+    revision_lat = [e.emitted_at - e.end for e in run.events if e.revised and e.text]
     return {
+        "revision_p50": percentile(revision_lat, 50),
+        "revision_p95": percentile(revision_lat, 95),
         "finals": len(finals),
         "final_p50": percentile(final_lat, 50),
         "final_p95": percentile(final_lat, 95),
@@ -269,6 +273,8 @@ def call_benchmark(language: str, model_name: str, quick: bool, work: Path, roun
           f"max {figures['final_max']:.2f} s over {figures['finals']} finals")
     print(f"  first text after start of speech p50 {figures['first_text_p50']:.2f} s, "
           f"p95 {figures['first_text_p95']:.2f} s")
+    print(f"  second pass after the turn's last words p50 {figures['revision_p50']:.2f} s, "
+          f"p95 {figures['revision_p95']:.2f} s")
     print(f"  {metric}: streaming {figures['stream_error']:.1f}% vs offline {figures['offline_error']:.1f}% "
           f"(difference {figures['stream_error'] - figures['offline_error']:+.1f} points); "
           f"as first shown {figures['first_pass_error']:.1f}%, {figures['revisions']} turns revised, {figures['revisions_dropped']} kept")
@@ -298,13 +304,16 @@ def long_call(minutes: float, quick: bool, work: Path) -> dict[str, Any] | None:
     run = stream(path, "ja", model, realtime=True)
     # the finals' latency per minute of the call shows whether the engine drifts behind
     latency_by_minute: dict[int, list[float]] = defaultdict(list)
+    revision_by_minute: dict[int, list[float]] = defaultdict(list)
     for e in run.events:
         if e.kind is EventKind.FINAL and e.text:
-            latency_by_minute[int(e.end // 60)].append(e.emitted_at - e.end)
+            (revision_by_minute if e.revised else latency_by_minute)[int(e.end // 60)].append(e.emitted_at - e.end)
     lags = [s.value for s in run.statuses if s.kind is AudioStatusKind.LAG]
     per_minute = {m: (statistics.median(v), max(v)) for m, v in sorted(latency_by_minute.items())}
     print(f"  max lag {max(lags, default=0):.2f} s; final latency per minute (median/max): "
           + ", ".join(f"{m}: {a:.2f}/{b:.2f}" for m, (a, b) in per_minute.items()))
+    print("  second pass after the turn's last words, per minute (median/max): "
+          + ", ".join(f"{m}: {statistics.median(v):.2f}/{max(v):.2f}" for m, v in sorted(revision_by_minute.items())))
     print(f"  CPU {100 * run.cpu_seconds / run.wall / (os.cpu_count() or 1):.0f}% of the machine, "
           f"wall {run.wall:.0f} s for {run.live.audio_seconds:.0f} s of audio", flush=True)
     first, last = per_minute[min(per_minute)], per_minute[max(per_minute)]
