@@ -58,6 +58,14 @@ def _connected_agent(qtbot: QtBot, server: TeamServerForTests, name: str) -> Scr
     return agent
 
 
+def _tokyo_team(qtbot: QtBot, server: TeamServerForTests) -> tuple[SupervisorConsole, ScriptedAgent]:
+    """Supervisor suzuki's console open, agent sato connected, both of team tokyo."""
+    server.add_user("sato", "agent", "tokyo")
+    server.add_user("suzuki", "supervisor", "tokyo")
+    console = _open_console(qtbot, server.client("suzuki"))
+    return console, _connected_agent(qtbot, server, "sato")
+
+
 def test_live_call_is_followed_late_and_a_whisper_is_read(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
@@ -171,10 +179,7 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
 def test_a_followed_turn_is_rewritten_by_the_second_pass_and_the_board_keeps_its_last_line(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
-    team_server.add_user("sato", "agent", "tokyo")
-    team_server.add_user("suzuki", "supervisor", "tokyo")
-    console = _open_console(qtbot, team_server.client("suzuki"))
-    agent = _connected_agent(qtbot, team_server, "sato")
+    console, agent = _tokyo_team(qtbot, team_server)
     agent.client.call_started("call-2", {"id": "cust-3", "name": "佐藤 一"})
     agent.say("call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "請求書が")
     agent.say("call-2", 2, Channel.CUSTOMER, EventKind.FINAL, "二重に届いています")
@@ -239,10 +244,7 @@ def test_supervisor_of_another_team_sees_nothing_of_the_call(
 def test_board_raises_strong_frustration_with_words_not_only_colour(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
-    team_server.add_user("sato", "agent", "tokyo")
-    team_server.add_user("suzuki", "supervisor", "tokyo")
-    console = _open_console(qtbot, team_server.client("suzuki"))
-    agent = _connected_agent(qtbot, team_server, "sato")
+    console, agent = _tokyo_team(qtbot, team_server)
     agent.client.call_started("call-2", {"name": "Jane Doe"})
     agent.say(
         "call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "This is unacceptable, I want to speak to a manager"

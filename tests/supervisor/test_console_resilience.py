@@ -7,16 +7,13 @@ from pytestqt.qtbot import QtBot
 from audio.events import Channel, EventKind
 from sync.client import ConnectionState
 from tests.supervisor.conftest import TeamServerForTests
-from tests.supervisor.test_console import WAIT_MS, _connected_agent, _open_console
+from tests.supervisor.test_console import WAIT_MS, _tokyo_team
 
 
 def test_follower_sees_the_agents_cards_and_customer_context(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
-    team_server.add_user("sato", "agent", "tokyo")
-    team_server.add_user("suzuki", "supervisor", "tokyo")
-    console = _open_console(qtbot, team_server.client("suzuki"))
-    agent = _connected_agent(qtbot, team_server, "sato")
+    console, agent = _tokyo_team(qtbot, team_server)
     agent.client.call_started("call-3", {"id": "cust-2", "name": "Hanako Sato"})
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
 
@@ -42,10 +39,7 @@ def test_follower_sees_the_agents_cards_and_customer_context(
 def test_a_refused_whisper_says_why_and_the_console_keeps_working(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
-    team_server.add_user("sato", "agent", "tokyo")
-    team_server.add_user("suzuki", "supervisor", "tokyo")
-    console = _open_console(qtbot, team_server.client("suzuki"))
-    agent = _connected_agent(qtbot, team_server, "sato")
+    console, agent = _tokyo_team(qtbot, team_server)
     agent.client.call_started("call-4", {"name": "Jane"})
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
     with qtbot.waitSignal(console.followed, timeout=WAIT_MS):
@@ -64,10 +58,7 @@ def test_a_refused_whisper_says_why_and_the_console_keeps_working(
 
 
 def test_following_resumes_after_the_server_restarts(qtbot: QtBot, team_server: TeamServerForTests) -> None:
-    team_server.add_user("sato", "agent", "tokyo")
-    team_server.add_user("suzuki", "supervisor", "tokyo")
-    console = _open_console(qtbot, team_server.client("suzuki"))
-    agent = _connected_agent(qtbot, team_server, "sato")
+    console, agent = _tokyo_team(qtbot, team_server)
     agent.client.call_started("call-5", {"name": "山田"})
     agent.say("call-5", 1, Channel.CUSTOMER, EventKind.FINAL, "ネットがつながりません")
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
