@@ -96,7 +96,6 @@ class CallSession:
         self._last_cue: dict[tuple[CueKind, str], tuple[int, Cue]] = {}
         self._supported: set[str] = set()
         self._finals: list[Segment] = []
-        self._revised_into: dict[Channel, str] = {}  # per channel, the line the second pass last rewrote
         self._lines = 0
         self.started_at = clock()
         existing = store.get_call(call_id)
@@ -157,11 +156,8 @@ class CallSession:
             self.store.add_segment(segment)
             self._finals = [s for s in self._finals if s.segment_id != event.segment_id] + [segment]
             self._finals.sort(key=lambda s: s.start)
-            self._revised_into[event.channel] = event.segment_id
-            return
-        into = self._revised_into.get(event.channel)
-        if into is not None:
-            self.store.merge_segment(self.call_id, event.segment_id, into)
+        elif event.merged_into:
+            self.store.merge_segment(self.call_id, event.segment_id, event.merged_into)
             self._finals = [s for s in self._finals if s.segment_id != event.segment_id]
 
     def _cues_for(self, event: TranscriptEvent) -> list[Cue]:

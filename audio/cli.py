@@ -86,6 +86,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
                 if event.revised:
                     # the second pass over a finished turn: keep the latest line per segment_id, drop empty ones
                     record["revised"] = True
+                    if event.merged_into:
+                        record["merged_into"] = event.merged_into
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
             elif event.kind is EventKind.FINAL and event.text:

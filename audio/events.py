@@ -38,9 +38,10 @@ class TranscriptEvent:
     ``revised`` marks the second pass over a finished turn (several finals of one speaker with short pauses
     between them, decoded again as one stretch, which is more accurate than sentence by sentence): the
     turn's first segment comes again as a final with the whole turn's text, start and end, and its other
-    segments come again as finals with empty text. Anyone keeping finals by ``segment_id`` (replacing, and
-    dropping empty ones) therefore ends with the revised transcript; ``revised`` only tells them it is a
-    correction, not new speech (no latency to measure, nothing new to react to).
+    segments come again as finals with empty text and ``merged_into`` naming that first segment (where a
+    bookmark or a cue on them belongs now). Anyone keeping finals by ``segment_id`` (replacing, and dropping
+    empty ones) therefore ends with the revised transcript; ``revised`` only tells them it is a correction,
+    not new speech (no latency to measure, nothing new to react to).
     """
 
     call_id: str
@@ -54,6 +55,7 @@ class TranscriptEvent:
     emitted_at: float = 0.0
     language: str = ""
     revised: bool = False
+    merged_into: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +77,7 @@ class TranscriptEvent:
             emitted_at=float(data.get("emitted_at", 0.0)),
             language=str(data.get("language", "")),
             revised=bool(data.get("revised", False)),
+            merged_into=str(data.get("merged_into", "")),
         )
 
 

@@ -651,7 +651,8 @@ class StreamingTranscriber:
             segment_id=first.segment_id, language=first.language, revised=True,
         ))
         for final in job.finals[1:]:
-            self._deliver(TranscriptEvent(**{**_fields(final), "text": "", "confidence": 0.0, "revised": True}))
+            self._deliver(TranscriptEvent(**{**_fields(final), "text": "", "confidence": 0.0, "revised": True,
+                                             "merged_into": first.segment_id}))
         latest = self._last_final.get(job.channel)
         if latest is not None and abs(latest[0] - last.end) < 0.01:  # no newer final to condition on
             self._last_final[job.channel] = (latest[0], rec.text)

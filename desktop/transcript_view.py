@@ -70,7 +70,6 @@ class LiveTranscript(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: dict[str, QListWidgetItem] = {}
-        self._revised_into: dict[Channel, str] = {}  # per channel, the line the second pass last rewrote
         self._follow_live = True
         self.list = _TranscriptList(self)
         self.list.setObjectName("transcript")
@@ -101,15 +100,13 @@ class LiveTranscript(QWidget):
             return  # a late partial must never overwrite the final it belongs to
         if item is not None and event.kind is EventKind.FINAL and not event.text.strip():
             # what sounded like speech was not, or the second pass folded the line into its turn's first line
-            into = self._rows.get(self._revised_into.get(event.channel, "")) if event.revised else None
+            into = self._rows.get(event.merged_into) if event.merged_into else None
             if into is not None and item.data(_BOOKMARK) and not into.data(_BOOKMARK):
                 into.setData(_BOOKMARK, True)  # the agent's mark stays on the words it was on
                 self._render(into)
                 self.bookmark_toggled.emit(str(into.data(_SEGMENT)), True)
             self._retract(event.segment_id, item)
             return
-        if event.revised and event.text.strip():
-            self._revised_into[event.channel] = event.segment_id
         fresh = item is None
         if item is None:
             if not event.text.strip():
@@ -137,7 +134,6 @@ class LiveTranscript(QWidget):
     def clear(self) -> None:
         self.list.clear()
         self._rows.clear()
-        self._revised_into.clear()
         self._follow_live = True
         self.jump_button.hide()
 

@@ -327,7 +327,8 @@ def _check_semantics(request: Request) -> Request:
             raise ProtocolError(ErrorCode.BAD_FIELD, f"field 'event' is not a transcript event ({exc})", request.id) from None
         if event.call_id != request.call_id:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event.call_id differs from call_id", request.id)
-        if len(event.text) > MAX_TEXT_LENGTH or not event.segment_id or len(event.segment_id) > MAX_ID_LENGTH:
+        if (len(event.text) > MAX_TEXT_LENGTH or not event.segment_id or len(event.segment_id) > MAX_ID_LENGTH
+                or len(event.merged_into) > MAX_ID_LENGTH):
             raise ProtocolError(ErrorCode.BAD_FIELD, "event text or segment_id out of bounds", request.id)
         if not all(math.isfinite(v) for v in (event.start, event.end, event.confidence, event.emitted_at)):
             raise ProtocolError(ErrorCode.BAD_FIELD, "event times and confidence must be finite numbers", request.id)

@@ -247,9 +247,9 @@ def test_wrap_up_of_a_quiet_call_is_resolved_without_promises(store: Store, cloc
 def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(kb_store: Store, clock: FakeClock) -> None:
     session = CallSession(kb_store, "call", None, "ja", clock=clock)
 
-    def final(seg: str, start: float, end: float, text: str, revised: bool = False) -> TranscriptEvent:
+    def final(seg: str, start: float, end: float, text: str, revised: bool = False, into: str = "") -> TranscriptEvent:
         return TranscriptEvent("call", Channel.CUSTOMER, EventKind.FINAL, start, end, text, 0.9, seg,
-                               revised=revised)
+                               revised=revised, merged_into=into)
 
     session.feed(final("t1", 1.0, 3.0, "ネットが全然"))
     session.feed(final("t2", 3.6, 6.0, "何度もつながらないんですよ"))
@@ -257,7 +257,7 @@ def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(kb_st
     assert [c.segment_id for c in cues] == ["t2"]  # the frustration was heard on the second line
 
     update = session.feed(final("t1", 1.0, 6.0, "ネットが全然、何度もつながらないんですよ", revised=True))
-    session.feed(final("t2", 3.6, 6.0, "", revised=True))
+    session.feed(final("t2", 3.6, 6.0, "", revised=True, into="t1"))
 
     assert [(s.segment_id, s.start, s.end, s.text) for s in kb_store.segments_for("call")] == [
         ("t1", 1.0, 6.0, "ネットが全然、何度もつながらないんですよ")]

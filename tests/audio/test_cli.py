@@ -47,6 +47,7 @@ def test_transcribe_json_marks_the_second_pass_so_a_reader_can_keep_the_latest_l
     assert summary["turns_revised"] == 1 and len(first_pass) >= 2
     assert [e["segment_id"] for e in revised] == [e["segment_id"] for e in first_pass]
     assert revised[0]["text"] and all(e["text"] == "" for e in revised[1:])
+    assert all(e["merged_into"] == revised[0]["segment_id"] for e in revised[1:])
     assert (revised[0]["start"], revised[0]["end"]) == (first_pass[0]["start"], first_pass[-1]["end"])
     latest = {e["segment_id"]: e["text"] for e in events}
     assert [t for t in latest.values() if t] == [revised[0]["text"]]

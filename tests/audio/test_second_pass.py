@@ -123,7 +123,7 @@ def test_after_the_speaker_falls_silent_the_turn_is_decoded_again_and_replaces_i
     wait_for(lambda: len([e for e in events if e.revised]) == 2)
     assert kept(events) == [("a", "the whole turn, decoded again", 1.0, 6.0)]
     assert audio.asked == [(Channel.CUSTOMER, 0.8, 6.3)]  # the whole turn, with the pauses and a margin
-    assert [e.text for e in events if e.revised and e.segment_id == "b"] == [""]
+    assert [(e.text, e.merged_into) for e in events if e.revised and e.segment_id == "b"] == [("", "a")]
     assert len(t.stats.final_latencies) == 2  # a correction is not a new final to time
     assert t.stats.revisions == 1
     t.close()

@@ -101,7 +101,7 @@ def test_the_second_pass_folds_a_turn_into_its_first_line_and_keeps_the_agent_s_
                               0.9, "t1", revised=True)
     from_worker(agent.bridge.on_transcript, revised)
     from_worker(agent.bridge.on_transcript, TranscriptEvent(
-        "call-1", Channel.CUSTOMER, EventKind.FINAL, 2.5, 3.5, "", 0.0, "t2", revised=True))
+        "call-1", Channel.CUSTOMER, EventKind.FINAL, 2.5, 3.5, "", 0.0, "t2", revised=True, merged_into="t1"))
     qtbot.waitUntil(lambda: len(view.lines()) == 2)
     lines = view.lines()
     assert [(x.segment_id, x.text) for x in lines] == [("t1", "My internet keeps dropping."), ("a1", "I see.")]
