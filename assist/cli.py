@@ -60,15 +60,21 @@ def configure(subparsers: Any) -> None:
 
     p = subparsers.add_parser("suggest", help="the cards an agent would see after a customer says TEXT")
     p.add_argument("text")
-    p.add_argument("--customer", metavar="ID_OR_PHONE", help="include this customer's notes, calls, follow-ups")
+    p.add_argument(
+        "--customer", metavar="ID_OR_PHONE", help="include this customer's notes, calls, follow-ups"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_run(_suggest))
 
 
 def _import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
-    parser.add_argument("--encoding", help="file encoding (default: detect UTF-8, UTF-8 BOM, Shift_JIS/CP932)")
-    parser.add_argument("--skip-invalid", action="store_true", help="import the good rows, report the bad ones")
+    parser.add_argument(
+        "--encoding", help="file encoding (default: detect UTF-8, UTF-8 BOM, Shift_JIS/CP932)"
+    )
+    parser.add_argument(
+        "--skip-invalid", action="store_true", help="import the good rows, report the bad ones"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -82,15 +88,21 @@ def _run(command: Any) -> Any:
         except ImportRejected as exc:
             for error in exc.errors:
                 print(f"error: {error}", file=sys.stderr)
-            print(f"error: {len(exc.errors)} bad row(s) in {args.file}; nothing imported "
-                  "(--skip-invalid imports the good rows)", file=sys.stderr)
+            print(
+                f"error: {len(exc.errors)} bad row(s) in {args.file}; nothing imported "
+                "(--skip-invalid imports the good rows)",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         except (CommandError, ImportFileError, StoreError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
         except UnicodeEncodeError as exc:
-            print(f"error: {getattr(args, 'file', '')}: a value cannot be written in {exc.encoding}: "
-                  f"{exc.object[exc.start:exc.end]!r}", file=sys.stderr)
+            print(
+                f"error: {getattr(args, 'file', '')}: a value cannot be written in {exc.encoding}: "
+                f"{exc.object[exc.start : exc.end]!r}",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         except OSError as exc:
             print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
@@ -113,8 +125,10 @@ def _report(args: argparse.Namespace, report: Any, what: str) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(f"{report.file}: imported {report.imported} {what} ({report.created} new, {report.updated} updated; "
-              f"read as {report.encoding})")
+        print(
+            f"{report.file}: imported {report.imported} {what} ({report.created} new, {report.updated} updated; "
+            f"read as {report.encoding})"
+        )
         for error in report.errors:
             print(f"skipped: {error}", file=sys.stderr)
     return 0
@@ -155,9 +169,18 @@ def _customers_export(args: argparse.Namespace) -> int:
 
 
 def _cards(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
-    return [{"kind": s.kind.value, "id": s.id, "title": s.title, "score": s.score,
-             "matched_terms": list(s.matched_terms), "reason": s.reason, "snippet": s.snippet}
-            for s in suggestions]
+    return [
+        {
+            "kind": s.kind.value,
+            "id": s.id,
+            "title": s.title,
+            "score": s.score,
+            "matched_terms": list(s.matched_terms),
+            "reason": s.reason,
+            "snippet": s.snippet,
+        }
+        for s in suggestions
+    ]
 
 
 def _print_cards(suggestions: list[Suggestion], as_json: bool) -> None:

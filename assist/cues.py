@@ -21,43 +21,76 @@ from assist.text import normalize, strip_fillers
 
 _COUNT = r"(?:[二三四五六七八九十数2-9]|\d{2,}|何)"
 _EMOTIONS: tuple[tuple[CueKind, str, re.Pattern[str]], ...] = (
-    (CueKind.ANGER, "ja", re.compile(
-        r"ふざけ|いい加減に|責任者|上の(?:人|者|方)を?出|最悪|ひどすぎ|ひどい対応|腹が立|頭にく|話にならな|どうなってる|"
-        r"許せな|信じられな|訴え|馬鹿に|バカに|ばかに|なめて(?:る|ん|い)|舐めて|怒って|怒り|納得(?:でき|いか)な|"
-        r"二度と(?:使|頼|利用)|誠意")),
-    (CueKind.ANGER, "en", re.compile(
-        r"\b(?:unacceptable|ridiculous|furious|angry|outrageous|worst|terrible service|disgrace\w*|absurd|"
-        r"(?:speak|talk) to (?:a|your) (?:manager|supervisor)|this is a joke|fed up|sick (?:and tired|of this)|"
-        r"how dare|(?:make|file) a complaint|lawyer|sue you)\b")),
-    (CueKind.FRUSTRATION, "ja", re.compile(
-        rf"何度も|何回も|何度目|何回目|何(?:度|回)(?:電話|言|かけ|問い合わせ)|(?:もう|これで){_COUNT}+(?:回|度)目|"
-        rf"{_COUNT}+(?:回|度)目(?:です|なん|だよ|になり|の(?:お?電話|問い合わせ|連絡))|毎回|"
-        r"(?:まだ|全然|ぜんぜん|一向に)[^。]{0,12}(?:ない|ません)|いつになったら|またです|また同じ|またか|"
-        r"困って|困る|困りま|困った(?!ことがあれば)|困り果て|参って|参った|面倒|めんどう|めんどくさ|イライラ|いらいら|"
-        r"もう(?:いい|嫌|いや)|うんざり|たらい回し|待たされ|ずっと待|勘弁|いつまで")),
-    (CueKind.FRUSTRATION, "en", re.compile(
-        r"\b(?:again and again|(?:yet|once) again|not again|(?:happened|happening|broken|down|dropped|stopped|failed) again|"
-        r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|"
-        r"(?:called|phoned|rung|rang|contacted you|tried|asked)(?: \w+){0,3} (?:twice|(?:two|three|four|five|six|several|"
-        r"multiple|many|so many|\d+) times)|"
-        r"still (?:not|doesn'?t|isn'?t|hasn'?t|can'?t|won'?t|waiting|broken|no)|"
-        r"keeps? (?:on )?\w+ing|how many times|frustrat\w*|annoy\w*|over and over|"
-        r"nobody (?:helps|called|calls|answers)|waste of (?:my )?time|every (?:single )?time (?:i|we|it|this|that)|on hold for|"
-        r"(?:sick|tired) of)\b")),
-    (CueKind.ANXIETY, "ja", re.compile(
-        r"不安|心配(?!(?:ない|ありません|いりません|いらない|ご無用|なく))|大丈夫でしょうか|大丈夫ですか|大丈夫かな|"
-        r"どうしよう|どうすれば|どうなるん|怖い|こわい|焦って|あせって|急いで|困ったな|間に合わ|気が気じゃ|落ち着かな")),
-    (CueKind.ANXIETY, "en", re.compile(
-        r"\b(?:worried|(?<!don't )(?<!dont )(?<!not )worry|(?:so|really|very|quite) (?:afraid|scared)|scared|nervous|"
-        r"anxious|urgent|panic\w*|concerned|"
-        r"(?:is|will) (?:it|that|everything) be (?:ok|okay|alright|all right)|what (?:do|should) i do)\b")),
+    (
+        CueKind.ANGER,
+        "ja",
+        re.compile(
+            r"ふざけ|いい加減に|責任者|上の(?:人|者|方)を?出|最悪|ひどすぎ|ひどい対応|腹が立|頭にく|話にならな|どうなってる|"
+            r"許せな|信じられな|訴え|馬鹿に|バカに|ばかに|なめて(?:る|ん|い)|舐めて|怒って|怒り|納得(?:でき|いか)な|"
+            r"二度と(?:使|頼|利用)|誠意"
+        ),
+    ),
+    (
+        CueKind.ANGER,
+        "en",
+        re.compile(
+            r"\b(?:unacceptable|ridiculous|furious|angry|outrageous|worst|terrible service|disgrace\w*|absurd|"
+            r"(?:speak|talk) to (?:a|your) (?:manager|supervisor)|this is a joke|fed up|sick (?:and tired|of this)|"
+            r"how dare|(?:make|file) a complaint|lawyer|sue you)\b"
+        ),
+    ),
+    (
+        CueKind.FRUSTRATION,
+        "ja",
+        re.compile(
+            rf"何度も|何回も|何度目|何回目|何(?:度|回)(?:電話|言|かけ|問い合わせ)|(?:もう|これで){_COUNT}+(?:回|度)目|"
+            rf"{_COUNT}+(?:回|度)目(?:です|なん|だよ|になり|の(?:お?電話|問い合わせ|連絡))|毎回|"
+            r"(?:まだ|全然|ぜんぜん|一向に)[^。]{0,12}(?:ない|ません)|いつになったら|またです|また同じ|またか|"
+            r"困って|困る|困りま|困った(?!ことがあれば)|困り果て|参って|参った|面倒|めんどう|めんどくさ|イライラ|いらいら|"
+            r"もう(?:いい|嫌|いや)|うんざり|たらい回し|待たされ|ずっと待|勘弁|いつまで"
+        ),
+    ),
+    (
+        CueKind.FRUSTRATION,
+        "en",
+        re.compile(
+            r"\b(?:again and again|(?:yet|once) again|not again|(?:happened|happening|broken|down|dropped|stopped|failed) again|"
+            r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|"
+            r"(?:called|phoned|rung|rang|contacted you|tried|asked)(?: \w+){0,3} (?:twice|(?:two|three|four|five|six|several|"
+            r"multiple|many|so many|\d+) times)|"
+            r"still (?:not|doesn'?t|isn'?t|hasn'?t|can'?t|won'?t|waiting|broken|no)|"
+            r"keeps? (?:on )?\w+ing|how many times|frustrat\w*|annoy\w*|over and over|"
+            r"nobody (?:helps|called|calls|answers)|waste of (?:my )?time|every (?:single )?time (?:i|we|it|this|that)|on hold for|"
+            r"(?:sick|tired) of)\b"
+        ),
+    ),
+    (
+        CueKind.ANXIETY,
+        "ja",
+        re.compile(
+            r"不安|心配(?!(?:ない|ありません|いりません|いらない|ご無用|なく))|大丈夫でしょうか|大丈夫ですか|大丈夫かな|"
+            r"どうしよう|どうすれば|どうなるん|怖い|こわい|焦って|あせって|急いで|困ったな|間に合わ|気が気じゃ|落ち着かな"
+        ),
+    ),
+    (
+        CueKind.ANXIETY,
+        "en",
+        re.compile(
+            r"\b(?:worried|(?<!don't )(?<!dont )(?<!not )worry|(?:so|really|very|quite) (?:afraid|scared)|scared|nervous|"
+            r"anxious|urgent|panic\w*|concerned|"
+            r"(?:is|will) (?:it|that|everything) be (?:ok|okay|alright|all right)|what (?:do|should) i do)\b"
+        ),
+    ),
 )
 
 _PHRASES = {
     (CueKind.ANGER, "ja"): "ご不快な思いをおかけし、誠に申し訳ございません。すぐに確認いたします。",
     (CueKind.ANGER, "en"): "I'm sorry, you're right to expect better. Let me fix this for you now.",
     (CueKind.FRUSTRATION, "ja"): "お困りなのですね。お手数をおかけして申し訳ございません。",
-    (CueKind.FRUSTRATION, "en"): "I'm sorry for the trouble — I understand how frustrating that is. Let me sort it out.",
+    (
+        CueKind.FRUSTRATION,
+        "en",
+    ): "I'm sorry for the trouble — I understand how frustrating that is. Let me sort it out.",
     (CueKind.ANXIETY, "ja"): "ご心配ですよね。一緒に確認しますので、ご安心ください。",
     (CueKind.ANXIETY, "en"): "I understand your concern. Let's check it together, step by step.",
 }
@@ -69,19 +102,23 @@ _ISSUE_PHRASES = {
 
 _PROMISE_JA = re.compile(
     r"折り返し|(?:ご連絡|お電話|ご報告|お送り|送付|ご案内)(?:いた|致)?し?ます|(?:ご連絡|お電話|お送り|ご報告)差し上げます|"
-    r"確認して(?:から)?(?:ご連絡|お電話|ご報告)")
+    r"確認して(?:から)?(?:ご連絡|お電話|ご報告)"
+)
 _PROMISE_EN = re.compile(
     r"\b(?:i'?ll|i will|we'?ll|we will|let me)\s+(?:\w+\s+){0,2}?"
     r"(?:call you back|call you|get back to you|email you|send you|follow up|text you|ring you|"
-    r"let you know|check and call|update you)\b|\bcall you back\b")
+    r"let you know|check and call|update you)\b|\bcall you back\b"
+)
 
 
 def detect_language(text: str) -> str:
     return "ja" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) else "en"
 
 
-_GREETING_EN = re.compile(r"^(?:hello|hi|hey|good (?:morning|afternoon|evening)|yes|yeah|ok|okay|um|uh)\b|"
-                          r"\b(?:this is|my name is|i'?m calling|calling from|speaking)\b")
+_GREETING_EN = re.compile(
+    r"^(?:hello|hi|hey|good (?:morning|afternoon|evening)|yes|yeah|ok|okay|um|uh)\b|"
+    r"\b(?:this is|my name is|i'?m calling|calling from|speaking)\b"
+)
 
 
 def issue_of(text: str, language: str) -> str:
@@ -91,8 +128,11 @@ def issue_of(text: str, language: str) -> str:
     sentences = [s.strip(" 、,") for s in re.split(r"[。！？!?.]+", cleaned) if s.strip(" 、,")]
     if language == "ja":
         clause = sentences[0] if sentences else cleaned
-        clause = re.sub(r"(?:んです|のです|んですけど|んですが|んですよ|ですけど|ですが|です|ます|けど|よね|ね|よ)+$", "",
-                        clause.replace(" ", ""))
+        clause = re.sub(
+            r"(?:んです|のです|んですけど|んですが|んですよ|ですけど|ですが|です|ます|けど|よね|ね|よ)+$",
+            "",
+            clause.replace(" ", ""),
+        )
         return clause[:30]
     kept = [s for s in sentences if not _GREETING_EN.search(s)] or sentences or [cleaned]
     clause = re.sub(r"^(?:so|and|but|well)\s+", "", kept[0])
@@ -107,23 +147,55 @@ def issue_of(text: str, language: str) -> str:
 _FIRST_PERSON_JA = re.compile(r"私|僕|俺|わたし|わたくし|あたし|ぼく|おれ|うち|自分|弊社|当方")
 _FIRST_PERSON_EN = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|our|us)\b", re.IGNORECASE)
 # Words that carry the feeling rather than the issue: dropped from a clause before it is echoed.
-_FEELING_WORDS_JA = re.compile(r"何度も|何回も|本当に|ほんとに|ほんとうに|もう|ずっと|まだ|全然|ぜんぜん|毎回|また|いつも|一向に|"
-                               r"すごく|とても|かなり")
-_POLITE_END_JA = re.compile(r"(?:んです|のです|んですよ|んですけど|んですが|ですけど|ですが|ですよ|ですね|です|ます|けど|"
-                            r"けれど|よね|よ|ね|し|のに|から|ので)+$")
+_FEELING_WORDS_JA = re.compile(
+    r"何度も|何回も|本当に|ほんとに|ほんとうに|もう|ずっと|まだ|全然|ぜんぜん|毎回|また|いつも|一向に|"
+    r"すごく|とても|かなり"
+)
+_POLITE_END_JA = re.compile(
+    r"(?:んです|のです|んですよ|んですけど|んですが|ですけど|ですが|ですよ|ですね|です|ます|けど|"
+    r"けれど|よね|よ|ね|し|のに|から|ので)+$"
+)
 # 〜て/〜で of a verb or adjective: 「切れてしまって」「届かなくて」「来て」 (not 「電話で」「なんで」).
 _TE_FORM_JA = re.compile(r"(?:[っいきしちにびみりえけせてねへめれげ]て|くて|[\u4e00-\u9fff]て|[いん]で)$")
 _PLAIN_END_JA = re.compile(r"(?:[うくすつぬふむるぐぶいた]|[\u4e00-\u9fff\u30a1-\u30fa\u30fc])$")
 # 「三回目」「電話してる」 say how often or how the customer reached us, not what is wrong.
-_COUNTED_JA = re.compile(r"(?:回|度)目|[回度]も|(?:電話|連絡|問い合わせ)(?:し|を|した|して)|言っ|言わ|待っ|待た|かけ[てた]")
+_COUNTED_JA = re.compile(
+    r"(?:回|度)目|[回度]も|(?:電話|連絡|問い合わせ)(?:し|を|した|して)|言っ|言わ|待っ|待た|かけ[てた]"
+)
 _NOT_AN_ISSUE_JA = re.compile(r"方法|手順|について|とは|[?？か]$|ください|んで$|ので$")
-_ISSUE_VERB_EN = (r"(?:keeps? (?:on )?[a-z]+ing|drops|stops|fails|crashes|freezes|disconnects|(?:won't|doesn't|does not|"
-                  r"isn't|is not|can't|cannot|are not|aren't|didn't|did not|never)\b|is|are|was|were|has|have|shows|"
-                  r"goes|went|cuts|keeps|hangs|lags|loads|runs)")
-_ISSUE_EN = re.compile(rf"^(?:(?P<det>the|your) )?(?P<subject>[a-z][\w-]*(?: [a-z][\w-]*){{0,2}}?) (?P<rest>{_ISSUE_VERB_EN}\b.*)$",
-                       re.IGNORECASE)
-_NOT_A_SUBJECT_EN = frozenset(["it", "this", "that", "they", "he", "she", "there", "you", "what", "how", "why",
-                               "when", "who", "which", "if", "whether", "to", "customer", "agent", "caller"])
+_ISSUE_VERB_EN = (
+    r"(?:keeps? (?:on )?[a-z]+ing|drops|stops|fails|crashes|freezes|disconnects|(?:won't|doesn't|does not|"
+    r"isn't|is not|can't|cannot|are not|aren't|didn't|did not|never)\b|is|are|was|were|has|have|shows|"
+    r"goes|went|cuts|keeps|hangs|lags|loads|runs)"
+)
+_ISSUE_EN = re.compile(
+    rf"^(?:(?P<det>the|your) )?(?P<subject>[a-z][\w-]*(?: [a-z][\w-]*){{0,2}}?) (?P<rest>{_ISSUE_VERB_EN}\b.*)$",
+    re.IGNORECASE,
+)
+_NOT_A_SUBJECT_EN = frozenset(
+    [
+        "it",
+        "this",
+        "that",
+        "they",
+        "he",
+        "she",
+        "there",
+        "you",
+        "what",
+        "how",
+        "why",
+        "when",
+        "who",
+        "which",
+        "if",
+        "whether",
+        "to",
+        "customer",
+        "agent",
+        "caller",
+    ]
+)
 
 
 def _words_only(text: str) -> str:
@@ -187,7 +259,9 @@ def heard_issue(text: str, language: str) -> str | None:
 
 def names_issue(cue: Cue) -> bool:
     """Whether an empathy phrase names the customer's issue (rather than the plain phrase of its feeling)."""
-    return cue.kind is not CueKind.PROMISE and cue.phrase != _PHRASES.get((cue.kind, cue.language), cue.phrase)
+    return cue.kind is not CueKind.PROMISE and cue.phrase != _PHRASES.get(
+        (cue.kind, cue.language), cue.phrase
+    )
 
 
 def emotion_cues(segment_id: str, text: str, language: str = "", topics: Sequence[str] = ()) -> list[Cue]:
@@ -209,8 +283,9 @@ def emotion_cues(segment_id: str, text: str, language: str = "", topics: Sequenc
             issue = issue_phrase(topics, phrase_lang) or heard_issue(text, phrase_lang)
             if issue is not None:
                 phrase = _ISSUE_PHRASES[phrase_lang].format(issue=issue)
-        found.append(Cue(kind=kind, segment_id=segment_id, trigger=match.group(0), phrase=phrase,
-                         language=phrase_lang))
+        found.append(
+            Cue(kind=kind, segment_id=segment_id, trigger=match.group(0), phrase=phrase, language=phrase_lang)
+        )
     # Anger outranks frustration: one banner, the strongest feeling.
     if any(c.kind == CueKind.ANGER for c in found):
         found = [c for c in found if c.kind != CueKind.FRUSTRATION]
@@ -218,7 +293,15 @@ def emotion_cues(segment_id: str, text: str, language: str = "", topics: Sequenc
 
 
 _WEEKDAYS_JA = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
-_WEEKDAYS_EN = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+_WEEKDAYS_EN = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
 
 
 def _next_business_day(day: date, n: int = 1) -> date:
@@ -236,8 +319,11 @@ def due_date(text: str, today: date) -> date:
         return today + timedelta(days=2)
     if re.search(r"明日|あした|あす|tomorrow", spoken):
         return today + timedelta(days=1)
-    if re.search(r"本日中|今日中|本日|今日|後ほど|のちほど|しばらくして|today|tonight|later|this afternoon|"
-                 r"in an hour|within the hour|shortly", spoken):
+    if re.search(
+        r"本日中|今日中|本日|今日|後ほど|のちほど|しばらくして|today|tonight|later|this afternoon|"
+        r"in an hour|within the hour|shortly",
+        spoken,
+    ):
         return today
     m = re.search(r"(\d+)\s*営業日|(\d+)\s*business days?", spoken)
     if m:
@@ -276,14 +362,28 @@ def find_promise(text: str, today: date) -> PromiseFound | None:
     return PromiseFound(match.group(0), due_date(spoken, today))
 
 
-def promise_cue(segment_id: str, text: str, now: datetime, customer_id: str | None, call_id: str,
-                owner: str = "") -> Cue | None:
+def promise_cue(
+    segment_id: str, text: str, now: datetime, customer_id: str | None, call_id: str, owner: str = ""
+) -> Cue | None:
     """A proposed follow-up when the agent promised something (「折り返しご連絡します」, "I'll call you back")."""
     found = find_promise(text, now.date())
     if found is None:
         return None
     lang = detect_language(text)
-    follow_up = FollowUp(id=new_id("fu"), customer_id=customer_id, text=text.strip(), due=found.due.isoformat(),
-                         call_id=call_id, owner=owner, created_at=now.isoformat(timespec="seconds"))
-    return Cue(kind=CueKind.PROMISE, segment_id=segment_id, trigger=found.trigger, phrase=text.strip(),
-               language=lang, follow_up=follow_up)
+    follow_up = FollowUp(
+        id=new_id("fu"),
+        customer_id=customer_id,
+        text=text.strip(),
+        due=found.due.isoformat(),
+        call_id=call_id,
+        owner=owner,
+        created_at=now.isoformat(timespec="seconds"),
+    )
+    return Cue(
+        kind=CueKind.PROMISE,
+        segment_id=segment_id,
+        trigger=found.trigger,
+        phrase=text.strip(),
+        language=lang,
+        follow_up=follow_up,
+    )

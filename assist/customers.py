@@ -45,30 +45,45 @@ def find_customer(store: Store, id_or_phone: str) -> CallerLookup:
     return lookup_caller(store, id_or_phone)
 
 
-def customer_context(store: Store, customer_id: str, last_contacts: int = 3,
-                     current_call_id: str | None = None) -> CustomerContext:
+def customer_context(
+    store: Store, customer_id: str, last_contacts: int = 3, current_call_id: str | None = None
+) -> CustomerContext:
     """The context card of a customer. ``current_call_id`` (the live call) is not a "last contact"; calls still
     in progress (no end, no summary) are skipped too."""
     customer = store.get_customer(customer_id)
     if customer is None:
         raise UnknownCustomerError(f"no customer with id {customer_id!r}")
     notes = store.notes_for(customer_id)
-    calls = [c for c in store.calls_for(customer_id, limit=last_contacts + 3)
-             if c.id != current_call_id and (c.ended_at or c.summary)][:last_contacts]
+    calls = [
+        c
+        for c in store.calls_for(customer_id, limit=last_contacts + 3)
+        if c.id != current_call_id and (c.ended_at or c.summary)
+    ][:last_contacts]
     contacts = tuple(
-        ContactSummary(call_id=c.id, started_at=c.started_at, agent=c.agent, summary=c.summary,
-                       disposition=c.disposition, tags=c.tags)
+        ContactSummary(
+            call_id=c.id,
+            started_at=c.started_at,
+            agent=c.agent,
+            summary=c.summary,
+            disposition=c.disposition,
+            tags=c.tags,
+        )
         for c in calls
     )
     changes: list[Change] = []
     if calls:
         since = calls[0].ended_at or calls[0].started_at
-        changes += [Change(ChangeKind.NOTE_ADDED, n.id, n.created_at, n.text) for n in notes if n.created_at > since]
+        changes += [
+            Change(ChangeKind.NOTE_ADDED, n.id, n.created_at, n.text) for n in notes if n.created_at > since
+        ]
         for follow_up, changed_at in store.follow_ups_changed_since(customer_id, since):
             if follow_up.call_id == calls[0].id:
                 continue  # promised during that very call: already in its summary
-            kind = (ChangeKind.FOLLOW_UP_ADDED if follow_up.status is FollowUpStatus.OPEN
-                    else ChangeKind.FOLLOW_UP_CLOSED)
+            kind = (
+                ChangeKind.FOLLOW_UP_ADDED
+                if follow_up.status is FollowUpStatus.OPEN
+                else ChangeKind.FOLLOW_UP_CLOSED
+            )
             changes.append(Change(kind, follow_up.id, changed_at, follow_up.text))
         if customer.updated_at > since:
             changes.append(Change(ChangeKind.PROFILE_UPDATED, customer.id, customer.updated_at))

@@ -455,4 +455,3 @@ class WhisperRecord:
 
 def unique(values: Iterable[T]) -> list[T]:
     return list(dict.fromkeys(values))
-

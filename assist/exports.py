@@ -88,23 +88,31 @@ def _channel(label: str, labels: Mapping[str, str]) -> str:
     return label
 
 
-def transcript_txt(call: CallRecord, segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS,
-                   customer_name: str = "") -> str:
+def transcript_txt(
+    call: CallRecord,
+    segments: Sequence[Segment],
+    labels: Mapping[str, str] = DEFAULT_LABELS,
+    customer_name: str = "",
+) -> str:
     head = [f"# {call.id}", f"# {call.started_at} - {call.ended_at}".rstrip(" -")]
     who = " / ".join(x for x in (customer_name, call.customer_id or "", call.agent) if x)
     if who:
         head.append(f"# {who}")
     if call.summary:
         head.append(f"# {_one_line(call.summary)}")
-    body = [f"[{_clock(s.start, '.')[:-4]}] {_label(s.channel, labels)}: {_one_line(s.text)}" for s in segments]
+    body = [
+        f"[{_clock(s.start, '.')[:-4]}] {_label(s.channel, labels)}: {_one_line(s.text)}" for s in segments
+    ]
     return "\n".join([*head, "", *body]) + "\n"
 
 
 def transcript_srt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS) -> str:
     blocks = []
     for n, s in enumerate(segments, 1):
-        blocks.append(f"{n}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n"
-                      f"{_label(s.channel, labels)}: {_one_line(s.text)}\n")
+        blocks.append(
+            f"{n}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n"
+            f"{_label(s.channel, labels)}: {_one_line(s.text)}\n"
+        )
     return "\n".join(blocks)
 
 
@@ -114,18 +122,32 @@ def transcript_vtt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFA
         # <v Speaker> is WebVTT's own voice tag; players show the name, and it reads back unambiguously.
         speaker = html.escape(_label(s.channel, labels), quote=False).replace(">", "&gt;")
         text = html.escape(_one_line(s.text), quote=False)
-        blocks.append(f"{s.segment_id}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {speaker}>{text}\n")
+        blocks.append(
+            f"{s.segment_id}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {speaker}>{text}\n"
+        )
     return "\n".join(blocks)
 
 
-def transcript_json(call: CallRecord, segments: Sequence[Segment], extra: Mapping[str, Any] | None = None) -> str:
-    data = {"format": "agent-assist-transcript", "version": 1, "call": call.to_dict(),
-            "segments": [s.to_dict() for s in segments], **(extra or {})}
+def transcript_json(
+    call: CallRecord, segments: Sequence[Segment], extra: Mapping[str, Any] | None = None
+) -> str:
+    data = {
+        "format": "agent-assist-transcript",
+        "version": 1,
+        "call": call.to_dict(),
+        "segments": [s.to_dict() for s in segments],
+        **(extra or {}),
+    }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def render_transcript(fmt: TranscriptFormat, call: CallRecord, segments: Sequence[Segment],
-                      labels: Mapping[str, str] = DEFAULT_LABELS, customer_name: str = "") -> str:
+def render_transcript(
+    fmt: TranscriptFormat,
+    call: CallRecord,
+    segments: Sequence[Segment],
+    labels: Mapping[str, str] = DEFAULT_LABELS,
+    customer_name: str = "",
+) -> str:
     if fmt is TranscriptFormat.TXT:
         return transcript_txt(call, segments, labels, customer_name)
     if fmt is TranscriptFormat.SRT:
@@ -160,7 +182,7 @@ def _cue(block: list[str], first: int, name: str, labels: Mapping[str, str], vtt
     where = f"{name}, line {first + timing}"
     start = _parse_clock(start_text, where)
     end = _parse_clock(rest.split()[0] if rest.split() else "", where)
-    payload = " ".join(block[timing + 1:])
+    payload = " ".join(block[timing + 1 :])
     channel = ""
     if vtt:
         m = re.match(r"<v(?:\.[\w.-]+)?\s+([^>]*)>(.*?)(?:</v>)?$", payload)
@@ -175,16 +197,23 @@ def _cue(block: list[str], first: int, name: str, labels: Mapping[str, str], vtt
     return TranscriptLine(channel, start, end, payload)
 
 
-def read_srt(text: str, name: str = "<srt>", labels: Mapping[str, str] = DEFAULT_LABELS) -> list[TranscriptLine]:
+def read_srt(
+    text: str, name: str = "<srt>", labels: Mapping[str, str] = DEFAULT_LABELS
+) -> list[TranscriptLine]:
     return [_cue(block, first, name, labels, vtt=False) for first, block in _blocks(text)]
 
 
-def read_vtt(text: str, name: str = "<vtt>", labels: Mapping[str, str] = DEFAULT_LABELS) -> list[TranscriptLine]:
+def read_vtt(
+    text: str, name: str = "<vtt>", labels: Mapping[str, str] = DEFAULT_LABELS
+) -> list[TranscriptLine]:
     blocks = _blocks(text)
     if not blocks or not blocks[0][1][0].startswith("WEBVTT"):
         raise ExportError(f"{name}: not a WebVTT file (it must start with 'WEBVTT')")
-    return [_cue(block, first, name, labels, vtt=True) for first, block in blocks[1:]
-            if not block[0].startswith(("NOTE", "STYLE", "REGION"))]
+    return [
+        _cue(block, first, name, labels, vtt=True)
+        for first, block in blocks[1:]
+        if not block[0].startswith(("NOTE", "STYLE", "REGION"))
+    ]
 
 
 def read_transcript_json(text: str, name: str = "<json>") -> tuple[CallRecord, list[Segment]]:
@@ -197,8 +226,20 @@ def read_transcript_json(text: str, name: str = "<json>") -> tuple[CallRecord, l
 
 # --- call list CSV ----------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("call_id", "started_at", "ended_at", "duration_seconds", "customer_id", "customer_name", "agent",
-               "language", "disposition", "tags", "summary", "next_action")
+CSV_COLUMNS = (
+    "call_id",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "customer_id",
+    "customer_name",
+    "agent",
+    "language",
+    "disposition",
+    "tags",
+    "summary",
+    "next_action",
+)
 
 
 def _cell(value: object) -> str:
@@ -217,9 +258,25 @@ def write_calls_csv(items: Iterable[CallListItem], target: Path) -> int:
             for item in items:
                 c = item.call
                 duration = "" if item.duration_seconds is None else f"{item.duration_seconds:.0f}"
-                writer.writerow([_cell(v) for v in (c.id, c.started_at, c.ended_at, duration, c.customer_id,
-                                                    item.customer_name, c.agent, c.language, c.disposition,
-                                                    ";".join(c.tags), c.summary, c.next_action)])
+                writer.writerow(
+                    [
+                        _cell(v)
+                        for v in (
+                            c.id,
+                            c.started_at,
+                            c.ended_at,
+                            duration,
+                            c.customer_id,
+                            item.customer_name,
+                            c.agent,
+                            c.language,
+                            c.disposition,
+                            ";".join(c.tags),
+                            c.summary,
+                            c.next_action,
+                        )
+                    ]
+                )
                 count += 1
     except OSError as exc:
         raise ExportError(f"{target}: cannot write the call list: {exc.strerror or exc}") from exc
@@ -242,6 +299,7 @@ def export_calls_csv(store: Store, target: Path, call_filter: CallFilter | None 
 
 
 # --- one customer's archive -------------------------------------------------------------------------------
+
 
 def call_recording_dir(call_id: str, root: Path | None = None) -> Path:
     """Where the live call wrote its WAVs: one folder per call (named as audio.live names it)."""
@@ -271,24 +329,41 @@ def _call_extras(store: Store, call_id: str) -> dict[str, Any]:
     review = ReviewNotes(store)
     return {
         "whispers": [w.to_dict() for w in store.whispers_for(call_id)],
-        "suggestion_feedback": [dict(zip(("kind", "target_id", "action", "at"), r, strict=True)) for r in conn.execute(
-            "SELECT kind, target_id, action, at FROM suggestion_feedback WHERE call_id = ? ORDER BY rowid",
-            (call_id,))],
-        "cues": [dict(zip(("segment_id", "kind", "trigger", "phrase", "at"), r, strict=True)) for r in conn.execute(
-            "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
-            (call_id,))],
+        "suggestion_feedback": [
+            dict(zip(("kind", "target_id", "action", "at"), r, strict=True))
+            for r in conn.execute(
+                "SELECT kind, target_id, action, at FROM suggestion_feedback WHERE call_id = ? ORDER BY rowid",
+                (call_id,),
+            )
+        ],
+        "cues": [
+            dict(zip(("segment_id", "kind", "trigger", "phrase", "at"), r, strict=True))
+            for r in conn.execute(
+                "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
+                (call_id,),
+            )
+        ],
         "bookmarks": [bookmark_dict(b) for b in review.bookmarks(call_id)],
         "comments": [comment_dict(c) for c in review.comments(call_id)],
     }
 
 
 def customer_call_ids(store: Store, customer_id: str) -> list[str]:
-    return [r[0] for r in store.conn.execute(
-        "SELECT id FROM calls WHERE customer_id = ? ORDER BY started_at", (customer_id,))]
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT id FROM calls WHERE customer_id = ? ORDER BY started_at", (customer_id,)
+        )
+    ]
 
 
-def export_customer_archive(store: Store, customer_id: str, target: Path, recordings_root: Path | None = None,
-                            labels: Mapping[str, str] = DEFAULT_LABELS) -> ArchiveReport:
+def export_customer_archive(
+    store: Store,
+    customer_id: str,
+    target: Path,
+    recordings_root: Path | None = None,
+    labels: Mapping[str, str] = DEFAULT_LABELS,
+) -> ArchiveReport:
     """Everything held about one customer in one ZIP: customer.json (profile, notes, follow-ups, calls with
     whispers, cues, feedback, bookmarks and comments), each call's transcript as JSON and TXT, and the
     recordings. Raises ExportError when the customer is unknown or the file cannot be written."""
@@ -311,15 +386,20 @@ def export_customer_archive(store: Store, customer_id: str, target: Path, record
                 calls.append({**call.to_dict(), **extras})
                 folder = f"calls/{call_recording_dir(call_id, Path('.')).name}"
                 zf.writestr(f"{folder}/transcript.json", transcript_json(call, segments, extras))
-                zf.writestr(f"{folder}/transcript.txt",
-                            transcript_txt(call, segments, labels, customer.name if customer else ""))
+                zf.writestr(
+                    f"{folder}/transcript.txt",
+                    transcript_txt(call, segments, labels, customer.name if customer else ""),
+                )
                 for wav in recording_files(call_id, recordings_root):
                     zf.write(wav, f"{folder}/recordings/{wav.name}")
                     recordings += 1
             manifest = {
-                "format": "agent-assist-customer-archive", "version": 1, "exported_at": utc_iso(system_clock()),
+                "format": "agent-assist-customer-archive",
+                "version": 1,
+                "exported_at": utc_iso(system_clock()),
                 "customer": customer.to_dict() if customer else {"id": customer_id},
-                "notes": [n.to_dict() for n in notes], "follow_ups": [f.to_dict() for f in follow_ups],
+                "notes": [n.to_dict() for n in notes],
+                "follow_ups": [f.to_dict() for f in follow_ups],
                 "calls": calls,
             }
             zf.writestr("customer.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -345,7 +425,22 @@ def write_text(target: Path, text: str) -> None:
         raise ExportError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
 
-__all__ = ["ArchiveReport", "ExportError", "TranscriptFormat", "TranscriptLine", "export_calls_csv",
-           "export_customer_archive", "read_customer_archive", "read_srt", "read_transcript_json", "read_vtt",
-           "recording_files", "render_transcript", "transcript_json", "transcript_srt", "transcript_txt",
-           "transcript_vtt", "write_calls_csv"]
+__all__ = [
+    "ArchiveReport",
+    "ExportError",
+    "TranscriptFormat",
+    "TranscriptLine",
+    "export_calls_csv",
+    "export_customer_archive",
+    "read_customer_archive",
+    "read_srt",
+    "read_transcript_json",
+    "read_vtt",
+    "recording_files",
+    "render_transcript",
+    "transcript_json",
+    "transcript_srt",
+    "transcript_txt",
+    "transcript_vtt",
+    "write_calls_csv",
+]

@@ -56,8 +56,9 @@ class CallFilter:
 
     @property
     def empty(self) -> bool:
-        return not any((self.customer_id, self.agent, self.since, self.until, self.tag, self.disposition,
-                        self.language))
+        return not any(
+            (self.customer_id, self.agent, self.since, self.until, self.tag, self.disposition, self.language)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,11 @@ class CallListItem:
     duration_seconds: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.call.to_dict(), "customer_name": self.customer_name,
-                "duration_seconds": self.duration_seconds}
+        return {
+            **self.call.to_dict(),
+            "customer_name": self.customer_name,
+            "duration_seconds": self.duration_seconds,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +103,18 @@ class SearchHit:
         return mark(self.text, self.spans, before, after)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "call_id": self.call_id, "customer_id": self.customer_id,
-                "ref_id": self.ref_id, "channel": self.channel, "start": self.start, "at": self.at,
-                "text": self.text, "spans": [list(s) for s in self.spans], "marked": self.marked()}
+        return {
+            "kind": self.kind.value,
+            "call_id": self.call_id,
+            "customer_id": self.customer_id,
+            "ref_id": self.ref_id,
+            "channel": self.channel,
+            "start": self.start,
+            "at": self.at,
+            "text": self.text,
+            "spans": [list(s) for s in self.spans],
+            "marked": self.marked(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +135,7 @@ class SearchResults:
 
 
 # --- match expressions ------------------------------------------------------------------------------------
+
 
 def _quote(term: str) -> str:
     return '"' + fts_token(term).replace('"', '""') + '"'
@@ -177,6 +191,7 @@ def match_expressions(text: str, analyzer: Analyzer) -> list[str]:
 
 
 # --- highlighting -----------------------------------------------------------------------------------------
+
 
 def _normalized_with_map(text: str) -> tuple[str, list[int]]:
     # Normalise character by character (as assist.text.normalize does for the whole string) and remember
@@ -235,8 +250,10 @@ def mark(text: str, spans: Sequence[Span], before: str = "[", after: str = "]") 
 
 # --- the history ------------------------------------------------------------------------------------------
 
-_CALL_COLS = ("c.id, c.customer_id, c.agent, c.started_at, c.ended_at, c.language, c.disposition, c.summary, "
-              "c.tags, c.next_action")
+_CALL_COLS = (
+    "c.id, c.customer_id, c.agent, c.started_at, c.ended_at, c.language, c.disposition, c.summary, "
+    "c.tags, c.next_action"
+)
 
 
 def _until_bound(until: str) -> str:
@@ -289,23 +306,34 @@ class CallHistory:
         self.store = store
         ensure_review_schema(store)  # once per store; building its index on a big store takes seconds
 
-    def calls(self, call_filter: CallFilter | None = None, limit: int = 200, offset: int = 0) -> list[CallListItem]:
+    def calls(
+        self, call_filter: CallFilter | None = None, limit: int = 200, offset: int = 0
+    ) -> list[CallListItem]:
         """Calls newest first, narrowed by ``call_filter``."""
         where, params = filter_sql(call_filter or CallFilter())
         rows = self.store.conn.execute(
             f"SELECT {_CALL_COLS}, COALESCE(cu.name, '') FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id "
             f"{'WHERE ' + where if where else ''} ORDER BY c.started_at DESC, c.rowid DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset)).fetchall()
+            (*params, limit, offset),
+        ).fetchall()
         return [CallListItem(Store._call(r[:10]), r[10], _duration(r[3], r[4])) for r in rows]
 
     def tags(self) -> list[str]:
         """Every tag used on a call, for the filter menu."""
-        return [r[0] for r in self.store.conn.execute(
-            "SELECT DISTINCT json_each.value FROM calls, json_each(calls.tags) ORDER BY 1")]
+        return [
+            r[0]
+            for r in self.store.conn.execute(
+                "SELECT DISTINCT json_each.value FROM calls, json_each(calls.tags) ORDER BY 1"
+            )
+        ]
 
     def agents(self) -> list[str]:
-        return [r[0] for r in self.store.conn.execute(
-            "SELECT DISTINCT agent FROM calls WHERE agent != '' ORDER BY agent")]
+        return [
+            r[0]
+            for r in self.store.conn.execute(
+                "SELECT DISTINCT agent FROM calls WHERE agent != '' ORDER BY agent"
+            )
+        ]
 
     def search(self, query: SearchQuery) -> SearchResults:
         analyzer = self.store.analyzer
@@ -315,8 +343,11 @@ class CallHistory:
         if not expressions:
             return SearchResults(query.text, tuple(wanted), ())
         hits: list[SearchHit] = []
-        for kind, finder in ((HitKind.TRANSCRIPT, self._segments), (HitKind.SUMMARY, self._summaries),
-                             (HitKind.NOTE, self._notes)):
+        for kind, finder in (
+            (HitKind.TRANSCRIPT, self._segments),
+            (HitKind.SUMMARY, self._summaries),
+            (HitKind.NOTE, self._notes),
+        ):
             if kind not in query.kinds:
                 continue
             if kind is HitKind.NOTE and not self._notes_apply(query.filter):
@@ -342,7 +373,9 @@ class CallHistory:
                 "SELECT s.call_id, s.segment_id, s.channel, s.start, s.text, c.customer_id, c.started_at "
                 "FROM (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m "
                 "JOIN segments s ON s.rowid = m.rowid LEFT JOIN calls c ON c.id = s.call_id "
-                "ORDER BY s.rowid DESC", (match, limit)).fetchall()
+                "ORDER BY s.rowid DESC",
+                (match, limit),
+            ).fetchall()
         elif f.customer_id and not any((f.agent, f.tag)):
             # One customer's calls are few: list their lines' rowids by call, then match within them.
             rows = conn.execute(
@@ -350,7 +383,9 @@ class CallHistory:
                 "FROM calls c CROSS JOIN segments s ON s.call_id = c.id "
                 "CROSS JOIN segments_fts f ON f.rowid = s.rowid "
                 f"WHERE {where} AND f.segments_fts MATCH ? "
-                "ORDER BY c.started_at DESC, s.start LIMIT ?", (*params, match, limit)).fetchall()
+                "ORDER BY c.started_at DESC, s.start LIMIT ?",
+                (*params, match, limit),
+            ).fetchall()
         else:
             low, high = -1, 2**63 - 1
             if f.since or f.until:
@@ -360,7 +395,9 @@ class CallHistory:
                 bounds = conn.execute(
                     "SELECT MIN((SELECT MIN(rowid) FROM segments INDEXED BY review_segments_call "
                     "WHERE call_id = c.id)), MAX((SELECT MAX(rowid) FROM segments INDEXED BY review_segments_call "
-                    f"WHERE call_id = c.id)) FROM calls c WHERE {date_where}", date_params).fetchone()
+                    f"WHERE call_id = c.id)) FROM calls c WHERE {date_where}",
+                    date_params,
+                ).fetchone()
                 if bounds[0] is None:
                     return []
                 low, high = int(bounds[0]), int(bounds[1])
@@ -369,10 +406,22 @@ class CallHistory:
                 "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid JOIN calls c ON c.id = s.call_id "
                 f"WHERE segments_fts MATCH ? AND segments_fts.rowid BETWEEN ? AND ? AND {where} "
                 "ORDER BY segments_fts.rowid DESC LIMIT ?",
-                (match, low, high, *params, limit)).fetchall()
-        return [SearchHit(HitKind.TRANSCRIPT, r[4], highlight_spans(r[4], wanted), call_id=r[0],
-                          customer_id=r[5], ref_id=r[1], channel=r[2], start=float(r[3]), at=r[6] or "")
-                for r in rows]
+                (match, low, high, *params, limit),
+            ).fetchall()
+        return [
+            SearchHit(
+                HitKind.TRANSCRIPT,
+                r[4],
+                highlight_spans(r[4], wanted),
+                call_id=r[0],
+                customer_id=r[5],
+                ref_id=r[1],
+                channel=r[2],
+                start=float(r[3]),
+                at=r[6] or "",
+            )
+            for r in rows
+        ]
 
     def _summaries(self, match: str, f: CallFilter, limit: int, wanted: list[str]) -> list[SearchHit]:
         where, params = filter_sql(f)
@@ -380,14 +429,24 @@ class CallHistory:
             "SELECT c.id, c.customer_id, c.started_at, c.summary, c.next_action, c.tags FROM calls_fts "
             "JOIN calls c ON c.rowid = calls_fts.rowid "
             f"WHERE calls_fts MATCH ? {'AND ' + where if where else ''} ORDER BY calls_fts.rowid DESC LIMIT ?",
-            (match, *params, limit)).fetchall()
+            (match, *params, limit),
+        ).fetchall()
         hits = []
         for r in rows:
             text = r[3]
             if r[4]:
                 text = f"{text}\n{r[4]}" if text else r[4]
-            hits.append(SearchHit(HitKind.SUMMARY, text, highlight_spans(text, wanted), call_id=r[0],
-                                  customer_id=r[1], ref_id=r[0], at=r[2]))
+            hits.append(
+                SearchHit(
+                    HitKind.SUMMARY,
+                    text,
+                    highlight_spans(text, wanted),
+                    call_id=r[0],
+                    customer_id=r[1],
+                    ref_id=r[0],
+                    at=r[2],
+                )
+            )
         return hits
 
     def _notes(self, match: str, f: CallFilter, limit: int, wanted: list[str]) -> list[SearchHit]:
@@ -395,9 +454,14 @@ class CallHistory:
         rows = self.store.conn.execute(
             "SELECT n.id, n.customer_id, n.text, n.created_at FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
             f"WHERE notes_fts MATCH ? {extra} ORDER BY notes_fts.rowid DESC LIMIT ?",
-            (match, *params, limit)).fetchall()
-        return [SearchHit(HitKind.NOTE, r[2], highlight_spans(r[2], wanted), customer_id=r[1], ref_id=r[0],
-                          at=r[3]) for r in rows]
+            (match, *params, limit),
+        ).fetchall()
+        return [
+            SearchHit(
+                HitKind.NOTE, r[2], highlight_spans(r[2], wanted), customer_id=r[1], ref_id=r[0], at=r[3]
+            )
+            for r in rows
+        ]
 
     def transcript(self, call_id: str) -> list[Segment]:
         return self.store.segments_for(call_id)

@@ -29,8 +29,18 @@ from assist.store import Store
 
 LIST_SEPARATOR = ";"
 KNOWLEDGE_FIELDS = ("id", "title", "body", "tags", "language", "aliases", "triggers")
-CUSTOMER_FIELDS = ("id", "name", "kana", "company", "phones", "email", "tags", "traits", "preferred_language",
-                   "notes")
+CUSTOMER_FIELDS = (
+    "id",
+    "name",
+    "kana",
+    "company",
+    "phones",
+    "email",
+    "tags",
+    "traits",
+    "preferred_language",
+    "notes",
+)
 
 
 class FileFormat(StrEnum):
@@ -72,8 +82,14 @@ class ImportReport:
     errors: tuple[RowError, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "encoding": self.encoding, "imported": self.imported, "created": self.created,
-                "updated": self.updated, "errors": [str(e) for e in self.errors]}
+        return {
+            "file": self.file,
+            "encoding": self.encoding,
+            "imported": self.imported,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [str(e) for e in self.errors],
+        }
 
 
 def file_format(path: Path) -> FileFormat:
@@ -120,7 +136,10 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowErro
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, RowError(str(path), number, "", f"not valid JSON ({exc.msg} at column {exc.colno})")
+                yield (
+                    number,
+                    RowError(str(path), number, "", f"not valid JSON ({exc.msg} at column {exc.colno})"),
+                )
                 continue
             if not isinstance(value, dict):
                 yield number, RowError(str(path), number, "", "a line must be a JSON object")
@@ -172,10 +191,12 @@ def _list(row: Mapping[str, Any], name: str) -> tuple[str, ...]:
             except json.JSONDecodeError as exc:
                 raise _Invalid(name, f"looks like a JSON list but is not valid ({exc.msg})") from exc
             return _list({name: parsed}, name)
-        return tuple(p.strip() for p in stripped.replace("；", LIST_SEPARATOR).split(LIST_SEPARATOR) if p.strip())
+        return tuple(
+            p.strip() for p in stripped.replace("；", LIST_SEPARATOR).split(LIST_SEPARATOR) if p.strip()
+        )
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
         return tuple(str(v).strip() for v in value if str(v).strip())
-    raise _Invalid(name, "expected a list of texts (or \"a;b\" in CSV)")
+    raise _Invalid(name, 'expected a list of texts (or "a;b" in CSV)')
 
 
 def _language(row: Mapping[str, Any], name: str) -> str:
@@ -224,12 +245,26 @@ def _notes(row: Mapping[str, Any], customer_id: str) -> list[Note]:
         try:
             kind = NoteKind(kind_text)
         except ValueError as exc:
-            raise _Invalid("notes", f"note {index} kind {kind_text!r} is not context, caution or next_action") from exc
+            raise _Invalid(
+                "notes", f"note {index} kind {kind_text!r} is not context, caution or next_action"
+            ) from exc
         author, created = _text(item, "author"), _text(item, "created_at")
-        note_id = _text(item, "id") or "note-" + hashlib.sha1(
-            f"{customer_id}\x00{text}\x00{author}\x00{created}".encode()).hexdigest()[:16]
-        notes.append(Note(id=note_id, customer_id=customer_id, text=redact(text).text, author=author,
-                          created_at=created, kind=kind, pinned=bool(item.get("pinned", False))))
+        note_id = (
+            _text(item, "id")
+            or "note-"
+            + hashlib.sha1(f"{customer_id}\x00{text}\x00{author}\x00{created}".encode()).hexdigest()[:16]
+        )
+        notes.append(
+            Note(
+                id=note_id,
+                customer_id=customer_id,
+                text=redact(text).text,
+                author=author,
+                created_at=created,
+                kind=kind,
+                pinned=bool(item.get("pinned", False)),
+            )
+        )
     return notes
 
 
@@ -261,8 +296,9 @@ def customer_from_row(row: Mapping[str, Any]) -> tuple[Customer, list[Note]]:
 T = TypeVar("T")
 
 
-def _validate(path: Path, text: str, parse: Callable[[Mapping[str, Any]], T],
-              key: Callable[[T], str]) -> tuple[list[T], list[RowError]]:
+def _validate(
+    path: Path, text: str, parse: Callable[[Mapping[str, Any]], T], key: Callable[[T], str]
+) -> tuple[list[T], list[RowError]]:
     good: list[T] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -277,7 +313,9 @@ def _validate(path: Path, text: str, parse: Callable[[Mapping[str, Any]], T],
             continue
         item_id = key(item)
         if item_id in seen:
-            errors.append(RowError(str(path), number, "id", f"duplicate id {item_id!r} (first on row {seen[item_id]})"))
+            errors.append(
+                RowError(str(path), number, "id", f"duplicate id {item_id!r} (first on row {seen[item_id]})")
+            )
             continue
         seen[item_id] = number
         good.append(item)
@@ -292,8 +330,9 @@ def _knowledge_with_triggers(row: Mapping[str, Any]) -> tuple[KnowledgeEntry, tu
     return knowledge_from_row(row), _list(row, "triggers")
 
 
-def import_knowledge(store: Store, path: Path, encoding: str | None = None,
-                     skip_invalid: bool = False) -> ImportReport:
+def import_knowledge(
+    store: Store, path: Path, encoding: str | None = None, skip_invalid: bool = False
+) -> ImportReport:
     """Knowledge entries; an optional ``triggers`` field (phrases, "a;b" in CSV) makes a trigger rule that
     brings the entry up whenever a customer says one of them."""
     text, used = decode(path, encoding)
@@ -306,15 +345,19 @@ def import_knowledge(store: Store, path: Path, encoding: str | None = None,
         store.upsert_knowledge(entries)
         for entry, phrases in rows:
             if phrases:
-                store.upsert_trigger_rule(TriggerRule(id=trigger_id(entry.id), phrases=phrases, entry_id=entry.id,
-                                                      language=entry.language))
+                store.upsert_trigger_rule(
+                    TriggerRule(
+                        id=trigger_id(entry.id), phrases=phrases, entry_id=entry.id, language=entry.language
+                    )
+                )
             else:
                 store.delete_trigger_rule(trigger_id(entry.id))
     return ImportReport(str(path), used, len(entries), len(entries) - existing, existing, tuple(errors))
 
 
-def import_customers(store: Store, path: Path, encoding: str | None = None,
-                     skip_invalid: bool = False) -> ImportReport:
+def import_customers(
+    store: Store, path: Path, encoding: str | None = None, skip_invalid: bool = False
+) -> ImportReport:
     text, used = decode(path, encoding)
     rows, errors = _validate(path, text, customer_from_row, lambda r: r[0].id)
     if errors and not skip_invalid:
@@ -329,6 +372,7 @@ def import_customers(store: Store, path: Path, encoding: str | None = None,
 
 
 # --- export -------------------------------------------------------------------------------------------------
+
 
 def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
@@ -361,10 +405,22 @@ def export_customers(store: Store, path: Path, encoding: str | None = None) -> i
     rows: list[dict[str, Any]] = []
     for customer in store.all_customers():
         row = customer.to_dict()
-        notes = [{"id": n.id, "text": n.text, "author": n.author, "created_at": n.created_at, "kind": n.kind.value,
-                  "pinned": n.pinned} for n in store.notes_for(customer.id)]
-        row["notes"] = notes if file_format(path) is FileFormat.JSONL else (
-            json.dumps(notes, ensure_ascii=False) if notes else "")
+        notes = [
+            {
+                "id": n.id,
+                "text": n.text,
+                "author": n.author,
+                "created_at": n.created_at,
+                "kind": n.kind.value,
+                "pinned": n.pinned,
+            }
+            for n in store.notes_for(customer.id)
+        ]
+        row["notes"] = (
+            notes
+            if file_format(path) is FileFormat.JSONL
+            else (json.dumps(notes, ensure_ascii=False) if notes else "")
+        )
         rows.append(row)
     _write(path, rows, CUSTOMER_FIELDS, encoding)
     return len(rows)

@@ -81,14 +81,28 @@ class Insights:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "period": self.period.value, "dimension": self.dimension.value,
+            "period": self.period.value,
+            "dimension": self.dimension.value,
             "volume": [{"period": v.period, "key": v.key, "calls": v.calls} for v in self.volume],
-            "handle_time": [{"agent": h.key, "calls": h.calls, "average_seconds": round(h.average_seconds, 1)}
-                            for h in self.handle_time],
-            "knowledge": [{"entry_id": k.entry_id, "title": k.title, "shown": k.shown, "used": k.used,
-                           "use_rate": round(k.use_rate, 3)} for k in self.knowledge],
-            "frustration": {"calls": self.frustration.calls, "calls_with_cues": self.frustration.calls_with_cues,
-                            "share": round(self.frustration.share, 3)},
+            "handle_time": [
+                {"agent": h.key, "calls": h.calls, "average_seconds": round(h.average_seconds, 1)}
+                for h in self.handle_time
+            ],
+            "knowledge": [
+                {
+                    "entry_id": k.entry_id,
+                    "title": k.title,
+                    "shown": k.shown,
+                    "used": k.used,
+                    "use_rate": round(k.use_rate, 3),
+                }
+                for k in self.knowledge
+            ],
+            "frustration": {
+                "calls": self.frustration.calls,
+                "calls_with_cues": self.frustration.calls_with_cues,
+                "share": round(self.frustration.share, 3),
+            },
         }
 
 
@@ -110,25 +124,40 @@ def _period_sql(period: Period) -> str:
 
 def _topic_sql() -> str:
     # The entry used in the call, else the one shown most; ties broken by id for stable charts.
-    return ("COALESCE((SELECT f.target_id FROM suggestion_feedback f WHERE f.call_id = c.id AND f.kind = 'knowledge' "
-            "AND f.action IN ('shown', 'used') GROUP BY f.target_id "
-            "ORDER BY SUM(f.action = 'used') DESC, COUNT(*) DESC, f.target_id LIMIT 1), '')")
+    return (
+        "COALESCE((SELECT f.target_id FROM suggestion_feedback f WHERE f.call_id = c.id AND f.kind = 'knowledge' "
+        "AND f.action IN ('shown', 'used') GROUP BY f.target_id "
+        "ORDER BY SUM(f.action = 'used') DESC, COUNT(*) DESC, f.target_id LIMIT 1), '')"
+    )
 
 
-def call_volume(store: Store, period: Period = Period.DAY, by: Dimension = Dimension.NONE,
-                call_filter: CallFilter | None = None) -> list[PeriodCount]:
+def call_volume(
+    store: Store,
+    period: Period = Period.DAY,
+    by: Dimension = Dimension.NONE,
+    call_filter: CallFilter | None = None,
+) -> list[PeriodCount]:
     where, params = _where(call_filter)
     when = _period_sql(period)
     if by is Dimension.TAG:
         # A call with two tags counts once under each; a call without tags under "".
-        sql = (f"SELECT {when} AS p, COALESCE(t.value, '') AS k, COUNT(*) FROM calls c "
-               f"LEFT JOIN json_each(c.tags) t {where} GROUP BY p, k ORDER BY p, k")
+        sql = (
+            f"SELECT {when} AS p, COALESCE(t.value, '') AS k, COUNT(*) FROM calls c "
+            f"LEFT JOIN json_each(c.tags) t {where} GROUP BY p, k ORDER BY p, k"
+        )
     else:
-        key = {Dimension.NONE: "''", Dimension.DISPOSITION: "c.disposition", Dimension.AGENT: "c.agent",
-               Dimension.TOPIC: _topic_sql()}[by]
+        key = {
+            Dimension.NONE: "''",
+            Dimension.DISPOSITION: "c.disposition",
+            Dimension.AGENT: "c.agent",
+            Dimension.TOPIC: _topic_sql(),
+        }[by]
         sql = f"SELECT {when} AS p, {key} AS k, COUNT(*) FROM calls c {where} GROUP BY p, k ORDER BY p, k"
-    return [PeriodCount(r[0] or "", r[1] or "", int(r[2])) for r in store.conn.execute(sql, params)
-            if r[0] is not None]
+    return [
+        PeriodCount(r[0] or "", r[1] or "", int(r[2]))
+        for r in store.conn.execute(sql, params)
+        if r[0] is not None
+    ]
 
 
 def handle_times(store: Store, call_filter: CallFilter | None = None) -> list[HandleTime]:
@@ -138,19 +167,25 @@ def handle_times(store: Store, call_filter: CallFilter | None = None) -> list[Ha
     overall = store.conn.execute(f"SELECT COUNT(*), AVG({_DURATION}) FROM calls c {cond}", params).fetchone()
     result = [HandleTime("", int(overall[0]), float(overall[1] or 0.0))]
     for agent, count, avg in store.conn.execute(
-            f"SELECT c.agent, COUNT(*), AVG({_DURATION}) FROM calls c {cond} GROUP BY c.agent ORDER BY c.agent", params):
+        f"SELECT c.agent, COUNT(*), AVG({_DURATION}) FROM calls c {cond} GROUP BY c.agent ORDER BY c.agent",
+        params,
+    ):
         result.append(HandleTime(agent, int(count), float(avg or 0.0)))
     return result
 
 
-def knowledge_usage(store: Store, limit: int = 20, call_filter: CallFilter | None = None) -> list[KnowledgeUsage]:
+def knowledge_usage(
+    store: Store, limit: int = 20, call_filter: CallFilter | None = None
+) -> list[KnowledgeUsage]:
     """Knowledge entries by how often agents used them, then by how often they were shown."""
     where, params = _where(call_filter)
     rows = store.conn.execute(
         f"""SELECT f.target_id, COALESCE(k.title, ''), SUM(f.action = 'shown'), SUM(f.action = 'used')
             FROM suggestion_feedback f JOIN calls c ON c.id = f.call_id LEFT JOIN knowledge k ON k.id = f.target_id
-            {where} {'AND' if where else 'WHERE'} f.kind = 'knowledge'
-            GROUP BY f.target_id ORDER BY 4 DESC, 3 DESC, f.target_id LIMIT ?""", (*params, limit))
+            {where} {"AND" if where else "WHERE"} f.kind = 'knowledge'
+            GROUP BY f.target_id ORDER BY 4 DESC, 3 DESC, f.target_id LIMIT ?""",
+        (*params, limit),
+    )
     return [KnowledgeUsage(r[0], r[1], int(r[2] or 0), int(r[3] or 0)) for r in rows]
 
 
@@ -159,15 +194,26 @@ def frustration_share(store: Store, call_filter: CallFilter | None = None) -> Fr
     marks = ",".join("?" * len(FRUSTRATION_KINDS))
     row = store.conn.execute(
         f"SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM call_cues q WHERE q.call_id = c.id AND q.kind IN ({marks}))) "
-        f"FROM calls c {where}", (*FRUSTRATION_KINDS, *params)).fetchone()
+        f"FROM calls c {where}",
+        (*FRUSTRATION_KINDS, *params),
+    ).fetchone()
     return FrustrationShare(int(row[0]), int(row[1] or 0))
 
 
-def insights(store: Store, period: Period = Period.WEEK, by: Dimension = Dimension.TAG,
-             call_filter: CallFilter | None = None) -> Insights:
-    return Insights(tuple(call_volume(store, period, by, call_filter)), tuple(handle_times(store, call_filter)),
-                    tuple(knowledge_usage(store, call_filter=call_filter)), frustration_share(store, call_filter),
-                    period, by)
+def insights(
+    store: Store,
+    period: Period = Period.WEEK,
+    by: Dimension = Dimension.TAG,
+    call_filter: CallFilter | None = None,
+) -> Insights:
+    return Insights(
+        tuple(call_volume(store, period, by, call_filter)),
+        tuple(handle_times(store, call_filter)),
+        tuple(knowledge_usage(store, call_filter=call_filter)),
+        frustration_share(store, call_filter),
+        period,
+        by,
+    )
 
 
 def write_insights_csv(data: Insights, target: Path) -> None:
@@ -176,7 +222,9 @@ def write_insights_csv(data: Insights, target: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(["section", "period", "key", "value", "extra"])
         for v in data.volume:
-            writer.writerow([f"calls_per_{data.period.value}_by_{data.dimension.value}", v.period, v.key, v.calls, ""])
+            writer.writerow(
+                [f"calls_per_{data.period.value}_by_{data.dimension.value}", v.period, v.key, v.calls, ""]
+            )
         for h in data.handle_time:
             writer.writerow(["average_handle_seconds", "", h.key, f"{h.average_seconds:.1f}", h.calls])
         for k in data.knowledge:

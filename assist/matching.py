@@ -48,16 +48,86 @@ FIELD_WEIGHTS = {"title": 2.5, "aliases": 2.5, "body": 1.0}
 WEAK_ONLY_FACTOR = 0.25
 # Words said in nearly every support call whatever it is about (stemmed like the index). The knowledge base may
 # be too small for their document frequency to show it, so they are named here.
-_WEAK_EN = frozenset(stem(w) for w in (
-    "call", "called", "time", "times", "phone", "work", "working", "help", "problem", "issue", "thing", "day", "days",
-    "week", "keep", "keeps", "try", "trying", "tried", "use", "using", "make", "take", "look", "check", "ask", "asked",
-    "number", "minute", "hour", "year", "month", "last", "first", "second", "third", "new", "old", "back", "lot",
-    "happen", "happening", "happened", "start", "started", "stop", "stopping", "person", "people", "someone",
-    "already", "yesterday", "tonight", "night", "fix", "put", "give", "find",
-    # Stubs of negations ("won't" is cut to "won"): they sharpen a match, they cannot make one.
-    "won", "wont", "doesn", "doesnt", "didn", "didnt", "isn", "isnt", "wasn", "aren", "weren", "haven", "hasn",
-    "couldn", "wouldn", "shouldn",
-))
+_WEAK_EN = frozenset(
+    stem(w)
+    for w in (
+        "call",
+        "called",
+        "time",
+        "times",
+        "phone",
+        "work",
+        "working",
+        "help",
+        "problem",
+        "issue",
+        "thing",
+        "day",
+        "days",
+        "week",
+        "keep",
+        "keeps",
+        "try",
+        "trying",
+        "tried",
+        "use",
+        "using",
+        "make",
+        "take",
+        "look",
+        "check",
+        "ask",
+        "asked",
+        "number",
+        "minute",
+        "hour",
+        "year",
+        "month",
+        "last",
+        "first",
+        "second",
+        "third",
+        "new",
+        "old",
+        "back",
+        "lot",
+        "happen",
+        "happening",
+        "happened",
+        "start",
+        "started",
+        "stop",
+        "stopping",
+        "person",
+        "people",
+        "someone",
+        "already",
+        "yesterday",
+        "tonight",
+        "night",
+        "fix",
+        "put",
+        "give",
+        "find",
+        # Stubs of negations ("won't" is cut to "won"): they sharpen a match, they cannot make one.
+        "won",
+        "wont",
+        "doesn",
+        "doesnt",
+        "didn",
+        "didnt",
+        "isn",
+        "isnt",
+        "wasn",
+        "aren",
+        "weren",
+        "haven",
+        "hasn",
+        "couldn",
+        "wouldn",
+        "shouldn",
+    )
+)
 _KANA_ONLY = re.compile(r"[\u3041-\u309f\u30a0-\u30ffー]+")
 
 
@@ -70,8 +140,9 @@ class WeightedTerm:
 class ConversationContext:
     """The rolling window of a call's words: the customer's recent lines weigh most, the agent's less."""
 
-    def __init__(self, analyzer_terms: TermCutter, max_lines: int = 6, decay: float = 0.6,
-                 agent_weight: float = 0.35) -> None:
+    def __init__(
+        self, analyzer_terms: TermCutter, max_lines: int = 6, decay: float = 0.6, agent_weight: float = 0.35
+    ) -> None:
         self._cut = analyzer_terms
         self._lines: deque[tuple[str, list[str]]] = deque(maxlen=max_lines)
         self.decay = decay
@@ -90,7 +161,7 @@ class ConversationContext:
     def weighted_terms(self) -> list[WeightedTerm]:
         weights: dict[str, float] = {}
         for age, (speaker, line_terms) in enumerate(reversed(self._lines)):
-            base = (self.decay ** age) * (1.0 if speaker == "customer" else self.agent_weight)
+            base = (self.decay**age) * (1.0 if speaker == "customer" else self.agent_weight)
             for term in line_terms:
                 weights[term] = max(weights.get(term, 0.0), base)
         return [WeightedTerm(t, w) for t, w in weights.items()]
@@ -147,7 +218,11 @@ class Matcher:
             "(SELECT title, body, aliases FROM knowledge_fts LIMIT 2000)"
         ).fetchone()
         if row and row[0]:
-            self._avg_len = {"title": float(row[0]), "body": float(row[1] or 1), "aliases": float(row[2] or 1)}
+            self._avg_len = {
+                "title": float(row[0]),
+                "body": float(row[1] or 1),
+                "aliases": float(row[2] or 1),
+            }
         self._version = self.store.knowledge_version
 
     def idf(self, term: str) -> float:
@@ -166,8 +241,11 @@ class Matcher:
         if missing:
             self._df.update(self.store.knowledge_term_frequencies(missing))
         limit = max(2.0, COMMON_TERM_SHARE * self._entries) if self._entries > 50 else float("inf")
-        ranked = sorted((w for w in weighted if self._df.get(w.term, 0) > 0),
-                        key=lambda w: w.weight * self.idf(w.term), reverse=True)
+        ranked = sorted(
+            (w for w in weighted if self._df.get(w.term, 0) > 0),
+            key=lambda w: w.weight * self.idf(w.term),
+            reverse=True,
+        )
         kept = [w for w in ranked if self._df[w.term] <= limit]
         # When every word is common, the rarest few still decide better than nothing.
         return kept[:MAX_QUERY_TERMS] if kept else ranked[:3]
@@ -176,8 +254,9 @@ class Matcher:
         """(term, index token, weight, idf) for each query term, computed once per query."""
         return [(w.term, fts_token(w.term), w.weight, self.idf(w.term)) for w in weighted]
 
-    def _score_fields(self, query: Sequence[tuple[str, str, float, float]],
-                      counts: dict[str, Counter[str]]) -> tuple[float, list[str]]:
+    def _score_fields(
+        self, query: Sequence[tuple[str, str, float, float]], counts: dict[str, Counter[str]]
+    ) -> tuple[float, list[str]]:
         lengths = {name: max(1, c.total()) for name, c in counts.items()}
         score = 0.0
         matched: list[str] = []
@@ -226,8 +305,13 @@ class Matcher:
             self._cut_cache[text] = cached
         return cached
 
-    def knowledge(self, weighted: Sequence[WeightedTerm], limit: int = 5, text: str = "",
-                  also: Sequence[Sequence[WeightedTerm]] = ()) -> list[Suggestion]:
+    def knowledge(
+        self,
+        weighted: Sequence[WeightedTerm],
+        limit: int = 5,
+        text: str = "",
+        also: Sequence[Sequence[WeightedTerm]] = (),
+    ) -> list[Suggestion]:
         """Entries ranked for ``weighted``; each view in ``also`` (e.g. the latest line alone) is scored too
         and an entry keeps its best score. One index query serves all views."""
         views = [self.query_terms(weighted), *(self.query_terms(v) for v in also)]
@@ -240,8 +324,11 @@ class Matcher:
         prepared = [self._prepare(view) for view in views if view]
         results: dict[str, Suggestion] = {}
         for hit in hits:
-            fields = {"title": Counter(hit.title_terms.split()), "body": Counter(hit.body_terms.split()),
-                      "aliases": Counter(hit.alias_terms.split())}
+            fields = {
+                "title": Counter(hit.title_terms.split()),
+                "body": Counter(hit.body_terms.split()),
+                "aliases": Counter(hit.alias_terms.split()),
+            }
             best: tuple[float, list[str]] = (0.0, [])
             for query in prepared:
                 scored = self._score_fields(query, fields)
@@ -268,37 +355,87 @@ class Matcher:
                 continue
             entry = self.store.get_knowledge(rule.entry_id) if rule.entry_id else None
             if entry is not None:
-                cards.append(Suggestion(SuggestionKind.KNOWLEDGE, entry.id, entry.title, _snippet(entry.body),
-                                        2.0, (hit,), f"rule:{rule.id}"))
+                cards.append(
+                    Suggestion(
+                        SuggestionKind.KNOWLEDGE,
+                        entry.id,
+                        entry.title,
+                        _snippet(entry.body),
+                        2.0,
+                        (hit,),
+                        f"rule:{rule.id}",
+                    )
+                )
             elif rule.script:
-                cards.append(Suggestion(SuggestionKind.KNOWLEDGE, f"rule:{rule.id}", rule.script.splitlines()[0],
-                                        _snippet(rule.script), 2.0, (hit,), f"rule:{rule.id}"))
+                cards.append(
+                    Suggestion(
+                        SuggestionKind.KNOWLEDGE,
+                        f"rule:{rule.id}",
+                        rule.script.splitlines()[0],
+                        _snippet(rule.script),
+                        2.0,
+                        (hit,),
+                        f"rule:{rule.id}",
+                    )
+                )
         return cards
 
-    def personal(self, weighted: Sequence[WeightedTerm], notes: Iterable[Note], calls: Iterable[CallRecord],
-                 follow_ups: Iterable[FollowUp]) -> list[Suggestion]:
+    def personal(
+        self,
+        weighted: Sequence[WeightedTerm],
+        notes: Iterable[Note],
+        calls: Iterable[CallRecord],
+        follow_ups: Iterable[FollowUp],
+    ) -> list[Suggestion]:
         """This customer's own notes, past calls and open promises that fit what is being said."""
         self._refresh()
         query = self._prepare(
-            [w for w in weighted if self._df.get(w.term, 0) <= max(2.0, COMMON_TERM_SHARE * self._entries)])
+            [w for w in weighted if self._df.get(w.term, 0) <= max(2.0, COMMON_TERM_SHARE * self._entries)]
+        )
         cards: list[Suggestion] = []
         for note in notes:
             score, matched = self._score_fields(query, self._counts(note.text))
             if matched:
-                cards.append(Suggestion(SuggestionKind.NOTE, note.id, _snippet(note.text, 40), _snippet(note.text),
-                                        score * 1.2, tuple(matched), f"note:{note.kind.value}"))
+                cards.append(
+                    Suggestion(
+                        SuggestionKind.NOTE,
+                        note.id,
+                        _snippet(note.text, 40),
+                        _snippet(note.text),
+                        score * 1.2,
+                        tuple(matched),
+                        f"note:{note.kind.value}",
+                    )
+                )
         for call in calls:
             text = " ".join((call.summary, call.next_action, " ".join(call.tags)))
             score, matched = self._score_fields(query, self._counts(text))
             if matched:
-                cards.append(Suggestion(SuggestionKind.CALL, call.id, call.started_at[:10] + " " + call.agent,
-                                        _snippet(call.summary), score * 1.2, tuple(matched), "past_call"))
+                cards.append(
+                    Suggestion(
+                        SuggestionKind.CALL,
+                        call.id,
+                        call.started_at[:10] + " " + call.agent,
+                        _snippet(call.summary),
+                        score * 1.2,
+                        tuple(matched),
+                        "past_call",
+                    )
+                )
         for follow_up in follow_ups:
             score, matched = self._score_fields(query, self._counts(follow_up.text))
             if matched:
-                cards.append(Suggestion(SuggestionKind.FOLLOW_UP, follow_up.id, _snippet(follow_up.text, 40),
-                                        f"{follow_up.text} ({follow_up.due})", score * 1.3, tuple(matched),
-                                        "open_follow_up"))
+                cards.append(
+                    Suggestion(
+                        SuggestionKind.FOLLOW_UP,
+                        follow_up.id,
+                        _snippet(follow_up.text, 40),
+                        f"{follow_up.text} ({follow_up.due})",
+                        score * 1.3,
+                        tuple(matched),
+                        "open_follow_up",
+                    )
+                )
         return cards
 
 
@@ -309,8 +446,15 @@ def _snippet(text: str, length: int = 120) -> str:
 
 def _knowledge_card(hit: KnowledgeHit, score: float, matched: list[str]) -> Suggestion:
     entry: KnowledgeEntry = hit.entry
-    return Suggestion(SuggestionKind.KNOWLEDGE, entry.id, entry.title, _snippet(entry.body), round(score, 4),
-                      tuple(matched), "knowledge")
+    return Suggestion(
+        SuggestionKind.KNOWLEDGE,
+        entry.id,
+        entry.title,
+        _snippet(entry.body),
+        round(score, 4),
+        tuple(matched),
+        "knowledge",
+    )
 
 
 def search_knowledge(store: Store, text: str, limit: int = 5) -> list[Suggestion]:

@@ -14,9 +14,44 @@ import unicodedata
 DEFAULT_COUNTRY_CODE = "81"
 _ALLOWED = re.compile(r"^[\s\d+()\-.\u2010-\u2015\u30fc/]*$")
 # Country codes we recognise after "+" (longest first where prefixes overlap); others fall back to 1-3 digits.
-_COUNTRY_CODES = ("1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "41", "44", "45", "46", "47",
-                  "48", "49", "52", "55", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86", "90",
-                  "91", "852", "853", "886", "971")
+_COUNTRY_CODES = (
+    "1",
+    "7",
+    "20",
+    "27",
+    "30",
+    "31",
+    "32",
+    "33",
+    "34",
+    "36",
+    "39",
+    "41",
+    "44",
+    "45",
+    "46",
+    "47",
+    "48",
+    "49",
+    "52",
+    "55",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "66",
+    "81",
+    "82",
+    "84",
+    "86",
+    "90",
+    "91",
+    "852",
+    "853",
+    "886",
+    "971",
+)
 
 
 class PhoneNumberError(ValueError):
@@ -58,7 +93,7 @@ def national_number(normalized: str) -> str:
     digits = normalized.lstrip("+")
     for code in sorted(_COUNTRY_CODES, key=len, reverse=True):
         if digits.startswith(code):
-            return digits[len(code):]
+            return digits[len(code) :]
     return digits[1:]
 
 

@@ -42,24 +42,32 @@ class ErasureReport:
         return sum(self.rows.values())
 
 
-_FTS_BY_TABLE = {"customers": "customers_fts", "notes": "notes_fts", "calls": "calls_fts",
-                 "segments": "segments_fts"}
+_FTS_BY_TABLE = {
+    "customers": "customers_fts",
+    "notes": "notes_fts",
+    "calls": "calls_fts",
+    "segments": "segments_fts",
+}
 
 
-def _delete_with_index(conn: sqlite3.Connection, table: str, where: str, params: tuple[object, ...],
-                       rows: dict[str, int]) -> None:
+def _delete_with_index(
+    conn: sqlite3.Connection, table: str, where: str, params: tuple[object, ...], rows: dict[str, int]
+) -> None:
     fts = _FTS_BY_TABLE.get(table)
     if fts:
         # One rowid at a time: FTS5 looks up "rowid = ?" directly but scans its whole index for "rowid IN (...)".
         rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {where}", params)]
         for rowid in rowids:
-            rows[fts] = rows.get(fts, 0) + conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,)).rowcount
+            rows[fts] = (
+                rows.get(fts, 0) + conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,)).rowcount
+            )
     cur = conn.execute(f"DELETE FROM {table} WHERE {where}", params)
     rows[table] = rows.get(table, 0) + cur.rowcount
 
 
-def erase_customer(store: Store, customer_id: str, recordings_root: Path | None = None,
-                   merge_indexes: bool = True) -> ErasureReport:
+def erase_customer(
+    store: Store, customer_id: str, recordings_root: Path | None = None, merge_indexes: bool = True
+) -> ErasureReport:
     """Delete everything about ``customer_id``: rows, index entries and recordings. Raises ErasureError for an
     unknown customer (nothing is touched then)."""
     conn = store.conn
@@ -110,5 +118,11 @@ def erase_customer(store: Store, customer_id: str, recordings_root: Path | None 
             removed.extend(files)
         except OSError as exc:
             failed.append(f"{folder}: {exc.strerror or exc}")
-    return ErasureReport(customer_id, tuple(call_ids), {k: v for k, v in rows.items() if v}, tuple(removed),
-                         tuple(failed), wal_cleared)
+    return ErasureReport(
+        customer_id,
+        tuple(call_ids),
+        {k: v for k, v in rows.items() if v},
+        tuple(removed),
+        tuple(failed),
+        wal_cleared,
+    )

@@ -59,20 +59,57 @@ class Redacted:
 
 # Spoken digit words. Order matters: longer readings first so 「きゅう」 wins over 「く」.
 _JA_DIGITS = {
-    "ゼロ": "0", "ぜろ": "0", "れい": "0", "零": "0", "〇": "0", "まる": "0",
-    "いち": "1", "一": "1", "いっ": "1",
-    "に": "2", "二": "2", "にー": "2",
-    "さん": "3", "三": "3",
-    "よん": "4", "四": "4", "し": "4", "よ": "4",
-    "ご": "5", "五": "5", "ごー": "5",
-    "ろく": "6", "六": "6", "ろっ": "6",
-    "なな": "7", "七": "7", "しち": "7",
-    "はち": "8", "八": "8", "はっ": "8",
-    "きゅう": "9", "九": "9", "きゅー": "9", "く": "9",
+    "ゼロ": "0",
+    "ぜろ": "0",
+    "れい": "0",
+    "零": "0",
+    "〇": "0",
+    "まる": "0",
+    "いち": "1",
+    "一": "1",
+    "いっ": "1",
+    "に": "2",
+    "二": "2",
+    "にー": "2",
+    "さん": "3",
+    "三": "3",
+    "よん": "4",
+    "四": "4",
+    "し": "4",
+    "よ": "4",
+    "ご": "5",
+    "五": "5",
+    "ごー": "5",
+    "ろく": "6",
+    "六": "6",
+    "ろっ": "6",
+    "なな": "7",
+    "七": "7",
+    "しち": "7",
+    "はち": "8",
+    "八": "8",
+    "はっ": "8",
+    "きゅう": "9",
+    "九": "9",
+    "きゅー": "9",
+    "く": "9",
 }
 _EN_DIGITS = {
-    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "for": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "to": "2", "too": "2",
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "for": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "to": "2",
+    "too": "2",
 }
 _JA_DIGIT_RE = "|".join(sorted((re.escape(k) for k in _JA_DIGITS), key=len, reverse=True))
 # ASCII-letter boundaries, not \b: Japanese text may touch an English word ("sixで") without a space.
@@ -83,11 +120,11 @@ _TOKEN = re.compile(rf"\d|{_EN_WORD_RE}|{_JA_DIGIT_RE}", re.IGNORECASE)
 _GAP = re.compile(r"^[\s\-‐-―ー.,、。・/の]*$")
 _MAX_GAP = 4
 
-_CARD_CONTEXT = re.compile(
-    r"(?i)card|カード|クレジット|credit|visa|mastercard|amex|アメックス|ビザ|マスター")
+_CARD_CONTEXT = re.compile(r"(?i)card|カード|クレジット|credit|visa|mastercard|amex|アメックス|ビザ|マスター")
 _CODE_CONTEXT = re.compile(
     r"(?i)security code|cvv|cvc|cv2|verification code|three digits on the back|セキュリティ[ー・ ]?コード|"
-    r"裏面?の(?:3|三|３)桁|裏の数字|暗証番号|pin")
+    r"裏面?の(?:3|三|３)桁|裏の数字|暗証番号|pin"
+)
 _MY_NUMBER_CONTEXT = re.compile(r"(?i)マイナンバー|個人番号|my number")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s\-()]{8,}\d)(?!\d)")
@@ -139,7 +176,11 @@ def _digit_runs(text: str) -> list[_Run]:
         word = m.group(0).lower()
         if word in ("double", "triple"):
             repeat = 2 if word == "double" else 3
-            if current is not None and _GAP.match(text[current.end : m.start()]) and m.start() - current.end <= _MAX_GAP:
+            if (
+                current is not None
+                and _GAP.match(text[current.end : m.start()])
+                and m.start() - current.end <= _MAX_GAP
+            ):
                 current.end = m.end()
             continue
         digit = word if word.isdigit() else _EN_DIGITS.get(word) or _JA_DIGITS.get(m.group(0), "")

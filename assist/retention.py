@@ -55,8 +55,11 @@ def load_policy(store: Store) -> RetentionPolicy:
     if not row:
         return RetentionPolicy()
     data = json.loads(row[0])
-    return RetentionPolicy(data.get("recording_days"), TranscriptRetention(data.get("transcripts", "keep")),
-                           data.get("transcript_days"))
+    return RetentionPolicy(
+        data.get("recording_days"),
+        TranscriptRetention(data.get("transcripts", "keep")),
+        data.get("transcript_days"),
+    )
 
 
 def save_policy(store: Store, policy: RetentionPolicy) -> None:
@@ -64,7 +67,8 @@ def save_policy(store: Store, policy: RetentionPolicy) -> None:
     with store.transaction(durable=True):
         store.conn.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (META_KEY, value))
+            (META_KEY, value),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +96,13 @@ def _calls_older_than(store: Store, cutoff: datetime) -> list[str]:
     return old
 
 
-def apply_retention(store: Store, policy: RetentionPolicy | None = None, *, clock: Clock = system_clock,
-                    recordings_root: Path | None = None) -> RetentionReport:
+def apply_retention(
+    store: Store,
+    policy: RetentionPolicy | None = None,
+    *,
+    clock: Clock = system_clock,
+    recordings_root: Path | None = None,
+) -> RetentionReport:
     """Apply ``policy`` (default: the saved one) now."""
     from assist.exports import call_recording_dir
 
@@ -140,7 +149,10 @@ def _delete_transcripts(store: Store, call_ids: list[str]) -> int:
         with store.transaction():
             for call_id in call_ids:
                 # One rowid at a time: FTS5 scans its whole index for "rowid IN (...)".
-                rowids = [r[0] for r in store.conn.execute("SELECT rowid FROM segments WHERE call_id = ?", (call_id,))]
+                rowids = [
+                    r[0]
+                    for r in store.conn.execute("SELECT rowid FROM segments WHERE call_id = ?", (call_id,))
+                ]
                 for rowid in rowids:
                     store.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (rowid,))
                 count += store.conn.execute("DELETE FROM segments WHERE call_id = ?", (call_id,)).rowcount
@@ -161,15 +173,18 @@ def _redact_transcripts(store: Store, call_ids: list[str]) -> int:
             for call_id in call_ids:
                 redactor = Redactor(policy)  # one per call: "card number mentioned" context is per call
                 rows = store.conn.execute(
-                    "SELECT rowid, text FROM segments WHERE call_id = ? ORDER BY start", (call_id,)).fetchall()
+                    "SELECT rowid, text FROM segments WHERE call_id = ? ORDER BY start", (call_id,)
+                ).fetchall()
                 for rowid, text in rows:
                     result = redactor.redact(text)
                     if result.text == text:
                         continue
                     store.conn.execute("UPDATE segments SET text = ? WHERE rowid = ?", (result.text, rowid))
                     store.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (rowid,))
-                    store.conn.execute("INSERT INTO segments_fts(rowid, terms) VALUES (?, ?)",
-                                       (rowid, index_text(result.text, store.analyzer)))
+                    store.conn.execute(
+                        "INSERT INTO segments_fts(rowid, terms) VALUES (?, ?)",
+                        (rowid, index_text(result.text, store.analyzer)),
+                    )
                     count += 1
             if count:
                 store.conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")

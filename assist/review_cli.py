@@ -25,14 +25,20 @@ class ReviewCommandError(Exception):
 
 
 def configure(subparsers: Any) -> None:
-    review = subparsers.add_parser("review", help="after the call: search, exports, archives, erasure, insights")
+    review = subparsers.add_parser(
+        "review", help="after the call: search, exports, archives, erasure, insights"
+    )
     sub = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
 
     p = sub.add_parser("search", help="search transcripts, call summaries and notes (ja and en)")
     p.add_argument("text")
     p.add_argument("--limit", type=int, default=20, help="hits per kind (default 20)")
-    p.add_argument("--kind", action="append", choices=["transcript", "summary", "note"],
-                   help="only these kinds of hit (repeatable)")
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=["transcript", "summary", "note"],
+        help="only these kinds of hit (repeatable)",
+    )
     _filters(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_run(_search))
@@ -66,7 +72,9 @@ def configure(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_run(_erase))
 
-    p = sub.add_parser("insights", help="calls per day/week by tag, topic, disposition; handle time; knowledge use")
+    p = sub.add_parser(
+        "insights", help="calls per day/week by tag, topic, disposition; handle time; knowledge use"
+    )
     p.add_argument("--period", choices=["day", "week"], default="week")
     p.add_argument("--by", choices=["none", "tag", "topic", "disposition", "agent"], default="tag")
     _filters(p)
@@ -76,7 +84,9 @@ def configure(subparsers: Any) -> None:
 
     p = sub.add_parser("retention", help="delete old recordings, redact or delete old transcripts")
     p.add_argument("--days", type=int, help="delete recordings of calls older than DAYS")
-    p.add_argument("--transcripts", choices=["keep", "redact", "delete"], help="what happens to old transcripts")
+    p.add_argument(
+        "--transcripts", choices=["keep", "redact", "delete"], help="what happens to old transcripts"
+    )
     p.add_argument("--transcript-days", type=int, help="age after which --transcripts applies")
     p.add_argument("--save", action="store_true", help="save these settings as the store's retention policy")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -105,8 +115,15 @@ def _call_filter(args: argparse.Namespace) -> CallFilter:
                 date.fromisoformat(value[:10])
             except ValueError:
                 raise ReviewCommandError(f"--{name}: not a date (YYYY-MM-DD): {value!r}") from None
-    return CallFilter(customer_id=args.customer, agent=args.agent, since=args.since, until=args.until,
-                      tag=args.tag, disposition=args.disposition, language=args.language)
+    return CallFilter(
+        customer_id=args.customer,
+        agent=args.agent,
+        since=args.since,
+        until=args.until,
+        tag=args.tag,
+        disposition=args.disposition,
+        language=args.language,
+    )
 
 
 def _run(command: Any) -> Any:
@@ -126,8 +143,10 @@ def _run(command: Any) -> Any:
             print(f"agent-assist review {args.review_command}: {exc}", file=sys.stderr)
             return EXIT_ERROR
         except OSError as exc:
-            print(f"agent-assist review {args.review_command}: {exc.filename or ''}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            print(
+                f"agent-assist review {args.review_command}: {exc.filename or ''}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         finally:
             store.close()
@@ -165,8 +184,10 @@ def _calls(store: Store, args: argparse.Namespace) -> int:
         return 0
     for i in items:
         duration = "" if i.duration_seconds is None else f"{i.duration_seconds / 60:5.1f} min"
-        print(f"{i.call.started_at[:16]}  {i.call.id}  {i.customer_name or i.call.customer_id or '-'}  "
-              f"{i.call.agent}  {duration}  {i.call.disposition}  {';'.join(i.call.tags)}")
+        print(
+            f"{i.call.started_at[:16]}  {i.call.id}  {i.customer_name or i.call.customer_id or '-'}  "
+            f"{i.call.agent}  {duration}  {i.call.disposition}  {';'.join(i.call.tags)}"
+        )
     return 0
 
 
@@ -177,9 +198,13 @@ def _export(store: Store, args: argparse.Namespace) -> int:
     if call is None:
         raise ReviewCommandError(f"no call with id {args.call_id!r}")
     customer = store.get_customer(call.customer_id) if call.customer_id else None
-    text = render_transcript(TranscriptFormat(args.format), call, store.segments_for(call.id),
-                             JA_LABELS if args.labels == "ja" else DEFAULT_LABELS,
-                             customer.name if customer else "")
+    text = render_transcript(
+        TranscriptFormat(args.format),
+        call,
+        store.segments_for(call.id),
+        JA_LABELS if args.labels == "ja" else DEFAULT_LABELS,
+        customer.name if customer else "",
+    )
     if args.output:
         write_text(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
@@ -200,8 +225,10 @@ def _archive(store: Store, args: argparse.Namespace) -> int:
     from assist.exports import export_customer_archive
 
     report = export_customer_archive(store, args.customer_id, args.file)
-    print(f"wrote {args.file}: {report.calls} calls, {report.notes} notes, {report.follow_ups} follow-ups, "
-          f"{report.recordings} recordings")
+    print(
+        f"wrote {args.file}: {report.calls} calls, {report.notes} notes, {report.follow_ups} follow-ups, "
+        f"{report.recordings} recordings"
+    )
     return 0
 
 
@@ -209,16 +236,27 @@ def _erase(store: Store, args: argparse.Namespace) -> int:
     from assist.privacy import erase_customer
 
     if not args.yes:
-        raise ReviewCommandError(f"erasing {args.customer_id!r} cannot be undone: add --yes to confirm "
-                                 "(consider 'review customer-archive' first)")
+        raise ReviewCommandError(
+            f"erasing {args.customer_id!r} cannot be undone: add --yes to confirm "
+            "(consider 'review customer-archive' first)"
+        )
     report = erase_customer(store, args.customer_id)
     if args.json:
-        _print_json({"customer_id": report.customer_id, "call_ids": list(report.call_ids), "rows": report.rows,
-                     "files_removed": [str(p) for p in report.files_removed],
-                     "files_failed": list(report.files_failed), "wal_cleared": report.wal_cleared})
+        _print_json(
+            {
+                "customer_id": report.customer_id,
+                "call_ids": list(report.call_ids),
+                "rows": report.rows,
+                "files_removed": [str(p) for p in report.files_removed],
+                "files_failed": list(report.files_failed),
+                "wal_cleared": report.wal_cleared,
+            }
+        )
     else:
-        print(f"erased {args.customer_id}: {len(report.call_ids)} calls, {report.total_rows} rows, "
-              f"{len(report.files_removed)} recording files")
+        print(
+            f"erased {args.customer_id}: {len(report.call_ids)} calls, {report.total_rows} rows, "
+            f"{len(report.files_removed)} recording files"
+        )
         for problem in report.files_failed:
             print(f"could not remove {problem}", file=sys.stderr)
     return EXIT_ERROR if report.files_failed else 0
@@ -270,12 +308,19 @@ def _retention(store: Store, args: argparse.Namespace) -> int:
         save_policy(store, policy)
     report = apply_retention(store, policy)
     if args.json:
-        _print_json({"recordings_deleted": [str(p) for p in report.recordings_deleted],
-                     "transcripts_redacted": report.transcripts_redacted,
-                     "transcripts_deleted": report.transcripts_deleted, "problems": list(report.problems)})
+        _print_json(
+            {
+                "recordings_deleted": [str(p) for p in report.recordings_deleted],
+                "transcripts_redacted": report.transcripts_redacted,
+                "transcripts_deleted": report.transcripts_deleted,
+                "problems": list(report.problems),
+            }
+        )
     else:
-        print(f"deleted {len(report.recordings_deleted)} recording files, redacted {report.transcripts_redacted} "
-              f"and deleted {report.transcripts_deleted} transcript lines")
+        print(
+            f"deleted {len(report.recordings_deleted)} recording files, redacted {report.transcripts_redacted} "
+            f"and deleted {report.transcripts_deleted} transcript lines"
+        )
         for problem in report.problems:
             print(problem, file=sys.stderr)
     return EXIT_ERROR if report.problems else 0

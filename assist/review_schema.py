@@ -45,7 +45,10 @@ def _migration_2(conn: sqlite3.Connection) -> None:
 
 
 # (version, apply): append only; never edit one that has shipped.
-MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((1, _migration_1), (2, _migration_2))
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (1, _migration_1),
+    (2, _migration_2),
+)
 REVIEW_TABLES = ("review_bookmarks", "review_comments")
 
 
@@ -67,7 +70,8 @@ def ensure_review_schema(store: Store) -> int:
         current = review_schema_version(store)  # again, inside the write lock: another process may have won
         if current > newest:
             raise ReviewSchemaError(
-                f"the store's review tables are version {current}, newer than this app ({newest}): update the app")
+                f"the store's review tables are version {current}, newer than this app ({newest}): update the app"
+            )
         for version, apply in MIGRATIONS:
             if version > current:
                 apply(store.conn)
@@ -116,23 +120,36 @@ class ReviewNotes:
         self.store = store
         ensure_review_schema(store)
 
-    def add_bookmark(self, call_id: str, position: float, *, segment_id: str = "", label: str = "",
-                     author: str = "") -> Bookmark:
+    def add_bookmark(
+        self, call_id: str, position: float, *, segment_id: str = "", label: str = "", author: str = ""
+    ) -> Bookmark:
         if position < 0:
             raise ValueError(f"bookmark position must not be negative: {position}")
-        mark = Bookmark(new_id("bm"), call_id, float(position), segment_id, label, author, utc_iso(system_clock()))
+        mark = Bookmark(
+            new_id("bm"), call_id, float(position), segment_id, label, author, utc_iso(system_clock())
+        )
         with self.store.transaction(durable=True):
             self.store.conn.execute(
                 "INSERT INTO review_bookmarks(id, call_id, segment_id, position, label, author, created_at) "
                 "VALUES (?,?,?,?,?,?,?)",
-                (mark.id, mark.call_id, mark.segment_id, mark.position, mark.label, mark.author, mark.created_at),
+                (
+                    mark.id,
+                    mark.call_id,
+                    mark.segment_id,
+                    mark.position,
+                    mark.label,
+                    mark.author,
+                    mark.created_at,
+                ),
             )
         return mark
 
     def bookmarks(self, call_id: str) -> list[Bookmark]:
         rows = self.store.conn.execute(
             "SELECT id, call_id, position, segment_id, label, author, created_at FROM review_bookmarks "
-            "WHERE call_id = ? ORDER BY position", (call_id,))
+            "WHERE call_id = ? ORDER BY position",
+            (call_id,),
+        )
         return [Bookmark(*r) for r in rows]
 
     def remove_bookmark(self, bookmark_id: str) -> bool:
@@ -140,13 +157,21 @@ class ReviewNotes:
             cur = self.store.conn.execute("DELETE FROM review_bookmarks WHERE id = ?", (bookmark_id,))
         return cur.rowcount > 0
 
-    def add_comment(self, call_id: str, text: str, *, segment_id: str = "", author: str = "",
-                    role: CommentRole = CommentRole.AGENT) -> LineComment:
+    def add_comment(
+        self,
+        call_id: str,
+        text: str,
+        *,
+        segment_id: str = "",
+        author: str = "",
+        role: CommentRole = CommentRole.AGENT,
+    ) -> LineComment:
         text = text.strip()
         if not text:
             raise ValueError("a comment needs some text")
-        comment = LineComment(new_id("cm"), call_id, text, segment_id, author, CommentRole(role),
-                              utc_iso(system_clock()))
+        comment = LineComment(
+            new_id("cm"), call_id, text, segment_id, author, CommentRole(role), utc_iso(system_clock())
+        )
         with self.store.transaction(durable=True):
             self.store.conn.execute(
                 "INSERT INTO review_comments(id, call_id, segment_id, author, role, text, created_at) "
@@ -158,7 +183,9 @@ class ReviewNotes:
     def comments(self, call_id: str) -> list[LineComment]:
         rows = self.store.conn.execute(
             "SELECT id, call_id, text, segment_id, author, role, created_at FROM review_comments "
-            "WHERE call_id = ? ORDER BY created_at, rowid", (call_id,))
+            "WHERE call_id = ? ORDER BY created_at, rowid",
+            (call_id,),
+        )
         return [LineComment(r[0], r[1], r[2], r[3], r[4], CommentRole(r[5]), r[6]) for r in rows]
 
     def remove_comment(self, comment_id: str) -> bool:
@@ -168,10 +195,24 @@ class ReviewNotes:
 
 
 def bookmark_dict(mark: Bookmark) -> dict[str, Any]:
-    return {"id": mark.id, "call_id": mark.call_id, "position": mark.position, "segment_id": mark.segment_id,
-            "label": mark.label, "author": mark.author, "created_at": mark.created_at}
+    return {
+        "id": mark.id,
+        "call_id": mark.call_id,
+        "position": mark.position,
+        "segment_id": mark.segment_id,
+        "label": mark.label,
+        "author": mark.author,
+        "created_at": mark.created_at,
+    }
 
 
 def comment_dict(comment: LineComment) -> dict[str, Any]:
-    return {"id": comment.id, "call_id": comment.call_id, "segment_id": comment.segment_id, "text": comment.text,
-            "author": comment.author, "role": comment.role.value, "created_at": comment.created_at}
+    return {
+        "id": comment.id,
+        "call_id": comment.call_id,
+        "segment_id": comment.segment_id,
+        "text": comment.text,
+        "author": comment.author,
+        "role": comment.role.value,
+        "created_at": comment.created_at,
+    }

@@ -99,8 +99,13 @@ class CallSession:
         self._lines = 0
         self.started_at = clock()
         existing = store.get_call(call_id)
-        self._call = existing or CallRecord(id=call_id, customer_id=customer_id, agent=agent,
-                                            started_at=utc_iso(self.started_at), language=language)
+        self._call = existing or CallRecord(
+            id=call_id,
+            customer_id=customer_id,
+            agent=agent,
+            started_at=utc_iso(self.started_at),
+            language=language,
+        )
         if existing is None:
             store.upsert_call(self._call)
         self._personal_loaded = False
@@ -130,8 +135,15 @@ class CallSession:
         if event.revised:
             self._revise(safe)
             return SessionUpdate(safe, tuple(self._cards), (), result.kinds)
-        segment = Segment(call_id=self.call_id, segment_id=event.segment_id, channel=event.channel.value,
-                          start=event.start, end=event.end, text=safe.text, confidence=event.confidence)
+        segment = Segment(
+            call_id=self.call_id,
+            segment_id=event.segment_id,
+            channel=event.channel.value,
+            start=event.start,
+            end=event.end,
+            text=safe.text,
+            confidence=event.confidence,
+        )
         self.store.add_segment(segment)
         self._finals.append(segment)
         self._lines += 1
@@ -151,8 +163,15 @@ class CallSession:
         """The second pass over a finished turn: its first line takes the whole turn's text, the others are
         folded into it. Only the record changes: the words were already heard, so cards and cues stay."""
         if event.text.strip():
-            segment = Segment(call_id=self.call_id, segment_id=event.segment_id, channel=event.channel.value,
-                              start=event.start, end=event.end, text=event.text, confidence=event.confidence)
+            segment = Segment(
+                call_id=self.call_id,
+                segment_id=event.segment_id,
+                channel=event.channel.value,
+                start=event.start,
+                end=event.end,
+                text=event.text,
+                confidence=event.confidence,
+            )
             self.store.add_segment(segment)
             self._finals = [s for s in self._finals if s.segment_id != event.segment_id] + [segment]
             self._finals.sort(key=lambda s: s.start)
@@ -166,8 +185,9 @@ class CallSession:
         if event.channel is Channel.CUSTOMER:
             found = emotion_cues(event.segment_id, event.text, language, self._topics())
         else:
-            promise = promise_cue(event.segment_id, event.text, self._clock(), self.customer_id, self.call_id,
-                                  self.agent)
+            promise = promise_cue(
+                event.segment_id, event.text, self._clock(), self.customer_id, self.call_id, self.agent
+            )
             if promise is not None:
                 found = [promise]
         fresh: list[Cue] = []
@@ -181,8 +201,9 @@ class CallSession:
                 continue
             self._last_cue[(cue.kind, cue.language)] = (self._lines, cue)
             fresh.append(cue)
-            self.store.add_cue(self.call_id, cue.segment_id, cue.kind.value, cue.trigger, cue.phrase,
-                               utc_iso(self._clock()))
+            self.store.add_cue(
+                self.call_id, cue.segment_id, cue.kind.value, cue.trigger, cue.phrase, utc_iso(self._clock())
+            )
         self._cues.extend(fresh)
         return fresh
 
@@ -205,7 +226,9 @@ class CallSession:
         if self._personal_loaded or self.customer_id is None:
             return
         self._notes = self.store.notes_for(self.customer_id)
-        self._past_calls = [c for c in self.store.calls_for(self.customer_id, limit=10) if c.id != self.call_id]
+        self._past_calls = [
+            c for c in self.store.calls_for(self.customer_id, limit=10) if c.id != self.call_id
+        ]
         self._open_follow_ups = self.store.follow_ups_for(self.customer_id)
         self._personal_loaded = True
 
@@ -218,7 +241,9 @@ class CallSession:
         if self.customer_id is not None:
             self._load_personal()
             for view in (weighted, latest):
-                candidates += self._matcher.personal(view, self._notes, self._past_calls, self._open_follow_ups)
+                candidates += self._matcher.personal(
+                    view, self._notes, self._past_calls, self._open_follow_ups
+                )
         best_of: dict[str, Suggestion] = {}
         for candidate in candidates:
             known = best_of.get(_key(candidate))
@@ -229,7 +254,8 @@ class CallSession:
         best = max((c.score for c in candidates if c.kind is SuggestionKind.KNOWLEDGE), default=0.0)
         floor = max(MIN_SCORE, best * RELATIVE_FLOOR)
         fresh = {
-            _key(c): c for c in sorted(candidates, key=lambda c: c.score, reverse=True)
+            _key(c): c
+            for c in sorted(candidates, key=lambda c: c.score, reverse=True)
             # The customer's own history is always worth a look when it fits at all.
             if c.score >= (floor if c.kind is SuggestionKind.KNOWLEDGE else MIN_SCORE)
             and not self._sleeping(_key(c), now)
@@ -297,8 +323,9 @@ class CallSession:
         self._record(card, chosen)
 
     def _record(self, card: Suggestion, action: FeedbackAction) -> None:
-        self.store.add_feedback(SuggestionFeedback(self.call_id, card.kind, card.id, action,
-                                                   utc_iso(self._clock())))
+        self.store.add_feedback(
+            SuggestionFeedback(self.call_id, card.kind, card.id, action, utc_iso(self._clock()))
+        )
 
     # --- after the call -----------------------------------------------------------------------------------
 
@@ -310,21 +337,29 @@ class CallSession:
         """A prefilled after-call form: the customer's issue, what was done, what was promised."""
         language = self.language or detect_language(" ".join(s.text for s in self._finals) or "a")
         customer_lines = [s.text for s in self._finals if s.channel == Channel.CUSTOMER.value]
-        knowledge = [c for c in (self._used or list(self._ever_shown.values()))
-                     if c.kind is SuggestionKind.KNOWLEDGE]
-        issue = knowledge[0].title if knowledge else (issue_of(_first_substantive(customer_lines), language)
-                                                      if customer_lines else "")
+        knowledge = [
+            c for c in (self._used or list(self._ever_shown.values())) if c.kind is SuggestionKind.KNOWLEDGE
+        ]
+        issue = (
+            knowledge[0].title
+            if knowledge
+            else (issue_of(_first_substantive(customer_lines), language) if customer_lines else "")
+        )
         actions = "; ".join(unique(c.title for c in self._used)) if self._used else ""
         follow_ups = self.proposed_follow_ups
         promises = tuple(unique(f.text for f in follow_ups))
         if language == "ja":
-            parts = [f"お客様の用件: {issue}" if issue else "",
-                     f"対応: {actions}" if actions else "",
-                     f"約束: {' / '.join(promises)}" if promises else ""]
+            parts = [
+                f"お客様の用件: {issue}" if issue else "",
+                f"対応: {actions}" if actions else "",
+                f"約束: {' / '.join(promises)}" if promises else "",
+            ]
         else:
-            parts = [f"Issue: {issue}" if issue else "",
-                     f"Done: {actions}" if actions else "",
-                     f"Promised: {' / '.join(promises)}" if promises else ""]
+            parts = [
+                f"Issue: {issue}" if issue else "",
+                f"Done: {actions}" if actions else "",
+                f"Promised: {' / '.join(promises)}" if promises else "",
+            ]
         tags: list[str] = []
         for card in knowledge[:3]:
             entry = self.store.get_knowledge(card.id)
@@ -362,9 +397,16 @@ class CallSession:
         )
         self.store.upsert_call(record)
         for follow_up in wrap_up.follow_ups:
-            self.store.upsert_follow_up(replace(
-                follow_up, customer_id=follow_up.customer_id or record.customer_id, call_id=self.call_id,
-                text=redact(follow_up.text).text, status=follow_up.status or FollowUpStatus.OPEN), updated_at=ended)
+            self.store.upsert_follow_up(
+                replace(
+                    follow_up,
+                    customer_id=follow_up.customer_id or record.customer_id,
+                    call_id=self.call_id,
+                    text=redact(follow_up.text).text,
+                    status=follow_up.status or FollowUpStatus.OPEN,
+                ),
+                updated_at=ended,
+            )
         self._call = record
         return record
 

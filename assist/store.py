@@ -63,6 +63,7 @@ def _l(text: str | None) -> tuple[str, ...]:
 
 # --- migrations -------------------------------------------------------------------------------------------
 
+
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, and a migration must be all-or-nothing in one transaction.
     for statement in script.split(";"):
@@ -145,14 +146,17 @@ def _migration_1(conn: sqlite3.Connection) -> None:
             rowid INTEGER PRIMARY KEY, call_id TEXT NOT NULL, segment_id TEXT NOT NULL, kind TEXT NOT NULL,
             trigger TEXT NOT NULL, phrase TEXT NOT NULL DEFAULT '', at TEXT NOT NULL);
         CREATE INDEX call_cues_call ON call_cues(call_id);
-        """
+        """,
     )
 
 
 # (version, name, apply): append only; never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
-    (1, "initial schema: customers, notes, follow-ups, knowledge, rules, calls, segments, whispers, feedback",
-     _migration_1),
+    (
+        1,
+        "initial schema: customers, notes, follow-ups, knowledge, rules, calls, segments, whispers, feedback",
+        _migration_1,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -188,7 +192,10 @@ class Store:
         memory = str(target) == ":memory:"
         try:
             conn = sqlite3.connect(
-                ":memory:" if memory else str(target), check_same_thread=False, isolation_level=None, timeout=10
+                ":memory:" if memory else str(target),
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=10,
             )
             conn.execute("PRAGMA foreign_keys = ON")
             if not memory:
@@ -218,7 +225,9 @@ class Store:
         current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
         newest = MIGRATIONS[-1][0]
         if current > newest:
-            raise StoreError(f"the store has schema version {current}, newer than this app ({newest}): update the app")
+            raise StoreError(
+                f"the store has schema version {current}, newer than this app ({newest}): update the app"
+            )
         for version, name, apply in MIGRATIONS:
             if version <= current:
                 continue
@@ -307,8 +316,18 @@ class Store:
                ON CONFLICT(id) DO UPDATE SET name=excluded.name, kana=excluded.kana, company=excluded.company,
                    phones=excluded.phones, email=excluded.email, tags=excluded.tags, traits=excluded.traits,
                    preferred_language=excluded.preferred_language, updated_at=excluded.updated_at""",
-            (c.id, c.name, c.kana, c.company, _j(c.phones), c.email, _j(c.tags), _j(c.traits),
-             c.preferred_language, c.updated_at or utc_iso(system_clock())),
+            (
+                c.id,
+                c.name,
+                c.kana,
+                c.company,
+                _j(c.phones),
+                c.email,
+                _j(c.tags),
+                _j(c.traits),
+                c.preferred_language,
+                c.updated_at or utc_iso(system_clock()),
+            ),
         )
         self.conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (c.id,))
         for phone in c.phones:
@@ -324,27 +343,49 @@ class Store:
     def get_customer(self, customer_id: str) -> Customer | None:
         row = self.conn.execute(
             "SELECT id, name, kana, company, phones, email, tags, traits, preferred_language, updated_at "
-            "FROM customers WHERE id = ?", (customer_id,)).fetchone()
+            "FROM customers WHERE id = ?",
+            (customer_id,),
+        ).fetchone()
         return self._customer(row) if row else None
 
     @staticmethod
     def _customer(row: Sequence[Any]) -> Customer:
-        return Customer(id=row[0], name=row[1], kana=row[2], company=row[3], phones=_l(row[4]), email=row[5],
-                        tags=_l(row[6]), traits=_l(row[7]), preferred_language=row[8], updated_at=row[9])
+        return Customer(
+            id=row[0],
+            name=row[1],
+            kana=row[2],
+            company=row[3],
+            phones=_l(row[4]),
+            email=row[5],
+            tags=_l(row[6]),
+            traits=_l(row[7]),
+            preferred_language=row[8],
+            updated_at=row[9],
+        )
 
     def customers_by_phone(self, normalized: str) -> list[Customer]:
-        ids = [r[0] for r in self.conn.execute(
-            "SELECT customer_id FROM customer_phones WHERE phone = ?", (normalized,))]
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT customer_id FROM customer_phones WHERE phone = ?", (normalized,)
+            )
+        ]
         if not ids:
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT customer_id FROM customer_phones WHERE national = ?", (national_number(normalized),))]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT customer_id FROM customer_phones WHERE national = ?",
+                    (national_number(normalized),),
+                )
+            ]
         return [c for c in (self.get_customer(i) for i in dict.fromkeys(ids)) if c is not None]
 
     def search_customers(self, text: str, limit: int = 20) -> list[Customer]:
         text = text.strip()
         if "@" in text:
             rows = self.conn.execute(
-                "SELECT id FROM customers WHERE email = ? COLLATE NOCASE LIMIT ?", (text, limit)).fetchall()
+                "SELECT id FROM customers WHERE email = ? COLLATE NOCASE LIMIT ?", (text, limit)
+            ).fetchall()
             return [c for c in (self.get_customer(r[0]) for r in rows) if c]
         query_terms = name_terms(text)
         if not query_terms:
@@ -352,18 +393,31 @@ class Store:
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(query_terms))
         rows = self.conn.execute(
             "SELECT c.id FROM customers_fts JOIN customers c ON c.rowid = customers_fts.rowid "
-            "WHERE customers_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)).fetchall()
+            "WHERE customers_fts MATCH ? ORDER BY rank LIMIT ?",
+            (match, limit),
+        ).fetchall()
         return [c for c in (self.get_customer(r[0]) for r in rows) if c]
 
     def all_customers(self) -> Iterator[Customer]:
         for row in self.conn.execute(
             "SELECT id, name, kana, company, phones, email, tags, traits, preferred_language, updated_at "
-            "FROM customers ORDER BY rowid"):
+            "FROM customers ORDER BY rowid"
+        ):
             yield self._customer(row)
 
     def count(self, table: str) -> int:
-        if table not in {"customers", "knowledge", "notes", "calls", "segments", "follow_ups", "whispers",
-                         "trigger_rules", "suggestion_feedback", "call_cues"}:
+        if table not in {
+            "customers",
+            "knowledge",
+            "notes",
+            "calls",
+            "segments",
+            "follow_ups",
+            "whispers",
+            "trigger_rules",
+            "suggestion_feedback",
+            "call_cues",
+        }:
             raise ValueError(table)
         return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
@@ -378,17 +432,36 @@ class Store:
             """INSERT INTO notes(id, customer_id, text, author, created_at, kind, pinned) VALUES (?,?,?,?,?,?,?)
                ON CONFLICT(id) DO UPDATE SET customer_id=excluded.customer_id, text=excluded.text,
                author=excluded.author, created_at=excluded.created_at, kind=excluded.kind, pinned=excluded.pinned""",
-            (n.id, n.customer_id, n.text, n.author, n.created_at or utc_iso(system_clock()), n.kind.value,
-             int(n.pinned)),
+            (
+                n.id,
+                n.customer_id,
+                n.text,
+                n.author,
+                n.created_at or utc_iso(system_clock()),
+                n.kind.value,
+                int(n.pinned),
+            ),
         )
         self._fts_replace("notes_fts", self._rowid("notes", n.id), (index_text(n.text, self.analyzer),))
 
     def notes_for(self, customer_id: str) -> list[Note]:
         rows = self.conn.execute(
             "SELECT id, customer_id, text, author, created_at, kind, pinned FROM notes WHERE customer_id = ? "
-            "ORDER BY pinned DESC, CASE kind WHEN 'caution' THEN 0 ELSE 1 END, created_at DESC", (customer_id,))
-        return [Note.from_dict(dict(zip(("id", "customer_id", "text", "author", "created_at", "kind", "pinned"),
-                                        r, strict=True))) for r in rows]
+            "ORDER BY pinned DESC, CASE kind WHEN 'caution' THEN 0 ELSE 1 END, created_at DESC",
+            (customer_id,),
+        )
+        return [
+            Note.from_dict(
+                dict(
+                    zip(
+                        ("id", "customer_id", "text", "author", "created_at", "kind", "pinned"),
+                        r,
+                        strict=True,
+                    )
+                )
+            )
+            for r in rows
+        ]
 
     # --- follow-ups ---------------------------------------------------------------------------------------
 
@@ -399,13 +472,26 @@ class Store:
                    VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET customer_id=excluded.customer_id,
                    call_id=excluded.call_id, text=excluded.text, due=excluded.due, status=excluded.status,
                    owner=excluded.owner, updated_at=excluded.updated_at""",
-                (f.id, f.customer_id, f.call_id, f.text, f.due, f.status.value, f.owner,
-                 f.created_at or utc_iso(system_clock()), updated_at or utc_iso(system_clock())),
+                (
+                    f.id,
+                    f.customer_id,
+                    f.call_id,
+                    f.text,
+                    f.due,
+                    f.status.value,
+                    f.owner,
+                    f.created_at or utc_iso(system_clock()),
+                    updated_at or utc_iso(system_clock()),
+                ),
             )
 
-    def follow_ups_for(self, customer_id: str, status: FollowUpStatus | None = FollowUpStatus.OPEN) -> list[FollowUp]:
-        sql = ("SELECT id, customer_id, text, due, status, call_id, owner, created_at FROM follow_ups "
-               "WHERE customer_id = ?")
+    def follow_ups_for(
+        self, customer_id: str, status: FollowUpStatus | None = FollowUpStatus.OPEN
+    ) -> list[FollowUp]:
+        sql = (
+            "SELECT id, customer_id, text, due, status, call_id, owner, created_at FROM follow_ups "
+            "WHERE customer_id = ?"
+        )
         params: list[Any] = [customer_id]
         if status is not None:
             sql += " AND status = ?"
@@ -418,7 +504,9 @@ class Store:
         """Follow-ups of a customer created or changed after ``since`` (ISO time), with when they changed."""
         rows = self.conn.execute(
             "SELECT id, customer_id, text, due, status, call_id, owner, created_at, updated_at FROM follow_ups "
-            "WHERE customer_id = ? AND updated_at > ? ORDER BY updated_at", (customer_id, since))
+            "WHERE customer_id = ? AND updated_at > ? ORDER BY updated_at",
+            (customer_id, since),
+        )
         keys = ("id", "customer_id", "text", "due", "status", "call_id", "owner", "created_at")
         return [(FollowUp.from_dict(dict(zip(keys, r[:8], strict=True))), r[8]) for r in rows]
 
@@ -433,12 +521,25 @@ class Store:
                        VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET title=excluded.title,
                        body=excluded.body, tags=excluded.tags, language=excluded.language,
                        aliases=excluded.aliases, updated_at=excluded.updated_at""",
-                    (e.id, e.title, e.body, _j(e.tags), e.language, _j(e.aliases),
-                     e.updated_at or utc_iso(system_clock())),
+                    (
+                        e.id,
+                        e.title,
+                        e.body,
+                        _j(e.tags),
+                        e.language,
+                        _j(e.aliases),
+                        e.updated_at or utc_iso(system_clock()),
+                    ),
                 )
-                self._fts_replace("knowledge_fts", self._rowid("knowledge", e.id), (
-                    index_text(e.title, self.analyzer), index_text(e.body, self.analyzer),
-                    index_text(" 。 ".join((*e.aliases, *e.tags)), self.analyzer)))
+                self._fts_replace(
+                    "knowledge_fts",
+                    self._rowid("knowledge", e.id),
+                    (
+                        index_text(e.title, self.analyzer),
+                        index_text(e.body, self.analyzer),
+                        index_text(" 。 ".join((*e.aliases, *e.tags)), self.analyzer),
+                    ),
+                )
                 count += 1
             self.knowledge_version += 1
         return count
@@ -457,19 +558,29 @@ class Store:
 
     @staticmethod
     def _knowledge(row: Sequence[Any]) -> KnowledgeEntry:
-        return KnowledgeEntry(id=row[0], title=row[1], body=row[2], tags=_l(row[3]), language=row[4],
-                              aliases=_l(row[5]), updated_at=row[6])
+        return KnowledgeEntry(
+            id=row[0],
+            title=row[1],
+            body=row[2],
+            tags=_l(row[3]),
+            language=row[4],
+            aliases=_l(row[5]),
+            updated_at=row[6],
+        )
 
     def get_knowledge(self, entry_id: str) -> KnowledgeEntry | None:
-        row = self.conn.execute(f"SELECT {self._K_COLS} FROM knowledge k WHERE id = ?", (entry_id,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT {self._K_COLS} FROM knowledge k WHERE id = ?", (entry_id,)
+        ).fetchone()
         return self._knowledge(row) if row else None
 
     def all_knowledge(self) -> Iterator[KnowledgeEntry]:
         for row in self.conn.execute(f"SELECT {self._K_COLS} FROM knowledge k ORDER BY rowid"):
             yield self._knowledge(row)
 
-    def knowledge_candidates(self, query_terms: Sequence[str], limit: int = 30,
-                             title_only: Iterable[str] = ()) -> list[KnowledgeHit]:
+    def knowledge_candidates(
+        self, query_terms: Sequence[str], limit: int = 30, title_only: Iterable[str] = ()
+    ) -> list[KnowledgeHit]:
         """Entries sharing any of the terms, best BM25 first (title and aliases count more than the body).
 
         Terms in ``title_only`` are looked for in titles and aliases only: for a word found in thousands of
@@ -520,8 +631,10 @@ class Store:
                 self.knowledge_version += 1
 
     def trigger_rules(self) -> list[TriggerRule]:
-        return [TriggerRule(id=r[0], phrases=_l(r[1]), entry_id=r[2], script=r[3], language=r[4])
-                for r in self.conn.execute("SELECT id, phrases, entry_id, script, language FROM trigger_rules")]
+        return [
+            TriggerRule(id=r[0], phrases=_l(r[1]), entry_id=r[2], script=r[3], language=r[4])
+            for r in self.conn.execute("SELECT id, phrases, entry_id, script, language FROM trigger_rules")
+        ]
 
     # --- calls and transcripts ----------------------------------------------------------------------------
 
@@ -534,8 +647,18 @@ class Store:
                    started_at=excluded.started_at, ended_at=excluded.ended_at, language=excluded.language,
                    disposition=excluded.disposition, summary=excluded.summary, tags=excluded.tags,
                    next_action=excluded.next_action""",
-                (call.id, call.customer_id, call.agent, call.started_at, call.ended_at, call.language,
-                 call.disposition, call.summary, _j(call.tags), call.next_action),
+                (
+                    call.id,
+                    call.customer_id,
+                    call.agent,
+                    call.started_at,
+                    call.ended_at,
+                    call.language,
+                    call.disposition,
+                    call.summary,
+                    _j(call.tags),
+                    call.next_action,
+                ),
             )
             text = " 。 ".join((call.summary, call.next_action, " ".join(call.tags)))
             self._fts_replace("calls_fts", self._rowid("calls", call.id), (index_text(text, self.analyzer),))
@@ -543,18 +666,32 @@ class Store:
     def get_call(self, call_id: str) -> CallRecord | None:
         row = self.conn.execute(
             "SELECT id, customer_id, agent, started_at, ended_at, language, disposition, summary, tags, "
-            "next_action FROM calls WHERE id = ?", (call_id,)).fetchone()
+            "next_action FROM calls WHERE id = ?",
+            (call_id,),
+        ).fetchone()
         return self._call(row) if row else None
 
     @staticmethod
     def _call(r: Sequence[Any]) -> CallRecord:
-        return CallRecord(id=r[0], customer_id=r[1], agent=r[2], started_at=r[3], ended_at=r[4], language=r[5],
-                          disposition=r[6], summary=r[7], tags=_l(r[8]), next_action=r[9])
+        return CallRecord(
+            id=r[0],
+            customer_id=r[1],
+            agent=r[2],
+            started_at=r[3],
+            ended_at=r[4],
+            language=r[5],
+            disposition=r[6],
+            summary=r[7],
+            tags=_l(r[8]),
+            next_action=r[9],
+        )
 
     def calls_for(self, customer_id: str, limit: int = 5) -> list[CallRecord]:
         rows = self.conn.execute(
             "SELECT id, customer_id, agent, started_at, ended_at, language, disposition, summary, tags, "
-            "next_action FROM calls WHERE customer_id = ? ORDER BY started_at DESC LIMIT ?", (customer_id, limit))
+            "next_action FROM calls WHERE customer_id = ? ORDER BY started_at DESC LIMIT ?",
+            (customer_id, limit),
+        )
         return [self._call(r) for r in rows]
 
     def add_segment(self, segment: Segment) -> None:
@@ -581,20 +718,25 @@ class Store:
         whisper's anchor, a cue) points at ``into``. False when there was no such line."""
         with self.transaction():
             row = self.conn.execute(
-                "DELETE FROM segments WHERE call_id = ? AND segment_id = ? RETURNING rowid", (call_id, segment_id)
+                "DELETE FROM segments WHERE call_id = ? AND segment_id = ? RETURNING rowid",
+                (call_id, segment_id),
             ).fetchone()
             if row is None:
                 return False
             self.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (int(row[0]),))
             for table in ("whispers", "call_cues"):
-                self.conn.execute(f"UPDATE {table} SET segment_id = ? WHERE call_id = ? AND segment_id = ?",
-                                  (into, call_id, segment_id))
+                self.conn.execute(
+                    f"UPDATE {table} SET segment_id = ? WHERE call_id = ? AND segment_id = ?",
+                    (into, call_id, segment_id),
+                )
         return True
 
     def segments_for(self, call_id: str) -> list[Segment]:
         rows = self.conn.execute(
             'SELECT call_id, segment_id, channel, start, "end", text, confidence FROM segments '
-            "WHERE call_id = ? ORDER BY start", (call_id,))
+            "WHERE call_id = ? ORDER BY start",
+            (call_id,),
+        )
         return [Segment(*r) for r in rows]
 
     def search_segments(self, text: str, limit: int = 50) -> list[Segment]:
@@ -608,7 +750,9 @@ class Store:
         rows = self.conn.execute(
             'SELECT s.call_id, s.segment_id, s.channel, s.start, s."end", s.text, s.confidence '
             "FROM segments_fts f JOIN segments s ON s.rowid = f.rowid WHERE segments_fts MATCH ? "
-            "ORDER BY rank LIMIT ?", (match, limit))
+            "ORDER BY rank LIMIT ?",
+            (match, limit),
+        )
         return [Segment(*r) for r in rows]
 
     # --- whispers, feedback, cues -------------------------------------------------------------------------
@@ -626,14 +770,22 @@ class Store:
     def whispers_for(self, call_id: str) -> list[WhisperRecord]:
         rows = self.conn.execute(
             "SELECT id, call_id, author, text, sent_at, segment_id, delivered_at, read_at FROM whispers "
-            "WHERE call_id = ? ORDER BY sent_at", (call_id,))
+            "WHERE call_id = ? ORDER BY sent_at",
+            (call_id,),
+        )
         return [WhisperRecord(*r) for r in rows]
 
     def add_feedback(self, feedback: SuggestionFeedback) -> None:
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO suggestion_feedback(call_id, kind, target_id, action, at) VALUES (?,?,?,?,?)",
-                (feedback.call_id, feedback.kind.value, feedback.target_id, feedback.action.value, feedback.at),
+                (
+                    feedback.call_id,
+                    feedback.kind.value,
+                    feedback.target_id,
+                    feedback.action.value,
+                    feedback.at,
+                ),
             )
 
     def add_cue(self, call_id: str, segment_id: str, kind: str, trigger: str, phrase: str, at: str) -> None:
@@ -658,14 +810,26 @@ class Store:
             for (note_id,) in self.conn.execute("SELECT id FROM notes").fetchall():
                 row = self.conn.execute(
                     "SELECT id, customer_id, text, author, created_at, kind, pinned FROM notes WHERE id = ?",
-                    (note_id,)).fetchone()
-                self._upsert_note(Note.from_dict(dict(zip(
-                    ("id", "customer_id", "text", "author", "created_at", "kind", "pinned"), row, strict=True))))
+                    (note_id,),
+                ).fetchone()
+                self._upsert_note(
+                    Note.from_dict(
+                        dict(
+                            zip(
+                                ("id", "customer_id", "text", "author", "created_at", "kind", "pinned"),
+                                row,
+                                strict=True,
+                            )
+                        )
+                    )
+                )
             for (call_id,) in self.conn.execute("SELECT id FROM calls").fetchall():
                 call = self.get_call(call_id)
                 if call is not None:
                     text = " 。 ".join((call.summary, call.next_action, " ".join(call.tags)))
-                    self._fts_replace("calls_fts", self._rowid("calls", call.id), (index_text(text, self.analyzer),))
+                    self._fts_replace(
+                        "calls_fts", self._rowid("calls", call.id), (index_text(text, self.analyzer),)
+                    )
 
     def vacuum(self) -> None:
         """Compact the file (e.g. after erasing a customer) and keep search consistent afterwards."""
@@ -685,6 +849,8 @@ class Store:
                 parts.extend(str(v) for v in row if v is not None)
         for table in ("knowledge_fts", "notes_fts", "calls_fts", "segments_fts", "customers_fts"):
             vocab = f"temp_{table}_vocab"
-            self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {table}, 'row')")
+            self.conn.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {table}, 'row')"
+            )
             parts.extend(r[0] for r in self.conn.execute(f"SELECT term FROM temp.{vocab}"))
         return "\n".join(parts)

@@ -25,13 +25,23 @@ def configure(subparsers: Any) -> None:
         description="Transcribe a recorded call with the same streaming pipeline as a live call.",
     )
     p.add_argument("file", metavar="FILE", help="WAV, FLAC or MP3; mono or stereo; 8-48 kHz")
-    p.add_argument("--language", choices=("ja", "en", "auto"), default="ja", help="spoken language (default ja)")
-    p.add_argument("--model", metavar="NAME|PATH", help="model name (base, tiny.en) or a CTranslate2 model directory")
+    p.add_argument(
+        "--language", choices=("ja", "en", "auto"), default="ja", help="spoken language (default ja)"
+    )
+    p.add_argument(
+        "--model", metavar="NAME|PATH", help="model name (base, tiny.en) or a CTranslate2 model directory"
+    )
     layout = p.add_mutually_exclusive_group()
-    layout.add_argument("--stereo", metavar="MAP", default=None,
-                        help="channel mapping for a stereo file (default agent=left,customer=right)")
+    layout.add_argument(
+        "--stereo",
+        metavar="MAP",
+        default=None,
+        help="channel mapping for a stereo file (default agent=left,customer=right)",
+    )
     layout.add_argument("--mono", action="store_true", help="treat the file as one channel (mixed down)")
-    p.add_argument("--realtime", action="store_true", help="replay at real-time pace, as a live call would arrive")
+    p.add_argument(
+        "--realtime", action="store_true", help="replay at real-time pace, as a live call would arrive"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line, then a summary line")
     p.add_argument("--prompt", metavar="TEXT", help="words to expect (customer name, product terms)")
     p.set_defaults(func=run_transcribe)
@@ -169,8 +179,18 @@ def run_devices(args: argparse.Namespace) -> int:
         return _error(str(exc))
     if args.json:
         for dev in devices:
-            print(json.dumps({"name": dev.name, "channels": dev.channels, "default_rate": dev.default_rate,
-                              "host_api": dev.host_api, "is_default": dev.is_default}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "name": dev.name,
+                        "channels": dev.channels,
+                        "default_rate": dev.default_rate,
+                        "host_api": dev.host_api,
+                        "is_default": dev.is_default,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return 0
     if not devices:
         print("no audio input devices found")

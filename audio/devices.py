@@ -63,7 +63,9 @@ def list_input_devices(sd: Any = None) -> list[InputDevice]:
     try:
         devices = list(sd.query_devices())
         apis = list(sd.query_hostapis())
-        default_in = sd.default.device[0] if isinstance(sd.default.device, list | tuple) else sd.default.device
+        default_in = (
+            sd.default.device[0] if isinstance(sd.default.device, list | tuple) else sd.default.device
+        )
     except Exception as exc:
         raise DeviceError(f"cannot list audio devices: {exc}") from exc
     out = []
@@ -223,7 +225,9 @@ class DeviceSource:
             for index, slot in enumerate(self._inputs):
                 if channel in slot.spec.channel_map.channels:
                     self._close(slot)
-                    slot.spec = DeviceInput(device, slot.spec.channel_map, slot.spec.rate, slot.spec.pulse_source)
+                    slot.spec = DeviceInput(
+                        device, slot.spec.channel_map, slot.spec.rate, slot.spec.pulse_source
+                    )
                     was_lost = slot.lost
                     self._mark_lost(slot, "switching device", report=not was_lost)
                     slot.next_retry = 0.0
@@ -309,8 +313,11 @@ class DeviceSource:
             raise DeviceError(
                 f"audio device {device.name!r} has {device.channels} input channel(s), the mapping needs {needed}"
             )
-        channels = max(needed, min(device.channels, 2)) if any(
-            i is None for _, i in slot.spec.channel_map.routes) else needed
+        channels = (
+            max(needed, min(device.channels, 2))
+            if any(i is None for _, i in slot.spec.channel_map.routes)
+            else needed
+        )
         rate = int(slot.spec.rate or device.default_rate)
         try:
             with _pulse_source(slot.spec.pulse_source):
@@ -329,8 +336,12 @@ class DeviceSource:
         slot.resamplers = {c: Resampler(rate) for c in slot.spec.channel_map.channels}
         slot.last_data = self._clock()
         slot.receiving = False
-        log.info("capturing %s from %r at %d Hz", "/".join(c.value for c in slot.spec.channel_map.channels),
-                 device.name, rate)
+        log.info(
+            "capturing %s from %r at %d Hz",
+            "/".join(c.value for c in slot.spec.channel_map.channels),
+            device.name,
+            rate,
+        )
 
     def _close(self, slot: _OpenInput) -> None:
         stream, slot.stream = slot.stream, None
@@ -349,8 +360,9 @@ class DeviceSource:
         if report:
             for channel in slot.spec.channel_map.channels:
                 self._pending.append(
-                    AudioStatusEvent(AudioStatusKind.DEVICE_LOST, channel, reason,
-                                     detail={"device": slot.spec.device})
+                    AudioStatusEvent(
+                        AudioStatusKind.DEVICE_LOST, channel, reason, detail={"device": slot.spec.device}
+                    )
                 )
 
     def _retry(self, index: int, slot: _OpenInput) -> None:
@@ -372,8 +384,12 @@ class DeviceSource:
                 self._delivered[channel] += gap
                 self._pending.append(AudioChunk(channel, np.zeros(gap, dtype=np.float32)))
             self._pending.append(
-                AudioStatusEvent(AudioStatusKind.DEVICE_RESTORED, channel,
-                                 f"audio device {slot.spec.device!r} is back", detail={"device": slot.spec.device})
+                AudioStatusEvent(
+                    AudioStatusKind.DEVICE_RESTORED,
+                    channel,
+                    f"audio device {slot.spec.device!r} is back",
+                    detail={"device": slot.spec.device},
+                )
             )
 
     def _refresh_device_list(self) -> None:

@@ -18,10 +18,28 @@ from audio.source import SAMPLE_RATE, Samples
 # Phrases Whisper produces from non-speech. They can also be said for real ("Thank you."), so they are only
 # dropped when the audio or the decoder was unsure (see is_hallucination).
 _SUSPECT_PHRASES = {
-    "thank you", "thank you very much", "thanks for watching", "thank you for watching", "you", "bye",
-    "thank you so much for watching", "please subscribe", "so", "oh", "okay", "the end", "music",
-    "ご視聴ありがとうございました", "ご清聴ありがとうございました", "ありがとうございました", "おやすみなさい",
-    "お疲れ様でした", "はい", "チャンネル登録お願いします", "ん", "うん",
+    "thank you",
+    "thank you very much",
+    "thanks for watching",
+    "thank you for watching",
+    "you",
+    "bye",
+    "thank you so much for watching",
+    "please subscribe",
+    "so",
+    "oh",
+    "okay",
+    "the end",
+    "music",
+    "ご視聴ありがとうございました",
+    "ご清聴ありがとうございました",
+    "ありがとうございました",
+    "おやすみなさい",
+    "お疲れ様でした",
+    "はい",
+    "チャンネル登録お願いします",
+    "ん",
+    "うん",
 }
 # Substrings that only ever come from subtitle credits, never from a support call.
 _CREDIT_PATTERNS = re.compile(

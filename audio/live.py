@@ -84,14 +84,19 @@ class SharedModel:
                 future = Future()
                 cls._loading[key] = future
                 threading.Thread(
-                    target=cls._load, args=(name_or_path, language, threads, future),
-                    name=f"load-{key}", daemon=True,
+                    target=cls._load,
+                    args=(name_or_path, language, threads, future),
+                    name=f"load-{key}",
+                    daemon=True,
                 ).start()
             return future
 
     @classmethod
     def get(
-        cls, name_or_path: str | None = None, language: str = "ja", timeout: float | None = None,
+        cls,
+        name_or_path: str | None = None,
+        language: str = "ja",
+        timeout: float | None = None,
         threads: int | None = None,
     ) -> Any:
         return cls.preload(name_or_path, language, threads).result(timeout)
@@ -107,15 +112,29 @@ class SharedModel:
 
             began = time.perf_counter()
             model = WhisperModel(
-                str(resolved.path), device="cpu", compute_type="int8", cpu_threads=threads,
+                str(resolved.path),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=threads,
                 num_workers=transcription_workers(),
             )
             # the first transcription pays for allocations; pay it here, not on the first words of a call
             warm = np.zeros(SAMPLE_RATE, dtype=np.float32)
-            list(model.transcribe(warm, language="en" if resolved.name.endswith(".en") else None,
-                                  beam_size=1, vad_filter=False, without_timestamps=True)[0])
-            log.info("loaded Whisper %s from %s in %.1f s", resolved.name, resolved.path,
-                     time.perf_counter() - began)
+            list(
+                model.transcribe(
+                    warm,
+                    language="en" if resolved.name.endswith(".en") else None,
+                    beam_size=1,
+                    vad_filter=False,
+                    without_timestamps=True,
+                )[0]
+            )
+            log.info(
+                "loaded Whisper %s from %s in %.1f s",
+                resolved.name,
+                resolved.path,
+                time.perf_counter() - began,
+            )
             future.set_result(model)
         except BaseException as exc:
             future.set_exception(exc)
@@ -241,11 +260,16 @@ class LiveTranscription:
             if self._record_dir is not None:
                 path = self._record_dir / _safe(self.call_id) / f"{channel.value}.wav"
                 try:
-                    self._recorders[channel] = ChannelRecording(path, clock=self.clock, opener=self._record_opener)
+                    self._recorders[channel] = ChannelRecording(
+                        path, clock=self.clock, opener=self._record_opener
+                    )
                     self.recordings[channel] = path
                 except OSError as exc:
-                    self._status(AudioStatusKind.RECORDING_STOPPED, channel,
-                                 f"cannot record {channel.value} to {path}: {exc.strerror or exc}")
+                    self._status(
+                        AudioStatusKind.RECORDING_STOPPED,
+                        channel,
+                        f"cannot record {channel.value} to {path}: {exc.strerror or exc}",
+                    )
         self.source.start()
         self._transcriber.start()
         self._capture = threading.Thread(target=self._capture_loop, name="capture", daemon=True)
@@ -356,8 +380,16 @@ class LiveTranscription:
         if len(utt.audio) and self._is_bleed(utt):
             self._transcriber.stats.dropped_as_bleed += 1
             log.debug("%s %s is bleed from the other channel", utt.channel.value, utt.segment_id)
-            utt = Utterance(utt.channel, utt.segment_id, utt.state, utt.start, utt.end, utt.audio_start,
-                            np.zeros(0, np.float32), 0.0)
+            utt = Utterance(
+                utt.channel,
+                utt.segment_id,
+                utt.state,
+                utt.start,
+                utt.end,
+                utt.audio_start,
+                np.zeros(0, np.float32),
+                0.0,
+            )
         self._transcriber.offer(utt)
 
     def _audio_span(self, channel: Channel, start: float, end: float) -> Samples:
@@ -388,7 +420,9 @@ class LiveTranscription:
         except Exception:
             log.exception("on_status handler failed")
 
-    def _status(self, kind: AudioStatusKind, channel: Channel | None, message: str, value: float = 0.0) -> None:
+    def _status(
+        self, kind: AudioStatusKind, channel: Channel | None, message: str, value: float = 0.0
+    ) -> None:
         self._forward_status(AudioStatusEvent(kind=kind, channel=channel, message=message, value=value))
 
 

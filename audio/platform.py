@@ -58,7 +58,12 @@ def pulse_monitor_sources(env: dict[str, str] | None = None) -> list[str]:
         return []
     try:
         result = subprocess.run(
-            [pactl, "list", "short", "sources"], capture_output=True, text=True, timeout=5, env=env, check=False
+            [pactl, "list", "short", "sources"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            env=env,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return []

@@ -34,9 +34,13 @@ SAMPLE_WIDTH = 2
 def _header(data_bytes: int, rate: int = SAMPLE_RATE, channels: int = 1) -> bytes:
     block = channels * SAMPLE_WIDTH
     return (
-        b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
-        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 8 * SAMPLE_WIDTH)
-        + b"data" + struct.pack("<I", data_bytes)
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 8 * SAMPLE_WIDTH)
+        + b"data"
+        + struct.pack("<I", data_bytes)
     )
 
 

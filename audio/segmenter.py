@@ -245,8 +245,18 @@ class Segmenter:
         elif self._next_partial <= self._position:
             # partials may have been shown for it: an empty final retracts them
             snap = self._snapshot(UtteranceState.ENDED)
-            out.append(Utterance(snap.channel, snap.segment_id, snap.state, snap.start, snap.end,
-                                 snap.audio_start, np.zeros(0, np.float32), 0.0))
+            out.append(
+                Utterance(
+                    snap.channel,
+                    snap.segment_id,
+                    snap.state,
+                    snap.start,
+                    snap.end,
+                    snap.audio_start,
+                    np.zeros(0, np.float32),
+                    0.0,
+                )
+            )
         self._preroll.clear()
         self._preroll.extend(self._audio[-(self._pad_windows + 1) :])
         self._active = False
@@ -270,8 +280,16 @@ class Segmenter:
         cut_window = max(cut_window, 1)
         cut_sample = self._audio_start + cut_window * WINDOW
         first = self._snapshot(UtteranceState.ENDED, end_sample=cut_sample)
-        first = Utterance(first.channel, first.segment_id, first.state, first.start, cut_sample / SAMPLE_RATE,
-                          first.audio_start, audio[: cut_window * WINDOW].copy(), first.speech_prob)
+        first = Utterance(
+            first.channel,
+            first.segment_id,
+            first.state,
+            first.start,
+            cut_sample / SAMPLE_RATE,
+            first.audio_start,
+            audio[: cut_window * WINDOW].copy(),
+            first.speech_prob,
+        )
         self._speech_id = f"{self.channel.value}-{next(_ids)}"
         self._audio = self._audio[cut_window:]
         self._audio_start = cut_sample

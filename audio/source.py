@@ -90,12 +90,16 @@ class ChannelMap:
             try:
                 channel = Channel(name.strip().lower())
             except ValueError:
-                raise ValueError(f"unknown channel {name.strip()!r} in {text!r} (use agent and customer)") from None
+                raise ValueError(
+                    f"unknown channel {name.strip()!r} in {text!r} (use agent and customer)"
+                ) from None
             if not sep or side.strip().lower() not in sides:
                 raise ValueError(f"{part!r} in {text!r} needs a side: left or right")
             routes.append((channel, sides[side.strip().lower()]))
         if not routes or len({c for c, _ in routes}) != len(routes):
-            raise ValueError(f"{text!r} must name agent and/or customer once each, e.g. agent=left,customer=right")
+            raise ValueError(
+                f"{text!r} must name agent and/or customer once each, e.g. agent=left,customer=right"
+            )
         return cls(tuple(routes))
 
     @property
@@ -130,7 +134,9 @@ class Resampler:
 
     def __init__(self, rate: int) -> None:
         self.rate = rate
-        self._stream = None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+        self._stream = (
+            None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+        )
 
     def __call__(self, samples: Samples, last: bool = False) -> Samples:
         if self._stream is None:
@@ -139,7 +145,9 @@ class Resampler:
         return np.asarray(out, dtype=np.float32)
 
 
-def _blocks_soundfile(path: Path, frames: int) -> tuple[int, int, Callable[[], Iterator[npt.NDArray[np.float32]]]]:
+def _blocks_soundfile(
+    path: Path, frames: int
+) -> tuple[int, int, Callable[[], Iterator[npt.NDArray[np.float32]]]]:
     import soundfile as sf
 
     info = sf.info(str(path))
@@ -188,7 +196,9 @@ def open_audio_file(path: Path) -> tuple[int, int, Callable[[], Iterator[npt.NDA
         try:
             return _blocks_av(path, frames)
         except Exception:
-            raise AudioInputError(f"cannot read {path} as audio (WAV, FLAC or MP3 expected): {sf_error}") from None
+            raise AudioInputError(
+                f"cannot read {path} as audio (WAV, FLAC or MP3 expected): {sf_error}"
+            ) from None
 
 
 class FileSource:

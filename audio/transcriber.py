@@ -106,8 +106,12 @@ class WhisperRecognizer:
             from faster_whisper.transcribe import get_suppressed_tokens
 
             multilingual = bool(self.model.model.is_multilingual)
-            tok = Tokenizer(self.model.hf_tokenizer, multilingual, task="transcribe",
-                            language=(language or "en") if multilingual else None)
+            tok = Tokenizer(
+                self.model.hf_tokenizer,
+                multilingual,
+                task="transcribe",
+                language=(language or "en") if multilingual else None,
+            )
             # suppress first: another worker may read both as soon as the tokenizer is there
             self._suppress[language] = get_suppressed_tokens(tok, [-1])
             self._tokenizers[language] = tok
@@ -287,7 +291,9 @@ class StreamingTranscriber:
         self._closing = False
         self._stopped = False
         self._threads = [
-            threading.Thread(target=self._run, args=(i == 0 and workers > 1,), name=f"transcriber-{i}", daemon=True)
+            threading.Thread(
+                target=self._run, args=(i == 0 and workers > 1,), name=f"transcriber-{i}", daemon=True
+            )
             for i in range(max(1, workers))
         ]
 
@@ -331,9 +337,11 @@ class StreamingTranscriber:
                 if self._partial_of(utterance.channel, seg):
                     del self._partials[utterance.channel]
                 spec = next((j for j in self._finals if j.utterance.segment_id == seg), None)
-                if spec is not None and math.isclose(spec.utterance.end, utterance.end) and len(
-                    spec.utterance.audio
-                ) == len(utterance.audio):
+                if (
+                    spec is not None
+                    and math.isclose(spec.utterance.end, utterance.end)
+                    and len(spec.utterance.audio) == len(utterance.audio)
+                ):
                     spec.confirmed = True
                     if spec.done:
                         self._emit_final(spec)
@@ -410,23 +418,34 @@ class StreamingTranscriber:
                 # one final at a time per channel: they come out in order, each conditioned on the one before
                 busy = {j.utterance.channel for j in self._finals if j.running}
                 for job in self._finals:
-                    if job.confirmed and not job.running and not job.done and job.utterance.channel not in busy:
+                    if (
+                        job.confirmed
+                        and not job.running
+                        and not job.done
+                        and job.utterance.channel not in busy
+                    ):
                         job.running = True
                         return job
                 lag = self._lag_locked()
                 if self._partials and (lag > self.partial_lag_limit or self._closing):
                     self.stats.partials_dropped += len(self._partials)
                     self._partials.clear()
-                speculative = [j for j in self._finals
-                               if not j.running and not j.done and j.utterance.channel not in busy]
+                speculative = [
+                    j
+                    for j in self._finals
+                    if not j.running and not j.done and j.utterance.channel not in busy
+                ]
                 if speculative:
                     # the speaker paused: most pauses are the end, and starting now hides the compute
                     # behind the rest of the silence wait; when speech goes on, the result still serves
                     # as that utterance's partial, so the work is not wasted
                     speculative[0].running = True
                     return speculative[0]
-                first = [c for c, j in self._partials.items()
-                         if j.utterance.segment_id not in self._partial_segments]
+                first = [
+                    c
+                    for c, j in self._partials.items()
+                    if j.utterance.segment_id not in self._partial_segments
+                ]
                 if first and finals_only and any(r.running for r in self._revisions):
                     # the other worker is busy with a second pass (seconds, not a fraction of one): the first
                     # words of a new utterance must not wait for it
@@ -452,8 +471,10 @@ class StreamingTranscriber:
                     job = self._partials.pop(channel)
                     job.running = True
                     return job
-                if self._closing and not self._revisions and not any(
-                    not j.done for j in self._finals if j.confirmed
+                if (
+                    self._closing
+                    and not self._revisions
+                    and not any(not j.done for j in self._finals if j.confirmed)
                 ):
                     return None
                 self._cond.wait(0.5)
@@ -500,7 +521,9 @@ class StreamingTranscriber:
             prompt, hotwords = self.prompt, self.hotwords
             previous = self._last_final.get(utt.channel)
         if self.condition_on_previous and previous is not None and utt.start - previous[0] < 10.0:
-            prompt = f"{prompt.strip()} {previous[1][-60:]}" if prompt and prompt.strip() else previous[1][-60:]
+            prompt = (
+                f"{prompt.strip()} {previous[1][-60:]}" if prompt and prompt.strip() else previous[1][-60:]
+            )
         rec = self.recognizer.recognize(
             utt.audio, language=self.language, prompt=prompt, hotwords=hotwords, final=job.final
         )
@@ -533,8 +556,15 @@ class StreamingTranscriber:
 
     def _empty(self, utt: Utterance) -> TranscriptEvent:
         return TranscriptEvent(
-            self.call_id, utt.channel, EventKind.FINAL, round(utt.start, 3), round(utt.end, 3), "", 0.0,
-            utt.segment_id, language=self.language or "",
+            self.call_id,
+            utt.channel,
+            EventKind.FINAL,
+            round(utt.start, 3),
+            round(utt.end, 3),
+            "",
+            0.0,
+            utt.segment_id,
+            language=self.language or "",
         )
 
     def _emit_final(self, job: _Job) -> None:
@@ -559,7 +589,9 @@ class StreamingTranscriber:
         if self.audio_for is None:
             return
         turn = self._turns.get(final.channel)
-        if turn and (final.start - turn[-1].end >= self.turn_gap or final.end - turn[0].start > self.max_turn):
+        if turn and (
+            final.start - turn[-1].end >= self.turn_gap or final.end - turn[0].start > self.max_turn
+        ):
             self._close_turn(final.channel)
         self._turns.setdefault(final.channel, []).append(final)
 
@@ -579,7 +611,12 @@ class StreamingTranscriber:
                 silent = self._audio_now - turn[-1].end >= self.turn_gap and not self._speaking.get(channel)
                 # the other side speaking ends the turn too (a listener's "はい" as well: a natural cut)
                 answered = any(on for c, on in self._speaking.items() if c is not channel)
-                over = (silent or answered) and not newer_in_turn and not pending and not self._speaking.get(channel)
+                over = (
+                    (silent or answered)
+                    and not newer_in_turn
+                    and not pending
+                    and not self._speaking.get(channel)
+                )
             if over:
                 queued = self._close_turn(channel) or queued
         return queued
@@ -626,7 +663,10 @@ class StreamingTranscriber:
         joiner = "" if (language or "") in ("ja", "zh") else " "
         before = joiner.join(f.text for f in job.finals)
         if not text or is_hallucination(
-            text, no_speech_prob=rec.no_speech_prob, avg_logprob=rec.avg_logprob, speech_prob=1.0,
+            text,
+            no_speech_prob=rec.no_speech_prob,
+            avg_logprob=rec.avg_logprob,
+            speech_prob=1.0,
             duration=len(audio) / SAMPLE_RATE,
         ):
             log.debug("second pass over %s dropped as non-speech: %r", first.segment_id, text)
@@ -636,8 +676,11 @@ class StreamingTranscriber:
         ratio = len(_letters(text)) / max(1, len(_letters(before)))
         if not 0.6 <= ratio <= 1.6:
             # the whole-turn decode skipped or invented a stretch: the sentence-by-sentence text is safer
-            log.debug("second pass over %s dropped: %d%% of the first pass's length", first.segment_id,
-                      round(100 * ratio))
+            log.debug(
+                "second pass over %s dropped: %d%% of the first pass's length",
+                first.segment_id,
+                round(100 * ratio),
+            )
             return None
         return Recognition(text, rec.avg_logprob, rec.no_speech_prob, rec.language)
 
@@ -645,14 +688,32 @@ class StreamingTranscriber:
         """Lock held: the turn's first segment takes the whole text, the others are emptied."""
         first, last = job.finals[0], job.finals[-1]
         self.stats.revisions += 1
-        self._deliver(TranscriptEvent(
-            call_id=self.call_id, channel=job.channel, kind=EventKind.FINAL, start=first.start, end=last.end,
-            text=rec.text, confidence=round(math.exp(min(0.0, rec.avg_logprob)), 3),
-            segment_id=first.segment_id, language=first.language, revised=True,
-        ))
+        self._deliver(
+            TranscriptEvent(
+                call_id=self.call_id,
+                channel=job.channel,
+                kind=EventKind.FINAL,
+                start=first.start,
+                end=last.end,
+                text=rec.text,
+                confidence=round(math.exp(min(0.0, rec.avg_logprob)), 3),
+                segment_id=first.segment_id,
+                language=first.language,
+                revised=True,
+            )
+        )
         for final in job.finals[1:]:
-            self._deliver(TranscriptEvent(**{**_fields(final), "text": "", "confidence": 0.0, "revised": True,
-                                             "merged_into": first.segment_id}))
+            self._deliver(
+                TranscriptEvent(
+                    **{
+                        **_fields(final),
+                        "text": "",
+                        "confidence": 0.0,
+                        "revised": True,
+                        "merged_into": first.segment_id,
+                    }
+                )
+            )
         latest = self._last_final.get(job.channel)
         if latest is not None and abs(latest[0] - last.end) < 0.01:  # no newer final to condition on
             self._last_final[job.channel] = (latest[0], rec.text)
@@ -661,7 +722,9 @@ class StreamingTranscriber:
         return seg in self._partial_segments
 
     def _deliver(self, event: TranscriptEvent) -> None:
-        stamped = TranscriptEvent(**{**_fields(event), "emitted_at": round(self.clock() - self.started_at, 3)})
+        stamped = TranscriptEvent(
+            **{**_fields(event), "emitted_at": round(self.clock() - self.started_at, 3)}
+        )
         if stamped.kind is EventKind.PARTIAL:
             self._partial_segments.add(stamped.segment_id)
         elif not stamped.revised:

@@ -51,8 +51,13 @@ def desk_config(prefs: Preferences) -> DeskConfig:
 class AgentApp(QObject):
     """One agent's app: owns the window, the bridge and the desk."""
 
-    def __init__(self, app: QApplication, prefs: Preferences | None = None, desk: CallDesk | None = None,
-                 window: CallScreen | None = None) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        prefs: Preferences | None = None,
+        desk: CallDesk | None = None,
+        window: CallScreen | None = None,
+    ) -> None:
         super().__init__()
         self.app = app
         self.prefs = prefs or Preferences.load()
@@ -122,8 +127,12 @@ class AgentApp(QObject):
         except ImportError as exc:
             log.warning("retention is not applied: %s", exc)
             return
-        self.retention = RetentionSchedule(self.desk.run_on_worker, self, recordings_root=self.desk.recordings,
-                                           busy=lambda: self.desk.in_call)
+        self.retention = RetentionSchedule(
+            self.desk.run_on_worker,
+            self,
+            recordings_root=self.desk.recordings,
+            busy=lambda: self.desk.in_call,
+        )
         self.retention.finished.connect(self._retention_done)
         self.retention.start()
 
@@ -133,13 +142,19 @@ class AgentApp(QObject):
 
         if isinstance(result, Exception):
             log.warning("retention run failed: %r", result)
-            self.window.show_problem(QCoreApplication.translate(
-                "AgentApp", "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.")
-                .replace("%1", str(result) or type(result).__name__))
+            self.window.show_problem(
+                QCoreApplication.translate(
+                    "AgentApp",
+                    "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.",
+                ).replace("%1", str(result) or type(result).__name__)
+            )
         elif isinstance(result, RetentionReport) and result.problems:
             log.warning("retention run left files: %s", "; ".join(result.problems))
-            self.window.show_problem(QCoreApplication.translate(
-                "AgentApp", "Some old recordings could not be deleted: %1").replace("%1", "; ".join(result.problems)))
+            self.window.show_problem(
+                QCoreApplication.translate(
+                    "AgentApp", "Some old recordings could not be deleted: %1"
+                ).replace("%1", "; ".join(result.problems))
+            )
         else:
             log.info("retention run: %s", result)
 
@@ -149,7 +164,10 @@ class AgentApp(QObject):
         self.softphone = SoftphoneLink(self)
         self.softphone.incoming_call.connect(self._softphone_call)
         if not self.softphone.listen(port):
-            log.info("softphone link: port %s is taken (another Agent Assist?); typing the number still works", port)
+            log.info(
+                "softphone link: port %s is taken (another Agent Assist?); typing the number still works",
+                port,
+            )
             return False
         return True
 
@@ -201,7 +219,9 @@ class AgentApp(QObject):
         from sync.client import SyncClient
 
         install_supervisor_translation(self.prefs.ui_language)
-        state_file = self.desk.sync_state_file.with_name(self.desk.sync_state_file.stem + "-supervisor.sqlite3")
+        state_file = self.desk.sync_state_file.with_name(
+            self.desk.sync_state_file.stem + "-supervisor.sqlite3"
+        )
         client = SyncClient(self.desk.config.server_url, self.desk.config.server_token, state_file)
         console = SupervisorConsole(client)
         console.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -213,8 +233,9 @@ class AgentApp(QObject):
     def _console_closed(self, client: Any) -> None:
         self.supervisor_console = None
         # The console leaves its client to its owner; stopping joins a thread, so not on the UI thread.
-        threading.Thread(target=client.stop, kwargs={"timeout": 3.0}, name="console-client-stop",
-                         daemon=True).start()
+        threading.Thread(
+            target=client.stop, kwargs={"timeout": 3.0}, name="console-client-stop", daemon=True
+        ).start()
 
     def open_review(self) -> QWidget | None:
         """Past calls of this PC (history, search, insights) in their own window, on their own connection to
@@ -228,8 +249,11 @@ class AgentApp(QObject):
             from desktop.review import create_review_window
         except ImportError as exc:  # the call screen works without it
             log.exception("the review window cannot be loaded")
-            self.window.show_problem(QCoreApplication.translate(
-                "AgentApp", "History & review is not available: %1").replace("%1", str(exc)))
+            self.window.show_problem(
+                QCoreApplication.translate("AgentApp", "History & review is not available: %1").replace(
+                    "%1", str(exc)
+                )
+            )
             return None
         from assist.store import Store
 
@@ -238,7 +262,9 @@ class AgentApp(QObject):
         except Exception as exc:
             self._problem(Problem.STORE, f"{self.desk.store_file}: {exc}")
             return None
-        window = create_review_window(store, author=self.prefs.agent_name, recordings_root=self.desk.recordings)
+        window = create_review_window(
+            store, author=self.prefs.agent_name, recordings_root=self.desk.recordings
+        )
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _=None, s=store: self._review_closed(s))
         self.review_window = window
@@ -260,7 +286,9 @@ class AgentApp(QObject):
         if self.desk.in_call:
             return
         path, _filter = QFileDialog.getOpenFileName(
-            self.window, QCoreApplication.translate("AgentApp", "Replay a recording"), "",
+            self.window,
+            QCoreApplication.translate("AgentApp", "Replay a recording"),
+            "",
             QCoreApplication.translate("AgentApp", "Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)"),
         )
         if path:
@@ -273,7 +301,9 @@ class AgentApp(QObject):
         try:
             self.desk.save_wrap_up(draft, list(self.window.notes.notes))
         except RuntimeError:
-            self.window.wrap_up.show_status(QCoreApplication.translate("AgentApp", "There is no call to wrap up yet."))
+            self.window.wrap_up.show_status(
+                QCoreApplication.translate("AgentApp", "There is no call to wrap up yet.")
+            )
             self.window.wrap_up.save_button.setEnabled(True)
 
     def _saved(self, outcome: SaveOutcome) -> None:
@@ -281,9 +311,13 @@ class AgentApp(QObject):
         if outcome.sent_to_server:
             text = QCoreApplication.translate("AgentApp", "Saved on this PC and sent to the team server.")
         elif outcome.server_configured:
-            text = QCoreApplication.translate("AgentApp", "Saved on this PC. The team server is offline: it will be sent when it is back.")
+            text = QCoreApplication.translate(
+                "AgentApp", "Saved on this PC. The team server is offline: it will be sent when it is back."
+            )
         else:
-            text = QCoreApplication.translate("AgentApp", "Saved on this PC (local only: no team server set up).")
+            text = QCoreApplication.translate(
+                "AgentApp", "Saved on this PC (local only: no team server set up)."
+            )
         w.wrap_up.show_status(text)
         w.wrap_up.save_button.setEnabled(True)
 
@@ -293,13 +327,20 @@ class AgentApp(QObject):
     # -- problems -------------------------------------------------------------------------------------------
     def problem_text(self, problem: Problem, detail: str) -> str:
         texts = {
-            Problem.NO_AUDIO_DEVICE: QCoreApplication.translate("AgentApp", "No audio input device found (%1). Plug in a headset and choose it in "
-                                          "Settings, or replay a recording (Ctrl+O)."),
+            Problem.NO_AUDIO_DEVICE: QCoreApplication.translate(
+                "AgentApp",
+                "No audio input device found (%1). Plug in a headset and choose it in "
+                "Settings, or replay a recording (Ctrl+O).",
+            ),
             Problem.AUDIO_SOURCE: QCoreApplication.translate("AgentApp", "Cannot use the audio input: %1"),
             Problem.MODEL: QCoreApplication.translate("AgentApp", "The speech model is not available: %1"),
             Problem.STORE: QCoreApplication.translate("AgentApp", "Cannot open the local database: %1"),
-            Problem.SERVER_REFUSED: QCoreApplication.translate("AgentApp", "The team server refused a change: %1"),
-            Problem.SAVE_FAILED: QCoreApplication.translate("AgentApp", "Saving the wrap-up failed: %1. Your text is still in the form."),
+            Problem.SERVER_REFUSED: QCoreApplication.translate(
+                "AgentApp", "The team server refused a change: %1"
+            ),
+            Problem.SAVE_FAILED: QCoreApplication.translate(
+                "AgentApp", "Saving the wrap-up failed: %1. Your text is still in the form."
+            ),
         }
         return texts[problem].replace("%1", detail)
 
@@ -313,9 +354,17 @@ class AgentApp(QObject):
             self.window.wrap_up.show_status(text)
             self.window.wrap_up.save_button.setEnabled(True)
         if problem is Problem.NO_AUDIO_DEVICE and self.window.isVisible():
-            box = QMessageBox(QMessageBox.Icon.Information, QCoreApplication.translate("AgentApp", "No audio device"), text,
-                              QMessageBox.StandardButton.Close, self.window)
-            replay = box.addButton(QCoreApplication.translate("AgentApp", "Replay a recording…"), QMessageBox.ButtonRole.ActionRole)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                QCoreApplication.translate("AgentApp", "No audio device"),
+                text,
+                QMessageBox.StandardButton.Close,
+                self.window,
+            )
+            replay = box.addButton(
+                QCoreApplication.translate("AgentApp", "Replay a recording…"),
+                QMessageBox.ButtonRole.ActionRole,
+            )
             box.setModal(False)
             box.buttonClicked.connect(lambda button: self.choose_replay() if button is replay else None)
             box.show()
@@ -333,7 +382,10 @@ class AgentApp(QObject):
             self.apply_preferences(dialog.chosen())
 
     def apply_preferences(self, prefs: Preferences) -> None:
-        server_changed = (prefs.server_url, prefs.server_token) != (self.prefs.server_url, self.prefs.server_token)
+        server_changed = (prefs.server_url, prefs.server_token) != (
+            self.prefs.server_url,
+            self.prefs.server_token,
+        )
         port_changed = prefs.softphone_port != self.prefs.softphone_port
         self.prefs = prefs
         prefs.save(app_settings())

@@ -25,14 +25,38 @@ QLabel#cardReason { color: %(muted)s; }
 
 _THEMES = {
     "light": {
-        "window": "#f4f5f7", "base": "#ffffff", "text": "#1d1f23", "button": "#e9ebef", "highlight": "#2f6fde",
-        "muted": "#5d6470", "alert": "#c62828", "ok": "#2e7d32", "warn": "#b26a00", "accent": "#2f6fde",
-        "flash": "#ffe08a", "cue": "#eef4ff", "line": "#c9ced6", "card": "#ffffff", "mid": "#9aa3b0",
+        "window": "#f4f5f7",
+        "base": "#ffffff",
+        "text": "#1d1f23",
+        "button": "#e9ebef",
+        "highlight": "#2f6fde",
+        "muted": "#5d6470",
+        "alert": "#c62828",
+        "ok": "#2e7d32",
+        "warn": "#b26a00",
+        "accent": "#2f6fde",
+        "flash": "#ffe08a",
+        "cue": "#eef4ff",
+        "line": "#c9ced6",
+        "card": "#ffffff",
+        "mid": "#9aa3b0",
     },
     "dark": {
-        "window": "#202327", "base": "#16181b", "text": "#e6e8eb", "button": "#2c3036", "highlight": "#5b8def",
-        "muted": "#a2a9b4", "alert": "#ff6b6b", "ok": "#7bd88f", "warn": "#ffb74d", "accent": "#5b8def",
-        "flash": "#6b5200", "cue": "#1f2a3d", "line": "#3a3f47", "card": "#1c1f23", "mid": "#5d6470",
+        "window": "#202327",
+        "base": "#16181b",
+        "text": "#e6e8eb",
+        "button": "#2c3036",
+        "highlight": "#5b8def",
+        "muted": "#a2a9b4",
+        "alert": "#ff6b6b",
+        "ok": "#7bd88f",
+        "warn": "#ffb74d",
+        "accent": "#5b8def",
+        "flash": "#6b5200",
+        "cue": "#1f2a3d",
+        "line": "#3a3f47",
+        "card": "#1c1f23",
+        "mid": "#5d6470",
     },
 }
 
@@ -66,8 +90,14 @@ _default_point_size: float | None = None
 
 # Japanese text falls back to another font whose lines are taller than the UI font's metrics, so rows sized
 # by those metrics clip it. A UI font that carries Japanese itself keeps one set of metrics for both languages.
-CJK_UI_FAMILIES = ("Noto Sans CJK JP", "Source Han Sans JP", "Yu Gothic UI", "Meiryo UI", "Hiragino Sans",
-                   "Noto Sans JP")
+CJK_UI_FAMILIES = (
+    "Noto Sans CJK JP",
+    "Source Han Sans JP",
+    "Yu Gothic UI",
+    "Meiryo UI",
+    "Hiragino Sans",
+    "Noto Sans JP",
+)
 
 
 def apply_ui_font(app: QApplication) -> str:

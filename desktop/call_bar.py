@@ -78,7 +78,12 @@ class CallBar(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         left: tuple[QWidget, ...] = (self.call_button, self.phone, self.customer)
         right: tuple[QWidget, ...] = (
-            self.timer_label, self.recording, self.agent_level, self.customer_level, self.lag, self.server
+            self.timer_label,
+            self.recording,
+            self.agent_level,
+            self.customer_level,
+            self.lag,
+            self.server,
         )
         for widget in left:
             layout.addWidget(widget)

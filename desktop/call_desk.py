@@ -161,7 +161,9 @@ class CallDesk:
         self._closing = threading.Event()
         self.sync: Any = None
         self.connection = ConnectionState.LOCAL_ONLY
-        self.role = ""  # the signed-in user's role on the team server (agent | supervisor | admin), once known
+        self.role = (
+            ""  # the signed-in user's role on the team server (agent | supervisor | admin), once known
+        )
         self.whispers_seen: set[str] = set()
         self.last_summary: CallSummary | None = None
 
@@ -282,7 +284,9 @@ class CallDesk:
         value = str(getattr(state, "value", state))
         if value == "connected":
             client = self.sync
-            self.role = str((getattr(client, "user", None) or {}).get("role") or "") if client is not None else ""
+            self.role = (
+                str((getattr(client, "user", None) or {}).get("role") or "") if client is not None else ""
+            )
             call = self._call
             if call is not None and not call.finished:
                 # What was shared while offline was dropped: followers get the current state again.
@@ -319,7 +323,12 @@ class CallDesk:
             call.summary = replace(call.summary, whispers=call.summary.whispers + 1)
         self.listener.on_whisper(whisper)
         card = _pushed_card(whisper, body.get("attachment"))
-        if card is not None and call is not None and not call.finished and whisper.call_id in ("", call.call_id):
+        if (
+            card is not None
+            and call is not None
+            and not call.finished
+            and whisper.call_id in ("", call.call_id)
+        ):
             self._submit_quietly(self._pin_pushed, call, card)
 
     def _pin_pushed(self, call: _Call, card: SuggestionView) -> None:
@@ -340,8 +349,11 @@ class CallDesk:
         client = self.sync
         if client is None or str(getattr(client.state, "value", client.state)) != "connected":
             return  # dropped while offline anyway; sent again on reconnecting
-        info = {"customer": call.shared_customer, "cards": [_shared_card(c) for c in self._cards_now(call)],
-                "cues": list(call.shared_cues)}
+        info = {
+            "customer": call.shared_customer,
+            "cards": [_shared_card(c) for c in self._cards_now(call)],
+            "cues": list(call.shared_cues),
+        }
         if info == call.last_shared:
             return
         wait = call.last_shared_at + SHARE_INTERVAL_S - time.monotonic()
@@ -371,7 +383,9 @@ class CallDesk:
             self._submit(fn, *args)
 
     def _whisper_status(self, body: dict[str, Any]) -> None:
-        self.listener.on_whisper_receipt(WhisperReceiptView(str(body.get("whisper_id", "")), str(body.get("status", ""))))
+        self.listener.on_whisper_receipt(
+            WhisperReceiptView(str(body.get("whisper_id", "")), str(body.get("status", "")))
+        )
 
     def mark_whisper_read(self, whisper_id: str) -> None:
         if self.sync is not None:
@@ -412,7 +426,9 @@ class CallDesk:
         call.shared_customer = _shared_customer(customer_view)
         call.session = self._new_session(store, call)
         if self.sync is not None:
-            customer = {"id": call.customer_id, "name": context.customer.name} if context is not None else None
+            customer = (
+                {"id": call.customer_id, "name": context.customer.name} if context is not None else None
+            )
             self.sync.call_started(call.call_id, customer, call.started)
             self._share(call)
         source = source or self._make_source(replay)
@@ -444,7 +460,11 @@ class CallDesk:
         if context is None:
             return None
         words = [str(context.customer.name), *(str(f.text) for f in context.open_follow_ups[:3])]
-        return "、".join(w for w in words if w) if self.config.language == "ja" else ", ".join(w for w in words if w)
+        return (
+            "、".join(w for w in words if w)
+            if self.config.language == "ja"
+            else ", ".join(w for w in words if w)
+        )
 
     def _make_source(self, replay: Path | None) -> Any:
         from audio.source import ChannelMap, FileSource
@@ -460,11 +480,21 @@ class CallDesk:
             inputs.append(DeviceInput(cfg.stereo_device, mapping))
         else:
             if cfg.agent_device:
-                inputs.append(DeviceInput(cfg.agent_device, ChannelMap.mono(Channel.AGENT),
-                                          pulse_source=cfg.agent_pulse_source or None))
+                inputs.append(
+                    DeviceInput(
+                        cfg.agent_device,
+                        ChannelMap.mono(Channel.AGENT),
+                        pulse_source=cfg.agent_pulse_source or None,
+                    )
+                )
             if cfg.customer_device:
-                inputs.append(DeviceInput(cfg.customer_device, ChannelMap.mono(Channel.CUSTOMER),
-                                          pulse_source=cfg.customer_pulse_source or None))
+                inputs.append(
+                    DeviceInput(
+                        cfg.customer_device,
+                        ChannelMap.mono(Channel.CUSTOMER),
+                        pulse_source=cfg.customer_pulse_source or None,
+                    )
+                )
         if not inputs:
             try:
                 available = list_input_devices()
@@ -563,8 +593,12 @@ class CallDesk:
         if self.sync is not None:
             self.sync.call_ended(call.call_id)
         call.summary = replace(
-            call.summary, finals=call.finals, agent_lines=call.agent_lines, customer_lines=call.customer_lines,
-            suggestions=len(call.cards_seen), cues=call.cues,
+            call.summary,
+            finals=call.finals,
+            agent_lines=call.agent_lines,
+            customer_lines=call.customer_lines,
+            suggestions=len(call.cards_seen),
+            cues=call.cues,
         )
         self.last_summary = call.summary
         self.listener.on_call_finished(call.call_id, draft)
@@ -610,7 +644,11 @@ class _NoDevice(RuntimeError):
 
 def _pushed_card(whisper: WhisperView, attachment: Any) -> SuggestionView | None:
     """The suggestion card a supervisor's knowledge attachment becomes, or None for any other whisper."""
-    if not isinstance(attachment, dict) or attachment.get("kind") != "knowledge" or not attachment.get("title"):
+    if (
+        not isinstance(attachment, dict)
+        or attachment.get("kind") != "knowledge"
+        or not attachment.get("title")
+    ):
         return None
     entry_id = str(attachment.get("entry_id") or "")
     tags = attachment.get("tags")
@@ -627,19 +665,33 @@ def _pushed_card(whisper: WhisperView, attachment: Any) -> SuggestionView | None
 
 
 def _shared_card(card: SuggestionView) -> dict[str, Any]:
-    return {"key": card.key, "kind": card.kind, "title": card.title, "body": card.body,
-            "matched_terms": list(card.matched_terms), "reason": card.reason, "entry_id": card.entry_id,
-            "pushed_by": card.pushed_by}
+    return {
+        "key": card.key,
+        "kind": card.kind,
+        "title": card.title,
+        "body": card.body,
+        "matched_terms": list(card.matched_terms),
+        "reason": card.reason,
+        "entry_id": card.entry_id,
+        "pushed_by": card.pushed_by,
+    }
 
 
 def _shared_customer(customer: CustomerView) -> dict[str, Any]:
     if customer.is_new:
         return {"phone": customer.phone} if customer.phone else {}
     return {
-        "id": customer.customer_id, "name": customer.name, "phone": customer.phone, "company": customer.company,
-        "tags": list(customer.tags), "traits": list(customer.traits), "follow_ups": list(customer.follow_ups),
-        "notes": [{"text": n.text, "author": n.author, "when": n.when, "kind": n.kind, "pinned": n.pinned}
-                  for n in customer.notes],
+        "id": customer.customer_id,
+        "name": customer.name,
+        "phone": customer.phone,
+        "company": customer.company,
+        "tags": list(customer.tags),
+        "traits": list(customer.traits),
+        "follow_ups": list(customer.follow_ups),
+        "notes": [
+            {"text": n.text, "author": n.author, "when": n.when, "kind": n.kind, "pinned": n.pinned}
+            for n in customer.notes
+        ],
     }
 
 

@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load the default model, transcribe the bundled clip, open and close the main window, report",
     )
-    parser.add_argument("--caller", metavar="PHONE", help="open the app with this caller number ready for a call")
+    parser.add_argument(
+        "--caller", metavar="PHONE", help="open the app with this caller number ready for a call"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
         try:

@@ -66,12 +66,19 @@ class CustomerContextPanel(QWidget):
             label = self.tr("Tags")
             parts.append(f"<p><b>{escape(label)}:</b> " + ", ".join(escape(t) for t in c.tags) + "</p>")
         parts.append(self._section(self.tr("Traits and preferences"), [escape(t) for t in c.traits]))
-        parts.append(self._section(self.tr("Open follow-ups and promises"), [escape(f) for f in c.follow_ups]))
-        parts.append(self._section(self.tr("Changed since the last contact"), [self._change(x) for x in c.changes_since_last]))
+        parts.append(
+            self._section(self.tr("Open follow-ups and promises"), [escape(f) for f in c.follow_ups])
+        )
+        parts.append(
+            self._section(
+                self.tr("Changed since the last contact"), [self._change(x) for x in c.changes_since_last]
+            )
+        )
         notes = sorted(c.notes, key=lambda n: (not n.pinned, n.when), reverse=False)
         parts.append(self._section(self.tr("Team notes"), [self._note(n) for n in notes]))
         contacts = [
-            f"<b>{escape(x.when)}</b> {escape(x.summary)}" + (f" <i>— {escape(x.agent)}</i>" if x.agent else "")
+            f"<b>{escape(x.when)}</b> {escape(x.summary)}"
+            + (f" <i>— {escape(x.agent)}</i>" if x.agent else "")
             for x in c.last_contacts
         ]
         parts.append(self._section(self.tr("Last contacts"), contacts))

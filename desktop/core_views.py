@@ -64,7 +64,11 @@ def cue_style(kind: CueKind) -> views.CueStyle:
 def cue_view(cue: Cue) -> views.CueView:
     style = cue_style(cue.kind)
     if style is views.CueStyle.FOLLOW_UP:
-        text = cue.follow_up.text if cue.follow_up is not None and cue.follow_up.text else (cue.phrase or cue.trigger)
+        text = (
+            cue.follow_up.text
+            if cue.follow_up is not None and cue.follow_up.text
+            else (cue.phrase or cue.trigger)
+        )
         due = cue.follow_up.due if cue.follow_up is not None else ""
         return views.CueView(style, text, due)
     return views.CueView(style, cue.phrase or cue.trigger)
@@ -89,14 +93,18 @@ def customer_view(context: CustomerContext | None, phone: str = "") -> views.Cus
         traits=tuple(c.traits),
         follow_ups=tuple(f"{f.text} ({f.due})" if f.due else f.text for f in context.open_follow_ups),
         last_contacts=tuple(
-            views.ContactView(when=x.started_at[:10], summary=x.summary, agent=x.agent) for x in context.last_contacts
+            views.ContactView(when=x.started_at[:10], summary=x.summary, agent=x.agent)
+            for x in context.last_contacts
         ),
         notes=tuple(
-            views.NoteView(text=n.text, author=n.author, when=n.created_at[:10], kind=n.kind.value, pinned=n.pinned)
+            views.NoteView(
+                text=n.text, author=n.author, when=n.created_at[:10], kind=n.kind.value, pinned=n.pinned
+            )
             for n in context.notes
         ),
         changes_since_last=tuple(
-            views.ChangeView(kind=x.kind.value, text=x.text, when=x.at[:10]) for x in context.changed_since_last_contact
+            views.ChangeView(kind=x.kind.value, text=x.text, when=x.at[:10])
+            for x in context.changed_since_last_contact
         ),
     )
 
@@ -116,8 +124,9 @@ def wrap_up_draft(wrap: WrapUp) -> views.WrapUpDraft:
     )
 
 
-def save_wrap_up(session: CallSession, draft: views.WrapUpDraft, notes: list[views.QuickNote],
-                 agent: str) -> SavedCall:
+def save_wrap_up(
+    session: CallSession, draft: views.WrapUpDraft, notes: list[views.QuickNote], agent: str
+) -> SavedCall:
     """Store the call with the agent's edited wrap-up; quick notes become notes on the customer (or, for a
     new caller, part of the summary). Returns what was written, for sharing with the team."""
     proposed = session.wrap_up()
@@ -126,9 +135,17 @@ def save_wrap_up(session: CallSession, draft: views.WrapUpDraft, notes: list[vie
     if due and follow_ups:
         follow_ups[0] = replace(follow_ups[0], due=due)
     elif due:
-        follow_ups.append(FollowUp(id=new_id("fu"), customer_id=session.customer_id,
-                                   text=draft.next_action or draft.summary[:80], due=due,
-                                   call_id=session.call_id, owner=agent, created_at=utc_iso(system_clock())))
+        follow_ups.append(
+            FollowUp(
+                id=new_id("fu"),
+                customer_id=session.customer_id,
+                text=draft.next_action or draft.summary[:80],
+                due=due,
+                call_id=session.call_id,
+                owner=agent,
+                created_at=utc_iso(system_clock()),
+            )
+        )
     elif not due:
         follow_ups = []
     summary = draft.summary
@@ -138,18 +155,34 @@ def save_wrap_up(session: CallSession, draft: views.WrapUpDraft, notes: list[vie
         disposition = Disposition(draft.disposition)
     except ValueError:
         disposition = proposed.disposition
-    wrap = replace(proposed, summary=summary, tags=draft.tags, disposition=disposition,
-                   next_action=draft.next_action, due=due, follow_ups=tuple(follow_ups))
+    wrap = replace(
+        proposed,
+        summary=summary,
+        tags=draft.tags,
+        disposition=disposition,
+        next_action=draft.next_action,
+        due=due,
+        follow_ups=tuple(follow_ups),
+    )
     record = session.save(wrap)
     saved_notes: list[Note] = []
     if session.customer_id is not None:
         for quick in notes:
-            note = Note(id=new_id("note"), customer_id=session.customer_id, text=redact(quick.text).text,
-                        author=agent, created_at=utc_iso(system_clock()), kind=NoteKind.CONTEXT)
+            note = Note(
+                id=new_id("note"),
+                customer_id=session.customer_id,
+                text=redact(quick.text).text,
+                author=agent,
+                created_at=utc_iso(system_clock()),
+                kind=NoteKind.CONTEXT,
+            )
             session.store.upsert_note(note)
             saved_notes.append(note)
-    return SavedCall(record, tuple(session.store.follow_ups_for(session.customer_id) if session.customer_id
-                                   else ()), tuple(saved_notes))
+    return SavedCall(
+        record,
+        tuple(session.store.follow_ups_for(session.customer_id) if session.customer_id else ()),
+        tuple(saved_notes),
+    )
 
 
 def shared_changes(saved: SavedCall) -> list[tuple[str, dict[str, object]]]:

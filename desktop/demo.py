@@ -48,10 +48,18 @@ def configure(subparsers: Any) -> None:
         "entries and an embedded team server. Opens the call screen, or prints the flow in the terminal "
         "with --headless (automatic when there is no display).",
     )
-    parser.add_argument("--headless", action="store_true", help="print the live flow in the terminal, no window")
-    parser.add_argument("--language", choices=sorted(DEMO_CALLS), default="ja",
-                        help="the demo call's language (default: ja; en uses the faster English-only model)")
-    parser.add_argument("--keep", action="store_true", help="keep the demo's data directory and print where it is")
+    parser.add_argument(
+        "--headless", action="store_true", help="print the live flow in the terminal, no window"
+    )
+    parser.add_argument(
+        "--language",
+        choices=sorted(DEMO_CALLS),
+        default="ja",
+        help="the demo call's language (default: ja; en uses the faster English-only model)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the demo's data directory and print where it is"
+    )
     parser.set_defaults(func=run_demo)
 
 
@@ -62,8 +70,10 @@ def run_demo(args: argparse.Namespace) -> int:
     language = str(getattr(args, "language", "ja") or "ja")
     recording, _timeline = DEMO_CALLS[language]
     if not recording.is_file():
-        print(f"agent-assist demo: the demo call {recording} is missing (scripts/make_demo_call*.py make it)",
-              file=sys.stderr)
+        print(
+            f"agent-assist demo: the demo call {recording} is missing (scripts/make_demo_call*.py make it)",
+            file=sys.stderr,
+        )
         return 1
     world = DemoWorld.build(keep=bool(getattr(args, "keep", False)), language=language)
     try:
@@ -103,8 +113,10 @@ class DemoWorld:
         server_dir = root / "server"
         team = TeamStore(server_dir)
         try:
-            tokens = {AGENT: team.add_user(AGENT, Role.AGENT, TEAM),
-                      SUPERVISOR: team.add_user(SUPERVISOR, Role.SUPERVISOR, TEAM)}
+            tokens = {
+                AGENT: team.add_user(AGENT, Role.AGENT, TEAM),
+                SUPERVISOR: team.add_user(SUPERVISOR, Role.SUPERVISOR, TEAM),
+            }
         finally:
             team.close()
         server = ServerThread(server_dir)
@@ -125,8 +137,13 @@ class DemoWorld:
     def desk_config(self) -> Any:
         from desktop.call_desk import DeskConfig
 
-        return DeskConfig(language=self.language, model=None, agent_name=AGENT, server_url=self.url,
-                          server_token=self.tokens[AGENT])
+        return DeskConfig(
+            language=self.language,
+            model=None,
+            agent_name=AGENT,
+            server_url=self.url,
+            server_token=self.tokens[AGENT],
+        )
 
     @staticmethod
     def knowledge_attachment(entry_id: str) -> dict[str, Any] | None:
@@ -134,8 +151,13 @@ class DemoWorld:
         for line in (DEMO_DIR / "knowledge.jsonl").read_text(encoding="utf-8").splitlines():
             record = json.loads(line) if line.strip() else {}
             if record.get("id") == entry_id:
-                return {"kind": "knowledge", "entry_id": entry_id, "title": record.get("title", ""),
-                        "body": record.get("body", ""), "tags": list(record.get("tags") or [])}
+                return {
+                    "kind": "knowledge",
+                    "entry_id": entry_id,
+                    "title": record.get("title", ""),
+                    "body": record.get("body", ""),
+                    "tags": list(record.get("tags") or []),
+                }
         return None
 
     def start_supervisor(self) -> None:
@@ -152,9 +174,18 @@ class DemoWorld:
             event = body.get("transcript") if body.get("event") == "transcript" else None
             if not isinstance(event, dict) or sent or event.get("kind") != "final":
                 return
-            if event.get("channel") == "customer" and float(event.get("end", 0.0)) >= float(line["end"]) - 1.0:
-                sent.append(client.send_whisper(AGENT, str(body.get("call_id")), str(whisper["text"][self.language]),
-                                                attachment=self.knowledge_attachment(WHISPERED_ENTRY[self.language])))
+            if (
+                event.get("channel") == "customer"
+                and float(event.get("end", 0.0)) >= float(line["end"]) - 1.0
+            ):
+                sent.append(
+                    client.send_whisper(
+                        AGENT,
+                        str(body.get("call_id")),
+                        str(whisper["text"][self.language]),
+                        attachment=self.knowledge_attachment(WHISPERED_ENTRY[self.language]),
+                    )
+                )
 
         client.on_call_event = on_call_event
         client.on_whisper_status = lambda body: self.receipts.append(str(body.get("status", "")))
@@ -185,8 +216,11 @@ def seed_store(path: Path) -> None:
             store.upsert_customer(Customer.from_dict(data))
             for note in data.get("notes", ()):
                 store.upsert_note(Note.from_dict({"id": new_id("note"), "customer_id": data["id"], **note}))
-        entries = [KnowledgeEntry.from_dict(json.loads(line))
-                   for line in (DEMO_DIR / "knowledge.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        entries = [
+            KnowledgeEntry.from_dict(json.loads(line))
+            for line in (DEMO_DIR / "knowledge.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         store.upsert_knowledge(entries)
         history = json.loads((DEMO_DIR / "history.json").read_text(encoding="utf-8"))
         for call in history["calls"]:
@@ -261,7 +295,9 @@ class TerminalListener:
                 continue
             self._shown_cards.add(card.key)
             matched = ", ".join(card.matched_terms)
-            self._print(f"  card: {card.title}  [matched: {matched}]" + (f" — {card.reason}" if card.reason else ""))
+            self._print(
+                f"  card: {card.title}  [matched: {matched}]" + (f" — {card.reason}" if card.reason else "")
+            )
 
     def on_cue(self, cue: Any) -> None:
         due = f" (due {cue.due})" if cue.due else ""
@@ -286,8 +322,10 @@ class TerminalListener:
         self._print("call ended. Prefilled wrap-up:")
         for line in draft.summary.splitlines():
             self._print(f"    {line}")
-        self._print(f"    tags: {', '.join(draft.tags)}; disposition: {draft.disposition}; "
-                    f"next: {draft.next_action or '-'} {draft.follow_up_due}")
+        self._print(
+            f"    tags: {', '.join(draft.tags)}; disposition: {draft.disposition}; "
+            f"next: {draft.next_action or '-'} {draft.follow_up_due}"
+        )
         if self.desk is not None:
             self.desk.save_wrap_up(draft, [])
 
@@ -308,11 +346,18 @@ def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 2
     out = out or sys.stdout
     began = time.monotonic()
     listener = TerminalListener(out)
-    desk = CallDesk(listener, world.desk_config(), store_file=world.store_file,
-                    sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings")
+    desk = CallDesk(
+        listener,
+        world.desk_config(),
+        store_file=world.store_file,
+        sync_state_file=world.root / "agent-client.sqlite3",
+        recordings=world.root / "recordings",
+    )
     listener.desk = desk
-    out.write(f"Agent Assist demo (terminal, call in {world.language}). The demo call plays in real time; "
-              "it takes about a minute.\n")
+    out.write(
+        f"Agent Assist demo (terminal, call in {world.language}). The demo call plays in real time; "
+        "it takes about a minute.\n"
+    )
     desk.start()
     world.start_supervisor()
     _wait_online(desk, 10.0)
@@ -364,9 +409,17 @@ def run_window(world: DemoWorld) -> int:
     app = ensure_app()
     prefs = Preferences.load()
     prefs.agent_name = AGENT
-    agent = AgentApp(app, prefs=prefs, desk=CallDesk(
-        _NullListener(), world.desk_config(), store_file=world.store_file,
-        sync_state_file=world.root / "agent-client.sqlite3", recordings=world.root / "recordings"))
+    agent = AgentApp(
+        app,
+        prefs=prefs,
+        desk=CallDesk(
+            _NullListener(),
+            world.desk_config(),
+            store_file=world.store_file,
+            sync_state_file=world.root / "agent-client.sqlite3",
+            recordings=world.root / "recordings",
+        ),
+    )
     agent.window.setWindowTitle(QCoreApplication.translate("AgentApp", "Agent Assist — demo"))
     agent.window.call_bar.phone.setText(DEMO_PHONE)
     world.start_supervisor()

@@ -24,7 +24,9 @@ def setup_logging(verbose: bool = False) -> None:
         file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(file_handler)
     except OSError as exc:  # read-only or full disk: keep running, say so once
-        print(f"agent-assist: cannot write the log file ({exc}); logging to the console only", file=sys.stderr)
+        print(
+            f"agent-assist: cannot write the log file ({exc}); logging to the console only", file=sys.stderr
+        )
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

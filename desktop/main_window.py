@@ -163,7 +163,14 @@ class CallScreen(QMainWindow):
 
         bar = self.menuBar()
         self.menu_call = bar.addMenu("")
-        for act in (self.act_call, self.act_replay, self.act_note, self.act_save, self.act_read_whisper, self.act_live):
+        for act in (
+            self.act_call,
+            self.act_replay,
+            self.act_note,
+            self.act_save,
+            self.act_read_whisper,
+            self.act_live,
+        ):
             self.menu_call.addAction(act)
         self.menu_call.addSeparator()
         self.menu_call.addAction(self.act_settings)
@@ -216,13 +223,23 @@ class CallScreen(QMainWindow):
         self.act_review.setToolTip(self.tr("Past calls, search, insights (Ctrl+H)"))
         self.act_supervisor.setText(self.tr("Supervisor console"))
         self.act_supervisor.setToolTip(self.tr("Follow the team's live calls and whisper (Ctrl+Shift+U)"))
-        for act, name in ((self.act_review, self.tr("Open history and review")),
-                          (self.act_supervisor, self.tr("Open the supervisor console"))):
+        for act, name in (
+            (self.act_review, self.tr("Open history and review")),
+            (self.act_supervisor, self.tr("Open the supervisor console")),
+        ):
             button = self.toolbar.widgetForAction(act)
             if button is not None:
                 button.setAccessibleName(name)
-        for part in (self.call_bar, self.transcript, self.cue_banner, self.context_panel, self.notes, self.wrap_up,
-                     self.suggestions, self.whispers):
+        for part in (
+            self.call_bar,
+            self.transcript,
+            self.cue_banner,
+            self.context_panel,
+            self.notes,
+            self.wrap_up,
+            self.suggestions,
+            self.whispers,
+        ):
             part.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -243,7 +260,11 @@ class CallScreen(QMainWindow):
             self.call_bar.set_recording(False)
             self.show_problem(self.tr("Recording stopped: %1").replace("%1", event.message))
         elif event.kind is AudioStatusKind.DEVICE_LOST:
-            self.show_problem(self.tr("Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.").replace("%1", event.message))
+            self.show_problem(
+                self.tr(
+                    "Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings."
+                ).replace("%1", event.message)
+            )
         elif event.kind is AudioStatusKind.DEVICE_RESTORED:
             self.show_problem(self.tr("Audio device back: %1").replace("%1", event.message))
 

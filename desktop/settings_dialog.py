@@ -49,8 +49,9 @@ class _LevelTest(QObject):
     def start(self, agent: str, customer: str) -> None:
         self.stop()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(agent, customer, self._stop), daemon=True,
-                                        name="level-test")
+        self._thread = threading.Thread(
+            target=self._run, args=(agent, customer, self._stop), daemon=True, name="level-test"
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -167,10 +168,21 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         for label, field in zip(
             self._audio_labels + self._speech_labels + self._team_labels + self._look_labels,
-            (self.agent_device, self.customer_device, self.stereo_device, self.test_button, self.model,
-             self.call_language, self.server_url, self.server_token, self.agent_name, self.softphone_port,
-             self.theme,
-             self.ui_language, self.font_size),
+            (
+                self.agent_device,
+                self.customer_device,
+                self.stereo_device,
+                self.test_button,
+                self.model,
+                self.call_language,
+                self.server_url,
+                self.server_token,
+                self.agent_name,
+                self.softphone_port,
+                self.theme,
+                self.ui_language,
+                self.font_size,
+            ),
             strict=True,
         ):
             label.setBuddy(field)
@@ -185,12 +197,20 @@ class SettingsDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Settings"))
-        for index, text in enumerate((self.tr("Audio"), self.tr("Transcription"), self.tr("Team server"),
-                                      self.tr("Appearance"))):
+        for index, text in enumerate(
+            (self.tr("Audio"), self.tr("Transcription"), self.tr("Team server"), self.tr("Appearance"))
+        ):
             self.tabs.setTabText(index, text)
-        for label, text in zip(self._audio_labels, (self.tr("&Your microphone"), self.tr("&Customer audio"),
-                                                    self.tr("Or one &stereo input"), self.tr("Level &test")),
-                               strict=True):
+        for label, text in zip(
+            self._audio_labels,
+            (
+                self.tr("&Your microphone"),
+                self.tr("&Customer audio"),
+                self.tr("Or one &stereo input"),
+                self.tr("Level &test"),
+            ),
+            strict=True,
+        ):
             label.setText(text)
         self.stereo_agent_left.setText(self.tr("Agent on the left channel"))
         self.test_button.setText(self.tr("Test"))
@@ -202,8 +222,9 @@ class SettingsDialog(QDialog):
         self._team_labels[1].setText(self.tr("&Token"))
         self._team_labels[2].setText(self.tr("Your &name"))
         self._team_labels[3].setText(self.tr("Softphone link &port (0 = off)"))
-        self.softphone_port.setToolTip(self.tr("A softphone can open http://127.0.0.1:PORT/call?number=... "
-                                               "on an incoming call"))
+        self.softphone_port.setToolTip(
+            self.tr("A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call")
+        )
         self.server_url.setPlaceholderText(self.tr("empty = work locally only"))
         self.whisper_beep.setText(self.tr("Beep on my own device when a whisper arrives"))
         self._look_labels[0].setText(self.tr("T&heme"))
@@ -224,11 +245,18 @@ class SettingsDialog(QDialog):
             for name in names:
                 combo.addItem(name, name)
         if names:
-            self.device_note.setText(self.tr("Devices are remembered by name, so a headset plugged into "
-                                             "another port is still found."))
+            self.device_note.setText(
+                self.tr(
+                    "Devices are remembered by name, so a headset plugged into another port is still found."
+                )
+            )
         else:
-            self.device_note.setText(self.tr("No audio input devices found. Plug in a headset, or replay a "
-                                             "recording with Call > Replay a recording."))
+            self.device_note.setText(
+                self.tr(
+                    "No audio input devices found. Plug in a headset, or replay a "
+                    "recording with Call > Replay a recording."
+                )
+            )
 
     def _fill(self, p: Preferences) -> None:
         def select(combo: QComboBox, value: str) -> None:
@@ -286,8 +314,9 @@ class SettingsDialog(QDialog):
 
     def _toggle_test(self, on: bool) -> None:
         if on:
-            self._level_test.start(str(self.agent_device.currentData() or ""),
-                                   str(self.customer_device.currentData() or ""))
+            self._level_test.start(
+                str(self.agent_device.currentData() or ""), str(self.customer_device.currentData() or "")
+            )
         else:
             self._level_test.stop()
 

@@ -36,7 +36,9 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
     marked = _marked(text, terms)
     out: list[str] = []
     for piece, on in _runs(text, marked):
-        out.append(f"<b style='background-color: rgba(255, 200, 0, 90)'>{escape(piece)}</b>" if on else escape(piece))
+        out.append(
+            f"<b style='background-color: rgba(255, 200, 0, 90)'>{escape(piece)}</b>" if on else escape(piece)
+        )
     return "".join(out)
 
 
@@ -156,11 +158,16 @@ class SuggestionCard(QFrame):
             self.setProperty("pushed", bool(suggestion.pushed_by))
             self.style().unpolish(self)  # the stylesheet frames a supervisor's card: re-read the property
             self.style().polish(self)
-        self.title.setText(f"<small>[{escape(kind)}]</small> <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>")
+        self.title.setText(
+            f"<small>[{escape(kind)}]</small> <b>{highlight(suggestion.title, suggestion.matched_terms)}</b>"
+        )
         body = suggestion.body if len(suggestion.body) <= 280 else suggestion.body[:277] + "…"
         self.body.setText(highlight(body, suggestion.matched_terms))
-        self.setAccessibleName(suggestion.title if not suggestion.pushed_by else
-                               self.tr("%1 (sent by your supervisor)").replace("%1", suggestion.title))
+        self.setAccessibleName(
+            suggestion.title
+            if not suggestion.pushed_by
+            else self.tr("%1 (sent by your supervisor)").replace("%1", suggestion.title)
+        )
         self._render_reason()
 
     def reason_text(self) -> str:
@@ -179,7 +186,9 @@ class SuggestionCard(QFrame):
             source = self.tr("a trigger phrase rule")
         parts = [source or code] if (source or code) else []
         if self.suggestion.matched_terms:
-            words = matched_words((self.suggestion.title, self.suggestion.body), self.suggestion.matched_terms)
+            words = matched_words(
+                (self.suggestion.title, self.suggestion.body), self.suggestion.matched_terms
+            )
             heard = ", ".join(words or self.suggestion.matched_terms)
             parts.append(self.tr("you heard: %1").replace("%1", heard))
         return " · ".join(parts)

@@ -183,7 +183,8 @@ class LiveTranscript(QWidget):
         item.setText(f"{star}{speaker_label(channel)} · {clock(float(item.data(_START)))}\n{text}{tail}")
         agent = channel is Channel.AGENT
         item.setTextAlignment(
-            (Qt.AlignmentFlag.AlignRight if agent else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignVCenter
+            (Qt.AlignmentFlag.AlignRight if agent else Qt.AlignmentFlag.AlignLeft)
+            | Qt.AlignmentFlag.AlignVCenter
         )
         font = QFont(self.list.font())
         font.setItalic(not final)

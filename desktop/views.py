@@ -71,7 +71,9 @@ class SuggestionView:
     reason: str = ""
     score: float = 0.0
     entry_id: str = ""
-    pushed_by: str = ""  # a supervisor sent this card with a whisper (their name); empty: the matcher found it
+    pushed_by: str = (
+        ""  # a supervisor sent this card with a whisper (their name); empty: the matcher found it
+    )
 
 
 class CueStyle(StrEnum):

@@ -63,7 +63,9 @@ class WrapUpPanel(QWidget):
         follow.addWidget(self.follow_up, 1)
         self.form.addRow(self._labels[4], follow)
         for label, field in zip(
-            self._labels, (self.summary, self.tags, self.disposition, self.next_action, self.has_follow_up), strict=True
+            self._labels,
+            (self.summary, self.tags, self.disposition, self.next_action, self.has_follow_up),
+            strict=True,
         ):
             label.setBuddy(field)
         layout = QVBoxLayout(self)
@@ -75,8 +77,13 @@ class WrapUpPanel(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        texts = (self.tr("&Summary"), self.tr("&Tags"), self.tr("&Disposition"), self.tr("&Next action"),
-                 self.tr("&Follow-up"))
+        texts = (
+            self.tr("&Summary"),
+            self.tr("&Tags"),
+            self.tr("&Disposition"),
+            self.tr("&Next action"),
+            self.tr("&Follow-up"),
+        )
         for label, text in zip(self._labels, texts, strict=True):
             label.setText(text)
         self.summary.setAccessibleName(self.tr("Summary"))

@@ -31,10 +31,18 @@ VOICES = {"agent": ("en-us+m3", 165), "customer": ("en-gb+f4", 160)}
 # (speaker, text, pause before in seconds)
 DIALOGUE: list[tuple[str, str, float]] = [
     ("agent", "Thank you for calling Skyline support, this is Alex. How can I help you today?", 1.0),
-    ("customer", "Hello, this is Hanako Sato. My internet keeps dropping every evening, and I am really frustrated.", 0.8),
+    (
+        "customer",
+        "Hello, this is Hanako Sato. My internet keeps dropping every evening, and I am really frustrated.",
+        0.8,
+    ),
     ("customer", "This is the third time I am calling about it.", 0.4),
     ("agent", "I am sorry about that. Let me check your line and your router.", 0.9),
-    ("customer", "Also, I was charged twice on my last bill. I would like a refund for the double charge.", 1.0),
+    (
+        "customer",
+        "Also, I was charged twice on my last bill. I would like a refund for the double charge.",
+        1.0,
+    ),
     ("agent", "I understand. I will call you back tomorrow to confirm the refund.", 1.2),
     ("customer", "Okay. Thank you for your help.", 0.8),
     ("agent", "You are welcome. Have a good evening.", 0.8),
@@ -65,15 +73,29 @@ def main() -> int:
             cursor += pause
             start = int(cursor * RATE)
             pieces.append((0 if speaker == "agent" else 1, start, audio))
-            timeline.append({"speaker": speaker, "start": round(cursor, 2),
-                             "end": round(cursor + len(audio) / RATE, 2), "text": text})
+            timeline.append(
+                {
+                    "speaker": speaker,
+                    "start": round(cursor, 2),
+                    "end": round(cursor + len(audio) / RATE, 2),
+                    "text": text,
+                }
+            )
             cursor += len(audio) / RATE
     write_call(pieces, timeline, cursor, OUT_WAV, OUT_JSON, seed=7)
     return 0
 
 
-def write_call(pieces: list[tuple[int, int, np.ndarray]], timeline: list[dict[str, object]], cursor: float,
-               out_wav: Path, out_json: Path, *, seed: int, extra: dict[str, object] | None = None) -> None:
+def write_call(
+    pieces: list[tuple[int, int, np.ndarray]],
+    timeline: list[dict[str, object]],
+    cursor: float,
+    out_wav: Path,
+    out_json: Path,
+    *,
+    seed: int,
+    extra: dict[str, object] | None = None,
+) -> None:
     """Mix the spoken lines onto two channels over a quiet line and write the WAV (mu-law) and its timeline."""
     total = int((cursor + 1.5) * RATE)
     stereo = np.zeros((total, 2), dtype=np.float32)
@@ -83,11 +105,16 @@ def write_call(pieces: list[tuple[int, int, np.ndarray]], timeline: list[dict[st
         stereo[start : start + len(audio), channel] += audio
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(out_wav), np.clip(stereo, -1, 1), RATE, subtype="ULAW", format="WAV")
-    meta: dict[str, object] = {"channels": {"agent": "left", "customer": "right"}, "duration": round(total / RATE, 2)}
+    meta: dict[str, object] = {
+        "channels": {"agent": "left", "customer": "right"},
+        "duration": round(total / RATE, 2),
+    }
     meta.update(extra or {})
     meta["lines"] = timeline
     out_json.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out_wav} ({out_wav.stat().st_size / 1e6:.2f} MB, {total / RATE:.1f} s) and {out_json.name}")
+    print(
+        f"wrote {out_wav} ({out_wav.stat().st_size / 1e6:.2f} MB, {total / RATE:.1f} s) and {out_json.name}"
+    )
 
 
 if __name__ == "__main__":

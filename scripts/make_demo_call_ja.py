@@ -29,7 +29,11 @@ VOICES = {"agent": (1.0, 0.0), "customer": (1.0, 2.0)}
 
 # (speaker, text, pause before in seconds)
 DIALOGUE: list[tuple[str, str, float]] = [
-    ("agent", "お電話ありがとうございます。スカイラインサポートの田中でございます。本日はどのようなご用件でしょうか。", 1.0),
+    (
+        "agent",
+        "お電話ありがとうございます。スカイラインサポートの田中でございます。本日はどのようなご用件でしょうか。",
+        1.0,
+    ),
     ("customer", "もしもし、佐藤花子です。毎晩インターネットが切れてしまって、本当に困っているんです。", 0.8),
     ("customer", "この件で電話するのはもう三回目なんですよ。", 0.5),
     ("agent", "ご不便をおかけして申し訳ございません。回線とルーターの状態を確認いたします。", 0.9),
@@ -65,8 +69,14 @@ def main() -> int:
         cursor += pause
         start = int(cursor * RATE)
         pieces.append((0 if speaker == "agent" else 1, start, audio))
-        timeline.append({"speaker": speaker, "start": round(cursor, 2), "end": round(cursor + len(audio) / RATE, 2),
-                         "text": text})
+        timeline.append(
+            {
+                "speaker": speaker,
+                "start": round(cursor, 2),
+                "end": round(cursor + len(audio) / RATE, 2),
+                "text": text,
+            }
+        )
         cursor += len(audio) / RATE
     write_call(pieces, timeline, cursor, OUT_WAV, OUT_JSON, seed=11, extra={"language": "ja"})
     return 0

@@ -25,16 +25,29 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "screenshots")
     args = parser.parse_args()
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("AA_IN_XVFB"):
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get(
+        "AA_IN_XVFB"
+    ):
         if shutil.which("xvfb-run") is None:
             print("screenshots: no display and no xvfb-run (apt-get install xvfb)", file=sys.stderr)
             return 1
         env = dict(os.environ, AA_IN_XVFB="1")
         env.pop("QT_QPA_PLATFORM", None)
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__, "--out", str(args.out)]
+        cmd = [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1600x1000x24",
+            sys.executable,
+            __file__,
+            "--out",
+            str(args.out),
+        ]
         return subprocess.run(cmd, env=env).returncode
     os.environ.setdefault("AGENT_ASSIST_HOME", tempfile.mkdtemp(prefix="aa-shots-"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -66,7 +79,9 @@ def shoot(language: str, out: Path) -> None:
     store_file = work / "store.sqlite3"
     seed_store(store_file)
     prefs = Preferences(ui_language=language, theme="light")
-    agent = AgentApp(app, prefs=prefs, desk=CallDesk(_Quiet(), DeskConfig(language=language), store_file=store_file))
+    agent = AgentApp(
+        app, prefs=prefs, desk=CallDesk(_Quiet(), DeskConfig(language=language), store_file=store_file)
+    )
     window = agent.window
     window.resize(1500, 900)
     window.show()
@@ -83,21 +98,42 @@ def shoot(language: str, out: Path) -> None:
     timeline = json.loads(DEMO_CALLS[language][1].read_text(encoding="utf-8"))["lines"]
     for index, line in enumerate(timeline[:6]):
         channel = Channel.AGENT if line["speaker"] == "agent" else Channel.CUSTOMER
-        event = TranscriptEvent("call-screenshot", channel, EventKind.FINAL, line["start"], line["end"],
-                                line["text"], 0.9, f"seg-{index}")
+        event = TranscriptEvent(
+            "call-screenshot",
+            channel,
+            EventKind.FINAL,
+            line["start"],
+            line["end"],
+            line["text"],
+            0.9,
+            f"seg-{index}",
+        )
         update = session.feed(event)
         window.show_transcript(update.event)
         window.show_suggestions([core_views.suggestion_view(s) for s in update.suggestions])
         for cue in update.cues:
             window.show_cue(core_views.cue_view(cue))
     partial = timeline[6]["text"][: len(timeline[6]["text"]) // 2]
-    window.show_transcript(TranscriptEvent("call-screenshot", Channel.CUSTOMER, EventKind.PARTIAL,
-                                           timeline[6]["start"], timeline[6]["start"] + 1, partial, 0.5, "seg-6"))
+    window.show_transcript(
+        TranscriptEvent(
+            "call-screenshot",
+            Channel.CUSTOMER,
+            EventKind.PARTIAL,
+            timeline[6]["start"],
+            timeline[6]["start"] + 1,
+            partial,
+            0.5,
+            "seg-6",
+        )
+    )
     window.call_bar.set_level(Channel.AGENT, 0.05)
     window.call_bar.set_level(Channel.CUSTOMER, 0.3)
     window.call_bar.set_lag(0.6)
-    advice = ("二重請求のお詫びクレジットを案内してください。" if language == "ja"
-              else "Offer the one-time courtesy credit for the double charge.")
+    advice = (
+        "二重請求のお詫びクレジットを案内してください。"
+        if language == "ja"
+        else "Offer the one-time courtesy credit for the double charge."
+    )
     window.show_whisper(WhisperView("w-1", "三木 (supervisor)", advice, "10:42"))
     _settle(app)
     window.grab().save(str(out / "call.png"))

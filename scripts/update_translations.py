@@ -26,19 +26,16 @@ JA: dict[str, str] = {
     "Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)": "音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)",
     "There is no call to wrap up yet.": "まだ後処理する通話がありません。",
     "Saved on this PC and sent to the team server.": "このPCに保存し、チームサーバーに送信しました。",
-    "Saved on this PC. The team server is offline: it will be sent when it is back.":
-        "このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。",
+    "Saved on this PC. The team server is offline: it will be sent when it is back.": "このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。",
     "Saved on this PC (local only: no team server set up).": "このPCに保存しました（チームサーバー未設定のためローカルのみ）。",
-    "No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).":
-        "音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。",
+    "No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).": "音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。",
     "Cannot use the audio input: %1": "音声入力を使用できません: %1",
     "The speech model is not available: %1": "音声認識モデルを利用できません: %1",
     "Cannot open the local database: %1": "ローカルデータベースを開けません: %1",
     "The team server refused a change: %1": "チームサーバーが変更を拒否しました: %1",
     "Saving the wrap-up failed: %1. Your text is still in the form.": "後処理の保存に失敗しました: %1。入力内容はフォームに残っています。",
     "No audio device": "音声デバイスなし",
-    "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.":
-        "古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。",
+    "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.": "古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。",
     "Some old recordings could not be deleted: %1": "一部の古い録音を削除できませんでした: %1",
     "Replay a recording…": "録音を再生…",
     "Agent Assist — demo": "Agent Assist — デモ",
@@ -86,8 +83,7 @@ JA: dict[str, str] = {
     "Smaller text": "文字を小さく",
     "Default text size": "標準の文字サイズ",
     "Recording stopped: %1": "録音が停止しました: %1",
-    "Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.":
-        "音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。",
+    "Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.": "音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。",
     "Audio device back: %1": "音声デバイスが復帰しました: %1",
     # CueBanner
     "Add to wrap-up": "後処理に追加",
@@ -99,8 +95,7 @@ JA: dict[str, str] = {
     # CustomerContextPanel
     "Customer context": "お客様情報",
     "Start a call to see who is calling.": "通話を開始すると、お客様の情報が表示されます。",
-    "No record for this number yet. Notes you take are saved for next time.":
-        "この番号の記録はまだありません。取ったメモは次回のために保存されます。",
+    "No record for this number yet. Notes you take are saved for next time.": "この番号の記録はまだありません。取ったメモは次回のために保存されます。",
     "Tags": "タグ",
     "Traits and preferences": "特徴・ご希望",
     "Open follow-ups and promises": "未完了のフォローアップ・お約束",
@@ -142,18 +137,15 @@ JA: dict[str, str] = {
     "&Token": "トークン(&T)",
     "Your &name": "あなたの名前(&N)",
     "Softphone link &port (0 = off)": "ソフトフォン連携ポート(&P)（0 = 無効）",
-    "A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call":
-        "着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります",
+    "A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call": "着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります",
     "empty = work locally only": "空欄 = ローカルのみで使用",
     "Beep on my own device when a whisper arrives": "ウィスパー受信時に自分のデバイスで通知音を鳴らす",
     "T&heme": "テーマ(&H)",
     "&Interface language": "表示言語(&I)",
     "Text &size (0 = default)": "文字サイズ(&S)（0 = 標準）",
     "(none)": "（なし）",
-    "Devices are remembered by name, so a headset plugged into another port is still found.":
-        "デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。",
-    "No audio input devices found. Plug in a headset, or replay a recording with Call > Replay a recording.":
-        "音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 > 録音を再生」で録音を再生してください。",
+    "Devices are remembered by name, so a headset plugged into another port is still found.": "デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。",
+    "No audio input devices found. Plug in a headset, or replay a recording with Call > Replay a recording.": "音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 > 録音を再生」で録音を再生してください。",
     "default for the language": "言語に応じた既定",
     "detect": "自動判定",
     "Light": "ライト",
@@ -291,8 +283,7 @@ JA: dict[str, str] = {
     "Average handle time by agent (minutes)": "オペレーター別の平均対応時間（分）",
     "Knowledge entries used (shown)": "使われたナレッジ（表示回数）",
     "Could not compute the insights: {error}": "分析を計算できませんでした: {error}",
-    "{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues":
-        "{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}",
+    "{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues": "{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}",
     "Export insights": "分析を書き出し",
     "Retention": "保存期間",
     "Delete recordings after (days)": "録音を削除するまでの日数",
@@ -307,19 +298,15 @@ JA: dict[str, str] = {
     "Customer id": "お客様ID",
     "Export archive…": "アーカイブを書き出し…",
     "Erase everything about this customer…": "このお客様のデータをすべて消去…",
-    "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.":
-        "保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。",
-    "Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.":
-        "{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。",
+    "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.": "保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。",
+    "Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.": "{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。",
     "Type the customer id first.": "先にお客様IDを入力してください。",
     "Export customer archive": "お客様のアーカイブを書き出し",
     "Erase customer": "お客様を消去",
-    "Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.":
-        "{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。",
+    "Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.": "{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。",
     "Nothing was erased.": "何も消去していません。",
     "Could not erase: {error}": "消去できませんでした: {error}",
-    "Erased {id}: {calls} calls, {rows} records, {files} recording files.":
-        "{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。",
+    "Erased {id}: {calls} calls, {rows} records, {files} recording files.": "{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。",
     "Could not remove: {files}": "削除できませんでした: {files}",
 }
 

@@ -44,18 +44,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = sub.add_parser("serve", help="run the team server until SIGINT/SIGTERM")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)"
+    )
     serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
-    serve.add_argument("--data", type=Path, required=True, metavar="DIR", help="directory for the server's SQLite files")
+    serve.add_argument(
+        "--data", type=Path, required=True, metavar="DIR", help="directory for the server's SQLite files"
+    )
     serve.add_argument("--tls-cert", type=Path, metavar="FILE", help="PEM certificate chain: serve wss://")
     serve.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key for --tls-cert")
-    serve.add_argument("--instance", default="default", help="name of this instance when several share the data")
     serve.add_argument(
-        "--max-queue", type=int, default=2000, metavar="FRAMES",
+        "--instance", default="default", help="name of this instance when several share the data"
+    )
+    serve.add_argument(
+        "--max-queue",
+        type=int,
+        default=2000,
+        metavar="FRAMES",
         help="frames waiting for one client before it is dropped at once (memory cap; default 2000)",
     )
     serve.add_argument(
-        "--slow-consumer-kib", type=int, default=128, metavar="KIB",
+        "--slow-consumer-kib",
+        type=int,
+        default=128,
+        metavar="KIB",
         help="a client with more than KIB kibibytes unsent for --slow-consumer-grace seconds is dropped (default 128)",
     )
     serve.add_argument(
@@ -76,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = user_sub.add_parser("list", help="list users, their role, team and token state")
     listing.add_argument("--data", type=Path, required=True, metavar="DIR")
     listing.set_defaults(func=_user_list)
-    revoke = user_sub.add_parser("revoke", help="revoke a user's token at once (open connections are refused next time)")
+    revoke = user_sub.add_parser(
+        "revoke", help="revoke a user's token at once (open connections are refused next time)"
+    )
     revoke.add_argument("name")
     revoke.add_argument("--data", type=Path, required=True, metavar="DIR")
     revoke.set_defaults(func=_user_revoke)
@@ -97,7 +111,10 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             context.load_cert_chain(args.tls_cert, args.tls_key)
         except (OSError, ssl.SSLError) as exc:
-            print(f"error: cannot load TLS certificate {args.tls_cert} / key {args.tls_key}: {exc}", file=sys.stderr)
+            print(
+                f"error: cannot load TLS certificate {args.tls_cert} / key {args.tls_key}: {exc}",
+                file=sys.stderr,
+            )
             return 2
 
     async def run() -> int:
@@ -106,14 +123,19 @@ def _serve(args: argparse.Namespace) -> int:
             slow_consumer_bytes=max(16, args.slow_consumer_kib) * 1024,
             slow_consumer_grace=max(0.1, args.slow_consumer_grace),
         )
-        server = TeamServer(args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits)
+        server = TeamServer(
+            args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits
+        )
         try:
             port = await server.start()
         except OSError as exc:
             print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         scheme = "wss" if context else "ws"
-        print(f"agent-assist-server listening on {scheme}://{args.host}:{port}/ (data in {args.data})", flush=True)
+        print(
+            f"agent-assist-server listening on {scheme}://{args.host}:{port}/ (data in {args.data})",
+            flush=True,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -157,7 +179,9 @@ def _user_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not users:
-        print("no users yet: add one with `agent-assist-server user add NAME --role agent --team TEAM --data DIR`")
+        print(
+            "no users yet: add one with `agent-assist-server user add NAME --role agent --team TEAM --data DIR`"
+        )
         return 0
     now = time.time()
     print(f"{'name':<20} {'role':<11} {'team':<16} state")

@@ -281,8 +281,12 @@ class SyncClient:
 
     # -- public writes (any thread) ------------------------------------------------------------------------
 
-    def call_started(self, call_id: str, customer: dict[str, Any] | None = None, started_at: float | None = None) -> str:
-        return self._enqueue_durable(CallStart(id=_new_id(), call_id=call_id, customer=customer, started_at=started_at))
+    def call_started(
+        self, call_id: str, customer: dict[str, Any] | None = None, started_at: float | None = None
+    ) -> str:
+        return self._enqueue_durable(
+            CallStart(id=_new_id(), call_id=call_id, customer=customer, started_at=started_at)
+        )
 
     def call_ended(self, call_id: str) -> str:
         return self._enqueue_durable(CallEnd(id=_new_id(), call_id=call_id))
@@ -319,7 +323,9 @@ class SyncClient:
             db.execute("UPDATE whispers SET read = 1 WHERE whisper_id = ?", (whisper_id,))
         self._enqueue_durable(WhisperRead(id=f"read:{whisper_id}", whisper_id=whisper_id))
 
-    def push_change(self, kind: ChangeKind | str, record: dict[str, Any], record_id: str | None = None) -> str:
+    def push_change(
+        self, kind: ChangeKind | str, record: dict[str, Any], record_id: str | None = None
+    ) -> str:
         """Share a customer, note, follow-up, knowledge entry or call summary. ``record_id`` defaults to
         ``record["id"]``. Returns the change id."""
         rid = record_id if record_id is not None else str(record.get("id", ""))
@@ -327,7 +333,9 @@ class SyncClient:
             raise ValueError("push_change needs a record_id or a record with an 'id'")
         change_id = _new_id()
         kind_value = ChangeKind(kind).value
-        return self._enqueue_durable(ChangePush(id=change_id, change_id=change_id, kind=kind_value, record_id=rid, record=record))
+        return self._enqueue_durable(
+            ChangePush(id=change_id, change_id=change_id, kind=kind_value, record_id=rid, record=record)
+        )
 
     def subscribe_call(self, call_id: str) -> None:
         """Follow a live call: a "snapshot" call event first (transcript so far, whispers), then live events."""
@@ -363,7 +371,11 @@ class SyncClient:
         return list(self.request(ListWhispers(id=_new_id(), call_id=call_id), timeout)["whispers"])
 
     def history(self, kind: ChangeKind | str, record_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return list(self.request(History(id=_new_id(), kind=ChangeKind(kind).value, record_id=record_id), timeout)["changes"])
+        return list(
+            self.request(History(id=_new_id(), kind=ChangeKind(kind).value, record_id=record_id), timeout)[
+                "changes"
+            ]
+        )
 
     def audit_log(self, after: int = 0, limit: int = 200, timeout: float = 5.0) -> list[dict[str, Any]]:
         return list(self.request(AuditQuery(id=_new_id(), after=after, limit=limit), timeout)["entries"])
@@ -427,14 +439,19 @@ class SyncClient:
                 try:
                     await self._session(ws)
                 except ConnectionClosed as exc:
-                    self._set_state(ConnectionState.CONNECTING, f"connection lost ({exc.rcvd.reason if exc.rcvd else 'no close frame'})")
+                    self._set_state(
+                        ConnectionState.CONNECTING,
+                        f"connection lost ({exc.rcvd.reason if exc.rcvd else 'no close frame'})",
+                    )
                 finally:
                     self._ws = None
                     for future in self._pending.values():
                         if not future.done():
                             future.set_exception(SyncUnavailable("connection lost"))
         except InvalidStatus as exc:
-            self._set_state(ConnectionState.OFFLINE, f"the server refused the token (HTTP {exc.response.status_code})")
+            self._set_state(
+                ConnectionState.OFFLINE, f"the server refused the token (HTTP {exc.response.status_code})"
+            )
 
     async def _session(self, ws: ClientConnection) -> None:
         self._ws = ws
@@ -460,7 +477,11 @@ class SyncClient:
             sender.cancel()
 
     def _resume_request(self) -> Resume:
-        return Resume(id=_new_id(), whisper_after=self._state_value("whisper_seq"), feed_after=self._state_value("feed_seq"))
+        return Resume(
+            id=_new_id(),
+            whisper_after=self._state_value("whisper_seq"),
+            feed_after=self._state_value("feed_seq"),
+        )
 
     async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: _Pacer) -> None:
         assert self._queue is not None
@@ -489,12 +510,22 @@ class SyncClient:
             ref = frame.ref or ""
             self._settle(ref, body, error=None)
             if frame.type is ServerType.CALL_SNAPSHOT:
-                self._call(self.on_call_event, {"call_id": body.get("call", {}).get("call_id"), "event": "snapshot", **body})
+                self._call(
+                    self.on_call_event,
+                    {"call_id": body.get("call", {}).get("call_id"), "event": "snapshot", **body},
+                )
             elif body.get("request") == "resume" and body.get("more"):
                 self._post(None, encode_request(self._resume_request()))
             elif body.get("request") == "whisper_send" and isinstance(body.get("whisper"), dict):
                 whisper = body["whisper"]
-                self._call(self.on_whisper_status, {"whisper_id": whisper.get("whisper_id"), "status": whisper.get("status"), "whisper": whisper})
+                self._call(
+                    self.on_whisper_status,
+                    {
+                        "whisper_id": whisper.get("whisper_id"),
+                        "status": whisper.get("status"),
+                        "whisper": whisper,
+                    },
+                )
         elif frame.type is ServerType.ERROR:
             self._settle(frame.ref or "", body, error=body)
         elif frame.type is ServerType.WHISPER:
@@ -555,7 +586,12 @@ class SyncClient:
         if seq > previous + 1:
             # Sequence numbers per agent have no gaps: a jump means a push was missed (e.g. it went through
             # another server instance), and a resume from our last position fetches it.
-            self._post(None, encode_request(Resume(id=_new_id(), whisper_after=previous, feed_after=self._state_value("feed_seq"))))
+            self._post(
+                None,
+                encode_request(
+                    Resume(id=_new_id(), whisper_after=previous, feed_after=self._state_value("feed_seq"))
+                ),
+            )
         if whisper.get("status") == "sent" or is_new:
             self._enqueue_durable(WhisperDelivered(id=f"delivered:{whisper_id}", whisper_id=whisper_id))
 

@@ -53,7 +53,9 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
 class DurableLogThread:
     """Owns a :class:`TeamStore` on its own thread; :meth:`call` runs a function of it there, group-committed."""
 
-    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, data_dir: Path, *, clock: Callable[[], float] = time.time, max_batch: int = MAX_BATCH
+    ) -> None:
         self._data_dir = data_dir
         self._clock = clock
         self._max_batch = max_batch

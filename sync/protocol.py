@@ -294,15 +294,23 @@ def decode_request(raw: str | bytes) -> Request:
         shown = kind[:40]
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {shown!r}", ref)
     if ref is None:
-        raise ProtocolError(ErrorCode.BAD_FIELD, "field 'id' must be a non-empty string of at most 128 characters")
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, "field 'id' must be a non-empty string of at most 128 characters"
+        )
     field_types = _FIELD_TYPES[kind]
     unknown = set(data) - set(field_types) - {"v", "type"}
     if unknown:
-        raise ProtocolError(ErrorCode.BAD_FIELD, f"unknown field {sorted(unknown)[0][:40]!r} for {kind!r}", ref)
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, f"unknown field {sorted(unknown)[0][:40]!r} for {kind!r}", ref
+        )
     missing = _REQUIRED[kind] - set(data)
     if missing:
         raise ProtocolError(ErrorCode.BAD_FIELD, f"missing field {sorted(missing)[0]!r} for {kind!r}", ref)
-    values = {name: _check(name, data[name], annotation, ref) for name, annotation in field_types.items() if name in data}
+    values = {
+        name: _check(name, data[name], annotation, ref)
+        for name, annotation in field_types.items()
+        if name in data
+    }
     return _check_semantics(cls(**values))
 
 
@@ -312,32 +320,50 @@ def _check_semantics(request: Request) -> Request:
             ChangeKind(request.kind)
         except ValueError:
             kinds = ", ".join(k.value for k in ChangeKind)
-            raise ProtocolError(ErrorCode.BAD_FIELD, f"field 'kind' must be one of {kinds}", request.id) from None
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, f"field 'kind' must be one of {kinds}", request.id
+            ) from None
     if isinstance(request, History):
         try:
             ChangeKind(request.kind)
         except ValueError:
-            raise ProtocolError(ErrorCode.BAD_FIELD, "field 'kind' is not a shared record kind", request.id) from None
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, "field 'kind' is not a shared record kind", request.id
+            ) from None
     if isinstance(request, Transcript):
         try:
             from audio.events import TranscriptEvent
 
             event = TranscriptEvent.from_json(request.event)
         except (KeyError, ValueError, TypeError) as exc:
-            raise ProtocolError(ErrorCode.BAD_FIELD, f"field 'event' is not a transcript event ({exc})", request.id) from None
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, f"field 'event' is not a transcript event ({exc})", request.id
+            ) from None
         if event.call_id != request.call_id:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event.call_id differs from call_id", request.id)
-        if (len(event.text) > MAX_TEXT_LENGTH or not event.segment_id or len(event.segment_id) > MAX_ID_LENGTH
-                or len(event.merged_into) > MAX_ID_LENGTH):
+        if (
+            len(event.text) > MAX_TEXT_LENGTH
+            or not event.segment_id
+            or len(event.segment_id) > MAX_ID_LENGTH
+            or len(event.merged_into) > MAX_ID_LENGTH
+        ):
             raise ProtocolError(ErrorCode.BAD_FIELD, "event text or segment_id out of bounds", request.id)
         if not all(math.isfinite(v) for v in (event.start, event.end, event.confidence, event.emitted_at)):
-            raise ProtocolError(ErrorCode.BAD_FIELD, "event times and confidence must be finite numbers", request.id)
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, "event times and confidence must be finite numbers", request.id
+            )
         # Stored and forwarded in its normal form: followers never see a field the sender made up.
         return replace(request, event=event.to_json())
     if isinstance(request, Resume | FeedSince | AuditQuery):
-        values = [getattr(request, n) for n in ("whisper_after", "feed_after", "after", "limit") if hasattr(request, n)]
+        values = [
+            getattr(request, n)
+            for n in ("whisper_after", "feed_after", "after", "limit")
+            if hasattr(request, n)
+        ]
         if any(v < 0 for v in values):
-            raise ProtocolError(ErrorCode.BAD_FIELD, "sequence numbers and limits must not be negative", request.id)
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, "sequence numbers and limits must not be negative", request.id
+            )
     return request
 
 
@@ -397,7 +423,9 @@ def decode_server_frame(raw: str | bytes) -> ServerFrame:
     try:
         kind = ServerType(str(data.get("type")))
     except ValueError:
-        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown server frame type {str(data.get('type'))[:40]!r}") from None
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE, f"unknown server frame type {str(data.get('type'))[:40]!r}"
+        ) from None
     ref = data.get("ref")
     return ServerFrame(
         type=kind,

@@ -237,7 +237,9 @@ class LocalFanout:
             if peer.resumed or not resumed_only:
                 self.send_data(peer, data)
 
-    def to_team(self, team: str, frame: ServerFrame, *, supervisors_only: bool = False, resumed_only: bool = False) -> None:
+    def to_team(
+        self, team: str, frame: ServerFrame, *, supervisors_only: bool = False, resumed_only: bool = False
+    ) -> None:
         data = frame.encode().encode()
         for peer in list(self._by_team.get(team, ())):
             if (peer.user.supervises or not supervisors_only) and (peer.resumed or not resumed_only):
@@ -308,7 +310,9 @@ class TeamServer:
         self._fanout = LocalFanout(self._drop_slow)
         # Who each connection authenticated as, from the handshake to the handler; weak so an upgrade that
         # fails after the check leaves nothing behind.
-        self._authenticated: weakref.WeakKeyDictionary[ServerConnection, tuple[User, str]] = weakref.WeakKeyDictionary()
+        self._authenticated: weakref.WeakKeyDictionary[ServerConnection, tuple[User, str]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._recheck: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
@@ -401,13 +405,28 @@ class TeamServer:
 
     # -- handshake -----------------------------------------------------------------------------------------
 
-    async def _process_request(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+    async def _process_request(
+        self, connection: ServerConnection, request: HttpRequest
+    ) -> HttpResponse | None:
         if request.path.split("?")[0] == "/health":
-            counters = {k: self.stats[k] for k in ("slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed")}
+            counters = {
+                k: self.stats[k]
+                for k in ("slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed")
+            }
             durable = self._durable
             # Durable-log calls per commit shows how much the group commit saves (1.0: every call its own fsync).
-            writes = {"durable_calls": durable.calls, "durable_commits": durable.commits} if durable is not None else {}
-            health = {"status": "ok", "connections": len(self._fanout.peers()), "instance": self.instance, **counters, **writes}
+            writes = (
+                {"durable_calls": durable.calls, "durable_commits": durable.commits}
+                if durable is not None
+                else {}
+            )
+            health = {
+                "status": "ok",
+                "connections": len(self._fanout.peers()),
+                "instance": self.instance,
+                **counters,
+                **writes,
+            }
             body = json.dumps(health)
             return HttpResponse(
                 http.HTTPStatus.OK.value,
@@ -496,7 +515,9 @@ class TeamServer:
             try:
                 await self._live(self.live_store.disconnected, peer.conn_id)
                 await self._announce_presence(user)
-            except Exception:  # the server is stopping; presence is cleared for this instance at the next start
+            except (
+                Exception
+            ):  # the server is stopping; presence is cleared for this instance at the next start
                 log.debug("presence not updated for %s", user.name, exc_info=True)
 
     async def _write(self, peer: Peer) -> None:
@@ -552,7 +573,9 @@ class TeamServer:
         # The close frame goes behind what the socket already holds: a client that catches up within a second
         # reads the code and reason, one that does not is cut off (and sees the connection reset).
         try:
-            await asyncio.wait_for(peer.ws.close(CLOSE_SLOW_CONSUMER, "slow consumer: not reading fast enough"), 1.0)
+            await asyncio.wait_for(
+                peer.ws.close(CLOSE_SLOW_CONSUMER, "slow consumer: not reading fast enough"), 1.0
+            )
         except (TimeoutError, ConnectionClosed):
             pass
         finally:
@@ -582,7 +605,14 @@ class TeamServer:
         allowed = PERMISSIONS.get(type(request), frozenset())
         if peer.user.role not in allowed:
             self.stats["denied"] += 1
-            self._error(peer, ProtocolError(ErrorCode.FORBIDDEN, f"the {peer.user.role.value} role may not send {request.TYPE}", request.id))
+            self._error(
+                peer,
+                ProtocolError(
+                    ErrorCode.FORBIDDEN,
+                    f"the {peer.user.role.value} role may not send {request.TYPE}",
+                    request.id,
+                ),
+            )
             return
         handler = getattr(self, "_on_" + request.TYPE)
         try:
@@ -593,13 +623,23 @@ class TeamServer:
             self._error(peer, exc)
         except Exception:
             log.exception("request %s from %s failed", request.TYPE, peer.user.name)
-            self._error(peer, ProtocolError(ErrorCode.INTERNAL, f"{request.TYPE} failed on the server", request.id))
+            self._error(
+                peer, ProtocolError(ErrorCode.INTERNAL, f"{request.TYPE} failed on the server", request.id)
+            )
 
     def _error(self, peer: Peer, exc: ProtocolError) -> None:
-        self._fanout.send(peer, ServerFrame(ServerType.ERROR, _new_id(), {"code": exc.code.value, "message": exc.message}, ref=exc.ref))
+        self._fanout.send(
+            peer,
+            ServerFrame(
+                ServerType.ERROR, _new_id(), {"code": exc.code.value, "message": exc.message}, ref=exc.ref
+            ),
+        )
 
     def _ack(self, peer: Peer, request: Request, body: dict[str, Any] | None = None) -> None:
-        self._fanout.send(peer, ServerFrame(ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id))
+        self._fanout.send(
+            peer,
+            ServerFrame(ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id),
+        )
 
     async def _announce_presence(self, user: User) -> None:
         entry = await self._live(self.live_store.user_presence, user)
@@ -614,7 +654,9 @@ class TeamServer:
         # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the replay.
         async with self._agent_locks(user.name), self._team_locks(user.team):
             if user.role is Role.AGENT:
-                whispers = await self._db(self.store.whispers_for_agent, user.name, req.whisper_after, RESUME_PAGE)
+                whispers = await self._db(
+                    self.store.whispers_for_agent, user.name, req.whisper_after, RESUME_PAGE
+                )
                 for whisper in whispers:
                     self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
             changes = await self._db(self.store.changes_since, user.team, req.feed_after, RESUME_PAGE)
@@ -635,7 +677,9 @@ class TeamServer:
         if status == "ended" and not ended_ok:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {call_id!r} has ended", ref)
 
-    async def _own_call(self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False) -> dict[str, Any]:
+    async def _own_call(
+        self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False
+    ) -> dict[str, Any]:
         status, call = await self._live(self.live_store.call_owned_by, peer.user, call_id)
         self._check_ownership(status, call_id, ref, ended_ok=ended_ok)
         assert call is not None
@@ -651,15 +695,21 @@ class TeamServer:
     async def _on_call_start(self, peer: Peer, req: CallStart) -> None:
         existing = await self._live(self.live_store.call, req.call_id)
         if existing is not None and existing["team"] != peer.user.team:
-            raise ProtocolError(ErrorCode.CONFLICT, f"call id {req.call_id!r} is taken; start the call with a new id", req.id)
+            raise ProtocolError(
+                ErrorCode.CONFLICT, f"call id {req.call_id!r} is taken; start the call with a new id", req.id
+            )
         if existing is not None and existing["agent"] != peer.user.name:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} belongs to another agent", req.id)
         if existing is not None and existing["ended_at"] is not None:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has already ended", req.id)
-        call = await self._live(self.live_store.start_call, peer.user, req.call_id, req.customer, req.started_at)
+        call = await self._live(
+            self.live_store.start_call, peer.user, req.call_id, req.customer, req.started_at
+        )
         self._ack(peer, req, {"call": call})
         if existing is None:
-            frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "started", "call": call})
+            frame = ServerFrame(
+                ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "started", "call": call}
+            )
             self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
         await self._announce_presence(peer.user)
 
@@ -667,7 +717,9 @@ class TeamServer:
         await self._own_call(peer, req.call_id, req.id, ended_ok=True)
         call = await self._live(self.live_store.end_call, req.call_id)
         self._ack(peer, req)
-        frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call})
+        frame = ServerFrame(
+            ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call}
+        )
         self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
         await self._announce_presence(peer.user)
 
@@ -676,7 +728,11 @@ class TeamServer:
         if status == "stale":  # a partial overtaken by its final: followers already show the final line
             return
         self._check_ownership(status, req.call_id, req.id)
-        frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "transcript", "transcript": req.event})
+        frame = ServerFrame(
+            ServerType.CALL_EVENT,
+            _new_id(),
+            {"call_id": req.call_id, "event": "transcript", "transcript": req.event},
+        )
         # Finals reach every supervisor of the team (the board shows the last line); partials only followers.
         if req.event.get("kind") == "final":
             self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
@@ -687,7 +743,9 @@ class TeamServer:
     async def _on_call_update(self, peer: Peer, req: CallUpdate) -> None:
         await self._own_call(peer, req.call_id, req.id)
         info = await self._live(self.live_store.update_call_info, req.call_id, req.info)
-        frame = ServerFrame(ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info})
+        frame = ServerFrame(
+            ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info}
+        )
         self._fanout.to_followers(req.call_id, frame)
 
     async def _on_subscribe(self, peer: Peer, req: Subscribe) -> None:
@@ -699,14 +757,21 @@ class TeamServer:
         await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_start", req.call_id, {})
         self._fanout.send(
             peer,
-            ServerFrame(ServerType.CALL_SNAPSHOT, _new_id(), {"call": call, "transcript": transcript, "whispers": whispers}, ref=req.id),
+            ServerFrame(
+                ServerType.CALL_SNAPSHOT,
+                _new_id(),
+                {"call": call, "transcript": transcript, "whispers": whispers},
+                ref=req.id,
+            ),
         )
 
     async def _on_unsubscribe(self, peer: Peer, req: Unsubscribe) -> None:
         if req.call_id in peer.subscriptions:
             self._fanout.unfollow(peer, req.call_id)
             peer.subscriptions.discard(req.call_id)
-            await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_stop", req.call_id, {})
+            await self._db(
+                self._audit_commit, peer.user.name, peer.user.team, "monitor_stop", req.call_id, {}
+            )
         self._ack(peer, req)
 
     async def _on_list_calls(self, peer: Peer, req: ListCalls) -> None:
@@ -724,7 +789,9 @@ class TeamServer:
         if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
         if req.call_id is not None and (call is None or call["agent"] != agent.name):
-            raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id)
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id
+            )
         whisper, is_new = self.store.add_whisper(
             whisper_id=req.whisper_id,
             sender=sender,
@@ -751,7 +818,9 @@ class TeamServer:
         if is_new and req.call_id is not None:
             # The team board shows the time since the last whisper on each call, for every supervisor.
             body = {"call_id": req.call_id, "event": "whispered", "whisper": whisper}
-            self._fanout.to_team(sender.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True)
+            self._fanout.to_team(
+                sender.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True
+            )
 
     def _store_mark(self, agent: User, whisper_id: str, status: str, ref: str) -> tuple[dict[str, Any], bool]:
         """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is stored."""
@@ -782,7 +851,9 @@ class TeamServer:
                 whispers = [w for w in whispers if w["call_id"] == req.call_id]
         else:
             if req.call_id is None:
-                raise ProtocolError(ErrorCode.BAD_FIELD, "supervisors list whispers of one call: give call_id", req.id)
+                raise ProtocolError(
+                    ErrorCode.BAD_FIELD, "supervisors list whispers of one call: give call_id", req.id
+                )
             await self._team_call(peer, req.call_id, req.id)
             whispers = await self._db(self.store.whispers_for_call, user.team, req.call_id)
         self._ack(peer, req, {"whispers": whispers})
@@ -800,7 +871,9 @@ class TeamServer:
             except ValueError as exc:
                 raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
             if change["team"] != peer.user.team:
-                raise ProtocolError(ErrorCode.CONFLICT, f"change id {req.change_id!r} is already used", req.id)
+                raise ProtocolError(
+                    ErrorCode.CONFLICT, f"change id {req.change_id!r} is already used", req.id
+                )
             self._ack(peer, req, {"seq": change["seq"], "duplicate": not is_new})
             if is_new:
                 frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": change})

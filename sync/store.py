@@ -176,7 +176,9 @@ class TeamStore:
     def authenticate(self, token: str) -> tuple[User | None, str, str]:
         """The user a token belongs to, or None, why not and the team concerned ("-" when unknown) for the audit
         log; the caller only ever learns "401"."""
-        row = self.team_db.execute("SELECT * FROM users WHERE token_hash = ?", (hash_token(token),)).fetchone()
+        row = self.team_db.execute(
+            "SELECT * FROM users WHERE token_hash = ?", (hash_token(token),)
+        ).fetchone()
         if row is None:
             return None, "unknown token", "-"
         if row["revoked_at"] is not None:
@@ -216,7 +218,9 @@ class TeamStore:
 
     # -- audit ---------------------------------------------------------------------------------------------
 
-    def audit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
+    def audit(
+        self, actor: str, team: str, action: str, target: str, detail: dict[str, Any] | None = None
+    ) -> None:
         self.team_db.execute(
             "INSERT INTO audit (at, actor, team, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
             (self.clock(), actor, team, action, target, json.dumps(detail or {}, ensure_ascii=False)),
@@ -249,7 +253,9 @@ class TeamStore:
             existing = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
             if existing is not None:
                 return _whisper_row(existing), False
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM whispers WHERE agent = ?", (agent,)).fetchone()[0]
+            seq = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM whispers WHERE agent = ?", (agent,)
+            ).fetchone()[0]
             db.execute(
                 "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, anchor_segment_id,"
                 " attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -258,7 +264,13 @@ class TeamStore:
                     None if attachment is None else json.dumps(attachment, ensure_ascii=False), self.clock(),
                 ),
             )  # fmt: skip
-            self.audit(sender.name, sender.team, "whisper_sent", agent, {"whisper_id": whisper_id, "call_id": call_id, "text": text})
+            self.audit(
+                sender.name,
+                sender.team,
+                "whisper_sent",
+                agent,
+                {"whisper_id": whisper_id, "call_id": call_id, "text": text},
+            )
             row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return _whisper_row(row), True
 
@@ -271,10 +283,16 @@ class TeamStore:
         column = {"delivered": "delivered_at", "read": "read_at"}[status]
         with self._tx(self.team_db) as db:
             now = self.clock()
-            cur = db.execute(f"UPDATE whispers SET {column} = ? WHERE whisper_id = ? AND {column} IS NULL", (now, whisper_id))
+            cur = db.execute(
+                f"UPDATE whispers SET {column} = ? WHERE whisper_id = ? AND {column} IS NULL",
+                (now, whisper_id),
+            )
             changed = cur.rowcount > 0
             if status == "read" and changed:
-                db.execute("UPDATE whispers SET delivered_at = ? WHERE whisper_id = ? AND delivered_at IS NULL", (now, whisper_id))
+                db.execute(
+                    "UPDATE whispers SET delivered_at = ? WHERE whisper_id = ? AND delivered_at IS NULL",
+                    (now, whisper_id),
+                )
                 self.audit(actor.name, actor.team, "whisper_read", whisper_id)
             row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return _whisper_row(row), changed
@@ -311,7 +329,9 @@ class TeamStore:
                     (author.team, kind.value, record_id),
                 ).fetchone()
                 if taken is not None:
-                    raise ValueError(f"note {record_id!r} already exists; notes are append-only, add a new note")
+                    raise ValueError(
+                        f"note {record_id!r} already exists; notes are append-only, add a new note"
+                    )
             now = self.clock()
             body = json.dumps(record, ensure_ascii=False)
             cur = db.execute(
@@ -325,19 +345,27 @@ class TeamStore:
                 " author = excluded.author, updated_at = excluded.updated_at",
                 (author.team, kind.value, record_id, seq, body, author.name, now),
             )
-            self.audit(author.name, author.team, "data_change", f"{kind.value}/{record_id}", {"seq": seq, "change_id": change_id})
+            self.audit(
+                author.name,
+                author.team,
+                "data_change",
+                f"{kind.value}/{record_id}",
+                {"seq": seq, "change_id": change_id},
+            )
             row = db.execute("SELECT * FROM changes WHERE seq = ?", (seq,)).fetchone()
         return _change_row(row), True
 
     def changes_since(self, team: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
         rows = self.team_db.execute(
-            "SELECT * FROM changes WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?", (team, after, max(1, min(limit, 1000)))
+            "SELECT * FROM changes WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (team, after, max(1, min(limit, 1000))),
         ).fetchall()
         return [_change_row(r) for r in rows]
 
     def history(self, team: str, kind: str, record_id: str) -> list[dict[str, Any]]:
         rows = self.team_db.execute(
-            "SELECT * FROM changes WHERE team = ? AND kind = ? AND record_id = ? ORDER BY seq", (team, kind, record_id)
+            "SELECT * FROM changes WHERE team = ? AND kind = ? AND record_id = ? ORDER BY seq",
+            (team, kind, record_id),
         ).fetchall()
         return [_change_row(r) for r in rows]
 
@@ -347,7 +375,9 @@ class TeamStore:
         row = self.live_db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         return None if row is None else _call_row(row)
 
-    def start_call(self, agent: User, call_id: str, customer: dict[str, Any] | None, started_at: float | None) -> dict[str, Any]:
+    def start_call(
+        self, agent: User, call_id: str, customer: dict[str, Any] | None, started_at: float | None
+    ) -> dict[str, Any]:
         with self._tx(self.live_db) as db:
             db.execute(
                 "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
@@ -360,12 +390,15 @@ class TeamStore:
 
     def end_call(self, call_id: str) -> dict[str, Any]:
         with self._tx(self.live_db) as db:
-            db.execute("UPDATE calls SET ended_at = ? WHERE call_id = ? AND ended_at IS NULL", (self.clock(), call_id))
+            db.execute(
+                "UPDATE calls SET ended_at = ? WHERE call_id = ? AND ended_at IS NULL",
+                (self.clock(), call_id),
+            )
             row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         return _call_row(row)
 
     def call_owned_by(self, agent: User, call_id: str) -> tuple[str, dict[str, Any] | None]:
-        """"ok", "not_found" (no such call in the agent's team), "forbidden" (a teammate's) or "ended"."""
+        """ "ok", "not_found" (no such call in the agent's team), "forbidden" (a teammate's) or "ended"."""
         call = self.call(call_id)
         if call is None or call["team"] != agent.team:
             return "not_found", None
@@ -397,14 +430,19 @@ class TeamStore:
             if cur.rowcount == 0:
                 return False
             if event.get("kind") == "final" and event.get("text") and not event.get("revised"):
-                db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.get("text", ""), call_id))
+                db.execute(
+                    "UPDATE calls SET last_final = ? WHERE call_id = ?", (event.get("text", ""), call_id)
+                )
         return True
 
     def update_call_info(self, call_id: str, info: dict[str, Any]) -> dict[str, Any]:
         with self._tx(self.live_db) as db:
             row = db.execute("SELECT info FROM calls WHERE call_id = ?", (call_id,)).fetchone()
             merged = {**json.loads(row["info"]), **info}
-            db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (json.dumps(merged, ensure_ascii=False), call_id))
+            db.execute(
+                "UPDATE calls SET info = ? WHERE call_id = ?",
+                (json.dumps(merged, ensure_ascii=False), call_id),
+            )
         return merged
 
     def transcript_so_far(self, call_id: str) -> list[dict[str, Any]]:
@@ -470,7 +508,9 @@ class TeamStore:
         return result
 
     def user_presence(self, user: User) -> dict[str, Any]:
-        since = self.live_db.execute("SELECT MIN(since) FROM presence WHERE user = ?", (user.name,)).fetchone()[0]
+        since = self.live_db.execute(
+            "SELECT MIN(since) FROM presence WHERE user = ?", (user.name,)
+        ).fetchone()[0]
         call = self.live_db.execute(
             "SELECT call_id, customer, started_at FROM calls WHERE agent = ? AND ended_at IS NULL"
             " ORDER BY started_at DESC LIMIT 1",

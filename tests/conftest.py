@@ -51,13 +51,20 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         pytest.skip("PulseAudio is not installed (./run setup installs it)")
     runtime = tmp_path_factory.mktemp("pulse")
     env = dict(os.environ)
-    env.update({"XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse"), "HOME": str(runtime)})
+    env.update(
+        {"XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse"), "HOME": str(runtime)}
+    )
     log_path = runtime / "pulseaudio.log"
     log_file = open(log_path, "wb")  # noqa: SIM115 - a file, not a pipe nobody drains; closed at teardown
     proc = subprocess.Popen(
         [
-            "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--disallow-exit",
-            "--use-pid-file=no", "--system=false",
+            "pulseaudio",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "-n",
+            "--disallow-exit",
+            "--use-pid-file=no",
+            "--system=false",
             "--load=module-native-protocol-unix",
             "--load=module-null-sink sink_name=customer rate=48000",
             "--load=module-null-sink sink_name=agent rate=48000",

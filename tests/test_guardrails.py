@@ -20,8 +20,12 @@ def test_core_packages_never_import_qt() -> None:
         "print(','.join(bad))\n"
         "sys.exit(1 if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"Qt or desktop imported by the core: {result.stdout} {result.stderr[-2000:]}"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, (
+        f"Qt or desktop imported by the core: {result.stdout} {result.stderr[-2000:]}"
+    )
 
 
 def test_cli_help_lists_the_subcommands_without_qt() -> None:
@@ -35,7 +39,9 @@ def test_cli_help_lists_the_subcommands_without_qt() -> None:
         "print(' '.join(sorted(sub.choices)))\n"
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     registered = set(result.stdout.split())
     assert {"transcribe", "devices", "kb", "customers", "suggest", "demo"} <= registered
@@ -61,7 +67,9 @@ def test_qt_binding_keeps_python_alive_through_a_long_call() -> None:
         "print(before[0] - after[0], before[1] - after[1])\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
     assert result.returncode == 0, f"the interpreter aborted: {result.stderr[-1500:]}"
     lost_none, lost_true = (int(x) for x in result.stdout.split())
     assert lost_none < 100 and lost_true < 100, f"references lost: None {lost_none}, True {lost_true}"

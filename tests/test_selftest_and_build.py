@@ -48,9 +48,21 @@ def test_pyinstaller_build_runs_its_self_test(tmp_path: Path, agent_assist_home:
         pytest.skip("PyInstaller is not installed (./run setup installs it)")
     dist, work = tmp_path / "dist", tmp_path / "work"
     build = subprocess.run(
-        [str(pyinstaller), "--noconfirm", "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work),
-         str(ROOT / "build.spec")],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        [
+            str(pyinstaller),
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(work),
+            str(ROOT / "build.spec"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert build.returncode == 0, build.stderr[-5000:]
     app = dist / "agent-assist" / "agent-assist"

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
     from desktop.review.call_detail import PlayerFactory
 
 
-def create_review_window(store: Store, *, author: str = "", player_factory: PlayerFactory | None = None,
-                         recordings_root: Path | None = None) -> QWidget:
+def create_review_window(
+    store: Store,
+    *,
+    author: str = "",
+    player_factory: PlayerFactory | None = None,
+    recordings_root: Path | None = None,
+) -> QWidget:
     from desktop.review.window import ReviewWindow
 
     return ReviewWindow(store, author=author, player_factory=player_factory, recordings_root=recordings_root)

@@ -62,14 +62,31 @@ PlayerFactory = Callable[[CallAudio], CallPlayback]
 
 def load_timeline(store: Store, call: CallRecord) -> list[TimelineItem]:
     conn = store.conn
-    feedback = [FeedbackRow(*r) for r in conn.execute(
-        "SELECT f.target_id, f.action, f.at, COALESCE(k.title, '') FROM suggestion_feedback f "
-        "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = ? ORDER BY f.rowid", (call.id,))]
-    cues = [CueRow(*r) for r in conn.execute(
-        "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid", (call.id,))]
+    feedback = [
+        FeedbackRow(*r)
+        for r in conn.execute(
+            "SELECT f.target_id, f.action, f.at, COALESCE(k.title, '') FROM suggestion_feedback f "
+            "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = ? ORDER BY f.rowid",
+            (call.id,),
+        )
+    ]
+    cues = [
+        CueRow(*r)
+        for r in conn.execute(
+            "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
+            (call.id,),
+        )
+    ]
     review = ReviewNotes(store)
-    return build_timeline(call, store.segments_for(call.id), whispers=store.whispers_for(call.id), feedback=feedback,
-                          cues=cues, bookmarks=review.bookmarks(call.id), comments=review.comments(call.id))
+    return build_timeline(
+        call,
+        store.segments_for(call.id),
+        whispers=store.whispers_for(call.id),
+        feedback=feedback,
+        cues=cues,
+        bookmarks=review.bookmarks(call.id),
+        comments=review.comments(call.id),
+    )
 
 
 class CallDetail(QWidget):
@@ -79,9 +96,16 @@ class CallDetail(QWidget):
 
     call_saved = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, author: str = "",
-                 player_factory: PlayerFactory | None = None, recordings_root: Path | None = None,
-                 poll_ms: int = 50) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        author: str = "",
+        player_factory: PlayerFactory | None = None,
+        recordings_root: Path | None = None,
+        poll_ms: int = 50,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.author = author
@@ -157,8 +181,9 @@ class CallDetail(QWidget):
         self.note_button.clicked.connect(self.add_note)
         self.form = QFormLayout()
         self.form_labels = [QLabel(self) for _ in range(4)]
-        for label, field in zip(self.form_labels, (self.summary, self.tags, self.disposition, self.next_action),
-                                strict=True):
+        for label, field in zip(
+            self.form_labels, (self.summary, self.tags, self.disposition, self.next_action), strict=True
+        ):
             label.setBuddy(field)
             self.form.addRow(label, field)
         right = QWidget(self)
@@ -206,11 +231,20 @@ class CallDetail(QWidget):
         self.save_button.setText(self.tr("Save wrap-up"))
         self.note_edit.setPlaceholderText(self.tr("Add a note about this customer…"))
         self.note_button.setText(self.tr("Add note"))
-        texts = (self.tr("Summary"), self.tr("Tags (separated by ;)"), self.tr("Disposition"), self.tr("Next action"))
+        texts = (
+            self.tr("Summary"),
+            self.tr("Tags (separated by ;)"),
+            self.tr("Disposition"),
+            self.tr("Next action"),
+        )
         for label, text in zip(self.form_labels, texts, strict=True):
             label.setText(text)
-        names = {Disposition.RESOLVED: self.tr("Resolved"), Disposition.FOLLOW_UP: self.tr("Follow-up"),
-                 Disposition.ESCALATED: self.tr("Escalated"), Disposition.UNRESOLVED: self.tr("Unresolved")}
+        names = {
+            Disposition.RESOLVED: self.tr("Resolved"),
+            Disposition.FOLLOW_UP: self.tr("Follow-up"),
+            Disposition.ESCALATED: self.tr("Escalated"),
+            Disposition.UNRESOLVED: self.tr("Unresolved"),
+        }
         for i in range(self.disposition.count()):
             self.disposition.setItemText(i, names[Disposition(self.disposition.itemData(i))])
         if self.call is not None:
@@ -221,9 +255,12 @@ class CallDetail(QWidget):
 
     def _kind_label(self, kind: TimelineKind) -> str:
         return {
-            TimelineKind.WHISPER: self.tr("Whisper"), TimelineKind.SUGGESTION_SHOWN: self.tr("Suggestion shown"),
-            TimelineKind.SUGGESTION_USED: self.tr("Suggestion used"), TimelineKind.CUE: self.tr("Cue"),
-            TimelineKind.BOOKMARK: self.tr("Bookmark"), TimelineKind.COMMENT: self.tr("Comment"),
+            TimelineKind.WHISPER: self.tr("Whisper"),
+            TimelineKind.SUGGESTION_SHOWN: self.tr("Suggestion shown"),
+            TimelineKind.SUGGESTION_USED: self.tr("Suggestion used"),
+            TimelineKind.CUE: self.tr("Cue"),
+            TimelineKind.BOOKMARK: self.tr("Bookmark"),
+            TimelineKind.COMMENT: self.tr("Comment"),
         }.get(kind, "")
 
     def _speaker(self, channel: str) -> str:
@@ -262,8 +299,11 @@ class CallDetail(QWidget):
         assert call is not None
         customer = self.store.get_customer(call.customer_id) if call.customer_id else None
         who = customer.name if customer else (call.customer_id or self.tr("Unknown caller"))
-        self.header.setText(self.tr("{who} · agent {agent} · {when}").format(
-            who=who, agent=call.agent or "-", when=call.started_at[:16].replace("T", " ")))
+        self.header.setText(
+            self.tr("{who} · agent {agent} · {when}").format(
+                who=who, agent=call.agent or "-", when=call.started_at[:16].replace("T", " ")
+            )
+        )
 
     def _render_timeline(self) -> None:
         assert self.call is not None
@@ -291,14 +331,32 @@ class CallDetail(QWidget):
         call = self.call
         if call is None or not call.customer_id:
             return
-        kinds = {NoteKind.CAUTION: self.tr("Caution"), NoteKind.NEXT_ACTION: self.tr("Next action"),
-                 NoteKind.CONTEXT: self.tr("Note")}
+        kinds = {
+            NoteKind.CAUTION: self.tr("Caution"),
+            NoteKind.NEXT_ACTION: self.tr("Next action"),
+            NoteKind.CONTEXT: self.tr("Note"),
+        }
         for note in self.store.notes_for(call.customer_id):
-            self.notes.addItem(f"{kinds[note.kind]} · {note.author or '-'} · {note.created_at[:10]}\n{note.text}")
+            self.notes.addItem(
+                f"{kinds[note.kind]} · {note.author or '-'} · {note.created_at[:10]}\n{note.text}"
+            )
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.play_button, self.export_button, self.export_format, self.bookmark_button, self.comment_edit, self.comment_button, self.save_button,
-                  self.summary, self.tags, self.disposition, self.next_action, self.note_edit, self.note_button):
+        for w in (
+            self.play_button,
+            self.export_button,
+            self.export_format,
+            self.bookmark_button,
+            self.comment_edit,
+            self.comment_button,
+            self.save_button,
+            self.summary,
+            self.tags,
+            self.disposition,
+            self.next_action,
+            self.note_edit,
+            self.note_button,
+        ):
             w.setEnabled(on)
 
     # -- what the reviewer sees ------------------------------------------------------------------------
@@ -317,7 +375,9 @@ class CallDetail(QWidget):
 
     def _ensure_player(self) -> CallPlayback | None:
         if self.player is None and self.call is not None:
-            files = {p.stem: p for p in recording_files(self.call.id, self._recordings_root) if p.suffix == ".wav"}
+            files = {
+                p.stem: p for p in recording_files(self.call.id, self._recordings_root) if p.suffix == ".wav"
+            }
             try:
                 self.player = self._player_factory(load_call_audio(files))
             except PlaybackError as exc:
@@ -405,8 +465,13 @@ class CallDetail(QWidget):
             return False
         japanese = QLocale().language() == QLocale.Language.Japanese
         customer = self.store.get_customer(call.customer_id) if call.customer_id else None
-        text = render_transcript(fmt, call, self.store.segments_for(call.id), JA_LABELS if japanese else DEFAULT_LABELS,
-                                 customer.name if customer else "")
+        text = render_transcript(
+            fmt,
+            call,
+            self.store.segments_for(call.id),
+            JA_LABELS if japanese else DEFAULT_LABELS,
+            customer.name if customer else "",
+        )
         try:
             write_text(target, text)
         except ExportError as exc:
@@ -419,7 +484,9 @@ class CallDetail(QWidget):
         if self.call is None:
             return
         fmt = TranscriptFormat(self.export_format.currentData())
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export transcript"), f"{self.call.id}.{fmt.value}")
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export transcript"), f"{self.call.id}.{fmt.value}"
+        )
         if name:
             self.export_transcript(fmt, Path(name))
 
@@ -452,8 +519,9 @@ class CallDetail(QWidget):
             return
         position = item.position if item is not None else (self.player.position if self.player else 0.0)
         label = item.text[:60] if item is not None and item.kind is TimelineKind.LINE else ""
-        self.review.add_bookmark(call.id, position, segment_id=item.segment_id if item else "", label=label,
-                                 author=self.author)
+        self.review.add_bookmark(
+            call.id, position, segment_id=item.segment_id if item else "", label=label, author=self.author
+        )
         self._render_timeline()
 
     def comment_selected(self) -> None:
@@ -462,8 +530,9 @@ class CallDetail(QWidget):
             return
         item = self._selected()
         role = CommentRole(self.comment_role.currentData())
-        self.review.add_comment(call.id, text, segment_id=item.segment_id if item else "", author=self.author,
-                                role=role)
+        self.review.add_comment(
+            call.id, text, segment_id=item.segment_id if item else "", author=self.author, role=role
+        )
         self.comment_edit.clear()
         self._render_timeline()
 
@@ -471,8 +540,13 @@ class CallDetail(QWidget):
         if self.call is None:
             return
         tags = tuple(t.strip() for t in self.tags.text().replace("；", ";").split(";") if t.strip())
-        updated = replace(self.call, summary=self.summary.toPlainText().strip(), tags=tags,
-                          disposition=str(self.disposition.currentData()), next_action=self.next_action.text().strip())
+        updated = replace(
+            self.call,
+            summary=self.summary.toPlainText().strip(),
+            tags=tags,
+            disposition=str(self.disposition.currentData()),
+            next_action=self.next_action.text().strip(),
+        )
         self.store.upsert_call(updated)
         self.call = updated
         self.status.setText(self.tr("Wrap-up saved."))

@@ -103,17 +103,30 @@ class HistoryPanel(QWidget):
         self.refresh()
 
     def retranslate(self) -> None:
-        self.search_edit.setPlaceholderText(self.tr("Search what was said, summaries and notes (日本語 / English)"))
+        self.search_edit.setPlaceholderText(
+            self.tr("Search what was said, summaries and notes (日本語 / English)")
+        )
         self.search_edit.setAccessibleName(self.tr("Search calls"))
         self.since.setPlaceholderText(self.tr("From YYYY-MM-DD"))
         self.until.setPlaceholderText(self.tr("To YYYY-MM-DD"))
         self.csv_button.setText(self.tr("CSV…"))
         self.csv_button.setToolTip(self.tr("Export the calls matching these filters as CSV for Excel"))
-        self.table.setHorizontalHeaderLabels([self.tr("Date"), self.tr("Customer"), self.tr("Agent"),
-                                              self.tr("Duration"), self.tr("Disposition"), self.tr("Tags")])
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Date"),
+                self.tr("Customer"),
+                self.tr("Agent"),
+                self.tr("Duration"),
+                self.tr("Disposition"),
+                self.tr("Tags"),
+            ]
+        )
         self._loading = True
-        for combo, everything in ((self.agent, self.tr("All agents")), (self.tag, self.tr("All tags")),
-                                  (self.disposition, self.tr("All dispositions"))):
+        for combo, everything in (
+            (self.agent, self.tr("All agents")),
+            (self.tag, self.tr("All tags")),
+            (self.disposition, self.tr("All dispositions")),
+        ):
             if combo.count():
                 combo.setItemText(0, everything)
         for i in range(1, self.disposition.count()):
@@ -121,9 +134,12 @@ class HistoryPanel(QWidget):
         self._loading = False
 
     def disposition_name(self, value: str) -> str:
-        return {Disposition.RESOLVED.value: self.tr("Resolved"), Disposition.FOLLOW_UP.value: self.tr("Follow-up"),
-                Disposition.ESCALATED.value: self.tr("Escalated"),
-                Disposition.UNRESOLVED.value: self.tr("Unresolved")}.get(value, value)
+        return {
+            Disposition.RESOLVED.value: self.tr("Resolved"),
+            Disposition.FOLLOW_UP.value: self.tr("Follow-up"),
+            Disposition.ESCALATED.value: self.tr("Escalated"),
+            Disposition.UNRESOLVED.value: self.tr("Unresolved"),
+        }.get(value, value)
 
     def reload_choices(self) -> None:
         """Refill the filter menus from the store (new agents and tags appear as calls are saved)."""
@@ -150,11 +166,18 @@ class HistoryPanel(QWidget):
                 try:
                     date.fromisoformat(text)
                 except ValueError:
-                    self.message.setText(self.tr("“{text}” is not a date: write it as 2026-03-31.").format(text=text))
+                    self.message.setText(
+                        self.tr("“{text}” is not a date: write it as 2026-03-31.").format(text=text)
+                    )
                     return None
             dates[name] = text or None
-        return CallFilter(agent=self.agent.currentData(), tag=self.tag.currentData(),
-                          disposition=self.disposition.currentData(), since=dates["since"], until=dates["until"])
+        return CallFilter(
+            agent=self.agent.currentData(),
+            tag=self.tag.currentData(),
+            disposition=self.disposition.currentData(),
+            since=dates["since"],
+            until=dates["until"],
+        )
 
     def refresh(self) -> None:
         if self._loading:
@@ -176,8 +199,14 @@ class HistoryPanel(QWidget):
         for row, item in enumerate(items):
             c = item.call
             duration = clock(item.duration_seconds) if item.duration_seconds is not None else ""
-            values = (c.started_at[:16].replace("T", " "), item.customer_name or c.customer_id or self.tr("Unknown"),
-                      c.agent, duration, self.disposition_name(c.disposition), "; ".join(c.tags))
+            values = (
+                c.started_at[:16].replace("T", " "),
+                item.customer_name or c.customer_id or self.tr("Unknown"),
+                c.agent,
+                duration,
+                self.disposition_name(c.disposition),
+                "; ".join(c.tags),
+            )
             for col, value in enumerate(values):
                 cell = QTableWidgetItem(value)
                 cell.setData(_DATA, c.id)
@@ -188,8 +217,11 @@ class HistoryPanel(QWidget):
     def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
         self.stack.setCurrentWidget(self.hits)
         self.hits.clear()
-        kinds = {HitKind.TRANSCRIPT: self.tr("Transcript"), HitKind.SUMMARY: self.tr("Summary"),
-                 HitKind.NOTE: self.tr("Note")}
+        kinds = {
+            HitKind.TRANSCRIPT: self.tr("Transcript"),
+            HitKind.SUMMARY: self.tr("Summary"),
+            HitKind.NOTE: self.tr("Note"),
+        }
         for hit in hits:
             row = QListWidgetItem()
             row.setData(_DATA, hit)

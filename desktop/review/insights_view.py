@@ -48,19 +48,29 @@ class BarChart(QWidget):
         if not self.bars:
             painter.end()
             return
-        label_width = min(self.width() // 3, max(painter.fontMetrics().horizontalAdvance(b[0]) for b in self.bars) + 8)
+        label_width = min(
+            self.width() // 3, max(painter.fontMetrics().horizontalAdvance(b[0]) for b in self.bars) + 8
+        )
         top = max(v for _, v in self.bars) or 1.0
         row = 22
         for i, (label, value) in enumerate(self.bars):
             y = 4 + i * row
             painter.setPen(palette.color(QPalette.ColorRole.Text))
-            painter.drawText(QRectF(4, y, label_width - 8, row - 4),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label)
+            painter.drawText(
+                QRectF(4, y, label_width - 8, row - 4),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                label,
+            )
             span = (self.width() - label_width - 60) * (value / top)
-            painter.fillRect(QRectF(label_width, y + 3, max(1.0, span), row - 10),
-                             palette.color(QPalette.ColorRole.Highlight))
-            painter.drawText(QRectF(label_width + span + 4, y, 56, row - 4),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), f"{value:g}")
+            painter.fillRect(
+                QRectF(label_width, y + 3, max(1.0, span), row - 10),
+                palette.color(QPalette.ColorRole.Highlight),
+            )
+            painter.drawText(
+                QRectF(label_width + span + 4, y, 56, row - 4),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                f"{value:g}",
+            )
         painter.end()
 
 
@@ -139,17 +149,24 @@ class InsightsPanel(QWidget):
             self.period.addItem("", p.value)
         for d in (Dimension.TAG, Dimension.TOPIC, Dimension.DISPOSITION, Dimension.AGENT, Dimension.NONE):
             self.dimension.addItem("", d.value)
-        self.period.setCurrentIndex(self.period.findData(Period.WEEK.value))  # days are too noisy to start with
+        self.period.setCurrentIndex(
+            self.period.findData(Period.WEEK.value)
+        )  # days are too noisy to start with
         self._loading = False
         self.period.currentIndexChanged.connect(lambda _i: self.refresh())
         self.dimension.currentIndexChanged.connect(lambda _i: self.refresh())
         self.retranslate()
 
     def retranslate(self) -> None:
-        names = {Period.DAY.value: self.tr("Per day"), Period.WEEK.value: self.tr("Per week"),
-                 Dimension.TAG.value: self.tr("By tag"), Dimension.TOPIC.value: self.tr("By topic"),
-                 Dimension.DISPOSITION.value: self.tr("By disposition"), Dimension.AGENT.value: self.tr("By agent"),
-                 Dimension.NONE.value: self.tr("All calls")}
+        names = {
+            Period.DAY.value: self.tr("Per day"),
+            Period.WEEK.value: self.tr("Per week"),
+            Dimension.TAG.value: self.tr("By tag"),
+            Dimension.TOPIC.value: self.tr("By topic"),
+            Dimension.DISPOSITION.value: self.tr("By disposition"),
+            Dimension.AGENT.value: self.tr("By agent"),
+            Dimension.NONE.value: self.tr("All calls"),
+        }
         self._loading = True
         for combo in (self.period, self.dimension):
             for i in range(combo.count()):
@@ -188,15 +205,26 @@ class InsightsPanel(QWidget):
     def _show(self, _generation: int, data: Insights) -> None:
         self.data = data
         none = self.tr("(none)")
-        self.volume.set_bars([(f"{v.period} {v.key or none}" if data.dimension is not Dimension.NONE else v.period,
-                               float(v.calls)) for v in data.volume][-40:])
-        self.knowledge.set_bars([(f"{k.title or k.entry_id} ({k.shown})", float(k.used)) for k in data.knowledge[:10]])
+        self.volume.set_bars(
+            [
+                (
+                    f"{v.period} {v.key or none}" if data.dimension is not Dimension.NONE else v.period,
+                    float(v.calls),
+                )
+                for v in data.volume
+            ][-40:]
+        )
+        self.knowledge.set_bars(
+            [(f"{k.title or k.entry_id} ({k.shown})", float(k.used)) for k in data.knowledge[:10]]
+        )
         self.handle.set_bars([(h.key or "-", round(h.average_seconds / 60, 1)) for h in data.handle_time[1:]])
         overall = data.handle_time[0]
         f = data.frustration
-        self.summary.setText(self.tr(
-            "{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues").format(
-            calls=overall.calls, minutes=overall.average_seconds / 60, share=f.share))
+        self.summary.setText(
+            self.tr(
+                "{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues"
+            ).format(calls=overall.calls, minutes=overall.average_seconds / 60, share=f.share)
+        )
 
     def export_csv(self, target: Path) -> None:
         if self.data is not None:

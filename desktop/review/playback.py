@@ -106,8 +106,13 @@ class CallPlayback:
         self._close()
         sd = self._module()
         try:
-            self._stream = sd.OutputStream(samplerate=self.audio.rate, channels=2, dtype="float32",
-                                           callback=self._callback, device=self._device)
+            self._stream = sd.OutputStream(
+                samplerate=self.audio.rate,
+                channels=2,
+                dtype="float32",
+                callback=self._callback,
+                device=self._device,
+            )
             self._stream.start()
         except Exception as exc:  # PortAudio raises its own error types; all mean "cannot play here"
             self._stream = None
@@ -132,5 +137,5 @@ class CallPlayback:
             self._frame = start + len(chunk)
         outdata[: len(chunk)] = chunk
         if len(chunk) < frames:
-            outdata[len(chunk):] = 0
+            outdata[len(chunk) :] = 0
             raise self._module().CallbackStop

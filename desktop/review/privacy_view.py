@@ -94,9 +94,16 @@ class RetentionSchedule(QObject):
 
     finished = Signal(object)
 
-    def __init__(self, store: RunOnStore | Path, parent: QObject | None = None, *,
-                 recordings_root: Path | None = None, interval_ms: int = DAY_MS,
-                 busy: Callable[[], bool] | None = None, busy_retry_ms: int = BUSY_RETRY_MS) -> None:
+    def __init__(
+        self,
+        store: RunOnStore | Path,
+        parent: QObject | None = None,
+        *,
+        recordings_root: Path | None = None,
+        interval_ms: int = DAY_MS,
+        busy: Callable[[], bool] | None = None,
+        busy_retry_ms: int = BUSY_RETRY_MS,
+    ) -> None:
         super().__init__(parent)
         self._run_on_store = own_connection(store) if isinstance(store, Path) else store
         self.recordings_root = recordings_root
@@ -161,8 +168,14 @@ class PrivacyPanel(QWidget):
 
     customer_erased = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, recordings_root: Path | None = None,
-                 confirm: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        recordings_root: Path | None = None,
+        confirm: Callable[[str], bool] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.recordings_root = recordings_root
@@ -209,13 +222,21 @@ class PrivacyPanel(QWidget):
     def retranslate(self) -> None:
         self.retention_box.setTitle(self.tr("Retention"))
         self.keep_recordings.setText(self.tr("Delete recordings after (days)"))
-        for label, text in zip(self.retention_labels, (self.tr("Recordings"), self.tr("Old transcripts"),
-                                                        self.tr("Transcripts count as old after (days)")),
-                               strict=True):
+        for label, text in zip(
+            self.retention_labels,
+            (
+                self.tr("Recordings"),
+                self.tr("Old transcripts"),
+                self.tr("Transcripts count as old after (days)"),
+            ),
+            strict=True,
+        ):
             label.setText(text)
-        names = {TranscriptRetention.KEEP.value: self.tr("Keep"),
-                 TranscriptRetention.REDACT.value: self.tr("Redact personal details"),
-                 TranscriptRetention.DELETE.value: self.tr("Delete")}
+        names = {
+            TranscriptRetention.KEEP.value: self.tr("Keep"),
+            TranscriptRetention.REDACT.value: self.tr("Redact personal details"),
+            TranscriptRetention.DELETE.value: self.tr("Delete"),
+        }
         for i in range(self.transcripts.count()):
             self.transcripts.setItemText(i, names[str(self.transcripts.itemData(i))])
         self.save_button.setText(self.tr("Save and apply now"))
@@ -236,16 +257,22 @@ class PrivacyPanel(QWidget):
         return RetentionPolicy(
             recording_days=self.recording_days.value() if self.keep_recordings.isChecked() else None,
             transcripts=transcripts,
-            transcript_days=None if transcripts is TranscriptRetention.KEEP else self.transcript_days.value())
+            transcript_days=None if transcripts is TranscriptRetention.KEEP else self.transcript_days.value(),
+        )
 
     def save_and_apply(self) -> RetentionReport:
         policy = self.policy()
         save_policy(self.store, policy)
         report = apply_retention(self.store, policy, recordings_root=self.recordings_root)
-        self.message.setText(self.tr(
-            "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.")
-            .format(files=len(report.recordings_deleted), redacted=report.transcripts_redacted,
-                    deleted=report.transcripts_deleted))
+        self.message.setText(
+            self.tr(
+                "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines."
+            ).format(
+                files=len(report.recordings_deleted),
+                redacted=report.transcripts_redacted,
+                deleted=report.transcripts_deleted,
+            )
+        )
         return report
 
     def export_archive(self, target: Path) -> bool:
@@ -255,8 +282,11 @@ class PrivacyPanel(QWidget):
         except ExportError as exc:
             self.message.setText(self.tr("Could not export: {error}").format(error=exc))
             return False
-        self.message.setText(self.tr("Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.").format(
-            path=target, calls=report.calls, notes=report.notes, recordings=report.recordings))
+        self.message.setText(
+            self.tr("Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.").format(
+                path=target, calls=report.calls, notes=report.notes, recordings=report.recordings
+            )
+        )
         return True
 
     def _choose_archive(self) -> None:
@@ -264,15 +294,20 @@ class PrivacyPanel(QWidget):
         if not customer_id:
             self.message.setText(self.tr("Type the customer id first."))
             return
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export customer archive"), f"{customer_id}.zip",
-                                              "ZIP (*.zip)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export customer archive"), f"{customer_id}.zip", "ZIP (*.zip)"
+        )
         if name:
             self.export_archive(Path(name))
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.warning(self, self.tr("Erase customer"), question,
-                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                                     QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.warning(
+            self,
+            self.tr("Erase customer"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def erase(self) -> ErasureReport | None:
@@ -281,10 +316,14 @@ class PrivacyPanel(QWidget):
             self.message.setText(self.tr("Type the customer id first."))
             return None
         customer = self.store.get_customer(customer_id)
-        calls = self.store.conn.execute("SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,)).fetchone()[0]
+        calls = self.store.conn.execute(
+            "SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,)
+        ).fetchone()[0]
         name = customer.name if customer else customer_id
-        question = self.tr("Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts "
-                           "and recordings? This cannot be undone.").format(name=name, id=customer_id, calls=calls)
+        question = self.tr(
+            "Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts "
+            "and recordings? This cannot be undone."
+        ).format(name=name, id=customer_id, calls=calls)
         if not self._confirm(question):
             self.message.setText(self.tr("Nothing was erased."))
             return None
@@ -294,7 +333,11 @@ class PrivacyPanel(QWidget):
             self.message.setText(self.tr("Could not erase: {error}").format(error=exc))
             return None
         text = self.tr("Erased {id}: {calls} calls, {rows} records, {files} recording files.").format(
-            id=customer_id, calls=len(report.call_ids), rows=report.total_rows, files=len(report.files_removed))
+            id=customer_id,
+            calls=len(report.call_ids),
+            rows=report.total_rows,
+            files=len(report.files_removed),
+        )
         if report.files_failed:
             text += " " + self.tr("Could not remove: {files}").format(files="; ".join(report.files_failed))
         self.message.setText(text)

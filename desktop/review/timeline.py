@@ -87,8 +87,10 @@ def build_timeline(
     comments: Iterable[LineComment] = (),
 ) -> list[TimelineItem]:
     starts: Mapping[str, float] = {s.segment_id: s.start for s in segments}
-    items = [TimelineItem(s.start, TimelineKind.LINE, s.text, s.segment_id, s.channel, s.end, s.segment_id)
-             for s in segments]
+    items = [
+        TimelineItem(s.start, TimelineKind.LINE, s.text, s.segment_id, s.channel, s.end, s.segment_id)
+        for s in segments
+    ]
 
     def place(segment_id: str | None, at: str) -> float:
         if segment_id and segment_id in starts:
@@ -97,21 +99,47 @@ def build_timeline(
         return max(0.0, offset) if offset is not None else 0.0
 
     for w in whispers:
-        items.append(TimelineItem(place(w.segment_id, w.sent_at), TimelineKind.WHISPER, w.text, w.segment_id or "",
-                                  ref_id=w.id, author=w.author))
+        items.append(
+            TimelineItem(
+                place(w.segment_id, w.sent_at),
+                TimelineKind.WHISPER,
+                w.text,
+                w.segment_id or "",
+                ref_id=w.id,
+                author=w.author,
+            )
+        )
     for f in feedback:
         kind = {"shown": TimelineKind.SUGGESTION_SHOWN, "used": TimelineKind.SUGGESTION_USED}.get(f.action)
         if kind is not None:
             items.append(TimelineItem(place(None, f.at), kind, f.title or f.target_id, ref_id=f.target_id))
     for c in cues:
-        items.append(TimelineItem(place(c.segment_id, c.at), TimelineKind.CUE, c.phrase or c.trigger, c.segment_id,
-                                  ref_id=c.kind))
+        items.append(
+            TimelineItem(
+                place(c.segment_id, c.at),
+                TimelineKind.CUE,
+                c.phrase or c.trigger,
+                c.segment_id,
+                ref_id=c.kind,
+            )
+        )
     for b in bookmarks:
-        items.append(TimelineItem(b.position, TimelineKind.BOOKMARK, b.label, b.segment_id, ref_id=b.id,
-                                  author=b.author))
+        items.append(
+            TimelineItem(
+                b.position, TimelineKind.BOOKMARK, b.label, b.segment_id, ref_id=b.id, author=b.author
+            )
+        )
     for m in comments:
-        items.append(TimelineItem(place(m.segment_id, ""), TimelineKind.COMMENT, m.text, m.segment_id, ref_id=m.id,
-                                  author=m.author))
+        items.append(
+            TimelineItem(
+                place(m.segment_id, ""),
+                TimelineKind.COMMENT,
+                m.text,
+                m.segment_id,
+                ref_id=m.id,
+                author=m.author,
+            )
+        )
     # Stable: lines keep their order; annotations follow the line they belong to.
     return sorted(items, key=lambda i: (i.position, _ORDER[i.kind]))
 

@@ -16,13 +16,21 @@ from desktop.review.privacy_view import PrivacyPanel
 
 
 class ReviewWindow(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None, *, author: str = "",
-                 player_factory: PlayerFactory | None = None, recordings_root: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        author: str = "",
+        player_factory: PlayerFactory | None = None,
+        recordings_root: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("reviewWindow")
         self.history = HistoryPanel(store, self)
-        self.detail = CallDetail(store, self, author=author, player_factory=player_factory,
-                                 recordings_root=recordings_root)
+        self.detail = CallDetail(
+            store, self, author=author, player_factory=player_factory, recordings_root=recordings_root
+        )
         self.insights = InsightsPanel(store, self)
         self.privacy = PrivacyPanel(store, self, recordings_root=recordings_root)
         split = QSplitter(self)

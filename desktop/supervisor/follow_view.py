@@ -127,7 +127,9 @@ class FollowedTranscript(QListWidget):
             return  # a late partial never overwrites its final
         item = self._rows.get(key)
         if line.final and not line.text:
-            if item is not None:  # not speech after all, or folded into the turn's first line by the second pass
+            if (
+                item is not None
+            ):  # not speech after all, or folded into the turn's first line by the second pass
                 del self._rows[key], self._lines[key]
                 self.takeItem(self.row(item))
             return

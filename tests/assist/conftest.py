@@ -17,7 +17,9 @@ from assist.store import Store
 DATA = Path(__file__).parent / "data"
 # Hypothesis would otherwise keep its example cache in ./.hypothesis inside the repository, which pytest's
 # norecursedirs then refuses to skip silently.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "agent-assist-hypothesis"))
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "agent-assist-hypothesis")
+)
 
 
 class FakeClock:

@@ -15,8 +15,14 @@ from .conftest import DATA
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, AGENT_ASSIST_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_import_search_suggest_lookup_and_export(tmp_path: Path) -> None:
@@ -29,15 +35,24 @@ def test_import_search_suggest_lookup_and_export(tmp_path: Path) -> None:
     customers.write_bytes(
         "id,name,kana,company,phones,email,tags,traits,preferred_language,notes\n"
         "c1,山田 太郎,やまだ たろう,青空商事,090-1234-5678,taro@example.jp,VIP,パソコン操作に不慣れ,ja,"
-        "ルーターは先月交換済み\n".encode("cp932"))
+        "ルーターは先月交換済み\n".encode("cp932")
+    )
     done = run(home, "customers", "import", str(customers))
     assert done.returncode == 0 and "read as cp932" in done.stdout, done.stderr
 
     found = json.loads(run(home, "kb", "search", "えーと解約したいんですけど", "--json").stdout)
     assert found[0]["id"] == "ja-cancel" and found[0]["matched_terms"]
 
-    cards = json.loads(run(home, "suggest", "--customer", "+81 90 1234 5678",
-                           "ルーターのランプが赤くてネットがつながらない", "--json").stdout)
+    cards = json.loads(
+        run(
+            home,
+            "suggest",
+            "--customer",
+            "+81 90 1234 5678",
+            "ルーターのランプが赤くてネットがつながらない",
+            "--json",
+        ).stdout
+    )
     assert {c["kind"] for c in cards} >= {"knowledge", "note"}
     assert set(cards[0]) >= {"kind", "id", "title", "score", "matched_terms", "reason"}
 
@@ -49,7 +64,9 @@ def test_import_search_suggest_lookup_and_export(tmp_path: Path) -> None:
     assert run(home, "kb", "export", str(out)).returncode == 0
     second = tmp_path / "home2"
     assert run(second, "kb", "import", str(out)).returncode == 0
-    assert json.loads(run(second, "kb", "search", "password reset", "--json").stdout)[0]["id"] == "en-password"
+    assert (
+        json.loads(run(second, "kb", "search", "password reset", "--json").stdout)[0]["id"] == "en-password"
+    )
 
 
 def test_errors_are_one_clear_line_with_exit_code_2(tmp_path: Path) -> None:

@@ -43,14 +43,16 @@ def demo_store(store: Store) -> Store:
 
 def said(session: CallSession, text: str, channel: Channel = Channel.CUSTOMER):  # type: ignore[no-untyped-def]
     n = next(_ids)
-    return session.feed(TranscriptEvent(session.call_id, channel, EventKind.FINAL, n, n + 1.0, text, 0.9, f"seg-{n}"))
+    return session.feed(
+        TranscriptEvent(session.call_id, channel, EventKind.FINAL, n, n + 1.0, text, 0.9, f"seg-{n}")
+    )
 
 
 def echoed_words(phrase: str, customer_line: str, run: int = 4) -> list[str]:
     """Runs of ``run`` words of the customer's line found again in the phrase (a raw echo)."""
     words = re.findall(r"[a-z']+", customer_line.lower())
     said_back = " ".join(re.findall(r"[a-z']+", phrase.lower()))
-    grams = (" ".join(words[i:i + run]) for i in range(len(words) - run + 1))
+    grams = (" ".join(words[i : i + run]) for i in range(len(words) - run + 1))
     return [g for g in grams if f" {g} " in f" {said_back} "]
 
 
@@ -64,8 +66,10 @@ def assert_sayable_english(phrase: str, customer_line: str) -> None:
 
 # --- the empathy phrase ---------------------------------------------------------------------------------------
 
+
 def test_english_frustration_phrase_names_the_card_topic_and_never_echoes_the_customer(
-        demo_store: Store, clock: FakeClock) -> None:
+    demo_store: Store, clock: FakeClock
+) -> None:
     session = CallSession(demo_store, "call", None, "en", clock=clock)
     update = said(session, HANAKO)
     assert [c.kind for c in update.cues] == [CueKind.FRUSTRATION]
@@ -74,7 +78,9 @@ def test_english_frustration_phrase_names_the_card_topic_and_never_echoes_the_cu
     assert_sayable_english(phrase, HANAKO)
 
 
-def test_without_a_fitting_card_the_english_phrase_is_a_clean_template(store: Store, clock: FakeClock) -> None:
+def test_without_a_fitting_card_the_english_phrase_is_a_clean_template(
+    store: Store, clock: FakeClock
+) -> None:
     session = CallSession(store, "call", None, "en", clock=clock)
     line = "My router keep restarting and I am so frustrated with this"
     phrase = said(session, line).cues[0].phrase
@@ -93,14 +99,17 @@ def test_a_japanese_echo_is_short_and_free_of_the_feeling_words(store: Store, cl
     session = CallSession(store, "call", None, "ja", clock=clock)
     phrase = said(session, "えーと、何度もメールが届かないんです").cues[0].phrase
     assert phrase.startswith("メールが届かないということで、お困りなのですね。"), phrase
-    long_line = ("先月からずっとなんですけど、私の家の二階の部屋に置いてあるルーターの電源ランプがときどき赤く点滅して"
-                 "そのあと全部つながらなくなってしまって本当に困っているんです")
+    long_line = (
+        "先月からずっとなんですけど、私の家の二階の部屋に置いてあるルーターの電源ランプがときどき赤く点滅して"
+        "そのあと全部つながらなくなってしまって本当に困っているんです"
+    )
     phrase = said(CallSession(store, "call2", None, "ja", clock=clock), long_line).cues[0].phrase
     issue = phrase.split("お困りなのですね")[0]
     assert len(issue) <= 30 and "私" not in phrase and "困っている" not in phrase, phrase
 
 
 # --- what brings a feeling cue, and what does not --------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("line", "kind"),
@@ -120,7 +129,9 @@ def test_a_japanese_echo_is_short_and_free_of_the_feeling_words(store: Store, cl
         ("I'm worried", CueKind.ANXIETY),
     ],
 )
-def test_core_markers_of_feeling_bring_a_cue(store: Store, clock: FakeClock, line: str, kind: CueKind) -> None:
+def test_core_markers_of_feeling_bring_a_cue(
+    store: Store, clock: FakeClock, line: str, kind: CueKind
+) -> None:
     cues = said(CallSession(store, "call", None, "", clock=clock), line).cues
     assert [c.kind for c in cues] == [kind]
     assert cues[0].phrase and cues[0].language == ("en" if line.isascii() else "ja")
@@ -148,14 +159,17 @@ def test_neutral_lines_bring_no_cue(store: Store, clock: FakeClock, line: str) -
 
 
 def test_the_reported_call_cues_in_the_customers_language_and_then_names_the_issue(
-        demo_store: Store, clock: FakeClock) -> None:
+    demo_store: Store, clock: FakeClock
+) -> None:
     session = CallSession(demo_store, "call", None, "en", clock=clock)
     first = said(session, HANAKO).cues
     assert [c.language for c in first] == ["en"]
     assert said(session, THIRD_TIME).cues == ()  # the English phrase is still on screen: no nagging
     switched = said(session, JA_THIRD_TIME).cues
     assert [(c.kind, c.language) for c in switched] == [(CueKind.FRUSTRATION, "ja")]
-    assert switched[0].phrase.startswith("お困りなのですね"), switched[0].phrase  # no issue heard yet: no guess
+    assert switched[0].phrase.startswith("お困りなのですね"), switched[
+        0
+    ].phrase  # no issue heard yet: no guess
     named = said(session, JA_EVENINGS).cues
     assert [c.kind for c in named] == [CueKind.FRUSTRATION]
     assert named[0].phrase.startswith("夜になるとインターネットが切れるということで"), named[0].phrase
@@ -163,6 +177,7 @@ def test_the_reported_call_cues_in_the_customers_language_and_then_names_the_iss
 
 
 # --- cards ----------------------------------------------------------------------------------------------------
+
 
 def test_a_function_word_never_brings_up_a_card(demo_store: Store, clock: FakeClock) -> None:
     session = CallSession(demo_store, "call", None, "en", clock=clock)
@@ -174,21 +189,70 @@ def test_a_function_word_never_brings_up_a_card(demo_store: Store, clock: FakeCl
     fresh = CallSession(demo_store, "call2", None, "en", clock=clock)
     for line in (THIRD_TIME, "I'm locked out of it again", "every time I call you"):
         shown = said(fresh, line).suggestions
-        assert all(set(s.matched_terms) - {"out", "him", "every", "time", "call", "third"} for s in shown), shown
+        assert all(set(s.matched_terms) - {"out", "him", "every", "time", "call", "third"} for s in shown), (
+            shown
+        )
 
 
 def test_a_content_word_still_brings_up_its_card(demo_store: Store, clock: FakeClock) -> None:
     session = CallSession(demo_store, "call", None, "en", clock=clock)
-    assert [s.title for s in said(session, "I forgot my password").suggestions][:1] == ["Reset the account password"]
+    assert [s.title for s in said(session, "I forgot my password").suggestions][:1] == [
+        "Reset the account password"
+    ]
 
 
 # --- whatever the customer says -------------------------------------------------------------------------------
 
-CUSTOMER_WORDS = ["i", "am", "my", "internet", "keep", "stopping", "every", "evening", "we", "me", "our", "router",
-                  "really", "bill", "is", "wrong", "this", "sato", "hello", "and", "it", "was", "frustrated",
-                  "ridiculous", "worried", "third", "time", "again", "and", "again"]
-JA_PIECES = ["私の", "ルーターが", "毎晩", "切れてしまって", "本当に", "困っているんです", "もう三回目です", "、", "。",
-             "請求が", "二回来て", "何度も", "メールが届かないんです", "不安です", "いい加減にしてください", "えーと"]
+CUSTOMER_WORDS = [
+    "i",
+    "am",
+    "my",
+    "internet",
+    "keep",
+    "stopping",
+    "every",
+    "evening",
+    "we",
+    "me",
+    "our",
+    "router",
+    "really",
+    "bill",
+    "is",
+    "wrong",
+    "this",
+    "sato",
+    "hello",
+    "and",
+    "it",
+    "was",
+    "frustrated",
+    "ridiculous",
+    "worried",
+    "third",
+    "time",
+    "again",
+    "and",
+    "again",
+]
+JA_PIECES = [
+    "私の",
+    "ルーターが",
+    "毎晩",
+    "切れてしまって",
+    "本当に",
+    "困っているんです",
+    "もう三回目です",
+    "、",
+    "。",
+    "請求が",
+    "二回来て",
+    "何度も",
+    "メールが届かないんです",
+    "不安です",
+    "いい加減にしてください",
+    "えーと",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -204,6 +268,8 @@ def test_an_english_phrase_never_turns_the_customers_words_around(words: list[st
 def test_a_japanese_phrase_echoes_little_and_never_in_the_first_person(pieces: list[str]) -> None:
     line = "".join(pieces)
     for cue in emotion_cues("s", line, "ja"):
-        assert "私" not in cue.phrase and "困っている" not in cue.phrase and "三回目" not in cue.phrase, cue.phrase
+        assert "私" not in cue.phrase and "困っている" not in cue.phrase and "三回目" not in cue.phrase, (
+            cue.phrase
+        )
         if cue.kind is CueKind.FRUSTRATION:
             assert len(cue.phrase.split("お困りなのですね")[0]) <= 30, cue.phrase

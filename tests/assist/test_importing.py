@@ -35,7 +35,11 @@ def test_csv_in_each_encoding_imports_and_is_searchable(store: Store, tmp_path: 
     assert report.imported == 2 and report.created == 2
     entry = store.get_knowledge("kb-1")
     assert entry is not None
-    assert entry.title == "解約の手続き" and entry.tags == ("解約", "契約") and entry.aliases == ("退会", "やめたい")
+    assert (
+        entry.title == "解約の手続き"
+        and entry.tags == ("解約", "契約")
+        and entry.aliases == ("退会", "やめたい")
+    )
     assert search_knowledge(store, "えーと退会したいんです")[0].id == "kb-1"
 
 
@@ -76,7 +80,9 @@ def test_duplicate_ids_in_one_file_are_an_error_but_reimport_updates(store: Stor
     with pytest.raises(ImportRejected, match="duplicate id 'kb-1' \\(first on row 2\\)"):
         import_knowledge(store, write(tmp_path / "dup.csv", KB_CSV + "kb-1,Again,,,,\n"))
     import_knowledge(store, write(tmp_path / "kb.csv", KB_CSV))
-    report = import_knowledge(store, write(tmp_path / "kb2.csv", KB_CSV.replace("解約の手続き", "解約・退会")))
+    report = import_knowledge(
+        store, write(tmp_path / "kb2.csv", KB_CSV.replace("解約の手続き", "解約・退会"))
+    )
     assert (report.created, report.updated) == (0, 2)
     assert store.count("knowledge") == 2
     entry = store.get_knowledge("kb-1")
@@ -104,9 +110,24 @@ def test_empty_lines_and_rows_are_ignored(store: Store, tmp_path: Path) -> None:
 
 def test_customers_with_notes_import_redacted_and_round_trip(store: Store, tmp_path: Path) -> None:
     rows = [
-        {"id": "c1", "name": "山田 太郎", "kana": "やまだ たろう", "company": "青空商事", "phones": ["090-1234-5678"],
-         "email": "taro@example.jp", "tags": ["VIP"], "traits": ["パソコン操作に不慣れ"], "preferred_language": "ja",
-         "notes": [{"text": "支払いはカード 4111 1111 1111 1111 で", "author": "佐藤", "created_at": "2026-01-05"}]},
+        {
+            "id": "c1",
+            "name": "山田 太郎",
+            "kana": "やまだ たろう",
+            "company": "青空商事",
+            "phones": ["090-1234-5678"],
+            "email": "taro@example.jp",
+            "tags": ["VIP"],
+            "traits": ["パソコン操作に不慣れ"],
+            "preferred_language": "ja",
+            "notes": [
+                {
+                    "text": "支払いはカード 4111 1111 1111 1111 で",
+                    "author": "佐藤",
+                    "created_at": "2026-01-05",
+                }
+            ],
+        },
         {"id": "c2", "name": "Jane Doe", "phones": ["+1 415 555 0199"], "traits": ["prefers short answers"]},
     ]
     source = write(tmp_path / "customers.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
@@ -123,8 +144,9 @@ def test_customers_with_notes_import_redacted_and_round_trip(store: Store, tmp_p
         other = Store.open(":memory:")
         assert import_customers(other, exported).imported == 2
         # Everything the file carries comes back; updated_at is stamped by each import (it may be a second later).
-        assert ([replace(c, updated_at="") for c in other.all_customers()]
-                == [replace(c, updated_at="") for c in store.all_customers()])
+        assert [replace(c, updated_at="") for c in other.all_customers()] == [
+            replace(c, updated_at="") for c in store.all_customers()
+        ]
         assert other.notes_for("c1") == store.notes_for("c1")
         other.close()
 

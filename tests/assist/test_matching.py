@@ -13,7 +13,9 @@ from .conftest import DATA
 
 
 def test_the_evaluation_set_finds_the_right_entry_in_the_top_three(kb_store: Store) -> None:
-    rows = [json.loads(line) for line in (DATA / "eval_utterances.jsonl").read_text("utf-8").splitlines() if line]
+    rows = [
+        json.loads(line) for line in (DATA / "eval_utterances.jsonl").read_text("utf-8").splitlines() if line
+    ]
     by_language: dict[str, list[int]] = {"ja": [], "en": []}
     for row in rows:
         ranked = [s.id for s in search_knowledge(kb_store, row["text"], limit=3)]
@@ -47,10 +49,14 @@ def test_english_word_forms_meet_at_one_stem(variants: tuple[str, ...], shared: 
 
 
 def test_aliases_count_for_matching(store: Store) -> None:
-    store.upsert_knowledge([
-        KnowledgeEntry(id="k1", title="Subscription ending", body="Steps to end a contract.", aliases=("quit",)),
-        KnowledgeEntry(id="k2", title="Delivery", body="Tracking a parcel."),
-    ])
+    store.upsert_knowledge(
+        [
+            KnowledgeEntry(
+                id="k1", title="Subscription ending", body="Steps to end a contract.", aliases=("quit",)
+            ),
+            KnowledgeEntry(id="k2", title="Delivery", body="Tracking a parcel."),
+        ]
+    )
     assert search_knowledge(store, "I want to quit")[0].id == "k1"
 
 

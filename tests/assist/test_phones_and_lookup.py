@@ -35,11 +35,13 @@ def test_text_that_is_not_a_phone_number_is_refused(bad: str) -> None:
 
 @pytest.fixture
 def customers(store: Store) -> Store:
-    store.upsert_customers([
-        Customer(id="c1", name="山田 太郎", phones=("090-1234-5678", "03-1111-2222")),
-        Customer(id="c2", name="Jane Doe", phones=("+1 (415) 555-0199",)),
-        Customer(id="c3", name="山田 花子", phones=("03-1111-2222",)),
-    ])
+    store.upsert_customers(
+        [
+            Customer(id="c1", name="山田 太郎", phones=("090-1234-5678", "03-1111-2222")),
+            Customer(id="c2", name="Jane Doe", phones=("+1 (415) 555-0199",)),
+            Customer(id="c3", name="山田 花子", phones=("03-1111-2222",)),
+        ]
+    )
     return store
 
 

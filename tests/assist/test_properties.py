@@ -20,22 +20,30 @@ JA = ["ぜろ", "いち", "に", "さん", "よん", "ご", "ろく", "なな", 
 def with_check_digit(body: str) -> str:
     for check in "0123456789":
         digits = body + check
-        total = sum((int(c) * 2 - 9 if int(c) * 2 > 9 else int(c) * 2) if i % 2 else int(c)
-                    for i, c in enumerate(reversed(digits)))
+        total = sum(
+            (int(c) * 2 - 9 if int(c) * 2 > 9 else int(c) * 2) if i % 2 else int(c)
+            for i, c in enumerate(reversed(digits))
+        )
         if total % 10 == 0:
             return digits
     raise AssertionError
 
 
 cards = st.integers(min_value=13, max_value=19).flatmap(
-    lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1).map(lambda b: with_check_digit("4" + b[1:])))
+    lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1).map(
+        lambda b: with_check_digit("4" + b[1:])
+    )
+)
 
 
 @settings(max_examples=120, deadline=None)
-@given(card=cards, form=st.sampled_from(["plain", "spaced", "hyphen", "en-words", "ja-words"]),
-       frame=st.sampled_from(["{}", "カード番号は{}です", "my card number is {} thanks", "えーと、{}で"]))
+@given(
+    card=cards,
+    form=st.sampled_from(["plain", "spaced", "hyphen", "en-words", "ja-words"]),
+    frame=st.sampled_from(["{}", "カード番号は{}です", "my card number is {} thanks", "えーと、{}で"]),
+)
 def test_any_valid_card_number_in_any_form_is_redacted(card: str, form: str, frame: str) -> None:
-    groups = [card[i:i + 4] for i in range(0, len(card), 4)]
+    groups = [card[i : i + 4] for i in range(0, len(card), 4)]
     spoken = {
         "plain": card,
         "spaced": " ".join(groups),
@@ -48,8 +56,11 @@ def test_any_valid_card_number_in_any_form_is_redacted(card: str, form: str, fra
     assert card not in re.sub(r"\D", "", result.text)
 
 
-@given(st.text("0123456789", min_size=8, max_size=8), st.sampled_from(["90", "80", "70"]),
-       st.sampled_from(["-", " ", "", "ー", "　"]))
+@given(
+    st.text("0123456789", min_size=8, max_size=8),
+    st.sampled_from(["90", "80", "70"]),
+    st.sampled_from(["-", " ", "", "ー", "　"]),
+)
 def test_mobile_numbers_normalise_whatever_the_separator(rest: str, prefix: str, sep: str) -> None:
     local = f"0{prefix}{sep}{rest[:4]}{sep}{rest[4:]}"
     international = f"+81{sep}{prefix}{sep}{rest}"
@@ -65,8 +76,11 @@ def test_customer_round_trips_through_a_plain_dict(customer: Customer) -> None:
     assert Customer.from_dict(customer.to_dict()) == customer
 
 
-@given(st.builds(Note, id=texts, customer_id=texts, text=texts, kind=st.sampled_from(NoteKind),
-                 pinned=st.booleans()))
+@given(
+    st.builds(
+        Note, id=texts, customer_id=texts, text=texts, kind=st.sampled_from(NoteKind), pinned=st.booleans()
+    )
+)
 def test_note_round_trips_through_a_plain_dict(note: Note) -> None:
     assert Note.from_dict(note.to_dict()) == note
 

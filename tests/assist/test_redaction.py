@@ -95,20 +95,31 @@ def test_a_call_with_card_numbers_leaves_no_trace_in_tables_indexes_logs_or_file
     session = CallSession(store, "call-1", "c1", "ja", clock=clock)
     for index, (said, _) in enumerate(CARD_CORPUS):
         for kind in (EventKind.PARTIAL, EventKind.FINAL):
-            update = session.feed(TranscriptEvent("call-1", Channel.CUSTOMER, kind, index, index + 1.0, said, 0.9,
-                                                  f"s{index}"))
+            update = session.feed(
+                TranscriptEvent("call-1", Channel.CUSTOMER, kind, index, index + 1.0, said, 0.9, f"s{index}")
+            )
             assert update.redacted and "[CARD]" in update.event.text
-    session.feed(TranscriptEvent("call-1", Channel.CUSTOMER, EventKind.FINAL, 20, 21, "セキュリティコードは123です",
-                                 0.9, "s-code"))
+    session.feed(
+        TranscriptEvent(
+            "call-1", Channel.CUSTOMER, EventKind.FINAL, 20, 21, "セキュリティコードは123です", 0.9, "s-code"
+        )
+    )
     wrap = session.wrap_up()
     session.save(wrap)
     everything = store.dump_all_text()
     store.close()
-    raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
-                               if path.with_name(path.name + "-wal").exists() else b"")
+    raw = path.read_bytes() + (
+        path.with_name(path.name + "-wal").read_bytes()
+        if path.with_name(path.name + "-wal").exists()
+        else b""
+    )
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for _, digits in CARD_CORPUS:
-        for where, text in (("tables/FTS", everything), ("log", logged), ("file", raw.decode("utf-8", "replace"))):
+        for where, text in (
+            ("tables/FTS", everything),
+            ("log", logged),
+            ("file", raw.decode("utf-8", "replace")),
+        ):
             assert digits not in re.sub(r"[\s\-]", "", text), f"{digits} found in {where}"
             assert digits[:4] + " " + digits[4:8] not in text
     assert "[CARD]" in everything and "[CODE]" in everything

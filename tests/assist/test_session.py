@@ -46,7 +46,10 @@ def ids(session: CallSession) -> list[str]:
         ("請求所をなくしちゃって、もう一回送ってもらえますか", "ja-invoice-reissue"),  # 請求書 misrecognised
         ("ネットが全然つながらないんですよ、ルーターのランプが赤くて", "ja-internet-down"),
         ("um so uh I'd like to cancel my subscription", "en-cancel"),
-        ("um I can't sign in it says my pass word is wrong", "en-password"),  # "password" split by the recogniser
+        (
+            "um I can't sign in it says my pass word is wrong",
+            "en-password",
+        ),  # "password" split by the recogniser
         ("we moved house so the billing address is wrong now", "en-address"),
     ],
 )
@@ -87,7 +90,13 @@ def test_cards_stay_calm_no_flicker_and_at_most_a_handful(kb_store: Store, clock
     said(session, "あとメールも来てないかも")
     assert ids(session)[0] == "ja-password"
     # The conversation moving through many topics never shows more than a handful of cards.
-    for line in ("解約も考えてます", "請求書も届かないし", "住所も変わったんです", "アプリも落ちるし", "ポイントも消えた"):
+    for line in (
+        "解約も考えてます",
+        "請求書も届かないし",
+        "住所も変わったんです",
+        "アプリも落ちるし",
+        "ポイントも消えた",
+    ):
         said(session, line)
         assert len(session.suggestions) <= MAX_CARDS
     # Long after the password talk, with several new topics, the old card has faded away.
@@ -106,7 +115,8 @@ def test_a_dismissed_card_sleeps_for_a_cooldown(kb_store: Store, clock: FakeCloc
     said(session, "so can you cancel my subscription please")
     assert "en-cancel" in ids(session)
     actions = kb_store.conn.execute(
-        "SELECT action FROM suggestion_feedback WHERE target_id = 'en-cancel' ORDER BY rowid").fetchall()
+        "SELECT action FROM suggestion_feedback WHERE target_id = 'en-cancel' ORDER BY rowid"
+    ).fetchall()
     assert [a[0] for a in actions] == ["shown", "dismissed", "shown"]
 
 
@@ -117,13 +127,17 @@ def test_feedback_is_recorded_and_unknown_cards_are_refused(kb_store: Store, clo
     session.feedback("en-delivery", "helped")
     with pytest.raises(UnknownSuggestionError):
         session.feedback("never-shown", FeedbackAction.USED)
-    rows = kb_store.conn.execute("SELECT action FROM suggestion_feedback WHERE target_id='en-delivery'").fetchall()
+    rows = kb_store.conn.execute(
+        "SELECT action FROM suggestion_feedback WHERE target_id='en-delivery'"
+    ).fetchall()
     assert sorted(r[0] for r in rows) == ["helped", "shown", "used"]
     assert session.wrap_up().actions == "Late delivery"
 
 
 def test_trigger_rule_brings_up_the_retention_script(kb_store: Store, clock: FakeClock) -> None:
-    kb_store.upsert_knowledge([KnowledgeEntry(id="retention", title="引き止めトーク", body="特典のご案内を先に")])
+    kb_store.upsert_knowledge(
+        [KnowledgeEntry(id="retention", title="引き止めトーク", body="特典のご案内を先に")]
+    )
     kb_store.upsert_trigger_rule(TriggerRule(id="r1", phrases=("解約",), entry_id="retention"))
     session = CallSession(kb_store, "call", None, "ja", clock=clock)
     update = said(session, "えーと、かいやく、じゃなくて解約をお願いしたいんです")
@@ -134,11 +148,23 @@ def test_trigger_rule_brings_up_the_retention_script(kb_store: Store, clock: Fak
 def test_the_customers_own_notes_calls_and_promises_are_suggested(kb_store: Store, clock: FakeClock) -> None:
     kb_store.upsert_customer(Customer(id="c1", name="山田 太郎"))
     kb_store.upsert_note(Note("n1", "c1", "ルーターは先月交換済み。再起動の手順は説明済み", author="佐藤"))
-    kb_store.upsert_call(CallRecord(id="old", customer_id="c1", agent="佐藤", started_at="2026-10-01T09:00:00+00:00",
-                                    summary="二重請求の返金を案内した"))
-    kb_store.upsert_follow_up(FollowUp(id="f1", customer_id="c1", text="返金の振込を確認して連絡", due="2026-11-20"))
+    kb_store.upsert_call(
+        CallRecord(
+            id="old",
+            customer_id="c1",
+            agent="佐藤",
+            started_at="2026-10-01T09:00:00+00:00",
+            summary="二重請求の返金を案内した",
+        )
+    )
+    kb_store.upsert_follow_up(
+        FollowUp(id="f1", customer_id="c1", text="返金の振込を確認して連絡", due="2026-11-20")
+    )
     session = CallSession(kb_store, "call", "c1", "ja", clock=clock)
-    kinds = {s.kind: s.id for s in said(session, "またルーターのランプが赤くてネットがつながらないんです").suggestions}
+    kinds = {
+        s.kind: s.id
+        for s in said(session, "またルーターのランプが赤くてネットがつながらないんです").suggestions
+    }
     assert kinds.get(SuggestionKind.NOTE) == "n1"
     kinds = {s.kind: s.id for s in said(session, "あと先月の二重請求の返金ってどうなってますか").suggestions}
     assert kinds.get(SuggestionKind.CALL) == "old" or kinds.get(SuggestionKind.FOLLOW_UP) == "f1"
@@ -205,9 +231,18 @@ def test_an_agent_promise_proposes_a_follow_up_with_a_due_date(
     assert follow_up.customer_id == "c9" and follow_up.call_id == "call" and follow_up.text == promise
 
 
-def test_wrap_up_is_prefilled_and_saved_call_shows_in_the_customer_context(kb_store: Store, clock: FakeClock) -> None:
-    kb_store.upsert_customer(Customer(id="c1", name="山田 太郎", traits=("パソコン操作に不慣れ",),
-                                      preferred_language="ja", updated_at="2026-01-01T00:00:00+00:00"))
+def test_wrap_up_is_prefilled_and_saved_call_shows_in_the_customer_context(
+    kb_store: Store, clock: FakeClock
+) -> None:
+    kb_store.upsert_customer(
+        Customer(
+            id="c1",
+            name="山田 太郎",
+            traits=("パソコン操作に不慣れ",),
+            preferred_language="ja",
+            updated_at="2026-01-01T00:00:00+00:00",
+        )
+    )
     session = CallSession(kb_store, "call-1", "c1", "ja", clock=clock, agent="佐藤")
     said(session, "お電話ありがとうございます", Channel.AGENT)
     said(session, "請求書がまだ届いてないんですけど")
@@ -222,14 +257,23 @@ def test_wrap_up_is_prefilled_and_saved_call_shows_in_the_customer_context(kb_st
     assert record.summary.endswith("(お客様は急ぎ)") and record.ended_at
 
     clock.advance(days=1)
-    kb_store.upsert_note(Note("n-after", "c1", "折り返し済み、再送した", kind=NoteKind.NEXT_ACTION,
-                              created_at="2026-11-19T09:00:00+00:00"))
+    kb_store.upsert_note(
+        Note(
+            "n-after",
+            "c1",
+            "折り返し済み、再送した",
+            kind=NoteKind.NEXT_ACTION,
+            created_at="2026-11-19T09:00:00+00:00",
+        )
+    )
     context = customer_context(kb_store, "c1")
     assert context.traits == ("パソコン操作に不慣れ",) and context.preferred_language == "ja"
     assert [c.call_id for c in context.last_contacts] == ["call-1"]
     assert context.last_contacts[0].agent == "佐藤" and "請求書" in context.last_contacts[0].summary
     assert [f.due for f in context.open_follow_ups] == ["2026-11-19"]
-    assert [(c.kind, c.ref_id) for c in context.changed_since_last_contact] == [(ChangeKind.NOTE_ADDED, "n-after")]
+    assert [(c.kind, c.ref_id) for c in context.changed_since_last_contact] == [
+        (ChangeKind.NOTE_ADDED, "n-after")
+    ]
     assert context.to_dict()["customer"]["id"] == "c1"
     with pytest.raises(UnknownCustomerError):
         customer_context(kb_store, "nobody")
@@ -243,13 +287,26 @@ def test_wrap_up_of_a_quiet_call_is_resolved_without_promises(store: Store, cloc
     assert wrap.summary.startswith("Issue: ")
 
 
-
-def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(kb_store: Store, clock: FakeClock) -> None:
+def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(
+    kb_store: Store, clock: FakeClock
+) -> None:
     session = CallSession(kb_store, "call", None, "ja", clock=clock)
 
-    def final(seg: str, start: float, end: float, text: str, revised: bool = False, into: str = "") -> TranscriptEvent:
-        return TranscriptEvent("call", Channel.CUSTOMER, EventKind.FINAL, start, end, text, 0.9, seg,
-                               revised=revised, merged_into=into)
+    def final(
+        seg: str, start: float, end: float, text: str, revised: bool = False, into: str = ""
+    ) -> TranscriptEvent:
+        return TranscriptEvent(
+            "call",
+            Channel.CUSTOMER,
+            EventKind.FINAL,
+            start,
+            end,
+            text,
+            0.9,
+            seg,
+            revised=revised,
+            merged_into=into,
+        )
 
     session.feed(final("t1", 1.0, 3.0, "ネットが全然"))
     session.feed(final("t2", 3.6, 6.0, "何度もつながらないんですよ"))
@@ -260,8 +317,11 @@ def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(kb_st
     session.feed(final("t2", 3.6, 6.0, "", revised=True, into="t1"))
 
     assert [(s.segment_id, s.start, s.end, s.text) for s in kb_store.segments_for("call")] == [
-        ("t1", 1.0, 6.0, "ネットが全然、何度もつながらないんですよ")]
+        ("t1", 1.0, 6.0, "ネットが全然、何度もつながらないんですよ")
+    ]
     assert update.cues == () and session.cues == cues and ids(session) == cards  # nothing new was said
     # the cue now points at the line that holds its words, and search finds that line
-    assert [r[0] for r in kb_store.conn.execute("SELECT segment_id FROM call_cues WHERE call_id = 'call'")] == ["t1"]
+    assert [
+        r[0] for r in kb_store.conn.execute("SELECT segment_id FROM call_cues WHERE call_id = 'call'")
+    ] == ["t1"]
     assert [hit.segment_id for hit in kb_store.search_segments("つながらない")] == ["t1"]

@@ -64,18 +64,22 @@ def test_notes_come_pinned_then_cautions_then_newest(store: Store) -> None:
     store.upsert_customer(Customer(id="c1", name="A"))
     store.upsert_note(Note("n1", "c1", "old context", created_at="2026-01-01T00:00:00+00:00"))
     store.upsert_note(Note("n2", "c1", "new context", created_at="2026-03-01T00:00:00+00:00"))
-    store.upsert_note(Note("n3", "c1", "caution", kind=NoteKind.CAUTION, created_at="2026-02-01T00:00:00+00:00"))
+    store.upsert_note(
+        Note("n3", "c1", "caution", kind=NoteKind.CAUTION, created_at="2026-02-01T00:00:00+00:00")
+    )
     store.upsert_note(Note("n4", "c1", "pinned", pinned=True, created_at="2025-01-01T00:00:00+00:00"))
     assert [n.id for n in store.notes_for("c1")] == ["n4", "n3", "n2", "n1"]
 
 
 def test_transcript_search_finds_japanese_without_spaces_and_english_by_stem(store: Store) -> None:
     store.upsert_call(CallRecord(id="call1", customer_id=None))
-    store.add_segments([
-        Segment("call1", "s1", "customer", 0.0, 2.0, "先月の請求書が二重に届きました"),
-        Segment("call1", "s2", "customer", 2.0, 4.0, "I cancelled the order yesterday"),
-        Segment("call1", "s3", "agent", 4.0, 6.0, "ありがとうございます"),
-    ])
+    store.add_segments(
+        [
+            Segment("call1", "s1", "customer", 0.0, 2.0, "先月の請求書が二重に届きました"),
+            Segment("call1", "s2", "customer", 2.0, 4.0, "I cancelled the order yesterday"),
+            Segment("call1", "s3", "agent", 4.0, 6.0, "ありがとうございます"),
+        ]
+    )
     assert [s.segment_id for s in store.search_segments("請求書")] == ["s1"]
     assert [s.segment_id for s in store.search_segments("cancelling")] == ["s2"]
     # A repeated final of the same segment replaces the line, it is not indexed twice.
@@ -85,8 +89,15 @@ def test_transcript_search_finds_japanese_without_spaces_and_english_by_stem(sto
 
 
 def test_customer_search_by_name_kana_company_and_email(store: Store) -> None:
-    store.upsert_customer(Customer(id="c1", name="山田 太郎", kana="やまだ たろう", company="青空商事",
-                                   email="Taro.Yamada@example.jp"))
+    store.upsert_customer(
+        Customer(
+            id="c1",
+            name="山田 太郎",
+            kana="やまだ たろう",
+            company="青空商事",
+            email="Taro.Yamada@example.jp",
+        )
+    )
     store.upsert_customer(Customer(id="c2", name="May Will", company="Acme Ltd"))
     assert [c.id for c in store.search_customers("山田")] == ["c1"]
     assert [c.id for c in store.search_customers("やまだ")] == ["c1"]

@@ -55,8 +55,27 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     dtmf = []
     for i, (low, high) in enumerate([(697, 1209), (770, 1336), (852, 1477), (941, 1336)] * 3):
         part = d / f"dtmf{i}.wav"
-        sox("-n", "-r", "16000", "-c", "1", part, "synth", "0.15", "sine", str(low), "sine", str(high),
-            "remix", "1,2", "vol", "0.3", "pad", "0", "0.15")
+        sox(
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            part,
+            "synth",
+            "0.15",
+            "sine",
+            str(low),
+            "sine",
+            str(high),
+            "remix",
+            "1,2",
+            "vol",
+            "0.3",
+            "pad",
+            "0",
+            "0.15",
+        )
         dtmf.append(part)
     sox(*dtmf, d / "dtmf.wav")
     notes = []
@@ -87,5 +106,3 @@ def tiny_en() -> Any:
 def collect() -> tuple[list[Any], Callable[[Any], None]]:
     items: list[Any] = []
     return items, items.append
-
-

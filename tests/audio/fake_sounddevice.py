@@ -100,12 +100,25 @@ class FakeSoundDevice:
         self.reinitialised = 0
 
     def query_devices(self) -> list[dict[str, Any]]:
-        out = [{"name": "Speakers", "max_input_channels": 0, "max_output_channels": 2,
-                "default_samplerate": 48000.0, "hostapi": 0}]
+        out = [
+            {
+                "name": "Speakers",
+                "max_input_channels": 0,
+                "max_output_channels": 2,
+                "default_samplerate": 48000.0,
+                "hostapi": 0,
+            }
+        ]
         out += [
-            {"name": d.name, "max_input_channels": d.channels, "max_output_channels": 0,
-             "default_samplerate": float(d.rate), "hostapi": 0}
-            for d in self.devices if d.plugged
+            {
+                "name": d.name,
+                "max_input_channels": d.channels,
+                "max_output_channels": 0,
+                "default_samplerate": float(d.rate),
+                "hostapi": 0,
+            }
+            for d in self.devices
+            if d.plugged
         ]
         return out
 
@@ -118,8 +131,16 @@ class FakeSoundDevice:
     def _initialize(self) -> None:
         pass
 
-    def InputStream(self, *, device: int, channels: int, samplerate: float, dtype: str, blocksize: int,
-                    callback: Callable[..., None]) -> FakeStream:
+    def InputStream(
+        self,
+        *,
+        device: int,
+        channels: int,
+        samplerate: float,
+        dtype: str,
+        blocksize: int,
+        callback: Callable[..., None],
+    ) -> FakeStream:
         listed = self.query_devices()
         name = listed[device]["name"]
         dev = next(d for d in self.devices if d.name == name)

@@ -13,19 +13,35 @@ from tests.conftest import ROOT
 
 
 def agent_assist(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.slow
 def test_transcribe_json_prints_partials_finals_and_a_summary(clips: dict[str, Path]) -> None:
-    result = agent_assist("transcribe", str(clips["call_stereo"]), "--language", "en", "--model", "tiny.en",
-                          "--stereo", "agent=left,customer=right", "--json")
+    result = agent_assist(
+        "transcribe",
+        str(clips["call_stereo"]),
+        "--language",
+        "en",
+        "--model",
+        "tiny.en",
+        "--stereo",
+        "agent=left,customer=right",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     summary = lines[-1]
     assert summary["kind"] == "summary"
-    assert 12.0 < summary["audio_seconds"] < 13.0 and summary["compute_seconds"] > 0 and summary["max_lag"] >= 0
+    assert (
+        12.0 < summary["audio_seconds"] < 13.0 and summary["compute_seconds"] > 0 and summary["max_lag"] >= 0
+    )
     events = lines[:-1]
     assert {"kind", "channel", "start", "end", "text", "emitted_at"} <= set(events[0])
     finals = [e for e in events if e["kind"] == "final"]
@@ -35,9 +51,12 @@ def test_transcribe_json_prints_partials_finals_and_a_summary(clips: dict[str, P
 
 
 @pytest.mark.slow
-def test_transcribe_json_marks_the_second_pass_so_a_reader_can_keep_the_latest_line(clips: dict[str, Path]) -> None:
-    result = agent_assist("transcribe", str(clips["turn"]), "--language", "en", "--model", "tiny.en", "--mono",
-                          "--json")
+def test_transcribe_json_marks_the_second_pass_so_a_reader_can_keep_the_latest_line(
+    clips: dict[str, Path],
+) -> None:
+    result = agent_assist(
+        "transcribe", str(clips["turn"]), "--language", "en", "--model", "tiny.en", "--mono", "--json"
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     summary, events = lines[-1], [e for e in lines[:-1] if e["kind"] == "final"]
@@ -55,7 +74,9 @@ def test_transcribe_json_marks_the_second_pass_so_a_reader_can_keep_the_latest_l
 
 @pytest.mark.slow
 def test_transcribe_prints_a_readable_transcript_by_default(clips: dict[str, Path]) -> None:
-    result = agent_assist("transcribe", str(clips["customer"]), "--language", "en", "--model", "tiny.en", "--mono")
+    result = agent_assist(
+        "transcribe", str(clips["customer"]), "--language", "en", "--model", "tiny.en", "--mono"
+    )
     assert result.returncode == 0, result.stderr
     assert "Customer: Thank you for calling customer support" in result.stdout
 
@@ -64,7 +85,11 @@ def test_a_missing_file_is_a_one_line_error_with_exit_code_2(tmp_path: Path) -> 
     missing = tmp_path / "nope.wav"
     result = agent_assist("transcribe", str(missing), timeout=60)
     assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and str(missing) in result.stderr and "not found" in result.stderr
+    assert (
+        result.stderr.strip().count("\n") == 0
+        and str(missing) in result.stderr
+        and "not found" in result.stderr
+    )
 
 
 def test_an_unreadable_file_is_a_one_line_error_with_exit_code_2(tmp_path: Path) -> None:

@@ -65,7 +65,9 @@ def test_input_devices_are_listed_by_name_without_outputs() -> None:
     assert names == ["Headset Microphone (Jabra Evolve2)", "Softphone Loopback", "USB Audio Interface"]
     assert find_input_device("softphone loop", sd) is not None
     assert find_input_device("Speakers", sd) is None
-    assert [d.name for d in customer_source_candidates(list_input_devices(sd), "win32")] == ["Softphone Loopback"]
+    assert [d.name for d in customer_source_candidates(list_input_devices(sd), "win32")] == [
+        "Softphone Loopback"
+    ]
 
 
 def test_two_devices_are_captured_at_native_rate_and_resampled_to_16k() -> None:
@@ -85,8 +87,11 @@ def test_two_devices_are_captured_at_native_rate_and_resampled_to_16k() -> None:
 
 def test_one_stereo_input_is_split_left_and_right() -> None:
     sd, clock = two_devices()
-    source = DeviceSource([DeviceInput("USB Audio Interface", ChannelMap.parse("agent=right,customer=left"))],
-                          sd=sd, clock=clock)
+    source = DeviceSource(
+        [DeviceInput("USB Audio Interface", ChannelMap.parse("agent=right,customer=left"))],
+        sd=sd,
+        clock=clock,
+    )
     source.start()
     sd.pump(1.0)
     audio, _ = drain(source)
@@ -170,8 +175,12 @@ def test_another_device_can_be_chosen_mid_call_by_name() -> None:
 
 def test_the_callback_only_queues_and_a_full_queue_drops_instead_of_blocking() -> None:
     sd, clock = two_devices()
-    source = DeviceSource([DeviceInput("Softphone Loopback", ChannelMap.mono(Channel.CUSTOMER))],
-                          sd=sd, clock=clock, queue_seconds=0.5)
+    source = DeviceSource(
+        [DeviceInput("Softphone Loopback", ChannelMap.mono(Channel.CUSTOMER))],
+        sd=sd,
+        clock=clock,
+        queue_seconds=0.5,
+    )
     source.start()
     began = time.monotonic()
     sd.pump(3.0)  # nobody reads: the bounded queue fills up
@@ -194,20 +203,35 @@ def test_a_live_call_survives_an_unplug_keeps_the_recording_and_transcribes_the_
     sd = FakeSoundDevice(
         [
             FakeDevice("Headset Microphone", 1, 48000, tone([200.0])),
-            FakeDevice("Softphone Loopback", 1, 48000,
-                       clip(np.concatenate([np.zeros(48000, np.float32), speech48]), 48000)),
+            FakeDevice(
+                "Softphone Loopback",
+                1,
+                48000,
+                clip(np.concatenate([np.zeros(48000, np.float32), speech48]), 48000),
+            ),
         ],
         clock,
     )
     source = DeviceSource(
-        [DeviceInput("Headset Microphone", ChannelMap.mono(Channel.AGENT)),
-         DeviceInput("Softphone Loopback", ChannelMap.mono(Channel.CUSTOMER))],
-        sd=sd, clock=clock,
+        [
+            DeviceInput("Headset Microphone", ChannelMap.mono(Channel.AGENT)),
+            DeviceInput("Softphone Loopback", ChannelMap.mono(Channel.CUSTOMER)),
+        ],
+        sd=sd,
+        clock=clock,
     )
     events: list[TranscriptEvent] = []
     statuses: list[AudioStatusEvent] = []
-    live = LiveTranscription(source, call_id="unplug", language="en", model=tiny_en, record_dir=tmp_path,
-                             on_event=events.append, on_status=statuses.append, clock=clock)
+    live = LiveTranscription(
+        source,
+        call_id="unplug",
+        language="en",
+        model=tiny_en,
+        record_dir=tmp_path,
+        on_event=events.append,
+        on_status=statuses.append,
+        clock=clock,
+    )
     live.start()
     sd.pump(1.0)
     sd.unplug("Headset Microphone")
@@ -239,9 +263,21 @@ def test_customer_source_candidates_follow_each_platforms_conventions() -> None:
     def dev(name: str) -> InputDevice:
         return InputDevice(name, 2, 48000.0, "api", False, 0)
 
-    devices = [dev("MacBook Pro Microphone"), dev("BlackHole 2ch"), dev("Stereo Mix (Realtek)"),
-               dev("CABLE Output (VB-Audio)"), dev("pulse"), dev("Jabra [Loopback]")]
-    assert [d.name for d in customer_source_candidates(devices, "darwin")] == ["BlackHole 2ch", "Jabra [Loopback]"]
+    devices = [
+        dev("MacBook Pro Microphone"),
+        dev("BlackHole 2ch"),
+        dev("Stereo Mix (Realtek)"),
+        dev("CABLE Output (VB-Audio)"),
+        dev("pulse"),
+        dev("Jabra [Loopback]"),
+    ]
+    assert [d.name for d in customer_source_candidates(devices, "darwin")] == [
+        "BlackHole 2ch",
+        "Jabra [Loopback]",
+    ]
     assert [d.name for d in customer_source_candidates(devices, "win32")][:3] == [
-        "Jabra [Loopback]", "Stereo Mix (Realtek)", "CABLE Output (VB-Audio)"]
+        "Jabra [Loopback]",
+        "Stereo Mix (Realtek)",
+        "CABLE Output (VB-Audio)",
+    ]
     assert [d.name for d in customer_source_candidates(devices, "linux")] == ["pulse", "Jabra [Loopback]"]

@@ -8,25 +8,37 @@ import pytest
 from audio.guards import bleed_ratio, collapse_repetitions, is_hallucination
 
 
-@pytest.mark.parametrize("text", ["Thank you.", "ご視聴ありがとうございました", "Thanks for watching!", "you"])
+@pytest.mark.parametrize(
+    "text", ["Thank you.", "ご視聴ありがとうございました", "Thanks for watching!", "you"]
+)
 def test_subtitle_phrases_from_unsure_audio_are_dropped(text: str) -> None:
     assert is_hallucination(text, no_speech_prob=0.4, avg_logprob=-0.9, speech_prob=0.6, duration=1.5)
 
 
 def test_a_clearly_spoken_thank_you_is_kept() -> None:
-    assert not is_hallucination("Thank you.", no_speech_prob=0.01, avg_logprob=-0.2, speech_prob=0.97,
-                                duration=1.0)
+    assert not is_hallucination(
+        "Thank you.", no_speech_prob=0.01, avg_logprob=-0.2, speech_prob=0.97, duration=1.0
+    )
 
 
 def test_subtitle_credits_are_dropped_even_when_confident() -> None:
-    assert is_hallucination("字幕：山田", no_speech_prob=0.0, avg_logprob=-0.1, speech_prob=0.99, duration=2.0)
-    assert is_hallucination("Subtitles by the Amara.org community", no_speech_prob=0.0, avg_logprob=-0.1,
-                            speech_prob=0.99, duration=2.0)
+    assert is_hallucination(
+        "字幕：山田", no_speech_prob=0.0, avg_logprob=-0.1, speech_prob=0.99, duration=2.0
+    )
+    assert is_hallucination(
+        "Subtitles by the Amara.org community",
+        no_speech_prob=0.0,
+        avg_logprob=-0.1,
+        speech_prob=0.99,
+        duration=2.0,
+    )
 
 
 def test_ordinary_call_sentences_are_kept() -> None:
     for text in ("I'd like to change my delivery address.", "注文番号を教えていただけますか。"):
-        assert not is_hallucination(text, no_speech_prob=0.05, avg_logprob=-0.3, speech_prob=0.9, duration=2.5)
+        assert not is_hallucination(
+            text, no_speech_prob=0.05, avg_logprob=-0.3, speech_prob=0.9, duration=2.5
+        )
 
 
 def test_too_much_text_for_a_blip_is_dropped() -> None:
@@ -49,7 +61,9 @@ def test_the_same_voice_quieter_on_the_other_channel_is_bleed() -> None:
     delayed = np.concatenate([np.zeros(80, np.float32), voice[:-80]]) * 0.4
     correlation, ratio = bleed_ratio(delayed, voice)
     assert correlation > 0.9 and ratio < 0.5
-    other_voice = (rng.normal(0, 0.2, 32000) * (0.5 + 0.5 * np.sin(2 * np.pi * 2.3 * t + 1))).astype(np.float32)
+    other_voice = (rng.normal(0, 0.2, 32000) * (0.5 + 0.5 * np.sin(2 * np.pi * 2.3 * t + 1))).astype(
+        np.float32
+    )
     correlation, _ = bleed_ratio(other_voice, voice)
     assert correlation < 0.5
     correlation, _ = bleed_ratio(voice, np.zeros_like(voice))

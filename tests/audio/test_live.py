@@ -15,9 +15,9 @@ from audio.source import ChannelMap, FileSource
 pytestmark = pytest.mark.slow
 
 
-def transcribe(path: Path, model: Any, channel_map: ChannelMap | None = None, **kwargs: Any) -> tuple[
-    list[TranscriptEvent], list[AudioStatusEvent], LiveTranscription
-]:
+def transcribe(
+    path: Path, model: Any, channel_map: ChannelMap | None = None, **kwargs: Any
+) -> tuple[list[TranscriptEvent], list[AudioStatusEvent], LiveTranscription]:
     events: list[TranscriptEvent] = []
     statuses: list[AudioStatusEvent] = []
     lock = threading.Lock()
@@ -41,14 +41,20 @@ def transcribe(path: Path, model: Any, channel_map: ChannelMap | None = None, **
 
 
 def finals(events: list[TranscriptEvent], channel: Channel | None = None) -> list[TranscriptEvent]:
-    return [e for e in events if e.kind is EventKind.FINAL and e.text and (channel is None or e.channel is channel)]
+    return [
+        e
+        for e in events
+        if e.kind is EventKind.FINAL and e.text and (channel is None or e.channel is channel)
+    ]
 
 
 def words(events: list[TranscriptEvent]) -> str:
     return " ".join(e.text for e in events).lower()
 
 
-def test_speech_becomes_partials_then_a_final_with_the_spoken_words(clips: dict[str, Path], tiny_en: Any) -> None:
+def test_speech_becomes_partials_then_a_final_with_the_spoken_words(
+    clips: dict[str, Path], tiny_en: Any
+) -> None:
     events, statuses, _ = transcribe(clips["customer"], tiny_en, ChannelMap.mono(Channel.CUSTOMER))
     done = finals(events)
     assert done, f"no final in {events}"
@@ -70,10 +76,14 @@ def test_each_side_of_a_stereo_call_lands_on_its_own_channel(clips: dict[str, Pa
     assert "order" in agent and "number" in agent
     assert "customer support" in customer and "order" not in customer
     assert "support" not in agent
-    assert max(e.end for e in finals(events, Channel.AGENT)) < min(e.start for e in finals(events, Channel.CUSTOMER))
+    assert max(e.end for e in finals(events, Channel.AGENT)) < min(
+        e.start for e in finals(events, Channel.CUSTOMER)
+    )
 
 
-def test_a_finished_turn_is_kept_as_the_model_reads_the_whole_turn(clips: dict[str, Path], tiny_en: Any) -> None:
+def test_a_finished_turn_is_kept_as_the_model_reads_the_whole_turn(
+    clips: dict[str, Path], tiny_en: Any
+) -> None:
     import soundfile as sf
 
     from audio.transcriber import WhisperRecognizer
@@ -110,7 +120,9 @@ def test_telephone_audio_8khz_mulaw_is_transcribed(clips: dict[str, Path], tiny_
     assert "support" in words(finals(events, Channel.CUSTOMER))
 
 
-def test_speakerphone_bleed_is_transcribed_once_on_the_louder_side(clips: dict[str, Path], tiny_en: Any) -> None:
+def test_speakerphone_bleed_is_transcribed_once_on_the_louder_side(
+    clips: dict[str, Path], tiny_en: Any
+) -> None:
     events, _, live = transcribe(clips["bleed_stereo"], tiny_en)
     assert "support" in words(finals(events, Channel.CUSTOMER))
     assert finals(events, Channel.AGENT) == []
@@ -154,8 +166,13 @@ def test_japanese_speech_from_the_eval_set_is_transcribed_with_the_multilingual_
     if not clip.is_file():
         pytest.skip(f"{clip} is not available (../shared/eval is optional)")
     events: list[TranscriptEvent] = []
-    live = LiveTranscription(FileSource(clip, channel_map=ChannelMap.mono(Channel.CUSTOMER)), call_id="ja",
-                             language="ja", model=SharedModel.get("base", "ja"), on_event=events.append)
+    live = LiveTranscription(
+        FileSource(clip, channel_map=ChannelMap.mono(Channel.CUSTOMER)),
+        call_id="ja",
+        language="ja",
+        model=SharedModel.get("base", "ja"),
+        on_event=events.append,
+    )
     live.start()
     assert live.wait(120)
     text = "".join(e.text for e in finals(events, Channel.CUSTOMER))

@@ -39,14 +39,23 @@ def test_speech_played_to_the_customer_sink_is_transcribed_on_the_customer_chann
     )
     events: list[TranscriptEvent] = []
     statuses: list[AudioStatusEvent] = []
-    live = LiveTranscription(source, call_id="pulse", language="en", model=tiny_en, record_dir=tmp_path,
-                             on_event=events.append, on_status=statuses.append)
+    live = LiveTranscription(
+        source,
+        call_id="pulse",
+        language="en",
+        model=tiny_en,
+        record_dir=tmp_path,
+        on_event=events.append,
+        on_status=statuses.append,
+    )
     live.start()
     try:
         deadline = time.monotonic() + 10
         while not any(s.kind is AudioStatusKind.LEVEL for s in statuses) and time.monotonic() < deadline:
             time.sleep(0.05)
-        subprocess.run(["paplay", "--device=customer", str(clips["customer"])], env=env, check=True, timeout=30)
+        subprocess.run(
+            ["paplay", "--device=customer", str(clips["customer"])], env=env, check=True, timeout=30
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not any(
             e.kind is EventKind.FINAL and e.text and e.channel is Channel.CUSTOMER for e in events

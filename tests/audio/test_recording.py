@@ -47,7 +47,10 @@ CHILD_WRITER = textwrap.dedent(
 def _child(args: list[str], preexec: Any = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", CHILD_WRITER, *args],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=preexec,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
     )
 
 
@@ -134,8 +137,13 @@ def test_disk_full_stops_recording_with_a_message_and_transcription_goes_on(
     statuses: list[AudioStatusEvent] = []
     live = LiveTranscription(
         FileSource(clips["customer"], channel_map=ChannelMap.mono(Channel.CUSTOMER)),
-        call_id="full-disk", language="en", model=tiny_en, record_dir=tmp_path, record_opener=opener,
-        on_event=events.append, on_status=statuses.append,
+        call_id="full-disk",
+        language="en",
+        model=tiny_en,
+        record_dir=tmp_path,
+        record_opener=opener,
+        on_event=events.append,
+        on_status=statuses.append,
     )
     live.start()
     assert live.wait(120)

@@ -29,15 +29,17 @@ class TurnRecognizer:
         self.turn_entered = threading.Event()
         self.partials = 0
 
-    def recognize(self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None,
-                  final: bool) -> Recognition:
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
         if not final:
             self.partials += 1
             return Recognition("someone is speaking", -0.2, 0.01, "en")
         return Recognition(f"sentence {round(len(audio) / SAMPLE_RATE, 1)}", -0.2, 0.01, "en")
 
-    def recognize_turn(self, audio: Samples, *, language: str | None, prompt: str | None,
-                       hotwords: str | None) -> Recognition:
+    def recognize_turn(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
+    ) -> Recognition:
         self.turn_entered.set()
         assert self.turn_gate.wait(10)
         seconds = round(len(audio) / SAMPLE_RATE, 2)
@@ -77,9 +79,9 @@ def wait_for(condition: object, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def make(rec: TurnRecognizer | None = None, audio: Audio | None = None, workers: int = 1) -> tuple[
-    StreamingTranscriber, TurnRecognizer, Audio, list[TranscriptEvent]
-]:
+def make(
+    rec: TurnRecognizer | None = None, audio: Audio | None = None, workers: int = 1
+) -> tuple[StreamingTranscriber, TurnRecognizer, Audio, list[TranscriptEvent]]:
     rec = rec or TurnRecognizer()
     audio = audio or Audio()
     events: list[TranscriptEvent] = []
@@ -89,8 +91,9 @@ def make(rec: TurnRecognizer | None = None, audio: Audio | None = None, workers:
         with lock:
             events.append(event)
 
-    t = StreamingTranscriber(rec, call_id="c1", language="en", on_event=on_event, workers=workers,
-                             audio_for=audio, turn_gap=2.5)
+    t = StreamingTranscriber(
+        rec, call_id="c1", language="en", on_event=on_event, workers=workers, audio_for=audio, turn_gap=2.5
+    )
     t.start()
     return t, rec, audio, events
 
@@ -101,7 +104,11 @@ def kept(events: list[TranscriptEvent]) -> list[tuple[str, str, float, float]]:
     for e in events:
         if e.kind is EventKind.FINAL:
             latest[e.segment_id] = e
-    return [(e.segment_id, e.text, e.start, e.end) for e in sorted(latest.values(), key=lambda e: e.start) if e.text]
+    return [
+        (e.segment_id, e.text, e.start, e.end)
+        for e in sorted(latest.values(), key=lambda e: e.start)
+        if e.text
+    ]
 
 
 def speak_two_sentences(t: StreamingTranscriber, events: list[TranscriptEvent]) -> None:
@@ -159,8 +166,8 @@ def test_a_turn_stays_open_while_its_speaker_is_still_talking() -> None:
 
 def test_a_long_monologue_is_revised_in_pieces_that_fit_whisper_s_window() -> None:
     # about as many letters as the sentences it replaces, so the second pass is plausible
-    t, _, audio, events = make(TurnRecognizer(
-        lambda seconds: " ".join(f"heard{i:02d}again" for i in range(round(seconds / 5))))
+    t, _, audio, events = make(
+        TurnRecognizer(lambda seconds: " ".join(f"heard{i:02d}again" for i in range(round(seconds / 5))))
     )
     for i in range(7):  # 4 s sentences with 1 s breaths: 34 s of speech in one turn
         t.offer(ended(f"s{i}", 1.0 + 5 * i, 5.0 + 5 * i))
@@ -173,7 +180,11 @@ def test_a_long_monologue_is_revised_in_pieces_that_fit_whisper_s_window() -> No
 
 
 def test_the_first_pass_stands_when_the_second_adds_nothing_or_looks_wrong() -> None:
-    for turn_text in ("sentence 2.0 sentence 2.0", "ok", "and then a great deal more that nobody ever said on this call at all"):
+    for turn_text in (
+        "sentence 2.0 sentence 2.0",
+        "ok",
+        "and then a great deal more that nobody ever said on this call at all",
+    ):
         t, rec, _, events = make(TurnRecognizer(turn_text))
         speak_two_sentences(t, events)
         t.close()

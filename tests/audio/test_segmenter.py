@@ -28,7 +28,9 @@ def speech(clips: dict[str, Path], name: str = "customer") -> np.ndarray:
 
 
 def test_one_sentence_gives_partials_a_pause_and_one_final_around_the_speech(clips: dict[str, Path]) -> None:
-    audio = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), speech(clips), np.zeros(SAMPLE_RATE, np.float32)])
+    audio = np.concatenate(
+        [np.zeros(SAMPLE_RATE, np.float32), speech(clips), np.zeros(SAMPLE_RATE, np.float32)]
+    )
     out = feed(Segmenter(Channel.CUSTOMER), audio)
     finals = [u for u in out if u.state is UtteranceState.ENDED]
     assert len(finals) == 1
@@ -101,5 +103,7 @@ def test_a_long_utterance_ends_at_its_next_short_pause(clips: dict[str, Path]) -
     (head, cut_at), _ = short
     assert abs(head.end - breath) < 0.4  # the first sentence is final at the breath ...
     assert cut_at - head.end < 0.4  # ... as soon as the breath is heard, not after the next sentence
-    kept_together = finals_with_position(SegmenterSettings(long_utterance=60.0, end_silence=2.0, max_utterance=30.0))
+    kept_together = finals_with_position(
+        SegmenterSettings(long_utterance=60.0, end_silence=2.0, max_utterance=30.0)
+    )
     assert len(kept_together) == 1  # shorter speech runs on across the same breath

@@ -27,8 +27,9 @@ class ScriptedRecognizer:
         self.gate.set()
         self.entered = threading.Event()
 
-    def recognize(self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None,
-                  final: bool) -> Recognition:
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
         self.entered.set()
         assert self.gate.wait(10)
         seconds = round(len(audio) / SAMPLE_RATE, 1)
@@ -53,8 +54,9 @@ def make(
 ) -> tuple[StreamingTranscriber, ScriptedRecognizer, list[TranscriptEvent]]:
     rec = rec or ScriptedRecognizer()
     events: list[TranscriptEvent] = []
-    t = StreamingTranscriber(rec, call_id="c1", language="en", on_event=events.append, workers=workers,
-                             partial_share=partial_share)
+    t = StreamingTranscriber(
+        rec, call_id="c1", language="en", on_event=events.append, workers=workers, partial_share=partial_share
+    )
     t.start()
     return t, rec, events
 
@@ -76,7 +78,10 @@ def test_finals_jump_ahead_of_partials_and_stale_partials_are_dropped() -> None:
     assert rec.calls[1] == (2.5, True)  # the agent's final before any newer partial
     assert (2.0, False) not in rec.calls and (3.0, False) not in rec.calls
     finals = [e for e in events if e.kind is EventKind.FINAL]
-    assert [(e.segment_id, e.text) for e in finals] == [("b", "heard 2.5 seconds"), ("a", "heard 5.0 seconds")]
+    assert [(e.segment_id, e.text) for e in finals] == [
+        ("b", "heard 2.5 seconds"),
+        ("a", "heard 5.0 seconds"),
+    ]
     assert all(e.segment_id != "a" for e in events[events.index(finals[-1]) + 1 :])
     assert t.lag == 0.0
 
@@ -110,12 +115,18 @@ def test_an_empty_final_retracts_partials_and_is_silent_otherwise() -> None:
     t, _, events = make()
     t.offer(utt("a", UtteranceState.PARTIAL, 1.0))
     wait_for(lambda: len(events) == 1)
-    t.offer(Utterance(Channel.CUSTOMER, "a", UtteranceState.ENDED, 0.0, 1.2, 0.0, np.zeros(0, np.float32), 0.0))
-    t.offer(Utterance(Channel.CUSTOMER, "b", UtteranceState.ENDED, 2.0, 2.2, 2.0, np.zeros(0, np.float32), 0.0))
+    t.offer(
+        Utterance(Channel.CUSTOMER, "a", UtteranceState.ENDED, 0.0, 1.2, 0.0, np.zeros(0, np.float32), 0.0)
+    )
+    t.offer(
+        Utterance(Channel.CUSTOMER, "b", UtteranceState.ENDED, 2.0, 2.2, 2.0, np.zeros(0, np.float32), 0.0)
+    )
     t.close()
     assert t.join(10)
     assert [(e.segment_id, e.kind, e.text) for e in events] == [
-        ("a", EventKind.PARTIAL, "heard 1.0 seconds"), ("a", EventKind.FINAL, "")]
+        ("a", EventKind.PARTIAL, "heard 1.0 seconds"),
+        ("a", EventKind.FINAL, ""),
+    ]
 
 
 def test_stop_abandons_pending_work_without_hanging() -> None:
@@ -137,8 +148,9 @@ class HeldSome(ScriptedRecognizer):
         super().__init__()
         self.hold = hold
 
-    def recognize(self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None,
-                  final: bool) -> Recognition:
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
         seconds = round(len(audio) / SAMPLE_RATE, 1)
         if self.hold(seconds, final):
             return super().recognize(audio, language=language, prompt=prompt, hotwords=hotwords, final=final)

@@ -22,8 +22,50 @@ from assist.customers import lookup_caller
 from assist.domain import Customer, LookupStatus
 from assist.store import SCHEMA_VERSION, Store
 
-SURNAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水"]
-KANA = ["さとう", "すずき", "たかはし", "たなか", "いとう", "わたなべ", "やまもと", "なかむら", "こばやし", "かとう", "よしだ", "やまだ", "ささき", "やまぐち", "まつもと", "いのうえ", "きむら", "はやし", "さいとう", "しみず"]
+SURNAMES = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "清水",
+]
+KANA = [
+    "さとう",
+    "すずき",
+    "たかはし",
+    "たなか",
+    "いとう",
+    "わたなべ",
+    "やまもと",
+    "なかむら",
+    "こばやし",
+    "かとう",
+    "よしだ",
+    "やまだ",
+    "ささき",
+    "やまぐち",
+    "まつもと",
+    "いのうえ",
+    "きむら",
+    "はやし",
+    "さいとう",
+    "しみず",
+]
 GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "陽子", "翔太", "由美", "大輔", "明美"]
 
 
@@ -59,9 +101,16 @@ def build(path: Path, count: int) -> dict[str, str]:
                 phones.append(written)
                 dialled[reported] = f"c{i:06d}"
             s = rng.randrange(len(SURNAMES))
-            batch.append(Customer(id=f"c{i:06d}", name=f"{SURNAMES[s]} {rng.choice(GIVEN)}", kana=KANA[s],
-                                  company=f"株式会社{rng.choice(SURNAMES)}商事{i % 500}", phones=tuple(phones),
-                                  email=f"user{i}@example.jp"))
+            batch.append(
+                Customer(
+                    id=f"c{i:06d}",
+                    name=f"{SURNAMES[s]} {rng.choice(GIVEN)}",
+                    kana=KANA[s],
+                    company=f"株式会社{rng.choice(SURNAMES)}商事{i % 500}",
+                    phones=tuple(phones),
+                    email=f"user{i}@example.jp",
+                )
+            )
             if len(batch) == 5000:
                 store.upsert_customers(batch)
                 batch = []
@@ -70,7 +119,9 @@ def build(path: Path, count: int) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lookups", type=int, default=5_000)
     args = parser.parse_args()
@@ -79,7 +130,9 @@ def main() -> None:
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
     dialled = build(path, args.customers)
-    print(f"built {args.customers:,} customers with {len(dialled):,} numbers in {time.perf_counter() - started:.1f} s")
+    print(
+        f"built {args.customers:,} customers with {len(dialled):,} numbers in {time.perf_counter() - started:.1f} s"
+    )
     rng = random.Random(11)
     known = rng.sample(sorted(dialled), min(args.lookups, len(dialled)))
     times: list[float] = []
@@ -104,11 +157,16 @@ def main() -> None:
                 found = store.search_customers(query)
                 search_times.append((time.perf_counter() - t0) * 1000)
             wrong += not found
-    for label, values in (("known caller", times), ("new caller", unknown_times), ("name/kana/email search",
-                                                                                 search_times)):
+    for label, values in (
+        ("known caller", times),
+        ("new caller", unknown_times),
+        ("name/kana/email search", search_times),
+    ):
         values.sort()
-        print(f"{label}: n={len(values)} mean={statistics.fmean(values):.3f} ms "
-              f"p95={values[int(0.95 * (len(values) - 1))]:.3f} ms max={values[-1]:.3f} ms")
+        print(
+            f"{label}: n={len(values)} mean={statistics.fmean(values):.3f} ms "
+            f"p95={values[int(0.95 * (len(values) - 1))]:.3f} ms max={values[-1]:.3f} ms"
+        )
     print(f"wrong answers: {wrong} (goal: lookup <= 5 ms, no wrong answers)")
 
 

@@ -43,13 +43,21 @@ def distractors() -> list[KnowledgeEntry]:
                 title = str(row.get(f"title_{lang}") or "")
                 body = str(row.get(f"body_{lang}") or "")[:600]
                 if title:
-                    entries.append(KnowledgeEntry(id=f"x-{row['id']}-{lang}", title=title, body=body, language=lang))
+                    entries.append(
+                        KnowledgeEntry(id=f"x-{row['id']}-{lang}", title=title, body=body, language=lang)
+                    )
     for lang in ("en", "ja"):
         faq = EVAL_KB / "intune_mam_faq_en_ja" / f"mam_faq_{lang}.jsonl"
         if faq.exists():
             for row in load_jsonl(faq):
-                entries.append(KnowledgeEntry(id=f"x-{row['id']}", title=str(row["question"]),
-                                              body=str(row["answer"])[:600], language=lang))
+                entries.append(
+                    KnowledgeEntry(
+                        id=f"x-{row['id']}",
+                        title=str(row["question"]),
+                        body=str(row["answer"])[:600],
+                        language=lang,
+                    )
+                )
     return entries
 
 
@@ -99,7 +107,9 @@ def evaluate(analyzer: Analyzer, with_distractors: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--compare", action="store_true", help="run every Japanese analyser")
     parser.add_argument("--no-distractors", action="store_true", help="only the 30 evaluation entries")
     args = parser.parse_args()

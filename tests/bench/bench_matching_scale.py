@@ -32,8 +32,184 @@ from audio.events import Channel, EventKind, TranscriptEvent
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "assist" / "data"
 
-JA_WORDS = ["契約", "解約", "請求", "料金", "支払", "口座", "振替", "明細", "領収", "返金", "返品", "交換", "配送", "到着", "注文", "商品", "在庫", "予約", "変更", "住所", "電話", "番号", "登録", "会員", "情報", "確認", "手続", "書類", "郵送", "再発行", "申込", "審査", "本人", "身分", "証明", "期限", "更新", "停止", "再開", "故障", "修理", "点検", "工事", "回線", "通信", "速度", "接続", "設定", "初期化", "再起動", "機器", "端末", "画面", "表示", "操作", "方法", "案内", "窓口", "店舗", "営業", "時間", "休日", "担当", "部署", "連絡", "折返", "対応", "状況", "履歴", "記録", "保証", "延長", "割引", "特典", "適用", "条件", "対象", "キャンペーン", "プラン", "オプション", "サービス", "アカウント", "パスワード", "ログイン", "メール", "アドレス", "アプリ", "ルーター", "ケーブル", "モデム", "カード", "ポイント", "クーポン", "サポート", "エラー"]
-EN_WORDS = ["account", "billing", "invoice", "payment", "refund", "return", "exchange", "delivery", "shipping", "order", "tracking", "package", "warranty", "repair", "device", "router", "modem", "cable", "signal", "network", "outage", "speed", "connection", "setting", "reset", "restart", "update", "install", "app", "browser", "login", "password", "email", "address", "phone", "number", "card", "bank", "transfer", "statement", "receipt", "discount", "coupon", "plan", "upgrade", "downgrade", "subscription", "contract", "renewal", "cancellation", "fee", "charge", "balance", "credit", "store", "appointment", "technician", "schedule", "support", "ticket", "escalation", "manager", "policy", "identity", "verification", "document", "form", "deadline", "notice", "reminder", "battery", "screen", "display", "error", "message", "crash", "backup", "storage", "sync"]
+JA_WORDS = [
+    "契約",
+    "解約",
+    "請求",
+    "料金",
+    "支払",
+    "口座",
+    "振替",
+    "明細",
+    "領収",
+    "返金",
+    "返品",
+    "交換",
+    "配送",
+    "到着",
+    "注文",
+    "商品",
+    "在庫",
+    "予約",
+    "変更",
+    "住所",
+    "電話",
+    "番号",
+    "登録",
+    "会員",
+    "情報",
+    "確認",
+    "手続",
+    "書類",
+    "郵送",
+    "再発行",
+    "申込",
+    "審査",
+    "本人",
+    "身分",
+    "証明",
+    "期限",
+    "更新",
+    "停止",
+    "再開",
+    "故障",
+    "修理",
+    "点検",
+    "工事",
+    "回線",
+    "通信",
+    "速度",
+    "接続",
+    "設定",
+    "初期化",
+    "再起動",
+    "機器",
+    "端末",
+    "画面",
+    "表示",
+    "操作",
+    "方法",
+    "案内",
+    "窓口",
+    "店舗",
+    "営業",
+    "時間",
+    "休日",
+    "担当",
+    "部署",
+    "連絡",
+    "折返",
+    "対応",
+    "状況",
+    "履歴",
+    "記録",
+    "保証",
+    "延長",
+    "割引",
+    "特典",
+    "適用",
+    "条件",
+    "対象",
+    "キャンペーン",
+    "プラン",
+    "オプション",
+    "サービス",
+    "アカウント",
+    "パスワード",
+    "ログイン",
+    "メール",
+    "アドレス",
+    "アプリ",
+    "ルーター",
+    "ケーブル",
+    "モデム",
+    "カード",
+    "ポイント",
+    "クーポン",
+    "サポート",
+    "エラー",
+]
+EN_WORDS = [
+    "account",
+    "billing",
+    "invoice",
+    "payment",
+    "refund",
+    "return",
+    "exchange",
+    "delivery",
+    "shipping",
+    "order",
+    "tracking",
+    "package",
+    "warranty",
+    "repair",
+    "device",
+    "router",
+    "modem",
+    "cable",
+    "signal",
+    "network",
+    "outage",
+    "speed",
+    "connection",
+    "setting",
+    "reset",
+    "restart",
+    "update",
+    "install",
+    "app",
+    "browser",
+    "login",
+    "password",
+    "email",
+    "address",
+    "phone",
+    "number",
+    "card",
+    "bank",
+    "transfer",
+    "statement",
+    "receipt",
+    "discount",
+    "coupon",
+    "plan",
+    "upgrade",
+    "downgrade",
+    "subscription",
+    "contract",
+    "renewal",
+    "cancellation",
+    "fee",
+    "charge",
+    "balance",
+    "credit",
+    "store",
+    "appointment",
+    "technician",
+    "schedule",
+    "support",
+    "ticket",
+    "escalation",
+    "manager",
+    "policy",
+    "identity",
+    "verification",
+    "document",
+    "form",
+    "deadline",
+    "notice",
+    "reminder",
+    "battery",
+    "screen",
+    "display",
+    "error",
+    "message",
+    "crash",
+    "backup",
+    "storage",
+    "sync",
+]
 KANJI = "営業管理顧客契約請求料金支払変更確認登録申込配送注文商品在庫予約住所電話番号情報手続書類期限更新停止"
 
 
@@ -75,33 +251,59 @@ def build(path: Path, entries: int, customers: int, segments: int) -> None:
     with Store.open(path) as store:
         store.upsert_knowledge(
             KnowledgeEntry.from_dict(json.loads(line))
-            for line in (DATA / "eval_kb.jsonl").read_text("utf-8").splitlines() if line
+            for line in (DATA / "eval_kb.jsonl").read_text("utf-8").splitlines()
+            if line
         )
         for first in range(0, entries, 10000):
-            store.upsert_knowledge(synthetic_entries(first, min(10000, entries - first), random.Random(first)))
+            store.upsert_knowledge(
+                synthetic_entries(first, min(10000, entries - first), random.Random(first))
+            )
         print(f"  {entries:,} knowledge entries: {time.perf_counter() - started:.0f} s", flush=True)
         batch = []
         for i in range(customers):
-            batch.append(Customer(id=f"cust-{i:06d}", name=f"顧客 {i}", kana=f"こきゃく {i}",
-                                  company=f"会社{i % 997}", phones=(f"090-{i // 10000:04d}-{i % 10000:04d}",),
-                                  email=f"c{i}@example.jp"))
+            batch.append(
+                Customer(
+                    id=f"cust-{i:06d}",
+                    name=f"顧客 {i}",
+                    kana=f"こきゃく {i}",
+                    company=f"会社{i % 997}",
+                    phones=(f"090-{i // 10000:04d}-{i % 10000:04d}",),
+                    email=f"c{i}@example.jp",
+                )
+            )
             if len(batch) == 5000:
                 store.upsert_customers(batch)
                 batch = []
         store.upsert_customers(batch)
         print(f"  {customers:,} customers: {time.perf_counter() - started:.0f} s", flush=True)
-        lines = [json.loads(line)["text"] for line in
-                 (DATA / "eval_utterances.jsonl").read_text("utf-8").splitlines() if line]
-        agent = ["お電話ありがとうございます", "確認いたしますので少々お待ちください", "Thank you for calling",
-                 "Let me check that for you", "ほかにご不明な点はございますか"]
+        lines = [
+            json.loads(line)["text"]
+            for line in (DATA / "eval_utterances.jsonl").read_text("utf-8").splitlines()
+            if line
+        ]
+        agent = [
+            "お電話ありがとうございます",
+            "確認いたしますので少々お待ちください",
+            "Thank you for calling",
+            "Let me check that for you",
+            "ほかにご不明な点はございますか",
+        ]
         per_call = 20
         for first in range(0, segments, 50000):
             rows = []
             for j in range(first, min(segments, first + 50000)):
                 call = j // per_call
                 text = rng.choice(lines) if j % 2 else rng.choice(agent)
-                rows.append(Segment(f"hist-{call:06d}", f"s{j % per_call}", "customer" if j % 2 else "agent",
-                                    float(j % per_call), float(j % per_call) + 1, f"{text} (#{call})"))
+                rows.append(
+                    Segment(
+                        f"hist-{call:06d}",
+                        f"s{j % per_call}",
+                        "customer" if j % 2 else "agent",
+                        float(j % per_call),
+                        float(j % per_call) + 1,
+                        f"{text} (#{call})",
+                    )
+                )
             store.add_segments(rows)
         print(f"  {segments:,} segments: {time.perf_counter() - started:.0f} s", flush=True)
         store.conn.execute("PRAGMA optimize")
@@ -126,18 +328,35 @@ def measure(path: Path, calls: int) -> None:
     with Store.open(path) as store:
         # A different customer each run, so the history this run saves does not pile up on one customer.
         customer = f"cust-{random.Random(time.time_ns()).randrange(store.count('customers')):06d}"
-        store.upsert_note(Note(f"bench-n1-{customer}", customer, "ルーターは先月交換済み。請求書は郵送希望", author="佐藤"))
-        store.upsert_call(CallRecord(id=f"bench-old-{customer}", customer_id=customer, agent="佐藤",
-                                     started_at="2026-10-01T09:00:00+00:00", summary="二重請求の返金を案内した"))
-        store.upsert_follow_up(FollowUp(id=f"bench-f1-{customer}", customer_id=customer, text="返金の振込を確認して連絡",
-                                        due="2026-11-20"))
+        store.upsert_note(
+            Note(f"bench-n1-{customer}", customer, "ルーターは先月交換済み。請求書は郵送希望", author="佐藤")
+        )
+        store.upsert_call(
+            CallRecord(
+                id=f"bench-old-{customer}",
+                customer_id=customer,
+                agent="佐藤",
+                started_at="2026-10-01T09:00:00+00:00",
+                summary="二重請求の返金を案内した",
+            )
+        )
+        store.upsert_follow_up(
+            FollowUp(
+                id=f"bench-f1-{customer}",
+                customer_id=customer,
+                text="返金の振込を確認して連絡",
+                due="2026-11-20",
+            )
+        )
         times: list[float] = []
         customer_times: list[float] = []
         shown = wanted = 0
         for c in range(calls):
             session = CallSession(store, f"bench-call-{time.time_ns()}-{c}", customer, "ja")
             for n, (channel, text, expected) in enumerate(SCRIPT):
-                event = TranscriptEvent(session.call_id, channel, EventKind.FINAL, n, n + 1.0, text, 0.9, f"s{n}")
+                event = TranscriptEvent(
+                    session.call_id, channel, EventKind.FINAL, n, n + 1.0, text, 0.9, f"s{n}"
+                )
                 t0 = time.perf_counter()
                 update = session.feed(event)
                 times.append((time.perf_counter() - t0) * 1000)
@@ -151,25 +370,36 @@ def measure(path: Path, calls: int) -> None:
         customer_times.sort()
         counts = {t: store.count(t) for t in ("knowledge", "customers", "segments")}
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
-    print(f"store: {counts['knowledge']:,} knowledge entries, {counts['customers']:,} customers, "
-          f"{counts['segments']:,} segments ({path.stat().st_size / 1e9:.2f} GB)")
-    print(f"suggestion update after a final: n={len(times)} mean={statistics.fmean(times):.1f} ms "
-          f"p50={p(0.5):.1f} ms p95={p(0.95):.1f} ms max={times[-1]:.1f} ms (goal p95 <= 30 ms)")
+    print(
+        f"store: {counts['knowledge']:,} knowledge entries, {counts['customers']:,} customers, "
+        f"{counts['segments']:,} segments ({path.stat().st_size / 1e9:.2f} GB)"
+    )
+    print(
+        f"suggestion update after a final: n={len(times)} mean={statistics.fmean(times):.1f} ms "
+        f"p50={p(0.5):.1f} ms p95={p(0.95):.1f} ms max={times[-1]:.1f} ms (goal p95 <= 30 ms)"
+    )
     c = customer_times
-    print(f"  customer lines only: n={len(c)} mean={statistics.fmean(c):.1f} ms "
-          f"p95={c[min(len(c) - 1, int(0.95 * len(c)))]:.1f} ms max={c[-1]:.1f} ms")
+    print(
+        f"  customer lines only: n={len(c)} mean={statistics.fmean(c):.1f} ms "
+        f"p95={c[min(len(c) - 1, int(0.95 * len(c)))]:.1f} ms max={c[-1]:.1f} ms"
+    )
     print(f"expected card shown right after the line that calls for it: {shown}/{wanted}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=30, help="simulated calls to time (10 finals each)")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    path = Path("/tmp") / f"aa-bench-matching-v{SCHEMA_VERSION}-{args.entries}-{args.customers}-{args.segments}.sqlite3"
+    path = (
+        Path("/tmp")
+        / f"aa-bench-matching-v{SCHEMA_VERSION}-{args.entries}-{args.customers}-{args.segments}.sqlite3"
+    )
     if args.rebuild or not path.exists():
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)

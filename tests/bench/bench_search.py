@@ -31,14 +31,26 @@ EVAL_DIR = ROOT.parent / "shared" / "eval"
 CACHE_DIR = Path("/tmp/aa-bench-search")
 
 FALLBACK_JA = [
-    "請求書が届いていないんですが", "解約の手続きをしたいです", "パスワードを忘れてしまいました",
-    "お電話ありがとうございます", "確認いたしますので少々お待ちください", "配送状況を教えてください",
-    "ログインできなくなりました", "料金プランの変更をお願いします", "折り返しご連絡いたします",
+    "請求書が届いていないんですが",
+    "解約の手続きをしたいです",
+    "パスワードを忘れてしまいました",
+    "お電話ありがとうございます",
+    "確認いたしますので少々お待ちください",
+    "配送状況を教えてください",
+    "ログインできなくなりました",
+    "料金プランの変更をお願いします",
+    "折り返しご連絡いたします",
 ]
 FALLBACK_EN = [
-    "I never received my invoice", "I would like to cancel my subscription", "I forgot my password",
-    "Thank you for calling, how can I help", "Let me check that for you", "Where is my package",
-    "I cannot log in to my account", "I want to change my plan", "I will call you back tomorrow",
+    "I never received my invoice",
+    "I would like to cancel my subscription",
+    "I forgot my password",
+    "Thank you for calling, how can I help",
+    "Let me check that for you",
+    "Where is my package",
+    "I cannot log in to my account",
+    "I want to change my plan",
+    "I will call you back tomorrow",
 ]
 AGENTS = [f"agent{i:02d}" for i in range(50)]
 TAGS = ["billing", "cancel", "delivery", "login", "plan", "refund", "請求", "解約", "配送", "ログイン"]
@@ -53,7 +65,9 @@ def _ja_dialogues() -> list[list[tuple[str, str]]]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             turns = json.loads(line)["turns"]
-            dialogues.append([("customer" if t["speaker"] == "customer" else "agent", t["text"]) for t in turns])
+            dialogues.append(
+                [("customer" if t["speaker"] == "customer" else "agent", t["text"]) for t in turns]
+            )
     return dialogues
 
 
@@ -108,27 +122,54 @@ def build(path: Path, calls: int, per_call: int) -> float:
             for i in range(per_call):
                 channel, text = dialogue[i % len(dialogue)]
                 if i == 3:
-                    text = (f"注文番号は{order}です" if japanese else f"my order number is {order}")
+                    text = f"注文番号は{order}です" if japanese else f"my order number is {order}"
                 rowid += 1
                 duration = 1.5 + len(text) * (0.12 if japanese else 0.06)
-                seg_rows.append((rowid, f"call-{n:06d}", f"s{i:03d}", channel, round(t, 2),
-                                 round(t + duration, 2), text, 0.9))
+                seg_rows.append(
+                    (
+                        rowid,
+                        f"call-{n:06d}",
+                        f"s{i:03d}",
+                        channel,
+                        round(t, 2),
+                        round(t + duration, 2),
+                        text,
+                        0.9,
+                    )
+                )
                 seg_fts.append((rowid, analysed(text) if i != 3 else index_text(text, store.analyzer)))
                 t += duration + 0.4
-            summary = dialogue[0][1] if dialogue[0][0] == "customer" else dialogue[min(1, len(dialogue) - 1)][1]
+            summary = (
+                dialogue[0][1] if dialogue[0][0] == "customer" else dialogue[min(1, len(dialogue) - 1)][1]
+            )
             tags = rng.sample(TAGS, 2)
             ended = started + t
-            call_rows.append((f"call-{n:06d}", f"cust-{rng.randrange(20000):05d}", rng.choice(AGENTS),
-                              time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(started)),
-                              time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(ended)),
-                              "ja" if japanese else "en", rng.choice(DISPOSITIONS), summary,
-                              json.dumps(tags, ensure_ascii=False), ""))
+            call_rows.append(
+                (
+                    f"call-{n:06d}",
+                    f"cust-{rng.randrange(20000):05d}",
+                    rng.choice(AGENTS),
+                    time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(started)),
+                    time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(ended)),
+                    "ja" if japanese else "en",
+                    rng.choice(DISPOSITIONS),
+                    summary,
+                    json.dumps(tags, ensure_ascii=False),
+                    "",
+                )
+            )
             call_fts.append((n + 1, analysed(summary + " 。 " + " ".join(tags))))
-        conn.executemany("INSERT INTO calls(id, customer_id, agent, started_at, ended_at, language, disposition, "
-                         "summary, tags, next_action) VALUES (?,?,?,?,?,?,?,?,?,?)", call_rows)
+        conn.executemany(
+            "INSERT INTO calls(id, customer_id, agent, started_at, ended_at, language, disposition, "
+            "summary, tags, next_action) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            call_rows,
+        )
         conn.executemany("INSERT INTO calls_fts(rowid, terms) VALUES (?,?)", call_fts)
-        conn.executemany('INSERT INTO segments(rowid, call_id, segment_id, channel, start, "end", text, confidence) '
-                         "VALUES (?,?,?,?,?,?,?,?)", seg_rows)
+        conn.executemany(
+            'INSERT INTO segments(rowid, call_id, segment_id, channel, start, "end", text, confidence) '
+            "VALUES (?,?,?,?,?,?,?,?)",
+            seg_rows,
+        )
         conn.executemany("INSERT INTO segments_fts(rowid, terms) VALUES (?,?)", seg_fts)
         conn.execute("COMMIT")
         done = min(calls, batch_start + 2000)
@@ -147,17 +188,30 @@ def build(path: Path, calls: int, per_call: int) -> float:
 
 QUERIES = {
     "ja common": ["ありがとうございます", "予約", "東京", "駐車場", "営業時間", "最寄り駅"],
-    "ja specific": ["イオン板橋ショッピングセンター", "東武練馬駅", "チェックイン", "クレジットカード", "雨の日"],
+    "ja specific": [
+        "イオン板橋ショッピングセンター",
+        "東武練馬駅",
+        "チェックイン",
+        "クレジットカード",
+        "雨の日",
+    ],
     "en common": ["cancel", "order", "refund", "account", "delivery"],
-    "en specific": ["cancelled subscription", "shipping address", "invoice number", "newsletter", "password reset"],
+    "en specific": [
+        "cancelled subscription",
+        "shipping address",
+        "invoice number",
+        "newsletter",
+        "password reset",
+    ],
     "rare (order no.)": [],
     "no hit": ["存在しない言葉", "xylophone quantum"],
 }
 
 
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--segments-per-call", type=int, default=50)
     parser.add_argument("--rebuild", action="store_true")
@@ -196,17 +250,25 @@ def run(path: Path, repeat: int) -> int:
     print(f"review schema ready in {time.perf_counter() - began:.1f} s")
     counts = {t: store.count(t) for t in ("calls", "segments")}
     print(f"store: {counts['calls']:,} calls, {counts['segments']:,} transcript lines")
-    orders = [r[0].split("は")[-1].removesuffix("です").split()[-1] for r in store.conn.execute(
-        "SELECT text FROM segments WHERE segment_id = 's003' AND rowid % 9973 = 0 LIMIT 6")]
+    orders = [
+        r[0].split("は")[-1].removesuffix("です").split()[-1]
+        for r in store.conn.execute(
+            "SELECT text FROM segments WHERE segment_id = 's003' AND rowid % 9973 = 0 LIMIT 6"
+        )
+    ]
     plain = CallFilter()
     queries = [(c, q, plain) for c, items in QUERIES.items() for q in items]
     queries += [("rare (order no.)", o, plain) for o in orders]
     # Filters the history screen offers: one customer's calls, one agent's, a tag within a month.
-    customers = [r[0] for r in store.conn.execute("SELECT customer_id FROM calls WHERE rowid % 7919 = 0 LIMIT 4")]
+    customers = [
+        r[0] for r in store.conn.execute("SELECT customer_id FROM calls WHERE rowid % 7919 = 0 LIMIT 4")
+    ]
     for text in ("東京", "予約", "cancel", "order"):
         queries += [("filter: customer", text, CallFilter(customer_id=c)) for c in customers]
         queries += [("filter: agent", text, CallFilter(agent="agent07"))]
-        queries += [("filter: tag+month", text, CallFilter(tag="請求", since="2024-03-01", until="2024-03-31"))]
+        queries += [
+            ("filter: tag+month", text, CallFilter(tag="請求", since="2024-03-01", until="2024-03-31"))
+        ]
     # One warm-up pass: the figures are for a store the app has open (page cache warm), as in daily use.
     for _, q, f in queries:
         history.search(SearchQuery(text=q, filter=f))
@@ -227,10 +289,14 @@ def run(path: Path, repeat: int) -> int:
 
     print(f"{'category':<18} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for category, values in by_category.items():
-        print(f"{category:<18} {len(values):>4} {statistics.median(values):>8.1f} {p95(values):>8.1f} "
-              f"{max(values):>8.1f}")
-    print(f"{'ALL':<18} {len(everything):>4} {statistics.median(everything):>8.1f} {p95(everything):>8.1f} "
-          f"{max(everything):>8.1f}")
+        print(
+            f"{category:<18} {len(values):>4} {statistics.median(values):>8.1f} {p95(values):>8.1f} "
+            f"{max(values):>8.1f}"
+        )
+    print(
+        f"{'ALL':<18} {len(everything):>4} {statistics.median(everything):>8.1f} {p95(everything):>8.1f} "
+        f"{max(everything):>8.1f}"
+    )
     print("hits per query (first page):", json.dumps(hits, ensure_ascii=False))
     goal = p95(everything) <= 100
     print(f"goal p95 <= 100 ms: {'met' if goal else 'NOT met'}")

@@ -165,7 +165,9 @@ class Worker:
                     await member.reading.wait()
         except ConnectionClosed as exc:
             member.closed_at = time.monotonic_ns()
-            member.close = f"{exc.rcvd.code} {exc.rcvd.reason!r}" if exc.rcvd else "no close frame (connection reset)"
+            member.close = (
+                f"{exc.rcvd.code} {exc.rcvd.reason!r}" if exc.rcvd else "no close frame (connection reset)"
+            )
 
     async def _connect(self, member: Member) -> None:
         sock = None
@@ -196,7 +198,9 @@ class Worker:
             call_id = self.plan.calls.get(member.name)
             if call_id is not None:
                 assert member.ws is not None
-                await member.ws.send(_frame("call_start", call_id=call_id, customer={"id": "c-" + member.name}))
+                await member.ws.send(
+                    _frame("call_start", call_id=call_id, customer={"id": "c-" + member.name})
+                )
                 n += 1
         return n
 
@@ -226,8 +230,13 @@ class Worker:
                      "segment_id": f"{call_id}-{until}-{(n - 1) // 4}"}  # fmt: skip
             await agent.ws.send(_frame("transcript", call_id=call_id, event=event))
             if n % round(rate) == 0:  # once a second: the cards and cues the agent sees, for the followers
-                cards = [{"id": f"kb-{i}", "title": "請求書の再発行", "body": "再発行は会員ページから。" * 8} for i in range(3)]
-                await agent.ws.send(_frame("call_update", call_id=call_id, info={"cards": cards, "cue": "frustration"}))
+                cards = [
+                    {"id": f"kb-{i}", "title": "請求書の再発行", "body": "再発行は会員ページから。" * 8}
+                    for i in range(3)
+                ]
+                await agent.ws.send(
+                    _frame("call_update", call_id=call_id, info={"cards": cards, "cue": "frustration"})
+                )
             await asyncio.sleep(1 / rate)
 
     async def _whisper(self, sup: Member, until: int) -> None:
@@ -237,7 +246,11 @@ class Worker:
         await asyncio.sleep(random.uniform(0, 1 / rate))
         while time.monotonic_ns() < until:
             text = _stamp(WHISPER_TEXT)
-            await sup.ws.send(_frame("whisper_send", whisper_id=os.urandom(12).hex(), agent=random.choice(agents), text=text))
+            await sup.ws.send(
+                _frame(
+                    "whisper_send", whisper_id=os.urandom(12).hex(), agent=random.choice(agents), text=text
+                )
+            )
             await asyncio.sleep(1 / rate)
 
     async def _share_notes(self, authors: list[Member], rate: float, until: int) -> None:
@@ -247,7 +260,9 @@ class Worker:
             assert author.ws is not None
             change_id = os.urandom(12).hex()
             record = {"text": _stamp(NOTE_TEXT)}
-            await author.ws.send(_frame("change_push", change_id=change_id, kind="note", record_id=change_id, record=record))
+            await author.ws.send(
+                _frame("change_push", change_id=change_id, kind="note", record_id=change_id, record=record)
+            )
             await asyncio.sleep(1 / rate)
 
     async def phase(self, start_at: int) -> dict[str, Any]:
@@ -366,7 +381,9 @@ class Workers:
             proc.join(10)
 
 
-def _summary(label: str, results: list[dict[str, Any]], server_cpu: float, seconds: float) -> dict[str, float]:
+def _summary(
+    label: str, results: list[dict[str, Any]], server_cpu: float, seconds: float
+) -> dict[str, float]:
     merged = {k: [x for r in results for x in r[k]] for k in ("whisper", "fanout", "note")}
     figures: dict[str, float] = {}
     parts = []
@@ -374,7 +391,9 @@ def _summary(label: str, results: list[dict[str, Any]], server_cpu: float, secon
         values = merged[key]
         p50, p95, p99 = (_pct(values, p) for p in (50, 95, 99))
         figures.update({f"{key}_p50": p50, f"{key}_p95": p95, f"{key}_p99": p99, f"{key}_n": len(values)})
-        parts.append(f"{key} n={len(values)} p50={p50:.1f} p95={p95:.1f} p99={p99:.1f} max={max(values, default=float('nan')):.1f}")
+        parts.append(
+            f"{key} n={len(values)} p50={p50:.1f} p95={p95:.1f} p99={p99:.1f} max={max(values, default=float('nan')):.1f}"
+        )
     print(f"  {label}: server CPU {server_cpu / seconds * 100:.0f}% of one core (ms below)")
     for part in parts:
         print(f"    {part}")
@@ -412,8 +431,10 @@ def durable_log_bursts(bursts: int = 20, size: int = 25) -> None:
     for label, max_batch in (("group commit", 64), ("one commit per whisper", 1)):
         data = Path(tempfile.mkdtemp(prefix="bench-sync-durable-"))
         values = asyncio.run(_durable_bursts(data, max_batch, bursts, size))
-        print(f"  {label}: stored and fsynced in p50 {_pct(values, 50):.1f} ms, p99 {_pct(values, 99):.1f} ms, "
-              f"max {max(values):.1f} ms")
+        print(
+            f"  {label}: stored and fsynced in p50 {_pct(values, 50):.1f} ms, p99 {_pct(values, 99):.1f} ms, "
+            f"max {max(values):.1f} ms"
+        )
 
 
 def _watch_health(port: int, since: float, dropped_after: list[float], seconds: float) -> None:
@@ -469,7 +490,9 @@ def run(args: argparse.Namespace) -> None:
         rss_before = server.memory_info().rss
         t0 = time.perf_counter()
         connected = sum(workers.all("connect"))
-        print(f"connected {connected} clients from {args.workers} worker processes in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"connected {connected} clients from {args.workers} worker processes in {time.perf_counter() - t0:.1f} s"
+        )
         time.sleep(3.0)  # presence fan-out of the connect storm settles
         rss_after = server.memory_info().rss
         print(f"server RSS: {rss_before / 2**20:.1f} MiB idle -> {rss_after / 2**20:.1f} MiB with {connected} "
@@ -478,9 +501,11 @@ def run(args: argparse.Namespace) -> None:
         time.sleep(1.0)
         n_subs = sum(workers.all("subscribe"))
         time.sleep(1.0)
-        print(f"load: {n_calls} live calls x {args.event_rate:g} transcript frames/s (+1 cards update/s), "
-              f"{n_subs} follows; {args.supervisors} supervisors x {args.whisper_rate:g} whispers/s; "
-              f"{args.teams} teams x {args.note_rate:g} notes/s to every teammate; {args.seconds:g} s per phase")
+        print(
+            f"load: {n_calls} live calls x {args.event_rate:g} transcript frames/s (+1 cards update/s), "
+            f"{n_subs} follows; {args.supervisors} supervisors x {args.whisper_rate:g} whispers/s; "
+            f"{args.teams} teams x {args.note_rate:g} notes/s to every teammate; {args.seconds:g} s per phase"
+        )
 
         def phase(label: str) -> dict[str, float]:
             cpu0 = server.cpu_times()
@@ -493,27 +518,41 @@ def run(args: argparse.Namespace) -> None:
         workers.one(slow_worker, "stop_reading", slow)
         stopped_at = time.monotonic()
         dropped_after: list[float] = []
-        watcher = threading.Thread(target=_watch_health, args=(port, stopped_at, dropped_after, args.seconds + 2), daemon=True)
+        watcher = threading.Thread(
+            target=_watch_health, args=(port, stopped_at, dropped_after, args.seconds + 2), daemon=True
+        )
         watcher.start()
         slowed = phase(f"{slow} stops reading")
         watcher.join()
         state = workers.one(slow_worker, "slow_state", slow)
-        when = f"{dropped_after[0]:.1f} s after it stopped reading" if dropped_after else "NOT within the phase"
-        print(f"  slow consumer {slow}: dropped by the server {when} (/health counts slow_consumers_dropped); "
-              f"its connection {'closed: ' + state['close'] if state.get('closed') else 'still open'}")
+        when = (
+            f"{dropped_after[0]:.1f} s after it stopped reading" if dropped_after else "NOT within the phase"
+        )
+        print(
+            f"  slow consumer {slow}: dropped by the server {when} (/health counts slow_consumers_dropped); "
+            f"its connection {'closed: ' + state['close'] if state.get('closed') else 'still open'}"
+        )
         after = phase("after the slow one")
-        print(f"others' whisper p99 {normal['whisper_p99']:.1f} -> {slowed['whisper_p99']:.1f} -> {after['whisper_p99']:.1f} ms; "
-              f"fan-out p99 {normal['fanout_p99']:.1f} -> {slowed['fanout_p99']:.1f} -> {after['fanout_p99']:.1f} ms "
-              "(before / with / after the slow consumer)")
+        print(
+            f"others' whisper p99 {normal['whisper_p99']:.1f} -> {slowed['whisper_p99']:.1f} -> {after['whisper_p99']:.1f} ms; "
+            f"fan-out p99 {normal['fanout_p99']:.1f} -> {slowed['fanout_p99']:.1f} -> {after['fanout_p99']:.1f} ms "
+            "(before / with / after the slow consumer)"
+        )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
             health = json.loads(response.read())
-        print(f"durable log: {health['durable_calls']} calls in {health['durable_commits']} fsynced commits "
-              f"({health['durable_calls'] / max(1, health['durable_commits']):.2f} per commit)")
-        print(f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other engineers share this machine)")
+        print(
+            f"durable log: {health['durable_calls']} calls in {health['durable_commits']} fsynced commits "
+            f"({health['durable_calls'] / max(1, health['durable_commits']):.2f} per commit)"
+        )
+        print(
+            f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other engineers share this machine)"
+        )
         worst = max(normal["whisper_p99"], slowed["whisper_p99"], after["whisper_p99"])
         worst_fan = max(normal["fanout_p99"], slowed["fanout_p99"], after["fanout_p99"])
-        print(f"goals: whisper p50 <= 10 ms ({normal['whisper_p50']:.1f}), p99 <= 50 ms (worst phase "
-              f"{worst:.1f}), fan-out p99 <= 100 ms (worst phase {worst_fan:.1f})")
+        print(
+            f"goals: whisper p50 <= 10 ms ({normal['whisper_p50']:.1f}), p99 <= 50 ms (worst phase "
+            f"{worst:.1f}), fan-out p99 <= 100 ms (worst phase {worst_fan:.1f})"
+        )
         print("durable log alone, 25 whispers at the same moment, 20 times (time to the sender's answer):")
         durable_log_bursts()
     finally:
@@ -528,17 +567,23 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--supervisors", type=int, default=25)
     parser.add_argument("--teams", type=int, default=5)
     parser.add_argument("--calls-per-team", type=int, default=10)
     parser.add_argument("--event-rate", type=float, default=4.0, help="transcript frames per second per call")
     parser.add_argument("--whisper-rate", type=float, default=2.0, help="whispers per second per supervisor")
-    parser.add_argument("--note-rate", type=float, default=1.0, help="shared notes per second per team (to all its members)")
+    parser.add_argument(
+        "--note-rate", type=float, default=1.0, help="shared notes per second per team (to all its members)"
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
     parser.add_argument("--workers", type=int, default=3, help="client processes holding the connections")
-    parser.add_argument("--profile", type=Path, help="run the server under cProfile and write its event-loop profile here")
+    parser.add_argument(
+        "--profile", type=Path, help="run the server under cProfile and write its event-loop profile here"
+    )
     args = parser.parse_args()
     run(args)
 

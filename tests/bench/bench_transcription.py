@@ -120,6 +120,7 @@ def telephone(path: Path, out: Path) -> None:
 
 # --- scoring -----------------------------------------------------------------------------------------------
 
+
 def tokens(text: str, language: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     if language == "ja":
@@ -156,6 +157,7 @@ def percentile(values: list[float], q: float) -> float:
 
 # --- runs --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Run:
     events: list[TranscriptEvent]
@@ -165,12 +167,18 @@ class Run:
     live: LiveTranscription
 
 
-def stream(path: Path, language: str, model: Any, realtime: bool, channel_map: ChannelMap | None = None) -> Run:
+def stream(
+    path: Path, language: str, model: Any, realtime: bool, channel_map: ChannelMap | None = None
+) -> Run:
     events: list[TranscriptEvent] = []
     statuses: list[AudioStatusEvent] = []
     live = LiveTranscription(
         FileSource(path, realtime=realtime, channel_map=channel_map),
-        call_id="bench", language=language, model=model, on_event=events.append, on_status=statuses.append,
+        call_id="bench",
+        language=language,
+        model=model,
+        on_event=events.append,
+        on_status=statuses.append,
     )
     cpu0, wall0 = time.process_time(), time.monotonic()
     live.start()
@@ -194,8 +202,11 @@ def transcript(events: list[TranscriptEvent], first_pass: bool = False) -> list[
 
 
 def streamed_text(events: list[TranscriptEvent], turn: Turn, first_pass: bool = False) -> str:
-    finals = [e for e in transcript(events, first_pass) if e.channel is turn.channel
-              and turn.start - 0.5 <= (e.start + e.end) / 2 <= turn.end + 0.5]
+    finals = [
+        e
+        for e in transcript(events, first_pass)
+        if e.channel is turn.channel and turn.start - 0.5 <= (e.start + e.end) / 2 <= turn.end + 0.5
+    ]
     joiner = "" if turn.clip.language == "ja" else " "
     return joiner.join(e.text for e in finals)
 
@@ -224,7 +235,9 @@ def latency_figures(run: Run) -> dict[str, float]:
     }
 
 
-def call_benchmark(language: str, model_name: str, quick: bool, work: Path, rounds: int = 1) -> dict[str, Any] | None:
+def call_benchmark(
+    language: str, model_name: str, quick: bool, work: Path, rounds: int = 1
+) -> dict[str, Any] | None:
     clips = load_clips(language, quick)
     if not clips:
         print(f"[{language}] no clips in {EVAL}: skipped")
@@ -234,8 +247,11 @@ def call_benchmark(language: str, model_name: str, quick: bool, work: Path, roun
     # every other round plays the clips in reverse order, which puts each clip on the other channel
     laid = [clip for r in range(rounds) for clip in (clips if r % 2 == 0 else clips[::-1])]
     turns, duration = lay_out_call(laid, call)
-    print(f"[{language}/{model_name}] {len(clips)} clips x {rounds} round(s), {duration:.0f} s two-channel call, "
-          "real-time replay ...", flush=True)
+    print(
+        f"[{language}/{model_name}] {len(clips)} clips x {rounds} round(s), {duration:.0f} s two-channel call, "
+        "real-time replay ...",
+        flush=True,
+    )
     load0 = os.getloadavg()[0]
     run = stream(call, language, model, realtime=True)
     figures = latency_figures(run)
@@ -248,7 +264,8 @@ def call_benchmark(language: str, model_name: str, quick: bool, work: Path, roun
     pairs_offline = [(t.clip.reference, offline_text[t.clip.path]) for t in turns]
     figures["stream_error"] = error_rate(pairs_stream, language)
     figures["first_pass_error"] = error_rate(
-        [(t.clip.reference, streamed_text(run.events, t, first_pass=True)) for t in turns], language)
+        [(t.clip.reference, streamed_text(run.events, t, first_pass=True)) for t in turns], language
+    )
     figures["revisions"] = run.live.stats.revisions
     figures["revisions_dropped"] = run.live.stats.revisions_kept_first
     figures["offline_error"] = error_rate(pairs_offline, language)
@@ -261,29 +278,52 @@ def call_benchmark(language: str, model_name: str, quick: bool, work: Path, roun
             phone_audio, rate = sf.read(str(phone), dtype="float32", always_2d=True)
             column = 0 if turn.channel is Channel.AGENT else 1
             part = phone_audio[int(turn.start * rate) : int(turn.end * rate), column]
-            phone_clips.append(Clip(turn.clip.path, language, turn.clip.reference,
-                                    soxr.resample(part, rate, SAMPLE_RATE).astype(np.float32)))
+            phone_clips.append(
+                Clip(
+                    turn.clip.path,
+                    language,
+                    turn.clip.reference,
+                    soxr.resample(part, rate, SAMPLE_RATE).astype(np.float32),
+                )
+            )
         figures["phone_stream_error"] = error_rate(
-            [(t.clip.reference, streamed_text(phone_run.events, t)) for t in turns], language)
+            [(t.clip.reference, streamed_text(phone_run.events, t)) for t in turns], language
+        )
         figures["phone_first_pass_error"] = error_rate(
-            [(t.clip.reference, streamed_text(phone_run.events, t, first_pass=True)) for t in turns], language)
-        figures["phone_offline_error"] = error_rate([(c.reference, offline(model, c)) for c in phone_clips], language)
+            [(t.clip.reference, streamed_text(phone_run.events, t, first_pass=True)) for t in turns], language
+        )
+        figures["phone_offline_error"] = error_rate(
+            [(c.reference, offline(model, c)) for c in phone_clips], language
+        )
     metric = "CER" if language == "ja" else "WER"
-    print(f"  final latency p50 {figures['final_p50']:.2f} s, p95 {figures['final_p95']:.2f} s, "
-          f"max {figures['final_max']:.2f} s over {figures['finals']} finals")
-    print(f"  first text after start of speech p50 {figures['first_text_p50']:.2f} s, "
-          f"p95 {figures['first_text_p95']:.2f} s")
-    print(f"  second pass after the turn's last words p50 {figures['revision_p50']:.2f} s, "
-          f"p95 {figures['revision_p95']:.2f} s")
-    print(f"  {metric}: streaming {figures['stream_error']:.1f}% vs offline {figures['offline_error']:.1f}% "
-          f"(difference {figures['stream_error'] - figures['offline_error']:+.1f} points); "
-          f"as first shown {figures['first_pass_error']:.1f}%, {figures['revisions']} turns revised, {figures['revisions_dropped']} kept")
+    print(
+        f"  final latency p50 {figures['final_p50']:.2f} s, p95 {figures['final_p95']:.2f} s, "
+        f"max {figures['final_max']:.2f} s over {figures['finals']} finals"
+    )
+    print(
+        f"  first text after start of speech p50 {figures['first_text_p50']:.2f} s, "
+        f"p95 {figures['first_text_p95']:.2f} s"
+    )
+    print(
+        f"  second pass after the turn's last words p50 {figures['revision_p50']:.2f} s, "
+        f"p95 {figures['revision_p95']:.2f} s"
+    )
+    print(
+        f"  {metric}: streaming {figures['stream_error']:.1f}% vs offline {figures['offline_error']:.1f}% "
+        f"(difference {figures['stream_error'] - figures['offline_error']:+.1f} points); "
+        f"as first shown {figures['first_pass_error']:.1f}%, {figures['revisions']} turns revised, {figures['revisions_dropped']} kept"
+    )
     if "phone_stream_error" in figures:
-        print(f"  {metric} 8 kHz mu-law: streaming {figures['phone_stream_error']:.1f}% vs offline "
-              f"{figures['phone_offline_error']:.1f}%; as first shown {figures['phone_first_pass_error']:.1f}%")
-    print(f"  CPU {figures['cpu_percent_of_machine']:.0f}% of the machine ({os.cpu_count()} cores), "
-          f"compute {figures['compute_seconds']:.1f} s for {figures['audio_seconds']:.0f} s of call, "
-          f"max lag {figures['max_lag']:.2f} s, load average before {load0:.2f}", flush=True)
+        print(
+            f"  {metric} 8 kHz mu-law: streaming {figures['phone_stream_error']:.1f}% vs offline "
+            f"{figures['phone_offline_error']:.1f}%; as first shown {figures['phone_first_pass_error']:.1f}%"
+        )
+    print(
+        f"  CPU {figures['cpu_percent_of_machine']:.0f}% of the machine ({os.cpu_count()} cores), "
+        f"compute {figures['compute_seconds']:.1f} s for {figures['audio_seconds']:.0f} s of call, "
+        f"max lag {figures['max_lag']:.2f} s, load average before {load0:.2f}",
+        flush=True,
+    )
     for turn, (_, hyp) in zip(turns, pairs_stream, strict=True):
         print(f"    {turn.channel.value:8} {turn.clip.path.name}: {hyp[:90]}")
     return figures
@@ -300,25 +340,42 @@ def long_call(minutes: float, quick: bool, work: Path) -> dict[str, Any] | None:
         reps.extend(clips)
     path = work / "long_call.wav"
     _, duration = lay_out_call(reps, path)
-    print(f"[long call] {duration / 60:.1f} min two-channel Japanese call with base, real time ...", flush=True)
+    print(
+        f"[long call] {duration / 60:.1f} min two-channel Japanese call with base, real time ...", flush=True
+    )
     run = stream(path, "ja", model, realtime=True)
     # the finals' latency per minute of the call shows whether the engine drifts behind
     latency_by_minute: dict[int, list[float]] = defaultdict(list)
     revision_by_minute: dict[int, list[float]] = defaultdict(list)
     for e in run.events:
         if e.kind is EventKind.FINAL and e.text:
-            (revision_by_minute if e.revised else latency_by_minute)[int(e.end // 60)].append(e.emitted_at - e.end)
+            (revision_by_minute if e.revised else latency_by_minute)[int(e.end // 60)].append(
+                e.emitted_at - e.end
+            )
     lags = [s.value for s in run.statuses if s.kind is AudioStatusKind.LAG]
     per_minute = {m: (statistics.median(v), max(v)) for m, v in sorted(latency_by_minute.items())}
-    print(f"  max lag {max(lags, default=0):.2f} s; final latency per minute (median/max): "
-          + ", ".join(f"{m}: {a:.2f}/{b:.2f}" for m, (a, b) in per_minute.items()))
-    print("  second pass after the turn's last words, per minute (median/max): "
-          + ", ".join(f"{m}: {statistics.median(v):.2f}/{max(v):.2f}" for m, v in sorted(revision_by_minute.items())))
-    print(f"  CPU {100 * run.cpu_seconds / run.wall / (os.cpu_count() or 1):.0f}% of the machine, "
-          f"wall {run.wall:.0f} s for {run.live.audio_seconds:.0f} s of audio", flush=True)
+    print(
+        f"  max lag {max(lags, default=0):.2f} s; final latency per minute (median/max): "
+        + ", ".join(f"{m}: {a:.2f}/{b:.2f}" for m, (a, b) in per_minute.items())
+    )
+    print(
+        "  second pass after the turn's last words, per minute (median/max): "
+        + ", ".join(
+            f"{m}: {statistics.median(v):.2f}/{max(v):.2f}" for m, v in sorted(revision_by_minute.items())
+        )
+    )
+    print(
+        f"  CPU {100 * run.cpu_seconds / run.wall / (os.cpu_count() or 1):.0f}% of the machine, "
+        f"wall {run.wall:.0f} s for {run.live.audio_seconds:.0f} s of audio",
+        flush=True,
+    )
     first, last = per_minute[min(per_minute)], per_minute[max(per_minute)]
-    return {"max_lag": max(lags, default=0.0), "first_minute_median": first[0], "last_minute_median": last[0],
-            "minutes": duration / 60}
+    return {
+        "max_lag": max(lags, default=0.0),
+        "first_minute_median": first[0],
+        "last_minute_median": last[0],
+        "minutes": duration / 60,
+    }
 
 
 def non_speech(minutes: float, work: Path) -> dict[str, int]:
@@ -348,10 +405,16 @@ def non_speech(minutes: float, work: Path) -> dict[str, int]:
         f = notes[rng.integers(len(notes))]
         seg = np.arange(note_len) / SAMPLE_RATE
         env = np.exp(-seg * 4)
-        chord = sum(np.sin(2 * np.pi * f * k * seg) / k for k in (1, 2, 3)) + 0.5 * np.sin(2 * np.pi * f * 1.5 * seg)
+        chord = sum(np.sin(2 * np.pi * f * k * seg) / k for k in (1, 2, 3)) + 0.5 * np.sin(
+            2 * np.pi * f * 1.5 * seg
+        )
         music[i : i + note_len] = 0.15 * env * chord
-    kinds = {"silence": rng.normal(0, 1e-4, each).astype(np.float32), "line noise": line_noise,
-             "dial tone + DTMF": tones, "music-like": music}
+    kinds = {
+        "silence": rng.normal(0, 1e-4, each).astype(np.float32),
+        "line noise": line_noise,
+        "dial tone + DTMF": tones,
+        "music-like": music,
+    }
     model = SharedModel.get("base", "ja", threads=THREADS)
     words: dict[str, int] = {}
     print(f"[non-speech] {minutes:.0f} min in total (both channels), base, Japanese settings ...", flush=True)
@@ -371,15 +434,23 @@ def non_speech(minutes: float, work: Path) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer clips, 2-minute long call and non-speech")
     parser.add_argument("--long-minutes", type=float, default=None)
     parser.add_argument("--nonspeech-minutes", type=float, default=None)
     parser.add_argument("--only", choices=("ja", "en", "long", "nonspeech"), action="append")
-    parser.add_argument("--threads", type=int, default=None, help="CTranslate2 threads (default: all cores but one)")
-    parser.add_argument("--ja-rounds", type=int, default=None,
-                        help="times the Japanese clips are played (default 3, 1 in --quick): there are only four, "
-                             "and percentiles need more than their 13 finals")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CTranslate2 threads (default: all cores but one)"
+    )
+    parser.add_argument(
+        "--ja-rounds",
+        type=int,
+        default=None,
+        help="times the Japanese clips are played (default 3, 1 in --quick): there are only four, "
+        "and percentiles need more than their 13 finals",
+    )
     args = parser.parse_args(argv)
     global THREADS
     THREADS = args.threads
@@ -389,8 +460,10 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or ("ja", "en", "long", "nonspeech"))
     long_minutes = args.long_minutes or (2.0 if args.quick else 10.0)
     nonspeech_minutes = args.nonspeech_minutes or (2.0 if args.quick else 10.0)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}, python {sys.version.split()[0]}, "
-          f"model threads {args.threads or 'default'}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}, python {sys.version.split()[0]}, "
+        f"model threads {args.threads or 'default'}"
+    )
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-transcription-") as tmp:
         work = Path(tmp)

@@ -54,8 +54,14 @@ def cold_start(runs: int) -> list[float]:
                 models.symlink_to(shared, target_is_directory=True)  # reuse a joined base model
             env = dict(os.environ, AGENT_ASSIST_HOME=home, QT_QPA_PLATFORM="offscreen")
             began = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-c", _CHILD], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _CHILD],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
             assert proc.stdout is not None
             line = proc.stdout.readline()
             elapsed = time.perf_counter() - began
@@ -80,9 +86,17 @@ def live_call(model: str) -> dict[str, float]:
     world = DemoWorld.build(language="ja")
     config = world.desk_config()
     config.model = model
-    agent = AgentApp(app, prefs=Preferences(ui_language="ja"), desk=CallDesk(
-        _Quiet(), config, store_file=world.store_file, sync_state_file=world.root / "agent.sqlite3",
-        recordings=world.root / "recordings"))
+    agent = AgentApp(
+        app,
+        prefs=Preferences(ui_language="ja"),
+        desk=CallDesk(
+            _Quiet(),
+            config,
+            store_file=world.store_file,
+            sync_state_file=world.root / "agent.sqlite3",
+            recordings=world.root / "recordings",
+        ),
+    )
     world.start_supervisor()
     agent.show()
     from audio.live import SharedModel
@@ -136,21 +150,31 @@ class _Quiet:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="base", help="Whisper model for the live call (default: base)")
     parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
     args = parser.parse_args()
     os.environ.setdefault("AGENT_ASSIST_HOME", tempfile.mkdtemp(prefix="aa-bench-ui-"))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machine: contention "
-          "inflates these figures)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machine: contention "
+        "inflates these figures)"
+    )
     starts = cold_start(args.runs)
-    print(f"cold start to interactive window: median {statistics.median(starts):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in starts)}; goal <= 2 s)")
+    print(
+        f"cold start to interactive window: median {statistics.median(starts):.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in starts)}; goal <= 2 s)"
+    )
     figures = live_call(args.model)
-    print(f"event-loop stall during a live call ({args.model}, {figures['lines']:.0f} transcript lines, "
-          f"{figures['ticks']:.0f} ticks of 10 ms): p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
-          f"max {figures['max']:.1f} ms (goal p99 <= 50 ms)")
-    print(f"memory with the {args.model} model loaded: RSS {figures['rss']:.0f} MiB, peak {figures['peak']:.0f} MiB")
+    print(
+        f"event-loop stall during a live call ({args.model}, {figures['lines']:.0f} transcript lines, "
+        f"{figures['ticks']:.0f} ticks of 10 ms): p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
+        f"max {figures['max']:.1f} ms (goal p99 <= 50 ms)"
+    )
+    print(
+        f"memory with the {args.model} model loaded: RSS {figures['rss']:.0f} MiB, peak {figures['peak']:.0f} MiB"
+    )
     return 0
 
 

@@ -67,7 +67,10 @@ def test_partial_is_provisional_and_replaced_in_place_by_its_final(agent: Any, q
     assert view.list.item(0).font().italic() and view.list.item(0).text().endswith("…")
 
     from_worker(agent.bridge.on_transcript, event("s2", Channel.AGENT, EventKind.FINAL, "Let me check.", 3.0))
-    from_worker(agent.bridge.on_transcript, event("s1", Channel.CUSTOMER, EventKind.FINAL, "My internet keeps dropping."))
+    from_worker(
+        agent.bridge.on_transcript,
+        event("s1", Channel.CUSTOMER, EventKind.FINAL, "My internet keeps dropping."),
+    )
     qtbot.waitUntil(lambda: view.lines()[0].final)
     lines = view.lines()
     assert [x.segment_id for x in lines] == ["s1", "s2"]  # replaced where it was, not appended
@@ -94,25 +97,59 @@ def test_the_second_pass_folds_a_turn_into_its_first_line_and_keeps_the_agent_s_
     view.show_event(event("t2", Channel.CUSTOMER, EventKind.FINAL, "keeps drop in.", 2.5))
     view.show_event(event("a1", Channel.AGENT, EventKind.FINAL, "I see.", 5.0))
     second = view.list.item(1)
-    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=view.list.visualItemRect(second).center())
+    qtbot.mouseClick(
+        view.list.viewport(), Qt.MouseButton.LeftButton, pos=view.list.visualItemRect(second).center()
+    )
     assert view.lines()[1].bookmarked
 
-    revised = TranscriptEvent("call-1", Channel.CUSTOMER, EventKind.FINAL, 1.0, 3.5, "My internet keeps dropping.",
-                              0.9, "t1", revised=True)
+    revised = TranscriptEvent(
+        "call-1",
+        Channel.CUSTOMER,
+        EventKind.FINAL,
+        1.0,
+        3.5,
+        "My internet keeps dropping.",
+        0.9,
+        "t1",
+        revised=True,
+    )
     from_worker(agent.bridge.on_transcript, revised)
-    from_worker(agent.bridge.on_transcript, TranscriptEvent(
-        "call-1", Channel.CUSTOMER, EventKind.FINAL, 2.5, 3.5, "", 0.0, "t2", revised=True, merged_into="t1"))
+    from_worker(
+        agent.bridge.on_transcript,
+        TranscriptEvent(
+            "call-1",
+            Channel.CUSTOMER,
+            EventKind.FINAL,
+            2.5,
+            3.5,
+            "",
+            0.0,
+            "t2",
+            revised=True,
+            merged_into="t1",
+        ),
+    )
     qtbot.waitUntil(lambda: len(view.lines()) == 2)
     lines = view.lines()
-    assert [(x.segment_id, x.text) for x in lines] == [("t1", "My internet keeps dropping."), ("a1", "I see.")]
+    assert [(x.segment_id, x.text) for x in lines] == [
+        ("t1", "My internet keeps dropping."),
+        ("a1", "I see."),
+    ]
     assert lines[0].bookmarked and marks[-1] == ("t1", True)
 
 
 def test_click_bookmarks_and_scrolling_up_offers_jump_to_live(agent: Any, qtbot: Any) -> None:
     view = agent.window.transcript
     for i in range(60):
-        view.show_event(event(f"s{i}", Channel.CUSTOMER if i % 2 else Channel.AGENT, EventKind.FINAL,
-                              f"line number {i} with enough words to take some room", float(i)))
+        view.show_event(
+            event(
+                f"s{i}",
+                Channel.CUSTOMER if i % 2 else Channel.AGENT,
+                EventKind.FINAL,
+                f"line number {i} with enough words to take some room",
+                float(i),
+            )
+        )
     qtbot.waitUntil(lambda: view.list.verticalScrollBar().maximum() > 0)
     bar = view.list.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())
@@ -137,10 +174,26 @@ def test_click_bookmarks_and_scrolling_up_offers_jump_to_live(agent: Any, qtbot:
 
 def test_cards_stay_put_highlight_matches_and_dismissed_cards_go(agent: Any, qtbot: Any) -> None:
     panel = agent.window.suggestions
-    a = SuggestionView("knowledge:a", "knowledge", "Refund for a double charge", "File a refund request.",
-                       ("refund", "double charge"), "knowledge", 2.0, "a")
-    b = SuggestionView("knowledge:b", "knowledge", "Internet drops in the evening", "Restart the router.",
-                       ("internet",), "knowledge", 1.5, "b")
+    a = SuggestionView(
+        "knowledge:a",
+        "knowledge",
+        "Refund for a double charge",
+        "File a refund request.",
+        ("refund", "double charge"),
+        "knowledge",
+        2.0,
+        "a",
+    )
+    b = SuggestionView(
+        "knowledge:b",
+        "knowledge",
+        "Internet drops in the evening",
+        "Restart the router.",
+        ("internet",),
+        "knowledge",
+        1.5,
+        "b",
+    )
     from_worker(agent.bridge.on_suggestions, [a, b])
     qtbot.waitUntil(lambda: len(panel.cards()) == 2)
     card_a = panel.cards()[0]
@@ -181,10 +234,18 @@ def test_whisper_flashes_once_per_id_and_f8_marks_it_read(agent: Any, qtbot: Any
 
 def test_context_cue_status_and_wrap_up(agent: Any, qtbot: Any) -> None:
     w = agent.window
-    customer = CustomerView(customer_id="c1", phone="090-1234-5678", name="佐藤 花子", company="佐藤デザイン",
-                            traits=("prefers short answers",), follow_ups=("call back about the refund (2026-11-24)",),
-                            notes=(NoteView("old note", "Ken", "2026-01-01"),
-                                   NoteView("charged twice before", "Ken", "2026-11-10", "caution", True)))
+    customer = CustomerView(
+        customer_id="c1",
+        phone="090-1234-5678",
+        name="佐藤 花子",
+        company="佐藤デザイン",
+        traits=("prefers short answers",),
+        follow_ups=("call back about the refund (2026-11-24)",),
+        notes=(
+            NoteView("old note", "Ken", "2026-01-01"),
+            NoteView("charged twice before", "Ken", "2026-11-10", "caution", True),
+        ),
+    )
     from_worker(agent.bridge.on_customer, customer)
     qtbot.waitUntil(lambda: "佐藤 花子" in w.context_panel.text())
     text = w.context_panel.text()
@@ -202,14 +263,21 @@ def test_context_cue_status_and_wrap_up(agent: Any, qtbot: Any) -> None:
 
     from_worker(agent.bridge.on_connection, ConnectionState.OFFLINE)
     qtbot.waitUntil(lambda: "offline" in w.call_bar.server.text())
-    from_worker(agent.bridge.on_audio_status, AudioStatusEvent(AudioStatusKind.LEVEL, Channel.CUSTOMER, value=0.25))
-    from_worker(agent.bridge.on_audio_status, AudioStatusEvent(AudioStatusKind.DEVICE_LOST, Channel.AGENT,
-                                                               message="USB headset"))
+    from_worker(
+        agent.bridge.on_audio_status, AudioStatusEvent(AudioStatusKind.LEVEL, Channel.CUSTOMER, value=0.25)
+    )
+    from_worker(
+        agent.bridge.on_audio_status,
+        AudioStatusEvent(AudioStatusKind.DEVICE_LOST, Channel.AGENT, message="USB headset"),
+    )
     qtbot.waitUntil(lambda: w.call_bar.customer_level.value() == 50)
     qtbot.waitUntil(lambda: "USB headset" in w.statusBar().currentMessage())
 
-    from_worker(agent.bridge.on_call_finished, "call-1", WrapUpDraft("Issue: refund", ("billing",), "follow_up",
-                                                                     "Call back", "2026-11-24"))
+    from_worker(
+        agent.bridge.on_call_finished,
+        "call-1",
+        WrapUpDraft("Issue: refund", ("billing",), "follow_up", "Call back", "2026-11-24"),
+    )
     qtbot.waitUntil(lambda: w.left_tabs.currentWidget() is w.wrap_up)
     draft = w.wrap_up.draft()
     assert draft == WrapUpDraft("Issue: refund", ("billing",), "follow_up", "Call back", "2026-11-24")
@@ -230,8 +298,13 @@ def test_what_the_customer_said_decides_how_the_banner_shows_the_cue(agent: Any,
     qtbot.waitUntil(lambda: w.cue_banner.isVisible())
     assert "sounds upset" in w.cue_banner.label.text() and not w.cue_banner.accept_button.isVisible()
 
-    promise = promise_cue("s2", "I'll call you back tomorrow about the refund", datetime(2026, 11, 23, 10, tzinfo=UTC),
-                          None, "call-1")
+    promise = promise_cue(
+        "s2",
+        "I'll call you back tomorrow about the refund",
+        datetime(2026, 11, 23, 10, tzinfo=UTC),
+        None,
+        "call-1",
+    )
     assert promise is not None and promise.kind is CueKind.PROMISE
     from_worker(agent.bridge.on_cue, core_views.cue_view(promise))
     qtbot.waitUntil(lambda: "promise" in w.cue_banner.label.text())
@@ -277,11 +350,25 @@ def test_layout_and_preferences_are_remembered(agent: Any, qtbot: Any) -> None:
 
 def test_every_main_action_has_a_shortcut_and_controls_have_accessible_names(agent: Any) -> None:
     w = agent.window
-    for action in (w.act_call, w.act_read_whisper, w.act_note, w.act_live, w.act_save, w.act_replay,
-                   w.act_settings):
+    for action in (
+        w.act_call,
+        w.act_read_whisper,
+        w.act_note,
+        w.act_live,
+        w.act_save,
+        w.act_replay,
+        w.act_settings,
+    ):
         assert not action.shortcut().isEmpty(), action.text()
-    for widget in (w.call_bar.call_button, w.call_bar.phone, w.transcript.list, w.whispers.list,
-                   w.suggestions, w.context_panel.view, w.notes.input):
+    for widget in (
+        w.call_bar.call_button,
+        w.call_bar.phone,
+        w.transcript.list,
+        w.whispers.list,
+        w.suggestions,
+        w.context_panel.view,
+        w.notes.input,
+    ):
         assert widget.accessibleName(), widget.objectName()
 
 
@@ -298,15 +385,17 @@ def test_quick_notes_are_stamped_with_the_call_time(agent: Any, qtbot: Any) -> N
 def test_without_a_display_the_app_explains_how_to_run(tmp_path: Any) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AGENT_ASSIST_HOME": str(tmp_path / "home")}
     code = "import sys; from desktop.cli import main; sys.exit(main([]))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "--headless" in result.stderr and "xvfb-run" in result.stderr and "offscreen" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_a_recording_that_cannot_be_read_is_named_and_the_screen_recovers(agent: Any, qtbot: Any,
-                                                                          tmp_path: Any) -> None:
+def test_a_recording_that_cannot_be_read_is_named_and_the_screen_recovers(
+    agent: Any, qtbot: Any, tmp_path: Any
+) -> None:
     broken = tmp_path / "call.wav"
     broken.write_bytes(b"this is not audio")
     agent.desk.start(preload_model=False)
@@ -320,9 +409,18 @@ def test_a_recording_that_cannot_be_read_is_named_and_the_screen_recovers(agent:
 def test_settings_keep_every_choice_and_apply_it(agent: Any, qtbot: Any) -> None:
     from desktop.settings_dialog import SettingsDialog
 
-    prefs = Preferences(ui_language="en", theme="light", agent_device="USB Headset (not plugged in)",
-                        call_language="en", model="tiny.en", server_url="ws://127.0.0.1:9/", server_token="t0k",
-                        agent_name="alex", font_size=12, softphone_port=0)
+    prefs = Preferences(
+        ui_language="en",
+        theme="light",
+        agent_device="USB Headset (not plugged in)",
+        call_language="en",
+        model="tiny.en",
+        server_url="ws://127.0.0.1:9/",
+        server_token="t0k",
+        agent_name="alex",
+        font_size=12,
+        softphone_port=0,
+    )
     dialog = SettingsDialog(prefs, agent.window)
     qtbot.addWidget(dialog)
     # A remembered device that is unplugged right now stays chosen (by name), it is not silently replaced.
@@ -356,8 +454,9 @@ def test_a_dead_team_server_is_shown_and_the_app_works_locally(qtbot: Any, tmp_p
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once the socket is closed
     config = DeskConfig(language="en", server_url=f"ws://127.0.0.1:{port}/", server_token="x")
-    desk = CallDesk(_Quiet(), config, store_file=tmp_path / "store.sqlite3",
-                    sync_state_file=tmp_path / "sync.sqlite3")
+    desk = CallDesk(
+        _Quiet(), config, store_file=tmp_path / "store.sqlite3", sync_state_file=tmp_path / "sync.sqlite3"
+    )
     agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
     qtbot.addWidget(agent.window)
     try:
@@ -369,8 +468,9 @@ def test_a_dead_team_server_is_shown_and_the_app_works_locally(qtbot: Any, tmp_p
         agent.shutdown()
 
 
-def test_text_size_steps_are_applied_and_remembered_and_saving_without_a_call_says_so(agent: Any,
-                                                                                      qtbot: Any) -> None:
+def test_text_size_steps_are_applied_and_remembered_and_saving_without_a_call_says_so(
+    agent: Any, qtbot: Any
+) -> None:
     w = agent.window
     before = agent.app.font().pointSize()
     w.act_bigger.trigger()
@@ -387,6 +487,8 @@ def test_text_size_steps_are_applied_and_remembered_and_saving_without_a_call_sa
 
 def test_a_whisper_anchored_to_a_line_quotes_it(agent: Any, qtbot: Any) -> None:
     agent.window.show_transcript(event("s9", Channel.CUSTOMER, EventKind.FINAL, "I want to cancel."))
-    from_worker(agent.bridge.on_whisper, WhisperView("w2", "miki", "Offer the Lite plan", anchor_segment="s9"))
+    from_worker(
+        agent.bridge.on_whisper, WhisperView("w2", "miki", "Offer the Lite plan", anchor_segment="s9")
+    )
     qtbot.waitUntil(lambda: agent.window.whispers.list.count() == 1)
     assert "I want to cancel." in agent.window.whispers.list.item(0).text()

@@ -43,8 +43,16 @@ def _wav(path: Path) -> Path:
 
 def _call(store: Store, recordings: Path, call_id: str, days_ago: int, line: str) -> None:
     ended = datetime.now(UTC) - timedelta(days=days_ago)
-    store.upsert_call(CallRecord(call_id, None, agent="suzuki", started_at=(ended - timedelta(minutes=5)).isoformat(),
-                                 ended_at=ended.isoformat(), language="en"))
+    store.upsert_call(
+        CallRecord(
+            call_id,
+            None,
+            agent="suzuki",
+            started_at=(ended - timedelta(minutes=5)).isoformat(),
+            ended_at=ended.isoformat(),
+            language="en",
+        )
+    )
     store.add_segments([Segment(call_id, "s00", "customer", 0.0, 2.5, line, 0.9)])
     for channel in ("agent", "customer"):
         _wav(call_recording_dir(call_id, recordings) / f"{channel}.wav")
@@ -58,8 +66,10 @@ def history(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     with Store.open(store_file) as store:
         _call(store, recordings, "call-old", 40, "my card was charged twice in October")
         _call(store, recordings, "call-new", 1, "the parcel has not arrived yet")
-        save_policy(store, RetentionPolicy(recording_days=30, transcripts=TranscriptRetention.DELETE,
-                                           transcript_days=30))
+        save_policy(
+            store,
+            RetentionPolicy(recording_days=30, transcripts=TranscriptRetention.DELETE, transcript_days=30),
+        )
     yield store_file, recordings
 
 
@@ -94,8 +104,13 @@ def retention_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def _app(store_file: Path, recordings: Path, tmp_path: Path) -> AgentApp:
     # A model path that does not exist: the background preload fails at once instead of loading Whisper.
     config = DeskConfig(language="en", model=str(tmp_path / "no-model"))
-    desk = CallDesk(_Quiet(), config, store_file=store_file, recordings=recordings,
-                    sync_state_file=tmp_path / "sync.sqlite3")
+    desk = CallDesk(
+        _Quiet(),
+        config,
+        store_file=store_file,
+        recordings=recordings,
+        sync_state_file=tmp_path / "sync.sqlite3",
+    )
     return AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
 
 
@@ -104,7 +119,9 @@ def _shown(agent: AgentApp, qtbot: Any) -> RetentionSchedule:
     agent.show()
     schedule = agent.retention
     assert isinstance(schedule, RetentionSchedule)
-    agent.desk.run_on_worker(lambda store: None).result(timeout=30)  # queued behind the start-up work and the run
+    agent.desk.run_on_worker(lambda store: None).result(
+        timeout=30
+    )  # queued behind the start-up work and the run
     qtbot.waitUntil(lambda: not schedule.running, timeout=10000)
     return schedule
 
@@ -126,7 +143,10 @@ def test_at_start_up_expired_recordings_and_transcripts_go_on_the_desk_worker(
         agent.shutdown()
 
     assert not call_recording_dir("call-old", recordings).exists()
-    assert sorted(p.name for p in call_recording_dir("call-new", recordings).iterdir()) == ["agent.wav", "customer.wav"]
+    assert sorted(p.name for p in call_recording_dir("call-new", recordings).iterdir()) == [
+        "agent.wav",
+        "customer.wav",
+    ]
     with Store.open(store_file) as store:
         assert store.segments_for("call-old") == []
         assert [s.text for s in store.segments_for("call-new")] == ["the parcel has not arrived yet"]
@@ -140,8 +160,10 @@ def test_a_failed_run_is_shown_and_the_app_keeps_working(
     store_file, recordings = history
     with Store.open(store_file) as store, store.transaction():
         # A setting written by a newer version (or by hand) that this one does not know.
-        store.conn.execute("UPDATE meta SET value = ? WHERE key = 'review_retention'",
-                           ('{"recording_days": 30, "transcripts": "shred", "transcript_days": 30}',))
+        store.conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'review_retention'",
+            ('{"recording_days": 30, "transcripts": "shred", "transcript_days": 30}',),
+        )
     agent = _app(store_file, recordings, tmp_path)
     qtbot.addWidget(agent.window)
     try:
@@ -149,11 +171,15 @@ def test_a_failed_run_is_shown_and_the_app_keeps_working(
         message = agent.window.statusBar().currentMessage()
         assert "could not be cleaned up" in message and "shred" in message
         assert agent.window.call_bar.call_button.isEnabled()
-        count = agent.desk.run_on_worker(lambda store: store.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+        count = agent.desk.run_on_worker(
+            lambda store: store.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+        )
         assert count.result(timeout=30) == 2  # the desk still works on the store
     finally:
         agent.shutdown()
-    assert call_recording_dir("call-old", recordings).exists()  # nothing was deleted on a setting it cannot read
+    assert call_recording_dir(
+        "call-old", recordings
+    ).exists()  # nothing was deleted on a setting it cannot read
 
 
 def test_the_daily_run_waits_for_the_call_in_progress_then_keeps_running(
@@ -169,13 +195,16 @@ def test_the_daily_run_waits_for_the_call_in_progress_then_keeps_running(
         asked.append(in_call)
         return in_call
 
-    schedule = RetentionSchedule(desk.run_on_worker, recordings_root=recordings, interval_ms=200, busy=busy,
-                                 busy_retry_ms=20)
+    schedule = RetentionSchedule(
+        desk.run_on_worker, recordings_root=recordings, interval_ms=200, busy=busy, busy_retry_ms=20
+    )
     reports: list[object] = []
     schedule.finished.connect(reports.append)
     try:
         schedule.start()
-        qtbot.waitUntil(lambda: len(asked) >= 3, timeout=10000)  # looked again and again while the call went on
+        qtbot.waitUntil(
+            lambda: len(asked) >= 3, timeout=10000
+        )  # looked again and again while the call went on
         assert retention_threads == [] and call_recording_dir("call-old", recordings).exists()
 
         in_call = False  # the call ended

@@ -25,8 +25,11 @@ def free_port() -> int:
 
 
 def test_softphone_url_fills_in_the_caller_and_bad_requests_change_nothing(qtbot: Any, tmp_path: Any) -> None:
-    agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0),
-                     desk=CallDesk(_Quiet(), DeskConfig(), store_file=tmp_path / "s.sqlite3"))
+    agent = AgentApp(
+        ensure_app(),
+        prefs=Preferences(ui_language="en", softphone_port=0),
+        desk=CallDesk(_Quiet(), DeskConfig(), store_file=tmp_path / "s.sqlite3"),
+    )
     qtbot.addWidget(agent.window)
     port = free_port()
     try:
@@ -50,4 +53,6 @@ def test_softphone_url_fills_in_the_caller_and_bad_requests_change_nothing(qtbot
         assert agent.window.call_bar.phone.text() == "090-1234-5678"
     finally:
         agent.shutdown()
-    assert not hand_over("090-1234-5678", port, timeout=1)  # nobody listening: the caller opens the app instead
+    assert not hand_over(
+        "090-1234-5678", port, timeout=1
+    )  # nobody listening: the caller opens the app instead

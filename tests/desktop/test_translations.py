@@ -51,8 +51,19 @@ def test_new_actions_pushed_cards_and_the_review_window_read_in_japanese(
     assert window.act_supervisor.text() == "スーパーバイザー画面"
     assert window.menu_windows.title() == "ウィンドウ(&W)"
 
-    card = SuggestionCard(SuggestionView("knowledge:kb-1", "knowledge", "割引のご案内", "長期のお客様は割引", (),
-                                         "pushed", 0.0, "kb-1", pushed_by="miki"))
+    card = SuggestionCard(
+        SuggestionView(
+            "knowledge:kb-1",
+            "knowledge",
+            "割引のご案内",
+            "長期のお客様は割引",
+            (),
+            "pushed",
+            0.0,
+            "kb-1",
+            pushed_by="miki",
+        )
+    )
     qtbot.addWidget(card)
     assert "miki さんから" in card.title.text() and "スーパーバイザー" in card.reason.text()
 

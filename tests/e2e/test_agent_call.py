@@ -46,15 +46,19 @@ class Supervisor:
 
     def note_saying(self, text: str) -> dict[str, Any] | None:
         with self.lock:
-            return next((c for c in self.changes if c["kind"] == "note" and text in c["record"]["text"]), None)
+            return next(
+                (c for c in self.changes if c["kind"] == "note" and text in c["record"]["text"]), None
+            )
 
 
 @pytest.fixture
 def team_server(tmp_path: Path) -> Iterator[tuple[ServerThread, dict[str, str]]]:
     store = TeamStore(tmp_path / "server")
     try:
-        tokens = {AGENT: store.add_user(AGENT, Role.AGENT, TEAM),
-                  SUPERVISOR: store.add_user(SUPERVISOR, Role.SUPERVISOR, TEAM)}
+        tokens = {
+            AGENT: store.add_user(AGENT, Role.AGENT, TEAM),
+            SUPERVISOR: store.add_user(SUPERVISOR, Role.SUPERVISOR, TEAM),
+        }
     finally:
         store.close()
     server = ServerThread(tmp_path / "server")
@@ -91,23 +95,36 @@ def wait(qtbot: Any, predicate: Callable[[], Any], timeout_s: float, what: str) 
         raise AssertionError(f"timed out after {timeout_s}s waiting for: {what}") from exc
 
 
-def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, team_server: Any,
-                                                 supervisor: Supervisor) -> None:
+def test_a_call_from_first_word_to_saved_wrap_up(
+    qtbot: Any, tmp_path: Path, team_server: Any, supervisor: Supervisor
+) -> None:
     server, tokens = team_server
     store_file = tmp_path / "agent.sqlite3"
     seed_store(store_file)
-    config = DeskConfig(language="en", agent_name=AGENT, server_url=server.url, server_token=tokens[AGENT],
-                        replay_realtime=False)
+    config = DeskConfig(
+        language="en",
+        agent_name=AGENT,
+        server_url=server.url,
+        server_token=tokens[AGENT],
+        replay_realtime=False,
+    )
     app = ensure_app()
     prefs = Preferences(ui_language="en", softphone_port=0)
-    desk = CallDesk(_Unset(), config, store_file=store_file, sync_state_file=tmp_path / "agent-sync.sqlite3",
-                    recordings=tmp_path / "recordings")
+    desk = CallDesk(
+        _Unset(),
+        config,
+        store_file=store_file,
+        sync_state_file=tmp_path / "agent-sync.sqlite3",
+        recordings=tmp_path / "recordings",
+    )
     agent = AgentApp(app, prefs=prefs, desk=desk)
     window = agent.window
     qtbot.addWidget(window)
     agent.show()
     try:
-        wait(qtbot, lambda: window.call_bar.server.property("state") == "online", 15, "the team server online")
+        wait(
+            qtbot, lambda: window.call_bar.server.property("state") == "online", 15, "the team server online"
+        )
         assert "online" in window.call_bar.server.text()
 
         call_id = agent.start_call(DEMO_PHONE, replay=DEMO_CALL)
@@ -119,8 +136,14 @@ def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, tea
 
         # Both sides appear, each on its own side of the transcript.
         def line(channel: Channel, word: str) -> Any:
-            return next((x for x in window.transcript.lines()
-                         if x.channel is channel and x.final and word in x.text.lower()), None)
+            return next(
+                (
+                    x
+                    for x in window.transcript.lines()
+                    if x.channel is channel and x.final and word in x.text.lower()
+                ),
+                None,
+            )
 
         wait(qtbot, lambda: line(Channel.AGENT, "skyline"), 90, "the agent's greeting")
         agent_line = line(Channel.AGENT, "skyline")
@@ -134,7 +157,12 @@ def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, tea
         window.activateWindow()
         qtbot.keyClick(window, Qt.Key.Key_F8)
         assert not window.whispers.unread()
-        wait(qtbot, lambda: supervisor.seen_status(whisper_id, "read"), 15, "the read receipt at the supervisor")
+        wait(
+            qtbot,
+            lambda: supervisor.seen_status(whisper_id, "read"),
+            15,
+            "the read receipt at the supervisor",
+        )
 
         # A quick note during the call, stamped with the call time.
         window.act_note.trigger()
@@ -144,19 +172,33 @@ def test_a_call_from_first_word_to_saved_wrap_up(qtbot: Any, tmp_path: Path, tea
 
         wait(qtbot, lambda: line(Channel.CUSTOMER, "refund"), 90, "the customer's refund request")
         assert not line(Channel.CUSTOMER, "refund").right_side
-        wait(qtbot, lambda: any("double charge" in c.suggestion.title.lower() for c in window.suggestions.cards()),
-             30, "the double-charge knowledge card")
+        wait(
+            qtbot,
+            lambda: any("double charge" in c.suggestion.title.lower() for c in window.suggestions.cards()),
+            30,
+            "the double-charge knowledge card",
+        )
         card = next(c for c in window.suggestions.cards() if "double charge" in c.suggestion.title.lower())
         assert "<b" in card.body.text()  # matched words are highlighted
 
         # The recording ends: the wrap-up is prefilled from the call and saves locally and to the server.
-        wait(qtbot, lambda: window.left_tabs.currentWidget() is window.wrap_up, 120, "the wrap-up after the call")
+        wait(
+            qtbot,
+            lambda: window.left_tabs.currentWidget() is window.wrap_up,
+            120,
+            "the wrap-up after the call",
+        )
         assert window.wrap_up.summary.toPlainText().strip()
         window.wrap_up.summary.setPlainText(window.wrap_up.summary.toPlainText() + "\nChecked by the test.")
         qtbot.mouseClick(window.wrap_up.save_button, Qt.MouseButton.LeftButton)
         wait(qtbot, lambda: "team server" in window.wrap_up.status.text(), 30, "the saved confirmation")
         assert "sent to the team server" in window.wrap_up.status.text()
-        wait(qtbot, lambda: supervisor.change_for("call_summary", call_id), 15, "the call summary on the server")
+        wait(
+            qtbot,
+            lambda: supervisor.change_for("call_summary", call_id),
+            15,
+            "the call summary on the server",
+        )
         shared = supervisor.change_for("call_summary", call_id)
         assert "Checked by the test." in shared["record"]["summary"]
         # The quick note is now a note on the customer, on every teammate's screen next time she calls.

@@ -22,8 +22,9 @@ def test_headless_demo_shows_the_live_flow_and_ends_with_a_summary(agent_assist_
     env["AGENT_ASSIST_HOME"] = str(agent_assist_home)
     entry = Path(sys.executable).with_name("agent-assist")
     command = [str(entry)] if entry.exists() else [sys.executable, "-m", "desktop"]
-    result = subprocess.run([*command, "demo", "--headless"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [*command, "demo", "--headless"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
     assert "caller: 佐藤 花子 (Hanako Sato)" in out  # context from the demo store
@@ -35,9 +36,12 @@ def test_headless_demo_shows_the_live_flow_and_ends_with_a_summary(agent_assist_
     assert "whisper from miki: 以前も二重請求" in out
     assert "card from miki: 二重請求の返金手続き" in out  # the knowledge entry the supervisor attached
     last = out.strip().splitlines()[-1]
-    match = re.fullmatch(r"demo finished: (\d+) lines \((\d+) agent, (\d+) customer\), (\d+) cards, (\d+) cues, "
-                         r"1 whisper read \(receipt confirmed\), wrap-up saved locally and on the team server, "
-                         r"in \d+ s", last)
+    match = re.fullmatch(
+        r"demo finished: (\d+) lines \((\d+) agent, (\d+) customer\), (\d+) cards, (\d+) cues, "
+        r"1 whisper read \(receipt confirmed\), wrap-up saved locally and on the team server, "
+        r"in \d+ s",
+        last,
+    )
     assert match, last
     lines, agent, customer, cards, cues = map(int, match.groups())
     assert agent >= 3 and customer >= 3 and lines == agent + customer

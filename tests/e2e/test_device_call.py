@@ -26,14 +26,20 @@ class _Quiet:
         return lambda *args, **kwargs: None
 
 
-def test_speech_on_the_customer_device_appears_on_the_customer_side(qtbot: Any, tmp_path: Path,
-                                                                    pulseaudio: dict[str, str]) -> None:
+def test_speech_on_the_customer_device_appears_on_the_customer_side(
+    qtbot: Any, tmp_path: Path, pulseaudio: dict[str, str]
+) -> None:
     import sounddevice as sd
 
     sd._terminate()  # PortAudio must rescan now that the fixture's PulseAudio is running
     sd._initialize()
-    config = DeskConfig(language="en", agent_device="pulse", agent_pulse_source="agent.monitor",
-                        customer_device="pulse", customer_pulse_source="customer.monitor")
+    config = DeskConfig(
+        language="en",
+        agent_device="pulse",
+        agent_pulse_source="agent.monitor",
+        customer_device="pulse",
+        customer_pulse_source="customer.monitor",
+    )
     desk = CallDesk(_Quiet(), config, store_file=tmp_path / "store.sqlite3", recordings=tmp_path / "rec")
     agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
     window = agent.window
@@ -42,7 +48,8 @@ def test_speech_on_the_customer_device_appears_on_the_customer_side(qtbot: Any, 
     try:
         levels: list[Channel] = []
         agent.bridge.audio_status.connect(
-            lambda e: levels.append(e.channel) if e.kind is AudioStatusKind.LEVEL else None)
+            lambda e: levels.append(e.channel) if e.kind is AudioStatusKind.LEVEL else None
+        )
         agent.start_call("")
         qtbot.waitUntil(lambda: "New caller" in window.context_panel.text(), timeout=10000)
         # Play only once the customer's capture stream delivers audio, or the first words are not heard.
@@ -51,8 +58,11 @@ def test_speech_on_the_customer_device_appears_on_the_customer_side(qtbot: Any, 
         subprocess.run(["paplay", "--device=customer", str(SELFTEST_WAV)], env=env, check=True, timeout=30)
 
         def heard() -> str:
-            return " ".join(x.text.lower() for x in window.transcript.lines()
-                            if x.final and x.channel is Channel.CUSTOMER and not x.right_side)
+            return " ".join(
+                x.text.lower()
+                for x in window.transcript.lines()
+                if x.final and x.channel is Channel.CUSTOMER and not x.right_side
+            )
 
         qtbot.waitUntil(lambda: "customer support" in heard(), timeout=60000)
         assert "help" in heard()

@@ -59,8 +59,14 @@ def test_vtt_round_trip(labels: dict[str, str] | None) -> None:
 
 
 def test_json_round_trip_is_lossless() -> None:
-    call = CallRecord("c1", "cust-1", agent="suzuki", started_at="2026-03-02T01:00:00+00:00", summary="要約",
-                      tags=("請求", "vip"))
+    call = CallRecord(
+        "c1",
+        "cust-1",
+        agent="suzuki",
+        started_at="2026-03-02T01:00:00+00:00",
+        summary="要約",
+        tags=("請求", "vip"),
+    )
     back_call, back_segments = read_transcript_json(render_transcript(TranscriptFormat.JSON, call, TRICKY))
     assert back_call == call
     assert back_segments == TRICKY
@@ -97,8 +103,15 @@ def test_store_transcript_round_trips_through_every_format(store: Store) -> None
 def test_calls_csv_opens_as_utf8_with_bom_and_japanese_intact(store: Store, tmp_path: Path) -> None:
     from assist.domain import CallRecord
 
-    store.upsert_call(CallRecord("call-evil", None, started_at="2026-01-01T00:00:00+00:00",
-                                 summary="=HYPERLINK(\"http://x\")", tags=("a", "b")))
+    store.upsert_call(
+        CallRecord(
+            "call-evil",
+            None,
+            started_at="2026-01-01T00:00:00+00:00",
+            summary='=HYPERLINK("http://x")',
+            tags=("a", "b"),
+        )
+    )
     target = tmp_path / "calls.csv"
     assert export_calls_csv(store, target) == 4
     raw = target.read_bytes()
@@ -119,8 +132,13 @@ def test_customer_archive_holds_everything_about_them(store: Store, tmp_path: Pa
     assert (report.calls, report.notes, report.follow_ups, report.recordings) == (2, 1, 1, 4)
     with zipfile.ZipFile(target) as zf:
         names = set(zf.namelist())
-        assert {"customer.json", "calls/call-ja-1/transcript.json", "calls/call-ja-1/transcript.txt",
-                "calls/call-ja-1/recordings/agent.wav", "calls/call-ja-2/recordings/customer.wav"} <= names
+        assert {
+            "customer.json",
+            "calls/call-ja-1/transcript.json",
+            "calls/call-ja-1/transcript.txt",
+            "calls/call-ja-1/recordings/agent.wav",
+            "calls/call-ja-2/recordings/customer.wav",
+        } <= names
         assert not any("call-en-1" in n for n in names)  # nobody else's data
         transcript = json.loads(zf.read("calls/call-ja-1/transcript.json"))
         assert TANAKA_SECRET in transcript["segments"][3]["text"]

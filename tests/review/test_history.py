@@ -23,7 +23,9 @@ def test_japanese_without_spaces_finds_the_line_and_highlights_the_word(store: S
 
 
 def test_japanese_spoken_style_and_fillers_still_match(store: Store) -> None:
-    assert _search(store, "解約したい", kinds=frozenset({HitKind.TRANSCRIPT})) == ["あのー、[解約]したいんですが"]
+    assert _search(store, "解約したい", kinds=frozenset({HitKind.TRANSCRIPT})) == [
+        "あのー、[解約]したいんですが"
+    ]
 
 
 def test_japanese_does_not_confuse_similar_words(store: Store) -> None:
@@ -34,21 +36,26 @@ def test_japanese_does_not_confuse_similar_words(store: Store) -> None:
 
 def test_part_of_a_katakana_compound_is_found(store: Store) -> None:
     assert _search(store, "ショッピング", kinds=frozenset({HitKind.TRANSCRIPT})) == [
-        "イオン板橋[ショッピング]センターの近くに引っ越すので"]
+        "イオン板橋[ショッピング]センターの近くに引っ越すので"
+    ]
 
 
 def test_english_stemming_meets_tense_and_plural(store: Store) -> None:
     for query in ("cancel", "cancelling", "CANCELLED"):
         assert _search(store, query, kinds=frozenset({HitKind.TRANSCRIPT})) == [
-            "I [cancelled] my zanzibarian subscription but was still charged"], query
+            "I [cancelled] my zanzibarian subscription but was still charged"
+        ], query
     lines = _search(store, "charge", kinds=frozenset({HitKind.TRANSCRIPT}))
-    assert lines == ["I'm sorry about that, I will refund the [charges] and call you back tomorrow",
-                     "I cancelled my zanzibarian subscription but was still [charged]"]
+    assert lines == [
+        "I'm sorry about that, I will refund the [charges] and call you back tomorrow",
+        "I cancelled my zanzibarian subscription but was still [charged]",
+    ]
 
 
 def test_every_space_separated_word_must_occur(store: Store) -> None:
     assert _search(store, "refund tomorrow", kinds=frozenset({HitKind.TRANSCRIPT})) == [
-        "I'm sorry about that, I will [refund] the charges and call you back [tomorrow]"]
+        "I'm sorry about that, I will [refund] the charges and call you back [tomorrow]"
+    ]
     assert _search(store, "refund 請求書") == []
 
 
@@ -60,7 +67,8 @@ def test_summaries_and_notes_are_searched_too(store: Store) -> None:
     summary = CallHistory(store).search(SearchQuery("引き止め"))
     assert [(h.kind, h.call_id) for h in summary.hits] == [(HitKind.SUMMARY, "call-ja-2")]
     assert _search(store, "tomorrow", kinds=frozenset({HitKind.SUMMARY})) == [
-        "Invoice missing; will call back.\nCall back [tomorrow]"]
+        "Invoice missing; will call back.\nCall back [tomorrow]"
+    ]
 
 
 def test_filters_narrow_the_search(store: Store) -> None:
@@ -77,7 +85,9 @@ def test_filters_narrow_the_search(store: Store) -> None:
     assert CallHistory(store).search(SearchQuery("請求書", filter=later)).hits == ()
     smith = CallFilter(customer_id="cust-smith")
     assert _search(store, "cancel", filter=smith) == [
-        "I [cancelled] my zanzibarian subscription but was still charged", "Prefers e-mail; [cancelling] is a sensitive topic"]
+        "I [cancelled] my zanzibarian subscription but was still charged",
+        "Prefers e-mail; [cancelling] is a sensitive topic",
+    ]
     tag = CallFilter(tag="解約")
     assert CallHistory(store).search(SearchQuery("確認", filter=tag)).call_ids() == ["call-ja-2"]
 
@@ -96,7 +106,8 @@ def test_call_list_newest_first_with_filters_and_durations(store: Store) -> None
     assert [i.call.id for i in history.calls(CallFilter(tag="請求"))] == ["call-ja-2", "call-ja-1"]
     assert [i.call.id for i in history.calls(CallFilter(disposition="follow_up"))] == ["call-en-1"]
     assert [i.call.id for i in history.calls(CallFilter(customer_id="cust-tanaka", since="2026-03-05"))] == [
-        "call-ja-2"]
+        "call-ja-2"
+    ]
     assert [i.call.id for i in history.calls(CallFilter(language="en"))] == ["call-en-1"]
     assert history.tags() == ["billing", "解約", "請求"]
     assert history.agents() == ["sato", "suzuki"]
@@ -115,8 +126,18 @@ def test_highlight_maps_back_to_the_original_characters() -> None:
 def test_search_works_whichever_analyser_the_store_was_built_with(analyzer: Analyzer) -> None:
     with Store.open(":memory:", analyzer=analyzer) as s:
         fill(s)
-        found = {q: [h.ref_id for h in CallHistory(s).search(
-            SearchQuery(q, kinds=frozenset({HitKind.TRANSCRIPT}))).hits]
-            for q in ("請求書", "解約したい", "ショッピング", "cancelling", "charge", "契約")}
-    assert found == {"請求書": ["s01"], "解約したい": ["s00"], "ショッピング": ["s02"], "cancelling": ["s01"],
-                     "charge": ["s02", "s01"], "契約": ["s01"]}
+        found = {
+            q: [
+                h.ref_id
+                for h in CallHistory(s).search(SearchQuery(q, kinds=frozenset({HitKind.TRANSCRIPT}))).hits
+            ]
+            for q in ("請求書", "解約したい", "ショッピング", "cancelling", "charge", "契約")
+        }
+    assert found == {
+        "請求書": ["s01"],
+        "解約したい": ["s00"],
+        "ショッピング": ["s02"],
+        "cancelling": ["s01"],
+        "charge": ["s02", "s01"],
+        "契約": ["s01"],
+    }

@@ -25,18 +25,32 @@ def _rows(counts: list) -> list[tuple[str, str, int]]:  # type: ignore[type-arg]
 
 
 def test_calls_per_day_and_week_by_tag_disposition_topic(store: Store) -> None:
-    assert _rows(call_volume(store, Period.DAY)) == [("2026-03-02", "", 1), ("2026-03-03", "", 1),
-                                                     ("2026-03-09", "", 1)]
+    assert _rows(call_volume(store, Period.DAY)) == [
+        ("2026-03-02", "", 1),
+        ("2026-03-03", "", 1),
+        ("2026-03-09", "", 1),
+    ]
     # 2026-03-02 is a Monday: the first two calls share a week, the third is in the next.
     assert _rows(call_volume(store, Period.WEEK, Dimension.TAG)) == [
-        ("2026-03-02", "billing", 1), ("2026-03-02", "請求", 1), ("2026-03-09", "解約", 1), ("2026-03-09", "請求", 1)]
+        ("2026-03-02", "billing", 1),
+        ("2026-03-02", "請求", 1),
+        ("2026-03-09", "解約", 1),
+        ("2026-03-09", "請求", 1),
+    ]
     assert _rows(call_volume(store, Period.WEEK, Dimension.DISPOSITION)) == [
-        ("2026-03-02", "follow_up", 1), ("2026-03-02", "resolved", 1), ("2026-03-09", "escalated", 1)]
+        ("2026-03-02", "follow_up", 1),
+        ("2026-03-02", "resolved", 1),
+        ("2026-03-09", "escalated", 1),
+    ]
     # Topic: the knowledge entry used in the call, else the one shown.
     assert _rows(call_volume(store, Period.WEEK, Dimension.TOPIC)) == [
-        ("2026-03-02", "kb-invoice", 2), ("2026-03-09", "kb-cancel", 1)]
+        ("2026-03-02", "kb-invoice", 2),
+        ("2026-03-09", "kb-cancel", 1),
+    ]
     assert _rows(call_volume(store, Period.DAY, Dimension.AGENT, CallFilter(language="ja"))) == [
-        ("2026-03-02", "suzuki", 1), ("2026-03-09", "sato", 1)]
+        ("2026-03-02", "suzuki", 1),
+        ("2026-03-09", "sato", 1),
+    ]
 
 
 def test_average_handle_time_overall_and_per_agent(store: Store) -> None:
@@ -64,7 +78,12 @@ def test_insights_csv_opens_in_excel_with_japanese(store: Store, tmp_path: Path)
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
     with target.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert {"section": "calls_per_week_by_tag", "period": "2026-03-09", "key": "解約", "value": "1",
-            "extra": ""} in rows
+    assert {
+        "section": "calls_per_week_by_tag",
+        "period": "2026-03-09",
+        "key": "解約",
+        "value": "1",
+        "extra": "",
+    } in rows
     assert any(r["section"] == "knowledge_used" and r["extra"] == "解約の手続き" for r in rows)
     assert [r["value"] for r in rows if r["section"] == "frustration_share"] == ["0.333"]

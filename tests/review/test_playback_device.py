@@ -26,7 +26,8 @@ def _tone(path: Path, seconds: float, rate: int = 16000) -> Path:
 
 
 def test_recording_plays_out_of_the_device_and_position_follows(
-        pulseaudio: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pulseaudio: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sounddevice as sd
 
     monkeypatch.setenv("PULSE_SINK", "customer")
@@ -36,8 +37,11 @@ def test_recording_plays_out_of_the_device_and_position_follows(
     env = {**os.environ, **pulseaudio}
     capture = tmp_path / "heard.raw"
     with capture.open("wb") as out:
-        recorder = subprocess.Popen(["parec", "--device=customer.monitor", "--format=s16le", "--rate=16000",
-                                     "--channels=1"], env=env, stdout=out)
+        recorder = subprocess.Popen(
+            ["parec", "--device=customer.monitor", "--format=s16le", "--rate=16000", "--channels=1"],
+            env=env,
+            stdout=out,
+        )
         player = CallPlayback(audio, sd=sd, device="pulse")
         try:
             player.play(from_seconds=1.0)

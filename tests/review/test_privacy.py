@@ -23,7 +23,9 @@ def _raw_bytes(db: Path) -> bytes:
 def test_erasure_leaves_no_trace(store: Store) -> None:
     review = ReviewNotes(store)
     review.add_bookmark("call-ja-1", 9.0, segment_id="s03", label=f"{TANAKA_SECRET}の話")
-    review.add_comment("call-ja-1", f"{TANAKA_SECRET}の件は上長へ", segment_id="s03", role=CommentRole.SUPERVISOR)
+    review.add_comment(
+        "call-ja-1", f"{TANAKA_SECRET}の件は上長へ", segment_id="s03", role=CommentRole.SUPERVISOR
+    )
     review.add_comment("call-en-1", "good empathy", segment_id="s01")
     db = paths.store_path()
     # The secrets are really there before: in tables, indexes, the raw file and on disk.
@@ -39,8 +41,17 @@ def test_erasure_leaves_no_trace(store: Store) -> None:
     assert report.rows["review_comments"] == 1 and report.rows["review_bookmarks"] == 1
     assert len(report.files_removed) == 4 and not report.files_failed
     dump = store.dump_all_text()
-    for gone in (TANAKA_SECRET, TANAKA_EMAIL, "田中花子", "タナカハナコ", "cust-tanaka", "call-ja-1", "call-ja-2",
-                 "領収書を郵送", "解約したいんですが"):
+    for gone in (
+        TANAKA_SECRET,
+        TANAKA_EMAIL,
+        "田中花子",
+        "タナカハナコ",
+        "cust-tanaka",
+        "call-ja-1",
+        "call-ja-2",
+        "領収書を郵送",
+        "解約したいんですが",
+    ):
         assert gone not in dump, gone
     vocab = set(dump.split("\n"))
     # Terms only Tanaka's data held are gone from every FTS index (the fts5vocab rows in the dump).

@@ -23,15 +23,22 @@ def _clock() -> datetime:
 
 
 def test_recordings_older_than_n_days_are_deleted(store: Store) -> None:
-    orphan = write_wav(paths.recordings_dir() / "call-gone" / "agent.wav")  # its call is no longer in the store
+    orphan = write_wav(
+        paths.recordings_dir() / "call-gone" / "agent.wav"
+    )  # its call is no longer in the store
     os.utime(orphan, (NOW.timestamp() - 30 * 86400,) * 2)
     fresh_orphan = write_wav(paths.recordings_dir() / "call-live" / "agent.wav")  # being recorded right now
     os.utime(fresh_orphan, (NOW.timestamp(),) * 2)
     report = apply_retention(store, RetentionPolicy(recording_days=5), clock=_clock)
     root = paths.recordings_dir()
     deleted = {p.relative_to(root).as_posix() for p in report.recordings_deleted}
-    assert deleted == {"call-ja-1/agent.wav", "call-ja-1/customer.wav", "call-en-1/agent.wav",
-                       "call-en-1/customer.wav", "call-gone/agent.wav"}
+    assert deleted == {
+        "call-ja-1/agent.wav",
+        "call-ja-1/customer.wav",
+        "call-en-1/agent.wav",
+        "call-en-1/customer.wav",
+        "call-gone/agent.wav",
+    }
     assert (root / "call-ja-2" / "customer.wav").exists()
     assert fresh_orphan.exists()
     # Transcripts stay by default, and the calls are still searchable.
@@ -42,8 +49,18 @@ def test_recordings_older_than_n_days_are_deleted(store: Store) -> None:
 
 
 def test_redacted_transcripts_lose_contact_details_everywhere(store: Store) -> None:
-    store.add_segments([Segment("call-en-1", "s09", "customer", 30.0, 33.0,
-                                "my email is zed.quux@example.org and my number is 090-8765-4321")])
+    store.add_segments(
+        [
+            Segment(
+                "call-en-1",
+                "s09",
+                "customer",
+                30.0,
+                33.0,
+                "my email is zed.quux@example.org and my number is 090-8765-4321",
+            )
+        ]
+    )
     policy = RetentionPolicy(transcripts=TranscriptRetention.REDACT, transcript_days=5)
     report = apply_retention(store, policy, clock=_clock)
     assert report.transcripts_redacted == 1

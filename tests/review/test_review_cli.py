@@ -29,7 +29,9 @@ def test_search_json_and_text(store: Store, capsys: pytest.CaptureFixture[str]) 
     assert "[cancelled]" in out and "call-en-1" in out
 
 
-def test_export_formats_to_files_and_stdout(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_formats_to_files_and_stdout(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "call.srt"
     assert main(["review", "export", "call-ja-1", "--format", "srt", "-o", str(target)]) == 0
     lines = read_srt(target.read_text(encoding="utf-8"))
@@ -60,7 +62,9 @@ def test_delete_customer_needs_yes(store: Store, capsys: pytest.CaptureFixture[s
 
 
 def test_insights_and_retention(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["review", "insights", "--by", "disposition", "--json", "--csv", str(tmp_path / "i.csv")]) == 0
+    assert (
+        main(["review", "insights", "--by", "disposition", "--json", "--csv", str(tmp_path / "i.csv")]) == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["frustration"] == {"calls": 3, "calls_with_cues": 1, "share": 0.333}
     assert (tmp_path / "i.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -75,7 +79,14 @@ def test_insights_and_retention(store: Store, tmp_path: Path, capsys: pytest.Cap
 
 def test_entry_point_in_a_fresh_process(store: Store) -> None:
     env = dict(os.environ)
-    proc = subprocess.run([sys.executable, "-m", "desktop.cli", "review", "calls", "--json", "--tag", "解約"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "review", "calls", "--json", "--tag", "解約"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert [c["id"] for c in json.loads(proc.stdout)] == ["call-ja-2"]

@@ -26,7 +26,13 @@ from tests.review.conftest import write_wav
 
 class FakeStream:
     def __init__(self, sd: FakeSoundDevice, callback: Any, samplerate: int, channels: int, **_: Any) -> None:
-        self.sd, self.callback, self.rate, self.channels, self.active = sd, callback, samplerate, channels, False
+        self.sd, self.callback, self.rate, self.channels, self.active = (
+            sd,
+            callback,
+            samplerate,
+            channels,
+            False,
+        )
         sd.streams.append(self)
 
     def start(self) -> None:
@@ -70,7 +76,9 @@ def window(store: Store, qtbot: Any) -> Iterator[tuple[ReviewWindow, FakeSoundDe
     assert isinstance(w, ReviewWindow)
     qtbot.addWidget(w)
     yield w, sd
-    QThreadPool.globalInstance().waitForDone(10000)  # insights and retention workers finish before the store goes
+    QThreadPool.globalInstance().waitForDone(
+        10000
+    )  # insights and retention workers finish before the store goes
 
 
 def test_history_lists_calls_and_filters(window: tuple[ReviewWindow, FakeSoundDevice]) -> None:
@@ -87,8 +95,9 @@ def test_history_lists_calls_and_filters(window: tuple[ReviewWindow, FakeSoundDe
     assert w.history.call_ids() == ["call-ja-2"]  # the list stays as it was
 
 
-def test_search_highlights_and_opens_the_call_at_the_line(window: tuple[ReviewWindow, FakeSoundDevice],
-                                                          qtbot: Any) -> None:
+def test_search_highlights_and_opens_the_call_at_the_line(
+    window: tuple[ReviewWindow, FakeSoundDevice], qtbot: Any
+) -> None:
     w, _ = window
     w.history.search_edit.setText("請求書")
     qtbot.waitUntil(lambda: w.history.stack.currentWidget() is w.history.hits, timeout=3000)
@@ -103,7 +112,8 @@ def test_search_highlights_and_opens_the_call_at_the_line(window: tuple[ReviewWi
 
 
 def test_clicking_a_line_plays_from_there_and_the_playing_line_follows(
-        window: tuple[ReviewWindow, FakeSoundDevice], qtbot: Any) -> None:
+    window: tuple[ReviewWindow, FakeSoundDevice], qtbot: Any
+) -> None:
     w, sd = window
     d: CallDetail = w.detail
     d.show_call("call-ja-1")
@@ -125,8 +135,9 @@ def test_clicking_a_line_plays_from_there_and_the_playing_line_follows(
     assert not stream.active
 
 
-def test_bookmarks_comments_and_annotations_on_the_timeline(window: tuple[ReviewWindow, FakeSoundDevice],
-                                                            store: Store) -> None:
+def test_bookmarks_comments_and_annotations_on_the_timeline(
+    window: tuple[ReviewWindow, FakeSoundDevice], store: Store
+) -> None:
     w, _ = window
     d = w.detail
     d.show_call("call-ja-1")
@@ -139,10 +150,13 @@ def test_bookmarks_comments_and_annotations_on_the_timeline(window: tuple[Review
     d.comment_role.setCurrentIndex(d.comment_role.findData(CommentRole.SUPERVISOR.value))
     d.comment_selected()
     notes = ReviewNotes(store)
-    assert [(b.segment_id, b.position, b.author) for b in notes.bookmarks("call-ja-1")] == [("s01", 3.0, "suzuki")]
+    assert [(b.segment_id, b.position, b.author) for b in notes.bookmarks("call-ja-1")] == [
+        ("s01", 3.0, "suzuki")
+    ]
     comments = notes.comments("call-ja-1")
     assert [(c.segment_id, c.role, c.text) for c in comments] == [
-        ("s01", CommentRole.SUPERVISOR, "共感の一言があると良い")]
+        ("s01", CommentRole.SUPERVISOR, "共感の一言があると良い")
+    ]
     after = [(i.position, i.kind.value) for i in d.items()]
     assert (3.0, "bookmark") in after and (3.0, "comment") in after
 
@@ -162,16 +176,22 @@ def test_wrap_up_and_notes_are_editable(window: tuple[ReviewWindow, FakeSoundDev
     d.save_wrap_up()
     saved = store.get_call("call-en-1")
     assert saved is not None
-    assert (saved.summary, saved.tags, saved.disposition) == ("Refund issued; customer happy.",
-                                                              ("billing", "refund"), "resolved")
+    assert (saved.summary, saved.tags, saved.disposition) == (
+        "Refund issued; customer happy.",
+        ("billing", "refund"),
+        "resolved",
+    )
     assert "refund" in [w.history.tag.itemData(i) for i in range(w.history.tag.count())]
     d.note_edit.setText("Likes e-mail follow-ups")
     d.add_note()
-    assert any(n.text == "Likes e-mail follow-ups" and n.author == "suzuki" for n in store.notes_for("cust-smith"))
+    assert any(
+        n.text == "Likes e-mail follow-ups" and n.author == "suzuki" for n in store.notes_for("cust-smith")
+    )
 
 
-def test_insights_tab_draws_and_exports(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path,
-                                        qtbot: Any) -> None:
+def test_insights_tab_draws_and_exports(
+    window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path, qtbot: Any
+) -> None:
     w, _ = window
     panel = w.insights
     with qtbot.waitSignal(panel.updated, timeout=10000):
@@ -216,7 +236,9 @@ def test_exports_from_the_screens(window: tuple[ReviewWindow, FakeSoundDevice], 
     w, _ = window
     w.detail.show_call("call-ja-1")
     assert w.detail.export_transcript(TranscriptFormat.VTT, tmp_path / "c.vtt")
-    assert [x.text for x in read_vtt((tmp_path / "c.vtt").read_text(encoding="utf-8"))][1].startswith("えーと")
+    assert [x.text for x in read_vtt((tmp_path / "c.vtt").read_text(encoding="utf-8"))][1].startswith(
+        "えーと"
+    )
     assert not w.detail.export_transcript(TranscriptFormat.TXT, tmp_path / "missing-dir" / "c.txt")
     assert "Could not export" in w.detail.status.text() and "missing-dir" in w.detail.status.text()
     w.history.disposition.setCurrentIndex(w.history.disposition.findData("escalated"))
@@ -226,7 +248,8 @@ def test_exports_from_the_screens(window: tuple[ReviewWindow, FakeSoundDevice], 
 
 
 def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
-        window: tuple[ReviewWindow, FakeSoundDevice], store: Store, tmp_path: Path) -> None:
+    window: tuple[ReviewWindow, FakeSoundDevice], store: Store, tmp_path: Path
+) -> None:
     from assist.retention import TranscriptRetention, load_policy
     from desktop.review.privacy_view import PrivacyPanel
 
@@ -239,7 +262,11 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
     report = panel.save_and_apply()
     assert len(report.recordings_deleted) == 6  # every call is older than 0 days
     policy = load_policy(store)
-    assert (policy.recording_days, policy.transcripts, policy.transcript_days) == (0, TranscriptRetention.REDACT, 400)
+    assert (policy.recording_days, policy.transcripts, policy.transcript_days) == (
+        0,
+        TranscriptRetention.REDACT,
+        400,
+    )
     assert "Deleted 6 recording files" in panel.message.text()
 
     w.detail.show_call("call-ja-1")

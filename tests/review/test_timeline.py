@@ -44,7 +44,9 @@ def test_clicking_a_line_plays_from_just_before_it() -> None:
 
 
 @settings(database=None)  # no ./.hypothesis cache in the repository
-@given(st.lists(st.tuples(st.floats(0, 1000), st.floats(0.1, 30)), min_size=1, max_size=30), st.floats(0, 1100))
+@given(
+    st.lists(st.tuples(st.floats(0, 1000), st.floats(0.1, 30)), min_size=1, max_size=30), st.floats(0, 1100)
+)
 def test_highlight_is_always_a_line_that_has_started(raw: list[tuple[float, float]], position: float) -> None:
     lines = sorted((s, s + d) for s, d in raw)
     index = line_at(lines, position)
@@ -56,23 +58,37 @@ def test_highlight_is_always_a_line_that_has_started(raw: list[tuple[float, floa
 
 def test_timeline_merges_everything_at_the_right_moments() -> None:
     call = CallRecord("c1", "cust", started_at="2026-03-02T01:00:00+00:00")
-    segments = [Segment("c1", "s0", "agent", 0.5, 2.0, "お電話ありがとうございます"),
-                Segment("c1", "s1", "customer", 3.0, 6.0, "解約したいんですが")]
+    segments = [
+        Segment("c1", "s0", "agent", 0.5, 2.0, "お電話ありがとうございます"),
+        Segment("c1", "s1", "customer", 3.0, 6.0, "解約したいんですが"),
+    ]
     items = build_timeline(
-        call, segments,
-        whispers=[WhisperRecord("w1", "c1", "lead", "引き止め手順を", "2026-03-02T01:00:04+00:00", "s1"),
-                  WhisperRecord("w2", "c1", "lead", "落ち着いて", "2026-03-02T01:00:10+00:00")],
-        feedback=[FeedbackRow("kb-cancel", "shown", "2026-03-02T01:00:05+00:00", "解約の手続き"),
-                  FeedbackRow("kb-cancel", "used", "2026-03-02T01:00:07+00:00", "解約の手続き"),
-                  FeedbackRow("kb-cancel", "dismissed", "2026-03-02T01:00:08+00:00")],
+        call,
+        segments,
+        whispers=[
+            WhisperRecord("w1", "c1", "lead", "引き止め手順を", "2026-03-02T01:00:04+00:00", "s1"),
+            WhisperRecord("w2", "c1", "lead", "落ち着いて", "2026-03-02T01:00:10+00:00"),
+        ],
+        feedback=[
+            FeedbackRow("kb-cancel", "shown", "2026-03-02T01:00:05+00:00", "解約の手続き"),
+            FeedbackRow("kb-cancel", "used", "2026-03-02T01:00:07+00:00", "解約の手続き"),
+            FeedbackRow("kb-cancel", "dismissed", "2026-03-02T01:00:08+00:00"),
+        ],
         cues=[CueRow("s1", "frustration", "解約", "お困りなのですね", "2026-03-02T01:00:06+00:00")],
         bookmarks=[Bookmark("b1", "c1", 1.0, "s0", "greeting")],
         comments=[LineComment("m1", "c1", "もっと早く共感を", "s1", "lead")],
     )
     assert [(i.position, i.kind) for i in items] == [
-        (0.5, TimelineKind.LINE), (1.0, TimelineKind.BOOKMARK), (3.0, TimelineKind.LINE),
-        (3.0, TimelineKind.WHISPER), (3.0, TimelineKind.CUE), (3.0, TimelineKind.COMMENT),
-        (5.0, TimelineKind.SUGGESTION_SHOWN), (7.0, TimelineKind.SUGGESTION_USED), (10.0, TimelineKind.WHISPER)]
+        (0.5, TimelineKind.LINE),
+        (1.0, TimelineKind.BOOKMARK),
+        (3.0, TimelineKind.LINE),
+        (3.0, TimelineKind.WHISPER),
+        (3.0, TimelineKind.CUE),
+        (3.0, TimelineKind.COMMENT),
+        (5.0, TimelineKind.SUGGESTION_SHOWN),
+        (7.0, TimelineKind.SUGGESTION_USED),
+        (10.0, TimelineKind.WHISPER),
+    ]
     assert items[6].text == "解約の手続き"
 
 

@@ -45,14 +45,22 @@ def silent_call(path: Path, seconds: int = 90) -> Path:
     return path
 
 
-def make_agent_app(qtbot: QtBot, tmp_path: Path, team_server: TeamServerForTests, name: str,
-                   role: str) -> AgentApp:
+def make_agent_app(
+    qtbot: QtBot, tmp_path: Path, team_server: TeamServerForTests, name: str, role: str
+) -> AgentApp:
     team_server.add_user(name, role, "demo")
     store_file = tmp_path / f"{name}.sqlite3"
     seed_store(store_file)
-    config = DeskConfig(language="en", agent_name=name, server_url=team_server.url,
-                        server_token=team_server.tokens[name], record=False)
-    desk = CallDesk(_Unset(), config, store_file=store_file, sync_state_file=tmp_path / f"{name}-sync.sqlite3")
+    config = DeskConfig(
+        language="en",
+        agent_name=name,
+        server_url=team_server.url,
+        server_token=team_server.tokens[name],
+        record=False,
+    )
+    desk = CallDesk(
+        _Unset(), config, store_file=store_file, sync_state_file=tmp_path / f"{name}-sync.sqlite3"
+    )
     agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
     qtbot.addWidget(agent.window)
     agent.window.show()
@@ -73,8 +81,12 @@ def agent_app(qtbot: QtBot, tmp_path: Path, team_server: TeamServerForTests) -> 
 def customer_says(agent: AgentApp, call_id: str, segment: str, text: str) -> None:
     call = agent.desk._call
     assert call is not None and call.call_id == call_id
-    heard = TranscriptEvent(call_id, Channel.CUSTOMER, EventKind.FINAL, 2.0, 5.0, text, 0.9, segment, language="en")
-    engine = threading.Thread(target=agent.desk._heard, args=(call, heard))  # as the engine does: its own thread
+    heard = TranscriptEvent(
+        call_id, Channel.CUSTOMER, EventKind.FINAL, 2.0, 5.0, text, 0.9, segment, language="en"
+    )
+    engine = threading.Thread(
+        target=agent.desk._heard, args=(call, heard)
+    )  # as the engine does: its own thread
     engine.start()
     engine.join()
 
@@ -82,7 +94,9 @@ def customer_says(agent: AgentApp, call_id: str, segment: str, text: str) -> Non
 def start_followed_call(qtbot: QtBot, agent: AgentApp, console: SupervisorConsole, tmp_path: Path) -> str:
     call_id = agent.start_call(DEMO_PHONE, replay=silent_call(tmp_path / "silence.wav"))
     assert call_id
-    qtbot.waitUntil(lambda: agent.desk._call is not None and agent.desk._call.session is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: agent.desk._call is not None and agent.desk._call.session is not None, timeout=WAIT_MS
+    )
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
     with qtbot.waitSignal(console.followed, timeout=WAIT_MS):
         console.follow_call(call_id)
@@ -100,15 +114,21 @@ def test_supervisor_following_the_call_sees_the_agents_customer_and_cards(
         qtbot.waitUntil(lambda: "二重請求" in console.context.text(), timeout=WAIT_MS)
         assert "Hanako Sato" in console.context.text()
 
-        customer_says(agent_app, call_id, "c1", "I was charged twice. I would like a refund for the double charge.")
+        customer_says(
+            agent_app, call_id, "c1", "I was charged twice. I would like a refund for the double charge."
+        )
         qtbot.waitUntil(lambda: bool(agent_app.window.suggestions.cards()), timeout=WAIT_MS)
         agent_titles = [c.suggestion.title for c in agent_app.window.suggestions.cards()]
         assert any("double charge" in t.lower() for t in agent_titles)
         # The supervisor sees the same cards, in the same order, and is told they are the agent's.
-        qtbot.waitUntil(lambda: [c.suggestion.title for c in console.cards.cards()] == agent_titles, timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: [c.suggestion.title for c in console.cards.cards()] == agent_titles, timeout=WAIT_MS
+        )
         assert "agent is seeing now" in console.cards_note.text()
         shared = next(c for c in console.cards.cards() if "double charge" in c.suggestion.title.lower())
-        assert shared.suggestion.matched_terms  # the words the agent's card highlights are highlighted here too
+        assert (
+            shared.suggestion.matched_terms
+        )  # the words the agent's card highlights are highlighted here too
     finally:
         console.shutdown()
 
@@ -120,28 +140,40 @@ def test_knowledge_sent_with_a_whisper_becomes_a_card_marked_as_the_supervisors(
     console = _open_console(qtbot, team_server.client("miki"))
     try:
         start_followed_call(qtbot, agent_app, console, tmp_path)
-        attachment = {"kind": "knowledge", "entry_id": "kb-loyalty", "title": "Loyalty discount for long customers",
-                      "body": "Customers of 5+ years may get 10% off for 6 months.", "tags": ["loyalty"]}
+        attachment = {
+            "kind": "knowledge",
+            "entry_id": "kb-loyalty",
+            "title": "Loyalty discount for long customers",
+            "body": "Customers of 5+ years may get 10% off for 6 months.",
+            "tags": ["loyalty"],
+        }
         console.send_whisper("See: Loyalty discount for long customers", "", attachment)
 
         window = agent_app.window
         qtbot.waitUntil(lambda: bool(window.whispers.unread()), timeout=WAIT_MS)
         assert window.whispers.unread()[0].sender == "miki"
-        qtbot.waitUntil(lambda: any(c.suggestion.entry_id == "kb-loyalty" for c in window.suggestions.cards()),
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: any(c.suggestion.entry_id == "kb-loyalty" for c in window.suggestions.cards()),
+            timeout=WAIT_MS,
+        )
         card = next(c for c in window.suggestions.cards() if c.suggestion.entry_id == "kb-loyalty")
         assert window.suggestions.cards()[0] is card  # on top: the supervisor chose it for this call
         assert "sent by miki" in card.title.text()  # in words, not by colour alone
         assert "supervisor" in card.reason.text() and "10% off" in card.body.text()
 
         # The matcher's next cards do not push it away.
-        customer_says(agent_app, agent_app.desk._call.call_id if agent_app.desk._call else "", "c1",
-                      "I was charged twice. I would like a refund for the double charge.")
+        customer_says(
+            agent_app,
+            agent_app.desk._call.call_id if agent_app.desk._call else "",
+            "c1",
+            "I was charged twice. I would like a refund for the double charge.",
+        )
         qtbot.waitUntil(lambda: len(window.suggestions.cards()) > 1, timeout=WAIT_MS)
         assert window.suggestions.cards()[0].suggestion.entry_id == "kb-loyalty"
         # And the supervisor sees it among the agent's cards.
-        qtbot.waitUntil(lambda: any(c.suggestion.entry_id == "kb-loyalty" for c in console.cards.cards()),
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: any(c.suggestion.entry_id == "kb-loyalty" for c in console.cards.cards()), timeout=WAIT_MS
+        )
     finally:
         console.shutdown()
 
@@ -157,8 +189,10 @@ def test_the_same_app_opens_the_console_for_a_supervisor_and_never_for_an_agent(
     admin = make_agent_app(qtbot, tmp_path, team_server, "ito", "admin")
     try:
         # The supervisor's console opens by itself once the server says who signed in.
-        qtbot.waitUntil(lambda: supervisor.supervisor_console is not None
-                        and supervisor.supervisor_console.isVisible(), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: supervisor.supervisor_console is not None and supervisor.supervisor_console.isVisible(),
+            timeout=WAIT_MS,
+        )
         assert supervisor.window.act_supervisor.isVisible()
         assert supervisor.window.toolbar.widgetForAction(supervisor.window.act_supervisor).accessibleName()
         console = supervisor.supervisor_console
@@ -232,8 +266,17 @@ def test_a_burst_of_card_changes_reaches_followers_a_few_times_a_second_and_ends
         with lock:
             updates.clear()
         for n in range(12):  # twelve cards pushed as fast as the supervisor can send them
-            console.send_whisper(f"See #{n}", "", {"kind": "knowledge", "entry_id": f"kb-{n}", "title": f"Entry {n}",
-                                                   "body": "...", "tags": []})
+            console.send_whisper(
+                f"See #{n}",
+                "",
+                {
+                    "kind": "knowledge",
+                    "entry_id": f"kb-{n}",
+                    "title": f"Entry {n}",
+                    "body": "...",
+                    "tags": [],
+                },
+            )
         qtbot.waitUntil(lambda: len(agent_app.window.suggestions.cards()) == 12, timeout=WAIT_MS)
         # The last change is not lost to the throttle: the follower ends with all twelve.
         qtbot.waitUntil(lambda: len(console.cards.cards()) == 12, timeout=WAIT_MS)

@@ -37,9 +37,20 @@ class ScriptedAgent:
         with self._lock:
             return list(self._whispers)
 
-    def say(self, call_id: str, n: int, channel: Channel, kind: EventKind, text: str, revised: bool = False) -> None:
+    def say(
+        self, call_id: str, n: int, channel: Channel, kind: EventKind, text: str, revised: bool = False
+    ) -> None:
         event = TranscriptEvent(
-            call_id, channel, kind, n * 3.0, n * 3.0 + 2.5, text, 0.9, f"seg-{n}", language="ja", revised=revised
+            call_id,
+            channel,
+            kind,
+            n * 3.0,
+            n * 3.0 + 2.5,
+            text,
+            0.9,
+            f"seg-{n}",
+            language="ja",
+            revised=revised,
         )
         self.client.publish_transcript(event.to_json())
 
@@ -183,14 +194,18 @@ def test_a_followed_turn_is_rewritten_by_the_second_pass_and_the_board_keeps_its
     agent.client.call_started("call-2", {"id": "cust-3", "name": "佐藤 一"})
     agent.say("call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "請求書が")
     agent.say("call-2", 2, Channel.CUSTOMER, EventKind.FINAL, "二重に届いています")
-    qtbot.waitUntil(lambda: "二重" in console.board_view.row_texts("call-2").get("last_line", ""), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: "二重" in console.board_view.row_texts("call-2").get("last_line", ""), timeout=WAIT_MS
+    )
     console.follow_call("call-2")
     qtbot.waitUntil(lambda: len(console.transcript.lines()) == 2, timeout=WAIT_MS)
 
     agent.say("call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "請求書が二重に届いています", revised=True)
     agent.say("call-2", 2, Channel.CUSTOMER, EventKind.FINAL, "", revised=True)
     qtbot.waitUntil(lambda: len(console.transcript.lines()) == 1, timeout=WAIT_MS)
-    assert [(x.segment_id, x.text) for x in console.transcript.lines()] == [("seg-1", "請求書が二重に届いています")]
+    assert [(x.segment_id, x.text) for x in console.transcript.lines()] == [
+        ("seg-1", "請求書が二重に届いています")
+    ]
     assert console.board_view.row_texts("call-2")["last_line"] == "Customer: 二重に届いています"
 
     # a supervisor who follows later reads the revised turn too

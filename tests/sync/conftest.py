@@ -62,7 +62,13 @@ class RawClient:
 
     @classmethod
     def open(cls, url: str, token: str) -> RawClient:
-        ws = connect(url, additional_headers={"Authorization": f"Bearer {token}"}, compression=None, proxy=None, legacy=True)
+        ws = connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {token}"},
+            compression=None,
+            proxy=None,
+            legacy=True,
+        )
         client = cls(ws)
         client.wait_for(lambda f: f["type"] == "welcome")
         client.request("resume", whisper_after=0, feed_after=0)  # whispers and changes flow after this
@@ -91,7 +97,9 @@ class RawClient:
             frame = self.receive(max(0.01, deadline - time.monotonic()))
             if frame is not None and match(frame):
                 return frame
-        raise AssertionError(f"no matching frame within {timeout}s; got {[f['type'] for f in self.frames][-20:]}")
+        raise AssertionError(
+            f"no matching frame within {timeout}s; got {[f['type'] for f in self.frames][-20:]}"
+        )
 
     def reply(self, ref: str, timeout: float = 10.0) -> dict[str, Any]:
         return self.wait_for(lambda f: f.get("ref") == ref, timeout)

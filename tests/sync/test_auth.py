@@ -39,7 +39,12 @@ def test_missing_forged_expired_and_revoked_tokens_get_401(team_server: RunningS
     assert _status_of_handshake(url, {"Authorization": "Bearer " + revoked}) == 401
     with connect(url, additional_headers={"Authorization": "Bearer " + good}, proxy=None) as ws:
         welcome = json.loads(ws.recv(timeout=5))
-        assert (welcome["type"], welcome["user"], welcome["role"], welcome["team"]) == ("welcome", "sato", "agent", "tokyo")
+        assert (welcome["type"], welcome["user"], welcome["role"], welcome["team"]) == (
+            "welcome",
+            "sato",
+            "agent",
+            "tokyo",
+        )
 
     store = TeamStore(team_server.data_dir)
     try:
@@ -62,7 +67,9 @@ def test_health_endpoint_answers_json(team_server: RunningServer) -> None:
     assert 1 <= health["durable_commits"] <= health["durable_calls"]
 
 
-def test_client_with_a_revoked_token_goes_offline_and_says_why(team_server: RunningServer, tmp_path: Path) -> None:
+def test_client_with_a_revoked_token_goes_offline_and_says_why(
+    team_server: RunningServer, tmp_path: Path
+) -> None:
     token = team_server.add_user("sato", "agent", "tokyo")
     store = TeamStore(team_server.data_dir)
     store.revoke_user("sato")
@@ -72,7 +79,10 @@ def test_client_with_a_revoked_token_goes_offline_and_says_why(team_server: Runn
     client.on_connection_state = lambda state, reason: states.append((state, reason))
     client.start()
     try:
-        wait_until(lambda: any(s is ConnectionState.OFFLINE and "401" in r for s, r in states), what="offline with 401")
+        wait_until(
+            lambda: any(s is ConnectionState.OFFLINE and "401" in r for s, r in states),
+            what="offline with 401",
+        )
         assert ConnectionState.CONNECTED not in [s for s, _ in states]
     finally:
         client.stop()

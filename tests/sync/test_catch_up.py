@@ -14,13 +14,21 @@ from sync.store import TeamStore, User
 from tests.sync.conftest import RunningServer, wait_until
 
 
-def test_a_long_absent_teammate_gets_every_change_in_order(team_server: RunningServer, tmp_path: Path) -> None:
+def test_a_long_absent_teammate_gets_every_change_in_order(
+    team_server: RunningServer, tmp_path: Path
+) -> None:
     team_server.add_user("tanaka", "agent", "tokyo")
     store = TeamStore(team_server.data_dir)
     author = User("sato", Role.AGENT, "tokyo")
     try:
         for n in range(1234):
-            store.add_change(author=author, change_id=f"c{n}", kind=ChangeKind.NOTE, record_id=f"n{n}", record={"text": f"メモ {n}"})
+            store.add_change(
+                author=author,
+                change_id=f"c{n}",
+                kind=ChangeKind.NOTE,
+                record_id=f"n{n}",
+                record={"text": f"メモ {n}"},
+            )
     finally:
         store.close()
     client = SyncClient(team_server.url, team_server.tokens["tanaka"], tmp_path / "tanaka.sqlite3")
@@ -68,11 +76,15 @@ def test_two_instances_on_the_same_data_share_calls_presence_and_whisper_numbers
         wait_until(lambda: all(c.state is ConnectionState.CONNECTED for c in clients), what="all connected")
         agent.call_started("call-1", {"id": "cust-1"})
         # The supervisor on instance b sees the call of an agent connected to instance a.
-        wait_until(lambda: [c["call_id"] for c in sup_b.list_live_calls()] == ["call-1"], what="call visible on b")
+        wait_until(
+            lambda: [c["call_id"] for c in sup_b.list_live_calls()] == ["call-1"], what="call visible on b"
+        )
         online = {p["user"] for p in sup_b.list_presence() if p["online"]}
         assert online == {"sato", "suzuki", "ito"}
 
-        first = sup_b.send_whisper("sato", "call-1", "from b")  # stored by b; a does not push it (no backplane)
+        first = sup_b.send_whisper(
+            "sato", "call-1", "from b"
+        )  # stored by b; a does not push it (no backplane)
         wait_until(lambda: sup_b.pending_count() == 0, what="b acknowledged")
         second = sup_a.send_whisper("sato", "call-1", "from a")  # pushed by a: seq 2 reveals the gap
         wait_until(lambda: len(whispers) == 2, what="both whispers at the agent")

@@ -73,7 +73,9 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
     server.start()
     url = f"ws://127.0.0.1:{server.port}/"
     agent = SyncClient(url, tokens["sato"], tmp_path / "sato.sqlite3", first_backoff=0.05, max_backoff=0.5)
-    supervisor = SyncClient(url, tokens["suzuki"], tmp_path / "suzuki.sqlite3", first_backoff=0.05, max_backoff=0.5)
+    supervisor = SyncClient(
+        url, tokens["suzuki"], tmp_path / "suzuki.sqlite3", first_backoff=0.05, max_backoff=0.5
+    )
     shown: list[str] = []
     notes_seen_by_supervisor: list[str] = []
     acked: set[str] = set()
@@ -113,7 +115,9 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
 
     flow = threading.Thread(target=traffic)
     try:
-        wait_until(lambda: agent.state is ConnectionState.CONNECTED and supervisor.state is ConnectionState.CONNECTED)
+        wait_until(
+            lambda: agent.state is ConnectionState.CONNECTED and supervisor.state is ConnectionState.CONNECTED
+        )
         flow.start()
         for _ in range(3):
             time.sleep(rng.uniform(0.2, 0.8))  # a random moment in the flow, not a wait for a condition
@@ -131,9 +135,13 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
             assert acked_before_kill <= stored
         stop.set()
         flow.join()
-        wait_until(lambda: agent.pending_count() == 0 and supervisor.pending_count() == 0, 30, "outboxes drained")
+        wait_until(
+            lambda: agent.pending_count() == 0 and supervisor.pending_count() == 0, 30, "outboxes drained"
+        )
         wait_until(lambda: len(set(shown)) == len(sent_whispers), 30, "every whisper shown")
-        wait_until(lambda: len(set(notes_seen_by_supervisor)) == len(sent_notes), 30, "every note at the teammate")
+        wait_until(
+            lambda: len(set(notes_seen_by_supervisor)) == len(sent_notes), 30, "every note at the teammate"
+        )
     finally:
         stop.set()
         if flow.is_alive():
@@ -184,7 +192,10 @@ def test_offline_edits_are_sent_when_the_server_is_back(tmp_path: Path) -> None:
         wait_until(lambda: agent.pending_count() == 0, what="outbox sent")
         supervisor.start()
         wait_until(lambda: len(changes) == 2, what="teammate got both edits")
-        assert [(c["kind"], c["record_id"], c["author"]) for c in changes] == [("customer", "cust-1", "sato"), ("note", "n-1", "sato")]
+        assert [(c["kind"], c["record_id"], c["author"]) for c in changes] == [
+            ("customer", "cust-1", "sato"),
+            ("note", "n-1", "sato"),
+        ]
         assert changes[1]["record"]["text"] == "オフラインで書いたメモ"
     finally:
         agent.stop()

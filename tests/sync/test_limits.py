@@ -23,7 +23,9 @@ from tests.sync.conftest import RunningServer, wait_until
 @pytest.fixture
 def server_limits() -> ServerLimits:
     # The frame cap stays far away: what drops the stuck client here is bytes left unsent for longer than the grace.
-    return ServerLimits(slow_consumer_bytes=64 * 1024, slow_consumer_grace=0.5, rate_per_second=1e6, rate_burst=1_000_000)
+    return ServerLimits(
+        slow_consumer_bytes=64 * 1024, slow_consumer_grace=0.5, rate_per_second=1e6, rate_burst=1_000_000
+    )
 
 
 def _partial(n: int) -> dict[str, Any]:
@@ -54,7 +56,11 @@ class StuckClient:
     def send(self, frame: dict[str, Any]) -> None:
         payload = json.dumps(frame).encode()
         mask = os.urandom(4)
-        header = bytes([0x81]) + (bytes([0x80 | len(payload)]) if len(payload) < 126 else bytes([0x80 | 126]) + struct.pack("!H", len(payload)))
+        header = bytes([0x81]) + (
+            bytes([0x80 | len(payload)])
+            if len(payload) < 126
+            else bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        )
         self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
 
     def read_to_end(self) -> tuple[int, str] | None:
@@ -84,8 +90,15 @@ class StuckClient:
         self.sock.close()
 
 
-def test_a_supervisor_that_stops_reading_is_dropped_and_everyone_else_stays_live(team_server: RunningServer) -> None:
-    for name, role in (("sato", "agent"), ("tanaka", "agent"), ("suzuki", "supervisor"), ("stuck", "supervisor")):
+def test_a_supervisor_that_stops_reading_is_dropped_and_everyone_else_stays_live(
+    team_server: RunningServer,
+) -> None:
+    for name, role in (
+        ("sato", "agent"),
+        ("tanaka", "agent"),
+        ("suzuki", "supervisor"),
+        ("stuck", "supervisor"),
+    ):
         team_server.add_user(name, role, "tokyo")
     agent = team_server.raw("sato")
     other_agent = team_server.raw("tanaka")
@@ -96,7 +109,9 @@ def test_a_supervisor_that_stops_reading_is_dropped_and_everyone_else_stays_live
         agent.request("call_start", call_id="call-1")
         follower.request("subscribe", call_id="call-1")
         stuck.send({"v": 1, "type": "subscribe", "id": "s", "call_id": "call-1"})
-        wait_until(lambda: any("call-1" in p.subscriptions for p in server._fanout.peers() if p.user.name == "stuck"))
+        wait_until(
+            lambda: any("call-1" in p.subscriptions for p in server._fanout.peers() if p.user.name == "stuck")
+        )
         total = 300  # ~9 kB each: megabytes more than the stuck client's socket buffers and the 64 KiB limit
         got: set[int] = set()
 
@@ -116,17 +131,25 @@ def test_a_supervisor_that_stops_reading_is_dropped_and_everyone_else_stays_live
         for n in range(5):
             sent = time.monotonic()
             follower.send("whisper_send", whisper_id=f"w{n}", agent="tanaka", text=f"ヒント {n}")
-            whisper = other_agent.wait_for(lambda f, n=n: f["type"] == "whisper" and f["whisper"]["whisper_id"] == f"w{n}", 5)
+            whisper = other_agent.wait_for(
+                lambda f, n=n: f["type"] == "whisper" and f["whisper"]["whisper_id"] == f"w{n}", 5
+            )
             assert time.monotonic() - sent < 1.0, f"whisper {n} took {time.monotonic() - sent:.2f} s"
             assert whisper["whisper"]["text"] == f"ヒント {n}"
         reader.join(60)
         assert len(got) == total, f"the reading follower got {len(got)} of {total}"
 
-        wait_until(lambda: server.stats["slow_consumers_dropped"] == 1, 10, "the stuck supervisor to be dropped")
+        wait_until(
+            lambda: server.stats["slow_consumers_dropped"] == 1, 10, "the stuck supervisor to be dropped"
+        )
         close = stuck.read_to_end()  # it reads again right away: the close frame is behind its backlog
         assert close == (CLOSE_SLOW_CONSUMER, "slow consumer: not reading fast enough")
-        wait_until(lambda: all(p.user.name != "stuck" for p in server._fanout.peers()), what="the stuck one gone")
-        with urllib.request.urlopen(f"http://127.0.0.1:{team_server.thread.port}/health", timeout=5) as response:
+        wait_until(
+            lambda: all(p.user.name != "stuck" for p in server._fanout.peers()), what="the stuck one gone"
+        )
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{team_server.thread.port}/health", timeout=5
+        ) as response:
             assert json.loads(response.read())["slow_consumers_dropped"] == 1
         # The follower that kept reading was never at risk.
         assert {p.user.name for p in server._fanout.peers()} == {"sato", "tanaka", "suzuki"}
@@ -160,7 +183,9 @@ def test_whispers_to_made_up_agents_are_refused_and_leave_nothing_behind(team_se
         for n in range(50):
             reply = supervisor.request("whisper_send", whisper_id=f"w{n}", agent=f"nobody-{n}", text="?")
             assert reply["type"] == "error" and reply["code"] == "forbidden", reply
-        assert supervisor.request("whisper_send", whisper_id="ok", agent="sato", text="どうぞ")["type"] == "ack"
+        assert (
+            supervisor.request("whisper_send", whisper_id="ok", agent="sato", text="どうぞ")["type"] == "ack"
+        )
         # The per-agent ordering locks are made for names straight from requests: none may stay once unused.
         assert len(team_server.thread.server._agent_locks) == 0
     finally:

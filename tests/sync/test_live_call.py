@@ -37,7 +37,9 @@ class Recorder:
 
 
 def _event(call_id: str, n: int, kind: EventKind, text: str) -> dict[str, Any]:
-    return TranscriptEvent(call_id, Channel.CUSTOMER, kind, n * 2.0, n * 2.0 + 1.5, text, 0.9, f"seg-{n}").to_json()
+    return TranscriptEvent(
+        call_id, Channel.CUSTOMER, kind, n * 2.0, n * 2.0 + 1.5, text, 0.9, f"seg-{n}"
+    ).to_json()
 
 
 def _server_transcript(server: RunningServer, call_id: str) -> list[dict[str, Any]]:
@@ -56,42 +58,70 @@ def _client(server: RunningServer, name: str, tmp_path: Path) -> tuple[SyncClien
     return client, recorder
 
 
-def test_supervisor_follows_a_call_late_and_whispers_until_read(team_server: RunningServer, tmp_path: Path) -> None:
+def test_supervisor_follows_a_call_late_and_whispers_until_read(
+    team_server: RunningServer, tmp_path: Path
+) -> None:
     team_server.add_user("sato", "agent", "tokyo")
     team_server.add_user("suzuki", "supervisor", "tokyo")
     agent, agent_seen = _client(team_server, "sato", tmp_path)
     supervisor, sup_seen = _client(team_server, "suzuki", tmp_path)
     try:
         agent.call_started("call-1", {"id": "cust-9", "name": "山田 花子"})
-        wait_until(lambda: any(c["call_id"] == "call-1" for c in supervisor.list_live_calls()), what="call on the board")
+        wait_until(
+            lambda: any(c["call_id"] == "call-1" for c in supervisor.list_live_calls()),
+            what="call on the board",
+        )
         agent.publish_transcript(_event("call-1", 1, EventKind.FINAL, "請求書が二重に届いています"))
         agent.publish_transcript(_event("call-1", 2, EventKind.PARTIAL, "先月の"))
-        wait_until(lambda: len(_server_transcript(team_server, "call-1")) == 2, what="both lines stored by the server")
+        wait_until(
+            lambda: len(_server_transcript(team_server, "call-1")) == 2,
+            what="both lines stored by the server",
+        )
         # Joining late: the snapshot carries everything said so far, the final and the current partial.
         supervisor.subscribe_call("call-1")
         snapshot = wait_until(
-            lambda: next((e for e in sup_seen.call_events if e["event"] == "snapshot" and len(e["transcript"]) == 2), None),
+            lambda: next(
+                (e for e in sup_seen.call_events if e["event"] == "snapshot" and len(e["transcript"]) == 2),
+                None,
+            ),
             what="snapshot with two lines",
         )
         assert [line["text"] for line in snapshot["transcript"]] == ["請求書が二重に届いています", "先月の"]
         assert snapshot["call"]["customer"]["name"] == "山田 花子"
 
         agent.publish_transcript(_event("call-1", 2, EventKind.FINAL, "先月の請求です"))
-        agent.publish_transcript(_event("call-1", 2, EventKind.PARTIAL, "先月の請"))  # stale: its final is out
+        agent.publish_transcript(
+            _event("call-1", 2, EventKind.PARTIAL, "先月の請")
+        )  # stale: its final is out
         agent.publish_transcript(_event("call-1", 3, EventKind.FINAL, "はい"))
         wait_until(
-            lambda: any(e["event"] == "transcript" and e["transcript"]["text"] == "はい" for e in sup_seen.call_events),
+            lambda: any(
+                e["event"] == "transcript" and e["transcript"]["text"] == "はい" for e in sup_seen.call_events
+            ),
             what="live finals at the follower",
         )
-        assert [line["text"] for line in _server_transcript(team_server, "call-1")] == ["請求書が二重に届いています", "先月の請求です", "はい"]
-        assert not any(e["event"] == "transcript" and e["transcript"]["text"] == "先月の請" for e in sup_seen.call_events)
+        assert [line["text"] for line in _server_transcript(team_server, "call-1")] == [
+            "請求書が二重に届いています",
+            "先月の請求です",
+            "はい",
+        ]
+        assert not any(
+            e["event"] == "transcript" and e["transcript"]["text"] == "先月の請" for e in sup_seen.call_events
+        )
 
-        whisper_id = supervisor.send_whisper("sato", "call-1", "まずお詫びと要約を", anchor_segment_id="seg-2")
-        whisper = wait_until(lambda: next((w for w in agent_seen.whispers if w["whisper_id"] == whisper_id), None), what="whisper")
+        whisper_id = supervisor.send_whisper(
+            "sato", "call-1", "まずお詫びと要約を", anchor_segment_id="seg-2"
+        )
+        whisper = wait_until(
+            lambda: next((w for w in agent_seen.whispers if w["whisper_id"] == whisper_id), None),
+            what="whisper",
+        )
         assert whisper["text"] == "まずお詫びと要約を" and whisper["anchor_segment_id"] == "seg-2"
         wait_until(lambda: any(e["event"] == "whispered" and e["whisper"]["whisper_id"] == whisper_id for e in sup_seen.call_events),
                    what="the board learns a whisper went to the call")  # fmt: skip
-        wait_until(lambda: {"sent", "delivered"} <= {s["status"] for s in sup_seen.statuses}, what="sent+delivered")
+        wait_until(
+            lambda: {"sent", "delivered"} <= {s["status"] for s in sup_seen.statuses}, what="sent+delivered"
+        )
         agent.mark_whisper_read(whisper_id)
         wait_until(lambda: any(s["status"] == "read" for s in sup_seen.statuses), what="read receipt")
         assert len(agent_seen.whispers) == 1
@@ -104,7 +134,9 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(team_server: Run
         supervisor.stop()
 
 
-def test_stop_right_after_start_keeps_the_outbox_for_the_next_start(team_server: RunningServer, tmp_path: Path) -> None:
+def test_stop_right_after_start_keeps_the_outbox_for_the_next_start(
+    team_server: RunningServer, tmp_path: Path
+) -> None:
     team_server.add_user("sato", "agent", "tokyo")
     path = tmp_path / "sato.sqlite3"
     unreachable = SyncClient("ws://127.0.0.1:9/", team_server.tokens["sato"], path)

@@ -25,7 +25,9 @@ from tests.sync.conftest import RunningServer
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -91,17 +93,35 @@ def test_decoder_names_the_problem() -> None:
 
 def _malformed_frames(count: int, seed: int) -> list[str | bytes]:
     rng = random.Random(seed)
-    valid = json.dumps({"v": 1, "type": "whisper_send", "id": "x", "whisper_id": "w", "agent": "sato", "text": "hi"})
+    valid = json.dumps(
+        {"v": 1, "type": "whisper_send", "id": "x", "whisper_id": "w", "agent": "sato", "text": "hi"}
+    )
     makers = [
         lambda: valid[: rng.randrange(1, len(valid) - 1)],  # truncated
         lambda: "".join(chr(rng.randrange(32, 0x3000)) for _ in range(rng.randrange(1, 40))),  # noise
         lambda: json.dumps({"v": rng.choice([0, 2, "1", None, True]), "type": "resume", "id": "x"}),
-        lambda: json.dumps({"v": 1, "type": rng.choice(["", "x", "WHISPER_SEND", "ack", 5, None]), "id": "x"}),
-        lambda: json.dumps({"v": 1, "type": rng.choice(sorted(REQUEST_TYPES)), "id": rng.choice([None, "", 5, "x" * 200])}),
-        lambda: json.dumps({"v": 1, "type": "whisper_send", "id": "x", "whisper_id": rng.choice([[], {}, 1, ""]),
-                            "agent": "sato", "text": "t"}),
-        lambda: json.dumps({"v": 1, "type": "transcript", "id": "x", "call_id": "c", "event": {"kind": "final"}}),
-        lambda: json.dumps({"v": 1, "type": "feed_since", "id": "x", "after": rng.choice([1e308, -5, "0", 10**30])}),
+        lambda: json.dumps(
+            {"v": 1, "type": rng.choice(["", "x", "WHISPER_SEND", "ack", 5, None]), "id": "x"}
+        ),
+        lambda: json.dumps(
+            {"v": 1, "type": rng.choice(sorted(REQUEST_TYPES)), "id": rng.choice([None, "", 5, "x" * 200])}
+        ),
+        lambda: json.dumps(
+            {
+                "v": 1,
+                "type": "whisper_send",
+                "id": "x",
+                "whisper_id": rng.choice([[], {}, 1, ""]),
+                "agent": "sato",
+                "text": "t",
+            }
+        ),
+        lambda: json.dumps(
+            {"v": 1, "type": "transcript", "id": "x", "call_id": "c", "event": {"kind": "final"}}
+        ),
+        lambda: json.dumps(
+            {"v": 1, "type": "feed_since", "id": "x", "after": rng.choice([1e308, -5, "0", 10**30])}
+        ),
         lambda: json.dumps([1, 2, 3]) if rng.random() < 0.5 else "null",
         lambda: "[" * rng.randrange(1000, 5000),
         lambda: '{"v": 1, "type": "resume", "id": "x", "whisper_after": NaN}',
@@ -115,7 +135,9 @@ def server_limits() -> ServerLimits:
     return ServerLimits(rate_per_second=1e6, rate_burst=1_000_000)
 
 
-def test_ten_thousand_malformed_frames_get_error_frames_and_the_server_keeps_serving(team_server: RunningServer) -> None:
+def test_ten_thousand_malformed_frames_get_error_frames_and_the_server_keeps_serving(
+    team_server: RunningServer,
+) -> None:
     team_server.add_user("sato", "agent", "tokyo")
     team_server.add_user("mallory", "agent", "tokyo")
     frames = _malformed_frames(10_000, seed=7)
@@ -130,7 +152,11 @@ def test_ten_thousand_malformed_frames_get_error_frames_and_the_server_keeps_ser
             for _ in batch:
                 reply = attacker.receive(10)
                 assert reply is not None, "the server stopped answering"
-                assert reply["type"] == "error" and reply["code"] in {c.value for c in ErrorCode} and reply["message"]
+                assert (
+                    reply["type"] == "error"
+                    and reply["code"] in {c.value for c in ErrorCode}
+                    and reply["message"]
+                )
                 errors += 1
             attacker.frames.clear()
         assert errors == 10_000

@@ -49,10 +49,25 @@ def test_role_action_ownership_matrix_with_zero_unauthorised_deliveries(team_ser
             ("tanaka", "call_start", {"call_id": "call-A"}, "forbidden"),
             ("tanaka", "call_end", {"call_id": "call-A"}, "forbidden"),
             ("tanaka", "call_update", {"call_id": "call-A", "info": {"cue": "x"}}, "forbidden"),
-            ("tanaka", "transcript", {"call_id": "call-A", "event": _event("call-A", "t1", "forged line")}, "forbidden"),
-            ("kimura", "transcript", {"call_id": "call-A", "event": _event("call-A", "k1", "forged line")}, "not_found"),
+            (
+                "tanaka",
+                "transcript",
+                {"call_id": "call-A", "event": _event("call-A", "t1", "forged line")},
+                "forbidden",
+            ),
+            (
+                "kimura",
+                "transcript",
+                {"call_id": "call-A", "event": _event("call-A", "k1", "forged line")},
+                "not_found",
+            ),
             ("kimura", "call_start", {"call_id": "call-A"}, "conflict"),
-            ("sato", "transcript", {"call_id": "call-A", "event": _event("call-B", "s2", "mismatch")}, "bad_field"),
+            (
+                "sato",
+                "transcript",
+                {"call_id": "call-A", "event": _event("call-B", "s2", "mismatch")},
+                "bad_field",
+            ),
             # Monitoring: supervisors and admins of the call's team only.
             ("tanaka", "subscribe", {"call_id": "call-A"}, "forbidden"),
             ("kimura", "subscribe", {"call_id": "call-A"}, "forbidden"),
@@ -66,22 +81,67 @@ def test_role_action_ownership_matrix_with_zero_unauthorised_deliveries(team_ser
             ("sato", "whisper_send", {**whisper_ok, "whisper_id": "w-self"}, "forbidden"),
             ("tanaka", "whisper_send", {**whisper_ok, "whisper_id": "w-peer"}, "forbidden"),
             ("honda", "whisper_send", {**whisper_ok, "whisper_id": "w-osaka"}, "forbidden"),
-            ("suzuki", "whisper_send", {**whisper_ok, "whisper_id": "w-x", "agent": "kimura", "call_id": None}, "forbidden"),
-            ("suzuki", "whisper_send", {**whisper_ok, "whisper_id": "w-sup", "agent": "ito", "call_id": None}, "forbidden"),
-            ("suzuki", "whisper_send", {**whisper_ok, "whisper_id": "w-wrongcall", "agent": "tanaka"}, "forbidden"),
+            (
+                "suzuki",
+                "whisper_send",
+                {**whisper_ok, "whisper_id": "w-x", "agent": "kimura", "call_id": None},
+                "forbidden",
+            ),
+            (
+                "suzuki",
+                "whisper_send",
+                {**whisper_ok, "whisper_id": "w-sup", "agent": "ito", "call_id": None},
+                "forbidden",
+            ),
+            (
+                "suzuki",
+                "whisper_send",
+                {**whisper_ok, "whisper_id": "w-wrongcall", "agent": "tanaka"},
+                "forbidden",
+            ),
             ("suzuki", "whisper_send", whisper_ok, "ok"),
-            ("suzuki", "whisper_send", {**whisper_ok, "whisper_id": "w-1", "agent": "tanaka", "call_id": None}, "conflict"),
+            (
+                "suzuki",
+                "whisper_send",
+                {**whisper_ok, "whisper_id": "w-1", "agent": "tanaka", "call_id": None},
+                "conflict",
+            ),
             # Receipts: only the recipient.
             ("tanaka", "whisper_read", {"whisper_id": "w-1"}, "not_found"),
             ("kimura", "whisper_delivered", {"whisper_id": "w-1"}, "not_found"),
             ("suzuki", "whisper_read", {"whisper_id": "w-1"}, "forbidden"),
             ("sato", "whisper_read", {"whisper_id": "w-1"}, "ok"),
             # Shared data: the team's own; knowledge only by supervisors; notes append-only.
-            ("sato", "change_push", {"change_id": "ch-1", "kind": "note", "record_id": "n-1", "record": {"text": SECRET_NOTE}}, "ok"),
-            ("tanaka", "change_push", {"change_id": "ch-2", "kind": "note", "record_id": "n-1", "record": {"text": "edit"}}, "conflict"),
-            ("sato", "change_push", {"change_id": "ch-3", "kind": "knowledge", "record_id": "k-1", "record": {"q": "x"}}, "forbidden"),
-            ("suzuki", "change_push", {"change_id": "ch-4", "kind": "knowledge", "record_id": "k-1", "record": {"q": "x"}}, "ok"),
-            ("sato", "change_push", {"change_id": "ch-5", "kind": "secrets", "record_id": "x", "record": {}}, "bad_field"),
+            (
+                "sato",
+                "change_push",
+                {"change_id": "ch-1", "kind": "note", "record_id": "n-1", "record": {"text": SECRET_NOTE}},
+                "ok",
+            ),
+            (
+                "tanaka",
+                "change_push",
+                {"change_id": "ch-2", "kind": "note", "record_id": "n-1", "record": {"text": "edit"}},
+                "conflict",
+            ),
+            (
+                "sato",
+                "change_push",
+                {"change_id": "ch-3", "kind": "knowledge", "record_id": "k-1", "record": {"q": "x"}},
+                "forbidden",
+            ),
+            (
+                "suzuki",
+                "change_push",
+                {"change_id": "ch-4", "kind": "knowledge", "record_id": "k-1", "record": {"q": "x"}},
+                "ok",
+            ),
+            (
+                "sato",
+                "change_push",
+                {"change_id": "ch-5", "kind": "secrets", "record_id": "x", "record": {}},
+                "bad_field",
+            ),
             # Audit: admins only.
             ("suzuki", "audit_query", {}, "forbidden"),
             ("sato", "audit_query", {}, "forbidden"),
@@ -102,13 +162,21 @@ def test_role_action_ownership_matrix_with_zero_unauthorised_deliveries(team_ser
         assert osaka_feed == []
         audit = c["ito"].request("audit_query")["entries"]
         actions = {(e["actor"], e["action"]) for e in audit}
-        assert {("suzuki", "monitor_start"), ("suzuki", "whisper_sent"), ("sato", "whisper_read"), ("sato", "data_change")} <= actions
+        assert {
+            ("suzuki", "monitor_start"),
+            ("suzuki", "whisper_sent"),
+            ("sato", "whisper_read"),
+            ("sato", "data_change"),
+        } <= actions
         assert all(e["team"] in ("tokyo", "-") for e in audit)
 
         # Everything each connection ever received: secrets only where they belong.
         frames = {name: client.drain(0.3) for name, client in c.items()}
         # Error messages may echo what the sender itself sent, never what it may not know.
-        received = {name: json.dumps([f for f in got if f["type"] != "error"], ensure_ascii=False) for name, got in frames.items()}
+        received = {
+            name: json.dumps([f for f in got if f["type"] != "error"], ensure_ascii=False)
+            for name, got in frames.items()
+        }
         for name in ("kimura", "honda"):
             errors = json.dumps([f for f in frames[name] if f["type"] == "error"], ensure_ascii=False)
             assert "belongs" not in errors and SECRET_LINE not in errors and SECRET_WHISPER not in errors
@@ -116,7 +184,9 @@ def test_role_action_ownership_matrix_with_zero_unauthorised_deliveries(team_ser
             for secret in (SECRET_WHISPER, SECRET_NOTE, SECRET_LINE, "call-A", "cust-1", "sato"):
                 assert secret not in received[name], f"{name} received {secret!r}"
         for name in ("tanaka", "suzuki", "ito", "kimura", "honda"):
-            assert '"type":"whisper"' not in received[name].replace(" ", ""), f"{name} received a whisper frame"
+            assert '"type":"whisper"' not in received[name].replace(" ", ""), (
+                f"{name} received a whisper frame"
+            )
         assert SECRET_WHISPER in received["sato"]
         for name in ("tanaka", "kimura"):
             assert SECRET_LINE not in received[name] and "call_event" not in received[name]

@@ -21,7 +21,10 @@ def test_last_writer_wins_history_is_kept_and_retries_do_not_duplicate(team_serv
         assert retry["seq"] == first["seq"] < second["seq"]
 
         history = sato.request("history", kind="customer", record_id="cust-1")["changes"]
-        assert [(c["author"], c["record"]["plan"]) for c in history] == [("sato", "Standard"), ("tanaka", "Lite")]
+        assert [(c["author"], c["record"]["plan"]) for c in history] == [
+            ("sato", "Standard"),
+            ("tanaka", "Lite"),
+        ]
         feed = tanaka.request("feed_since", after=0)["changes"]
         assert [c["change_id"] for c in feed] == ["c1", "c2"]  # the retry added nothing
 
@@ -39,7 +42,12 @@ def test_knowledge_entry_whispered_as_an_attachment(team_server: RunningServer) 
     agent, supervisor = team_server.raw("sato"), team_server.raw("suzuki")
     try:
         agent.request("call_start", call_id="call-1")
-        entry = {"kind": "knowledge", "id": "kb-7", "title": "Lite プランへの変更", "body": "月額 980 円。違約金なし。"}
+        entry = {
+            "kind": "knowledge",
+            "id": "kb-7",
+            "title": "Lite プランへの変更",
+            "body": "月額 980 円。違約金なし。",
+        }
         ack = supervisor.request("whisper_send", whisper_id="w-7", agent="sato", call_id="call-1",
                                  text="offer the Lite plan", attachment=entry, anchor_segment_id="seg-3")  # fmt: skip
         assert ack["whisper"]["seq"] == 1 and ack["whisper"]["status"] == "sent"

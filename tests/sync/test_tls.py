@@ -51,7 +51,10 @@ def test_wss_round_trip_with_a_trusted_certificate(tmp_path: Path, certificate: 
         doubtful.start()
         wait_until(lambda: good.state is ConnectionState.CONNECTED, what="TLS client connected")
         assert good.user["user"] == "sato"
-        wait_until(lambda: any("CERTIFICATE_VERIFY_FAILED" in r for r in reasons), what=f"untrusted certificate reported: {reasons}")
+        wait_until(
+            lambda: any("CERTIFICATE_VERIFY_FAILED" in r for r in reasons),
+            what=f"untrusted certificate reported: {reasons}",
+        )
         assert doubtful.state is not ConnectionState.CONNECTED
     finally:
         good.stop()
