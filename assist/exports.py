@@ -12,7 +12,6 @@ Speaker labels are plain data passed in by the caller (the desktop translates th
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
@@ -26,6 +25,7 @@ from typing import Any
 from assist import paths
 from assist.domain import CallRecord, Segment, system_clock, utc_iso
 from assist.history import CallFilter, CallHistory, CallListItem
+from assist.spreadsheet import write_csv
 from assist.store import Store
 
 DEFAULT_LABELS: Mapping[str, str] = {"agent": "Agent", "customer": "Customer"}
@@ -242,45 +242,33 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Excel runs cells starting with these as formulas: a customer's words must never become one.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_calls_csv(items: Iterable[CallListItem], target: Path) -> int:
-    """Write the call list as UTF-8 with a BOM (what Excel needs to show Japanese). Returns the row count."""
-    count = 0
+    """Write the call list as UTF-8 with a BOM (what Excel needs to show Japanese), every cell formula-safe.
+    Returns the row count."""
+
+    def rows() -> Iterable[list[object]]:
+        for item in items:
+            c = item.call
+            duration = "" if item.duration_seconds is None else f"{item.duration_seconds:.0f}"
+            yield [
+                c.id,
+                c.started_at,
+                c.ended_at,
+                duration,
+                c.customer_id,
+                item.customer_name,
+                c.agent,
+                c.language,
+                c.disposition,
+                ";".join(c.tags),
+                c.summary,
+                c.next_action,
+            ]
+
     try:
-        with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(CSV_COLUMNS)
-            for item in items:
-                c = item.call
-                duration = "" if item.duration_seconds is None else f"{item.duration_seconds:.0f}"
-                writer.writerow(
-                    [
-                        _cell(v)
-                        for v in (
-                            c.id,
-                            c.started_at,
-                            c.ended_at,
-                            duration,
-                            c.customer_id,
-                            item.customer_name,
-                            c.agent,
-                            c.language,
-                            c.disposition,
-                            ";".join(c.tags),
-                            c.summary,
-                            c.next_action,
-                        )
-                    ]
-                )
-                count += 1
+        return write_csv(target, CSV_COLUMNS, rows())
     except OSError as exc:
         raise ExportError(f"{target}: cannot write the call list: {exc.strerror or exc}") from exc
-    return count
 
 
 def export_calls_csv(store: Store, target: Path, call_filter: CallFilter | None = None) -> int:

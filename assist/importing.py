@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from assist.domain import Customer, KnowledgeEntry, Note, NoteKind, TriggerRule
 from assist.phones import PhoneNumberError, normalize_phone
 from assist.redaction import redact
+from assist.spreadsheet import restore_cell, write_csv
 from assist.store import Store
 
 LIST_SEPARATOR = ";"
@@ -158,7 +159,7 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowErro
             continue
         if all(not (v or "").strip() for v in record.values()):
             continue
-        yield number, {k: v for k, v in record.items() if k}
+        yield number, {k: restore_cell(v) if isinstance(v, str) else v for k, v in record.items() if k}
 
 
 class _Invalid(ValueError):
@@ -386,12 +387,14 @@ def _write(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...], enc
             for row in rows:
                 out.write(json.dumps({k: row.get(k) for k in columns}, ensure_ascii=False) + "\n")
         return
-    # Excel opens UTF-8 CSV correctly only with a BOM; CP932 on request for older tools.
-    with path.open("w", encoding=encoding or "utf-8-sig", newline="") as out:
-        writer = csv.writer(out, dialect="excel-tab" if path.suffix.lower() == ".tsv" else "excel")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(k)) for k in columns])
+    # Excel opens UTF-8 CSV correctly only with a BOM; CP932 on request for older tools. Formula-safe cells.
+    write_csv(
+        path,
+        columns,
+        ([_cell(row.get(k)) for k in columns] for row in rows),
+        encoding,
+        "\t" if path.suffix.lower() == ".tsv" else ",",
+    )
 
 
 def export_knowledge(store: Store, path: Path, encoding: str | None = None) -> int:

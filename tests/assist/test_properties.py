@@ -92,3 +92,12 @@ def test_other_records_round_trip_through_plain_dicts() -> None:
     assert FollowUp.from_dict(follow_up.to_dict()) == follow_up
     assert KnowledgeEntry.from_dict(entry.to_dict()) == entry
     assert CallRecord.from_dict(call.to_dict()) == call
+
+
+@given(st.text(max_size=12))
+def test_a_formula_safe_cell_never_starts_a_formula_and_reads_back_as_written(text: str) -> None:
+    from assist.spreadsheet import restore_cell, safe_cell
+
+    cell = safe_cell(text)
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert restore_cell(cell) == text
