@@ -47,6 +47,7 @@ from sync.protocol import (
     ListPresence,
     ListWhispers,
     ProtocolError,
+    RaiseHand,
     Request,
     Resume,
     ServerFrame,
@@ -134,7 +135,7 @@ class SyncClient:
     ``on_change(change)`` a change of shared team data ({seq, kind, record_id, record, author, at, change_id}),
     including this user's own pushes once the server has them;
     ``on_presence({"users": [...]})``; ``on_call_event({"call_id", "event": started|ended|transcript|updated|
-    whispered|snapshot, ...})``; ``on_connection_state(state, reason)`` whenever the state or its reason changes
+    whispered|hand|snapshot, ...})``; ``on_connection_state(state, reason)`` whenever the state or its reason changes
     (also readable as ``state``/``state_reason``); ``on_request_error({"code", "message", "ref", "request"})``
     when the server refused something from the outbox (it is then dropped).
     """
@@ -301,6 +302,13 @@ class SyncClient:
         """What the agent sees besides the transcript (cues, cards, customer context), for followers."""
         if self.state is ConnectionState.CONNECTED:
             self._post(None, encode_request(CallUpdate(id=_new_id(), call_id=call_id, info=info)))
+
+    def raise_hand(self, call_id: str, reason: str = "", raised: bool = True) -> str:
+        """Ask the team's supervisors for help on this live call (``raised=False`` lowers the hand). Kept in the
+        outbox like a call start, so a hand raised during a short outage still reaches the team."""
+        return self._enqueue_durable(
+            RaiseHand(id=_new_id(), call_id=call_id, reason=reason.strip() or None, raised=raised)
+        )
 
     def send_whisper(
         self,

@@ -21,6 +21,7 @@ PROTOCOL_VERSION = 1
 MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 4000
 MAX_NESTING = 32
+MAX_HAND_REASON = 200
 
 
 class Role(StrEnum):
@@ -120,6 +121,17 @@ class CallUpdate(Request):
 
 
 @dataclass(frozen=True, slots=True)
+class RaiseHand(Request):
+    """The agent asks the team's supervisors for help on their own live call (``raised``), or lowers the hand;
+    ``reason`` is one optional line (at most MAX_HAND_REASON characters)."""
+
+    TYPE: ClassVar[str] = "raise_hand"
+    call_id: str
+    reason: str | None = None
+    raised: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Subscribe(Request):
     TYPE: ClassVar[str] = "subscribe"
     call_id: str
@@ -215,6 +227,7 @@ REQUEST_TYPES: dict[str, type[Request]] = {
     for cls in (
         Resume, CallStart, CallEnd, Transcript, CallUpdate, Subscribe, Unsubscribe, ListCalls, ListPresence,
         WhisperSend, WhisperDelivered, WhisperRead, ListWhispers, ChangePush, FeedSince, History, AuditQuery,
+        RaiseHand,
     )
 }  # fmt: skip
 
@@ -354,6 +367,13 @@ def _check_semantics(request: Request) -> Request:
             )
         # Stored and forwarded in its normal form: followers never see a field the sender made up.
         return replace(request, event=event.to_json())
+    reason = request.reason if isinstance(request, RaiseHand) else None
+    if reason is not None and (len(reason) > MAX_HAND_REASON or any(c in reason for c in "\r\n")):
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD,
+            f"field 'reason' must be one line of at most {MAX_HAND_REASON} characters",
+            request.id,
+        )
     if isinstance(request, Resume | FeedSince | AuditQuery):
         values = [
             getattr(request, n)

@@ -52,6 +52,7 @@ from sync.protocol import (
     ListPresence,
     ListWhispers,
     ProtocolError,
+    RaiseHand,
     Request,
     Resume,
     Role,
@@ -94,6 +95,7 @@ PERMISSIONS: dict[type[Request], frozenset[Role]] = {
     FeedSince: _ALL,
     History: _ALL,
     AuditQuery: frozenset({Role.ADMIN}),
+    RaiseHand: _AGENT,
 }
 
 # Whispers and changes replayed per resume request (each at most), well under the send queue.
@@ -747,6 +749,23 @@ class TeamServer:
             ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info}
         )
         self._fanout.to_followers(req.call_id, frame)
+
+    async def _on_raise_hand(self, peer: Peer, req: RaiseHand) -> None:
+        """The agent asks the team's supervisors for help on their own live call (or lowers the hand). Kept in
+        the call's info (so list_calls shows it to a board opened later), audited, and told to every supervisor
+        of the team at once; it ends with the call."""
+        await self._own_call(peer, req.call_id, req.id)
+        reason = (req.reason or "").strip()
+        hand = {"raised_at": self.clock(), "reason": reason} if req.raised else None
+        await self._live(self.live_store.update_call_info, req.call_id, {"hand": hand})
+        action = "hand_raised" if req.raised else "hand_lowered"
+        detail = {"reason": reason} if req.raised else {}
+        await self._db(self._audit_commit, peer.user.name, peer.user.team, action, req.call_id, detail)
+        self._ack(peer, req, {"hand": hand})
+        body = {"call_id": req.call_id, "event": "hand", "agent": peer.user.name, "hand": hand}
+        self._fanout.to_team(
+            peer.user.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True
+        )
 
     async def _on_subscribe(self, peer: Peer, req: Subscribe) -> None:
         call = await self._team_call(peer, req.call_id, req.id)
