@@ -5,15 +5,7 @@ and why, and it is gone with the call."""
 from __future__ import annotations
 
 from tests.sync.conftest import RunningServer
-
-USERS = {
-    "sato": ("agent", "tokyo"),
-    "tanaka": ("agent", "tokyo"),
-    "suzuki": ("supervisor", "tokyo"),
-    "ito": ("admin", "tokyo"),
-    "kimura": ("agent", "osaka"),
-    "honda": ("supervisor", "osaka"),
-}
+from tests.sync.test_permissions import USERS
 
 
 def test_only_the_calls_agent_raises_a_hand_and_every_supervisor_of_the_team_sees_it(
