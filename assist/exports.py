@@ -16,7 +16,7 @@ import html
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any
 
 from assist import paths
 from assist.domain import CallRecord, Segment, system_clock, utc_iso
+from assist.dynamics import stored_figures
 from assist.history import CallFilter, CallHistory, CallListItem
 from assist.spreadsheet import write_csv
 from assist.store import Store
@@ -240,15 +241,33 @@ CSV_COLUMNS = (
     "summary",
     "next_action",
 )
+# The conversation's figures (assist.dynamics), empty for a call measured before they existed.
+DYNAMICS_CSV_COLUMNS = (
+    "talk_listen_ratio",
+    "agent_share",
+    "overlaps",
+    "silences",
+    "dead_air_seconds",
+    "holds",
+    "agent_longest_monologue_seconds",
+    "agent_rate",
+    "customer_rate",
+    "rate_unit",
+)
 
 
-def write_calls_csv(items: Iterable[CallListItem], target: Path) -> int:
+def write_calls_csv(
+    items: Iterable[CallListItem],
+    target: Path,
+    dynamics: Callable[[str], Mapping[str, object] | None] | None = None,
+) -> int:
     """Write the call list as UTF-8 with a BOM (what Excel needs to show Japanese), every cell formula-safe.
-    Returns the row count."""
+    ``dynamics`` gives a call's conversation figures by id (None: not measured). Returns the row count."""
 
     def rows() -> Iterable[list[object]]:
         for item in items:
             c = item.call
+            figures = (dynamics(c.id) if dynamics else None) or {}
             duration = "" if item.duration_seconds is None else f"{item.duration_seconds:.0f}"
             yield [
                 c.id,
@@ -263,10 +282,11 @@ def write_calls_csv(items: Iterable[CallListItem], target: Path) -> int:
                 ";".join(c.tags),
                 c.summary,
                 c.next_action,
+                *(figures.get(name, "") for name in DYNAMICS_CSV_COLUMNS),
             ]
 
     try:
-        return write_csv(target, CSV_COLUMNS, rows())
+        return write_csv(target, (*CSV_COLUMNS, *DYNAMICS_CSV_COLUMNS), rows())
     except OSError as exc:
         raise ExportError(f"{target}: cannot write the call list: {exc.strerror or exc}") from exc
 
@@ -283,7 +303,7 @@ def export_calls_csv(store: Store, target: Path, call_filter: CallFilter | None 
                 return
             offset += 1000
 
-    return write_calls_csv(every(), target)
+    return write_calls_csv(every(), target, lambda call_id: stored_figures(store, call_id))
 
 
 # --- one customer's archive -------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 handle time, which knowledge entries are shown and which are actually used, and how often customers sound
 frustrated. Plain numbers from the store (the desktop draws the charts) plus a CSV for Excel.
 
-Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; the topic is the knowledge entry
-the agent actually used during the call (or the most shown one), i.e. what the call turned out to be about
-from the knowledge base's point of view. Calls without any are counted under "" (the desktop labels it).
+Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; the topic is the title of the
+knowledge entry the agent actually used during the call (or the most shown one), i.e. what the call turned out
+to be about from the knowledge base's point of view. Calls without any are counted under "" (the desktop
+labels it). Per-agent conversation dynamics (talk share, overlaps, silences, rate) come from assist.dynamics.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from assist.dynamics import ensure_dynamics_schema
 from assist.history import CallFilter, filter_sql
 from assist.store import Store
 
@@ -71,6 +73,22 @@ class FrustrationShare:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentDynamics:
+    """An agent's conversations on average (assist.dynamics), per speech-rate unit (Japanese and English calls
+    are not averaged together: morae per second and words per minute do not mix)."""
+
+    agent: str
+    rate_unit: str
+    calls: int
+    agent_share: float
+    overlaps_per_call: float
+    silences_per_call: float
+    dead_air_seconds: float
+    longest_monologue_seconds: float
+    agent_rate: float
+
+
+@dataclass(frozen=True, slots=True)
 class Insights:
     volume: tuple[PeriodCount, ...]
     handle_time: tuple[HandleTime, ...]
@@ -78,6 +96,7 @@ class Insights:
     frustration: FrustrationShare
     period: Period
     dimension: Dimension
+    dynamics: tuple[AgentDynamics, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +122,20 @@ class Insights:
                 "calls_with_cues": self.frustration.calls_with_cues,
                 "share": round(self.frustration.share, 3),
             },
+            "dynamics": [
+                {
+                    "agent": d.agent,
+                    "rate_unit": d.rate_unit,
+                    "calls": d.calls,
+                    "agent_share": round(d.agent_share, 3),
+                    "overlaps_per_call": round(d.overlaps_per_call, 2),
+                    "silences_per_call": round(d.silences_per_call, 2),
+                    "dead_air_seconds": round(d.dead_air_seconds, 1),
+                    "longest_monologue_seconds": round(d.longest_monologue_seconds, 1),
+                    "agent_rate": round(d.agent_rate, 1),
+                }
+                for d in self.dynamics
+            ],
         }
 
 
@@ -123,9 +156,10 @@ def _period_sql(period: Period) -> str:
 
 
 def _topic_sql() -> str:
-    # The entry used in the call, else the one shown most; ties broken by id for stable charts.
+    # The title of the entry used in the call, else of the one shown most; ties broken by id for stable charts.
     return (
-        "COALESCE((SELECT f.target_id FROM suggestion_feedback f WHERE f.call_id = c.id AND f.kind = 'knowledge' "
+        "COALESCE((SELECT COALESCE(NULLIF(k.title, ''), f.target_id) FROM suggestion_feedback f "
+        "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = c.id AND f.kind = 'knowledge' "
         "AND f.action IN ('shown', 'used') GROUP BY f.target_id "
         "ORDER BY SUM(f.action = 'used') DESC, COUNT(*) DESC, f.target_id LIMIT 1), '')"
     )
@@ -200,6 +234,35 @@ def frustration_share(store: Store, call_filter: CallFilter | None = None) -> Fr
     return FrustrationShare(int(row[0]), int(row[1] or 0))
 
 
+def agent_dynamics(store: Store, call_filter: CallFilter | None = None) -> list[AgentDynamics]:
+    """Per agent (and speech-rate unit) averages of the measured calls; "" (everyone) first."""
+    ensure_dynamics_schema(store)
+    where, params = _where(call_filter)
+    figures = (
+        "COUNT(*), AVG(d.agent_share), AVG(d.overlaps), AVG(d.silences), AVG(d.dead_air_seconds), "
+        "AVG(d.agent_longest_monologue_seconds), AVG(d.agent_rate)"
+    )
+    source = f"FROM calls c JOIN call_dynamics d ON d.call_id = c.id {where}"
+    rows = [
+        ("", *r)
+        for r in store.conn.execute(
+            f"SELECT d.rate_unit, {figures} {source} GROUP BY d.rate_unit ORDER BY d.rate_unit", params
+        )
+    ]
+    rows += list(
+        store.conn.execute(
+            f"SELECT c.agent, d.rate_unit, {figures} {source} GROUP BY c.agent, d.rate_unit "
+            "ORDER BY c.agent, d.rate_unit",
+            params,
+        )
+    )
+    return [
+        AgentDynamics(str(r[0]), str(r[1]), int(r[2]), *(float(x or 0.0) for x in r[3:]))
+        for r in rows
+        if int(r[2])
+    ]
+
+
 def insights(
     store: Store,
     period: Period = Period.WEEK,
@@ -213,6 +276,7 @@ def insights(
         frustration_share(store, call_filter),
         period,
         by,
+        tuple(agent_dynamics(store, call_filter)),
     )
 
 
@@ -232,3 +296,13 @@ def write_insights_csv(data: Insights, target: Path) -> None:
             writer.writerow(["knowledge_shown", "", k.entry_id, k.shown, k.title])
         f = data.frustration
         writer.writerow(["frustration_share", "", "", f"{f.share:.3f}", f"{f.calls_with_cues}/{f.calls}"])
+        for d in data.dynamics:
+            for name, value in (
+                ("agent_share", f"{d.agent_share:.3f}"),
+                ("overlaps_per_call", f"{d.overlaps_per_call:.2f}"),
+                ("silences_per_call", f"{d.silences_per_call:.2f}"),
+                ("dead_air_seconds", f"{d.dead_air_seconds:.1f}"),
+                ("longest_monologue_seconds", f"{d.longest_monologue_seconds:.1f}"),
+                (f"agent_rate_{d.rate_unit.replace('/', '_per_')}", f"{d.agent_rate:.1f}"),
+            ):
+                writer.writerow([f"dynamics_{name}", "", d.agent, value, d.calls])

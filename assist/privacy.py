@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assist.dynamics import DYNAMICS_TABLES, ensure_dynamics_schema
 from assist.exports import call_recording_dir, customer_call_ids
 from assist.review_schema import REVIEW_TABLES, ensure_review_schema
 from assist.store import Store
@@ -76,6 +77,7 @@ def erase_customer(
     if not known and not call_ids:
         raise ErasureError(f"no customer with id {customer_id!r} in the store")
     ensure_review_schema(store)
+    ensure_dynamics_schema(store)
     rows: dict[str, int] = {}
     conn.execute("PRAGMA secure_delete = ON")
     try:
@@ -83,7 +85,13 @@ def erase_customer(
             for call_id in call_ids:
                 one = (call_id,)
                 _delete_with_index(conn, "segments", "call_id = ?", one, rows)
-                for table in ("whispers", "suggestion_feedback", "call_cues", *REVIEW_TABLES):
+                for table in (
+                    "whispers",
+                    "suggestion_feedback",
+                    "call_cues",
+                    *REVIEW_TABLES,
+                    *DYNAMICS_TABLES,
+                ):
                     cur = conn.execute(f"DELETE FROM {table} WHERE call_id = ?", one)
                     rows[table] = rows.get(table, 0) + cur.rowcount
                 cur = conn.execute("DELETE FROM follow_ups WHERE call_id = ?", one)

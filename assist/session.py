@@ -35,6 +35,7 @@ from assist.domain import (
     unique,
     utc_iso,
 )
+from assist.dynamics import measure_call
 from assist.matching import MIN_SCORE, ConversationContext, Matcher, WeightedTerm
 from assist.redaction import PiiKind, RedactionPolicy, Redactor, redact
 from assist.store import Store
@@ -408,6 +409,8 @@ class CallSession:
                 updated_at=ended,
             )
         self._call = record
+        language = record.language or detect_language(" ".join(s.text for s in self._finals) or "a")
+        measure_call(self.store, self.call_id, language)
         return record
 
 

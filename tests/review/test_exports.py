@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assist.domain import CallRecord, Segment
+from assist.dynamics import measure_call
 from assist.exports import (
     JA_LABELS,
     ExportError,
@@ -124,6 +125,24 @@ def test_calls_csv_opens_as_utf8_with_bom_and_japanese_intact(store: Store, tmp_
     assert rows[0]["summary"] == "解約を希望。引き止め手順を案内。"
     assert rows[0]["duration_seconds"] == "600"
     assert rows[3]["summary"].startswith("'=")  # never run as a formula in Excel
+    assert rows[0]["overlaps"] == ""  # not measured: empty, not zero
+
+
+def test_calls_csv_carries_each_calls_conversation_figures(store: Store, tmp_path: Path) -> None:
+    measure_call(store, "call-en-1", "en")
+    target = tmp_path / "calls.csv"
+    export_calls_csv(store, target)
+    with target.open(encoding="utf-8-sig", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["call_id"] == "call-en-1")
+    # Agent, customer, agent: 5 s against 2.5 s, no overlap, no silence of 3 s or more.
+    assert (row["talk_listen_ratio"], row["agent_share"], row["overlaps"], row["silences"]) == (
+        "2.0",
+        "0.667",
+        "0",
+        "0",
+    )
+    assert row["rate_unit"] == "wpm"
+    assert row["agent_rate"] == str(round((8 + 14) / 5.0 * 60.0, 1))  # 8 + 14 words in 5 s
 
 
 def test_customer_archive_holds_everything_about_them(store: Store, tmp_path: Path) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from assist.dynamics import measure_call
 from assist.history import CallFilter
 from assist.insights import (
     Dimension,
     Period,
+    agent_dynamics,
     call_volume,
     frustration_share,
     handle_times,
@@ -42,10 +44,10 @@ def test_calls_per_day_and_week_by_tag_disposition_topic(store: Store) -> None:
         ("2026-03-02", "resolved", 1),
         ("2026-03-09", "escalated", 1),
     ]
-    # Topic: the knowledge entry used in the call, else the one shown.
+    # Topic: the title of the knowledge entry used in the call, else of the one shown.
     assert _rows(call_volume(store, Period.WEEK, Dimension.TOPIC)) == [
-        ("2026-03-02", "kb-invoice", 2),
-        ("2026-03-09", "kb-cancel", 1),
+        ("2026-03-02", "Invoice not received", 2),
+        ("2026-03-09", "解約の手続き", 1),
     ]
     assert _rows(call_volume(store, Period.DAY, Dimension.AGENT, CallFilter(language="ja"))) == [
         ("2026-03-02", "suzuki", 1),
@@ -87,3 +89,28 @@ def test_insights_csv_opens_in_excel_with_japanese(store: Store, tmp_path: Path)
     } in rows
     assert any(r["section"] == "knowledge_used" and r["extra"] == "解約の手続き" for r in rows)
     assert [r["value"] for r in rows if r["section"] == "frustration_share"] == ["0.333"]
+
+
+def test_per_agent_dynamics_of_measured_calls(store: Store, tmp_path: Path) -> None:
+    # Every fixture call alternates 2.5 s lines with 0.5 s pauses: no overlap, no silence of 3 s.
+    for call_id, language in (("call-ja-1", "ja"), ("call-ja-2", "ja"), ("call-en-1", "en")):
+        measure_call(store, call_id, language)
+    by_agent = {(d.agent, d.rate_unit): d for d in agent_dynamics(store)}
+    assert sorted(by_agent) == [
+        ("", "morae/s"),
+        ("", "wpm"),
+        ("sato", "morae/s"),
+        ("suzuki", "morae/s"),
+        ("suzuki", "wpm"),
+    ]
+    suzuki_ja = by_agent[("suzuki", "morae/s")]
+    assert (suzuki_ja.calls, suzuki_ja.overlaps_per_call, suzuki_ja.silences_per_call) == (1, 0.0, 0.0)
+    assert suzuki_ja.agent_share == 0.5  # two 2.5 s lines each
+    assert by_agent[("", "morae/s")].calls == 2
+    # call-ja-2: one agent line of two customer ones.
+    assert abs(by_agent[("sato", "morae/s")].agent_share - 1 / 3) < 1e-3
+    target = tmp_path / "insights.csv"
+    write_insights_csv(insights(store), target)
+    with target.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["section"] == "dynamics_agent_share"]
+    assert {(r["key"], r["value"]) for r in rows} >= {("sato", "0.333"), ("suzuki", "0.500")}
