@@ -70,7 +70,8 @@ def configure(subparsers: Any) -> None:
 def _import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument(
-        "--encoding", help="file encoding (default: detect UTF-8, UTF-8 BOM, Shift_JIS/CP932)"
+        "--encoding",
+        help="file encoding (default: detect UTF-8, UTF-8 BOM, UTF-16 as Excel's Unicode text, Shift_JIS/CP932)",
     )
     parser.add_argument(
         "--skip-invalid", action="store_true", help="import the good rows, report the bad ones"

@@ -1,13 +1,17 @@
 """Bringing a team's knowledge base and customer list in from CRM and FAQ exports, and back out.
 
-Team leads hand us whatever their tools export: JSON Lines or CSV, in UTF-8, UTF-8 with a BOM, or
-Shift_JIS/CP932 from Japanese Excel. We detect the encoding (or take ``encoding``), check every row before
-writing any, and name the file, row and field of each problem. By default one bad row stops the whole
-import (nothing half-imported to clean up); ``skip_invalid`` imports the good rows and reports the rest.
-Rows are keyed by ``id``: importing the same file twice updates, never duplicates. Notes are redacted
-like transcripts (a card number pasted into a CRM note must not land in our store).
+Team leads hand us whatever their tools export: JSON Lines or CSV, in UTF-8, UTF-8 with a BOM, Shift_JIS/CP932
+from Japanese Excel, or Excel's "Unicode text" (UTF-16 with a BOM, tab-separated, saved as .txt). We detect
+the encoding (or take ``encoding``) and the separator (comma or tab), check every row before writing any,
+and name the file, row and field of each problem. By default one bad row stops the whole import (nothing
+half-imported to clean up); ``skip_invalid`` imports the good rows and reports the rest. Rows are keyed by
+``id``: importing the same file twice updates, never duplicates. Notes are redacted like transcripts (a card
+number pasted into a CRM note must not land in our store).
 
-Row numbers are what a person sees: the line of a JSONL file, the spreadsheet row of a CSV (header = 1).
+Row numbers are what a person sees: the line of a JSONL file, the spreadsheet row of a CSV (header = 1, a
+cell with line breaks is still one row). A quote opened by mistake in a CSV cell would swallow the rows
+below it into that cell; such a row is reported on its own and the rows after it are read as meant. An
+empty file, or one with only a header, is an error, not "0 imported".
 """
 
 from __future__ import annotations
@@ -102,8 +106,23 @@ def file_format(path: Path) -> FileFormat:
     raise ImportFileError(f"{path}: unknown file type {suffix!r} (use .jsonl or .csv)")
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when ``raw`` looks like UTF-16 text that lost its BOM (text in Latin
+    script or with ASCII separators has a NUL in every other byte), else None."""
+    sample = raw[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= len(sample) // 8 and even * 4 <= odd:
+        return "utf-16-le"
+    if even >= len(sample) // 8 and odd * 4 <= even:
+        return "utf-16-be"
+    return None
+
+
 def decode(path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """The text of ``path`` and the encoding it was read with (BOM, UTF-8, then CP932 are tried)."""
+    """The text of ``path`` and the encoding it was read with: a BOM (UTF-8, or UTF-16 LE/BE as Excel's
+    "Unicode text" writes it) decides, then UTF-16 without a BOM, UTF-8, and CP932 are tried."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -115,8 +134,18 @@ def decode(path: Path, encoding: str | None = None) -> tuple[str, str]:
             raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from exc
         except UnicodeDecodeError as exc:
             raise ImportFileError(f"{path}: not valid {encoding} at byte {exc.start}") from exc
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+    bom = next(((mark, name) for mark, name in boms if raw.startswith(mark)), None)
+    guess = bom[1] if bom else _utf16_without_bom(raw)
+    if guess:
+        body = raw[len(bom[0]) :] if bom else raw
+        try:
+            return body.decode(guess.removesuffix("-sig")), guess
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"{path}: starts like {guess} but is not valid {guess} at byte {exc.start}; "
+                "give the encoding with --encoding"
+            ) from exc
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -124,9 +153,133 @@ def decode(path: Path, encoding: str | None = None) -> tuple[str, str]:
             return raw.decode("cp932"), "cp932"
         except UnicodeDecodeError:
             raise ImportFileError(
-                f"{path}: neither UTF-8 nor Shift_JIS/CP932 (bad byte at {utf8_error.start}); "
+                f"{path}: neither UTF-8, UTF-16 nor Shift_JIS/CP932 (bad byte at {utf8_error.start}); "
                 "give the encoding with --encoding"
             ) from utf8_error
+
+
+# Columns whose cells may hold line breaks; a line break anywhere else means a quote opened by mistake.
+MULTILINE_FIELDS = frozenset({"body", "notes"})
+
+
+def _delimiter(path: Path, first_line: str) -> str:
+    """Tab for .tsv and for tab-separated text whatever its name (Excel's "Unicode text" is a .txt)."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+def _swallowed_field(cells: list[str], header: list[str]) -> str | None:
+    """The column of a cell that ran over following lines of the file, when that cannot be a real cell: a
+    line break in a one-line column, or a line inside it that is a whole row on its own."""
+    for name, cell in zip(header, cells, strict=False):
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        if name not in MULTILINE_FIELDS:
+            return name
+        for line in cell.splitlines()[1:]:
+            parts = next(csv.reader([line]), [])
+            if len(parts) == len(header) and parts[0].strip():
+                return name
+    if len(cells) < len(header) and any("\n" in c or "\r" in c for c in cells):
+        return header[len(cells) - 1]
+    return None
+
+
+def _quote_field(line: str, header: list[str], delimiter: str) -> str:
+    """The column where the unbalanced quote of a physical line sits (best effort: the cell it opens)."""
+    cells = next(csv.reader([line], delimiter=delimiter), [])
+    if cells and cells[-1].endswith(("\n", "\r")):
+        index = len(cells) - 1
+    else:
+        index = line[: line.find('"')].count(delimiter) if '"' in line else 0
+    return header[index] if index < len(header) else ""
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+    """(spreadsheet row, cells by column or the error) for each data row of a CSV text.
+
+    Rows are counted as a spreadsheet shows them: the header is row 1 and a cell with line breaks does not
+    add rows. A quote opened by mistake would swallow the following rows into one cell: such a row is
+    reported on its own spreadsheet row, and reading starts again on the next line of the file, so the rows
+    after it are read as they were meant."""
+    lines = list(io.StringIO(text, newline=""))
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = _delimiter(path, first)
+    header: list[str] = []
+    row, start = 0, 0
+    while start < len(lines):
+        used = 0
+
+        def feed(begin: int) -> Iterator[str]:
+            nonlocal used
+            for line in lines[begin:]:
+                used += 1
+                yield line
+
+        reader = csv.reader(feed(start), delimiter=delimiter, strict=True)
+        restart = None
+        while True:
+            before = used
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                cells = None
+            row += 1
+            record_start = start + before
+            if not header:
+                if cells is None:
+                    raise ImportFileError(
+                        f'{path}: row {row} (the header) has a quote (") that is never closed'
+                    )
+                if any(c.strip() for c in cells):
+                    header = _header(path, cells)
+                continue
+            field_name = None if cells is None else _swallowed_field(cells, header)
+            if cells is None or field_name is not None:
+                if field_name:
+                    message = (
+                        'a line break inside this cell: a quote (") opened here is probably never closed, '
+                        "so the rows below ran into it"
+                    )
+                else:
+                    field_name = _quote_field(lines[record_start], header, delimiter)
+                    message = 'a quote (") in this cell is never closed or has text right after it'
+                yield (
+                    row,
+                    RowError(
+                        str(path),
+                        row,
+                        field_name,
+                        f'{message}; double a quote that is part of the text ("") or remove it',
+                    ),
+                )
+                restart = record_start + 1
+                break
+            if len(cells) > len(header):
+                yield row, RowError(str(path), row, "", "more cells than header columns")
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            values = [restore_cell(c) for c in cells] + [""] * (len(header) - len(cells))
+            yield row, {k: v for k, v in zip(header, values, strict=True) if k}
+        if restart is None:
+            break
+        start = restart
+    if not header:
+        raise ImportFileError(f"{path}: the file is empty (no header row, no rows)")
+
+
+def _header(path: Path, cells: list[str]) -> list[str]:
+    header = [c.strip().lower().lstrip("\ufeff") for c in cells]
+    if "id" not in header:
+        raise ImportFileError(
+            f"{path}: row 1 (the header) has no 'id' column (found: {', '.join(repr(h) for h in header)}); "
+            "is it the right file, separator and encoding?"
+        )
+    return header
 
 
 def _rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
@@ -147,19 +300,7 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowErro
                 continue
             yield number, value
         return
-    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    if reader.fieldnames is None:
-        return
-    reader.fieldnames = [f.strip().lower().lstrip("\ufeff") for f in reader.fieldnames]
-    for record in reader:
-        number = reader.line_num
-        if None in record:
-            yield number, RowError(str(path), number, "", "more cells than header columns")
-            continue
-        if all(not (v or "").strip() for v in record.values()):
-            continue
-        yield number, {k: restore_cell(v) if isinstance(v, str) else v for k, v in record.items() if k}
+    yield from _csv_records(path, text)
 
 
 class _Invalid(ValueError):
@@ -303,7 +444,9 @@ def _validate(
     good: list[T] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
+    rows = 0
     for number, row in _rows(path, text):
+        rows += 1
         if isinstance(row, RowError):
             errors.append(row)
             continue
@@ -320,6 +463,8 @@ def _validate(
             continue
         seen[item_id] = number
         good.append(item)
+    if not rows:
+        raise ImportFileError(f"{path}: no rows to import (the file is empty or holds only a header)")
     return good, errors
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 from .test_cli import run
 
@@ -63,3 +64,123 @@ def test_kb_and_customer_csv_exports_never_hold_a_formula_and_read_back_unchange
         "+cmd|' /C calc'!A0",
         ["+81 90 1234 5678"],
     )
+
+
+CRM_HEADER = "id,name,kana,phones,email\n"
+
+
+def _lookup(home: Path, phone: str) -> Any:
+    done = run(home, "customers", "lookup", phone, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_stray_quote_is_named_and_the_rows_below_it_still_import(tmp_path: Path) -> None:
+    crm = tmp_path / "crm.csv"
+    crm.write_text(
+        CRM_HEADER + "c1,山田 太郎,やまだ,090-1234-5678,taro@example.jp\n"
+        'c2,"佐藤 花子,さとう,03-1111-2222,hanako@example.jp\n'
+        "c3,鈴木 一郎,すずき,03-2222-3333,ichiro@example.jp\n"
+        'c4,"田中, 次郎",たなか,03-3333-4444,jiro@example.jp\n',
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    done = run(home, "customers", "import", str(crm))
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith(f"error: {crm}")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {crm}: row 3, field 'name'"), done.stderr
+    assert "quote" in errors[0]
+
+    done = run(home, "customers", "import", str(crm), "--skip-invalid", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["imported"] == 3 and len(report["errors"]) == 1
+    for phone, expected in (
+        ("09012345678", "山田 太郎"),
+        ("0322223333", "鈴木 一郎"),
+        ("0333334444", "田中, 次郎"),
+    ):
+        found = _lookup(home, phone)
+        assert found["status"] == "known", phone
+        assert found["customers"][0]["name"] == expected
+    assert _lookup(home, "0311112222")["status"] == "new_caller"
+
+
+def test_a_quote_left_open_in_a_notes_cell_does_not_swallow_the_next_customer(tmp_path: Path) -> None:
+    crm = tmp_path / "crm.csv"
+    crm.write_text(
+        "id,name,phones,notes\n"
+        'c1,山田 太郎,090-1234-5678,"ルーター交換済み\n'
+        "c2,佐藤 花子,03-1111-2222,請求書の再発行を希望\n"
+        'c3,鈴木 一郎,03-2222-3333,"二行の\nメモ"\n',
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    done = run(home, "customers", "import", str(crm), "--skip-invalid", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["imported"] == 2
+    assert [e.split(": ", 1)[1][:20] for e in report["errors"]] == ["row 2, field 'notes'"]
+    assert _lookup(home, "0311112222")["status"] == "known"
+    assert _lookup(home, "09012345678")["status"] == "new_caller"
+
+
+def test_errors_name_the_spreadsheet_row_after_a_cell_with_line_breaks(tmp_path: Path) -> None:
+    kb = tmp_path / "faq.csv"
+    kb.write_text(
+        'id,title,body\nk1,解約,"一行目\n二行目\n三行目"\nk2,Password,Send a link\nk3,,no title here\n',
+        encoding="utf-8",
+    )
+    done = run(tmp_path / "home", "kb", "import", str(kb))
+    assert done.returncode == 2
+    assert f"error: {kb}: row 4, field 'title'" in done.stderr  # file line 6; the spreadsheet shows row 4
+
+
+def _excel_unicode_text(rows: list[list[str]], encoding: str, bom: bytes) -> bytes:
+    text = "\r\n".join("\t".join(row) for row in rows) + "\r\n"
+    return bom + text.encode(encoding)
+
+
+def test_excel_unicode_text_in_utf16_with_tabs_imports(tmp_path: Path) -> None:
+    rows = [
+        ["id", "name", "kana", "company", "phones"],
+        ["c1", "山田 太郎", "やまだ たろう", "青空商事", "090-1234-5678"],
+        ["c2", "Jane Doe", "", "Acme, Inc.", "+1 415 555 0199"],
+    ]
+    home = tmp_path / "home"
+    for encoding, bom in (("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b"")):
+        path = tmp_path / f"crm-{encoding}-{len(bom)}.txt"
+        path.write_bytes(_excel_unicode_text(rows, encoding, bom))
+        done = run(home, "customers", "import", str(path))
+        assert done.returncode == 0, done.stderr
+        assert "imported 2 customers" in done.stdout and f"read as {encoding}" in done.stdout
+        found = _lookup(home, "+819012345678")["customers"][0]
+        assert (found["name"], found["company"]) == ("山田 太郎", "青空商事")
+    assert _lookup(home, "+14155550199")["customers"][0]["company"] == "Acme, Inc."
+
+
+def test_a_file_in_another_shape_is_one_clear_error_not_one_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text("顧客番号;氏名\n1;山田\n2;佐藤\n", encoding="utf-8")
+    done = run(tmp_path / "home", "customers", "import", str(path))
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert f"{path}: row 1 (the header) has no 'id' column" in done.stderr
+
+
+def test_an_empty_file_is_an_error_not_zero_imports(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cases = {
+        "empty.csv": "",
+        "blank.jsonl": "\n\n",
+        "header-only.csv": "id,title,body\n",
+        "spaces.csv": " \n",
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        done = run(home, "kb", "import", str(path))
+        assert done.returncode == 2, (name, done.stdout)
+        assert done.stderr.startswith(f"error: {path}: ") and (
+            "empty" in done.stderr or "no rows" in done.stderr
+        )
+        assert "imported" not in done.stdout
