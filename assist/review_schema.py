@@ -2,9 +2,9 @@
 on the transcript table that date-filtered search needs.
 
 Why a separate schema: the store's own migrations (``assist.store``) belong to the domain core and are
-numbered there. Review keeps its own, numbered under its own key in the store's ``meta`` table, so both can
-evolve without renumbering each other. :func:`ensure_review_schema` is idempotent and cheap: call it whenever
-a review feature opens a store.
+numbered there. Review keeps its own migration set ("review", see ``assist.migrations``) in the same file, so
+both can evolve without renumbering each other. :func:`ensure_review_schema` is idempotent and cheap: call it
+whenever a review feature opens a store.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from assist.domain import new_id, system_clock, utc_iso
+from assist.migrations import MigrationSet, current_version
 from assist.store import Store
 
 META_KEY = "review_schema_version"
@@ -44,42 +45,34 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS review_segments_call ON segments(call_id)")
 
 
-# (version, apply): append only; never edit one that has shipped.
-MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
-    (1, _migration_1),
-    (2, _migration_2),
+# (version, name, apply): append only; never edit one that has shipped.
+MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
+    (1, "bookmarks and comments on transcript lines", _migration_1),
+    (2, "index on segments(call_id) for date-bounded search", _migration_2),
 )
+
+
+def _adopt_review(conn: sqlite3.Connection) -> int:
+    # Before assist.migrations, review numbered itself under a key in the store's meta table.
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
+    if row is None:
+        return 0
+    conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
+    return int(row[0])
+
+
+REVIEW_MIGRATIONS = MigrationSet("review", MIGRATIONS, adopt=_adopt_review)
 REVIEW_TABLES = ("review_bookmarks", "review_comments")
 
 
-class ReviewSchemaError(Exception):
-    """The store holds review tables from a newer version of the app."""
-
-
 def review_schema_version(store: Store) -> int:
-    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
-    return int(row[0]) if row else 0
+    return current_version(store.conn, REVIEW_MIGRATIONS)
 
 
 def ensure_review_schema(store: Store) -> int:
-    """Create or upgrade the review tables; returns the version now in place."""
-    newest = MIGRATIONS[-1][0]
-    if review_schema_version(store) == newest:
-        return newest
-    with store.transaction():
-        current = review_schema_version(store)  # again, inside the write lock: another process may have won
-        if current > newest:
-            raise ReviewSchemaError(
-                f"the store's review tables are version {current}, newer than this app ({newest}): update the app"
-            )
-        for version, apply in MIGRATIONS:
-            if version > current:
-                apply(store.conn)
-        store.conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (META_KEY, str(newest)),
-        )
-    return newest
+    """Create or upgrade the review tables; returns the version now in place (``MigrationError`` when the
+    store's review tables come from a newer app)."""
+    return store.apply_migrations(REVIEW_MIGRATIONS)
 
 
 class CommentRole(StrEnum):

@@ -45,6 +45,7 @@ from assist.domain import (
     system_clock,
     utc_iso,
 )
+from assist.migrations import MigrationError, MigrationSet, current_version, migrate, run_script, table_exists
 from assist.phones import national_number, try_normalize_phone
 from assist.text import DEFAULT_ANALYZER, Analyzer, fts_match, index_text, name_terms
 
@@ -64,11 +65,7 @@ def _l(text: str | None) -> tuple[str, ...]:
 # --- migrations -------------------------------------------------------------------------------------------
 
 
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    # Not executescript(): it commits first, and a migration must be all-or-nothing in one transaction.
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+_run_script = run_script
 
 
 def _migration_1(conn: sqlite3.Connection) -> None:
@@ -161,6 +158,18 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+def _adopt_store(conn: sqlite3.Connection) -> int:
+    # Stores made before assist.migrations kept their own ledger; its rows become the shared ledger's.
+    if not table_exists(conn, "schema_version"):
+        return 0
+    version = int(conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0])
+    conn.execute("DROP TABLE schema_version")
+    return version
+
+
+STORE_MIGRATIONS = MigrationSet("store", MIGRATIONS, adopt=_adopt_store)
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeHit:
     """A knowledge entry found by full-text search, with its analysed fields for rescoring."""
@@ -219,33 +228,18 @@ class Store:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> int:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
-        )
-        current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
-        newest = MIGRATIONS[-1][0]
-        if current > newest:
-            raise StoreError(
-                f"the store has schema version {current}, newer than this app ({newest}): update the app"
-            )
-        for version, name, apply in MIGRATIONS:
-            if version <= current:
-                continue
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                apply(conn)
-                conn.execute(
-                    "INSERT INTO schema_version(version, name, applied_at) VALUES (?, ?, ?)",
-                    (version, name, utc_iso(system_clock())),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return int(newest)
+        try:
+            return migrate(conn, STORE_MIGRATIONS)
+        except MigrationError as exc:
+            raise StoreError(str(exc)) from exc
 
     def schema_version(self) -> int:
-        return int(self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
+        return current_version(self.conn, STORE_MIGRATIONS)
+
+    def apply_migrations(self, migrations: MigrationSet) -> int:
+        """Bring another schema that lives in this file (e.g. review's tables) to its newest version."""
+        with self._lock:
+            return migrate(self.conn, migrations)
 
     def close(self) -> None:
         self.conn.close()

@@ -35,6 +35,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from assist.migrations import MigrationSet, migrate, script_step, table_exists
 from sync.protocol import (
     AuditQuery,
     CallEnd,
@@ -71,6 +72,11 @@ CREATE TABLE IF NOT EXISTS whispers (
     whisper_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0
 );
 """
+CLIENT_MIGRATIONS = MigrationSet(
+    "client",
+    ((1, "outbox, resume state, received whispers", script_step(CLIENT_SCHEMA)),),
+    adopt=lambda conn: 1 if table_exists(conn, "outbox") else 0,
+)
 
 # Errors that say "try again later" rather than "never": the message stays in the outbox.
 _RETRYABLE = {"rate_limited", "internal"}
@@ -178,7 +184,7 @@ class SyncClient:
         self._db = sqlite3.connect(local_path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(CLIENT_SCHEMA)
+        migrate(self._db, CLIENT_MIGRATIONS)
         self._db_lock = threading.Lock()
 
         self._loop = asyncio.new_event_loop()
@@ -206,6 +212,8 @@ class SyncClient:
         if thread is not None and thread.is_alive():
             self._loop.call_soon_threadsafe(self._stop_event.set)
             thread.join(timeout)
+        elif thread is None and not self._loop.is_closed():
+            self._loop.close()  # never started: the loop thread that would close it never ran
         self._thread = None
         with self._db_lock:
             self._db.close()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assist.migrations import MigrationSet, migrate, script_step, table_exists
 from sync.protocol import ChangeKind, Role
 
 TEAM_SCHEMA = """
@@ -70,6 +71,22 @@ CREATE TABLE IF NOT EXISTS presence (
 );
 CREATE INDEX IF NOT EXISTS presence_by_team ON presence (team);
 """
+
+
+def _adopt_if(table: str) -> Callable[[sqlite3.Connection], int]:
+    # Files from before assist.migrations hold version 1's tables and no ledger.
+    return lambda conn: 1 if table_exists(conn, table) else 0
+
+
+# Append only: a new column or table is a new numbered step (see assist/migrations.py).
+TEAM_MIGRATIONS = MigrationSet(
+    "team",
+    ((1, "users, whispers, change feed, records, audit", script_step(TEAM_SCHEMA)),),
+    _adopt_if("users"),
+)
+LIVE_MIGRATIONS = MigrationSet(
+    "live", ((1, "live calls, their transcripts, presence", script_step(LIVE_SCHEMA)),), _adopt_if("calls")
+)
 
 
 class UserError(Exception):
@@ -117,8 +134,8 @@ class TeamStore:
         self.clock = clock
         self.team_db = _connect(data_dir / "team.sqlite3", "FULL")
         self.live_db = _connect(data_dir / "live.sqlite3", "NORMAL")
-        self.team_db.executescript(TEAM_SCHEMA)
-        self.live_db.executescript(LIVE_SCHEMA)
+        migrate(self.team_db, TEAM_MIGRATIONS)
+        migrate(self.live_db, LIVE_MIGRATIONS)
 
     def close(self) -> None:
         self.team_db.close()

@@ -18,14 +18,19 @@ def test_a_new_file_is_migrated_in_wal_mode_and_reopens_with_its_data(tmp_path: 
     with Store.open(path) as again:
         customer = again.get_customer("c1")
         assert customer is not None and customer.name == "山田 太郎"
-        assert again.conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+        recorded = again.conn.execute(
+            "SELECT COUNT(*) FROM schema_migrations WHERE migration_set = 'store'"
+        ).fetchone()[0]
+        assert recorded == len(MIGRATIONS)
 
 
 def test_a_store_from_a_newer_app_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     Store.open(path).close()
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_version(version, name, applied_at) VALUES (999, 'future', '')")
+    conn.execute(
+        "INSERT INTO schema_migrations(migration_set, version, name, applied_at) VALUES ('store', 999, 'future', '')"
+    )
     conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="newer than this app"):
