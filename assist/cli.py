@@ -19,6 +19,24 @@ if TYPE_CHECKING:
 
 EXIT_ERROR = 2
 
+IMPORT_RULES = """\
+Rows are matched by id: a known id is updated, a new one created.
+A column the file does not have leaves that field as it is (a file with only
+id and phones changes only the phones). A column that is there but empty in a
+row clears that field for that row (name and title cannot be cleared).
+In JSONL, a missing key is a missing column; "", null or [] clears.
+Lists in CSV cells are separated by ";" (or written as a JSON list).
+A leading apostrophe before = + - @ (how our CSV exports keep spreadsheets
+from running a cell as a formula) is removed.
+"""
+
+NOTE_RULES = """\
+Notes are added or updated, never removed by an import. A note is the same
+note when it has the same "id", or else the same author and created_at: its
+text is then updated in place. Notes with neither (plain lines in a CSV cell)
+are matched by their text, so an edited line is added as a new note.
+"""
+
 
 class CommandError(Exception):
     """A problem to report in one line and exit with code 2."""
@@ -27,7 +45,13 @@ class CommandError(Exception):
 def configure(subparsers: Any) -> None:
     kb = subparsers.add_parser("kb", help="knowledge base: import, export, search")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
-    p = kb_sub.add_parser("import", help="import knowledge entries from JSONL or CSV")
+    p = kb_sub.add_parser(
+        "import",
+        help="import knowledge entries from JSONL or CSV",
+        description="Import knowledge entries (columns: id, title, body, tags, language, aliases, triggers).",
+        epilog=IMPORT_RULES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _import_options(p)
     p.set_defaults(func=_run(_kb_import))
     p = kb_sub.add_parser("export", help="export knowledge entries to JSONL or CSV (by file extension)")
@@ -42,7 +66,14 @@ def configure(subparsers: Any) -> None:
 
     customers = subparsers.add_parser("customers", help="customers: import, export, lookup, search")
     c_sub = customers.add_subparsers(dest="customers_command", metavar="ACTION", required=True)
-    p = c_sub.add_parser("import", help="import customers (with notes) from JSONL or CSV")
+    p = c_sub.add_parser(
+        "import",
+        help="import customers (with notes) from JSONL or CSV",
+        description="Import customers (columns: id, name, kana, company, phones, email, tags, traits, "
+        "preferred_language, notes).",
+        epilog=IMPORT_RULES + NOTE_RULES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _import_options(p)
     p.set_defaults(func=_run(_customers_import))
     p = c_sub.add_parser("export", help="export customers (with notes) to JSONL or CSV")
@@ -127,8 +158,8 @@ def _report(args: argparse.Namespace, report: Any, what: str) -> int:
         _print_json(report.to_dict())
     else:
         print(
-            f"{report.file}: imported {report.imported} {what} ({report.created} new, {report.updated} updated; "
-            f"read as {report.encoding})"
+            f"{report.file}: imported {report.imported} {what} ({report.created} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged; read as {report.encoding})"
         )
         for error in report.errors:
             print(f"skipped: {error}", file=sys.stderr)

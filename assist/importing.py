@@ -20,8 +20,8 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,6 +85,7 @@ class ImportReport:
     created: int
     updated: int
     errors: tuple[RowError, ...] = field(default=())
+    unchanged: int = 0  # rows that match what the store already holds (nothing written for them)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +94,7 @@ class ImportReport:
             "imported": self.imported,
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "errors": [str(e) for e in self.errors],
         }
 
@@ -348,18 +350,32 @@ def _language(row: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def knowledge_from_row(row: Mapping[str, Any]) -> KnowledgeEntry:
+T = TypeVar("T")
+
+
+def _keep(row: Mapping[str, Any], name: str, parse: Callable[[], T], kept: T) -> T:
+    """A column absent from the file leaves the stored value as it is; a present one (even empty) sets it."""
+    return parse() if name in row else kept
+
+
+def knowledge_from_row(row: Mapping[str, Any], existing: KnowledgeEntry | None = None) -> KnowledgeEntry:
+    """The entry a row describes. Columns the row does not have keep ``existing``'s values (a new entry needs
+    ``id`` and ``title``); a column that is there but empty clears the field (a title cannot be cleared)."""
+    entry_id = _text(row, "id", required=True)
+    base = existing or KnowledgeEntry(id=entry_id, title="")
+    title = base.title if existing and "title" not in row else _text(row, "title", required=True)
     return KnowledgeEntry(
-        id=_text(row, "id", required=True),
-        title=_text(row, "title", required=True),
-        body=_text(row, "body"),
-        tags=_list(row, "tags"),
-        language=_language(row, "language"),
-        aliases=_list(row, "aliases"),
+        id=entry_id,
+        title=title,
+        body=_keep(row, "body", lambda: _text(row, "body"), base.body),
+        tags=_keep(row, "tags", lambda: _list(row, "tags"), base.tags),
+        language=_keep(row, "language", lambda: _language(row, "language"), base.language),
+        aliases=_keep(row, "aliases", lambda: _list(row, "aliases"), base.aliases),
+        updated_at=base.updated_at,
     )
 
 
-def _notes(row: Mapping[str, Any], customer_id: str) -> list[Note]:
+def _note_items(row: Mapping[str, Any]) -> list[Any]:
     value = row.get("notes")
     if value is None or value == "":
         return []
@@ -374,8 +390,30 @@ def _notes(row: Mapping[str, Any], customer_id: str) -> list[Note]:
             value = [{"text": part} for part in stripped.split("\n") if part.strip()]
     if not isinstance(value, list):
         raise _Invalid("notes", "expected a list of {text, author, created_at}")
+    return value
+
+
+def _imported_note_id(*parts: str) -> str:
+    return "note-" + hashlib.sha1("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def _is_imported_note_id(note_id: str) -> bool:
+    return len(note_id) == 21 and note_id.startswith("note-")
+
+
+def _notes(row: Mapping[str, Any], customer_id: str, stored: Sequence[Note] = ()) -> list[Note]:
+    """The notes of a row, each with its stable key as id: the note's own ``id`` when the file has one, else
+    its author and ``created_at`` (the n-th note by one author at one time stays the n-th): a note edited in
+    the CRM then updates in place. A note with neither id nor created_at is keyed by its text.
+    ``stored`` are the customer's notes already in the store (notes imported before this rule keep theirs)."""
+    earlier: dict[tuple[str, str], list[str]] = {}
+    for note in sorted(stored, key=lambda n: n.id):
+        if _is_imported_note_id(note.id) and note.created_at:
+            earlier.setdefault((note.author, note.created_at), []).append(note.id)
+    taken = {n.id for n in stored}
+    occurrences: dict[tuple[str, str], int] = {}
     notes: list[Note] = []
-    for index, item in enumerate(value, start=1):
+    for index, item in enumerate(_note_items(row), start=1):
         if isinstance(item, str):
             item = {"text": item}
         if not isinstance(item, dict):
@@ -391,11 +429,17 @@ def _notes(row: Mapping[str, Any], customer_id: str) -> list[Note]:
                 "notes", f"note {index} kind {kind_text!r} is not context, caution or next_action"
             ) from exc
         author, created = _text(item, "author"), _text(item, "created_at")
-        note_id = (
-            _text(item, "id")
-            or "note-"
-            + hashlib.sha1(f"{customer_id}\x00{text}\x00{author}\x00{created}".encode()).hexdigest()[:16]
-        )
+        note_id = _text(item, "id")
+        if not note_id and created:
+            key = (author, created)
+            nth = occurrences.get(key, 0)
+            occurrences[key] = nth + 1
+            note_id = _imported_note_id(customer_id, author, created, str(nth))
+            before = earlier.get(key, [])
+            if note_id not in taken and nth < len(before):
+                note_id = before[nth]  # imported (and keyed by its text) before notes had a stable key
+        elif not note_id:
+            note_id = _imported_note_id(customer_id, text, author, created)
         notes.append(
             Note(
                 id=note_id,
@@ -410,32 +454,45 @@ def _notes(row: Mapping[str, Any], customer_id: str) -> list[Note]:
     return notes
 
 
-def customer_from_row(row: Mapping[str, Any]) -> tuple[Customer, list[Note]]:
+def _same_note(stored: Note | None, note: Note) -> bool:
+    # A note without created_at was stamped with the time it was first stored.
+    return stored is not None and replace(note, created_at=note.created_at or stored.created_at) == stored
+
+
+def customer_from_row(
+    row: Mapping[str, Any], existing: Customer | None = None, stored_notes: Sequence[Note] = ()
+) -> tuple[Customer, list[Note]]:
+    """The customer a row describes and its notes. Columns the row does not have keep ``existing``'s values
+    (a new customer needs ``id`` and ``name``); a column that is there but empty clears the field (a name
+    cannot be cleared). Notes are only ever added or updated, never removed by an import."""
     customer_id = _text(row, "id", required=True)
-    phones = _list(row, "phones") or _list(row, "phone")
-    for phone in phones:
-        try:
-            normalize_phone(phone)
-        except PhoneNumberError as exc:
-            raise _Invalid("phones", str(exc)) from exc
-    email = _text(row, "email")
-    if email and ("@" not in email or " " in email):
+    base = existing or Customer(id=customer_id, name="")
+    phones = base.phones
+    if "phones" in row or "phone" in row:
+        phones = _list(row, "phones") or _list(row, "phone")
+        for phone in phones:
+            try:
+                normalize_phone(phone)
+            except PhoneNumberError as exc:
+                raise _Invalid("phones", str(exc)) from exc
+    email = _keep(row, "email", lambda: _text(row, "email"), base.email)
+    if "email" in row and email and ("@" not in email or " " in email):
         raise _Invalid("email", f"{email!r} is not an email address")
     customer = Customer(
         id=customer_id,
-        name=_text(row, "name", required=True),
-        kana=_text(row, "kana"),
-        company=_text(row, "company"),
+        name=base.name if existing and "name" not in row else _text(row, "name", required=True),
+        kana=_keep(row, "kana", lambda: _text(row, "kana"), base.kana),
+        company=_keep(row, "company", lambda: _text(row, "company"), base.company),
         phones=phones,
         email=email,
-        tags=_list(row, "tags"),
-        traits=_list(row, "traits"),
-        preferred_language=_language(row, "preferred_language"),
+        tags=_keep(row, "tags", lambda: _list(row, "tags"), base.tags),
+        traits=_keep(row, "traits", lambda: _list(row, "traits"), base.traits),
+        preferred_language=_keep(
+            row, "preferred_language", lambda: _language(row, "preferred_language"), base.preferred_language
+        ),
+        updated_at=base.updated_at,
     )
-    return customer, _notes(row, customer_id)
-
-
-T = TypeVar("T")
+    return customer, _notes(row, customer_id, stored_notes)
 
 
 def _validate(
@@ -472,49 +529,97 @@ def trigger_id(entry_id: str) -> str:
     return f"trigger-{entry_id}"
 
 
-def _knowledge_with_triggers(row: Mapping[str, Any]) -> tuple[KnowledgeEntry, tuple[str, ...]]:
-    return knowledge_from_row(row), _list(row, "triggers")
+def _row_id(row: Mapping[str, Any]) -> str:
+    value = row.get("id")
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _KnowledgeRow:
+    entry: KnowledgeEntry
+    existing: KnowledgeEntry | None
+    triggers: tuple[str, ...] | None  # None: the file has no triggers column, the rule stays as it is
 
 
 def import_knowledge(
     store: Store, path: Path, encoding: str | None = None, skip_invalid: bool = False
 ) -> ImportReport:
     """Knowledge entries; an optional ``triggers`` field (phrases, "a;b" in CSV) makes a trigger rule that
-    brings the entry up whenever a customer says one of them."""
+    brings the entry up whenever a customer says one of them (an empty one removes the rule)."""
     text, used = decode(path, encoding)
-    rows, errors = _validate(path, text, _knowledge_with_triggers, lambda r: r[0].id)
+    rules = {r.id: r for r in store.trigger_rules()}
+
+    def parse(row: Mapping[str, Any]) -> _KnowledgeRow:
+        existing = store.get_knowledge(_row_id(row))
+        entry = knowledge_from_row(row, existing)
+        return _KnowledgeRow(entry, existing, _list(row, "triggers") if "triggers" in row else None)
+
+    rows, errors = _validate(path, text, parse, lambda r: r.entry.id)
     if errors and not skip_invalid:
         raise ImportRejected(errors)
-    entries = [entry for entry, _ in rows]
-    existing = sum(1 for e in entries if store.get_knowledge(e.id) is not None)
+    created = updated = 0
     with store.transaction():
-        store.upsert_knowledge(entries)
-        for entry, phrases in rows:
-            if phrases:
+        for r in rows:
+            rule = rules.get(trigger_id(r.entry.id))
+            rule_changed = r.triggers is not None and (rule.phrases if rule else ()) != r.triggers
+            if r.existing == r.entry and not rule_changed:
+                continue
+            if r.existing is None:
+                created += 1
+            else:
+                updated += 1
+            if r.existing != r.entry:
+                store.upsert_knowledge([replace(r.entry, updated_at="")])
+            if r.triggers:
                 store.upsert_trigger_rule(
                     TriggerRule(
-                        id=trigger_id(entry.id), phrases=phrases, entry_id=entry.id, language=entry.language
+                        id=trigger_id(r.entry.id),
+                        phrases=r.triggers,
+                        entry_id=r.entry.id,
+                        language=r.entry.language,
                     )
                 )
-            else:
-                store.delete_trigger_rule(trigger_id(entry.id))
-    return ImportReport(str(path), used, len(entries), len(entries) - existing, existing, tuple(errors))
+            elif r.triggers is not None:
+                store.delete_trigger_rule(trigger_id(r.entry.id))
+    return ImportReport(
+        str(path), used, len(rows), created, updated, tuple(errors), len(rows) - created - updated
+    )
 
 
 def import_customers(
     store: Store, path: Path, encoding: str | None = None, skip_invalid: bool = False
 ) -> ImportReport:
+    """Customers and their notes (see customer_from_row for what a row changes)."""
     text, used = decode(path, encoding)
-    rows, errors = _validate(path, text, customer_from_row, lambda r: r[0].id)
+
+    def parse(row: Mapping[str, Any]) -> tuple[Customer, list[Note], Customer | None, list[Note]]:
+        customer_id = _row_id(row)
+        existing = store.get_customer(customer_id)
+        stored_notes = store.notes_for(customer_id) if "notes" in row and existing else []
+        customer, notes = customer_from_row(row, existing, stored_notes)
+        return customer, notes, existing, stored_notes
+
+    rows, errors = _validate(path, text, parse, lambda r: r[0].id)
     if errors and not skip_invalid:
         raise ImportRejected(errors)
-    existing = sum(1 for c, _ in rows if store.get_customer(c.id) is not None)
+    created = updated = 0
     with store.transaction(durable=True):
-        for customer, notes in rows:
-            store.upsert_customer(customer)
-            for note in notes:
+        for customer, notes, existing, stored_notes in rows:
+            stored = {n.id: n for n in stored_notes}
+            new_notes = [n for n in notes if not _same_note(stored.get(n.id), n)]
+            if existing == customer and not new_notes:
+                continue
+            if existing is None:
+                created += 1
+            else:
+                updated += 1
+            if existing != customer:
+                store.upsert_customer(replace(customer, updated_at=""))
+            for note in new_notes:
                 store.upsert_note(note)
-    return ImportReport(str(path), used, len(rows), len(rows) - existing, existing, tuple(errors))
+    return ImportReport(
+        str(path), used, len(rows), created, updated, tuple(errors), len(rows) - created - updated
+    )
 
 
 # --- export -------------------------------------------------------------------------------------------------

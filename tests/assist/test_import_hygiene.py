@@ -184,3 +184,119 @@ def test_an_empty_file_is_an_error_not_zero_imports(tmp_path: Path) -> None:
             "empty" in done.stderr or "no rows" in done.stderr
         )
         assert "imported" not in done.stdout
+
+
+def _export_jsonl(home: Path, what: str, tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / f"{what}-now.jsonl"
+    done = run(home, what, "export", str(out))
+    assert done.returncode == 0, done.stderr
+    return {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+
+
+def test_reimporting_fewer_columns_leaves_the_other_fields_as_they_were(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    full = tmp_path / "crm.csv"
+    full.write_text(
+        "id,name,kana,company,phones,email,tags,traits,preferred_language\n"
+        "c1,山田 太郎,やまだ たろう,青空商事,090-1234-5678,taro@example.jp,VIP,パソコン操作に不慣れ,ja\n"
+        "c2,Jane Doe,,Acme,+1 415 555 0199,jane@example.com,,prefers short answers,en\n",
+        encoding="utf-8",
+    )
+    assert run(home, "customers", "import", str(full)).returncode == 0
+    before = _export_jsonl(home, "customers", tmp_path)
+    stamped = json.loads(run(home, "customers", "search", "jane@example.com", "--json").stdout)[0][
+        "updated_at"
+    ]
+
+    phones_only = tmp_path / "phones.csv"
+    phones_only.write_text("id,phones\nc1,090-1234-5678;03-1111-2222\nc2,+1 415 555 0199\n", encoding="utf-8")
+    done = run(home, "customers", "import", str(phones_only))
+    assert done.returncode == 0, done.stderr
+    assert "(0 new, 1 updated, 1 unchanged;" in done.stdout
+    after = _export_jsonl(home, "customers", tmp_path)
+    assert after["c1"] == before["c1"] | {"phones": ["090-1234-5678", "03-1111-2222"]}
+    assert after["c2"] == before["c2"]  # untouched, not even re-stamped:
+    assert (
+        json.loads(run(home, "customers", "search", "jane@example.com", "--json").stdout)[0]["updated_at"]
+        == stamped
+    )
+    assert _lookup(home, "03-1111-2222")["customers"][0]["id"] == "c1"
+
+    # A column that is there but empty clears that one field (a deliberate clear).
+    cleared = tmp_path / "clear.csv"
+    cleared.write_text("id,company,tags\nc1,,\n", encoding="utf-8")
+    assert run(home, "customers", "import", str(cleared)).returncode == 0
+    c1 = _export_jsonl(home, "customers", tmp_path)["c1"]
+    assert (c1["company"], c1["tags"], c1["kana"], c1["traits"]) == (
+        "",
+        [],
+        "やまだ たろう",
+        ["パソコン操作に不慣れ"],
+    )
+    # A name cannot be cleared.
+    nameless = tmp_path / "nameless.csv"
+    nameless.write_text("id,name\nc1,\n", encoding="utf-8")
+    done = run(home, "customers", "import", str(nameless))
+    assert done.returncode == 2 and f"{nameless}: row 2, field 'name'" in done.stderr
+
+
+def test_reimporting_knowledge_without_body_tags_or_triggers_keeps_them(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    full = tmp_path / "kb.jsonl"
+    full.write_text(
+        json.dumps(
+            {
+                "id": "retention",
+                "title": "引き止めトーク",
+                "body": "特典のご案内を先に",
+                "tags": ["解約"],
+                "language": "ja",
+                "aliases": ["退会"],
+                "triggers": ["解約", "やめたい"],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert run(home, "kb", "import", str(full)).returncode == 0
+    before = _export_jsonl(home, "kb", tmp_path)["retention"]
+
+    titles = tmp_path / "titles.csv"
+    titles.write_text("id,title\nretention,引き止めトーク（改）\n", encoding="utf-8")
+    done = run(home, "kb", "import", str(titles))
+    assert done.returncode == 0 and "(0 new, 1 updated, 0 unchanged;" in done.stdout, done.stdout
+    after = _export_jsonl(home, "kb", tmp_path)["retention"]
+    assert after == before | {"title": "引き止めトーク（改）"}
+    cards = json.loads(run(home, "suggest", "もう解約したいんですけど", "--json").stdout)
+    assert cards and cards[0]["id"] == "retention"  # the trigger rule is still there
+
+
+def test_a_note_edited_in_the_crm_is_updated_in_place(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    crm = tmp_path / "crm.jsonl"
+
+    def write(text: str, with_id: str) -> None:
+        notes = [
+            {"text": text, "author": "佐藤", "created_at": "2026-01-05T10:00:00+09:00"},
+            {"text": "二件目のメモ", "author": "佐藤", "created_at": "2026-01-05T10:00:00+09:00"},
+            {"id": "crm-note-77", "text": with_id, "author": "鈴木"},
+        ]
+        crm.write_text(
+            json.dumps({"id": "c1", "name": "山田 太郎", "notes": notes}, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+
+    write("ルーターは先月交換済み", "請求書は郵送希望")
+    assert run(home, "customers", "import", str(crm)).returncode == 0
+    write("ルーターは先月交換済み（2台目も交換）", "請求書はメール希望")
+    done = run(home, "customers", "import", str(crm))
+    assert done.returncode == 0 and "(0 new, 1 updated, 0 unchanged;" in done.stdout, done.stdout
+    notes = _export_jsonl(home, "customers", tmp_path)["c1"]["notes"]
+    assert sorted(n["text"] for n in notes) == [
+        "ルーターは先月交換済み（2台目も交換）",
+        "二件目のメモ",
+        "請求書はメール希望",
+    ]
+    done = run(home, "customers", "import", str(crm))
+    assert "(0 new, 0 updated, 1 unchanged;" in done.stdout

@@ -83,7 +83,7 @@ def test_duplicate_ids_in_one_file_are_an_error_but_reimport_updates(store: Stor
     report = import_knowledge(
         store, write(tmp_path / "kb2.csv", KB_CSV.replace("解約の手続き", "解約・退会"))
     )
-    assert (report.created, report.updated) == (0, 2)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     assert store.count("knowledge") == 2
     entry = store.get_knowledge("kb-1")
     assert entry is not None and entry.title == "解約・退会"
@@ -195,6 +195,28 @@ def test_trigger_phrases_import_as_rules_and_round_trip(store: Store, tmp_path: 
     exported = tmp_path / "out.jsonl"
     export_knowledge(store, exported)
     assert json.loads(exported.read_text("utf-8"))["triggers"] == ["解約", "やめたい"]
-    # Re-importing the entry without triggers removes its rule.
+    # A file without a triggers column leaves the rule alone; an empty triggers cell removes it.
     import_knowledge(store, write(tmp_path / "kb2.csv", "id,title\nretention,引き止めトーク\n"))
+    assert [r.phrases for r in store.trigger_rules()] == [("解約", "やめたい")]
+    import_knowledge(store, write(tmp_path / "kb3.csv", "id,title,triggers\nretention,引き止めトーク,\n"))
     assert store.trigger_rules() == []
+
+
+def test_a_note_imported_before_notes_had_a_stable_key_is_updated_not_duplicated(
+    file_store: Store, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from assist.domain import Customer, Note
+
+    # How an earlier version keyed a note without an id: by its text, author and time.
+    old_id = "note-" + hashlib.sha1("c1\x00旧メモ\x00佐藤\x002026-01-05".encode()).hexdigest()[:16]
+    file_store.upsert_customer(Customer(id="c1", name="山田 太郎"))
+    file_store.upsert_note(Note(old_id, "c1", "旧メモ", author="佐藤", created_at="2026-01-05"))
+    app_note = Note("note-0123456789ab", "c1", "通話中のメモ", author="佐藤", created_at="2026-01-05")
+    file_store.upsert_note(app_note)
+    row = {"id": "c1", "notes": [{"text": "新メモ", "author": "佐藤", "created_at": "2026-01-05"}]}
+    report = import_customers(file_store, write(tmp_path / "crm.jsonl", json.dumps(row, ensure_ascii=False)))
+    assert report.updated == 1
+    notes = {n.id: n.text for n in file_store.notes_for("c1")}
+    assert notes == {old_id: "新メモ", app_note.id: "通話中のメモ"}  # the agent's own note is never touched
