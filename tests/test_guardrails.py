@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -73,3 +75,34 @@ def test_qt_binding_keeps_python_alive_through_a_long_call() -> None:
     assert result.returncode == 0, f"the interpreter aborted: {result.stderr[-1500:]}"
     lost_none, lost_true = (int(x) for x in result.stdout.split())
     assert lost_none < 100 and lost_true < 100, f"references lost: None {lost_none}, True {lost_true}"
+
+
+# Which top-level packages each package may import: desktop -> sync -> assist -> audio, never back up.
+ALLOWED_LAYERS = {
+    "audio": {"audio"},
+    "assist": {"assist", "audio"},
+    "sync": {"sync", "assist", "audio"},
+    "desktop": {"desktop", "sync", "assist", "audio", "resources"},
+}
+
+
+def _project_imports(path: Path) -> set[tuple[str, int]]:
+    """Top-level project packages imported anywhere in a file, function-local imports included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[tuple[str, int]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update((alias.name.split(".")[0], node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add((node.module.split(".")[0], node.lineno))
+    return {(name, line) for name, line in found if name in ALLOWED_LAYERS or name in ("resources", "tests")}
+
+
+def test_imports_follow_the_layers_even_inside_functions() -> None:
+    wrong = []
+    for package, allowed in ALLOWED_LAYERS.items():
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for name, line in sorted(_project_imports(path)):
+                if name not in allowed:
+                    wrong.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert not wrong, "imports against the layering desktop -> sync -> assist -> audio:\n" + "\n".join(wrong)

@@ -7,7 +7,6 @@ test_live.py and measured in tests/bench); the clock is the audio time the test 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -16,6 +15,7 @@ from audio.events import Channel, EventKind, TranscriptEvent
 from audio.segmenter import Utterance, UtteranceState
 from audio.source import SAMPLE_RATE, Samples
 from audio.transcriber import Recognition, StreamingTranscriber
+from tests.waiting import wait_until
 
 
 class TurnRecognizer:
@@ -72,13 +72,6 @@ def partial(seg: str, start: float, end: float, channel: Channel = Channel.CUSTO
     return Utterance(channel, seg, UtteranceState.PARTIAL, start, end, start, audio, 0.95)
 
 
-def wait_for(condition: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-
-
 def make(
     rec: TurnRecognizer | None = None, audio: Audio | None = None, workers: int = 1
 ) -> tuple[StreamingTranscriber, TurnRecognizer, Audio, list[TranscriptEvent]]:
@@ -116,7 +109,7 @@ def speak_two_sentences(t: StreamingTranscriber, events: list[TranscriptEvent]) 
     t.advance(3.5, Channel.CUSTOMER, False)
     t.offer(ended("b", 4.0, 6.0))  # a second sentence after a 1 s breath: the same turn
     t.advance(6.5, Channel.CUSTOMER, False)
-    wait_for(lambda: len([e for e in events if e.kind is EventKind.FINAL]) == 2)
+    wait_until(lambda: len([e for e in events if e.kind is EventKind.FINAL]) == 2)
 
 
 def test_after_the_speaker_falls_silent_the_turn_is_decoded_again_and_replaces_its_lines() -> None:
@@ -126,8 +119,8 @@ def test_after_the_speaker_falls_silent_the_turn_is_decoded_again_and_replaces_i
     assert not rec.turns  # 0.5 s of silence is a breath, not the end of the turn
 
     t.advance(8.6, Channel.CUSTOMER, False)  # 2.6 s of silence: the turn is over
-    wait_for(lambda: any(e.revised for e in events))
-    wait_for(lambda: len([e for e in events if e.revised]) == 2)
+    wait_until(lambda: any(e.revised for e in events))
+    wait_until(lambda: len([e for e in events if e.revised]) == 2)
     assert kept(events) == [("a", "the whole turn, decoded again", 1.0, 6.0)]
     assert audio.asked == [(Channel.CUSTOMER, 0.8, 6.3)]  # the whole turn, with the pauses and a margin
     assert [(e.text, e.merged_into) for e in events if e.revised and e.segment_id == "b"] == [("", "a")]
@@ -141,7 +134,7 @@ def test_the_other_side_answering_ends_the_turn_at_once() -> None:
     t, _, _, events = make()
     speak_two_sentences(t, events)
     t.advance(6.6, Channel.AGENT, True)  # the agent starts talking 0.6 s after the customer stopped
-    wait_for(lambda: len([e for e in events if e.revised]) == 2)
+    wait_until(lambda: len([e for e in events if e.revised]) == 2)
     assert kept(events) == [("a", "the whole turn, decoded again", 1.0, 6.0)]
     t.close()
     assert t.join(10)
@@ -152,13 +145,13 @@ def test_a_turn_stays_open_while_its_speaker_is_still_talking() -> None:
     speak_two_sentences(t, events)
     t.advance(9.0, Channel.CUSTOMER, True)  # a long sentence under way: no final yet, but speech
     t.offer(partial("c", 8.0, 9.0))
-    wait_for(lambda: rec.partials == 1)
+    wait_until(lambda: rec.partials == 1)
     t.offer(ended("c", 8.0, 12.0))
     t.advance(12.5, Channel.CUSTOMER, False)
-    wait_for(lambda: any(e.segment_id == "c" and e.kind is EventKind.FINAL for e in events))
+    wait_until(lambda: any(e.segment_id == "c" and e.kind is EventKind.FINAL for e in events))
     assert not rec.turns
     t.advance(15.0, Channel.CUSTOMER, False)
-    wait_for(lambda: len([e for e in events if e.revised]) == 3)
+    wait_until(lambda: len([e for e in events if e.revised]) == 3)
     assert kept(events) == [("a", "the whole turn, decoded again", 1.0, 12.0)]
     t.close()
     assert t.join(10)
@@ -220,7 +213,7 @@ def test_a_running_second_pass_does_not_hold_back_the_first_words_of_the_next_ut
     t.advance(8.6, Channel.CUSTOMER, False)
     assert rec.turn_entered.wait(5)  # the second pass is busy (seconds, on a real PC)
     t.offer(partial("x", 9.0, 9.6, Channel.AGENT))
-    wait_for(lambda: any(e.kind is EventKind.PARTIAL and e.segment_id == "x" for e in events))
+    wait_until(lambda: any(e.kind is EventKind.PARTIAL and e.segment_id == "x" for e in events))
     assert not any(e.revised for e in events)
     rec.turn_gate.set()
     t.close()

@@ -16,6 +16,7 @@ from audio.events import Channel, EventKind, TranscriptEvent
 from audio.segmenter import Utterance, UtteranceState
 from audio.source import SAMPLE_RATE, Samples
 from audio.transcriber import Recognition, StreamingTranscriber
+from tests.waiting import wait_until
 
 
 class ScriptedRecognizer:
@@ -40,13 +41,6 @@ class ScriptedRecognizer:
 def utt(seg: str, state: UtteranceState, end: float, channel: Channel = Channel.CUSTOMER) -> Utterance:
     audio = np.full(int(end * SAMPLE_RATE), 0.1, dtype=np.float32)
     return Utterance(channel, seg, state, 0.0, end, 0.0, audio, 0.95)
-
-
-def wait_for(condition: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 def make(
@@ -89,10 +83,10 @@ def test_finals_jump_ahead_of_partials_and_stale_partials_are_dropped() -> None:
 def test_a_speculative_final_is_used_when_the_pause_becomes_the_end() -> None:
     t, rec, events = make()
     t.offer(utt("a", UtteranceState.PAUSED, 3.0))
-    wait_for(lambda: len(rec.calls) == 1)
+    wait_until(lambda: len(rec.calls) == 1)
     assert events == []  # not shown before the silence is confirmed
     t.offer(utt("a", UtteranceState.ENDED, 3.0))
-    wait_for(lambda: len(events) == 1)
+    wait_until(lambda: len(events) == 1)
     t.close()
     assert t.join(10)
     assert rec.calls == [(3.0, True)]  # computed once, during the pause
@@ -102,7 +96,7 @@ def test_a_speculative_final_is_used_when_the_pause_becomes_the_end() -> None:
 def test_when_speech_resumes_the_speculative_text_becomes_a_partial_and_the_final_is_redone() -> None:
     t, rec, events = make()
     t.offer(utt("a", UtteranceState.PAUSED, 3.0))
-    wait_for(lambda: len(rec.calls) == 1)
+    wait_until(lambda: len(rec.calls) == 1)
     t.offer(utt("a", UtteranceState.PARTIAL, 4.0))
     t.offer(utt("a", UtteranceState.ENDED, 6.0))
     t.close()
@@ -114,7 +108,7 @@ def test_when_speech_resumes_the_speculative_text_becomes_a_partial_and_the_fina
 def test_an_empty_final_retracts_partials_and_is_silent_otherwise() -> None:
     t, _, events = make()
     t.offer(utt("a", UtteranceState.PARTIAL, 1.0))
-    wait_for(lambda: len(events) == 1)
+    wait_until(lambda: len(events) == 1)
     t.offer(
         Utterance(Channel.CUSTOMER, "a", UtteranceState.ENDED, 0.0, 1.2, 0.0, np.zeros(0, np.float32), 0.0)
     )
@@ -164,7 +158,7 @@ def test_with_two_workers_a_final_does_not_wait_for_a_running_partial() -> None:
     t.offer(utt("a", UtteranceState.PARTIAL, 8.0))
     assert rec.entered.wait(5)  # a long partial is being computed when the speaker stops
     t.offer(utt("a", UtteranceState.ENDED, 8.5))
-    wait_for(lambda: any(e.kind is EventKind.FINAL for e in events))
+    wait_until(lambda: any(e.kind is EventKind.FINAL for e in events))
     assert [(e.kind, e.text) for e in events] == [(EventKind.FINAL, "heard 8.5 seconds")]
     rec.gate.set()
     t.close()
@@ -179,7 +173,7 @@ def test_with_two_workers_one_channel_s_finals_still_come_out_in_order() -> None
     assert rec.entered.wait(5)
     t.offer(utt("b", UtteranceState.ENDED, 1.0))  # a short one after a long one on the same channel
     t.offer(utt("c", UtteranceState.ENDED, 2.0, Channel.AGENT))  # the other channel needn't wait
-    wait_for(lambda: (2.0, True) in rec.calls)
+    wait_until(lambda: (2.0, True) in rec.calls)
     assert (1.0, True) not in rec.calls
     rec.gate.set()
     t.close()
@@ -196,10 +190,10 @@ def test_the_first_partial_of_an_utterance_is_not_held_back_by_the_partial_budge
     assert rec.entered.wait(5)
     time.sleep(0.05)  # the partial takes a while: 50 s of budget to wait afterwards
     rec.gate.set()
-    wait_for(lambda: len(events) == 1)
+    wait_until(lambda: len(events) == 1)
     t.offer(utt("a", UtteranceState.PARTIAL, 2.0))  # an update: waits for the budget
     t.offer(utt("b", UtteranceState.PARTIAL, 1.5, Channel.AGENT))  # someone starts talking: goes now
-    wait_for(lambda: len(events) == 2)
+    wait_until(lambda: len(events) == 2)
     assert (events[1].segment_id, events[1].kind) == ("b", EventKind.PARTIAL)
     assert (2.0, False) not in rec.calls
     t.stop()

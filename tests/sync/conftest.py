@@ -16,18 +16,7 @@ from websockets.sync.client import ClientConnection, connect
 from sync.protocol import Role
 from sync.server import ServerLimits, ServerThread
 from sync.store import TeamStore
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll until ``predicate`` returns something truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
+from tests.waiting import wait_until as wait_until  # the sync tests import it from here
 
 
 @dataclass
