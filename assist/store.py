@@ -46,6 +46,7 @@ from assist.domain import (
     utc_iso,
 )
 from assist.migrations import MigrationError, MigrationSet, current_version, migrate, run_script, table_exists
+from assist.phones import index_version as phone_index_version
 from assist.phones import national_number, try_normalize_phone
 from assist.text import DEFAULT_ANALYZER, Analyzer, fts_match, index_text, name_terms
 
@@ -224,7 +225,9 @@ class Store:
         else:
             chosen = Analyzer(row[0])
         del version
-        return cls(db, chosen)
+        store = cls(db, chosen)
+        store._reindex_phones_if_stale()
+        return store
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> int:
@@ -324,15 +327,31 @@ class Store:
             ),
         )
         self.conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (c.id,))
-        for phone in c.phones:
+        self._index_phones(c.id, c.phones)
+        searchable = " ".join(name_terms(" ".join((c.name, c.kana, c.company, c.email))))
+        self._fts_replace("customers_fts", self._rowid("customers", c.id), (searchable,))
+
+    def _index_phones(self, customer_id: str, phones: Iterable[str]) -> None:
+        for phone in phones:
             normalized = try_normalize_phone(phone)
             if normalized:
                 self.conn.execute(
                     "INSERT OR IGNORE INTO customer_phones(phone, national, customer_id) VALUES (?,?,?)",
-                    (normalized, national_number(normalized), c.id),
+                    (normalized, national_number(normalized), customer_id),
                 )
-        searchable = " ".join(name_terms(" ".join((c.name, c.kana, c.company, c.email))))
-        self._fts_replace("customers_fts", self._rowid("customers", c.id), (searchable,))
+
+    def _reindex_phones_if_stale(self) -> None:
+        """Customers' numbers are indexed in the form assist.phones gives them; when that form changes (another
+        default region, another parser), they are indexed again, once."""
+        wanted = phone_index_version()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'phone_index'").fetchone()
+        if row is not None and row[0] == wanted:
+            return
+        with self.transaction():
+            self.conn.execute("DELETE FROM customer_phones")
+            for customer_id, phones in self.conn.execute("SELECT id, phones FROM customers").fetchall():
+                self._index_phones(customer_id, _l(phones))
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('phone_index', ?)", (wanted,))
 
     def get_customer(self, customer_id: str) -> Customer | None:
         row = self.conn.execute(

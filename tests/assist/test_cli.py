@@ -13,12 +13,11 @@ from tests.conftest import ROOT
 from .conftest import DATA
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, AGENT_ASSIST_HOME=str(home))
+def run(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "desktop.cli", *args],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ, AGENT_ASSIST_HOME=str(home), **(env or {})),
         capture_output=True,
         text=True,
         timeout=120,

@@ -300,3 +300,26 @@ def test_a_note_edited_in_the_crm_is_updated_in_place(tmp_path: Path) -> None:
     ]
     done = run(home, "customers", "import", str(crm))
     assert "(0 new, 0 updated, 1 unchanged;" in done.stdout
+
+
+def test_numbers_from_abroad_and_the_configured_region_through_the_command_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    crm = tmp_path / "crm.csv"
+    crm.write_text(
+        "id,name,phones\nie,Siobhán Murphy,086 123 4567\nus,Jane Doe,2125550199\n", encoding="utf-8"
+    )
+
+    def cli(*args: str) -> Any:
+        done = run(home, *args, env={"AGENT_ASSIST_PHONE_REGION": "IE"})
+        assert done.returncode == 0, done.stderr
+        return done
+
+    cli("customers", "import", str(crm))
+    for dialled, expected in (
+        ("+353 86 123 4567", "ie"),
+        ("00353861234567", "ie"),
+        ("+1 212 555 0199", "us"),
+    ):
+        found = json.loads(cli("customers", "lookup", dialled, "--json").stdout)
+        assert (found["status"], found["customers"][0]["id"]) == ("known", expected), dialled
+        assert found["normalized"] in ("+353861234567", "+12125550199")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assist.customers import find_customer, lookup_caller
 from assist.domain import Customer, LookupStatus
-from assist.phones import PhoneNumberError, normalize_phone
+from assist.phones import REGION_ENV, PhoneNumberError, national_number, normalize_phone
 from assist.store import Store
 
 
@@ -21,6 +23,16 @@ from assist.store import Store
         ("+1 415 555 0199", "+14155550199"),
         ("415-555-0199", "+14155550199"),
         ("03-1234-5678 内線 12", "+81312345678"),
+        # Issue 16: numbers from abroad, written the ways people write them.
+        ("+353 86 123 4567", "+353861234567"),
+        ("00353 86 123 4567", "+353861234567"),
+        ("+353 (0)86 123 4567", "+353861234567"),
+        ("0044 20 7946 0958", "+442079460958"),
+        ("+39 06 1234 5678", "+390612345678"),
+        ("2125550199", "+12125550199"),
+        ("1 212 555 0199", "+12125550199"),
+        ("9012345678", "+819012345678"),  # a Japanese mobile without its trunk 0, not a Memphis number
+        ("819012345678", "+819012345678"),
     ],
 )
 def test_every_written_form_reduces_to_one_number(written: str, expected: str) -> None:
@@ -77,3 +89,52 @@ def test_find_customer_accepts_an_id_or_a_phone(customers: Store) -> None:
     by_phone = find_customer(customers, "090-1234-5678").customer
     assert by_id is not None and by_id.id == "c2"
     assert by_phone is not None and by_phone.id == "c1"
+
+
+@pytest.mark.parametrize(
+    ("normalized", "national"),
+    [("+353861234567", "861234567"), ("+819012345678", "9012345678"), ("+390612345678", "0612345678")],
+)
+def test_the_national_number_drops_exactly_the_country_code(normalized: str, national: str) -> None:
+    assert national_number(normalized) == national
+
+
+def test_numbers_without_a_country_code_are_read_in_the_configured_region() -> None:
+    assert normalize_phone("086 123 4567", region="IE") == "+353861234567"
+    assert normalize_phone("(415) 555-0199", region="US") == "+14155550199"
+    assert normalize_phone("+81 3-1234-5678", region="US") == "+81312345678"
+
+
+def test_an_irish_caller_is_found_and_not_mistaken_for_a_japanese_one(customers: Store) -> None:
+    customers.upsert_customers(
+        [
+            Customer(id="ie", name="Siobhán Murphy", phones=("+353 86 123 4567",)),
+            Customer(id="jp", name="岡山 一郎", phones=("086-123-4567",)),
+        ]
+    )
+    for dialled in ("+353861234567", "00353 86 123 4567", "+353 (0)86 123 4567"):
+        found = lookup_caller(customers, dialled)
+        assert found.status is LookupStatus.KNOWN and found.customer is not None, dialled
+        assert found.customer.id == "ie", dialled
+    found = lookup_caller(customers, "086-123-4567")
+    assert found.customer is not None and found.customer.id == "jp"
+
+
+def test_changing_the_region_reindexes_the_stored_numbers_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "store.sqlite3"
+    with Store.open(path) as store:
+        store.upsert_customers(
+            [
+                Customer(id="ie", name="Siobhán Murphy", phones=("086 123 4567",)),  # read in JP: +81 86...
+                Customer(id="jp", name="岡山 一郎", phones=("+81 86-123-4567",)),
+            ]
+        )
+        assert lookup_caller(store, "+81861234567").status is LookupStatus.AMBIGUOUS
+    monkeypatch.setenv(REGION_ENV, "IE")
+    with Store.open(path) as store:
+        for dialled, expected in (("+353861234567", "ie"), ("086 123 4567", "ie"), ("+81861234567", "jp")):
+            found = lookup_caller(store, dialled)
+            assert found.status is LookupStatus.KNOWN and found.customer is not None, dialled
+            assert found.customer.id == expected, dialled
