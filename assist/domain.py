@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from assist.wrapup import StructuredWrapUp
 
 Clock = Callable[[], datetime]
 
@@ -404,10 +407,14 @@ class WrapUp:
     next_action: str = ""
     due: str = ""
     follow_ups: tuple[FollowUp, ...] = ()
+    # The proposal line by line with the transcript lines each came from (assist.wrapup); None when typed in.
+    structured: StructuredWrapUp | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = _plain(self)
+        structured = self.structured
+        data = _plain(replace(self, structured=None))
         data["follow_ups"] = [f.to_dict() for f in self.follow_ups]
+        data["structured"] = structured.to_dict() if structured is not None else None
         return data
 
     @classmethod
@@ -417,6 +424,12 @@ class WrapUp:
         d["promises"] = _tuple(d.get("promises"))
         d["tags"] = _tuple(d.get("tags"))
         d["follow_ups"] = tuple(FollowUp.from_dict(f) for f in d.get("follow_ups") or ())
+        if d.get("structured"):
+            from assist.wrapup import StructuredWrapUp
+
+            d["structured"] = StructuredWrapUp.from_dict(d["structured"])
+        else:
+            d["structured"] = None
         return cls(**d)
 
 

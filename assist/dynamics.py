@@ -33,11 +33,12 @@ import itertools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
+from assist.migrations import MigrationSet
 from assist.store import Store
 
 OVERLAP_MIN_S = 1.0
@@ -383,31 +384,39 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((1, _migration_1),)
-DYNAMICS_TABLES = ("call_dynamics",)
+def _migration_2(conn: sqlite3.Connection) -> None:
+    # The structured wrap-up (assist.wrapup) as proposed from the transcript, with its main issue for insights.
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS call_wrapups (
+            call_id TEXT PRIMARY KEY, language TEXT NOT NULL DEFAULT '', main_issue TEXT NOT NULL DEFAULT '',
+            structured TEXT NOT NULL DEFAULT '{}', scorecard TEXT NOT NULL DEFAULT '{}')"""
+    )
+
+
+def _adopt(conn: sqlite3.Connection) -> int:
+    # The first release numbered the dynamics table under a key in the store's meta table.
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
+    if row is None:
+        return 0
+    conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
+    return int(row[0])
+
+
+CONVERSATION_MIGRATIONS = MigrationSet(
+    "conversation",
+    (
+        (1, "conversation dynamics of each call", _migration_1),
+        (2, "structured wrap-up and scorecard of each call", _migration_2),
+    ),
+    adopt=_adopt,
+)
+# What erasing a customer's calls must delete too.
+DYNAMICS_TABLES = ("call_dynamics", "call_wrapups")
 
 
 def ensure_dynamics_schema(store: Store) -> int:
-    """Create or upgrade the dynamics table (idempotent and cheap); returns the version in place."""
-    newest = MIGRATIONS[-1][0]
-    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
-    if row is not None and int(row[0]) == newest:
-        return newest
-    with store.transaction():
-        row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
-        current = int(row[0]) if row else 0
-        if current > newest:
-            raise sqlite3.DatabaseError(
-                f"the store's dynamics table is version {current}, newer than this app ({newest}): update the app"
-            )
-        for version, apply in MIGRATIONS:
-            if version > current:
-                apply(store.conn)
-        store.conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (META_KEY, str(newest)),
-        )
-    return newest
+    """Create or upgrade the conversation tables (idempotent and cheap); returns the version in place."""
+    return store.apply_migrations(CONVERSATION_MIGRATIONS)
 
 
 def save_dynamics(store: Store, dynamics: CallDynamics) -> None:

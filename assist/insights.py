@@ -2,9 +2,9 @@
 handle time, which knowledge entries are shown and which are actually used, and how often customers sound
 frustrated. Plain numbers from the store (the desktop draws the charts) plus a CSV for Excel.
 
-Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; the topic is the title of the
-knowledge entry the agent actually used during the call (or the most shown one), i.e. what the call turned out
-to be about from the knowledge base's point of view. Calls without any are counted under "" (the desktop
+Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; the topic is the call's main issue
+as the wrap-up named it (assist.wrapup: the first issue the customer raised, by its knowledge entry's title when
+one fits), else the title of the knowledge entry the agent used during the call (or the most shown one). Calls without any are counted under "" (the desktop
 labels it). Per-agent conversation dynamics (talk share, overlaps, silences, rate) come from assist.dynamics.
 """
 
@@ -156,9 +156,11 @@ def _period_sql(period: Period) -> str:
 
 
 def _topic_sql() -> str:
-    # The title of the entry used in the call, else of the one shown most; ties broken by id for stable charts.
+    # The call's main issue from its wrap-up (assist.wrapup), else the title of the entry used in the call, else
+    # of the one shown most; ties broken by id for stable charts.
     return (
-        "COALESCE((SELECT COALESCE(NULLIF(k.title, ''), f.target_id) FROM suggestion_feedback f "
+        "COALESCE((SELECT NULLIF(w.main_issue, '') FROM call_wrapups w WHERE w.call_id = c.id), "
+        "(SELECT COALESCE(NULLIF(k.title, ''), f.target_id) FROM suggestion_feedback f "
         "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = c.id AND f.kind = 'knowledge' "
         "AND f.action IN ('shown', 'used') GROUP BY f.target_id "
         "ORDER BY SUM(f.action = 'used') DESC, COUNT(*) DESC, f.target_id LIMIT 1), '')"
@@ -180,6 +182,7 @@ def call_volume(
             f"LEFT JOIN json_each(c.tags) t {where} GROUP BY p, k ORDER BY p, k"
         )
     else:
+        ensure_dynamics_schema(store)
         key = {
             Dimension.NONE: "''",
             Dimension.DISPOSITION: "c.disposition",

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from assist.cues import detect_language, emotion_cues, issue_of, names_issue, promise_cue
+from assist.cues import detect_language, emotion_cues, names_issue, promise_cue
 from assist.domain import (
     CallRecord,
     Clock,
     Cue,
     CueKind,
-    Disposition,
     FeedbackAction,
     FollowUp,
     FollowUpStatus,
@@ -31,6 +30,7 @@ from assist.domain import (
     SuggestionFeedback,
     SuggestionKind,
     WrapUp,
+    new_id,
     system_clock,
     unique,
     utc_iso,
@@ -39,6 +39,7 @@ from assist.dynamics import measure_call
 from assist.matching import MIN_SCORE, ConversationContext, Matcher, WeightedTerm
 from assist.redaction import PiiKind, RedactionPolicy, Redactor, redact
 from assist.store import Store
+from assist.wrapup import StructuredWrapUp, build_wrap_up, save_structured
 from audio.events import Channel, EventKind, TranscriptEvent
 
 MAX_CARDS = 4
@@ -335,52 +336,71 @@ class CallSession:
         return tuple(c.follow_up for c in self._cues if c.follow_up is not None)
 
     def wrap_up(self) -> WrapUp:
-        """A prefilled after-call form: the customer's issue, what was done, what was promised."""
-        language = self.language or detect_language(" ".join(s.text for s in self._finals) or "a")
-        customer_lines = [s.text for s in self._finals if s.channel == Channel.CUSTOMER.value]
-        knowledge = [
-            c for c in (self._used or list(self._ever_shown.values())) if c.kind is SuggestionKind.KNOWLEDGE
-        ]
-        issue = (
-            knowledge[0].title
-            if knowledge
-            else (issue_of(_first_substantive(customer_lines), language) if customer_lines else "")
-        )
-        actions = "; ".join(unique(c.title for c in self._used)) if self._used else ""
-        follow_ups = self.proposed_follow_ups
+        """A prefilled after-call form written from the whole kept transcript (assist.wrapup): every issue, the
+        facts, what was done, the supervisor's advice, each promise with its date and how to reach the customer."""
+        structured = self.structured_wrap_up()
+        now = self._clock()
+        proposed = {c.segment_id: c.follow_up for c in self._cues if c.follow_up is not None}
+        follow_ups: list[FollowUp] = []
+        for promise in structured.promises:
+            text = promise.what + (f" ({promise.contact})" if promise.contact else "")
+            earlier = next((proposed[s] for s in promise.sources if s in proposed), None)
+            follow_ups.append(
+                replace(earlier, text=text, due=promise.due)
+                if earlier is not None
+                else FollowUp(
+                    id=new_id("fu"),
+                    customer_id=self.customer_id,
+                    text=text,
+                    due=promise.due,
+                    call_id=self.call_id,
+                    owner=self.agent,
+                    created_at=now.isoformat(timespec="seconds"),
+                )
+            )
         promises = tuple(unique(f.text for f in follow_ups))
-        if language == "ja":
-            parts = [
-                f"お客様の用件: {issue}" if issue else "",
-                f"対応: {actions}" if actions else "",
-                f"約束: {' / '.join(promises)}" if promises else "",
-            ]
-        else:
-            parts = [
-                f"Issue: {issue}" if issue else "",
-                f"Done: {actions}" if actions else "",
-                f"Promised: {' / '.join(promises)}" if promises else "",
-            ]
-        tags: list[str] = []
-        for card in knowledge[:3]:
-            entry = self.store.get_knowledge(card.id)
-            if entry is not None:
-                tags.extend(entry.tags)
-        tags.extend(c.kind.value for c in self._cues if c.kind is not CueKind.PROMISE)
-        due = min((f.due for f in follow_ups if f.due), default="")
         return WrapUp(
             call_id=self.call_id,
             customer_id=self.customer_id,
-            summary="\n".join(p for p in parts if p),
-            issue=issue,
-            actions=actions,
+            summary=structured.render(),
+            issue=structured.main_issue,
+            actions="; ".join(
+                [*(e.text for e in structured.entries_used), *(a.text for a in structured.actions)]
+            ),
             promises=promises,
-            tags=tuple(unique(tags)),
-            disposition=Disposition.FOLLOW_UP if follow_ups else Disposition.RESOLVED,
-            next_action=promises[0] if promises else "",
-            due=due,
-            follow_ups=follow_ups,
+            tags=structured.tags,
+            disposition=structured.disposition,
+            next_action=structured.promises[0].what if structured.promises else "",
+            due=min((f.due for f in follow_ups if f.due), default=""),
+            follow_ups=tuple(follow_ups),
+            structured=structured,
         )
+
+    def structured_wrap_up(self) -> StructuredWrapUp:
+        language = self.language or detect_language(" ".join(s.text for s in self._finals) or "a")
+        self._load_personal()
+        customer = self.store.get_customer(self.customer_id) if self.customer_id else None
+        used = [c.id for c in self._used if c.kind is SuggestionKind.KNOWLEDGE]
+        return build_wrap_up(
+            self._finals,
+            language,
+            self._clock().date(),
+            classify=self._classify,
+            entry=self.store.get_knowledge,
+            used_entries=used,
+            whispers=self.store.whispers_for(self.call_id),
+            customer=customer,
+            notes=self._notes,
+        )
+
+    def _classify(self, text: str) -> list[tuple[str, float]]:
+        """Knowledge entries that fit one sentence on its own (the wrap-up groups sentences into issues)."""
+        weighted = [WeightedTerm(t, 1.0) for t in dict.fromkeys(self._matcher.cut(text))]
+        return [
+            (c.id, c.score)
+            for c in self._matcher.knowledge(weighted, limit=3, text=text)
+            if c.kind is SuggestionKind.KNOWLEDGE and self.store.get_knowledge(c.id) is not None
+        ]
 
     def save(self, wrap_up: WrapUp) -> CallRecord:
         """Store the call with the agent's (edited) wrap-up and its follow-ups. PII typed by the agent is
@@ -411,15 +431,10 @@ class CallSession:
         self._call = record
         language = record.language or detect_language(" ".join(s.text for s in self._finals) or "a")
         measure_call(self.store, self.call_id, language)
+        if wrap_up.structured is not None:
+            save_structured(self.store, self.call_id, wrap_up.structured.redacted(lambda t: redact(t).text))
         return record
 
 
 def _key(card: Suggestion) -> str:
     return f"{card.kind.value}:{card.id}"
-
-
-def _first_substantive(lines: list[str]) -> str:
-    for line in lines:
-        if len(line.strip()) >= 8:
-            return line
-    return lines[0] if lines else ""

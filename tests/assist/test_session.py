@@ -249,7 +249,11 @@ def test_wrap_up_is_prefilled_and_saved_call_shows_in_the_customer_context(
     said(session, "確認して明日折り返しご連絡します", Channel.AGENT)
     wrap = session.wrap_up()
     assert wrap.issue == "請求書の再発行"
-    assert "請求書の再発行" in wrap.summary and "折り返しご連絡します" in wrap.summary
+    # A note, not the words said: the customer's issue in plain form, the promise without its humble form.
+    assert (
+        "請求書が届いてない" in wrap.summary
+        and "折り返し連絡する（期限: 2026年11月19日（木））" in wrap.summary
+    )
     assert wrap.disposition is Disposition.FOLLOW_UP and wrap.due == "2026-11-19"
     assert "請求" in wrap.tags and len(wrap.follow_ups) == 1
     edited = type(wrap).from_dict(wrap.to_dict() | {"summary": wrap.summary + "\n(お客様は急ぎ)"})
@@ -284,7 +288,7 @@ def test_wrap_up_of_a_quiet_call_is_resolved_without_promises(store: Store, cloc
     said(session, "I just wanted to say the new app works great")
     wrap = session.wrap_up()
     assert wrap.disposition is Disposition.RESOLVED and wrap.follow_ups == () and wrap.due == ""
-    assert wrap.summary.startswith("Issue: ")
+    assert wrap.summary == "Issues:\n- Customer just wanted to say the new app works great."
 
 
 def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(
