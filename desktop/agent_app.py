@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from desktop.appearance import apply_font_size, apply_theme, apply_ui_font
@@ -110,6 +110,8 @@ class AgentApp(QObject):
         w.wrap_up.save_requested.connect(self._save_wrap_up)
         w.open_review.connect(self.open_review)
         w.open_supervisor.connect(self.open_supervisor_console)
+        w.raise_hand.connect(lambda reason: self.desk.raise_hand(reason, True))
+        w.lower_hand.connect(lambda: self.desk.raise_hand("", False))
 
     def show(self) -> None:
         self.window.show()
@@ -279,7 +281,7 @@ class AgentApp(QObject):
     def start_call(self, phone: str, replay: Path | None = None) -> str | None:
         if self.desk.in_call:
             return None
-        self.window.call_started()
+        self.window.call_started(team=bool(self.desk.config.server_url))
         return self.desk.start_call(phone, replay=replay)
 
     def choose_replay(self) -> None:
@@ -309,17 +311,16 @@ class AgentApp(QObject):
     def _saved(self, outcome: SaveOutcome) -> None:
         w = self.window
         if outcome.sent_to_server:
-            text = QCoreApplication.translate("AgentApp", "Saved on this PC and sent to the team server.")
+            text = QT_TRANSLATE_NOOP("AgentApp", "Saved on this PC and sent to the team server.")
         elif outcome.server_configured:
-            text = QCoreApplication.translate(
+            text = QT_TRANSLATE_NOOP(
                 "AgentApp", "Saved on this PC. The team server is offline: it will be sent when it is back."
             )
         else:
-            text = QCoreApplication.translate(
-                "AgentApp", "Saved on this PC (local only: no team server set up)."
-            )
-        w.wrap_up.show_status(text)
+            text = QT_TRANSLATE_NOOP("AgentApp", "Saved on this PC (local only: no team server set up).")
+        w.wrap_up.show_status_tr("AgentApp", str(text))
         w.wrap_up.save_button.setEnabled(True)
+        w.call_bar.after_call_work_done()
 
     def _whisper_read(self, whisper: WhisperView) -> None:
         self.desk.mark_whisper_read(whisper.whisper_id)

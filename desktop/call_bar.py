@@ -52,6 +52,10 @@ class CallBar(QWidget):
         super().__init__(parent)
         self.setObjectName("callBar")
         self._started: float | None = None
+        self._after_call: float | None = (
+            None  # when the call ended: after-call work runs until the wrap-up is saved
+        )
+        self._after_call_done: float | None = None
         self.call_button = QPushButton(self)
         self.call_button.setObjectName("callButton")
         self.call_button.clicked.connect(self.toggle_call)
@@ -103,7 +107,6 @@ class CallBar(QWidget):
         self.agent_level.setAccessibleName(self.tr("Your microphone level"))
         self.customer_level.setFormat(self.tr("Customer %p%"))
         self.customer_level.setAccessibleName(self.tr("Customer audio level"))
-        self.timer_label.setAccessibleName(self.tr("Call duration"))
         self.set_in_call(self._started is not None)
         self.set_connection(self._connection)
         self.set_lag(self._lag_seconds)
@@ -119,10 +122,14 @@ class CallBar(QWidget):
     def set_in_call(self, active: bool) -> None:
         if active and self._started is None:
             self._started = time.monotonic()
+            self._after_call = self._after_call_done = None
             self._tick.start()
         elif not active and self._started is not None:
+            # The clock goes on as after-call work (ACW) until the wrap-up is saved; the meters drop to zero.
             self._started = None
-            self._tick.stop()
+            self._after_call, self._after_call_done = time.monotonic(), None
+            self.agent_level.setValue(0)
+            self.customer_level.setValue(0)
         self.call_button.setText(self.tr("End call") if active else self.tr("Start call"))
         self.phone.setReadOnly(active)
         self.set_recording(active)
@@ -165,11 +172,30 @@ class CallBar(QWidget):
         self.server.setProperty("state", state.value)
         self._restyle(self.server)
 
+    def after_call_work_done(self) -> None:
+        """The wrap-up was saved: the after-call work time stops where it is."""
+        if self._after_call is not None and self._after_call_done is None:
+            self._after_call_done = time.monotonic()
+            self._tick.stop()
+            self._update_timer()
+
     def elapsed(self) -> float:
         return 0.0 if self._started is None else time.monotonic() - self._started
 
+    def after_call_elapsed(self) -> float:
+        if self._after_call is None:
+            return 0.0
+        return (self._after_call_done or time.monotonic()) - self._after_call
+
     def _update_timer(self) -> None:
-        self.timer_label.setText(clock(self.elapsed()))
+        if self._started is None and self._after_call is not None:
+            self.timer_label.setText(self.tr("ACW %1").replace("%1", clock(self.after_call_elapsed())))
+            self.timer_label.setToolTip(self.tr("After-call work: time since the call ended"))
+            self.timer_label.setAccessibleName(self.tr("After-call work time"))
+        else:
+            self.timer_label.setText(clock(self.elapsed()))
+            self.timer_label.setToolTip("")
+            self.timer_label.setAccessibleName(self.tr("Call duration"))
 
     def toggle_call(self) -> None:
         if self.in_call:

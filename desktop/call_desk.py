@@ -314,6 +314,9 @@ class CallDesk:
             sent_at=_clock_text(body.get("created_at") or body.get("sent_at")),
             call_id=str(body.get("call_id") or ""),
             anchor_segment=str(body.get("anchor_segment_id") or ""),
+            kind=str(attachment.get("kind") or "")
+            if isinstance(attachment := body.get("attachment"), dict)
+            else "",
         )
         if not whisper.whisper_id or whisper.whisper_id in self.whispers_seen:
             return
@@ -386,6 +389,17 @@ class CallDesk:
         self.listener.on_whisper_receipt(
             WhisperReceiptView(str(body.get("whisper_id", "")), str(body.get("status", "")))
         )
+
+    def raise_hand(self, reason: str = "", raised: bool = True) -> bool:
+        """Ask the team's supervisors for help on the call in progress (or lower the hand); False when there is
+        no call or no team server to ask. The reason is masked by the caller (one line)."""
+        call = self._call
+        client = self.sync
+        if call is None or call.finished or client is None:
+            return False
+        # On the worker, behind the call's start: the server must know the call before its hand.
+        self._submit_quietly(client.raise_hand, call.call_id, reason, raised)
+        return True
 
     def mark_whisper_read(self, whisper_id: str) -> None:
         if self.sync is not None:

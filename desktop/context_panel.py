@@ -11,7 +11,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from desktop.views import ChangeView, CustomerView, NoteView
+from desktop.views import ChangeView, CustomerView, NoteView, join_tags
 
 
 class CustomerContextPanel(QWidget):
@@ -64,7 +64,7 @@ class CustomerContextPanel(QWidget):
             parts.append(f"<p>{line}</p>")
         if c.tags:
             label = self.tr("Tags")
-            parts.append(f"<p><b>{escape(label)}:</b> " + ", ".join(escape(t) for t in c.tags) + "</p>")
+            parts.append(f"<p><b>{escape(label)}:</b> " + escape(join_tags(c.tags)) + "</p>")
         parts.append(self._section(self.tr("Traits and preferences"), [escape(t) for t in c.traits]))
         parts.append(
             self._section(self.tr("Open follow-ups and promises"), [escape(f) for f in c.follow_ups])

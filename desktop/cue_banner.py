@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.views import CueStyle, CueView
@@ -57,12 +57,25 @@ class CueBanner(QFrame):
             CueStyle.SUMMARY: self.tr("Show you heard them:"),
             CueStyle.FOLLOW_UP: self.tr("You made a promise. Follow-up:"),
         }[cue.style]
-        due = f" ({cue.due})" if cue.due else ""
+        due = f" ({self.due_text(cue.due)})" if cue.due else ""
         self.label.setText(f"<b>{escape(heading)}</b> {escape(cue.text)}{escape(due)}")
         self.setProperty("cueStyle", cue.style.value)  # for style sheets
         self.accept_button.setVisible(cue.style is CueStyle.FOLLOW_UP)
         self.style().unpolish(self)
         self.style().polish(self)
+
+    def due_text(self, iso_date: str) -> str:
+        """A follow-up date the way people say it, with its weekday (a promise "by Thursday" is checked by day)."""
+        date = QDate.fromString(iso_date, Qt.DateFormat.ISODate)
+        if not date.isValid():
+            return iso_date
+        # The format is part of the translation: 12月3日（木） in Japanese, Thu 3 Dec 2026 in English.
+        return QLocale().toString(date, self.tr("ddd d MMM yyyy"))
+
+    def clear(self) -> None:
+        """The call is over: its hint no longer applies."""
+        self.cue = None
+        self.hide()
 
     def _accept(self) -> None:
         if self.cue is not None:

@@ -1,6 +1,6 @@
 """The agent's call screen: one window that helps during a call without asking for clicks.
 
-Layout: the call bar across the top; on the left the customer's context, quick notes and the wrap-up (tabs);
+Layout: the call bar across the top, with the raise-hand strip under it; on the left the customer's context, quick notes and the wrap-up (tabs);
 in the middle the cue banner over the live transcript; on the right the suggestion cards over the whisper
 inbox. The window only draws: it turns the agent's actions into signals and shows what the
 :class:`~desktop.bridge.LiveCallBridge` delivers. Running a call is :mod:`desktop.agent_desk`'s job, so the
@@ -8,6 +8,8 @@ window builds without a server, a device or a loaded model.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -27,6 +29,7 @@ from desktop.context_panel import CustomerContextPanel
 from desktop.cue_banner import CueBanner
 from desktop.notes_panel import QuickNotes
 from desktop.preferences import app_settings
+from desktop.raise_hand import HandRaiser
 from desktop.suggestion_cards import SuggestionPanel
 from desktop.transcript_view import LiveTranscript
 from desktop.views import ConnectionState, CueView, CustomerView, SuggestionView, WhisperView, WrapUpDraft
@@ -45,6 +48,8 @@ class CallScreen(QMainWindow):
     font_step(int): +1 / -1 / 0 (reset).
     open_review(): the agent opens the history and review window.
     open_supervisor(): a supervisor or admin opens the supervisor console (the action shows only for them).
+    raise_hand(str): the agent asks the team's supervisors for help on this call (the masked reason, may be "").
+    lower_hand(): the agent lowers the hand.
     """
 
     start_call = Signal(str)
@@ -56,12 +61,18 @@ class CallScreen(QMainWindow):
     font_step = Signal(int)
     open_review = Signal()
     open_supervisor = Signal()
+    raise_hand = Signal(str)
+    lower_hand = Signal()
+
+    # Room the wrap-up form gets when the call ends (the left column is narrow during the call).
+    WRAP_UP_WIDTH = 520
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("callScreen")
         self.resize(1280, 800)
         self.call_bar = CallBar(self)
+        self.hand = HandRaiser(self)
         self.transcript = LiveTranscript(self)
         self.cue_banner = CueBanner(self)
         self.context_panel = CustomerContextPanel(self)
@@ -113,6 +124,7 @@ class CallScreen(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.call_bar)
+        layout.addWidget(self.hand)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.status_note = QLabel(self)
@@ -121,7 +133,11 @@ class CallScreen(QMainWindow):
         self.call_bar.start_requested.connect(self.start_call)
         self.call_bar.end_requested.connect(self.end_call)
         self.cue_banner.follow_up_accepted.connect(self._take_follow_up)
+        self.hand.raise_requested.connect(self.raise_hand)
+        self.hand.lower_requested.connect(self.lower_hand)
+        self._call_sizes: list[int] | None = None
         self._build_actions()
+        self._chain_focus()
         self.retranslate()
 
     # -- actions and shortcuts --------------------------------------------------------------------------
@@ -148,6 +164,9 @@ class CallScreen(QMainWindow):
         self.act_review = action("Ctrl+H", self.open_review)
         self.act_supervisor = action("Ctrl+Shift+U", self.open_supervisor)
         self.act_supervisor.setVisible(False)  # until the team server says this user supervises
+        self.act_hand = action("F9", self.hand.toggle)
+        self.act_next_pane = action("F6", lambda: self.cycle_pane(1))
+        self.act_previous_pane = action("Shift+F6", lambda: self.cycle_pane(-1))
         self.act_light = QAction(self, checkable=True)
         self.act_dark = QAction(self, checkable=True)
         themes = QActionGroup(self)
@@ -169,7 +188,10 @@ class CallScreen(QMainWindow):
             self.act_note,
             self.act_save,
             self.act_read_whisper,
+            self.act_hand,
             self.act_live,
+            self.act_next_pane,
+            self.act_previous_pane,
         ):
             self.menu_call.addAction(act)
         self.menu_call.addSeparator()
@@ -210,6 +232,9 @@ class CallScreen(QMainWindow):
         self.act_save.setText(self.tr("Save wrap-up"))
         self.act_read_whisper.setText(self.tr("Mark whisper read"))
         self.act_live.setText(self.tr("Jump to live"))
+        self.act_hand.setText(self.tr("Raise / lower hand"))
+        self.act_next_pane.setText(self.tr("Next pane"))
+        self.act_previous_pane.setText(self.tr("Previous pane"))
         self.act_settings.setText(self.tr("Settings…"))
         self.act_quit.setText(self.tr("Quit"))
         self.act_light.setText(self.tr("Light theme"))
@@ -232,6 +257,7 @@ class CallScreen(QMainWindow):
                 button.setAccessibleName(name)
         for part in (
             self.call_bar,
+            self.hand,
             self.transcript,
             self.cue_banner,
             self.context_panel,
@@ -273,7 +299,7 @@ class CallScreen(QMainWindow):
         self.context_panel.show_customer(customer)
 
     def show_suggestions(self, cards: list[SuggestionView]) -> None:
-        self.suggestions.show_suggestions(cards)
+        self.suggestions.show_suggestions(cards)  # re-chains the cards into the tab order
 
     def show_cue(self, cue: CueView) -> None:
         self.cue_banner.show_cue(cue)
@@ -284,6 +310,8 @@ class CallScreen(QMainWindow):
             line = next((x for x in self.transcript.lines() if x.segment_id == whisper.anchor_segment), None)
             about = line.text if line is not None else ""
         self.whispers.add_whisper(whisper, about)
+        if self.call_bar.in_call:
+            self.hand.answered(whisper.sender, whisper.kind == "coming")
 
     def show_connection(self, state: ConnectionState) -> None:
         self.call_bar.set_connection(state)
@@ -291,18 +319,107 @@ class CallScreen(QMainWindow):
     def show_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 15000)
 
-    def call_started(self) -> None:
+    def call_started(self, team: bool = True) -> None:
+        """A call begins (``team``: a team server is set up, so a raised hand reaches a supervisor)."""
+        self.transcript.set_listening(True)
         self.transcript.clear()
         self.suggestions.clear()
         self.notes.clear()
-        self.cue_banner.hide()
+        self.whispers.clear()  # the last call's whispers belong to its record, not to this call
+        self.cue_banner.clear()
         self.call_bar.set_in_call(True)
+        self.hand.set_in_call(True, team)
         self.left_tabs.setCurrentWidget(self.context_panel)
+        if self._call_sizes is not None:
+            self.splitter.setSizes(self._call_sizes)  # the layout the agent had during calls
+            self._call_sizes = None
 
     def call_ended(self, draft: WrapUpDraft) -> None:
         self.call_bar.set_in_call(False)
+        self.transcript.set_listening(False)
+        self.hand.set_in_call(False)  # a hand belongs to its call
+        self.cue_banner.clear()
+        self.whispers.settle()
         self.wrap_up.prefill(draft)
         self.left_tabs.setCurrentWidget(self.wrap_up)
+        self._widen_wrap_up()
+
+    def _widen_wrap_up(self) -> None:
+        """Give the wrap-up form a real width, taken from the transcript (the call is over)."""
+        sizes = self.splitter.sizes()
+        if len(sizes) != 3 or sizes[0] >= self.WRAP_UP_WIDTH or sum(sizes) == 0:
+            return
+        self._call_sizes = sizes
+        extra = min(self.WRAP_UP_WIDTH - sizes[0], max(0, sizes[1] - 200))
+        self.splitter.setSizes([sizes[0] + extra, sizes[1] - extra, sizes[2]])
+
+    # -- keyboard: panes and tab order -----------------------------------------------------------------
+    def panes(self) -> list[QWidget]:
+        """Where F6 goes, in order: call bar, transcript, cards, whispers, the left tabs' page."""
+        page = self.left_tabs.currentWidget()
+        page_focus: QWidget = self.left_tabs
+        for widget in (self.wrap_up.summary, self.notes.input, self.context_panel.view):
+            if page is not None and page.isAncestorOf(widget):
+                page_focus = widget
+                break
+        return [
+            self.call_bar.call_button,
+            self.transcript.list,
+            self.suggestions.first_focus(),
+            self.whispers.list,
+            page_focus,
+        ]
+
+    def cycle_pane(self, step: int) -> None:
+        panes = self.panes()
+        focus = self.focusWidget()
+        current = next(
+            (i for i, pane in enumerate(panes) if focus is not None and self._in_pane(focus, i)), -1
+        )
+        target = panes[(current + step) % len(panes)] if current >= 0 else panes[0 if step > 0 else -1]
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _in_pane(self, widget: QWidget, index: int) -> bool:
+        containers: list[QWidget] = [
+            self.call_bar,
+            self.transcript,
+            self.suggestions,
+            self.whispers,
+            self.left_tabs,
+        ]
+        if index == 0 and self.hand.isAncestorOf(widget):
+            return True
+        container = containers[index]
+        return widget is container or container.isAncestorOf(widget)
+
+    def _chain_focus(self) -> None:
+        """Tab order: call bar -> raise hand -> transcript -> cards -> whispers -> left tabs (wrap-up)."""
+        chain: list[QWidget] = [
+            self.call_bar.call_button,
+            self.call_bar.phone,
+            self.hand.button,
+            self.hand.reason,
+            self.transcript.list,
+            self.transcript.jump_button,
+            self.suggestions,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        tail: list[QWidget] = [
+            self.whispers.list,
+            self.left_tabs,
+            self.wrap_up.summary,
+            self.wrap_up.tags,
+            self.wrap_up.disposition,
+            self.wrap_up.next_action,
+            self.wrap_up.has_follow_up,
+            self.wrap_up.follow_up,
+            self.wrap_up.save_button,
+        ]
+        for first, second in itertools.pairwise(tail):
+            QWidget.setTabOrder(first, second)
+        self.suggestions.after = self.whispers.list
+        self.suggestions.chain_focus()
 
     # -- layout memory ----------------------------------------------------------------------------------
     def restore_layout(self, settings: QSettings) -> None:

@@ -1,7 +1,8 @@
 """Knowledge and history cards that fit what the customer just said.
 
 Calm on purpose: a card that is still relevant stays where it is (cards are keyed, updated in place, never
-rebuilt), new ones are appended, a dismissed card goes away at once. Matched words are highlighted in bold
+rebuilt), new ones are appended, a dismissed card goes away at once. The one exception is a card the supervisor
+sent for this call: it is pinned at the top, where the agent sees it without scrolling. Matched words are highlighted in bold
 (not by colour alone) and every card says why it is there. Feedback ("helped", "not relevant") goes back to the
 core so the team's ranking learns from it.
 """
@@ -23,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.appearance import TINTS
 from desktop.views import SuggestionView
+
+_MATCHED = "rgba({}, {}, {}, {})".format(*TINTS["matched"][0])
 
 
 def highlight(text: str, terms: tuple[str, ...]) -> str:
@@ -36,9 +40,7 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
     marked = _marked(text, terms)
     out: list[str] = []
     for piece, on in _runs(text, marked):
-        out.append(
-            f"<b style='background-color: rgba(255, 200, 0, 90)'>{escape(piece)}</b>" if on else escape(piece)
-        )
+        out.append(f"<b style='background-color: {_MATCHED}'>{escape(piece)}</b>" if on else escape(piece))
     return "".join(out)
 
 
@@ -95,7 +97,9 @@ class SuggestionCard(QFrame):
 
     feedback = Signal(str, str)
 
-    def __init__(self, suggestion: SuggestionView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, suggestion: SuggestionView, parent: QWidget | None = None, *, agent_actions: bool = True
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("suggestionCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -121,6 +125,9 @@ class SuggestionCard(QFrame):
         for button in (self.copy_button, self.open_button, self.helped_button, self.dismiss_button):
             button.setFlat(True)
             buttons.addWidget(button)
+        # Copy / Helped / Not relevant are the agent's own feedback; someone looking on (a supervisor) only reads.
+        for button in (self.copy_button, self.helped_button, self.dismiss_button):
+            button.setVisible(agent_actions)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -133,16 +140,28 @@ class SuggestionCard(QFrame):
         self.update_from(suggestion)
         self.retranslate()
 
+    def buttons(self) -> list[QPushButton]:
+        """The card's buttons the user can reach, in tab order."""
+        all_buttons = (self.copy_button, self.open_button, self.helped_button, self.dismiss_button)
+        return [b for b in all_buttons if not b.isHidden()]
+
     def retranslate(self) -> None:
         self.copy_button.setText(self.tr("Copy"))
-        self.copy_button.setAccessibleName(self.tr("Copy the card text"))
         self.open_button.setText(self.tr("Open"))
-        self.open_button.setAccessibleName(self.tr("Open the whole entry"))
         self.helped_button.setText(self.tr("✓ Helped") if self._helped_given else self.tr("Helped"))
-        self.helped_button.setAccessibleName(self.tr("This card helped"))
         self.dismiss_button.setText(self.tr("Not relevant"))
-        self.dismiss_button.setAccessibleName(self.tr("Hide this card: not relevant"))
         self.update_from(self.suggestion)
+
+    def _name_buttons(self) -> None:
+        # A screen reader lists buttons by name: each says which card it acts on.
+        title = self.suggestion.title
+        for button, name in (
+            (self.copy_button, self.tr("Copy the text of “%1”")),
+            (self.open_button, self.tr("Open the whole entry “%1”")),
+            (self.helped_button, self.tr("“%1” helped")),
+            (self.dismiss_button, self.tr("Hide “%1”: not relevant")),
+        ):
+            button.setAccessibleName(name.replace("%1", title))
 
     def update_from(self, suggestion: SuggestionView) -> None:
         self.suggestion = suggestion
@@ -169,6 +188,7 @@ class SuggestionCard(QFrame):
             else self.tr("%1 (sent by your supervisor)").replace("%1", suggestion.title)
         )
         self._render_reason()
+        self._name_buttons()
 
     def reason_text(self) -> str:
         code = self.suggestion.reason
@@ -228,9 +248,11 @@ class SuggestionPanel(QScrollArea):
 
     feedback = Signal(object, str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, agent_actions: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("suggestions")
+        self._agent_actions = agent_actions
+        self.after: QWidget | None = None  # the widget Tab reaches after the last card (set by the window)
         self.setWidgetResizable(True)
         self._inner = QWidget(self)
         self._layout = QVBoxLayout(self._inner)
@@ -255,19 +277,57 @@ class SuggestionPanel(QScrollArea):
         keys = {s.key for s in wanted}
         for key in [k for k in self._cards if k not in keys]:
             self._remove(key)
+        new_pin = False
         for suggestion in wanted:
             card = self._cards.get(suggestion.key)
             if card is None:
-                card = SuggestionCard(suggestion, self._inner)
+                card = SuggestionCard(suggestion, self._inner, agent_actions=self._agent_actions)
                 card.feedback.connect(self._card_feedback)
                 self._cards[suggestion.key] = card
                 self._layout.insertWidget(self._layout.count() - 1, card)
+                new_pin = new_pin or bool(suggestion.pushed_by)
             elif card.suggestion != suggestion:
                 card.update_from(suggestion)
+        self._pin_pushed([s.key for s in wanted if s.pushed_by])
         self._empty.setVisible(not self._cards)
+        self.chain_focus()
+        if new_pin:
+            self.verticalScrollBar().setValue(0)  # the supervisor's card is the one to read now
+
+    def _pin_pushed(self, pushed: list[str]) -> None:
+        """The supervisor's cards first (newest on top, as given), every other card in the place it had."""
+        current = [c.suggestion.key for c in self.cards()]
+        order = pushed + [k for k in current if k not in pushed]
+        if order == current:
+            return
+        for index, key in enumerate(order):
+            card = self._cards[key]
+            self._layout.removeWidget(card)
+            self._layout.insertWidget(1 + index, card)  # after the "cards appear here" label
 
     def cards(self) -> list[SuggestionCard]:
-        return list(self._cards.values())
+        """The cards as shown, top to bottom."""
+        items = [self._layout.itemAt(i) for i in range(self._layout.count())]
+        shown = [item.widget() for item in items if item is not None]
+        return [w for w in shown if isinstance(w, SuggestionCard) and w.suggestion.key in self._cards]
+
+    def chain_focus(self) -> None:
+        """Tab goes through the cards top to bottom, then on to ``after`` (cards made later would otherwise
+        come last in the window's tab order)."""
+        previous: QWidget = self
+        for card in self.cards():
+            for button in card.buttons():
+                QWidget.setTabOrder(previous, button)
+                previous = button
+        if self.after is not None:
+            QWidget.setTabOrder(previous, self.after)
+
+    def first_focus(self) -> QWidget:
+        """Where a key that jumps to the cards puts the focus."""
+        for card in self.cards():
+            for button in card.buttons():
+                return button
+        return self
 
     def clear(self) -> None:
         for key in list(self._cards):

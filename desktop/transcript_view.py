@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -88,8 +89,16 @@ class LiveTranscript(QWidget):
         self.jump_button.setAccessibleName(self.tr("Jump to the live end of the transcript"))
         self.jump_button.clicked.connect(self.jump_to_live)
         self.jump_button.hide()
+        # While the call is on and nothing has been heard yet: the engine needs a few seconds of speech first.
+        self.listening = QLabel(self)
+        self.listening.setObjectName("listening")
+        self.listening.setWordWrap(True)
+        self.listening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.listening.hide()
+        self._in_call = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.listening)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.jump_button)
 
@@ -122,6 +131,7 @@ class LiveTranscript(QWidget):
         if fresh:
             self._rows[event.segment_id] = item
             self.list.addItem(item)
+            self.listening.hide()
         else:
             self.list.relayout()  # the line may have grown or shrunk: heights are cached per row
         if self._follow_live:
@@ -131,15 +141,24 @@ class LiveTranscript(QWidget):
         del self._rows[segment_id]
         self.list.takeItem(self.list.row(item))
 
+    def set_listening(self, in_call: bool) -> None:
+        """Say "listening…" while a call is on and no line has come yet."""
+        self._in_call = in_call
+        self.listening.setVisible(in_call and not self._rows)
+
     def clear(self) -> None:
         self.list.clear()
         self._rows.clear()
+        self.listening.setVisible(self._in_call)
         self._follow_live = True
         self.jump_button.hide()
 
     def retranslate(self) -> None:
         self.list.setAccessibleName(self.tr("Live transcript"))
         self.jump_button.setText(self.tr("Jump to live ↓"))
+        self.listening.setText(
+            self.tr("Listening… the first words appear a few seconds after someone starts to speak.")
+        )
         for index in range(self.list.count()):
             self._render(self.list.item(index))
         self.list.relayout()

@@ -6,8 +6,22 @@ records; ``desktop.core_views`` translates core results into them in one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# One way to write a list of tags in every window (docs/glossary.md): "billing, refund". Typing accepts the
+# Japanese comma and semicolons too, so a list pasted from elsewhere is split the same way.
+TAG_SEPARATOR = ", "
+_TAG_SPLIT = re.compile(r"[,、;；，]")
+
+
+def join_tags(tags: tuple[str, ...] | list[str]) -> str:
+    return TAG_SEPARATOR.join(tags)
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in _TAG_SPLIT.split(text) if t.strip())
 
 
 class ConnectionState(StrEnum):
@@ -103,6 +117,7 @@ class WhisperView:
     sent_at: str = ""
     call_id: str = ""
     anchor_segment: str = ""
+    kind: str = ""  # "coming": the supervisor answers a raised hand by coming over; "" for any other whisper
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from desktop.views import WhisperView
 
 _ID = Qt.ItemDataRole.UserRole
 _READ = Qt.ItemDataRole.UserRole + 1
+_MISSED = Qt.ItemDataRole.UserRole + 2
 
 
 class WhisperInbox(QFrame):
@@ -94,6 +95,20 @@ class WhisperInbox(QFrame):
                 return self._mark(item)
         return None
 
+    def settle(self) -> None:
+        """The call is over: whispers still unread stop asking for attention (no flashing, no unread count) and
+        stay listed, marked as not read during the call. No read receipt is sent: the agent did not read them."""
+        self._flash.stop()
+        self._flashes_left = 0
+        self.setProperty("flash", False)
+        for index in range(self.list.count()):
+            item = self.list.item(index)
+            if not item.data(_READ):
+                item.setData(_READ, True)
+                item.setData(_MISSED, True)
+                self._render(item)
+        self._update_header()
+
     def clear(self) -> None:
         self.list.clear()
         self._whispers.clear()
@@ -116,6 +131,8 @@ class WhisperInbox(QFrame):
         whisper = self._whispers[str(item.data(_ID))]
         read = bool(item.data(_READ))
         mark = "" if read else self.tr("NEW") + " · "
+        if item.data(_MISSED):
+            mark = self.tr("not read during the call") + " · "
         when = f" · {whisper.sent_at}" if whisper.sent_at else ""
         about = self._about.get(whisper.whisper_id, "")
         anchor = "\n↳ " + self.tr("about: “%1”").replace("%1", about) if about else ""

@@ -4,7 +4,7 @@ the panel says which of the two happened, so nothing is silently lost when the s
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.views import WrapUpDraft
+from desktop.views import WrapUpDraft, join_tags, split_tags
 
 DISPOSITIONS = ("resolved", "follow_up", "escalated", "unresolved")
+_SAVING = str(QT_TRANSLATE_NOOP("WrapUpPanel", "Saving…"))
 
 
 class WrapUpPanel(QWidget):
@@ -52,7 +53,11 @@ class WrapUpPanel(QWidget):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setObjectName("wrapUpStatus")
+        self._status_source: tuple[str, str] | None = None  # (context, English) of the status, re-translated
         self.form = QFormLayout()
+        # Labels above their fields when the column is narrow, and every field as wide as the column allows.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._labels = [QLabel(self) for _ in range(5)]
         self.form.addRow(self._labels[0], self.summary)
         self.form.addRow(self._labels[1], self.tags)
@@ -93,6 +98,8 @@ class WrapUpPanel(QWidget):
         self.has_follow_up.setText(self.tr("on"))
         self.has_follow_up.setAccessibleName(self.tr("Schedule a follow-up"))
         self.save_button.setText(self.tr("Save wrap-up (Ctrl+S)"))
+        if self._status_source is not None:
+            self.status.setText(QCoreApplication.translate(*self._status_source))
         names = {
             "resolved": self.tr("Resolved"),
             "follow_up": self.tr("Follow-up needed"),
@@ -108,7 +115,7 @@ class WrapUpPanel(QWidget):
 
     def prefill(self, draft: WrapUpDraft) -> None:
         self.summary.setPlainText(draft.summary)
-        self.tags.setText(", ".join(draft.tags))
+        self.tags.setText(join_tags(draft.tags))
         index = self.disposition.findData(draft.disposition)
         if index < 0 and draft.disposition:
             self.disposition.addItem(draft.disposition, draft.disposition)
@@ -117,6 +124,7 @@ class WrapUpPanel(QWidget):
         self.next_action.setText(draft.next_action)
         self.set_follow_up(draft.follow_up_due)
         self.status.clear()
+        self._status_source = None
         self.save_button.setEnabled(True)
 
     def set_follow_up(self, iso_date: str) -> None:
@@ -126,7 +134,7 @@ class WrapUpPanel(QWidget):
             self.follow_up.setDate(date)
 
     def draft(self) -> WrapUpDraft:
-        tags = tuple(t.strip() for t in self.tags.text().replace("、", ",").split(",") if t.strip())
+        tags = split_tags(self.tags.text())
         due = self.follow_up.date().toString(Qt.DateFormat.ISODate) if self.has_follow_up.isChecked() else ""
         return WrapUpDraft(
             summary=self.summary.toPlainText().strip(),
@@ -137,11 +145,18 @@ class WrapUpPanel(QWidget):
         )
 
     def show_status(self, text: str) -> None:
+        """A status already in the UI language that needs no re-translation (it carries details)."""
+        self._status_source = None
         self.status.setText(text)
+
+    def show_status_tr(self, context: str, source: str) -> None:
+        """A status given by its English source and translation context: it follows a later language switch."""
+        self._status_source = (context, source)
+        self.status.setText(QCoreApplication.translate(context, source))
 
     def save(self) -> None:
         if not self.save_button.isEnabled():
             return  # a save is already on its way
         self.save_button.setEnabled(False)
-        self.status.setText(self.tr("Saving…"))
+        self.show_status_tr("WrapUpPanel", _SAVING)
         self.save_requested.emit(self.draft())

@@ -55,6 +55,7 @@ from desktop.review.timeline import (
     line_at,
     play_from,
 )
+from desktop.views import join_tags, split_tags
 
 _ITEM = Qt.ItemDataRole.UserRole
 PlayerFactory = Callable[[CallAudio], CallPlayback]
@@ -281,7 +282,7 @@ class CallDetail(QWidget):
         self._render_header()
         self._render_timeline()
         self.summary.setPlainText(call.summary)
-        self.tags.setText("; ".join(call.tags))
+        self.tags.setText(join_tags(call.tags))
         index = self.disposition.findData(call.disposition)
         self.disposition.setCurrentIndex(max(0, index))
         self.next_action.setText(call.next_action)
@@ -539,7 +540,7 @@ class CallDetail(QWidget):
     def save_wrap_up(self) -> None:
         if self.call is None:
             return
-        tags = tuple(t.strip() for t in self.tags.text().replace("；", ";").split(";") if t.strip())
+        tags = split_tags(self.tags.text())
         updated = replace(
             self.call,
             summary=self.summary.toPlainText().strip(),

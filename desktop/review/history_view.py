@@ -36,6 +36,7 @@ from assist.exports import ExportError, export_calls_csv
 from assist.history import CallFilter, CallHistory, CallListItem, HitKind, SearchHit, SearchQuery, mark
 from assist.store import Store
 from desktop.review.timeline import clock
+from desktop.views import join_tags
 
 _DATA = Qt.ItemDataRole.UserRole
 
@@ -205,7 +206,7 @@ class HistoryPanel(QWidget):
                 c.agent,
                 duration,
                 self.disposition_name(c.disposition),
-                "; ".join(c.tags),
+                join_tags(c.tags),
             )
             for col, value in enumerate(values):
                 cell = QTableWidgetItem(value)

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.appearance import TINTS
 from desktop.supervisor.board import Attention, Frustration, LiveCall, TeamBoard, TeamMember
 
 CALL_ID = Qt.ItemDataRole.UserRole
 ATTENTION = Qt.ItemDataRole.UserRole + 1
 
-_ATTENTION_TINT = QColor(255, 170, 0, 70)
+_ATTENTION_TINT = QColor(*TINTS["attention"][0])
 
 
 def clock(seconds: float) -> str:

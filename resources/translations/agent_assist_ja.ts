@@ -3,92 +3,92 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="136" />
+        <location filename="../../desktop/agent_app.py" line="148" />
         <source>Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.</source>
         <translation>古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="141" />
+        <location filename="../../desktop/agent_app.py" line="156" />
         <source>Some old recordings could not be deleted: %1</source>
         <translation>一部の古い録音を削除できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="231" />
+        <location filename="../../desktop/agent_app.py" line="255" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="263" />
+        <location filename="../../desktop/agent_app.py" line="292" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="264" />
+        <location filename="../../desktop/agent_app.py" line="294" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="276" />
+        <location filename="../../desktop/agent_app.py" line="307" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="282" />
+        <location filename="../../desktop/agent_app.py" line="314" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="284" />
+        <location filename="../../desktop/agent_app.py" line="316" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="286" />
+        <location filename="../../desktop/agent_app.py" line="320" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="296" />
+        <location filename="../../desktop/agent_app.py" line="331" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="298" />
+        <location filename="../../desktop/agent_app.py" line="336" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="299" />
+        <location filename="../../desktop/agent_app.py" line="337" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="300" />
+        <location filename="../../desktop/agent_app.py" line="338" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="301" />
+        <location filename="../../desktop/agent_app.py" line="339" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="302" />
+        <location filename="../../desktop/agent_app.py" line="342" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="316" />
+        <location filename="../../desktop/agent_app.py" line="360" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="318" />
+        <location filename="../../desktop/agent_app.py" line="366" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/demo.py" line="368" />
+        <location filename="../../desktop/demo.py" line="423" />
         <source>Agent Assist — demo</source>
         <translation>Agent Assist — デモ</translation>
     </message>
@@ -96,103 +96,118 @@
 <context>
     <name>CallBar</name>
     <message>
-        <location filename="../../desktop/call_bar.py" line="94" />
-        <location filename="../../desktop/call_bar.py" line="95" />
+        <location filename="../../desktop/call_bar.py" line="103" />
+        <location filename="../../desktop/call_bar.py" line="104" />
         <source>Caller number</source>
         <translation>発信者番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="96" />
+        <location filename="../../desktop/call_bar.py" line="105" />
         <source>Start or end the call</source>
         <translation>通話を開始または終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="97" />
+        <location filename="../../desktop/call_bar.py" line="106" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="98" />
+        <location filename="../../desktop/call_bar.py" line="107" />
         <source>Your microphone level</source>
         <translation>自分のマイク音量</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="99" />
+        <location filename="../../desktop/call_bar.py" line="108" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="100" />
+        <location filename="../../desktop/call_bar.py" line="109" />
         <source>Customer audio level</source>
         <translation>お客様の音量</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="101" />
+        <location filename="../../desktop/call_bar.py" line="192" />
+        <source>ACW %1</source>
+        <translation>後処理 %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="193" />
+        <source>After-call work: time since the call ended</source>
+        <translation>後処理: 通話終了からの経過時間</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="194" />
+        <source>After-call work time</source>
+        <translation>後処理の経過時間</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/call_bar.py" line="198" />
         <source>Call duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="108" />
+        <location filename="../../desktop/call_bar.py" line="116" />
         <source>No call</source>
         <translation>通話なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="121" />
+        <location filename="../../desktop/call_bar.py" line="133" />
         <source>End call</source>
         <translation>通話終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="121" />
+        <location filename="../../desktop/call_bar.py" line="133" />
         <source>Start call</source>
         <translation>通話開始</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="127" />
+        <location filename="../../desktop/call_bar.py" line="139" />
         <source>● REC</source>
         <translation>● 録音中</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="127" />
+        <location filename="../../desktop/call_bar.py" line="139" />
         <source>not recording</source>
         <translation>録音なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="129" />
+        <location filename="../../desktop/call_bar.py" line="141" />
         <source>Recording</source>
         <translation>録音中</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="129" />
+        <location filename="../../desktop/call_bar.py" line="141" />
         <source>Not recording</source>
         <translation>録音していません</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="135" />
+        <location filename="../../desktop/call_bar.py" line="147" />
         <source>New caller</source>
         <translation>新規のお客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="147" />
+        <location filename="../../desktop/call_bar.py" line="159" />
         <source>lag %1 s</source>
         <translation>遅延 %1 秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="154" />
+        <location filename="../../desktop/call_bar.py" line="166" />
         <source>Local only (no team server)</source>
         <translation>ローカルのみ（チームサーバーなし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="155" />
+        <location filename="../../desktop/call_bar.py" line="167" />
         <source>Connecting to team server…</source>
         <translation>チームサーバーに接続中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="156" />
+        <location filename="../../desktop/call_bar.py" line="168" />
         <source>Team server: online</source>
         <translation>チームサーバー: 接続中</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="157" />
+        <location filename="../../desktop/call_bar.py" line="169" />
         <source>Team server offline: saving locally, will send later</source>
         <translation>チームサーバー オフライン: ローカルに保存し後で送信</translation>
     </message>
@@ -200,213 +215,213 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="195" />
-        <location filename="../../desktop/review/call_detail.py" line="343" />
+        <location filename="../../desktop/review/call_detail.py" line="221" />
+        <location filename="../../desktop/review/call_detail.py" line="404" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="195" />
-        <location filename="../../desktop/review/call_detail.py" line="349" />
+        <location filename="../../desktop/review/call_detail.py" line="221" />
+        <location filename="../../desktop/review/call_detail.py" line="410" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="196" />
+        <location filename="../../desktop/review/call_detail.py" line="222" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="197" />
+        <location filename="../../desktop/review/call_detail.py" line="223" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="198" />
+        <location filename="../../desktop/review/call_detail.py" line="224" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="199" />
+        <location filename="../../desktop/review/call_detail.py" line="225" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="200" />
         <location filename="../../desktop/review/call_detail.py" line="226" />
+        <location filename="../../desktop/review/call_detail.py" line="264" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="202" />
+        <location filename="../../desktop/review/call_detail.py" line="228" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="203" />
+        <location filename="../../desktop/review/call_detail.py" line="229" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="204" />
+        <location filename="../../desktop/review/call_detail.py" line="230" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="205" />
+        <location filename="../../desktop/review/call_detail.py" line="231" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="206" />
+        <location filename="../../desktop/review/call_detail.py" line="232" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="207" />
+        <location filename="../../desktop/review/call_detail.py" line="233" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="208" />
+        <location filename="../../desktop/review/call_detail.py" line="234" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <location filename="../../desktop/review/call_detail.py" line="236" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <location filename="../../desktop/review/call_detail.py" line="237" />
         <source>Tags (separated by ;)</source>
         <translation>タグ（; 区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="209" />
+        <location filename="../../desktop/review/call_detail.py" line="238" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="209" />
-        <location filename="../../desktop/review/call_detail.py" line="294" />
+        <location filename="../../desktop/review/call_detail.py" line="239" />
+        <location filename="../../desktop/review/call_detail.py" line="337" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="212" />
+        <location filename="../../desktop/review/call_detail.py" line="244" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="212" />
+        <location filename="../../desktop/review/call_detail.py" line="245" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="213" />
+        <location filename="../../desktop/review/call_detail.py" line="246" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="213" />
+        <location filename="../../desktop/review/call_detail.py" line="247" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="220" />
-        <location filename="../../desktop/review/call_detail.py" line="438" />
+        <location filename="../../desktop/review/call_detail.py" line="255" />
+        <location filename="../../desktop/review/call_detail.py" line="506" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="224" />
+        <location filename="../../desktop/review/call_detail.py" line="259" />
         <source>Whisper</source>
-        <translation>ウィスパー</translation>
+        <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="224" />
+        <location filename="../../desktop/review/call_detail.py" line="260" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <location filename="../../desktop/review/call_detail.py" line="261" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="226" />
+        <location filename="../../desktop/review/call_detail.py" line="263" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="238" />
+        <location filename="../../desktop/review/call_detail.py" line="276" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="253" />
+        <location filename="../../desktop/review/call_detail.py" line="291" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="264" />
+        <location filename="../../desktop/review/call_detail.py" line="302" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="265" />
+        <location filename="../../desktop/review/call_detail.py" line="304" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="294" />
+        <location filename="../../desktop/review/call_detail.py" line="336" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="295" />
+        <location filename="../../desktop/review/call_detail.py" line="338" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="324" />
-        <location filename="../../desktop/review/call_detail.py" line="340" />
+        <location filename="../../desktop/review/call_detail.py" line="385" />
+        <location filename="../../desktop/review/call_detail.py" line="401" />
         <source>Cannot play the recording: {error}</source>
         <translation>録音を再生できません: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="413" />
+        <location filename="../../desktop/review/call_detail.py" line="479" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="415" />
+        <location filename="../../desktop/review/call_detail.py" line="481" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="422" />
+        <location filename="../../desktop/review/call_detail.py" line="489" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="478" />
+        <location filename="../../desktop/review/call_detail.py" line="553" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>
@@ -414,167 +429,182 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="191" />
+        <location filename="../../desktop/main_window.py" line="220" />
         <source>Agent Assist</source>
         <translation>Agent Assist</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="192" />
+        <location filename="../../desktop/main_window.py" line="221" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="193" />
+        <location filename="../../desktop/main_window.py" line="222" />
         <source>Notes</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="194" />
+        <location filename="../../desktop/main_window.py" line="223" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="195" />
+        <location filename="../../desktop/main_window.py" line="224" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="196" />
+        <location filename="../../desktop/main_window.py" line="225" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="197" />
+        <location filename="../../desktop/main_window.py" line="226" />
         <source>&amp;Call</source>
         <translation>通話(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="198" />
+        <location filename="../../desktop/main_window.py" line="227" />
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="199" />
+        <location filename="../../desktop/main_window.py" line="228" />
         <source>&amp;Language</source>
         <translation>言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="200" />
+        <location filename="../../desktop/main_window.py" line="229" />
         <source>Start / end call</source>
         <translation>通話の開始／終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="201" />
+        <location filename="../../desktop/main_window.py" line="230" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="202" />
+        <location filename="../../desktop/main_window.py" line="231" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="203" />
+        <location filename="../../desktop/main_window.py" line="232" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="204" />
+        <location filename="../../desktop/main_window.py" line="233" />
         <source>Mark whisper read</source>
-        <translation>ウィスパーを既読にする</translation>
+        <translation>ささやきを既読にする</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="205" />
+        <location filename="../../desktop/main_window.py" line="234" />
         <source>Jump to live</source>
         <translation>最新へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="206" />
+        <location filename="../../desktop/main_window.py" line="235" />
+        <source>Raise / lower hand</source>
+        <translation>挙手する／挙手をやめる</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="236" />
+        <source>Next pane</source>
+        <translation>次の区画へ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="237" />
+        <source>Previous pane</source>
+        <translation>前の区画へ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="238" />
         <source>Settings…</source>
         <translation>設定…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="207" />
+        <location filename="../../desktop/main_window.py" line="239" />
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="208" />
+        <location filename="../../desktop/main_window.py" line="240" />
         <source>Light theme</source>
         <translation>ライトテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="209" />
+        <location filename="../../desktop/main_window.py" line="241" />
         <source>Dark theme</source>
         <translation>ダークテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="210" />
+        <location filename="../../desktop/main_window.py" line="242" />
         <source>Larger text</source>
         <translation>文字を大きく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="211" />
+        <location filename="../../desktop/main_window.py" line="243" />
         <source>Smaller text</source>
         <translation>文字を小さく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="212" />
+        <location filename="../../desktop/main_window.py" line="244" />
         <source>Default text size</source>
         <translation>標準の文字サイズ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="213" />
+        <location filename="../../desktop/main_window.py" line="245" />
         <source>&amp;Windows</source>
         <translation>ウィンドウ(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="214" />
+        <location filename="../../desktop/main_window.py" line="246" />
         <source>Windows</source>
         <translation>ウィンドウ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="215" />
+        <location filename="../../desktop/main_window.py" line="247" />
         <source>History &amp;&amp; review</source>
         <translation>履歴とレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="216" />
+        <location filename="../../desktop/main_window.py" line="248" />
         <source>Past calls, search, insights (Ctrl+H)</source>
         <translation>過去の通話・検索・分析（Ctrl+H）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="217" />
+        <location filename="../../desktop/main_window.py" line="249" />
         <source>Supervisor console</source>
         <translation>スーパーバイザー画面</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="218" />
+        <location filename="../../desktop/main_window.py" line="250" />
         <source>Follow the team's live calls and whisper (Ctrl+Shift+U)</source>
         <translation>チームの通話をモニターしてささやく（Ctrl+Shift+U）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="219" />
+        <location filename="../../desktop/main_window.py" line="252" />
         <source>Open history and review</source>
         <translation>履歴とレビューを開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="220" />
+        <location filename="../../desktop/main_window.py" line="253" />
         <source>Open the supervisor console</source>
         <translation>スーパーバイザー画面を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="244" />
+        <location filename="../../desktop/main_window.py" line="287" />
         <source>Recording stopped: %1</source>
         <translation>録音が停止しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246" />
+        <location filename="../../desktop/main_window.py" line="291" />
         <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
         <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248" />
+        <location filename="../../desktop/main_window.py" line="295" />
         <source>Audio device back: %1</source>
         <translation>音声デバイスが復帰しました: %1</translation>
     </message>
@@ -611,6 +641,11 @@
         <source>You made a promise. Follow-up:</source>
         <translation>お約束をしました。フォローアップ:</translation>
     </message>
+    <message>
+        <location filename="../../desktop/cue_banner.py" line="73" />
+        <source>ddd d MMM yyyy</source>
+        <translation>yyyy年M月d日（ddd）</translation>
+    </message>
 </context>
 <context>
     <name>CustomerContextPanel</name>
@@ -645,215 +680,273 @@
         <translation>特徴・ご希望</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="69" />
+        <location filename="../../desktop/context_panel.py" line="70" />
         <source>Open follow-ups and promises</source>
         <translation>未完了のフォローアップ・お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="70" />
+        <location filename="../../desktop/context_panel.py" line="74" />
         <source>Changed since the last contact</source>
         <translation>前回の対応以降の変更</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="72" />
+        <location filename="../../desktop/context_panel.py" line="78" />
         <source>Team notes</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="77" />
+        <location filename="../../desktop/context_panel.py" line="84" />
         <source>Last contacts</source>
         <translation>最近の対応履歴</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="88" />
+        <location filename="../../desktop/context_panel.py" line="95" />
         <source>New note</source>
         <translation>新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="89" />
+        <location filename="../../desktop/context_panel.py" line="96" />
         <source>New follow-up</source>
         <translation>新しいフォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="90" />
+        <location filename="../../desktop/context_panel.py" line="97" />
         <source>Follow-up closed</source>
         <translation>フォローアップ完了</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="91" />
+        <location filename="../../desktop/context_panel.py" line="98" />
         <source>Profile updated</source>
         <translation>プロフィール更新</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="100" />
+        <location filename="../../desktop/context_panel.py" line="107" />
         <source>pinned</source>
         <translation>ピン留め</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="102" />
+        <location filename="../../desktop/context_panel.py" line="109" />
         <source>caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="104" />
+        <location filename="../../desktop/context_panel.py" line="111" />
         <source>next action</source>
         <translation>次の対応</translation>
     </message>
 </context>
 <context>
+    <name>HandRaiser</name>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="62" />
+        <source>Why? (optional, one line) — Enter sends</source>
+        <translation>理由（任意・1行）— Enter で送信</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="63" />
+        <source>Reason for raising your hand</source>
+        <translation>挙手の理由</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="117" />
+        <source>✋ Lower hand (F9)</source>
+        <translation>✋ 挙手をやめる (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="117" />
+        <source>✋ Raise hand (F9)</source>
+        <translation>✋ 挙手 (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="119" />
+        <source>Lower your hand</source>
+        <translation>挙手をやめる</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="119" />
+        <source>Raise your hand: ask a supervisor for help</source>
+        <translation>挙手: スーパーバイザーに助けを求める</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="125" />
+        <source>Raise your hand during a call to ask a supervisor for help.</source>
+        <translation>通話中に挙手すると、スーパーバイザーに助けを求められます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="127" />
+        <source>No team server is set up: no supervisor can see a raised hand.</source>
+        <translation>チームサーバーが未設定のため、挙手はスーパーバイザーに届きません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="129" />
+        <source>Hand raised: your supervisors see this call first.</source>
+        <translation>挙手中: スーパーバイザーの一覧でこの通話が先頭に表示されています。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="131" />
+        <source>%1 is coming to help.</source>
+        <translation>%1 さんが応援に向かっています。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/raise_hand.py" line="133" />
+        <source>%1 answered with a whisper.</source>
+        <translation>%1 さんがささやきで応えました。</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="106" />
+        <location filename="../../desktop/review/history_view.py" line="108" />
         <source>Search what was said, summaries and notes (日本語 / English)</source>
         <translation>発話・要約・メモを検索（日本語 / English）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="107" />
+        <location filename="../../desktop/review/history_view.py" line="110" />
         <source>Search calls</source>
         <translation>通話を検索</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="108" />
+        <location filename="../../desktop/review/history_view.py" line="111" />
         <source>From YYYY-MM-DD</source>
         <translation>開始日 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="109" />
+        <location filename="../../desktop/review/history_view.py" line="112" />
         <source>To YYYY-MM-DD</source>
         <translation>終了日 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="110" />
+        <location filename="../../desktop/review/history_view.py" line="113" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="111" />
+        <location filename="../../desktop/review/history_view.py" line="114" />
         <source>Export the calls matching these filters as CSV for Excel</source>
         <translation>条件に合う通話を Excel 用の CSV に書き出す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="112" />
+        <location filename="../../desktop/review/history_view.py" line="117" />
         <source>Date</source>
         <translation>日付</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="112" />
+        <location filename="../../desktop/review/history_view.py" line="118" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="112" />
+        <location filename="../../desktop/review/history_view.py" line="119" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="113" />
+        <location filename="../../desktop/review/history_view.py" line="120" />
         <source>Duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="113" />
+        <location filename="../../desktop/review/history_view.py" line="121" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="113" />
+        <location filename="../../desktop/review/history_view.py" line="122" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="115" />
-        <location filename="../../desktop/review/history_view.py" line="132" />
+        <location filename="../../desktop/review/history_view.py" line="127" />
+        <location filename="../../desktop/review/history_view.py" line="149" />
         <source>All agents</source>
         <translation>すべてのオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="115" />
-        <location filename="../../desktop/review/history_view.py" line="133" />
+        <location filename="../../desktop/review/history_view.py" line="128" />
+        <location filename="../../desktop/review/history_view.py" line="150" />
         <source>All tags</source>
         <translation>すべてのタグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="116" />
-        <location filename="../../desktop/review/history_view.py" line="134" />
+        <location filename="../../desktop/review/history_view.py" line="129" />
+        <location filename="../../desktop/review/history_view.py" line="151" />
         <source>All dispositions</source>
         <translation>すべての対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="124" />
+        <location filename="../../desktop/review/history_view.py" line="139" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="124" />
+        <location filename="../../desktop/review/history_view.py" line="140" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="125" />
+        <location filename="../../desktop/review/history_view.py" line="141" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="126" />
+        <location filename="../../desktop/review/history_view.py" line="142" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="153" />
+        <location filename="../../desktop/review/history_view.py" line="171" />
         <source>“{text}” is not a date: write it as 2026-03-31.</source>
         <translation>「{text}」は日付ではありません。2026-03-31 の形で入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="179" />
+        <location filename="../../desktop/review/history_view.py" line="205" />
         <source>Unknown</source>
         <translation>不明</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="186" />
+        <location filename="../../desktop/review/history_view.py" line="216" />
         <source>No calls match these filters.</source>
         <translation>条件に合う通話はありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="191" />
+        <location filename="../../desktop/review/history_view.py" line="222" />
         <source>Transcript</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="191" />
+        <location filename="../../desktop/review/history_view.py" line="223" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="192" />
+        <location filename="../../desktop/review/history_view.py" line="224" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="209" />
+        <location filename="../../desktop/review/history_view.py" line="242" />
         <source>Nothing found. Try fewer or other words.</source>
         <translation>見つかりませんでした。言葉を減らすか、別の言葉で試してください。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/review/history_view.py" line="211" />
+        <location filename="../../desktop/review/history_view.py" line="244" />
         <source>%n match(es)</source>
         <translation>
             <numerusform>%n 件一致</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="228" />
+        <location filename="../../desktop/review/history_view.py" line="261" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="230" />
+        <location filename="../../desktop/review/history_view.py" line="263" />
         <source>Wrote {count} calls to {path}.</source>
         <translation>{count} 件の通話を {path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="234" />
+        <location filename="../../desktop/review/history_view.py" line="267" />
         <source>Export call list</source>
         <translation>通話一覧を書き出し</translation>
     </message>
@@ -861,77 +954,77 @@
 <context>
     <name>InsightsPanel</name>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="149" />
+        <location filename="../../desktop/review/insights_view.py" line="162" />
         <source>Per day</source>
         <translation>日別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="149" />
+        <location filename="../../desktop/review/insights_view.py" line="163" />
         <source>Per week</source>
         <translation>週別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="150" />
+        <location filename="../../desktop/review/insights_view.py" line="164" />
         <source>By tag</source>
         <translation>タグ別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="150" />
+        <location filename="../../desktop/review/insights_view.py" line="165" />
         <source>By topic</source>
         <translation>話題別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="151" />
+        <location filename="../../desktop/review/insights_view.py" line="166" />
         <source>By disposition</source>
         <translation>対応結果別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="151" />
+        <location filename="../../desktop/review/insights_view.py" line="167" />
         <source>By agent</source>
         <translation>オペレーター別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="152" />
+        <location filename="../../desktop/review/insights_view.py" line="168" />
         <source>All calls</source>
         <translation>すべての通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="158" />
+        <location filename="../../desktop/review/insights_view.py" line="175" />
         <source>Export CSV…</source>
         <translation>CSV を書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="159" />
+        <location filename="../../desktop/review/insights_view.py" line="176" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="160" />
+        <location filename="../../desktop/review/insights_view.py" line="177" />
         <source>Average handle time by agent (minutes)</source>
         <translation>オペレーター別の平均対応時間（分）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="161" />
+        <location filename="../../desktop/review/insights_view.py" line="178" />
         <source>Knowledge entries used (shown)</source>
         <translation>使われたナレッジ（表示回数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="185" />
+        <location filename="../../desktop/review/insights_view.py" line="202" />
         <source>Could not compute the insights: {error}</source>
         <translation>分析を計算できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="190" />
+        <location filename="../../desktop/review/insights_view.py" line="207" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="198" />
+        <location filename="../../desktop/review/insights_view.py" line="225" />
         <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
         <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="206" />
+        <location filename="../../desktop/review/insights_view.py" line="234" />
         <source>Export insights</source>
         <translation>分析を書き出し</translation>
     </message>
@@ -939,44 +1032,49 @@
 <context>
     <name>LiveTranscript</name>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="59" />
+        <location filename="../../desktop/transcript_view.py" line="60" />
         <source>You</source>
         <translation>自分</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="60" />
+        <location filename="../../desktop/transcript_view.py" line="61" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="76" />
-        <location filename="../../desktop/transcript_view.py" line="135" />
+        <location filename="../../desktop/transcript_view.py" line="77" />
+        <location filename="../../desktop/transcript_view.py" line="157" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="87" />
-        <location filename="../../desktop/transcript_view.py" line="136" />
+        <location filename="../../desktop/transcript_view.py" line="88" />
+        <location filename="../../desktop/transcript_view.py" line="158" />
         <source>Jump to live ↓</source>
         <translation>最新へ ↓</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="88" />
+        <location filename="../../desktop/transcript_view.py" line="89" />
         <source>Jump to the live end of the transcript</source>
         <translation>文字起こしの最新行へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="197" />
+        <location filename="../../desktop/transcript_view.py" line="160" />
+        <source>Listening… the first words appear a few seconds after someone starts to speak.</source>
+        <translation>聞き取り中… 話し始めてから数秒で最初の言葉が表示されます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/transcript_view.py" line="223" />
         <source>final</source>
         <translation>確定</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="197" />
+        <location filename="../../desktop/transcript_view.py" line="223" />
         <source>still being heard</source>
         <translation>認識中</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="198" />
+        <location filename="../../desktop/transcript_view.py" line="224" />
         <source>Click to bookmark this line</source>
         <translation>クリックでこの行をブックマーク</translation>
     </message>
@@ -984,123 +1082,123 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="210" />
+        <location filename="../../desktop/review/privacy_view.py" line="223" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="211" />
+        <location filename="../../desktop/review/privacy_view.py" line="224" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="212" />
+        <location filename="../../desktop/review/privacy_view.py" line="228" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="212" />
+        <location filename="../../desktop/review/privacy_view.py" line="229" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="213" />
+        <location filename="../../desktop/review/privacy_view.py" line="230" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="216" />
+        <location filename="../../desktop/review/privacy_view.py" line="236" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="217" />
+        <location filename="../../desktop/review/privacy_view.py" line="237" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="218" />
+        <location filename="../../desktop/review/privacy_view.py" line="238" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="221" />
+        <location filename="../../desktop/review/privacy_view.py" line="242" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="222" />
+        <location filename="../../desktop/review/privacy_view.py" line="243" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="223" />
+        <location filename="../../desktop/review/privacy_view.py" line="244" />
         <source>Customer id</source>
         <translation>お客様ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="224" />
+        <location filename="../../desktop/review/privacy_view.py" line="245" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="225" />
+        <location filename="../../desktop/review/privacy_view.py" line="246" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="246" />
+        <location filename="../../desktop/review/privacy_view.py" line="269" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="256" />
+        <location filename="../../desktop/review/privacy_view.py" line="283" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="258" />
+        <location filename="../../desktop/review/privacy_view.py" line="286" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="265" />
-        <location filename="../../desktop/review/privacy_view.py" line="281" />
+        <location filename="../../desktop/review/privacy_view.py" line="295" />
+        <location filename="../../desktop/review/privacy_view.py" line="316" />
         <source>Type the customer id first.</source>
         <translation>先にお客様IDを入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="267" />
+        <location filename="../../desktop/review/privacy_view.py" line="298" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="273" />
+        <location filename="../../desktop/review/privacy_view.py" line="306" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="286" />
+        <location filename="../../desktop/review/privacy_view.py" line="324" />
         <source>Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
         <translation>{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="289" />
+        <location filename="../../desktop/review/privacy_view.py" line="328" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="294" />
+        <location filename="../../desktop/review/privacy_view.py" line="333" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="296" />
+        <location filename="../../desktop/review/privacy_view.py" line="335" />
         <source>Erased {id}: {calls} calls, {rows} records, {files} recording files.</source>
         <translation>{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="299" />
+        <location filename="../../desktop/review/privacy_view.py" line="342" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
     </message>
@@ -1126,22 +1224,22 @@
 <context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../../desktop/review/window.py" line="61" />
+        <location filename="../../desktop/review/window.py" line="69" />
         <source>Agent Assist — Call review</source>
         <translation>Agent Assist — 通話レビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="62" />
+        <location filename="../../desktop/review/window.py" line="70" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="63" />
+        <location filename="../../desktop/review/window.py" line="71" />
         <source>Insights</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="64" />
+        <location filename="../../desktop/review/window.py" line="72" />
         <source>Privacy</source>
         <translation>プライバシー</translation>
     </message>
@@ -1149,167 +1247,167 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="187" />
+        <location filename="../../desktop/settings_dialog.py" line="199" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <location filename="../../desktop/settings_dialog.py" line="201" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <location filename="../../desktop/settings_dialog.py" line="201" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="188" />
+        <location filename="../../desktop/settings_dialog.py" line="201" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="189" />
+        <location filename="../../desktop/settings_dialog.py" line="201" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="191" />
+        <location filename="../../desktop/settings_dialog.py" line="207" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="191" />
+        <location filename="../../desktop/settings_dialog.py" line="208" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="192" />
+        <location filename="../../desktop/settings_dialog.py" line="209" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="192" />
+        <location filename="../../desktop/settings_dialog.py" line="210" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="195" />
+        <location filename="../../desktop/settings_dialog.py" line="215" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="196" />
+        <location filename="../../desktop/settings_dialog.py" line="216" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="197" />
+        <location filename="../../desktop/settings_dialog.py" line="217" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="198" />
+        <location filename="../../desktop/settings_dialog.py" line="218" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="199" />
+        <location filename="../../desktop/settings_dialog.py" line="219" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="200" />
+        <location filename="../../desktop/settings_dialog.py" line="220" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <location filename="../../desktop/settings_dialog.py" line="221" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="202" />
+        <location filename="../../desktop/settings_dialog.py" line="222" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="203" />
+        <location filename="../../desktop/settings_dialog.py" line="223" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="204" />
+        <location filename="../../desktop/settings_dialog.py" line="224" />
         <source>Softphone link &amp;port (0 = off)</source>
         <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="205" />
+        <location filename="../../desktop/settings_dialog.py" line="226" />
         <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
         <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="207" />
+        <location filename="../../desktop/settings_dialog.py" line="228" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="208" />
+        <location filename="../../desktop/settings_dialog.py" line="229" />
         <source>Beep on my own device when a whisper arrives</source>
-        <translation>ウィスパー受信時に自分のデバイスで通知音を鳴らす</translation>
+        <translation>ささやき受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="209" />
+        <location filename="../../desktop/settings_dialog.py" line="230" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="210" />
+        <location filename="../../desktop/settings_dialog.py" line="231" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="211" />
+        <location filename="../../desktop/settings_dialog.py" line="232" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="221" />
+        <location filename="../../desktop/settings_dialog.py" line="242" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="227" />
+        <location filename="../../desktop/settings_dialog.py" line="250" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="230" />
+        <location filename="../../desktop/settings_dialog.py" line="256" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="245" />
+        <location filename="../../desktop/settings_dialog.py" line="273" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="249" />
+        <location filename="../../desktop/settings_dialog.py" line="277" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="257" />
+        <location filename="../../desktop/settings_dialog.py" line="285" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="258" />
+        <location filename="../../desktop/settings_dialog.py" line="286" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="299" />
+        <location filename="../../desktop/settings_dialog.py" line="328" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>
@@ -1317,127 +1415,127 @@
 <context>
     <name>SuggestionCard</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="135" />
+        <location filename="../../desktop/suggestion_cards.py" line="149" />
         <source>Copy</source>
         <translation>コピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="136" />
-        <source>Copy the card text</source>
-        <translation>カードの内容をコピー</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/suggestion_cards.py" line="137" />
+        <location filename="../../desktop/suggestion_cards.py" line="150" />
         <source>Open</source>
         <translation>開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="138" />
-        <source>Open the whole entry</source>
-        <translation>全文を開く</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/suggestion_cards.py" line="139" />
+        <location filename="../../desktop/suggestion_cards.py" line="151" />
         <source>✓ Helped</source>
         <translation>✓ 役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="139" />
+        <location filename="../../desktop/suggestion_cards.py" line="151" />
         <source>Helped</source>
         <translation>役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="140" />
-        <source>This card helped</source>
-        <translation>このカードは役立った</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/suggestion_cards.py" line="141" />
+        <location filename="../../desktop/suggestion_cards.py" line="152" />
         <source>Not relevant</source>
         <translation>関係なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="142" />
-        <source>Hide this card: not relevant</source>
-        <translation>このカードを隠す（関係なし）</translation>
+        <location filename="../../desktop/suggestion_cards.py" line="159" />
+        <source>Copy the text of “%1”</source>
+        <translation>「%1」の本文をコピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="148" />
+        <location filename="../../desktop/suggestion_cards.py" line="160" />
+        <source>Open the whole entry “%1”</source>
+        <translation>「%1」の全文を開く</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="161" />
+        <source>“%1” helped</source>
+        <translation>「%1」が役に立った</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="162" />
+        <source>Hide “%1”: not relevant</source>
+        <translation>「%1」を非表示: 関係なし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="169" />
         <source>Knowledge</source>
         <translation>ナレッジ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="149" />
+        <location filename="../../desktop/suggestion_cards.py" line="170" />
         <source>Team note</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="150" />
+        <location filename="../../desktop/suggestion_cards.py" line="171" />
         <source>Past call</source>
         <translation>過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="151" />
+        <location filename="../../desktop/suggestion_cards.py" line="172" />
         <source>Promise</source>
         <translation>お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="154" />
+        <location filename="../../desktop/suggestion_cards.py" line="175" />
         <source>%1 · sent by %2</source>
         <translation>%1 · %2 さんから</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="163" />
+        <location filename="../../desktop/suggestion_cards.py" line="188" />
         <source>%1 (sent by your supervisor)</source>
         <translation>%1（スーパーバイザーから届いたカード）</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="169" />
+        <location filename="../../desktop/suggestion_cards.py" line="196" />
         <source>knowledge base entry</source>
         <translation>ナレッジ記事</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="170" />
+        <location filename="../../desktop/suggestion_cards.py" line="197" />
         <source>this customer's past call</source>
         <translation>このお客様の過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="171" />
+        <location filename="../../desktop/suggestion_cards.py" line="198" />
         <source>an open promise to this customer</source>
         <translation>このお客様への未完了のお約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="172" />
+        <location filename="../../desktop/suggestion_cards.py" line="199" />
         <source>a team note on this customer</source>
         <translation>このお客様に関するチームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="173" />
+        <location filename="../../desktop/suggestion_cards.py" line="200" />
         <source>a caution note on this customer</source>
         <translation>このお客様に関する注意メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="174" />
+        <location filename="../../desktop/suggestion_cards.py" line="201" />
         <source>a next-action note on this customer</source>
         <translation>このお客様の次の対応メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="177" />
+        <location filename="../../desktop/suggestion_cards.py" line="204" />
         <source>your supervisor %1 sent this card</source>
         <translation>スーパーバイザーの %1 さんが送ったカード</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="179" />
+        <location filename="../../desktop/suggestion_cards.py" line="206" />
         <source>a trigger phrase rule</source>
         <translation>キーフレーズのルール</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="184" />
+        <location filename="../../desktop/suggestion_cards.py" line="213" />
         <source>you heard: %1</source>
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="189" />
+        <location filename="../../desktop/suggestion_cards.py" line="218" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -1445,12 +1543,12 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="239" />
+        <location filename="../../desktop/suggestion_cards.py" line="270" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="240" />
+        <location filename="../../desktop/suggestion_cards.py" line="271" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>
@@ -1458,117 +1556,122 @@
 <context>
     <name>WhisperInbox</name>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="62" />
+        <location filename="../../desktop/whisper_inbox.py" line="63" />
         <source>Whispers from your supervisor</source>
-        <translation>スーパーバイザーからのウィスパー</translation>
+        <translation>スーパーバイザーからのささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="118" />
+        <location filename="../../desktop/whisper_inbox.py" line="133" />
         <source>NEW</source>
         <translation>新着</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="121" />
+        <location filename="../../desktop/whisper_inbox.py" line="135" />
+        <source>not read during the call</source>
+        <translation>通話中に未読</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/whisper_inbox.py" line="138" />
         <source>about: “%1”</source>
         <translation>対象の発言: 「%1」</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="130" />
+        <location filename="../../desktop/whisper_inbox.py" line="147" />
         <source>Whispers: %1 unread (F8 marks read)</source>
-        <translation>ウィスパー: 未読 %1 件（F8で既読）</translation>
+        <translation>ささやき: 未読 %1 件（F8で既読）</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="132" />
+        <location filename="../../desktop/whisper_inbox.py" line="149" />
         <source>Whispers</source>
-        <translation>ウィスパー</translation>
+        <translation>ささやき</translation>
     </message>
 </context>
 <context>
     <name>WrapUpPanel</name>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="78" />
+        <location filename="../../desktop/wrap_up.py" line="25" />
+        <source>Saving…</source>
+        <translation>保存中…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/wrap_up.py" line="86" />
         <source>&amp;Summary</source>
         <translation>要約(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="78" />
+        <location filename="../../desktop/wrap_up.py" line="87" />
         <source>&amp;Tags</source>
         <translation>タグ(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="78" />
+        <location filename="../../desktop/wrap_up.py" line="88" />
         <source>&amp;Disposition</source>
         <translation>対応結果(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="78" />
+        <location filename="../../desktop/wrap_up.py" line="89" />
         <source>&amp;Next action</source>
         <translation>次の対応(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="79" />
+        <location filename="../../desktop/wrap_up.py" line="90" />
         <source>&amp;Follow-up</source>
         <translation>フォローアップ(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="82" />
+        <location filename="../../desktop/wrap_up.py" line="94" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="83" />
+        <location filename="../../desktop/wrap_up.py" line="95" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="84" />
+        <location filename="../../desktop/wrap_up.py" line="96" />
         <source>comma separated</source>
         <translation>カンマ区切り</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="85" />
+        <location filename="../../desktop/wrap_up.py" line="97" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="86" />
+        <location filename="../../desktop/wrap_up.py" line="98" />
         <source>on</source>
         <translation>設定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="87" />
+        <location filename="../../desktop/wrap_up.py" line="99" />
         <source>Schedule a follow-up</source>
         <translation>フォローアップを予定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="88" />
+        <location filename="../../desktop/wrap_up.py" line="100" />
         <source>Save wrap-up (Ctrl+S)</source>
         <translation>後処理を保存（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="90" />
+        <location filename="../../desktop/wrap_up.py" line="104" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="91" />
+        <location filename="../../desktop/wrap_up.py" line="105" />
         <source>Follow-up needed</source>
         <translation>要フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="92" />
+        <location filename="../../desktop/wrap_up.py" line="106" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="93" />
+        <location filename="../../desktop/wrap_up.py" line="107" />
         <source>Not resolved</source>
         <translation>未解決</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/wrap_up.py" line="139" />
-        <source>Saving…</source>
-        <translation>保存中…</translation>
     </message>
 </context>
 </TS>

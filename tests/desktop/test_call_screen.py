@@ -9,7 +9,6 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
@@ -28,27 +27,11 @@ from desktop.views import (
     WrapUpDraft,
 )
 from tests.conftest import ROOT
+from tests.desktop.conftest import _Quiet
 
 
 def event(segment: str, channel: Channel, kind: EventKind, text: str, start: float = 1.0) -> TranscriptEvent:
     return TranscriptEvent("call-1", channel, kind, start, start + 1, text, 0.9, segment)
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
-
-
-@pytest.fixture
-def agent(qtbot: Any, tmp_path: Any) -> Any:
-    app = ensure_app()
-    desk = CallDesk(_Quiet(), DeskConfig(language="en"), store_file=tmp_path / "store.sqlite3")
-    agent = AgentApp(app, prefs=Preferences(ui_language="en"), desk=desk)
-    qtbot.addWidget(agent.window)
-    agent.window.show()
-    qtbot.waitExposed(agent.window)
-    yield agent
-    agent.shutdown()
 
 
 def from_worker(fn: Any, *args: Any) -> None:
@@ -308,7 +291,7 @@ def test_what_the_customer_said_decides_how_the_banner_shows_the_cue(agent: Any,
     assert promise is not None and promise.kind is CueKind.PROMISE
     from_worker(agent.bridge.on_cue, core_views.cue_view(promise))
     qtbot.waitUntil(lambda: "promise" in w.cue_banner.label.text())
-    assert "2026-11-24" in w.cue_banner.label.text() and w.cue_banner.accept_button.isVisible()
+    assert "Tue 24 Nov 2026" in w.cue_banner.label.text() and w.cue_banner.accept_button.isVisible()
 
 
 def test_problems_are_worded_for_the_agent_and_name_the_device(agent: Any, qtbot: Any) -> None:

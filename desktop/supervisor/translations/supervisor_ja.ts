@@ -3,24 +3,24 @@
 <context>
     <name>AgentsList</name>
     <message>
-        <location filename="../board_view.py" line="192" />
+        <location filename="../board_view.py" line="193" />
         <source>Agents online</source>
-        <translation>オンラインのエージェント</translation>
+        <translation>オンラインのオペレーター</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="199" />
+        <location filename="../board_view.py" line="200" />
         <source>%1 — idle (online %2)</source>
         <translation>%1 — 待機中（オンライン %2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="202" />
+        <location filename="../board_view.py" line="203" />
         <source>%1 — on a call (%2)</source>
         <translation>%1 — 通話中（%2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="206" />
+        <location filename="../board_view.py" line="207" />
         <source>No agent online</source>
-        <translation>オンラインのエージェントはいません</translation>
+        <translation>オンラインのオペレーターはいません</translation>
     </message>
 </context>
 <context>
@@ -99,94 +99,94 @@
 <context>
     <name>BoardTable</name>
     <message>
-        <location filename="../board_view.py" line="67" />
+        <location filename="../board_view.py" line="68" />
         <source>Live calls of the team</source>
         <translation>チームの通話中一覧</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="69" />
-        <location filename="../board_view.py" line="155" />
+        <location filename="../board_view.py" line="70" />
+        <location filename="../board_view.py" line="156" />
         <source>Agent</source>
-        <translation>エージェント</translation>
+        <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="69" />
-        <location filename="../board_view.py" line="155" />
+        <location filename="../board_view.py" line="70" />
+        <location filename="../board_view.py" line="156" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="69" />
+        <location filename="../board_view.py" line="70" />
         <source>Duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="70" />
+        <location filename="../board_view.py" line="71" />
         <source>Last line</source>
         <translation>直近の発話</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="70" />
+        <location filename="../board_view.py" line="71" />
         <source>Frustration</source>
         <translation>不満度</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="70" />
+        <location filename="../board_view.py" line="71" />
         <source>Last whisper</source>
         <translation>最後のささやき</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="69" />
+        <location filename="../board_view.py" line="70" />
         <source>Needs attention</source>
         <translation>要注意</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="120" />
+        <location filename="../board_view.py" line="121" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="154" />
+        <location filename="../board_view.py" line="155" />
         <source>(nothing said yet)</source>
         <translation>（まだ発話なし）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="160" />
+        <location filename="../board_view.py" line="161" />
         <source>calm</source>
         <translation>穏やか</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="161" />
+        <location filename="../board_view.py" line="162" />
         <source>strong</source>
         <translation>強い</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="161" />
+        <location filename="../board_view.py" line="162" />
         <source>some</source>
         <translation>やや</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="167" />
+        <location filename="../board_view.py" line="168" />
         <source>none yet</source>
         <translation>まだなし</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="168" />
+        <location filename="../board_view.py" line="169" />
         <source>%1 ago</source>
         <translation>%1 前</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="174" />
+        <location filename="../board_view.py" line="175" />
         <source>Strong frustration</source>
         <translation>強い不満</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="176" />
+        <location filename="../board_view.py" line="177" />
         <source>Silent for %1</source>
         <translation>%1 無言</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="178" />
+        <location filename="../board_view.py" line="179" />
         <source>Long call</source>
         <translation>長時間通話</translation>
     </message>
@@ -196,7 +196,7 @@
     <message>
         <location filename="../follow_view.py" line="87" />
         <source>Agent</source>
-        <translation>エージェント</translation>
+        <translation>オペレーター</translation>
     </message>
     <message>
         <location filename="../follow_view.py" line="88" />
@@ -209,7 +209,7 @@
         <translation>モニター中の通話の文字起こし</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="167" />
+        <location filename="../follow_view.py" line="174" />
         <source>(still being heard…)</source>
         <translation>（認識中…）</translation>
     </message>
@@ -217,177 +217,177 @@
 <context>
     <name>SupervisorConsole</name>
     <message>
-        <location filename="../console.py" line="175" />
+        <location filename="../console.py" line="172" />
         <source>Whisper templates: %1 — using the defaults.</source>
         <translation>ささやきテンプレート: %1 — 既定のテンプレートを使います。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="183" />
+        <location filename="../console.py" line="180" />
         <source>Agent Assist — Supervisor</source>
         <translation>Agent Assist — スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../console.py" line="184" />
+        <location filename="../console.py" line="181" />
         <source>Live calls (calls needing attention first)</source>
         <translation>通話中（要注意の通話を上に表示）</translation>
     </message>
     <message>
-        <location filename="../console.py" line="185" />
+        <location filename="../console.py" line="182" />
         <source>Agents online</source>
-        <translation>オンラインのエージェント</translation>
+        <translation>オンラインのオペレーター</translation>
     </message>
     <message>
-        <location filename="../console.py" line="186" />
+        <location filename="../console.py" line="183" />
         <source>Whispers on this call</source>
         <translation>この通話のささやき</translation>
     </message>
     <message>
-        <location filename="../console.py" line="187" />
+        <location filename="../console.py" line="184" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../console.py" line="188" />
+        <location filename="../console.py" line="185" />
         <source>Agent's cards</source>
-        <translation>エージェントのカード</translation>
+        <translation>オペレーターのカード</translation>
     </message>
     <message>
-        <location filename="../console.py" line="189" />
+        <location filename="../console.py" line="186" />
         <source>Team board</source>
         <translation>チームボード</translation>
     </message>
     <message>
-        <location filename="../console.py" line="190" />
+        <location filename="../console.py" line="187" />
         <source>Audit trail</source>
         <translation>監査ログ</translation>
     </message>
     <message>
-        <location filename="../console.py" line="191" />
+        <location filename="../console.py" line="188" />
         <source>Refresh board</source>
         <translation>ボードを更新</translation>
     </message>
     <message>
-        <location filename="../console.py" line="192" />
+        <location filename="../console.py" line="189" />
         <source>Follow selected call</source>
         <translation>選択した通話をモニター</translation>
     </message>
     <message>
-        <location filename="../console.py" line="193" />
+        <location filename="../console.py" line="190" />
         <source>Stop following</source>
         <translation>モニターを終了</translation>
     </message>
     <message>
-        <location filename="../console.py" line="194" />
+        <location filename="../console.py" line="191" />
         <source>Write a whisper</source>
         <translation>ささやきを書く</translation>
     </message>
     <message>
-        <location filename="../console.py" line="232" />
+        <location filename="../console.py" line="229" />
         <source>Connected as %1 (%2, team %3)</source>
         <translation>%1 として接続中（%2、チーム %3）</translation>
     </message>
     <message>
-        <location filename="../console.py" line="246" />
+        <location filename="../console.py" line="243" />
         <source>Connecting to the team server…</source>
         <translation>チームサーバーに接続中…</translation>
     </message>
     <message>
-        <location filename="../console.py" line="249" />
+        <location filename="../console.py" line="246" />
         <source>Offline</source>
         <translation>オフライン</translation>
     </message>
     <message>
-        <location filename="../console.py" line="253" />
+        <location filename="../console.py" line="250" />
         <source>The team server refused the token; ask your admin for a new one.</source>
         <translation>チームサーバーがトークンを拒否しました。管理者に新しいトークンを依頼してください。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="274" />
+        <location filename="../console.py" line="271" />
         <source>The live calls could not be loaded</source>
         <translation>通話中一覧を読み込めませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="341" />
+        <location filename="../console.py" line="338" />
         <source>Could not follow the call</source>
         <translation>通話をモニターできませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="382" />
+        <location filename="../console.py" line="379" />
         <source>Not following a call. Double-click a call on the board (or select it and press Enter).</source>
         <translation>モニター中の通話はありません。ボードの通話をダブルクリック（または選択して Enter）してください。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="391" />
+        <location filename="../console.py" line="388" />
         <source>call ended</source>
         <translation>通話終了</translation>
     </message>
     <message>
-        <location filename="../console.py" line="391" />
+        <location filename="../console.py" line="388" />
         <source>live</source>
         <translation>通話中</translation>
     </message>
     <message>
-        <location filename="../console.py" line="393" />
+        <location filename="../console.py" line="390" />
         <source>Following %1 with %2 (%3)</source>
         <translation>%1 と %2 の通話をモニター中（%3）</translation>
     </message>
     <message>
-        <location filename="../console.py" line="395" />
+        <location filename="../console.py" line="392" />
         <source>unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../console.py" line="405" />
+        <location filename="../console.py" line="402" />
         <source>Follow a call to see the cards its agent sees.</source>
-        <translation>通話をモニターすると、エージェントが見ているカードが表示されます。</translation>
+        <translation>通話をモニターすると、オペレーターが見ているカードが表示されます。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="411" />
+        <location filename="../console.py" line="408" />
         <source>The cards the agent is seeing now.</source>
-        <translation>エージェントがいま見ているカードです。</translation>
+        <translation>オペレーターがいま見ているカードです。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="413" />
+        <location filename="../console.py" line="410" />
         <source>The agent's app has not shared its cards for this call.</source>
-        <translation>この通話では、エージェントのアプリがカードを共有していません。</translation>
+        <translation>この通話では、オペレーターのアプリがカードを共有していません。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="422" />
+        <location filename="../console.py" line="419" />
         <source>Follow a live call to whisper to its agent.</source>
-        <translation>通話中の通話をモニターすると、そのエージェントにささやけます。</translation>
+        <translation>通話中の通話をモニターすると、そのオペレーターにささやけます。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="438" />
+        <location filename="../console.py" line="435" />
         <source>The whisper could not be queued</source>
         <translation>ささやきを送信待ちにできませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="444" />
+        <location filename="../console.py" line="441" />
         <source>That knowledge entry is no longer shared by the team.</source>
         <translation>そのナレッジはチームで共有されなくなりました。</translation>
     </message>
     <message>
-        <location filename="../console.py" line="454" />
+        <location filename="../console.py" line="451" />
         <source>See: %1</source>
         <translation>参照: %1</translation>
     </message>
     <message>
-        <location filename="../console.py" line="496" />
+        <location filename="../console.py" line="493" />
         <source>The team server refused %1: %2</source>
         <translation>チームサーバーが %1 を拒否しました: %2</translation>
     </message>
     <message>
-        <location filename="../console.py" line="523" />
+        <location filename="../console.py" line="520" />
         <source>The team's knowledge entries could not be loaded</source>
         <translation>チームのナレッジを読み込めませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="554" />
+        <location filename="../console.py" line="551" />
         <source>The audit trail could not be loaded</source>
         <translation>監査ログを読み込めませんでした</translation>
     </message>
     <message>
-        <location filename="../console.py" line="568" />
+        <location filename="../console.py" line="565" />
         <source>the team server is not reachable</source>
         <translation>チームサーバーに接続できません</translation>
     </message>
@@ -395,98 +395,98 @@
 <context>
     <name>WhisperComposer</name>
     <message>
-        <location filename="../follow_view.py" line="296" />
+        <location filename="../follow_view.py" line="303" />
         <source>Quick whisper templates</source>
         <translation>ささやきテンプレート</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="297" />
+        <location filename="../follow_view.py" line="304" />
         <source>Save as template</source>
         <translation>テンプレートに保存</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="299" />
+        <location filename="../follow_view.py" line="306" />
         <source>Keep the text above as a quick template (Japanese or English)</source>
         <translation>入力中の文をテンプレートとして保存します（日本語または英語）</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="301" />
+        <location filename="../follow_view.py" line="308" />
         <source>Remove template</source>
         <translation>テンプレートを削除</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="302" />
+        <location filename="../follow_view.py" line="309" />
         <source>Whisper text</source>
         <translation>ささやきの本文</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="303" />
+        <location filename="../follow_view.py" line="310" />
         <source>Advice for the agent — Enter sends</source>
-        <translation>エージェントへの助言 — Enter で送信</translation>
+        <translation>オペレーターへの助言 — Enter で送信</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="304" />
+        <location filename="../follow_view.py" line="311" />
         <source>Whisper</source>
         <translation>ささやく</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="305" />
+        <location filename="../follow_view.py" line="312" />
         <source>Knowledge entry to send</source>
         <translation>送るナレッジ</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="306" />
+        <location filename="../follow_view.py" line="313" />
         <source>Send entry to agent</source>
-        <translation>ナレッジをエージェントに送る</translation>
+        <translation>ナレッジをオペレーターに送る</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="332" />
+        <location filename="../follow_view.py" line="339" />
         <source>Anchor to the selected line: %1</source>
         <translation>選択した発話に紐づける: %1</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="334" />
+        <location filename="../follow_view.py" line="341" />
         <source>Anchor to a line (select one in the transcript)</source>
         <translation>発話に紐づける（文字起こしで行を選択）</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="339" />
+        <location filename="../follow_view.py" line="346" />
         <source>Whispering to %1 — only the agent sees it.</source>
-        <translation>%1 にささやきます — エージェントにだけ表示されます。</translation>
+        <translation>%1 にささやきます — オペレーターにだけ表示されます。</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="342" />
-        <location filename="../follow_view.py" line="414" />
+        <location filename="../follow_view.py" line="349" />
+        <location filename="../follow_view.py" line="421" />
         <source>Follow a call to whisper to its agent.</source>
-        <translation>通話をモニターすると、そのエージェントにささやけます。</translation>
+        <translation>通話をモニターすると、そのオペレーターにささやけます。</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="351" />
+        <location filename="../follow_view.py" line="358" />
         <source>Click to put it in the text field; Enter sends</source>
         <translation>クリックで入力欄に入ります。Enter で送信</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="362" />
+        <location filename="../follow_view.py" line="369" />
         <source>Type the template text in the whisper field first.</source>
         <translation>先にささやきの入力欄にテンプレートの文を入力してください。</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="371" />
+        <location filename="../follow_view.py" line="378" />
         <source>Template not saved: %1</source>
         <translation>テンプレートを保存できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="379" />
+        <location filename="../follow_view.py" line="386" />
         <source>Select a template to remove.</source>
         <translation>削除するテンプレートを選んでください。</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="386" />
+        <location filename="../follow_view.py" line="393" />
         <source>Templates not saved: %1</source>
         <translation>テンプレートを保存できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="405" />
+        <location filename="../follow_view.py" line="412" />
         <source>No knowledge entry to send: the team has none shared yet.</source>
         <translation>送れるナレッジがありません。チームでまだ共有されていません。</translation>
     </message>
@@ -494,32 +494,32 @@
 <context>
     <name>WhisperHistory</name>
     <message>
-        <location filename="../follow_view.py" line="191" />
+        <location filename="../follow_view.py" line="198" />
         <source>Whispers sent on this call</source>
         <translation>この通話で送ったささやき</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="214" />
+        <location filename="../follow_view.py" line="221" />
         <source>queued (waiting for the server)</source>
         <translation>送信待ち（サーバー待ち）</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="215" />
+        <location filename="../follow_view.py" line="222" />
         <source>sent ✓</source>
         <translation>送信済み ✓</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="216" />
+        <location filename="../follow_view.py" line="223" />
         <source>delivered ✓✓</source>
         <translation>配信済み ✓✓</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="217" />
+        <location filename="../follow_view.py" line="224" />
         <source>read ✓✓ 👁</source>
         <translation>既読 ✓✓ 👁</translation>
     </message>
     <message>
-        <location filename="../follow_view.py" line="218" />
+        <location filename="../follow_view.py" line="225" />
         <source>refused: %1</source>
         <translation>拒否: %1</translation>
     </message>

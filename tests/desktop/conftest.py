@@ -1,0 +1,29 @@
+"""The agent's app on a fresh local store (no team server), shown offscreen: the call screen's tests share it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from desktop.agent_app import AgentApp
+from desktop.app import ensure_app
+from desktop.call_desk import CallDesk, DeskConfig
+from desktop.preferences import Preferences
+
+
+class _Quiet:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+@pytest.fixture
+def agent(qtbot: Any, tmp_path: Any) -> Any:
+    app = ensure_app()
+    desk = CallDesk(_Quiet(), DeskConfig(language="en"), store_file=tmp_path / "store.sqlite3")
+    agent = AgentApp(app, prefs=Preferences(ui_language="en"), desk=desk)
+    qtbot.addWidget(agent.window)
+    agent.window.show()
+    qtbot.waitExposed(agent.window)
+    yield agent
+    agent.shutdown()
