@@ -42,6 +42,9 @@ class TranscriptEvent:
     bookmark or a cue on them belongs now). Anyone keeping finals by ``segment_id`` (replacing, and dropping
     empty ones) therefore ends with the revised transcript; ``revised`` only tells them it is a correction,
     not new speech (no latency to measure, nothing new to react to).
+
+    ``corrections`` lists the words the domain lexicon put right in ``text``, each as ``"heard -> word"``
+    (``"両金 -> 料金"``), so a reviewer sees what the recognizer wrote: nothing is rewritten silently.
     """
 
     call_id: str
@@ -56,6 +59,7 @@ class TranscriptEvent:
     language: str = ""
     revised: bool = False
     merged_into: str = ""
+    corrections: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -78,6 +82,7 @@ class TranscriptEvent:
             language=str(data.get("language", "")),
             revised=bool(data.get("revised", False)),
             merged_into=str(data.get("merged_into", "")),
+            corrections=tuple(str(c) for c in data.get("corrections", ()) or ()),
         )
 
 

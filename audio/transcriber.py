@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from audio.events import Channel, EventKind, TranscriptEvent
-from audio.guards import collapse_repetitions, is_hallucination
+from audio.guards import (
+    NO_SPEECH_PROB,
+    PARTIAL_LIMITS,
+    UNSURE_LOGPROB,
+    bias_terms,
+    collapse_repetitions,
+    is_hallucination,
+)
 from audio.segmenter import Utterance, UtteranceState
 from audio.source import SAMPLE_RATE, Samples
 
@@ -38,6 +45,11 @@ class Recognition:
     avg_logprob: float
     no_speech_prob: float
     language: str
+    corrections: tuple[str, ...] = ()  # set on a second pass's text by the domain lexicon
+
+
+Corrector = Callable[[str], tuple[str, tuple[str, ...]]]
+"""Puts misheard domain words right: text -> (corrected text, ``"heard -> word"`` for each change)."""
 
 
 class Recognizer(Protocol):
@@ -70,11 +82,12 @@ class WhisperRecognizer:
     window) brings the kept transcript back to 3.3 % (offline: 3.1 %). ``final_context_seconds`` forces a
     choice (None = full window, a number = short window of at least that many seconds). A decision by
     measured speed was tried and dropped: on a busy PC it flipped between runs, and with it the transcript.
-    No VAD (already done), no timestamps; greedy partials, beam search for finals. With multilingual models,
-    finals longer than ``beam_max_seconds`` are greedy: there decoding is most of the cost (about 16 ms a
-    token with beam 5 and 11 ms greedy, base, one thread), a 10 s Japanese final took 0.5 s longer with the
-    beam, and greedy finals measured no worse on the eval clips. English-only models keep the beam: their
-    cost is the full-window encoder, and greedy long finals cost tiny.en 0.6 points of WER.
+    No VAD (already done), no timestamps; greedy partials, beam search (5) for every final. Decoding is most
+    of a multilingual final's cost (about 16 ms a token with beam 5 and 11 ms greedy, base), and an earlier
+    version decoded finals over 6 s greedily to save it; the beam gains about 4 CER points on Japanese
+    telephone audio for ~0.04 CPU-s per audio-s, and the latency budget holds with it (see the README's
+    "Live transcription" figures). ``beam_max_seconds`` can still bring back greedy long finals for
+    multilingual models (None: the beam at every length).
     """
 
     def __init__(
@@ -82,7 +95,7 @@ class WhisperRecognizer:
         model: Any,
         *,
         final_beam: int = 5,
-        beam_max_seconds: float = 6.0,
+        beam_max_seconds: float | None = None,
         context_seconds: float = 8.0,
         english_final_context: float = 15.0,
         margin_seconds: float = 3.0,
@@ -120,7 +133,8 @@ class WhisperRecognizer:
     def _beam(self, final: bool, seconds: float) -> int:
         if not final:
             return 1
-        if self.model.model.is_multilingual and seconds > self.beam_max_seconds:
+        limit = self.beam_max_seconds
+        if limit is not None and self.model.model.is_multilingual and seconds > limit:
             return 1
         return self.final_beam
 
@@ -253,6 +267,7 @@ class StreamingTranscriber:
         turn_gap: float = 2.5,
         max_turn: float = 28.0,
         min_turn_finals: int = 1,
+        corrector: Corrector | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.call_id = call_id
@@ -262,6 +277,8 @@ class StreamingTranscriber:
         self.started_at = clock() if started_at is None else started_at
         self.prompt = prompt
         self.hotwords = hotwords
+        # the domain lexicon's reading-based correction, on finals and second passes (see audio/lexicon.py)
+        self.corrector = corrector
         self.partial_lag_limit = partial_lag_limit
         # partials are a nicety: they may use at most this share of the worker's time, so on a slow PC
         # they thin out instead of delaying finals (real time here: compute is a real-world resource)
@@ -302,6 +319,21 @@ class StreamingTranscriber:
     def start(self) -> None:
         for thread in self._threads:
             thread.start()
+
+    def set_corrector(self, corrector: Corrector | None) -> None:
+        with self._cond:
+            self.corrector = corrector
+
+    def _correct(self, text: str) -> tuple[str, tuple[str, ...]]:
+        with self._cond:
+            corrector = self.corrector
+        if corrector is None or not text:
+            return text, ()
+        try:
+            return corrector(text)
+        except Exception:  # a broken word list must not cost the transcript
+            log.exception("correcting %r failed", text)
+            return text, ()
 
     def set_biasing(self, prompt: str | None, hotwords: str | None) -> None:
         """Bias recognition with names and terms the agent is likely to hear (customer name, KB terms)."""
@@ -520,6 +552,8 @@ class StreamingTranscriber:
         with self._cond:
             prompt, hotwords = self.prompt, self.hotwords
             previous = self._last_final.get(utt.channel)
+        bias = bias_terms(prompt, hotwords)
+        limits = (NO_SPEECH_PROB, UNSURE_LOGPROB) if job.final else PARTIAL_LIMITS
         if self.condition_on_previous and previous is not None and utt.start - previous[0] < 10.0:
             prompt = (
                 f"{prompt.strip()} {previous[1][-60:]}" if prompt and prompt.strip() else previous[1][-60:]
@@ -537,11 +571,15 @@ class StreamingTranscriber:
             avg_logprob=rec.avg_logprob,
             speech_prob=utt.speech_prob,
             duration=duration,
+            bias=bias,
+            no_speech_limit=limits[0],
+            logprob_limit=limits[1],
         ):
             if job.final and text:
                 self.stats.dropped_as_noise += 1
                 log.debug("dropped %r on %s as non-speech", text, utt.channel.value)
             return None
+        text, corrections = self._correct(text) if job.final else (text, ())
         return TranscriptEvent(
             call_id=self.call_id,
             channel=utt.channel,
@@ -552,6 +590,7 @@ class StreamingTranscriber:
             confidence=round(math.exp(min(0.0, rec.avg_logprob)), 3),
             segment_id=utt.segment_id,
             language=rec.language,
+            corrections=corrections,
         )
 
     def _empty(self, utt: Utterance) -> TranscriptEvent:
@@ -668,9 +707,11 @@ class StreamingTranscriber:
             avg_logprob=rec.avg_logprob,
             speech_prob=1.0,
             duration=len(audio) / SAMPLE_RATE,
+            bias=bias_terms(prompt, hotwords),
         ):
             log.debug("second pass over %s dropped as non-speech: %r", first.segment_id, text)
             return None
+        text, corrections = self._correct(text)
         if _letters(text) == _letters(before):
             return None  # nothing to correct: the lines stay as they are
         ratio = len(_letters(text)) / max(1, len(_letters(before)))
@@ -682,7 +723,7 @@ class StreamingTranscriber:
                 round(100 * ratio),
             )
             return None
-        return Recognition(text, rec.avg_logprob, rec.no_speech_prob, rec.language)
+        return Recognition(text, rec.avg_logprob, rec.no_speech_prob, rec.language, corrections)
 
     def _emit_revision(self, job: _Revision, rec: Recognition) -> None:
         """Lock held: the turn's first segment takes the whole text, the others are emptied."""
@@ -700,6 +741,7 @@ class StreamingTranscriber:
                 segment_id=first.segment_id,
                 language=first.language,
                 revised=True,
+                corrections=rec.corrections,
             )
         )
         for final in job.finals[1:]:
@@ -711,6 +753,7 @@ class StreamingTranscriber:
                         "confidence": 0.0,
                         "revised": True,
                         "merged_into": first.segment_id,
+                        "corrections": (),
                     }
                 )
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio.guards import bleed_ratio, collapse_repetitions, is_hallucination
+from audio.guards import bias_terms, bleed_ratio, collapse_repetitions, is_hallucination, only_bias_terms
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,56 @@ def test_the_same_voice_quieter_on_the_other_channel_is_bleed() -> None:
     assert correlation < 0.5
     correlation, _ = bleed_ratio(voice, np.zeros_like(voice))
     assert correlation == 0.0
+
+
+def test_an_unsure_line_with_some_no_speech_probability_is_dropped() -> None:
+    # what base wrote on line noise past the VAD with a support-term prompt (tests/bench/bench_guard.py)
+    assert is_hallucination(
+        "オーブンスタート", no_speech_prob=0.57, avg_logprob=-1.82, speech_prob=0.7, duration=3.5
+    )
+    assert is_hallucination("クッキー", no_speech_prob=0.25, avg_logprob=-0.6, speech_prob=0.7, duration=2.0)
+    # the earlier limits (0.6 / -0.8), still used for partials, let both through
+    assert not is_hallucination(
+        "クッキー",
+        no_speech_prob=0.25,
+        avg_logprob=-0.6,
+        speech_prob=0.7,
+        duration=2.0,
+        no_speech_limit=0.6,
+        logprob_limit=-0.8,
+    )
+
+
+def test_a_confident_line_is_kept_even_with_some_no_speech_probability() -> None:
+    assert not is_hallucination(
+        "ご用件をお伺いします", no_speech_prob=0.35, avg_logprob=-0.3, speech_prob=0.9, duration=1.5
+    )
+    assert not is_hallucination(
+        "料金の確認です", no_speech_prob=0.15, avg_logprob=-1.2, speech_prob=0.9, duration=1.5
+    )
+
+
+def test_a_line_of_nothing_but_the_biasing_words_is_dropped_when_speech_is_doubtful() -> None:
+    bias = bias_terms("料金 返金 違約金、ルーター", "山田")
+    assert only_bias_terms("料金、返金。", bias)
+    assert is_hallucination(
+        "料金、返金。", no_speech_prob=0.3, avg_logprob=-0.2, speech_prob=0.8, duration=2.0, bias=bias
+    )
+    # clearly speech, or more than the biasing words: kept
+    assert not is_hallucination(
+        "料金、返金。", no_speech_prob=0.05, avg_logprob=-0.2, speech_prob=0.9, duration=2.0, bias=bias
+    )
+    assert not is_hallucination(
+        "料金を返金してください",
+        no_speech_prob=0.3,
+        avg_logprob=-0.2,
+        speech_prob=0.9,
+        duration=2.0,
+        bias=bias,
+    )
+
+
+def test_a_held_kana_is_a_hum_unless_clearly_spoken() -> None:
+    for text in ("うう", "んん", "あー"):
+        assert is_hallucination(text, no_speech_prob=0.56, avg_logprob=-0.24, speech_prob=0.9, duration=2.0)
+    assert not is_hallucination("うう", no_speech_prob=0.02, avg_logprob=-0.2, speech_prob=0.95, duration=0.8)

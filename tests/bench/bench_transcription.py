@@ -44,6 +44,7 @@ import soxr
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
 from audio.live import LiveTranscription, SharedModel
 from audio.source import SAMPLE_RATE, ChannelMap, FileSource
+from audio.transcriber import Recognition, WhisperRecognizer
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval" / "audio"
@@ -378,8 +379,8 @@ def long_call(minutes: float, quick: bool, work: Path) -> dict[str, Any] | None:
     }
 
 
-def non_speech(minutes: float, work: Path) -> dict[str, int]:
-    """Words produced on minutes of silence, noise, tones/DTMF and music-like audio (both channels)."""
+def non_speech_audio(minutes: float) -> dict[str, np.ndarray]:
+    """Silence, line noise, dial tone + DTMF and hold-music-like audio, ``minutes`` in all (16 kHz mono)."""
     rng = np.random.default_rng(3)
     each = int(minutes * 60 / 4 * SAMPLE_RATE)
     t = np.arange(each) / SAMPLE_RATE
@@ -409,12 +410,17 @@ def non_speech(minutes: float, work: Path) -> dict[str, int]:
             2 * np.pi * f * 1.5 * seg
         )
         music[i : i + note_len] = 0.15 * env * chord
-    kinds = {
+    return {
         "silence": rng.normal(0, 1e-4, each).astype(np.float32),
         "line noise": line_noise,
         "dial tone + DTMF": tones,
         "music-like": music,
     }
+
+
+def non_speech(minutes: float, work: Path) -> dict[str, int]:
+    """Words produced on minutes of silence, noise, tones/DTMF and music-like audio (both channels)."""
+    kinds = non_speech_audio(minutes)
     model = SharedModel.get("base", "ja", threads=THREADS)
     words: dict[str, int] = {}
     print(f"[non-speech] {minutes:.0f} min in total (both channels), base, Japanese settings ...", flush=True)
@@ -433,6 +439,79 @@ def non_speech(minutes: float, work: Path) -> dict[str, int]:
     return words
 
 
+class _TimedRecognizer:
+    """The real recognizer, timing each final and noting its length (for the beam comparison)."""
+
+    def __init__(self, inner: WhisperRecognizer) -> None:
+        self.inner = inner
+        self.finals: list[tuple[float, float]] = []  # (audio seconds, compute seconds)
+
+    def recognize(
+        self,
+        audio: np.ndarray,
+        *,
+        language: str | None,
+        prompt: str | None,
+        hotwords: str | None,
+        final: bool,
+    ) -> Recognition:
+        began = time.perf_counter()
+        rec = self.inner.recognize(audio, language=language, prompt=prompt, hotwords=hotwords, final=final)
+        if final:
+            self.finals.append((len(audio) / SAMPLE_RATE, time.perf_counter() - began))
+        return rec
+
+
+def beam_comparison(work: Path) -> dict[str, Any] | None:
+    """First-pass CER and the cost of long finals with beam search for every final against greedy finals over
+    6 s (the earlier setting), on the Japanese clips, clean and over the telephone band (8 kHz mu-law): each
+    clip alone, read as fast as possible, no second pass, so both settings see the same utterances."""
+    clips = load_clips("ja", quick=False)
+    if not clips:
+        return None
+    model = SharedModel.get("base", "ja", threads=THREADS)
+    variants: list[tuple[str, Path, Clip]] = []
+    for clip in clips:
+        clean = work / f"beam_{clip.path.stem}.wav"
+        sf.write(str(clean), clip.audio, SAMPLE_RATE, subtype="PCM_16")
+        phone = work / f"beam_{clip.path.stem}_8k_ulaw.wav"
+        sf.write(str(phone), soxr.resample(clip.audio, SAMPLE_RATE, 8000), 8000, subtype="ULAW")
+        variants += [("clean", clean, clip), ("phone", phone, clip)]
+    print(f"[beam] {len(clips)} Japanese clips, clean and 8 kHz mu-law, first pass only ...", flush=True)
+    figures: dict[str, Any] = {}
+    for name, limit in (("greedy over 6 s", 6.0), ("beam for every final", None)):
+        timed = _TimedRecognizer(WhisperRecognizer(model, beam_max_seconds=limit))
+        pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for band, path, clip in variants:
+            events: list[TranscriptEvent] = []
+            live = LiveTranscription(
+                FileSource(path, realtime=False, channel_map=ChannelMap.mono(Channel.CUSTOMER)),
+                call_id="beam",
+                language="ja",
+                model=model,
+                recognizer=timed,
+                on_event=events.append,
+                second_pass=False,
+            )
+            live.start()
+            live.wait()
+            pairs[band].append((clip.reference, "".join(e.text for e in transcript(events))))
+        long = [c for a, c in timed.finals if a > 6.0]
+        figures[name] = {
+            "clean": error_rate(pairs["clean"], "ja"),
+            "phone": error_rate(pairs["phone"], "ja"),
+            "long_finals": len(long),
+            "long_final_seconds_mean": statistics.mean(long) if long else float("nan"),
+        }
+        f = figures[name]
+        print(
+            f"  {name}: first-pass CER clean {f['clean']:.1f}%, 8 kHz mu-law {f['phone']:.1f}%; "
+            f"{f['long_finals']} finals over 6 s took {f['long_final_seconds_mean']:.2f} s each on average",
+            flush=True,
+        )
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -440,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer clips, 2-minute long call and non-speech")
     parser.add_argument("--long-minutes", type=float, default=None)
     parser.add_argument("--nonspeech-minutes", type=float, default=None)
-    parser.add_argument("--only", choices=("ja", "en", "long", "nonspeech"), action="append")
+    parser.add_argument("--only", choices=("ja", "en", "long", "nonspeech", "beam"), action="append")
     parser.add_argument(
         "--threads", type=int, default=None, help="CTranslate2 threads (default: all cores but one)"
     )
@@ -457,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     if not EVAL.is_dir():
         print(f"no evaluation material at {EVAL}: nothing to measure")
         return 0
-    only = set(args.only or ("ja", "en", "long", "nonspeech"))
+    only = set(args.only or ("ja", "en", "long", "nonspeech", "beam"))
     long_minutes = args.long_minutes or (2.0 if args.quick else 10.0)
     nonspeech_minutes = args.nonspeech_minutes or (2.0 if args.quick else 10.0)
     print(
@@ -476,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
             results["long_call"] = long_call(long_minutes, args.quick, work)
         if "nonspeech" in only:
             results["non_speech_words"] = non_speech(nonspeech_minutes, work)
+        if "beam" in only:
+            results["beam"] = beam_comparison(work)
     print("json:", json.dumps(results, default=float))
     return 0
 

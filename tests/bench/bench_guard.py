@@ -1,0 +1,227 @@
+"""The no-speech guard, measured: lines invented on non-speech against real speech lines dropped.
+
+    flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_guard [--minutes 10]
+
+Every recognition the live pipeline makes (first pass, partials, finals and the second pass over turns) is
+recorded with its no-speech probability and average log-probability, over
+- non-speech (both channels): silence, line noise, dial tone + DTMF and hold-music-like audio, decoded with
+  and without a biasing prompt of support terms (a prompt is what makes Whisper write words on noise);
+- real speech: every clip of ../shared/eval/audio with an exact reference (Japanese with base, also after an
+  8 kHz mu-law round trip; English with tiny.en), with the same prompt and without.
+It prints, for the earlier guard (no_speech_prob > 0.6 and avg_logprob < -0.8) and the current one (> 0.2
+and < -0.5, or only biasing words with > 0.2), how many non-speech lines get through and how many speech
+lines are dropped. A speech line here is any line decoded from a speech clip, so a dropped one is listed
+for a look: it may be a real loss or an invented line in a pause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from audio.events import Channel
+from audio.guards import PARTIAL_LIMITS, bias_terms, collapse_repetitions, is_hallucination
+from audio.live import LiveTranscription, SharedModel
+from audio.source import SAMPLE_RATE, ChannelMap, FileSource, Samples
+from audio.transcriber import Recognition, WhisperRecognizer
+from tests.bench.bench_transcription import EVAL, non_speech_audio
+
+PROMPT = "料金 返金 違約金 ご用件 請求書 ルーター 解約 プラン変更"
+OLD = {"no_speech_limit": 0.6, "logprob_limit": -0.8}  # the earlier guard
+WINDOWS = (1.0, 2.0, 3.5, 6.0)  # seconds of non-speech handed to Whisper directly
+
+
+@dataclass
+class Line:
+    source: str
+    speech: bool
+    prompted: bool
+    text: str
+    no_speech_prob: float
+    avg_logprob: float
+    seconds: float
+    kind: str  # "partial", "final" or "turn" (the second pass)
+
+
+class RecordingRecognizer:
+    """The real recognizer, with every result noted down."""
+
+    def __init__(self, inner: WhisperRecognizer, source: str, speech: bool, prompted: bool) -> None:
+        self.inner = inner
+        self.source, self.speech, self.prompted = source, speech, prompted
+        self.lines: list[Line] = []
+        self._lock = threading.Lock()
+
+    def _note(self, rec: Recognition, audio: Samples, kind: str) -> Recognition:
+        text = collapse_repetitions(rec.text.strip())
+        with self._lock:
+            self.lines.append(
+                Line(
+                    self.source,
+                    self.speech,
+                    self.prompted,
+                    text,
+                    rec.no_speech_prob,
+                    rec.avg_logprob,
+                    len(audio) / SAMPLE_RATE,
+                    kind,
+                )
+            )
+        return rec
+
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
+        rec = self.inner.recognize(audio, language=language, prompt=prompt, hotwords=hotwords, final=final)
+        return self._note(rec, audio, "final" if final else "partial")
+
+    def recognize_turn(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
+    ) -> Recognition:
+        rec = self.inner.recognize_turn(audio, language=language, prompt=prompt, hotwords=hotwords)
+        return self._note(rec, audio, "turn")
+
+
+def run(path: Path, language: str, model: Any, label: str, speech: bool, prompt: str | None) -> list[Line]:
+    recognizer = RecordingRecognizer(WhisperRecognizer(model), label, speech, prompt is not None)
+    mapping = ChannelMap.stereo() if sf.info(str(path)).channels == 2 else ChannelMap.mono(Channel.CUSTOMER)
+    live = LiveTranscription(
+        FileSource(path, realtime=False, channel_map=mapping),
+        call_id="guard",
+        language=language,
+        model=model,
+        recognizer=recognizer,
+        prompt=prompt,
+        on_event=lambda _e: None,
+    )
+    live.start()
+    live.wait()
+    return recognizer.lines
+
+
+def speech_clips(work: Path) -> list[tuple[Path, str, str]]:
+    out: list[tuple[Path, str, str]] = []
+    for raw in (EVAL / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(raw)
+        if not str(item.get("reference_type", "")).startswith("exact") or item.get("language") not in (
+            "ja",
+            "en",
+        ):
+            continue
+        if "diarization" in item["path"]:
+            continue
+        path = EVAL.parent / item["path"]
+        if not path.is_file():
+            continue
+        out.append((path, item["language"], path.name))
+        if item["language"] == "ja":
+            audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+            phone = work / f"{path.stem}_8k_ulaw.wav"
+            sf.write(str(phone), soxr.resample(audio.mean(axis=1), rate, 8000), 8000, subtype="ULAW")
+            out.append((phone, "ja", phone.name))
+    return out
+
+
+def decide(line: Line, bias: frozenset[str], old: bool) -> bool:
+    """True when the guard drops the line."""
+    kwargs: dict[str, Any] = dict(OLD) if old else {"bias": bias}
+    if line.kind == "partial" and not old:
+        kwargs.update(no_speech_limit=PARTIAL_LIMITS[0], logprob_limit=PARTIAL_LIMITS[1])
+    return is_hallucination(
+        line.text,
+        no_speech_prob=line.no_speech_prob,
+        avg_logprob=line.avg_logprob,
+        speech_prob=1.0,
+        duration=line.seconds,
+        **kwargs,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--minutes", type=float, default=10.0, help="minutes of non-speech in all")
+    parser.add_argument(
+        "--windows", type=int, default=12, help="non-speech windows per kind fed past the VAD"
+    )
+    args = parser.parse_args(argv)
+    if not (EVAL / "manifest.jsonl").is_file():
+        print(f"no evaluation material at {EVAL}: nothing to measure")
+        return 0
+    base = SharedModel.get("base", "ja")
+    tiny = SharedModel.get("tiny.en", "en")
+    lines: list[Line] = []
+    with tempfile.TemporaryDirectory(prefix="bench-guard-") as tmp:
+        work = Path(tmp)
+        kinds = non_speech_audio(args.minutes)
+        for prompt in (None, PROMPT):
+            for name, audio in kinds.items():
+                path = work / f"nonspeech_{len(lines)}.wav"
+                sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
+                lines += run(path, "ja", base, name, False, prompt)
+            # what reaches Whisper when the VAD lets non-speech through: windows decoded as finals
+            recognizer = RecordingRecognizer(WhisperRecognizer(base), "", False, prompt is not None)
+            for name, audio in kinds.items():
+                recognizer.source = f"{name} (past the VAD)"
+                position = 0
+                for i in range(args.windows):
+                    size = int(WINDOWS[i % len(WINDOWS)] * SAMPLE_RATE)
+                    if position + size > len(audio):
+                        position = 0
+                    recognizer.recognize(
+                        audio[position : position + size],
+                        language="ja",
+                        prompt=prompt,
+                        hotwords=None,
+                        final=True,
+                    )
+                    position += size
+            lines += recognizer.lines
+        for path, language, label in speech_clips(work):
+            model = base if language == "ja" else tiny
+            for prompt in (None, PROMPT) if language == "ja" else (None,):
+                lines += run(path, language, model, label, True, prompt)
+    bias = bias_terms(PROMPT)
+    said = [line for line in lines if line.text]
+    noise = [line for line in said if not line.speech]
+    speech = [line for line in said if line.speech]
+    print(
+        f"{len(noise)} lines decoded from {args.minutes:.0f} min of non-speech (each kind with and without a prompt), streamed and {args.windows} windows per kind past the VAD"
+    )
+    print(f"{len(speech)} lines decoded from real speech clips (Japanese also with the prompt)")
+    for old in (True, False):
+        name = "earlier guard (0.6 / -0.8)" if old else "current guard (0.2 / -0.5, or only biasing words)"
+        kept_noise = [line for line in noise if not decide(line, bias, old)]
+        dropped_speech = [line for line in speech if decide(line, bias, old)]
+        finals = [line for line in speech if line.kind != "partial"]
+        print(
+            f"{name}: non-speech lines kept {len(kept_noise)} of {len(noise)}; speech lines dropped "
+            f"{len(dropped_speech)} of {len(speech)}, of them finals and second passes "
+            f"{sum(line.kind != 'partial' for line in dropped_speech)} of {len(finals)}"
+        )
+        for line in kept_noise[:12]:
+            print(
+                f"    kept on {line.source}{' (prompt)' if line.prompted else ''}: {line.text[:60]!r} "
+                f"nsp {line.no_speech_prob:.2f} lp {line.avg_logprob:.2f}"
+            )
+        for line in dropped_speech:
+            print(
+                f"    dropped on {line.source}{' (prompt)' if line.prompted else ''}: {line.text[:60]!r} "
+                f"nsp {line.no_speech_prob:.2f} lp {line.avg_logprob:.2f} {line.seconds:.1f} s {line.kind}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
