@@ -241,13 +241,19 @@ class Segment:
     end: float
     text: str
     confidence: float = 0.0
+    corrections: tuple[str, ...] = ()
+    """Words the domain lexicon put right in ``text``, each ``"heard -> word"`` (kept for review)."""
+    source: str = ""
+    """Which pass wrote the line: "" live, ``"after-call <model>"`` the after-call quality pass."""
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Segment:
-        return cls(**_known(cls, data))
+        d = _known(cls, data)
+        d["corrections"] = _tuple(d.get("corrections"))
+        return cls(**d)
 
 
 @dataclass(frozen=True, slots=True)

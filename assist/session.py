@@ -145,6 +145,7 @@ class CallSession:
             end=event.end,
             text=safe.text,
             confidence=event.confidence,
+            corrections=self._safe_corrections(event),
         )
         self.store.add_segment(segment)
         self._finals.append(segment)
@@ -161,6 +162,10 @@ class CallSession:
         cues = self._cues_for(safe)
         return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed)
 
+    def _safe_corrections(self, event: TranscriptEvent) -> tuple[str, ...]:
+        # what the recognizer wrote is personal data like the line itself: masked the same way
+        return tuple(self._redactor.redact(c, remember=False).text for c in event.corrections)
+
     def _revise(self, event: TranscriptEvent) -> None:
         """The second pass over a finished turn: its first line takes the whole turn's text, the others are
         folded into it. Only the record changes: the words were already heard, so cards and cues stay."""
@@ -173,6 +178,7 @@ class CallSession:
                 end=event.end,
                 text=event.text,
                 confidence=event.confidence,
+                corrections=self._safe_corrections(event),
             )
             self.store.add_segment(segment)
             self._finals = [s for s in self._finals if s.segment_id != event.segment_id] + [segment]

@@ -148,12 +148,27 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_2(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        ALTER TABLE segments ADD COLUMN corrections TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE segments ADD COLUMN source TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 # (version, name, apply): append only; never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (
         1,
         "initial schema: customers, notes, follow-ups, knowledge, rules, calls, segments, whispers, feedback",
         _migration_1,
+    ),
+    (
+        2,
+        "transcript lines keep the lexicon's corrections and which pass wrote them (live, after-call)",
+        _migration_2,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -169,6 +184,21 @@ def _adopt_store(conn: sqlite3.Connection) -> int:
 
 
 STORE_MIGRATIONS = MigrationSet("store", MIGRATIONS, adopt=_adopt_store)
+
+
+def _segment(row: Sequence[Any]) -> Segment:
+    call_id, segment_id, channel, start, end, text, confidence, corrections, source = row
+    return Segment(
+        call_id,
+        segment_id,
+        channel,
+        start,
+        end,
+        text,
+        confidence,
+        corrections=tuple(json.loads(corrections or "[]")),
+        source=str(source),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -716,11 +746,23 @@ class Store:
         with self.transaction():
             for s in segments:
                 row = self.conn.execute(
-                    """INSERT INTO segments(call_id, segment_id, channel, start, "end", text, confidence)
-                       VALUES (?,?,?,?,?,?,?) ON CONFLICT(call_id, segment_id) DO UPDATE SET
+                    """INSERT INTO segments(call_id, segment_id, channel, start, "end", text, confidence,
+                       corrections, source)
+                       VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(call_id, segment_id) DO UPDATE SET
                        channel=excluded.channel, start=excluded.start, "end"=excluded."end", text=excluded.text,
-                       confidence=excluded.confidence RETURNING rowid""",
-                    (s.call_id, s.segment_id, s.channel, s.start, s.end, s.text, s.confidence),
+                       confidence=excluded.confidence, corrections=excluded.corrections,
+                       source=excluded.source RETURNING rowid""",
+                    (
+                        s.call_id,
+                        s.segment_id,
+                        s.channel,
+                        s.start,
+                        s.end,
+                        s.text,
+                        s.confidence,
+                        json.dumps(list(s.corrections), ensure_ascii=False),
+                        s.source,
+                    ),
                 ).fetchone()
                 self._fts_replace("segments_fts", int(row[0]), (index_text(s.text, self.analyzer),))
                 count += 1
@@ -746,11 +788,11 @@ class Store:
 
     def segments_for(self, call_id: str) -> list[Segment]:
         rows = self.conn.execute(
-            'SELECT call_id, segment_id, channel, start, "end", text, confidence FROM segments '
-            "WHERE call_id = ? ORDER BY start",
+            'SELECT call_id, segment_id, channel, start, "end", text, confidence, corrections, source '
+            "FROM segments WHERE call_id = ? ORDER BY start",
             (call_id,),
         )
-        return [Segment(*r) for r in rows]
+        return [_segment(r) for r in rows]
 
     def search_segments(self, text: str, limit: int = 50) -> list[Segment]:
         """Transcript lines containing all the terms of ``text`` (a base for after-call search)."""
@@ -761,12 +803,12 @@ class Store:
             return []
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(query_terms))
         rows = self.conn.execute(
-            'SELECT s.call_id, s.segment_id, s.channel, s.start, s."end", s.text, s.confidence '
-            "FROM segments_fts f JOIN segments s ON s.rowid = f.rowid WHERE segments_fts MATCH ? "
-            "ORDER BY rank LIMIT ?",
+            'SELECT s.call_id, s.segment_id, s.channel, s.start, s."end", s.text, s.confidence, '
+            "s.corrections, s.source FROM segments_fts f JOIN segments s ON s.rowid = f.rowid "
+            "WHERE segments_fts MATCH ? ORDER BY rank LIMIT ?",
             (match, limit),
         )
-        return [Segment(*r) for r in rows]
+        return [_segment(r) for r in rows]
 
     # --- whispers, feedback, cues -------------------------------------------------------------------------
 

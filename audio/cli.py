@@ -44,7 +44,15 @@ def configure(subparsers: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line, then a summary line")
     p.add_argument("--prompt", metavar="TEXT", help="words to expect (customer name, product terms)")
-    p.set_defaults(func=run_transcribe)
+    p.add_argument(
+        "--lexicon",
+        metavar="FILE",
+        help="a word list (one word a line, # comments) to correct misheard words against by reading; "
+        "the app's own list (support words, knowledge base, customers) is used unless --no-lexicon",
+    )
+    p.add_argument("--no-lexicon", action="store_true", help="no reading-based correction")
+    # the app's domain word list (built in assist/ from the data directory) is plugged in by desktop/cli.py
+    p.set_defaults(func=run_transcribe, domain_words=None)
 
     d = subparsers.add_parser("devices", help="list audio input devices by name")
     d.add_argument("--json", action="store_true", help="JSON output")
@@ -93,6 +101,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
                     "confidence": event.confidence,
                     "segment_id": event.segment_id,
                 }
+                if event.corrections:
+                    record["corrections"] = list(event.corrections)  # "heard -> word", for review
                 if event.revised:
                     # the second pass over a finished turn: keep the latest line per segment_id, drop empty ones
                     record["revised"] = True
@@ -103,7 +113,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
             elif event.kind is EventKind.FINAL and event.text:
                 who = "Agent   " if event.channel is Channel.AGENT else "Customer"
                 mark = " (revised)" if event.revised else ""  # the turn's lines above, decoded again as one
-                out.write(f"[{_clock(event.start)} - {_clock(event.end)}] {who}{mark}: {event.text}\n")
+                fixed = f"  [{'; '.join(event.corrections)}]" if event.corrections else ""
+                out.write(f"[{_clock(event.start)} - {_clock(event.end)}] {who}{mark}: {event.text}{fixed}\n")
                 out.flush()
 
     def on_status(event: AudioStatusEvent) -> None:
@@ -113,8 +124,13 @@ def run_transcribe(args: argparse.Namespace) -> int:
         elif event.kind in (AudioStatusKind.RECORDING_STOPPED, AudioStatusKind.DEVICE_LOST):
             stopped.append(event.message)
 
+    try:
+        words = _lexicon_words(args)
+    except OSError as exc:
+        return _error(f"cannot read the word list {args.lexicon}: {exc.strerror or exc}")
     live = LiveTranscription(
         source,
+        lexicon=words,
         call_id=f"file-{int(time.time())}",
         language=args.language,
         model=args.model,
@@ -163,6 +179,19 @@ def run_transcribe(args: argparse.Namespace) -> int:
         )
     out.flush()
     return 0
+
+
+def _lexicon_words(args: argparse.Namespace) -> list[str | tuple[str, str]] | None:
+    """The words for the reading-based correction: --lexicon FILE, and the app's list when it is plugged in."""
+    if args.no_lexicon:
+        return None
+    words: list[str | tuple[str, str]] = []
+    if args.lexicon:
+        with open(args.lexicon, encoding="utf-8-sig") as handle:
+            words += [w.strip() for w in handle if w.strip() and not w.lstrip().startswith("#")]
+    if callable(args.domain_words):
+        words += args.domain_words()
+    return words or None
 
 
 def _clock(seconds: float) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -27,7 +27,13 @@ from audio.models import ResolvedModel, cpu_threads, default_model_for, resolve_
 from audio.recording import ChannelRecording, RecordingStopped
 from audio.segmenter import Segmenter, SegmenterSettings, Utterance
 from audio.source import SAMPLE_RATE, AudioChunk, AudioSource, Samples
-from audio.transcriber import Recognizer, StreamingTranscriber, TranscriberStats, WhisperRecognizer
+from audio.transcriber import (
+    Corrector,
+    Recognizer,
+    StreamingTranscriber,
+    TranscriberStats,
+    WhisperRecognizer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +191,9 @@ class LiveTranscription:
     the default for ``language`` (``ja``, ``en`` or ``auto``). ``record_dir`` gets
     ``<call_id>/<channel>.wav``. ``prompt``/``hotwords`` bias recognition towards expected words (the
     customer's name, knowledge-base terms); they can be changed mid-call with :meth:`set_biasing`.
+    ``lexicon`` is a plain list of domain words (the caller's name first; (word, reading) pairs where the
+    reading is known) that finals are corrected against by reading (audio/lexicon.py); each correction is
+    kept on the event (``corrections``); :meth:`set_lexicon` changes it mid-call.
 
     A final event with empty text retracts the partials shown for its ``segment_id`` (what looked like
     speech was not).
@@ -209,6 +218,7 @@ class LiveTranscription:
         level_interval: float = 0.1,
         lag_interval: float = 1.0,
         second_pass: bool = True,
+        lexicon: Iterable[str | tuple[str, str]] | None = None,
     ) -> None:
         self.source = source
         self.call_id = call_id
@@ -225,6 +235,7 @@ class LiveTranscription:
         self._level_interval = level_interval
         self._lag_interval = lag_interval
         self._second_pass = second_pass
+        self._lexicon_words = None if lexicon is None else list(lexicon)
         self.recordings: dict[Channel, Path] = {}
         self._recorders: dict[Channel, ChannelRecording] = {}
         self._segmenters: dict[Channel, Segmenter] = {}
@@ -253,6 +264,7 @@ class LiveTranscription:
             hotwords=self._hotwords,
             workers=transcription_workers(),
             audio_for=self._audio_span if self._second_pass else None,
+            corrector=_corrector(self._lexicon_words),
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)
@@ -291,6 +303,12 @@ class LiveTranscription:
         if self._transcriber is None:
             return True
         return self._transcriber.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+    def set_lexicon(self, words: Iterable[str | tuple[str, str]] | None) -> None:
+        """Domain words for the reading-based correction of finals (the caller's name first); None: off."""
+        self._lexicon_words = None if words is None else list(words)
+        if self._transcriber is not None:
+            self._transcriber.set_corrector(_corrector(self._lexicon_words))
 
     def set_biasing(self, prompt: str | None, hotwords: str | None = None) -> None:
         self._prompt, self._hotwords = prompt, hotwords
@@ -424,6 +442,21 @@ class LiveTranscription:
         self, kind: AudioStatusKind, channel: Channel | None, message: str, value: float = 0.0
     ) -> None:
         self._forward_status(AudioStatusEvent(kind=kind, channel=channel, message=message, value=value))
+
+
+def _corrector(words: list[str | tuple[str, str]] | None) -> Corrector | None:
+    """The reading-based correction over ``words`` (audio/lexicon.py), or None without words."""
+    if not words:
+        return None
+    from audio.lexicon import Lexicon
+
+    lexicon = Lexicon(words)
+
+    def correct(text: str) -> tuple[str, tuple[str, ...]]:
+        fixed, corrections = lexicon.correct(text)
+        return fixed, tuple(str(c) for c in corrections)
+
+    return correct
 
 
 def _peak(samples: Samples) -> float:

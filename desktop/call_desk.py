@@ -457,6 +457,7 @@ class CallDesk:
             on_event=lambda event: self._heard(call, event),
             on_status=lambda status: self._audio_status(call, status),
             prompt=self._biasing_prompt(context),
+            lexicon=self._lexicon(store, context),
         )
         with self._lock:
             if call.finished:
@@ -467,6 +468,16 @@ class CallDesk:
         from assist.session import CallSession
 
         return CallSession(store, call.call_id, call.customer_id, self.config.language)
+
+    def _lexicon(self, store: Any, context: Any) -> list[str | tuple[str, str]] | None:
+        # misheard support words, knowledge terms and names are put right by reading, the caller's name first
+        from assist.domain_words import domain_words
+
+        try:
+            return domain_words(store, context.customer if context is not None else None)
+        except Exception:  # the call goes on without corrections rather than not at all
+            log.exception("building the domain word list failed")
+            return None
 
     def _biasing_prompt(self, context: Any) -> str | None:
         # The customer's name is the word Whisper most often gets wrong and the agent most needs right; their

@@ -70,7 +70,26 @@ def build_parser() -> argparse.ArgumentParser:
         configure = getattr(module, "configure", None)
         if configure is not None:
             configure(sub)
+    if "transcribe" in sub.choices:
+        # transcribe corrects misheard words against the app's own word list (audio/ cannot import assist/)
+        sub.choices["transcribe"].set_defaults(domain_words=_domain_words)
     return parser
+
+
+def _domain_words() -> list[str | tuple[str, str]]:
+    """The support word list, the data directory's knowledge base and customers (when it has a store)."""
+    from assist.domain_words import domain_words
+    from assist.paths import store_path
+
+    if not store_path().is_file():
+        return domain_words(None)
+    from assist.store import Store
+
+    store = Store.open(store_path())
+    try:
+        return domain_words(store)
+    finally:
+        store.close()
 
 
 def _version() -> str:

@@ -329,3 +329,26 @@ def test_the_second_pass_over_a_turn_rewrites_the_record_but_not_the_cards(
         r[0] for r in kb_store.conn.execute("SELECT segment_id FROM call_cues WHERE call_id = 'call'")
     ] == ["t1"]
     assert [hit.segment_id for hit in kb_store.search_segments("つながらない")] == ["t1"]
+
+
+def test_a_corrected_line_is_stored_with_what_the_recognizer_wrote_masked_like_the_line(
+    kb_store: Store, clock: FakeClock
+) -> None:
+    session = CallSession(kb_store, "call-fix", None, "ja", clock=clock)
+    heard = TranscriptEvent(
+        "call-fix",
+        Channel.CUSTOMER,
+        EventKind.FINAL,
+        1.0,
+        3.0,
+        "料金のカードは4111 1111 1111 1111です",
+        0.9,
+        "seg-fix",
+        corrections=("両金 -> 料金", "4111 1111 1111 1111 -> 4111 1111 1111 1111"),
+    )
+    session.feed(heard)
+    (line,) = kb_store.segments_for("call-fix")
+    assert line.text.startswith("料金のカード") and "1111" not in line.text
+    assert line.corrections[0] == "両金 -> 料金"
+    assert "1111" not in line.corrections[1]
+    assert kb_store.search_segments("料金")[0].corrections == line.corrections

@@ -231,3 +231,38 @@ def test_without_the_channel_s_audio_there_is_no_second_pass() -> None:
     t.close()
     assert t.join(10)
     assert not rec.turns and not any(e.revised for e in events)
+
+
+def test_misheard_domain_words_are_put_right_in_finals_and_in_the_second_pass_with_what_they_replaced() -> (
+    None
+):
+    from audio.live import _corrector
+
+    class Misheard(TurnRecognizer):
+        def recognize(
+            self,
+            audio: Samples,
+            *,
+            language: str | None,
+            prompt: str | None,
+            hotwords: str | None,
+            final: bool,
+        ) -> Recognition:
+            return Recognition("両金について" if final else "両金", -0.2, 0.01, "ja")
+
+    rec = Misheard("両金についてと変金について")
+    t, _, _, events = make(rec)
+    t.set_corrector(_corrector(["料金", "返金"]))
+    speak_two_sentences(t, events)
+    finals = [e for e in events if e.kind is EventKind.FINAL and not e.revised]
+    assert [(e.text, e.corrections) for e in finals] == [("料金について", ("両金 -> 料金",))] * 2
+    t.advance(8.6, Channel.CUSTOMER, False)
+    wait_until(lambda: len([e for e in events if e.revised]) == 2)
+    assert kept(events) == [("a", "料金についてと返金について", 1.0, 6.0)]
+    revised = next(e for e in events if e.revised and e.text)
+    assert revised.corrections == ("両金 -> 料金", "変金 -> 返金")
+    assert all(not e.corrections for e in events if e.revised and not e.text)
+    assert all(not e.corrections for e in events if e.kind is EventKind.PARTIAL)  # partials are left raw
+    assert TranscriptEvent.from_json(revised.to_json()) == revised
+    t.close()
+    assert t.join(10)
