@@ -8,10 +8,12 @@ which knows every country's codes, trunk prefixes and number lengths: ``+353 86 
 
 Numbers written without a country code are read in the team's default region: Japan unless the
 environment variable ``AGENT_ASSIST_PHONE_REGION`` names another (a two-letter region code such as ``US`` or
-``IE``). When a number is not a valid number of that region, the readings people often mean are tried: a
-``00`` international prefix (Europe), ten digits without a trunk ``0`` (or eleven starting with 1) as a
-North American number read out without its ``+1``, and a country code written without its ``+``. A number that is valid in no reading but has a plausible length is kept as read in
-the default region, so an unknown caller still comes back as a new caller rather than an error.
+``IE``). A number written without the region's trunk prefix (Japanese numbers are always written with
+their ``0``) is first read the ways people mean it: ten digits (or eleven starting with 1) as a North
+American number without its ``+1``, eleven or more as a country code without its ``+``. A ``00``
+international prefix (Europe) is tried when the region's own reading is not a valid number. The first
+valid reading wins; a number valid in no reading but of a plausible length keeps its likeliest reading, so
+an unknown caller comes back as a new caller rather than an error.
 """
 
 from __future__ import annotations
@@ -55,19 +57,24 @@ def default_region() -> str:
 
 
 def _readings(text: str, digits: str, region: str) -> Iterator[PhoneNumber]:
-    """The ways ``text`` can be read, the plain reading in ``region`` first."""
-    attempts = [(text, region)]
+    """The ways ``text`` can be read, the likeliest first. A number written as it is dialled inside the region
+    (with its trunk prefix, "0" in Japan) is read there first; one without it (``415-555-0199`` in Japan:
+    Japanese numbers are always written with their 0) is first read as a number from abroad."""
+    plain = (text, region)
+    others: list[tuple[str, str]] = []
     if not text.startswith("+"):
         if digits.startswith("00"):
-            attempts.append(("+" + digits[2:], region))
+            others.append(("+" + digits[2:], region))
         if phonenumbers.country_code_for_region(region) != 1:
             if len(digits) == 10 and digits[0] in "23456789":
-                attempts.append(("+1" + digits, region))
+                others.append(("+1" + digits, region))
             elif len(digits) == 11 and digits[0] == "1":
-                attempts.append(("+" + digits, region))
-        if digits[:1] in "123456789":  # a country code written without its "+"
-            attempts.append(("+" + digits, region))
-    for candidate, where in attempts:
+                others.append(("+" + digits, region))
+        if len(digits) >= 11 and digits[0] in "23456789":  # a country code written without its "+"
+            others.append(("+" + digits, region))
+    trunk = phonenumbers.ndd_prefix_for_region(region, True) or ""
+    national_form = text.startswith("+") or not trunk or digits.startswith(trunk)
+    for candidate, where in [plain, *others] if national_form else [*others, plain]:
         try:
             yield phonenumbers.parse(candidate, where)
         except NumberParseException:
@@ -84,8 +91,8 @@ def parse_phone(raw: str, region: str | None = None) -> PhoneNumber:
     for number in readings:
         if phonenumbers.is_valid_number(number):
             return number
-    # Valid in no reading: prefer the alternative readings (what the old rules meant), then the plain one.
-    for number in [*readings[1:], *readings[:1]]:
+    # Valid in no reading (a number not yet assigned, a made-up one): the likeliest reading of a plausible length.
+    for number in readings:
         if phonenumbers.is_possible_number(number):
             return number
     raise PhoneNumberError(f"not a phone number (wrong number of digits): {raw!r}")

@@ -31,7 +31,8 @@ from assist.store import Store
         ("+39 06 1234 5678", "+390612345678"),
         ("2125550199", "+12125550199"),
         ("1 212 555 0199", "+12125550199"),
-        ("9012345678", "+819012345678"),  # a Japanese mobile without its trunk 0, not a Memphis number
+        ("(909) 461-3875", "+19094613875"),  # not a Japanese mobile: those are written with their 0
+        ("(800) 663-6699", "+18006636699"),  # not Japanese freephone either
         ("819012345678", "+819012345678"),
     ],
 )
