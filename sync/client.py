@@ -193,6 +193,7 @@ class SyncClient:
         self._ws: ClientConnection | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._subscriptions: set[str] = set()
+        self._snapshot_parts: dict[str, list[dict[str, Any]]] = {}
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
         # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on use).
         self._stop_event = asyncio.Event()
@@ -377,24 +378,48 @@ class SyncClient:
         except TimeoutError:
             raise SyncUnavailable("the team server did not answer in time") from None
 
+    def _pages(
+        self, key: str, ask: Callable[[list[dict[str, Any]]], Request], timeout: float
+    ) -> list[dict[str, Any]]:
+        """Every page of a list reply (a reply stays under the server's frame bound and says ``more``);
+        ``ask(items so far)`` makes the request for the next page."""
+        items: list[dict[str, Any]] = []
+        while True:
+            body = self.request(ask(items), timeout)
+            page = list(body.get(key) or [])
+            items += page
+            if not body.get("more") or not page:
+                return items
+
     def list_live_calls(self, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return list(self.request(ListCalls(id=_new_id()), timeout)["calls"])
+        return self._pages("calls", lambda got: ListCalls(id=_new_id(), offset=len(got)), timeout)
 
     def list_presence(self, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return list(self.request(ListPresence(id=_new_id()), timeout)["users"])
+        return self._pages("users", lambda got: ListPresence(id=_new_id(), offset=len(got)), timeout)
 
     def list_whispers(self, call_id: str | None = None, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return list(self.request(ListWhispers(id=_new_id(), call_id=call_id), timeout)["whispers"])
-
-    def history(self, kind: ChangeKind | str, record_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return list(
-            self.request(History(id=_new_id(), kind=ChangeKind(kind).value, record_id=record_id), timeout)[
-                "changes"
-            ]
+        return self._pages(
+            "whispers", lambda got: ListWhispers(id=_new_id(), call_id=call_id, offset=len(got)), timeout
         )
 
+    def history(self, kind: ChangeKind | str, record_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+        value = ChangeKind(kind).value
+
+        def ask(got: list[dict[str, Any]]) -> Request:
+            after = int(got[-1]["seq"]) if got else 0
+            return History(id=_new_id(), kind=value, record_id=record_id, after=after)
+
+        return self._pages("changes", ask, timeout)
+
     def audit_log(self, after: int = 0, limit: int = 200, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return list(self.request(AuditQuery(id=_new_id(), after=after, limit=limit), timeout)["entries"])
+        """Up to ``limit`` audit entries after ``after`` (in several replies when they are large)."""
+
+        def ask(got: list[dict[str, Any]]) -> Request:
+            start = int(got[-1]["seq"]) if got else after
+            return AuditQuery(id=_new_id(), after=start, limit=max(1, limit - len(got)))
+
+        entries = self._pages("entries", ask, timeout)
+        return entries[:limit]
 
     async def _ask(self, request: Request, timeout: float) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
@@ -471,6 +496,7 @@ class SyncClient:
 
     async def _session(self, ws: ClientConnection) -> None:
         self._ws = ws
+        self._snapshot_parts.clear()
         sent = self._sent = set()
         pacer = _Pacer(self._send_rate, self._send_burst)
         await ws.send(encode_request(self._resume_request()))
@@ -522,6 +548,21 @@ class SyncClient:
 
     async def _dispatch(self, ws: ClientConnection, frame: ServerFrame) -> None:
         body = frame.body
+        if frame.type is ServerType.CALL_SNAPSHOT:
+            # A long call's snapshot comes in parts (each within the server's frame bound): shown once whole.
+            ref = frame.ref or ""
+            parts = self._snapshot_parts.setdefault(ref, [])
+            parts.append(body)
+            if body.get("more"):
+                return
+            del self._snapshot_parts[ref]
+            body = {
+                **parts[0],
+                "transcript": [line for part in parts for line in part.get("transcript") or []],
+                "whispers": [w for part in parts for w in part.get("whispers") or []],
+            }
+            body.pop("part", None)
+            body.pop("more", None)
         if frame.type is ServerType.ACK or frame.type is ServerType.CALL_SNAPSHOT:
             ref = frame.ref or ""
             self._settle(ref, body, error=None)

@@ -22,6 +22,15 @@ MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 4000
 MAX_NESTING = 32
 MAX_HAND_REASON = 200
+# Every frame the server sends is at most this many bytes (UTF-8), so a client with the usual default receive
+# limit of WebSocket libraries (1 MiB) can read all of them. Longer lists come in pages (``more``), a call
+# snapshot in parts; docs/protocol.md, "Limits".
+MAX_SERVER_FRAME_BYTES = 2**20
+# Objects a client sends that the server keeps and sends on, in UTF-8 bytes of their compact JSON. A call's
+# ``info`` is bounded after merging (the server checks it); these bounds keep every server frame that carries
+# one of them (or a page of them) under MAX_SERVER_FRAME_BYTES.
+MAX_OBJECT_BYTES = {"customer": 16 * 1024, "attachment": 32 * 1024, "record": 128 * 1024, "info": 128 * 1024}
+MAX_EVENT_LANGUAGE = 16
 
 
 class Role(StrEnum):
@@ -146,11 +155,13 @@ class Unsubscribe(Request):
 @dataclass(frozen=True, slots=True)
 class ListCalls(Request):
     TYPE: ClassVar[str] = "list_calls"
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class ListPresence(Request):
     TYPE: ClassVar[str] = "list_presence"
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +193,12 @@ class WhisperRead(Request):
 
 @dataclass(frozen=True, slots=True)
 class ListWhispers(Request):
-    """Whispers of one call with their status (supervisor history), or the caller's own whispers (agent)."""
+    """Whispers with their status: of one call, or (without ``call_id``) the agent's own or, for supervisors,
+    the team's. ``offset`` skips that many (the next page when an answer said ``more``)."""
 
     TYPE: ClassVar[str] = "list_whispers"
     call_id: str | None = None
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +226,7 @@ class History(Request):
     TYPE: ClassVar[str] = "history"
     kind: str
     record_id: str
+    after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +299,54 @@ def _describe(annotation: Any) -> str:
             dict: "an object", list: "an array"}.get(base, str(annotation))  # fmt: skip
 
 
+def _text_problem(text: str) -> str | None:
+    """Why a string cannot be stored or sent on (None when it can): a lone surrogate is valid JSON (``"\ud800"``)
+    but not Unicode, so it could never be encoded again for SQLite or for another client."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"is not valid Unicode (a lone surrogate U+{ord(text[exc.start]):04X} at character {exc.start})"
+        )
+    return None
+
+
+def _scan(value: Any, where: str, ref: str | None, depth: int = 0) -> None:
+    """Refuse, naming the field, what JSON allows but the server must never store or relay: strings that are not
+    Unicode, and NaN or Infinity (Python's JSON reads them, but they are not JSON: every reader of a stored copy
+    would fail on it)."""
+    if depth > MAX_NESTING:
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"field {where!r} is nested too deeply", ref)
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem is not None:
+            raise ProtocolError(ErrorCode.BAD_FIELD, f"field {where!r} {problem}", ref)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD,
+                f"field {where!r} must be a finite number (NaN and Infinity are not JSON)",
+                ref,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _text_problem(key) is not None:
+                raise ProtocolError(
+                    ErrorCode.BAD_FIELD, f"a key in field {where!r} is not valid Unicode", ref
+                )
+            _scan(item, f"{where}.{key[:40]}", ref, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _scan(item, f"{where}[{index}]", ref, depth + 1)
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, as the server stores and sends it."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8"))
+
+
 def decode_request(raw: str | bytes) -> Request:
     """Validate one client frame and return its typed request. Raises only ProtocolError."""
     if isinstance(raw, bytes):
@@ -296,12 +358,22 @@ def decode_request(raw: str | bytes) -> Request:
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_JSON, "frame must be a JSON object")
     raw_id = data.get("id")
-    ref = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= MAX_ID_LENGTH else None
-    if data.get("v") != PROTOCOL_VERSION or isinstance(data.get("v"), bool):
-        raise ProtocolError(ErrorCode.BAD_VERSION, f"field 'v' must be {PROTOCOL_VERSION}", ref)
+    # An id that is not Unicode cannot be echoed in ``ref`` (the reply could not be encoded).
+    ref = (
+        raw_id
+        if isinstance(raw_id, str) and 0 < len(raw_id) <= MAX_ID_LENGTH and _text_problem(raw_id) is None
+        else None
+    )
+    version = data.get("v")
+    if type(version) is not int or version != PROTOCOL_VERSION:
+        raise ProtocolError(ErrorCode.BAD_VERSION, f"field 'v' must be {PROTOCOL_VERSION} (an integer)", ref)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(ErrorCode.BAD_FIELD, "field 'type' must be a string", ref)
+    for key, value in data.items():  # before anything is echoed or looked up: e.g. field 'record.name'
+        if _text_problem(key) is not None:
+            raise ProtocolError(ErrorCode.BAD_FIELD, "a field name is not valid Unicode", ref)
+        _scan(value, key, ref)
     cls = REQUEST_TYPES.get(kind)
     if cls is None:
         shown = kind[:40]
@@ -324,7 +396,72 @@ def decode_request(raw: str | bytes) -> Request:
         for name, annotation in field_types.items()
         if name in data
     }
+    for name, limit in MAX_OBJECT_BYTES.items():
+        value = values.get(name)
+        if value is not None and json_size(value) > limit:
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, f"field {name!r} is larger than {limit // 1024} KiB of JSON", ref
+            )
     return _check_semantics(cls(**values))
+
+
+# The transcript event a client sends: name -> (JSON types, required). Checked, never coerced: a line whose
+# text is a number or whose end precedes its start is a client bug to report, not something to guess about.
+_EVENT_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "call_id": ((str,), True),
+    "channel": ((str,), True),
+    "kind": ((str,), True),
+    "start": ((int, float), True),
+    "end": ((int, float), True),
+    "text": ((str,), True),
+    "segment_id": ((str,), True),
+    "confidence": ((int, float), False),
+    "emitted_at": ((int, float), False),
+    "language": ((str,), False),
+    "revised": ((bool,), False),
+    "merged_into": ((str,), False),
+}
+_EVENT_NAMES = {"start": "a number", "end": "a number", "confidence": "a number", "emitted_at": "a number",
+                "revised": "true or false"}  # fmt: skip
+
+
+def _check_event(event: dict[str, Any], ref: str) -> dict[str, Any]:
+    def bad(message: str) -> ProtocolError:
+        return ProtocolError(ErrorCode.BAD_FIELD, f"field 'event': {message}", ref)
+
+    for name, (kinds, required) in _EVENT_FIELDS.items():
+        value = event.get(name)
+        if value is None:
+            if required:
+                raise bad(f"missing {name!r}")
+            continue
+        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+            raise bad(f"{name!r} must be {_EVENT_NAMES.get(name, 'a string')}")
+    if event["channel"] not in ("agent", "customer"):
+        raise bad("'channel' must be 'agent' or 'customer'")
+    if event["kind"] not in ("partial", "final"):
+        raise bad("'kind' must be 'partial' or 'final'")
+    if len(event["text"]) > MAX_TEXT_LENGTH:
+        raise bad(f"'text' is longer than {MAX_TEXT_LENGTH} characters")
+    for name in ("segment_id", "call_id"):
+        if not event[name] or len(event[name]) > MAX_ID_LENGTH:
+            raise bad(f"{name!r} must be a non-empty string of at most {MAX_ID_LENGTH} characters")
+    if len(event.get("merged_into") or "") > MAX_ID_LENGTH:
+        raise bad(f"'merged_into' is longer than {MAX_ID_LENGTH} characters")
+    if len(event.get("language") or "") > MAX_EVENT_LANGUAGE:
+        raise bad(f"'language' is longer than {MAX_EVENT_LANGUAGE} characters")
+    if event["start"] < 0 or event["end"] < event["start"]:
+        raise bad("'start' must be 0 or more and 'end' not before 'start'")
+    confidence = event.get("confidence")
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise bad("'confidence' must be between 0 and 1")
+    if (event.get("emitted_at") or 0) < 0:
+        raise bad("'emitted_at' must not be negative")
+    from audio.events import TranscriptEvent
+
+    # Stored and forwarded in its normal form: followers never see a field the sender made up.
+    known = {k: v for k, v in event.items() if k in _EVENT_FIELDS and v is not None}
+    return TranscriptEvent.from_json(known).to_json()
 
 
 def _check_semantics(request: Request) -> Request:
@@ -344,29 +481,10 @@ def _check_semantics(request: Request) -> Request:
                 ErrorCode.BAD_FIELD, "field 'kind' is not a shared record kind", request.id
             ) from None
     if isinstance(request, Transcript):
-        try:
-            from audio.events import TranscriptEvent
-
-            event = TranscriptEvent.from_json(request.event)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise ProtocolError(
-                ErrorCode.BAD_FIELD, f"field 'event' is not a transcript event ({exc})", request.id
-            ) from None
-        if event.call_id != request.call_id:
+        event = _check_event(request.event, request.id)
+        if event["call_id"] != request.call_id:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event.call_id differs from call_id", request.id)
-        if (
-            len(event.text) > MAX_TEXT_LENGTH
-            or not event.segment_id
-            or len(event.segment_id) > MAX_ID_LENGTH
-            or len(event.merged_into) > MAX_ID_LENGTH
-        ):
-            raise ProtocolError(ErrorCode.BAD_FIELD, "event text or segment_id out of bounds", request.id)
-        if not all(math.isfinite(v) for v in (event.start, event.end, event.confidence, event.emitted_at)):
-            raise ProtocolError(
-                ErrorCode.BAD_FIELD, "event times and confidence must be finite numbers", request.id
-            )
-        # Stored and forwarded in its normal form: followers never see a field the sender made up.
-        return replace(request, event=event.to_json())
+        return replace(request, event=event)
     reason = request.reason if isinstance(request, RaiseHand) else None
     if reason is not None and (len(reason) > MAX_HAND_REASON or any(c in reason for c in "\r\n")):
         raise ProtocolError(
@@ -374,10 +492,12 @@ def _check_semantics(request: Request) -> Request:
             f"field 'reason' must be one line of at most {MAX_HAND_REASON} characters",
             request.id,
         )
-    if isinstance(request, Resume | FeedSince | AuditQuery):
+    if isinstance(
+        request, Resume | FeedSince | AuditQuery | History | ListCalls | ListPresence | ListWhispers
+    ):
         values = [
             getattr(request, n)
-            for n in ("whisper_after", "feed_after", "after", "limit")
+            for n in ("whisper_after", "feed_after", "after", "limit", "offset")
             if hasattr(request, n)
         ]
         if any(v < 0 for v in values):
@@ -424,7 +544,7 @@ class ServerFrame:
         if self.ref is not None:
             frame["ref"] = self.ref
         frame.update(self.body)
-        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 _ENVELOPE = {"v", "type", "id", "ref"}

@@ -39,6 +39,9 @@ from websockets.http11 import Response as HttpResponse
 
 from sync.durable import DurableLogThread
 from sync.protocol import (
+    MAX_ID_LENGTH,
+    MAX_OBJECT_BYTES,
+    MAX_SERVER_FRAME_BYTES,
     AuditQuery,
     CallEnd,
     CallStart,
@@ -65,6 +68,7 @@ from sync.protocol import (
     WhisperRead,
     WhisperSend,
     decode_request,
+    json_size,
 )
 from sync.store import TeamStore, User, hash_token
 
@@ -101,6 +105,9 @@ PERMISSIONS: dict[type[Request], frozenset[Role]] = {
 # Whispers and changes replayed per resume request (each at most), well under the send queue.
 RESUME_PAGE = 500
 
+# Bytes of list items per reply frame: the frame bound less room for the envelope and the other fields.
+_PAGE_BUDGET = MAX_SERVER_FRAME_BYTES - 64 * 1024
+
 # Shared data only supervisors and admins may change.
 SUPERVISOR_KINDS = frozenset({ChangeKind.KNOWLEDGE})
 
@@ -134,8 +141,9 @@ class ServerLimits:
     # Kernel send buffer per connection: bounds memory and lets a client that stopped reading fill its send
     # queue (and be dropped) in seconds instead of after megabytes of autotuned buffer.
     socket_send_buffer: int | None = 64 * 1024
-    # How often open connections are checked against revoked or expired tokens.
-    recheck_tokens_every: float = 30.0
+    # How often open connections are checked against revoked or expired tokens (a revoked user's connections
+    # are closed within this; their whispers and changes are refused at once, each write checks the token).
+    recheck_tokens_every: float = 0.5
 
 
 class _TokenBucket:
@@ -258,6 +266,35 @@ class LocalFanout:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _frame_id(raw: str | bytes) -> str | None:
+    """The id of a frame the server will not process (rate limited), so the refusal can name it in ``ref``."""
+    if isinstance(raw, bytes):
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    frame_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(frame_id, str) or not 0 < len(frame_id) <= MAX_ID_LENGTH:
+        return None
+    try:
+        frame_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return frame_id
+
+
+def fit(items: list[dict[str, Any]], budget: int) -> tuple[list[dict[str, Any]], bool]:
+    """The longest prefix of ``items`` whose JSON fits in ``budget`` bytes (at least one item, each item is
+    bounded far below a frame), and whether some were left for the next page."""
+    used = 0
+    for index, item in enumerate(items):
+        used += json_size(item) + 1
+        if used > budget and index > 0:
+            return items[:index], True
+    return items, False
 
 
 class KeyedLocks:
@@ -438,14 +475,16 @@ class TeamServer:
             )
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        remote = connection.remote_address
+        peer_addr = f"{remote[0]}:{remote[1]}" if remote else "?"
         if scheme.lower() != "bearer" or not token.strip():
-            self.stats["auth_missing"] += 1
+            self.stats["auth_failed"] += 1
+            why = "no Authorization header" if not header else "no bearer token in the Authorization header"
+            await self._db(self._audit_commit, "-", "-", "login_failed", peer_addr, {"reason": why})
             return self._unauthorized(connection, "missing bearer token")
         user, reason, team = await self._live(self.live_store.authenticate, token.strip())
         if user is None:
             self.stats["auth_failed"] += 1
-            remote = connection.remote_address
-            peer_addr = f"{remote[0]}:{remote[1]}" if remote else "?"
             await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, {"reason": reason})
             return self._unauthorized(connection, "invalid, expired or revoked token")
         self._authenticated[connection] = (user, hash_token(token.strip()))
@@ -596,7 +635,9 @@ class TeamServer:
             if peer.violations > self.limits.max_rate_violations:
                 await peer.ws.close(1008, "rate limit exceeded")
                 return
-            self._error(peer, ProtocolError(ErrorCode.RATE_LIMITED, "too many messages; slow down"))
+            self._error(
+                peer, ProtocolError(ErrorCode.RATE_LIMITED, "too many messages; slow down", _frame_id(raw))
+            )
             return
         try:
             request = decode_request(raw)
@@ -638,10 +679,22 @@ class TeamServer:
         )
 
     def _ack(self, peer: Peer, request: Request, body: dict[str, Any] | None = None) -> None:
-        self._fanout.send(
-            peer,
-            ServerFrame(ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id),
+        frame = ServerFrame(
+            ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id
         )
+        data = frame.encode().encode()
+        if len(data) > MAX_SERVER_FRAME_BYTES:  # a bug: every list is paged, every stored object bounded
+            log.error("%s reply of %d bytes is over the frame bound", request.TYPE, len(data))
+            self._error(peer, ProtocolError(ErrorCode.TOO_LARGE, "the reply would be too large", request.id))
+            return
+        self._fanout.send_data(peer, data)
+
+    def _ack_page(
+        self, peer: Peer, request: Request, key: str, items: list[dict[str, Any]], *, more: bool = False
+    ) -> None:
+        """Reply with as many of ``items`` as fit in one frame; ``more`` tells the client to ask for the rest."""
+        page, cut = fit(items, _PAGE_BUDGET)
+        self._ack(peer, request, {key: page, "more": more or cut})
 
     async def _announce_presence(self, user: User) -> None:
         entry = await self._live(self.live_store.user_presence, user)
@@ -744,7 +797,12 @@ class TeamServer:
 
     async def _on_call_update(self, peer: Peer, req: CallUpdate) -> None:
         await self._own_call(peer, req.call_id, req.id)
-        info = await self._live(self.live_store.update_call_info, req.call_id, req.info)
+        try:
+            info = await self._live(
+                self.live_store.update_call_info, req.call_id, req.info, MAX_OBJECT_BYTES["info"]
+            )
+        except ValueError as exc:
+            raise ProtocolError(ErrorCode.BAD_FIELD, str(exc), req.id) from None
         frame = ServerFrame(
             ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info}
         )
@@ -774,15 +832,19 @@ class TeamServer:
         transcript = await self._live(self.live_store.transcript_so_far, req.call_id)
         whispers = await self._db(self.store.whispers_for_call, peer.user.team, req.call_id)
         await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_start", req.call_id, {})
-        self._fanout.send(
-            peer,
-            ServerFrame(
-                ServerType.CALL_SNAPSHOT,
-                _new_id(),
-                {"call": call, "transcript": transcript, "whispers": whispers},
-                ref=req.id,
-            ),
-        )
+        # A long call's snapshot is sent in parts, each within the frame bound; the last has "more": false.
+        budget = _PAGE_BUDGET - json_size(call)
+        part = 0
+        while True:
+            lines, more_lines = fit(transcript, budget)
+            notes, more_notes = fit(whispers, budget - json_size(lines)) if not more_lines else ([], True)
+            transcript, whispers = transcript[len(lines) :], whispers[len(notes) :]
+            more = more_lines or more_notes
+            body = {"call": call, "transcript": lines, "whispers": notes, "part": part, "more": more}
+            self._fanout.send(peer, ServerFrame(ServerType.CALL_SNAPSHOT, _new_id(), body, ref=req.id))
+            if not more:
+                break
+            part += 1
 
     async def _on_unsubscribe(self, peer: Peer, req: Unsubscribe) -> None:
         if req.call_id in peer.subscriptions:
@@ -795,15 +857,23 @@ class TeamServer:
 
     async def _on_list_calls(self, peer: Peer, req: ListCalls) -> None:
         calls = await self._live(self.live_store.live_calls, peer.user.team)
-        self._ack(peer, req, {"calls": calls})
+        self._ack_page(peer, req, "calls", calls[req.offset :])
 
     async def _on_list_presence(self, peer: Peer, req: ListPresence) -> None:
         users = await self._live(self.live_store.presence, peer.user.team)
-        self._ack(peer, req, {"users": users})
+        self._ack_page(peer, req, "users", users[req.offset :])
 
-    def _store_whisper(self, sender: User, req: WhisperSend) -> tuple[dict[str, Any], bool]:
+    def _check_token(self, peer: Peer, ref: str) -> None:
+        """On the durable-log thread, before a write: a token revoked a moment ago writes nothing more, even
+        before the connection is closed."""
+        if not self.store.still_valid({peer.token_hash}):
+            raise ProtocolError(ErrorCode.FORBIDDEN, "your token was revoked or has expired", ref)
+
+    def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[dict[str, Any], bool]:
         """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one transaction:
         the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
+        self._check_token(peer, req.id)
+        sender = peer.user
         agent, call = self.store.whisper_target(req.agent, req.call_id)
         if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
@@ -828,7 +898,7 @@ class TeamServer:
         sender = peer.user
         # Held from storing to pushing, so an agent's whispers reach it in sequence order.
         async with self._agent_locks(req.agent):
-            whisper, is_new = await self._db(self._store_whisper, sender, req)
+            whisper, is_new = await self._db(self._store_whisper, peer, req)
             self._ack(peer, req, {"whisper": whisper})
             # A retry re-delivers too: the earlier delivery may be what got lost. The agent dedupes by id.
             if whisper["status"] == "sent" or is_new:
@@ -868,14 +938,12 @@ class TeamServer:
             whispers = await self._db(self.store.whispers_for_agent, user.name, 0)
             if req.call_id is not None:
                 whispers = [w for w in whispers if w["call_id"] == req.call_id]
+        elif req.call_id is None:  # a supervisor's history: every whisper of the team
+            whispers = await self._db(self.store.whispers_for_team, user.team)
         else:
-            if req.call_id is None:
-                raise ProtocolError(
-                    ErrorCode.BAD_FIELD, "supervisors list whispers of one call: give call_id", req.id
-                )
             await self._team_call(peer, req.call_id, req.id)
             whispers = await self._db(self.store.whispers_for_call, user.team, req.call_id)
-        self._ack(peer, req, {"whispers": whispers})
+        self._ack_page(peer, req, "whispers", whispers[req.offset :])
 
     async def _on_change_push(self, peer: Peer, req: ChangePush) -> None:
         kind = ChangeKind(req.kind)
@@ -883,10 +951,7 @@ class TeamServer:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"only supervisors change {kind.value} entries", req.id)
         async with self._team_locks(peer.user.team):
             try:
-                change, is_new = await self._db(
-                    self.store.add_change, author=peer.user, change_id=req.change_id, kind=kind,
-                    record_id=req.record_id, record=req.record,
-                )  # fmt: skip
+                change, is_new = await self._db(self._store_change, peer, req, kind)
             except ValueError as exc:
                 raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
             if change["team"] != peer.user.team:
@@ -898,17 +963,25 @@ class TeamServer:
                 frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": change})
                 self._fanout.to_team(peer.user.team, frame, resumed_only=True)
 
+    def _store_change(self, peer: Peer, req: ChangePush, kind: ChangeKind) -> tuple[dict[str, Any], bool]:
+        self._check_token(peer, req.id)
+        return self.store.add_change(
+            author=peer.user, change_id=req.change_id, kind=kind, record_id=req.record_id, record=req.record
+        )
+
     async def _on_feed_since(self, peer: Peer, req: FeedSince) -> None:
-        changes = await self._db(self.store.changes_since, peer.user.team, req.after, req.limit)
-        self._ack(peer, req, {"changes": changes})
+        limit = max(1, min(req.limit, 1000))
+        changes = await self._db(self.store.changes_since, peer.user.team, req.after, limit + 1)
+        self._ack_page(peer, req, "changes", changes[:limit], more=len(changes) > limit)
 
     async def _on_history(self, peer: Peer, req: History) -> None:
         changes = await self._db(self.store.history, peer.user.team, req.kind, req.record_id)
-        self._ack(peer, req, {"changes": changes})
+        self._ack_page(peer, req, "changes", [c for c in changes if c["seq"] > req.after])
 
     async def _on_audit_query(self, peer: Peer, req: AuditQuery) -> None:
-        entries = await self._db(self.store.audit_since, peer.user.team, req.after, req.limit)
-        self._ack(peer, req, {"entries": entries})
+        limit = max(1, min(req.limit, 1000))
+        entries = await self._db(self.store.audit_since, peer.user.team, req.after, limit + 1)
+        self._ack_page(peer, req, "entries", entries[:limit], more=len(entries) > limit)
 
 
 class ServerThread:

@@ -240,7 +240,14 @@ class TeamStore:
     ) -> None:
         self.team_db.execute(
             "INSERT INTO audit (at, actor, team, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (self.clock(), actor, team, action, target, json.dumps(detail or {}, ensure_ascii=False)),
+            (
+                self.clock(),
+                actor,
+                team,
+                action,
+                target,
+                json.dumps(detail or {}, ensure_ascii=False, allow_nan=False),
+            ),
         )
 
     def audit_since(self, team: str, after: int, limit: int) -> list[dict[str, Any]]:
@@ -278,7 +285,7 @@ class TeamStore:
                 " attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     whisper_id, agent, seq, sender.team, sender.name, call_id, text, anchor_segment_id,
-                    None if attachment is None else json.dumps(attachment, ensure_ascii=False), self.clock(),
+                    None if attachment is None else json.dumps(attachment, ensure_ascii=False, allow_nan=False), self.clock(),
                 ),
             )  # fmt: skip
             self.audit(
@@ -320,6 +327,12 @@ class TeamStore:
         ).fetchall()
         return [_whisper_row(r) for r in rows]
 
+    def whispers_for_team(self, team: str) -> list[dict[str, Any]]:
+        rows = self.team_db.execute(
+            "SELECT * FROM whispers WHERE team = ? ORDER BY created_at, agent, seq", (team,)
+        ).fetchall()
+        return [_whisper_row(r) for r in rows]
+
     def whispers_for_call(self, team: str, call_id: str) -> list[dict[str, Any]]:
         rows = self.team_db.execute(
             "SELECT * FROM whispers WHERE team = ? AND call_id = ? ORDER BY created_at, seq", (team, call_id)
@@ -350,7 +363,7 @@ class TeamStore:
                         f"note {record_id!r} already exists; notes are append-only, add a new note"
                     )
             now = self.clock()
-            body = json.dumps(record, ensure_ascii=False)
+            body = json.dumps(record, ensure_ascii=False, allow_nan=False)
             cur = db.execute(
                 "INSERT INTO changes (change_id, team, kind, record_id, record, author, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (change_id, author.team, kind.value, record_id, body, author.name, now),
@@ -399,7 +412,7 @@ class TeamStore:
             db.execute(
                 "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (call_id) DO UPDATE SET customer = COALESCE(excluded.customer, customer)",
-                (call_id, agent.team, agent.name, None if customer is None else json.dumps(customer, ensure_ascii=False),
+                (call_id, agent.team, agent.name, None if customer is None else json.dumps(customer, ensure_ascii=False, allow_nan=False),
                  started_at if started_at is not None else self.clock()),
             )  # fmt: skip
             row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
@@ -442,7 +455,12 @@ class TeamStore:
                 "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
                 " WHERE json_extract(segments.event, '$.kind') != 'final' OR json_extract(excluded.event, '$.kind') = 'final'",
-                (call_id, event["channel"], event["segment_id"], json.dumps(event, ensure_ascii=False)),
+                (
+                    call_id,
+                    event["channel"],
+                    event["segment_id"],
+                    json.dumps(event, ensure_ascii=False, allow_nan=False),
+                ),
             )
             if cur.rowcount == 0:
                 return False
@@ -452,14 +470,22 @@ class TeamStore:
                 )
         return True
 
-    def update_call_info(self, call_id: str, info: dict[str, Any]) -> dict[str, Any]:
+    def update_call_info(
+        self, call_id: str, info: dict[str, Any], max_bytes: int | None = None
+    ) -> dict[str, Any]:
+        """Merge ``info`` key by key into the call's; ValueError (nothing stored) when the result would be
+        larger than ``max_bytes`` of JSON."""
         with self._tx(self.live_db) as db:
             row = db.execute("SELECT info FROM calls WHERE call_id = ?", (call_id,)).fetchone()
             merged = {**json.loads(row["info"]), **info}
-            db.execute(
-                "UPDATE calls SET info = ? WHERE call_id = ?",
-                (json.dumps(merged, ensure_ascii=False), call_id),
-            )
+            text = json.dumps(merged, ensure_ascii=False, allow_nan=False)
+            size = len(text.encode("utf-8"))
+            if max_bytes is not None and size > max_bytes:
+                raise ValueError(
+                    f"field 'info': the call's info would be {size // 1024} KiB, over the {max_bytes // 1024} KiB"
+                    " limit (replace keys, or set old ones to null)"
+                )
+            db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (text, call_id))
         return merged
 
     def transcript_so_far(self, call_id: str) -> list[dict[str, Any]]:
