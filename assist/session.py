@@ -11,10 +11,21 @@ writes for the whole process.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from assist.coaching import (
+    GLOSSARY_TAGS,
+    Coach,
+    CoachSettings,
+    GlossaryError,
+    Hint,
+    glossary,
+    hard_call,
+    user_glossary_file,
+)
 from assist.cues import detect_language, emotion_cues, names_issue, promise_cue
 from assist.domain import (
     CallRecord,
@@ -42,6 +53,8 @@ from assist.store import Store
 from assist.wrapup import StructuredWrapUp, build_wrap_up, save_structured
 from audio.events import Channel, EventKind, TranscriptEvent
 
+log = logging.getLogger(__name__)
+
 MAX_CARDS = 4
 # A new card replaces a shown one only when clearly stronger; shown cards swap places only on a clear margin.
 REPLACE_MARGIN = 1.3
@@ -60,6 +73,7 @@ class SessionUpdate:
     cues: tuple[Cue, ...] = ()
     redacted: tuple[PiiKind, ...] = ()
     suggestions_changed: bool = False
+    hints: tuple[Hint, ...] = ()  # live coaching (assist.coaching)
 
 
 class UnknownSuggestionError(KeyError):
@@ -79,6 +93,8 @@ class CallSession:
         agent: str = "",
         policy: RedactionPolicy | None = None,
         max_cards: int = MAX_CARDS,
+        coaching: CoachSettings | None = None,
+        ui_language: str = "",
     ) -> None:
         self.store = store
         self.call_id = call_id
@@ -117,6 +133,7 @@ class CallSession:
         # Pay the start-up reads before the first words, so the first card is as quick as the rest.
         self._matcher.warm_up()
         self._load_personal()
+        self.coach = self._new_coach(coaching, ui_language)
 
     # --- feeding -----------------------------------------------------------------------------------------
 
@@ -160,7 +177,41 @@ class CallSession:
         changed = before != [(c.kind, c.id) for c in self._cards]
         # After the re-ranking: an empathy phrase may name the issue from the cards that now fit.
         cues = self._cues_for(safe)
-        return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed)
+        hints = self.coach.heard(speaker, event.start, event.end, safe.text, event.segment_id)
+        return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed, tuple(hints))
+
+    # --- coaching -----------------------------------------------------------------------------------------
+
+    def _new_coach(self, settings: CoachSettings | None, ui_language: str) -> Coach:
+        customer = self.store.get_customer(self.customer_id) if self.customer_id else None
+        tagged = [
+            entry
+            for (entry_id,) in self.store.conn.execute(
+                "SELECT DISTINCT k.id FROM knowledge k, json_each(k.tags) t WHERE t.value IN (?, ?, ?)",
+                tuple(GLOSSARY_TAGS),
+            )
+            if (entry := self.store.get_knowledge(entry_id)) is not None
+        ]
+        try:
+            terms = glossary(tagged, user_glossary_file())
+        except GlossaryError as exc:
+            # A broken personal list must not cost the call its coaching: the shipped list still applies.
+            log.warning("%s; using the shipped jargon list", exc)
+            terms = glossary(tagged)
+        return Coach(self.language, customer.traits if customer else (), terms, settings, ui_language)
+
+    def silence(self, now: float) -> Hint | None:
+        """A dead-air hint when nobody has spoken for a while (``now``: seconds of audio since the call began)."""
+        return self.coach.silence(now)
+
+    def after_call(self) -> Hint | None:
+        """A pause suggestion when this was a hard call (the desk tells the team "needs a moment", no content)."""
+        duration = max((s.end for s in self._finals), default=0.0)
+        return self.coach.after_call(self._cues, duration)
+
+    @property
+    def needs_moment(self) -> bool:
+        return hard_call(self._cues, max((s.end for s in self._finals), default=0.0))
 
     def _safe_corrections(self, event: TranscriptEvent) -> tuple[str, ...]:
         # what the recognizer wrote is personal data like the line itself: masked the same way

@@ -323,6 +323,8 @@ def _negative(tok: _Tok) -> str:
 
 _HUMBLE_JA = (
     (re.compile(r"(?:ん|の)?でしょう(?=か)"), ""),
+    (re.compile(r"なんです(?=か)"), "なの"),
+    (re.compile(r"(?<=[るたいぃうくすつぬむ])んです(?=か)"), "の"),
     (re.compile(r"(?:ん|の)?でしょう"), "だろう"),
     (re.compile(r"させていただ(?:き|け)ま"), "しま"),
     (re.compile(r"(?:いた|致)しま"), "しま"),
@@ -612,7 +614,7 @@ def _strip_ja(sentence: str) -> str:
     notes = [plain_ja(c, final=n == len(kept) - 1) for n, c in enumerate(kept)]
     notes = [n for n in notes if n]
     if question and notes and not re.search(r"(?:か|ほしい|たい)$", notes[-1]):
-        notes[-1] += "か"
+        notes[-1] += "のか" if notes[-1].endswith("な") else "か"
     return "、".join(notes)
 
 
