@@ -97,6 +97,7 @@ class Insights:
     period: Period
     dimension: Dimension
     dynamics: tuple[AgentDynamics, ...] = ()
+    review: tuple[ReviewTrend, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +136,19 @@ class Insights:
                     "agent_rate": round(d.agent_rate, 1),
                 }
                 for d in self.dynamics
+            ],
+            "review": [
+                {
+                    "period": r.period,
+                    "calls": r.calls,
+                    "summary_back": round(r.summary_back, 3),
+                    "empathy_answered": round(r.empathy_answered, 3),
+                    "advice_followed": round(r.advice_followed, 3),
+                    "promises_logged": round(r.promises_logged, 3),
+                    "thanked": round(r.thanked, 3),
+                    "agent_share": round(r.agent_share, 3),
+                }
+                for r in self.review
             ],
         }
 
@@ -266,6 +280,44 @@ def agent_dynamics(store: Store, call_filter: CallFilter | None = None) -> list[
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewTrend:
+    """The team's self-review scorecards over one period (assist.scorecard): shares of calls, 0..1."""
+
+    period: str
+    calls: int
+    summary_back: float  # calls where the agent summarised the issue back
+    empathy_answered: float  # upset moments answered with an empathy phrase (of calls that had any)
+    advice_followed: float  # whispers whose advice the agent took up (of calls that had any)
+    promises_logged: float  # promises with a follow-up saved (of calls that made any)
+    thanked: float
+    agent_share: float  # average share of talking time that was the agent's
+
+
+def review_trends(
+    store: Store, period: Period = Period.WEEK, call_filter: CallFilter | None = None
+) -> list[ReviewTrend]:
+    ensure_dynamics_schema(store)
+    where, params = _where(call_filter)
+    card = "json_extract(w.scorecard, '$.{}')".format
+
+    def ratio(done: str, total: str) -> str:
+        return f"CAST(SUM({card(done)}) AS REAL) / NULLIF(SUM({card(total)}), 0)"
+
+    sql = (
+        f"SELECT {_period_sql(period)} AS p, COUNT(*), AVG({card('summary_back')}), "
+        f"{ratio('upset_answered', 'upset_moments')}, {ratio('whispers_followed', 'whispers')}, "
+        f"{ratio('promises_logged', 'promises')}, AVG({card('thanked')}), AVG(d.agent_share) "
+        f"FROM calls c JOIN call_wrapups w ON w.call_id = c.id AND w.scorecard NOT IN ('', '{{}}') "
+        f"LEFT JOIN call_dynamics d ON d.call_id = c.id {where} GROUP BY p ORDER BY p"
+    )
+    return [
+        ReviewTrend(str(r[0]), int(r[1]), *(float(x) if x is not None else 0.0 for x in r[2:]))
+        for r in store.conn.execute(sql, params)
+        if r[0] is not None
+    ]
+
+
 def insights(
     store: Store,
     period: Period = Period.WEEK,
@@ -280,6 +332,7 @@ def insights(
         period,
         by,
         tuple(agent_dynamics(store, call_filter)),
+        tuple(review_trends(store, period, call_filter)),
     )
 
 
@@ -309,3 +362,12 @@ def write_insights_csv(data: Insights, target: Path) -> None:
                 (f"agent_rate_{d.rate_unit.replace('/', '_per_')}", f"{d.agent_rate:.1f}"),
             ):
                 writer.writerow([f"dynamics_{name}", "", d.agent, value, d.calls])
+        for r in data.review:
+            for name, share in (
+                ("summary_back", r.summary_back),
+                ("empathy_answered", r.empathy_answered),
+                ("advice_followed", r.advice_followed),
+                ("promises_logged", r.promises_logged),
+                ("thanked", r.thanked),
+            ):
+                writer.writerow([f"review_{name}", r.period, "", f"{share:.3f}", r.calls])

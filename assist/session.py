@@ -49,6 +49,7 @@ from assist.domain import (
 from assist.dynamics import measure_call
 from assist.matching import MIN_SCORE, ConversationContext, Matcher, WeightedTerm
 from assist.redaction import PiiKind, RedactionPolicy, Redactor, redact
+from assist.scorecard import score_call
 from assist.store import Store
 from assist.wrapup import StructuredWrapUp, build_wrap_up, save_structured
 from audio.events import Channel, EventKind, TranscriptEvent
@@ -488,8 +489,10 @@ class CallSession:
         self._call = record
         language = record.language or detect_language(" ".join(s.text for s in self._finals) or "a")
         measure_call(self.store, self.call_id, language)
-        if wrap_up.structured is not None:
-            save_structured(self.store, self.call_id, wrap_up.structured.redacted(lambda t: redact(t).text))
+        structured = wrap_up.structured.redacted(lambda t: redact(t).text) if wrap_up.structured else None
+        if structured is not None:
+            save_structured(self.store, self.call_id, structured)
+        score_call(self.store, self.call_id, structured)
         return record
 
 

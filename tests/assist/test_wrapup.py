@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from assist.cues import detect_language
-from assist.domain import Customer, Disposition, KnowledgeEntry, Note, WhisperRecord
-from assist.insights import Dimension, Period, call_volume
+from assist.domain import Customer, Disposition, KnowledgeEntry, Note, Segment, WhisperRecord
+from assist.insights import Dimension, Period, call_volume, review_trends
+from assist.scorecard import build_scorecard, load_scorecard
 from assist.session import CallSession
 from assist.store import Store
 from assist.wrapup import (
@@ -227,3 +228,38 @@ def test_due_dates_read_with_their_weekday() -> None:
     assert due_label(date(2026, 11, 23), "ja") == "2026年11月23日（月）"
     assert due_label(date(2026, 11, 23), "en") == "Mon 23 Nov 2026"
     assert re.fullmatch(r"\w{3} \d+ \w{3} \d{4}", due_label(date(2027, 1, 1), "en"))
+
+
+def test_the_self_review_scorecard_of_the_demo_call(store: Store) -> None:
+    session, ids, _ = demo_call(store, "ja")
+    session.save(session.wrap_up())
+    card = load_scorecard(store, session.call_id)
+    assert card is not None
+    # She was upset on line 1 (困っている, 三回目); the agent's next line apologised.
+    assert card.upset_moments >= 1 and card.upset_answered == card.upset_moments
+    assert card.empathy_phrases == 1 and card.sources["empathy"] == [ids[3]]
+    assert not card.summary_back  # nobody said 「つまり…」
+    assert (card.promises, card.promises_logged) == (1, 1)
+    # The whisper asked for a courtesy credit; the agent never offered one.
+    assert (card.whispers, card.whispers_followed) == (1, 0)
+    assert card.thanked and card.dynamics["rate_unit"] == "morae/s"
+    (trend,) = review_trends(store)
+    assert (trend.calls, trend.summary_back, trend.empathy_answered, trend.advice_followed) == (
+        1,
+        0.0,
+        1.0,
+        0.0,
+    )
+    assert (trend.promises_logged, trend.thanked) == (1.0, 1.0) and 0.5 < trend.agent_share < 0.6
+
+
+def test_advice_taken_up_counts_as_followed() -> None:
+    segments = [
+        Segment("c", "s0", "customer", 0.0, 2.0, "先月の料金が二回引き落とされていました。"),
+        Segment("c", "s1", "agent", 3.0, 5.0, "お詫びとして、クレジットを一回分お付けいたします。"),
+    ]
+    whisper = WhisperRecord("w", "c", "lead", "お詫びのクレジットを案内してください。", segment_id="s0")
+    card = build_scorecard("c", segments, [], [whisper], None, 0)
+    assert (card.whispers, card.whispers_followed) == (1, 1) and card.sources["advice_followed"] == ["s1"]
+    unrelated = WhisperRecord("w2", "c", "lead", "解約の引き止めを試してください。", segment_id="s0")
+    assert build_scorecard("c", segments, [], [unrelated], None, 0).whispers_followed == 0
