@@ -38,6 +38,7 @@ from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
 from sync.durable import DurableLogThread
+from sync.masking import Masker
 from sync.protocol import (
     MAX_ID_LENGTH,
     MAX_OBJECT_BYTES,
@@ -356,6 +357,7 @@ class TeamServer:
         self._watchdog: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._agent_locks = KeyedLocks()
+        self._masker = Masker()
         self._team_locks = KeyedLocks()
         self.stats: dict[str, int] = defaultdict(int)
         self._stopping = False
@@ -659,6 +661,8 @@ class TeamServer:
             return
         handler = getattr(self, "_on_" + request.TYPE)
         try:
+            # Personal data is masked before anything is stored, audited or relayed (sync/masking.py).
+            request = self._masker.mask(request)
             await handler(peer, request)
         except ProtocolError as exc:
             if exc.code is ErrorCode.FORBIDDEN:
@@ -771,6 +775,7 @@ class TeamServer:
     async def _on_call_end(self, peer: Peer, req: CallEnd) -> None:
         await self._own_call(peer, req.call_id, req.id, ended_ok=True)
         call = await self._live(self.live_store.end_call, req.call_id)
+        self._masker.call_ended(req.call_id)
         self._ack(peer, req)
         frame = ServerFrame(
             ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call}
