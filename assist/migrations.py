@@ -12,17 +12,31 @@ sync files nothing but their tables), and those versions are recorded without ru
 
 A file newer than the app (a step it does not know) is refused with :class:`MigrationError` rather than
 opened and misread.
+
+The same sets also migrate the team server's PostgreSQL database (sync/backends): a connection object that is
+not a ``sqlite3.Connection`` names its ``dialect`` and brings its own ``begin_exclusive()`` (a transaction no
+other process migrates in at the same time) and ``table_exists(name)``; :func:`dialect_step` gives a step its
+SQL per dialect.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-Step = Callable[[sqlite3.Connection], None]
+
+class Connection(Protocol):
+    """What a migration needs: ``sqlite3.Connection`` in autocommit mode, or a team-server database."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+
+# A step receives the connection it migrates (a sqlite3.Connection unless its set serves other dialects).
+Step = Callable[[Any], None]
 
 LEDGER = "schema_migrations"
 
@@ -31,7 +45,7 @@ class MigrationError(Exception):
     """A database cannot be brought to this app's schema (it is newer, or a step failed)."""
 
 
-def run_script(conn: sqlite3.Connection, script: str) -> None:
+def run_script(conn: Connection, script: str) -> None:
     """Run ``;``-separated DDL inside the caller's transaction (``executescript`` would commit first).
 
     Only for scripts without ``;`` inside statements (no triggers)."""
@@ -43,18 +57,42 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
 def script_step(script: str) -> Step:
     """A step that runs one DDL script."""
 
-    def apply(conn: sqlite3.Connection) -> None:
+    def apply(conn: Connection) -> None:
         run_script(conn, script)
 
     return apply
 
 
-def table_exists(conn: sqlite3.Connection, table: str) -> bool:
+def dialect(conn: Connection) -> str:
+    return str(getattr(conn, "dialect", "sqlite"))
+
+
+def dialect_step(scripts: Mapping[str, str]) -> Step:
+    """A step that runs the DDL script written for the connection's dialect (``sqlite``, ``postgresql``)."""
+
+    def apply(conn: Connection) -> None:
+        run_script(conn, scripts[dialect(conn)])
+
+    return apply
+
+
+def table_exists(conn: Connection, table: str) -> bool:
+    own = getattr(conn, "table_exists", None)
+    if own is not None:
+        return bool(own(table))
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
     return row is not None
 
 
-def _never_adopted(conn: sqlite3.Connection) -> int:
+def _begin(conn: Connection) -> None:
+    own = getattr(conn, "begin_exclusive", None)
+    if own is not None:
+        own()
+    else:
+        conn.execute("BEGIN IMMEDIATE")
+
+
+def _never_adopted(conn: Connection) -> int:
     return 0
 
 
@@ -64,7 +102,7 @@ class MigrationSet:
 
     name: str
     steps: Sequence[tuple[int, str, Step]]
-    adopt: Callable[[sqlite3.Connection], int] = field(default=_never_adopted)
+    adopt: Callable[[Any], int] = field(default=_never_adopted)
 
     def __post_init__(self) -> None:
         versions = [version for version, _, _ in self.steps]
@@ -80,14 +118,14 @@ def _now() -> str:
     return datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds")
 
 
-def _ensure_ledger(conn: sqlite3.Connection) -> None:
+def _ensure_ledger(conn: Connection) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {LEDGER} (migration_set TEXT NOT NULL, version INTEGER NOT NULL, "
         "name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (migration_set, version))"
     )
 
 
-def current_version(conn: sqlite3.Connection, migrations: MigrationSet) -> int:
+def current_version(conn: Connection, migrations: MigrationSet) -> int:
     """The newest step of ``migrations`` recorded in this file (0 for none, or no ledger yet)."""
     if not table_exists(conn, LEDGER):
         return 0
@@ -97,16 +135,16 @@ def current_version(conn: sqlite3.Connection, migrations: MigrationSet) -> int:
     return int(row[0])
 
 
-def migrate(conn: sqlite3.Connection, migrations: MigrationSet) -> int:
+def migrate(conn: Connection, migrations: MigrationSet) -> int:
     """Bring ``conn`` to the newest step of ``migrations`` and return that version.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``) or outside a transaction. Cheap when the file
     is current: one read."""
     if current_version(conn, migrations) == migrations.newest:
         return migrations.newest
-    _ensure_ledger(conn)
-    conn.execute("BEGIN IMMEDIATE")
+    _begin(conn)
     try:
+        _ensure_ledger(conn)
         # Again inside the write lock: another process may have migrated in between.
         current = current_version(conn, migrations)
         if current == 0:
@@ -134,7 +172,7 @@ def migrate(conn: sqlite3.Connection, migrations: MigrationSet) -> int:
     for version, name, apply in migrations.steps:
         if version <= current:
             continue
-        conn.execute("BEGIN IMMEDIATE")
+        _begin(conn)
         try:
             if current_version(conn, migrations) >= version:
                 conn.execute("COMMIT")

@@ -17,7 +17,8 @@ from pathlib import Path
 DESCRIPTION = """\
 The Agent Assist team server: supervisors follow live calls and whisper to agents, and the team shares customers,
 notes, follow-ups, knowledge and call summaries. Data (users, whispers, change feed, audit log) lives in SQLite
-files in --data DIR.
+files in --data DIR, or in PostgreSQL (--database postgresql://...) when several instances share the load; they
+then relay live deliveries to each other through Redis (--redis redis://...). See docs/scaling.md.
 """
 
 EPILOG = """\
@@ -28,9 +29,23 @@ examples:
   agent-assist-server user list --data /srv/assist
   agent-assist-server user revoke sato --data /srv/assist
 
+several instances (docs/scaling.md), each on its own port or machine, one database and one Redis:
+  agent-assist-server user add sato --role agent --team tokyo --database postgresql://assist@db/assist
+  agent-assist-server serve --instance a --port 8765 --database postgresql://assist@db/assist --redis redis://cache:6379/0
+
 Clients connect to ws://HOST:PORT/ (wss:// with TLS) with "Authorization: Bearer TOKEN".
 GET /health answers 200 with JSON for monitoring. The wire protocol is in docs/protocol.md.
 """
+
+
+def _add_location(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", type=Path, metavar="DIR", help="directory for the server's SQLite files")
+    where.add_argument(
+        "--database",
+        metavar="URL",
+        help="postgresql://USER[:PASSWORD]@HOST[:PORT]/DB shared by several instances, instead of --data",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)"
     )
     serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
+    _add_location(serve)
     serve.add_argument(
-        "--data", type=Path, required=True, metavar="DIR", help="directory for the server's SQLite files"
+        "--redis",
+        metavar="URL",
+        help="redis://HOST:PORT/DB: relay live deliveries to the other instances on the same --database",
     )
     serve.add_argument("--tls-cert", type=Path, metavar="FILE", help="PEM certificate chain: serve wss://")
     serve.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key for --tls-cert")
@@ -83,16 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=["agent", "supervisor", "admin"], required=True)
     add.add_argument("--team", required=True)
     add.add_argument("--expires-days", type=float, metavar="DAYS", help="token stops working after DAYS days")
-    add.add_argument("--data", type=Path, required=True, metavar="DIR")
+    _add_location(add)
     add.set_defaults(func=_user_add)
     listing = user_sub.add_parser("list", help="list users, their role, team and token state")
-    listing.add_argument("--data", type=Path, required=True, metavar="DIR")
+    _add_location(listing)
     listing.set_defaults(func=_user_list)
     revoke = user_sub.add_parser(
         "revoke", help="revoke a user's token at once (open connections are refused next time)"
     )
     revoke.add_argument("name")
-    revoke.add_argument("--data", type=Path, required=True, metavar="DIR")
+    _add_location(revoke)
     revoke.set_defaults(func=_user_revoke)
     return parser
 
@@ -100,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import ssl
 
+    from sync.backends import DatabaseUnavailable, describe
     from sync.server import ServerLimits, TeamServer
 
     context: ssl.SSLContext | None = None
@@ -124,16 +143,25 @@ def _serve(args: argparse.Namespace) -> int:
             slow_consumer_grace=max(0.1, args.slow_consumer_grace),
         )
         server = TeamServer(
-            args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits
-        )
+            args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits,
+            database=args.database, redis=args.redis,
+        )  # fmt: skip
         try:
             port = await server.start()
+        except DatabaseUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            await server.stop()
+            return 1
         except OSError as exc:
             print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+            await server.stop()
             return 1
         scheme = "wss" if context else "ws"
         print(
-            f"agent-assist-server listening on {scheme}://{args.host}:{port}/ (data in {args.data})",
+            f"agent-assist-server listening on {scheme}://{args.host}:{port}/"
+            f" (data in {describe(args.database or args.data)}"
+            + (f", backplane {args.redis}" if args.redis else "")
+            + ")",
             flush=True,
         )
         stop = asyncio.Event()
@@ -151,7 +179,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from sync.store import TeamStore
 
-    return TeamStore(args.data)
+    return TeamStore(args.data, database=args.database)
 
 
 def _user_add(args: argparse.Namespace) -> int:
@@ -219,7 +247,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.func(args))
+    from sync.backends import DatabaseUnavailable
+
+    try:
+        return int(args.func(args))
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import ssl as ssl_module
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -34,6 +34,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.uri import parse_uri
 
 from assist.migrations import MigrationSet, migrate, script_step, table_exists
 from sync.protocol import (
@@ -103,6 +104,22 @@ class _Pacer:
             await asyncio.sleep((1.0 - self.tokens) / self.rate)
 
 
+class _RotatingConnect(connect):
+    """websockets' reconnecting ``connect`` over several server URLs, the next one at every attempt."""
+
+    def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(urls[0], **kwargs)
+        self._urls = list(urls)
+        self._turn = 0
+
+    async def connect(self) -> ClientConnection:
+        if len(self._urls) > 1:
+            uri = self._urls[self._turn % len(self._urls)]
+            self._turn += 1
+            self.uri, self.ws_uri = uri, parse_uri(uri)
+        return await super().connect()
+
+
 class ConnectionState(StrEnum):
     CONNECTED = "connected"
     CONNECTING = "connecting"
@@ -148,7 +165,7 @@ class SyncClient:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         local_path: Path,
         *,
@@ -160,7 +177,12 @@ class SyncClient:
         send_rate: float = 150.0,
         send_burst: int = 500,
     ) -> None:
-        self.url = url
+        # Several URLs: instances of one team server (docs/scaling.md); each connection attempt goes to the next
+        # one, so when the instance a client was on goes away, it is on another one after one attempt.
+        self.urls = [url] if isinstance(url, str) else list(url)
+        if not self.urls:
+            raise ValueError("SyncClient needs at least one server URL")
+        self.url = self.urls[0]
         self._token = token
         self._ssl = ssl
         self._open_timeout = open_timeout
@@ -463,8 +485,8 @@ class SyncClient:
 
     async def _connect_loop(self) -> None:
         self._set_state(ConnectionState.CONNECTING, "starting")
-        connector = connect(
-            self.url,
+        connector = _RotatingConnect(
+            self.urls,
             additional_headers={"Authorization": f"Bearer {self._token}"},
             compression=None,
             open_timeout=self._open_timeout,

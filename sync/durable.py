@@ -15,7 +15,6 @@ import contextlib
 import functools
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,14 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sync.backends import Database
 from sync.store import TeamStore
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Calls committed together at most: bounds how long the first of a huge burst waits for its answer.
+# Calls committed together at most (SQLite; PostgreSQL commits each call alone, see sync/backends/postgres.py):
+# bounds how long the first of a huge burst waits for its answer.
 MAX_BATCH = 64
+# A call that failed on a deadlock or serialization conflict with another instance is run again this often.
+RETRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +57,15 @@ class DurableLogThread:
     """Owns a :class:`TeamStore` on its own thread; :meth:`call` runs a function of it there, group-committed."""
 
     def __init__(
-        self, data_dir: Path, *, clock: Callable[[], float] = time.time, max_batch: int = MAX_BATCH
+        self,
+        data_dir: Path | None,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_batch: int = MAX_BATCH,
+        database: str | None = None,
     ) -> None:
         self._data_dir = data_dir
+        self._database = database
         self._clock = clock
         self._max_batch = max_batch
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
@@ -94,11 +103,12 @@ class DurableLogThread:
 
     def _run(self) -> None:
         try:
-            store = TeamStore(self._data_dir, clock=self._clock)
+            store = TeamStore(self._data_dir, clock=self._clock, database=self._database)
         except BaseException as exc:
             self._ready.set_exception(exc)
             return
         self._ready.set_result(store)
+        limit = max(1, min(self._max_batch, store.team_db.group_limit))
         try:
             stopping = False
             while not stopping:
@@ -106,7 +116,7 @@ class DurableLogThread:
                 item = self._calls.get()
                 while item is not None:
                     batch.append(item)
-                    if len(batch) >= self._max_batch:
+                    if len(batch) >= limit:
                         break
                     try:
                         item = self._calls.get_nowait()
@@ -119,29 +129,37 @@ class DurableLogThread:
         finally:
             store.close()
 
-    def _run_batch(self, db: sqlite3.Connection, batch: list[_Call]) -> None:
+    @staticmethod
+    def _run_call(db: Database, call: _Call) -> tuple[bool, Any]:
+        for attempt in range(RETRIES + 1):
+            db.execute("SAVEPOINT call")
+            try:
+                value = call.fn()
+            except Exception as exc:
+                db.execute("ROLLBACK TO SAVEPOINT call")
+                db.execute("RELEASE SAVEPOINT call")
+                if attempt < RETRIES and db.is_retryable(exc):
+                    continue
+                return False, exc
+            db.execute("RELEASE SAVEPOINT call")
+            return True, value
+        raise AssertionError("unreachable")
+
+    def _run_batch(self, db: Database, batch: list[_Call]) -> None:
         results: list[tuple[bool, Any]] = []
         try:
-            db.execute("BEGIN IMMEDIATE")
+            db.begin()
             for call in batch:
-                db.execute("SAVEPOINT call")
-                try:
-                    value = call.fn()
-                except Exception as exc:
-                    db.execute("ROLLBACK TO call")
-                    db.execute("RELEASE call")
-                    results.append((False, exc))
-                else:
-                    db.execute("RELEASE call")
-                    results.append((True, value))
-            db.execute("COMMIT")
+                results.append(self._run_call(db, call))
+            db.commit()
         except Exception as exc:
-            # The transaction itself failed (disk full, I/O error): none of the batch is stored, all are told.
+            # The transaction itself failed (disk full, I/O error, database gone): none of the batch is stored,
+            # all are told.
             log.exception("durable log: a transaction of %d calls failed", len(batch))
             if db.in_transaction:
                 try:
-                    db.execute("ROLLBACK")
-                except sqlite3.Error:
+                    db.rollback()
+                except Exception:
                     log.exception("durable log: rollback failed")
             results = [(False, exc)] * len(batch)
         self.calls += len(batch)

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
+from sync.backends import DatabaseUnavailable, describe
 from sync.durable import DurableLogThread
 from sync.masking import Masker
 from sync.protocol import (
@@ -72,6 +73,9 @@ from sync.protocol import (
     json_size,
 )
 from sync.store import TeamStore, User, hash_token
+
+if TYPE_CHECKING:
+    from sync.backplane import RedisBackplane
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +233,15 @@ class LocalFanout:
     def online(self, name: str) -> bool:
         return bool(self._by_user.get(name))
 
+    def peers_of(self, name: str) -> list[Peer]:
+        return list(self._by_user.get(name, ()))
+
+    def team_peers(self, team: str) -> list[Peer]:
+        return list(self._by_team.get(team, ()))
+
+    def resumed(self, peer: Peer, whisper_after: int, feed_after: int) -> None:
+        """A resume starts from these positions (the shared fan-out of sync/backplane.py tracks them)."""
+
     def send(self, peer: Peer, frame: ServerFrame) -> None:
         self.send_data(peer, frame.encode().encode())
 
@@ -326,7 +339,7 @@ class TeamServer:
 
     def __init__(
         self,
-        data_dir: Path,
+        data_dir: Path | None,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
@@ -334,8 +347,14 @@ class TeamServer:
         ssl: ssl_module.SSLContext | None = None,
         instance: str = "default",
         clock: Callable[[], float] = time.time,
+        database: str | None = None,
+        redis: str | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir)
+        # ``database`` (a postgresql:// URL) replaces the SQLite files in ``data_dir``; ``redis`` (a redis://
+        # URL) relays live deliveries to the other instances on the same database (sync/backplane.py).
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.database = database
+        self.redis = redis
         self.host = host
         self.requested_port = port
         self.limits = limits or ServerLimits()
@@ -347,7 +366,10 @@ class TeamServer:
         self._live_store: TeamStore | None = None
         self._live_executor: ThreadPoolExecutor | None = None
         self._server: Server | None = None
-        self._fanout = LocalFanout(self._drop_slow)
+        self._agent_locks = KeyedLocks()
+        self._team_locks = KeyedLocks()
+        self._fanout = self._make_fanout()
+        self._backplane: RedisBackplane | None = None
         # Who each connection authenticated as, from the handshake to the handler; weak so an upgrade that
         # fails after the check leaves nothing behind.
         self._authenticated: weakref.WeakKeyDictionary[ServerConnection, tuple[User, str]] = (
@@ -356,11 +378,22 @@ class TeamServer:
         self._recheck: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
-        self._agent_locks = KeyedLocks()
         self._masker = Masker()
-        self._team_locks = KeyedLocks()
         self.stats: dict[str, int] = defaultdict(int)
         self._stopping = False
+
+    def _make_fanout(self) -> LocalFanout:
+        if self.redis is None:
+            return LocalFanout(self._drop_slow)
+        from sync.backplane import SharedFanout
+
+        return SharedFanout(
+            self._drop_slow,
+            self._agent_locks,
+            self._team_locks,
+            lambda agent, after: self._db(self.store.whispers_for_agent, agent, after, RESUME_PAGE),
+            lambda team, after: self._db(self.store.changes_since, team, after, 1000),
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -368,13 +401,24 @@ class TeamServer:
         # Each thread has its own TeamStore (its own SQLite connections): a connection is never shared between
         # threads, and the durable thread's fsyncs never hold up the live thread's transcript writes.
         loop = asyncio.get_running_loop()
-        self._durable = DurableLogThread(self.data_dir, clock=self.clock)
+        self._durable = DurableLogThread(self.data_dir, clock=self.clock, database=self.database)
         await self._durable.start()
         self._live_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db")
         self._live_store = await loop.run_in_executor(
-            self._live_executor, functools.partial(TeamStore, self.data_dir, clock=self.clock)
+            self._live_executor,
+            functools.partial(TeamStore, self.data_dir, clock=self.clock, database=self.database),
         )
         await self._live(self.live_store.forget_instance, self.instance)
+        if self.redis is not None:
+            from sync.backplane import RedisBackplane, SharedFanout
+
+            fanout = self._fanout
+            assert isinstance(fanout, SharedFanout)
+            # Its own origin name: two processes started with the same --instance still hear each other.
+            origin = f"{self.instance}:{uuid.uuid4().hex[:8]}"
+            self._backplane = RedisBackplane(self.redis, origin, fanout.on_message, fanout.catch_up_all)
+            fanout.backplane = self._backplane
+            await self._backplane.start()
         limits = self.limits
         self._server = await serve(
             self._handle,
@@ -394,8 +438,13 @@ class TeamServer:
         self.port = int(sockets[0].getsockname()[1])
         self._recheck = asyncio.create_task(self._recheck_tokens())
         self._watchdog = asyncio.create_task(self._watch_slow_consumers())
-        log.info("team server listening on %s:%d (data in %s)", self.host, self.port, self.data_dir)
+        log.info(
+            "team server listening on %s:%d (data in %s)", self.host, self.port, describe(self._location())
+        )
         return self.port
+
+    def _location(self) -> str | Path:
+        return self.database or self.data_dir or "?"
 
     async def stop(self) -> None:
         self._stopping = True
@@ -407,6 +456,12 @@ class TeamServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        if self._backplane is not None:
+            await self._backplane.stop()
+            self._backplane = None
+        stop_relaying = getattr(self._fanout, "stop", None)
+        if stop_relaying is not None:
+            await stop_relaying()
         if self._live_store is not None and self._live_executor is not None:
             await self._live(self._live_store.forget_instance, self.instance)
             await self._live(self._live_store.close)
@@ -467,6 +522,8 @@ class TeamServer:
                 "instance": self.instance,
                 **counters,
                 **writes,
+                "database": "postgresql" if self.database else "sqlite",
+                "backplane": self._backplane.health() if self._backplane is not None else None,
             }
             body = json.dumps(health)
             return HttpResponse(
@@ -484,7 +541,16 @@ class TeamServer:
             why = "no Authorization header" if not header else "no bearer token in the Authorization header"
             await self._db(self._audit_commit, "-", "-", "login_failed", peer_addr, {"reason": why})
             return self._unauthorized(connection, "missing bearer token")
-        user, reason, team = await self._live(self.live_store.authenticate, token.strip())
+        try:
+            user, reason, team = await self._live(self.live_store.authenticate, token.strip())
+        except DatabaseUnavailable as exc:
+            # Not the client's fault and not for long: 503, and the client retries with backoff.
+            log.warning("handshake refused: %s", exc)
+            response = connection.respond(
+                http.HTTPStatus.SERVICE_UNAVAILABLE, "the team database is unavailable; retry shortly\n"
+            )
+            response.headers["Retry-After"] = "1"
+            return response
         if user is None:
             self.stats["auth_failed"] += 1
             await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, {"reason": reason})
@@ -668,6 +734,16 @@ class TeamServer:
             if exc.code is ErrorCode.FORBIDDEN:
                 self.stats["denied"] += 1
             self._error(peer, exc)
+        except DatabaseUnavailable as exc:
+            log.warning("request %s from %s: %s", request.TYPE, peer.user.name, exc)
+            self._error(
+                peer,
+                ProtocolError(
+                    ErrorCode.INTERNAL,
+                    f"{request.TYPE}: the team database is unavailable, nothing was stored; retry",
+                    request.id,
+                ),
+            )
         except Exception:
             log.exception("request %s from %s failed", request.TYPE, peer.user.name)
             self._error(
@@ -712,6 +788,7 @@ class TeamServer:
         # Both locks are the ones new whispers and changes are stored and pushed under: holding them while
         # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the replay.
         async with self._agent_locks(user.name), self._team_locks(user.team):
+            self._fanout.resumed(peer, req.whisper_after, req.feed_after)
             if user.role is Role.AGENT:
                 whispers = await self._db(
                     self.store.whispers_for_agent, user.name, req.whisper_after, RESUME_PAGE
@@ -992,7 +1069,7 @@ class TeamServer:
 class ServerThread:
     """A TeamServer on its own event loop in a background thread, for embedding (the demo) and tests."""
 
-    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
+    def __init__(self, data_dir: Path | None, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
         self.server = TeamServer(data_dir, host, port, **kwargs)
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None

@@ -1,16 +1,20 @@
-"""The team server's durable state: users and tokens, the whisper log, the change feed, the audit log, live calls.
+"""The team server's state: users and tokens, the whisper log, the change feed, the audit log, live calls.
 
-Two SQLite files in the server's data directory, both in WAL mode:
+Two databases behind one seam (:mod:`sync.backends`), with the same tables and the same migrations:
 
-* ``team.sqlite3`` with ``synchronous=FULL`` holds what must never be lost once acknowledged: users, whispers,
-  the change feed and the records it builds, and the audit log.
-* ``live.sqlite3`` with ``synchronous=NORMAL`` holds live calls, their transcript so far and who is connected. A
-  power cut may lose the last moments of it, which the agents' clients re-publish when they reconnect.
+* by default two SQLite files in the server's data directory, both in WAL mode: ``team.sqlite3`` with
+  ``synchronous=FULL`` holds what must never be lost once acknowledged (users, whispers, the change feed and the
+  records it builds, the audit log); ``live.sqlite3`` with ``synchronous=NORMAL`` holds live calls, their
+  transcript so far and who is connected. A power cut may lose the last moments of it, which the agents'
+  clients re-publish when they reconnect.
+* with ``database="postgresql://..."`` one PostgreSQL database shared by every server instance: the durable
+  tables commit with ``synchronous_commit=on``, the live ones with ``off``.
 
-Nothing the server knows lives only in memory, so a second server process on the same files (or, in the scaled
-design of docs/scaling.md, on a shared database) sees the same whispers, calls and presence. All methods are
-synchronous and meant to be called from one thread: the server has one store on its durable-log thread
-(sync/durable.py, which commits several calls together) and one on its live-calls thread.
+Nothing the server knows lives only in memory, so a second server process on the same files or database sees
+the same whispers, calls and presence. All methods are synchronous and meant to be called from one thread: the
+server has one store on its durable-log thread (sync/durable.py, which commits several calls together) and one
+on its live-calls thread. SQL is written once with ``?`` placeholders; where the dialects differ the statement
+says so.
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assist.migrations import MigrationSet, migrate, script_step, table_exists
+from assist.migrations import MigrationSet, dialect_step, migrate, table_exists
+from sync.backends import Database, open_database
 from sync.protocol import ChangeKind, Role
 
 TEAM_SCHEMA = """
@@ -56,6 +60,43 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 
+# The same tables on PostgreSQL: times as DOUBLE PRECISION (REAL is 4 bytes there), sequences as BIGSERIAL, and
+# two lock rows that keep numbering ordered across instances: ``whisper_heads`` hands out each agent's next
+# whisper seq (the row stays locked until the whisper commits, so seq order is commit order and a rolled-back
+# whisper leaves no gap), ``change_heads`` is taken before a change gets its seq, so a team's changes commit in
+# seq order and a reader never sees seq n+1 before n.
+TEAM_SCHEMA_POSTGRES = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, team TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+    created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION, revoked_at DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS whispers (
+    whisper_id TEXT PRIMARY KEY, agent TEXT NOT NULL, seq BIGINT NOT NULL, team TEXT NOT NULL,
+    sender TEXT NOT NULL, call_id TEXT, text TEXT NOT NULL, anchor_segment_id TEXT, attachment TEXT,
+    created_at DOUBLE PRECISION NOT NULL, delivered_at DOUBLE PRECISION, read_at DOUBLE PRECISION,
+    UNIQUE (agent, seq)
+);
+CREATE INDEX IF NOT EXISTS whispers_by_call ON whispers (call_id);
+CREATE TABLE IF NOT EXISTS whisper_heads (agent TEXT PRIMARY KEY, seq BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (
+    seq BIGSERIAL PRIMARY KEY, change_id TEXT NOT NULL UNIQUE, team TEXT NOT NULL,
+    kind TEXT NOT NULL, record_id TEXT NOT NULL, record TEXT NOT NULL, author TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_team ON changes (team, seq);
+CREATE INDEX IF NOT EXISTS changes_by_record ON changes (team, kind, record_id, seq);
+CREATE TABLE IF NOT EXISTS change_heads (team TEXT PRIMARY KEY, changes BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    team TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, seq BIGINT NOT NULL, record TEXT NOT NULL,
+    author TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (team, kind, record_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL, team TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_team ON audit (team, seq)
+"""
+
 LIVE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT, started_at REAL NOT NULL,
@@ -72,20 +113,64 @@ CREATE TABLE IF NOT EXISTS presence (
 CREATE INDEX IF NOT EXISTS presence_by_team ON presence (team);
 """
 
+# Live state on PostgreSQL: ``ord`` keeps the order in which lines first appeared (SQLite's rowid).
+LIVE_SCHEMA_POSTGRES = """
+CREATE TABLE IF NOT EXISTS calls (
+    call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT,
+    started_at DOUBLE PRECISION NOT NULL, ended_at DOUBLE PRECISION, info TEXT NOT NULL DEFAULT '{}',
+    last_final TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS calls_live ON calls (team, ended_at);
+CREATE INDEX IF NOT EXISTS calls_by_agent ON calls (agent, ended_at);
+CREATE TABLE IF NOT EXISTS segments (
+    ord BIGSERIAL, call_id TEXT NOT NULL, channel TEXT NOT NULL, segment_id TEXT NOT NULL, event TEXT NOT NULL,
+    PRIMARY KEY (call_id, channel, segment_id)
+);
+CREATE TABLE IF NOT EXISTS presence (
+    conn_id TEXT PRIMARY KEY, instance TEXT NOT NULL, "user" TEXT NOT NULL, team TEXT NOT NULL,
+    since DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS presence_by_team ON presence (team);
+CREATE INDEX IF NOT EXISTS presence_by_user ON presence ("user")
+"""
 
-def _adopt_if(table: str) -> Callable[[sqlite3.Connection], int]:
+# The order in which transcript lines first appeared: SQLite's implicit rowid, PostgreSQL's ``ord`` column.
+_FIRST_SEEN = {"sqlite": "rowid", "postgresql": "ord"}
+# A JSON field of a stored event, as text.
+_EVENT_KIND = {
+    "sqlite": "json_extract({}, '$.kind')",
+    "postgresql": "(({})::jsonb ->> 'kind')",
+}
+
+
+def _adopt_if(table: str) -> Callable[[Any], int]:
     # Files from before assist.migrations hold version 1's tables and no ledger.
     return lambda conn: 1 if table_exists(conn, table) else 0
 
 
-# Append only: a new column or table is a new numbered step (see assist/migrations.py).
+# Append only: a new column or table is a new numbered step (see assist/migrations.py), with its SQL for each
+# dialect. On PostgreSQL both sets share one database and one ledger.
 TEAM_MIGRATIONS = MigrationSet(
     "team",
-    ((1, "users, whispers, change feed, records, audit", script_step(TEAM_SCHEMA)),),
+    (
+        (
+            1,
+            "users, whispers, change feed, records, audit",
+            dialect_step({"sqlite": TEAM_SCHEMA, "postgresql": TEAM_SCHEMA_POSTGRES}),
+        ),
+    ),
     _adopt_if("users"),
 )
 LIVE_MIGRATIONS = MigrationSet(
-    "live", ((1, "live calls, their transcripts, presence", script_step(LIVE_SCHEMA)),), _adopt_if("calls")
+    "live",
+    (
+        (
+            1,
+            "live calls, their transcripts, presence",
+            dialect_step({"sqlite": LIVE_SCHEMA, "postgresql": LIVE_SCHEMA_POSTGRES}),
+        ),
+    ),
+    _adopt_if("calls"),
 )
 
 
@@ -119,23 +204,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute(f"PRAGMA synchronous={synchronous}")
-    db.execute("PRAGMA busy_timeout=30000")
-    return db
-
-
 class TeamStore:
-    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+    """The team's state in ``database``: a PostgreSQL URL, or else the SQLite files in ``data_dir``."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        database: str | None = None,
+    ) -> None:
+        location: str | Path | None = database if database else data_dir
+        if location is None:
+            raise ValueError("a team store needs a data directory or a database URL")
         self.clock = clock
-        self.team_db = _connect(data_dir / "team.sqlite3", "FULL")
-        self.live_db = _connect(data_dir / "live.sqlite3", "NORMAL")
-        migrate(self.team_db, TEAM_MIGRATIONS)
-        migrate(self.live_db, LIVE_MIGRATIONS)
+        self.location = location
+        self.team_db: Database = open_database(location, durable=True, name="team.sqlite3")
+        try:
+            self.live_db: Database = open_database(location, durable=False, name="live.sqlite3")
+        except BaseException:
+            self.team_db.close()
+            raise
+        try:
+            migrate(self.team_db, TEAM_MIGRATIONS)
+            migrate(self.live_db, LIVE_MIGRATIONS)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         self.team_db.close()
@@ -143,19 +238,19 @@ class TeamStore:
 
     @staticmethod
     @contextmanager
-    def _tx(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    def _tx(db: Database) -> Iterator[Database]:
         if db.in_transaction:
             # The caller's transaction covers this one (the server's group commit, sync/durable.py): it commits,
             # and it undoes this call's writes if the call fails.
             yield db
             return
-        db.execute("BEGIN IMMEDIATE")
+        db.begin()
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            db.rollback()
             raise
-        db.execute("COMMIT")
+        db.commit()
 
     # -- users ---------------------------------------------------------------------------------------------
 
@@ -169,8 +264,10 @@ class TeamStore:
             if row is not None and row["revoked_at"] is None:
                 raise UserError(f"user {name!r} already exists; revoke it first to issue a new token")
             db.execute(
-                "INSERT OR REPLACE INTO users (name, role, team, token_hash, created_at, expires_at, revoked_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO users (name, role, team, token_hash, created_at, expires_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
+                " team = excluded.team, token_hash = excluded.token_hash, created_at = excluded.created_at,"
+                " expires_at = excluded.expires_at, revoked_at = NULL",
                 (name, role.value, team, hash_token(token), self.clock(), expires_at),
             )
         return token
@@ -277,9 +374,7 @@ class TeamStore:
             existing = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
             if existing is not None:
                 return _whisper_row(existing), False
-            seq = db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM whispers WHERE agent = ?", (agent,)
-            ).fetchone()[0]
+            seq = self._next_whisper_seq(db, agent)
             db.execute(
                 "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, anchor_segment_id,"
                 " attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -297,6 +392,24 @@ class TeamStore:
             )
             row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return _whisper_row(row), True
+
+    @staticmethod
+    def _next_whisper_seq(db: Database, agent: str) -> int:
+        if db.dialect == "postgresql":
+            # The agent's head row stays locked until this transaction ends: another instance's whisper to the
+            # same agent waits here, so seq order is commit order, and a rollback takes the number back.
+            row = db.execute(
+                "INSERT INTO whisper_heads (agent, seq) SELECT ?, COALESCE(MAX(seq), 0) + 1 FROM whispers"
+                " WHERE agent = ? ON CONFLICT (agent) DO UPDATE SET seq = whisper_heads.seq + 1 RETURNING seq",
+                (agent, agent),
+            ).fetchone()
+            return int(row["seq"])
+        # SQLite: BEGIN IMMEDIATE already serialises writers.
+        return int(
+            db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM whispers WHERE agent = ?", (agent,)
+            ).fetchone()["seq"]
+        )
 
     def whisper(self, whisper_id: str) -> dict[str, Any] | None:
         row = self.team_db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
@@ -322,9 +435,11 @@ class TeamStore:
         return _whisper_row(row), changed
 
     def whispers_for_agent(self, agent: str, after: int, limit: int = -1) -> list[dict[str, Any]]:
-        rows = self.team_db.execute(
-            "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq LIMIT ?", (agent, after, limit)
-        ).fetchall()
+        sql = "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq"
+        params: tuple[Any, ...] = (agent, after)
+        if limit >= 0:
+            sql, params = sql + " LIMIT ?", (*params, limit)
+        rows = self.team_db.execute(sql, params).fetchall()
         return [_whisper_row(r) for r in rows]
 
     def whispers_for_team(self, team: str) -> list[dict[str, Any]]:
@@ -362,13 +477,21 @@ class TeamStore:
                     raise ValueError(
                         f"note {record_id!r} already exists; notes are append-only, add a new note"
                     )
+            if db.dialect == "postgresql":
+                # Taken before the change gets its seq and held to the commit: a team's changes commit in seq
+                # order on every instance, so reading "after n" never skips one that commits later.
+                db.execute(
+                    "INSERT INTO change_heads (team, changes) VALUES (?, 1)"
+                    " ON CONFLICT (team) DO UPDATE SET changes = change_heads.changes + 1",
+                    (author.team,),
+                )
             now = self.clock()
             body = json.dumps(record, ensure_ascii=False, allow_nan=False)
-            cur = db.execute(
-                "INSERT INTO changes (change_id, team, kind, record_id, record, author, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            seq = db.execute(
+                "INSERT INTO changes (change_id, team, kind, record_id, record, author, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING seq",
                 (change_id, author.team, kind.value, record_id, body, author.name, now),
-            )
-            seq = cur.lastrowid
+            ).fetchone()["seq"]
             db.execute(
                 "INSERT INTO records (team, kind, record_id, seq, record, author, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (team, kind, record_id) DO UPDATE SET seq = excluded.seq, record = excluded.record,"
@@ -411,7 +534,7 @@ class TeamStore:
         with self._tx(self.live_db) as db:
             db.execute(
                 "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (call_id) DO UPDATE SET customer = COALESCE(excluded.customer, customer)",
+                " ON CONFLICT (call_id) DO UPDATE SET customer = COALESCE(excluded.customer, calls.customer)",
                 (call_id, agent.team, agent.name, None if customer is None else json.dumps(customer, ensure_ascii=False, allow_nan=False),
                  started_at if started_at is not None else self.clock()),
             )  # fmt: skip
@@ -451,10 +574,11 @@ class TeamStore:
         """Keep the latest version of each utterance: a final replaces its partials, a partial never replaces
         a final. Returns False when the event was such a stale partial (and nothing changed)."""
         with self._tx(self.live_db) as db:
+            kind = _EVENT_KIND[db.dialect]
             cur = db.execute(
                 "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
-                " WHERE json_extract(segments.event, '$.kind') != 'final' OR json_extract(excluded.event, '$.kind') = 'final'",
+                f" WHERE {kind.format('segments.event')} != 'final' OR {kind.format('excluded.event')} = 'final'",
                 (
                     call_id,
                     event["channel"],
@@ -490,7 +614,8 @@ class TeamStore:
 
     def transcript_so_far(self, call_id: str) -> list[dict[str, Any]]:
         rows = self.live_db.execute(
-            "SELECT event FROM segments WHERE call_id = ? ORDER BY rowid", (call_id,)
+            f"SELECT event FROM segments WHERE call_id = ? ORDER BY {_FIRST_SEEN[self.live_db.dialect]}",
+            (call_id,),
         ).fetchall()
         return [json.loads(r["event"]) for r in rows]
 
@@ -498,14 +623,14 @@ class TeamStore:
         """Calls not ended whose agent is connected to some server instance."""
         rows = self.live_db.execute(
             "SELECT * FROM calls WHERE team = ? AND ended_at IS NULL"
-            " AND agent IN (SELECT user FROM presence WHERE team = ?) ORDER BY started_at",
+            ' AND agent IN (SELECT "user" FROM presence WHERE team = ?) ORDER BY started_at',
             (team, team),
         ).fetchall()
         calls = [_call_row(r) for r in rows]
         for call in calls:
             last = self.team_db.execute(
-                "SELECT MAX(created_at) FROM whispers WHERE call_id = ?", (call["call_id"],)
-            ).fetchone()[0]
+                "SELECT MAX(created_at) AS last FROM whispers WHERE call_id = ?", (call["call_id"],)
+            ).fetchone()["last"]
             call["last_whisper_at"] = last
         return calls
 
@@ -514,7 +639,9 @@ class TeamStore:
     def connected(self, conn_id: str, instance: str, user: User) -> None:
         with self._tx(self.live_db) as db:
             db.execute(
-                "INSERT OR REPLACE INTO presence (conn_id, instance, user, team, since) VALUES (?, ?, ?, ?, ?)",
+                'INSERT INTO presence (conn_id, instance, "user", team, since) VALUES (?, ?, ?, ?, ?)'
+                ' ON CONFLICT (conn_id) DO UPDATE SET instance = excluded.instance, "user" = excluded."user",'
+                " team = excluded.team, since = excluded.since",
                 (conn_id, instance, user.name, user.team, self.clock()),
             )
 
@@ -531,7 +658,7 @@ class TeamStore:
         online = {
             r["user"]: r["since"]
             for r in self.live_db.execute(
-                "SELECT user, MIN(since) AS since FROM presence WHERE team = ? GROUP BY user", (team,)
+                'SELECT "user", MIN(since) AS since FROM presence WHERE team = ? GROUP BY "user"', (team,)
             )
         }
         calls = {c["agent"]: c for c in self.live_calls(team)}
@@ -552,8 +679,8 @@ class TeamStore:
 
     def user_presence(self, user: User) -> dict[str, Any]:
         since = self.live_db.execute(
-            "SELECT MIN(since) FROM presence WHERE user = ?", (user.name,)
-        ).fetchone()[0]
+            'SELECT MIN(since) AS since FROM presence WHERE "user" = ?', (user.name,)
+        ).fetchone()["since"]
         call = self.live_db.execute(
             "SELECT call_id, customer, started_at FROM calls WHERE agent = ? AND ended_at IS NULL"
             " ORDER BY started_at DESC LIMIT 1",
@@ -570,20 +697,20 @@ class TeamStore:
         }  # fmt: skip
 
 
-def _whisper_row(row: sqlite3.Row) -> dict[str, Any]:
+def _whisper_row(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["attachment"] = None if data["attachment"] is None else json.loads(data["attachment"])
     data["status"] = "read" if data["read_at"] else "delivered" if data["delivered_at"] else "sent"
     return data
 
 
-def _change_row(row: sqlite3.Row) -> dict[str, Any]:
+def _change_row(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["record"] = json.loads(data["record"])
     return data
 
 
-def _call_row(row: sqlite3.Row) -> dict[str, Any]:
+def _call_row(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["customer"] = None if data["customer"] is None else json.loads(data["customer"])
     data["info"] = json.loads(data["info"])
