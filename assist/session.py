@@ -46,7 +46,7 @@ from assist.domain import (
     unique,
     utc_iso,
 )
-from assist.dynamics import measure_call
+from assist.dynamics import CallDynamics, lines_of, measure, measure_call
 from assist.matching import MIN_SCORE, ConversationContext, Matcher, WeightedTerm
 from assist.redaction import PiiKind, RedactionPolicy, Redactor, redact
 from assist.scorecard import score_call
@@ -209,6 +209,11 @@ class CallSession:
         """A pause suggestion when this was a hard call (the desk tells the team "needs a moment", no content)."""
         duration = max((s.end for s in self._finals), default=0.0)
         return self.coach.after_call(self._cues, duration)
+
+    def live_dynamics(self) -> CallDynamics:
+        """The conversation so far (talk share, overlaps, silences, the agent's pace), from the finals."""
+        language = self.language or detect_language(" ".join(s.text for s in self._finals[-5:]) or "a")
+        return measure(self.call_id, lines_of(self._finals), language)
 
     @property
     def needs_moment(self) -> bool:

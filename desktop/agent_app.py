@@ -45,6 +45,7 @@ def desk_config(prefs: Preferences) -> DeskConfig:
         customer_device=prefs.customer_device,
         stereo_device=prefs.stereo_device,
         stereo_agent_left=prefs.stereo_agent_left,
+        coaching_off=tuple(k.strip() for k in prefs.coaching_off.split(",") if k.strip()),
     )
 
 
@@ -91,6 +92,7 @@ class AgentApp(QObject):
         b.customer.connect(w.show_customer)
         b.suggestions.connect(w.show_suggestions)
         b.cue.connect(w.show_cue)
+        b.coaching.connect(w.show_coaching)
         b.whisper.connect(w.show_whisper)
         b.connection.connect(w.show_connection)
         b.connection.connect(self._role_known)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from audio.events import AudioStatusEvent, TranscriptEvent
 from desktop.call_desk import Problem, SaveOutcome
 from desktop.views import (
+    CoachingView,
     ConnectionState,
     CueView,
     CustomerView,
@@ -34,6 +35,7 @@ class LiveCallBridge(QObject):
         customer(CustomerView): who is calling (or a new caller), with their context.
         suggestions(list[SuggestionView]): the cards to show now (replaces the previous set).
         cue(CueView): an empathy phrase or a proposed follow-up.
+        coaching(CoachingView): the conversation so far (quiet figures) and new coaching hints.
         whisper(WhisperView): a supervisor's whisper arrived (each id once).
         whisper_receipt(WhisperReceiptView): a whisper's delivery state changed.
         connection(ConnectionState): the team-server connection changed.
@@ -48,6 +50,7 @@ class LiveCallBridge(QObject):
     customer = Signal(object)
     suggestions = Signal(object)
     cue = Signal(object)
+    coaching = Signal(object)
     whisper = Signal(object)
     whisper_receipt = Signal(object)
     connection = Signal(object)
@@ -72,6 +75,9 @@ class LiveCallBridge(QObject):
 
     def on_cue(self, cue: CueView) -> None:
         self.cue.emit(cue)
+
+    def on_coaching(self, coaching: CoachingView) -> None:
+        self.coaching.emit(coaching)
 
     def on_whisper(self, whisper: WhisperView) -> None:
         self.whisper.emit(whisper)

@@ -39,6 +39,7 @@ from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, 
 from desktop import core_views
 from desktop.views import (
     CallSummary,
+    CoachingView,
     ConnectionState,
     CueView,
     CustomerView,
@@ -83,6 +84,7 @@ class CallListener(Protocol):
     def on_customer(self, customer: CustomerView) -> None: ...
     def on_suggestions(self, cards: list[SuggestionView]) -> None: ...
     def on_cue(self, cue: CueView) -> None: ...
+    def on_coaching(self, coaching: CoachingView) -> None: ...
     def on_whisper(self, whisper: WhisperView) -> None: ...
     def on_whisper_receipt(self, receipt: WhisperReceiptView) -> None: ...
     def on_connection(self, state: ConnectionState) -> None: ...
@@ -106,6 +108,7 @@ class DeskConfig:
     customer_pulse_source: str = ""
     stereo_device: str = ""
     stereo_agent_left: bool = True
+    coaching_off: tuple[str, ...] = ()  # coaching hints switched off (assist.coaching.HintKind values)
 
 
 @dataclass(slots=True)
@@ -132,6 +135,10 @@ class _Call:
     last_shared: dict[str, Any] | None = None
     last_shared_at: float = 0.0
     share_pending: bool = False
+    # For dead air: the audio time of the last words heard, when they were heard, the last silence check.
+    heard_end: float = 0.0
+    heard_at: float = 0.0
+    silence_checked: float = 0.0
 
 
 class CallDesk:
@@ -356,6 +363,8 @@ class CallDesk:
             "customer": call.shared_customer,
             "cards": [_shared_card(c) for c in self._cards_now(call)],
             "cues": list(call.shared_cues),
+            # A hard call (anger, repeated frustration, long): the supervisors see only that (docs/protocol.md).
+            "needs_moment": bool(getattr(call.session, "needs_moment", False)),
         }
         if info == call.last_shared:
             return
@@ -465,9 +474,13 @@ class CallDesk:
             call.transcription.start()
 
     def _new_session(self, store: Any, call: _Call) -> Any:
+        from assist.coaching import CoachSettings, HintKind
         from assist.session import CallSession
 
-        return CallSession(store, call.call_id, call.customer_id, self.config.language)
+        enabled = frozenset(k for k in HintKind if k.value not in self.config.coaching_off)
+        return CallSession(
+            store, call.call_id, call.customer_id, self.config.language, coaching=CoachSettings(enabled)
+        )
 
     def _lexicon(self, store: Any, context: Any) -> list[str | tuple[str, str]] | None:
         # misheard support words, knowledge terms and names are put right by reading, the caller's name first
@@ -572,6 +585,9 @@ class CallDesk:
             call.cues += 1
             self.listener.on_cue(core_views.cue_view(cue))
             call.shared_cues = [*call.shared_cues, core_views.shared_cue(cue)][-SHARED_CUES:]
+        call.heard_end, call.heard_at = max(call.heard_end, shown.end), time.monotonic()
+        if shown.kind is EventKind.FINAL and not shown.revised and hasattr(call.session, "live_dynamics"):
+            self.listener.on_coaching(core_views.coaching_view(call.session, getattr(update, "hints", ())))
         if self.sync is not None:
             self.sync.publish_transcript(shown.to_json())
             if suggestions is not None or cues:
@@ -579,10 +595,21 @@ class CallDesk:
 
     def _audio_status(self, call: _Call, status: AudioStatusEvent) -> None:
         self.listener.on_audio_status(status)
+        if status.kind is AudioStatusKind.LEVEL and time.monotonic() - call.silence_checked >= 1.0:
+            call.silence_checked = time.monotonic()
+            self._submit_quietly(self._check_silence, call)
         if status.kind is AudioStatusKind.SOURCE_ENDED:
             # A replayed recording ran out: the call is over, as if the customer hung up. The last words are
             # still being transcribed: let them finish rather than cut them off.
             threading.Thread(target=self._finish, args=(call, False), name="call-end", daemon=True).start()
+
+    def _check_silence(self, call: _Call) -> None:
+        """Dead air: nothing heard for a while. Audio time now = the last words' end + the time since."""
+        if call.session is None or call.finished or not hasattr(call.session, "silence") or not call.heard_at:
+            return
+        hint = call.session.silence(call.heard_end + time.monotonic() - call.heard_at)
+        if hint is not None:
+            self.listener.on_coaching(core_views.coaching_view(call.session, (hint,)))
 
     def end_call(self) -> None:
         call = self._call
@@ -615,6 +642,9 @@ class CallDesk:
         draft = WrapUpDraft()
         if call.session is not None:
             draft = core_views.wrap_up_draft(call.session.wrap_up())
+            pause = call.session.after_call() if hasattr(call.session, "after_call") else None
+            if pause is not None:
+                self.listener.on_coaching(core_views.coaching_view(call.session, (pause,)))
         if self.sync is not None:
             self.sync.call_ended(call.call_id)
         call.summary = replace(

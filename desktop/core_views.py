@@ -5,9 +5,11 @@ The one place that knows both shapes: when the core grows a field, only this mod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import assert_never
 
+from assist.coaching import Hint
 from assist.domain import (
     CallerLookup,
     CallRecord,
@@ -72,6 +74,19 @@ def cue_view(cue: Cue) -> views.CueView:
         due = cue.follow_up.due if cue.follow_up is not None else ""
         return views.CueView(style, text, due)
     return views.CueView(style, cue.phrase or cue.trigger)
+
+
+def coaching_view(session: CallSession, hints: Sequence[Hint] = ()) -> views.CoachingView:
+    """The conversation so far (assist.dynamics over the finals) with the hints that just came."""
+    figures = session.live_dynamics()
+    return views.CoachingView(
+        agent_share=figures.agent_share,
+        rate=figures.agent_rate,
+        rate_unit=figures.rate_unit,
+        overlaps=len(figures.overlaps),
+        silences=len(figures.silences),
+        hints=tuple(views.HintView(h.kind.value, h.reason, h.say) for h in hints),
+    )
 
 
 def shared_cue(cue: Cue) -> dict[str, str]:

@@ -303,6 +303,10 @@ class TerminalListener:
         due = f" (due {cue.due})" if cue.due else ""
         self._print(f"  cue ({cue.style.value}): {cue.text}{due}")
 
+    def on_coaching(self, coaching: Any) -> None:
+        for hint in coaching.hints:
+            self._print(f"  coaching ({hint.kind}): {hint.reason}" + (f" — {hint.say}" if hint.say else ""))
+
     def on_whisper(self, whisper: Any) -> None:
         self._print(f"  whisper from {whisper.sender}: {whisper.text}")
         if self.desk is not None:

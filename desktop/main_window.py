@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from audio.events import AudioStatusEvent, AudioStatusKind, TranscriptEvent
 from desktop.call_bar import CallBar
+from desktop.coach_panel import CoachPanel
 from desktop.context_panel import CustomerContextPanel
 from desktop.cue_banner import CueBanner
 from desktop.notes_panel import QuickNotes
@@ -32,7 +33,15 @@ from desktop.preferences import app_settings
 from desktop.raise_hand import HandRaiser
 from desktop.suggestion_cards import SuggestionPanel
 from desktop.transcript_view import LiveTranscript
-from desktop.views import ConnectionState, CueView, CustomerView, SuggestionView, WhisperView, WrapUpDraft
+from desktop.views import (
+    CoachingView,
+    ConnectionState,
+    CueView,
+    CustomerView,
+    SuggestionView,
+    WhisperView,
+    WrapUpDraft,
+)
 from desktop.whisper_inbox import WhisperInbox
 from desktop.wrap_up import WrapUpPanel
 
@@ -75,6 +84,7 @@ class CallScreen(QMainWindow):
         self.hand = HandRaiser(self)
         self.transcript = LiveTranscript(self)
         self.cue_banner = CueBanner(self)
+        self.coach = CoachPanel(self)
         self.context_panel = CustomerContextPanel(self)
         self.notes = QuickNotes(self.call_bar.elapsed, self)
         self.wrap_up = WrapUpPanel(self)
@@ -93,6 +103,7 @@ class CallScreen(QMainWindow):
         self.transcript_title = QLabel(middle)
         middle_layout.addWidget(self.transcript_title)
         middle_layout.addWidget(self.cue_banner)
+        middle_layout.addWidget(self.coach)
         middle_layout.addWidget(self.transcript, 1)
 
         right = QSplitter(Qt.Orientation.Vertical, self)
@@ -260,6 +271,7 @@ class CallScreen(QMainWindow):
             self.hand,
             self.transcript,
             self.cue_banner,
+            self.coach,
             self.context_panel,
             self.notes,
             self.wrap_up,
@@ -304,6 +316,9 @@ class CallScreen(QMainWindow):
     def show_cue(self, cue: CueView) -> None:
         self.cue_banner.show_cue(cue)
 
+    def show_coaching(self, coaching: CoachingView) -> None:
+        self.coach.show_coaching(coaching)
+
     def show_whisper(self, whisper: WhisperView) -> None:
         about = ""
         if whisper.anchor_segment:
@@ -327,6 +342,7 @@ class CallScreen(QMainWindow):
         self.notes.clear()
         self.whispers.clear()  # the last call's whispers belong to its record, not to this call
         self.cue_banner.clear()
+        self.coach.clear()
         self.call_bar.set_in_call(True)
         self.hand.set_in_call(True, team)
         self.left_tabs.setCurrentWidget(self.context_panel)

@@ -43,6 +43,7 @@ class Preferences:
     agent_name: str = ""
     whisper_beep: bool = False
     softphone_port: int = 8766  # loopback URL a softphone opens on an incoming call; 0 = off
+    coaching_off: str = ""  # coaching hints switched off, comma separated (pace, jargon, ...)
 
     @classmethod
     def load(cls, settings: QSettings | None = None) -> Preferences:

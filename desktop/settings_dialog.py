@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from audio.events import Channel
 from desktop.call_bar import LevelMeter
+from desktop.coach_panel import CoachingSettings
 from desktop.preferences import Preferences
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(speech, "")
         self.tabs.addTab(team, "")
         self.tabs.addTab(look, "")
+        self.coaching = CoachingSettings(self)
+        self.tabs.addTab(self.coaching, "")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -198,7 +201,13 @@ class SettingsDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Settings"))
         for index, text in enumerate(
-            (self.tr("Audio"), self.tr("Transcription"), self.tr("Team server"), self.tr("Appearance"))
+            (
+                self.tr("Audio"),
+                self.tr("Transcription"),
+                self.tr("Team server"),
+                self.tr("Appearance"),
+                self.tr("Coaching"),
+            )
         ):
             self.tabs.setTabText(index, text)
         for label, text in zip(
@@ -289,6 +298,7 @@ class SettingsDialog(QDialog):
         self.ui_language.addItem("English", "en")
         select(self.ui_language, p.ui_language)
         self.font_size.setValue(p.font_size)
+        self.coaching.set_off(p.coaching_off)
 
     def chosen(self) -> Preferences:
         def data(combo: QComboBox) -> str:
@@ -310,6 +320,7 @@ class SettingsDialog(QDialog):
             agent_name=self.agent_name.text().strip(),
             whisper_beep=self.whisper_beep.isChecked(),
             softphone_port=self.softphone_port.value(),
+            coaching_off=self.coaching.off(),
         )
 
     def _toggle_test(self, on: bool) -> None:

@@ -110,6 +110,27 @@ class CueView:
 
 
 @dataclass(frozen=True, slots=True)
+class HintView:
+    """A coaching hint (assist.coaching): its kind, why it is shown, words the agent may say."""
+
+    kind: str
+    reason: str
+    say: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingView:
+    """What the coach shows during the call: the conversation so far, quietly, and any new hints."""
+
+    agent_share: float = 0.0  # 0..1 of the talking time
+    rate: float = 0.0
+    rate_unit: str = ""  # "morae/s" or "wpm"
+    overlaps: int = 0
+    silences: int = 0
+    hints: tuple[HintView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WhisperView:
     whisper_id: str
     sender: str

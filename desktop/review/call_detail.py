@@ -44,6 +44,7 @@ from assist.exports import (
 )
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
+from desktop.review.conversation_view import ConversationPanel
 from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
 from desktop.review.timeline import (
     CueRow,
@@ -192,6 +193,9 @@ class CallDetail(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         self.wrap_title = QLabel(self)
         self.notes_title = QLabel(self)
+        self.conversation = ConversationPanel(self)
+        self.conversation.line_chosen.connect(self.select_segment)
+        right_layout.addWidget(self.conversation, 1)
         right_layout.addWidget(self.wrap_title)
         right_layout.addLayout(self.form)
         right_layout.addWidget(self.save_button)
@@ -248,6 +252,7 @@ class CallDetail(QWidget):
         }
         for i in range(self.disposition.count()):
             self.disposition.setItemText(i, names[Disposition(self.disposition.itemData(i))])
+        self.conversation.retranslate()
         if self.call is not None:
             self._render_header()
             self._render_timeline()
@@ -287,6 +292,7 @@ class CallDetail(QWidget):
         self.disposition.setCurrentIndex(max(0, index))
         self.next_action.setText(call.next_action)
         self._render_notes()
+        self.conversation.show_call(self.store, call.id)
         has_audio = bool(recording_files(call.id, self._recordings_root))
         self.status.setText("" if has_audio else self.tr("No recording is kept for this call."))
         self._set_enabled(True)
@@ -448,6 +454,14 @@ class CallDetail(QWidget):
             self.timeline.setCurrentRow(self._line_rows[index])
             self._apply_highlight(index)
 
+    def select_segment(self, segment_id: str) -> None:
+        """Show the transcript line a wrap-up or scorecard line came from."""
+        for index, line in enumerate(self.lines()):
+            if line.segment_id == segment_id:
+                self.timeline.setCurrentRow(self._line_rows[index])
+                self._apply_highlight(index)
+                return
+
     def _clicked(self, row: QListWidgetItem) -> None:
         item: TimelineItem = row.data(_ITEM)
         if item.kind is TimelineKind.LINE:
@@ -503,6 +517,7 @@ class CallDetail(QWidget):
         self.summary.clear()
         self.tags.clear()
         self.next_action.clear()
+        self.conversation.clear()
         self.header.setText(self.tr("Choose a call in the list to review it."))
         self._set_enabled(False)
 

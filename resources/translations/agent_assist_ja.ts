@@ -3,92 +3,92 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="148" />
+        <location filename="../../desktop/agent_app.py" line="150" />
         <source>Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.</source>
         <translation>古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="156" />
+        <location filename="../../desktop/agent_app.py" line="158" />
         <source>Some old recordings could not be deleted: %1</source>
         <translation>一部の古い録音を削除できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="255" />
+        <location filename="../../desktop/agent_app.py" line="257" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="292" />
+        <location filename="../../desktop/agent_app.py" line="294" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="294" />
+        <location filename="../../desktop/agent_app.py" line="296" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="307" />
+        <location filename="../../desktop/agent_app.py" line="309" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="314" />
+        <location filename="../../desktop/agent_app.py" line="316" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="316" />
+        <location filename="../../desktop/agent_app.py" line="318" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="320" />
+        <location filename="../../desktop/agent_app.py" line="322" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="331" />
+        <location filename="../../desktop/agent_app.py" line="333" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="336" />
+        <location filename="../../desktop/agent_app.py" line="338" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="337" />
+        <location filename="../../desktop/agent_app.py" line="339" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="338" />
+        <location filename="../../desktop/agent_app.py" line="340" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="339" />
+        <location filename="../../desktop/agent_app.py" line="341" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="342" />
+        <location filename="../../desktop/agent_app.py" line="344" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="360" />
+        <location filename="../../desktop/agent_app.py" line="362" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="366" />
+        <location filename="../../desktop/agent_app.py" line="368" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/demo.py" line="423" />
+        <location filename="../../desktop/demo.py" line="427" />
         <source>Agent Assist — demo</source>
         <translation>Agent Assist — デモ</translation>
     </message>
@@ -215,213 +215,213 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="221" />
-        <location filename="../../desktop/review/call_detail.py" line="404" />
+        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <location filename="../../desktop/review/call_detail.py" line="410" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="221" />
-        <location filename="../../desktop/review/call_detail.py" line="410" />
+        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <location filename="../../desktop/review/call_detail.py" line="416" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="222" />
+        <location filename="../../desktop/review/call_detail.py" line="226" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="223" />
+        <location filename="../../desktop/review/call_detail.py" line="227" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="224" />
+        <location filename="../../desktop/review/call_detail.py" line="228" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="225" />
+        <location filename="../../desktop/review/call_detail.py" line="229" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="226" />
-        <location filename="../../desktop/review/call_detail.py" line="264" />
+        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <location filename="../../desktop/review/call_detail.py" line="269" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="228" />
+        <location filename="../../desktop/review/call_detail.py" line="232" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="229" />
+        <location filename="../../desktop/review/call_detail.py" line="233" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <location filename="../../desktop/review/call_detail.py" line="234" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="231" />
+        <location filename="../../desktop/review/call_detail.py" line="235" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="232" />
+        <location filename="../../desktop/review/call_detail.py" line="236" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="233" />
+        <location filename="../../desktop/review/call_detail.py" line="237" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="234" />
+        <location filename="../../desktop/review/call_detail.py" line="238" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="236" />
+        <location filename="../../desktop/review/call_detail.py" line="240" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="237" />
+        <location filename="../../desktop/review/call_detail.py" line="241" />
         <source>Tags (separated by ;)</source>
         <translation>タグ（; 区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="238" />
+        <location filename="../../desktop/review/call_detail.py" line="242" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="239" />
-        <location filename="../../desktop/review/call_detail.py" line="337" />
+        <location filename="../../desktop/review/call_detail.py" line="243" />
+        <location filename="../../desktop/review/call_detail.py" line="343" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="244" />
+        <location filename="../../desktop/review/call_detail.py" line="248" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="245" />
+        <location filename="../../desktop/review/call_detail.py" line="249" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="246" />
+        <location filename="../../desktop/review/call_detail.py" line="250" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="247" />
+        <location filename="../../desktop/review/call_detail.py" line="251" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="255" />
-        <location filename="../../desktop/review/call_detail.py" line="506" />
+        <location filename="../../desktop/review/call_detail.py" line="260" />
+        <location filename="../../desktop/review/call_detail.py" line="521" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="259" />
+        <location filename="../../desktop/review/call_detail.py" line="264" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="260" />
+        <location filename="../../desktop/review/call_detail.py" line="265" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="261" />
+        <location filename="../../desktop/review/call_detail.py" line="266" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="267" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="263" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="273" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="273" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="276" />
+        <location filename="../../desktop/review/call_detail.py" line="281" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="291" />
+        <location filename="../../desktop/review/call_detail.py" line="297" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="302" />
+        <location filename="../../desktop/review/call_detail.py" line="308" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="304" />
+        <location filename="../../desktop/review/call_detail.py" line="310" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="336" />
+        <location filename="../../desktop/review/call_detail.py" line="342" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="338" />
+        <location filename="../../desktop/review/call_detail.py" line="344" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="385" />
-        <location filename="../../desktop/review/call_detail.py" line="401" />
+        <location filename="../../desktop/review/call_detail.py" line="391" />
+        <location filename="../../desktop/review/call_detail.py" line="407" />
         <source>Cannot play the recording: {error}</source>
         <translation>録音を再生できません: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="479" />
+        <location filename="../../desktop/review/call_detail.py" line="493" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="481" />
+        <location filename="../../desktop/review/call_detail.py" line="495" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="489" />
+        <location filename="../../desktop/review/call_detail.py" line="503" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="553" />
+        <location filename="../../desktop/review/call_detail.py" line="568" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>
@@ -429,184 +429,378 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="220" />
+        <location filename="../../desktop/main_window.py" line="231" />
         <source>Agent Assist</source>
         <translation>Agent Assist</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="221" />
+        <location filename="../../desktop/main_window.py" line="232" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="222" />
+        <location filename="../../desktop/main_window.py" line="233" />
         <source>Notes</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="223" />
+        <location filename="../../desktop/main_window.py" line="234" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="224" />
+        <location filename="../../desktop/main_window.py" line="235" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="225" />
+        <location filename="../../desktop/main_window.py" line="236" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="226" />
+        <location filename="../../desktop/main_window.py" line="237" />
         <source>&amp;Call</source>
         <translation>通話(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="227" />
+        <location filename="../../desktop/main_window.py" line="238" />
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="228" />
+        <location filename="../../desktop/main_window.py" line="239" />
         <source>&amp;Language</source>
         <translation>言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="229" />
+        <location filename="../../desktop/main_window.py" line="240" />
         <source>Start / end call</source>
         <translation>通話の開始／終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="230" />
+        <location filename="../../desktop/main_window.py" line="241" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="231" />
+        <location filename="../../desktop/main_window.py" line="242" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="232" />
+        <location filename="../../desktop/main_window.py" line="243" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="233" />
+        <location filename="../../desktop/main_window.py" line="244" />
         <source>Mark whisper read</source>
         <translation>ささやきを既読にする</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="234" />
+        <location filename="../../desktop/main_window.py" line="245" />
         <source>Jump to live</source>
         <translation>最新へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="235" />
+        <location filename="../../desktop/main_window.py" line="246" />
         <source>Raise / lower hand</source>
         <translation>挙手する／挙手をやめる</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="236" />
+        <location filename="../../desktop/main_window.py" line="247" />
         <source>Next pane</source>
         <translation>次の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="237" />
+        <location filename="../../desktop/main_window.py" line="248" />
         <source>Previous pane</source>
         <translation>前の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="238" />
+        <location filename="../../desktop/main_window.py" line="249" />
         <source>Settings…</source>
         <translation>設定…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="239" />
+        <location filename="../../desktop/main_window.py" line="250" />
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="240" />
+        <location filename="../../desktop/main_window.py" line="251" />
         <source>Light theme</source>
         <translation>ライトテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="241" />
+        <location filename="../../desktop/main_window.py" line="252" />
         <source>Dark theme</source>
         <translation>ダークテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="242" />
+        <location filename="../../desktop/main_window.py" line="253" />
         <source>Larger text</source>
         <translation>文字を大きく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243" />
+        <location filename="../../desktop/main_window.py" line="254" />
         <source>Smaller text</source>
         <translation>文字を小さく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="244" />
+        <location filename="../../desktop/main_window.py" line="255" />
         <source>Default text size</source>
         <translation>標準の文字サイズ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="245" />
+        <location filename="../../desktop/main_window.py" line="256" />
         <source>&amp;Windows</source>
         <translation>ウィンドウ(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246" />
+        <location filename="../../desktop/main_window.py" line="257" />
         <source>Windows</source>
         <translation>ウィンドウ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="247" />
+        <location filename="../../desktop/main_window.py" line="258" />
         <source>History &amp;&amp; review</source>
         <translation>履歴とレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248" />
+        <location filename="../../desktop/main_window.py" line="259" />
         <source>Past calls, search, insights (Ctrl+H)</source>
         <translation>過去の通話・検索・分析（Ctrl+H）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249" />
+        <location filename="../../desktop/main_window.py" line="260" />
         <source>Supervisor console</source>
         <translation>スーパーバイザー画面</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250" />
+        <location filename="../../desktop/main_window.py" line="261" />
         <source>Follow the team's live calls and whisper (Ctrl+Shift+U)</source>
         <translation>チームの通話をモニターしてささやく（Ctrl+Shift+U）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252" />
+        <location filename="../../desktop/main_window.py" line="263" />
         <source>Open history and review</source>
         <translation>履歴とレビューを開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="253" />
+        <location filename="../../desktop/main_window.py" line="264" />
         <source>Open the supervisor console</source>
         <translation>スーパーバイザー画面を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="287" />
+        <location filename="../../desktop/main_window.py" line="299" />
         <source>Recording stopped: %1</source>
         <translation>録音が停止しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="291" />
+        <location filename="../../desktop/main_window.py" line="303" />
         <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
         <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="295" />
+        <location filename="../../desktop/main_window.py" line="307" />
         <source>Audio device back: %1</source>
         <translation>音声デバイスが復帰しました: %1</translation>
+    </message>
+</context>
+<context>
+    <name>CoachPanel</name>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="41" />
+        <source>Close the coaching hints</source>
+        <translation>コーチングのヒントを閉じる</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="42" />
+        <source>Coaching</source>
+        <translation>コーチング</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="47" />
+        <source>Pace</source>
+        <translation>話す速さ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="48" />
+        <source>Plain words</source>
+        <translation>やさしい言葉</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="49" />
+        <source>Realistic promise</source>
+        <translation>無理のない約束</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="50" />
+        <source>Sum it up</source>
+        <translation>要点の確認</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="51" />
+        <source>Silence</source>
+        <translation>沈黙</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="52" />
+        <source>Take a moment</source>
+        <translation>ひと息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="75" />
+        <source>%1 morae/s</source>
+        <translation>%1 モーラ/秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="77" />
+        <source>%1 words/min</source>
+        <translation>%1 語/分</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="81" />
+        <source>You %1% · customer %2% · pace %3 · overlaps %4 · silences %5</source>
+        <translation>あなた %1% · お客様 %2% · 話速 %3 · 被り %4 · 沈黙 %5</translation>
+    </message>
+</context>
+<context>
+    <name>CoachingSettings</name>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="118" />
+        <source>Hints during the call, each with its reason. Switch off the ones you do not want.</source>
+        <translation>通話中のヒント（それぞれ理由つき）。不要なものはオフにできます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="121" />
+        <source>Pace: I speak fast for the customer</source>
+        <translation>話す速さ: お客様に対して話すのが速いとき</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="122" />
+        <source>Plain words: I use a technical term with a non-technical customer</source>
+        <translation>やさしい言葉: 機械に不慣れなお客様に専門用語を使ったとき</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="123" />
+        <source>Realistic promises: I promise absolutely (必ず, “definitely”)</source>
+        <translation>無理のない約束: 「必ず」「絶対」など言い切ったとき</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="124" />
+        <source>Sum it up: after the customer describes a problem at length</source>
+        <translation>要点の確認: お客様が問題を長く説明したあと</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="125" />
+        <source>Silence: nobody has spoken for a while</source>
+        <translation>沈黙: しばらく誰も話していないとき</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/coach_panel.py" line="127" />
+        <source>Take a moment after a hard call (the team sees only “needs a moment”)</source>
+        <translation>つらい通話のあとにひと息（チームには「ひと息中」とだけ伝わります）</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationPanel</name>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="48" />
+        <source>Conversation and self-review</source>
+        <translation>会話とセルフレビュー</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="50" />
+        <source>Wrap-up lines and scorecard; choose one to see its transcript lines</source>
+        <translation>後処理の各行とスコアカード（選ぶと元の発話を表示）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="73" />
+        <source>Issue</source>
+        <translation>用件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="74" />
+        <source>Fact</source>
+        <translation>状況</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="75" />
+        <source>Done</source>
+        <translation>対応</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="76" />
+        <source>Supervisor's advice</source>
+        <translation>SVの助言</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="77" />
+        <source>Follow-up</source>
+        <translation>フォローアップ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="87" />
+        <source>From %1 transcript line(s)</source>
+        <translation>発話 %1 行から</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="93" />
+        <source>No conversation figures for this call.</source>
+        <translation>この通話の会話指標はありません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="95" />
+        <source>%1 morae/s</source>
+        <translation>%1 モーラ/秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="97" />
+        <source>%1 words/min</source>
+        <translation>%1 語/分</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="100" />
+        <source>Talk:listen %1:%2 · overlaps %3 · silences %4 (%5 s) · longest monologue %6 s · pace %7</source>
+        <translation>話す:聞く %1:%2 · 被り %3 · 沈黙 %4（%5 秒） · 最長の一人話し %6 秒 · 話速 %7</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="117" />
+        <source>Empathy: %1 phrase(s); %2 of %3 upset moments answered</source>
+        <translation>共感: %1 回。不満・不安の %3 回中 %2 回に応えた</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="125" />
+        <source>Summarised the issue back</source>
+        <translation>要点を言い返して確認した</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="125" />
+        <source>No summary back</source>
+        <translation>要点の言い返し（バックトラッキング）なし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="130" />
+        <source>Promises logged: %1 of %2</source>
+        <translation>約束の記録: %2 件中 %1 件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="140" />
+        <source>Supervisor's advice taken up: %1 of %2</source>
+        <translation>SVの助言を実行: %2 件中 %1 件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="150" />
+        <source>Thanked the customer at the end</source>
+        <translation>最後にお礼を伝えた</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="152" />
+        <source>No thanks at the end</source>
+        <translation>最後のお礼なし</translation>
     </message>
 </context>
 <context>
@@ -1247,167 +1441,172 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="199" />
+        <location filename="../../desktop/settings_dialog.py" line="202" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <location filename="../../desktop/settings_dialog.py" line="205" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <location filename="../../desktop/settings_dialog.py" line="206" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <location filename="../../desktop/settings_dialog.py" line="207" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="201" />
+        <location filename="../../desktop/settings_dialog.py" line="208" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="207" />
+        <location filename="../../desktop/settings_dialog.py" line="209" />
+        <source>Coaching</source>
+        <translation>コーチング</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/settings_dialog.py" line="216" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="208" />
+        <location filename="../../desktop/settings_dialog.py" line="217" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="209" />
+        <location filename="../../desktop/settings_dialog.py" line="218" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="210" />
+        <location filename="../../desktop/settings_dialog.py" line="219" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="215" />
+        <location filename="../../desktop/settings_dialog.py" line="224" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="216" />
+        <location filename="../../desktop/settings_dialog.py" line="225" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="217" />
+        <location filename="../../desktop/settings_dialog.py" line="226" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="218" />
+        <location filename="../../desktop/settings_dialog.py" line="227" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="219" />
+        <location filename="../../desktop/settings_dialog.py" line="228" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="220" />
+        <location filename="../../desktop/settings_dialog.py" line="229" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="221" />
+        <location filename="../../desktop/settings_dialog.py" line="230" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="222" />
+        <location filename="../../desktop/settings_dialog.py" line="231" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="223" />
+        <location filename="../../desktop/settings_dialog.py" line="232" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="224" />
+        <location filename="../../desktop/settings_dialog.py" line="233" />
         <source>Softphone link &amp;port (0 = off)</source>
         <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="226" />
+        <location filename="../../desktop/settings_dialog.py" line="235" />
         <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
         <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="228" />
+        <location filename="../../desktop/settings_dialog.py" line="237" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="229" />
+        <location filename="../../desktop/settings_dialog.py" line="238" />
         <source>Beep on my own device when a whisper arrives</source>
         <translation>ささやき受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="230" />
+        <location filename="../../desktop/settings_dialog.py" line="239" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="231" />
+        <location filename="../../desktop/settings_dialog.py" line="240" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="232" />
+        <location filename="../../desktop/settings_dialog.py" line="241" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="242" />
+        <location filename="../../desktop/settings_dialog.py" line="251" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="250" />
+        <location filename="../../desktop/settings_dialog.py" line="259" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="256" />
+        <location filename="../../desktop/settings_dialog.py" line="265" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="273" />
+        <location filename="../../desktop/settings_dialog.py" line="282" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="277" />
+        <location filename="../../desktop/settings_dialog.py" line="286" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="285" />
+        <location filename="../../desktop/settings_dialog.py" line="294" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="286" />
+        <location filename="../../desktop/settings_dialog.py" line="295" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="328" />
+        <location filename="../../desktop/settings_dialog.py" line="339" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>

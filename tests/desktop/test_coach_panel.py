@@ -1,0 +1,50 @@
+"""Coaching on the call screen: the conversation so far in one quiet line and the latest hints with their reasons,
+fed through the Qt bridge from a worker thread as the desk feeds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from desktop.agent_app import desk_config
+from desktop.app import ensure_app
+from desktop.preferences import Preferences
+from desktop.settings_dialog import SettingsDialog
+from desktop.views import CoachingView, HintView
+from tests.desktop.test_call_screen import from_worker
+
+
+def test_figures_and_hints_show_quietly_and_close(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    panel = w.coach
+    pace = HintView("pace", "Speaking at 212 words a minute (aim for 190 or less). Slow down a little.")
+    from_worker(agent.bridge.on_coaching, CoachingView(0.62, 212.0, "wpm", 1, 0, (pace,)))
+    qtbot.waitUntil(lambda: "pace" in panel.figures.text())
+    assert panel.figures.text() == "You 62% · customer 38% · pace 212 words/min · overlaps 1 · silences 0"
+    assert "Slow down a little" in panel.hints_label.text() and panel.hints_label.isVisible()
+    jargon = HintView("jargon", "“SSID” is a technical term.", "the Wi-Fi name")
+    backtrack = HintView("backtrack", "The customer spoke for 12 seconds.", "So, just to check: …")
+    from_worker(agent.bridge.on_coaching, CoachingView(0.6, 200.0, "wpm", 1, 0, (jargon, backtrack)))
+    qtbot.waitUntil(lambda: "Sum it up" in panel.hints_label.text())
+    # At most two hints: the oldest (pace) made room.
+    assert "Slow down" not in panel.hints_label.text() and "the Wi-Fi name" in panel.hints_label.text()
+    qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    assert panel.hints == [] and not panel.hints_label.isVisible()
+    assert "pace" in panel.figures.text()  # the quiet line stays
+    from_worker(agent.bridge.on_coaching, CoachingView(0.4, 7.2, "morae/s", 0, 2))
+    qtbot.waitUntil(lambda: "7.2 morae/s" in panel.figures.text())
+
+
+def test_each_hint_can_be_switched_off_in_the_settings(qtbot: Any) -> None:
+    ensure_app()
+    dialog = SettingsDialog(Preferences(coaching_off="pace,dead_air"))
+    qtbot.addWidget(dialog)
+    switches = dialog.coaching.switches
+    assert not switches["pace"].isChecked() and not switches["dead_air"].isChecked()
+    assert switches["jargon"].isChecked() and switches["pause"].isChecked()
+    switches["jargon"].setChecked(False)
+    prefs = dialog.chosen()
+    assert prefs.coaching_off == "pace,jargon,dead_air"
+    # The desk's sessions get exactly those hints switched off.
+    assert desk_config(prefs).coaching_off == ("pace", "jargon", "dead_air")
