@@ -267,6 +267,8 @@ class Suggestion:
     score: float
     matched_terms: tuple[str, ...] = ()
     reason: str = ""
+    # For a match by meaning: the entry's title or alias that what was said came closest to.
+    close_to: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

@@ -16,8 +16,9 @@ import math
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from assist.cues import detect_language
 from assist.domain import (
     CallRecord,
     FollowUp,
@@ -27,6 +28,7 @@ from assist.domain import (
     SuggestionKind,
     TriggerRule,
 )
+from assist.semantic import Embedder, KnowledgeVectors, MeaningHit, Vectors
 from assist.store import KnowledgeHit, Store
 from assist.text import fts_token, normalize, stem, strip_fillers, terms
 
@@ -34,6 +36,18 @@ from assist.text import fts_token, normalize, stem, strip_fillers, terms
 # shown and 71% of wrong ones are held back.
 MIN_SCORE = 0.4
 MAX_QUERY_TERMS = 20
+# Fusing meaning with words: an entry's fused score is its closest label's cosine similarity to the latest line
+# plus LEXICAL_WEIGHT x its word score (capped at LEXICAL_CAP), and a card is shown when the fused score reaches
+# SHOW_AT for the line's language. Cards carry fused x MIN_SCORE / SHOW_AT, so the session's thresholds keep
+# their meaning. Chosen on the TUNING half of the evaluation set (tests/bench/bench_matching.py, split by a
+# hash of each line) for the most right cards shown with at most 8 % of off-topic lines showing one.
+LEXICAL_WEIGHT = {"ja": 0.2, "en": 0.3}
+LEXICAL_CAP = 1.5
+SHOW_AT = {"ja": 0.42, "en": 0.65}
+MEANING_CANDIDATES = 8
+CONTEXT_MEANING = 0.9  # the recent lines together count a little less than the latest line alone
+# Below this similarity the meaning is not worth naming as a reason.
+MEANING_REASON = 0.3
 COMMON_TERM_SHARE = 0.08  # a term in more than 8% of entries says nothing about which one fits
 # Words in more entries than this are looked for in titles and aliases only (see Store.knowledge_candidates).
 BODY_SEARCH_MAX_DF = 300
@@ -145,14 +159,22 @@ class ConversationContext:
     ) -> None:
         self._cut = analyzer_terms
         self._lines: deque[tuple[str, list[str]]] = deque(maxlen=max_lines)
+        self._said: deque[str] = deque(maxlen=3)  # the customer's latest lines as spoken (for meaning)
         self.decay = decay
         self.agent_weight = agent_weight
 
     def add(self, speaker: str, text: str) -> None:
         self._lines.append((speaker, self._cut(text)))
+        if speaker == "customer":
+            self._said.append(text)
 
     def clear(self) -> None:
         self._lines.clear()
+        self._said.clear()
+
+    def customer_text(self) -> str:
+        """The customer's last few lines as one text: the topic they are building, for matching by meaning."""
+        return " ".join(self._said)
 
     @property
     def lines(self) -> int:
@@ -189,9 +211,12 @@ class Scored:
 class Matcher:
     """Finds and scores suggestions for weighted query terms against one store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, embedder: Embedder | None = None, meaning: bool = True) -> None:
         self.store = store
         self.cut = TermCutter(store)
+        # None when no sentence encoder is installed: matching is then by words alone, as before.
+        self.meaning = KnowledgeVectors.for_store(store, embedder) if meaning else None
+        self._vectors: dict[str, Vectors] = {}
         self._df: dict[str, int] = {}
         self._version = -1
         self._entries = 0
@@ -201,8 +226,22 @@ class Matcher:
         self._weak: dict[str, bool] = {}  # weak_term() is asked for every matched term of every candidate
 
     def warm_up(self) -> None:
-        """Read the index statistics now (e.g. while the phone rings), not on the customer's first words."""
+        """Read the index statistics and the meaning index now (e.g. while the phone rings), not on the
+        customer's first words."""
         self._refresh()
+        if self.meaning is not None:
+            self.meaning.refresh()
+            self.embed("warm up")
+
+    def embed(self, text: str) -> Vectors:
+        """The sentence vector of ``text`` (cached: the context views and personal items reuse it)."""
+        assert self.meaning is not None
+        vector = self._vectors.get(text)
+        if vector is None:
+            if len(self._vectors) > 256:
+                self._vectors.clear()
+            vector = self._vectors[text] = self.meaning.embed(text)
+        return vector
 
     def _refresh(self) -> None:
         if self._version == self.store.knowledge_version and self._entries:
@@ -311,9 +350,11 @@ class Matcher:
         limit: int = 5,
         text: str = "",
         also: Sequence[Sequence[WeightedTerm]] = (),
+        context_text: str = "",
     ) -> list[Suggestion]:
         """Entries ranked for ``weighted``; each view in ``also`` (e.g. the latest line alone) is scored too
-        and an entry keeps its best score. One index query serves all views."""
+        and an entry keeps its best score. One index query serves all views. ``text`` is the latest line and
+        ``context_text`` the customer's recent lines: both are compared by meaning (see ``_fuse``)."""
         views = [self.query_terms(weighted), *(self.query_terms(v) for v in also)]
         union = list(dict.fromkeys(w.term for view in views for w in view))
         cap = max(BODY_SEARCH_MAX_DF, BODY_SEARCH_SHARE * self._entries)
@@ -336,12 +377,62 @@ class Matcher:
                     best = scored
             if best[1]:
                 results[hit.entry.id] = _knowledge_card(hit, best[0], best[1])
+        if self.meaning is not None and text.strip():
+            results = self._fuse(results, text, context_text)
         for rule_card in self._rule_cards(text):
             existing = results.get(rule_card.id)
             if existing is None or existing.score < rule_card.score:
                 results[rule_card.id] = rule_card
         ranked = sorted(results.values(), key=lambda s: s.score, reverse=True)
         return ranked[:limit]
+
+    def _meaning_hits(self, lexical: Iterable[str], text: str, language: str) -> dict[str, MeaningHit]:
+        assert self.meaning is not None
+        query = self.embed(text)
+        hits = {h.entry_id: h for h in self.meaning.search(query, language, MEANING_CANDIDATES)}
+        hits.update(self.meaning.similarities([e for e in lexical if e not in hits], query, language))
+        return hits
+
+    def _fuse(
+        self, lexical: dict[str, Suggestion], text: str, context_text: str = ""
+    ) -> dict[str, Suggestion]:
+        """Word scores fused with closeness in meaning to ``text`` (the latest line) or, a little less, to the
+        customer's recent lines (a topic built over several lines stays), for entries of the line's language
+        only. Entries found by meaning alone join the candidates."""
+        language = detect_language(text)
+        hits = self._meaning_hits(lexical, text, language)
+        if context_text.strip() and context_text.strip() != text.strip():
+            for entry_id, near in self._meaning_hits([*lexical, *hits], context_text, language).items():
+                known = hits.get(entry_id)
+                decayed = round(near.similarity * CONTEXT_MEANING, 4)
+                if known is None or decayed > known.similarity:
+                    hits[entry_id] = MeaningHit(entry_id, near.label, decayed)
+        weight = LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"])
+        scale = MIN_SCORE / SHOW_AT.get(language, SHOW_AT["en"])
+        fused: dict[str, Suggestion] = {}
+        for entry_id in dict.fromkeys([*lexical, *hits]):
+            card = lexical.get(entry_id)
+            hit: MeaningHit | None = hits.get(entry_id)
+            similarity = max(0.0, hit.similarity) if hit is not None else 0.0
+            score = (similarity + weight * min(card.score if card else 0.0, LEXICAL_CAP)) * scale
+            close_to = hit.label if hit is not None and hit.similarity >= MEANING_REASON else ""
+            if card is None:
+                if score < MIN_SCORE / 2:
+                    continue
+                entry = self.store.get_knowledge(entry_id)
+                if entry is None:
+                    continue
+                card = Suggestion(
+                    SuggestionKind.KNOWLEDGE,
+                    entry.id,
+                    entry.title,
+                    _snippet(entry.body),
+                    0.0,
+                    (),
+                    "knowledge",
+                )
+            fused[entry_id] = replace(card, score=round(score, 4), close_to=close_to)
+        return fused
 
     def _rule_cards(self, text: str) -> list[Suggestion]:
         if not text:

@@ -302,7 +302,13 @@ class CallSession:
         # line alone (a new topic must not be drowned by the previous one). Each candidate keeps its best score.
         weighted = self._context.weighted_terms()
         latest = [WeightedTerm(t, 1.0) for t in dict.fromkeys(self._matcher.cut(latest_customer_text))]
-        candidates = self._matcher.knowledge(weighted, limit=8, text=latest_customer_text, also=[latest])
+        candidates = self._matcher.knowledge(
+            weighted,
+            limit=8,
+            text=latest_customer_text,
+            also=[latest],
+            context_text=self._context.customer_text(),
+        )
         if self.customer_id is not None:
             self._load_personal()
             for view in (weighted, latest):
