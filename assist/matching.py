@@ -37,12 +37,16 @@ from assist.text import fts_token, normalize, stem, strip_fillers, terms
 MIN_SCORE = 0.4
 MAX_QUERY_TERMS = 20
 # Fusing meaning with words: an entry's fused score is its closest label's cosine similarity to the latest line
-# plus LEXICAL_WEIGHT x its word score (capped at LEXICAL_CAP), and a card is shown when the fused score reaches
+# plus LEXICAL_WEIGHT x its word score (capped at LEXICAL_CAP), or WORDS_ALONE x its word score if that is more,
+# and a card is shown when the fused score reaches
 # SHOW_AT for the line's language. Cards carry fused x MIN_SCORE / SHOW_AT, so the session's thresholds keep
 # their meaning. Chosen on the TUNING half of the evaluation set (tests/bench/bench_matching.py, split by a
 # hash of each line) for the most right cards shown with at most 8 % of off-topic lines showing one.
 LEXICAL_WEIGHT = {"ja": 0.2, "en": 0.3}
 LEXICAL_CAP = 1.5
+# A word match strong enough on its own (a rare title word said plainly) keeps this share of its word score even
+# when the line's meaning is far from the entry: at 0.5 the tuning half's off-topic rates did not rise.
+WORDS_ALONE = 0.5
 SHOW_AT = {"ja": 0.42, "en": 0.65}
 MEANING_CANDIDATES = 8
 CONTEXT_MEANING = 0.9  # the recent lines together count a little less than the latest line alone
@@ -351,10 +355,12 @@ class Matcher:
         text: str = "",
         also: Sequence[Sequence[WeightedTerm]] = (),
         context_text: str = "",
+        meaning: bool = True,
     ) -> list[Suggestion]:
         """Entries ranked for ``weighted``; each view in ``also`` (e.g. the latest line alone) is scored too
         and an entry keeps its best score. One index query serves all views. ``text`` is the latest line and
-        ``context_text`` the customer's recent lines: both are compared by meaning (see ``_fuse``)."""
+        ``context_text`` the customer's recent lines: both are compared by meaning (see ``_fuse``) unless
+        ``meaning`` is false (scores then stay on the word scale)."""
         views = [self.query_terms(weighted), *(self.query_terms(v) for v in also)]
         union = list(dict.fromkeys(w.term for view in views for w in view))
         cap = max(BODY_SEARCH_MAX_DF, BODY_SEARCH_SHARE * self._entries)
@@ -377,7 +383,7 @@ class Matcher:
                     best = scored
             if best[1]:
                 results[hit.entry.id] = _knowledge_card(hit, best[0], best[1])
-        if self.meaning is not None and text.strip():
+        if meaning and self.meaning is not None and text.strip():
             results = self._fuse(results, text, context_text)
         for rule_card in self._rule_cards(text):
             existing = results.get(rule_card.id)
@@ -414,7 +420,8 @@ class Matcher:
             card = lexical.get(entry_id)
             hit: MeaningHit | None = hits.get(entry_id)
             similarity = max(0.0, hit.similarity) if hit is not None else 0.0
-            score = (similarity + weight * min(card.score if card else 0.0, LEXICAL_CAP)) * scale
+            words = card.score if card else 0.0
+            score = max(similarity + weight * min(words, LEXICAL_CAP), WORDS_ALONE * words) * scale
             close_to = hit.label if hit is not None and hit.similarity >= MEANING_REASON else ""
             if card is None:
                 if score < MIN_SCORE / 2:

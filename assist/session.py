@@ -467,7 +467,9 @@ class CallSession:
         weighted = [WeightedTerm(t, 1.0) for t in dict.fromkeys(self._matcher.cut(text))]
         return [
             (c.id, c.score)
-            for c in self._matcher.knowledge(weighted, limit=3, text=text)
+            # Words only: the wrap-up's "clearly ahead" rule was tuned on word scores, and by meaning the
+            # neighbours of an entry come close behind it.
+            for c in self._matcher.knowledge(weighted, limit=3, text=text, meaning=False)
             if c.kind is SuggestionKind.KNOWLEDGE and self.store.get_knowledge(c.id) is not None
         ]
 

@@ -19,9 +19,8 @@ def test_a_paraphrase_without_the_entrys_words_brings_up_its_card(kb_store: Stor
     assert shown(kb_store, "今度、新居に移るので郵便の届く場所を直したいんです")[:1] == ["ja-address-change"]
     # English by meaning ranks first but needs more to be shown (the English threshold is stricter, see
     # assist/matching.py: Bitext's same-domain requests sit close to our English entries).
-    assert search_knowledge(kb_store, "I'm relocating next week, please update where you send my bills")[0].id == (
-        "en-address"
-    )
+    said = "I'm relocating next week, please update where you send my bills"
+    assert search_knowledge(kb_store, said)[0].id == "en-address"
 
 
 def test_a_card_found_by_meaning_names_the_title_or_alias_it_was_close_to(kb_store: Store) -> None:
@@ -34,7 +33,9 @@ def test_a_card_found_by_meaning_names_the_title_or_alias_it_was_close_to(kb_sto
 def test_only_entries_in_the_lines_language_are_compared(store: Store) -> None:
     store.upsert_knowledge(
         [
-            KnowledgeEntry(id="en-refund", title="Refund status", body="When money comes back.", language="en"),
+            KnowledgeEntry(
+                id="en-refund", title="Refund status", body="When money comes back.", language="en"
+            ),
             KnowledgeEntry(id="ja-other", title="店舗の営業時間", body="営業時間のご案内。", language="ja"),
         ]
     )
