@@ -786,6 +786,39 @@ class Store:
                 )
         return True
 
+    def replace_segments(self, call_id: str, segments: Sequence[Segment]) -> int:
+        """The call's lines replaced by ``segments`` (the after-call quality pass): the old rows and their
+        search entries go, and what pointed at an old line (a whisper's anchor, a cue) points at the new
+        line that overlaps it most in time on the same channel (the nearest one when none overlaps)."""
+        with self.transaction():
+            old = self.conn.execute(
+                'SELECT rowid, segment_id, channel, start, "end" FROM segments WHERE call_id = ?', (call_id,)
+            ).fetchall()
+            moves: dict[str, str] = {}
+            for _, segment_id, channel, start, end in old:
+                same = [s for s in segments if s.channel == channel] or list(segments)
+                if not same:
+                    continue
+                best = max(
+                    same,
+                    key=lambda s: (min(end, s.end) - max(start, s.start), -abs(s.start - start)),
+                )
+                moves[segment_id] = best.segment_id
+            for rowid, *_ in old:
+                self.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (int(rowid),))
+            self.conn.execute("DELETE FROM segments WHERE call_id = ?", (call_id,))
+            count = self.add_segments(segments)
+            for table in ("whispers", "call_cues"):
+                anchored = self.conn.execute(
+                    f"SELECT rowid, segment_id FROM {table} WHERE call_id = ?", (call_id,)
+                ).fetchall()
+                for rowid, before in anchored:  # row by row: an old id may equal a new one
+                    if before in moves:
+                        self.conn.execute(
+                            f"UPDATE {table} SET segment_id = ? WHERE rowid = ?", (moves[before], rowid)
+                        )
+        return count
+
     def segments_for(self, call_id: str) -> list[Segment]:
         rows = self.conn.execute(
             'SELECT call_id, segment_id, channel, start, "end", text, confidence, corrections, source '

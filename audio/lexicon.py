@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,3 +296,19 @@ def _may_start(token: Any) -> bool:
 def _token_reading_known(token: Any) -> bool:
     reading = str(token.reading)
     return bool(reading) and reading != "*"
+
+
+def corrector_for(
+    words: Iterable[str | tuple[str, str]] | None,
+) -> Callable[[str], tuple[str, tuple[str, ...]]] | None:
+    """A text -> (text, ``"heard -> word"`` corrections) function over ``words``, or None without words."""
+    listed = list(words or ())
+    if not listed:
+        return None
+    lexicon = Lexicon(listed)
+
+    def correct(text: str) -> tuple[str, tuple[str, ...]]:
+        fixed, corrections = lexicon.correct(text)
+        return fixed, tuple(str(c) for c in corrections)
+
+    return correct

@@ -23,12 +23,12 @@ import numpy as np
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, TranscriptEvent
 from audio.guards import bleed_ratio
+from audio.lexicon import corrector_for
 from audio.models import ResolvedModel, cpu_threads, default_model_for, resolve_model
 from audio.recording import ChannelRecording, RecordingStopped
 from audio.segmenter import Segmenter, SegmenterSettings, Utterance
 from audio.source import SAMPLE_RATE, AudioChunk, AudioSource, Samples
 from audio.transcriber import (
-    Corrector,
     Recognizer,
     StreamingTranscriber,
     TranscriberStats,
@@ -264,7 +264,7 @@ class LiveTranscription:
             hotwords=self._hotwords,
             workers=transcription_workers(),
             audio_for=self._audio_span if self._second_pass else None,
-            corrector=_corrector(self._lexicon_words),
+            corrector=corrector_for(self._lexicon_words),
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)
@@ -308,7 +308,7 @@ class LiveTranscription:
         """Domain words for the reading-based correction of finals (the caller's name first); None: off."""
         self._lexicon_words = None if words is None else list(words)
         if self._transcriber is not None:
-            self._transcriber.set_corrector(_corrector(self._lexicon_words))
+            self._transcriber.set_corrector(corrector_for(self._lexicon_words))
 
     def set_biasing(self, prompt: str | None, hotwords: str | None = None) -> None:
         self._prompt, self._hotwords = prompt, hotwords
@@ -442,21 +442,6 @@ class LiveTranscription:
         self, kind: AudioStatusKind, channel: Channel | None, message: str, value: float = 0.0
     ) -> None:
         self._forward_status(AudioStatusEvent(kind=kind, channel=channel, message=message, value=value))
-
-
-def _corrector(words: list[str | tuple[str, str]] | None) -> Corrector | None:
-    """The reading-based correction over ``words`` (audio/lexicon.py), or None without words."""
-    if not words:
-        return None
-    from audio.lexicon import Lexicon
-
-    lexicon = Lexicon(words)
-
-    def correct(text: str) -> tuple[str, tuple[str, ...]]:
-        fixed, corrections = lexicon.correct(text)
-        return fixed, tuple(str(c) for c in corrections)
-
-    return correct
 
 
 def _peak(samples: Samples) -> float:

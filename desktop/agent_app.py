@@ -38,6 +38,7 @@ def desk_config(prefs: Preferences) -> DeskConfig:
     return DeskConfig(
         language=prefs.call_language or "ja",
         model=prefs.model or None,
+        after_call_model=prefs.after_call_model,
         agent_name=prefs.agent_name,
         server_url=prefs.server_url,
         server_token=prefs.server_token,

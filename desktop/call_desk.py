@@ -109,6 +109,7 @@ class DeskConfig:
     stereo_device: str = ""
     stereo_agent_left: bool = True
     coaching_off: tuple[str, ...] = ()  # coaching hints switched off (assist.coaching.HintKind values)
+    after_call_model: str = ""  # the after-call quality pass's model (installed); empty = off
 
 
 @dataclass(slots=True)
@@ -161,6 +162,7 @@ class CallDesk:
         self._store_file = store_file
         self._sync_state_file = sync_state_file
         self._recordings = recordings
+        self._after_passes: list[Any] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-worker")
         self._store: Any = None
         self._call: _Call | None = None
@@ -198,6 +200,9 @@ class CallDesk:
 
     def shutdown(self) -> None:
         self._closing.set()
+        for after in list(self._after_passes):
+            after.cancel()
+            after.join(timeout=10.0)
         call = self._call
         if call is not None and call.transcription is not None:
             call.transcription.stop()
@@ -657,6 +662,48 @@ class CallDesk:
         )
         self.last_summary = call.summary
         self.listener.on_call_finished(call.call_id, draft)
+        self._start_after_call_pass(call)
+
+    def _start_after_call_pass(self, call: _Call) -> None:
+        """Transcribe the saved recording again with the chosen bigger model, in the background at low
+        priority; its lines then replace the call's (marked) for review, search and wrap-up."""
+        model = self.config.after_call_model
+        recordings = getattr(call.transcription, "recordings", None) or {}
+        if not model or not recordings or call.session is None:
+            return
+        from audio.after_call import AfterCallPass
+
+        words = self._lexicon(call.session.store, None)
+        after = AfterCallPass(
+            recordings,
+            model=model,
+            language=self.config.language,
+            lexicon=words,
+            on_done=lambda result: self._after_call_done(call.call_id, after, result),
+            on_error=lambda exc: self._after_call_failed(after, exc),
+        )
+        self._after_passes.append(after)
+        after.start()
+
+    def _after_call_done(self, call_id: str, after: Any, result: Any) -> None:
+        def apply() -> None:
+            from assist.after_call import apply_after_call
+
+            count = apply_after_call(self._open_store(), call_id, result)
+            log.info("after-call pass (%s) replaced %d lines of %s", result.source, count, call_id)
+
+        self._forget_after_pass(after)
+        if not result.cancelled and not self._closing.is_set():
+            with contextlib.suppress(RuntimeError):  # the worker shut down: the app is closing
+                self._submit(apply)
+
+    def _after_call_failed(self, after: Any, exc: BaseException) -> None:
+        self._forget_after_pass(after)
+        log.warning("after-call pass failed; the live transcript stays: %s", exc)
+
+    def _forget_after_pass(self, after: Any) -> None:
+        with contextlib.suppress(ValueError):
+            self._after_passes.remove(after)
 
     def save_wrap_up(self, draft: WrapUpDraft, notes: list[QuickNote] | None = None) -> Future[Any]:
         call = self._call

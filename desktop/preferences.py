@@ -37,6 +37,7 @@ class Preferences:
     stereo_device: str = ""  # one stereo input carrying both sides
     stereo_agent_left: bool = True
     model: str = ""  # empty = the default for the call language
+    after_call_model: str = ""  # a bigger model to transcribe each call again after it; empty = off
     call_language: str = "ja"  # ja | en | auto
     server_url: str = ""
     server_token: str = ""

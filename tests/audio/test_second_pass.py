@@ -236,7 +236,7 @@ def test_without_the_channel_s_audio_there_is_no_second_pass() -> None:
 def test_misheard_domain_words_are_put_right_in_finals_and_in_the_second_pass_with_what_they_replaced() -> (
     None
 ):
-    from audio.live import _corrector
+    from audio.lexicon import corrector_for
 
     class Misheard(TurnRecognizer):
         def recognize(
@@ -252,7 +252,7 @@ def test_misheard_domain_words_are_put_right_in_finals_and_in_the_second_pass_wi
 
     rec = Misheard("両金についてと変金について")
     t, _, _, events = make(rec)
-    t.set_corrector(_corrector(["料金", "返金"]))
+    t.set_corrector(corrector_for(["料金", "返金"]))
     speak_two_sentences(t, events)
     finals = [e for e in events if e.kind is EventKind.FINAL and not e.revised]
     assert [(e.text, e.corrections) for e in finals] == [("料金について", ("両金 -> 料金",))] * 2
