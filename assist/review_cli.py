@@ -282,6 +282,21 @@ def _insights(store: Store, args: argparse.Namespace) -> int:
         print(f"  {k.entry_id:<20} {k.used:>5} / {k.shown:<5} {k.title}")
     f = data.frustration
     print(f"calls with frustration cues: {f.calls_with_cues} of {f.calls} ({f.share:.0%})")
+    if data.dynamics:
+        print("conversation per agent (talk share, overlaps and silences a call, dead air, longest monologue, pace):")
+        for d in data.dynamics:
+            print(
+                f"  {d.agent or 'all agents':<20} {d.calls:>4} calls  {d.agent_share:4.0%}  "
+                f"{d.overlaps_per_call:4.1f}  {d.silences_per_call:4.1f}  {d.dead_air_seconds:5.0f} s  "
+                f"{d.longest_monologue_seconds:4.0f} s  {d.agent_rate:6.1f} {d.rate_unit}"
+            )
+    if data.review:
+        print("self-review (summary back, empathy answered, advice followed, promises logged, thanked):")
+        for r in data.review:
+            print(
+                f"  {r.period}  {r.calls:>4} calls  {r.summary_back:4.0%}  {r.empathy_answered:4.0%}  "
+                f"{r.advice_followed:4.0%}  {r.promises_logged:4.0%}  {r.thanked:4.0%}"
+            )
     if args.csv:
         print(f"wrote {args.csv}")
     return 0

@@ -364,6 +364,19 @@ JA: dict[str, str] = {
     "Sum it up: after the customer describes a problem at length": "要点の確認: お客様が問題を長く説明したあと",
     "Silence: nobody has spoken for a while": "沈黙: しばらく誰も話していないとき",
     "Take a moment after a hard call (the team sees only \u201cneeds a moment\u201d)": "つらい通話のあとにひと息（チームには「ひと息中」とだけ伝わります）",
+    "Conversations and self-review": "会話とセルフレビュー（チーム）",
+    "Everyone": "全員",
+    "Talk share": "話す割合",
+    "Overlaps a call": "被り/通話",
+    "Silences a call": "沈黙/通話",
+    "Longest monologue": "最長の一人話し",
+    "No measured calls yet.": "まだ計測した通話はありません。",
+    "Period": "期間",
+    "Summary back": "要点の言い返し",
+    "Empathy answered": "共感で応えた",
+    "Advice followed": "助言の実行",
+    "Promises logged": "約束の記録",
+    "Thanked": "お礼",
 }
 
 

@@ -4,10 +4,13 @@ came from (assist.dynamics, assist.scorecard, assist.wrapup)."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from assist.dynamics import CallDynamics, load_dynamics
+from assist.insights import Insights
 from assist.scorecard import Scorecard, load_scorecard
 from assist.store import Store
 from assist.wrapup import StructuredWrapUp, load_structured
@@ -160,3 +163,94 @@ class ConversationPanel(QWidget):
         sources = item.data(_SOURCES) or []
         if sources:
             self.line_chosen.emit(str(sources[0]))
+
+
+class TeamConversation(QWidget):
+    """Insights' conversation part: each agent's averages (talk share, overlaps, silences, monologue, pace)
+    and the team's self-review trends per period."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.agents = QLabel(self)
+        self.agents.setObjectName("agentDynamics")
+        self.agents.setTextFormat(Qt.TextFormat.RichText)
+        self.trends = QLabel(self)
+        self.trends.setObjectName("reviewTrends")
+        self.trends.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.agents)
+        layout.addWidget(self.trends)
+        self._data: Insights | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Conversations and self-review"))
+        if self._data is not None:
+            self.show_insights(self._data)
+
+    def show_insights(self, data: Insights) -> None:
+        self._data = data
+
+        def table(head: list[str], rows: list[list[str]]) -> str:
+            cells = "".join(f"<th>{escape(h)}</th>" for h in head)
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+            return f"<table cellspacing='6'><tr>{cells}</tr>{body}</table>"
+
+        everyone = self.tr("Everyone")
+        self.agents.setText(
+            table(
+                [
+                    self.tr("Agent"),
+                    self.tr("Calls"),
+                    self.tr("Talk share"),
+                    self.tr("Overlaps a call"),
+                    self.tr("Silences a call"),
+                    self.tr("Longest monologue"),
+                    self.tr("Pace"),
+                ],
+                [
+                    [
+                        d.agent or everyone,
+                        str(d.calls),
+                        f"{d.agent_share:.0%}",
+                        f"{d.overlaps_per_call:.1f}",
+                        f"{d.silences_per_call:.1f}",
+                        f"{d.longest_monologue_seconds:.0f} s",
+                        f"{d.agent_rate:.1f} {d.rate_unit}",
+                    ]
+                    for d in data.dynamics
+                ],
+            )
+            if data.dynamics
+            else self.tr("No measured calls yet.")
+        )
+        self.trends.setText(
+            table(
+                [
+                    self.tr("Period"),
+                    self.tr("Calls"),
+                    self.tr("Summary back"),
+                    self.tr("Empathy answered"),
+                    self.tr("Advice followed"),
+                    self.tr("Promises logged"),
+                    self.tr("Thanked"),
+                ],
+                [
+                    [
+                        r.period,
+                        str(r.calls),
+                        f"{r.summary_back:.0%}",
+                        f"{r.empathy_answered:.0%}",
+                        f"{r.advice_followed:.0%}",
+                        f"{r.promises_logged:.0%}",
+                        f"{r.thanked:.0%}",
+                    ]
+                    for r in data.review[-8:]
+                ],
+            )
+            if data.review
+            else ""
+        )

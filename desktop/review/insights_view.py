@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from assist.insights import Dimension, Insights, Period, insights, write_insights_csv
 from assist.store import Store
+from desktop.review.conversation_view import TeamConversation
 
 
 class BarChart(QWidget):
@@ -144,6 +145,8 @@ class InsightsPanel(QWidget):
         layout.addWidget(self.handle, 1)
         layout.addWidget(self.knowledge_title)
         layout.addWidget(self.knowledge, 1)
+        self.team = TeamConversation(self)
+        layout.addWidget(self.team)
         self._loading = True
         for p in Period:
             self.period.addItem("", p.value)
@@ -176,6 +179,7 @@ class InsightsPanel(QWidget):
         self.volume_title.setText(self.tr("Calls"))
         self.handle_title.setText(self.tr("Average handle time by agent (minutes)"))
         self.knowledge_title.setText(self.tr("Knowledge entries used (shown)"))
+        self.team.retranslate()
         self.refresh()
 
     def refresh(self) -> None:
@@ -204,6 +208,7 @@ class InsightsPanel(QWidget):
 
     def _show(self, _generation: int, data: Insights) -> None:
         self.data = data
+        self.team.show_insights(data)
         none = self.tr("(none)")
         self.volume.set_bars(
             [

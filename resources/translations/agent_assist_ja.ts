@@ -708,97 +708,97 @@
 <context>
     <name>ConversationPanel</name>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="48" />
+        <location filename="../../desktop/review/conversation_view.py" line="51" />
         <source>Conversation and self-review</source>
         <translation>会話とセルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="50" />
+        <location filename="../../desktop/review/conversation_view.py" line="53" />
         <source>Wrap-up lines and scorecard; choose one to see its transcript lines</source>
         <translation>後処理の各行とスコアカード（選ぶと元の発話を表示）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="73" />
+        <location filename="../../desktop/review/conversation_view.py" line="76" />
         <source>Issue</source>
         <translation>用件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="74" />
+        <location filename="../../desktop/review/conversation_view.py" line="77" />
         <source>Fact</source>
         <translation>状況</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="75" />
+        <location filename="../../desktop/review/conversation_view.py" line="78" />
         <source>Done</source>
         <translation>対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="76" />
+        <location filename="../../desktop/review/conversation_view.py" line="79" />
         <source>Supervisor's advice</source>
         <translation>SVの助言</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="77" />
+        <location filename="../../desktop/review/conversation_view.py" line="80" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="87" />
+        <location filename="../../desktop/review/conversation_view.py" line="90" />
         <source>From %1 transcript line(s)</source>
         <translation>発話 %1 行から</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="93" />
+        <location filename="../../desktop/review/conversation_view.py" line="96" />
         <source>No conversation figures for this call.</source>
         <translation>この通話の会話指標はありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="95" />
+        <location filename="../../desktop/review/conversation_view.py" line="98" />
         <source>%1 morae/s</source>
         <translation>%1 モーラ/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="97" />
+        <location filename="../../desktop/review/conversation_view.py" line="100" />
         <source>%1 words/min</source>
         <translation>%1 語/分</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="100" />
+        <location filename="../../desktop/review/conversation_view.py" line="103" />
         <source>Talk:listen %1:%2 · overlaps %3 · silences %4 (%5 s) · longest monologue %6 s · pace %7</source>
         <translation>話す:聞く %1:%2 · 被り %3 · 沈黙 %4（%5 秒） · 最長の一人話し %6 秒 · 話速 %7</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="117" />
+        <location filename="../../desktop/review/conversation_view.py" line="120" />
         <source>Empathy: %1 phrase(s); %2 of %3 upset moments answered</source>
         <translation>共感: %1 回。不満・不安の %3 回中 %2 回に応えた</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="125" />
+        <location filename="../../desktop/review/conversation_view.py" line="128" />
         <source>Summarised the issue back</source>
         <translation>要点を言い返して確認した</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="125" />
+        <location filename="../../desktop/review/conversation_view.py" line="128" />
         <source>No summary back</source>
         <translation>要点の言い返し（バックトラッキング）なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="130" />
+        <location filename="../../desktop/review/conversation_view.py" line="133" />
         <source>Promises logged: %1 of %2</source>
         <translation>約束の記録: %2 件中 %1 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="140" />
+        <location filename="../../desktop/review/conversation_view.py" line="143" />
         <source>Supervisor's advice taken up: %1 of %2</source>
         <translation>SVの助言を実行: %2 件中 %1 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="150" />
+        <location filename="../../desktop/review/conversation_view.py" line="153" />
         <source>Thanked the customer at the end</source>
         <translation>最後にお礼を伝えた</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="152" />
+        <location filename="../../desktop/review/conversation_view.py" line="155" />
         <source>No thanks at the end</source>
         <translation>最後のお礼なし</translation>
     </message>
@@ -1148,77 +1148,77 @@
 <context>
     <name>InsightsPanel</name>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="162" />
+        <location filename="../../desktop/review/insights_view.py" line="165" />
         <source>Per day</source>
         <translation>日別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="163" />
+        <location filename="../../desktop/review/insights_view.py" line="166" />
         <source>Per week</source>
         <translation>週別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="164" />
+        <location filename="../../desktop/review/insights_view.py" line="167" />
         <source>By tag</source>
         <translation>タグ別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="165" />
+        <location filename="../../desktop/review/insights_view.py" line="168" />
         <source>By topic</source>
         <translation>話題別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="166" />
+        <location filename="../../desktop/review/insights_view.py" line="169" />
         <source>By disposition</source>
         <translation>対応結果別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="167" />
+        <location filename="../../desktop/review/insights_view.py" line="170" />
         <source>By agent</source>
         <translation>オペレーター別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="168" />
+        <location filename="../../desktop/review/insights_view.py" line="171" />
         <source>All calls</source>
         <translation>すべての通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="175" />
+        <location filename="../../desktop/review/insights_view.py" line="178" />
         <source>Export CSV…</source>
         <translation>CSV を書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="176" />
+        <location filename="../../desktop/review/insights_view.py" line="179" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="177" />
+        <location filename="../../desktop/review/insights_view.py" line="180" />
         <source>Average handle time by agent (minutes)</source>
         <translation>オペレーター別の平均対応時間（分）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="178" />
+        <location filename="../../desktop/review/insights_view.py" line="181" />
         <source>Knowledge entries used (shown)</source>
         <translation>使われたナレッジ（表示回数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="202" />
+        <location filename="../../desktop/review/insights_view.py" line="206" />
         <source>Could not compute the insights: {error}</source>
         <translation>分析を計算できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="207" />
+        <location filename="../../desktop/review/insights_view.py" line="212" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="225" />
+        <location filename="../../desktop/review/insights_view.py" line="230" />
         <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
         <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="234" />
+        <location filename="../../desktop/review/insights_view.py" line="239" />
         <source>Export insights</source>
         <translation>分析を書き出し</translation>
     </message>
@@ -1750,6 +1750,90 @@
         <location filename="../../desktop/suggestion_cards.py" line="271" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
+    </message>
+</context>
+<context>
+    <name>TeamConversation</name>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="190" />
+        <source>Conversations and self-review</source>
+        <translation>会話とセルフレビュー（チーム）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="202" />
+        <source>Everyone</source>
+        <translation>全員</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="206" />
+        <source>Agent</source>
+        <translation>オペレーター</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="207" />
+        <location filename="../../desktop/review/conversation_view.py" line="234" />
+        <source>Calls</source>
+        <translation>通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="208" />
+        <source>Talk share</source>
+        <translation>話す割合</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="209" />
+        <source>Overlaps a call</source>
+        <translation>被り/通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="210" />
+        <source>Silences a call</source>
+        <translation>沈黙/通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="211" />
+        <source>Longest monologue</source>
+        <translation>最長の一人話し</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="212" />
+        <source>Pace</source>
+        <translation>話す速さ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="228" />
+        <source>No measured calls yet.</source>
+        <translation>まだ計測した通話はありません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="233" />
+        <source>Period</source>
+        <translation>期間</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="235" />
+        <source>Summary back</source>
+        <translation>要点の言い返し</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="236" />
+        <source>Empathy answered</source>
+        <translation>共感で応えた</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="237" />
+        <source>Advice followed</source>
+        <translation>助言の実行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="238" />
+        <source>Promises logged</source>
+        <translation>約束の記録</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/conversation_view.py" line="239" />
+        <source>Thanked</source>
+        <translation>お礼</translation>
     </message>
 </context>
 <context>

@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from assist.dynamics import measure_call
+from assist.insights import insights
 from assist.scorecard import score_call
 from assist.store import Store
 from assist.wrapup import build_wrap_up, save_structured
 from desktop.app import ensure_app
 from desktop.review.call_detail import CallDetail
+from desktop.review.conversation_view import TeamConversation
 
 
 def test_the_call_detail_shows_figures_scorecard_and_wrap_up_lines_that_lead_to_the_transcript(
@@ -38,3 +40,18 @@ def test_the_call_detail_shows_figures_scorecard_and_wrap_up_lines_that_lead_to_
     assert selected is not None and "請求書がまだ届いていない" in selected.text()
     detail.clear()
     assert panel.lines.count() == 0 and panel.dynamics.text() == "No conversation figures for this call."
+
+
+def test_insights_show_each_agents_conversation_and_the_teams_review_trend(store: Store, qtbot: Any) -> None:
+    ensure_app()
+    for call_id, language in (("call-ja-1", "ja"), ("call-ja-2", "ja"), ("call-en-1", "en")):
+        measure_call(store, call_id, language)
+        score_call(store, call_id, build_wrap_up(store.segments_for(call_id), language, date(2026, 3, 2)))
+    team = TeamConversation()
+    qtbot.addWidget(team)
+    team.show_insights(insights(store))
+    agents = team.agents.text()
+    assert "<td>suzuki</td><td>1</td><td>50%</td>" in agents and "morae/s" in agents and "wpm" in agents
+    trends = team.trends.text()
+    # call-ja-1 and call-en-1 fall in the week of 2 March, call-ja-2 in the next.
+    assert "<td>2026-03-02</td><td>2</td>" in trends and "<td>2026-03-09</td><td>1</td>" in trends

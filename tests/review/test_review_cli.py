@@ -90,3 +90,17 @@ def test_entry_point_in_a_fresh_process(store: Store) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert [c["id"] for c in json.loads(proc.stdout)] == ["call-ja-2"]
+
+
+def test_insights_print_each_agents_conversation(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    from assist.dynamics import measure_call
+
+    for call_id, language in (("call-ja-1", "ja"), ("call-ja-2", "ja"), ("call-en-1", "en")):
+        measure_call(store, call_id, language)
+    assert main(["review", "insights"]) == 0
+    out = capsys.readouterr().out
+    assert "conversation per agent" in out
+    # suzuki's Japanese call: two 2.5 s lines each, so half of the talking.
+    assert any(
+        line.split()[:4] == ["suzuki", "1", "calls", "50%"] and "morae/s" in line for line in out.splitlines()
+    )
