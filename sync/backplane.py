@@ -180,19 +180,24 @@ class RedisBackplane:
             batch = [await self._queue.get()]
             while not self._queue.empty() and len(batch) < 256:
                 batch.append(self._queue.get_nowait())
-            try:
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for data in batch:
-                        pipe.publish(self.channel, data)
-                    await pipe.execute()
-                self.stats["published"] += len(batch)
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError) as exc:
-                # Lost, not retried: other instances catch up from the durable log when the backplane is back.
-                self.stats["publish_failed"] += len(batch)
-                self._went_down(exc)
-                await asyncio.sleep(0.2)
+            # Twice: the first attempt after Redis restarted may meet a pooled connection to the old process.
+            for attempt in range(2):
+                try:
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        for data in batch:
+                            pipe.publish(self.channel, data)
+                        await pipe.execute()
+                    self.stats["published"] += len(batch)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except (RedisError, OSError) as exc:
+                    if attempt == 0:
+                        continue
+                    # Lost: other instances catch up from the durable log when the backplane is back.
+                    self.stats["publish_failed"] += len(batch)
+                    self._went_down(exc)
+                    await asyncio.sleep(0.2)
 
 
 class SharedFanout(LocalFanout):

@@ -99,17 +99,24 @@ class PostgresDatabase:
         return conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
-        conn = self._live()
-        try:
-            return conn.execute(translate(sql), tuple(params) or None)
-        except psycopg.OperationalError as exc:
-            if conn.closed or conn.broken:
+        # Outside a transaction a connection found dead (PostgreSQL restarted since its last use) is replaced
+        # and the statement sent again: the dead one never ran it. Inside one, the transaction is lost with it.
+        for attempt in range(2):
+            conn = self._live()
+            outside = not self._in_tx
+            try:
+                return conn.execute(translate(sql), tuple(params) or None)
+            except psycopg.OperationalError as exc:
+                if not (conn.closed or conn.broken):
+                    raise
+                if attempt == 0 and outside:
+                    continue
                 raise DatabaseUnavailable(f"lost PostgreSQL at {redact(self.url)}: {exc}") from exc
-            raise
-        finally:
-            if not conn.broken and not conn.closed:
-                # Whoever issued BEGIN/COMMIT (this class, a migration, the durable thread), the server knows.
-                self._in_tx = conn.info.transaction_status != TransactionStatus.IDLE
+            finally:
+                if not conn.broken and not conn.closed:
+                    # Whoever issued BEGIN/COMMIT (this class, a migration, the durable thread), we know.
+                    self._in_tx = conn.info.transaction_status != TransactionStatus.IDLE
+        raise AssertionError("unreachable")
 
     def executescript(self, sql: str) -> None:
         for statement in split_script(sql):

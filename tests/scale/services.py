@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -138,3 +139,51 @@ class Redis:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+
+@dataclass
+class Instance:
+    """`agent-assist-server serve` on PostgreSQL and Redis as a child process that can be killed without warning."""
+
+    name: str
+    database: str
+    redis: str
+    log_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        root = Path(__file__).resolve().parents[2]
+        log = open(self.log_dir / f"{self.name}.log", "a")  # noqa: SIM115 - the child owns it
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sync.cli", "serve", "--instance", self.name, "--port", str(self.port),
+             "--database", self.database, "--redis", self.redis],
+            cwd=root, stdout=subprocess.PIPE, stderr=log, text=True,
+        )  # fmt: skip
+        log.close()
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if "listening on ws://" not in line:
+            self.kill()
+            raise RuntimeError(f"instance {self.name} did not start: {line!r} (log in {self.log_dir})")
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush, close or say goodbye."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.communicate(timeout=10)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.communicate()
+        self.process = None
