@@ -197,6 +197,7 @@ class AgentApp(QObject):
         if self.review_window is not None:
             self.review_window.close()
         self.desk.shutdown()
+        self.bridge.close()  # a worker whose stop timed out may still report: nobody is listening any more
 
     # -- other windows -------------------------------------------------------------------------------------
     def _role_known(self, state: ConnectionState) -> None:

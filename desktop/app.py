@@ -14,6 +14,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from desktop.display import has_display
+from desktop.lifetime import collect_garbage_on_main_thread
 from desktop.main_window import CallScreen
 from desktop.preferences import APPLICATION, ORGANIZATION
 
@@ -33,6 +34,8 @@ def ensure_app() -> QApplication:
         app.setApplicationName(APPLICATION)
         app.setOrganizationName(ORGANIZATION)
     assert isinstance(app, QApplication)
+    # Worker threads must never destroy a window caught in a reference cycle (a crash in Qt's event loop).
+    collect_garbage_on_main_thread(app)
     return app
 
 

@@ -4,7 +4,9 @@ The transcription engine, the desk worker (store, call session) and the team-ser
 own threads and report through a plain :class:`~desktop.call_desk.CallListener`. Widgets may only be touched on
 the Qt main thread, so this listener re-emits every callback as a Qt signal. The bridge lives on the main
 thread, so Qt queues each emission made from another thread and delivers it on the main thread's event loop:
-no locks in widgets, and no thread ever waits for the UI.
+no locks in widgets, and no thread ever waits for the UI. Emissions pass an :class:`~desktop.lifetime.EmitGate`:
+a worker that reports after the app closed (a stop that timed out) is ignored instead of touching a deleted
+object.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from audio.events import AudioStatusEvent, TranscriptEvent
 from desktop.call_desk import Problem, SaveOutcome
+from desktop.lifetime import EmitGate
 from desktop.views import (
     CoachingView,
     ConnectionState,
@@ -58,41 +61,49 @@ class LiveCallBridge(QObject):
     saved = Signal(object)
     problem = Signal(object, str)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._gate = EmitGate(self)
+
+    def close(self) -> None:
+        """Report nothing more (the app is closing; workers that outlive it are ignored)."""
+        self._gate.close()
+
     def on_call_started(self, call_id: str) -> None:
-        self.call_started.emit(call_id)
+        self._gate.emit(self.call_started, call_id)
 
     def on_transcript(self, event: TranscriptEvent) -> None:
-        self.transcript.emit(event)
+        self._gate.emit(self.transcript, event)
 
     def on_audio_status(self, event: AudioStatusEvent) -> None:
-        self.audio_status.emit(event)
+        self._gate.emit(self.audio_status, event)
 
     def on_customer(self, customer: CustomerView) -> None:
-        self.customer.emit(customer)
+        self._gate.emit(self.customer, customer)
 
     def on_suggestions(self, cards: list[SuggestionView]) -> None:
-        self.suggestions.emit(list(cards))
+        self._gate.emit(self.suggestions, list(cards))
 
     def on_cue(self, cue: CueView) -> None:
-        self.cue.emit(cue)
+        self._gate.emit(self.cue, cue)
 
     def on_coaching(self, coaching: CoachingView) -> None:
         self.coaching.emit(coaching)
 
     def on_whisper(self, whisper: WhisperView) -> None:
-        self.whisper.emit(whisper)
+        self._gate.emit(self.whisper, whisper)
 
     def on_whisper_receipt(self, receipt: WhisperReceiptView) -> None:
-        self.whisper_receipt.emit(receipt)
+        self._gate.emit(self.whisper_receipt, receipt)
 
     def on_connection(self, state: ConnectionState) -> None:
-        self.connection.emit(state)
+        self._gate.emit(self.connection, state)
 
     def on_call_finished(self, call_id: str, draft: WrapUpDraft) -> None:
-        self.call_finished.emit(call_id, draft)
+        self._gate.emit(self.call_finished, call_id, draft)
 
     def on_saved(self, outcome: SaveOutcome) -> None:
-        self.saved.emit(outcome)
+        self._gate.emit(self.saved, outcome)
 
     def on_problem(self, problem: Problem, detail: str) -> None:
-        self.problem.emit(problem, detail)
+        self._gate.emit(self.problem, problem, detail)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from audio.events import Channel
 from desktop.call_bar import LevelMeter
 from desktop.coach_panel import CoachingSettings
+from desktop.lifetime import EmitGate
 from desktop.preferences import Preferences
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class _LevelTest(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        self._gate = EmitGate(self)  # a test that outlives the dialog (stop timed out) reports nothing
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -74,7 +76,7 @@ class _LevelTest(QObject):
             if customer and customer != agent:
                 inputs.append(DeviceInput(customer, ChannelMap.mono(Channel.CUSTOMER)))
             if not inputs:
-                self.failed.emit("")
+                self._gate.emit(self.failed, "")
                 return
             source = DeviceSource(inputs)
             source.start()
@@ -82,11 +84,11 @@ class _LevelTest(QObject):
                 while not stop.is_set():
                     for item in source.read(0.1):
                         if isinstance(item, AudioChunk) and len(item.samples):
-                            self.level.emit(item.channel, float(np.max(np.abs(item.samples))))
+                            self._gate.emit(self.level, item.channel, float(np.max(np.abs(item.samples))))
             finally:
                 source.stop()
         except Exception as exc:
-            self.failed.emit(str(exc))
+            self._gate.emit(self.failed, str(exc))
 
 
 class SettingsDialog(QDialog):

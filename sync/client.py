@@ -233,8 +233,12 @@ class SyncClient:
         SyncClient on the same file. A stopped client cannot be started again."""
         thread = self._thread
         if thread is not None and thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop_event.set)
+            with contextlib.suppress(RuntimeError):  # the loop already closed: the thread is ending
+                self._loop.call_soon_threadsafe(self._stop_event.set)
             thread.join(timeout)
+            if thread.is_alive():
+                # Still closing its socket: it ends on its own; its callbacks must be ignored by their owner.
+                log.warning("the team-server client did not stop within %.1f s", timeout)
         elif thread is None and not self._loop.is_closed():
             self._loop.close()  # never started: the loop thread that would close it never ran
         self._thread = None
@@ -246,6 +250,7 @@ class SyncClient:
         try:
             self._loop.run_until_complete(self._main())
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.run_until_complete(self._loop.shutdown_default_executor())
         finally:
             self._set_state(ConnectionState.OFFLINE, "stopped")
             self._loop.close()

@@ -3,10 +3,14 @@ with two null sinks (agent, customer) for the tests that go through a real audio
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +106,58 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
             proc.kill()
             proc.wait()
         log_file.close()
+
+
+# -- every test stops what it started, and Qt objects die on the main thread ------------------------------------
+
+# Threads that live for the whole process by design (a library's monitor), not started by a test.
+PROCESS_THREADS = ("tqdm_monitor",)
+THREAD_GRACE_S = 3.0  # a stopped thread may need a moment to return after its owner's stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # As in the app (desktop.lifetime): the cyclic collector never runs on a worker thread, where it would
+    # destroy a window or app object of an earlier test on that thread (a segfault in Qt's event loop).
+    # Each test's garbage is collected on the main thread after the test (below).
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def stops_what_it_started(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test that leaves a thread running after its teardown (named, with where it is stuck); then
+    destroys the test's Qt objects on the main thread: widgets pytest-qt closed (deleteLater is not run outside
+    an event loop) and anything only garbage collection frees."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_S
+    leaked = []
+    for thread in threading.enumerate():
+        if thread in before or thread.name in PROCESS_THREADS or isinstance(thread, threading._DummyThread):
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            leaked.append(thread)
+    _destroy_qt_leftovers()
+    if leaked:
+        frames = sys._current_frames()
+        where = [
+            f"{t.name}:\n" + "".join(traceback.format_stack(frames[t.ident])[-3:])
+            for t in leaked
+            if t.ident in frames
+        ]
+        pytest.fail(
+            f"{len(leaked)} thread(s) still running after the test: {[t.name for t in leaked]}\n"
+            + "\n".join(where),
+            pytrace=False,
+        )
+
+
+def _destroy_qt_leftovers() -> None:
+    qt_core = sys.modules.get("PySide6.QtCore")
+    if qt_core is None or qt_core.QCoreApplication.instance() is None:
+        gc.collect()
+        return
+    flush = qt_core.QCoreApplication.sendPostedEvents
+    flush(None, qt_core.QEvent.Type.DeferredDelete)
+    gc.collect()
+    flush(None, qt_core.QEvent.Type.DeferredDelete)

@@ -7,7 +7,6 @@ also written as text (colour and length are never the only signal).
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from assist.insights import Dimension, Insights, Period, insights, write_insights_csv
 from assist.store import Store
+from desktop.lifetime import EmitGate
 from desktop.review.conversation_view import TeamConversation
 
 
@@ -78,6 +78,10 @@ class BarChart(QWidget):
 class _Signals(QObject):
     done = Signal(int, object)  # generation, Insights or the exception
 
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.gate = EmitGate(self)  # the window may close while a job still counts
+
 
 class _InsightsJob(QRunnable):
     def __init__(self, path: str, period: Period, by: Dimension, generation: int, signals: _Signals) -> None:
@@ -90,9 +94,8 @@ class _InsightsJob(QRunnable):
                 result: object = insights(store, self.period, self.by)
         except Exception as exc:  # shown to the lead, never lost in a worker
             result = exc
-        # RuntimeError: the window closed while we counted, nobody is left to show the figures.
-        with contextlib.suppress(RuntimeError):
-            self.signals.done.emit(self.generation, result)
+        # Not emitted when the window closed while we counted: nobody is left to show the figures.
+        self.signals.gate.emit(self.signals.done, self.generation, result)
 
 
 def _store_file(store: Store) -> str | None:

@@ -8,7 +8,6 @@ app): deleting a year of recordings must not freeze the window, and the store ke
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -42,6 +41,7 @@ from assist.retention import (
     save_policy,
 )
 from assist.store import Store
+from desktop.lifetime import EmitGate
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -78,6 +78,10 @@ def own_connection(store_path: Path) -> RunOnStore:
 
 class _Signals(QObject):
     done = Signal(object)  # RetentionReport or an Exception; emitted from the store's thread
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.gate = EmitGate(self)  # the app may close while the store's thread still deletes
 
 
 class RetentionSchedule(QObject):
@@ -152,9 +156,8 @@ class RetentionSchedule(QObject):
             return  # the worker was torn down with the app
         exc = future.exception()
         result: object = exc if exc is not None else future.result()
-        # RuntimeError: the app closed while we worked, nobody is left to tell.
-        with contextlib.suppress(RuntimeError):
-            self._signals.done.emit(result)
+        # Not emitted when the app closed while we worked: nobody is left to tell.
+        self._signals.gate.emit(self._signals.done, result)
 
     def _done(self, result: object) -> None:
         self._running = False

@@ -3,6 +3,8 @@
 :class:`~sync.client.SyncClient` reports on its own thread and its request methods block, so neither may touch
 or stall the widgets. Callbacks are re-emitted here as signals (queued onto the main thread because this
 object lives there), and blocking requests run on one background thread whose answers come back the same way.
+Every emission from those threads passes an :class:`~desktop.lifetime.EmitGate`, so a request still running
+when the console closes (its executor is not waited for) never emits into the deleted bridge.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.lifetime import EmitGate
 from sync.client import ConnectionState, SyncClient
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ class SupervisorBridge(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="supervisor-requests")
         self._tokens = itertools.count(1)
         self._handlers: dict[int, tuple[ResultHandler, ErrorHandler | None]] = {}
-        self._closed = False
+        self._gate = EmitGate(self)
         self.finished.connect(self._deliver)
         client.on_call_event = self._relay(self.call_event)
         client.on_whisper_status = self._relay(self.whisper_status)
@@ -59,20 +62,18 @@ class SupervisorBridge(QObject):
 
     def _relay(self, signal: Any) -> Callable[[dict[str, Any]], None]:
         def emit(body: dict[str, Any]) -> None:
-            if not self._closed:
-                signal.emit(body)
+            self._gate.emit(signal, body)
 
         return emit
 
     def _relay_state(self, state: ConnectionState, reason: str) -> None:
-        if not self._closed:
-            self.connection.emit(state.value, reason)
+        self._gate.emit(self.connection, state.value, reason)
 
     def run(
         self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None
     ) -> None:
         """Run ``work`` (a blocking SyncClient request) off the main thread; handlers run on the main thread."""
-        if self._closed:
+        if not self._gate.is_open:
             return
         token = next(self._tokens)
         self._handlers[token] = (on_result, on_error)
@@ -82,8 +83,7 @@ class SupervisorBridge(QObject):
                 result, error = work(), None
             except Exception as exc:  # handed to the UI, which says what failed
                 result, error = None, exc
-            if not self._closed:
-                self.finished.emit(token, result, error)
+            self._gate.emit(self.finished, token, result, error)
 
         self._executor.submit(job)
 
@@ -100,7 +100,7 @@ class SupervisorBridge(QObject):
 
     def close(self) -> None:
         """Stop relaying (the client may outlive the console) and let queued requests finish unseen."""
-        self._closed = True
+        self._gate.close()
         for name in ("on_call_event", "on_whisper_status", "on_presence", "on_change", "on_request_error"):
             setattr(self.client, name, lambda body: None)
         self.client.on_connection_state = lambda state, reason: None
