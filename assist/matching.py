@@ -49,7 +49,7 @@ LEXICAL_CAP = 1.5
 WORDS_ALONE = 0.5
 SHOW_AT = {"ja": 0.42, "en": 0.65}
 MEANING_CANDIDATES = 8
-CONTEXT_MEANING = 0.9  # the recent lines together count a little less than the latest line alone
+CONTEXT_MEANING = 0.85  # an earlier line's closeness, per line since it was said
 # Below this similarity the meaning is not worth naming as a reason.
 MEANING_REASON = 0.3
 COMMON_TERM_SHARE = 0.08  # a term in more than 8% of entries says nothing about which one fits
@@ -221,6 +221,7 @@ class Matcher:
         # None when no sentence encoder is installed: matching is then by words alone, as before.
         self.meaning = KnowledgeVectors.for_store(store, embedder) if meaning else None
         self._vectors: dict[str, Vectors] = {}
+        self._echo: dict[str, MeaningHit] = {}  # the previous lines' closest entries (see _fuse)
         self._df: dict[str, int] = {}
         self._version = -1
         self._entries = 0
@@ -407,12 +408,15 @@ class Matcher:
         only. Entries found by meaning alone join the candidates."""
         language = detect_language(text)
         hits = self._meaning_hits(lexical, text, language)
-        if context_text.strip() and context_text.strip() != text.strip():
-            for entry_id, near in self._meaning_hits([*lexical, *hits], context_text, language).items():
+        if context_text.strip():
+            # The customer's earlier lines count through what they were close to, fading line by line (cheaper
+            # than embedding the recent lines again: one sentence vector per line).
+            for entry_id, near in self._echo.items():
                 known = hits.get(entry_id)
                 decayed = round(near.similarity * CONTEXT_MEANING, 4)
-                if known is None or decayed > known.similarity:
+                if (known is None or decayed > known.similarity) and decayed >= MEANING_REASON / 2:
                     hits[entry_id] = MeaningHit(entry_id, near.label, decayed)
+            self._echo = {e: h for e, h in hits.items() if h.similarity >= MEANING_REASON / 2}
         weight = LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"])
         scale = MIN_SCORE / SHOW_AT.get(language, SHOW_AT["en"])
         fused: dict[str, Suggestion] = {}

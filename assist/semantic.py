@@ -23,10 +23,12 @@ import hashlib
 import json
 import re
 import threading
+import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -133,37 +135,35 @@ CREATE TABLE IF NOT EXISTS knowledge_vectors (
 
 
 class _LanguageIndex:
-    """The vectors of one language: exact search below EXACT_LIMIT, int8 HNSW above."""
+    """The vectors of one language, keyed by their row in ``knowledge_vectors``: exact search (numpy) below
+    EXACT_LIMIT, an int8 HNSW index (usearch) above it."""
 
-    def __init__(self, owners: list[tuple[str, str]], vectors: Vectors) -> None:
-        self.owners = owners  # (entry id, label) per vector
+    def __init__(self, owners: dict[int, tuple[str, str]], vectors: Vectors | None, hnsw: Any = None) -> None:
+        self.owners = owners  # (entry id, label) per key
+        self.keys = np.fromiter(owners, dtype=np.int64, count=len(owners))
         self.positions: dict[str, list[int]] = {}
-        for position, (entry_id, _) in enumerate(owners):
-            self.positions.setdefault(entry_id, []).append(position)
-        self.vectors = vectors
-        self.hnsw: Any = None
-        if len(owners) > EXACT_LIMIT:
-            from usearch.index import Index
+        for key, (entry_id, _) in owners.items():
+            self.positions.setdefault(entry_id, []).append(key)
+        self.vectors = vectors  # rows in the order of ``keys`` (exact search only)
+        self.hnsw = hnsw
+        self._row_of = {int(k): i for i, k in enumerate(self.keys)} if hnsw is None else {}
 
-            self.hnsw = Index(ndim=vectors.shape[1], metric="cos", dtype="i8", connectivity=16)
-            self.hnsw.add(np.arange(len(owners), dtype=np.uint64), vectors, threads=1)
-            self.vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)  # the index holds them now
-
-    def rows(self, positions: list[int]) -> Vectors:
+    def rows(self, keys: list[int]) -> Vectors:
         if self.hnsw is not None:
-            found = self.hnsw.get(np.asarray(positions, dtype=np.uint64), dtype=np.float32)
-            return np.asarray(found, dtype=np.float32).reshape(len(positions), -1)
-        return self.vectors[positions]
+            found = self.hnsw.get(np.asarray(keys, dtype=np.uint64), dtype=np.float32)
+            return np.asarray(found, dtype=np.float32).reshape(len(keys), -1)
+        assert self.vectors is not None
+        return self.vectors[[self._row_of[k] for k in keys]]
 
     def search(self, query: Vectors, k: int) -> list[tuple[int, float]]:
         if self.hnsw is not None:
             found = self.hnsw.search(query, k, threads=1)
             return [(int(key), 1.0 - float(d)) for key, d in zip(found.keys, found.distances, strict=True)]
-        if not len(self.owners):
+        if self.vectors is None or not len(self.keys):
             return []
         sims = self.vectors @ query
         top = np.argpartition(-sims, min(k, len(sims)) - 1)[:k] if len(sims) > k else np.arange(len(sims))
-        return [(int(i), float(sims[i])) for i in top]
+        return [(int(self.keys[i]), float(sims[i])) for i in top]
 
 
 class KnowledgeVectors:
@@ -173,6 +173,7 @@ class KnowledgeVectors:
         self.store = store
         self.embedder = embedder
         self._version = -1
+        self.pending = 0  # entries still to embed after a refresh with a time budget
         self._indexes: dict[str, _LanguageIndex] = {}
         self._lock = threading.Lock()
         store.conn.execute(_SCHEMA)
@@ -188,19 +189,26 @@ class KnowledgeVectors:
             _BY_STORE[store] = known
         return known
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None) -> int:
+    def refresh(
+        self, progress: Callable[[int, int], None] | None = None, budget_s: float | None = None
+    ) -> int:
         """Embed entries that are new or changed since their vectors were stored, drop vectors of deleted
-        entries, and (re)load the in-memory index. Returns how many entries were embedded."""
+        entries, and (re)load the in-memory index. Returns how many entries were embedded. With ``budget_s``
+        it stops embedding after that long (what is done is kept: the next refresh goes on from there) and
+        leaves ``pending`` > 0 without loading the index."""
         with self._lock:
-            if self._version == self.store.knowledge_version and self._indexes:
+            if self._version == self.store.knowledge_version:
                 return 0
             version = self.store.knowledge_version
-            embedded = self._sync(progress)
+            embedded = self._sync(progress, budget_s)
+            if self.pending:
+                return embedded
             self._load()
             self._version = version
             return embedded
 
-    def _sync(self, progress: Callable[[int, int], None] | None) -> int:
+    def _sync(self, progress: Callable[[int, int], None] | None, budget_s: float | None = None) -> int:
+        deadline = None if budget_s is None else time.monotonic() + budget_s
         conn = self.store.conn
         model = self.embedder.name
         stored = dict(conn.execute("SELECT entry_id, digest FROM knowledge_vectors WHERE n = 0").fetchall())
@@ -216,6 +224,7 @@ class KnowledgeVectors:
             if stored.get(entry_id) != digest:
                 todo.append((str(entry_id), labels, lang, digest))
         gone = [entry_id for entry_id in stored if entry_id not in seen]
+        self.pending = 0
         total = len(todo)
         if progress is not None and total:
             progress(0, total)
@@ -241,26 +250,81 @@ class KnowledgeVectors:
                 )
             if progress is not None:
                 progress(min(total, start + BATCH), total)
+            if deadline is not None and time.monotonic() > deadline:
+                self.pending = total - min(total, start + BATCH)
+                return min(total, start + BATCH)
         if gone:
             with self.store.transaction():
                 conn.executemany("DELETE FROM knowledge_vectors WHERE entry_id = ?", [(e,) for e in gone])
         return total
 
     def _load(self) -> None:
-        by_language: dict[str, tuple[list[tuple[str, str]], list[bytes]]] = {}
-        for entry_id, language, label, blob in self.store.conn.execute(
-            "SELECT entry_id, language, label, vector FROM knowledge_vectors WHERE model = ? "
-            "ORDER BY entry_id, n",
-            (self.embedder.name,),
+        conn = self.store.conn
+        model = self.embedder.name
+        owners: dict[str, dict[int, tuple[str, str]]] = {}
+        for key, entry_id, language, label in conn.execute(
+            "SELECT rowid, entry_id, language, label FROM knowledge_vectors WHERE model = ? ORDER BY rowid",
+            (model,),
         ):
-            owners, blobs = by_language.setdefault(str(language), ([], []))
-            owners.append((str(entry_id), str(label)))
-            blobs.append(bytes(blob))
+            owners.setdefault(str(language), {})[int(key)] = (str(entry_id), str(label))
         indexes: dict[str, _LanguageIndex] = {}
-        for language, (owners, blobs) in by_language.items():
-            matrix = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(owners), -1)
-            indexes[language] = _LanguageIndex(owners, matrix.astype(np.float32))
+        for language, owned in owners.items():
+            if len(owned) <= EXACT_LIMIT:
+                indexes[language] = _LanguageIndex(owned, self._matrix(language))
+            else:
+                indexes[language] = _LanguageIndex(owned, None, self._hnsw(language, owned))
         self._indexes = indexes
+
+    def _chunks(self, language: str, size: int = 20_000) -> Iterator[tuple[NDArray[np.uint64], Vectors]]:
+        rows = self.store.conn.execute(
+            "SELECT rowid, vector FROM knowledge_vectors WHERE model = ? AND language = ? ORDER BY rowid",
+            (self.embedder.name, language),
+        )
+        while chunk := rows.fetchmany(size):
+            keys = np.fromiter((r[0] for r in chunk), dtype=np.uint64, count=len(chunk))
+            matrix = np.frombuffer(b"".join(bytes(r[1]) for r in chunk), dtype=np.float16)
+            yield keys, matrix.reshape(len(chunk), -1).astype(np.float32)
+
+    def _matrix(self, language: str) -> Vectors:
+        parts = [m for _, m in self._chunks(language)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def _hnsw(self, language: str, owned: dict[int, tuple[str, str]]) -> Any:
+        """The HNSW index of a large language, memory-mapped from its file next to the store when one was
+        built for exactly these vectors (building 100,000 takes tens of seconds, opening it milliseconds)."""
+        from usearch.index import Index
+
+        keys = list(owned)
+        stamp = hashlib.blake2b(
+            f"{self.embedder.name}|{language}|{len(keys)}|{keys[0]}|{keys[-1]}|{sum(keys)}".encode(),
+            digest_size=6,
+        ).hexdigest()
+        path = self._index_path(language, stamp)
+        if path is not None and path.exists():
+            try:
+                restored = Index.restore(str(path), view=True)
+                if restored is not None and len(restored) == len(keys):
+                    return restored
+            except (OSError, RuntimeError, ValueError):
+                pass  # a damaged or foreign file: build it again
+        index = Index(ndim=self.embedder.dim, metric="cos", dtype="i8", connectivity=16)
+        for chunk_keys, matrix in self._chunks(language):
+            index.add(chunk_keys, matrix, threads=1)
+        if path is not None:
+            for stale in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.usearch"):
+                stale.unlink(missing_ok=True)
+            partial = path.with_suffix(".partial")
+            index.save(str(partial))
+            partial.replace(path)
+        return index
+
+    def _index_path(self, language: str, stamp: str) -> Path | None:
+        row = self.store.conn.execute("PRAGMA database_list").fetchone()
+        database = str(row[2]) if row and row[2] else ""
+        if not database:
+            return None  # an in-memory store: the index lives as long as it
+        safe = re.sub(r"[^a-z0-9]+", "", language.lower()) or "xx"
+        return Path(database + f".meaning-{safe}-{stamp}.usearch")
 
     def embed(self, text: str) -> Vectors:
         vector: Vectors = self.embedder.encode([text])[0]

@@ -29,6 +29,7 @@ def test_import_search_suggest_lookup_and_export(tmp_path: Path) -> None:
     done = run(home, "kb", "import", str(DATA / "eval_kb.jsonl"))
     assert done.returncode == 0, done.stderr
     assert "imported 30 knowledge entries" in done.stdout
+    assert "indexing meaning: 30/30 entries" in done.stderr  # embedded at import, not on the first call
 
     customers = tmp_path / "crm.csv"
     customers.write_bytes(

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from assist import semantic
 from assist.domain import KnowledgeEntry
 from assist.matching import MIN_SCORE, search_knowledge
 from assist.semantic import KnowledgeVectors
 from assist.store import Store
+
+from .conftest import eval_kb
 
 
 def shown(store: Store, text: str) -> list[str]:
@@ -61,3 +66,30 @@ def test_vectors_are_kept_in_the_store_and_follow_edits(tmp_path: Path) -> None:
         store.delete_knowledge("k1")
         vectors.refresh()
         assert vectors.size == 0
+
+
+def test_a_large_language_is_searched_through_an_hnsw_index_kept_beside_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "EXACT_LIMIT", 10)  # the real limit is 20,000 vectors: same code path
+    path = tmp_path / "s.sqlite3"
+    entries = [KnowledgeEntry.from_dict(e.to_dict()) for e in eval_kb() if e.language == "ja"]
+    with Store.open(path) as store:
+        store.upsert_knowledge(entries)
+        assert (
+            search_knowledge(store, "今度新しい家に移るので届け先を直したいんですが")[0].id
+            == "ja-address-change"
+        )
+    (built,) = tmp_path.glob("s.sqlite3.meaning-ja-*.usearch")
+    stamp = built.stat().st_mtime_ns
+    with Store.open(path) as store:  # a new process opens the same index instead of building it again
+        vectors = KnowledgeVectors.for_store(store)
+        assert vectors is not None
+        vectors.refresh()
+        hits = vectors.search(vectors.embed("ポイントの有効期限はいつまで"), "ja", k=3)
+        assert hits[0].entry_id == "ja-point"
+        assert built.stat().st_mtime_ns == stamp
+        store.delete_knowledge("ja-point")
+        vectors.refresh()
+        assert "ja-point" not in [h.entry_id for h in vectors.search(vectors.embed("ポイント"), "ja", k=5)]
+    assert not built.exists()  # replaced by the index of the changed vectors

