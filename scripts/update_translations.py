@@ -377,6 +377,7 @@ JA: dict[str, str] = {
     "Advice followed": "助言の実行",
     "Promises logged": "約束の記録",
     "Thanked": "お礼",
+    "Overlap": "被り",
 }
 
 

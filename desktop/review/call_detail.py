@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist.domain import CallRecord, Disposition, Note, NoteKind, new_id
+from assist.dynamics import load_dynamics
 from assist.exports import (
     DEFAULT_LABELS,
     JA_LABELS,
@@ -88,6 +89,7 @@ def load_timeline(store: Store, call: CallRecord) -> list[TimelineItem]:
         cues=cues,
         bookmarks=review.bookmarks(call.id),
         comments=review.comments(call.id),
+        dynamics=load_dynamics(store, call.id),
     )
 
 
@@ -267,6 +269,8 @@ class CallDetail(QWidget):
             TimelineKind.CUE: self.tr("Cue"),
             TimelineKind.BOOKMARK: self.tr("Bookmark"),
             TimelineKind.COMMENT: self.tr("Comment"),
+            TimelineKind.OVERLAP: self.tr("Overlap"),
+            TimelineKind.SILENCE: self.tr("Silence"),
         }.get(kind, "")
 
     def _speaker(self, channel: str) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from assist.domain import CallRecord, Segment, WhisperRecord
+from assist.dynamics import CallDynamics
 from assist.review_schema import Bookmark, LineComment
 
 LEAD_IN = 0.3  # seconds played before a clicked line, so its first syllable is not clipped
@@ -31,6 +32,8 @@ class TimelineKind(StrEnum):
     CUE = "cue"
     BOOKMARK = "bookmark"
     COMMENT = "comment"
+    OVERLAP = "overlap"  # both speaking for 1 s or more (assist.dynamics)
+    SILENCE = "silence"  # nobody speaking for 3 s or more
 
 
 _ORDER = {kind: n for n, kind in enumerate(TimelineKind)}
@@ -85,6 +88,7 @@ def build_timeline(
     cues: Iterable[CueRow] = (),
     bookmarks: Iterable[Bookmark] = (),
     comments: Iterable[LineComment] = (),
+    dynamics: CallDynamics | None = None,
 ) -> list[TimelineItem]:
     starts: Mapping[str, float] = {s.segment_id: s.start for s in segments}
     items = [
@@ -140,6 +144,13 @@ def build_timeline(
                 author=m.author,
             )
         )
+    if dynamics is not None:
+        for o in dynamics.overlaps:
+            items.append(
+                TimelineItem(o.start, TimelineKind.OVERLAP, f"{o.seconds:.1f} s", end=o.end, ref_id=o.by)
+            )
+        for q in dynamics.silences:
+            items.append(TimelineItem(q.start, TimelineKind.SILENCE, f"{q.seconds:.1f} s", end=q.end))
     # Stable: lines keep their order; annotations follow the line they belong to.
     return sorted(items, key=lambda i: (i.position, _ORDER[i.kind]))
 

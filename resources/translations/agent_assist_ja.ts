@@ -3,87 +3,87 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="150" />
+        <location filename="../../desktop/agent_app.py" line="151" />
         <source>Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.</source>
         <translation>古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="158" />
+        <location filename="../../desktop/agent_app.py" line="159" />
         <source>Some old recordings could not be deleted: %1</source>
         <translation>一部の古い録音を削除できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="257" />
+        <location filename="../../desktop/agent_app.py" line="258" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="294" />
+        <location filename="../../desktop/agent_app.py" line="295" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="296" />
+        <location filename="../../desktop/agent_app.py" line="297" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="309" />
+        <location filename="../../desktop/agent_app.py" line="310" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="316" />
+        <location filename="../../desktop/agent_app.py" line="317" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="318" />
+        <location filename="../../desktop/agent_app.py" line="319" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="322" />
+        <location filename="../../desktop/agent_app.py" line="323" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="333" />
+        <location filename="../../desktop/agent_app.py" line="334" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="338" />
+        <location filename="../../desktop/agent_app.py" line="339" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="339" />
+        <location filename="../../desktop/agent_app.py" line="340" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="340" />
+        <location filename="../../desktop/agent_app.py" line="341" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="341" />
+        <location filename="../../desktop/agent_app.py" line="342" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="344" />
+        <location filename="../../desktop/agent_app.py" line="345" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="362" />
+        <location filename="../../desktop/agent_app.py" line="363" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="368" />
+        <location filename="../../desktop/agent_app.py" line="369" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -215,213 +215,223 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="225" />
-        <location filename="../../desktop/review/call_detail.py" line="410" />
+        <location filename="../../desktop/review/call_detail.py" line="227" />
+        <location filename="../../desktop/review/call_detail.py" line="414" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="225" />
-        <location filename="../../desktop/review/call_detail.py" line="416" />
+        <location filename="../../desktop/review/call_detail.py" line="227" />
+        <location filename="../../desktop/review/call_detail.py" line="420" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="226" />
+        <location filename="../../desktop/review/call_detail.py" line="228" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="227" />
+        <location filename="../../desktop/review/call_detail.py" line="229" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="228" />
+        <location filename="../../desktop/review/call_detail.py" line="230" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="229" />
+        <location filename="../../desktop/review/call_detail.py" line="231" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="230" />
-        <location filename="../../desktop/review/call_detail.py" line="269" />
+        <location filename="../../desktop/review/call_detail.py" line="232" />
+        <location filename="../../desktop/review/call_detail.py" line="271" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="232" />
+        <location filename="../../desktop/review/call_detail.py" line="234" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="233" />
+        <location filename="../../desktop/review/call_detail.py" line="235" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="234" />
+        <location filename="../../desktop/review/call_detail.py" line="236" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="235" />
+        <location filename="../../desktop/review/call_detail.py" line="237" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="236" />
+        <location filename="../../desktop/review/call_detail.py" line="238" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="237" />
+        <location filename="../../desktop/review/call_detail.py" line="239" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="238" />
+        <location filename="../../desktop/review/call_detail.py" line="240" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="240" />
+        <location filename="../../desktop/review/call_detail.py" line="242" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="241" />
+        <location filename="../../desktop/review/call_detail.py" line="243" />
         <source>Tags (separated by ;)</source>
         <translation>タグ（; 区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="242" />
+        <location filename="../../desktop/review/call_detail.py" line="244" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="243" />
-        <location filename="../../desktop/review/call_detail.py" line="343" />
+        <location filename="../../desktop/review/call_detail.py" line="245" />
+        <location filename="../../desktop/review/call_detail.py" line="347" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="248" />
+        <location filename="../../desktop/review/call_detail.py" line="250" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="249" />
+        <location filename="../../desktop/review/call_detail.py" line="251" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="250" />
+        <location filename="../../desktop/review/call_detail.py" line="252" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="251" />
+        <location filename="../../desktop/review/call_detail.py" line="253" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="260" />
-        <location filename="../../desktop/review/call_detail.py" line="521" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="525" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="264" />
+        <location filename="../../desktop/review/call_detail.py" line="266" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="265" />
+        <location filename="../../desktop/review/call_detail.py" line="267" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="266" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="267" />
+        <location filename="../../desktop/review/call_detail.py" line="269" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="270" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
+        <location filename="../../desktop/review/call_detail.py" line="272" />
+        <source>Overlap</source>
+        <translation>被り</translation>
+    </message>
+    <message>
         <location filename="../../desktop/review/call_detail.py" line="273" />
+        <source>Silence</source>
+        <translation>沈黙</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="277" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="273" />
+        <location filename="../../desktop/review/call_detail.py" line="277" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="281" />
+        <location filename="../../desktop/review/call_detail.py" line="285" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="297" />
+        <location filename="../../desktop/review/call_detail.py" line="301" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="308" />
+        <location filename="../../desktop/review/call_detail.py" line="312" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="310" />
+        <location filename="../../desktop/review/call_detail.py" line="314" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="342" />
+        <location filename="../../desktop/review/call_detail.py" line="346" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="344" />
+        <location filename="../../desktop/review/call_detail.py" line="348" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="391" />
-        <location filename="../../desktop/review/call_detail.py" line="407" />
+        <location filename="../../desktop/review/call_detail.py" line="395" />
+        <location filename="../../desktop/review/call_detail.py" line="411" />
         <source>Cannot play the recording: {error}</source>
         <translation>録音を再生できません: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="493" />
+        <location filename="../../desktop/review/call_detail.py" line="497" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="495" />
+        <location filename="../../desktop/review/call_detail.py" line="499" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="503" />
+        <location filename="../../desktop/review/call_detail.py" line="507" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="568" />
+        <location filename="../../desktop/review/call_detail.py" line="572" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>

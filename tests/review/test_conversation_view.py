@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from assist.domain import CallRecord, Segment
 from assist.dynamics import measure_call
 from assist.insights import insights
 from assist.scorecard import score_call
@@ -14,6 +15,7 @@ from assist.wrapup import build_wrap_up, save_structured
 from desktop.app import ensure_app
 from desktop.review.call_detail import CallDetail
 from desktop.review.conversation_view import TeamConversation
+from desktop.review.timeline import TimelineKind
 
 
 def test_the_call_detail_shows_figures_scorecard_and_wrap_up_lines_that_lead_to_the_transcript(
@@ -55,3 +57,23 @@ def test_insights_show_each_agents_conversation_and_the_teams_review_trend(store
     trends = team.trends.text()
     # call-ja-1 and call-en-1 fall in the week of 2 March, call-ja-2 in the next.
     assert "<td>2026-03-02</td><td>2</td>" in trends and "<td>2026-03-09</td><td>1</td>" in trends
+
+
+def test_overlaps_and_silences_sit_on_the_timeline_where_they_happened(store: Store, qtbot: Any) -> None:
+    ensure_app()
+    store.upsert_call(CallRecord("call-x", None, started_at="2026-03-02T01:00:00+00:00", language="en"))
+    store.add_segments(
+        [
+            Segment("call-x", "s0", "agent", 0.0, 4.0, "Let me look at your account."),
+            Segment("call-x", "s1", "customer", 3.0, 6.0, "Sure, go ahead."),  # 1 s over the agent
+            Segment("call-x", "s2", "agent", 10.0, 12.0, "Thanks for waiting."),  # after 4 s of silence
+        ]
+    )
+    measure_call(store, "call-x", "en")
+    detail = CallDetail(store)
+    qtbot.addWidget(detail)
+    detail.show_call("call-x")
+    kinds = [(i.kind, i.position, i.text) for i in detail.items() if i.kind is not TimelineKind.LINE]
+    assert kinds == [(TimelineKind.OVERLAP, 3.0, "1.0 s"), (TimelineKind.SILENCE, 6.0, "4.0 s")]
+    rows = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
+    assert rows[2].strip() == "↳ Overlap: 1.0 s" and rows[3].strip() == "↳ Silence: 4.0 s"
