@@ -221,6 +221,8 @@ def _customers_export(args: argparse.Namespace) -> int:
 
 
 def _cards(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
+    from assist.matching import reasons
+
     return [
         {
             "kind": s.kind.value,
@@ -229,6 +231,8 @@ def _cards(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
             "score": s.score,
             "matched_terms": list(s.matched_terms),
             "reason": s.reason,
+            "reasons": reasons(s),
+            "close_to": s.close_to,
             "snippet": s.snippet,
         }
         for s in suggestions

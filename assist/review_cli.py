@@ -283,7 +283,9 @@ def _insights(store: Store, args: argparse.Namespace) -> int:
     f = data.frustration
     print(f"calls with frustration cues: {f.calls_with_cues} of {f.calls} ({f.share:.0%})")
     if data.dynamics:
-        print("conversation per agent (talk share, overlaps and silences a call, dead air, longest monologue, pace):")
+        print(
+            "conversation per agent (talk share, overlaps and silences a call, dead air, longest monologue, pace):"
+        )
         for d in data.dynamics:
             print(
                 f"  {d.agent or 'all agents':<20} {d.calls:>4} calls  {d.agent_share:4.0%}  "

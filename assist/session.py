@@ -283,7 +283,7 @@ class CallSession:
             entry = self.store.get_knowledge(card.id)
             if entry is not None:  # a trigger rule's own script is a line to say, not a topic
                 topics.append(entry.title)
-                matched = set(card.matched_terms)
+                matched = set(self._matcher.cut(" ".join(card.matched_terms)))  # the words, cut as the index
                 topics.extend(a for a in entry.aliases if matched.intersection(self._matcher.cut(a)))
         return topics
 
@@ -296,6 +296,8 @@ class CallSession:
         ]
         self._open_follow_ups = self.store.follow_ups_for(self.customer_id)
         self._personal_loaded = True
+        # Their sentence vectors now, in one batch, not on the customer's first words.
+        self._matcher.personal([], self._notes, self._past_calls, self._open_follow_ups, text="…")
 
     def _rerank(self, latest_customer_text: str) -> None:
         # Two views of the conversation: the rolling context (a topic built over several lines) and the latest
@@ -311,9 +313,10 @@ class CallSession:
         )
         if self.customer_id is not None:
             self._load_personal()
-            for view in (weighted, latest):
+            said = self._context.customer_text()
+            for view, line in ((weighted, ""), (latest, latest_customer_text)):
                 candidates += self._matcher.personal(
-                    view, self._notes, self._past_calls, self._open_follow_ups
+                    view, self._notes, self._past_calls, self._open_follow_ups, text=line, said=said
                 )
         best_of: dict[str, Suggestion] = {}
         for candidate in candidates:

@@ -660,3 +660,106 @@ def name_terms(text: str) -> list[str]:
         elif word:
             result.append(word)
     return result
+
+
+# --- whole words and readings (for reasons a person reads, and for matching by sound) ---------------------
+
+_JA_TEXT = re.compile(f"[{_KANJI}{_KATAKANA}{_HIRAGANA}]")
+_EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_CONTENT_SKIP = ("非自立", "代名詞", "数")
+
+
+@lru_cache(maxsize=512)
+def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
+    """(word, reading, start, end, is content) per word of normalised Japanese text: janome's tokens, with
+    a noun and its prefix and suffixes (請求 + 書, お + 客様) joined into one compound word; verbs and adjectives
+    in their dictionary form."""
+    words: list[tuple[str, str, int, int, bool]] = []
+    position = 0
+    previous_noun = False
+    for token in _janome().tokenize(text):  # type: ignore[attr-defined]
+        surface = str(token.surface)
+        start = text.find(surface, position)
+        start = position if start < 0 else start
+        end = position = start + len(surface)
+        pos = str(token.part_of_speech).split(",")
+        reading = str(token.reading)
+        reading = surface if reading == "*" else reading
+        noun = pos[0] == "名詞" and pos[1] not in ("非自立", "代名詞")
+        joins = words and (
+            (noun and previous_noun and words[-1][3] == start)
+            or (pos[0] == "名詞" and pos[1] == "接尾" and previous_noun)
+            or (
+                noun
+                and words[-1][4] is False
+                and words[-1][0] in ("お", "ご", "御")
+                and words[-1][3] == start
+            )
+        )
+        content = (pos[0] in ("名詞", "動詞", "形容詞") and pos[1] not in _CONTENT_SKIP) or noun
+        if pos[0] == "動詞" and str(token.base_form) in _JANOME_SKIP_BASE:
+            content = False
+        if joins:
+            s0, r0, b0, _, _ = words[-1]
+            words[-1] = (s0 + surface, r0 + reading, b0, end, True)
+        else:
+            # A verb or adjective is named in its dictionary form (届い -> 届く), never by its conjugated stem.
+            shown = (
+                str(token.base_form) if pos[0] in ("動詞", "形容詞") and token.base_form != "*" else surface
+            )
+            words.append((shown, reading, start, end, content))
+        previous_noun = noun or bool(joins)
+        if pos[0] == "接頭詞":
+            previous_noun = False
+            words[-1] = (surface, reading, start, end, False)
+    return tuple(words)
+
+
+def reading(text: str) -> str:
+    """The katakana reading of Japanese text (料金 -> リョウキン, りょうきん -> リョウキン), width and case folded;
+    other characters stay as they are. For matching and searching by sound: recognisers write the right sound
+    with the wrong kanji (両金 for 料金)."""
+    cleaned = normalize(text)
+    if not _JA_TEXT.search(cleaned):
+        return cleaned
+    return "".join(r for _, r, _, _, _ in _ja_words(cleaned)).translate(_HIRA_TO_KATA)
+
+
+_HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
+
+
+def heard_words(text: str, matched: Iterable[str]) -> list[str]:
+    """The whole words of ``text`` that carry ``matched`` index terms (bigrams, stems, whole loanwords), in the
+    order said, each once: what a person reads as "why this card". Never a fragment: a bigram such as 「ター」
+    names the word it is part of (インターネット), and a word of one character is not shown."""
+    found = [t for t in dict.fromkeys(matched) if t]
+    if not found:
+        return []
+    cleaned = strip_fillers(normalize(text))
+    result: list[str] = []
+    if _JA_TEXT.search(cleaned):
+        marked = [False] * len(cleaned)
+        sounds = {t[1:] for t in found if t.startswith("~")}
+        for term in found:
+            if term.startswith("~"):
+                continue
+            start = cleaned.find(term)
+            while start >= 0:
+                for i in range(start, start + len(term)):
+                    marked[i] = True
+                start = cleaned.find(term, start + 1)
+        for surface, sound, start, end, content in _ja_words(cleaned):
+            if not content or len(surface) < 2 or not _JA_TEXT.search(surface):
+                continue
+            if any(marked[start:end]) or sound in sounds:
+                result.append(surface)
+    stems = set(found)
+    english = _EN_WORD.findall(cleaned)
+    for word in english:
+        bare = word.replace("’", "'").split("'")[0]
+        if len(bare) >= 2 and (bare in stems or stem(bare) in stems) and bare not in EN_STOP:
+            result.append(bare)
+    for first, second in itertools.pairwise(english):
+        if stem(first + second) in stems:  # a compound the recogniser split: "pass word"
+            result.append(f"{first} {second}")
+    return list(dict.fromkeys(result))

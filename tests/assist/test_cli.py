@@ -108,3 +108,38 @@ def test_suggest_holds_back_a_card_resting_on_a_function_word_like_a_live_call(t
     assert run(home, "suggest", line).stdout.strip() == "no match"
     cards = json.loads(run(home, "suggest", "I'm locked out, I forgot my password", "--json").stdout)
     assert cards[0]["title"] == "Reset the account password"
+
+
+def test_suggest_json_gives_reasons_in_whole_words_never_fragments(tmp_path: Path) -> None:
+    from janome.tokenizer import Tokenizer
+
+    home = tmp_path / "home"
+    assert run(home, "kb", "import", str(DATA / "eval_kb.jsonl")).returncode == 0
+    tokenizer = Tokenizer()
+    lines = [
+        "インターネットが切れてしまって、ネットにもつながらないんです",
+        "返金の確認をしたいんですけど、電話したほうがいいですか",
+        "請求書がまだ届いてないんですけど",
+        "この前の払い戻しっていつ口座に入りますか",
+        "I forgot my password and can't sign in",
+    ]
+    for line in lines:
+        done = run(home, "suggest", line, "--json")
+        assert done.returncode == 0, done.stderr
+        cards = json.loads(done.stdout)
+        assert cards, line
+        tokens = [t for t in tokenizer.tokenize(line.lower())]  # type: ignore[union-attr]
+        # Every word of a reason is one or more whole tokens of what was said (or a verb's dictionary form).
+        whole = {
+            "".join(str(t.surface) for t in tokens[i:j])
+            for i in range(len(tokens))
+            for j in range(i + 1, len(tokens) + 1)
+        } | {str(t.base_form) for t in tokens}
+        for card in cards:
+            assert {"id", "kind", "title", "score", "reasons"} <= set(card)
+            for word in card["matched_terms"]:
+                assert len(word) >= 2 and (word in whole or word.replace(" ", "") in whole), (line, word)
+            for reason in card["reasons"]:
+                assert reason.startswith(
+                    ("聞き取った言葉: ", "意味が近い: ", "heard: ", "close in meaning to: ")
+                )

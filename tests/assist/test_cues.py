@@ -189,9 +189,11 @@ def test_a_function_word_never_brings_up_a_card(demo_store: Store, clock: FakeCl
     fresh = CallSession(demo_store, "call2", None, "en", clock=clock)
     for line in (THIRD_TIME, "I'm locked out of it again", "every time I call you"):
         shown = said(fresh, line).suggestions
-        assert all(set(s.matched_terms) - {"out", "him", "every", "time", "call", "third"} for s in shown), (
-            shown
-        )
+        # Each card has a real reason: a content word, or a meaning close to its title or an alias.
+        assert all(
+            set(s.matched_terms) - {"out", "him", "every", "time", "call", "third"} or s.close_to
+            for s in shown
+        ), shown
 
 
 def test_a_content_word_still_brings_up_its_card(demo_store: Store, clock: FakeClock) -> None:
