@@ -49,6 +49,7 @@ def suggestion_view(s: Suggestion) -> views.SuggestionView:
         reason=s.reason,
         score=s.score,
         entry_id=s.id,
+        close_to=s.close_to,
     )
 
 

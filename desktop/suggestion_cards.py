@@ -211,6 +211,8 @@ class SuggestionCard(QFrame):
             )
             heard = ", ".join(words or self.suggestion.matched_terms)
             parts.append(self.tr("you heard: %1").replace("%1", heard))
+        if self.suggestion.close_to:
+            parts.append(self.tr("close in meaning to: %1").replace("%1", self.suggestion.close_to))
         return " · ".join(parts)
 
     def _render_reason(self) -> None:

@@ -85,6 +85,7 @@ class SuggestionView:
     reason: str = ""
     score: float = 0.0
     entry_id: str = ""
+    close_to: str = ""  # matched by meaning: the title or alias what was said came close to
     pushed_by: str = (
         ""  # a supervisor sent this card with a whisper (their name); empty: the matcher found it
     )

@@ -170,6 +170,7 @@ JA: dict[str, str] = {
     "a next-action note on this customer": "このお客様の次の対応メモ",
     "a trigger phrase rule": "キーフレーズのルール",
     "you heard: %1": "聞き取った言葉: %1",
+    "close in meaning to: %1": "意味が近い: %1",
     # SuggestionPanel
     "Cards that fit what the customer says appear here.": "お客様の話に合うカードがここに表示されます。",
     # WhisperInbox

@@ -13,77 +13,77 @@
         <translation>一部の古い録音を削除できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="258" />
+        <location filename="../../desktop/agent_app.py" line="259" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="295" />
+        <location filename="../../desktop/agent_app.py" line="296" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="297" />
+        <location filename="../../desktop/agent_app.py" line="298" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="310" />
+        <location filename="../../desktop/agent_app.py" line="311" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="317" />
+        <location filename="../../desktop/agent_app.py" line="318" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="319" />
+        <location filename="../../desktop/agent_app.py" line="320" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="323" />
+        <location filename="../../desktop/agent_app.py" line="324" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="334" />
+        <location filename="../../desktop/agent_app.py" line="335" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="339" />
+        <location filename="../../desktop/agent_app.py" line="340" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="340" />
+        <location filename="../../desktop/agent_app.py" line="341" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="341" />
+        <location filename="../../desktop/agent_app.py" line="342" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="342" />
+        <location filename="../../desktop/agent_app.py" line="343" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="345" />
+        <location filename="../../desktop/agent_app.py" line="346" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="363" />
+        <location filename="../../desktop/agent_app.py" line="364" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="369" />
+        <location filename="../../desktop/agent_app.py" line="370" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -1158,77 +1158,77 @@
 <context>
     <name>InsightsPanel</name>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="165" />
+        <location filename="../../desktop/review/insights_view.py" line="168" />
         <source>Per day</source>
         <translation>日別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="166" />
+        <location filename="../../desktop/review/insights_view.py" line="169" />
         <source>Per week</source>
         <translation>週別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="167" />
+        <location filename="../../desktop/review/insights_view.py" line="170" />
         <source>By tag</source>
         <translation>タグ別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="168" />
+        <location filename="../../desktop/review/insights_view.py" line="171" />
         <source>By topic</source>
         <translation>話題別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="169" />
+        <location filename="../../desktop/review/insights_view.py" line="172" />
         <source>By disposition</source>
         <translation>対応結果別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="170" />
+        <location filename="../../desktop/review/insights_view.py" line="173" />
         <source>By agent</source>
         <translation>オペレーター別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="171" />
+        <location filename="../../desktop/review/insights_view.py" line="174" />
         <source>All calls</source>
         <translation>すべての通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="178" />
+        <location filename="../../desktop/review/insights_view.py" line="181" />
         <source>Export CSV…</source>
         <translation>CSV を書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="179" />
+        <location filename="../../desktop/review/insights_view.py" line="182" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="180" />
+        <location filename="../../desktop/review/insights_view.py" line="183" />
         <source>Average handle time by agent (minutes)</source>
         <translation>オペレーター別の平均対応時間（分）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="181" />
+        <location filename="../../desktop/review/insights_view.py" line="184" />
         <source>Knowledge entries used (shown)</source>
         <translation>使われたナレッジ（表示回数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="206" />
+        <location filename="../../desktop/review/insights_view.py" line="209" />
         <source>Could not compute the insights: {error}</source>
         <translation>分析を計算できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="212" />
+        <location filename="../../desktop/review/insights_view.py" line="215" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="230" />
+        <location filename="../../desktop/review/insights_view.py" line="233" />
         <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
         <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="239" />
+        <location filename="../../desktop/review/insights_view.py" line="242" />
         <source>Export insights</source>
         <translation>分析を書き出し</translation>
     </message>
@@ -1286,123 +1286,123 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="223" />
+        <location filename="../../desktop/review/privacy_view.py" line="226" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="224" />
+        <location filename="../../desktop/review/privacy_view.py" line="227" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="228" />
+        <location filename="../../desktop/review/privacy_view.py" line="231" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="229" />
+        <location filename="../../desktop/review/privacy_view.py" line="232" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="230" />
+        <location filename="../../desktop/review/privacy_view.py" line="233" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="236" />
+        <location filename="../../desktop/review/privacy_view.py" line="239" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="237" />
+        <location filename="../../desktop/review/privacy_view.py" line="240" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="238" />
+        <location filename="../../desktop/review/privacy_view.py" line="241" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="242" />
+        <location filename="../../desktop/review/privacy_view.py" line="245" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="243" />
+        <location filename="../../desktop/review/privacy_view.py" line="246" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="244" />
+        <location filename="../../desktop/review/privacy_view.py" line="247" />
         <source>Customer id</source>
         <translation>お客様ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="245" />
+        <location filename="../../desktop/review/privacy_view.py" line="248" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="246" />
+        <location filename="../../desktop/review/privacy_view.py" line="249" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="269" />
+        <location filename="../../desktop/review/privacy_view.py" line="272" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="283" />
+        <location filename="../../desktop/review/privacy_view.py" line="286" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="286" />
+        <location filename="../../desktop/review/privacy_view.py" line="289" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="295" />
-        <location filename="../../desktop/review/privacy_view.py" line="316" />
+        <location filename="../../desktop/review/privacy_view.py" line="298" />
+        <location filename="../../desktop/review/privacy_view.py" line="319" />
         <source>Type the customer id first.</source>
         <translation>先にお客様IDを入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="298" />
+        <location filename="../../desktop/review/privacy_view.py" line="301" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="306" />
+        <location filename="../../desktop/review/privacy_view.py" line="309" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="324" />
+        <location filename="../../desktop/review/privacy_view.py" line="327" />
         <source>Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
         <translation>{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="328" />
+        <location filename="../../desktop/review/privacy_view.py" line="331" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="333" />
+        <location filename="../../desktop/review/privacy_view.py" line="336" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="335" />
+        <location filename="../../desktop/review/privacy_view.py" line="338" />
         <source>Erased {id}: {calls} calls, {rows} records, {files} recording files.</source>
         <translation>{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="342" />
+        <location filename="../../desktop/review/privacy_view.py" line="345" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
     </message>
@@ -1451,172 +1451,172 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="202" />
+        <location filename="../../desktop/settings_dialog.py" line="204" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="205" />
+        <location filename="../../desktop/settings_dialog.py" line="207" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="206" />
+        <location filename="../../desktop/settings_dialog.py" line="208" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="207" />
+        <location filename="../../desktop/settings_dialog.py" line="209" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="208" />
+        <location filename="../../desktop/settings_dialog.py" line="210" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="209" />
+        <location filename="../../desktop/settings_dialog.py" line="211" />
         <source>Coaching</source>
         <translation>コーチング</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="216" />
+        <location filename="../../desktop/settings_dialog.py" line="218" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="217" />
+        <location filename="../../desktop/settings_dialog.py" line="219" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="218" />
+        <location filename="../../desktop/settings_dialog.py" line="220" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="219" />
+        <location filename="../../desktop/settings_dialog.py" line="221" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="224" />
+        <location filename="../../desktop/settings_dialog.py" line="226" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="225" />
+        <location filename="../../desktop/settings_dialog.py" line="227" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="226" />
+        <location filename="../../desktop/settings_dialog.py" line="228" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="227" />
+        <location filename="../../desktop/settings_dialog.py" line="229" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="228" />
+        <location filename="../../desktop/settings_dialog.py" line="230" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="229" />
+        <location filename="../../desktop/settings_dialog.py" line="231" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="230" />
+        <location filename="../../desktop/settings_dialog.py" line="232" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="231" />
+        <location filename="../../desktop/settings_dialog.py" line="233" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="232" />
+        <location filename="../../desktop/settings_dialog.py" line="234" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="233" />
+        <location filename="../../desktop/settings_dialog.py" line="235" />
         <source>Softphone link &amp;port (0 = off)</source>
         <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="235" />
+        <location filename="../../desktop/settings_dialog.py" line="237" />
         <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
         <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="237" />
+        <location filename="../../desktop/settings_dialog.py" line="239" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="238" />
+        <location filename="../../desktop/settings_dialog.py" line="240" />
         <source>Beep on my own device when a whisper arrives</source>
         <translation>ささやき受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="239" />
+        <location filename="../../desktop/settings_dialog.py" line="241" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="240" />
+        <location filename="../../desktop/settings_dialog.py" line="242" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="241" />
+        <location filename="../../desktop/settings_dialog.py" line="243" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="251" />
+        <location filename="../../desktop/settings_dialog.py" line="253" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="259" />
+        <location filename="../../desktop/settings_dialog.py" line="261" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="265" />
+        <location filename="../../desktop/settings_dialog.py" line="267" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="282" />
+        <location filename="../../desktop/settings_dialog.py" line="284" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="286" />
+        <location filename="../../desktop/settings_dialog.py" line="288" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="294" />
+        <location filename="../../desktop/settings_dialog.py" line="296" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="295" />
+        <location filename="../../desktop/settings_dialog.py" line="297" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="339" />
+        <location filename="../../desktop/settings_dialog.py" line="341" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>
@@ -1744,7 +1744,12 @@
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="218" />
+        <location filename="../../desktop/suggestion_cards.py" line="215" />
+        <source>close in meaning to: %1</source>
+        <translation>意味が近い: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/suggestion_cards.py" line="220" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -1752,12 +1757,12 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="270" />
+        <location filename="../../desktop/suggestion_cards.py" line="272" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="271" />
+        <location filename="../../desktop/suggestion_cards.py" line="273" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>
