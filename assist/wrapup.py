@@ -351,7 +351,7 @@ _FEELING_JA = re.compile(
 _FORMULA_JA = re.compile(
     "|".join(sorted((re.escape(f) for f in JA_FILLERS), key=len, reverse=True))
     + r"|もしもし|はい|ええ|いいえ|どうも|すみません|恐れ入りますが|失礼ですが|お世話になって(?:おり)?ます|"
-    r"お待たせ(?:いた)?しました|よろしいでしょうか|ご不便をおかけして|お手数をおかけして|"
+    r"お待たせ(?:いた)?しました|よろしいでしょうか|(?:ご不便|ご迷惑|お手数|ご心配)[をの]?お?かけ(?:して|し|いたし(?:まして)?)?|"
     r"(?:誠に)?申し訳(?:ございません|ありません)(?:でした)?"
 )
 
@@ -585,10 +585,50 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
 
 
+_JA_GAP = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff）」])\s+(?=[\u3040-\u30ff\u4e00-\u9fff（「])")
+
+
+def split_japanese(text: str) -> list[str]:
+    """Sentences of Japanese as a recogniser writes it: 。！？, a space between Japanese words, or (where it wrote
+    no punctuation at all) a polite or final ending followed by a new word (「困っているんですこの件で」)."""
+    out: list[str] = []
+    for chunk in _JA_GAP.split(text):
+        current = ""
+        toks = _tokens(chunk)
+        for n, tok in enumerate(toks):
+            current += tok.surface
+            nxt = toks[n + 1] if n + 1 < len(toks) else None
+            ends = tok.surface in ("。", "！", "？", "!", "?") or (
+                (
+                    (tok.pos == "助動詞" and tok.base in ("です", "ます") and tok.infl_form == "基本形")
+                    or (tok.pos == "助詞" and tok.sub.endswith("終助詞") and tok.surface in ("よ", "ね"))
+                    # 「…ますか」 asks; 「早められるか確認して」 does not end there.
+                    or (tok.surface == "か" and n > 0 and toks[n - 1].base in ("です", "ます"))
+                )
+                and nxt is not None
+                and nxt.pos not in ("助詞", "助動詞", "記号")
+            )
+            if ends:
+                out.append(current.strip())
+                current = ""
+        if current.strip():
+            out.append(current.strip())
+    # A clause left hanging on its て-form (「確認して」 then a space) goes on into the next sentence.
+    merged: list[str] = []
+    for part in (x for x in out if x):
+        if merged and re.search(r"[てで]$", merged[-1]):
+            merged[-1] += "、" + part
+        else:
+            merged.append(part)
+    return merged
+
+
 def _sentences(segments: Sequence[Segment]) -> list[_Sentence]:
     out = []
     for s in sorted(segments, key=lambda s: s.start):
-        for part in _SENTENCE_END.split(_clean(s.text)):
+        text = _clean(s.text)
+        parts = split_japanese(text) if detect_language(text) == "ja" else _SENTENCE_END.split(text)
+        for part in parts:
             part = part.strip()
             if part:
                 out.append(_Sentence(s.segment_id, s.channel, part, s.start))
@@ -600,7 +640,7 @@ def _strip_ja(sentence: str) -> str:
     ends in a plain form, the others keep their connecting form); '' when nothing is left."""
     kept = []
     question = _is_question(sentence)
-    for clause in re.split(r"[、,]", sentence):
+    for clause in (c for part in re.split(r"[、,]", sentence) for c in _te_clauses(part)):
         clause = _SHIFT_JA.sub("", _FORMULA_JA.sub("", clause).strip(" 。！？!?")).strip()
         if len(clause) <= 1 or re.fullmatch(r"[ぁ-んー]{1,2}", clause):
             continue  # 「あ」「ほら」: a sound, not a clause
@@ -616,6 +656,46 @@ def _strip_ja(sentence: str) -> str:
     if question and notes and not re.search(r"(?:か|ほしい|たい)$", notes[-1]):
         notes[-1] += "のか" if notes[-1].endswith("な") else "か"
     return "、".join(notes)
+
+
+_AUXILIARY_VERBS = frozenset(
+    [
+        "いる",
+        "しまう",
+        "みる",
+        "おく",
+        "くる",
+        "いく",
+        "ある",
+        "もらう",
+        "くれる",
+        "あげる",
+        "いただく",
+        "いただける",
+    ]
+)
+
+
+def _te_clauses(text: str) -> list[str]:
+    """Split where a て-form clause ends and a new one begins without a comma (「切れてしまって本当に困って
+    いる」 -> 「切れてしまって」「本当に困っている」); not before a helping verb (返していただけ…)."""
+    toks = _tokens(text)
+    out, current = [], ""
+    for n, tok in enumerate(toks):
+        current += tok.surface
+        nxt = toks[n + 1] if n + 1 < len(toks) else None
+        if (
+            tok.surface in ("て", "で")
+            and tok.pos == "助詞"
+            and nxt is not None
+            and nxt.pos in ("副詞", "名詞", "連体詞", "接続詞", "接頭詞")
+            and nxt.base not in _AUXILIARY_VERBS
+        ):
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
 
 
 def _is_question(text: str) -> bool:

@@ -263,3 +263,55 @@ def test_advice_taken_up_counts_as_followed() -> None:
     assert (card.whispers, card.whispers_followed) == (1, 1) and card.sources["advice_followed"] == ["s1"]
     unrelated = WhisperRecord("w2", "c", "lead", "解約の引き止めを試してください。", segment_id="s0")
     assert build_scorecard("c", segments, [], [unrelated], None, 0).whispers_followed == 0
+
+
+def test_the_demo_call_as_the_recogniser_wrote_it(store: Store) -> None:
+    """The Japanese demo call's kept transcript from a real run of the demo: no sentence punctuation in places,
+    spaces between sentences, misheard words (改善 for 回線, おり返し, ご不便のおかけして)."""
+    demo_store(store)
+    session = CallSession(store, "asr", "demo-cust-sato", "ja", clock=lambda: CALL_DAY)
+    ids = replay(
+        session,
+        [
+            ("agent", 1.0, 9.0, "お電話ありがとうございます スカイラインサポートの田中でございます"),
+            (
+                "customer",
+                10.0,
+                21.7,
+                "もしもし佐藤 花子です 毎晩インターネットが切れてしまって本当に困っているんです"
+                "この件で電話するのはもう3回目なんですよ",
+            ),
+            (
+                "agent",
+                22.6,
+                29.0,
+                "ご不便のおかけして申し訳ございません 改善とルーターの状態を確認いたします",
+            ),
+            (
+                "customer",
+                30.0,
+                36.9,
+                "それと、先月の料金が2回引き落とされていました。お金を返していただけますか。",
+            ),
+            (
+                "agent",
+                38.0,
+                45.5,
+                "承知いたしました 二重請求の返金について確認して 明日おり返しご連絡いたします",
+            ),
+            ("customer", 46.3, 49.4, "わかりました 宜しくお願いします"),
+            ("agent", 50.2, 54.2, "お電話がありがとうございました。失礼いたします。"),
+        ],
+    )
+    wrap = session.wrap_up().structured
+    assert wrap is not None
+    assert [(i.text, i.sources) for i in wrap.issues] == [
+        ("毎晩インターネットが切れる", (ids[1],)),
+        ("先月の料金が2回引き落とされていた。お金を返してほしい", (ids[3],)),
+    ]
+    assert "この件の問い合わせは3回目" in [f.text for f in wrap.facts]
+    (promise,) = wrap.promises
+    assert promise.what == "二重請求の返金について確認して、おり返し連絡する"
+    assert (promise.due_label, promise.contact) == ("2026年11月19日（木）", "携帯・夕方以降")
+    assert [a.text for a in wrap.actions] == ["改善とルーターの状態を確認"]  # no apology formula left in it
+    assert_written_not_copied(wrap, session)
