@@ -31,6 +31,7 @@ class Attention(StrEnum):
     STRONG_FRUSTRATION = "strong_frustration"
     LONG_SILENCE = "long_silence"
     LONG_CALL = "long_call"
+    NEEDS_MOMENT = "needs_moment"  # the agent's app says the call is hard on them (no reason, no content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,8 @@ class TeamBoard:
             reasons.append(Attention.LONG_SILENCE)
         if call.duration(now) >= self.rules.long_call_seconds:
             reasons.append(Attention.LONG_CALL)
+        if call.info.get("needs_moment") is True:
+            reasons.append(Attention.NEEDS_MOMENT)
         return tuple(reasons)
 
     def calls(self, now: float | None = None) -> list[LiveCall]:

@@ -177,6 +177,8 @@ class BoardTable(QTableWidget):
                 words.append(self.tr("Silent for %1").replace("%1", clock(call.silence(now))))
             elif reason is Attention.LONG_CALL:
                 words.append(self.tr("Long call"))
+            elif reason is Attention.NEEDS_MOMENT:
+                words.append(self.tr("Agent needs a moment after this call"))
         return ("⚠ " + "; ".join(words)) if words else ""
 
 

@@ -58,6 +58,7 @@ JA: dict[str, str] = {
     "Strong frustration": "強い不満",
     "Silent for %1": "%1 無言",
     "Long call": "長時間通話",
+    "Agent needs a moment after this call": "通話後にひと息が必要",
     "Transcript of the followed call": "モニター中の通話の文字起こし",
     "(still being heard…)": "（認識中…）",
     "Whisper templates: %1 — using the defaults.": "ささやきテンプレート: %1 — 既定のテンプレートを使います。",

@@ -135,3 +135,12 @@ def test_an_answer_that_was_on_its_way_does_not_undo_live_events() -> None:
     # A later answer is the truth again.
     board.replace_calls([])
     assert board.calls() == []
+
+
+def test_a_hard_call_tells_the_board_the_agent_needs_a_moment_and_nothing_more() -> None:
+    board = _board(Clock())
+    board.call_info("calm", {"cues": [], "needs_moment": False})
+    assert board.attention(board.call("calm")) == ()
+    board.call_info("calm", {"needs_moment": True})
+    assert board.attention(board.call("calm")) == (Attention.NEEDS_MOMENT,)
+    assert [c.call_id for c in board.calls()] == ["calm", "upset"]

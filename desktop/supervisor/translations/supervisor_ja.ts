@@ -3,22 +3,22 @@
 <context>
     <name>AgentsList</name>
     <message>
-        <location filename="../board_view.py" line="193" />
+        <location filename="../board_view.py" line="195" />
         <source>Agents online</source>
         <translation>オンラインのオペレーター</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="200" />
+        <location filename="../board_view.py" line="202" />
         <source>%1 — idle (online %2)</source>
         <translation>%1 — 待機中（オンライン %2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="203" />
+        <location filename="../board_view.py" line="205" />
         <source>%1 — on a call (%2)</source>
         <translation>%1 — 通話中（%2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="207" />
+        <location filename="../board_view.py" line="209" />
         <source>No agent online</source>
         <translation>オンラインのオペレーターはいません</translation>
     </message>
@@ -189,6 +189,11 @@
         <location filename="../board_view.py" line="179" />
         <source>Long call</source>
         <translation>長時間通話</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="181" />
+        <source>Agent needs a moment after this call</source>
+        <translation>通話後にひと息が必要</translation>
     </message>
 </context>
 <context>
