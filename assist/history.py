@@ -18,6 +18,7 @@ falls back to all terms anywhere in the line. Words separated by spaces must all
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,16 @@ from typing import Any
 
 from assist.domain import CallRecord, Segment
 from assist.store import Store
-from assist.text import Analyzer, fts_token, stem, strip_fillers, terms
+from assist.text import (
+    Analyzer,
+    fts_token,
+    number_variants,
+    sound_alike,
+    spellings,
+    stem,
+    strip_fillers,
+    terms,
+)
 
 Span = tuple[int, int]
 
@@ -169,9 +179,24 @@ def query_terms(text: str, analyzer: Analyzer) -> list[str]:
     return [t for t in dict.fromkeys(terms(text, analyzer)) if _substring_safe(t, analyzer)]
 
 
-def match_expressions(text: str, analyzer: Analyzer) -> list[str]:
+def match_expressions(
+    text: str, analyzer: Analyzer, spellings: dict[str, list[str]] | None = None
+) -> list[str]:
     """FTS5 MATCH expressions to try in order: the strict one (each space-separated chunk as a phrase, all
-    chunks required), then the loose one (every term required anywhere). Empty when nothing is searchable."""
+    chunks required), then the loose one (every term required anywhere). Empty when nothing is searchable.
+    Each expression accepts every way of writing the query that sounds the same (料金, りょうきん, リョウキン;
+    see ``sound_alike``) and every usual way of writing a phone number (``number_variants``)."""
+    variants = [v for n in number_variants(text) for v in sound_alike(n, spellings)]
+    each = [e for e in (_expressions_of(v, analyzer) for v in variants) if e]
+    if len(each) <= 1:
+        return each[0] if each else []
+    strict = " OR ".join(f"({e[0]})" for e in each)
+    loose = " OR ".join(f"({e[-1]})" for e in each)
+    return [strict] if strict == loose else [strict, loose]
+
+
+def _expressions_of(text: str, analyzer: Analyzer) -> list[str]:
+    """match_expressions for one way of writing the query."""
     chunks = [c for c in re.split(r"\s+", strip_fillers(text)) if c]
     strict_parts: list[str] = []
     for chunk in chunks:
@@ -305,6 +330,26 @@ class CallHistory:
 
         self.store = store
         ensure_review_schema(store)  # once per store; building its index on a big store takes seconds
+        self._spellings: dict[str, list[str]] | None = None
+
+    SPELLING_SOURCES = 3000  # knowledge entries whose words teach search how kana is written in kanji
+
+    def spellings(self) -> dict[str, list[str]]:
+        """How words heard in calls are written, by reading: from the support word list and the knowledge
+        base's titles, aliases and tags (the first SPELLING_SOURCES entries), built once per history."""
+        if self._spellings is None:
+            from assist.domain_words import support_words
+
+            texts = list(support_words())
+            for title, aliases, tags in self.store.conn.execute(
+                "SELECT title, aliases, tags FROM knowledge LIMIT ?", (self.SPELLING_SOURCES,)
+            ):
+                texts.append(str(title))
+                texts += [str(a) for a in json.loads(aliases or "[]")] + [
+                    str(t) for t in json.loads(tags or "[]")
+                ]
+            self._spellings = spellings(texts)
+        return self._spellings
 
     def calls(
         self, call_filter: CallFilter | None = None, limit: int = 200, offset: int = 0
@@ -338,8 +383,12 @@ class CallHistory:
     def search(self, query: SearchQuery) -> SearchResults:
         analyzer = self.store.analyzer
         # For highlighting: whole words too, and every English inflection searched for.
-        wanted = list(dict.fromkeys(v for t in terms(query.text, analyzer) for v in english_variants(t)))
-        expressions = match_expressions(query.text, analyzer)
+        spelled = self.spellings()
+        written = [w for n in number_variants(query.text) for w in sound_alike(n, spelled)]
+        wanted = list(
+            dict.fromkeys(v for w in written for t in terms(w, analyzer) for v in english_variants(t))
+        )
+        expressions = match_expressions(query.text, analyzer, spelled)
         if not expressions:
             return SearchResults(query.text, tuple(wanted), ())
         hits: list[SearchHit] = []

@@ -48,7 +48,15 @@ from assist.domain import (
 from assist.migrations import MigrationError, MigrationSet, current_version, migrate, run_script, table_exists
 from assist.phones import index_version as phone_index_version
 from assist.phones import national_number, try_normalize_phone
-from assist.text import DEFAULT_ANALYZER, Analyzer, fts_match, index_text, name_terms
+from assist.text import (
+    DEFAULT_ANALYZER,
+    Analyzer,
+    fts_match,
+    index_text,
+    name_terms,
+    to_hiragana,
+    to_katakana,
+)
 
 
 class StoreError(Exception):
@@ -433,7 +441,16 @@ class Store:
         query_terms = name_terms(text)
         if not query_terms:
             return []
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(query_terms))
+        # Kana folded both ways (すずき finds スズキ and ｽｽﾞｷ, which NFKC makes スズキ): the index holds names as
+        # they were written, so each term looks for its hiragana and katakana forms.
+        match = " AND ".join(
+            "("
+            + " OR ".join(
+                '"' + v.replace('"', '""') + '"' for v in dict.fromkeys((t, to_katakana(t), to_hiragana(t)))
+            )
+            + ")"
+            for t in dict.fromkeys(query_terms)
+        )
         rows = self.conn.execute(
             "SELECT c.id FROM customers_fts JOIN customers c ON c.rowid = customers_fts.rowid "
             "WHERE customers_fts MATCH ? ORDER BY rank LIMIT ?",

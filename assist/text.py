@@ -763,3 +763,72 @@ def heard_words(text: str, matched: Iterable[str]) -> list[str]:
         if stem(first + second) in stems:  # a compound the recogniser split: "pass word"
             result.append(f"{first} {second}")
     return list(dict.fromkeys(result))
+
+
+_KATA_TO_HIRA = str.maketrans({chr(c + 0x60): chr(c) for c in range(0x3041, 0x3097)})
+
+
+def to_katakana(text: str) -> str:
+    return text.translate(_HIRA_TO_KATA)
+
+
+def to_hiragana(text: str) -> str:
+    return text.translate(_KATA_TO_HIRA)
+
+
+def sound_alike(text: str, spellings: dict[str, list[str]] | None = None) -> list[str]:
+    """Ways of writing ``text`` that sound the same, for search: itself, in katakana, in hiragana, its kana
+    reading when it has kanji (料金 -> リョウキン, りょうきん), and known written forms of its reading from
+    ``spellings`` (reading in katakana -> words, e.g. built from the support word list: りょうきん -> 料金).
+    Width is folded by ``normalize`` (ｽｽﾞｷ is スズキ)."""
+    cleaned = normalize(text).strip()
+    variants = [cleaned]
+    if not _JA_TEXT.search(cleaned):
+        return variants
+    sound = reading(cleaned) if _KANJI_CHAR.search(cleaned) else to_katakana(cleaned)
+    variants += [to_katakana(cleaned), to_hiragana(cleaned), sound, to_hiragana(sound)]
+    if spellings:
+        variants += spellings.get(sound, [])
+    return [v for v in dict.fromkeys(variants) if v]
+
+
+_DIGITS_ONLY = re.compile(r"[0-9]{9,12}")
+_GROUPINGS = ((3, 4, 4), (2, 4, 4), (3, 3, 4), (4, 2, 4), (3, 4), (4, 4), (2, 4), (3, 3))
+
+
+def number_variants(text: str) -> list[str]:
+    """Ways a phone number may be written in a transcript: 09012345678 also as 090-1234-5678 (and the other
+    usual groupings), 090-1234-5678 also as 09012345678. Only for a query that is a number and nothing else."""
+    cleaned = normalize(text).strip()
+    digits = re.sub(r"[\s\-‐‑–—ー().+]", "", cleaned)
+    if not _DIGITS_ONLY.fullmatch(digits):
+        return [cleaned]
+    variants = [cleaned, digits]
+    for grouping in _GROUPINGS:
+        if sum(grouping) == len(digits):
+            parts, at = [], 0
+            for size in grouping:
+                parts.append(digits[at : at + size])
+                at += size
+            variants.append("-".join(parts))
+    return list(dict.fromkeys(variants))
+
+
+def spellings(texts: Iterable[str]) -> dict[str, list[str]]:
+    """Kanji words of ``texts`` by their katakana reading (リョウキン -> [料金]): each noun and each compound, so
+    a search typed in kana (りょうきん) can also look for the way the word is written."""
+    found: dict[str, list[str]] = {}
+    for text in texts:
+        cleaned = normalize(text)
+        if not _KANJI_CHAR.search(cleaned):
+            continue
+        words = [(w, r) for w, r, _, _, content in _ja_words(cleaned) if content]
+        for token in _janome().tokenize(cleaned):  # type: ignore[attr-defined]
+            if str(token.part_of_speech).startswith("名詞") and str(token.reading) != "*":
+                words.append((str(token.surface), str(token.reading)))
+        for word, sound in words:
+            if len(word) >= 2 and _KANJI_CHAR.search(word):
+                listed = found.setdefault(to_katakana(sound), [])
+                if word not in listed:
+                    listed.append(word)
+    return found
