@@ -12,6 +12,7 @@ works for short and long conversations alike.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, deque
@@ -32,7 +33,17 @@ from assist.domain import (
 )
 from assist.semantic import Embedder, KnowledgeVectors, MeaningHit, Vectors
 from assist.store import KnowledgeHit, Store
-from assist.text import fts_token, heard_words, normalize, stem, strip_fillers, terms
+from assist.text import (
+    content_words,
+    fts_token,
+    heard_words,
+    normalize,
+    sound_key,
+    spellings,
+    stem,
+    strip_fillers,
+    terms,
+)
 
 # Tuned on tests/assist/data with distractors (tests/bench/bench_matching.py): at 0.4, 93% of right entries are
 # shown and 71% of wrong ones are held back.
@@ -55,6 +66,10 @@ MEANING_CANDIDATES = 8
 # all: their show threshold by meaning is lower. Set on tests/assist/test_history_meaning.py's ten cases (the item
 # referred to scored 0.21-0.47, unrelated lines at most 0.17): those cases tuned it, they are not held apart.
 PERSONAL_SHOW_AT = {"ja": 0.28, "en": 0.28}
+SOUND_WEIGHT = (
+    0.8  # a word found by its sound (see Matcher.by_sound) counts a little less than one heard as written
+)
+SOUND_SOURCES = 5000
 CONTEXT_MEANING = 0.85  # an earlier line's closeness, per line since it was said
 # Below this similarity the meaning is not worth naming as a reason.
 MEANING_REASON = 0.3
@@ -228,6 +243,8 @@ class Matcher:
         self.meaning = KnowledgeVectors.for_store(store, embedder) if meaning else None
         self._vectors: dict[str, Vectors] = {}
         self._echo: dict[str, MeaningHit] = {}  # the previous lines' closest entries (see _fuse)
+        self._sound_map: dict[str, list[str]] | None = None
+        self._sound_version = -1
         self._df: dict[str, int] = {}
         self._version = -1
         self._entries = 0
@@ -369,6 +386,9 @@ class Matcher:
         and an entry keeps its best score. One index query serves all views. ``text`` is the latest line and
         ``context_text`` the customer's recent lines: both are compared by meaning (see ``_fuse``) unless
         ``meaning`` is false (scores then stay on the word scale)."""
+        sounded = self.by_sound(text) if text else []
+        if sounded:  # words heard slightly wrong (両金), looked for as the knowledge base writes them (料金)
+            also = [*also, [*(also[0] if also else weighted), *sounded]]
         views = [self.query_terms(weighted), *(self.query_terms(v) for v in also)]
         union = list(dict.fromkeys(w.term for view in views for w in view))
         cap = max(BODY_SEARCH_MAX_DF, BODY_SEARCH_SHARE * self._entries)
@@ -460,6 +480,41 @@ class Matcher:
                 )
             fused[entry_id] = replace(card, score=round(score, 4), close_to=close_to)
         return fused
+
+    def by_sound(self, text: str) -> list[WeightedTerm]:
+        """Terms of knowledge-base words that sound like a word of ``text`` the knowledge base does not know:
+        a recogniser writes the right sound with the wrong characters (両金 for 料金, 会約 for 解約, ルーダー for
+        ルーター). Weighted a little below words heard as written."""
+        found: list[WeightedTerm] = []
+        for word, _ in content_words(text):
+            cut = self.cut(word)
+            if cut and all(self._df.get(t) or self.store.knowledge_term_frequencies([t])[t] for t in cut):
+                continue  # every part of it is known to the knowledge base: taken as heard
+            for known in self._sounds().get(sound_key(word), ())[:3]:
+                found += [WeightedTerm(t, SOUND_WEIGHT) for t in self.cut(known)]
+        return found
+
+    def _sounds(self) -> dict[str, list[str]]:
+        """Knowledge-base words by sound key: katakana words of the index vocabulary, and the kanji words of
+        titles, aliases and tags (the first SOUND_SOURCES entries: janome reads ~0.5 ms a title)."""
+        self._refresh()
+        if self._sound_map is None or self._sound_version != self._version:
+            texts: list[str] = []
+            for title, aliases, tags in self.store.conn.execute(
+                "SELECT title, aliases, tags FROM knowledge LIMIT ?", (SOUND_SOURCES,)
+            ):
+                texts += [str(title), *json.loads(aliases or "[]"), *json.loads(tags or "[]")]
+            sounds: dict[str, list[str]] = {}
+            for written in spellings(texts).values():
+                for word in written:
+                    sounds.setdefault(sound_key(word), []).append(word)
+            for (term,) in self.store.conn.execute(
+                "SELECT term FROM knowledge_vocab WHERE term >= 'ァ' AND term < 'ヿ' LIMIT 50000"
+            ):
+                if len(term) >= 3:
+                    sounds.setdefault(sound_key(term), []).append(term)
+            self._sound_map, self._sound_version = sounds, self._version
+        return self._sound_map
 
     def _rule_cards(self, text: str) -> list[Suggestion]:
         if not text:

@@ -676,7 +676,7 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
     in their dictionary form."""
     words: list[tuple[str, str, int, int, bool]] = []
     position = 0
-    previous_noun = False
+    previous_noun = previous_prefix = False
     for token in _janome().tokenize(text):  # type: ignore[attr-defined]
         surface = str(token.surface)
         start = text.find(surface, position)
@@ -689,12 +689,7 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
         joins = words and (
             (noun and previous_noun and words[-1][3] == start)
             or (pos[0] == "名詞" and pos[1] == "接尾" and previous_noun)
-            or (
-                noun
-                and words[-1][4] is False
-                and words[-1][0] in ("お", "ご", "御")
-                and words[-1][3] == start
-            )
+            or (noun and previous_prefix and words[-1][3] == start)
         )
         content = (pos[0] in ("名詞", "動詞", "形容詞") and pos[1] not in _CONTENT_SKIP) or noun
         if pos[0] == "動詞" and str(token.base_form) in _JANOME_SKIP_BASE:
@@ -709,7 +704,8 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
             )
             words.append((shown, reading, start, end, content))
         previous_noun = noun or bool(joins)
-        if pos[0] == "接頭詞":
+        previous_prefix = pos[0] == "接頭詞"
+        if previous_prefix:
             previous_noun = False
             words[-1] = (surface, reading, start, end, False)
     return tuple(words)
@@ -832,3 +828,23 @@ def spellings(texts: Iterable[str]) -> dict[str, list[str]]:
                 if word not in listed:
                     listed.append(word)
     return found
+
+
+_SMALL_KANA = str.maketrans("ァィゥェォャュョヮヵヶ", "アイウエオヤユヨワカケ")
+
+
+def sound_key(text: str) -> str:
+    """A loose key of how Japanese sounds, for words a recogniser got nearly right: the katakana reading with
+    voicing marks and small kana folded (ルーダー and ルーター, 両金 and 料金 share a key)."""
+    kana = to_katakana(reading(text))
+    bare = "".join(c for c in unicodedata.normalize("NFD", kana) if c not in "\u3099\u309a")
+    return unicodedata.normalize("NFC", bare).translate(_SMALL_KANA)
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """(word, katakana reading) of the content words of Japanese text (nouns as compounds, verbs in their
+    dictionary form)."""
+    cleaned = strip_fillers(normalize(text))
+    if not _JA_TEXT.search(cleaned):
+        return []
+    return [(w, r) for w, r, _, _, content in _ja_words(cleaned) if content and len(w) >= 2]

@@ -93,3 +93,10 @@ def test_a_large_language_is_searched_through_an_hnsw_index_kept_beside_the_stor
         vectors.refresh()
         assert "ja-point" not in [h.entry_id for h in vectors.search(vectors.embed("ポイント"), "ja", k=5)]
     assert not built.exists()  # replaced by the index of the changed vectors
+
+
+def test_a_word_heard_with_the_wrong_characters_is_matched_by_its_sound(kb_store: Store) -> None:
+    # Recognisers write the right sound with the wrong kanji, or voice a consonant: 料金 -> 両金, ルーター -> ルーダー.
+    assert shown(kb_store, "両金プランを変えたいんです")[:1] == ["ja-plan-change"]
+    assert shown(kb_store, "ルーダーのランプが赤く光ってて")[:1] == ["ja-internet-down"]
+    assert shown(kb_store, "変金はいつになりますか")[:1] == ["ja-refund"]

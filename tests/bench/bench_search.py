@@ -203,6 +203,9 @@ QUERIES = {
         "newsletter",
         "password reset",
     ],
+    # Typed by sound: each looks for every way of writing it (kana both ways, the kanji it is written with).
+    "ja by reading": ["よやく", "ちゅうしゃじょう", "えいぎょうじかん", "リョウキン", "ﾖﾔｸ"],
+    "phone number": ["09012345678", "090-1234-5678"],
     "rare (order no.)": [],
     "no hit": ["存在しない言葉", "xylophone quantum"],
 }
