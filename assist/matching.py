@@ -70,6 +70,7 @@ SOUND_WEIGHT = (
     0.8  # a word found by its sound (see Matcher.by_sound) counts a little less than one heard as written
 )
 SOUND_SOURCES = 5000
+EXAMPLE_MARGIN = 0.1  # see Matcher._learned; checked leave-one-out by bench_matching --examples
 CONTEXT_MEANING = 0.85  # an earlier line's closeness, per line since it was said
 # Below this similarity the meaning is not worth naming as a reason.
 MEANING_REASON = 0.3
@@ -244,6 +245,7 @@ class Matcher:
         self._vectors: dict[str, Vectors] = {}
         self._echo: dict[str, MeaningHit] = {}  # the previous lines' closest entries (see _fuse)
         self._sound_map: dict[str, list[str]] | None = None
+        self.leave_out = ""  # an example text to ignore (leave-one-out measurement only)
         self._sound_version = -1
         self._df: dict[str, int] = {}
         self._version = -1
@@ -429,6 +431,28 @@ class Matcher:
         words = heard_words(said, card.matched_terms) or heard_words(card.title, card.matched_terms)
         return replace(card, matched_terms=tuple(words))
 
+    def _learned(self, hits: dict[str, MeaningHit], text: str, language: str) -> None:
+        """Lines agents marked "Helped" for an entry count as more ways of saying it, carefully: only the
+        entry with the closest example, and only when that example is clearly closer (EXAMPLE_MARGIN) than
+        every other entry's labels and examples. Stored naively, another card's example that happens to sound
+        like the new line brought up the wrong card (measured: bench_matching --examples)."""
+        assert self.meaning is not None
+        examples = self.meaning.example_similarities(self.embed(text), language, self.leave_out)
+        if not examples:
+            return
+        entry_id = max(examples, key=examples.__getitem__)
+        closest = examples[entry_id]
+        rivals = [h.similarity for e, h in hits.items() if e != entry_id]
+        rivals += [v for e, v in examples.items() if e != entry_id]
+        known = hits.get(entry_id)
+        if closest - max(rivals, default=0.0) < EXAMPLE_MARGIN or (known and known.similarity >= closest):
+            return
+        label = known.label if known else ""
+        if not label:
+            entry = self.store.get_knowledge(entry_id)
+            label = entry.title if entry is not None else ""
+        hits[entry_id] = MeaningHit(entry_id, label, round(closest, 4))
+
     def _meaning_hits(self, lexical: Iterable[str], text: str, language: str) -> dict[str, MeaningHit]:
         assert self.meaning is not None
         query = self.embed(text)
@@ -444,6 +468,7 @@ class Matcher:
         only. Entries found by meaning alone join the candidates."""
         language = detect_language(text)
         hits = self._meaning_hits(lexical, text, language)
+        self._learned(hits, text, language)
         if context_text.strip():
             # The customer's earlier lines count through what they were close to, fading line by line (cheaper
             # than embedding the recent lines again: one sentence vector per line).

@@ -134,6 +134,18 @@ CREATE TABLE IF NOT EXISTS knowledge_vectors (
 """
 
 
+_EXAMPLES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS knowledge_examples (
+    entry_id TEXT NOT NULL,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (entry_id, text)
+)
+"""
+
+
 class _LanguageIndex:
     """The vectors of one language, keyed by their row in ``knowledge_vectors``: exact search (numpy) below
     EXACT_LIMIT, an int8 HNSW index (usearch) above it."""
@@ -177,6 +189,8 @@ class KnowledgeVectors:
         self._indexes: dict[str, _LanguageIndex] = {}
         self._lock = threading.Lock()
         store.conn.execute(_SCHEMA)
+        store.conn.execute(_EXAMPLES_SCHEMA)
+        self._examples: dict[str, tuple[list[tuple[str, str]], Vectors]] | None = None
 
     @classmethod
     def for_store(cls, store: Store, embedder: Embedder | None = None) -> KnowledgeVectors | None:
@@ -256,6 +270,8 @@ class KnowledgeVectors:
         if gone:
             with self.store.transaction():
                 conn.executemany("DELETE FROM knowledge_vectors WHERE entry_id = ?", [(e,) for e in gone])
+                conn.executemany("DELETE FROM knowledge_examples WHERE entry_id = ?", [(e,) for e in gone])
+            self._examples = None
         return total
 
     def _load(self) -> None:
@@ -360,6 +376,54 @@ class KnowledgeVectors:
             known = best.get(entry_id)
             if known is None or similarity > known.similarity:
                 best[entry_id] = MeaningHit(entry_id, index.owners[position][1], round(float(similarity), 4))
+        return best
+
+    # --- examples: lines that agents marked "Helped" for an entry ------------------------------------------
+
+    def add_example(self, entry_id: str, text: str) -> bool:
+        """Remember that ``text`` (a customer's line, already masked) was answered by ``entry_id``. Returns
+        False when it was known already."""
+        text = " ".join(text.split())
+        if not text:
+            return False
+        vector = self.embed(text).astype(np.float16)
+        with self.store.transaction():
+            added = self.store.conn.execute(
+                "INSERT OR IGNORE INTO knowledge_examples(entry_id, language, text, model, vector) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (entry_id, detect_language(text), text, self.embedder.name, vector.tobytes()),
+            ).rowcount
+        self._examples = None
+        return bool(added)
+
+    def example_similarities(self, query: Vectors, language: str, leave_out: str = "") -> dict[str, float]:
+        """Per entry, how close the query is to its closest example of ``language`` (``leave_out``: an
+        example text to ignore, for leave-one-out measurement)."""
+        if self._examples is None:
+            loaded: dict[str, tuple[list[tuple[str, str]], list[bytes]]] = {}
+            for entry_id, lang, text, blob in self.store.conn.execute(
+                "SELECT entry_id, language, text, vector FROM knowledge_examples WHERE model = ?",
+                (self.embedder.name,),
+            ):
+                owners, blobs = loaded.setdefault(str(lang), ([], []))
+                owners.append((str(entry_id), str(text)))
+                blobs.append(bytes(blob))
+            self._examples = {
+                lang: (
+                    owners,
+                    np.frombuffer(b"".join(blobs), dtype=np.float16)
+                    .reshape(len(owners), -1)
+                    .astype(np.float32),
+                )
+                for lang, (owners, blobs) in loaded.items()
+            }
+        owners, matrix = self._examples.get(language, ([], np.zeros((0, self.embedder.dim), np.float32)))
+        best: dict[str, float] = {}
+        if not owners:
+            return best
+        for (entry_id, text), similarity in zip(owners, matrix @ query, strict=True):
+            if text != leave_out and similarity > best.get(entry_id, -1.0):
+                best[entry_id] = float(similarity)
         return best
 
     @property

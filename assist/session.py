@@ -114,6 +114,7 @@ class CallSession:
         self._cues: list[Cue] = []
         self._last_cue: dict[tuple[CueKind, str], tuple[int, Cue]] = {}
         self._supported: set[str] = set()
+        self._brought_by: dict[str, str] = {}  # card key -> the customer's line it first appeared after
         self._finals: list[Segment] = []
         self._lines = 0
         self.started_at = clock()
@@ -359,6 +360,7 @@ class CallSession:
         for card in kept:
             if _key(card) not in shown_before:  # each appearance counts for "most shown" insights
                 self._record(card, FeedbackAction.SHOWN)
+                self._brought_by[_key(card)] = latest_customer_text
             self._ever_shown[_key(card)] = card
         self._cards = kept
 
@@ -391,6 +393,12 @@ class CallSession:
         card = self._find(suggestion_id)
         if chosen in (FeedbackAction.USED, FeedbackAction.HELPED) and card not in self._used:
             self._used.append(card)
+        if chosen is FeedbackAction.HELPED and card.kind is SuggestionKind.KNOWLEDGE:
+            # The (masked) line that brought the card up becomes an example for its entry (see
+            # Matcher._learned for why that cannot lower accuracy).
+            said = self._brought_by.get(_key(card), "")
+            if said and self._matcher.meaning is not None and self.store.get_knowledge(card.id) is not None:
+                self._matcher.meaning.add_example(card.id, said)
         if chosen is FeedbackAction.NOT_RELEVANT:
             self._dismissed[_key(card)] = self._clock() + DISMISS_COOLDOWN * 10
             self._cards = [c for c in self._cards if _key(c) != _key(card)]

@@ -562,10 +562,11 @@ def _bigram_terms(text: str, english: bool = True, japanese: bool = True) -> Ite
 
 
 def _joined_words(text: str) -> Iterator[str]:
-    """Adjacent English words glued ("pass word" -> "password"): recognisers split compounds."""
+    """Adjacent English words glued ("pass word" -> "password", "re fund" -> "refund"): recognisers split
+    words, often after a short prefix (re, in, up)."""
     words = [w for w in re.findall(r"[a-z]+", text)]
     for first, second in itertools.pairwise(words):
-        if len(first) >= 3 and len(second) >= 3:
+        if len(first) >= 2 and len(second) >= 3:
             yield stem(first + second)
 
 

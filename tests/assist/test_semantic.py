@@ -100,3 +100,22 @@ def test_a_word_heard_with_the_wrong_characters_is_matched_by_its_sound(kb_store
     assert shown(kb_store, "両金プランを変えたいんです")[:1] == ["ja-plan-change"]
     assert shown(kb_store, "ルーダーのランプが赤く光ってて")[:1] == ["ja-internet-down"]
     assert shown(kb_store, "変金はいつになりますか")[:1] == ["ja-refund"]
+
+
+def test_a_helped_card_keeps_the_line_that_brought_it_as_an_example(kb_store: Store) -> None:
+    from assist.domain import FeedbackAction
+    from assist.session import CallSession
+    from audio.events import Channel, EventKind, TranscriptEvent
+
+    session = CallSession(kb_store, "call-helped", None, "ja")
+    line = "キャンセルした分のお金っていつ戻りますか"
+    event = TranscriptEvent("call-helped", Channel.CUSTOMER, EventKind.FINAL, 0.0, 1.0, line, 0.9, "s1")
+    cards = session.feed(event).suggestions
+    assert "ja-refund" in [c.id for c in cards]
+    session.feedback("ja-refund", FeedbackAction.HELPED)
+    stored = kb_store.conn.execute("SELECT entry_id, text FROM knowledge_examples").fetchall()
+    assert stored == [("ja-refund", line)]
+    vectors = KnowledgeVectors.for_store(kb_store)
+    assert vectors is not None
+    near = vectors.example_similarities(vectors.embed("キャンセル分のお金はいつ戻るんですか"), "ja")
+    assert max(near, key=near.__getitem__) == "ja-refund"

@@ -22,7 +22,9 @@ tuning half only; the README quotes the report half.
 Figures per language: ``shown hit@3`` is the share of evaluation lines whose right entry is among the top three
 cards that pass the show threshold (what the agent sees); ``ranked hit@3`` ignores the threshold; ``false-show``
 is the share of off-topic lines that show any card. ``--words-only`` measures the lexical matcher alone.
-``--compare`` runs every Japanese analyser (bigram, janome, hybrid).
+``--compare`` runs every Japanese analyser (bigram, janome, hybrid). ``--examples`` measures learning from
+agents' "Helped" feedback leave-one-out: every other evaluation line is stored as an example of its entry
+(about five per entry), with the margin of assist.matching.EXAMPLE_MARGIN, without examples, and with no margin.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from assist import matching
 from assist.domain import KnowledgeEntry
 from assist.matching import MIN_SCORE, Matcher, WeightedTerm
 from assist.store import Store
@@ -135,12 +138,23 @@ def lines(split: str) -> Iterator[tuple[str, str, str | None, str]]:
 
 
 def evaluate(
-    analyzer: Analyzer, with_distractors: bool, split: str, meaning: bool, show_misses: bool = False
+    analyzer: Analyzer,
+    with_distractors: bool,
+    split: str,
+    meaning: bool,
+    show_misses: bool = False,
+    examples: bool = False,
 ) -> dict[str, float]:
     started = time.perf_counter()
     store = eval_store(analyzer, with_distractors)
     matcher = Matcher(store, meaning=meaning)
     matcher.warm_up()
+    if examples:
+        # Leave-one-out: every evaluation line is an agent's "Helped" example for its entry; each line is then
+        # matched with every example but its own.
+        assert matcher.meaning is not None
+        for row in load_jsonl(DATA / "eval_utterances.jsonl"):
+            matcher.meaning.add_example(str(row["expected"]), str(row["text"]))
     figures: dict[str, float] = {
         "entries": store.count("knowledge"),
         "index_s": time.perf_counter() - started,
@@ -149,6 +163,7 @@ def evaluate(
     times: list[float] = []
     for language, text, expected, kind in lines(split):
         t0 = time.perf_counter()
+        matcher.leave_out = " ".join(text.split())
         found = cards(matcher, text)
         times.append((time.perf_counter() - t0) * 1000)
         shown = [entry for entry, score in found if score >= MIN_SCORE][:3]
@@ -190,6 +205,11 @@ def main() -> None:
     parser.add_argument("--words-only", action="store_true", help="the lexical matcher alone, no meaning")
     parser.add_argument("--split", choices=("tune", "report", "all"), default="report")
     parser.add_argument("--misses", action="store_true", help="print each line that went wrong")
+    parser.add_argument(
+        "--examples",
+        action="store_true",
+        help="leave-one-out: the other evaluation lines as agents' Helped examples (margin as set, then 0)",
+    )
     args = parser.parse_args()
     analyzers = list(Analyzer) if args.compare else [DEFAULT_ANALYZER]
     with_distractors = not args.no_distractors and EVAL_KB.exists()
@@ -197,9 +217,15 @@ def main() -> None:
         f"evaluation set: {DATA}; distractors and off-topic lines from {EVAL if with_distractors else 'none'}"
     )
     print(f"split: {args.split}; matcher: {'words only' if args.words_only else 'words + meaning'}")
-    for analyzer in analyzers:
-        f = evaluate(analyzer, with_distractors, args.split, not args.words_only, args.misses)
-        print(f"{analyzer.value}: entries={int(f['entries'])} index={f['index_s']:.2f}s")
+    runs = [(a, args.examples, None) for a in analyzers]
+    if args.examples:
+        runs += [(analyzers[0], False, None), (analyzers[0], True, 0.0)]
+    for analyzer, examples, margin in runs:
+        if margin is not None:
+            matching.EXAMPLE_MARGIN = margin
+        f = evaluate(analyzer, with_distractors, args.split, not args.words_only, args.misses, examples)
+        note = f" examples (leave-one-out), margin {matching.EXAMPLE_MARGIN}" if examples else ""
+        print(f"{analyzer.value}{note}: entries={int(f['entries'])} index={f['index_s']:.2f}s")
         for lang in ("ja", "en"):
             kinds = " ".join(
                 f"{kind}={f.get(f'{lang}_shown_hit3_{kind}', float('nan')):.2f}"
