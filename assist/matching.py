@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -244,9 +245,7 @@ class Matcher:
         self.meaning = KnowledgeVectors.for_store(store, embedder) if meaning else None
         self._vectors: dict[str, Vectors] = {}
         self._echo: dict[str, MeaningHit] = {}  # the previous lines' closest entries (see _fuse)
-        self._sound_map: dict[str, list[str]] | None = None
         self.leave_out = ""  # an example text to ignore (leave-one-out measurement only)
-        self._sound_version = -1
         self._df: dict[str, int] = {}
         self._version = -1
         self._entries = 0
@@ -260,6 +259,7 @@ class Matcher:
         customer's first words."""
         self._refresh()
         heard_words("お電話 call", ["電話"])  # loads the dictionary that names matched words
+        self._sounds()
         if self.meaning is not None:
             self.meaning.refresh()
             self.embed("warm up")
@@ -521,25 +521,28 @@ class Matcher:
 
     def _sounds(self) -> dict[str, list[str]]:
         """Knowledge-base words by sound key: katakana words of the index vocabulary, and the kanji words of
-        titles, aliases and tags (the first SOUND_SOURCES entries: janome reads ~0.5 ms a title)."""
+        titles, aliases and tags (the first SOUND_SOURCES entries: janome reads ~0.5 ms a title). Built once
+        per store and knowledge version, shared by every call's matcher."""
         self._refresh()
-        if self._sound_map is None or self._sound_version != self._version:
-            texts: list[str] = []
-            for title, aliases, tags in self.store.conn.execute(
-                "SELECT title, aliases, tags FROM knowledge LIMIT ?", (SOUND_SOURCES,)
-            ):
-                texts += [str(title), *json.loads(aliases or "[]"), *json.loads(tags or "[]")]
-            sounds: dict[str, list[str]] = {}
-            for written in spellings(texts).values():
-                for word in written:
-                    sounds.setdefault(sound_key(word), []).append(word)
-            for (term,) in self.store.conn.execute(
-                "SELECT term FROM knowledge_vocab WHERE term >= 'ァ' AND term < 'ヿ' LIMIT 50000"
-            ):
-                if len(term) >= 3:
-                    sounds.setdefault(sound_key(term), []).append(term)
-            self._sound_map, self._sound_version = sounds, self._version
-        return self._sound_map
+        known = _SOUNDS.get(self.store)
+        if known is not None and known[0] == self._version:
+            return known[1]
+        texts: list[str] = []
+        for title, aliases, tags in self.store.conn.execute(
+            "SELECT title, aliases, tags FROM knowledge LIMIT ?", (SOUND_SOURCES,)
+        ):
+            texts += [str(title), *json.loads(aliases or "[]"), *json.loads(tags or "[]")]
+        sounds: dict[str, list[str]] = {}
+        for written in spellings(texts).values():
+            for word in written:
+                sounds.setdefault(sound_key(word), []).append(word)
+        for (term,) in self.store.conn.execute(
+            "SELECT term FROM knowledge_vocab WHERE term >= 'ァ' AND term < 'ヿ' LIMIT 50000"
+        ):
+            if len(term) >= 3:
+                sounds.setdefault(sound_key(term), []).append(term)
+        _SOUNDS[self.store] = (self._version, sounds)
+        return sounds
 
     def _rule_cards(self, text: str) -> list[Suggestion]:
         if not text:
@@ -691,6 +694,9 @@ def _byline(author: str, when: str) -> str:
     """— who and when, for a card from the customer's history (「 — 佐藤, 2026-11-02」)."""
     parts = [p for p in (author.strip(), when[:10]) if p]
     return f" — {', '.join(parts)}" if parts else ""
+
+
+_SOUNDS: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
 
 
 def _snippet(text: str, length: int = 120) -> str:

@@ -837,7 +837,8 @@ _SMALL_KANA = str.maketrans("ァィゥェォャュョヮヵヶ", "アイウエ�
 def sound_key(text: str) -> str:
     """A loose key of how Japanese sounds, for words a recogniser got nearly right: the katakana reading with
     voicing marks and small kana folded (ルーダー and ルーター, 両金 and 料金 share a key)."""
-    kana = to_katakana(reading(text))
+    cleaned = normalize(text)
+    kana = to_katakana(reading(cleaned) if _KANJI_CHAR.search(cleaned) else cleaned)
     bare = "".join(c for c in unicodedata.normalize("NFD", kana) if c not in "\u3099\u309a")
     return unicodedata.normalize("NFC", bare).translate(_SMALL_KANA)
 
