@@ -57,6 +57,7 @@ from audio.events import Channel, EventKind, TranscriptEvent
 log = logging.getLogger(__name__)
 
 MAX_CARDS = 4
+MAX_HISTORY_CARDS = 2  # of them at most this many from the customer's own history (see _calm_history)
 # A new card replaces a shown one only when clearly stronger; shown cards swap places only on a clear margin.
 REPLACE_MARGIN = 1.3
 RELATIVE_FLOOR = 0.2  # a new card must reach a fifth of the best one: no weak cards beside a clear answer
@@ -324,7 +325,7 @@ class CallSession:
             known = best_of.get(_key(candidate))
             if known is None or candidate.score > known.score:
                 best_of[_key(candidate)] = candidate
-        candidates = list(best_of.values())
+        candidates = _calm_history(list(best_of.values()))
         now = self._clock()
         best = max((c.score for c in candidates if c.kind is SuggestionKind.KNOWLEDGE), default=0.0)
         floor = max(MIN_SCORE, best * RELATIVE_FLOOR)
@@ -518,6 +519,21 @@ class CallSession:
             save_structured(self.store, self.call_id, structured)
         score_call(self.store, self.call_id, structured)
         return record
+
+
+def _calm_history(candidates: list[Suggestion]) -> list[Suggestion]:
+    """At most MAX_HISTORY_CARDS of the customer's own notes, calls and promises, and one of each text: a
+    customer who called about the same thing ten times has ten past calls saying the same, and they must not
+    push the knowledge cards off the screen."""
+    allowed: set[str] = set()
+    seen: set[tuple[SuggestionKind, str]] = set()
+    for card in sorted(candidates, key=lambda c: c.score, reverse=True):
+        if card.kind is SuggestionKind.KNOWLEDGE or (card.kind, card.snippet) in seen:
+            continue
+        seen.add((card.kind, card.snippet))
+        if len(allowed) < MAX_HISTORY_CARDS:
+            allowed.add(_key(card))
+    return [c for c in candidates if c.kind is SuggestionKind.KNOWLEDGE or _key(c) in allowed]
 
 
 def _key(card: Suggestion) -> str:
