@@ -163,7 +163,10 @@ class _LanguageIndex:
     def rows(self, keys: list[int]) -> Vectors:
         if self.hnsw is not None:
             found = self.hnsw.get(np.asarray(keys, dtype=np.uint64), dtype=np.float32)
-            return np.asarray(found, dtype=np.float32).reshape(len(keys), -1)
+            rows = np.asarray(found, dtype=np.float32).reshape(len(keys), -1)
+            # int8 storage shrinks a unit vector a little (norm ~0.93): scale back to compare like search does
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            return np.asarray(rows / np.maximum(norms, 1e-6), dtype=np.float32)
         assert self.vectors is not None
         return self.vectors[[self._row_of[k] for k in keys]]
 
