@@ -29,6 +29,7 @@ from audio.events import Channel
 from desktop.call_bar import LevelMeter
 from desktop.coach_panel import CoachingSettings
 from desktop.lifetime import EmitGate
+from desktop.model_settings import AfterCallModel
 from desktop.preferences import Preferences
 
 log = logging.getLogger(__name__)
@@ -126,9 +127,11 @@ class SettingsDialog(QDialog):
         self.model.setEditable(True)
         self.call_language = QComboBox(speech)
         speech_form = QFormLayout(speech)
-        self._speech_labels = [QLabel(speech) for _ in range(2)]
+        self.after_call_model = AfterCallModel(speech)
+        self._speech_labels = [QLabel(speech) for _ in range(3)]
         speech_form.addRow(self._speech_labels[0], self.model)
         speech_form.addRow(self._speech_labels[1], self.call_language)
+        speech_form.addRow(self._speech_labels[2], self.after_call_model)
         # team server
         team = QWidget(self)
         self.server_url = QLineEdit(team)
@@ -180,6 +183,7 @@ class SettingsDialog(QDialog):
                 self.test_button,
                 self.model,
                 self.call_language,
+                self.after_call_model,
                 self.server_url,
                 self.server_token,
                 self.agent_name,
@@ -229,6 +233,10 @@ class SettingsDialog(QDialog):
         self.customer_meter.setFormat(self.tr("Customer %p%"))
         self._speech_labels[0].setText(self.tr("&Model"))
         self._speech_labels[1].setText(self.tr("Call &language"))
+        self._speech_labels[2].setText(self.tr("&After-call pass"))
+        self.after_call_model.setToolTip(
+            self.tr("A bigger model transcribes each call again after it ends, in the background")
+        )
         self._team_labels[0].setText(self.tr("Server &URL"))
         self._team_labels[1].setText(self.tr("&Token"))
         self._team_labels[2].setText(self.tr("Your &name"))
@@ -285,6 +293,7 @@ class SettingsDialog(QDialog):
         for name in ("tiny.en", "base"):
             self.model.addItem(name, name)
         select(self.model, p.model)
+        self.after_call_model.fill(p.after_call_model)
         for code, label in (("ja", "日本語"), ("en", "English"), ("auto", self.tr("detect"))):
             self.call_language.addItem(label, code)
         select(self.call_language, p.call_language)
@@ -316,6 +325,7 @@ class SettingsDialog(QDialog):
             stereo_device=data(self.stereo_device),
             stereo_agent_left=self.stereo_agent_left.isChecked(),
             model=data(self.model),
+            after_call_model=self.after_call_model.value(),
             call_language=data(self.call_language),
             server_url=self.server_url.text().strip(),
             server_token=self.server_token.text().strip(),

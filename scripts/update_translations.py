@@ -39,6 +39,15 @@ JA: dict[str, str] = {
     "Some old recordings could not be deleted: %1": "一部の古い録音を削除できませんでした: %1",
     "Replay a recording…": "録音を再生…",
     "Agent Assist — demo": "Agent Assist — デモ",
+    # AfterCallModel (settings: the after-call quality pass)
+    "off": "オフ",
+    "%1 (download, about %2 MB)": "%1（ダウンロード、約 %2 MB）",
+    "Download a model": "モデルのダウンロード",
+    "Download the %1 model (%2) from the internet to transcribe calls again after they end? It is checked against its published checksums.": "通話終了後に文字起こしをやり直すため、%1 モデル（%2）をインターネットからダウンロードしますか？公開されているチェックサムで検証します。",
+    "Downloading %1…": "%1 をダウンロード中…",
+    "Cancel": "キャンセル",
+    "&After-call pass": "通話後の再文字起こし(&A)",
+    "A bigger model transcribes each call again after it ends, in the background": "通話終了後、より大きなモデルがバックグラウンドで文字起こしをやり直します",
     # CallBar
     "Caller number": "発信者番号",
     "Start or end the call": "通話を開始または終了",
