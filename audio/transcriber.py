@@ -26,9 +26,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from audio.events import Channel, EventKind, TranscriptEvent
 from audio.guards import (
-    NO_SPEECH_PROB,
-    PARTIAL_LIMITS,
-    UNSURE_LOGPROB,
     bias_terms,
     collapse_repetitions,
     is_hallucination,
@@ -553,7 +550,6 @@ class StreamingTranscriber:
             prompt, hotwords = self.prompt, self.hotwords
             previous = self._last_final.get(utt.channel)
         bias = bias_terms(prompt, hotwords)
-        limits = (NO_SPEECH_PROB, UNSURE_LOGPROB) if job.final else PARTIAL_LIMITS
         if self.condition_on_previous and previous is not None and utt.start - previous[0] < 10.0:
             prompt = (
                 f"{prompt.strip()} {previous[1][-60:]}" if prompt and prompt.strip() else previous[1][-60:]
@@ -572,8 +568,6 @@ class StreamingTranscriber:
             speech_prob=utt.speech_prob,
             duration=duration,
             bias=bias,
-            no_speech_limit=limits[0],
-            logprob_limit=limits[1],
         ):
             if job.final and text:
                 self.stats.dropped_as_noise += 1
