@@ -131,12 +131,14 @@ def lookup_customer_id(lookup: CallerLookup) -> str | None:
 
 
 def wrap_up_draft(wrap: WrapUp) -> views.WrapUpDraft:
+    lines = wrap.structured.lines() if wrap.structured is not None else []
     return views.WrapUpDraft(
         summary=wrap.summary,
         tags=tuple(wrap.tags),
         disposition=wrap.disposition.value,
         next_action=wrap.next_action,
         follow_up_due=wrap.due,
+        lines=tuple(views.SummaryLine(line.text, line.sources) for _section, line in lines),
     )
 
 

@@ -144,6 +144,7 @@ class CallScreen(QMainWindow):
         self.call_bar.start_requested.connect(self.start_call)
         self.call_bar.end_requested.connect(self.end_call)
         self.cue_banner.follow_up_accepted.connect(self._take_follow_up)
+        self.wrap_up.sources.segment_chosen.connect(self.transcript.show_segment)
         self.hand.raise_requested.connect(self.raise_hand)
         self.hand.lower_requested.connect(self.lower_hand)
         self._call_sizes: list[int] | None = None

@@ -137,6 +137,16 @@ class LiveTranscript(QWidget):
         if self._follow_live:
             self._scroll_to_end()
 
+    def show_segment(self, segment_id: str) -> bool:
+        """Bring a line into view (a wrap-up line's source); the transcript stops following the live end."""
+        item = self._rows.get(segment_id)
+        if item is None:
+            return False
+        self._follow_live = False
+        self.list.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.list.setCurrentItem(item)
+        return True
+
     def _retract(self, segment_id: str, item: QListWidgetItem) -> None:
         del self._rows[segment_id]
         self.list.takeItem(self.list.row(item))

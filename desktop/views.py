@@ -149,12 +149,23 @@ class WhisperReceiptView:
 
 
 @dataclass(frozen=True, slots=True)
+class SummaryLine:
+    """One line of the proposed wrap-up and the transcript lines (segment ids) it was written from."""
+
+    text: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WrapUpDraft:
     summary: str = ""
     tags: tuple[str, ...] = ()
     disposition: str = ""
     next_action: str = ""
     follow_up_due: str = ""  # ISO date or empty
+    lines: tuple[
+        SummaryLine, ...
+    ] = ()  # the proposal line by line with its sources (not edited by the agent)
 
 
 @dataclass(frozen=True, slots=True)

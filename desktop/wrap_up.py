@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.summary_sources import SummarySources
 from desktop.views import WrapUpDraft, join_tags, split_tags
 
 DISPOSITIONS = ("resolved", "follow_up", "escalated", "unresolved")
@@ -75,6 +76,8 @@ class WrapUpPanel(QWidget):
             label.setBuddy(field)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
+        self.sources = SummarySources(self)
+        layout.addWidget(self.sources)
         row = QHBoxLayout()
         row.addWidget(self.status, 1)
         row.addWidget(self.save_button)
@@ -82,6 +85,7 @@ class WrapUpPanel(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
+        self.sources.retranslate()
         texts = (
             self.tr("&Summary"),
             self.tr("&Tags"),
@@ -115,6 +119,7 @@ class WrapUpPanel(QWidget):
 
     def prefill(self, draft: WrapUpDraft) -> None:
         self.summary.setPlainText(draft.summary)
+        self.sources.show_lines(draft.lines)
         self.tags.setText(join_tags(draft.tags))
         index = self.disposition.findData(draft.disposition)
         if index < 0 and draft.disposition:

@@ -388,6 +388,8 @@ JA: dict[str, str] = {
     "Promises logged": "約束の記録",
     "Thanked": "お礼",
     "Overlap": "被り",
+    "Where each line of the wrap-up came from; choose one to see it": "後処理の各行の出どころ（選ぶと表示）",
+    "Choose a line to see the transcript lines it was written from.": "行を選ぶと、その元になった発話を表示します。",
 }
 
 

@@ -473,182 +473,182 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="231" />
+        <location filename="../../desktop/main_window.py" line="232" />
         <source>Agent Assist</source>
         <translation>Agent Assist</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="232" />
+        <location filename="../../desktop/main_window.py" line="233" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="233" />
+        <location filename="../../desktop/main_window.py" line="234" />
         <source>Notes</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="234" />
+        <location filename="../../desktop/main_window.py" line="235" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="235" />
+        <location filename="../../desktop/main_window.py" line="236" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="236" />
+        <location filename="../../desktop/main_window.py" line="237" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="237" />
+        <location filename="../../desktop/main_window.py" line="238" />
         <source>&amp;Call</source>
         <translation>通話(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="238" />
+        <location filename="../../desktop/main_window.py" line="239" />
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="239" />
+        <location filename="../../desktop/main_window.py" line="240" />
         <source>&amp;Language</source>
         <translation>言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="240" />
+        <location filename="../../desktop/main_window.py" line="241" />
         <source>Start / end call</source>
         <translation>通話の開始／終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="241" />
+        <location filename="../../desktop/main_window.py" line="242" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="242" />
+        <location filename="../../desktop/main_window.py" line="243" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243" />
+        <location filename="../../desktop/main_window.py" line="244" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="244" />
+        <location filename="../../desktop/main_window.py" line="245" />
         <source>Mark whisper read</source>
         <translation>ささやきを既読にする</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="245" />
+        <location filename="../../desktop/main_window.py" line="246" />
         <source>Jump to live</source>
         <translation>最新へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246" />
+        <location filename="../../desktop/main_window.py" line="247" />
         <source>Raise / lower hand</source>
         <translation>挙手する／挙手をやめる</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="247" />
+        <location filename="../../desktop/main_window.py" line="248" />
         <source>Next pane</source>
         <translation>次の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248" />
+        <location filename="../../desktop/main_window.py" line="249" />
         <source>Previous pane</source>
         <translation>前の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249" />
+        <location filename="../../desktop/main_window.py" line="250" />
         <source>Settings…</source>
         <translation>設定…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250" />
+        <location filename="../../desktop/main_window.py" line="251" />
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="251" />
+        <location filename="../../desktop/main_window.py" line="252" />
         <source>Light theme</source>
         <translation>ライトテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252" />
+        <location filename="../../desktop/main_window.py" line="253" />
         <source>Dark theme</source>
         <translation>ダークテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="253" />
+        <location filename="../../desktop/main_window.py" line="254" />
         <source>Larger text</source>
         <translation>文字を大きく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="254" />
+        <location filename="../../desktop/main_window.py" line="255" />
         <source>Smaller text</source>
         <translation>文字を小さく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="255" />
+        <location filename="../../desktop/main_window.py" line="256" />
         <source>Default text size</source>
         <translation>標準の文字サイズ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="256" />
+        <location filename="../../desktop/main_window.py" line="257" />
         <source>&amp;Windows</source>
         <translation>ウィンドウ(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="257" />
+        <location filename="../../desktop/main_window.py" line="258" />
         <source>Windows</source>
         <translation>ウィンドウ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="258" />
+        <location filename="../../desktop/main_window.py" line="259" />
         <source>History &amp;&amp; review</source>
         <translation>履歴とレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259" />
+        <location filename="../../desktop/main_window.py" line="260" />
         <source>Past calls, search, insights (Ctrl+H)</source>
         <translation>過去の通話・検索・分析（Ctrl+H）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260" />
+        <location filename="../../desktop/main_window.py" line="261" />
         <source>Supervisor console</source>
         <translation>スーパーバイザー画面</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261" />
+        <location filename="../../desktop/main_window.py" line="262" />
         <source>Follow the team's live calls and whisper (Ctrl+Shift+U)</source>
         <translation>チームの通話をモニターしてささやく（Ctrl+Shift+U）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263" />
+        <location filename="../../desktop/main_window.py" line="264" />
         <source>Open history and review</source>
         <translation>履歴とレビューを開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264" />
+        <location filename="../../desktop/main_window.py" line="265" />
         <source>Open the supervisor console</source>
         <translation>スーパーバイザー画面を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="299" />
+        <location filename="../../desktop/main_window.py" line="300" />
         <source>Recording stopped: %1</source>
         <translation>録音が停止しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="303" />
+        <location filename="../../desktop/main_window.py" line="304" />
         <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
         <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="307" />
+        <location filename="../../desktop/main_window.py" line="308" />
         <source>Audio device back: %1</source>
         <translation>音声デバイスが復帰しました: %1</translation>
     </message>
@@ -1281,13 +1281,13 @@
     </message>
     <message>
         <location filename="../../desktop/transcript_view.py" line="77" />
-        <location filename="../../desktop/transcript_view.py" line="157" />
+        <location filename="../../desktop/transcript_view.py" line="167" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
         <location filename="../../desktop/transcript_view.py" line="88" />
-        <location filename="../../desktop/transcript_view.py" line="158" />
+        <location filename="../../desktop/transcript_view.py" line="168" />
         <source>Jump to live ↓</source>
         <translation>最新へ ↓</translation>
     </message>
@@ -1297,22 +1297,22 @@
         <translation>文字起こしの最新行へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="160" />
+        <location filename="../../desktop/transcript_view.py" line="170" />
         <source>Listening… the first words appear a few seconds after someone starts to speak.</source>
         <translation>聞き取り中… 話し始めてから数秒で最初の言葉が表示されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="223" />
+        <location filename="../../desktop/transcript_view.py" line="233" />
         <source>final</source>
         <translation>確定</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="223" />
+        <location filename="../../desktop/transcript_view.py" line="233" />
         <source>still being heard</source>
         <translation>認識中</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="224" />
+        <location filename="../../desktop/transcript_view.py" line="234" />
         <source>Click to bookmark this line</source>
         <translation>クリックでこの行をブックマーク</translation>
     </message>
@@ -1812,6 +1812,19 @@
     </message>
 </context>
 <context>
+    <name>SummarySources</name>
+    <message>
+        <location filename="../../desktop/summary_sources.py" line="31" />
+        <source>Where each line of the wrap-up came from; choose one to see it</source>
+        <translation>後処理の各行の出どころ（選ぶと表示）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/summary_sources.py" line="32" />
+        <source>Choose a line to see the transcript lines it was written from.</source>
+        <translation>行を選ぶと、その元になった発話を表示します。</translation>
+    </message>
+</context>
+<context>
     <name>TeamConversation</name>
     <message>
         <location filename="../../desktop/review/conversation_view.py" line="190" />
@@ -1931,87 +1944,87 @@
 <context>
     <name>WrapUpPanel</name>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="25" />
+        <location filename="../../desktop/wrap_up.py" line="26" />
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="86" />
+        <location filename="../../desktop/wrap_up.py" line="90" />
         <source>&amp;Summary</source>
         <translation>要約(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="87" />
+        <location filename="../../desktop/wrap_up.py" line="91" />
         <source>&amp;Tags</source>
         <translation>タグ(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="88" />
+        <location filename="../../desktop/wrap_up.py" line="92" />
         <source>&amp;Disposition</source>
         <translation>対応結果(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="89" />
+        <location filename="../../desktop/wrap_up.py" line="93" />
         <source>&amp;Next action</source>
         <translation>次の対応(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="90" />
+        <location filename="../../desktop/wrap_up.py" line="94" />
         <source>&amp;Follow-up</source>
         <translation>フォローアップ(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="94" />
+        <location filename="../../desktop/wrap_up.py" line="98" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="95" />
+        <location filename="../../desktop/wrap_up.py" line="99" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="96" />
+        <location filename="../../desktop/wrap_up.py" line="100" />
         <source>comma separated</source>
         <translation>カンマ区切り</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="97" />
+        <location filename="../../desktop/wrap_up.py" line="101" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="98" />
+        <location filename="../../desktop/wrap_up.py" line="102" />
         <source>on</source>
         <translation>設定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="99" />
+        <location filename="../../desktop/wrap_up.py" line="103" />
         <source>Schedule a follow-up</source>
         <translation>フォローアップを予定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="100" />
+        <location filename="../../desktop/wrap_up.py" line="104" />
         <source>Save wrap-up (Ctrl+S)</source>
         <translation>後処理を保存（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="104" />
+        <location filename="../../desktop/wrap_up.py" line="108" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="105" />
+        <location filename="../../desktop/wrap_up.py" line="109" />
         <source>Follow-up needed</source>
         <translation>要フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="106" />
+        <location filename="../../desktop/wrap_up.py" line="110" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="107" />
+        <location filename="../../desktop/wrap_up.py" line="111" />
         <source>Not resolved</source>
         <translation>未解決</translation>
     </message>

@@ -7,12 +7,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from audio.events import Channel, EventKind
 from desktop.agent_app import desk_config
 from desktop.app import ensure_app
 from desktop.preferences import Preferences
 from desktop.settings_dialog import SettingsDialog
-from desktop.views import CoachingView, HintView
-from tests.desktop.test_call_screen import from_worker
+from desktop.views import CoachingView, HintView, SummaryLine, WrapUpDraft
+from tests.desktop.test_call_screen import event, from_worker
 
 
 def test_figures_and_hints_show_quietly_and_close(agent: Any, qtbot: Any) -> None:
@@ -48,3 +49,26 @@ def test_each_hint_can_be_switched_off_in_the_settings(qtbot: Any) -> None:
     assert prefs.coaching_off == "pace,jargon,dead_air"
     # The desk's sessions get exactly those hints switched off.
     assert desk_config(prefs).coaching_off == ("pace", "jargon", "dead_air")
+
+
+def test_each_wrap_up_line_leads_to_the_transcript_line_it_came_from(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    for n, (channel, text) in enumerate(
+        [(Channel.AGENT, "How can I help?"), (Channel.CUSTOMER, "My internet keeps dropping every evening.")]
+    ):
+        from_worker(
+            agent.bridge.on_transcript, event(f"s{n}", channel, EventKind.FINAL, text, start=float(n))
+        )
+    qtbot.waitUntil(lambda: len(w.transcript.lines()) == 2)
+    draft = WrapUpDraft(
+        "Issues:\n- The internet keeps dropping every evening.",
+        lines=(SummaryLine("The internet keeps dropping every evening.", ("s1",)),),
+    )
+    from_worker(agent.bridge.on_call_finished, "call-1", draft)
+    qtbot.waitUntil(lambda: w.wrap_up.sources.count() == 1)
+    row = w.wrap_up.sources.item(0)
+    assert row.text().startswith("The internet keeps dropping")
+    w.wrap_up.sources.itemClicked.emit(row)
+    current = w.transcript.list.currentItem()
+    assert current is not None and "keeps dropping" in current.text()
+    assert not w.transcript.follows_live
