@@ -1,0 +1,324 @@
+"""Japanese support sentences over the telephone band: our pipeline (beam, second pass, non-speech guard,
+domain lexicon with the team's knowledge base) next to plain offline faster-whisper on the same weights.
+
+    flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_support_ja --tts-python /tmp/tts/bin/python
+
+The sentences are this file's own (32 support-call lines, each with the support terms it contains), spoken by
+Open JTalk (``pyopenjtalk-plus``, which carries its dictionary and voice in its wheel; install it into a
+separate venv: ``python3 -m venv /tmp/tts && /tmp/tts/bin/pip install pyopenjtalk-plus``) and sent through an
+8 kHz mu-law round trip. The first 16 are the **tuning** half (anything decided by measurement, such as
+whether biasing prompts are safe, looks only at them); the last 16 are the **reporting** half, whose figures
+are the ones quoted. Printed, for each half:
+
+- sentence by sentence (each clip alone): CER of the kept transcript and support-term recall, ours against
+  offline faster-whisper (beam 5, whole clip), also ours without the lexicon;
+- a two-channel telephone call in real time (agent and customer lines alternating): each channel's CER
+  against offline faster-whisper on the same clips, final latency p50/p95, CPU of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from assist.domain import Customer, KnowledgeEntry
+from assist.domain_words import domain_words
+from assist.store import Store
+from audio.events import Channel, TranscriptEvent
+from audio.live import LiveTranscription, SharedModel
+from audio.source import SAMPLE_RATE, ChannelMap, FileSource
+from resources import ROOT as RESOURCES
+from tests.bench.bench_transcription import (
+    Clip,
+    error_rate,
+    latency_figures,
+    lay_out_call,
+    streamed_text,
+    telephone,
+    tokens,
+    transcript,
+)
+
+EVAL_KB = Path(__file__).resolve().parents[3] / "shared" / "eval" / "kb"
+
+# (sentence, support terms it contains, who says it)
+SENTENCES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    # tuning half
+    ("先月の料金が二重請求になっているようなんですが。", ("料金", "二重請求"), "customer"),
+    ("ご用件をお伺いしてもよろしいでしょうか。", ("ご用件",), "agent"),
+    ("解約する場合、違約金はかかりますか。", ("解約", "違約金"), "customer"),
+    ("ルーターを再起動していただけますか。", ("ルーター", "再起動"), "agent"),
+    ("返金は五営業日ほどでお客様の口座に入ります。", ("返金", "口座"), "agent"),
+    ("この件につきましては担当者から折り返しご連絡いたします。", ("この件", "担当者", "折り返し"), "agent"),
+    ("お客様番号を教えていただけますでしょうか。", ("お客様番号",), "agent"),
+    ("請求書の送付先を変更したいのですが。", ("請求書",), "customer"),
+    ("毎晩インターネットの接続が切れてしまいます。", ("毎晩", "接続"), "customer"),
+    ("パスワードを忘れてログインできません。", ("パスワード", "ログイン"), "customer"),
+    ("料金プランの変更は来月から適用されます。", ("料金プラン",), "agent"),
+    ("引き落としの口座を変更したいです。", ("引き落とし", "口座"), "customer"),
+    ("本人確認のため、生年月日をお願いいたします。", ("本人確認", "生年月日"), "agent"),
+    ("注文番号は分かりますでしょうか。", ("注文番号",), "agent"),
+    ("初期不良の場合は無料で交換いたします。", ("初期不良", "交換"), "agent"),
+    ("キャンセル料は発生いたしません。", ("キャンセル料",), "agent"),
+    # reporting half
+    ("機種変更の手続きをお願いしたいのですが。", ("機種変更",), "customer"),
+    ("修理の見積もりをお送りいたします。", ("修理", "見積もり"), "agent"),
+    ("領収書を再発行していただけますか。", ("領収書",), "customer"),
+    ("配送の状況を確認いたしますので、少々お待ちください。", ("配送",), "agent"),
+    ("明細書に覚えのない手数料が載っています。", ("明細書", "手数料"), "customer"),
+    ("アカウントが一時的にロックされています。", ("アカウント",), "agent"),
+    ("契約の更新月は十二月でございます。", ("契約", "更新"), "agent"),
+    ("故障の症状を詳しく教えていただけますか。", ("故障",), "agent"),
+    ("延滞している分のお支払いをお願いいたします。", ("延滞", "お支払い"), "agent"),
+    ("名義変更には書類の提出が必要です。", ("名義変更",), "agent"),
+    ("モデムのランプが赤く点滅しています。", ("モデム",), "customer"),
+    ("割引が適用されていないようなのですが。", ("割引",), "customer"),
+    ("二段階認証の設定をお願いします。", ("二段階認証", "設定"), "customer"),
+    ("返品の送料はこちらで負担いたします。", ("返品", "送料"), "agent"),
+    ("住所変更のお手続きを承りました。", ("住所変更",), "agent"),
+    ("障害の復旧には少しお時間をいただいております。", ("障害",), "agent"),
+)
+HALVES = {"tuning": SENTENCES[:16], "reporting": SENTENCES[16:]}
+
+_TTS = """
+import sys, json, wave, numpy as np, pyopenjtalk
+for text, out in json.load(sys.stdin):
+    x, sr = pyopenjtalk.tts(text)
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1); w.setsampwidth(2); w.setframerate(sr)
+        w.writeframes(np.clip(x, -32768, 32767).astype("<i2").tobytes())
+"""
+
+
+def synthesize(python: str, work: Path) -> list[Path]:
+    """Speak every sentence with Open JTalk (in ``python``'s environment) into ``work``; 48 kHz WAV."""
+    jobs = [(text, str(work / f"s{i:02d}.wav")) for i, (text, _, _) in enumerate(SENTENCES)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    subprocess.run(
+        [python, "-c", _TTS], input=json.dumps(jobs), text=True, check=True, env=env, capture_output=True
+    )
+    return [Path(out) for _, out in jobs]
+
+
+def phone_clip(path: Path, text: str) -> Clip:
+    """The sentence after an 8 kHz mu-law round trip, back at 16 kHz."""
+    audio, rate = sf.read(str(path), dtype="float32")
+    narrow = soxr.resample(audio, rate, 8000)
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        sf.write(tmp.name, narrow, 8000, subtype="ULAW")
+        ulaw, _ = sf.read(tmp.name, dtype="float32")
+    return Clip(path, "ja", text, soxr.resample(ulaw, 8000, SAMPLE_RATE).astype(np.float32))
+
+
+def team_words(work: Path) -> list[str | tuple[str, str]]:
+    """The team's word list: demo knowledge base and customers, the Intune help titles (the evaluation
+    knowledge base), and the support list, as the app builds it at the start of a call."""
+    store = Store.open(work / "team.sqlite3")
+    demo = RESOURCES / "demo"
+    entries = [
+        KnowledgeEntry.from_dict(json.loads(x))
+        for x in (demo / "knowledge.jsonl").read_text("utf-8").splitlines()
+    ]
+    help_file = EVAL_KB / "intune_user_help_en_ja" / "intune_user_help_en_ja.jsonl"
+    if help_file.is_file():
+        entries += [
+            KnowledgeEntry(id=str(item["id"]), title=str(item["title_ja"]), language="ja")
+            for item in map(json.loads, help_file.read_text(encoding="utf-8").splitlines())
+        ]
+    store.upsert_knowledge(entries)
+    store.upsert_customers(
+        Customer.from_dict(json.loads(x)) for x in (demo / "customers.jsonl").read_text("utf-8").splitlines()
+    )
+    words = domain_words(store)
+    store.close()
+    return words
+
+
+def recall(pairs: list[tuple[tuple[str, ...], str]]) -> tuple[int, int]:
+    found = total = 0
+    for terms, hyp in pairs:
+        plain = "".join(tokens(hyp, "ja"))
+        for term in terms:
+            total += 1
+            found += "".join(tokens(term, "ja")) in plain
+    return found, total
+
+
+def ours(clip: Clip, model: Any, words: list[str | tuple[str, str]] | None, work: Path) -> str:
+    path = work / f"one_{clip.path.stem}.wav"
+    sf.write(str(path), clip.audio, SAMPLE_RATE, subtype="PCM_16")
+    events: list[TranscriptEvent] = []
+    live = LiveTranscription(
+        FileSource(path, realtime=False, channel_map=ChannelMap.mono(Channel.CUSTOMER)),
+        call_id="support",
+        language="ja",
+        model=model,
+        on_event=events.append,
+        lexicon=words,
+    )
+    live.start()
+    live.wait()
+    return "".join(e.text for e in transcript(events))
+
+
+def offline(model: Any, clip: Clip) -> str:
+    segments, _ = model.transcribe(clip.audio, language="ja")
+    return "".join(s.text.strip() for s in segments)
+
+
+def sentence_figures(half: str, clips: list[Clip], model: Any, words: Any, work: Path) -> dict[str, float]:
+    terms = [next(t for s, t, _ in SENTENCES if s == c.reference) for c in clips]
+    plain = [offline(model, c) for c in clips]
+    with_lexicon = [ours(c, model, words, work) for c in clips]
+    without = [ours(c, model, None, work) for c in clips]
+    out: dict[str, float] = {}
+    for name, hyps in (("offline", plain), ("ours", with_lexicon), ("ours_no_lexicon", without)):
+        out[f"{name}_cer"] = error_rate([(c.reference, h) for c, h in zip(clips, hyps, strict=True)], "ja")
+        found, total = recall(list(zip(terms, hyps, strict=True)))
+        out[f"{name}_recall"] = found / max(total, 1)
+        out["terms"] = total
+    print(
+        f"[{half}] {len(clips)} sentences, 8 kHz mu-law: CER ours {out['ours_cer']:.1f}% "
+        f"(without the lexicon {out['ours_no_lexicon_cer']:.1f}%) vs offline {out['offline_cer']:.1f}%; "
+        f"support terms right {out['ours_recall']:.0%} (without the lexicon {out['ours_no_lexicon_recall']:.0%}) "
+        f"vs offline {out['offline_recall']:.0%} of {int(out['terms'])}",
+        flush=True,
+    )
+    for clip, hyp, base in zip(clips, with_lexicon, plain, strict=True):
+        print(f"    {clip.reference} | ours: {hyp} | offline: {base}")
+    return out
+
+
+def call_figures(
+    half: str, clips: list[Clip], sides: list[str], model: Any, words: Any, work: Path
+) -> dict[str, float]:
+    """The half's sentences as a two-channel telephone call, replayed in real time."""
+    call = work / f"call_{half}.wav"
+    # lay_out_call alternates channels; order the clips so each lands on its speaker's side
+    agent = [c for c, s in zip(clips, sides, strict=True) if s == "agent"]
+    customer = [c for c, s in zip(clips, sides, strict=True) if s == "customer"]
+    ordered: list[Clip] = []
+    while agent or customer:
+        ordered += [agent.pop(0)] if agent else []
+        ordered += [customer.pop(0)] if customer else []
+    turns, duration = lay_out_call(ordered, call)
+    phone = work / f"call_{half}_8k.wav"
+    telephone(call, phone)
+    events: list[TranscriptEvent] = []
+    live = LiveTranscription(
+        FileSource(phone, realtime=True, channel_map=ChannelMap.stereo()),
+        call_id="support-call",
+        language="ja",
+        model=model,
+        on_event=events.append,
+        lexicon=words,
+    )
+    load = os.getloadavg()[0]
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    live.start()
+    live.wait()
+    cpu = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0) / (os.cpu_count() or 1)
+    audio, rate = sf.read(str(phone), dtype="float32", always_2d=True)
+    out: dict[str, float] = {"cpu_percent": cpu, "seconds": duration, "load_avg_before": load}
+    for channel in (Channel.AGENT, Channel.CUSTOMER):
+        mine = [t for t in turns if t.channel is channel]
+        column = 0 if channel is Channel.AGENT else 1
+        off = []
+        for t in mine:
+            part = audio[int(t.start * rate) : int(t.end * rate), column]
+            off.append(
+                (
+                    t.clip.reference,
+                    offline(
+                        model,
+                        Clip(
+                            t.clip.path,
+                            "ja",
+                            t.clip.reference,
+                            soxr.resample(part, rate, SAMPLE_RATE).astype(np.float32),
+                        ),
+                    ),
+                )
+            )
+        out[f"{channel.value}_cer"] = error_rate(
+            [(t.clip.reference, streamed_text(events, t)) for t in mine], "ja"
+        )
+        out[f"{channel.value}_offline_cer"] = error_rate(off, "ja")
+    from tests.bench.bench_transcription import Run
+
+    figures = latency_figures(Run(events, [], 0.0, 0.0, live))
+    out.update(final_p50=figures["final_p50"], final_p95=figures["final_p95"], finals=figures["finals"])
+    mean = (out["agent_cer"] + out["customer_cer"]) / 2
+    mean_off = (out["agent_offline_cer"] + out["customer_offline_cer"]) / 2
+    print(
+        f"[{half} call] {duration:.0f} s two-channel telephone call, real time: CER agent {out['agent_cer']:.1f}% "
+        f"(offline {out['agent_offline_cer']:.1f}%), customer {out['customer_cer']:.1f}% (offline "
+        f"{out['customer_offline_cer']:.1f}%), mean {mean:.1f}% vs {mean_off:.1f}%; final latency p50 "
+        f"{out['final_p50']:.2f} s, p95 {out['final_p95']:.2f} s over {int(out['finals'])} finals; CPU {cpu:.0f}% "
+        f"of the machine; load average before {load:.2f}",
+        flush=True,
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--tts-python",
+        default=os.environ.get("AGENT_ASSIST_TTS_PYTHON", sys.executable),
+        help="a Python with pyopenjtalk-plus installed (default: $AGENT_ASSIST_TTS_PYTHON or this one)",
+    )
+    parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="reporting")
+    parser.add_argument("--no-call", action="store_true", help="sentence figures only")
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-support-ja-") as tmp:
+        work = Path(tmp)
+        try:
+            paths = synthesize(args.tts_python, work)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            print(
+                f"no Japanese speech synthesis ({exc}): install pyopenjtalk-plus, see the docstring; skipped"
+            )
+            return 0
+        model = SharedModel.get("base", "ja")
+        words = team_words(work)
+        print(
+            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}; team word list {len(words)} words"
+        )
+        halves = ("tuning", "reporting") if args.half == "both" else (args.half,)
+        for half in halves:
+            first = 0 if half == "tuning" else 16
+            clips = [phone_clip(paths[first + i], text) for i, (text, _, _) in enumerate(HALVES[half])]
+            results[half] = sentence_figures(half, clips, model, words, work)
+            if not args.no_call:
+                sides = [side for _, _, side in HALVES[half]]
+                wide = [
+                    Clip(paths[first + i], "ja", c.reference, _wideband(paths[first + i]))
+                    for i, c in enumerate(clips)
+                ]
+                results[f"{half}_call"] = call_figures(half, wide, sides, model, words, work)
+    print("json:", json.dumps(results, default=float))
+    return 0
+
+
+def _wideband(path: Path) -> np.ndarray:
+    audio, rate = sf.read(str(path), dtype="float32")
+    return soxr.resample(audio, rate, SAMPLE_RATE).astype(np.float32)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
