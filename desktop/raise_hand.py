@@ -114,7 +114,7 @@ class HandRaiser(QWidget):
 
     def _render(self) -> None:
         raised = self.state is not HandState.DOWN
-        self.button.setText(self.tr("✋ Lower hand (F9)") if raised else self.tr("✋ Raise hand (F9)"))
+        self.button.setText(self.tr("⚑ Lower hand (F9)") if raised else self.tr("⚑ Raise hand (F9)"))
         self.button.setAccessibleName(
             self.tr("Lower your hand") if raised else self.tr("Raise your hand: ask a supervisor for help")
         )

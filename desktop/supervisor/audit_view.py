@@ -113,4 +113,6 @@ class AuditTrail(QWidget):
             "whisper_sent": self.tr("whispered"),
             "whisper_read": self.tr("read a whisper"),
             "login_failed": self.tr("failed sign-in"),
+            "hand_raised": self.tr("raised a hand for help"),
+            "hand_lowered": self.tr("lowered the hand"),
         }.get(action, action)

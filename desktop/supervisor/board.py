@@ -28,6 +28,7 @@ class Frustration(IntEnum):
 class Attention(StrEnum):
     """Why a call stands out on the board; each is shown in words, never by colour alone."""
 
+    HAND_RAISED = "hand_raised"  # the agent asked for help: always first on the board
     STRONG_FRUSTRATION = "strong_frustration"
     LONG_SILENCE = "long_silence"
     LONG_CALL = "long_call"
@@ -64,6 +65,21 @@ class LiveCall:
             if value:
                 return str(value)
         return ""
+
+    @property
+    def hand(self) -> Mapping[str, Any] | None:
+        """The agent's raised hand ({"raised_at", "reason"}), or None."""
+        hand = self.info.get("hand")
+        return hand if isinstance(hand, Mapping) else None
+
+    @property
+    def hand_answered(self) -> bool:
+        """A supervisor whispered (or said they are coming) since the hand went up."""
+        hand = self.hand
+        raised_at = _number(hand.get("raised_at")) if hand is not None else None
+        return (
+            raised_at is not None and self.last_whisper_at is not None and self.last_whisper_at >= raised_at
+        )
 
     def duration(self, now: float) -> float:
         return max(0.0, now - self.started_at)
@@ -223,6 +239,8 @@ class TeamBoard:
     def attention(self, call: LiveCall, now: float | None = None) -> tuple[Attention, ...]:
         now = self.clock() if now is None else now
         reasons: list[Attention] = []
+        if call.hand is not None:
+            reasons.append(Attention.HAND_RAISED)
         if call.frustration is Frustration.STRONG:
             reasons.append(Attention.STRONG_FRUSTRATION)
         if call.silence(now) >= self.rules.long_silence_seconds:
@@ -234,11 +252,17 @@ class TeamBoard:
         return tuple(reasons)
 
     def calls(self, now: float | None = None) -> list[LiveCall]:
-        """Calls needing attention first (the more reasons, the higher), then the longest running."""
+        """Raised hands first (the longest waiting and unanswered on top), then calls needing attention (the
+        more reasons, the higher), then the longest running."""
         now = self.clock() if now is None else now
-        return sorted(
-            self._calls.values(), key=lambda c: (-len(self.attention(c, now)), c.started_at, c.call_id)
-        )
+
+        def order(call: LiveCall) -> tuple[Any, ...]:
+            hand = call.hand
+            if hand is not None:
+                return (0, call.hand_answered, _number(hand.get("raised_at")) or 0.0, call.call_id)
+            return (1, -len(self.attention(call, now)), call.started_at, call.call_id)
+
+        return sorted(self._calls.values(), key=order)
 
     def agents(self) -> list[TeamMember]:
         """Agents online, idle ones first (they can take the next call), then by name."""

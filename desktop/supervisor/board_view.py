@@ -1,7 +1,9 @@
 """The team board as the supervisor sees it: one row per live call, the calls that need them on top.
 
 A call that needs attention is bold, tinted, and says why in words in its own column ("Strong frustration",
-"Silent for 0:45", "Long call"), so the signal never rests on colour. Next to it, the agents who are online,
+"Silent for 0:45", "Long call"), so the signal never rests on colour. A call whose agent raised a hand comes
+first of all, marked "⚑ Hand raised" with the agent's reason. Every column header and cell has a tooltip with its
+whole text, and columns are fitted to what they say, so nothing is cut to "⚠…". Next to it, the agents who are online,
 the idle ones first.
 """
 
@@ -28,6 +30,13 @@ CALL_ID = Qt.ItemDataRole.UserRole
 ATTENTION = Qt.ItemDataRole.UserRole + 1
 
 _ATTENTION_TINT = QColor(*TINTS["attention"][0])
+
+
+def quote_words(words: tuple[str, ...]) -> str:
+    """Quote what a customer said the way its language does: 「請求」、「二重」 or “charged”, “twice”."""
+    japanese = [any(ord(ch) > 0x2E80 for ch in w) for w in words]
+    quoted = [f"「{w}」" if ja else f"“{w}”" for w, ja in zip(words, japanese, strict=True)]
+    return ("、" if japanese and all(japanese) else ", ").join(quoted)
 
 
 def clock(seconds: float) -> str:
@@ -62,14 +71,26 @@ class BoardTable(QTableWidget):
         header.setSectionResizeMode(self.KEYS.index("last_line"), QHeaderView.ResizeMode.Stretch)
         self.cellDoubleClicked.connect(lambda row, _col: self._follow_row(row))
         self._drawn_following: str | None = None
+        self._widths_for: tuple[str, ...] = ()
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setAccessibleName(self.tr("Live calls of the team"))
-        self.setHorizontalHeaderLabels([
-            self.tr("Needs attention"), self.tr("Agent"), self.tr("Customer"), self.tr("Duration"),
-            self.tr("Frustration"), self.tr("Last whisper"), self.tr("Last line"),
-        ])  # fmt: skip
+        headers = (
+            (self.tr("Needs attention"), self.tr("Why this call needs you: a raised hand, strong frustration, a long silence or a long call")),
+            (self.tr("Agent"), self.tr("The operator on the call (▶: the call you follow)")),
+            (self.tr("Customer"), self.tr("Who is calling, as the operator's app knows them")),
+            (self.tr("Duration"), self.tr("How long the call has run")),
+            (self.tr("Frustration"), self.tr("How upset the customer sounds, with the words that show it")),
+            (self.tr("Last whisper"), self.tr("Time since a supervisor last whispered on this call")),
+            (self.tr("Last line"), self.tr("The last thing said on the call")),
+        )  # fmt: skip
+        for col, (title, tip) in enumerate(headers):
+            item = self.horizontalHeaderItem(col) or QTableWidgetItem()
+            item.setText(title)
+            item.setToolTip(tip)
+            self.setHorizontalHeaderItem(col, item)
+        self._widths_for = ()  # texts change with the language: fit the columns again
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -111,6 +132,7 @@ class BoardTable(QTableWidget):
         selected = self.selected_call_id()
         calls = board.calls(now)
         shape_changed = [c.call_id for c in calls] != self.call_ids() or following != self._drawn_following
+        fitted: list[str] = []
         self._drawn_following = following
         self.setRowCount(len(calls))
         for row, call in enumerate(calls):
@@ -131,8 +153,9 @@ class BoardTable(QTableWidget):
                 item = self._cell(row, col)
                 if item.text() != text:
                     item.setText(text)
-                    if col in (0, self.COLUMNS - 1):
-                        item.setToolTip(text)
+                    item.setToolTip(text)
+                if col in self._FITTED:
+                    fitted.append(text)
                 if restyle:
                     item.setData(CALL_ID, call.call_id)
                     item.setData(ATTENTION, [r.value for r in reasons])
@@ -142,8 +165,14 @@ class BoardTable(QTableWidget):
                     item.setBackground(QBrush(_ATTENTION_TINT) if reasons else QBrush())
             if call.call_id == selected and self.currentRow() != row:
                 self.selectRow(row)
-        if shape_changed:
-            self.resizeColumnsToContents()
+        # Fitted when rows come and go or a fitted column's words change (not for clocks ticking each second).
+        if shape_changed or tuple(fitted) != self._widths_for:
+            self._widths_for = tuple(fitted)
+            for col in self._FITTED:
+                self.resizeColumnToContents(col)
+
+    # Columns sized to their words; "duration" and "last whisper" keep their first width, "last line" stretches.
+    _FITTED = (0, 1, 2, 4)
 
     def _follow_row(self, row: int) -> None:
         item = self.item(row, 0) if row >= 0 else None
@@ -160,8 +189,7 @@ class BoardTable(QTableWidget):
         if call.frustration is Frustration.NONE:
             return self.tr("calm")
         level = self.tr("strong") if call.frustration is Frustration.STRONG else self.tr("some")
-        words = "、".join(f"「{w}」" for w in call.frustration_words[-2:])
-        return f"{level} {words}".strip()
+        return f"{level} {quote_words(call.frustration_words[-2:])}".strip()
 
     def _since_whisper(self, call: LiveCall, now: float) -> str:
         if call.last_whisper_at is None:
@@ -170,8 +198,16 @@ class BoardTable(QTableWidget):
 
     def _attention(self, call: LiveCall, reasons: tuple[Attention, ...], now: float) -> str:
         words = []
+        hand = ""
         for reason in reasons:
-            if reason is Attention.STRONG_FRUSTRATION:
+            if reason is Attention.HAND_RAISED and call.hand is not None:
+                reason_text = str(call.hand.get("reason") or "")
+                hand = self.tr("⚑ Hand raised")
+                if reason_text:
+                    hand += ": " + quote_words((reason_text,))
+                if call.hand_answered:
+                    hand += " " + self.tr("(answered)")
+            elif reason is Attention.STRONG_FRUSTRATION:
                 words.append(self.tr("Strong frustration"))
             elif reason is Attention.LONG_SILENCE:
                 words.append(self.tr("Silent for %1").replace("%1", clock(call.silence(now))))
@@ -179,7 +215,8 @@ class BoardTable(QTableWidget):
                 words.append(self.tr("Long call"))
             elif reason is Attention.NEEDS_MOMENT:
                 words.append(self.tr("Agent needs a moment after this call"))
-        return ("⚠ " + "; ".join(words)) if words else ""
+        rest = ("⚠ " + "; ".join(words)) if words else ""
+        return " · ".join(part for part in (hand, rest) if part)
 
 
 class AgentsList(QListWidget):

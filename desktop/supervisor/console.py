@@ -13,6 +13,7 @@ them it shows the customer given at call start and says that the agent's cards a
 
 from __future__ import annotations
 
+import html
 import time
 import uuid
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.context_panel import CustomerContextPanel
 from desktop.suggestion_cards import SuggestionPanel
 from desktop.supervisor.audit_view import AuditTrail
-from desktop.supervisor.board import AttentionRules, TeamBoard
+from desktop.supervisor.board import AttentionRules, LiveCall, TeamBoard
 from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
@@ -75,6 +77,8 @@ class SupervisorConsole(QMainWindow):
         self.board = TeamBoard(rules)
         self.templates = templates if templates is not None else WhisperTemplates.load()
         self.following: str | None = None
+        # The followed call as last seen on the board: it stays named after the call ends and leaves the board.
+        self._followed: LiveCall | None = None
         self._whispers: dict[str, SentWhisper] = {}
         self._refused: dict[str, str] = {}
         self._knowledge: dict[str, dict[str, Any]] = {}
@@ -98,9 +102,10 @@ class SupervisorConsole(QMainWindow):
         self.follow_title = QLabel(self)
         self.follow_title.setObjectName("followTitle")
         self.follow_title.setWordWrap(True)
+        self.follow_title.setTextFormat(Qt.TextFormat.RichText)
         self.transcript = FollowedTranscript(self)
         self.context = CustomerContextPanel(self)
-        self.cards = SuggestionPanel(self)
+        self.cards = SuggestionPanel(self, agent_actions=False)  # the agent's feedback buttons are theirs
         self.cards_note = QLabel(self)
         self.cards_note.setWordWrap(True)
         cards_side = QWidget(self)
@@ -116,6 +121,7 @@ class SupervisorConsole(QMainWindow):
         self.composer = WhisperComposer(self.templates, self)
         self.composer.send_requested.connect(self.send_whisper)
         self.composer.knowledge_requested.connect(self.push_knowledge)
+        self.composer.coming_requested.connect(self.send_coming)
         self.composer.problem.connect(self.show_message)
         self.transcript.line_selected.connect(self.composer.set_anchor)
 
@@ -189,6 +195,9 @@ class SupervisorConsole(QMainWindow):
         self.follow_action.setText(self.tr("Follow selected call"))
         self.stop_action.setText(self.tr("Stop following"))
         self.compose_action.setText(self.tr("Write a whisper"))
+        self.coming_action.setText(self.tr("Answer the raised hand: I'm coming"))
+        self.menu_board.setTitle(self.tr("&Board"))
+        self.menu_call.setTitle(self.tr("&Followed call"))
         for widget in (
             self.board_view,
             self.agents_view,
@@ -218,6 +227,15 @@ class SupervisorConsole(QMainWindow):
         self.follow_action = action("Ctrl+F", self._follow_selected)
         self.stop_action = action("Ctrl+Shift+F", self.stop_following)
         self.compose_action = action("Ctrl+L", self.composer.text.setFocus)
+        self.coming_action = action("Ctrl+K", self.send_coming)
+        # A menu bar, so every shortcut can be found (and used by mouse) without reading the manual.
+        bar = self.menuBar()
+        self.menu_board = bar.addMenu("")
+        self.menu_board.addAction(self.refresh_action)
+        self.menu_board.addAction(self.follow_action)
+        self.menu_call = bar.addMenu("")
+        for act in (self.stop_action, self.compose_action, self.coming_action):
+            self.menu_call.addAction(act)
 
     # -- connection and board ------------------------------------------------------------------------------
 
@@ -307,9 +325,35 @@ class SupervisorConsole(QMainWindow):
             self.board.call_info(call_id, body["info"])
             if call_id == self.following:
                 self._show_call_info()
+        elif event == "hand":
+            self._on_hand(call_id, body)
         elif event == "snapshot":
             self._on_snapshot(body)
+        self._remember_followed()
         self._board_changed()
+
+    def _on_hand(self, call_id: str, body: Mapping[str, Any]) -> None:
+        hand = body.get("hand")
+        call = self.board.call_info(call_id, {"hand": hand if isinstance(hand, Mapping) else None})
+        if isinstance(hand, Mapping):
+            agent = str(body.get("agent") or (call.agent if call else ""))
+            reason = str(hand.get("reason") or "")
+            text = self.tr("⚑ %1 raised a hand: %2").replace("%1", agent).replace("%2", reason or "—")
+            self.show_message(text)
+            QApplication.alert(self)  # the taskbar entry asks for attention when the console is behind
+        if call_id == self.following:
+            self._show_followed_call()
+        self._render_board()
+
+    def send_coming(self) -> None:
+        """Answer the followed call's raised hand: a whisper that tells the agent a supervisor is on the way."""
+        self.send_whisper(self.tr("I'm coming to help you."), "", {"kind": "coming"})
+
+    def _remember_followed(self) -> None:
+        if self.following is not None:
+            call = self.board.call(self.following)
+            if call is not None:
+                self._followed = call
 
     # -- following -----------------------------------------------------------------------------------------
 
@@ -319,6 +363,7 @@ class SupervisorConsole(QMainWindow):
             return
         self.stop_following()
         self.following = call_id
+        self._followed = self.board.call(call_id)
         self.transcript.clear_lines()
         self.cards.clear()
         self._show_followed_call()
@@ -344,6 +389,7 @@ class SupervisorConsole(QMainWindow):
             return
         self.client.unsubscribe_call(self.following)
         self.following = None
+        self._followed = None
         self.transcript.clear_lines()
         self.cards.clear()
         self._show_followed_call()
@@ -371,12 +417,21 @@ class SupervisorConsole(QMainWindow):
         self._show_call_info()
         self.followed.emit(call_id)
 
+    def _followed_call(self) -> LiveCall | None:
+        """The followed call: from the board while it is live, as last seen once it has ended."""
+        if self.following is None:
+            return None
+        return self.board.call(self.following) or self._followed
+
     def _show_followed_call(self, ended: bool = False) -> None:
-        call = self.board.call(self.following) if self.following else None
+        self._remember_followed()
+        call = self._followed_call()
         if self.following is None:
             self.follow_title.setText(
-                self.tr(
-                    "Not following a call. Double-click a call on the board (or select it and press Enter)."
+                html.escape(
+                    self.tr(
+                        "Not following a call. Double-click a call on the board (or select it and press Enter)."
+                    )
                 )
             )
             self.composer.set_target("")
@@ -385,21 +440,31 @@ class SupervisorConsole(QMainWindow):
         else:
             agent = call.agent if call else ""
             customer = call.customer_name if call else ""
+            ended = ended or (call is not None and self.board.call(call.call_id) is None)
             state = self.tr("call ended") if ended else self.tr("live")
-            self.follow_title.setText(
+            title = (
                 self.tr("Following %1 with %2 (%3)")
                 .replace("%1", agent or "…")
                 .replace("%2", customer or self.tr("unknown caller"))
                 .replace("%3", state)
             )
+            hand = call.hand if call is not None and not ended else None
+            if hand is not None:
+                reason = str(hand.get("reason") or "")
+                mark = self.tr("⚑ Hand raised") + (": " + reason if reason else "")
+                title = f"<b>{html.escape(mark)}</b><br>{html.escape(title)}"
+            else:
+                title = html.escape(title)
+            self.follow_title.setText(title)
             self.composer.set_target(agent)
             self._show_history()
         self._show_call_info()
 
     def _show_call_info(self) -> None:
-        call = self.board.call(self.following) if self.following else None
+        call = self._followed_call()
         if call is None:
             self.cards_note.setText(self.tr("Follow a call to see the cards its agent sees."))
+            self.cards.clear()
             return
         self.context.show_customer(customer_view(call.customer))
         cards = call.info.get("cards")

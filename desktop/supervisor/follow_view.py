@@ -221,11 +221,16 @@ class WhisperHistory(QListWidget):
             "queued": self.tr("queued (waiting for the server)"),
             "sent": self.tr("sent ✓"),
             "delivered": self.tr("delivered ✓✓"),
-            "read": self.tr("read ✓✓ 👁"),
+            "read": self.tr("read ✓✓"),
             "refused": self.tr("refused: %1").replace("%1", whisper.problem),
         }.get(whisper.status, whisper.status)
         when = time.strftime("%H:%M:%S", time.localtime(whisper.created_at)) if whisper.created_at else ""
-        attachment = f" 📎 {whisper.attachment_title}" if whisper.attachment_title else ""
+        # In words, not an emoji a PC without an emoji font draws as a box.
+        attachment = (
+            " " + self.tr("[attached: %1]").replace("%1", whisper.attachment_title)
+            if whisper.attachment_title
+            else ""
+        )
         anchor = " ⚓" if whisper.anchor_segment_id else ""
         sender = f" — {whisper.sender}" if whisper.sender else ""
         return f"[{when}] {whisper.text}{attachment}{anchor}{sender}  · {state}"
@@ -237,11 +242,13 @@ class WhisperComposer(QWidget):
     Signals:
         send_requested(str, str): text and anchor segment id ("" for none). Enter in the text field sends.
         knowledge_requested(str): the id of the knowledge entry to push to the agent.
+        coming_requested(): the supervisor answers a raised hand: "I'm coming".
         templates_changed(): the supervisor added or removed a template (already saved).
         problem(str): a message for the status bar (already translated).
     """
 
     send_requested = Signal(str, str)
+    coming_requested = Signal()
     knowledge_requested = Signal(str)
     templates_changed = Signal()
     problem = Signal(str)
@@ -272,6 +279,11 @@ class WhisperComposer(QWidget):
         self.knowledge.setEditable(False)
         self.knowledge_button = QPushButton(self)
         self.knowledge_button.clicked.connect(self._push_knowledge)
+        self._knowledge_known = False
+        # The answer to a raised hand that needs no typing: the agent is told a supervisor is on the way.
+        self.coming_button = QPushButton(self)
+        self.coming_button.setObjectName("comingButton")
+        self.coming_button.clicked.connect(self.coming_requested)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
 
@@ -282,6 +294,7 @@ class WhisperComposer(QWidget):
         send_row = QHBoxLayout()
         send_row.addWidget(self.text, 1)
         send_row.addWidget(self.send_button)
+        send_row.addWidget(self.coming_button)
         knowledge_row = QHBoxLayout()
         knowledge_row.addWidget(self.knowledge, 1)
         knowledge_row.addWidget(self.knowledge_button)
@@ -311,6 +324,10 @@ class WhisperComposer(QWidget):
         self.send_button.setText(self.tr("Whisper"))
         self.knowledge.setAccessibleName(self.tr("Knowledge entry to send"))
         self.knowledge_button.setText(self.tr("Send entry to agent"))
+        self.knowledge.setPlaceholderText(self.tr("The team has shared no knowledge entries yet"))
+        self.coming_button.setText(self.tr("I'm coming"))
+        self.coming_button.setToolTip(self.tr("Tell the operator you are on your way to help (Ctrl+K)"))
+        self.coming_button.setAccessibleName(self.tr("Tell the operator you are coming to help"))
         self._render_anchor()
         self._render_hint()
 
@@ -319,8 +336,10 @@ class WhisperComposer(QWidget):
     def set_target(self, agent: str) -> None:
         """Whispers go to ``agent`` (the followed call's agent); an empty name disables sending."""
         self._enabled_for = agent
-        for widget in (self.text, self.send_button, self.knowledge, self.knowledge_button):
+        for widget in (self.text, self.send_button, self.coming_button):
             widget.setEnabled(bool(agent))
+        self.knowledge.setEnabled(bool(agent) and self._knowledge_known)
+        self.knowledge_button.setEnabled(bool(agent) and self._knowledge_known)
         self._render_hint()
 
     def set_anchor(self, segment_id: str, shown: str) -> None:
@@ -397,14 +416,17 @@ class WhisperComposer(QWidget):
     # -- knowledge -----------------------------------------------------------------------------------------
 
     def show_knowledge(self, entries: list[tuple[str, str]]) -> None:
-        """(entry id, title) pairs, keeping the current choice when it is still offered."""
+        """(entry id, title) pairs, keeping the current choice when it is still offered. With none, the box says
+        why it is empty and the send button is off, instead of a button that does nothing."""
         current = self.knowledge.currentData()
         self.knowledge.clear()
         for entry_id, title in entries:
             self.knowledge.addItem(title, entry_id)
         index = self.knowledge.findData(current)
-        if index >= 0:
-            self.knowledge.setCurrentIndex(index)
+        # With a placeholder set, a filled box does not pick its first entry by itself.
+        self.knowledge.setCurrentIndex(index if index >= 0 else (0 if entries else -1))
+        self._knowledge_known = bool(entries)
+        self.set_target(self._enabled_for)
 
     def _push_knowledge(self) -> None:
         entry_id = self.knowledge.currentData()

@@ -120,6 +120,30 @@ JA: dict[str, str] = {
     "delivered ✓✓": "配信済み ✓✓",
     "read ✓✓ 👁": "既読 ✓✓ 👁",
     "refused: %1": "拒否: %1",
+    # Raise hand, menus, tooltips (desktop round two)
+    "raised a hand for help": "挙手して助けを求めた",
+    "lowered the hand": "挙手をやめた",
+    "Why this call needs you: a raised hand, strong frustration, a long silence or a long call":
+        "この通話で対応が必要な理由: 挙手、強い不満、長い沈黙、長時間通話",
+    "The operator on the call (▶: the call you follow)": "通話中のオペレーター（▶: モニター中の通話）",
+    "Who is calling, as the operator's app knows them": "オペレーターのアプリが把握している発信者",
+    "How long the call has run": "通話の経過時間",
+    "How upset the customer sounds, with the words that show it": "お客様の不満の度合いと、それを示す言葉",
+    "Time since a supervisor last whispered on this call": "この通話で最後にささやいてからの時間",
+    "The last thing said on the call": "通話で最後に話された内容",
+    "⚑ Hand raised": "⚑ 挙手中",
+    "(answered)": "（対応済み）",
+    "[attached: %1]": "［添付: %1］",
+    "read ✓✓": "既読 ✓✓",
+    "The team has shared no knowledge entries yet": "チームで共有されたナレッジはまだありません",
+    "I'm coming": "向かいます",
+    "Tell the operator you are on your way to help (Ctrl+K)": "応援に向かうことをオペレーターに伝えます（Ctrl+K）",
+    "Tell the operator you are coming to help": "応援に向かうことをオペレーターに伝える",
+    "Answer the raised hand: I'm coming": "挙手に応える: 向かいます",
+    "&Board": "ボード(&B)",
+    "&Followed call": "モニター中の通話(&F)",
+    "⚑ %1 raised a hand: %2": "⚑ %1 さんが挙手しました: %2",
+    "I'm coming to help you.": "今から応援に向かいます。",
 }  # fmt: skip
 
 

@@ -987,13 +987,13 @@
     </message>
     <message>
         <location filename="../../desktop/raise_hand.py" line="117" />
-        <source>✋ Lower hand (F9)</source>
-        <translation>✋ 挙手をやめる (F9)</translation>
+        <source>⚑ Lower hand (F9)</source>
+        <translation>⚑ 挙手をやめる (F9)</translation>
     </message>
     <message>
         <location filename="../../desktop/raise_hand.py" line="117" />
-        <source>✋ Raise hand (F9)</source>
-        <translation>✋ 挙手 (F9)</translation>
+        <source>⚑ Raise hand (F9)</source>
+        <translation>⚑ 挙手 (F9)</translation>
     </message>
     <message>
         <location filename="../../desktop/raise_hand.py" line="119" />
