@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSlider,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -133,6 +134,16 @@ class CallDetail(QWidget):
         self.play_button = QPushButton(self)
         self.play_button.clicked.connect(self.toggle_play)
         self.position_label = QLabel(self)
+        # Where playback is, in tenths of a second; dragging or the arrow keys move it.
+        self.seek_bar = QSlider(Qt.Orientation.Horizontal, self)
+        self.seek_bar.setObjectName("seekBar")
+        self.seek_bar.setRange(0, 1)
+        self.seek_bar.setSingleStep(50)  # 5 s per arrow key
+        self.seek_bar.setPageStep(300)
+        self.seek_bar.sliderReleased.connect(self._seek_released)
+        self.seek_bar.valueChanged.connect(
+            lambda _v: None if self.seek_bar.isSliderDown() else self._seek_released()
+        )
         self.status = QLabel(self)
         self.status.setObjectName("reviewStatus")
         self.status.setWordWrap(True)
@@ -166,6 +177,7 @@ class CallDetail(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.header)
         left_layout.addLayout(controls)
+        left_layout.addWidget(self.seek_bar)
         left_layout.addWidget(self.timeline, 1)
         left_layout.addLayout(annotate)
 
@@ -183,7 +195,11 @@ class CallDetail(QWidget):
         self.note_edit.returnPressed.connect(self.add_note)
         self.note_button = QPushButton(self)
         self.note_button.clicked.connect(self.add_note)
+        self.summary.setMinimumWidth(320)  # a real editor, not a 120 px strip beside the labels
+        self.summary.setTabChangesFocus(True)
         self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form_labels = [QLabel(self) for _ in range(4)]
         for label, field in zip(
             self.form_labels, (self.summary, self.tags, self.disposition, self.next_action), strict=True
@@ -213,6 +229,7 @@ class CallDetail(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([560, 440])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -226,6 +243,20 @@ class CallDetail(QWidget):
     def retranslate(self) -> None:
         self.play_button.setText(self.tr("Pause") if self._is_playing() else self.tr("Play"))
         self.play_button.setAccessibleName(self.tr("Play or pause the recording"))
+        for widget, name in (
+            (self.seek_bar, self.tr("Position in the recording")),
+            (self.timeline, self.tr("Call timeline: what was said, whispers, cards and comments")),
+            (self.comment_edit, self.tr("Comment on the selected line")),
+            (self.comment_role, self.tr("Comment as")),
+            (self.export_format, self.tr("Transcript export format")),
+            (self.summary, self.tr("Summary")),
+            (self.tags, self.tr("Tags")),
+            (self.disposition, self.tr("Disposition")),
+            (self.next_action, self.tr("Next action")),
+            (self.notes, self.tr("Customer notes")),
+            (self.note_edit, self.tr("New note about this customer")),
+        ):
+            widget.setAccessibleName(name)
         self.bookmark_button.setText(self.tr("Bookmark line"))
         self.export_button.setText(self.tr("Export…"))
         self.comment_edit.setPlaceholderText(self.tr("Comment on the selected line…"))
@@ -240,7 +271,7 @@ class CallDetail(QWidget):
         self.note_button.setText(self.tr("Add note"))
         texts = (
             self.tr("Summary"),
-            self.tr("Tags (separated by ;)"),
+            self.tr("Tags (separated by commas)"),
             self.tr("Disposition"),
             self.tr("Next action"),
         )
@@ -301,6 +332,13 @@ class CallDetail(QWidget):
         self.status.setText("" if has_audio else self.tr("No recording is kept for this call."))
         self._set_enabled(True)
         self.play_button.setEnabled(has_audio)
+        self.status.setToolTip("")
+        self.seek_bar.blockSignals(True)
+        # Until the audio is loaded its length is the call's last line; set exactly once it is.
+        self.seek_bar.setRange(0, max(1, round(max((end for _, end in self._lines), default=0.0) * 10)))
+        self.seek_bar.setValue(0)
+        self.seek_bar.blockSignals(False)
+        self.seek_bar.setEnabled(has_audio)
         if position is not None:
             self.select_line_at(position)
         return True
@@ -355,6 +393,7 @@ class CallDetail(QWidget):
     def _set_enabled(self, on: bool) -> None:
         for w in (
             self.play_button,
+            self.seek_bar,
             self.export_button,
             self.export_format,
             self.bookmark_button,
@@ -392,8 +431,9 @@ class CallDetail(QWidget):
             try:
                 self.player = self._player_factory(load_call_audio(files))
             except PlaybackError as exc:
-                self.status.setText(self.tr("Cannot play the recording: {error}").format(error=exc))
+                self._playback_failed(exc)
                 return None
+            self.seek_bar.setRange(0, max(1, round(self.player.audio.duration * 10)))
         return self.player
 
     def play_line(self, index: int) -> None:
@@ -408,10 +448,34 @@ class CallDetail(QWidget):
         try:
             player.play(seconds)
         except PlaybackError as exc:
-            self.status.setText(self.tr("Cannot play the recording: {error}").format(error=exc))
+            self._playback_failed(exc)
             return
         self._timer.start()
         self.play_button.setText(self.tr("Pause"))
+
+    def _playback_failed(self, error: PlaybackError) -> None:
+        """One sentence in the UI language; what the system said (often English) goes to the tooltip."""
+        sentence = {
+            "unreadable": self.tr("The recording of this call cannot be read."),
+            "no_recording": self.tr("No recording is kept for this call."),
+            "no_output": self.tr(
+                "This PC's sound output cannot play the recording. Check the speakers or headset."
+            ),
+        }.get(error.reason, self.tr("The recording cannot be played."))
+        self.status.setText(sentence)
+        self.status.setToolTip(error.detail or str(error))
+
+    def seek_to(self, seconds: float) -> None:
+        """Move playback (or, before playing, the starting point) to ``seconds`` and show that line."""
+        player = self._ensure_player()
+        if player is None:
+            return
+        player.seek(seconds)
+        self.position_label.setText(clock(seconds))
+        self._apply_highlight(line_at(self._lines, seconds))
+
+    def _seek_released(self) -> None:
+        self.seek_to(self.seek_bar.value() / 10)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -430,6 +494,10 @@ class CallDetail(QWidget):
             return
         position = self.player.position
         self.position_label.setText(clock(position))
+        if not self.seek_bar.isSliderDown():
+            self.seek_bar.blockSignals(True)
+            self.seek_bar.setValue(round(position * 10))
+            self.seek_bar.blockSignals(False)
         self._apply_highlight(line_at(self._lines, position))
         if not self.player.playing:
             self.stop()

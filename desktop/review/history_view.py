@@ -83,6 +83,8 @@ class HistoryPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        # Tab leaves the list for the call's details (arrow keys move between calls), instead of walking cells.
+        self.table.setTabKeyNavigation(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellActivated.connect(self._open_row)
@@ -110,6 +112,20 @@ class HistoryPanel(QWidget):
         self.search_edit.setAccessibleName(self.tr("Search calls"))
         self.since.setPlaceholderText(self.tr("From YYYY-MM-DD"))
         self.until.setPlaceholderText(self.tr("To YYYY-MM-DD"))
+        for widget, name in (
+            (self.agent, self.tr("Filter by agent")),
+            (self.tag, self.tr("Filter by tag")),
+            (self.disposition, self.tr("Filter by disposition")),
+            (self.since, self.tr("Calls from this date (YYYY-MM-DD)")),
+            (self.until, self.tr("Calls up to this date (YYYY-MM-DD)")),
+            (self.csv_button, self.tr("Export the listed calls as CSV")),
+            (self.table, self.tr("Calls")),
+            (self.hits, self.tr("Search results")),
+        ):
+            widget.setAccessibleName(name)
+        for edit in (self.since, self.until):  # wide enough for the whole placeholder, not "開…"
+            hint = edit.fontMetrics().horizontalAdvance(edit.placeholderText() + "00")
+            edit.setMinimumWidth(hint + 16)
         self.csv_button.setText(self.tr("CSV…"))
         self.csv_button.setToolTip(self.tr("Export the calls matching these filters as CSV for Excel"))
         self.table.setHorizontalHeaderLabels(
@@ -223,12 +239,12 @@ class HistoryPanel(QWidget):
             HitKind.SUMMARY: self.tr("Summary"),
             HitKind.NOTE: self.tr("Note"),
         }
+        names: dict[str, str] = {}
         for hit in hits:
             row = QListWidgetItem()
             row.setData(_DATA, hit)
-            where = hit.call_id or hit.customer_id or ""
             when = f" · {clock(hit.start)}" if hit.start is not None else ""
-            head = html.escape(f"{kinds[hit.kind]} · {hit.at[:10]} · {where}{when}")
+            head = html.escape(f"{self._hit_customer(hit, names)} · {hit.at[:10]} · {kinds[hit.kind]}{when}")
             # Escape the text piecewise so the highlight tags are the only markup.
             body = mark(html.escape(hit.text), _escaped_spans(hit.text, hit.spans), "<b><u>", "</u></b>")
             label = QLabel(f"<small>{head}</small><br>{body}")
@@ -241,7 +257,24 @@ class HistoryPanel(QWidget):
         if not hits:
             self.message.setText(self.tr("Nothing found. Try fewer or other words."))
         else:
-            self.message.setText(self.tr("%n match(es)", "", len(hits)))
+            self.message.setText(
+                self.tr("1 match") if len(hits) == 1 else self.tr("%1 matches").replace("%1", str(len(hits)))
+            )
+
+    def _hit_customer(self, hit: SearchHit, names: dict[str, str]) -> str:
+        """Who the hit is about, by name (not an internal id), looked up once per search."""
+        customer_id = hit.customer_id
+        if not customer_id and hit.call_id:
+            call = self.store.get_call(hit.call_id)
+            customer_id = call.customer_id if call is not None else None
+        if not customer_id:
+            return self.tr("Unknown caller")
+        if customer_id not in names:
+            customer = self.store.get_customer(customer_id)
+            names[customer_id] = (
+                customer.name if customer is not None and customer.name else self.tr("Unknown caller")
+            )
+        return names[customer_id]
 
     def hit_texts(self) -> list[str]:
         """The matches as shown, highlights as [brackets] (for tests and screen readers)."""

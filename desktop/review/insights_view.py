@@ -29,16 +29,19 @@ from desktop.review.conversation_view import TeamConversation
 
 
 class BarChart(QWidget):
-    """Horizontal labelled bars: (label, value) pairs, longest first as given."""
+    """Horizontal labelled bars: (label, value) pairs, longest first as given; each bar may carry a note written
+    after its value (a breakdown, or what the value counts), so the chart reads without a colour key."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bars: list[tuple[str, float]] = []
+        self.notes: list[str] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(120)
 
-    def set_bars(self, bars: list[tuple[str, float]]) -> None:
+    def set_bars(self, bars: list[tuple[str, float]], notes: list[str] | None = None) -> None:
         self.bars = bars
+        self.notes = list(notes or [])
         self.setMinimumHeight(max(120, 22 * len(bars) + 8))
         self.update()
 
@@ -54,6 +57,10 @@ class BarChart(QWidget):
         )
         top = max(v for _, v in self.bars) or 1.0
         row = 22
+        note_width = min(
+            self.width() // 3,
+            max((painter.fontMetrics().horizontalAdvance(n) for n in self.notes), default=0) + 8,
+        )
         for i, (label, value) in enumerate(self.bars):
             y = 4 + i * row
             painter.setPen(palette.color(QPalette.ColorRole.Text))
@@ -62,15 +69,18 @@ class BarChart(QWidget):
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                 label,
             )
-            span = (self.width() - label_width - 60) * (value / top)
+            span = (self.width() - label_width - 60 - note_width) * (value / top)
             painter.fillRect(
                 QRectF(label_width, y + 3, max(1.0, span), row - 10),
                 palette.color(QPalette.ColorRole.Highlight),
             )
+            text = f"{value:g}"
+            if i < len(self.notes) and self.notes[i]:
+                text += "  " + self.notes[i]
             painter.drawText(
-                QRectF(label_width + span + 4, y, 56, row - 4),
+                QRectF(label_width + span + 4, y, 56 + note_width, row - 4),
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                f"{value:g}",
+                text,
             )
         painter.end()
 
@@ -179,9 +189,11 @@ class InsightsPanel(QWidget):
                 combo.setItemText(i, names[str(combo.itemData(i))])
         self._loading = False
         self.export_button.setText(self.tr("Export CSV…"))
-        self.volume_title.setText(self.tr("Calls"))
         self.handle_title.setText(self.tr("Average handle time by agent (minutes)"))
-        self.knowledge_title.setText(self.tr("Knowledge entries used (shown)"))
+        self.knowledge_title.setText(
+            self.tr("Knowledge entries: times an agent used the card, of the times it was shown")
+        )
+        self.volume_title.setText(self.tr("Calls per period (the breakdown is written beside each bar)"))
         self.team.retranslate()
         self.refresh()
 
@@ -213,17 +225,24 @@ class InsightsPanel(QWidget):
         self.data = data
         self.team.show_insights(data)
         none = self.tr("(none)")
+        # One bar per period with its total; the breakdown by the chosen dimension is written beside it.
+        periods: dict[str, dict[str, int]] = {}
+        for v in data.volume:
+            keys = periods.setdefault(v.period, {})
+            keys[v.key or none] = keys.get(v.key or none, 0) + v.calls
+        shown = list(periods.items())[-40:]
         self.volume.set_bars(
+            [(period, float(sum(keys.values()))) for period, keys in shown],
             [
-                (
-                    f"{v.period} {v.key or none}" if data.dimension is not Dimension.NONE else v.period,
-                    float(v.calls),
-                )
-                for v in data.volume
-            ][-40:]
+                ""
+                if data.dimension is Dimension.NONE
+                else " · ".join(f"{k} {n}" for k, n in sorted(keys.items(), key=lambda kv: (-kv[1], kv[0])))
+                for _, keys in shown
+            ],
         )
         self.knowledge.set_bars(
-            [(f"{k.title or k.entry_id} ({k.shown})", float(k.used)) for k in data.knowledge[:10]]
+            [(k.title or k.entry_id, float(k.used)) for k in data.knowledge[:10]],
+            [self.tr("of %1 shown").replace("%1", str(k.shown)) for k in data.knowledge[:10]],
         )
         self.handle.set_bars([(h.key or "-", round(h.average_seconds / 60, 1)) for h in data.handle_time[1:]])
         overall = data.handle_time[0]

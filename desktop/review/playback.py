@@ -24,7 +24,15 @@ LEFT, RIGHT = "customer", "agent"
 
 
 class PlaybackError(RuntimeError):
-    """The recording cannot be played (missing or unreadable files, no output device)."""
+    """The recording cannot be played (missing or unreadable files, no output device).
+
+    ``reason`` says which (unreadable | no_recording | no_output) so the window can word it in the UI language;
+    ``detail`` is what the system said (a path, a device error), shown apart from the sentence."""
+
+    def __init__(self, message: str, reason: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,9 @@ def load_call_audio(files: Mapping[str, Path]) -> CallAudio:
         try:
             data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
         except (OSError, RuntimeError) as exc:
-            raise PlaybackError(f"{path}: cannot read the recording: {exc}") from exc
+            raise PlaybackError(
+                f"{path}: cannot read the recording: {exc}", "unreadable", f"{path}: {exc}"
+            ) from exc
         mono = data.mean(axis=1).astype(np.float32)
         if rate and file_rate != rate:
             import soxr
@@ -56,7 +66,7 @@ def load_call_audio(files: Mapping[str, Path]) -> CallAudio:
         rate = rate or int(file_rate)
         tracks[channel] = mono
     if not tracks:
-        raise PlaybackError("this call has no recording")
+        raise PlaybackError("this call has no recording", "no_recording")
     length = max(len(t) for t in tracks.values())
     stereo = np.zeros((length, 2), dtype=np.float32)
     for channel, mono in tracks.items():
@@ -116,7 +126,9 @@ class CallPlayback:
             self._stream.start()
         except Exception as exc:  # PortAudio raises its own error types; all mean "cannot play here"
             self._stream = None
-            raise PlaybackError(f"cannot play on this PC's audio output: {exc}") from exc
+            raise PlaybackError(
+                f"cannot play on this PC's audio output: {exc}", "no_output", str(exc)
+            ) from exc
 
     def pause(self) -> None:
         self._close()

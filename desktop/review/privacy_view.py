@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -30,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assist.customers import lookup_caller
+from assist.domain import Customer
 from assist.exports import ExportError, export_customer_archive
 from assist.privacy import ErasureError, ErasureReport, erase_customer
 from assist.retention import (
@@ -202,14 +206,24 @@ class PrivacyPanel(QWidget):
         self.retention_form.addRow(self.save_button)
 
         self.customer_box = QGroupBox(self)
-        self.customer_id = QLineEdit(self)
+        # Found by what the requester gives (a name or a phone number), chosen from a list that shows whom it is:
+        # a destructive action is never aimed by typing an internal id.
+        self.customer_query = QLineEdit(self)
+        self.customer_query.returnPressed.connect(self.find_customers)
+        self.find_button = QPushButton(self)
+        self.find_button.clicked.connect(self.find_customers)
+        self.matches = QListWidget(self)
+        self.matches.setObjectName("customerMatches")
+        self.matches.setMaximumHeight(120)
+        self.matches.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.archive_button = QPushButton(self)
         self.archive_button.clicked.connect(self._choose_archive)
         self.erase_button = QPushButton(self)
         self.erase_button.setObjectName("eraseCustomer")
         self.erase_button.clicked.connect(self.erase)
         customer_layout = QVBoxLayout(self.customer_box)
-        customer_layout.addWidget(self.customer_id)
+        customer_layout.addWidget(_row(self.customer_query, self.find_button))
+        customer_layout.addWidget(self.matches)
         customer_layout.addWidget(_row(self.archive_button, self.erase_button))
         self.message = QLabel(self)
         self.message.setObjectName("privacyMessage")
@@ -221,6 +235,7 @@ class PrivacyPanel(QWidget):
         layout.addStretch(1)
         self.retranslate()
         self.load()
+        self._update_buttons()
 
     def retranslate(self) -> None:
         self.retention_box.setTitle(self.tr("Retention"))
@@ -244,7 +259,10 @@ class PrivacyPanel(QWidget):
             self.transcripts.setItemText(i, names[str(self.transcripts.itemData(i))])
         self.save_button.setText(self.tr("Save and apply now"))
         self.customer_box.setTitle(self.tr("One customer's data (personal-information requests)"))
-        self.customer_id.setPlaceholderText(self.tr("Customer id"))
+        self.customer_query.setPlaceholderText(self.tr("Customer name or phone number"))
+        self.customer_query.setAccessibleName(self.tr("Find the customer by name or phone number"))
+        self.find_button.setText(self.tr("Find"))
+        self.matches.setAccessibleName(self.tr("Customers found: choose one"))
         self.archive_button.setText(self.tr("Export archive…"))
         self.erase_button.setText(self.tr("Erase everything about this customer…"))
 
@@ -278,8 +296,58 @@ class PrivacyPanel(QWidget):
         )
         return report
 
+    # -- one customer ----------------------------------------------------------------------------------
+    def find_customers(self) -> list[Customer]:
+        """List the customers whose name or phone number matches what was typed."""
+        text = self.customer_query.text().strip()
+        found: dict[str, Customer] = {}
+        if text:
+            if sum(ch.isdigit() for ch in text) >= 4:
+                found.update((c.id, c) for c in lookup_caller(self.store, text).customers)
+            found.update((c.id, c) for c in self.store.search_customers(text))
+        self.matches.clear()
+        for customer in found.values():
+            calls = self._call_count(customer.id)
+            phone = customer.phones[0] if customer.phones else self.tr("no phone")
+            company = f" · {customer.company}" if customer.company else ""
+            label = self.tr("{name} · {phone}{company} · {calls} calls").format(
+                name=customer.name, phone=phone, company=company, calls=calls
+            )
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, customer.id)
+            self.matches.addItem(item)
+        if len(found) == 1:
+            self.matches.setCurrentRow(0)
+        if not text:
+            self.message.setText(self.tr("Type the customer's name or phone number first."))
+        elif not found:
+            self.message.setText(self.tr("No customer has that name or phone number."))
+        else:
+            self.message.setText(self.tr("Choose the customer in the list.") if len(found) > 1 else "")
+        self._update_buttons()
+        return list(found.values())
+
+    def selected_customer(self) -> Customer | None:
+        item = self.matches.currentItem()
+        if item is None:
+            return None
+        return self.store.get_customer(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _call_count(self, customer_id: str) -> int:
+        row = self.store.conn.execute("SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,))
+        return int(row.fetchone()[0])
+
+    def _update_buttons(self) -> None:
+        chosen = self.matches.currentItem() is not None
+        self.archive_button.setEnabled(chosen)
+        self.erase_button.setEnabled(chosen)
+
     def export_archive(self, target: Path) -> bool:
-        customer_id = self.customer_id.text().strip()
+        customer = self.selected_customer()
+        if customer is None:
+            self.message.setText(self.tr("Find and choose the customer first."))
+            return False
+        customer_id = customer.id
         try:
             report = export_customer_archive(self.store, customer_id, target, self.recordings_root)
         except ExportError as exc:
@@ -293,12 +361,12 @@ class PrivacyPanel(QWidget):
         return True
 
     def _choose_archive(self) -> None:
-        customer_id = self.customer_id.text().strip()
-        if not customer_id:
-            self.message.setText(self.tr("Type the customer id first."))
+        customer = self.selected_customer()
+        if customer is None:
+            self.message.setText(self.tr("Find and choose the customer first."))
             return
         name, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export customer archive"), f"{customer_id}.zip", "ZIP (*.zip)"
+            self, self.tr("Export customer archive"), f"{customer.name or customer.id}.zip", "ZIP (*.zip)"
         )
         if name:
             self.export_archive(Path(name))
@@ -314,19 +382,17 @@ class PrivacyPanel(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def erase(self) -> ErasureReport | None:
-        customer_id = self.customer_id.text().strip()
-        if not customer_id:
-            self.message.setText(self.tr("Type the customer id first."))
+        customer = self.selected_customer()
+        if customer is None:
+            self.message.setText(self.tr("Find and choose the customer first."))
             return None
-        customer = self.store.get_customer(customer_id)
-        calls = self.store.conn.execute(
-            "SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,)
-        ).fetchone()[0]
-        name = customer.name if customer else customer_id
+        customer_id = customer.id
+        calls = self._call_count(customer_id)
+        phone = customer.phones[0] if customer.phones else self.tr("no phone")
         question = self.tr(
-            "Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts "
+            "Erase {name} ({phone}): the profile, notes, follow-ups, {calls} calls with their transcripts "
             "and recordings? This cannot be undone."
-        ).format(name=name, id=customer_id, calls=calls)
+        ).format(name=customer.name, phone=phone, calls=calls)
         if not self._confirm(question):
             self.message.setText(self.tr("Nothing was erased."))
             return None
@@ -335,8 +401,8 @@ class PrivacyPanel(QWidget):
         except ErasureError as exc:
             self.message.setText(self.tr("Could not erase: {error}").format(error=exc))
             return None
-        text = self.tr("Erased {id}: {calls} calls, {rows} records, {files} recording files.").format(
-            id=customer_id,
+        text = self.tr("Erased {name}: {calls} calls, {rows} records, {files} recording files.").format(
+            name=customer.name or customer_id,
             calls=len(report.call_ids),
             rows=report.total_rows,
             files=len(report.files_removed),
@@ -344,7 +410,9 @@ class PrivacyPanel(QWidget):
         if report.files_failed:
             text += " " + self.tr("Could not remove: {files}").format(files="; ".join(report.files_failed))
         self.message.setText(text)
-        self.customer_id.clear()
+        self.matches.clear()
+        self.customer_query.clear()
+        self._update_buttons()
         self.customer_erased.emit(customer_id)
         return report
 

@@ -78,8 +78,8 @@ class BoardTable(QTableWidget):
         self.setAccessibleName(self.tr("Live calls of the team"))
         headers = (
             (self.tr("Needs attention"), self.tr("Why this call needs you: a raised hand, strong frustration, a long silence or a long call")),
-            (self.tr("Agent"), self.tr("The operator on the call (▶: the call you follow)")),
-            (self.tr("Customer"), self.tr("Who is calling, as the operator's app knows them")),
+            (self.tr("Agent"), self.tr("The agent on the call (▶: the call you follow)")),
+            (self.tr("Customer"), self.tr("Who is calling, as the agent's app knows them")),
             (self.tr("Duration"), self.tr("How long the call has run")),
             (self.tr("Frustration"), self.tr("How upset the customer sounds, with the words that show it")),
             (self.tr("Last whisper"), self.tr("Time since a supervisor last whispered on this call")),

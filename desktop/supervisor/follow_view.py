@@ -326,8 +326,8 @@ class WhisperComposer(QWidget):
         self.knowledge_button.setText(self.tr("Send entry to agent"))
         self.knowledge.setPlaceholderText(self.tr("The team has shared no knowledge entries yet"))
         self.coming_button.setText(self.tr("I'm coming"))
-        self.coming_button.setToolTip(self.tr("Tell the operator you are on your way to help (Ctrl+K)"))
-        self.coming_button.setAccessibleName(self.tr("Tell the operator you are coming to help"))
+        self.coming_button.setToolTip(self.tr("Tell the agent you are on your way to help (Ctrl+K)"))
+        self.coming_button.setAccessibleName(self.tr("Tell the agent you are coming to help"))
         self._render_anchor()
         self._render_hint()
 

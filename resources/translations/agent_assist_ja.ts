@@ -249,223 +249,272 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="227" />
-        <location filename="../../desktop/review/call_detail.py" line="414" />
+        <location filename="../../desktop/review/call_detail.py" line="244" />
+        <location filename="../../desktop/review/call_detail.py" line="454" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="227" />
-        <location filename="../../desktop/review/call_detail.py" line="420" />
+        <location filename="../../desktop/review/call_detail.py" line="244" />
+        <location filename="../../desktop/review/call_detail.py" line="484" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="228" />
+        <location filename="../../desktop/review/call_detail.py" line="245" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="229" />
+        <location filename="../../desktop/review/call_detail.py" line="247" />
+        <source>Position in the recording</source>
+        <translation>録音の再生位置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="248" />
+        <source>Call timeline: what was said, whispers, cards and comments</source>
+        <translation>通話のタイムライン: 発話、ささやき、カード、コメント</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="249" />
+        <source>Comment on the selected line</source>
+        <translation>選択した発話へのコメント</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="250" />
+        <source>Comment as</source>
+        <translation>コメントの立場</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="251" />
+        <source>Transcript export format</source>
+        <translation>文字起こしの書き出し形式</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="253" />
+        <source>Tags</source>
+        <translation>タグ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="260" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="230" />
+        <location filename="../../desktop/review/call_detail.py" line="261" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="231" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="232" />
-        <location filename="../../desktop/review/call_detail.py" line="271" />
+        <location filename="../../desktop/review/call_detail.py" line="263" />
+        <location filename="../../desktop/review/call_detail.py" line="302" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="234" />
+        <location filename="../../desktop/review/call_detail.py" line="265" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="235" />
+        <location filename="../../desktop/review/call_detail.py" line="266" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="236" />
+        <location filename="../../desktop/review/call_detail.py" line="267" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="237" />
+        <location filename="../../desktop/review/call_detail.py" line="256" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="238" />
+        <location filename="../../desktop/review/call_detail.py" line="269" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="239" />
+        <location filename="../../desktop/review/call_detail.py" line="270" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="240" />
+        <location filename="../../desktop/review/call_detail.py" line="271" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="242" />
+        <location filename="../../desktop/review/call_detail.py" line="252" />
+        <location filename="../../desktop/review/call_detail.py" line="273" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="243" />
-        <source>Tags (separated by ;)</source>
-        <translation>タグ（; 区切り）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/review/call_detail.py" line="244" />
+        <location filename="../../desktop/review/call_detail.py" line="254" />
+        <location filename="../../desktop/review/call_detail.py" line="275" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="245" />
-        <location filename="../../desktop/review/call_detail.py" line="347" />
+        <location filename="../../desktop/review/call_detail.py" line="255" />
+        <location filename="../../desktop/review/call_detail.py" line="276" />
+        <location filename="../../desktop/review/call_detail.py" line="385" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="250" />
+        <location filename="../../desktop/review/call_detail.py" line="257" />
+        <source>New note about this customer</source>
+        <translation>このお客様についての新しいメモ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="274" />
+        <source>Tags (separated by commas)</source>
+        <translation>タグ（カンマ区切り）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="281" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="251" />
+        <location filename="../../desktop/review/call_detail.py" line="282" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="252" />
+        <location filename="../../desktop/review/call_detail.py" line="283" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="253" />
+        <location filename="../../desktop/review/call_detail.py" line="284" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
-        <location filename="../../desktop/review/call_detail.py" line="525" />
+        <location filename="../../desktop/review/call_detail.py" line="293" />
+        <location filename="../../desktop/review/call_detail.py" line="593" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="266" />
+        <location filename="../../desktop/review/call_detail.py" line="297" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="267" />
+        <location filename="../../desktop/review/call_detail.py" line="298" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="299" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="269" />
+        <location filename="../../desktop/review/call_detail.py" line="300" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="270" />
+        <location filename="../../desktop/review/call_detail.py" line="301" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="272" />
+        <location filename="../../desktop/review/call_detail.py" line="303" />
         <source>Overlap</source>
         <translation>被り</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="273" />
+        <location filename="../../desktop/review/call_detail.py" line="304" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="277" />
+        <location filename="../../desktop/review/call_detail.py" line="308" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="277" />
+        <location filename="../../desktop/review/call_detail.py" line="308" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="285" />
+        <location filename="../../desktop/review/call_detail.py" line="316" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="301" />
+        <location filename="../../desktop/review/call_detail.py" line="332" />
+        <location filename="../../desktop/review/call_detail.py" line="460" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="312" />
+        <location filename="../../desktop/review/call_detail.py" line="350" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="314" />
+        <location filename="../../desktop/review/call_detail.py" line="352" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="346" />
+        <location filename="../../desktop/review/call_detail.py" line="384" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="348" />
+        <location filename="../../desktop/review/call_detail.py" line="386" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="395" />
-        <location filename="../../desktop/review/call_detail.py" line="411" />
-        <source>Cannot play the recording: {error}</source>
-        <translation>録音を再生できません: {error}</translation>
+        <location filename="../../desktop/review/call_detail.py" line="459" />
+        <source>The recording of this call cannot be read.</source>
+        <translation>この通話の録音を読み込めません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="497" />
+        <location filename="../../desktop/review/call_detail.py" line="462" />
+        <source>This PC's sound output cannot play the recording. Check the speakers or headset.</source>
+        <translation>このPCの音声出力で録音を再生できません。スピーカーかヘッドセットを確認してください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="464" />
+        <source>The recording cannot be played.</source>
+        <translation>録音を再生できません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="565" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="499" />
+        <location filename="../../desktop/review/call_detail.py" line="567" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="507" />
+        <location filename="../../desktop/review/call_detail.py" line="575" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="572" />
+        <location filename="../../desktop/review/call_detail.py" line="640" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>
@@ -779,7 +828,7 @@
     <message>
         <location filename="../../desktop/review/conversation_view.py" line="79" />
         <source>Supervisor's advice</source>
-        <translation>SVの助言</translation>
+        <translation>スーパーバイザーの助言</translation>
     </message>
     <message>
         <location filename="../../desktop/review/conversation_view.py" line="80" />
@@ -834,7 +883,7 @@
     <message>
         <location filename="../../desktop/review/conversation_view.py" line="143" />
         <source>Supervisor's advice taken up: %1 of %2</source>
-        <translation>SVの助言を実行: %2 件中 %1 件</translation>
+        <translation>スーパーバイザーの助言を実行: %2 件中 %1 件</translation>
     </message>
     <message>
         <location filename="../../desktop/review/conversation_view.py" line="153" />
@@ -1034,157 +1083,206 @@
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="108" />
+        <location filename="../../desktop/review/history_view.py" line="110" />
         <source>Search what was said, summaries and notes (日本語 / English)</source>
         <translation>発話・要約・メモを検索（日本語 / English）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="110" />
+        <location filename="../../desktop/review/history_view.py" line="112" />
         <source>Search calls</source>
         <translation>通話を検索</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="111" />
+        <location filename="../../desktop/review/history_view.py" line="113" />
         <source>From YYYY-MM-DD</source>
         <translation>開始日 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="112" />
+        <location filename="../../desktop/review/history_view.py" line="114" />
         <source>To YYYY-MM-DD</source>
         <translation>終了日 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="113" />
+        <location filename="../../desktop/review/history_view.py" line="116" />
+        <source>Filter by agent</source>
+        <translation>オペレーターで絞り込み</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="117" />
+        <source>Filter by tag</source>
+        <translation>タグで絞り込み</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="118" />
+        <source>Filter by disposition</source>
+        <translation>対応結果で絞り込み</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="119" />
+        <source>Calls from this date (YYYY-MM-DD)</source>
+        <translation>この日以降の通話（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="120" />
+        <source>Calls up to this date (YYYY-MM-DD)</source>
+        <translation>この日までの通話（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="121" />
+        <source>Export the listed calls as CSV</source>
+        <translation>一覧の通話を CSV に書き出す</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="122" />
+        <source>Calls</source>
+        <translation>通話</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="123" />
+        <source>Search results</source>
+        <translation>検索結果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="129" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="114" />
+        <location filename="../../desktop/review/history_view.py" line="130" />
         <source>Export the calls matching these filters as CSV for Excel</source>
         <translation>条件に合う通話を Excel 用の CSV に書き出す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="117" />
+        <location filename="../../desktop/review/history_view.py" line="133" />
         <source>Date</source>
         <translation>日付</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="118" />
+        <location filename="../../desktop/review/history_view.py" line="134" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="119" />
+        <location filename="../../desktop/review/history_view.py" line="135" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="120" />
+        <location filename="../../desktop/review/history_view.py" line="136" />
         <source>Duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="121" />
+        <location filename="../../desktop/review/history_view.py" line="137" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="122" />
+        <location filename="../../desktop/review/history_view.py" line="138" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="127" />
-        <location filename="../../desktop/review/history_view.py" line="149" />
+        <location filename="../../desktop/review/history_view.py" line="143" />
+        <location filename="../../desktop/review/history_view.py" line="165" />
         <source>All agents</source>
         <translation>すべてのオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="128" />
-        <location filename="../../desktop/review/history_view.py" line="150" />
+        <location filename="../../desktop/review/history_view.py" line="144" />
+        <location filename="../../desktop/review/history_view.py" line="166" />
         <source>All tags</source>
         <translation>すべてのタグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="129" />
-        <location filename="../../desktop/review/history_view.py" line="151" />
+        <location filename="../../desktop/review/history_view.py" line="145" />
+        <location filename="../../desktop/review/history_view.py" line="167" />
         <source>All dispositions</source>
         <translation>すべての対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="139" />
+        <location filename="../../desktop/review/history_view.py" line="155" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="140" />
+        <location filename="../../desktop/review/history_view.py" line="156" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="141" />
+        <location filename="../../desktop/review/history_view.py" line="157" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="142" />
+        <location filename="../../desktop/review/history_view.py" line="158" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="171" />
+        <location filename="../../desktop/review/history_view.py" line="187" />
         <source>“{text}” is not a date: write it as 2026-03-31.</source>
         <translation>「{text}」は日付ではありません。2026-03-31 の形で入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="205" />
+        <location filename="../../desktop/review/history_view.py" line="221" />
         <source>Unknown</source>
         <translation>不明</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="216" />
+        <location filename="../../desktop/review/history_view.py" line="232" />
         <source>No calls match these filters.</source>
         <translation>条件に合う通話はありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="222" />
+        <location filename="../../desktop/review/history_view.py" line="238" />
         <source>Transcript</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="223" />
+        <location filename="../../desktop/review/history_view.py" line="239" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="224" />
+        <location filename="../../desktop/review/history_view.py" line="240" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="242" />
+        <location filename="../../desktop/review/history_view.py" line="258" />
         <source>Nothing found. Try fewer or other words.</source>
         <translation>見つかりませんでした。言葉を減らすか、別の言葉で試してください。</translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../desktop/review/history_view.py" line="244" />
-        <source>%n match(es)</source>
-        <translation>
-            <numerusform>%n 件一致</numerusform>
-        </translation>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="261" />
+        <source>1 match</source>
+        <translation>1 件一致</translation>
     </message>
     <message>
         <location filename="../../desktop/review/history_view.py" line="261" />
+        <source>%1 matches</source>
+        <translation>%1 件一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="271" />
+        <location filename="../../desktop/review/history_view.py" line="275" />
+        <source>Unknown caller</source>
+        <translation>不明な発信者</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/history_view.py" line="294" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="263" />
+        <location filename="../../desktop/review/history_view.py" line="296" />
         <source>Wrote {count} calls to {path}.</source>
         <translation>{count} 件の通話を {path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="267" />
+        <location filename="../../desktop/review/history_view.py" line="300" />
         <source>Export call list</source>
         <translation>通話一覧を書き出し</translation>
     </message>
@@ -1192,77 +1290,82 @@
 <context>
     <name>InsightsPanel</name>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="168" />
+        <location filename="../../desktop/review/insights_view.py" line="178" />
         <source>Per day</source>
         <translation>日別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="169" />
+        <location filename="../../desktop/review/insights_view.py" line="179" />
         <source>Per week</source>
         <translation>週別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="170" />
+        <location filename="../../desktop/review/insights_view.py" line="180" />
         <source>By tag</source>
         <translation>タグ別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="171" />
+        <location filename="../../desktop/review/insights_view.py" line="181" />
         <source>By topic</source>
         <translation>話題別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="172" />
+        <location filename="../../desktop/review/insights_view.py" line="182" />
         <source>By disposition</source>
         <translation>対応結果別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="173" />
+        <location filename="../../desktop/review/insights_view.py" line="183" />
         <source>By agent</source>
         <translation>オペレーター別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="174" />
+        <location filename="../../desktop/review/insights_view.py" line="184" />
         <source>All calls</source>
         <translation>すべての通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="181" />
+        <location filename="../../desktop/review/insights_view.py" line="191" />
         <source>Export CSV…</source>
         <translation>CSV を書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="182" />
-        <source>Calls</source>
-        <translation>通話</translation>
+        <location filename="../../desktop/review/insights_view.py" line="196" />
+        <source>Calls per period (the breakdown is written beside each bar)</source>
+        <translation>期間ごとの通話数（内訳は各棒の横に表示）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="183" />
+        <location filename="../../desktop/review/insights_view.py" line="192" />
         <source>Average handle time by agent (minutes)</source>
         <translation>オペレーター別の平均対応時間（分）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="184" />
-        <source>Knowledge entries used (shown)</source>
-        <translation>使われたナレッジ（表示回数）</translation>
+        <location filename="../../desktop/review/insights_view.py" line="194" />
+        <source>Knowledge entries: times an agent used the card, of the times it was shown</source>
+        <translation>ナレッジ: 表示された回数のうち、オペレーターが使った回数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="209" />
+        <location filename="../../desktop/review/insights_view.py" line="221" />
         <source>Could not compute the insights: {error}</source>
         <translation>分析を計算できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="215" />
+        <location filename="../../desktop/review/insights_view.py" line="227" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="233" />
+        <location filename="../../desktop/review/insights_view.py" line="245" />
+        <source>of %1 shown</source>
+        <translation>／表示 %1 回</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="252" />
         <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
         <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="242" />
+        <location filename="../../desktop/review/insights_view.py" line="261" />
         <source>Export insights</source>
         <translation>分析を書き出し</translation>
     </message>
@@ -1320,123 +1423,165 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="226" />
+        <location filename="../../desktop/review/privacy_view.py" line="241" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="227" />
+        <location filename="../../desktop/review/privacy_view.py" line="242" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="231" />
+        <location filename="../../desktop/review/privacy_view.py" line="246" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="232" />
+        <location filename="../../desktop/review/privacy_view.py" line="247" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="233" />
+        <location filename="../../desktop/review/privacy_view.py" line="248" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="239" />
+        <location filename="../../desktop/review/privacy_view.py" line="254" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="240" />
+        <location filename="../../desktop/review/privacy_view.py" line="255" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="241" />
+        <location filename="../../desktop/review/privacy_view.py" line="256" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="245" />
+        <location filename="../../desktop/review/privacy_view.py" line="260" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="246" />
+        <location filename="../../desktop/review/privacy_view.py" line="261" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="247" />
-        <source>Customer id</source>
-        <translation>お客様ID</translation>
+        <location filename="../../desktop/review/privacy_view.py" line="262" />
+        <source>Customer name or phone number</source>
+        <translation>お客様の名前または電話番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="248" />
+        <location filename="../../desktop/review/privacy_view.py" line="263" />
+        <source>Find the customer by name or phone number</source>
+        <translation>名前または電話番号でお客様を探す</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="264" />
+        <source>Find</source>
+        <translation>検索</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="265" />
+        <source>Customers found: choose one</source>
+        <translation>見つかったお客様: 1人を選んでください</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="393" />
+        <source>Erase {name} ({phone}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
+        <translation>{name}（{phone}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="404" />
+        <source>Erased {name}: {calls} calls, {rows} records, {files} recording files.</source>
+        <translation>{name} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="266" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="249" />
+        <location filename="../../desktop/review/privacy_view.py" line="267" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="272" />
+        <location filename="../../desktop/review/privacy_view.py" line="290" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="286" />
+        <location filename="../../desktop/review/privacy_view.py" line="311" />
+        <location filename="../../desktop/review/privacy_view.py" line="391" />
+        <source>no phone</source>
+        <translation>電話番号なし</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="313" />
+        <source>{name} · {phone}{company} · {calls} calls</source>
+        <translation>{name} · {phone}{company} · 通話 {calls} 件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="322" />
+        <source>Type the customer's name or phone number first.</source>
+        <translation>先にお客様の名前か電話番号を入力してください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="324" />
+        <source>No customer has that name or phone number.</source>
+        <translation>その名前・電話番号のお客様はいません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="326" />
+        <source>Choose the customer in the list.</source>
+        <translation>一覧からお客様を選んでください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="348" />
+        <location filename="../../desktop/review/privacy_view.py" line="366" />
+        <location filename="../../desktop/review/privacy_view.py" line="387" />
+        <source>Find and choose the customer first.</source>
+        <translation>先にお客様を検索して選んでください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="354" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="289" />
+        <location filename="../../desktop/review/privacy_view.py" line="357" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="298" />
-        <location filename="../../desktop/review/privacy_view.py" line="319" />
-        <source>Type the customer id first.</source>
-        <translation>先にお客様IDを入力してください。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/review/privacy_view.py" line="301" />
+        <location filename="../../desktop/review/privacy_view.py" line="369" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="309" />
+        <location filename="../../desktop/review/privacy_view.py" line="377" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="327" />
-        <source>Erase {name} ({id}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
-        <translation>{name}（{id}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/review/privacy_view.py" line="331" />
+        <location filename="../../desktop/review/privacy_view.py" line="397" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="336" />
+        <location filename="../../desktop/review/privacy_view.py" line="402" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="338" />
-        <source>Erased {id}: {calls} calls, {rows} records, {files} recording files.</source>
-        <translation>{id} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/review/privacy_view.py" line="345" />
+        <location filename="../../desktop/review/privacy_view.py" line="411" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
     </message>

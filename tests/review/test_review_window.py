@@ -197,12 +197,16 @@ def test_insights_tab_draws_and_exports(
     with qtbot.waitSignal(panel.updated, timeout=10000):
         w.tabs.setCurrentIndex(1)
     assert "3 calls" in panel.summary.text() and "33%" in panel.summary.text()
-    assert ("2026-03-09 解約", 1.0) in panel.volume.bars
+    labels = [label for label, _ in panel.volume.bars]
+    assert len(labels) == len(set(labels))  # one bar per week, its breakdown written beside it
+    week = labels.index("2026-03-09")
+    assert "解約 1" in panel.volume.notes[week]
     assert dict(panel.handle.bars) == {"sato": 10.0, "suzuki": 4.5}
     with qtbot.waitSignal(panel.updated, timeout=10000):
         panel.dimension.setCurrentIndex(panel.dimension.findData("disposition"))
     qtbot.waitUntil(lambda: not panel.busy, timeout=10000)
-    assert {label.split()[1] for label, _ in panel.volume.bars} == {"resolved", "follow_up", "escalated"}
+    words = " ".join(panel.volume.notes).split()
+    assert {"resolved", "follow_up", "escalated"} <= set(words)
     image = panel.grab()  # paints the bars for real
     assert not image.isNull()
     panel.export_csv(tmp_path / "i.csv")
@@ -277,9 +281,18 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
         return False
 
     panel._confirm = cancel
-    panel.customer_id.setText("cust-tanaka")
+    assert not panel.erase_button.isEnabled()  # nothing chosen: nothing to erase
+    panel.customer_query.setText("cust-tanaka")  # an internal id finds nobody: names and numbers do
+    assert panel.find_customers() == [] and "No customer" in panel.message.text()
+    panel.customer_query.setText("田中")
+    found = panel.find_customers()
+    assert [c.id for c in found] == ["cust-tanaka"] and panel.erase_button.isEnabled()
+    assert "田中花子" in panel.matches.item(0).text() and "2 calls" in panel.matches.item(0).text()
+    phone = found[0].phones[0]
+    panel.customer_query.setText(phone)  # by phone number, as the requester gives it
+    assert [c.id for c in panel.find_customers()] == ["cust-tanaka"]
     assert panel.erase() is None
-    assert "田中花子" in asked[0] and "2 calls" in asked[0]
+    assert "田中花子" in asked[0] and "2 calls" in asked[0] and phone in asked[0]
     assert store.get_customer("cust-tanaka") is not None
     assert panel.export_archive(tmp_path / "t.zip") and (tmp_path / "t.zip").exists()
     panel._confirm = lambda question: True
@@ -288,8 +301,9 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
     assert store.get_customer("cust-tanaka") is None
     assert w.detail.call is None  # the open call of that customer is gone from the screen
     assert w.history.call_ids() == ["call-en-1"]
-    panel.customer_id.setText("cust-tanaka")
-    assert panel.erase() is None and "no customer with id" in panel.message.text()
+    panel.customer_query.setText("田中")
+    assert panel.find_customers() == [] and panel.erase() is None
+    assert "choose the customer" in panel.message.text()
 
 
 def test_retention_schedule_runs_in_a_worker(store: Store, qtbot: Any) -> None:

@@ -120,10 +120,20 @@
         <translation>オペレーター</translation>
     </message>
     <message>
+        <location filename="../board_view.py" line="81" />
+        <source>The agent on the call (▶: the call you follow)</source>
+        <translation>通話中のオペレーター（▶: モニター中の通話）</translation>
+    </message>
+    <message>
         <location filename="../board_view.py" line="82" />
         <location filename="../board_view.py" line="185" />
         <source>Customer</source>
         <translation>お客様</translation>
+    </message>
+    <message>
+        <location filename="../board_view.py" line="82" />
+        <source>Who is calling, as the agent's app knows them</source>
+        <translation>オペレーターのアプリが把握している発信者</translation>
     </message>
     <message>
         <location filename="../board_view.py" line="83" />
@@ -154,16 +164,6 @@
         <location filename="../board_view.py" line="80" />
         <source>Why this call needs you: a raised hand, strong frustration, a long silence or a long call</source>
         <translation>この通話で対応が必要な理由: 挙手、強い不満、長い沈黙、長時間通話</translation>
-    </message>
-    <message>
-        <location filename="../board_view.py" line="81" />
-        <source>The operator on the call (▶: the call you follow)</source>
-        <translation>通話中のオペレーター（▶: モニター中の通話）</translation>
-    </message>
-    <message>
-        <location filename="../board_view.py" line="82" />
-        <source>Who is calling, as the operator's app knows them</source>
-        <translation>オペレーターのアプリが把握している発信者</translation>
     </message>
     <message>
         <location filename="../board_view.py" line="83" />
@@ -541,12 +541,12 @@
     </message>
     <message>
         <location filename="../follow_view.py" line="329" />
-        <source>Tell the operator you are on your way to help (Ctrl+K)</source>
+        <source>Tell the agent you are on your way to help (Ctrl+K)</source>
         <translation>応援に向かうことをオペレーターに伝えます（Ctrl+K）</translation>
     </message>
     <message>
         <location filename="../follow_view.py" line="330" />
-        <source>Tell the operator you are coming to help</source>
+        <source>Tell the agent you are coming to help</source>
         <translation>応援に向かうことをオペレーターに伝える</translation>
     </message>
     <message>
