@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desktop.review.call_detail import CallDetail
 from desktop.review.playback import PlaybackError
@@ -27,19 +27,26 @@ def test_tab_leaves_the_call_list_and_reaches_the_call(
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
     table = w.history.table
     table.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: w.focusWidget() is table)
     table.setCurrentCell(0, 0)
     qtbot.keyClick(table, Qt.Key.Key_Return)  # Enter opens the call
     assert w.detail.call is not None
-    reached = []
+    reached: list[QWidget] = []
     for _ in range(12):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-        reached.append(QApplication.focusWidget())
-        if w.detail.isAncestorOf(QApplication.focusWidget()):
+        focus = w.focusWidget()
+        assert focus is not None
+        qtbot.keyClick(focus, Qt.Key.Key_Tab)
+        now = w.focusWidget()
+        assert now is not None
+        reached.append(now)
+        if w.detail.isAncestorOf(now):
             break
     assert reached[0] is not table  # one Tab leaves the list
-    assert w.detail.isAncestorOf(QApplication.focusWidget()), [type(x).__name__ for x in reached]
+    assert w.detail.isAncestorOf(reached[-1]), [type(x).__name__ for x in reached]
 
 
 def test_every_filter_date_timeline_and_comment_box_has_a_name_and_whole_placeholders(
