@@ -155,6 +155,7 @@ class CallDetail(QWidget):
         self.bookmark_button = QPushButton(self)
         self.bookmark_button.clicked.connect(self.bookmark_selected)
         self.comment_edit = QLineEdit(self)
+        self.comment_edit.setMinimumWidth(220)  # room for its placeholder, not "選…"
         self.comment_role = QComboBox(self)
         self.comment_button = QPushButton(self)
         self.comment_button.clicked.connect(self.comment_selected)
@@ -192,6 +193,7 @@ class CallDetail(QWidget):
         self.notes = QListWidget(self)
         self.notes.setWordWrap(True)
         self.note_edit = QLineEdit(self)
+        self.note_edit.setMinimumWidth(220)
         self.note_edit.returnPressed.connect(self.add_note)
         self.note_button = QPushButton(self)
         self.note_button.clicked.connect(self.add_note)

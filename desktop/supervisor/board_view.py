@@ -63,7 +63,8 @@ class BoardTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setWordWrap(False)
+        # Long reasons wrap inside their (capped) column instead of being cut to "⚠…" or widening the board.
+        self.setWordWrap(True)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         # Fitted when rows come and go, not on every change: measuring every cell each second is costly.
@@ -170,9 +171,12 @@ class BoardTable(QTableWidget):
             self._widths_for = tuple(fitted)
             for col in self._FITTED:
                 self.resizeColumnToContents(col)
+                self.setColumnWidth(col, min(self.columnWidth(col), self._MAX_WIDTH))
+            self.resizeRowsToContents()
 
     # Columns sized to their words; "duration" and "last whisper" keep their first width, "last line" stretches.
     _FITTED = (0, 1, 2, 4)
+    _MAX_WIDTH = 240
 
     def _follow_row(self, row: int) -> None:
         item = self.item(row, 0) if row >= 0 else None

@@ -144,12 +144,12 @@ def test_the_console_menu_tooltips_cards_and_follow_title(
             lambda: Attention.STRONG_FRUSTRATION in console.board_view.row_attention("call-1"),
             timeout=WAIT_MS,
         )
-        # The attention column fits its words (no "⚠…"), and every cell has its whole text as a tooltip.
+        # The attention column fits its words or wraps them (no "⚠…"); every cell has its whole text as a tooltip.
         board = console.board_view
         item = board.item(0, 0)
         assert item.toolTip() == item.text()
         width = board.fontMetrics().horizontalAdvance(item.text())
-        assert board.columnWidth(0) >= width
+        assert board.columnWidth(0) >= min(width, BoardTable._MAX_WIDTH) and board.wordWrap()
 
         with qtbot.waitSignal(console.followed, timeout=WAIT_MS):
             console.follow_call("call-1")
