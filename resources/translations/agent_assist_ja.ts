@@ -249,272 +249,272 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="244" />
-        <location filename="../../desktop/review/call_detail.py" line="454" />
+        <location filename="../../desktop/review/call_detail.py" line="246" />
+        <location filename="../../desktop/review/call_detail.py" line="456" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="244" />
-        <location filename="../../desktop/review/call_detail.py" line="484" />
+        <location filename="../../desktop/review/call_detail.py" line="246" />
+        <location filename="../../desktop/review/call_detail.py" line="486" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="245" />
+        <location filename="../../desktop/review/call_detail.py" line="247" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="247" />
+        <location filename="../../desktop/review/call_detail.py" line="249" />
         <source>Position in the recording</source>
         <translation>録音の再生位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="248" />
+        <location filename="../../desktop/review/call_detail.py" line="250" />
         <source>Call timeline: what was said, whispers, cards and comments</source>
         <translation>通話のタイムライン: 発話、ささやき、カード、コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="249" />
+        <location filename="../../desktop/review/call_detail.py" line="251" />
         <source>Comment on the selected line</source>
         <translation>選択した発話へのコメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="250" />
+        <location filename="../../desktop/review/call_detail.py" line="252" />
         <source>Comment as</source>
         <translation>コメントの立場</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="251" />
+        <location filename="../../desktop/review/call_detail.py" line="253" />
         <source>Transcript export format</source>
         <translation>文字起こしの書き出し形式</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="253" />
+        <location filename="../../desktop/review/call_detail.py" line="255" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="260" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="261" />
+        <location filename="../../desktop/review/call_detail.py" line="263" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="264" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="263" />
-        <location filename="../../desktop/review/call_detail.py" line="302" />
+        <location filename="../../desktop/review/call_detail.py" line="265" />
+        <location filename="../../desktop/review/call_detail.py" line="304" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="265" />
+        <location filename="../../desktop/review/call_detail.py" line="267" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="266" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="267" />
+        <location filename="../../desktop/review/call_detail.py" line="269" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="256" />
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="258" />
+        <location filename="../../desktop/review/call_detail.py" line="270" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="269" />
+        <location filename="../../desktop/review/call_detail.py" line="271" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="270" />
+        <location filename="../../desktop/review/call_detail.py" line="272" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="271" />
+        <location filename="../../desktop/review/call_detail.py" line="273" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="252" />
-        <location filename="../../desktop/review/call_detail.py" line="273" />
+        <location filename="../../desktop/review/call_detail.py" line="254" />
+        <location filename="../../desktop/review/call_detail.py" line="275" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="254" />
-        <location filename="../../desktop/review/call_detail.py" line="275" />
+        <location filename="../../desktop/review/call_detail.py" line="256" />
+        <location filename="../../desktop/review/call_detail.py" line="277" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="255" />
-        <location filename="../../desktop/review/call_detail.py" line="276" />
-        <location filename="../../desktop/review/call_detail.py" line="385" />
+        <location filename="../../desktop/review/call_detail.py" line="257" />
+        <location filename="../../desktop/review/call_detail.py" line="278" />
+        <location filename="../../desktop/review/call_detail.py" line="387" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="257" />
+        <location filename="../../desktop/review/call_detail.py" line="259" />
         <source>New note about this customer</source>
         <translation>このお客様についての新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="274" />
+        <location filename="../../desktop/review/call_detail.py" line="276" />
         <source>Tags (separated by commas)</source>
         <translation>タグ（カンマ区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="281" />
+        <location filename="../../desktop/review/call_detail.py" line="283" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="282" />
+        <location filename="../../desktop/review/call_detail.py" line="284" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="283" />
+        <location filename="../../desktop/review/call_detail.py" line="285" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="284" />
+        <location filename="../../desktop/review/call_detail.py" line="286" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="293" />
-        <location filename="../../desktop/review/call_detail.py" line="593" />
+        <location filename="../../desktop/review/call_detail.py" line="295" />
+        <location filename="../../desktop/review/call_detail.py" line="595" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="297" />
+        <location filename="../../desktop/review/call_detail.py" line="299" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="298" />
+        <location filename="../../desktop/review/call_detail.py" line="300" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="299" />
+        <location filename="../../desktop/review/call_detail.py" line="301" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="300" />
+        <location filename="../../desktop/review/call_detail.py" line="302" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="301" />
+        <location filename="../../desktop/review/call_detail.py" line="303" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="303" />
+        <location filename="../../desktop/review/call_detail.py" line="305" />
         <source>Overlap</source>
         <translation>被り</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="304" />
+        <location filename="../../desktop/review/call_detail.py" line="306" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="308" />
+        <location filename="../../desktop/review/call_detail.py" line="310" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="308" />
+        <location filename="../../desktop/review/call_detail.py" line="310" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="316" />
+        <location filename="../../desktop/review/call_detail.py" line="318" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="332" />
-        <location filename="../../desktop/review/call_detail.py" line="460" />
+        <location filename="../../desktop/review/call_detail.py" line="334" />
+        <location filename="../../desktop/review/call_detail.py" line="462" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="350" />
+        <location filename="../../desktop/review/call_detail.py" line="352" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="352" />
+        <location filename="../../desktop/review/call_detail.py" line="354" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="384" />
+        <location filename="../../desktop/review/call_detail.py" line="386" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="386" />
+        <location filename="../../desktop/review/call_detail.py" line="388" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="459" />
+        <location filename="../../desktop/review/call_detail.py" line="461" />
         <source>The recording of this call cannot be read.</source>
         <translation>この通話の録音を読み込めません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="462" />
+        <location filename="../../desktop/review/call_detail.py" line="464" />
         <source>This PC's sound output cannot play the recording. Check the speakers or headset.</source>
         <translation>このPCの音声出力で録音を再生できません。スピーカーかヘッドセットを確認してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="464" />
+        <location filename="../../desktop/review/call_detail.py" line="466" />
         <source>The recording cannot be played.</source>
         <translation>録音を再生できません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="565" />
+        <location filename="../../desktop/review/call_detail.py" line="567" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="567" />
+        <location filename="../../desktop/review/call_detail.py" line="569" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="575" />
+        <location filename="../../desktop/review/call_detail.py" line="577" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="640" />
+        <location filename="../../desktop/review/call_detail.py" line="642" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>

@@ -3,22 +3,22 @@
 <context>
     <name>AgentsList</name>
     <message>
-        <location filename="../board_view.py" line="232" />
+        <location filename="../board_view.py" line="236" />
         <source>Agents online</source>
         <translation>オンラインのオペレーター</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="239" />
+        <location filename="../board_view.py" line="243" />
         <source>%1 — idle (online %2)</source>
         <translation>%1 — 待機中（オンライン %2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="242" />
+        <location filename="../board_view.py" line="246" />
         <source>%1 — on a call (%2)</source>
         <translation>%1 — 通話中（%2）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="246" />
+        <location filename="../board_view.py" line="250" />
         <source>No agent online</source>
         <translation>オンラインのオペレーターはいません</translation>
     </message>
@@ -109,144 +109,144 @@
 <context>
     <name>BoardTable</name>
     <message>
-        <location filename="../board_view.py" line="78" />
+        <location filename="../board_view.py" line="79" />
         <source>Live calls of the team</source>
         <translation>チームの通話中一覧</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="81" />
-        <location filename="../board_view.py" line="185" />
+        <location filename="../board_view.py" line="82" />
+        <location filename="../board_view.py" line="189" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="81" />
+        <location filename="../board_view.py" line="82" />
         <source>The agent on the call (▶: the call you follow)</source>
         <translation>通話中のオペレーター（▶: モニター中の通話）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="82" />
-        <location filename="../board_view.py" line="185" />
+        <location filename="../board_view.py" line="83" />
+        <location filename="../board_view.py" line="189" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="82" />
+        <location filename="../board_view.py" line="83" />
         <source>Who is calling, as the agent's app knows them</source>
         <translation>オペレーターのアプリが把握している発信者</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="83" />
+        <location filename="../board_view.py" line="84" />
         <source>Duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="86" />
+        <location filename="../board_view.py" line="87" />
         <source>Last line</source>
         <translation>直近の発話</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="84" />
+        <location filename="../board_view.py" line="85" />
         <source>Frustration</source>
         <translation>不満度</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="85" />
+        <location filename="../board_view.py" line="86" />
         <source>Last whisper</source>
         <translation>最後のささやき</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="80" />
+        <location filename="../board_view.py" line="81" />
         <source>Needs attention</source>
         <translation>要注意</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="80" />
+        <location filename="../board_view.py" line="81" />
         <source>Why this call needs you: a raised hand, strong frustration, a long silence or a long call</source>
         <translation>この通話で対応が必要な理由: 挙手、強い不満、長い沈黙、長時間通話</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="83" />
+        <location filename="../board_view.py" line="84" />
         <source>How long the call has run</source>
         <translation>通話の経過時間</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="84" />
+        <location filename="../board_view.py" line="85" />
         <source>How upset the customer sounds, with the words that show it</source>
         <translation>お客様の不満の度合いと、それを示す言葉</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="85" />
+        <location filename="../board_view.py" line="86" />
         <source>Time since a supervisor last whispered on this call</source>
         <translation>この通話で最後にささやいてからの時間</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="86" />
+        <location filename="../board_view.py" line="87" />
         <source>The last thing said on the call</source>
         <translation>通話で最後に話された内容</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="143" />
+        <location filename="../board_view.py" line="144" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="184" />
+        <location filename="../board_view.py" line="188" />
         <source>(nothing said yet)</source>
         <translation>（まだ発話なし）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="190" />
+        <location filename="../board_view.py" line="194" />
         <source>calm</source>
         <translation>穏やか</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="191" />
+        <location filename="../board_view.py" line="195" />
         <source>strong</source>
         <translation>強い</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="191" />
+        <location filename="../board_view.py" line="195" />
         <source>some</source>
         <translation>やや</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="196" />
+        <location filename="../board_view.py" line="200" />
         <source>none yet</source>
         <translation>まだなし</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="197" />
+        <location filename="../board_view.py" line="201" />
         <source>%1 ago</source>
         <translation>%1 前</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="205" />
+        <location filename="../board_view.py" line="209" />
         <source>⚑ Hand raised</source>
         <translation>⚑ 挙手中</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="209" />
+        <location filename="../board_view.py" line="213" />
         <source>(answered)</source>
         <translation>（対応済み）</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="211" />
+        <location filename="../board_view.py" line="215" />
         <source>Strong frustration</source>
         <translation>強い不満</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="213" />
+        <location filename="../board_view.py" line="217" />
         <source>Silent for %1</source>
         <translation>%1 無言</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="215" />
+        <location filename="../board_view.py" line="219" />
         <source>Long call</source>
         <translation>長時間通話</translation>
     </message>
     <message>
-        <location filename="../board_view.py" line="217" />
+        <location filename="../board_view.py" line="221" />
         <source>Agent needs a moment after this call</source>
         <translation>通話後にひと息が必要</translation>
     </message>
