@@ -28,6 +28,7 @@ examples:
   agent-assist-server serve --host 0.0.0.0 --port 8765 --data /srv/assist --tls-cert cert.pem --tls-key key.pem
   agent-assist-server user list --data /srv/assist
   agent-assist-server user revoke sato --data /srv/assist
+  agent-assist-server erase-customer cust-42 --team tokyo --data /srv/assist --yes
 
 several instances (docs/scaling.md), each on its own port or machine, one database and one Redis:
   agent-assist-server user add sato --role agent --team tokyo --database postgresql://assist@db/assist
@@ -92,7 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--slow-consumer-grace", type=float, default=2.0, metavar="SECONDS",
         help="how long a client may stay over --slow-consumer-kib before it is dropped (default 2)",
     )  # fmt: skip
+    serve.add_argument(
+        "--live-retention-hours", type=float, default=24.0, metavar="HOURS",
+        help="live calls and their transcripts leave the server HOURS after the call ended (default 24)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--whisper-retention-days", type=float, default=30.0, metavar="DAYS",
+        help="whispers leave the server DAYS after they were sent (default 30)",
+    )  # fmt: skip
     serve.set_defaults(func=_serve)
+
+    erase = sub.add_parser(
+        "erase-customer",
+        help="erase everything the server holds about one customer (records, feed, live calls, whispers)",
+    )
+    erase.add_argument("customer_id")
+    erase.add_argument("--team", required=True, help="the customer's team")
+    erase.add_argument(
+        "--call",
+        action="append",
+        default=[],
+        metavar="CALL_ID",
+        help="a call of theirs the server may not link",
+    )
+    _add_location(erase)
+    erase.add_argument("--yes", action="store_true", help="really erase (required: this cannot be undone)")
+    erase.set_defaults(func=_erase_customer)
 
     user = sub.add_parser("user", help="add, list or revoke users")
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -141,6 +167,8 @@ def _serve(args: argparse.Namespace) -> int:
             send_queue_frames=max(10, args.max_queue),
             slow_consumer_bytes=max(16, args.slow_consumer_kib) * 1024,
             slow_consumer_grace=max(0.1, args.slow_consumer_grace),
+            live_retention=max(0.0, args.live_retention_hours) * 3600,
+            whisper_retention=max(0.0, args.whisper_retention_days) * 86400,
         )
         server = TeamServer(
             args.data, args.host, args.port, ssl=context, instance=args.instance, limits=limits,
@@ -238,6 +266,31 @@ def _user_revoke(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"user {args.name} revoked: their token no longer opens a connection")
+    return 0
+
+
+def _erase_customer(args: argparse.Namespace) -> int:
+    from sync.erasure import erase_customer
+
+    if not args.yes:
+        print(f"error: erasing {args.customer_id!r} cannot be undone: add --yes to confirm", file=sys.stderr)
+        return 2
+    store = _store(args)
+    try:
+        report = erase_customer(store, args.team, args.customer_id, args.call, actor="(server admin)")
+    finally:
+        store.close()
+    rows = ", ".join(f"{n} {table}" for table, n in sorted(report.rows.items())) or "nothing was held"
+    print(
+        f"erased {args.customer_id} of team {args.team} from {args.data}: {len(report.call_ids)} calls; {rows}"
+    )
+    if not report.files_cleared:
+        print(
+            "NOT fully erased yet: another process held the database open, so old copies of the data may remain"
+            " in the write-ahead log. A running server retries within a minute; run this again to confirm.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

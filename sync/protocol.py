@@ -236,16 +236,38 @@ class AuditQuery(Request):
     limit: int = 200
 
 
+@dataclass(frozen=True, slots=True)
+class EraseCustomer(Request):
+    """Erase everything the server holds about one customer of the team (a right-to-erasure request), and the
+    calls ``call_ids`` the client knows of (the server adds those it knows). Supervisors and admins."""
+
+    TYPE: ClassVar[str] = "erase_customer"
+    customer_id: str
+    call_ids: list[Any] | None = None
+
+
+MAX_ERASE_CALLS = 10_000
+
+
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.TYPE: cls
     for cls in (
         Resume, CallStart, CallEnd, Transcript, CallUpdate, Subscribe, Unsubscribe, ListCalls, ListPresence,
         WhisperSend, WhisperDelivered, WhisperRead, ListWhispers, ChangePush, FeedSince, History, AuditQuery,
-        RaiseHand,
+        RaiseHand, EraseCustomer,
     )
 }  # fmt: skip
 
-_ID_FIELDS = {"id", "call_id", "whisper_id", "change_id", "record_id", "agent", "anchor_segment_id"}
+_ID_FIELDS = {
+    "id",
+    "call_id",
+    "whisper_id",
+    "change_id",
+    "record_id",
+    "agent",
+    "anchor_segment_id",
+    "customer_id",
+}
 
 
 def _field_types(cls: type[Request]) -> dict[str, Any]:
@@ -485,6 +507,17 @@ def _check_semantics(request: Request) -> Request:
         if event["call_id"] != request.call_id:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event.call_id differs from call_id", request.id)
         return replace(request, event=event)
+    if isinstance(request, EraseCustomer) and request.call_ids is not None:
+        ids = request.call_ids
+        if len(ids) > MAX_ERASE_CALLS or not all(
+            isinstance(i, str) and 0 < len(i) <= MAX_ID_LENGTH for i in ids
+        ):
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD,
+                f"field 'call_ids' must be at most {MAX_ERASE_CALLS} non-empty strings of at most"
+                f" {MAX_ID_LENGTH} characters",
+                request.id,
+            )
     reason = request.reason if isinstance(request, RaiseHand) else None
     if reason is not None and (len(reason) > MAX_HAND_REASON or any(c in reason for c in "\r\n")):
         raise ProtocolError(

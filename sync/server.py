@@ -39,6 +39,7 @@ from websockets.http11 import Response as HttpResponse
 
 from sync.backends import DatabaseUnavailable, describe
 from sync.durable import DurableLogThread
+from sync.erasure import apply_retention, erase_customer, scrub
 from sync.masking import Masker
 from sync.protocol import (
     MAX_ID_LENGTH,
@@ -50,6 +51,7 @@ from sync.protocol import (
     CallUpdate,
     ChangeKind,
     ChangePush,
+    EraseCustomer,
     ErrorCode,
     FeedSince,
     History,
@@ -105,6 +107,9 @@ PERMISSIONS: dict[type[Request], frozenset[Role]] = {
     History: _ALL,
     AuditQuery: frozenset({Role.ADMIN}),
     RaiseHand: _AGENT,
+    # Erasure is a supervisor's or an admin's decision (docs/protocol.md): an agent erases on their own PC, and
+    # asks one of them for the team's copy.
+    EraseCustomer: _SUPERVISING,
 }
 
 # Whispers and changes replayed per resume request (each at most), well under the send queue.
@@ -146,6 +151,11 @@ class ServerLimits:
     # Kernel send buffer per connection: bounds memory and lets a client that stopped reading fill its send
     # queue (and be dropped) in seconds instead of after megabytes of autotuned buffer.
     socket_send_buffer: int | None = 64 * 1024
+    # Live calls (with their transcripts) leave the server this long after they ended; whispers after
+    # whisper_retention. Checked every retention_every seconds.
+    live_retention: float = 24 * 3600.0
+    whisper_retention: float = 30 * 86400.0
+    retention_every: float = 60.0
     # How often open connections are checked against revoked or expired tokens (a revoked user's connections
     # are closed within this; their whispers and changes are refused at once, each write checks the token).
     recheck_tokens_every: float = 0.5
@@ -376,6 +386,9 @@ class TeamServer:
             weakref.WeakKeyDictionary()
         )
         self._recheck: asyncio.Task[None] | None = None
+        self._retention: asyncio.Task[None] | None = None
+        # An erasure whose files could not be scrubbed at once (another process held them): retried each round.
+        self._scrub_pending = False
         self._watchdog: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._masker = Masker()
@@ -438,6 +451,7 @@ class TeamServer:
         self.port = int(sockets[0].getsockname()[1])
         self._recheck = asyncio.create_task(self._recheck_tokens())
         self._watchdog = asyncio.create_task(self._watch_slow_consumers())
+        self._retention = asyncio.create_task(self._keep_retention())
         log.info(
             "team server listening on %s:%d (data in %s)", self.host, self.port, describe(self._location())
         )
@@ -448,10 +462,10 @@ class TeamServer:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in (self._recheck, self._watchdog):
+        for task in (self._recheck, self._watchdog, self._retention):
             if task is not None:
                 task.cancel()
-        self._recheck = self._watchdog = None
+        self._recheck = self._watchdog = self._retention = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -576,6 +590,30 @@ class TeamServer:
                     task = asyncio.create_task(peer.ws.close(1008, "token revoked or expired"))
                     closing.add(task)
                     task.add_done_callback(closing.discard)
+
+    async def _keep_retention(self) -> None:
+        """Live transcripts and whispers leave the server after their retention (docs/protocol.md)."""
+        while True:
+            limits = self.limits
+            try:
+                removed = await self._live(
+                    apply_retention,
+                    self.live_store,
+                    live_seconds=limits.live_retention,
+                    whisper_seconds=limits.whisper_retention,
+                    clock=self.clock,
+                )
+                if removed:
+                    log.info("retention removed %s", removed)
+                if self._scrub_pending:
+                    cleared = await self._live(self._scrub_both)
+                    self._scrub_pending = not cleared
+            except Exception:  # a busy database: next round
+                log.exception("retention round failed")
+            await asyncio.sleep(limits.retention_every)
+
+    def _scrub_both(self) -> bool:
+        return scrub(self.live_store.team_db) & scrub(self.live_store.live_db)
 
     def _audit_commit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any]) -> None:
         self.store.audit(actor, team, action, target, detail)
@@ -1050,6 +1088,18 @@ class TeamServer:
         return self.store.add_change(
             author=peer.user, change_id=req.change_id, kind=kind, record_id=req.record_id, record=req.record
         )
+
+    async def _on_erase_customer(self, peer: Peer, req: EraseCustomer) -> None:
+        """On the live thread (its store is never inside a group commit, so the files can be rebuilt there)."""
+        await self._db(self._check_token, peer, req.id)
+        user = peer.user
+        report = await self._live(
+            erase_customer, self.live_store, user.team, req.customer_id, req.call_ids or (), user.name
+        )
+        self._scrub_pending = self._scrub_pending or not report.files_cleared
+        for call_id in report.call_ids:
+            self._masker.call_ended(call_id)
+        self._ack(peer, req, report.to_json())
 
     async def _on_feed_since(self, peer: Peer, req: FeedSince) -> None:
         limit = max(1, min(req.limit, 1000))

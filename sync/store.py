@@ -97,6 +97,8 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_by_team ON audit (team, seq)
 """
 
+WHISPER_SEQ_SCHEMA = "CREATE TABLE IF NOT EXISTS whisper_seq (agent TEXT PRIMARY KEY, last BIGINT NOT NULL)"
+
 LIVE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT, started_at REAL NOT NULL,
@@ -157,6 +159,11 @@ TEAM_MIGRATIONS = MigrationSet(
             1,
             "users, whispers, change feed, records, audit",
             dialect_step({"sqlite": TEAM_SCHEMA, "postgresql": TEAM_SCHEMA_POSTGRES}),
+        ),
+        (
+            2,
+            "whisper_seq: each agent's last seq, kept when whispers are erased or expire",
+            dialect_step({d: WHISPER_SEQ_SCHEMA for d in ("sqlite", "postgresql")}),
         ),
     ),
     _adopt_if("users"),
@@ -404,10 +411,13 @@ class TeamStore:
                 (agent, agent),
             ).fetchone()
             return int(row["seq"])
-        # SQLite: BEGIN IMMEDIATE already serialises writers.
+        # SQLite: BEGIN IMMEDIATE already serialises writers. ``whisper_seq`` keeps the last number of whispers
+        # erased or expired (sync/erasure.py), so seq never goes back.
         return int(
             db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM whispers WHERE agent = ?", (agent,)
+                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM whispers WHERE agent = ?), 0),"
+                " COALESCE((SELECT last FROM whisper_seq WHERE agent = ?), 0)) + 1 AS seq",
+                (agent, agent),
             ).fetchone()["seq"]
         )
 

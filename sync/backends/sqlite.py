@@ -27,6 +27,8 @@ class SqliteDatabase:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         db.execute("PRAGMA busy_timeout=30000")
+        # Deleted text is overwritten, not left in free space: erasure and retention leave no byte behind.
+        db.execute("PRAGMA secure_delete=ON")
         self.connection = db
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:

@@ -1,0 +1,175 @@
+"""Erasing one customer from the team server, and the server's retention of live transcripts and whispers.
+
+What the server holds about a customer: the shared records and every version of them in the change feed
+(the customer, their notes and follow-ups, the summaries of their calls), the live calls (the customer object,
+the call's ``info`` with the context the agent saw) with the transcript so far, the whispers about those calls,
+and the audit entries that quote a whisper or a raised hand. :func:`erase_customer` deletes all of it in one
+transaction per file. Deleting is not enough to make the bytes go: every server connection runs with
+``secure_delete`` (freed space is overwritten), and afterwards both files are rebuilt (``VACUUM``: nothing of
+older versions survives in free pages) and their write-ahead logs checkpointed and truncated, the same proof as
+the app's local erasure (assist/privacy.py). Audit entries stay (who erased what, when), without the text.
+
+Retention (:func:`apply_retention`) removes live calls and their transcripts once the call ended more than
+``live_seconds`` ago (a call never ended counts as ended 12 hours after it started), and whispers older than
+``whisper_seconds``. Each agent's whisper sequence keeps counting up (table ``whisper_seq``), so a client's
+``whisper_after`` stays right.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sync.backends import Database
+from sync.store import TeamStore
+
+# A call whose end never reached the server (the agent's PC died) counts as ended this long after its start.
+UNENDED_CALL_SECONDS = 12 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class ServerErasure:
+    customer_id: str
+    team: str
+    call_ids: tuple[str, ...]
+    rows: dict[str, int] = field(default_factory=dict)
+    # Whether both files and their WAL hold nothing of it any more (False: another process held a database
+    # open; the server tries again at its next retention round).
+    files_cleared: bool = True
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "customer_id": self.customer_id,
+            "calls": list(self.call_ids),
+            "rows": self.rows,
+            "files_cleared": self.files_cleared,
+        }
+
+
+# A JSON field of a stored object, as text, per dialect.
+_JSON_FIELD = {"sqlite": "json_extract({}, '$.{}')", "postgresql": "(({})::jsonb ->> '{}')"}
+
+
+def _field(db: Database, column: str, key: str) -> str:
+    return _JSON_FIELD[db.dialect].format(column, key)
+
+
+def _marks(values: list[str]) -> str:
+    return ",".join("?" * len(values)) or "NULL"
+
+
+def erase_customer(
+    store: TeamStore, team: str, customer_id: str, call_ids: Iterable[str] = (), actor: str = "-"
+) -> ServerErasure:
+    """Delete everything the server holds about ``customer_id`` of ``team`` (and the calls ``call_ids`` the
+    asking client knows of), audit it, and scrub both files. Erasing twice is harmless (nothing left)."""
+    known = sorted(set(call_ids))
+    team_db, live = store.team_db, store.live_db
+    rows: dict[str, int] = {}
+    server_calls = {
+        r["call_id"]
+        for r in live.execute(
+            f"SELECT call_id FROM calls WHERE team = ? AND ({_field(live, 'customer', 'id')} = ?"
+            f" OR call_id IN ({_marks(known)}))",
+            (team, customer_id, *known),
+        )
+    }
+    summaries = {
+        r["record_id"]
+        for r in team_db.execute(
+            "SELECT record_id FROM changes WHERE team = ? AND kind = 'call_summary'"
+            f" AND {_field(team_db, 'record', 'customer_id')} = ?",
+            (team, customer_id),
+        )
+    }
+    calls = sorted(set(known) | server_calls | summaries)
+    in_calls = f"IN ({_marks(calls)})"
+    about = (
+        "team = ? AND ((kind = 'customer' AND record_id = ?)"
+        f" OR {_field(team_db, 'record', 'customer_id')} = ?"
+        f" OR (kind = 'call_summary' AND record_id {in_calls})"
+        f" OR {_field(team_db, 'record', 'call_id')} {in_calls})"
+    )
+    params = (team, customer_id, customer_id, *calls, *calls)
+    with TeamStore._tx(team_db) as db:
+        for table in ("changes", "records"):
+            rows[table] = db.execute(f"DELETE FROM {table} WHERE {about}", params).rowcount
+        # Sequence numbers never go back, though the whispers that held the highest ones go.
+        _keep_seq(db, f"team = ? AND call_id {in_calls}", (team, *calls))
+        rows["whispers"] = db.execute(
+            f"DELETE FROM whispers WHERE team = ? AND call_id {in_calls}", (team, *calls)
+        ).rowcount
+        # The audit keeps that something happened, not what was said.
+        rows["audit_scrubbed"] = db.execute(
+            "UPDATE audit SET detail = ? WHERE team = ? AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
+            f" AND (target {in_calls} OR {_field(db, 'detail', 'call_id')} {in_calls})",
+            ('{"erased": true}', team, *calls, *calls),
+        ).rowcount
+    with TeamStore._tx(live) as db:
+        rows["segments"] = db.execute(f"DELETE FROM segments WHERE call_id {in_calls}", tuple(calls)).rowcount
+        rows["calls"] = db.execute(
+            f"DELETE FROM calls WHERE team = ? AND call_id {in_calls}", (team, *calls)
+        ).rowcount
+    rows = {k: v for k, v in rows.items() if v}
+    with TeamStore._tx(team_db):
+        store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
+    cleared = scrub(team_db) & scrub(live)
+    return ServerErasure(customer_id, team, tuple(calls), rows, cleared)
+
+
+def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:
+    """Remember each agent's highest seq among the whispers about to go (whisper_seq; PostgreSQL's
+    whisper_heads already keeps counting)."""
+    db.execute(
+        f"INSERT INTO whisper_seq (agent, last) SELECT agent, MAX(seq) FROM whispers WHERE {where} GROUP BY agent"
+        " ON CONFLICT (agent) DO UPDATE SET last = CASE WHEN excluded.last > whisper_seq.last"
+        " THEN excluded.last ELSE whisper_seq.last END",
+        params,
+    )
+
+
+def scrub(db: Database, *, vacuum: bool = True, attempts: int = 20, pause: float = 0.25) -> bool:
+    """Rebuild the file (no old page survives) and empty its write-ahead log. Returns False when another
+    connection kept the log busy through every attempt (the caller says the erasure is pending). On PostgreSQL
+    the deleted rows wait for the database's own VACUUM: False, so the operator is told."""
+    if db.dialect != "sqlite":
+        return False
+    if vacuum:
+        db.execute("VACUUM")
+    for attempt in range(attempts):
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy == 0:
+            return True
+        if attempt + 1 < attempts:
+            time.sleep(pause)  # a reader finishing its query; nothing to wait on but time
+    return False
+
+
+def apply_retention(
+    store: TeamStore, *, live_seconds: float, whisper_seconds: float, clock: Callable[[], float] = time.time
+) -> dict[str, int]:
+    """Remove live calls (with their transcripts) ended more than ``live_seconds`` ago and whispers older than
+    ``whisper_seconds``; returns how many rows went."""
+    now = clock()
+    removed: dict[str, int] = {}
+    cutoff = now - live_seconds
+    with TeamStore._tx(store.live_db) as db:
+        old = "SELECT call_id FROM calls WHERE COALESCE(ended_at, started_at + ?) < ?"
+        removed["segments"] = db.execute(
+            f"DELETE FROM segments WHERE call_id IN ({old})", (UNENDED_CALL_SECONDS, cutoff)
+        ).rowcount
+        removed["calls"] = db.execute(
+            "DELETE FROM calls WHERE COALESCE(ended_at, started_at + ?) < ?", (UNENDED_CALL_SECONDS, cutoff)
+        ).rowcount
+    with TeamStore._tx(store.team_db) as db:
+        _keep_seq(db, "created_at < ?", (now - whisper_seconds,))
+        removed["whispers"] = db.execute(
+            "DELETE FROM whispers WHERE created_at < ?", (now - whisper_seconds,)
+        ).rowcount
+    removed = {k: v for k, v in removed.items() if v}
+    if removed:
+        # secure_delete zeroed the rows in the files; the log's older copies of those pages go too.
+        scrub(store.live_db, vacuum=False, attempts=1)
+        scrub(store.team_db, vacuum=False, attempts=1)
+    return removed
