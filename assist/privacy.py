@@ -8,14 +8,18 @@ erasure runs in one transaction with ``secure_delete`` on (freed pages are zeroe
 indexes it touched (``optimize``, which rewrites them without the deleted entries) and truncates the WAL,
 and finally removes the recording folders. ``tests/review/test_privacy.py`` checks the raw database bytes.
 
-The team server keeps its own copy of shared data (sync/): erasing there is the server's job; the report
-lists the ids so an operator can do it.
+The team server keeps its own copy of shared data, and the sync client files their queued frames: the layers
+above (sync, wired by the ``agent-assist`` command) register a :data:`TeamEraser` here, which
+``review delete-customer`` runs after the local erasure and whose lines say what was erased where and what is
+pending (sync/team_erasure.py).
 """
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +27,19 @@ from assist.dynamics import DYNAMICS_TABLES, ensure_dynamics_schema
 from assist.exports import call_recording_dir, customer_call_ids
 from assist.review_schema import REVIEW_TABLES, ensure_review_schema
 from assist.store import Store
+
+# (customer_id, call_ids, server URL or "", token or "") -> (lines to show, whether something is still pending)
+TeamEraser = Callable[[str, tuple[str, ...], str, str], tuple[list[str], bool]]
+_TEAM_ERASERS: list[TeamEraser] = []
+
+
+def register_team_eraser(eraser: TeamEraser) -> None:
+    if eraser not in _TEAM_ERASERS:
+        _TEAM_ERASERS.append(eraser)
+
+
+def team_erasers() -> tuple[TeamEraser, ...]:
+    return tuple(_TEAM_ERASERS)
 
 
 class ErasureError(Exception):
@@ -66,8 +83,23 @@ def _delete_with_index(
     rows[table] = rows.get(table, 0) + cur.rowcount
 
 
+def _checkpoint(conn: sqlite3.Connection, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy or busy[0] == 0:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)  # another connection's read transaction: nothing to wait on but time
+
+
 def erase_customer(
-    store: Store, customer_id: str, recordings_root: Path | None = None, merge_indexes: bool = True
+    store: Store,
+    customer_id: str,
+    recordings_root: Path | None = None,
+    merge_indexes: bool = True,
+    wait_seconds: float = 5.0,
 ) -> ErasureReport:
     """Delete everything about ``customer_id``: rows, index entries and recordings. Raises ErasureError for an
     unknown customer (nothing is touched then)."""
@@ -110,10 +142,11 @@ def erase_customer(
                         conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     finally:
         conn.execute("PRAGMA secure_delete = OFF")
-    # Old page images in the WAL would still hold the text; a reader holding a snapshot can block this
-    # (busy = 1), in which case the next checkpoint clears them.
-    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    wal_cleared = not busy or busy[0] == 0
+    # Until the WAL is copied into the main file and truncated, the main file still holds the erased text (and
+    # the WAL its old pages). Another program reading the database (the app, a second review window) blocks
+    # that while it holds a snapshot: wait a little for it, then say so (wal_cleared False): the caller must
+    # not call the customer erased. SQLite finishes the checkpoint when the last connection closes.
+    wal_cleared = _checkpoint(conn, wait_seconds)
     removed: list[Path] = []
     failed: list[str] = []
     for call_id in call_ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,14 @@ def configure(subparsers: Any) -> None:
     p.add_argument("customer_id")
     p.add_argument("--yes", action="store_true", help="really erase (required: this cannot be undone)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--server", default=os.environ.get("AGENT_ASSIST_SERVER", ""), metavar="URL",
+        help="team server to erase the customer on too (default: $AGENT_ASSIST_SERVER, else the app's settings)",
+    )  # fmt: skip
+    p.add_argument(
+        "--token", default=os.environ.get("AGENT_ASSIST_TOKEN", ""),
+        help="a supervisor's or admin's token for --server (default: $AGENT_ASSIST_TOKEN, else the app's)",
+    )  # fmt: skip
     p.set_defaults(func=_run(_erase))
 
     p = sub.add_parser(
@@ -233,7 +242,7 @@ def _archive(store: Store, args: argparse.Namespace) -> int:
 
 
 def _erase(store: Store, args: argparse.Namespace) -> int:
-    from assist.privacy import erase_customer
+    from assist.privacy import erase_customer, team_erasers
 
     if not args.yes:
         raise ReviewCommandError(
@@ -241,6 +250,12 @@ def _erase(store: Store, args: argparse.Namespace) -> int:
             "(consider 'review customer-archive' first)"
         )
     report = erase_customer(store, args.customer_id)
+    team_lines: list[str] = []
+    team_pending = False
+    for eraser in team_erasers():
+        lines, pending = eraser(args.customer_id, report.call_ids, args.server, args.token)
+        team_lines += lines
+        team_pending = team_pending or pending
     if args.json:
         _print_json(
             {
@@ -250,16 +265,31 @@ def _erase(store: Store, args: argparse.Namespace) -> int:
                 "files_removed": [str(p) for p in report.files_removed],
                 "files_failed": list(report.files_failed),
                 "wal_cleared": report.wal_cleared,
+                "elsewhere": team_lines,
+                "pending": team_pending or not report.wal_cleared,
             }
         )
     else:
+        done = "erased" if report.wal_cleared else "deleted, NOT yet erased from the file,"
         print(
-            f"erased {args.customer_id}: {len(report.call_ids)} calls, {report.total_rows} rows, "
+            f"{done} {args.customer_id}: {len(report.call_ids)} calls, {report.total_rows} rows, "
             f"{len(report.files_removed)} recording files"
         )
         for problem in report.files_failed:
             print(f"could not remove {problem}", file=sys.stderr)
-    return EXIT_ERROR if report.files_failed else 0
+    if not report.wal_cleared:
+        print(
+            f"NOT fully erased: another program (Agent Assist, a review window) holds the database open, so its"
+            f" main file still holds {args.customer_id}'s data. It is cleared when every program using the"
+            " database has closed it: close them, then check with 'agent-assist review calls'.",
+            file=sys.stderr,
+        )
+    if not args.json:
+        for line in team_lines:
+            print(line)
+    if team_pending:
+        print(f"erasure of {args.customer_id} is NOT complete: see the pending lines above", file=sys.stderr)
+    return EXIT_ERROR if report.files_failed or not report.wal_cleared or team_pending else 0
 
 
 def _insights(store: Store, args: argparse.Namespace) -> int:

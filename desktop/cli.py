@@ -101,6 +101,38 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _register_team_eraser() -> None:
+    """``review delete-customer`` also erases the customer from the sync client files and the team server."""
+    from assist.privacy import register_team_eraser
+
+    register_team_eraser(_erase_beyond_store)
+
+
+def _erase_beyond_store(
+    customer_id: str, call_ids: tuple[str, ...], url: str, token: str
+) -> tuple[list[str], bool]:
+    from assist.paths import data_dir
+    from sync.team_erasure import APP_CLIENT_FILE, erase_beyond_store
+
+    # With the app's own server and token the request goes through the app's outbox (sent again by the app
+    # when it next connects); a token given here (a supervisor's) gets a file of its own, so nothing the agent
+    # queued is ever sent under someone else's name.
+    client_file = data_dir() / "sync" / "erase-requests.sqlite3"
+    if not url:
+        try:
+            from desktop.preferences import Preferences
+
+            prefs = Preferences.load()
+            url, token = prefs.server_url, prefs.server_token
+            client_file = data_dir() / APP_CLIENT_FILE
+        except ImportError:  # no Qt: only what the command line said
+            pass
+    outcome = erase_beyond_store(
+        data_dir(), customer_id, call_ids, url=url, token=token, client_file=client_file
+    )
+    return outcome.lines, outcome.pending
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Weights come from packages or the cache; never let a library reach for a model hub behind our back.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -113,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test()
     func = getattr(args, "func", None)
     if func is not None:
+        _register_team_eraser()
         result = func(args)
         return int(result or 0)
     from desktop.app import run_app

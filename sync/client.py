@@ -26,7 +26,7 @@ import ssl as ssl_module
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -44,6 +44,7 @@ from sync.protocol import (
     CallUpdate,
     ChangeKind,
     ChangePush,
+    EraseCustomer,
     History,
     ListCalls,
     ListPresence,
@@ -81,6 +82,69 @@ CLIENT_MIGRATIONS = MigrationSet(
 
 # Errors that say "try again later" rather than "never": the message stays in the outbox.
 _RETRYABLE = {"rate_limited", "internal"}
+
+
+def _about(frame: dict[str, Any], customer_id: str, calls: set[str]) -> bool:
+    """Whether an outbox frame carries data about this customer (its calls, its records)."""
+    if frame.get("type") == "erase_customer":
+        return False
+    if frame.get("call_id") in calls:
+        return True
+    customer = frame.get("customer")
+    if isinstance(customer, dict) and customer.get("id") == customer_id:
+        return True
+    record = frame.get("record")
+    if frame.get("type") == "change_push" and isinstance(record, dict):
+        return (
+            (frame.get("kind") == "customer" and frame.get("record_id") == customer_id)
+            or record.get("customer_id") == customer_id
+            or frame.get("record_id") in calls
+            or record.get("call_id") in calls
+        )
+    return False
+
+
+def purge_connection(db: sqlite3.Connection, customer_id: str, call_ids: Iterable[str]) -> bool:
+    """Delete, from one client file, the queued frames and received whispers about a customer, and rebuild the
+    file so no byte of them remains (secure_delete, VACUUM, WAL truncated). False when another connection kept
+    the file busy (the rows are gone, older copies may remain until it closes)."""
+    calls = set(call_ids)
+    db.execute("PRAGMA secure_delete=ON")
+    whispers = [
+        wid
+        for wid, body in db.execute("SELECT whisper_id, body FROM whispers").fetchall()
+        if json.loads(body).get("call_id") in calls
+    ]
+    receipts = {f"delivered:{w}" for w in whispers} | {f"read:{w}" for w in whispers}
+    doomed = [
+        oid
+        for oid, text in db.execute("SELECT id, frame FROM outbox").fetchall()
+        if oid in receipts or _about(json.loads(text), customer_id, calls)
+    ]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in doomed])
+        db.executemany("DELETE FROM whispers WHERE whisper_id = ?", [(w,) for w in whispers])
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    try:
+        db.execute("VACUUM")
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.OperationalError:  # another program has the file open and busy
+        return False
+    return bool(busy == 0)
+
+
+def purge_file(path: Path, customer_id: str, call_ids: Iterable[str]) -> bool:
+    """:func:`purge_connection` on a client file that is not open here (the CLI, the app closed)."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        db.executescript(CLIENT_SCHEMA)
+        return purge_connection(db, customer_id, call_ids)
+    finally:
+        db.close()
 
 
 class _Pacer:
@@ -197,6 +261,7 @@ class SyncClient:
         self.on_presence: Callback = _ignore
         self.on_call_event: Callback = _ignore
         self.on_request_error: Callback = _ignore
+        self.on_erased: Callback = _ignore
         self.on_connection_state: Callable[[ConnectionState, str], None] = lambda state, reason: None
         self.state = ConnectionState.OFFLINE
         self.state_reason = ""
@@ -338,6 +403,15 @@ class SyncClient:
         """What the agent sees besides the transcript (cues, cards, customer context), for followers."""
         if self.state is ConnectionState.CONNECTED:
             self._post(None, encode_request(CallUpdate(id=_new_id(), call_id=call_id, info=info)))
+
+    def erase_customer(self, customer_id: str, call_ids: Iterable[str] = ()) -> str:
+        """Drop every queued frame and received whisper about this customer from the local file, then ask the
+        team server to erase its copy (kept in the outbox until the server answers, so an offline erasure is
+        sent on the next connection). The ack or refusal comes to ``on_request_error`` / the request id."""
+        calls = sorted(set(call_ids))
+        with self._db_lock:
+            purge_connection(self._db, customer_id, calls)
+        return self._enqueue_durable(EraseCustomer(id=_new_id(), customer_id=customer_id, call_ids=calls))
 
     def raise_hand(self, call_id: str, reason: str = "", raised: bool = True) -> str:
         """Ask the team's supervisors for help on this live call (``raised=False`` lowers the hand). Kept in the
@@ -598,6 +672,8 @@ class SyncClient:
                     self.on_call_event,
                     {"call_id": body.get("call", {}).get("call_id"), "event": "snapshot", **body},
                 )
+            elif body.get("request") == "erase_customer":
+                self._call(self.on_erased, body)
             elif body.get("request") == "resume" and body.get("more"):
                 self._post(None, encode_request(self._resume_request()))
             elif body.get("request") == "whisper_send" and isinstance(body.get("whisper"), dict):

@@ -104,3 +104,23 @@ def test_insights_print_each_agents_conversation(store: Store, capsys: pytest.Ca
     assert any(
         line.split()[:4] == ["suzuki", "1", "calls", "50%"] and "morae/s" in line for line in out.splitlines()
     )
+
+
+def test_delete_customer_fails_loudly_while_another_program_reads_the_database(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from assist import paths
+
+    reader = sqlite3.connect(paths.store_path())
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM customers").fetchone()  # holds its snapshot, as an open app may
+        assert main(["review", "delete-customer", "cust-tanaka", "--yes"]) == 2
+        out, err = capsys.readouterr()
+        assert not out.startswith("erased") and "NOT yet erased" in out
+        assert "NOT fully erased" in err and "holds the database open" in err
+    finally:
+        reader.close()
+    assert store.get_customer("cust-tanaka") is None  # the rows are gone; the file catches up once it is free

@@ -1,0 +1,122 @@
+"""Erasing a customer beyond this PC: the client files here, and the team server's copy.
+
+``agent-assist review delete-customer`` erases the local store (assist/privacy.py), then calls
+:func:`erase_beyond_store`: every client file in the data directory (outboxes and received whispers of the agent
+and supervisor clients) loses what it held about the customer, byte for byte, and the team server is asked to
+erase its copy (``erase_customer``, docs/protocol.md). The request goes through the app's outbox: when the
+server cannot be reached it stays there and the app sends it on its next connection. The outcome says, line by
+line, what was erased where and what is still pending.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sync.client import SyncClient, purge_file
+
+# The agent app's client file in the data directory (desktop/call_desk.py: CallDesk.sync_state_file).
+APP_CLIENT_FILE = "sync-client.sqlite3"
+
+
+@dataclass
+class TeamErasureOutcome:
+    lines: list[str] = field(default_factory=list)
+    pending: bool = False
+    server: dict[str, Any] | None = None  # the server's ack (what it erased), when it answered
+
+
+def _client_files(data_dir: Path) -> list[Path]:
+    found = []
+    for path in sorted(data_dir.rglob("*.sqlite3")):
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            try:
+                row = db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+                ).fetchone()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            continue
+        if row is not None:
+            found.append(path)
+    return found
+
+
+def erase_beyond_store(
+    data_dir: Path,
+    customer_id: str,
+    call_ids: Iterable[str],
+    *,
+    url: str = "",
+    token: str = "",
+    client_file: Path | None = None,
+    timeout: float = 10.0,
+) -> TeamErasureOutcome:
+    calls = sorted(set(call_ids))
+    outcome = TeamErasureOutcome()
+    for path in _client_files(data_dir):
+        if purge_file(path, customer_id, calls):
+            outcome.lines.append(f"{path.name}: queued frames and whispers about {customer_id} erased")
+        else:
+            outcome.pending = True
+            outcome.lines.append(
+                f"{path.name}: queued frames about {customer_id} deleted, NOT yet erased from the file"
+                " (Agent Assist has it open; cleared when it closes)"
+            )
+    if not url:
+        outcome.lines.append("team server: none configured, nothing was shared with a team")
+        return outcome
+    answered = threading.Event()
+    result: dict[str, Any] = {}
+    client_file = client_file or data_dir / APP_CLIENT_FILE
+    client = SyncClient(url, token, client_file, max_backoff=2.0)
+
+    def on_erased(body: dict[str, Any]) -> None:
+        result["ack"] = body
+        answered.set()
+
+    def on_error(error: dict[str, Any]) -> None:
+        if error.get("request") == "erase_customer":
+            result["error"] = error
+            answered.set()
+
+    client.on_erased = on_erased
+    client.on_request_error = on_error
+    client.erase_customer(customer_id, calls)
+    client.start()
+    try:
+        answered.wait(timeout)
+        state = client.state_reason
+    finally:
+        client.stop(timeout=3.0)
+    if "ack" in result:
+        ack = outcome.server = result["ack"]
+        rows = ", ".join(f"{n} {table}" for table, n in sorted(ack.get("rows", {}).items())) or "nothing held"
+        outcome.lines.append(f"team server: erased ({len(ack.get('calls', []))} calls; {rows})")
+        if not ack.get("files_cleared", True):
+            outcome.pending = True
+            outcome.lines.append("team server: its files are scrubbed at its next retention round (pending)")
+    elif "error" in result:
+        error = result["error"]
+        outcome.pending = True
+        outcome.lines.append(
+            f"team server: NOT erased, it refused ({error.get('code')}: {error.get('message')}); a supervisor or"
+            f" admin must erase the team's copy (agent-assist-server erase-customer {customer_id} --team TEAM)"
+        )
+    else:
+        outcome.pending = True
+        outcome.lines.append(
+            f"team server: NOT erased yet, not reachable ({state}); the request waits in {client_file.name}"
+            + (
+                " and is sent when Agent Assist next connects"
+                if client_file.name == APP_CLIENT_FILE
+                else "; run this command again once the server is reachable"
+            )
+        )
+    return outcome
