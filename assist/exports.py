@@ -8,6 +8,11 @@ VTT and JSON readers here exist so exports are proven to round-trip, and so a tr
 editor can be read back.
 
 Speaker labels are plain data passed in by the caller (the desktop translates them); the defaults are English.
+
+Supervisor whispers belong to the call's record and go with it: in JSON as a ``whispers`` list (text, author,
+sent, delivered and read times, the line they point at), in TXT as marked lines after the line they point at
+(or at the time they were sent), in WebVTT as NOTE blocks (players do not show them, readers skip them), and in
+the call list CSV as a count. SRT has no comments, so an SRT file stays the spoken transcript only.
 """
 
 from __future__ import annotations
@@ -18,19 +23,32 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from assist import paths
-from assist.domain import CallRecord, Segment, system_clock, utc_iso
+from assist.domain import CallRecord, Segment, WhisperRecord, system_clock, utc_iso
 from assist.dynamics import stored_figures
 from assist.history import CallFilter, CallHistory, CallListItem
 from assist.spreadsheet import write_csv
 from assist.store import Store
 
-DEFAULT_LABELS: Mapping[str, str] = {"agent": "Agent", "customer": "Customer"}
-JA_LABELS: Mapping[str, str] = {"agent": "オペレーター", "customer": "お客様"}
+DEFAULT_LABELS: Mapping[str, str] = {
+    "agent": "Agent",
+    "customer": "Customer",
+    "whisper": "Whisper",
+    "read": "read",
+    "unread": "not read",
+}
+JA_LABELS: Mapping[str, str] = {
+    "agent": "オペレーター",
+    "customer": "お客様",
+    "whisper": "ささやき",
+    "read": "既読",
+    "unread": "未読",
+}
 
 
 class TranscriptFormat(StrEnum):
@@ -89,11 +107,43 @@ def _channel(label: str, labels: Mapping[str, str]) -> str:
     return label
 
 
+def _seconds_between(start: str, moment: str) -> float | None:
+    try:
+        return (datetime.fromisoformat(moment) - datetime.fromisoformat(start)).total_seconds()
+    except ValueError:
+        return None
+
+
+def _placed_whispers(
+    call: CallRecord, segments: Sequence[Segment], whispers: Iterable[WhisperRecord]
+) -> list[tuple[float, int, WhisperRecord]]:
+    """Each whisper with its place on the call's time axis: right after the line it points at, else at the
+    time it was sent (from the call's start). The middle number keeps a whisper after its line."""
+    starts = {s.segment_id: s.start for s in segments}
+    placed = []
+    for w in whispers:
+        if w.segment_id and w.segment_id in starts:
+            placed.append((starts[w.segment_id], 1, w))
+        else:
+            offset = _seconds_between(call.started_at, w.sent_at) if call.started_at and w.sent_at else None
+            placed.append((max(0.0, offset or 0.0), 1, w))
+    return placed
+
+
+def _whisper_text(w: WhisperRecord, labels: Mapping[str, str]) -> str:
+    read = (
+        f"{labels.get('read', 'read')} {w.read_at[11:19]}" if w.read_at else labels.get("unread", "not read")
+    )
+    author = f"{w.author}, " if w.author else ""
+    return f"{labels.get('whisper', 'Whisper')} ({author}{read}): {_one_line(w.text)}"
+
+
 def transcript_txt(
     call: CallRecord,
     segments: Sequence[Segment],
     labels: Mapping[str, str] = DEFAULT_LABELS,
     customer_name: str = "",
+    whispers: Iterable[WhisperRecord] = (),
 ) -> str:
     head = [f"# {call.id}", f"# {call.started_at} - {call.ended_at}".rstrip(" -")]
     who = " / ".join(x for x in (customer_name, call.customer_id or "", call.agent) if x)
@@ -101,10 +151,14 @@ def transcript_txt(
         head.append(f"# {who}")
     if call.summary:
         head.append(f"# {_one_line(call.summary)}")
-    body = [
-        f"[{_clock(s.start, '.')[:-4]}] {_label(s.channel, labels)}: {_one_line(s.text)}" for s in segments
+    lines: list[tuple[float, int, str]] = [
+        (s.start, 0, f"[{_clock(s.start, '.')[:-4]}] {_label(s.channel, labels)}: {_one_line(s.text)}")
+        for s in segments
     ]
-    return "\n".join([*head, "", *body]) + "\n"
+    for at, order, w in _placed_whispers(call, segments, whispers):
+        lines.append((at, order, f"[{_clock(at, '.')[:-4]}]   » {_whisper_text(w, labels)}"))
+    lines.sort(key=lambda line: (line[0], line[1]))
+    return "\n".join([*head, "", *(text for _, _, text in lines)]) + "\n"
 
 
 def transcript_srt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS) -> str:
@@ -117,16 +171,30 @@ def transcript_srt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFA
     return "\n".join(blocks)
 
 
-def transcript_vtt(segments: Sequence[Segment], labels: Mapping[str, str] = DEFAULT_LABELS) -> str:
-    blocks = ["WEBVTT\n"]
+def transcript_vtt(
+    segments: Sequence[Segment],
+    labels: Mapping[str, str] = DEFAULT_LABELS,
+    whispers: Iterable[WhisperRecord] = (),
+    call: CallRecord | None = None,
+) -> str:
+    blocks: list[tuple[float, int, str]] = []
     for s in segments:
         # <v Speaker> is WebVTT's own voice tag; players show the name, and it reads back unambiguously.
         speaker = html.escape(_label(s.channel, labels), quote=False).replace(">", "&gt;")
         text = html.escape(_one_line(s.text), quote=False)
         blocks.append(
-            f"{s.segment_id}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {speaker}>{text}\n"
+            (
+                s.start,
+                0,
+                f"{s.segment_id}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {speaker}>{text}\n",
+            )
         )
-    return "\n".join(blocks)
+    for at, order, w in _placed_whispers(call or CallRecord(id="", customer_id=None), segments, whispers):
+        # A NOTE is WebVTT's comment: kept in the file, never shown; "-->" would end it early.
+        note = _whisper_text(w, labels).replace("-->", "->")
+        blocks.append((at, order, f"NOTE {_clock(at, '.')} {note}\n"))
+    blocks.sort(key=lambda block: (block[0], block[1]))
+    return "\n".join(["WEBVTT\n", *(text for _, _, text in blocks)])
 
 
 def transcript_json(
@@ -148,14 +216,16 @@ def render_transcript(
     segments: Sequence[Segment],
     labels: Mapping[str, str] = DEFAULT_LABELS,
     customer_name: str = "",
+    whispers: Sequence[WhisperRecord] = (),
 ) -> str:
+    """One call's transcript in ``fmt``, with the supervisor's whispers where the format can hold them."""
     if fmt is TranscriptFormat.TXT:
-        return transcript_txt(call, segments, labels, customer_name)
+        return transcript_txt(call, segments, labels, customer_name, whispers)
     if fmt is TranscriptFormat.SRT:
         return transcript_srt(segments, labels)
     if fmt is TranscriptFormat.VTT:
-        return transcript_vtt(segments, labels)
-    return transcript_json(call, segments)
+        return transcript_vtt(segments, labels, whispers, call)
+    return transcript_json(call, segments, {"whispers": [w.to_dict() for w in whispers]})
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -240,6 +310,7 @@ CSV_COLUMNS = (
     "tags",
     "summary",
     "next_action",
+    "whispers",  # how many supervisor whispers the call had
 )
 # The conversation's figures (assist.dynamics), empty for a call measured before they existed.
 DYNAMICS_CSV_COLUMNS = (
@@ -260,6 +331,7 @@ def write_calls_csv(
     items: Iterable[CallListItem],
     target: Path,
     dynamics: Callable[[str], Mapping[str, object] | None] | None = None,
+    whispers: Callable[[str], int] | None = None,
 ) -> int:
     """Write the call list as UTF-8 with a BOM (what Excel needs to show Japanese), every cell formula-safe.
     ``dynamics`` gives a call's conversation figures by id (None: not measured). Returns the row count."""
@@ -282,6 +354,7 @@ def write_calls_csv(
                 ";".join(c.tags),
                 c.summary,
                 c.next_action,
+                whispers(c.id) if whispers else "",
                 *(figures.get(name, "") for name in DYNAMICS_CSV_COLUMNS),
             ]
 
@@ -303,7 +376,11 @@ def export_calls_csv(store: Store, target: Path, call_filter: CallFilter | None 
                 return
             offset += 1000
 
-    return write_calls_csv(every(), target, lambda call_id: stored_figures(store, call_id))
+    def whisper_count(call_id: str) -> int:
+        row = store.conn.execute("SELECT COUNT(*) FROM whispers WHERE call_id = ?", (call_id,)).fetchone()
+        return int(row[0])
+
+    return write_calls_csv(every(), target, lambda call_id: stored_figures(store, call_id), whisper_count)
 
 
 # --- one customer's archive -------------------------------------------------------------------------------
@@ -396,7 +473,9 @@ def export_customer_archive(
                 zf.writestr(f"{folder}/transcript.json", transcript_json(call, segments, extras))
                 zf.writestr(
                     f"{folder}/transcript.txt",
-                    transcript_txt(call, segments, labels, customer.name if customer else ""),
+                    transcript_txt(
+                        call, segments, labels, customer.name if customer else "", store.whispers_for(call_id)
+                    ),
                 )
                 for wav in recording_files(call_id, recordings_root):
                     zf.write(wav, f"{folder}/recordings/{wav.name}")

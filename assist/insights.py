@@ -6,6 +6,16 @@ Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; th
 as the wrap-up named it (assist.wrapup: the first issue the customer raised, by its knowledge entry's title when
 one fits), else the title of the knowledge entry the agent used during the call (or the most shown one). Calls without any are counted under "" (the desktop
 labels it). Per-agent conversation dynamics (talk share, overlaps, silences, rate) come from assist.dynamics.
+
+Per-agent rows never use "" (that is "everyone"): calls saved without an agent (before the desk recorded it)
+are grouped under NO_AGENT, so a report never shows two "all agents" lines.
+
+Supervisor whispers, per agent (``advice``): how many the agent got, the share they marked read, and the share
+whose advice they followed. "Followed" is the self-review scorecard's test (assist.scorecard): after the line
+the whisper points at (or from the start), a later line of the agent's takes up the whisper's own words (two
+of them when it has more than two; words said before the whisper and generic ones do not count). It is a
+words-based sign that the advice was acted on, not proof: a paraphrase is missed, and it is counted only over
+calls whose wrap-up was saved (they have a scorecard).
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ from assist.spreadsheet import SafeWriter
 from assist.store import Store
 
 FRUSTRATION_KINDS = ("frustration", "anger", "anxiety")
+NO_AGENT = "(no agent)"  # the per-agent key of calls saved without one
+_AGENT = f"CASE WHEN c.agent = '' THEN '{NO_AGENT}' ELSE c.agent END"
 
 
 class Period(StrEnum):
@@ -89,6 +101,25 @@ class AgentDynamics:
 
 
 @dataclass(frozen=True, slots=True)
+class WhisperAdvice:
+    """Supervisor whispers an agent received ("" for everyone) and what became of them (see the module doc)."""
+
+    agent: str
+    whispers: int
+    read: int
+    scored: int  # whispers of calls with a self-review scorecard (the base of ``followed``)
+    followed: int
+
+    @property
+    def read_share(self) -> float:
+        return self.read / self.whispers if self.whispers else 0.0
+
+    @property
+    def followed_share(self) -> float:
+        return self.followed / self.scored if self.scored else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Insights:
     volume: tuple[PeriodCount, ...]
     handle_time: tuple[HandleTime, ...]
@@ -98,6 +129,7 @@ class Insights:
     dimension: Dimension
     dynamics: tuple[AgentDynamics, ...] = ()
     review: tuple[ReviewTrend, ...] = ()
+    advice: tuple[WhisperAdvice, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +139,18 @@ class Insights:
             "handle_time": [
                 {"agent": h.key, "calls": h.calls, "average_seconds": round(h.average_seconds, 1)}
                 for h in self.handle_time
+            ],
+            "whisper_advice": [
+                {
+                    "agent": a.agent,
+                    "whispers": a.whispers,
+                    "read": a.read,
+                    "read_share": round(a.read_share, 3),
+                    "scored": a.scored,
+                    "followed": a.followed,
+                    "followed_share": round(a.followed_share, 3),
+                }
+                for a in self.advice
             ],
             "knowledge": [
                 {
@@ -200,7 +244,7 @@ def call_volume(
         key = {
             Dimension.NONE: "''",
             Dimension.DISPOSITION: "c.disposition",
-            Dimension.AGENT: "c.agent",
+            Dimension.AGENT: _AGENT,
             Dimension.TOPIC: _topic_sql(),
         }[by]
         sql = f"SELECT {when} AS p, {key} AS k, COUNT(*) FROM calls c {where} GROUP BY p, k ORDER BY p, k"
@@ -218,7 +262,7 @@ def handle_times(store: Store, call_filter: CallFilter | None = None) -> list[Ha
     overall = store.conn.execute(f"SELECT COUNT(*), AVG({_DURATION}) FROM calls c {cond}", params).fetchone()
     result = [HandleTime("", int(overall[0]), float(overall[1] or 0.0))]
     for agent, count, avg in store.conn.execute(
-        f"SELECT c.agent, COUNT(*), AVG({_DURATION}) FROM calls c {cond} GROUP BY c.agent ORDER BY c.agent",
+        f"SELECT {_AGENT} AS a, COUNT(*), AVG({_DURATION}) FROM calls c {cond} GROUP BY a ORDER BY a",
         params,
     ):
         result.append(HandleTime(agent, int(count), float(avg or 0.0)))
@@ -268,8 +312,8 @@ def agent_dynamics(store: Store, call_filter: CallFilter | None = None) -> list[
     ]
     rows += list(
         store.conn.execute(
-            f"SELECT c.agent, d.rate_unit, {figures} {source} GROUP BY c.agent, d.rate_unit "
-            "ORDER BY c.agent, d.rate_unit",
+            f"SELECT {_AGENT} AS a, d.rate_unit, {figures} {source} GROUP BY a, d.rate_unit "
+            "ORDER BY a, d.rate_unit",
             params,
         )
     )
@@ -318,6 +362,22 @@ def review_trends(
     ]
 
 
+def whisper_advice(store: Store, call_filter: CallFilter | None = None) -> list[WhisperAdvice]:
+    """Whispers per agent, everyone ("") first: received, read, and followed (over calls with a scorecard)."""
+    ensure_dynamics_schema(store)
+    where, params = _where(call_filter)
+    per_call = (
+        f"SELECT c.id, {_AGENT} AS a, COUNT(w.id) AS n, COUNT(w.read_at) AS r, "
+        "(SELECT json_extract(s.scorecard, '$.whispers_followed') FROM call_wrapups s "
+        "WHERE s.call_id = c.id AND s.scorecard NOT IN ('', '{}')) AS f "
+        f"FROM calls c JOIN whispers w ON w.call_id = c.id {where} GROUP BY c.id"
+    )
+    totals = "SUM(n), SUM(r), SUM(CASE WHEN f IS NULL THEN 0 ELSE n END), SUM(COALESCE(f, 0))"
+    rows = [("", *r) for r in store.conn.execute(f"SELECT {totals} FROM ({per_call})", params)]
+    rows += list(store.conn.execute(f"SELECT a, {totals} FROM ({per_call}) GROUP BY a ORDER BY a", params))
+    return [WhisperAdvice(str(r[0]), *(int(x or 0) for x in r[1:])) for r in rows if r[1]]
+
+
 def insights(
     store: Store,
     period: Period = Period.WEEK,
@@ -333,6 +393,7 @@ def insights(
         by,
         tuple(agent_dynamics(store, call_filter)),
         tuple(review_trends(store, period, call_filter)),
+        tuple(whisper_advice(store, call_filter)),
     )
 
 
@@ -371,3 +432,7 @@ def write_insights_csv(data: Insights, target: Path) -> None:
                 ("thanked", r.thanked),
             ):
                 writer.writerow([f"review_{name}", r.period, "", f"{share:.3f}", r.calls])
+        for a in data.advice:
+            writer.writerow(["whispers_received", "", a.agent, a.whispers, ""])
+            writer.writerow(["whispers_read_share", "", a.agent, f"{a.read_share:.3f}", a.whispers])
+            writer.writerow(["whispers_followed_share", "", a.agent, f"{a.followed_share:.3f}", a.scored])

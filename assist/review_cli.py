@@ -213,6 +213,7 @@ def _export(store: Store, args: argparse.Namespace) -> int:
         store.segments_for(call.id),
         JA_LABELS if args.labels == "ja" else DEFAULT_LABELS,
         customer.name if customer else "",
+        store.whispers_for(call.id),
     )
     if args.output:
         write_text(args.output, text)
@@ -321,6 +322,13 @@ def _insights(store: Store, args: argparse.Namespace) -> int:
                 f"  {d.agent or 'all agents':<20} {d.calls:>4} calls  {d.agent_share:4.0%}  "
                 f"{d.overlaps_per_call:4.1f}  {d.silences_per_call:4.1f}  {d.dead_air_seconds:5.0f} s  "
                 f"{d.longest_monologue_seconds:4.0f} s  {d.agent_rate:6.1f} {d.rate_unit}"
+            )
+    if data.advice:
+        print("supervisor whispers (received, read, advice followed: of calls with a saved wrap-up):")
+        for a in data.advice:
+            print(
+                f"  {a.agent or 'all agents':<20} {a.whispers:>4}  read {a.read_share:4.0%}  "
+                f"followed {a.followed}/{a.scored} ({a.followed_share:4.0%})"
             )
     if data.review:
         print("self-review (summary back, empathy answered, advice followed, promises logged, thanked):")

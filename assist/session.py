@@ -491,6 +491,7 @@ class CallSession:
         ended = utc_iso(self._clock())
         record = replace(
             self._call,
+            agent=self._call.agent or self.agent,
             customer_id=wrap_up.customer_id if wrap_up.customer_id is not None else self.customer_id,
             ended_at=ended,
             disposition=wrap_up.disposition.value,
@@ -506,6 +507,7 @@ class CallSession:
                     follow_up,
                     customer_id=follow_up.customer_id or record.customer_id,
                     call_id=self.call_id,
+                    owner=follow_up.owner or self.agent,
                     text=redact(follow_up.text).text,
                     status=follow_up.status or FollowUpStatus.OPEN,
                 ),

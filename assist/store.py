@@ -872,6 +872,14 @@ class Store:
                 (w.id, w.call_id, w.author, w.text, w.sent_at, w.segment_id, w.delivered_at, w.read_at),
             )
 
+    def mark_whisper_read(self, whisper_id: str, read_at: str) -> bool:
+        """The agent read the whisper (the first time counts); False when no such whisper is kept."""
+        with self.transaction(durable=True):
+            cur = self.conn.execute(
+                "UPDATE whispers SET read_at = COALESCE(read_at, ?) WHERE id = ?", (read_at, whisper_id)
+            )
+        return cur.rowcount > 0
+
     def whispers_for(self, call_id: str) -> list[WhisperRecord]:
         rows = self.conn.execute(
             "SELECT id, call_id, author, text, sent_at, segment_id, delivered_at, read_at FROM whispers "

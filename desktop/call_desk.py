@@ -182,6 +182,14 @@ class CallDesk:
         return self._store_file or store_path()
 
     @property
+    def agent_name(self) -> str:
+        """Who takes the calls: the name the team server signed this token in as (whispers are addressed to
+        it, the board shows it), else the name set in the preferences (local only, or not signed in yet)."""
+        client = self.sync
+        signed_in = (getattr(client, "user", None) or {}).get("user") if client is not None else None
+        return str(signed_in or self.config.agent_name or "")
+
+    @property
     def recordings(self) -> Path:
         return self._recordings or recordings_dir()
 
@@ -337,6 +345,7 @@ class CallDesk:
         if call is not None:
             call.summary = replace(call.summary, whispers=call.summary.whispers + 1)
         self.listener.on_whisper(whisper)
+        self._submit_quietly(self._keep_whisper, call, body, whisper)
         card = _pushed_card(whisper, body.get("attachment"))
         if (
             card is not None
@@ -345,6 +354,28 @@ class CallDesk:
             and whisper.call_id in ("", call.call_id)
         ):
             self._submit_quietly(self._pin_pushed, call, card)
+
+    def _keep_whisper(self, call: _Call | None, body: dict[str, Any], whisper: WhisperView) -> None:
+        """The whisper becomes part of the call's record (desk worker): text (masked like the transcript),
+        author, when it was sent and arrived, the line it points at. Review, exports and insights read it."""
+        from assist.domain import WhisperRecord, system_clock, utc_iso
+        from assist.redaction import redact
+
+        call_id = whisper.call_id or (call.call_id if call is not None else "")
+        if not call_id:
+            log.info("whisper %s is not about a call: shown, not kept with a call", whisper.whisper_id)
+            return
+        self._open_store().upsert_whisper(
+            WhisperRecord(
+                id=whisper.whisper_id,
+                call_id=call_id,
+                author=whisper.sender,
+                text=redact(whisper.text).text,
+                sent_at=_iso_time(body.get("created_at") or body.get("sent_at")),
+                segment_id=whisper.anchor_segment or None,
+                delivered_at=utc_iso(system_clock()),
+            )
+        )
 
     def _pin_pushed(self, call: _Call, card: SuggestionView) -> None:
         """A card the supervisor sent stays on top of the matcher's cards until the call ends."""
@@ -418,6 +449,10 @@ class CallDesk:
     def mark_whisper_read(self, whisper_id: str) -> None:
         if self.sync is not None:
             self.sync.mark_whisper_read(whisper_id)
+        from assist.domain import system_clock, utc_iso
+
+        read_at = utc_iso(system_clock())
+        self._submit_quietly(lambda: self._open_store().mark_whisper_read(whisper_id, read_at))
 
     # -- a call ---------------------------------------------------------------------------------------------
     @property
@@ -484,7 +519,12 @@ class CallDesk:
 
         enabled = frozenset(k for k in HintKind if k.value not in self.config.coaching_off)
         return CallSession(
-            store, call.call_id, call.customer_id, self.config.language, coaching=CoachSettings(enabled)
+            store,
+            call.call_id,
+            call.customer_id,
+            self.config.language,
+            agent=self.agent_name,
+            coaching=CoachSettings(enabled),
         )
 
     def _lexicon(self, store: Any, context: Any) -> list[str | tuple[str, str]] | None:
@@ -713,7 +753,10 @@ class CallDesk:
 
     def _save(self, call: _Call, draft: WrapUpDraft, notes: list[QuickNote]) -> SaveOutcome:
         try:
-            record = core_views.save_wrap_up(call.session, draft, notes, self.config.agent_name)
+            agent = self.agent_name
+            if call.session is not None and not call.session.agent:
+                call.session.agent = agent  # the call started before the server said who signed in
+            record = core_views.save_wrap_up(call.session, draft, notes, agent)
         except Exception as exc:
             self.listener.on_problem(Problem.SAVE_FAILED, str(exc))
             raise
@@ -795,6 +838,15 @@ def _shared_customer(customer: CustomerView) -> dict[str, Any]:
             for n in customer.notes
         ],
     }
+
+
+def _iso_time(value: Any) -> str:
+    """A wire timestamp (epoch seconds, or already ISO text) as the store's UTC ISO text."""
+    from datetime import UTC, datetime
+
+    if isinstance(value, int | float) and value > 0:
+        return datetime.fromtimestamp(float(value), UTC).isoformat(timespec="seconds")
+    return value if isinstance(value, str) else ""
 
 
 def _clock_text(value: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
@@ -62,6 +63,14 @@ from desktop.views import join_tags, split_tags
 
 _ITEM = Qt.ItemDataRole.UserRole
 PlayerFactory = Callable[[CallAudio], CallPlayback]
+
+
+def _local_time(iso: str) -> str:
+    """A stored UTC time as this PC's clock time (the agent's and the lead's day)."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        return iso
 
 
 def load_timeline(store: Store, call: CallRecord) -> list[TimelineItem]:
@@ -369,6 +378,13 @@ class CallDetail(QWidget):
                 self._line_rows.append(self.timeline.count())
             else:
                 author = f" ({item.author})" if item.author else ""
+                if item.kind is TimelineKind.WHISPER:
+                    read = (
+                        self.tr("read at {time}").format(time=_local_time(item.read_at))
+                        if item.read_at
+                        else self.tr("not read")
+                    )
+                    author = f" ({item.author + ' · ' if item.author else ''}{read})"
                 row.setText(f"      ↳ {self._kind_label(item.kind)}{author}: {item.text}")
                 font = QFont(self.timeline.font())
                 font.setItalic(True)
@@ -560,6 +576,7 @@ class CallDetail(QWidget):
             self.store.segments_for(call.id),
             JA_LABELS if japanese else DEFAULT_LABELS,
             customer.name if customer else "",
+            self.store.whispers_for(call.id),
         )
         try:
             write_text(target, text)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.insights import Dimension, Insights, Period, insights, write_insights_csv
+from assist.insights import NO_AGENT, Dimension, Insights, Period, insights, write_insights_csv
 from assist.store import Store
 from desktop.lifetime import EmitGate
 from desktop.review.conversation_view import TeamConversation
@@ -244,7 +244,15 @@ class InsightsPanel(QWidget):
             [(k.title or k.entry_id, float(k.used)) for k in data.knowledge[:10]],
             [self.tr("of %1 shown").replace("%1", str(k.shown)) for k in data.knowledge[:10]],
         )
-        self.handle.set_bars([(h.key or "-", round(h.average_seconds / 60, 1)) for h in data.handle_time[1:]])
+        self.handle.set_bars(
+            [
+                (
+                    self.tr("(no agent)") if h.key == NO_AGENT else h.key or "-",
+                    round(h.average_seconds / 60, 1),
+                )
+                for h in data.handle_time[1:]
+            ]
+        )
         overall = data.handle_time[0]
         f = data.frustration
         self.summary.setText(

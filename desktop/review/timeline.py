@@ -49,6 +49,7 @@ class TimelineItem:
     end: float | None = None
     ref_id: str = ""  # whisper, entry, bookmark or comment id; cue kind
     author: str = ""
+    read_at: str = ""  # a whisper: when the agent marked it read ("" never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,7 @@ def build_timeline(
                 w.segment_id or "",
                 ref_id=w.id,
                 author=w.author,
+                read_at=w.read_at or "",
             )
         )
     for f in feedback:

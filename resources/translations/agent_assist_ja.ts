@@ -249,272 +249,282 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="246" />
-        <location filename="../../desktop/review/call_detail.py" line="456" />
+        <location filename="../../desktop/review/call_detail.py" line="255" />
+        <location filename="../../desktop/review/call_detail.py" line="472" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="246" />
-        <location filename="../../desktop/review/call_detail.py" line="486" />
+        <location filename="../../desktop/review/call_detail.py" line="255" />
+        <location filename="../../desktop/review/call_detail.py" line="502" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="247" />
+        <location filename="../../desktop/review/call_detail.py" line="256" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="249" />
+        <location filename="../../desktop/review/call_detail.py" line="258" />
         <source>Position in the recording</source>
         <translation>録音の再生位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="250" />
+        <location filename="../../desktop/review/call_detail.py" line="259" />
         <source>Call timeline: what was said, whispers, cards and comments</source>
         <translation>通話のタイムライン: 発話、ささやき、カード、コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="251" />
+        <location filename="../../desktop/review/call_detail.py" line="260" />
         <source>Comment on the selected line</source>
         <translation>選択した発話へのコメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="252" />
+        <location filename="../../desktop/review/call_detail.py" line="261" />
         <source>Comment as</source>
         <translation>コメントの立場</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="253" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
         <source>Transcript export format</source>
         <translation>文字起こしの書き出し形式</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="255" />
+        <location filename="../../desktop/review/call_detail.py" line="264" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="271" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="263" />
+        <location filename="../../desktop/review/call_detail.py" line="272" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="264" />
+        <location filename="../../desktop/review/call_detail.py" line="273" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="265" />
-        <location filename="../../desktop/review/call_detail.py" line="304" />
+        <location filename="../../desktop/review/call_detail.py" line="274" />
+        <location filename="../../desktop/review/call_detail.py" line="313" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="267" />
+        <location filename="../../desktop/review/call_detail.py" line="276" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="277" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="269" />
+        <location filename="../../desktop/review/call_detail.py" line="278" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="258" />
-        <location filename="../../desktop/review/call_detail.py" line="270" />
+        <location filename="../../desktop/review/call_detail.py" line="267" />
+        <location filename="../../desktop/review/call_detail.py" line="279" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="271" />
+        <location filename="../../desktop/review/call_detail.py" line="280" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="272" />
+        <location filename="../../desktop/review/call_detail.py" line="281" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="273" />
+        <location filename="../../desktop/review/call_detail.py" line="282" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="254" />
-        <location filename="../../desktop/review/call_detail.py" line="275" />
+        <location filename="../../desktop/review/call_detail.py" line="263" />
+        <location filename="../../desktop/review/call_detail.py" line="284" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="256" />
-        <location filename="../../desktop/review/call_detail.py" line="277" />
+        <location filename="../../desktop/review/call_detail.py" line="265" />
+        <location filename="../../desktop/review/call_detail.py" line="286" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="257" />
-        <location filename="../../desktop/review/call_detail.py" line="278" />
-        <location filename="../../desktop/review/call_detail.py" line="387" />
+        <location filename="../../desktop/review/call_detail.py" line="266" />
+        <location filename="../../desktop/review/call_detail.py" line="287" />
+        <location filename="../../desktop/review/call_detail.py" line="403" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="259" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>New note about this customer</source>
         <translation>このお客様についての新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="276" />
+        <location filename="../../desktop/review/call_detail.py" line="285" />
         <source>Tags (separated by commas)</source>
         <translation>タグ（カンマ区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="283" />
+        <location filename="../../desktop/review/call_detail.py" line="292" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="284" />
+        <location filename="../../desktop/review/call_detail.py" line="293" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="285" />
+        <location filename="../../desktop/review/call_detail.py" line="294" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="286" />
+        <location filename="../../desktop/review/call_detail.py" line="295" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="295" />
-        <location filename="../../desktop/review/call_detail.py" line="595" />
+        <location filename="../../desktop/review/call_detail.py" line="304" />
+        <location filename="../../desktop/review/call_detail.py" line="612" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="299" />
+        <location filename="../../desktop/review/call_detail.py" line="308" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="300" />
+        <location filename="../../desktop/review/call_detail.py" line="309" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="301" />
+        <location filename="../../desktop/review/call_detail.py" line="310" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="302" />
+        <location filename="../../desktop/review/call_detail.py" line="311" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="303" />
+        <location filename="../../desktop/review/call_detail.py" line="312" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="305" />
+        <location filename="../../desktop/review/call_detail.py" line="314" />
         <source>Overlap</source>
         <translation>被り</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="306" />
+        <location filename="../../desktop/review/call_detail.py" line="315" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="310" />
+        <location filename="../../desktop/review/call_detail.py" line="319" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="310" />
+        <location filename="../../desktop/review/call_detail.py" line="319" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="318" />
+        <location filename="../../desktop/review/call_detail.py" line="327" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="334" />
-        <location filename="../../desktop/review/call_detail.py" line="462" />
+        <location filename="../../desktop/review/call_detail.py" line="343" />
+        <location filename="../../desktop/review/call_detail.py" line="478" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="352" />
+        <location filename="../../desktop/review/call_detail.py" line="361" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="354" />
+        <location filename="../../desktop/review/call_detail.py" line="363" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="386" />
+        <location filename="../../desktop/review/call_detail.py" line="383" />
+        <source>read at {time}</source>
+        <translation>{time} に既読</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="385" />
+        <source>not read</source>
+        <translation>未読</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="402" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="388" />
+        <location filename="../../desktop/review/call_detail.py" line="404" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="461" />
+        <location filename="../../desktop/review/call_detail.py" line="477" />
         <source>The recording of this call cannot be read.</source>
         <translation>この通話の録音を読み込めません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="464" />
+        <location filename="../../desktop/review/call_detail.py" line="480" />
         <source>This PC's sound output cannot play the recording. Check the speakers or headset.</source>
         <translation>このPCの音声出力で録音を再生できません。スピーカーかヘッドセットを確認してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="466" />
+        <location filename="../../desktop/review/call_detail.py" line="482" />
         <source>The recording cannot be played.</source>
         <translation>録音を再生できません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="567" />
+        <location filename="../../desktop/review/call_detail.py" line="584" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="569" />
+        <location filename="../../desktop/review/call_detail.py" line="586" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="577" />
+        <location filename="../../desktop/review/call_detail.py" line="594" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="642" />
+        <location filename="../../desktop/review/call_detail.py" line="659" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>
@@ -1360,12 +1370,17 @@
         <translation>／表示 %1 回</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="252" />
+        <location filename="../../desktop/review/insights_view.py" line="250" />
+        <source>(no agent)</source>
+        <translation>（担当者の記録なし）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/insights_view.py" line="260" />
         <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
         <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="261" />
+        <location filename="../../desktop/review/insights_view.py" line="269" />
         <source>Export insights</source>
         <translation>分析を書き出し</translation>
     </message>

@@ -4,8 +4,11 @@ real team server on 127.0.0.1 (port 0) and a real supervisor client whispering a
 
 from __future__ import annotations
 
+import csv
+import json
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from assist.exports import read_customer_archive, read_vtt
+from assist.paths import store_path
 from assist.store import Store
 from audio.events import Channel
 from desktop.agent_app import AgentApp
@@ -21,6 +26,8 @@ from desktop.app import ensure_app
 from desktop.call_desk import CallDesk, DeskConfig
 from desktop.demo import AGENT, DEMO_CALL, DEMO_PHONE, SUPERVISOR, TEAM, seed_store
 from desktop.preferences import Preferences
+from desktop.review.call_detail import load_timeline
+from desktop.review.timeline import TimelineKind
 from sync.client import SyncClient
 from sync.protocol import Role
 from sync.server import ServerThread
@@ -99,7 +106,7 @@ def test_a_call_from_first_word_to_saved_wrap_up(
     qtbot: Any, tmp_path: Path, team_server: Any, supervisor: Supervisor
 ) -> None:
     server, tokens = team_server
-    store_file = tmp_path / "agent.sqlite3"
+    store_file = store_path()  # where `agent-assist review` finds it (AGENT_ASSIST_HOME of this test)
     seed_store(store_file)
     config = DeskConfig(
         language="en",
@@ -150,7 +157,9 @@ def test_a_call_from_first_word_to_saved_wrap_up(
         assert agent_line.right_side
 
         # The supervisor whispers during the call; it arrives at once, flagged unread.
-        whisper_id = supervisor.client.send_whisper(AGENT, call_id, "Offer the courtesy credit")
+        whisper_id = supervisor.client.send_whisper(
+            AGENT, call_id, "Offer the courtesy credit", anchor_segment_id=agent_line.segment_id
+        )
         wait(qtbot, lambda: window.whispers.unread(), 15, "the whisper in the inbox")
         assert window.whispers.unread()[0].text == "Offer the courtesy credit"
         assert window.whispers.unread()[0].sender == SUPERVISOR
@@ -190,6 +199,7 @@ def test_a_call_from_first_word_to_saved_wrap_up(
         )
         assert window.wrap_up.summary.toPlainText().strip()
         window.wrap_up.summary.setPlainText(window.wrap_up.summary.toPlainText() + "\nChecked by the test.")
+        window.wrap_up.has_follow_up.setChecked(True)  # a promise to call back: the agent owns it
         qtbot.mouseClick(window.wrap_up.save_button, Qt.MouseButton.LeftButton)
         wait(qtbot, lambda: "team server" in window.wrap_up.status.text(), 30, "the saved confirmation")
         assert "sent to the team server" in window.wrap_up.status.text()
@@ -212,9 +222,67 @@ def test_a_call_from_first_word_to_saved_wrap_up(
         record = local.get_call(call_id)
         assert record is not None and "Checked by the test." in record.summary
         assert any("refund" in s.text.lower() for s in local.segments_for(call_id))
+        # The call's record names who took it and who owns its promise, and keeps the supervisor's whisper:
+        # text, author, when it was sent, arrived and was read, and the line it was about.
+        assert record.agent == AGENT
+        promised = [f for f in local.follow_ups_for("demo-cust-sato", status=None) if f.call_id == call_id]
+        assert promised and {f.owner for f in promised} == {AGENT}
+        (kept,) = local.whispers_for(call_id)
+        assert (kept.id, kept.author, kept.text) == (whisper_id, SUPERVISOR, "Offer the courtesy credit")
+        assert kept.segment_id == agent_line.segment_id
+        assert kept.sent_at and kept.delivered_at and kept.read_at and kept.sent_at <= kept.read_at
+        # History & review shows it on the call's timeline, at the line it was about, read.
+        timeline = load_timeline(local, record)
+        shown = next(i for i in timeline if i.kind is TimelineKind.WHISPER)
+        greeting = next(
+            i for i in timeline if i.kind is TimelineKind.LINE and i.segment_id == kept.segment_id
+        )
+        assert (shown.text, shown.author, shown.read_at) == (kept.text, SUPERVISOR, kept.read_at)
+        assert shown.position == greeting.position
     finally:
         local.close()
     assert (tmp_path / "recordings").exists()
+    assert_whisper_in_every_export(tmp_path, call_id, whisper_id)
+
+
+def assert_whisper_in_every_export(tmp_path: Path, call_id: str, whisper_id: str) -> None:
+    """What `agent-assist review` hands out carries the whisper: exports, call list, archive, insights."""
+    from desktop.cli import main
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    for fmt in ("json", "txt", "vtt", "srt"):
+        assert main(["review", "export", call_id, "--format", fmt, "-o", str(out / f"call.{fmt}")]) == 0
+    data = json.loads((out / "call.json").read_text(encoding="utf-8"))
+    assert [(w["id"], w["author"]) for w in data["whispers"]] == [(whisper_id, SUPERVISOR)]
+    assert data["whispers"][0]["read_at"]
+    text = (out / "call.txt").read_text(encoding="utf-8")
+    assert f"» Whisper ({SUPERVISOR}, read " in text and "Offer the courtesy credit" in text
+    vtt = (out / "call.vtt").read_text(encoding="utf-8")
+    assert "Offer the courtesy credit" in vtt  # a NOTE: kept in the file, not shown as a subtitle
+    assert all("courtesy credit" not in line.text for line in read_vtt(vtt))
+    assert "courtesy credit" not in (out / "call.srt").read_text(encoding="utf-8")  # SRT has no comments
+
+    assert main(["review", "calls-csv", str(out / "calls.csv")]) == 0
+    with (out / "calls.csv").open(encoding="utf-8-sig", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["call_id"] == call_id)
+    assert (row["agent"], row["whispers"]) == (AGENT, "1")
+
+    assert main(["review", "customer-archive", "demo-cust-sato", str(out / "sato.zip")]) == 0
+    archive = read_customer_archive(out / "sato.zip")
+    (call,) = [c for c in archive["calls"] if c["id"] == call_id]
+    assert [w["text"] for w in call["whispers"]] == ["Offer the courtesy credit"]
+    with zipfile.ZipFile(out / "sato.zip") as zf:
+        name = next(n for n in zf.namelist() if call_id in n and n.endswith("transcript.txt"))
+        assert "Offer the courtesy credit" in zf.read(name).decode("utf-8")
+
+    assert main(["review", "insights", "--by", "agent", "--csv", str(out / "insights.csv")]) == 0
+    with (out / "insights.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    handle = [r["key"] for r in rows if r["section"] == "average_handle_seconds"]
+    assert handle.count("") == 1 and AGENT in handle  # everyone once, then the agent by name
+    read = {r["key"]: r["value"] for r in rows if r["section"] == "whispers_read_share"}
+    assert read[AGENT] == "1.000"
 
 
 class _Unset:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assist.domain import CallRecord, Segment
+from assist.domain import CallRecord, Segment, WhisperRecord
 from assist.dynamics import measure_call
 from assist.exports import (
     JA_LABELS,
@@ -173,3 +173,42 @@ def test_archive_of_unknown_customer_is_refused(store: Store, tmp_path: Path) ->
     with pytest.raises(ExportError, match="no customer with id 'nobody'"):
         export_customer_archive(store, "nobody", tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_whispers_go_with_the_transcript_where_the_format_can_hold_them(store: Store, tmp_path: Path) -> None:
+    call = store.get_call("call-ja-1")
+    assert call is not None
+    segments = store.segments_for(call.id)
+    whispers = store.whispers_for(call.id)
+    unanchored = WhisperRecord("wh-late", call.id, "lead", "最後に確認を", "2026-03-02T01:04:30+00:00")
+    store.upsert_whisper(unanchored)
+    store.mark_whisper_read("wh-late", "2026-03-02T01:04:40+00:00")
+    whispers = store.whispers_for(call.id)
+    assert [w.id for w in whispers] == ["wh-1", "wh-late"]
+
+    txt = render_transcript(TranscriptFormat.TXT, call, segments, JA_LABELS, whispers=whispers)
+    lines = txt.splitlines()
+    anchored = next(n for n, line in enumerate(lines) if "経理へ" in line)
+    # Right after the line it was about, marked as the supervisor's and as unread.
+    assert segments[3].text in lines[anchored - 1] and "» ささやき (lead, 未読)" in lines[anchored]
+    # Without a line, at the time it was sent (4.5 minutes into the call), read.
+    assert "[00:04:30]   » ささやき (lead, 既読 01:04:40): 最後に確認を" in lines
+
+    vtt = render_transcript(TranscriptFormat.VTT, call, segments, whispers=whispers)
+    assert vtt.count("\nNOTE ") == 2
+    assert read_vtt(vtt) == read_vtt(transcript_vtt(segments))  # players and readers see the same cues
+    srt = render_transcript(TranscriptFormat.SRT, call, segments, whispers=whispers)
+    assert srt == transcript_srt(segments)  # SRT has no comments: the spoken words only
+
+    data = json.loads(render_transcript(TranscriptFormat.JSON, call, segments, whispers=whispers))
+    assert [(w["id"], w["read_at"]) for w in data["whispers"]] == [
+        ("wh-1", None),
+        ("wh-late", "2026-03-02T01:04:40+00:00"),
+    ]
+    assert read_transcript_json(json.dumps(data)) == (call, segments)
+
+    target = tmp_path / "calls.csv"
+    export_calls_csv(store, target)
+    with target.open(encoding="utf-8-sig", newline="") as fh:
+        counts = {r["call_id"]: r["whispers"] for r in csv.DictReader(fh)}
+    assert counts == {"call-ja-1": "2", "call-ja-2": "0", "call-en-1": "0"}

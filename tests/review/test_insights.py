@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from assist.dynamics import measure_call
 from assist.history import CallFilter
 from assist.insights import (
+    NO_AGENT,
     Dimension,
     Period,
     agent_dynamics,
@@ -17,6 +20,7 @@ from assist.insights import (
     handle_times,
     insights,
     knowledge_usage,
+    whisper_advice,
     write_insights_csv,
 )
 from assist.store import Store
@@ -129,3 +133,47 @@ def test_insights_csv_never_holds_a_formula(store: Store, tmp_path: Path) -> Non
         cells = [cell for row in csv.reader(fh) for cell in row]
     assert "'" + evil in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_calls_saved_without_an_agent_never_make_a_second_all_agents_line(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assist.domain import CallRecord
+    from desktop.cli import main
+
+    # A call saved before the desk recorded who took it.
+    store.upsert_call(
+        CallRecord(
+            "call-old", None, "", "2026-03-04T10:00:00+00:00", "2026-03-04T10:02:00+00:00", language="ja"
+        )
+    )
+    times = {h.key: h.calls for h in handle_times(store)}
+    assert times == {"": 4, NO_AGENT: 1, "sato": 1, "suzuki": 2}
+    assert main(["review", "insights", "--by", "agent"]) == 0
+    out = capsys.readouterr().out
+    handle = out.split("average handle time:")[1].split("knowledge entries")[0]
+    assert handle.count("all agents") == 1 and NO_AGENT in handle
+    assert ("2026-03-04", NO_AGENT, 1) in _rows(call_volume(store, Period.DAY, Dimension.AGENT))
+
+
+def test_whisper_advice_per_agent_read_and_followed(store: Store) -> None:
+    from assist.domain import WhisperRecord
+    from assist.scorecard import score_call
+
+    # call-ja-1 (suzuki) has one whisper, unread; a second one, read, for sato's call.
+    store.upsert_whisper(
+        WhisperRecord("wh-2", "call-ja-2", "lead", "ご契約の内容を確認", "2026-03-09T01:00:30+00:00", None)
+    )
+    assert store.mark_whisper_read("wh-2", "2026-03-09T01:00:40+00:00")
+    assert not store.mark_whisper_read("no-such-whisper", "2026-03-09T01:00:40+00:00")
+    advice = {a.agent: a for a in whisper_advice(store)}
+    assert {k: (a.whispers, a.read) for k, a in advice.items()} == {
+        "": (2, 1),
+        "sato": (1, 1),
+        "suzuki": (1, 0),
+    }
+    assert advice["sato"].scored == 0  # no saved wrap-up yet: nothing to say about following
+    score_call(store, "call-ja-2", None)
+    sato = {a.agent: a for a in whisper_advice(store)}["sato"]
+    # The agent's line after the whisper took up its words: followed.
+    assert (sato.scored, sato.followed, sato.followed_share) == (1, 1, 1.0)
