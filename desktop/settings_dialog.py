@@ -44,8 +44,8 @@ class _LevelTest(QObject):
     level = Signal(object, float)
     failed = Signal(str)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._gate = EmitGate(self)  # a test that outlives the dialog (stop timed out) reports nothing
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -195,7 +195,7 @@ class SettingsDialog(QDialog):
             strict=True,
         ):
             label.setBuddy(field)
-        self._level_test = _LevelTest()
+        self._level_test = _LevelTest(self)  # deleted with the dialog, never on its own
         self._level_test.level.connect(self._show_level)
         self._level_test.failed.connect(self._test_failed)
         self.test_button.setCheckable(True)

@@ -135,7 +135,7 @@ def test_workers_emitting_while_the_bridge_is_deleted_never_touch_it_after(qtbot
         for worker in workers:
             worker.start()
         qtbot.wait(5)
-        shiboken6.delete(owner)  # deletes the bridge with it, on the main thread, mid-flood
+        shiboken6.delete(owner)  # with its window, the app's way: on the main thread, mid-flood
         qtbot.wait(5)
         stop.set()
         for worker in workers:
