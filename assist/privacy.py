@@ -19,12 +19,13 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assist.dynamics import DYNAMICS_TABLES, ensure_dynamics_schema
 from assist.exports import call_recording_dir, customer_call_ids
+from assist.migrations import table_exists
 from assist.review_schema import REVIEW_TABLES, ensure_review_schema
 from assist.store import Store
 
@@ -94,6 +95,21 @@ def _checkpoint(conn: sqlite3.Connection, wait_seconds: float) -> bool:
         time.sleep(0.1)  # another connection's read transaction: nothing to wait on but time
 
 
+def _delete_examples_from(conn: sqlite3.Connection, call_ids: Sequence[str], rows: dict[str, int]) -> None:
+    """ "Helped" examples are the customer's own lines (assist.semantic): they go with the calls they came from."""
+    if not call_ids or not table_exists(conn, "knowledge_examples"):
+        return
+    marks = ",".join("?" * len(call_ids))
+    said = {
+        " ".join(str(text).split())
+        for (text,) in conn.execute(f"SELECT text FROM segments WHERE call_id IN ({marks})", tuple(call_ids))
+    }
+    removed = 0
+    for text in said:
+        removed += conn.execute("DELETE FROM knowledge_examples WHERE text = ?", (text,)).rowcount
+    rows["knowledge_examples"] = removed
+
+
 def erase_customer(
     store: Store,
     customer_id: str,
@@ -114,6 +130,7 @@ def erase_customer(
     conn.execute("PRAGMA secure_delete = ON")
     try:
         with store.transaction(durable=True):
+            _delete_examples_from(conn, call_ids, rows)
             for call_id in call_ids:
                 one = (call_id,)
                 _delete_with_index(conn, "segments", "call_id = ?", one, rows)

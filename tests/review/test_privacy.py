@@ -90,3 +90,22 @@ def test_erasure_survives_reopening(store: Store) -> None:
         assert again.get_customer("cust-smith") is not None
     finally:
         again.close()
+
+
+def test_helped_examples_taken_from_the_customers_lines_go_with_them(store: Store) -> None:
+    from assist.semantic import _EXAMPLES_SCHEMA
+
+    line = store.conn.execute(
+        "SELECT text FROM segments WHERE call_id = 'call-ja-2' AND text LIKE '%解約したいんですが%'"
+    ).fetchone()[0]
+    store.conn.execute(_EXAMPLES_SCHEMA)
+    for text in (line, "Can I get a refund for the double charge?"):
+        store.conn.execute(
+            "INSERT INTO knowledge_examples(entry_id, language, text, model, vector) VALUES ('kb-1', 'ja', ?, 'm', x'00')",
+            (text,),
+        )
+    report = erase_customer(store, "cust-tanaka")
+    assert report.rows["knowledge_examples"] == 1
+    left = [row[0] for row in store.conn.execute("SELECT text FROM knowledge_examples")]
+    assert left == ["Can I get a refund for the double charge?"]
+    assert "解約したいんですが".encode() not in _raw_bytes(paths.store_path())
