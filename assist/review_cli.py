@@ -243,14 +243,22 @@ def _archive(store: Store, args: argparse.Namespace) -> int:
 
 
 def _erase(store: Store, args: argparse.Namespace) -> int:
-    from assist.privacy import erase_customer, team_erasers
+    from assist.privacy import ErasureError, ErasureReport, erase_customer, team_erasers
 
     if not args.yes:
         raise ReviewCommandError(
             f"erasing {args.customer_id!r} cannot be undone: add --yes to confirm "
             "(consider 'review customer-archive' first)"
         )
-    report = erase_customer(store, args.customer_id)
+    try:
+        report = erase_customer(store, args.customer_id)
+    except ErasureError:
+        if not (team_erasers() and args.server):
+            raise
+        # Gone from this PC already (an earlier run erased it here while the named server was away): the
+        # server's copy is still erased, so a pending request is never stranded.
+        print(f"{args.customer_id}: not in this PC's store (already erased here)")
+        report = ErasureReport(args.customer_id, ())
     team_lines: list[str] = []
     team_pending = False
     for eraser in team_erasers():

@@ -126,3 +126,24 @@ def test_an_agent_is_told_the_team_copy_is_not_erased(
         in (tmp_path / "server" / "team.sqlite3-wal").read_bytes()
         + (tmp_path / "server" / "team.sqlite3").read_bytes()
     )
+
+
+def test_a_second_run_erases_the_team_copy_when_this_pc_is_already_clean(
+    store: Store,
+    team: tuple[ServerThread, dict[str, str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    thread, tokens = team
+    _share_tanaka(thread, tokens["sato"])
+    first = main(["review", "delete-customer", "cust-tanaka", "--yes", "--server", thread.url,
+                  "--token", tokens["sato"]])  # fmt: skip
+    assert first == 2  # erased here, refused on the server: pending
+    capsys.readouterr()
+    second = main(["review", "delete-customer", "cust-tanaka", "--yes", "--server", thread.url,
+                   "--token", tokens["suzuki"]])  # fmt: skip
+    out = capsys.readouterr().out
+    assert second == 0, out
+    assert "cust-tanaka: not in this PC's store (already erased here)" in out
+    assert "team server: erased" in out
+    assert _grep(paths.data_dir(), tmp_path / "server") == {}
