@@ -104,7 +104,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
                 if event.corrections:
                     record["corrections"] = list(event.corrections)  # "heard -> word", for review
                 if event.revised:
-                    # the second pass over a finished turn: keep the latest line per segment_id, drop empty ones
+                    # the second pass over a finished turn: keep the latest line per segment_id, drop empty
+                    # ones
                     record["revised"] = True
                     if event.merged_into:
                         record["merged_into"] = event.merged_into
@@ -182,7 +183,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
 
 
 def _lexicon_words(args: argparse.Namespace) -> list[str | tuple[str, str]] | None:
-    """The words for the reading-based correction: --lexicon FILE, and the app's list when it is plugged in."""
+    """The words for the reading-based correction: --lexicon FILE, and the app's list when it is plugged
+    in."""
     if args.no_lexicon:
         return None
     words: list[str | tuple[str, str]] = []

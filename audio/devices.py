@@ -311,7 +311,8 @@ class DeviceSource:
         needed = max((i for _, i in slot.spec.channel_map.routes if i is not None), default=0) + 1
         if device.channels < needed:
             raise DeviceError(
-                f"audio device {device.name!r} has {device.channels} input channel(s), the mapping needs {needed}"
+                f"audio device {device.name!r} has {device.channels} input channel(s), the mapping "
+                f"needs {needed}"
             )
         channels = (
             max(needed, min(device.channels, 2))

@@ -43,11 +43,13 @@ _SUSPECT_PHRASES = {
 }
 # Substrings that only ever come from subtitle credits, never from a support call.
 _CREDIT_PATTERNS = re.compile(
-    r"(subtitles by|amara\.org|字幕|チャンネル登録|高評価|ご視聴|thanks for watching|transcribed by|www\.|\.com)",
+    r"(subtitles by|amara\.org|字幕|チャンネル登録|高評価|ご視聴|thanks for watching|transcribed by|"
+    r"www\.|\.com)",
     re.IGNORECASE,
 )
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-# One kana held or repeated ("うう", "んん", "あー"): what Whisper writes for a hum or a held note of hold music.
+# One kana held or repeated ("うう", "んん", "あー"): what Whisper writes for a hum or a held note of hold
+# music.
 _HUM = re.compile(r"([ぁ-ゖァ-ヺ])(\1|ー)*")
 
 
@@ -179,7 +181,8 @@ def _envelope(samples: Samples, frame: int) -> Samples:
 
 
 def bleed_ratio(mine: Samples, other: Samples) -> tuple[float, float]:
-    """How much ``mine`` looks like ``other`` (same time span): (envelope correlation, level ratio mine/other).
+    """How much ``mine`` looks like ``other`` (same time span): (envelope correlation, level ratio
+    mine/other).
 
     Speakerphone bleed is the other side's voice arriving, a few milliseconds late and quieter, on this
     channel: its loudness follows the other channel's closely. Correlation is taken over small delays.

@@ -1,9 +1,9 @@
 """Reading-based correction of misheard domain words against a plain word list.
 
-Whisper base writes support words as other words that sound the same or nearly: 料金 -> 両金, ご用件 -> ご予見,
-この件 -> この権, 返金 -> 変金, 違約金 -> 医学金, 二重請求 -> 2重製給, ルーター -> ルーダー. The product already
-knows most of these words (knowledge titles, aliases and tags, customer names and their kana, a support word
-list), so a final's words are compared with them by **reading** (janome's katakana readings):
+Whisper base writes support words as other words that sound the same or nearly: 料金 -> 両金, ご用件 ->
+ご予見, この件 -> この権, 返金 -> 変金, 違約金 -> 医学金, 二重請求 -> 2重製給, ルーター -> ルーダー. The
+product already knows most of these words (knowledge titles, aliases and tags, customer names and their kana,
+a support word list), so a final's words are compared with them by **reading** (janome's katakana readings):
 
 - only runs of nouns, prefixes and numbers are candidates (a demonstrative such as この may start one): never
   across a particle, an auxiliary or a verb, so a correction stays inside one word;
@@ -266,7 +266,8 @@ class Lexicon:
 
 
 def noun_compounds(text: str) -> list[str]:
-    """The runs of nouns in ``text`` (a knowledge title, say) that could be listed words: ポータルサイト, 料金."""
+    """The runs of nouns in ``text`` (a knowledge title, say) that could be listed words: ポータルサイト,
+    料金."""
     out: list[str] = []
     run: list[str] = []
     for token in [*_tokenize(text), None]:

@@ -250,7 +250,8 @@ class LiveTranscription:
     # --- control ----------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load (or reuse) the model, open recordings and start the threads. Raises on a bad model or source."""
+        """Load (or reuse) the model, open recordings and start the threads. Raises on a bad model or
+        source."""
         recognizer = self._recognizer or WhisperRecognizer(self._load_model())
         self._started_at = self.clock()
         self._transcriber = StreamingTranscriber(

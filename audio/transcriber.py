@@ -75,16 +75,16 @@ class WhisperRecognizer:
     window. Finals use one of at least ``context_seconds`` with multilingual models (it costs them little) and
     of at least ``english_final_context`` with English-only ones: the short window costs tiny.en more (its
     first-pass WER on the eval clips goes from 3.9 to 6.8 %, and to 22 % with 8 s), but it cuts the final's
-    median latency from 0.76 to about 0.5 s, and the second pass over each finished turn (:meth:`recognize_turn`, the full
-    window) brings the kept transcript back to 3.3 % (offline: 3.1 %). ``final_context_seconds`` forces a
-    choice (None = full window, a number = short window of at least that many seconds). A decision by
-    measured speed was tried and dropped: on a busy PC it flipped between runs, and with it the transcript.
-    No VAD (already done), no timestamps; greedy partials, beam search (5) for every final. Decoding is most
-    of a multilingual final's cost (about 16 ms a token with beam 5 and 11 ms greedy, base), and an earlier
-    version decoded finals over 6 s greedily to save it; the beam gains about 4 CER points on Japanese
-    telephone audio for ~0.04 CPU-s per audio-s, and the latency budget holds with it (see the README's
-    "Live transcription" figures). ``beam_max_seconds`` can still bring back greedy long finals for
-    multilingual models (None: the beam at every length).
+    median latency from 0.76 to about 0.5 s, and the second pass over each finished turn
+    (:meth:`recognize_turn`, the full window) brings the kept transcript back to 3.3 % (offline: 3.1 %).
+    ``final_context_seconds`` forces a choice (None = full window, a number = short window of at least that
+    many seconds). A decision by measured speed was tried and dropped: on a busy PC it flipped between runs,
+    and with it the transcript. No VAD (already done), no timestamps; greedy partials, beam search (5) for
+    every final. Decoding is most of a multilingual final's cost (about 16 ms a token with beam 5 and 11 ms
+    greedy, base), and an earlier version decoded finals over 6 s greedily to save it; the beam gains about 4
+    CER points on Japanese telephone audio for ~0.04 CPU-s per audio-s, and the latency budget holds with it
+    (see the README's "Live transcription" figures). ``beam_max_seconds`` can still bring back greedy long
+    finals for multilingual models (None: the beam at every length).
     """
 
     def __init__(
@@ -338,7 +338,8 @@ class StreamingTranscriber:
             self.prompt, self.hotwords = prompt, hotwords
 
     def advance(self, audio_time: float, channel: Channel | None = None, speaking: bool = False) -> None:
-        """Audio up to ``audio_time`` has been heard; ``speaking``: whether ``channel``'s speaker is talking."""
+        """Audio up to ``audio_time`` has been heard; ``speaking``: whether ``channel``'s speaker is
+        talking."""
         with self._cond:
             self._audio_now = max(self._audio_now, audio_time)
             if channel is not None:
