@@ -103,7 +103,8 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument(
         "--encoding",
-        help="file encoding (default: detect UTF-8, UTF-8 BOM, UTF-16 as Excel's Unicode text, Shift_JIS/CP932)",
+        help="file encoding (default: detect UTF-8, UTF-8 BOM, UTF-16 as Excel's Unicode text, "
+        "Shift_JIS/CP932)",
     )
     parser.add_argument(
         "--skip-invalid", action="store_true", help="import the good rows, report the bad ones"
@@ -159,8 +160,8 @@ def _report(args: argparse.Namespace, report: Any, what: str) -> int:
         _print_json(report.to_dict())
     else:
         print(
-            f"{report.file}: imported {report.imported} {what} ({report.created} new, {report.updated} updated, "
-            f"{report.unchanged} unchanged; read as {report.encoding})"
+            f"{report.file}: imported {report.imported} {what} ({report.created} new, {report.updated} "
+            f"updated, {report.unchanged} unchanged; read as {report.encoding})"
         )
         for error in report.errors:
             print(f"skipped: {error}", file=sys.stderr)

@@ -10,8 +10,8 @@
 * **backtracking**: after a long customer turn about a problem, a one-line summary-back filled with the issue
   (「つまり、…ということでよろしいでしょうか」);
 * **dead air**: a silence while the agent works -> tell the customer what you are checking;
-* **pause**: after a hard call (an anger cue, many frustration cues, a long call) a short pause before the next
-  call; the team is told only that the agent "needs a moment", never why.
+* **pause**: after a hard call (an anger cue, many frustration cues, a long call) a short pause before the
+  next call; the team is told only that the agent "needs a moment", never why.
 
 Why rules: every hint must be explainable in one line and instant on a 2-core PC, in Japanese and English. A
 hint fires at most once per trigger (a term, a turn, a silence) and each kind has a cooldown, so the screen
@@ -85,8 +85,8 @@ HARD_CALL_FRUSTRATION = 3  # frustration or anxiety cues in one call
 HARD_CALL_LONG_S = 20 * 60.0
 
 _SLOW_TRAITS = re.compile(
-    r"ゆっくり|不慣れ|苦手|高齢|ご年配|年配|聞き取りにく|耳が遠|elderly|senior|speak slowly|slowly|hard of hearing|"
-    r"not (?:very )?(?:tech|technical)|non-?technical|new to computers",
+    r"ゆっくり|不慣れ|苦手|高齢|ご年配|年配|聞き取りにく|耳が遠|elderly|senior|speak slowly|slowly|"
+    r"hard of hearing|not (?:very )?(?:tech|technical)|non-?technical|new to computers",
     re.IGNORECASE,
 )
 _NON_TECHNICAL = re.compile(
@@ -99,9 +99,9 @@ _ABSOLUTE_JA = re.compile(
     r"すぐに?(?=[^。]*(?:直[りるっ]|解決|復旧|届[きくい]|返金され|戻[りるっ]|つなが[りるっ]|繋が[りるっ]|使える))"
 )
 _ABSOLUTE_EN = re.compile(
-    r"\b(?:definitely|guarantee[ds]?|100 ?%|for sure|certainly will|absolutely will|i promise|never happen again|"
-    r"(?:fixed|solved|resolved|sorted|refunded|back|working|done) (?:right away|immediately|straight away|in no time)|"
-    r"right away (?:it|this|that|you)'?ll|it will be fixed today)\b",
+    r"\b(?:definitely|guarantee[ds]?|100 ?%|for sure|certainly will|absolutely will|i promise|"
+    r"never happen again|(?:fixed|solved|resolved|sorted|refunded|back|working|done) (?:right away|"
+    r"immediately|straight away|in no time)|right away (?:it|this|that|you)'?ll|it will be fixed today)\b",
     re.IGNORECASE,
 )
 _SUMMARY_BACK = re.compile(
@@ -177,7 +177,8 @@ def user_glossary_file() -> Path:
 
 
 def glossary(entries: Iterable[KnowledgeEntry], user_file: Path | None = None) -> list[Term]:
-    """The shipped list, replaced term by term by the user's own file, plus knowledge entries tagged as terms."""
+    """The shipped list, replaced term by term by the user's own file, plus knowledge entries tagged as
+    terms."""
     terms = {t.term: t for t in load_glossary()}
     if user_file is not None and user_file.exists():
         terms.update({t.term: t for t in load_glossary(user_file)})
@@ -213,13 +214,15 @@ _TEXT = {
         "pause": "次の通話の前に、1〜2分ひと息つきましょう。",
     },
     "en": {
-        "pace_slow": "Speaking at {rate:.0f} words a minute. The customer's card says \u201c{trait}\u201d: slow "
-        "down and pause between steps.",
-        "pace_fast": "Speaking at {rate:.0f} words a minute (aim for {limit:.0f} or less). Slow down a little.",
+        "pace_slow": "Speaking at {rate:.0f} words a minute. The customer's card says \u201c{trait}\u201d: "
+        "slow down and pause between steps.",
+        "pace_fast": "Speaking at {rate:.0f} words a minute (aim for {limit:.0f} or less). "
+        "Slow down a little.",
         "jargon": "\u201c{term}\u201d is a technical term; the customer's card says \u201c{trait}\u201d.",
         "jargon_say": "Try: \u201c{plain}\u201d.",
         "jargon_nosay": "Say it in everyday words.",
-        "expectation": "\u201c{trigger}\u201d may promise too much. Say what you will do and when to expect it.",
+        "expectation": "\u201c{trigger}\u201d may promise too much. "
+        "Say what you will do and when to expect it.",
         "expectation_say": "I'll check this and let you know what to expect by {when}.",
         "backtrack": "The customer spoke for {seconds:.0f} seconds. Sum it up back to check you understood.",
         "backtrack_say": "So, just to check: {issue} \u2014 is that right?",
@@ -265,8 +268,8 @@ class CoachSettings:
 
 
 class Coach:
-    """Watches one live call and returns hints. Feed every final line with ``heard``; call ``silence`` with the
-    audio time now and then; ``after_call`` when it ends."""
+    """Watches one live call and returns hints. Feed every final line with ``heard``; call ``silence`` with
+    the audio time now and then; ``after_call`` when it ends."""
 
     def __init__(
         self,
@@ -430,7 +433,8 @@ class Coach:
         )
 
     def silence(self, now: float) -> Hint | None:
-        """A dead-air hint when nobody has spoken for a while (``now``: audio seconds since the call started)."""
+        """A dead-air hint when nobody has spoken for a while (``now``: audio seconds since the call
+        started)."""
         if not self.settings.on(HintKind.DEAD_AIR) or not self._lines:
             return None
         quiet = now - self._last_speech_end

@@ -34,9 +34,9 @@ _EMOTIONS: tuple[tuple[CueKind, str, re.Pattern[str]], ...] = (
         CueKind.ANGER,
         "en",
         re.compile(
-            r"\b(?:unacceptable|ridiculous|furious|angry|outrageous|worst|terrible service|disgrace\w*|absurd|"
-            r"(?:speak|talk) to (?:a|your) (?:manager|supervisor)|this is a joke|fed up|sick (?:and tired|of this)|"
-            r"how dare|(?:make|file) a complaint|lawyer|sue you)\b"
+            r"\b(?:unacceptable|ridiculous|furious|angry|outrageous|worst|terrible service|disgrace\w*|"
+            r"absurd|(?:speak|talk) to (?:a|your) (?:manager|supervisor)|this is a joke|fed up|"
+            r"sick (?:and tired|of this)|how dare|(?:make|file) a complaint|lawyer|sue you)\b"
         ),
     ),
     (
@@ -54,14 +54,14 @@ _EMOTIONS: tuple[tuple[CueKind, str, re.Pattern[str]], ...] = (
         CueKind.FRUSTRATION,
         "en",
         re.compile(
-            r"\b(?:again and again|(?:yet|once) again|not again|(?:happened|happening|broken|down|dropped|stopped|failed) again|"
-            r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|"
-            r"(?:called|phoned|rung|rang|contacted you|tried|asked)(?: \w+){0,3} (?:twice|(?:two|three|four|five|six|several|"
-            r"multiple|many|so many|\d+) times)|"
+            r"\b(?:again and again|(?:yet|once) again|not again|(?:happened|happening|broken|down|dropped|"
+            r"stopped|failed) again|(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|"
+            r"(?:called|phoned|rung|rang|contacted you|tried|asked)(?: \w+){0,3} (?:twice|(?:two|three|four|"
+            r"five|six|several|multiple|many|so many|\d+) times)|"
             r"still (?:not|doesn'?t|isn'?t|hasn'?t|can'?t|won'?t|waiting|broken|no)|"
             r"keeps? (?:on )?\w+ing|how many times|frustrat\w*|annoy\w*|over and over|"
-            r"nobody (?:helps|called|calls|answers)|waste of (?:my )?time|every (?:single )?time (?:i|we|it|this|that)|on hold for|"
-            r"(?:sick|tired) of)\b"
+            r"nobody (?:helps|called|calls|answers)|waste of (?:my )?time|every (?:single )?time (?:i|we|it|"
+            r"this|that)|on hold for|(?:sick|tired) of)\b"
         ),
     ),
     (
@@ -76,8 +76,8 @@ _EMOTIONS: tuple[tuple[CueKind, str, re.Pattern[str]], ...] = (
         CueKind.ANXIETY,
         "en",
         re.compile(
-            r"\b(?:worried|(?<!don't )(?<!dont )(?<!not )worry|(?:so|really|very|quite) (?:afraid|scared)|scared|nervous|"
-            r"anxious|urgent|panic\w*|concerned|"
+            r"\b(?:worried|(?<!don't )(?<!dont )(?<!not )worry|(?:so|really|very|quite) (?:afraid|scared)|"
+            r"scared|nervous|anxious|urgent|panic\w*|concerned|"
             r"(?:is|will) (?:it|that|everything) be (?:ok|okay|alright|all right)|what (?:do|should) i do)\b"
         ),
     ),
@@ -140,9 +140,10 @@ def issue_of(text: str, language: str) -> str:
 
 
 # --- naming the issue in the frustration phrase -------------------------------------------------------------
-# Never echo the customer's sentence with pronouns swapped: ("I am frustrated" -> "you am frustrated"). The issue is
-# named from a knowledge card's title or alias when it reads as a statement of the problem, or (Japanese) from a
-# short clause of the customer's that survives strict checks; otherwise the phrase names no issue at all.
+# Never echo the customer's sentence with pronouns swapped: ("I am frustrated" -> "you am frustrated"). The
+# issue is named from a knowledge card's title or alias when it reads as a statement of the problem, or
+# (Japanese) from a short clause of the customer's that survives strict checks; otherwise the phrase names no
+# issue at all.
 
 _FIRST_PERSON_JA = re.compile(r"私|僕|俺|わたし|わたくし|あたし|ぼく|おれ|うち|自分|弊社|当方")
 _FIRST_PERSON_EN = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|our|us)\b", re.IGNORECASE)
@@ -169,7 +170,8 @@ _ISSUE_VERB_EN = (
     r"goes|went|cuts|keeps|hangs|lags|loads|runs)"
 )
 _ISSUE_EN = re.compile(
-    rf"^(?:(?P<det>the|your) )?(?P<subject>[a-z][\w-]*(?: [a-z][\w-]*){{0,2}}?) (?P<rest>{_ISSUE_VERB_EN}\b.*)$",
+    r"^(?:(?P<det>the|"
+    rf"your) )?(?P<subject>[a-z][\w-]*(?: [a-z][\w-]*){{0,2}}?) (?P<rest>{_ISSUE_VERB_EN}\b.*)$",
     re.IGNORECASE,
 )
 _NOT_A_SUBJECT_EN = frozenset(
@@ -203,7 +205,8 @@ def _words_only(text: str) -> str:
 
 
 def _japanese_issue(clause: str) -> str | None:
-    """A clause as the agent can say it before 「、お困りなのですね」, or None when it does not read as an issue."""
+    """A clause as the agent can say it before 「、お困りなのですね」, or None when it does not read as an
+    issue."""
     said = _words_only(clause).replace(" ", "").replace("\u3000", "")
     clause = _POLITE_END_JA.sub("", said)
     if not 3 <= len(clause) <= 22 or _FIRST_PERSON_JA.search(clause) or _NOT_AN_ISSUE_JA.search(clause):
@@ -218,8 +221,9 @@ def _japanese_issue(clause: str) -> str | None:
 
 
 def _english_issue(title: str) -> str | None:
-    """A problem statement ("Internet drops in the evening", "wifi keeps dropping") as "the internet drops in the
-    evening"; None for anything else (how-tos, imperatives, noun phrases), which cannot follow "So" as is."""
+    """A problem statement ("Internet drops in the evening", "wifi keeps dropping") as "the internet drops in
+    the evening"; None for anything else (how-tos, imperatives, noun phrases), which cannot follow "So" as
+    is."""
     text = _words_only(title)
     if detect_language(text) != "en" or len(text.split()) > 10 or _FIRST_PERSON_EN.search(text):
         return None
@@ -227,14 +231,15 @@ def _english_issue(title: str) -> str | None:
     if match is None or any(word.lower() in _NOT_A_SUBJECT_EN for word in match.group("subject").split()):
         return None
     first, *others = match.group("subject").split()
-    # Keep proper names and acronyms as written (VPN, Wi-Fi); an ordinary word opening a title goes lower case.
+    # Keep proper names and acronyms as written (VPN, Wi-Fi); an ordinary word opening a title goes lower
+    # case.
     first = first if any(c.isupper() for c in first[1:]) else first.lower()
     return " ".join([(match.group("det") or "the").lower(), first, *others, match.group("rest")])
 
 
 def issue_phrase(topics: Iterable[str], language: str) -> str | None:
-    """The first of ``topics`` (knowledge card titles and aliases, best card first) that reads as the customer's
-    issue in ``language``, in the form the frustration phrase takes."""
+    """The first of ``topics`` (knowledge card titles and aliases, best card first) that reads as the
+    customer's issue in ``language``, in the form the frustration phrase takes."""
     for topic in topics:
         if language == "ja":
             if detect_language(topic) == "ja" and (issue := _japanese_issue(topic)) is not None:
@@ -246,8 +251,9 @@ def issue_phrase(topics: Iterable[str], language: str) -> str | None:
 
 def heard_issue(text: str, language: str) -> str | None:
     """A short clause of the customer's own (Japanese) words naming the issue, freed of the words of feeling:
-    「何度もメールが届かないんです」 -> 「メールが届かないということで」. English is never echoed: its pronouns
-    would have to be turned around, which is exactly how broken English reaches the agent's screen."""
+    「何度もメールが届かないんです」 -> 「メールが届かないということで」. English is never echoed: its
+    pronouns would have to be turned around, which is exactly how broken English reaches the agent's
+    screen."""
     if language != "ja":
         return None
     for clause in re.split(r"[、。,.!！?？\s]+", strip_fillers(unicodedata.normalize("NFKC", text))):
@@ -265,8 +271,8 @@ def names_issue(cue: Cue) -> bool:
 
 
 def emotion_cues(segment_id: str, text: str, language: str = "", topics: Sequence[str] = ()) -> list[Cue]:
-    """Empathy cues for one customer line. ``topics``: titles and aliases of the cards that fit the conversation,
-    best first, from which the frustration phrase may name the issue."""
+    """Empathy cues for one customer line. ``topics``: titles and aliases of the cards that fit the
+    conversation, best first, from which the frustration phrase may name the issue."""
     lang = language if language in ("ja", "en") else detect_language(text)
     spoken = normalize(text)
     found: list[Cue] = []
@@ -276,7 +282,8 @@ def emotion_cues(segment_id: str, text: str, language: str = "", topics: Sequenc
         match = pattern.search(spoken)
         if match is None:
             continue
-        # A Japanese feeling in an English call (or the other way) is answered in the language the customer used.
+        # A Japanese feeling in an English call (or the other way) is answered in the language the customer
+        # used.
         phrase_lang = pattern_lang if detect_language(text) != lang else lang
         phrase = _PHRASES[(kind, phrase_lang)]
         if kind is CueKind.FRUSTRATION:
@@ -365,7 +372,8 @@ def find_promise(text: str, today: date) -> PromiseFound | None:
 def promise_cue(
     segment_id: str, text: str, now: datetime, customer_id: str | None, call_id: str, owner: str = ""
 ) -> Cue | None:
-    """A proposed follow-up when the agent promised something (「折り返しご連絡します」, "I'll call you back")."""
+    """A proposed follow-up when the agent promised something (「折り返しご連絡します」, "I'll call you
+    back")."""
     found = find_promise(text, now.date())
     if found is None:
         return None

@@ -48,8 +48,8 @@ def find_customer(store: Store, id_or_phone: str) -> CallerLookup:
 def customer_context(
     store: Store, customer_id: str, last_contacts: int = 3, current_call_id: str | None = None
 ) -> CustomerContext:
-    """The context card of a customer. ``current_call_id`` (the live call) is not a "last contact"; calls still
-    in progress (no end, no summary) are skipped too."""
+    """The context card of a customer. ``current_call_id`` (the live call) is not a "last contact"; calls
+    still in progress (no end, no summary) are skipped too."""
     customer = store.get_customer(customer_id)
     if customer is None:
         raise UnknownCustomerError(f"no customer with id {customer_id!r}")

@@ -187,7 +187,8 @@ class KnowledgeEntry:
 
 @dataclass(frozen=True, slots=True)
 class TriggerRule:
-    """Phrases that, when a customer says them, bring up an entry or a script (「解約」 -> retention steps)."""
+    """Phrases that, when a customer says them, bring up an entry or a script (「解約」 -> retention
+    steps)."""
 
     id: str
     phrases: tuple[str, ...]

@@ -1,15 +1,15 @@
 """How the conversation went, measured from the two timed channels of the kept transcript.
 
 The figures contact-centre tools report (talk:listen ratio, overlaps, silences, speech rate, monologues, dead
-air), computed from the final lines of each channel (``Segment.start``/``end`` in seconds from the start of the
-recording). Every figure is a plain function of those intervals, so it can be checked by hand:
+air), computed from the final lines of each channel (``Segment.start``/``end`` in seconds from the start of
+the recording). Every figure is a plain function of those intervals, so it can be checked by hand:
 
 * **talk time** of a channel: the length of the union of its lines' intervals (a line overlapping another of
   the same channel is not counted twice).
 * **talk:listen ratio**: the agent's talk time over the customer's; ``agent_share`` is the agent's talk time
   over both (0.45 reads "the agent spoke 45 % of the talking time").
-* **overlaps** (被り): stretches where both channels speak at once, kept when they last ``OVERLAP_MIN_S`` (1 s)
-  or more. Each is attributed to the speaker who started talking while the other already was (``by``).
+* **overlaps** (被り): stretches where both channels speak at once, kept when they last ``OVERLAP_MIN_S`` (1
+  s) or more. Each is attributed to the speaker who started talking while the other already was (``by``).
 * **silences** (沈黙): gaps between the first and the last word of the call where neither channel speaks, kept
   when they last ``SILENCE_MIN_S`` (3 s) or more. Before the first word and after the last one is ringing and
   hanging up, not silence.
@@ -18,8 +18,8 @@ recording). Every figure is a plain function of those intervals, so it can be ch
 * **longest monologue** of a channel: the longest stretch from the start of one of its lines to the end of a
   later one during which the other channel said nothing and no silence of 3 s or more broke it.
 * **speech rate**: Japanese in morae per second (kana morae of janome's readings: every kana counts one, the
-  small ャュョァィゥェォヮ join the kana before them; ッ, ン and ー count one; Latin letters and digits without
-  a reading are not counted), English in words per minute; both over the channel's talk time.
+  small ャュョァィゥェォヮ join the kana before them; ッ, ン and ー count one; Latin letters and digits
+  without a reading are not counted), English in words per minute; both over the channel's talk time.
 * **switches** (ラリー): how many times the speaker changed, in line order.
 
 Why rules and not a library: the definitions above are what the figures mean; nothing would be gained by a
@@ -229,7 +229,8 @@ def _silences(both: list[tuple[float, float]]) -> list[Silence]:
 
 
 def _longest_monologue(lines: Sequence[Line], channel: str) -> float:
-    """The longest run of ``channel``'s lines that nothing from the other channel and no long silence breaks."""
+    """The longest run of ``channel``'s lines that nothing from the other channel and no long silence
+    breaks."""
     ordered = sorted(lines, key=lambda line: (line.start, line.end))
     best = 0.0
     run_start: float | None = None
@@ -271,7 +272,8 @@ def _to_katakana(text: str) -> str:
 
 
 def kana_morae(kana: str) -> int:
-    """Morae of a kana string: every kana one, except the small ャュョァィゥェォヮ that join the one before."""
+    """Morae of a kana string: every kana one, except the small ャュョァィゥェォヮ that join the one
+    before."""
     return sum(1 for c in _to_katakana(kana) if _KATAKANA.fullmatch(c) and c not in _SMALL_KANA)
 
 
@@ -385,7 +387,8 @@ def _migration_1(conn: sqlite3.Connection) -> None:
 
 
 def _migration_2(conn: sqlite3.Connection) -> None:
-    # The structured wrap-up (assist.wrapup) as proposed from the transcript, with its main issue for insights.
+    # The structured wrap-up (assist.wrapup) as proposed from the transcript, with its main issue for
+    # insights.
     conn.execute(
         """CREATE TABLE IF NOT EXISTS call_wrapups (
             call_id TEXT PRIMARY KEY, language TEXT NOT NULL DEFAULT '', main_issue TEXT NOT NULL DEFAULT '',

@@ -11,8 +11,8 @@ Speaker labels are plain data passed in by the caller (the desktop translates th
 
 Supervisor whispers belong to the call's record and go with it: in JSON as a ``whispers`` list (text, author,
 sent, delivered and read times, the line they point at), in TXT as marked lines after the line they point at
-(or at the time they were sent), in WebVTT as NOTE blocks (players do not show them, readers skip them), and in
-the call list CSV as a count. SRT has no comments, so an SRT file stays the spoken transcript only.
+(or at the time they were sent), in WebVTT as NOTE blocks (players do not show them, readers skip them), and
+in the call list CSV as a count. SRT has no comments, so an SRT file stays the spoken transcript only.
 """
 
 from __future__ import annotations
@@ -417,14 +417,16 @@ def _call_extras(store: Store, call_id: str) -> dict[str, Any]:
         "suggestion_feedback": [
             dict(zip(("kind", "target_id", "action", "at"), r, strict=True))
             for r in conn.execute(
-                "SELECT kind, target_id, action, at FROM suggestion_feedback WHERE call_id = ? ORDER BY rowid",
+                "SELECT kind, target_id, action, at FROM suggestion_feedback WHERE call_id = ? ORDER BY "
+                "rowid",
                 (call_id,),
             )
         ],
         "cues": [
             dict(zip(("segment_id", "kind", "trigger", "phrase", "at"), r, strict=True))
             for r in conn.execute(
-                "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
+                "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY "
+                "rowid",
                 (call_id,),
             )
         ],

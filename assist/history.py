@@ -153,8 +153,8 @@ def _quote(term: str) -> str:
 
 def _substring_safe(term: str, analyzer: Analyzer) -> bool:
     # With the bigram analyser a Japanese line is indexed as the bigrams of each run plus some whole words
-    # (katakana loanwords). A query that is part of a longer word (ショッピング in ショッピングセンター) shares the
-    # bigrams but not the whole word, so only bigrams (and English words) are required.
+    # (katakana loanwords). A query that is part of a longer word (ショッピング in ショッピングセンター)
+    # shares the bigrams but not the whole word, so only bigrams (and English words) are required.
     return analyzer is not Analyzer.BIGRAM or term.isascii() or len(term) <= 2
 
 
@@ -357,8 +357,9 @@ class CallHistory:
         """Calls newest first, narrowed by ``call_filter``."""
         where, params = filter_sql(call_filter or CallFilter())
         rows = self.store.conn.execute(
-            f"SELECT {_CALL_COLS}, COALESCE(cu.name, '') FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id "
-            f"{'WHERE ' + where if where else ''} ORDER BY c.started_at DESC, c.rowid DESC LIMIT ? OFFSET ?",
+            f"SELECT {_CALL_COLS}, COALESCE(cu.name, '') FROM calls c LEFT JOIN customers cu ON cu.id = "
+            f"c.customer_id {'WHERE ' + where if where else ''} ORDER BY c.started_at DESC, c.rowid DESC "
+            "LIMIT ? OFFSET ?",
             (*params, limit, offset),
         ).fetchall()
         return [CallListItem(Store._call(r[:10]), r[10], _duration(r[3], r[4])) for r in rows]
@@ -420,8 +421,8 @@ class CallHistory:
             # Newest lines first straight from the index, so a common word stops after one page.
             rows = conn.execute(
                 "SELECT s.call_id, s.segment_id, s.channel, s.start, s.text, c.customer_id, c.started_at "
-                "FROM (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m "
-                "JOIN segments s ON s.rowid = m.rowid LEFT JOIN calls c ON c.id = s.call_id "
+                "FROM (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? ORDER BY rowid DESC LIMIT "
+                "?) m JOIN segments s ON s.rowid = m.rowid LEFT JOIN calls c ON c.id = s.call_id "
                 "ORDER BY s.rowid DESC",
                 (match, limit),
             ).fetchall()
@@ -443,8 +444,8 @@ class CallHistory:
                 date_where, date_params = filter_sql(CallFilter(since=f.since, until=f.until))
                 bounds = conn.execute(
                     "SELECT MIN((SELECT MIN(rowid) FROM segments INDEXED BY review_segments_call "
-                    "WHERE call_id = c.id)), MAX((SELECT MAX(rowid) FROM segments INDEXED BY review_segments_call "
-                    f"WHERE call_id = c.id)) FROM calls c WHERE {date_where}",
+                    "WHERE call_id = c.id)), MAX((SELECT MAX(rowid) FROM segments INDEXED BY "
+                    f"review_segments_call WHERE call_id = c.id)) FROM calls c WHERE {date_where}",
                     date_params,
                 ).fetchone()
                 if bounds[0] is None:
@@ -452,8 +453,8 @@ class CallHistory:
                 low, high = int(bounds[0]), int(bounds[1])
             rows = conn.execute(
                 "SELECT s.call_id, s.segment_id, s.channel, s.start, s.text, c.customer_id, c.started_at "
-                "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid JOIN calls c ON c.id = s.call_id "
-                f"WHERE segments_fts MATCH ? AND segments_fts.rowid BETWEEN ? AND ? AND {where} "
+                "FROM segments_fts JOIN segments s ON s.rowid = segments_fts.rowid JOIN calls c ON c.id = "
+                f"s.call_id WHERE segments_fts MATCH ? AND segments_fts.rowid BETWEEN ? AND ? AND {where} "
                 "ORDER BY segments_fts.rowid DESC LIMIT ?",
                 (match, low, high, *params, limit),
             ).fetchall()
@@ -477,7 +478,8 @@ class CallHistory:
         rows = self.store.conn.execute(
             "SELECT c.id, c.customer_id, c.started_at, c.summary, c.next_action, c.tags FROM calls_fts "
             "JOIN calls c ON c.rowid = calls_fts.rowid "
-            f"WHERE calls_fts MATCH ? {'AND ' + where if where else ''} ORDER BY calls_fts.rowid DESC LIMIT ?",
+            f"WHERE calls_fts MATCH ? {'AND ' + where if where else ''} ORDER BY calls_fts.rowid DESC "
+            "LIMIT ?",
             (match, *params, limit),
         ).fetchall()
         hits = []
@@ -501,8 +503,8 @@ class CallHistory:
     def _notes(self, match: str, f: CallFilter, limit: int, wanted: list[str]) -> list[SearchHit]:
         extra, params = ("AND n.customer_id = ?", [f.customer_id]) if f.customer_id else ("", [])
         rows = self.store.conn.execute(
-            "SELECT n.id, n.customer_id, n.text, n.created_at FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid "
-            f"WHERE notes_fts MATCH ? {extra} ORDER BY notes_fts.rowid DESC LIMIT ?",
+            "SELECT n.id, n.customer_id, n.text, n.created_at FROM notes_fts JOIN notes n ON n.rowid = "
+            f"notes_fts.rowid WHERE notes_fts MATCH ? {extra} ORDER BY notes_fts.rowid DESC LIMIT ?",
             (match, *params, limit),
         ).fetchall()
         return [

@@ -2,10 +2,11 @@
 handle time, which knowledge entries are shown and which are actually used, and how often customers sound
 frustrated. Plain numbers from the store (the desktop draws the charts) plus a CSV for Excel.
 
-Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; the topic is the call's main issue
-as the wrap-up named it (assist.wrapup: the first issue the customer raised, by its knowledge entry's title when
-one fits), else the title of the knowledge entry the agent used during the call (or the most shown one). Calls without any are counted under "" (the desktop
-labels it). Per-agent conversation dynamics (talk share, overlaps, silences, rate) come from assist.dynamics.
+Why "topic" is separate from "tag": tags are what the agent chose at wrap-up; the topic is the call's main
+issue as the wrap-up named it (assist.wrapup: the first issue the customer raised, by its knowledge entry's
+title when one fits), else the title of the knowledge entry the agent used during the call (or the most shown
+one). Calls without any are counted under "" (the desktop labels it). Per-agent conversation dynamics (talk
+share, overlaps, silences, rate) come from assist.dynamics.
 
 Per-agent rows never use "" (that is "everyone"): calls saved without an agent (before the desk recorded it)
 are grouped under NO_AGENT, so a report never shows two "all agents" lines.
@@ -102,7 +103,8 @@ class AgentDynamics:
 
 @dataclass(frozen=True, slots=True)
 class WhisperAdvice:
-    """Supervisor whispers an agent received ("" for everyone) and what became of them (see the module doc)."""
+    """Supervisor whispers an agent received ("" for everyone) and what became of them (see the module
+    doc)."""
 
     agent: str
     whispers: int
@@ -214,8 +216,8 @@ def _period_sql(period: Period) -> str:
 
 
 def _topic_sql() -> str:
-    # The call's main issue from its wrap-up (assist.wrapup), else the title of the entry used in the call, else
-    # of the one shown most; ties broken by id for stable charts.
+    # The call's main issue from its wrap-up (assist.wrapup), else the title of the entry used in the call,
+    # else of the one shown most; ties broken by id for stable charts.
     return (
         "COALESCE((SELECT NULLIF(w.main_issue, '') FROM call_wrapups w WHERE w.call_id = c.id), "
         "(SELECT COALESCE(NULLIF(k.title, ''), f.target_id) FROM suggestion_feedback f "
@@ -276,7 +278,8 @@ def knowledge_usage(
     where, params = _where(call_filter)
     rows = store.conn.execute(
         f"""SELECT f.target_id, COALESCE(k.title, ''), SUM(f.action = 'shown'), SUM(f.action = 'used')
-            FROM suggestion_feedback f JOIN calls c ON c.id = f.call_id LEFT JOIN knowledge k ON k.id = f.target_id
+            FROM suggestion_feedback f JOIN calls c ON c.id = f.call_id LEFT JOIN knowledge k
+            ON k.id = f.target_id
             {where} {"AND" if where else "WHERE"} f.kind = 'knowledge'
             GROUP BY f.target_id ORDER BY 4 DESC, 3 DESC, f.target_id LIMIT ?""",
         (*params, limit),
@@ -288,8 +291,8 @@ def frustration_share(store: Store, call_filter: CallFilter | None = None) -> Fr
     where, params = _where(call_filter)
     marks = ",".join("?" * len(FRUSTRATION_KINDS))
     row = store.conn.execute(
-        f"SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM call_cues q WHERE q.call_id = c.id AND q.kind IN ({marks}))) "
-        f"FROM calls c {where}",
+        f"SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM call_cues q WHERE q.call_id = c.id AND q.kind IN "
+        f"({marks}))) FROM calls c {where}",
         (*FRUSTRATION_KINDS, *params),
     ).fetchone()
     return FrustrationShare(int(row[0]), int(row[1] or 0))

@@ -46,34 +46,35 @@ from assist.text import (
     terms,
 )
 
-# Tuned on tests/assist/data with distractors (tests/bench/bench_matching.py): at 0.4, 93% of right entries are
-# shown and 71% of wrong ones are held back.
+# Tuned on tests/assist/data with distractors (tests/bench/bench_matching.py): at 0.4, 93% of right entries
+# are shown and 71% of wrong ones are held back.
 MIN_SCORE = 0.4
 MAX_QUERY_TERMS = 20
-# Fusing meaning with words: an entry's fused score is its closest label's cosine similarity to the latest line
-# plus LEXICAL_WEIGHT x its word score (capped at LEXICAL_CAP), or WORDS_ALONE x its word score if that is more,
-# and a card is shown when the fused score reaches
+# Fusing meaning with words: an entry's fused score is its closest label's cosine similarity to the latest
+# line plus LEXICAL_WEIGHT x its word score (capped at LEXICAL_CAP), or WORDS_ALONE x its word score if that
+# is more, and a card is shown when the fused score reaches
 # SHOW_AT for the line's language. Cards carry fused x MIN_SCORE / SHOW_AT, so the session's thresholds keep
 # their meaning. Chosen on the TUNING half of the evaluation set (tests/bench/bench_matching.py, split by a
 # hash of each line) for the most right cards shown with at most 8 % of off-topic lines showing one.
 LEXICAL_WEIGHT = {"ja": 0.2, "en": 0.3}
 LEXICAL_CAP = 1.5
-# A word match strong enough on its own (a rare title word said plainly) keeps this share of its word score even
-# when the line's meaning is far from the entry: at 0.5 the tuning half's off-topic rates did not rise.
+# A word match strong enough on its own (a rare title word said plainly) keeps this share of its word score
+# even when the line's meaning is far from the entry: at 0.5 the tuning half's off-topic rates did not rise.
 WORDS_ALONE = 0.5
 SHOW_AT = {"ja": 0.42, "en": 0.65}
 MEANING_CANDIDATES = 8
 # The customer's own notes, calls and promises are few, written by the team, and worth a look when they fit at
-# all: their show threshold by meaning is lower. Set on tests/assist/test_history_meaning.py's ten cases (the item
-# referred to scored 0.21-0.47, unrelated lines at most 0.17): those cases tuned it, they are not held apart.
+# all: their show threshold by meaning is lower. Set on tests/assist/test_history_meaning.py's ten cases (the
+# item referred to scored 0.21-0.47, unrelated lines at most 0.17): those cases tuned it, they are not held
+# apart.
 PERSONAL_SHOW_AT = {"ja": 0.28, "en": 0.28}
 SOUND_WEIGHT = (
     0.8  # a word found by its sound (see Matcher.by_sound) counts a little less than one heard as written
 )
 SOUND_SOURCES = 5000
-# See Matcher._learned. Leave-one-out on the tuning half (bench_matching --examples, ~5 examples an entry): at 0.1
-# shown hit@3 rose (ja 0.891 -> 0.957, en 0.614 -> 0.682) and no figure fell but off-topic shows (ja 7.4 -> 8.9 %);
-# with no margin ja off-topic shows rose to 13.4 %.
+# See Matcher._learned. Leave-one-out on the tuning half (bench_matching --examples, ~5 examples an entry): at
+# 0.1 shown hit@3 rose (ja 0.891 -> 0.957, en 0.614 -> 0.682) and no figure fell but off-topic shows (ja 7.4
+# -> 8.9 %); with no margin ja off-topic shows rose to 13.4 %.
 EXAMPLE_MARGIN = 0.1
 CONTEXT_MEANING = 0.85  # an earlier line's closeness, per line since it was said
 # Below this similarity the meaning is not worth naming as a reason.
@@ -87,11 +88,11 @@ COVERAGE_EXPONENT = 0.5
 K1 = 1.2
 B = 0.5
 FIELD_WEIGHTS = {"title": 2.5, "aliases": 2.5, "body": 1.0}
-# A card whose every matched term is weak (see ``weak_term``) keeps at most this share of its score, so it stays
-# under MIN_SCORE: "this is the third time I'm calling" must not bring up a card that mentions "time".
+# A card whose every matched term is weak (see ``weak_term``) keeps at most this share of its score, so it
+# stays under MIN_SCORE: "this is the third time I'm calling" must not bring up a card that mentions "time".
 WEAK_ONLY_FACTOR = 0.25
-# Words said in nearly every support call whatever it is about (stemmed like the index). The knowledge base may
-# be too small for their document frequency to show it, so they are named here.
+# Words said in nearly every support call whatever it is about (stemmed like the index). The knowledge base
+# may be too small for their document frequency to show it, so they are named here.
 _WEAK_EN = frozenset(
     stem(w)
     for w in (
@@ -360,8 +361,8 @@ class Matcher:
 
     def weak_term(self, term: str) -> bool:
         """A term too common or too short to be the only reason for a card: a general word of support calls
-        ("time", "call"), a number, a lone character or a kana pair (mostly grammar: 「って」「ター」), or a word
-        found in a large share of the knowledge base."""
+        ("time", "call"), a number, a lone character or a kana pair (mostly grammar: 「って」「ター」), or a
+        word found in a large share of the knowledge base."""
         if term.startswith("~"):
             return False  # a janome homophone key stands for a whole content word
         if term in _WEAK_EN or term.isdigit() or len(term) < 2:
@@ -427,8 +428,8 @@ class Matcher:
         return [self._readable(card, said) for card in ranked[:limit]]
 
     def _readable(self, card: Suggestion, said: str) -> Suggestion:
-        """The card with its matched index terms (bigrams, stems) turned into the whole words the customer said
-        (or, failing that, the words of the entry's title) that carry them."""
+        """The card with its matched index terms (bigrams, stems) turned into the whole words the customer
+        said (or, failing that, the words of the entry's title) that carry them."""
         if card.reason.startswith("rule:") or not card.matched_terms:
             return card
         words = heard_words(said, card.matched_terms) or heard_words(card.title, card.matched_terms)
@@ -511,8 +512,8 @@ class Matcher:
 
     def by_sound(self, text: str) -> list[WeightedTerm]:
         """Terms of knowledge-base words that sound like a word of ``text`` the knowledge base does not know:
-        a recogniser writes the right sound with the wrong characters (両金 for 料金, 会約 for 解約, ルーダー for
-        ルーター). Weighted a little below words heard as written."""
+        a recogniser writes the right sound with the wrong characters (両金 for 料金, 会約 for 解約, ルーダー
+        for ルーター). Weighted a little below words heard as written."""
         found: list[WeightedTerm] = []
         for word, _ in content_words(text):
             cut = self.cut(word)

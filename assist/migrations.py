@@ -2,9 +2,9 @@
 
 The agent's store, the review tables inside it, the sync client's outbox and the team server's team and live
 databases each declare a :class:`MigrationSet`: an append-only list of numbered steps. :func:`migrate` applies
-the steps a file lacks, each in its own ``BEGIN IMMEDIATE`` transaction (so two processes opening the same file
-cannot both apply a step), and records each in ``schema_migrations`` under the set's name. Several sets can
-share one file (the store and review do), each numbered on its own.
+the steps a file lacks, each in its own ``BEGIN IMMEDIATE`` transaction (so two processes opening the same
+file cannot both apply a step), and records each in ``schema_migrations`` under the set's name. Several sets
+can share one file (the store and review do), each numbered on its own.
 
 Files written before this mechanism existed are *adopted*: a set's ``adopt`` function looks at such a file and
 says which version it already is (the store kept a ``schema_version`` table, review a key in ``meta``, the
@@ -138,8 +138,8 @@ def current_version(conn: Connection, migrations: MigrationSet) -> int:
 def migrate(conn: Connection, migrations: MigrationSet) -> int:
     """Bring ``conn`` to the newest step of ``migrations`` and return that version.
 
-    ``conn`` must be in autocommit mode (``isolation_level=None``) or outside a transaction. Cheap when the file
-    is current: one read."""
+    ``conn`` must be in autocommit mode (``isolation_level=None``) or outside a transaction. Cheap when the
+    file is current: one read."""
     if current_version(conn, migrations) == migrations.newest:
         return migrations.newest
     _begin(conn)

@@ -91,7 +91,8 @@ def parse_phone(raw: str, region: str | None = None) -> PhoneNumber:
     for number in readings:
         if phonenumbers.is_valid_number(number):
             return number
-    # Valid in no reading (a number not yet assigned, a made-up one): the likeliest reading of a plausible length.
+    # Valid in no reading (a number not yet assigned, a made-up one): the likeliest reading of a plausible
+    # length.
     for number in readings:
         if phonenumbers.is_possible_number(number):
             return number

@@ -29,7 +29,8 @@ from assist.migrations import table_exists
 from assist.review_schema import REVIEW_TABLES, ensure_review_schema
 from assist.store import Store
 
-# (customer_id, call_ids, server URL or "", token or "") -> (lines to show, whether something is still pending)
+# (customer_id, call_ids, server URL or "", token or "") -> (lines to show, whether something is still
+# pending)
 TeamEraser = Callable[[str, tuple[str, ...], str, str], tuple[list[str], bool]]
 _TEAM_ERASERS: list[TeamEraser] = []
 
@@ -74,7 +75,8 @@ def _delete_with_index(
 ) -> None:
     fts = _FTS_BY_TABLE.get(table)
     if fts:
-        # One rowid at a time: FTS5 looks up "rowid = ?" directly but scans its whole index for "rowid IN (...)".
+        # One rowid at a time: FTS5 looks up "rowid = ?" directly but scans its whole index for "rowid IN
+        # (...)".
         rowids = [r[0] for r in conn.execute(f"SELECT rowid FROM {table} WHERE {where}", params)]
         for rowid in rowids:
             rows[fts] = (
@@ -96,7 +98,8 @@ def _checkpoint(conn: sqlite3.Connection, wait_seconds: float) -> bool:
 
 
 def _delete_examples_from(conn: sqlite3.Connection, call_ids: Sequence[str], rows: dict[str, int]) -> None:
-    """ "Helped" examples are the customer's own lines (assist.semantic): they go with the calls they came from."""
+    """ "Helped" examples are the customer's own lines (assist.semantic): they go with the calls they came
+    from."""
     if not call_ids or not table_exists(conn, "knowledge_examples"):
         return
     marks = ",".join("?" * len(call_ids))
@@ -155,7 +158,8 @@ def erase_customer(
             if merge_indexes:
                 for table, fts in _FTS_BY_TABLE.items():
                     if rows.get(table):
-                        # Rewrites the index without the deleted entries (they linger in old segments otherwise).
+                        # Rewrites the index without the deleted entries (they linger in old segments
+                        # otherwise).
                         conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     finally:
         conn.execute("PRAGMA secure_delete = OFF")

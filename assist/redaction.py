@@ -113,7 +113,10 @@ _EN_DIGITS = {
 }
 _JA_DIGIT_RE = "|".join(sorted((re.escape(k) for k in _JA_DIGITS), key=len, reverse=True))
 # ASCII-letter boundaries, not \b: Japanese text may touch an English word ("sixで") without a space.
-_EN_WORD_RE = r"(?<![A-Za-z])(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple|for|to|too)(?![A-Za-z])"
+_EN_WORD_RE = (
+    r"(?<![A-Za-z])(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple|for|to|"
+    r"too)(?![A-Za-z])"
+)
 # A digit "token": a numeral, a Japanese reading, or an English word, optionally in katakana reading.
 _TOKEN = re.compile(rf"\d|{_EN_WORD_RE}|{_JA_DIGIT_RE}", re.IGNORECASE)
 # What may sit between digits of one number: spaces, hyphens, dots, commas, Japanese 「の」 and small pauses.
@@ -200,7 +203,8 @@ def _digit_runs(text: str) -> list[_Run]:
 
 
 class Redactor:
-    """Redacts one call's lines in order; remembers a recent card mention to catch numbers split over lines."""
+    """Redacts one call's lines in order; remembers a recent card mention to catch numbers split over
+    lines."""
 
     def __init__(self, policy: RedactionPolicy | None = None) -> None:
         self.policy = policy or RedactionPolicy()

@@ -1,11 +1,11 @@
 """Keeping recordings and transcripts only as long as the team decided.
 
 Why: call audio is the most sensitive thing the app holds and the biggest on disk, so it goes first: after
-``recording_days`` the WAVs of a call are deleted. Transcripts are what agents search, so by default they stay;
-a team may instead choose, after ``transcript_days``, to have them redacted (card numbers, codes, My Number,
-e-mail addresses and phone numbers masked, re-indexed to match) or deleted. The setting lives in the store's
-``meta`` table so every tool on this PC applies the same one; :func:`apply_retention` is safe to run at every
-start-up and is idempotent.
+``recording_days`` the WAVs of a call are deleted. Transcripts are what agents search, so by default they
+stay; a team may instead choose, after ``transcript_days``, to have them redacted (card numbers, codes, My
+Number, e-mail addresses and phone numbers masked, re-indexed to match) or deleted. The setting lives in the
+store's ``meta`` table so every tool on this PC applies the same one; :func:`apply_retention` is safe to run
+at every start-up and is idempotent.
 
 A call's age counts from when it ended (or started, if it never recorded an end); recording folders that
 belong to no call in the store are aged by their files' modification time.
@@ -66,7 +66,8 @@ def save_policy(store: Store, policy: RetentionPolicy) -> None:
     value = json.dumps({**asdict(policy), "transcripts": policy.transcripts.value})
     with store.transaction(durable=True):
         store.conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+            "excluded.value",
             (META_KEY, value),
         )
 

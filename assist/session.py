@@ -204,11 +204,13 @@ class CallSession:
         return Coach(self.language, customer.traits if customer else (), terms, settings, ui_language)
 
     def silence(self, now: float) -> Hint | None:
-        """A dead-air hint when nobody has spoken for a while (``now``: seconds of audio since the call began)."""
+        """A dead-air hint when nobody has spoken for a while (``now``: seconds of audio since the call
+        began)."""
         return self.coach.silence(now)
 
     def after_call(self) -> Hint | None:
-        """A pause suggestion when this was a hard call (the desk tells the team "needs a moment", no content)."""
+        """A pause suggestion when this was a hard call (the desk tells the team "needs a moment", no
+        content)."""
         duration = max((s.end for s in self._finals), default=0.0)
         return self.coach.after_call(self._cues, duration)
 
@@ -303,7 +305,8 @@ class CallSession:
 
     def _rerank(self, latest_customer_text: str) -> None:
         # Two views of the conversation: the rolling context (a topic built over several lines) and the latest
-        # line alone (a new topic must not be drowned by the previous one). Each candidate keeps its best score.
+        # line alone (a new topic must not be drowned by the previous one). Each candidate keeps its best
+        # score.
         weighted = self._context.weighted_terms()
         latest = [WeightedTerm(t, 1.0) for t in dict.fromkeys(self._matcher.cut(latest_customer_text))]
         candidates = self._matcher.knowledge(
@@ -417,8 +420,9 @@ class CallSession:
         return tuple(c.follow_up for c in self._cues if c.follow_up is not None)
 
     def wrap_up(self) -> WrapUp:
-        """A prefilled after-call form written from the whole kept transcript (assist.wrapup): every issue, the
-        facts, what was done, the supervisor's advice, each promise with its date and how to reach the customer."""
+        """A prefilled after-call form written from the whole kept transcript (assist.wrapup): every issue,
+        the facts, what was done, the supervisor's advice, each promise with its date and how to reach the
+        customer."""
         structured = self.structured_wrap_up()
         now = self._clock()
         proposed = {c.segment_id: c.follow_up for c in self._cues if c.follow_up is not None}

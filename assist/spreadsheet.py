@@ -2,10 +2,11 @@
 
 Excel and LibreOffice run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return
 before one) as a formula: a customer's words or a CRM field such as ``=HYPERLINK("http://…")`` must never
-become one. Every CSV the app writes goes through :func:`write_csv` (or :class:`SafeWriter`), which puts an apostrophe before such a
-cell (the spreadsheets' own mark for "this is text"; they hide it). :func:`restore_cell` takes that
-apostrophe off again when we import a file, so an export re-imports unchanged. The rule is reversible: a cell
-that already started with apostrophes before one of those characters gets one more, and loses one on import.
+become one. Every CSV the app writes goes through :func:`write_csv` (or :class:`SafeWriter`), which puts an
+apostrophe before such a cell (the spreadsheets' own mark for "this is text"; they hide it).
+:func:`restore_cell` takes that apostrophe off again when we import a file, so an export re-imports unchanged.
+The rule is reversible: a cell that already started with apostrophes before one of those characters gets one
+more, and loses one on import.
 """
 
 from __future__ import annotations

@@ -84,7 +84,8 @@ def _migration_1(conn: sqlite3.Connection) -> None:
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE customers (
             id TEXT PRIMARY KEY, name TEXT NOT NULL, kana TEXT NOT NULL DEFAULT '',
-            company TEXT NOT NULL DEFAULT '', phones TEXT NOT NULL DEFAULT '[]', email TEXT NOT NULL DEFAULT '',
+            company TEXT NOT NULL DEFAULT '', phones TEXT NOT NULL DEFAULT '[]',
+            email TEXT NOT NULL DEFAULT '',
             tags TEXT NOT NULL DEFAULT '[]', traits TEXT NOT NULL DEFAULT '[]',
             preferred_language TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL DEFAULT '');
         CREATE INDEX customers_email ON customers(email COLLATE NOCASE);
@@ -97,15 +98,18 @@ def _migration_1(conn: sqlite3.Connection) -> None:
         CREATE VIRTUAL TABLE customers_fts USING fts5(terms, tokenize='unicode61 remove_diacritics 0');
 
         CREATE TABLE notes (
-            id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL DEFAULT '',
+            id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, text TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT 'context',
             pinned INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX notes_customer ON notes(customer_id, pinned DESC, created_at DESC);
         CREATE VIRTUAL TABLE notes_fts USING fts5(terms, tokenize='unicode61 remove_diacritics 0');
 
         CREATE TABLE follow_ups (
-            id TEXT PRIMARY KEY, customer_id TEXT, call_id TEXT, text TEXT NOT NULL, due TEXT NOT NULL DEFAULT '',
-            status TEXT NOT NULL DEFAULT 'open', owner TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL DEFAULT '',
+            id TEXT PRIMARY KEY, customer_id TEXT, call_id TEXT, text TEXT NOT NULL,
+            due TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open', owner TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT '',
             updated_at TEXT NOT NULL DEFAULT '');
         CREATE INDEX follow_ups_customer ON follow_ups(customer_id, status, due);
 
@@ -125,7 +129,8 @@ def _migration_1(conn: sqlite3.Connection) -> None:
             id TEXT PRIMARY KEY, customer_id TEXT, agent TEXT NOT NULL DEFAULT '',
             started_at TEXT NOT NULL DEFAULT '', ended_at TEXT NOT NULL DEFAULT '',
             language TEXT NOT NULL DEFAULT '', disposition TEXT NOT NULL DEFAULT '',
-            summary TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '[]', next_action TEXT NOT NULL DEFAULT '');
+            summary TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '[]',
+            next_action TEXT NOT NULL DEFAULT '');
         CREATE INDEX calls_customer ON calls(customer_id, started_at DESC);
         CREATE INDEX calls_started ON calls(started_at DESC);
         CREATE VIRTUAL TABLE calls_fts USING fts5(terms, tokenize='unicode61 remove_diacritics 0');
@@ -293,7 +298,8 @@ class Store:
 
     @contextmanager
     def transaction(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction; ``durable`` switches to synchronous=FULL for it (notes, promises, whispers)."""
+        """One write transaction; ``durable`` switches to synchronous=FULL for it (notes, promises,
+        whispers)."""
         with self._lock:
             if self.conn.in_transaction:  # nested: join the outer transaction
                 yield self.conn
@@ -379,8 +385,8 @@ class Store:
                 )
 
     def _reindex_phones_if_stale(self) -> None:
-        """Customers' numbers are indexed in the form assist.phones gives them; when that form changes (another
-        default region, another parser), they are indexed again, once."""
+        """Customers' numbers are indexed in the form assist.phones gives them; when that form changes
+        (another default region, another parser), they are indexed again, once."""
         wanted = phone_index_version()
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'phone_index'").fetchone()
         if row is not None and row[0] == wanted:
@@ -441,8 +447,8 @@ class Store:
         query_terms = name_terms(text)
         if not query_terms:
             return []
-        # Kana folded both ways (すずき finds スズキ and ｽｽﾞｷ, which NFKC makes スズキ): the index holds names as
-        # they were written, so each term looks for its hiragana and katakana forms.
+        # Kana folded both ways (すずき finds スズキ and ｽｽﾞｷ, which NFKC makes スズキ): the index holds names
+        # as they were written, so each term looks for its hiragana and katakana forms.
         match = " AND ".join(
             "("
             + " OR ".join(
@@ -489,9 +495,11 @@ class Store:
 
     def _upsert_note(self, n: Note) -> None:
         self.conn.execute(
-            """INSERT INTO notes(id, customer_id, text, author, created_at, kind, pinned) VALUES (?,?,?,?,?,?,?)
+            """INSERT INTO notes(id, customer_id, text, author, created_at, kind, pinned)
+            VALUES (?,?,?,?,?,?,?)
                ON CONFLICT(id) DO UPDATE SET customer_id=excluded.customer_id, text=excluded.text,
-               author=excluded.author, created_at=excluded.created_at, kind=excluded.kind, pinned=excluded.pinned""",
+               author=excluded.author, created_at=excluded.created_at, kind=excluded.kind,
+               pinned=excluded.pinned""",
             (
                 n.id,
                 n.customer_id,
@@ -528,7 +536,8 @@ class Store:
     def upsert_follow_up(self, f: FollowUp, updated_at: str = "") -> None:
         with self.transaction(durable=True):
             self.conn.execute(
-                """INSERT INTO follow_ups(id, customer_id, call_id, text, due, status, owner, created_at, updated_at)
+                """INSERT INTO follow_ups(id, customer_id, call_id, text, due, status, owner,
+                   created_at, updated_at)
                    VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET customer_id=excluded.customer_id,
                    call_id=excluded.call_id, text=excluded.text, due=excluded.due, status=excluded.status,
                    owner=excluded.owner, updated_at=excluded.updated_at""",
@@ -563,8 +572,8 @@ class Store:
     def follow_ups_changed_since(self, customer_id: str, since: str) -> list[tuple[FollowUp, str]]:
         """Follow-ups of a customer created or changed after ``since`` (ISO time), with when they changed."""
         rows = self.conn.execute(
-            "SELECT id, customer_id, text, due, status, call_id, owner, created_at, updated_at FROM follow_ups "
-            "WHERE customer_id = ? AND updated_at > ? ORDER BY updated_at",
+            "SELECT id, customer_id, text, due, status, call_id, owner, created_at, updated_at FROM "
+            "follow_ups WHERE customer_id = ? AND updated_at > ? ORDER BY updated_at",
             (customer_id, since),
         )
         keys = ("id", "customer_id", "text", "due", "status", "call_id", "owner", "created_at")
@@ -701,8 +710,8 @@ class Store:
     def upsert_call(self, call: CallRecord) -> None:
         with self.transaction(durable=True):
             self.conn.execute(
-                """INSERT INTO calls(id, customer_id, agent, started_at, ended_at, language, disposition, summary,
-                       tags, next_action) VALUES (?,?,?,?,?,?,?,?,?,?)
+                """INSERT INTO calls(id, customer_id, agent, started_at, ended_at, language, disposition,
+                       summary, tags, next_action) VALUES (?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT(id) DO UPDATE SET customer_id=excluded.customer_id, agent=excluded.agent,
                    started_at=excluded.started_at, ended_at=excluded.ended_at, language=excluded.language,
                    disposition=excluded.disposition, summary=excluded.summary, tags=excluded.tags,
@@ -766,7 +775,8 @@ class Store:
                     """INSERT INTO segments(call_id, segment_id, channel, start, "end", text, confidence,
                        corrections, source)
                        VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(call_id, segment_id) DO UPDATE SET
-                       channel=excluded.channel, start=excluded.start, "end"=excluded."end", text=excluded.text,
+                       channel=excluded.channel, start=excluded.start, "end"=excluded."end",
+                       text=excluded.text,
                        confidence=excluded.confidence, corrections=excluded.corrections,
                        source=excluded.source RETURNING rowid""",
                     (

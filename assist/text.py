@@ -19,10 +19,10 @@ Measured on our evaluation set (91 spoken-style utterances, 30 entries plus ~350
 articles, 2 shared cores): bigram hit@3 0.945 / MRR 0.907, index 0.16 s, query p95 9.6 ms; janome 0.934 /
 0.900, index 4.6 s; hybrid 0.956 / 0.913, index 4.7 s, query p95 10.2 ms (quality re-measured after function
 words became stop words; times as first measured). The default is ``bigram``: the
-hybrid gains one utterance in 91 (戻ってきてない meeting 戻らない by base form) for ~30x slower indexing, which at
-100,000 entries and 1,000,000 transcript lines is minutes instead of seconds. Katakana loanwords are also
-indexed whole (メール), since their bigrams (ール) are in everything. The analyser is chosen per store and
-recorded in it, so an index is never queried with terms cut differently from the ones it holds.
+hybrid gains one utterance in 91 (戻ってきてない meeting 戻らない by base form) for ~30x slower indexing,
+which at 100,000 entries and 1,000,000 transcript lines is minutes instead of seconds. Katakana loanwords are
+also indexed whole (メール), since their bigrams (ール) are in everything. The analyser is chosen per store
+and recorded in it, so an index is never queried with terms cut differently from the ones it holds.
 
 English: lower-cased words, fillers and stop words dropped, a light suffix-stripping stemmer (plural,
 -ing, -ed, -ly ...), so "cancelled", "cancelling" and "cancel" meet.
@@ -251,9 +251,9 @@ EN_STOP = (
         ]
     )
     | frozenset(
-        # Function words: pronouns, particles of phrasal verbs, quantifiers. Alone they never say what the call is
-        # about, yet "locked out" made "out" bring up a password card. (Negations like "won't" stay: "app won't open"
-        # is an alias worth meeting; alone they are weak terms, see assist.matching.)
+        # Function words: pronouns, particles of phrasal verbs, quantifiers. Alone they never say what the
+        # call is about, yet "locked out" made "out" bring up a password card. (Negations like "won't" stay:
+        # "app won't open" is an alias worth meeting; alone they are weak terms, see assist.matching.)
         [
             "him",
             "his",
@@ -673,8 +673,8 @@ _CONTENT_SKIP = ("非自立", "代名詞", "数")
 @lru_cache(maxsize=512)
 def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
     """(word, reading, start, end, is content) per word of normalised Japanese text: janome's tokens, with
-    a noun and its prefix and suffixes (請求 + 書, お + 客様) joined into one compound word; verbs and adjectives
-    in their dictionary form."""
+    a noun and its prefix and suffixes (請求 + 書, お + 客様) joined into one compound word; verbs and
+    adjectives in their dictionary form."""
     words: list[tuple[str, str, int, int, bool]] = []
     position = 0
     previous_noun = previous_prefix = False
@@ -699,7 +699,8 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
             s0, r0, b0, _, _ = words[-1]
             words[-1] = (s0 + surface, r0 + reading, b0, end, True)
         else:
-            # A verb or adjective is named in its dictionary form (届い -> 届く), never by its conjugated stem.
+            # A verb or adjective is named in its dictionary form (届い -> 届く), never by its conjugated
+            # stem.
             shown = (
                 str(token.base_form) if pos[0] in ("動詞", "形容詞") and token.base_form != "*" else surface
             )
@@ -713,9 +714,9 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
 
 
 def reading(text: str) -> str:
-    """The katakana reading of Japanese text (料金 -> リョウキン, りょうきん -> リョウキン), width and case folded;
-    other characters stay as they are. For matching and searching by sound: recognisers write the right sound
-    with the wrong kanji (両金 for 料金)."""
+    """The katakana reading of Japanese text (料金 -> リョウキン, りょうきん -> リョウキン), width and case
+    folded; other characters stay as they are. For matching and searching by sound: recognisers write the
+    right sound with the wrong kanji (両金 for 料金)."""
     cleaned = normalize(text)
     if not _JA_TEXT.search(cleaned):
         return cleaned
@@ -726,9 +727,9 @@ _HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x30
 
 
 def heard_words(text: str, matched: Iterable[str]) -> list[str]:
-    """The whole words of ``text`` that carry ``matched`` index terms (bigrams, stems, whole loanwords), in the
-    order said, each once: what a person reads as "why this card". Never a fragment: a bigram such as 「ター」
-    names the word it is part of (インターネット), and a word of one character is not shown."""
+    """The whole words of ``text`` that carry ``matched`` index terms (bigrams, stems, whole loanwords), in
+    the order said, each once: what a person reads as "why this card". Never a fragment: a bigram such as
+    「ター」 names the word it is part of (インターネット), and a word of one character is not shown."""
     found = [t for t in dict.fromkeys(matched) if t]
     if not found:
         return []
@@ -795,7 +796,8 @@ _GROUPINGS = ((3, 4, 4), (2, 4, 4), (3, 3, 4), (4, 2, 4), (3, 4), (4, 4), (2, 4)
 
 def number_variants(text: str) -> list[str]:
     """Ways a phone number may be written in a transcript: 09012345678 also as 090-1234-5678 (and the other
-    usual groupings), 090-1234-5678 also as 09012345678. Only for a query that is a number and nothing else."""
+    usual groupings), 090-1234-5678 also as 09012345678. Only for a query that is a number and nothing
+    else."""
     cleaned = normalize(text).strip()
     digits = re.sub(r"[\s\-‐‑–—ー().+]", "", cleaned)
     if not _DIGITS_ONLY.fullmatch(digits):
@@ -812,8 +814,8 @@ def number_variants(text: str) -> list[str]:
 
 
 def spellings(texts: Iterable[str]) -> dict[str, list[str]]:
-    """Kanji words of ``texts`` by their katakana reading (リョウキン -> [料金]): each noun and each compound, so
-    a search typed in kana (りょうきん) can also look for the way the word is written."""
+    """Kanji words of ``texts`` by their katakana reading (リョウキン -> [料金]): each noun and each compound,
+    so a search typed in kana (りょうきん) can also look for the way the word is written."""
     found: dict[str, list[str]] = {}
     for text in texts:
         cleaned = normalize(text)

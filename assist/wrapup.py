@@ -1,6 +1,6 @@
-"""The wrap-up written from the whole call: every issue the customer raised, the facts, what the agent did, the
-supervisor's advice, each promise as a follow-up (what, by when, how to reach the customer), a disposition and
-tags, each line linked to the transcript lines it came from.
+"""The wrap-up written from the whole call: every issue the customer raised, the facts, what the agent did,
+the supervisor's advice, each promise as a follow-up (what, by when, how to reach the customer), a disposition
+and tags, each line linked to the transcript lines it came from.
 
 Why rules and not a model: the wrap-up must be explainable line by line ("this issue: lines 2 and 3"), run in
 milliseconds on a 2-core PC beside live transcription, and behave the same in Japanese and English. No local
@@ -8,11 +8,13 @@ summarisation model that ships its weights in a PyPI package fits those limits (
 rules below only rewrite and select what was said, so they cannot invent a fact.
 
 How a line becomes a note (not a copy of what was said):
-* fillers and phone formulae go (えっと, 承知いたしました, "um", "certainly"), greetings and introductions too;
+* fillers and phone formulae go (えっと, 承知いたしました, "um", "certainly"), greetings and introductions
+  too;
 * Japanese: polite and humble forms become plain ones with janome's base forms (確認いたします -> 確認する,
   引き落とされていました -> 引き落とされていた, 返していただけますか -> 返してほしい), feeling clauses
-  (本当に困っているんです) are dropped; English: first person becomes the customer (my -> the, I was -> Customer
-  was, I would like -> Customer wants), the agent's "let me check your ..." becomes "Checked the ...";
+  (本当に困っているんです) are dropped; English: first person becomes the customer (my -> the, I was ->
+  Customer was, I would like -> Customer wants), the agent's "let me check your ..." becomes "Checked the
+  ...";
 * a promise loses its time words (明日, tomorrow: they become the due date, written with its weekday).
 """
 
@@ -87,7 +89,8 @@ class IssueLine:
 
 @dataclass(frozen=True, slots=True)
 class PromiseLine:
-    """A promise as a follow-up: what, by when (ISO date and the label with its weekday), how to reach them."""
+    """A promise as a follow-up: what, by when (ISO date and the label with its weekday), how to reach
+    them."""
 
     what: str
     due: str
@@ -360,8 +363,8 @@ _ASKING_JA = frozenset(["いただける", "いただく", "もらえる", "も�
 
 
 def plain_ja(text: str, final: bool = True) -> str:
-    """A Japanese clause in plain note form: polite, humble and explanatory endings become plain ones. A clause
-    that is not ``final`` keeps its connecting て-form (確認して、…)."""
+    """A Japanese clause in plain note form: polite, humble and explanatory endings become plain ones. A
+    clause that is not ``final`` keeps its connecting て-form (確認して、…)."""
     for pattern, replacement in _HUMBLE_JA:
         text = pattern.sub(replacement, text)
     toks = _tokens(text)
@@ -507,8 +510,9 @@ _ISSUE_JA = re.compile(
 )
 _ISSUE_EN = re.compile(
     r"\b(?:keeps? \w+ing|drop\w*|disconnect\w*|charged|refund\w*|cancel\w*|can'?t|cannot|doesn'?t|won'?t|"
-    r"isn'?t|not working|broken|error|stopped|slow|down|fail\w*|would like|want(?:ed)? to (?!say|thank|let you know|tell you)|need(?:ed)? to|"
-    r"how (?:do|can) i|locked out|forgot|reset|bill(?:ed)? twice|double charge|wrong|missing|never (?:arrived|came))\b",
+    r"isn'?t|not working|broken|error|stopped|slow|down|fail\w*|would like|want(?:ed)? to (?!say|thank|"
+    r"let you know|tell you)|need(?:ed)? to|how (?:do|can) i|locked out|forgot|reset|bill(?:ed)? twice|"
+    r"double charge|wrong|missing|never (?:arrived|came))\b",
     re.IGNORECASE,
 )
 _REQUEST_JA = re.compile(r"たい|ほしい|欲しい|いただけ|もらえ|ください|教えて|知り|探して|予約|お願い|か$")
@@ -538,8 +542,8 @@ _SINCE_JA = re.compile(
     r"(?:\d+|[一二三四五六七八九十]+)(?:日間|週間|か月|ヶ月)(?:くらい|ほど)?(?:ずっと)?)"
 )
 _SINCE_EN = re.compile(
-    r"\b(?:every (?:evening|night|day|morning)|since (?:\w+ ?){1,3}|for (?:the (?:last|past) )?(?:\d+|a|two|three|"
-    r"several|a few) (?:days?|weeks?|months?)|last (?:month|week|night|bill)|yesterday|this morning|"
+    r"\b(?:every (?:evening|night|day|morning)|since (?:\w+ ?){1,3}|for (?:the (?:last|past) )?(?:\d+|a|two|"
+    r"three|several|a few) (?:days?|weeks?|months?)|last (?:month|week|night|bill)|yesterday|this morning|"
     r"in the evenings?|at night)\b",
     re.IGNORECASE,
 )
@@ -566,8 +570,8 @@ _ESCALATE = re.compile(
     re.IGNORECASE,
 )
 _RESOLVED = re.compile(
-    r"直りました|直った|つながりました|繋がりました|解決|できました|使えるようになり|works (?:now|great|fine|well)|"
-    r"working now|"
+    r"直りました|直った|つながりました|繋がりました|解決|できました|使えるようになり|works (?:now|great|fine|"
+    r"well)|working now|"
     r"that (?:worked|fixed it)|it'?s fixed|problem solved|all (?:good|set)",
     re.IGNORECASE,
 )
@@ -589,8 +593,9 @@ _JA_GAP = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff）」])\s+(?=[\u3040-\u30
 
 
 def split_japanese(text: str) -> list[str]:
-    """Sentences of Japanese as a recogniser writes it: 。！？, a space between Japanese words, or (where it wrote
-    no punctuation at all) a polite or final ending followed by a new word (「困っているんですこの件で」)."""
+    """Sentences of Japanese as a recogniser writes it: 。！？, a space between Japanese words, or (where it
+    wrote no punctuation at all) a polite or final ending followed by a new word (「困っているんですこの件
+    で」)."""
     out: list[str] = []
     for chunk in _JA_GAP.split(text):
         current = ""
@@ -636,8 +641,8 @@ def _sentences(segments: Sequence[Segment]) -> list[_Sentence]:
 
 
 def _strip_ja(sentence: str) -> str:
-    """A Japanese sentence without fillers, formulae and clauses of feeling, in plain note form (the last clause
-    ends in a plain form, the others keep their connecting form); '' when nothing is left."""
+    """A Japanese sentence without fillers, formulae and clauses of feeling, in plain note form (the last
+    clause ends in a plain form, the others keep their connecting form); '' when nothing is left."""
     kept = []
     question = _is_question(sentence)
     for clause in (c for part in re.split(r"[、,]", sentence) for c in _te_clauses(part)):
@@ -782,8 +787,8 @@ def contact_preference(
     customer: Customer | None, notes: Sequence[Note], sentences: Sequence[tuple[str, str]]
 ) -> ContactPreference:
     """How the customer wants to be reached, from what they said in the call (``(segment_id, text)``, said
-    last wins first place), their notes and their traits. Only sentences about being contacted count: 「固定電話は
-    事務所のみ」 names a phone but is no wish."""
+    last wins first place), their notes and their traits. Only sentences about being contacted count:
+    「固定電話は事務所のみ」 names a phone but is no wish."""
     found_channels: list[tuple[str, str]] = []
     found_windows: list[tuple[str, str]] = []
     sources: list[str] = []
@@ -1134,8 +1139,8 @@ def save_structured(store: Store, call_id: str, wrap: StructuredWrapUp) -> None:
     with store.transaction():
         store.conn.execute(
             "INSERT INTO call_wrapups(call_id, language, main_issue, structured) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(call_id) DO UPDATE SET language = excluded.language, main_issue = excluded.main_issue, "
-            "structured = excluded.structured",
+            "ON CONFLICT(call_id) DO UPDATE SET language = excluded.language, main_issue = "
+            "excluded.main_issue, structured = excluded.structured",
             (call_id, wrap.language, wrap.main_issue, json.dumps(wrap.to_dict(), ensure_ascii=False)),
         )
 
