@@ -13,10 +13,10 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from desktop.display import has_display
-from desktop.lifetime import collect_garbage_on_main_thread
-from desktop.main_window import CallScreen
-from desktop.preferences import APPLICATION, ORGANIZATION
+from desktop.agent.main_window import CallScreen
+from desktop.common.display import has_display
+from desktop.common.lifetime import collect_garbage_on_main_thread
+from desktop.common.preferences import APPLICATION, ORGANIZATION
 
 NO_DISPLAY_HELP = """\
 agent-assist: there is no display to open the desktop app on (no DISPLAY or WAYLAND_DISPLAY).
@@ -47,7 +47,7 @@ def create_main_window() -> CallScreen:
 def run_app(args: argparse.Namespace) -> int:
     caller = getattr(args, "caller", None)
     if caller:
-        from desktop.softphone_link import hand_over
+        from desktop.agent.softphone_link import hand_over
 
         if hand_over(str(caller)):
             print(f"agent-assist: caller {caller} handed to the app already running")
@@ -55,7 +55,7 @@ def run_app(args: argparse.Namespace) -> int:
     if not has_display():
         print(NO_DISPLAY_HELP, file=sys.stderr, end="")
         return 2
-    from desktop.agent_app import AgentApp
+    from desktop.agent.agent_app import AgentApp
 
     app = ensure_app()
     agent = AgentApp.create(app)

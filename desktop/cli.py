@@ -14,13 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from desktop.logsetup import setup_logging
+from desktop.common.logsetup import setup_logging
 
 # (module, what it adds): modules are imported only to build the parser, and must import lazily themselves.
 SUBCOMMAND_MODULES = (
     "audio.cli",  # transcribe, devices
     "assist.cli",  # kb, customers, suggest, calls/review exports
-    "desktop.demo",  # demo
+    "desktop.agent.demo",  # demo
     "assist.review_cli",  # review: search, exports, customer archive and deletion, insights, retention
     "desktop.supervisor.cli",  # supervisor: open the supervisor console against a team server
 )
@@ -120,7 +120,7 @@ def _erase_beyond_store(
     client_file = data_dir() / "sync" / "erase-requests.sqlite3"
     if not url:
         try:
-            from desktop.preferences import Preferences
+            from desktop.common.preferences import Preferences
 
             prefs = Preferences.load()
             url, token = prefs.server_url, prefs.server_token
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(verbose=args.verbose)
     if args.self_test:
-        from desktop.selftest import run_self_test
+        from desktop.agent.selftest import run_self_test
 
         return run_self_test()
     func = getattr(args, "func", None)

@@ -78,14 +78,14 @@ def shoot(language: str, theme: str, out: Path) -> None:
     from assist.session import CallSession
     from assist.store import Store
     from audio.events import Channel, EventKind, TranscriptEvent
-    from desktop import core_views
-    from desktop.agent_app import AgentApp
+    from desktop.agent import core_views
+    from desktop.agent.agent_app import AgentApp
+    from desktop.agent.call_desk import CallDesk, DeskConfig
+    from desktop.agent.demo import DEMO_CALLS, DEMO_PHONE, seed_store
+    from desktop.agent.settings_dialog import SettingsDialog
     from desktop.app import ensure_app
-    from desktop.call_desk import CallDesk, DeskConfig
-    from desktop.demo import DEMO_CALLS, DEMO_PHONE, seed_store
-    from desktop.preferences import Preferences
-    from desktop.settings_dialog import SettingsDialog
-    from desktop.views import ConnectionState, WhisperView
+    from desktop.common.preferences import Preferences
+    from desktop.common.views import ConnectionState, WhisperView
 
     out.mkdir(parents=True, exist_ok=True)
     app = ensure_app()

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TS = ROOT / "resources" / "translations" / "agent_assist_ja.ts"
 QM = TS.with_suffix(".qm")
 BIN = Path(sys.executable).parent
-SOURCE_DIRS = ("desktop", "desktop/review")
+SOURCE_DIRS = ("desktop", "desktop/agent", "desktop/common", "desktop/review")
 
 JA: dict[str, str] = {
     # AgentApp
@@ -426,8 +426,9 @@ JA: dict[str, str] = {
 
 def main() -> int:
     TS.parent.mkdir(parents=True, exist_ok=True)
-    # The review window (desktop/review/) is part of this app and shares its file; the supervisor console keeps
-    # its own (desktop/supervisor/translations), refreshed here too so one command updates every string.
+    # The call screen (desktop/agent/, desktop/common/) and the review window (desktop/review/) share one file;
+    # the supervisor console keeps its own (desktop/supervisor/translations), refreshed here too so one command
+    # updates every string.
     sources = sorted(str(p) for folder in SOURCE_DIRS for p in (ROOT / folder).glob("*.py"))
     subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-no-obsolete", "-ts", str(TS)], check=True)
     tree = ET.parse(TS)

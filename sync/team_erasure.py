@@ -19,7 +19,7 @@ from typing import Any
 
 from sync.client import SyncClient, purge_file
 
-# The agent app's client file in the data directory (desktop/call_desk.py: CallDesk.sync_state_file).
+# The agent app's client file in the data directory (desktop/agent/call_desk.py: CallDesk.sync_state_file).
 APP_CLIENT_FILE = "sync-client.sqlite3"
 
 

@@ -116,7 +116,7 @@ THREAD_GRACE_S = 3.0  # a stopped thread may need a moment to return after its o
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # As in the app (desktop.lifetime): the cyclic collector never runs on a worker thread, where it would
+    # As in the app (desktop.common.lifetime): the cyclic collector never runs on a worker thread, where it would
     # destroy a window or app object of an earlier test on that thread (a segfault in Qt's event loop).
     # Each test's garbage is collected on the main thread after the test (below).
     gc.disable()

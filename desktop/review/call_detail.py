@@ -47,6 +47,7 @@ from assist.exports import (
 )
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
+from desktop.common.views import join_tags, split_tags
 from desktop.review.conversation_view import ConversationPanel
 from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
 from desktop.review.timeline import (
@@ -59,7 +60,6 @@ from desktop.review.timeline import (
     line_at,
     play_from,
 )
-from desktop.views import join_tags, split_tags
 
 _ITEM = Qt.ItemDataRole.UserRole
 PlayerFactory = Callable[[CallAudio], CallPlayback]

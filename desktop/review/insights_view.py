@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from assist.insights import NO_AGENT, Dimension, Insights, Period, insights, write_insights_csv
 from assist.store import Store
-from desktop.lifetime import EmitGate
+from desktop.common.lifetime import EmitGate
 from desktop.review.conversation_view import TeamConversation
 
 

@@ -45,7 +45,7 @@ from assist.retention import (
     save_policy,
 )
 from assist.store import Store
-from desktop.lifetime import EmitGate
+from desktop.common.lifetime import EmitGate
 
 DAY_MS = 24 * 3600 * 1000
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.appearance import TINTS
+from desktop.common.appearance import TINTS
 from desktop.supervisor.board import Attention, Frustration, LiveCall, TeamBoard, TeamMember
 
 CALL_ID = Qt.ItemDataRole.UserRole

@@ -3,7 +3,7 @@
 :class:`~sync.client.SyncClient` reports on its own thread and its request methods block, so neither may touch
 or stall the widgets. Callbacks are re-emitted here as signals (queued onto the main thread because this
 object lives there), and blocking requests run on one background thread whose answers come back the same way.
-Every emission from those threads passes an :class:`~desktop.lifetime.EmitGate`, so a request still running
+Every emission from those threads passes an :class:`~desktop.common.lifetime.EmitGate`, so a request still running
 when the console closes (its executor is not waited for) never emits into the deleted bridge.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.lifetime import EmitGate
+from desktop.common.lifetime import EmitGate
 from sync.client import ConnectionState, SyncClient
 
 log = logging.getLogger(__name__)

@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
     from assist.paths import data_dir
     from desktop.app import ensure_app
-    from desktop.appearance import apply_font_size, apply_theme
-    from desktop.i18n import install_ui_language
-    from desktop.preferences import Preferences
+    from desktop.common.appearance import apply_font_size, apply_theme
+    from desktop.common.i18n import install_ui_language
+    from desktop.common.preferences import Preferences
     from desktop.supervisor.console import SupervisorConsole
     from desktop.supervisor.i18n import install_supervisor_translation
     from sync.client import SyncClient

@@ -32,15 +32,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.context_panel import CustomerContextPanel
-from desktop.suggestion_cards import SuggestionPanel
+from desktop.common.context_panel import CustomerContextPanel
+from desktop.common.suggestion_cards import SuggestionPanel
+from desktop.common.views import CustomerView, NoteView, SuggestionView
 from desktop.supervisor.audit_view import AuditTrail
 from desktop.supervisor.board import AttentionRules, LiveCall, TeamBoard
 from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
 from desktop.supervisor.templates import WhisperTemplates
-from desktop.views import CustomerView, NoteView, SuggestionView
 from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
 from sync.protocol import ChangeKind, FeedSince, Subscribe
 

@@ -3,33 +3,33 @@
 <context>
     <name>AfterCallModel</name>
     <message>
-        <location filename="../../desktop/model_settings.py" line="31" />
+        <location filename="../../desktop/agent/model_settings.py" line="31" />
         <source>off</source>
         <translation>オフ</translation>
     </message>
     <message>
-        <location filename="../../desktop/model_settings.py" line="38" />
+        <location filename="../../desktop/agent/model_settings.py" line="38" />
         <source>%1 (download, about %2 MB)</source>
         <translation>%1（ダウンロード、約 %2 MB）</translation>
     </message>
     <message>
-        <location filename="../../desktop/model_settings.py" line="57" />
-        <location filename="../../desktop/model_settings.py" line="113" />
+        <location filename="../../desktop/agent/model_settings.py" line="57" />
+        <location filename="../../desktop/agent/model_settings.py" line="113" />
         <source>Download a model</source>
         <translation>モデルのダウンロード</translation>
     </message>
     <message>
-        <location filename="../../desktop/model_settings.py" line="59" />
+        <location filename="../../desktop/agent/model_settings.py" line="59" />
         <source>Download the %1 model (%2) from the internet to transcribe calls again after they end? It is checked against its published checksums.</source>
         <translation>通話終了後に文字起こしをやり直すため、%1 モデル（%2）をインターネットからダウンロードしますか？公開されているチェックサムで検証します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/model_settings.py" line="75" />
+        <location filename="../../desktop/agent/model_settings.py" line="75" />
         <source>Downloading %1…</source>
         <translation>%1 をダウンロード中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/model_settings.py" line="75" />
+        <location filename="../../desktop/agent/model_settings.py" line="75" />
         <source>Cancel</source>
         <translation>キャンセル</translation>
     </message>
@@ -37,92 +37,92 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent_app.py" line="151" />
+        <location filename="../../desktop/agent/agent_app.py" line="151" />
         <source>Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.</source>
         <translation>古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="159" />
+        <location filename="../../desktop/agent/agent_app.py" line="159" />
         <source>Some old recordings could not be deleted: %1</source>
         <translation>一部の古い録音を削除できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="259" />
+        <location filename="../../desktop/agent/agent_app.py" line="259" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="296" />
+        <location filename="../../desktop/agent/agent_app.py" line="296" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="298" />
+        <location filename="../../desktop/agent/agent_app.py" line="298" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="311" />
+        <location filename="../../desktop/agent/agent_app.py" line="311" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="318" />
+        <location filename="../../desktop/agent/agent_app.py" line="318" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="320" />
+        <location filename="../../desktop/agent/agent_app.py" line="320" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="324" />
+        <location filename="../../desktop/agent/agent_app.py" line="324" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="335" />
+        <location filename="../../desktop/agent/agent_app.py" line="335" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="340" />
+        <location filename="../../desktop/agent/agent_app.py" line="340" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="341" />
+        <location filename="../../desktop/agent/agent_app.py" line="341" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="342" />
+        <location filename="../../desktop/agent/agent_app.py" line="342" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="343" />
+        <location filename="../../desktop/agent/agent_app.py" line="343" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="346" />
+        <location filename="../../desktop/agent/agent_app.py" line="346" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="364" />
+        <location filename="../../desktop/agent/agent_app.py" line="364" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent_app.py" line="370" />
+        <location filename="../../desktop/agent/agent_app.py" line="370" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/demo.py" line="427" />
+        <location filename="../../desktop/agent/demo.py" line="427" />
         <source>Agent Assist — demo</source>
         <translation>Agent Assist — デモ</translation>
     </message>
@@ -130,118 +130,118 @@
 <context>
     <name>CallBar</name>
     <message>
-        <location filename="../../desktop/call_bar.py" line="103" />
-        <location filename="../../desktop/call_bar.py" line="104" />
+        <location filename="../../desktop/agent/call_bar.py" line="103" />
+        <location filename="../../desktop/agent/call_bar.py" line="104" />
         <source>Caller number</source>
         <translation>発信者番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="105" />
+        <location filename="../../desktop/agent/call_bar.py" line="105" />
         <source>Start or end the call</source>
         <translation>通話を開始または終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="106" />
+        <location filename="../../desktop/agent/call_bar.py" line="106" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="107" />
+        <location filename="../../desktop/agent/call_bar.py" line="107" />
         <source>Your microphone level</source>
         <translation>自分のマイク音量</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="108" />
+        <location filename="../../desktop/agent/call_bar.py" line="108" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="109" />
+        <location filename="../../desktop/agent/call_bar.py" line="109" />
         <source>Customer audio level</source>
         <translation>お客様の音量</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="192" />
+        <location filename="../../desktop/agent/call_bar.py" line="192" />
         <source>ACW %1</source>
         <translation>後処理 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="193" />
+        <location filename="../../desktop/agent/call_bar.py" line="193" />
         <source>After-call work: time since the call ended</source>
         <translation>後処理: 通話終了からの経過時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="194" />
+        <location filename="../../desktop/agent/call_bar.py" line="194" />
         <source>After-call work time</source>
         <translation>後処理の経過時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="198" />
+        <location filename="../../desktop/agent/call_bar.py" line="198" />
         <source>Call duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="116" />
+        <location filename="../../desktop/agent/call_bar.py" line="116" />
         <source>No call</source>
         <translation>通話なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="133" />
+        <location filename="../../desktop/agent/call_bar.py" line="133" />
         <source>End call</source>
         <translation>通話終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="133" />
+        <location filename="../../desktop/agent/call_bar.py" line="133" />
         <source>Start call</source>
         <translation>通話開始</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="139" />
+        <location filename="../../desktop/agent/call_bar.py" line="139" />
         <source>● REC</source>
         <translation>● 録音中</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="139" />
+        <location filename="../../desktop/agent/call_bar.py" line="139" />
         <source>not recording</source>
         <translation>録音なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="141" />
+        <location filename="../../desktop/agent/call_bar.py" line="141" />
         <source>Recording</source>
         <translation>録音中</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="141" />
+        <location filename="../../desktop/agent/call_bar.py" line="141" />
         <source>Not recording</source>
         <translation>録音していません</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="147" />
+        <location filename="../../desktop/agent/call_bar.py" line="147" />
         <source>New caller</source>
         <translation>新規のお客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="159" />
+        <location filename="../../desktop/agent/call_bar.py" line="159" />
         <source>lag %1 s</source>
         <translation>遅延 %1 秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="166" />
+        <location filename="../../desktop/agent/call_bar.py" line="166" />
         <source>Local only (no team server)</source>
         <translation>ローカルのみ（チームサーバーなし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="167" />
+        <location filename="../../desktop/agent/call_bar.py" line="167" />
         <source>Connecting to team server…</source>
         <translation>チームサーバーに接続中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="168" />
+        <location filename="../../desktop/agent/call_bar.py" line="168" />
         <source>Team server: online</source>
         <translation>チームサーバー: 接続中</translation>
     </message>
     <message>
-        <location filename="../../desktop/call_bar.py" line="169" />
+        <location filename="../../desktop/agent/call_bar.py" line="169" />
         <source>Team server offline: saving locally, will send later</source>
         <translation>チームサーバー オフライン: ローカルに保存し後で送信</translation>
     </message>
@@ -532,182 +532,182 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="232" />
+        <location filename="../../desktop/agent/main_window.py" line="232" />
         <source>Agent Assist</source>
         <translation>Agent Assist</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="233" />
+        <location filename="../../desktop/agent/main_window.py" line="233" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="234" />
+        <location filename="../../desktop/agent/main_window.py" line="234" />
         <source>Notes</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="235" />
+        <location filename="../../desktop/agent/main_window.py" line="235" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="236" />
+        <location filename="../../desktop/agent/main_window.py" line="236" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="237" />
+        <location filename="../../desktop/agent/main_window.py" line="237" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="238" />
+        <location filename="../../desktop/agent/main_window.py" line="238" />
         <source>&amp;Call</source>
         <translation>通話(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="239" />
+        <location filename="../../desktop/agent/main_window.py" line="239" />
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="240" />
+        <location filename="../../desktop/agent/main_window.py" line="240" />
         <source>&amp;Language</source>
         <translation>言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="241" />
+        <location filename="../../desktop/agent/main_window.py" line="241" />
         <source>Start / end call</source>
         <translation>通話の開始／終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="242" />
+        <location filename="../../desktop/agent/main_window.py" line="242" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243" />
+        <location filename="../../desktop/agent/main_window.py" line="243" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="244" />
+        <location filename="../../desktop/agent/main_window.py" line="244" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="245" />
+        <location filename="../../desktop/agent/main_window.py" line="245" />
         <source>Mark whisper read</source>
         <translation>ささやきを既読にする</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246" />
+        <location filename="../../desktop/agent/main_window.py" line="246" />
         <source>Jump to live</source>
         <translation>最新へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="247" />
+        <location filename="../../desktop/agent/main_window.py" line="247" />
         <source>Raise / lower hand</source>
         <translation>挙手する／挙手をやめる</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248" />
+        <location filename="../../desktop/agent/main_window.py" line="248" />
         <source>Next pane</source>
         <translation>次の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249" />
+        <location filename="../../desktop/agent/main_window.py" line="249" />
         <source>Previous pane</source>
         <translation>前の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250" />
+        <location filename="../../desktop/agent/main_window.py" line="250" />
         <source>Settings…</source>
         <translation>設定…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="251" />
+        <location filename="../../desktop/agent/main_window.py" line="251" />
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252" />
+        <location filename="../../desktop/agent/main_window.py" line="252" />
         <source>Light theme</source>
         <translation>ライトテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="253" />
+        <location filename="../../desktop/agent/main_window.py" line="253" />
         <source>Dark theme</source>
         <translation>ダークテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="254" />
+        <location filename="../../desktop/agent/main_window.py" line="254" />
         <source>Larger text</source>
         <translation>文字を大きく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="255" />
+        <location filename="../../desktop/agent/main_window.py" line="255" />
         <source>Smaller text</source>
         <translation>文字を小さく</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="256" />
+        <location filename="../../desktop/agent/main_window.py" line="256" />
         <source>Default text size</source>
         <translation>標準の文字サイズ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="257" />
+        <location filename="../../desktop/agent/main_window.py" line="257" />
         <source>&amp;Windows</source>
         <translation>ウィンドウ(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="258" />
+        <location filename="../../desktop/agent/main_window.py" line="258" />
         <source>Windows</source>
         <translation>ウィンドウ</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259" />
+        <location filename="../../desktop/agent/main_window.py" line="259" />
         <source>History &amp;&amp; review</source>
         <translation>履歴とレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260" />
+        <location filename="../../desktop/agent/main_window.py" line="260" />
         <source>Past calls, search, insights (Ctrl+H)</source>
         <translation>過去の通話・検索・分析（Ctrl+H）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261" />
+        <location filename="../../desktop/agent/main_window.py" line="261" />
         <source>Supervisor console</source>
         <translation>スーパーバイザー画面</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262" />
+        <location filename="../../desktop/agent/main_window.py" line="262" />
         <source>Follow the team's live calls and whisper (Ctrl+Shift+U)</source>
         <translation>チームの通話をモニターしてささやく（Ctrl+Shift+U）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264" />
+        <location filename="../../desktop/agent/main_window.py" line="264" />
         <source>Open history and review</source>
         <translation>履歴とレビューを開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="265" />
+        <location filename="../../desktop/agent/main_window.py" line="265" />
         <source>Open the supervisor console</source>
         <translation>スーパーバイザー画面を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="300" />
+        <location filename="../../desktop/agent/main_window.py" line="300" />
         <source>Recording stopped: %1</source>
         <translation>録音が停止しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="304" />
+        <location filename="../../desktop/agent/main_window.py" line="304" />
         <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
         <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="308" />
+        <location filename="../../desktop/agent/main_window.py" line="308" />
         <source>Audio device back: %1</source>
         <translation>音声デバイスが復帰しました: %1</translation>
     </message>
@@ -715,57 +715,57 @@
 <context>
     <name>CoachPanel</name>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="41" />
+        <location filename="../../desktop/agent/coach_panel.py" line="41" />
         <source>Close the coaching hints</source>
         <translation>コーチングのヒントを閉じる</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="42" />
+        <location filename="../../desktop/agent/coach_panel.py" line="42" />
         <source>Coaching</source>
         <translation>コーチング</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="47" />
+        <location filename="../../desktop/agent/coach_panel.py" line="47" />
         <source>Pace</source>
         <translation>話す速さ</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="48" />
+        <location filename="../../desktop/agent/coach_panel.py" line="48" />
         <source>Plain words</source>
         <translation>やさしい言葉</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="49" />
+        <location filename="../../desktop/agent/coach_panel.py" line="49" />
         <source>Realistic promise</source>
         <translation>無理のない約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="50" />
+        <location filename="../../desktop/agent/coach_panel.py" line="50" />
         <source>Sum it up</source>
         <translation>要点の確認</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="51" />
+        <location filename="../../desktop/agent/coach_panel.py" line="51" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="52" />
+        <location filename="../../desktop/agent/coach_panel.py" line="52" />
         <source>Take a moment</source>
         <translation>ひと息</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="75" />
+        <location filename="../../desktop/agent/coach_panel.py" line="75" />
         <source>%1 morae/s</source>
         <translation>%1 モーラ/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="77" />
+        <location filename="../../desktop/agent/coach_panel.py" line="77" />
         <source>%1 words/min</source>
         <translation>%1 語/分</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="81" />
+        <location filename="../../desktop/agent/coach_panel.py" line="81" />
         <source>You %1% · customer %2% · pace %3 · overlaps %4 · silences %5</source>
         <translation>あなた %1% · お客様 %2% · 話速 %3 · 被り %4 · 沈黙 %5</translation>
     </message>
@@ -773,37 +773,37 @@
 <context>
     <name>CoachingSettings</name>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="118" />
+        <location filename="../../desktop/agent/coach_panel.py" line="118" />
         <source>Hints during the call, each with its reason. Switch off the ones you do not want.</source>
         <translation>通話中のヒント（それぞれ理由つき）。不要なものはオフにできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="121" />
+        <location filename="../../desktop/agent/coach_panel.py" line="121" />
         <source>Pace: I speak fast for the customer</source>
         <translation>話す速さ: お客様に対して話すのが速いとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="122" />
+        <location filename="../../desktop/agent/coach_panel.py" line="122" />
         <source>Plain words: I use a technical term with a non-technical customer</source>
         <translation>やさしい言葉: 機械に不慣れなお客様に専門用語を使ったとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="123" />
+        <location filename="../../desktop/agent/coach_panel.py" line="123" />
         <source>Realistic promises: I promise absolutely (必ず, “definitely”)</source>
         <translation>無理のない約束: 「必ず」「絶対」など言い切ったとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="124" />
+        <location filename="../../desktop/agent/coach_panel.py" line="124" />
         <source>Sum it up: after the customer describes a problem at length</source>
         <translation>要点の確認: お客様が問題を長く説明したあと</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="125" />
+        <location filename="../../desktop/agent/coach_panel.py" line="125" />
         <source>Silence: nobody has spoken for a while</source>
         <translation>沈黙: しばらく誰も話していないとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/coach_panel.py" line="127" />
+        <location filename="../../desktop/agent/coach_panel.py" line="127" />
         <source>Take a moment after a hard call (the team sees only “needs a moment”)</source>
         <translation>つらい通話のあとにひと息（チームには「ひと息中」とだけ伝わります）</translation>
     </message>
@@ -909,37 +909,37 @@
 <context>
     <name>CueBanner</name>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="43" />
+        <location filename="../../desktop/agent/cue_banner.py" line="43" />
         <source>Add to wrap-up</source>
         <translation>後処理に追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="44" />
+        <location filename="../../desktop/agent/cue_banner.py" line="44" />
         <source>Close the hint</source>
         <translation>ヒントを閉じる</translation>
     </message>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="45" />
+        <location filename="../../desktop/agent/cue_banner.py" line="45" />
         <source>Hint</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="56" />
+        <location filename="../../desktop/agent/cue_banner.py" line="56" />
         <source>The customer sounds upset. You could say:</source>
         <translation>お客様がお困りのようです。こう伝えてみましょう:</translation>
     </message>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="57" />
+        <location filename="../../desktop/agent/cue_banner.py" line="57" />
         <source>Show you heard them:</source>
         <translation>お話を受け止めたことを伝えましょう:</translation>
     </message>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="58" />
+        <location filename="../../desktop/agent/cue_banner.py" line="58" />
         <source>You made a promise. Follow-up:</source>
         <translation>お約束をしました。フォローアップ:</translation>
     </message>
     <message>
-        <location filename="../../desktop/cue_banner.py" line="73" />
+        <location filename="../../desktop/agent/cue_banner.py" line="73" />
         <source>ddd d MMM yyyy</source>
         <translation>yyyy年M月d日（ddd）</translation>
     </message>
@@ -947,87 +947,87 @@
 <context>
     <name>CustomerContextPanel</name>
     <message>
-        <location filename="../../desktop/context_panel.py" line="30" />
+        <location filename="../../desktop/common/context_panel.py" line="30" />
         <source>Customer context</source>
         <translation>お客様情報</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="47" />
+        <location filename="../../desktop/common/context_panel.py" line="47" />
         <source>Start a call to see who is calling.</source>
         <translation>通話を開始すると、お客様の情報が表示されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="52" />
+        <location filename="../../desktop/common/context_panel.py" line="52" />
         <source>New caller</source>
         <translation>新規のお客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="56" />
+        <location filename="../../desktop/common/context_panel.py" line="56" />
         <source>No record for this number yet. Notes you take are saved for next time.</source>
         <translation>この番号の記録はまだありません。取ったメモは次回のために保存されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="66" />
+        <location filename="../../desktop/common/context_panel.py" line="66" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="68" />
+        <location filename="../../desktop/common/context_panel.py" line="68" />
         <source>Traits and preferences</source>
         <translation>特徴・ご希望</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="70" />
+        <location filename="../../desktop/common/context_panel.py" line="70" />
         <source>Open follow-ups and promises</source>
         <translation>未完了のフォローアップ・お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="74" />
+        <location filename="../../desktop/common/context_panel.py" line="74" />
         <source>Changed since the last contact</source>
         <translation>前回の対応以降の変更</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="78" />
+        <location filename="../../desktop/common/context_panel.py" line="78" />
         <source>Team notes</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="84" />
+        <location filename="../../desktop/common/context_panel.py" line="84" />
         <source>Last contacts</source>
         <translation>最近の対応履歴</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="95" />
+        <location filename="../../desktop/common/context_panel.py" line="95" />
         <source>New note</source>
         <translation>新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="96" />
+        <location filename="../../desktop/common/context_panel.py" line="96" />
         <source>New follow-up</source>
         <translation>新しいフォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="97" />
+        <location filename="../../desktop/common/context_panel.py" line="97" />
         <source>Follow-up closed</source>
         <translation>フォローアップ完了</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="98" />
+        <location filename="../../desktop/common/context_panel.py" line="98" />
         <source>Profile updated</source>
         <translation>プロフィール更新</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="107" />
+        <location filename="../../desktop/common/context_panel.py" line="107" />
         <source>pinned</source>
         <translation>ピン留め</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="109" />
+        <location filename="../../desktop/common/context_panel.py" line="109" />
         <source>caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/context_panel.py" line="111" />
+        <location filename="../../desktop/common/context_panel.py" line="111" />
         <source>next action</source>
         <translation>次の対応</translation>
     </message>
@@ -1035,57 +1035,57 @@
 <context>
     <name>HandRaiser</name>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="62" />
+        <location filename="../../desktop/agent/raise_hand.py" line="62" />
         <source>Why? (optional, one line) — Enter sends</source>
         <translation>理由（任意・1行）— Enter で送信</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="63" />
+        <location filename="../../desktop/agent/raise_hand.py" line="63" />
         <source>Reason for raising your hand</source>
         <translation>挙手の理由</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="117" />
+        <location filename="../../desktop/agent/raise_hand.py" line="117" />
         <source>⚑ Lower hand (F9)</source>
         <translation>⚑ 挙手をやめる (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="117" />
+        <location filename="../../desktop/agent/raise_hand.py" line="117" />
         <source>⚑ Raise hand (F9)</source>
         <translation>⚑ 挙手 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="119" />
+        <location filename="../../desktop/agent/raise_hand.py" line="119" />
         <source>Lower your hand</source>
         <translation>挙手をやめる</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="119" />
+        <location filename="../../desktop/agent/raise_hand.py" line="119" />
         <source>Raise your hand: ask a supervisor for help</source>
         <translation>挙手: スーパーバイザーに助けを求める</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="125" />
+        <location filename="../../desktop/agent/raise_hand.py" line="125" />
         <source>Raise your hand during a call to ask a supervisor for help.</source>
         <translation>通話中に挙手すると、スーパーバイザーに助けを求められます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="127" />
+        <location filename="../../desktop/agent/raise_hand.py" line="127" />
         <source>No team server is set up: no supervisor can see a raised hand.</source>
         <translation>チームサーバーが未設定のため、挙手はスーパーバイザーに届きません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="129" />
+        <location filename="../../desktop/agent/raise_hand.py" line="129" />
         <source>Hand raised: your supervisors see this call first.</source>
         <translation>挙手中: スーパーバイザーの一覧でこの通話が先頭に表示されています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="131" />
+        <location filename="../../desktop/agent/raise_hand.py" line="131" />
         <source>%1 is coming to help.</source>
         <translation>%1 さんが応援に向かっています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/raise_hand.py" line="133" />
+        <location filename="../../desktop/agent/raise_hand.py" line="133" />
         <source>%1 answered with a whisper.</source>
         <translation>%1 さんがささやきで応えました。</translation>
     </message>
@@ -1388,49 +1388,49 @@
 <context>
     <name>LiveTranscript</name>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="60" />
+        <location filename="../../desktop/agent/transcript_view.py" line="60" />
         <source>You</source>
         <translation>自分</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="61" />
+        <location filename="../../desktop/agent/transcript_view.py" line="61" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="77" />
-        <location filename="../../desktop/transcript_view.py" line="167" />
+        <location filename="../../desktop/agent/transcript_view.py" line="77" />
+        <location filename="../../desktop/agent/transcript_view.py" line="167" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="88" />
-        <location filename="../../desktop/transcript_view.py" line="168" />
+        <location filename="../../desktop/agent/transcript_view.py" line="88" />
+        <location filename="../../desktop/agent/transcript_view.py" line="168" />
         <source>Jump to live ↓</source>
         <translation>最新へ ↓</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="89" />
+        <location filename="../../desktop/agent/transcript_view.py" line="89" />
         <source>Jump to the live end of the transcript</source>
         <translation>文字起こしの最新行へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="170" />
+        <location filename="../../desktop/agent/transcript_view.py" line="170" />
         <source>Listening… the first words appear a few seconds after someone starts to speak.</source>
         <translation>聞き取り中… 話し始めてから数秒で最初の言葉が表示されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="233" />
+        <location filename="../../desktop/agent/transcript_view.py" line="233" />
         <source>final</source>
         <translation>確定</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="233" />
+        <location filename="../../desktop/agent/transcript_view.py" line="233" />
         <source>still being heard</source>
         <translation>認識中</translation>
     </message>
     <message>
-        <location filename="../../desktop/transcript_view.py" line="234" />
+        <location filename="../../desktop/agent/transcript_view.py" line="234" />
         <source>Click to bookmark this line</source>
         <translation>クリックでこの行をブックマーク</translation>
     </message>
@@ -1604,17 +1604,17 @@
 <context>
     <name>QuickNotes</name>
     <message>
-        <location filename="../../desktop/notes_panel.py" line="39" />
+        <location filename="../../desktop/agent/notes_panel.py" line="39" />
         <source>Quick note, Enter to add</source>
         <translation>クイックメモ（Enterで追加）</translation>
     </message>
     <message>
-        <location filename="../../desktop/notes_panel.py" line="40" />
+        <location filename="../../desktop/agent/notes_panel.py" line="40" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/notes_panel.py" line="41" />
+        <location filename="../../desktop/agent/notes_panel.py" line="41" />
         <source>Notes from this call</source>
         <translation>この通話のメモ</translation>
     </message>
@@ -1645,182 +1645,182 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="208" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="208" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="211" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="211" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="212" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="212" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="213" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="213" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="214" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="214" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="215" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="215" />
         <source>Coaching</source>
         <translation>コーチング</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="222" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="222" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="223" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="223" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="224" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="224" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="225" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="225" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="230" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="230" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="231" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="231" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="232" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="232" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="233" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="233" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="234" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="234" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="235" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="235" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="236" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="236" />
         <source>&amp;After-call pass</source>
         <translation>通話後の再文字起こし(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="238" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="238" />
         <source>A bigger model transcribes each call again after it ends, in the background</source>
         <translation>通話終了後、より大きなモデルがバックグラウンドで文字起こしをやり直します</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="240" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="240" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="241" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="241" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="242" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="242" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="243" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="243" />
         <source>Softphone link &amp;port (0 = off)</source>
         <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="245" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="245" />
         <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
         <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="247" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="247" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="248" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="248" />
         <source>Beep on my own device when a whisper arrives</source>
         <translation>ささやき受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="249" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="249" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="250" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="250" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="251" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="251" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="261" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="261" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="269" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="269" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="275" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="275" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="292" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="292" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="297" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="297" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="305" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="305" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="306" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="306" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/settings_dialog.py" line="351" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="351" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>
@@ -1828,132 +1828,132 @@
 <context>
     <name>SuggestionCard</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="149" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="149" />
         <source>Copy</source>
         <translation>コピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="150" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="150" />
         <source>Open</source>
         <translation>開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="151" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="151" />
         <source>✓ Helped</source>
         <translation>✓ 役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="151" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="151" />
         <source>Helped</source>
         <translation>役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="152" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="152" />
         <source>Not relevant</source>
         <translation>関係なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="159" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="159" />
         <source>Copy the text of “%1”</source>
         <translation>「%1」の本文をコピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="160" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="160" />
         <source>Open the whole entry “%1”</source>
         <translation>「%1」の全文を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="161" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="161" />
         <source>“%1” helped</source>
         <translation>「%1」が役に立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="162" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="162" />
         <source>Hide “%1”: not relevant</source>
         <translation>「%1」を非表示: 関係なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="169" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="169" />
         <source>Knowledge</source>
         <translation>ナレッジ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="170" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="170" />
         <source>Team note</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="171" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="171" />
         <source>Past call</source>
         <translation>過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="172" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="172" />
         <source>Promise</source>
         <translation>お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="175" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="175" />
         <source>%1 · sent by %2</source>
         <translation>%1 · %2 さんから</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="188" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="188" />
         <source>%1 (sent by your supervisor)</source>
         <translation>%1（スーパーバイザーから届いたカード）</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="196" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="196" />
         <source>knowledge base entry</source>
         <translation>ナレッジ記事</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="197" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="197" />
         <source>this customer's past call</source>
         <translation>このお客様の過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="198" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="198" />
         <source>an open promise to this customer</source>
         <translation>このお客様への未完了のお約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="199" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="199" />
         <source>a team note on this customer</source>
         <translation>このお客様に関するチームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="200" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="200" />
         <source>a caution note on this customer</source>
         <translation>このお客様に関する注意メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="201" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="201" />
         <source>a next-action note on this customer</source>
         <translation>このお客様の次の対応メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="204" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="204" />
         <source>your supervisor %1 sent this card</source>
         <translation>スーパーバイザーの %1 さんが送ったカード</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="206" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="206" />
         <source>a trigger phrase rule</source>
         <translation>キーフレーズのルール</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="213" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="213" />
         <source>you heard: %1</source>
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="215" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="215" />
         <source>close in meaning to: %1</source>
         <translation>意味が近い: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="220" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="220" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -1961,12 +1961,12 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="272" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="272" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/suggestion_cards.py" line="273" />
+        <location filename="../../desktop/common/suggestion_cards.py" line="273" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>
@@ -1974,12 +1974,12 @@
 <context>
     <name>SummarySources</name>
     <message>
-        <location filename="../../desktop/summary_sources.py" line="31" />
+        <location filename="../../desktop/agent/summary_sources.py" line="31" />
         <source>Where each line of the wrap-up came from; choose one to see it</source>
         <translation>後処理の各行の出どころ（選ぶと表示）</translation>
     </message>
     <message>
-        <location filename="../../desktop/summary_sources.py" line="32" />
+        <location filename="../../desktop/agent/summary_sources.py" line="32" />
         <source>Choose a line to see the transcript lines it was written from.</source>
         <translation>行を選ぶと、その元になった発話を表示します。</translation>
     </message>
@@ -2071,32 +2071,32 @@
 <context>
     <name>WhisperInbox</name>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="63" />
+        <location filename="../../desktop/agent/whisper_inbox.py" line="63" />
         <source>Whispers from your supervisor</source>
         <translation>スーパーバイザーからのささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="133" />
+        <location filename="../../desktop/agent/whisper_inbox.py" line="133" />
         <source>NEW</source>
         <translation>新着</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="135" />
+        <location filename="../../desktop/agent/whisper_inbox.py" line="135" />
         <source>not read during the call</source>
         <translation>通話中に未読</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="138" />
+        <location filename="../../desktop/agent/whisper_inbox.py" line="138" />
         <source>about: “%1”</source>
         <translation>対象の発言: 「%1」</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="147" />
+        <location filename="../../desktop/agent/whisper_inbox.py" line="147" />
         <source>Whispers: %1 unread (F8 marks read)</source>
         <translation>ささやき: 未読 %1 件（F8で既読）</translation>
     </message>
     <message>
-        <location filename="../../desktop/whisper_inbox.py" line="149" />
+        <location filename="../../desktop/agent/whisper_inbox.py" line="149" />
         <source>Whispers</source>
         <translation>ささやき</translation>
     </message>
@@ -2104,87 +2104,87 @@
 <context>
     <name>WrapUpPanel</name>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="26" />
+        <location filename="../../desktop/agent/wrap_up.py" line="26" />
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="90" />
+        <location filename="../../desktop/agent/wrap_up.py" line="90" />
         <source>&amp;Summary</source>
         <translation>要約(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="91" />
+        <location filename="../../desktop/agent/wrap_up.py" line="91" />
         <source>&amp;Tags</source>
         <translation>タグ(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="92" />
+        <location filename="../../desktop/agent/wrap_up.py" line="92" />
         <source>&amp;Disposition</source>
         <translation>対応結果(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="93" />
+        <location filename="../../desktop/agent/wrap_up.py" line="93" />
         <source>&amp;Next action</source>
         <translation>次の対応(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="94" />
+        <location filename="../../desktop/agent/wrap_up.py" line="94" />
         <source>&amp;Follow-up</source>
         <translation>フォローアップ(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="98" />
+        <location filename="../../desktop/agent/wrap_up.py" line="98" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="99" />
+        <location filename="../../desktop/agent/wrap_up.py" line="99" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="100" />
+        <location filename="../../desktop/agent/wrap_up.py" line="100" />
         <source>comma separated</source>
         <translation>カンマ区切り</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="101" />
+        <location filename="../../desktop/agent/wrap_up.py" line="101" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="102" />
+        <location filename="../../desktop/agent/wrap_up.py" line="102" />
         <source>on</source>
         <translation>設定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="103" />
+        <location filename="../../desktop/agent/wrap_up.py" line="103" />
         <source>Schedule a follow-up</source>
         <translation>フォローアップを予定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="104" />
+        <location filename="../../desktop/agent/wrap_up.py" line="104" />
         <source>Save wrap-up (Ctrl+S)</source>
         <translation>後処理を保存（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="108" />
+        <location filename="../../desktop/agent/wrap_up.py" line="108" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="109" />
+        <location filename="../../desktop/agent/wrap_up.py" line="109" />
         <source>Follow-up needed</source>
         <translation>要フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="110" />
+        <location filename="../../desktop/agent/wrap_up.py" line="110" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/wrap_up.py" line="111" />
+        <location filename="../../desktop/agent/wrap_up.py" line="111" />
         <source>Not resolved</source>
         <translation>未解決</translation>
     </message>

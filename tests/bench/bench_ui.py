@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _CHILD = """
 import time, sys
 from desktop.app import ensure_app
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
 from PySide6.QtCore import QTimer
 app = ensure_app()
 agent = AgentApp.create(app)
@@ -76,11 +76,11 @@ def live_call(model: str) -> dict[str, float]:
     import psutil
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-    from desktop.agent_app import AgentApp
+    from desktop.agent.agent_app import AgentApp
+    from desktop.agent.call_desk import CallDesk
+    from desktop.agent.demo import DEMO_PHONE, DemoWorld
     from desktop.app import ensure_app
-    from desktop.call_desk import CallDesk
-    from desktop.demo import DEMO_PHONE, DemoWorld
-    from desktop.preferences import Preferences
+    from desktop.common.preferences import Preferences
 
     app = ensure_app()
     world = DemoWorld.build(language="ja")

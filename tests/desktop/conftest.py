@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig
-from desktop.preferences import Preferences
+from desktop.common.preferences import Preferences
 
 
 class _Quiet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.appearance import _THEMES, TEXT_PAIRS, TINTS, contrast_ratio, theme_colours
+from desktop.common.appearance import _THEMES, TEXT_PAIRS, TINTS, contrast_ratio, theme_colours
 
 
 def test_contrast_ratio_matches_known_values() -> None:

@@ -12,11 +12,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig, Problem
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig, Problem
-from desktop.preferences import Preferences, app_settings
-from desktop.views import (
+from desktop.common.preferences import Preferences, app_settings
+from desktop.common.views import (
     ConnectionState,
     CueStyle,
     CueView,
@@ -274,7 +274,7 @@ def test_what_the_customer_said_decides_how_the_banner_shows_the_cue(agent: Any,
     phrase to say, a promise as a follow-up the agent can take into the wrap-up."""
     from assist.cues import emotion_cues, promise_cue
     from assist.domain import CueKind
-    from desktop import core_views
+    from desktop.agent import core_views
 
     assert {core_views.cue_style(kind) for kind in CueKind} == {CueStyle.EMPATHY, CueStyle.FOLLOW_UP}
     w = agent.window
@@ -393,7 +393,7 @@ def test_a_recording_that_cannot_be_read_is_named_and_the_screen_recovers(
 
 
 def test_settings_keep_every_choice_and_apply_it(agent: Any, qtbot: Any) -> None:
-    from desktop.settings_dialog import SettingsDialog
+    from desktop.agent.settings_dialog import SettingsDialog
 
     prefs = Preferences(
         ui_language="en",
@@ -424,7 +424,7 @@ def test_settings_keep_every_choice_and_apply_it(agent: Any, qtbot: Any) -> None
 
 
 def test_matched_words_are_highlighted_whole_in_japanese_and_english() -> None:
-    from desktop.suggestion_cards import highlight
+    from desktop.common.suggestion_cards import highlight
 
     mark = "<b style='background-color: rgba(255, 200, 0, 90)'>"
     ja = highlight("夜になるとインターネットが切れる", ("イン", "ンタ", "ター", "ーネ", "ネッ", "ット", "切"))

@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from audio.events import Channel, EventKind
-from desktop.agent_app import desk_config
+from desktop.agent.agent_app import desk_config
+from desktop.agent.settings_dialog import SettingsDialog
 from desktop.app import ensure_app
-from desktop.preferences import Preferences
-from desktop.settings_dialog import SettingsDialog
-from desktop.views import CoachingView, HintView, SummaryLine, WrapUpDraft
+from desktop.common.preferences import Preferences
+from desktop.common.views import CoachingView, HintView, SummaryLine, WrapUpDraft
 from tests.desktop.test_call_screen import event, from_worker
 
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from audio.events import Channel, EventKind, TranscriptEvent
+from desktop.agent.bridge import LiveCallBridge
 from desktop.app import ensure_app
-from desktop.bridge import LiveCallBridge
 
 
 class _Window(QWidget):

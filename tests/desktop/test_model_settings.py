@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from audio import models
-from desktop.model_settings import AfterCallModel
+from desktop.agent.model_settings import AfterCallModel
 from tests.test_models import _ModelHost
 
 

@@ -18,10 +18,10 @@ from assist.domain import CallRecord, Segment
 from assist.exports import call_recording_dir
 from assist.retention import RetentionPolicy, RetentionReport, TranscriptRetention, save_policy
 from assist.store import Store
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig
-from desktop.preferences import Preferences
+from desktop.common.preferences import Preferences
 from desktop.review import privacy_view
 from desktop.review.privacy_view import RetentionSchedule
 

@@ -6,11 +6,11 @@ import socket
 import threading
 from typing import Any
 
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.softphone_link import hand_over
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig
-from desktop.preferences import Preferences
-from desktop.softphone_link import hand_over
+from desktop.common.preferences import Preferences
 
 
 class _Quiet:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from assist.store import Store
+from desktop.agent.main_window import CallScreen
 from desktop.app import ensure_app
-from desktop.i18n import TRANSLATIONS, install_ui_language
-from desktop.main_window import CallScreen
-from desktop.suggestion_cards import SuggestionCard
-from desktop.views import SuggestionView
+from desktop.common.i18n import TRANSLATIONS, install_ui_language
+from desktop.common.suggestion_cards import SuggestionCard
+from desktop.common.views import SuggestionView
 
 
 @pytest.fixture

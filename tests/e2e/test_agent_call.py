@@ -21,11 +21,11 @@ from assist.exports import read_customer_archive, read_vtt
 from assist.paths import store_path
 from assist.store import Store
 from audio.events import Channel
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.demo import AGENT, DEMO_CALL, DEMO_PHONE, SUPERVISOR, TEAM, seed_store
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig
-from desktop.demo import AGENT, DEMO_CALL, DEMO_PHONE, SUPERVISOR, TEAM, seed_store
-from desktop.preferences import Preferences
+from desktop.common.preferences import Preferences
 from desktop.review.call_detail import load_timeline
 from desktop.review.timeline import TimelineKind
 from sync.client import SyncClient

@@ -50,7 +50,7 @@ def test_headless_demo_shows_the_live_flow_and_ends_with_a_summary(agent_assist_
 
 
 def test_the_demo_picks_the_terminal_when_there_is_no_display(monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop.display import has_display
+    from desktop.common.display import has_display
 
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from audio.events import AudioStatusKind, Channel
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig
-from desktop.preferences import Preferences
+from desktop.common.preferences import Preferences
 from tests.conftest import SELFTEST_WAV
 
 pytestmark = [pytest.mark.audio_device, pytest.mark.slow]

@@ -22,11 +22,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from audio.events import Channel, EventKind, TranscriptEvent
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
+from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.demo import DEMO_PHONE, seed_store
 from desktop.app import ensure_app
-from desktop.call_desk import CallDesk, DeskConfig
-from desktop.demo import DEMO_PHONE, seed_store
-from desktop.preferences import Preferences
+from desktop.common.preferences import Preferences
 from desktop.supervisor.console import SupervisorConsole
 from sync.client import ConnectionState
 from tests.supervisor.conftest import TeamServerForTests

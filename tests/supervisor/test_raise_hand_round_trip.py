@@ -14,7 +14,7 @@ from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
 from audio.events import Channel, EventKind, TranscriptEvent
-from desktop.agent_app import AgentApp
+from desktop.agent.agent_app import AgentApp
 from desktop.supervisor.board import Attention
 from desktop.supervisor.board_view import BoardTable
 from sync.store import TeamStore

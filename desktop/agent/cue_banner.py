@@ -9,7 +9,7 @@ from html import escape
 from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktop.views import CueStyle, CueView
+from desktop.common.views import CueStyle, CueView
 
 
 class CueBanner(QFrame):

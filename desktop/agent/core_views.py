@@ -1,4 +1,4 @@
-"""Turn the core's records (assist.domain) into what the call screen draws (desktop.views).
+"""Turn the core's records (assist.domain) into what the call screen draws (desktop.common.views).
 
 The one place that knows both shapes: when the core grows a field, only this module changes.
 """
@@ -29,7 +29,7 @@ from assist.domain import (
 )
 from assist.redaction import redact
 from assist.session import CallSession
-from desktop import views
+from desktop.common import views
 
 
 @dataclass(frozen=True, slots=True)

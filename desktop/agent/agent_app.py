@@ -18,15 +18,15 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from desktop.appearance import apply_font_size, apply_theme, apply_ui_font
-from desktop.bridge import LiveCallBridge
-from desktop.call_desk import CallDesk, DeskConfig, Problem, SaveOutcome
-from desktop.i18n import install_ui_language
-from desktop.main_window import CallScreen
-from desktop.preferences import Preferences, app_settings
-from desktop.settings_dialog import SettingsDialog
-from desktop.softphone_link import SoftphoneLink
-from desktop.views import ConnectionState, WhisperView, WrapUpDraft
+from desktop.agent.bridge import LiveCallBridge
+from desktop.agent.call_desk import CallDesk, DeskConfig, Problem, SaveOutcome
+from desktop.agent.main_window import CallScreen
+from desktop.agent.settings_dialog import SettingsDialog
+from desktop.agent.softphone_link import SoftphoneLink
+from desktop.common.appearance import apply_font_size, apply_theme, apply_ui_font
+from desktop.common.i18n import install_ui_language
+from desktop.common.preferences import Preferences, app_settings
+from desktop.common.views import ConnectionState, WhisperView, WrapUpDraft
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QListView, QListWidget, QVBoxLayout, QWidget
 
-from desktop.transcript_view import clock
-from desktop.views import QuickNote
+from desktop.agent.transcript_view import clock
+from desktop.common.views import QuickNote
 
 
 class QuickNotes(QWidget):

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.appearance import TINTS
-from desktop.views import SuggestionView
+from desktop.common.appearance import TINTS
+from desktop.common.views import SuggestionView
 
 _MATCHED = "rgba({}, {}, {}, {})".format(*TINTS["matched"][0])
 

@@ -8,7 +8,7 @@ from html import escape
 
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.views import CoachingView, HintView
+from desktop.common.views import CoachingView, HintView
 
 MAX_HINTS = 2
 

@@ -64,7 +64,7 @@ def configure(subparsers: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from desktop.display import has_display
+    from desktop.common.display import has_display
 
     headless = bool(getattr(args, "headless", False)) or not has_display()
     language = str(getattr(args, "language", "ja") or "ja")
@@ -135,7 +135,7 @@ class DemoWorld:
         return str(self.server.url)
 
     def desk_config(self) -> Any:
-        from desktop.call_desk import DeskConfig
+        from desktop.agent.call_desk import DeskConfig
 
         return DeskConfig(
             language=self.language,
@@ -345,7 +345,7 @@ class TerminalListener:
 
 
 def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 240.0) -> int:
-    from desktop.call_desk import CallDesk
+    from desktop.agent.call_desk import CallDesk
 
     out = out or sys.stdout
     began = time.monotonic()
@@ -387,7 +387,7 @@ def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 2
 
 
 def _wait_online(desk: Any, timeout: float) -> None:
-    from desktop.views import ConnectionState
+    from desktop.common.views import ConnectionState
 
     _wait_for(lambda: desk.connection is ConnectionState.ONLINE, timeout)
 
@@ -405,10 +405,10 @@ def _wait_for(predicate: Any, timeout: float) -> bool:
 def run_window(world: DemoWorld) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
 
-    from desktop.agent_app import AgentApp
+    from desktop.agent.agent_app import AgentApp
+    from desktop.agent.call_desk import CallDesk
     from desktop.app import ensure_app
-    from desktop.call_desk import CallDesk
-    from desktop.preferences import Preferences
+    from desktop.common.preferences import Preferences
 
     app = ensure_app()
     prefs = Preferences.load()

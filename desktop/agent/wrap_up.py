@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.summary_sources import SummarySources
-from desktop.views import WrapUpDraft, join_tags, split_tags
+from desktop.agent.summary_sources import SummarySources
+from desktop.common.views import WrapUpDraft, join_tags, split_tags
 
 DISPOSITIONS = ("resolved", "follow_up", "escalated", "unresolved")
 _SAVING = str(QT_TRANSLATE_NOOP("WrapUpPanel", "Saving…"))

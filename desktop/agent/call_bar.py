@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from audio.events import Channel
-from desktop.transcript_view import clock
-from desktop.views import ConnectionState, CustomerView
+from desktop.agent.transcript_view import clock
+from desktop.common.views import ConnectionState, CustomerView
 
 
 class LevelMeter(QProgressBar):

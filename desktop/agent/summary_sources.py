@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from desktop.views import SummaryLine
+from desktop.common.views import SummaryLine
 
 _SOURCES = Qt.ItemDataRole.UserRole
 

@@ -36,8 +36,8 @@ from typing import Any, Protocol
 
 from assist.paths import data_dir, recordings_dir, store_path
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
-from desktop import core_views
-from desktop.views import (
+from desktop.agent import core_views
+from desktop.common.views import (
     CallSummary,
     CoachingView,
     ConnectionState,

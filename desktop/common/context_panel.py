@@ -11,7 +11,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from desktop.views import ChangeView, CustomerView, NoteView, join_tags
+from desktop.common.views import ChangeView, CustomerView, NoteView, join_tags
 
 
 class CustomerContextPanel(QWidget):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.views import WhisperView
+from desktop.common.views import WhisperView
 
 _ID = Qt.ItemDataRole.UserRole
 _READ = Qt.ItemDataRole.UserRole + 1

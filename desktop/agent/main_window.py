@@ -3,7 +3,7 @@
 Layout: the call bar across the top, with the raise-hand strip under it; on the left the customer's context, quick notes and the wrap-up (tabs);
 in the middle the cue banner over the live transcript; on the right the suggestion cards over the whisper
 inbox. The window only draws: it turns the agent's actions into signals and shows what the
-:class:`~desktop.bridge.LiveCallBridge` delivers. Running a call is :mod:`desktop.agent_desk`'s job, so the
+:class:`~desktop.agent.bridge.LiveCallBridge` delivers. Running a call is :mod:`desktop.agent_desk`'s job, so the
 window builds without a server, a device or a loaded model.
 """
 
@@ -24,16 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from audio.events import AudioStatusEvent, AudioStatusKind, TranscriptEvent
-from desktop.call_bar import CallBar
-from desktop.coach_panel import CoachPanel
-from desktop.context_panel import CustomerContextPanel
-from desktop.cue_banner import CueBanner
-from desktop.notes_panel import QuickNotes
-from desktop.preferences import app_settings
-from desktop.raise_hand import HandRaiser
-from desktop.suggestion_cards import SuggestionPanel
-from desktop.transcript_view import LiveTranscript
-from desktop.views import (
+from desktop.agent.call_bar import CallBar
+from desktop.agent.coach_panel import CoachPanel
+from desktop.agent.cue_banner import CueBanner
+from desktop.agent.notes_panel import QuickNotes
+from desktop.agent.raise_hand import HandRaiser
+from desktop.agent.transcript_view import LiveTranscript
+from desktop.agent.whisper_inbox import WhisperInbox
+from desktop.agent.wrap_up import WrapUpPanel
+from desktop.common.context_panel import CustomerContextPanel
+from desktop.common.preferences import app_settings
+from desktop.common.suggestion_cards import SuggestionPanel
+from desktop.common.views import (
     CoachingView,
     ConnectionState,
     CueView,
@@ -42,8 +44,6 @@ from desktop.views import (
     WhisperView,
     WrapUpDraft,
 )
-from desktop.whisper_inbox import WhisperInbox
-from desktop.wrap_up import WrapUpPanel
 
 
 class CallScreen(QMainWindow):

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from audio.events import Channel
-from desktop.call_bar import LevelMeter
-from desktop.coach_panel import CoachingSettings
-from desktop.lifetime import EmitGate
-from desktop.model_settings import AfterCallModel
-from desktop.preferences import Preferences
+from desktop.agent.call_bar import LevelMeter
+from desktop.agent.coach_panel import CoachingSettings
+from desktop.agent.model_settings import AfterCallModel
+from desktop.common.lifetime import EmitGate
+from desktop.common.preferences import Preferences
 
 log = logging.getLogger(__name__)
 
