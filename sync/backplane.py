@@ -1,9 +1,9 @@
 """Several team-server instances as one: live fan-out through Redis pub/sub (docs/scaling.md).
 
 Each instance still delivers to the sockets it holds exactly as one instance does (:class:`sync.server.
-LocalFanout`: per-connection queues, the slow-consumer rule). :class:`SharedFanout` adds that every delivery is
-also published once on one Redis channel, and every other instance delivers it to *its* sockets: whispers and
-their read receipts by user, presence and call events by team, transcript lines and call info to a call's
+LocalFanout`: per-connection queues, the slow-consumer rule). :class:`SharedFanout` adds that every delivery
+is also published once on one Redis channel, and every other instance delivers it to *its* sockets: whispers
+and their read receipts by user, presence and call events by team, transcript lines and call info to a call's
 followers.
 
 Pub/sub is fire-and-forget, and that is enough because nothing durable depends on it:
@@ -40,8 +40,8 @@ from sync.server import KeyedLocks, LocalFanout, Peer
 log = logging.getLogger(__name__)
 
 CHANNEL = "agent-assist:fanout"
-# Frames waiting to be published when Redis is slow or away; beyond this the oldest are dropped (counted): what
-# matters is durable and caught up when the backplane is back.
+# Frames waiting to be published when Redis is slow or away; beyond this the oldest are dropped (counted):
+# what matters is durable and caught up when the backplane is back.
 PUBLISH_QUEUE = 20000
 
 Reader = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
@@ -86,7 +86,8 @@ class RedisBackplane:
         }
 
     async def start(self, wait: float = 5.0) -> None:
-        """Connect and subscribe; if Redis is not there yet, go on without it (state "down") and keep trying."""
+        """Connect and subscribe; if Redis is not there yet, go on without it (state "down") and keep
+        trying."""
         self._client = aioredis.Redis.from_url(
             self.url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=10
         )

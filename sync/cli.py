@@ -15,24 +15,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DESCRIPTION = """\
-The Agent Assist team server: supervisors follow live calls and whisper to agents, and the team shares customers,
-notes, follow-ups, knowledge and call summaries. Data (users, whispers, change feed, audit log) lives in SQLite
-files in --data DIR, or in PostgreSQL (--database postgresql://...) when several instances share the load; they
-then relay live deliveries to each other through Redis (--redis redis://...). See docs/scaling.md.
+The Agent Assist team server: supervisors follow live calls and whisper to agents, and the team shares
+customers, notes, follow-ups, knowledge and call summaries. Data (users, whispers, change feed, audit log)
+lives in SQLite files in --data DIR, or in PostgreSQL (--database postgresql://...) when several instances
+share the load; they then relay live deliveries to each other through Redis (--redis redis://...). See
+docs/scaling.md.
 """
 
 EPILOG = """\
 examples:
   agent-assist-server user add sato --role agent --team tokyo --data /srv/assist     prints sato's token once
   agent-assist-server user add suzuki --role supervisor --team tokyo --data /srv/assist
-  agent-assist-server serve --host 0.0.0.0 --port 8765 --data /srv/assist --tls-cert cert.pem --tls-key key.pem
+  agent-assist-server serve --host 0.0.0.0 --port 8765 --data /srv/assist \\
+      --tls-cert cert.pem --tls-key key.pem
   agent-assist-server user list --data /srv/assist
   agent-assist-server user revoke sato --data /srv/assist
   agent-assist-server erase-customer cust-42 --team tokyo --data /srv/assist --yes
 
 several instances (docs/scaling.md), each on its own port or machine, one database and one Redis:
   agent-assist-server user add sato --role agent --team tokyo --database postgresql://assist@db/assist
-  agent-assist-server serve --instance a --port 8765 --database postgresql://assist@db/assist --redis redis://cache:6379/0
+  agent-assist-server serve --instance a --port 8765 --database postgresql://assist@db/assist \\
+      --redis redis://cache:6379/0
 
 Clients connect to ws://HOST:PORT/ (wss:// with TLS) with "Authorization: Bearer TOKEN".
 GET /health answers 200 with JSON for monitoring. The wire protocol is in docs/protocol.md.
@@ -87,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=128,
         metavar="KIB",
-        help="a client with more than KIB kibibytes unsent for --slow-consumer-grace seconds is dropped (default 128)",
+        help="a client with more than KIB kibibytes unsent for --slow-consumer-grace seconds is dropped "
+        "(default 128)",
     )
     serve.add_argument(
         "--slow-consumer-grace", type=float, default=2.0, metavar="SECONDS",
@@ -236,7 +240,8 @@ def _user_list(args: argparse.Namespace) -> int:
         store.close()
     if not users:
         print(
-            "no users yet: add one with `agent-assist-server user add NAME --role agent --team TEAM --data DIR`"
+            "no users yet: add one with `agent-assist-server user add NAME --role agent --team TEAM "
+            "--data DIR`"
         )
         return 0
     now = time.time()
@@ -282,12 +287,14 @@ def _erase_customer(args: argparse.Namespace) -> int:
         store.close()
     rows = ", ".join(f"{n} {table}" for table, n in sorted(report.rows.items())) or "nothing was held"
     print(
-        f"erased {args.customer_id} of team {args.team} from {args.data}: {len(report.call_ids)} calls; {rows}"
+        f"erased {args.customer_id} of team {args.team} from {args.data}: {len(report.call_ids)} "
+        f"calls; {rows}"
     )
     if not report.files_cleared:
         print(
-            "NOT fully erased yet: another process held the database open, so old copies of the data may remain"
-            " in the write-ahead log. A running server retries within a minute; run this again to confirm.",
+            "NOT fully erased yet: another process held the database open, so old copies of the data may "
+            "remain in the write-ahead log. A running server retries within a minute; run this again to "
+            "confirm.",
             file=sys.stderr,
         )
         return 1

@@ -2,16 +2,16 @@
 eventually, and what the team sends is shown once.
 
 :class:`SyncClient` runs its own asyncio loop in a background thread and reconnects forever with backoff and
-jitter. Writes that must not be lost (whispers, read receipts, shared-data changes, call start/end) first go into
-an outbox in a local SQLite file (``synchronous=FULL``) and leave it only when the server acknowledged them, so
-anything written offline is sent when the connection is back, and a retry never duplicates because every such
-message carries an id chosen here. Received whispers are stored by id before they are shown and acknowledged,
-so a replay after reconnecting never shows one twice. Transcript lines are live-only: sent when connected,
-dropped when not (the local store keeps them).
+jitter. Writes that must not be lost (whispers, read receipts, shared-data changes, call start/end) first go
+into an outbox in a local SQLite file (``synchronous=FULL``) and leave it only when the server acknowledged
+them, so anything written offline is sent when the connection is back, and a retry never duplicates because
+every such message carries an id chosen here. Received whispers are stored by id before they are shown and
+acknowledged, so a replay after reconnecting never shows one twice. Transcript lines are live-only: sent when
+connected, dropped when not (the local store keeps them).
 
-Callbacks (``on_whisper`` and friends) are called on the client's thread. A Qt app must marshal them to the GUI
-thread (a queued signal), and must not call the blocking request methods (``list_live_calls``...) from inside a
-callback.
+Callbacks (``on_whisper`` and friends) are called on the client's thread. A Qt app must marshal them to the
+GUI thread (a queued signal), and must not call the blocking request methods (``list_live_calls``...) from
+inside a callback.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ from sync.protocol import (
 log = logging.getLogger(__name__)
 
 CLIENT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, frame TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+frame TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS whispers (
     whisper_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0
@@ -218,13 +219,13 @@ class SyncClient:
     """One user's connection to the team server. Thread-safe public methods; callbacks on the client thread.
 
     ``on_whisper(whisper)`` a new whisper for this agent (each id once, ever);
-    ``on_whisper_status({"whisper_id", "status": sent|delivered|read, "whisper"})`` for whispers this user sent;
-    ``on_change(change)`` a change of shared team data ({seq, kind, record_id, record, author, at, change_id}),
-    including this user's own pushes once the server has them;
+    ``on_whisper_status({"whisper_id", "status": sent|delivered|read, "whisper"})`` for whispers this user
+    sent; ``on_change(change)`` a change of shared team data ({seq, kind, record_id, record, author, at,
+    change_id}), including this user's own pushes once the server has them;
     ``on_presence({"users": [...]})``; ``on_call_event({"call_id", "event": started|ended|transcript|updated|
-    whispered|hand|snapshot, ...})``; ``on_connection_state(state, reason)`` whenever the state or its reason changes
-    (also readable as ``state``/``state_reason``); ``on_request_error({"code", "message", "ref", "request"})``
-    when the server refused something from the outbox (it is then dropped).
+    whispered|hand|snapshot, ...})``; ``on_connection_state(state, reason)`` whenever the state or its reason
+    changes (also readable as ``state``/``state_reason``); ``on_request_error({"code", "message", "ref",
+    "request"})`` when the server refused something from the outbox (it is then dropped).
     """
 
     def __init__(
@@ -241,8 +242,8 @@ class SyncClient:
         send_rate: float = 150.0,
         send_burst: int = 500,
     ) -> None:
-        # Several URLs: instances of one team server (docs/scaling.md); each connection attempt goes to the next
-        # one, so when the instance a client was on goes away, it is on another one after one attempt.
+        # Several URLs: instances of one team server (docs/scaling.md); each connection attempt goes to the
+        # next one, so when the instance a client was on goes away, it is on another one after one attempt.
         self.urls = [url] if isinstance(url, str) else list(url)
         if not self.urls:
             raise ValueError("SyncClient needs at least one server URL")
@@ -282,7 +283,8 @@ class SyncClient:
         self._subscriptions: set[str] = set()
         self._snapshot_parts: dict[str, list[dict[str, Any]]] = {}
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
-        # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on use).
+        # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on
+        # use).
         self._stop_event = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -414,8 +416,8 @@ class SyncClient:
         return self._enqueue_durable(EraseCustomer(id=_new_id(), customer_id=customer_id, call_ids=calls))
 
     def raise_hand(self, call_id: str, reason: str = "", raised: bool = True) -> str:
-        """Ask the team's supervisors for help on this live call (``raised=False`` lowers the hand). Kept in the
-        outbox like a call start, so a hand raised during a short outage still reaches the team."""
+        """Ask the team's supervisors for help on this live call (``raised=False`` lowers the hand). Kept in
+        the outbox like a call start, so a hand raised during a short outage still reaches the team."""
         return self._enqueue_durable(
             RaiseHand(id=_new_id(), call_id=call_id, reason=reason.strip() or None, raised=raised)
         )
@@ -456,7 +458,8 @@ class SyncClient:
         )
 
     def subscribe_call(self, call_id: str) -> None:
-        """Follow a live call: a "snapshot" call event first (transcript so far, whispers), then live events."""
+        """Follow a live call: a "snapshot" call event first (transcript so far, whispers), then live
+        events."""
         self._subscriptions.add(call_id)
         if self.state is ConnectionState.CONNECTED:
             self._post(None, encode_request(Subscribe(id=_new_id(), call_id=call_id)))

@@ -1,11 +1,11 @@
 """The team server's durable-log thread: group commit for whispers, the change feed and the audit log.
 
-The issue requires ``synchronous=FULL`` for these tables, so every commit waits for an fsync (a few milliseconds
-on an ordinary disk, tens on a busy one). Committing each whisper on its own makes a burst of them wait for one
-fsync after another. This thread instead runs every call that arrived while it was busy in ONE transaction (each
-call in its own savepoint, so a refused request undoes only its own writes) and commits once: a burst costs one
-fsync, durability is unchanged, and no caller learns its result before the commit holding its writes returned,
-so nothing is acknowledged that a crash could still take back.
+The issue requires ``synchronous=FULL`` for these tables, so every commit waits for an fsync (a few
+milliseconds on an ordinary disk, tens on a busy one). Committing each whisper on its own makes a burst of
+them wait for one fsync after another. This thread instead runs every call that arrived while it was busy in
+ONE transaction (each call in its own savepoint, so a refused request undoes only its own writes) and commits
+once: a burst costs one fsync, durability is unchanged, and no caller learns its result before the commit
+holding its writes returned, so nothing is acknowledged that a crash could still take back.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Calls committed together at most (SQLite; PostgreSQL commits each call alone, see sync/backends/postgres.py):
-# bounds how long the first of a huge burst waits for its answer.
+# Calls committed together at most (SQLite; PostgreSQL commits each call alone, see
+# sync/backends/postgres.py): bounds how long the first of a huge burst waits for its answer.
 MAX_BATCH = 64
 # A call that failed on a deadlock or serialization conflict with another instance is run again this often.
 RETRIES = 3
@@ -54,7 +54,8 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
 
 
 class DurableLogThread:
-    """Owns a :class:`TeamStore` on its own thread; :meth:`call` runs a function of it there, group-committed."""
+    """Owns a :class:`TeamStore` on its own thread; :meth:`call` runs a function of it there,
+    group-committed."""
 
     def __init__(
         self,
@@ -78,7 +79,8 @@ class DurableLogThread:
 
     @property
     def store(self) -> TeamStore:
-        """For functions passed to :meth:`call` (they run on this thread); never use it from another thread."""
+        """For functions passed to :meth:`call` (they run on this thread); never use it from another
+        thread."""
         assert self._store is not None, "durable log not started"
         return self._store
 
@@ -153,8 +155,8 @@ class DurableLogThread:
                 results.append(self._run_call(db, call))
             db.commit()
         except Exception as exc:
-            # The transaction itself failed (disk full, I/O error, database gone): none of the batch is stored,
-            # all are told.
+            # The transaction itself failed (disk full, I/O error, database gone): none of the batch is
+            # stored, all are told.
             log.exception("durable log: a transaction of %d calls failed", len(batch))
             if db.in_transaction:
                 try:

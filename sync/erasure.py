@@ -2,12 +2,12 @@
 
 What the server holds about a customer: the shared records and every version of them in the change feed
 (the customer, their notes and follow-ups, the summaries of their calls), the live calls (the customer object,
-the call's ``info`` with the context the agent saw) with the transcript so far, the whispers about those calls,
-and the audit entries that quote a whisper or a raised hand. :func:`erase_customer` deletes all of it in one
-transaction per file. Deleting is not enough to make the bytes go: every server connection runs with
+the call's ``info`` with the context the agent saw) with the transcript so far, the whispers about those
+calls, and the audit entries that quote a whisper or a raised hand. :func:`erase_customer` deletes all of it
+in one transaction per file. Deleting is not enough to make the bytes go: every server connection runs with
 ``secure_delete`` (freed space is overwritten), and afterwards both files are rebuilt (``VACUUM``: nothing of
-older versions survives in free pages) and their write-ahead logs checkpointed and truncated, the same proof as
-the app's local erasure (assist/privacy.py). Audit entries stay (who erased what, when), without the text.
+older versions survives in free pages) and their write-ahead logs checkpointed and truncated, the same proof
+as the app's local erasure (assist/privacy.py). Audit entries stay (who erased what, when), without the text.
 
 Retention (:func:`apply_retention`) removes live calls and their transcripts once the call ended more than
 ``live_seconds`` ago (a call never ended counts as ended 12 hours after it started), and whispers older than
@@ -102,7 +102,8 @@ def erase_customer(
         ).rowcount
         # The audit keeps that something happened, not what was said.
         rows["audit_scrubbed"] = db.execute(
-            "UPDATE audit SET detail = ? WHERE team = ? AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
+            "UPDATE audit SET detail = ? WHERE team = ?"
+            " AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
             f" AND (target {in_calls} OR {_field(db, 'detail', 'call_id')} {in_calls})",
             ('{"erased": true}', team, *calls, *calls),
         ).rowcount
@@ -122,8 +123,8 @@ def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:
     """Remember each agent's highest seq among the whispers about to go (whisper_seq; PostgreSQL's
     whisper_heads already keeps counting)."""
     db.execute(
-        f"INSERT INTO whisper_seq (agent, last) SELECT agent, MAX(seq) FROM whispers WHERE {where} GROUP BY agent"
-        " ON CONFLICT (agent) DO UPDATE SET last = CASE WHEN excluded.last > whisper_seq.last"
+        f"INSERT INTO whisper_seq (agent, last) SELECT agent, MAX(seq) FROM whispers WHERE {where}"
+        " GROUP BY agent ON CONFLICT (agent) DO UPDATE SET last = CASE WHEN excluded.last > whisper_seq.last"
         " THEN excluded.last ELSE whisper_seq.last END",
         params,
     )

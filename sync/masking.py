@@ -4,17 +4,17 @@ The app redacts what customers say before it leaves the PC (assist/redaction.py)
 that: an older client, a script or a client written from docs/protocol.md may send raw text. So every request
 that carries free text goes through the same patterns here before it is stored, audited or fanned out:
 
-* free text (a transcript line, a whisper, a note, a follow-up, a call summary, a raised hand's reason, and the
-  ``text``/``summary``/``next_action``/``reason`` values inside a call's ``info`` or a record): card numbers,
-  security codes, My Number **and phone numbers**;
+* free text (a transcript line, a whisper, a note, a follow-up, a call summary, a raised hand's reason, and
+  the ``text``/``summary``/``next_action``/``reason`` values inside a call's ``info`` or a record): card
+  numbers, security codes, My Number **and phone numbers**;
 * every other string of an object a client sends (``customer``, ``info``, ``record``, ``attachment``): card
   numbers, security codes and My Number. Ids (``id``, ``*_id``) and the fields that are meant to hold a phone
   number or an address (``phone``, ``phones``, ``email``) are left as they are: they identify the customer,
   and erasure (``erase_customer``) is how they leave the server.
 
 Knowledge entries are team reference text, not customer data: their phone numbers (a help desk's) stay.
-A transcript keeps one :class:`Redactor` per call, so a card number read out over two lines is caught as in the
-app.
+A transcript keeps one :class:`Redactor` per call, so a card number read out over two lines is caught as in
+the app.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def mask_text(text: str, policy: RedactionPolicy = FREE_TEXT) -> str:
 
 
 def mask_object(value: Any, free_text_keys: frozenset[str] = FREE_TEXT_KEYS, key: str = "") -> Any:
-    """``value`` with every string masked: free text under ``free_text_keys``, the rest for cards and My Number."""
+    """``value`` with every string masked: free text under ``free_text_keys``, the rest for cards and My
+    Number."""
     if isinstance(value, str):
         if key in UNMASKED_KEYS or key.endswith("_id"):
             return value

@@ -1,10 +1,11 @@
 """The wire protocol between the desktop app and the team server, without any I/O.
 
-Every frame is one JSON object in a WebSocket text frame: ``{"v": 1, "type": ..., "id": ...}`` plus the fields of
-that message type. This module owns the message definitions (one frozen dataclass per client request), the
-decoder that turns untrusted text into one of them, and the encoder for server frames. The decoder never raises
-anything but :class:`ProtocolError`, which names the problem, so the server can answer a malformed frame with an
-error frame and keep going. docs/protocol.md is the human reference and must change together with this file.
+Every frame is one JSON object in a WebSocket text frame: ``{"v": 1, "type": ..., "id": ...}`` plus the fields
+of that message type. This module owns the message definitions (one frozen dataclass per client request), the
+decoder that turns untrusted text into one of them, and the encoder for server frames. The decoder never
+raises anything but :class:`ProtocolError`, which names the problem, so the server can answer a malformed
+frame with an error frame and keep going. docs/protocol.md is the human reference and must change together
+with this file.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Resume(Request):
-    """Sent after connecting: replay whispers after ``whisper_after`` and team changes after ``feed_after``."""
+    """Sent after connecting: replay whispers after ``whisper_after`` and team changes after
+    ``feed_after``."""
 
     TYPE: ClassVar[str] = "resume"
     whisper_after: int = 0
@@ -122,7 +124,8 @@ class Transcript(Request):
 
 @dataclass(frozen=True, slots=True)
 class CallUpdate(Request):
-    """What else the agent sees on a live call (cues, cards, customer context) for the supervisors following it."""
+    """What else the agent sees on a live call (cues, cards, customer context) for the supervisors following
+    it."""
 
     TYPE: ClassVar[str] = "call_update"
     call_id: str
@@ -166,7 +169,8 @@ class ListPresence(Request):
 
 @dataclass(frozen=True, slots=True)
 class WhisperSend(Request):
-    """A supervisor's advice to one agent; ``whisper_id`` is chosen by the sender so a retry never duplicates."""
+    """A supervisor's advice to one agent; ``whisper_id`` is chosen by the sender so a retry never
+    duplicates."""
 
     TYPE: ClassVar[str] = "whisper_send"
     whisper_id: str
@@ -322,8 +326,8 @@ def _describe(annotation: Any) -> str:
 
 
 def _text_problem(text: str) -> str | None:
-    """Why a string cannot be stored or sent on (None when it can): a lone surrogate is valid JSON (``"\ud800"``)
-    but not Unicode, so it could never be encoded again for SQLite or for another client."""
+    """Why a string cannot be stored or sent on (None when it can): a lone surrogate is valid JSON
+    (``"\ud800"``) but not Unicode, so it could never be encoded again for SQLite or for another client."""
     if text.isascii():
         return None
     try:
@@ -336,9 +340,9 @@ def _text_problem(text: str) -> str | None:
 
 
 def _scan(value: Any, where: str, ref: str | None, depth: int = 0) -> None:
-    """Refuse, naming the field, what JSON allows but the server must never store or relay: strings that are not
-    Unicode, and NaN or Infinity (Python's JSON reads them, but they are not JSON: every reader of a stored copy
-    would fail on it)."""
+    """Refuse, naming the field, what JSON allows but the server must never store or relay: strings that are
+    not Unicode, and NaN or Infinity (Python's JSON reads them, but they are not JSON: every reader of a
+    stored copy would fail on it)."""
     if depth > MAX_NESTING:
         raise ProtocolError(ErrorCode.BAD_FIELD, f"field {where!r} is nested too deeply", ref)
     if isinstance(value, str):

@@ -1,13 +1,14 @@
-"""The team server: one WebSocket endpoint where agents publish their live calls and supervisors follow and whisper.
+"""The team server: one WebSocket endpoint where agents publish their live calls and supervisors follow and
+whisper.
 
 Requests are checked here (who may do what to whose data, deny by default) and stored through
 :class:`sync.store.TeamStore` before anyone is told they succeeded; delivery to other connections goes through
-:class:`LocalFanout`, the one piece a multi-instance deployment replaces with a Redis backplane (docs/scaling.md).
-Every connection has its own send queue and writer task; a connection whose unsent bytes stay above a limit for
-longer than a short grace is closed (code 4008), so one slow reader is dropped instead of slowing everyone else.
-Database work runs on two threads of its own, so the event loop never waits on SQLite: one for the durable log
-(whispers, change feed, audit; every commit fsynced) and one for live calls and presence, so a whisper never
-queues behind the stream of transcript writes.
+:class:`LocalFanout`, the one piece a multi-instance deployment replaces with a Redis backplane
+(docs/scaling.md). Every connection has its own send queue and writer task; a connection whose unsent bytes
+stay above a limit for longer than a short grace is closed (code 4008), so one slow reader is dropped instead
+of slowing everyone else. Database work runs on two threads of its own, so the event loop never waits on
+SQLite: one for the durable log (whispers, change feed, audit; every commit fsynced) and one for live calls
+and presence, so a whisper never queues behind the stream of transcript writes.
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ PERMISSIONS: dict[type[Request], frozenset[Role]] = {
     History: _ALL,
     AuditQuery: frozenset({Role.ADMIN}),
     RaiseHand: _AGENT,
-    # Erasure is a supervisor's or an admin's decision (docs/protocol.md): an agent erases on their own PC, and
-    # asks one of them for the team's copy.
+    # Erasure is a supervisor's or an admin's decision (docs/protocol.md): an agent erases on their own PC,
+    # and asks one of them for the team's copy.
     EraseCustomer: _SUPERVISING,
 }
 
@@ -207,8 +208,8 @@ class Peer:
 class LocalFanout:
     """Who is connected to this process, and delivery to them by user, team or followed call.
 
-    Delivery never waits: a frame is encoded once to UTF-8 bytes, whoever receives it, and goes into each peer's
-    queue; a peer whose queue is full is dropped.
+    Delivery never waits: a frame is encoded once to UTF-8 bytes, whoever receives it, and goes into each
+    peer's queue; a peer whose queue is full is dropped.
     """
 
     def __init__(self, on_slow: Callable[[Peer, str], None]) -> None:
@@ -322,8 +323,9 @@ def fit(items: list[dict[str, Any]], budget: int) -> tuple[list[dict[str, Any]],
 
 
 class KeyedLocks:
-    """One asyncio lock per key (agent or team), forgotten when nobody holds or awaits it: keys come from requests
-    (a whisper names its agent before it is checked), so the table must not grow with every name ever sent."""
+    """One asyncio lock per key (agent or team), forgotten when nobody holds or awaits it: keys come from
+    requests (a whisper names its agent before it is checked), so the table must not grow with every name ever
+    sent."""
 
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
@@ -387,7 +389,8 @@ class TeamServer:
         )
         self._recheck: asyncio.Task[None] | None = None
         self._retention: asyncio.Task[None] | None = None
-        # An erasure whose files could not be scrubbed at once (another process held them): retried each round.
+        # An erasure whose files could not be scrubbed at once (another process held them): retried each
+        # round.
         self._scrub_pending = False
         self._watchdog: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
@@ -493,7 +496,8 @@ class TeamServer:
 
     @property
     def store(self) -> TeamStore:
-        """The store of the durable-log thread (users, whispers, change feed, audit): use it only through _db."""
+        """The store of the durable-log thread (users, whispers, change feed, audit): use it only through
+        _db."""
         assert self._durable is not None, "server not started"
         return self._durable.store
 
@@ -524,7 +528,8 @@ class TeamServer:
                 for k in ("slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed")
             }
             durable = self._durable
-            # Durable-log calls per commit shows how much the group commit saves (1.0: every call its own fsync).
+            # Durable-log calls per commit shows how much the group commit saves (1.0: every call its own
+            # fsync).
             writes = (
                 {"durable_calls": durable.calls, "durable_commits": durable.commits}
                 if durable is not None
@@ -810,7 +815,8 @@ class TeamServer:
     def _ack_page(
         self, peer: Peer, request: Request, key: str, items: list[dict[str, Any]], *, more: bool = False
     ) -> None:
-        """Reply with as many of ``items`` as fit in one frame; ``more`` tells the client to ask for the rest."""
+        """Reply with as many of ``items`` as fit in one frame; ``more`` tells the client to ask for the
+        rest."""
         page, cut = fit(items, _PAGE_BUDGET)
         self._ack(peer, request, {key: page, "more": more or cut})
 
@@ -824,7 +830,8 @@ class TeamServer:
         user = peer.user
         whispers: list[dict[str, Any]] = []
         # Both locks are the ones new whispers and changes are stored and pushed under: holding them while
-        # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the replay.
+        # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the
+        # replay.
         async with self._agent_locks(user.name), self._team_locks(user.team):
             self._fanout.resumed(peer, req.whisper_after, req.feed_after)
             if user.role is Role.AGENT:
@@ -930,8 +937,8 @@ class TeamServer:
 
     async def _on_raise_hand(self, peer: Peer, req: RaiseHand) -> None:
         """The agent asks the team's supervisors for help on their own live call (or lowers the hand). Kept in
-        the call's info (so list_calls shows it to a board opened later), audited, and told to every supervisor
-        of the team at once; it ends with the call."""
+        the call's info (so list_calls shows it to a board opened later), audited, and told to every
+        supervisor of the team at once; it ends with the call."""
         await self._own_call(peer, req.call_id, req.id)
         reason = (req.reason or "").strip()
         hand = {"raised_at": self.clock(), "reason": reason} if req.raised else None
@@ -947,7 +954,8 @@ class TeamServer:
 
     async def _on_subscribe(self, peer: Peer, req: Subscribe) -> None:
         call = await self._team_call(peer, req.call_id, req.id)
-        # Follow first, then read: an event arriving in between is seen twice (replaced by segment id), never lost.
+        # Follow first, then read: an event arriving in between is seen twice (replaced by segment id), never
+        # lost.
         self._fanout.follow(peer, req.call_id)
         transcript = await self._live(self.live_store.transcript_so_far, req.call_id)
         whispers = await self._db(self.store.whispers_for_call, peer.user.team, req.call_id)
@@ -990,8 +998,8 @@ class TeamServer:
             raise ProtocolError(ErrorCode.FORBIDDEN, "your token was revoked or has expired", ref)
 
     def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[dict[str, Any], bool]:
-        """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one transaction:
-        the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
+        """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one
+        transaction: the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
         self._check_token(peer, req.id)
         sender = peer.user
         agent, call = self.store.whisper_target(req.agent, req.call_id)
@@ -1032,7 +1040,8 @@ class TeamServer:
             )
 
     def _store_mark(self, agent: User, whisper_id: str, status: str, ref: str) -> tuple[dict[str, Any], bool]:
-        """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is stored."""
+        """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is
+        stored."""
         existing = self.store.whisper(whisper_id)
         if existing is None or existing["agent"] != agent.name:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no whisper {whisper_id!r} for you", ref)
@@ -1090,7 +1099,8 @@ class TeamServer:
         )
 
     async def _on_erase_customer(self, peer: Peer, req: EraseCustomer) -> None:
-        """On the live thread (its store is never inside a group commit, so the files can be rebuilt there)."""
+        """On the live thread (its store is never inside a group commit, so the files can be rebuilt
+        there)."""
         await self._db(self._check_token, peer, req.id)
         user = peer.user
         report = await self._live(

@@ -3,8 +3,8 @@
 Two databases behind one seam (:mod:`sync.backends`), with the same tables and the same migrations:
 
 * by default two SQLite files in the server's data directory, both in WAL mode: ``team.sqlite3`` with
-  ``synchronous=FULL`` holds what must never be lost once acknowledged (users, whispers, the change feed and the
-  records it builds, the audit log); ``live.sqlite3`` with ``synchronous=NORMAL`` holds live calls, their
+  ``synchronous=FULL`` holds what must never be lost once acknowledged (users, whispers, the change feed and
+  the records it builds, the audit log); ``live.sqlite3`` with ``synchronous=NORMAL`` holds live calls, their
   transcript so far and who is connected. A power cut may lose the last moments of it, which the agents'
   clients re-publish when they reconnect.
 * with ``database="postgresql://..."`` one PostgreSQL database shared by every server instance: the durable
@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE INDEX IF NOT EXISTS changes_by_team ON changes (team, seq);
 CREATE INDEX IF NOT EXISTS changes_by_record ON changes (team, kind, record_id, seq);
 CREATE TABLE IF NOT EXISTS records (
-    team TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+    team TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    record TEXT NOT NULL,
     author TEXT NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (team, kind, record_id)
 );
 CREATE TABLE IF NOT EXISTS audit (
@@ -60,11 +61,11 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 
-# The same tables on PostgreSQL: times as DOUBLE PRECISION (REAL is 4 bytes there), sequences as BIGSERIAL, and
-# two lock rows that keep numbering ordered across instances: ``whisper_heads`` hands out each agent's next
-# whisper seq (the row stays locked until the whisper commits, so seq order is commit order and a rolled-back
-# whisper leaves no gap), ``change_heads`` is taken before a change gets its seq, so a team's changes commit in
-# seq order and a reader never sees seq n+1 before n.
+# The same tables on PostgreSQL: times as DOUBLE PRECISION (REAL is 4 bytes there), sequences as BIGSERIAL,
+# and two lock rows that keep numbering ordered across instances: ``whisper_heads`` hands out each agent's
+# next whisper seq (the row stays locked until the whisper commits, so seq order is commit order and a
+# rolled-back whisper leaves no gap), ``change_heads`` is taken before a change gets its seq, so a team's
+# changes commit in seq order and a reader never sees seq n+1 before n.
 TEAM_SCHEMA_POSTGRES = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, team TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
@@ -87,7 +88,8 @@ CREATE INDEX IF NOT EXISTS changes_by_team ON changes (team, seq);
 CREATE INDEX IF NOT EXISTS changes_by_record ON changes (team, kind, record_id, seq);
 CREATE TABLE IF NOT EXISTS change_heads (team TEXT PRIMARY KEY, changes BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
-    team TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, seq BIGINT NOT NULL, record TEXT NOT NULL,
+    team TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, seq BIGINT NOT NULL,
+    record TEXT NOT NULL,
     author TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (team, kind, record_id)
 );
 CREATE TABLE IF NOT EXISTS audit (
@@ -101,7 +103,8 @@ WHISPER_SEQ_SCHEMA = "CREATE TABLE IF NOT EXISTS whisper_seq (agent TEXT PRIMARY
 
 LIVE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
-    call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT, started_at REAL NOT NULL,
+    call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT,
+    started_at REAL NOT NULL,
     ended_at REAL, info TEXT NOT NULL DEFAULT '{}', last_final TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS calls_live ON calls (team, ended_at);
@@ -110,7 +113,8 @@ CREATE TABLE IF NOT EXISTS segments (
     PRIMARY KEY (call_id, channel, segment_id)
 );
 CREATE TABLE IF NOT EXISTS presence (
-    conn_id TEXT PRIMARY KEY, instance TEXT NOT NULL, user TEXT NOT NULL, team TEXT NOT NULL, since REAL NOT NULL
+    conn_id TEXT PRIMARY KEY, instance TEXT NOT NULL, user TEXT NOT NULL, team TEXT NOT NULL,
+    since REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS presence_by_team ON presence (team);
 """
@@ -125,7 +129,8 @@ CREATE TABLE IF NOT EXISTS calls (
 CREATE INDEX IF NOT EXISTS calls_live ON calls (team, ended_at);
 CREATE INDEX IF NOT EXISTS calls_by_agent ON calls (agent, ended_at);
 CREATE TABLE IF NOT EXISTS segments (
-    ord BIGSERIAL, call_id TEXT NOT NULL, channel TEXT NOT NULL, segment_id TEXT NOT NULL, event TEXT NOT NULL,
+    ord BIGSERIAL, call_id TEXT NOT NULL, channel TEXT NOT NULL, segment_id TEXT NOT NULL,
+    event TEXT NOT NULL,
     PRIMARY KEY (call_id, channel, segment_id)
 );
 CREATE TABLE IF NOT EXISTS presence (
@@ -247,8 +252,8 @@ class TeamStore:
     @contextmanager
     def _tx(db: Database) -> Iterator[Database]:
         if db.in_transaction:
-            # The caller's transaction covers this one (the server's group commit, sync/durable.py): it commits,
-            # and it undoes this call's writes if the call fails.
+            # The caller's transaction covers this one (the server's group commit, sync/durable.py): it
+            # commits, and it undoes this call's writes if the call fails.
             yield db
             return
         db.begin()
@@ -295,8 +300,8 @@ class TeamStore:
         ]
 
     def authenticate(self, token: str) -> tuple[User | None, str, str]:
-        """The user a token belongs to, or None, why not and the team concerned ("-" when unknown) for the audit
-        log; the caller only ever learns "401"."""
+        """The user a token belongs to, or None, why not and the team concerned ("-" when unknown) for the
+        audit log; the caller only ever learns "401"."""
         row = self.team_db.execute(
             "SELECT * FROM users WHERE token_hash = ?", (hash_token(token),)
         ).fetchone()
@@ -375,21 +380,31 @@ class TeamStore:
         anchor_segment_id: str | None,
         attachment: dict[str, Any] | None,
     ) -> tuple[dict[str, Any], bool]:
-        """Persist a whisper (fsynced) with the agent's next sequence number. Returns it and whether it is new;
-        the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates."""
+        """Persist a whisper (fsynced) with the agent's next sequence number. Returns it and whether it is
+        new; the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates."""
         with self._tx(self.team_db) as db:
             existing = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
             if existing is not None:
                 return _whisper_row(existing), False
             seq = self._next_whisper_seq(db, agent)
             db.execute(
-                "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, anchor_segment_id,"
-                " attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, "
+                "anchor_segment_id, attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    whisper_id, agent, seq, sender.team, sender.name, call_id, text, anchor_segment_id,
-                    None if attachment is None else json.dumps(attachment, ensure_ascii=False, allow_nan=False), self.clock(),
+                    whisper_id,
+                    agent,
+                    seq,
+                    sender.team,
+                    sender.name,
+                    call_id,
+                    text,
+                    anchor_segment_id,
+                    None
+                    if attachment is None
+                    else json.dumps(attachment, ensure_ascii=False, allow_nan=False),
+                    self.clock(),
                 ),
-            )  # fmt: skip
+            )
             self.audit(
                 sender.name,
                 sender.team,
@@ -407,12 +422,13 @@ class TeamStore:
             # same agent waits here, so seq order is commit order, and a rollback takes the number back.
             row = db.execute(
                 "INSERT INTO whisper_heads (agent, seq) SELECT ?, COALESCE(MAX(seq), 0) + 1 FROM whispers"
-                " WHERE agent = ? ON CONFLICT (agent) DO UPDATE SET seq = whisper_heads.seq + 1 RETURNING seq",
+                " WHERE agent = ? ON CONFLICT (agent) DO UPDATE SET seq = whisper_heads.seq + 1 "
+                "RETURNING seq",
                 (agent, agent),
             ).fetchone()
             return int(row["seq"])
-        # SQLite: BEGIN IMMEDIATE already serialises writers. ``whisper_seq`` keeps the last number of whispers
-        # erased or expired (sync/erasure.py), so seq never goes back.
+        # SQLite: BEGIN IMMEDIATE already serialises writers. ``whisper_seq`` keeps the last number of
+        # whispers erased or expired (sync/erasure.py), so seq never goes back.
         return int(
             db.execute(
                 "SELECT MAX(COALESCE((SELECT MAX(seq) FROM whispers WHERE agent = ?), 0),"
@@ -498,14 +514,15 @@ class TeamStore:
             now = self.clock()
             body = json.dumps(record, ensure_ascii=False, allow_nan=False)
             seq = db.execute(
-                "INSERT INTO changes (change_id, team, kind, record_id, record, author, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " RETURNING seq",
+                "INSERT INTO changes (change_id, team, kind, record_id, record, author, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                 (change_id, author.team, kind.value, record_id, body, author.name, now),
             ).fetchone()["seq"]
             db.execute(
-                "INSERT INTO records (team, kind, record_id, seq, record, author, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (team, kind, record_id) DO UPDATE SET seq = excluded.seq, record = excluded.record,"
-                " author = excluded.author, updated_at = excluded.updated_at",
+                "INSERT INTO records (team, kind, record_id, seq, record, author, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (team, kind, record_id) DO UPDATE SET seq = excluded.seq,"
+                " record = excluded.record, author = excluded.author, updated_at = excluded.updated_at",
                 (author.team, kind.value, record_id, seq, body, author.name, now),
             )
             self.audit(
@@ -545,9 +562,14 @@ class TeamStore:
             db.execute(
                 "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (call_id) DO UPDATE SET customer = COALESCE(excluded.customer, calls.customer)",
-                (call_id, agent.team, agent.name, None if customer is None else json.dumps(customer, ensure_ascii=False, allow_nan=False),
-                 started_at if started_at is not None else self.clock()),
-            )  # fmt: skip
+                (
+                    call_id,
+                    agent.team,
+                    agent.name,
+                    None if customer is None else json.dumps(customer, ensure_ascii=False, allow_nan=False),
+                    started_at if started_at is not None else self.clock(),
+                ),
+            )
             row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         return _call_row(row)
 
@@ -588,7 +610,8 @@ class TeamStore:
             cur = db.execute(
                 "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
-                f" WHERE {kind.format('segments.event')} != 'final' OR {kind.format('excluded.event')} = 'final'",
+                f" WHERE {kind.format('segments.event')} != 'final'"
+                f" OR {kind.format('excluded.event')} = 'final'",
                 (
                     call_id,
                     event["channel"],
@@ -616,8 +639,8 @@ class TeamStore:
             size = len(text.encode("utf-8"))
             if max_bytes is not None and size > max_bytes:
                 raise ValueError(
-                    f"field 'info': the call's info would be {size // 1024} KiB, over the {max_bytes // 1024} KiB"
-                    " limit (replace keys, or set old ones to null)"
+                    f"field 'info': the call's info would be {size // 1024} KiB,"
+                    f" over the {max_bytes // 1024} KiB limit (replace keys, or set old ones to null)"
                 )
             db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (text, call_id))
         return merged
@@ -660,7 +683,8 @@ class TeamStore:
             db.execute("DELETE FROM presence WHERE conn_id = ?", (conn_id,))
 
     def forget_instance(self, instance: str) -> None:
-        """At start-up: connections a previous run of this instance held are gone (it may have been killed)."""
+        """At start-up: connections a previous run of this instance held are gone (it may have been
+        killed)."""
         with self._tx(self.live_db) as db:
             db.execute("DELETE FROM presence WHERE instance = ?", (instance,))
 
@@ -701,10 +725,14 @@ class TeamStore:
             "role": user.role.value,
             "online": since is not None,
             "online_since": since,
-            "call": None if call is None or since is None else
-            {"call_id": call["call_id"], "customer": None if call["customer"] is None else json.loads(call["customer"]),
-             "since": call["started_at"]},
-        }  # fmt: skip
+            "call": None
+            if call is None or since is None
+            else {
+                "call_id": call["call_id"],
+                "customer": None if call["customer"] is None else json.loads(call["customer"]),
+                "since": call["started_at"],
+            },
+        }
 
 
 def _whisper_row(row: Mapping[str, Any]) -> dict[str, Any]:

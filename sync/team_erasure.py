@@ -1,11 +1,11 @@
 """Erasing a customer beyond this PC: the client files here, and the team server's copy.
 
 ``agent-assist review delete-customer`` erases the local store (assist/privacy.py), then calls
-:func:`erase_beyond_store`: every client file in the data directory (outboxes and received whispers of the agent
-and supervisor clients) loses what it held about the customer, byte for byte, and the team server is asked to
-erase its copy (``erase_customer``, docs/protocol.md). The request goes through the app's outbox: when the
-server cannot be reached it stays there and the app sends it on its next connection. The outcome says, line by
-line, what was erased where and what is still pending.
+:func:`erase_beyond_store`: every client file in the data directory (outboxes and received whispers of the
+agent and supervisor clients) loses what it held about the customer, byte for byte, and the team server is
+asked to erase its copy (``erase_customer``, docs/protocol.md). The request goes through the app's outbox:
+when the server cannot be reached it stays there and the app sends it on its next connection. The outcome
+says, line by line, what was erased where and what is still pending.
 """
 
 from __future__ import annotations
@@ -106,8 +106,9 @@ def erase_beyond_store(
         error = result["error"]
         outcome.pending = True
         outcome.lines.append(
-            f"team server: NOT erased, it refused ({error.get('code')}: {error.get('message')}); a supervisor or"
-            f" admin must erase the team's copy (agent-assist-server erase-customer {customer_id} --team TEAM)"
+            f"team server: NOT erased, it refused ({error.get('code')}: {error.get('message')}); a "
+            "supervisor or admin must erase the team's copy (agent-assist-server "
+            f"erase-customer {customer_id} --team TEAM)"
         )
     else:
         outcome.pending = True

@@ -10,8 +10,9 @@ savepoints. Two implementations:
   with ``--database postgresql://...``.
 
 Schema changes are one mechanism for both, the product's own (assist/migrations.py): numbered migration sets
-(``team`` for the durable log, ``live`` for calls, transcripts and presence), each step with its SQL per dialect,
-recorded in ``schema_migrations``; a database newer than this program is refused with a clear message.
+(``team`` for the durable log, ``live`` for calls, transcripts and presence), each step with its SQL per
+dialect, recorded in ``schema_migrations``; a database newer than this program is refused with a clear
+message.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Database(Protocol):
     def rollback(self) -> None: ...
 
     def begin_exclusive(self) -> None:
-        """Start a transaction no other process migrates the schema in at the same time (assist/migrations.py)."""
+        """Start a transaction no other process migrates the schema in at the same time
+        (assist/migrations.py)."""
         ...
 
     def table_exists(self, name: str) -> bool: ...
@@ -77,11 +79,12 @@ def is_postgres_url(location: str | Path | None) -> bool:
 
 
 def open_database(location: str | Path, *, durable: bool, name: str) -> Database:
-    """A connection to ``location``: a PostgreSQL URL, or a data directory in which ``name`` is the SQLite file.
+    """A connection to ``location``: a PostgreSQL URL, or a data directory in which ``name`` is the SQLite
+    file.
 
     ``durable`` asks for every commit to be on disk before it returns (SQLite ``synchronous=FULL``, PostgreSQL
-    ``synchronous_commit=on``); otherwise a crash may lose the last moments (``NORMAL`` / ``off``), which is what
-    live call state can afford.
+    ``synchronous_commit=on``); otherwise a crash may lose the last moments (``NORMAL`` / ``off``), which is
+    what live call state can afford.
     """
     if is_postgres_url(location):
         from sync.backends.postgres import PostgresDatabase

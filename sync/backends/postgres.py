@@ -1,10 +1,10 @@
 """PostgreSQL (psycopg 3): one database shared by several server instances.
 
-Statements are written once with ``?`` placeholders (as for SQLite) and translated here. The connection runs in
-autocommit mode with explicit ``BEGIN``/``COMMIT``, like the SQLite one, so the durable-log thread's transactions
-and savepoints mean the same on both. A lost connection (server down or restarted) is reopened at the next
-transaction; while it cannot be, every call raises :class:`~sync.backends.DatabaseUnavailable`, which the team
-server turns into a retryable error: nothing is acknowledged that was not committed.
+Statements are written once with ``?`` placeholders (as for SQLite) and translated here. The connection runs
+in autocommit mode with explicit ``BEGIN``/``COMMIT``, like the SQLite one, so the durable-log thread's
+transactions and savepoints mean the same on both. A lost connection (server down or restarted) is reopened at
+the next transaction; while it cannot be, every call raises :class:`~sync.backends.DatabaseUnavailable`, which
+the team server turns into a retryable error: nothing is acknowledged that was not committed.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from psycopg.pq import TransactionStatus
 from sync.backends import DatabaseUnavailable
 from sync.backends.sqlite import split_script
 
-# One transaction per durable-log call: rows locked by one call (an agent's whisper counter, a team's feed head)
-# are then never held while waiting for another's, so instances cannot deadlock. PostgreSQL groups the commits
-# of concurrent connections into one WAL flush by itself.
+# One transaction per durable-log call: rows locked by one call (an agent's whisper counter, a team's feed
+# head) are then never held while waiting for another's, so instances cannot deadlock. PostgreSQL groups the
+# commits of concurrent connections into one WAL flush by itself.
 GROUP_LIMIT = 1
 
 # Any constant both sides agree on: the advisory lock held while the schema is migrated.
@@ -100,7 +100,8 @@ class PostgresDatabase:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
         # Outside a transaction a connection found dead (PostgreSQL restarted since its last use) is replaced
-        # and the statement sent again: the dead one never ran it. Inside one, the transaction is lost with it.
+        # and the statement sent again: the dead one never ran it. Inside one, the transaction is lost with
+        # it.
         for attempt in range(2):
             conn = self._live()
             outside = not self._in_tx

@@ -1,4 +1,5 @@
-"""SQLite files in the server's data directory: the embedded default for one instance (WAL, one writer at a time)."""
+"""SQLite files in the server's data directory: the embedded default for one instance (WAL, one writer at a
+time)."""
 
 from __future__ import annotations
 
