@@ -46,7 +46,8 @@ def _shared_model_cache(factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A private PulseAudio daemon with null sinks ``agent`` and ``customer`` (monitors capture what is played).
+    """A private PulseAudio daemon with null sinks ``agent`` and ``customer`` (monitors capture what is
+    played).
 
     Yields the environment a child process (or this one) needs to reach it. Skips when PulseAudio is not
     installed; ``./run test`` installs it, so CI never skips.
@@ -108,7 +109,8 @@ def pulseaudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         log_file.close()
 
 
-# -- every test stops what it started, and Qt objects die on the main thread ------------------------------------
+# -- every test stops what it started, and Qt objects die on the main thread
+# ------------------------------------
 
 # Threads that live for the whole process by design (a library's monitor), not started by a test.
 PROCESS_THREADS = ("tqdm_monitor",)
@@ -116,8 +118,8 @@ THREAD_GRACE_S = 3.0  # a stopped thread may need a moment to return after its o
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # As in the app (desktop.common.lifetime): the cyclic collector never runs on a worker thread, where it would
-    # destroy a window or app object of an earlier test on that thread (a segfault in Qt's event loop).
+    # As in the app (desktop.common.lifetime): the cyclic collector never runs on a worker thread, where it
+    # would destroy a window or app object of an earlier test on that thread (a segfault in Qt's event loop).
     # Each test's garbage is collected on the main thread after the test (below).
     gc.disable()
 
@@ -125,8 +127,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def stops_what_it_started(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fails a test that leaves a thread running after its teardown (named, with where it is stuck); then
-    destroys the test's Qt objects on the main thread: widgets pytest-qt closed (deleteLater is not run outside
-    an event loop) and anything only garbage collection frees."""
+    destroys the test's Qt objects on the main thread: widgets pytest-qt closed (deleteLater is not run
+    outside an event loop) and anything only garbage collection frees."""
     before = set(threading.enumerate())
     yield
     deadline = time.monotonic() + THREAD_GRACE_S

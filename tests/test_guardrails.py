@@ -51,7 +51,8 @@ def test_cli_help_lists_the_subcommands_without_qt() -> None:
 
 def test_qt_binding_keeps_python_alive_through_a_long_call() -> None:
     """A live call emits thousands of signals; PySide6 6.12.0 on Python 3.11 loses a reference to None/True on
-    each and aborts the interpreter within minutes. Runs in a child process so an abort fails this test only."""
+    each and aborts the interpreter within minutes. Runs in a child process so an abort fails this test
+    only."""
     code = (
         "import sys\n"
         "from PySide6.QtCore import QObject, Signal\n"

@@ -1,4 +1,5 @@
-"""The model resolver finds offline weights, joins the packaged multilingual model safely, and explains failure."""
+"""The model resolver finds offline weights, joins the packaged multilingual model safely, and explains
+failure."""
 
 from __future__ import annotations
 

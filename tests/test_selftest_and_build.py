@@ -29,7 +29,8 @@ def test_self_test_from_source(agent_assist_home: Path) -> None:
 
 @pytest.mark.slow
 def test_self_test_passes_with_no_network_at_all(tmp_path: Path) -> None:
-    """Pulling the network cable changes nothing: the self-test runs in a network namespace with no interfaces."""
+    """Pulling the network cable changes nothing: the self-test runs in a network namespace with no
+    interfaces."""
     unshare = shutil.which("unshare")
     if unshare is None or subprocess.run([unshare, "-n", "true"], capture_output=True).returncode != 0:
         pytest.skip("cannot create a network namespace here (needs unshare and root or user namespaces)")

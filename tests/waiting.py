@@ -10,7 +10,8 @@ from typing import Any
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll until ``predicate`` returns something truthy and return it; fail naming ``what`` after ``timeout``."""
+    """Poll until ``predicate`` returns something truthy and return it; fail naming ``what`` after
+    ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

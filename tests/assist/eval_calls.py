@@ -1,8 +1,8 @@
-"""Calls composed from ../shared/eval (read at run time, never copied): Japanese operator dialogues of JMultiWOZ-TC
-(travel requests over several domains: hotel, restaurant, weather ...) laid out on two timed channels, with a
-knowledge base written from the dataset's own tool descriptions, so the wrap-up can be checked on calls it was
-not written for. Each dialogue's domains (from its tool calls) and the first customer turn of each are the
-reference for "the wrap-up names every issue".
+"""Calls composed from ../shared/eval (read at run time, never copied): Japanese operator dialogues of
+JMultiWOZ-TC (travel requests over several domains: hotel, restaurant, weather ...) laid out on two timed
+channels, with a knowledge base written from the dataset's own tool descriptions, so the wrap-up can be
+checked on calls it was not written for. Each dialogue's domains (from its tool calls) and the first customer
+turn of each are the reference for "the wrap-up names every issue".
 
 Split: dialogues whose id hashes even are for tuning, odd ones for reporting (``split``)."""
 

@@ -1,4 +1,5 @@
-"""The command line contract: real subprocesses of ``agent-assist`` on a real store under AGENT_ASSIST_HOME."""
+"""The command line contract: real subprocesses of ``agent-assist`` on a real store under
+AGENT_ASSIST_HOME."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Live coaching hints: each shows when it should and stays silent when it should not, in Japanese and English,
-and each can be switched off."""
+"""Live coaching hints: each shows when it should and stays silent when it should not, in Japanese and
+English, and each can be switched off."""
 
 from __future__ import annotations
 

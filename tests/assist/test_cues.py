@@ -1,5 +1,6 @@
-"""What the agent reads in the cue banner and the cards during a real call: an empathy phrase they can say as is,
-a feeling noticed in either language, no cue on calm lines, and no card brought up by a word like "out"."""
+"""What the agent reads in the cue banner and the cards during a real call: an empathy phrase they can say as
+is, a feeling noticed in either language, no cue on calm lines, and no card brought up by a word like
+"out"."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def assert_sayable_english(phrase: str, customer_line: str) -> None:
     assert phrase[0].isupper() and phrase.rstrip().endswith((".", "!")), phrase
 
 
-# --- the empathy phrase ---------------------------------------------------------------------------------------
+# --- the empathy phrase
+# ---------------------------------------------------------------------------------------
 
 
 def test_english_frustration_phrase_names_the_card_topic_and_never_echoes_the_customer(
@@ -108,7 +110,8 @@ def test_a_japanese_echo_is_short_and_free_of_the_feeling_words(store: Store, cl
     assert len(issue) <= 30 and "私" not in phrase and "困っている" not in phrase, phrase
 
 
-# --- what brings a feeling cue, and what does not --------------------------------------------------------------
+# --- what brings a feeling cue, and what does not
+# --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -176,7 +179,8 @@ def test_the_reported_call_cues_in_the_customers_language_and_then_names_the_iss
     assert said(session, "本当に困ってるんです").cues == ()  # once named, the phrase stays for the cooldown
 
 
-# --- cards ----------------------------------------------------------------------------------------------------
+# --- cards
+# ----------------------------------------------------------------------------------------------------
 
 
 def test_a_function_word_never_brings_up_a_card(demo_store: Store, clock: FakeClock) -> None:
@@ -203,7 +207,8 @@ def test_a_content_word_still_brings_up_its_card(demo_store: Store, clock: FakeC
     ]
 
 
-# --- whatever the customer says -------------------------------------------------------------------------------
+# --- whatever the customer says
+# -------------------------------------------------------------------------------
 
 CUSTOMER_WORDS = [
     "i",

@@ -1,5 +1,6 @@
 """The reading-based correction with the product's own word list: it puts misheard support words right and
-leaves correct Japanese support text alone (a corpus of real sentences from ../shared/eval, read at run time)."""
+leaves correct Japanese support text alone (a corpus of real sentences from ../shared/eval, read at run
+time)."""
 
 from __future__ import annotations
 

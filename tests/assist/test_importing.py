@@ -20,7 +20,8 @@ from assist.store import Store
 KB_CSV = (
     "id,title,body,tags,language,aliases\n"
     "kb-1,解約の手続き,解約をご希望の場合は引き止め特典をご案内します,解約;契約,ja,退会;やめたい\n"
-    "kb-2,Reset a password,Send a reset link to the registered address,account,en,forgot password;locked out\n"
+    "kb-2,Reset a password,Send a reset link to the registered address,account,en,"
+    "forgot password;locked out\n"
 )
 
 
@@ -143,7 +144,8 @@ def test_customers_with_notes_import_redacted_and_round_trip(store: Store, tmp_p
         assert export_customers(store, exported) == 2
         other = Store.open(":memory:")
         assert import_customers(other, exported).imported == 2
-        # Everything the file carries comes back; updated_at is stamped by each import (it may be a second later).
+        # Everything the file carries comes back; updated_at is stamped by each import (it may be a second
+        # later).
         assert [replace(c, updated_at="") for c in other.all_customers()] == [
             replace(c, updated_at="") for c in store.all_customers()
         ]

@@ -96,7 +96,8 @@ def test_a_large_language_is_searched_through_an_hnsw_index_kept_beside_the_stor
 
 
 def test_a_word_heard_with_the_wrong_characters_is_matched_by_its_sound(kb_store: Store) -> None:
-    # Recognisers write the right sound with the wrong kanji, or voice a consonant: 料金 -> 両金, ルーター -> ルーダー.
+    # Recognisers write the right sound with the wrong kanji, or voice a consonant: 料金 -> 両金, ルーター ->
+    # ルーダー.
     assert shown(kb_store, "両金プランを変えたいんです")[:1] == ["ja-plan-change"]
     assert shown(kb_store, "ルーダーのランプが赤く光ってて")[:1] == ["ja-internet-down"]
     assert shown(kb_store, "変金はいつになりますか")[:1] == ["ja-refund"]

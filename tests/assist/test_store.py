@@ -29,7 +29,8 @@ def test_a_store_from_a_newer_app_is_refused_with_a_clear_error(tmp_path: Path) 
     Store.open(path).close()
     conn = sqlite3.connect(path)
     conn.execute(
-        "INSERT INTO schema_migrations(migration_set, version, name, applied_at) VALUES ('store', 999, 'future', '')"
+        "INSERT INTO schema_migrations(migration_set, version, name, applied_at) VALUES ('store', 999, "
+        "'future', '')"
     )
     conn.commit()
     conn.close()

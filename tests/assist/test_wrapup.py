@@ -129,7 +129,8 @@ def test_the_demo_calls_wrap_up_names_both_issues_the_promise_and_how_to_call_ba
     (promise,) = wrap.promises
     assert promise.sources == (ids[5],)
     assert promise.due == "2026-11-19"
-    # From her notes: 「折り返しは携帯（090）へ」 and the trait 「夕方以降は電話に出やすい」 (not the office landline).
+    # From her notes: 「折り返しは携帯（090）へ」 and the trait 「夕方以降は電話に出やすい」 (not the office
+    # landline).
     if language == "ja":
         assert promise.due_label == "2026年11月19日（木）" and promise.contact == "携帯・夕方以降"
         assert promise.what == "二重請求の返金について確認して、折り返し連絡する"
@@ -159,8 +160,8 @@ def test_a_longer_japanese_call_from_the_eval_set_names_every_issue(store: Store
     if not eval_calls.available():
         pytest.skip("../shared/eval/transcripts/ja_jmultiwoz_tc is not present")
     store.upsert_knowledge(eval_calls.knowledge())
-    # A guest asks about a hotel, then sights, then the weather (the dataset's tool calls say so); at the end the
-    # operator promises to call back and the guest says how to reach them.
+    # A guest asks about a hotel, then sights, then the weather (the dataset's tool calls say so); at the end
+    # the operator promises to call back and the guest says how to reach them.
     dialogue = next(d for d in eval_calls.dialogues() if d.id == "dialogue_0024rOKj")
     turns = (
         *dialogue.turns,
@@ -266,8 +267,8 @@ def test_advice_taken_up_counts_as_followed() -> None:
 
 
 def test_the_demo_call_as_the_recogniser_wrote_it(store: Store) -> None:
-    """The Japanese demo call's kept transcript from a real run of the demo: no sentence punctuation in places,
-    spaces between sentences, misheard words (改善 for 回線, おり返し, ご不便のおかけして)."""
+    """The Japanese demo call's kept transcript from a real run of the demo: no sentence punctuation in
+    places, spaces between sentences, misheard words (改善 for 回線, おり返し, ご不便のおかけして)."""
     demo_store(store)
     session = CallSession(store, "asr", "demo-cust-sato", "ja", clock=lambda: CALL_DAY)
     ids = replay(

@@ -7,11 +7,11 @@ Run on purpose (not collected by pytest):
 Dialogues: JMultiWOZ-TC (Japanese operator/customer, travel), ABCD sample and the Azure call-centre transcript
 (English agent/customer). Each dialogue is replayed through ``assist.coaching.Coach`` twice: for a customer
 with no traits, and for one whose card says they are not at ease with technology and need it slow
-(「パソコン操作に不慣れ」 / "elderly, not very technical"). The text dialogues carry no timings, so each turn is
-laid out at a steady speaking pace (Japanese 6.7 characters, English 15 characters a second) with 0.6 s between
-turns: pace then varies only with how dense the words are, and dead air cannot fire (no real silences) — the
-figures for those two hints say how the thresholds sit against such text, not how agents speak. Empathy cues
-(assist.cues) over the customer's lines decide the after-call pause.
+(「パソコン操作に不慣れ」 / "elderly, not very technical"). The text dialogues carry no timings, so each turn
+is laid out at a steady speaking pace (Japanese 6.7 characters, English 15 characters a second) with 0.6 s
+between turns: pace then varies only with how dense the words are, and dead air cannot fire (no real silences)
+— the figures for those two hints say how the thresholds sit against such text, not how agents speak. Empathy
+cues (assist.cues) over the customer's lines decide the after-call pause.
 """
 
 from __future__ import annotations
@@ -120,13 +120,15 @@ def run(name: str, dialogues: list[Dialogue]) -> None:
             agent_lines += lines
         seconds = time.perf_counter() - started
         print(
-            f"{name} — customer: {profile} — {len(dialogues)} dialogues, {agent_lines} agent lines ({seconds:.1f} s)"
+            f"{name} — customer: {profile} — {len(dialogues)} dialogues, {agent_lines} agent lines "
+            f"({seconds:.1f} s)"
         )
         for kind in HintKind:
             per_100 = 100 * total[kind] / max(agent_lines, 1)
             share = 100 * dialogues_with[kind] / max(len(dialogues), 1)
             print(
-                f"  {kind.value:<12} {total[kind]:>6} fired  {per_100:6.2f} per 100 agent lines  {share:5.1f} % of dialogues"
+                f"  {kind.value:<12} {total[kind]:>6} fired  {per_100:6.2f} per 100 agent "
+                f"lines  {share:5.1f} % of dialogues"
             )
             if TRIGGERS[kind]:
                 print(

@@ -1,11 +1,11 @@
 """Benchmark: does the supervisor console stay responsive while a busy team talks?
 
 A child process runs a real team server on loopback and AGENTS scripted agent clients, each on a live call
-saying a final line every FINAL_EVERY seconds (some of them frustrated); the followed call also streams partials.
-This process is the supervisor's PC: the console (offscreen) follows one call and whispers to its agent every
-two seconds. Printed: the Qt event-loop stall (how late a 10 ms timer fires), the time a board redraw takes,
-transcript latency from the agent's publish to the console's main thread (wall clock, same machine), whisper
-time to "delivered" as the console sees it, and the console process's memory.
+saying a final line every FINAL_EVERY seconds (some of them frustrated); the followed call also streams
+partials. This process is the supervisor's PC: the console (offscreen) follows one call and whispers to its
+agent every two seconds. Printed: the Qt event-loop stall (how late a 10 ms timer fires), the time a board
+redraw takes, transcript latency from the agent's publish to the console's main thread (wall clock, same
+machine), whisper time to "delivered" as the console sees it, and the console process's memory.
 
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_console [--agents 40] [--seconds 20]
 
@@ -29,8 +29,14 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-LINES = ["何度も電話しているのにまだ直っていません", "請求書の金額を確認したいです", "ありがとうございます",
-         "The connection keeps dropping every evening", "Could you check my contract?", "はい、承知しました"]  # fmt: skip
+LINES = [
+    "何度も電話しているのにまだ直っていません",
+    "請求書の金額を確認したいです",
+    "ありがとうございます",
+    "The connection keeps dropping every evening",
+    "Could you check my contract?",
+    "はい、承知しました",
+]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -41,7 +47,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run_team(root: Path, agents: int, final_every: float) -> None:
-    """The child: server + agents. Prints {"url", "token"} once everyone is on a call, then talks until stdin closes."""
+    """The child: server + agents. Prints {"url", "token"} once everyone is on a call, then talks until stdin
+    closes."""
     from audio.events import Channel, EventKind, TranscriptEvent
     from sync.client import ConnectionState, SyncClient
     from sync.protocol import Role
@@ -221,8 +228,11 @@ def main() -> None:
     print(f"supervisor console benchmark: {args.agents} agents on live calls (child process), "
           f"~{args.agents / args.final_every:.0f} finals/s to the board, followed call streaming partials, "
           f"{args.seconds:.0f} s, {os.cpu_count()} cores, load average {load:.1f}")  # fmt: skip
-    print(f"  event-loop stall (10 ms timer lateness): p50 {_percentile(stalls, 0.5) * ms:.1f} ms, "
-          f"p99 {_percentile(stalls, 0.99) * ms:.1f} ms, max {max(stalls, default=0) * ms:.1f} ms ({len(stalls)} beats)")  # fmt: skip
+    print(
+        f"  event-loop stall (10 ms timer lateness): p50 {_percentile(stalls, 0.5) * ms:.1f} ms, "
+        f"p99 {_percentile(stalls, 0.99) * ms:.1f} ms, max {max(stalls, default=0) * ms:.1f} ms "
+        f"({len(stalls)} beats)"
+    )
     print(f"  board redraw ({args.agents} rows): p50 {_percentile(render_times, 0.5) * ms:.1f} ms, "
           f"p99 {_percentile(render_times, 0.99) * ms:.1f} ms ({len(render_times)} redraws)")  # fmt: skip
     print(f"  transcript publish -> console main thread: p50 {_percentile(latencies, 0.5) * ms:.1f} ms, "

@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     noise = [line for line in said if not line.speech]
     speech = [line for line in said if line.speech]
     print(
-        f"{len(noise)} lines decoded from {args.minutes:.0f} min of non-speech (each kind with and without a prompt), streamed and {args.windows} windows per kind past the VAD"
+        f"{len(noise)} lines decoded from {args.minutes:.0f} min of non-speech (each kind with and "
+        f"without a prompt), streamed and {args.windows} windows per kind past the VAD"
     )
     print(f"{len(speech)} lines decoded from real speech clips (Japanese also with the prompt)")
     for name, limits in LIMITS.items():
@@ -221,8 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         kept_noise = [line for line in noise if not decide(line, bias, limits, earlier)]
         dropped_speech = [line for line in speech if decide(line, bias, limits, earlier)]
         print(
-            f"{name} {limits or ''}: non-speech lines kept {len(kept_noise)} of {len(noise)}; speech lines dropped "
-            f"{len(dropped_speech)} of {len(speech)}, of them finals and second passes "
+            f"{name} {limits or ''}: non-speech lines kept {len(kept_noise)} of {len(noise)}; speech lines "
+            f"dropped {len(dropped_speech)} of {len(speech)}, of them finals and second passes "
             f"{sum(line.kind != 'partial' for line in dropped_speech)}"
         )
         for line in kept_noise[:30]:

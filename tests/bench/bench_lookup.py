@@ -131,7 +131,8 @@ def main() -> None:
     started = time.perf_counter()
     dialled = build(path, args.customers)
     print(
-        f"built {args.customers:,} customers with {len(dialled):,} numbers in {time.perf_counter() - started:.1f} s"
+        f"built {args.customers:,} customers with {len(dialled):,} numbers "
+        f"in {time.perf_counter() - started:.1f} s"
     )
     rng = random.Random(11)
     known = rng.sample(sorted(dialled), min(args.lookups, len(dialled)))

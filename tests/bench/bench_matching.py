@@ -6,25 +6,28 @@ Run on purpose (not collected by pytest):
         [--words-only] [--split tune|report|all]
 
 The set (tests/assist/data/eval_kb.jsonl, eval_utterances.jsonl) was written for this project: 30 entries
-(15 ja, 15 en) and 180 utterances: spoken-style questions with fillers, paraphrases that share few words with the
-entry ("kind": "paraphrase") and lines with recognition errors ("kind": "asr": homophones, split words). When
+(15 ja, 15 en) and 180 utterances: spoken-style questions with fillers, paraphrases that share few words with
+the entry ("kind": "paraphrase") and lines with recognition errors ("kind": "asr": homophones, split words).
+When
 ../shared/eval is present, its help articles and FAQ (ja and en) are added as distractors at run time (never
-copied), so the right card must win against ~350 unrelated but same-domain entries, and off-topic lines are read
-from it: Japanese customer turns of JMultiWOZ dialogues (travel, restaurants, hotels: 400, every n-th turn of at
-least 10 characters) and English Bitext requests of intents our knowledge base does not answer (review,
-create_account, place_order, switch_account, delivery_options: 400, every n-th). Bitext's newsletter_subscription
-intent is left out: its lines ask to cancel a subscription, which our knowledge base does answer.
+copied), so the right card must win against ~350 unrelated but same-domain entries, and off-topic lines are
+read from it: Japanese customer turns of JMultiWOZ dialogues (travel, restaurants, hotels: 400, every n-th
+turn of at least 10 characters) and English Bitext requests of intents our knowledge base does not answer
+(review, create_account, place_order, switch_account, delivery_options: 400, every n-th). Bitext's
+newsletter_subscription intent is left out: its lines ask to cancel a subscription, which our knowledge base
+does answer.
 
-Honest figures: every line (evaluation and off-topic) falls in the TUNING or the REPORT half by a fixed hash of
-its text (first byte of SHA-1 even: tuning). Thresholds and weights in assist/matching.py were chosen on the
-tuning half only; the README quotes the report half.
+Honest figures: every line (evaluation and off-topic) falls in the TUNING or the REPORT half by a fixed hash
+of its text (first byte of SHA-1 even: tuning). Thresholds and weights in assist/matching.py were chosen on
+the tuning half only; the README quotes the report half.
 
-Figures per language: ``shown hit@3`` is the share of evaluation lines whose right entry is among the top three
-cards that pass the show threshold (what the agent sees); ``ranked hit@3`` ignores the threshold; ``false-show``
-is the share of off-topic lines that show any card. ``--words-only`` measures the lexical matcher alone.
-``--compare`` runs every Japanese analyser (bigram, janome, hybrid). ``--examples`` measures learning from
-agents' "Helped" feedback leave-one-out: every other evaluation line is stored as an example of its entry
-(about five per entry), with the margin of assist.matching.EXAMPLE_MARGIN, without examples, and with no margin.
+Figures per language: ``shown hit@3`` is the share of evaluation lines whose right entry is among the top
+three cards that pass the show threshold (what the agent sees); ``ranked hit@3`` ignores the threshold;
+``false-show`` is the share of off-topic lines that show any card. ``--words-only`` measures the lexical
+matcher alone. ``--compare`` runs every Japanese analyser (bigram, janome, hybrid). ``--examples`` measures
+learning from agents' "Helped" feedback leave-one-out: every other evaluation line is stored as an example of
+its entry (about five per entry), with the margin of assist.matching.EXAMPLE_MARGIN, without examples, and
+with no margin.
 """
 
 from __future__ import annotations
@@ -185,7 +188,8 @@ def evaluate(
             cell[1] += 1
         if show_misses and expected not in shown:
             print(
-                f"    not shown ({kind}): {text} -> {expected}; got {[(e, round(s, 2)) for e, s in found[:3]]}"
+                f"    not shown ({kind}): {text} -> {expected}; "
+                f"got {[(e, round(s, 2)) for e, s in found[:3]]}"
             )
     for (language, figure), (hits, total) in tally.items():
         figures[f"{language}_{figure}"] = hits / total if total else float("nan")
@@ -233,8 +237,9 @@ def main() -> None:
                 for kind in ("plain", "paraphrase", "asr")
             )
             print(
-                f"  {lang}: shown hit@3={f[f'{lang}_shown_hit3']:.3f} (n={int(f[f'{lang}_shown_hit3_n'])}; {kinds}) "
-                f"ranked hit@1={f[f'{lang}_ranked_hit1']:.3f} hit@3={f[f'{lang}_ranked_hit3']:.3f} | "
+                f"  {lang}: shown hit@3={f[f'{lang}_shown_hit3']:.3f} "
+                f"(n={int(f[f'{lang}_shown_hit3_n'])}; {kinds}) ranked hit@1={f[f'{lang}_ranked_hit1']:.3f} "
+                f"hit@3={f[f'{lang}_ranked_hit3']:.3f} | "
                 f"false-show={f.get(f'{lang}_false_show', float('nan')):.3f} "
                 f"(n={int(f.get(f'{lang}_false_show_n', 0))})"
             )

@@ -6,16 +6,17 @@ Run on purpose (it prints its figures; nothing is asserted), under the machine's
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_scale --instances 3 --kills 30
 
 It starts a real PostgreSQL cluster and a real redis-server in temp dirs (Debian's binaries, as the tests do),
-``--instances`` processes of ``agent-assist-server serve --database ... --redis ...``, and ``--workers`` client
-processes holding ``--clients`` raw WebSocket connections spread evenly over the instances (client k starts on
-instance k mod N and knows every instance's URL, the next one tried at each reconnect, as SyncClient does).
-Teams of 100: 95 agents and 5 supervisors. Every measured frame carries its send time (``time.monotonic_ns()``,
-one clock for the machine), so whichever process receives it computes the latency.
+``--instances`` processes of ``agent-assist-server serve --database ... --redis ...``, and ``--workers``
+client processes holding ``--clients`` raw WebSocket connections spread evenly over the instances (client k
+starts on instance k mod N and knows every instance's URL, the next one tried at each reconnect, as SyncClient
+does). Teams of 100: 95 agents and 5 supervisors. Every measured frame carries its send time
+(``time.monotonic_ns()``, one clock for the machine), so whichever process receives it computes the latency.
 
-Phase 1, cross-instance latency (``--phase-seconds``): supervisors on instance 0 whisper to agents of their team
-on the other instances (20/s); the agent marks each read at once and the read receipt travels back; agents on
-the other instances publish transcript finals of live calls (20/s), which reach every supervisor of the team.
-Figures: whisper via A to an agent on B, receipt back across instances, transcript line across instances.
+Phase 1, cross-instance latency (``--phase-seconds``): supervisors on instance 0 whisper to agents of their
+team on the other instances (20/s); the agent marks each read at once and the read receipt travels back;
+agents on the other instances publish transcript finals of live calls (20/s), which reach every supervisor of
+the team. Figures: whisper via A to an agent on B, receipt back across instances, transcript line across
+instances.
 
 Phase 2, kill -9: whispers flow through every instance (supervisors on all of them, to agents on all of them,
 ``--kill-rate``/s); every ``--kill-every`` seconds one instance (in turn) is killed with SIGKILL and started
@@ -303,9 +304,15 @@ class Worker:
             c = callers[n % len(callers)]
             n += 1
             event = {
-                "call_id": f"call-{c.m.name}", "channel": "customer", "kind": "final", "start": n * 1.0,
-                "end": n + 0.9, "text": f"{_stamp()} 請求書が届きません", "confidence": 0.9, "segment_id": f"s{n}",
-            }  # fmt: skip
+                "call_id": f"call-{c.m.name}",
+                "channel": "customer",
+                "kind": "final",
+                "start": n * 1.0,
+                "end": n + 0.9,
+                "text": f"{_stamp()} 請求書が届きません",
+                "confidence": 0.9,
+                "segment_id": f"s{n}",
+            }
             await c.send(c.frame("transcript", call_id=f"call-{c.m.name}", event=event))
             await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
 

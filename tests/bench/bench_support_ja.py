@@ -191,8 +191,9 @@ def sentence_figures(half: str, clips: list[Clip], model: Any, words: Any, work:
     print(
         f"[{half}] {len(clips)} sentences, 8 kHz mu-law: CER ours {out['ours_cer']:.1f}% "
         f"(without the lexicon {out['ours_no_lexicon_cer']:.1f}%) vs offline {out['offline_cer']:.1f}%; "
-        f"support terms right {out['ours_recall']:.0%} (without the lexicon {out['ours_no_lexicon_recall']:.0%}) "
-        f"vs offline {out['offline_recall']:.0%} of {int(out['terms'])}",
+        f"support terms right {out['ours_recall']:.0%} (without the "
+        f"lexicon {out['ours_no_lexicon_recall']:.0%}) vs offline {out['offline_recall']:.0%} "
+        f"of {int(out['terms'])}",
         flush=True,
     )
     for clip, hyp, base in zip(clips, with_lexicon, plain, strict=True):
@@ -262,11 +263,11 @@ def call_figures(
     mean = (out["agent_cer"] + out["customer_cer"]) / 2
     mean_off = (out["agent_offline_cer"] + out["customer_offline_cer"]) / 2
     print(
-        f"[{half} call] {duration:.0f} s two-channel telephone call, real time: CER agent {out['agent_cer']:.1f}% "
-        f"(offline {out['agent_offline_cer']:.1f}%), customer {out['customer_cer']:.1f}% (offline "
-        f"{out['customer_offline_cer']:.1f}%), mean {mean:.1f}% vs {mean_off:.1f}%; final latency p50 "
-        f"{out['final_p50']:.2f} s, p95 {out['final_p95']:.2f} s over {int(out['finals'])} finals; CPU {cpu:.0f}% "
-        f"of the machine; load average before {load:.2f}",
+        f"[{half} call] {duration:.0f} s two-channel telephone call, real time: CER "
+        f"agent {out['agent_cer']:.1f}% (offline {out['agent_offline_cer']:.1f}%), "
+        f"customer {out['customer_cer']:.1f}% (offline {out['customer_offline_cer']:.1f}%), mean {mean:.1f}% "
+        f"vs {mean_off:.1f}%; final latency p50 {out['final_p50']:.2f} s, p95 {out['final_p95']:.2f} s "
+        f"over {int(out['finals'])} finals; CPU {cpu:.0f}% of the machine; load average before {load:.2f}",
         flush=True,
     )
     return out
@@ -297,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         model = SharedModel.get("base", "ja")
         words = team_words(work)
         print(
-            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}; team word list {len(words)} words"
+            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}; team word "
+            f"list {len(words)} words"
         )
         halves = ("tuning", "reporting") if args.half == "both" else (args.half,)
         for half in halves:

@@ -10,23 +10,25 @@ Three kinds of process, so the figures are the server's and not one overloaded c
 * ``--workers`` client processes (default 3), each holding every third connection on its own asyncio loop;
 * this coordinator, which creates the users, tells the workers what to do and collects their measurements.
 
-Every measured frame carries its send time (``time.monotonic_ns()``; CLOCK_MONOTONIC is one clock for the whole
-machine on Linux) in its text, so the receiving process, whichever it is, computes the latency itself.
+Every measured frame carries its send time (``time.monotonic_ns()``; CLOCK_MONOTONIC is one clock for the
+whole machine on Linux) in its text, so the receiving process, whichever it is, computes the latency itself.
 
-Five teams of 100 agents and 5 supervisors; 10 live calls per team publish transcript partials and finals, every
-supervisor follows all of its team's calls (transcript frames, and once a second the cards the agent sees, ~2 kB),
-the supervisors whisper to agents of their team and agents share notes with their whole team. Figures:
+Five teams of 100 agents and 5 supervisors; 10 live calls per team publish transcript partials and finals,
+every supervisor follows all of its team's calls (transcript frames, and once a second the cards the agent
+sees, ~2 kB), the supervisors whisper to agents of their team and agents share notes with their whole team.
+Figures:
 
 * server start-up time (process spawn to the "listening" line);
 * server memory per idle connection (RSS growth over 525 connected, idle clients);
 * whisper delivery latency (supervisor sends -> the agent's connection receives the whisper) p50/p95/p99;
 * shared note latency (agent pushes a note -> each teammate's connection receives the change);
 * transcript fan-out latency (agent sends -> each following supervisor receives it);
-* the same with one supervisor that stops reading: the others' figures, and when the server dropped the slow one;
+* the same with one supervisor that stops reading: the others' figures, and when the server dropped the slow
+  one;
 * the durable log alone: 25 whispers stored at the same moment, with group commit and with one commit each.
 
-Goals (issue 5): whisper p50 <= 10 ms, p99 <= 50 ms; fan-out p99 <= 100 ms; a slow consumer does not move anyone
-else's p99.
+Goals (issue 5): whisper p50 <= 10 ms, p99 <= 50 ms; fan-out p99 <= 100 ms; a slow consumer does not move
+anyone else's p99.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ LINE_TEXT = "請求書が二重に届いています " * 2
 
 @dataclass(frozen=True)
 class Plan:
-    """Who is who; every worker gets the same plan and acts for the members with ``index % workers == worker``."""
+    """Who is who; every worker gets the same plan and acts for the members with ``index % workers ==
+    worker``."""
 
     url: str
     port: int
@@ -282,7 +285,8 @@ class Worker:
             if member.role == Role.AGENT.value:
                 by_team.setdefault(member.team, []).append(member)
         for authors in by_team.values():
-            # Each worker holds a share of every team's agents and shares notes at its share of the team's rate.
+            # Each worker holds a share of every team's agents and shares notes at its share of the team's
+            # rate.
             jobs.append(self._share_notes(authors, self.plan.note_rate / self.count, until))
         await asyncio.gather(*jobs)
         await asyncio.sleep(1.5)  # the last frames arrive
@@ -298,7 +302,8 @@ class Worker:
         return False
 
     async def slow_state(self, name: str) -> dict[str, Any]:
-        """Let the slow supervisor read again: what it finds at the end of its backlog is how the server left it."""
+        """Let the slow supervisor read again: what it finds at the end of its backlog is how the server left
+        it."""
         for member in self.mine:
             if member.name == name:
                 member.reading.set()
@@ -346,7 +351,8 @@ def _worker_main(conn: Connection, plan: Plan, index: int, count: int) -> None:
     asyncio.run(_serve_worker(conn, plan, index, count))
 
 
-# -- coordinator ----------------------------------------------------------------------------------------------
+# -- coordinator
+# ----------------------------------------------------------------------------------------------
 
 
 class Workers:
@@ -392,7 +398,8 @@ def _summary(
         p50, p95, p99 = (_pct(values, p) for p in (50, 95, 99))
         figures.update({f"{key}_p50": p50, f"{key}_p95": p95, f"{key}_p99": p99, f"{key}_n": len(values)})
         parts.append(
-            f"{key} n={len(values)} p50={p50:.1f} p95={p95:.1f} p99={p99:.1f} max={max(values, default=float('nan')):.1f}"
+            f"{key} n={len(values)} p50={p50:.1f} p95={p95:.1f} p99={p99:.1f} "
+            f"max={max(values, default=float('nan')):.1f}"
         )
     print(f"  {label}: server CPU {server_cpu / seconds * 100:.0f}% of one core (ms below)")
     for part in parts:
@@ -401,8 +408,15 @@ def _summary(
 
 
 def _burst_whisper(log: DurableLogThread, sender: User, n: int) -> None:
-    log.store.add_whisper(whisper_id=os.urandom(12).hex(), sender=sender, agent=f"a{n % 100}", text=WHISPER_TEXT,
-                          call_id=None, anchor_segment_id=None, attachment=None)  # fmt: skip
+    log.store.add_whisper(
+        whisper_id=os.urandom(12).hex(),
+        sender=sender,
+        agent=f"a{n % 100}",
+        text=WHISPER_TEXT,
+        call_id=None,
+        anchor_segment_id=None,
+        attachment=None,
+    )
 
 
 async def _durable_bursts(data: Path, max_batch: int, bursts: int, size: int) -> list[float]:
@@ -491,12 +505,16 @@ def run(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         connected = sum(workers.all("connect"))
         print(
-            f"connected {connected} clients from {args.workers} worker processes in {time.perf_counter() - t0:.1f} s"
+            f"connected {connected} clients from {args.workers} worker processes "
+            f"in {time.perf_counter() - t0:.1f} s"
         )
         time.sleep(3.0)  # presence fan-out of the connect storm settles
         rss_after = server.memory_info().rss
-        print(f"server RSS: {rss_before / 2**20:.1f} MiB idle -> {rss_after / 2**20:.1f} MiB with {connected} "
-              f"idle connections = {(rss_after - rss_before) / connected / 1024:.1f} KiB per connection")  # fmt: skip
+        print(
+            f"server RSS: {rss_before / 2**20:.1f} MiB idle -> {rss_after / 2**20:.1f} MiB "
+            f"with {connected} idle connections = {(rss_after - rss_before) / connected / 1024:.1f} KiB "
+            "per connection"
+        )
         n_calls = sum(workers.all("calls"))
         time.sleep(1.0)
         n_subs = sum(workers.all("subscribe"))
@@ -534,8 +552,9 @@ def run(args: argparse.Namespace) -> None:
         )
         after = phase("after the slow one")
         print(
-            f"others' whisper p99 {normal['whisper_p99']:.1f} -> {slowed['whisper_p99']:.1f} -> {after['whisper_p99']:.1f} ms; "
-            f"fan-out p99 {normal['fanout_p99']:.1f} -> {slowed['fanout_p99']:.1f} -> {after['fanout_p99']:.1f} ms "
+            f"others' whisper p99 {normal['whisper_p99']:.1f} -> {slowed['whisper_p99']:.1f} "
+            f"-> {after['whisper_p99']:.1f} ms; fan-out p99 {normal['fanout_p99']:.1f} "
+            f"-> {slowed['fanout_p99']:.1f} -> {after['fanout_p99']:.1f} ms "
             "(before / with / after the slow consumer)"
         )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
@@ -545,7 +564,8 @@ def run(args: argparse.Namespace) -> None:
             f"({health['durable_calls'] / max(1, health['durable_commits']):.2f} per commit)"
         )
         print(
-            f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other engineers share this machine)"
+            f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other engineers "
+            "share this machine)"
         )
         worst = max(normal["whisper_p99"], slowed["whisper_p99"], after["whisper_p99"])
         worst_fan = max(normal["fanout_p99"], slowed["fanout_p99"], after["fanout_p99"])

@@ -221,7 +221,8 @@ def latency_figures(run: Run) -> dict[str, float]:
             first[e.segment_id] = e
     first_lat = [e.emitted_at - e.start for e in first.values()]
     lags = [s.value for s in run.statuses if s.kind is AudioStatusKind.LAG]
-    # a turn's second pass, counted from the end of its last words (it waits for 2.5 s of silence or an answer)
+    # a turn's second pass, counted from the end of its last words (it waits for 2.5 s of silence or an
+    # answer)
     revision_lat = [e.emitted_at - e.end for e in run.events if e.revised and e.text]
     return {
         "revision_p50": percentile(revision_lat, 50),
@@ -249,8 +250,8 @@ def call_benchmark(
     laid = [clip for r in range(rounds) for clip in (clips if r % 2 == 0 else clips[::-1])]
     turns, duration = lay_out_call(laid, call)
     print(
-        f"[{language}/{model_name}] {len(clips)} clips x {rounds} round(s), {duration:.0f} s two-channel call, "
-        "real-time replay ...",
+        f"[{language}/{model_name}] {len(clips)} clips x {rounds} round(s), {duration:.0f} s two-channel "
+        "call, real-time replay ...",
         flush=True,
     )
     load0 = os.getloadavg()[0]
@@ -312,7 +313,8 @@ def call_benchmark(
     print(
         f"  {metric}: streaming {figures['stream_error']:.1f}% vs offline {figures['offline_error']:.1f}% "
         f"(difference {figures['stream_error'] - figures['offline_error']:+.1f} points); "
-        f"as first shown {figures['first_pass_error']:.1f}%, {figures['revisions']} turns revised, {figures['revisions_dropped']} kept"
+        f"as first shown {figures['first_pass_error']:.1f}%, {figures['revisions']} turns "
+        f"revised, {figures['revisions_dropped']} kept"
     )
     if "phone_stream_error" in figures:
         print(

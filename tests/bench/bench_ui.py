@@ -173,7 +173,8 @@ def main() -> int:
         f"max {figures['max']:.1f} ms (goal p99 <= 50 ms)"
     )
     print(
-        f"memory with the {args.model} model loaded: RSS {figures['rss']:.0f} MiB, peak {figures['peak']:.0f} MiB"
+        f"memory with the {args.model} model loaded: RSS {figures['rss']:.0f} MiB, "
+        f"peak {figures['peak']:.0f} MiB"
     )
     return 0
 

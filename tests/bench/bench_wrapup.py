@@ -66,10 +66,12 @@ def main() -> None:
     print(f"JMultiWOZ-TC, {args.split} split: {dialogues} dialogues with 2+ domains")
     print(f"  domains named in an issue of their own: {named}/{domains} = {named / max(domains, 1):.1%}")
     print(
-        f"  dialogues with every domain named:      {all_named}/{dialogues} = {all_named / max(dialogues, 1):.1%}"
+        f"  dialogues with every domain named:      {all_named}/{dialogues} "
+        f"= {all_named / max(dialogues, 1):.1%}"
     )
     print(
-        f"  issues per dialogue {issues / max(dialogues, 1):.2f} (domains per dialogue {domains / max(dialogues, 1):.2f})"
+        f"  issues per dialogue {issues / max(dialogues, 1):.2f} (domains per "
+        f"dialogue {domains / max(dialogues, 1):.2f})"
     )
     print(f"  lines repeating what was said: {copied}")
     if times:

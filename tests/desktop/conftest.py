@@ -1,4 +1,5 @@
-"""The agent's app on a fresh local store (no team server), shown offscreen: the call screen's tests share it."""
+"""The agent's app on a fresh local store (no team server), shown offscreen: the call screen's tests share
+it."""
 
 from __future__ import annotations
 

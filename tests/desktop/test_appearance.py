@@ -1,5 +1,5 @@
-"""Every colour pair the app draws text with is readable (WCAG AA, 4.5:1) in both themes, computed from the theme
-definitions themselves, so a new colour cannot slip under the bar."""
+"""Every colour pair the app draws text with is readable (WCAG AA, 4.5:1) in both themes, computed from the
+theme definitions themselves, so a new colour cannot slip under the bar."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The call screen's behaviour as the agent sees it, fed through the Qt bridge from a worker thread the way the
-engine and the desk feed it (queued signals), with real widgets offscreen."""
+"""The call screen's behaviour as the agent sees it, fed through the Qt bridge from a worker thread the way
+the engine and the desk feed it (queued signals), with real widgets offscreen."""
 
 from __future__ import annotations
 
@@ -270,8 +270,8 @@ def test_context_cue_status_and_wrap_up(agent: Any, qtbot: Any) -> None:
 
 
 def test_what_the_customer_said_decides_how_the_banner_shows_the_cue(agent: Any, qtbot: Any) -> None:
-    """The core's cue kinds (feelings, promises) reach the banner as its presentation: every feeling as an empathy
-    phrase to say, a promise as a follow-up the agent can take into the wrap-up."""
+    """The core's cue kinds (feelings, promises) reach the banner as its presentation: every feeling as an
+    empathy phrase to say, a promise as a follow-up the agent can take into the wrap-up."""
     from assist.cues import emotion_cues, promise_cue
     from assist.domain import CueKind
     from desktop.agent import core_views

@@ -1,7 +1,8 @@
-"""The call screen as an agent meets it in a real call, round two: the supervisor's card on top, text size that
-changes the open window, a "listening" state, what the screen does when the call ends (after-call work time,
-meters down, the hint and unread whispers settled), and the keyboard: distinct button names, a sane Tab order
-and F6 between panes. Real widgets offscreen, fed through the bridge from another thread as the desk does."""
+"""The call screen as an agent meets it in a real call, round two: the supervisor's card on top, text size
+that changes the open window, a "listening" state, what the screen does when the call ends (after-call work
+time, meters down, the hint and unread whispers settled), and the keyboard: distinct button names, a sane Tab
+order and F6 between panes. Real widgets offscreen, fed through the bridge from another thread as the desk
+does."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Coaching on the call screen: the conversation so far in one quiet line and the latest hints with their reasons,
-fed through the Qt bridge from a worker thread as the desk feeds them."""
+"""Coaching on the call screen: the conversation so far in one quiet line and the latest hints with their
+reasons, fed through the Qt bridge from a worker thread as the desk feeds them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""One term per concept (docs/glossary.md) in every window: no English source string and no Japanese translation
-of the call screen, the review window or the supervisor console uses a word the glossary says not to use."""
+"""One term per concept (docs/glossary.md) in every window: no English source string and no Japanese
+translation of the call screen, the review window or the supervisor console uses a word the glossary says not
+to use."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Qt objects die on the Qt main thread, whatever the worker threads do.
 
-A full test run once died with a segmentation fault in Qt's event processing: Python's cyclic garbage collector,
-run by whichever thread allocated past its threshold (a team-server thread), destroyed an earlier test's window
-on that thread; its timers stayed registered with the main thread's event dispatcher, which then fired one on
-freed memory. The same happens in the app when a closed window is caught in a reference cycle while the desk
-worker, a transcriber or the team-server client allocates. These tests go through exactly that: real widgets
-with running timers, real worker threads, the real collector."""
+A full test run once died with a segmentation fault in Qt's event processing: Python's cyclic garbage
+collector, run by whichever thread allocated past its threshold (a team-server thread), destroyed an earlier
+test's window on that thread; its timers stayed registered with the main thread's event dispatcher, which then
+fired one on freed memory. The same happens in the app when a closed window is caught in a reference cycle
+while the desk worker, a transcriber or the team-server client allocates. These tests go through exactly that:
+real widgets with running timers, real worker threads, the real collector."""
 
 from __future__ import annotations
 
@@ -135,8 +135,9 @@ def test_workers_emitting_while_the_app_closes_never_touch_the_bridge_after(qtbo
         for worker in workers:
             worker.start()
         qtbot.wait(5)
-        # The app's way (AgentApp.shutdown, the console's close): the gate closes, then the window goes. Deleting
-        # a bridge while workers still emit, without closing first, can crash inside PySide (seen under load).
+        # The app's way (AgentApp.shutdown, the console's close): the gate closes, then the window goes.
+        # Deleting a bridge while workers still emit, without closing first, can crash inside PySide (seen
+        # under load).
         bridge.close()
         shiboken6.delete(owner)
         qtbot.wait(5)

@@ -1,6 +1,7 @@
-"""The app applies the retention setting at start-up and daily on the desk worker, the local store's one writer:
-old recordings and transcripts disappear from a real SQLite file and the recordings folder, recent ones stay, a
-run that fails is shown and the app keeps working, and a daily run never cuts into a call in progress."""
+"""The app applies the retention setting at start-up and daily on the desk worker, the local store's one
+writer: old recordings and transcripts disappear from a real SQLite file and the recordings folder, recent
+ones stay, a run that fails is shown and the app keeps working, and a daily run never cuts into a call in
+progress."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """An agent's call from start to wrap-up through every real part: the shipped demo call replayed through
-FileSource -> VAD -> faster-whisper (tiny.en) -> CallSession on a real SQLite store -> the Qt call screen, with a
-real team server on 127.0.0.1 (port 0) and a real supervisor client whispering and watching receipts."""
+FileSource -> VAD -> faster-whisper (tiny.en) -> CallSession on a real SQLite store -> the Qt call screen,
+with a real team server on 127.0.0.1 (port 0) and a real supervisor client whispering and watching
+receipts."""
 
 from __future__ import annotations
 

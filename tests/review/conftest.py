@@ -1,5 +1,6 @@
 """A small but realistic call history for the review tests: two customers, Japanese and English calls with
-transcripts, notes, feedback, cues, whispers and recordings on disk (a real SQLite file in the test's home)."""
+transcripts, notes, feedback, cues, whispers and recordings on disk (a real SQLite file in the test's
+home)."""
 
 from __future__ import annotations
 

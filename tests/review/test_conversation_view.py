@@ -1,5 +1,5 @@
-"""The call detail's conversation panel: the figures, the scorecard and the wrap-up lines of a saved call, each
-line leading to the transcript line it came from."""
+"""The call detail's conversation panel: the figures, the scorecard and the wrap-up lines of a saved call,
+each line leading to the transcript line it came from."""
 
 from __future__ import annotations
 

@@ -101,7 +101,8 @@ def test_helped_examples_taken_from_the_customers_lines_go_with_them(store: Stor
     store.conn.execute(_EXAMPLES_SCHEMA)
     for text in (line, "Can I get a refund for the double charge?"):
         store.conn.execute(
-            "INSERT INTO knowledge_examples(entry_id, language, text, model, vector) VALUES ('kb-1', 'ja', ?, 'm', x'00')",
+            "INSERT INTO knowledge_examples(entry_id, language, text, model, vector) VALUES ('kb-1', "
+            "'ja', ?, 'm', x'00')",
             (text,),
         )
     report = erase_customer(store, "cust-tanaka")

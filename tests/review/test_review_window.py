@@ -1,5 +1,6 @@
 """The review window as a reviewer uses it, with real widgets offscreen, the real store and real WAV files;
-only the sound card is a stand-in (a fake sounddevice whose callback the test drives, like PortAudio would)."""
+only the sound card is a stand-in (a fake sounddevice whose callback the test drives, like PortAudio
+would)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Search by reading and by number: the way a word or a phone number is written does not decide whether a
-line is found (issue 14). 料金 / りょうきん / リョウキン, すずき / スズキ / ｽｽﾞｷ and 09012345678 / 090-1234-5678
-each find the same things, in transcripts, summaries and customer search."""
+line is found (issue 14). 料金 / りょうきん / リョウキン, すずき / スズキ / ｽｽﾞｷ and 09012345678 /
+090-1234-5678 each find the same things, in transcripts, summaries and customer search."""
 
 from __future__ import annotations
 

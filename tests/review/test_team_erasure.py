@@ -1,7 +1,7 @@
-"""`review delete-customer` beyond this PC (issue #16): the sync client files lose every queued frame about the
-customer, the team server is asked to erase its copy, and the command says what was erased where and what is
-pending. The proof is the same as locally: no byte of the customer in any raw file (WAL included) of the app's
-data directory or the team server's."""
+"""`review delete-customer` beyond this PC (issue #16): the sync client files lose every queued frame about
+the customer, the team server is asked to erase its copy, and the command says what was erased where and what
+is pending. The proof is the same as locally: no byte of the customer in any raw file (WAL included) of the
+app's data directory or the team server's."""
 
 from __future__ import annotations
 
@@ -57,8 +57,15 @@ def _share_tanaka(thread: ServerThread, token: str) -> None:
     agent = RawClient.open(thread.url, token)
     try:
         assert agent.request("call_start", call_id="call-ja-1", customer={"id": "cust-tanaka", "name": NAME})
-        line = {"call_id": "call-ja-1", "channel": "customer", "kind": "final", "start": 1.0, "end": 3.0,
-                "text": f"去年{TANAKA_SECRET}に泊まったときの領収書も欲しいです", "segment_id": "s1"}  # fmt: skip
+        line = {
+            "call_id": "call-ja-1",
+            "channel": "customer",
+            "kind": "final",
+            "start": 1.0,
+            "end": 3.0,
+            "text": f"去年{TANAKA_SECRET}に泊まったときの領収書も欲しいです",
+            "segment_id": "s1",
+        }
         agent.send("transcript", call_id="call-ja-1", event=line)
         records = [
             ("customer", "cust-tanaka", {"id": "cust-tanaka", "name": NAME, "phones": [PHONE]}),

@@ -1,7 +1,8 @@
-"""Fixtures for several server instances: a real PostgreSQL cluster (one per test session, an empty database per
-test) and a real redis-server per test, both on 127.0.0.1 in temp dirs and stopped afterwards.
+"""Fixtures for several server instances: a real PostgreSQL cluster (one per test session, an empty database
+per test) and a real redis-server per test, both on 127.0.0.1 in temp dirs and stopped afterwards.
 
-``./run`` installs both from Debian (APT_PACKAGES); without the binaries these tests skip and say which are missing.
+``./run`` installs both from Debian (APT_PACKAGES); without the binaries these tests skip and say which are
+missing.
 """
 
 from __future__ import annotations

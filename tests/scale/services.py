@@ -1,8 +1,8 @@
 """Real PostgreSQL and Redis servers for tests and benchmarks: Debian's binaries, on 127.0.0.1, in a temp dir.
 
 PostgreSQL refuses to run as root, so when the tests run as root (CI) it runs as the ``postgres`` user that
-Debian's package creates (``runuser``). Both are stopped by whoever started them (``stop()``), also when a test
-fails; ``restart`` exists for the failure tests (a database or backplane that goes away and comes back).
+Debian's package creates (``runuser``). Both are stopped by whoever started them (``stop()``), also when a
+test fails; ``restart`` exists for the failure tests (a database or backplane that goes away and comes back).
 """
 
 from __future__ import annotations
@@ -143,7 +143,8 @@ class Redis:
 
 @dataclass
 class Instance:
-    """`agent-assist-server serve` on PostgreSQL and Redis as a child process that can be killed without warning."""
+    """`agent-assist-server serve` on PostgreSQL and Redis as a child process that can be killed without
+    warning."""
 
     name: str
     database: str

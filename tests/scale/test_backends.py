@@ -1,5 +1,5 @@
-"""The durable log behind the seam: the same store on SQLite and on a real PostgreSQL, one migration mechanism,
-and whisper numbering that stays gap-free and ordered when several instances write at once."""
+"""The durable log behind the seam: the same store on SQLite and on a real PostgreSQL, one migration
+mechanism, and whisper numbering that stays gap-free and ordered when several instances write at once."""
 
 from __future__ import annotations
 
@@ -104,7 +104,8 @@ def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(location: di
         assert sorted(set(recorded)) == expected
         assert len(recorded) == len(expected) * (1 if store.team_db.dialect == "sqlite" else 2)
         store.team_db.execute(
-            "INSERT INTO schema_migrations (migration_set, version, name, applied_at) VALUES ('team', ?, 'future', '')",
+            "INSERT INTO schema_migrations (migration_set, version, name, applied_at) VALUES ('team', ?, "
+            "'future', '')",
             (TEAM_MIGRATIONS.newest + 1,),
         )
     finally:

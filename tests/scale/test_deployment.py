@@ -1,5 +1,5 @@
-"""The sample deployment of docs/deploy: HAProxy (TCP mode, health-checked) in front of two instances. A client
-that knows only the load balancer's URL survives the kill -9 of the instance it was on."""
+"""The sample deployment of docs/deploy: HAProxy (TCP mode, health-checked) in front of two instances. A
+client that knows only the load balancer's URL survives the kill -9 of the instance it was on."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Two team-server instances on one PostgreSQL and one Redis behave as one server: whatever is sent through one
-reaches the clients of the other live, and a supervisor on either sees every call of the team."""
+"""Two team-server instances on one PostgreSQL and one Redis behave as one server: whatever is sent through
+one reaches the clients of the other live, and a supervisor on either sees every call of the team."""
 
 from __future__ import annotations
 

@@ -79,8 +79,13 @@ def test_long_silence_and_long_call_are_raised_and_cleared_by_speech() -> None:
 
 def test_published_cues_and_customer_context_feed_the_board() -> None:
     board = _board(Clock())
-    board.call_info("calm", {"customer": {"name": "山田 花子", "tags": ["VIP"]},
-                             "cues": [{"kind": "anger", "trigger": "責任者", "segment_id": "seg-9"}]})  # fmt: skip
+    board.call_info(
+        "calm",
+        {
+            "customer": {"name": "山田 花子", "tags": ["VIP"]},
+            "cues": [{"kind": "anger", "trigger": "責任者", "segment_id": "seg-9"}],
+        },
+    )
     call = board.call("calm")
     assert call is not None and call.customer_name == "山田 花子" and call.frustration is Frustration.STRONG
     assert "責任者" in call.frustration_words

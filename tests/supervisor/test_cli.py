@@ -1,4 +1,5 @@
-"""`agent-assist supervisor`: reachable from the main command, Qt-free until it opens the window, clear on bad input."""
+"""`agent-assist supervisor`: reachable from the main command, Qt-free until it opens the window, clear on bad
+input."""
 
 from __future__ import annotations
 

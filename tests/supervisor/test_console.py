@@ -91,7 +91,8 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
     agent.say("call-1", 2, Channel.AGENT, EventKind.FINAL, "大変申し訳ございません、確認いたします")
     agent.say("call-1", 3, Channel.CUSTOMER, EventKind.PARTIAL, "先月の")
 
-    # The board: agent, customer, the last line said, and the customer's frustration with the words that show it.
+    # The board: agent, customer, the last line said, and the customer's frustration with the words that show
+    # it.
     qtbot.waitUntil(
         lambda: "確認いたします" in console.board_view.row_texts("call-1").get("last_line", ""),
         timeout=WAIT_MS,

@@ -24,11 +24,24 @@ def test_follower_sees_the_agents_cards_and_customer_context(
     agent.client.publish_call_info(
         "call-3",
         {
-            "customer": {"id": "cust-2", "name": "Hanako Sato", "traits": ["prefers email"], "tags": ["fiber"]},
-            "cards": [{"key": "kb-1", "kind": "knowledge", "title": "Evening outages", "body": "Reset the router",
-                       "matched_terms": ["dropping"], "reason": "customer said: dropping"}],
+            "customer": {
+                "id": "cust-2",
+                "name": "Hanako Sato",
+                "traits": ["prefers email"],
+                "tags": ["fiber"],
+            },
+            "cards": [
+                {
+                    "key": "kb-1",
+                    "kind": "knowledge",
+                    "title": "Evening outages",
+                    "body": "Reset the router",
+                    "matched_terms": ["dropping"],
+                    "reason": "customer said: dropping",
+                }
+            ],
         },
-    )  # fmt: skip
+    )
     qtbot.waitUntil(lambda: len(console.cards.cards()) == 1, timeout=WAIT_MS)
     assert console.cards.cards()[0].suggestion.title == "Evening outages"
     assert "agent is seeing now" in console.cards_note.text()

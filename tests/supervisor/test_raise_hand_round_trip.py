@@ -1,9 +1,9 @@
 """Raise hand over the real team server on loopback: the agent's real app raises a hand (F9, a reason, Enter),
 the supervisor's real console puts that call first on the board with a worded mark, follows it, answers "I'm
-coming" and with a whisper, the agent's screen says so, and the hand ends with the call. Audited on the server.
-Also what the console shows while doing it: a menu with every shortcut, header tooltips, the agent's cards
-without the agent's own buttons, a hint in an empty knowledge list, and the follow title keeping the customer's
-name once the call has ended."""
+coming" and with a whisper, the agent's screen says so, and the hand ends with the call. Audited on the
+server. Also what the console shows while doing it: a menu with every shortcut, header tooltips, the agent's
+cards without the agent's own buttons, a hint in an empty knowledge list, and the follow title keeping the
+customer's name once the call has ended."""
 
 from __future__ import annotations
 
@@ -144,7 +144,8 @@ def test_the_console_menu_tooltips_cards_and_follow_title(
             lambda: Attention.STRONG_FRUSTRATION in console.board_view.row_attention("call-1"),
             timeout=WAIT_MS,
         )
-        # The attention column fits its words or wraps them (no "⚠…"); every cell has its whole text as a tooltip.
+        # The attention column fits its words or wraps them (no "⚠…"); every cell has its whole text as a
+        # tooltip.
         board = console.board_view
         item = board.item(0, 0)
         assert item.toolTip() == item.text()

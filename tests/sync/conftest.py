@@ -1,4 +1,5 @@
-"""A real team server on 127.0.0.1 (port 0) in a background thread, users in its real SQLite, and raw clients."""
+"""A real team server on 127.0.0.1 (port 0) in a background thread, users in its real SQLite, and raw
+clients."""
 
 from __future__ import annotations
 

@@ -70,6 +70,7 @@ def test_serve_answers_health_and_stops_cleanly_on_signal(tmp_path: Path, signum
 
 def test_serve_with_a_missing_certificate_names_the_file(tmp_path: Path) -> None:
     result = _run("serve", "--port", "0", "--data", str(tmp_path / "srv"),
-                  "--tls-cert", str(tmp_path / "nope.pem"), "--tls-key", str(tmp_path / "nope.key"))  # fmt: skip
+                  "--tls-cert", str(tmp_path / "nope.pem"),
+                  "--tls-key", str(tmp_path / "nope.key"))  # fmt: skip
     assert result.returncode == 2
     assert "nope.pem" in result.stderr

@@ -1,5 +1,6 @@
-"""Group commit on the durable log: a burst of whispers is stored with few fsyncs, each whisper is on disk when
-its sender hears back, and a refused one leaves nothing behind while the others in its transaction stay."""
+"""Group commit on the durable log: a burst of whispers is stored with few fsyncs, each whisper is on disk
+when its sender hears back, and a refused one leaves nothing behind while the others in its transaction
+stay."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def test_a_burst_of_whispers_is_committed_together_and_a_refused_one_leaves_noth
             results = await asyncio.gather(
                 *(log.call(_whisper, log, n, refuse=(n == 7)) for n in range(40)), return_exceptions=True
             )
-            # Every answer came after its commit: a second connection (another process would see the same) reads them.
+            # Every answer came after its commit: a second connection (another process would see the same)
+            # reads them.
             reader = TeamStore(tmp_path)
             try:
                 stored = reader.whispers_for_agent("sato", 0)

@@ -1,6 +1,7 @@
-"""Erasure and retention on the team server (issue #16): an authorised, audited request (and the admin command)
-removes a customer's records, feed versions, live call, transcript and whispers byte for byte (the raw files and
-their WAL are grepped), and live transcripts leave the server after the call ended plus the retention."""
+"""Erasure and retention on the team server (issue #16): an authorised, audited request (and the admin
+command) removes a customer's records, feed versions, live call, transcript and whispers byte for byte (the
+raw files and their WAL are grepped), and live transcripts leave the server after the call ended plus the
+retention."""
 
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ def test_the_admin_command_erases_from_the_servers_files(team_server: RunningSer
     finally:
         agent.close()
         supervisor.close()
-    team_server.thread.stop()  # also works with the server running; stopped here so the files are all there is
+    # also works with the server running; stopped here so the files are all there is
+    team_server.thread.stop()
     data = str(team_server.data_dir)
     assert server_cli(["erase-customer", "k1", "--team", "tokyo", "--data", data]) == 2  # needs --yes
     assert server_cli(["erase-customer", "k1", "--team", "tokyo", "--data", data, "--yes"]) == 0

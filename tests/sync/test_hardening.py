@@ -1,6 +1,6 @@
-"""The outside audit's reproductions against the team server (issue #16), each over a real server on 127.0.0.1:
-text that is not Unicode, NaN and Infinity, frames no client can read, loosely typed transcript lines, and the
-odd corners of rate limiting, revocation, refused handshakes and whisper listing."""
+"""The outside audit's reproductions against the team server (issue #16), each over a real server on
+127.0.0.1: text that is not Unicode, NaN and Infinity, frames no client can read, loosely typed transcript
+lines, and the odd corners of rate limiting, revocation, refused handshakes and whisper listing."""
 
 from __future__ import annotations
 
@@ -76,11 +76,23 @@ def test_nan_and_infinity_are_refused_and_never_replayed(team_server: RunningSer
     client, call_id = _call(team_server)
     try:
         for ref, field, text in (
-            ("u1", "info.score", '{"v":1,"type":"call_update","id":"u1","call_id":"call-sato","info":{"score":NaN}}'),
-            ("p1", "record.n[1]", '{"v":1,"type":"change_push","id":"p1","change_id":"p1","kind":"customer",'
-                                  '"record_id":"c1","record":{"id":"c1","n":[1,Infinity]}}'),
-            ("s1", "customer.age", '{"v":1,"type":"call_start","id":"s1","call_id":"c2","customer":{"age":-Infinity}}'),
-        ):  # fmt: skip
+            (
+                "u1",
+                "info.score",
+                '{"v":1,"type":"call_update","id":"u1","call_id":"call-sato","info":{"score":NaN}}',
+            ),
+            (
+                "p1",
+                "record.n[1]",
+                '{"v":1,"type":"change_push","id":"p1","change_id":"p1","kind":"customer",'
+                '"record_id":"c1","record":{"id":"c1","n":[1,Infinity]}}',
+            ),
+            (
+                "s1",
+                "customer.age",
+                '{"v":1,"type":"call_start","id":"s1","call_id":"c2","customer":{"age":-Infinity}}',
+            ),
+        ):
             _send_text(client, text)
             error = client.reply(ref)
             assert (
@@ -88,8 +100,11 @@ def test_nan_and_infinity_are_refused_and_never_replayed(team_server: RunningSer
                 and f"field '{field}' must be a finite number" in error["message"]
             )
         # Nothing non-finite was stored: what a supervisor and a resuming client read is strict JSON.
-        with connect(team_server.url, additional_headers={"Authorization": f"Bearer {team_server.tokens['suzuki']}"},
-                     proxy=None) as ws:  # fmt: skip
+        with connect(
+            team_server.url,
+            additional_headers={"Authorization": f"Bearer {team_server.tokens['suzuki']}"},
+            proxy=None,
+        ) as ws:
             ws.recv(timeout=5)  # welcome
             ws.send(json.dumps({"v": 1, "type": "resume", "id": "r"}))
             ws.send(json.dumps({"v": 1, "type": "subscribe", "id": "sub", "call_id": call_id}))
@@ -151,8 +166,16 @@ def test_every_server_frame_fits_a_client_with_the_default_1_mib_limit(team_serv
             client.request("list_presence")["type"] == "ack"
         )  # frames are handled in order: all lines stored
         for n in range(40):
-            assert client.request("change_push", change_id=f"c{n}", kind="customer", record_id=f"r{n}",
-                                  record={"id": f"r{n}", "notes": ["メモ" * 1900] * 10})["type"] == "ack"  # fmt: skip
+            assert (
+                client.request(
+                    "change_push",
+                    change_id=f"c{n}",
+                    kind="customer",
+                    record_id=f"r{n}",
+                    record={"id": f"r{n}", "notes": ["メモ" * 1900] * 10},
+                )["type"]
+                == "ack"
+            )
         # A supervisor whose client keeps websockets' default 1 MiB receive limit (RawClient does).
         supervisor = team_server.raw("suzuki")
         try:

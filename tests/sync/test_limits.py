@@ -22,7 +22,8 @@ from tests.sync.conftest import RunningServer, wait_until
 
 @pytest.fixture
 def server_limits() -> ServerLimits:
-    # The frame cap stays far away: what drops the stuck client here is bytes left unsent for longer than the grace.
+    # The frame cap stays far away: what drops the stuck client here is bytes left unsent for longer than the
+    # grace.
     return ServerLimits(
         slow_consumer_bytes=64 * 1024, slow_consumer_grace=0.5, rate_per_second=1e6, rate_burst=1_000_000
     )
@@ -45,7 +46,8 @@ class StuckClient:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             f"GET / HTTP/1.1\r\nHost: {address.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: "
+            f"Bearer {token}\r\n\r\n".encode()
         )
         self.buffer = b""
         while b"\r\n\r\n" not in self.buffer:

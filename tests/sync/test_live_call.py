@@ -117,8 +117,13 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(
             what="whisper",
         )
         assert whisper["text"] == "まずお詫びと要約を" and whisper["anchor_segment_id"] == "seg-2"
-        wait_until(lambda: any(e["event"] == "whispered" and e["whisper"]["whisper_id"] == whisper_id for e in sup_seen.call_events),
-                   what="the board learns a whisper went to the call")  # fmt: skip
+        wait_until(
+            lambda: any(
+                e["event"] == "whispered" and e["whisper"]["whisper_id"] == whisper_id
+                for e in sup_seen.call_events
+            ),
+            what="the board learns a whisper went to the call",
+        )
         wait_until(
             lambda: {"sent", "delivered"} <= {s["status"] for s in sup_seen.statuses}, what="sent+delivered"
         )

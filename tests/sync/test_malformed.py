@@ -40,7 +40,8 @@ def _decode_or_error(raw: str | bytes) -> Request | ProtocolError:
         return exc
 
 
-# database=None: no .hypothesis directory in the checkout (pytest's norecursedirs would then warn, an error here).
+# database=None: no .hypothesis directory in the checkout (pytest's norecursedirs would then warn, an error
+# here).
 @settings(database=None)
 @given(st.text(max_size=200) | st.binary(max_size=50))
 def test_decoder_answers_any_text_with_a_request_or_a_protocol_error(raw: str | bytes) -> None:
@@ -76,11 +77,16 @@ def test_decoder_names_the_problem() -> None:
         "[]": "JSON object",
         '{"v": 2, "type": "resume", "id": "a"}': "'v' must be 1",
         '{"v": 1, "type": "teleport", "id": "a"}': "unknown message type 'teleport'",
-        '{"v": 1, "type": "whisper_send", "id": "a", "whisper_id": "w", "agent": "x"}': "missing field 'text'",
+        '{"v": 1, "type": "whisper_send", "id": "a", "whisper_id": "w", "agent": "x"}': (
+            "missing field 'text'"
+        ),
         '{"v": 1, "type": "subscribe", "id": "a", "call_id": 7}': "'call_id' must be a non-empty string",
         '{"v": 1, "type": "feed_since", "id": "a", "after": -1}': "must not be negative",
         '{"v": 1, "type": "list_calls", "id": "a", "admin": true}': "unknown field 'admin'",
-        '{"v": 1, "type": "change_push", "id": "a", "change_id": "c", "kind": "x", "record_id": "r", "record": {}}': "'kind' must be one of",
+        (
+            '{"v": 1, "type": "change_push", "id": "a", "change_id": "c", "kind": "x", "record_id": "r", '
+            '"record": {}}'
+        ): "'kind' must be one of",
         "[" * 100000 + "]" * 100000: "not valid JSON",
     }
     for raw, expected in cases.items():

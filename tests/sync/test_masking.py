@@ -1,6 +1,6 @@
 """The server masks personal data even when a client does not redact (defence in depth, issue #16): a card
-number, a My Number or a phone number in a transcript line, a whisper, a note or a call summary reaches neither a
-follower nor any file of the server's data directory, WAL included."""
+number, a My Number or a phone number in a transcript line, a whisper, a note or a call summary reaches
+neither a follower nor any file of the server's data directory, WAL included."""
 
 from __future__ import annotations
 

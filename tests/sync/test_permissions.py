@@ -1,5 +1,5 @@
-"""Role x action x ownership: every request is refused unless the role, the team and the ownership allow it, and
-nothing of one team's calls, whispers or data reaches anyone who may not see it."""
+"""Role x action x ownership: every request is refused unless the role, the team and the ownership allow it,
+and nothing of one team's calls, whispers or data reaches anyone who may not see it."""
 
 from __future__ import annotations
 

@@ -48,8 +48,15 @@ def test_knowledge_entry_whispered_as_an_attachment(team_server: RunningServer) 
             "title": "Lite プランへの変更",
             "body": "月額 980 円。違約金なし。",
         }
-        ack = supervisor.request("whisper_send", whisper_id="w-7", agent="sato", call_id="call-1",
-                                 text="offer the Lite plan", attachment=entry, anchor_segment_id="seg-3")  # fmt: skip
+        ack = supervisor.request(
+            "whisper_send",
+            whisper_id="w-7",
+            agent="sato",
+            call_id="call-1",
+            text="offer the Lite plan",
+            attachment=entry,
+            anchor_segment_id="seg-3",
+        )
         assert ack["whisper"]["seq"] == 1 and ack["whisper"]["status"] == "sent"
         whisper = agent.wait_for(lambda f: f["type"] == "whisper")["whisper"]
         assert whisper["attachment"] == entry and whisper["anchor_segment_id"] == "seg-3"

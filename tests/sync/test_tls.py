@@ -43,8 +43,13 @@ def test_wss_round_trip_with_a_trusted_certificate(tmp_path: Path, certificate: 
     trusting = ssl.create_default_context(cafile=str(cert))
     good = SyncClient(f"wss://127.0.0.1:{port}/", token, tmp_path / "good.sqlite3", ssl=trusting)
     reasons: list[str] = []
-    doubtful = SyncClient(f"wss://127.0.0.1:{port}/", token, tmp_path / "bad.sqlite3", ssl=ssl.create_default_context(),
-                          max_backoff=0.5)  # fmt: skip
+    doubtful = SyncClient(
+        f"wss://127.0.0.1:{port}/",
+        token,
+        tmp_path / "bad.sqlite3",
+        ssl=ssl.create_default_context(),
+        max_backoff=0.5,
+    )
     doubtful.on_connection_state = lambda state, reason: reasons.append(reason)
     try:
         good.start()
