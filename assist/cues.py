@@ -115,30 +115,6 @@ def detect_language(text: str) -> str:
     return "ja" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) else "en"
 
 
-_GREETING_EN = re.compile(
-    r"^(?:hello|hi|hey|good (?:morning|afternoon|evening)|yes|yeah|ok|okay|um|uh)\b|"
-    r"\b(?:this is|my name is|i'?m calling|calling from|speaking)\b"
-)
-
-
-def issue_of(text: str, language: str) -> str:
-    """The customer's own words for their issue, for the wrap-up note (a record, never said back to them):
-    the first sentence that is not a greeting or an introduction, trimmed."""
-    cleaned = strip_fillers(normalize(text))
-    sentences = [s.strip(" 、,") for s in re.split(r"[。！？!?.]+", cleaned) if s.strip(" 、,")]
-    if language == "ja":
-        clause = sentences[0] if sentences else cleaned
-        clause = re.sub(
-            r"(?:んです|のです|んですけど|んですが|んですよ|ですけど|ですが|です|ます|けど|よね|ね|よ)+$",
-            "",
-            clause.replace(" ", ""),
-        )
-        return clause[:30]
-    kept = [s for s in sentences if not _GREETING_EN.search(s)] or sentences or [cleaned]
-    clause = re.sub(r"^(?:so|and|but|well)\s+", "", kept[0])
-    return " ".join(clause.split()[:12])
-
-
 # --- naming the issue in the frustration phrase -------------------------------------------------------------
 # Never echo the customer's sentence with pronouns swapped: ("I am frustrated" -> "you am frustrated"). The
 # issue is named from a knowledge card's title or alias when it reads as a statement of the problem, or

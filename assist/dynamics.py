@@ -374,7 +374,6 @@ _COLUMNS = (
     "rate_unit",
     "switches",
 )
-FIGURE_COLUMNS: tuple[str, ...] = _COLUMNS
 
 
 def _migration_1(conn: sqlite3.Connection) -> None:

@@ -219,9 +219,6 @@ class ConversationContext:
                 weights[term] = max(weights.get(term, 0.0), base)
         return [WeightedTerm(t, w) for t, w in weights.items()]
 
-    def recent_text(self) -> str:
-        return " ".join(" ".join(t) for _, t in self._lines)
-
 
 class TermCutter:
     """Cuts text into the store's terms (same analyser as its index)."""
@@ -231,12 +228,6 @@ class TermCutter:
 
     def __call__(self, text: str) -> list[str]:
         return terms(text, self.analyzer, query=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    suggestion: Suggestion
-    entry_id: str
 
 
 class Matcher:

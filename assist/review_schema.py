@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from assist.domain import new_id, system_clock, utc_iso
-from assist.migrations import MigrationSet, current_version
+from assist.migrations import MigrationSet
 from assist.store import Store
 
 META_KEY = "review_schema_version"
@@ -63,10 +63,6 @@ def _adopt_review(conn: sqlite3.Connection) -> int:
 
 REVIEW_MIGRATIONS = MigrationSet("review", MIGRATIONS, adopt=_adopt_review)
 REVIEW_TABLES = ("review_bookmarks", "review_comments")
-
-
-def review_schema_version(store: Store) -> int:
-    return current_version(store.conn, REVIEW_MIGRATIONS)
 
 
 def ensure_review_schema(store: Store) -> int:
@@ -145,11 +141,6 @@ class ReviewNotes:
         )
         return [Bookmark(*r) for r in rows]
 
-    def remove_bookmark(self, bookmark_id: str) -> bool:
-        with self.store.transaction():
-            cur = self.store.conn.execute("DELETE FROM review_bookmarks WHERE id = ?", (bookmark_id,))
-        return cur.rowcount > 0
-
     def add_comment(
         self,
         call_id: str,
@@ -180,11 +171,6 @@ class ReviewNotes:
             (call_id,),
         )
         return [LineComment(r[0], r[1], r[2], r[3], r[4], CommentRole(r[5]), r[6]) for r in rows]
-
-    def remove_comment(self, comment_id: str) -> bool:
-        with self.store.transaction():
-            cur = self.store.conn.execute("DELETE FROM review_comments WHERE id = ?", (comment_id,))
-        return cur.rowcount > 0
 
 
 def bookmark_dict(mark: Bookmark) -> dict[str, Any]:

@@ -74,7 +74,6 @@ class SessionUpdate:
     suggestions: tuple[Suggestion, ...]
     cues: tuple[Cue, ...] = ()
     redacted: tuple[PiiKind, ...] = ()
-    suggestions_changed: bool = False
     hints: tuple[Hint, ...] = ()  # live coaching (assist.coaching)
 
 
@@ -172,16 +171,14 @@ class CallSession:
         self._lines += 1
         speaker = "customer" if event.channel is Channel.CUSTOMER else "agent"
         self._context.add(speaker, safe.text)
-        before = [(c.kind, c.id) for c in self._cards]
         if speaker == "customer":
             # The agent's words only colour the context of the customer's next line: cards move when the
             # customer speaks, so the agent's own phrasing never brings up cards (and a greeting never does).
             self._rerank(safe.text)
-        changed = before != [(c.kind, c.id) for c in self._cards]
         # After the re-ranking: an empathy phrase may name the issue from the cards that now fit.
         cues = self._cues_for(safe)
         hints = self.coach.heard(speaker, event.start, event.end, safe.text, event.segment_id)
-        return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, changed, tuple(hints))
+        return SessionUpdate(safe, tuple(self._cards), tuple(cues), result.kinds, tuple(hints))
 
     # --- coaching -----------------------------------------------------------------------------------------
 
@@ -414,10 +411,6 @@ class CallSession:
         )
 
     # --- after the call -----------------------------------------------------------------------------------
-
-    @property
-    def proposed_follow_ups(self) -> tuple[FollowUp, ...]:
-        return tuple(c.follow_up for c in self._cues if c.follow_up is not None)
 
     def wrap_up(self) -> WrapUp:
         """A prefilled after-call form written from the whole kept transcript (assist.wrapup): every issue,

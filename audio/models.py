@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 TINY_EN = "tiny.en"
 BASE = "base"
-KNOWN_MODELS = (TINY_EN, BASE)
 
 # The multilingual base model.bin, joined from the two PyPI parts.
 BASE_MODEL_BIN_SIZE = 145_217_607

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from PySide6.QtCore import QLocale, QSettings
 
 from assist.paths import data_dir
+from desktop.common.i18n import UI_LANGUAGES
 
 ORGANIZATION = "AgentAssist"
 APPLICATION = "Agent Assist"
@@ -63,7 +64,7 @@ class Preferences:
             else:
                 value = str(value or "")
             setattr(prefs, f.name, value)
-        if prefs.ui_language not in ("ja", "en"):
+        if prefs.ui_language not in UI_LANGUAGES:
             prefs.ui_language = system_ui_language()
         if prefs.theme not in ("light", "dark"):
             prefs.theme = "light"
