@@ -103,9 +103,7 @@ class RedisBackplane:
             )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         if self._client is not None:
             await self._client.aclose()
@@ -337,9 +335,22 @@ class SharedFanout(LocalFanout):
         )
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
+        await cancel_and_wait(list(self._tasks))
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task[None]], patience: float = 1.0) -> None:
+    """Cancels ``tasks`` and waits until every one has ended.
+
+    A cancellation can be swallowed inside the Redis client (seen: a pipeline cancelled mid-``execute`` let the
+    publisher loop on to its next ``queue.get``), so a task still running after ``patience`` seconds is cancelled
+    again where it now waits, until it ends."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _, pending = await asyncio.wait(pending, timeout=patience)
+        if pending:
+            log.warning("cancelling again: %s", sorted(task.get_name() for task in pending))
 
 
 def _frame_id() -> str:
