@@ -78,10 +78,9 @@ def shoot(language: str, theme: str, out: Path) -> None:
     from assist.session import CallSession
     from assist.store import Store
     from audio.events import Channel, EventKind, TranscriptEvent
-    from desktop.agent import core_views
     from desktop.agent.agent_app import AgentApp
-    from desktop.agent.call_desk import CallDesk, DeskConfig
     from desktop.agent.demo import DEMO_CALLS, DEMO_PHONE, seed_store
+    from desktop.agent.desk import CallDesk, DeskConfig, core_views, saving
     from desktop.agent.settings_dialog import SettingsDialog
     from desktop.app import ensure_app
     from desktop.common.preferences import Preferences
@@ -168,7 +167,7 @@ def shoot(language: str, theme: str, out: Path) -> None:
     _settle(app)
     dialog.grab().save(str(out / "settings.png"))
     dialog.close()
-    core_views.save_wrap_up(session, draft, [], "sato")
+    saving.save_wrap_up(session, draft, [], "sato")
     store.close()
     window.close()
     agent.shutdown()

@@ -19,7 +19,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from desktop.agent.bridge import LiveCallBridge
-from desktop.agent.call_desk import CallDesk, DeskConfig, Problem, SaveOutcome
+from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
 from desktop.agent.main_window import CallScreen
 from desktop.agent.settings_dialog import SettingsDialog
 from desktop.agent.softphone_link import SoftphoneLink

@@ -1,7 +1,7 @@
 """The one place where work on other threads reaches the Qt main thread.
 
 The transcription engine, the desk worker (store, call session) and the team-server client all run on their
-own threads and report through a plain :class:`~desktop.agent.call_desk.CallListener`. Widgets may only be touched on
+own threads and report through a plain :class:`~desktop.agent.desk.CallListener`. Widgets may only be touched on
 the Qt main thread, so this listener re-emits every callback as a Qt signal. The bridge lives on the main
 thread, so Qt queues each emission made from another thread and delivers it on the main thread's event loop:
 no locks in widgets, and no thread ever waits for the UI. Emissions pass an :class:`~desktop.common.lifetime.EmitGate`:
@@ -14,7 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from audio.events import AudioStatusEvent, TranscriptEvent
-from desktop.agent.call_desk import Problem, SaveOutcome
+from desktop.agent.desk import Problem, SaveOutcome
 from desktop.common.lifetime import EmitGate
 from desktop.common.views import (
     CoachingView,
@@ -29,7 +29,7 @@ from desktop.common.views import (
 
 
 class LiveCallBridge(QObject):
-    """A :class:`~desktop.agent.call_desk.CallListener` whose callbacks become queued signals.
+    """A :class:`~desktop.agent.desk.CallListener` whose callbacks become queued signals.
 
     Signals:
         call_started(str): a call began (call id).

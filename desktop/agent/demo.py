@@ -135,7 +135,7 @@ class DemoWorld:
         return str(self.server.url)
 
     def desk_config(self) -> Any:
-        from desktop.agent.call_desk import DeskConfig
+        from desktop.agent.desk import DeskConfig
 
         return DeskConfig(
             language=self.language,
@@ -345,7 +345,7 @@ class TerminalListener:
 
 
 def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 240.0) -> int:
-    from desktop.agent.call_desk import CallDesk
+    from desktop.agent.desk import CallDesk
 
     out = out or sys.stdout
     began = time.monotonic()
@@ -406,7 +406,7 @@ def run_window(world: DemoWorld) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
 
     from desktop.agent.agent_app import AgentApp
-    from desktop.agent.call_desk import CallDesk
+    from desktop.agent.desk import CallDesk
     from desktop.app import ensure_app
     from desktop.common.preferences import Preferences
 

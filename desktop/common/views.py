@@ -1,7 +1,7 @@
 """What the call screen shows, as small frozen values.
 
 The widgets draw these and nothing else, so they do not depend on how the core packages shape their own
-records; ``desktop.agent.core_views`` translates core results into them in one place.
+records; ``desktop.agent.desk.core_views`` translates core results into them in one place.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class CueStyle(StrEnum):
     """How the cue banner presents a cue: its heading and whether it offers "Add to wrap-up".
 
     Not the core's ``assist.domain.CueKind`` (what the customer or agent said: frustration, anger, anxiety,
-    a promise): several kinds share one style. ``desktop.agent.core_views.cue_style`` is the one mapping.
+    a promise): several kinds share one style. ``desktop.agent.desk.core_views.cue_style`` is the one mapping.
     """
 
     EMPATHY = "empathy"  # the customer sounds upset: a phrase to say

@@ -77,8 +77,8 @@ def live_call(model: str) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from desktop.agent.agent_app import AgentApp
-    from desktop.agent.call_desk import CallDesk
     from desktop.agent.demo import DEMO_PHONE, DemoWorld
+    from desktop.agent.desk import CallDesk
     from desktop.app import ensure_app
     from desktop.common.preferences import Preferences
 

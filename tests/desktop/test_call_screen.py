@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
 from desktop.agent.agent_app import AgentApp
-from desktop.agent.call_desk import CallDesk, DeskConfig, Problem
+from desktop.agent.desk import CallDesk, DeskConfig, Problem
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences, app_settings
 from desktop.common.views import (
@@ -274,7 +274,7 @@ def test_what_the_customer_said_decides_how_the_banner_shows_the_cue(agent: Any,
     empathy phrase to say, a promise as a follow-up the agent can take into the wrap-up."""
     from assist.cues import emotion_cues, promise_cue
     from assist.domain import CueKind
-    from desktop.agent import core_views
+    from desktop.agent.desk import core_views
 
     assert {core_views.cue_style(kind) for kind in CueKind} == {CueStyle.EMPATHY, CueStyle.FOLLOW_UP}
     w = agent.window

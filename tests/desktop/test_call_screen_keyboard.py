@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind
-from desktop.agent.call_desk import SaveOutcome
+from desktop.agent.desk import SaveOutcome
 from desktop.common.appearance import MIN_DEFAULT_POINTS
 from desktop.common.i18n import install_ui_language
 from desktop.common.views import CueStyle, CueView, SuggestionView, WhisperView, WrapUpDraft

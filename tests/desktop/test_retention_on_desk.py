@@ -20,7 +20,7 @@ from assist.exports import call_recording_dir
 from assist.retention import RetentionPolicy, RetentionReport, TranscriptRetention, save_policy
 from assist.store import Store
 from desktop.agent.agent_app import AgentApp
-from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.review import privacy_view

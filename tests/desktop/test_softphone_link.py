@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from desktop.agent.agent_app import AgentApp
-from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.agent.softphone_link import hand_over
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from assist.store import Store
-from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.desk import CallDesk, DeskConfig
 
 
 class _Quiet:

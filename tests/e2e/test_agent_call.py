@@ -23,8 +23,8 @@ from assist.paths import store_path
 from assist.store import Store
 from audio.events import Channel
 from desktop.agent.agent_app import AgentApp
-from desktop.agent.call_desk import CallDesk, DeskConfig
 from desktop.agent.demo import AGENT, DEMO_CALL, DEMO_PHONE, SUPERVISOR, TEAM, seed_store
+from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.review.call_detail import load_timeline

@@ -13,7 +13,7 @@ import pytest
 
 from audio.events import AudioStatusKind, Channel
 from desktop.agent.agent_app import AgentApp
-from desktop.agent.call_desk import CallDesk, DeskConfig
+from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from tests.conftest import SELFTEST_WAV

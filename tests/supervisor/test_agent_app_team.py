@@ -23,8 +23,8 @@ from pytestqt.qtbot import QtBot
 
 from audio.events import Channel, EventKind, TranscriptEvent
 from desktop.agent.agent_app import AgentApp
-from desktop.agent.call_desk import CallDesk, DeskConfig
 from desktop.agent.demo import DEMO_PHONE, seed_store
+from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.supervisor.console import SupervisorConsole

@@ -4,11 +4,13 @@ The desktop window and the terminal demo both drive calls through :class:`CallDe
 reports everything to a :class:`CallListener` (the Qt bridge re-emits it as queued signals; the headless demo
 prints it). Threads:
 
-- one *desk worker* (a single-thread executor) owns the local store and the call session: SQLite work, caller
-  lookup, matching, wrap-up and saving all run there, in order, so the store has one writer and the UI never
-  waits on disk;
+- one *desk worker* (:class:`~desktop.agent.desk.worker.SerialWorker`) owns the local store and the call
+  session: SQLite work, caller lookup, matching, wrap-up and saving all run there, in order, so the store has
+  one writer and the UI never waits on disk; work due later (the trailing publish to followers) runs there too;
 - the transcription engine's own threads call back with transcript and audio status events; transcript events
   are queued onto the desk worker (redaction happens there, before anything is shown, stored or sent);
+- ending a call waits for the transcription to drain on a short-lived ``call-end`` thread (never on the worker,
+  whose queue the last lines are still reaching);
 - the team-server client runs its own asyncio thread; its callbacks go straight to the listener.
 
 What the agent sees (the customer's context, the cards, the cues) is published for supervisors following the
@@ -28,15 +30,32 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
+from assist.after_call import apply_after_call
+from assist.coaching import CoachSettings, HintKind
+from assist.customers import customer_context, lookup_caller
+from assist.domain import CustomerContext, WhisperRecord, system_clock, utc_iso
+from assist.domain_words import Word, domain_words
 from assist.paths import data_dir, recordings_dir, store_path
+from assist.redaction import redact
+from assist.review_schema import ensure_review_schema
+from assist.session import CallSession
+from assist.store import Store
+from audio.after_call import AfterCallPass, AfterCallResult
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, TranscriptEvent
-from desktop.agent import core_views
+from audio.live import LiveTranscription, SharedModel
+from audio.models import ModelNotFoundError
+from audio.recording import repair_recordings
+from audio.source import AudioSource
+from desktop.agent.desk import core_views, saving, team
+from desktop.agent.desk.config import DeskConfig
+from desktop.agent.desk.devices import NoDevice, call_source
+from desktop.agent.desk.worker import SerialWorker
 from desktop.common.views import (
     CallSummary,
     CoachingView,
@@ -49,11 +68,17 @@ from desktop.common.views import (
     WhisperView,
     WrapUpDraft,
 )
+from sync.client import ConnectionState as LinkState
+from sync.client import SyncClient
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 SHARE_INTERVAL_S = 0.3  # what the agent sees reaches followers at most ~3 times a second
 SHARED_CUES = 20  # the latest cues a follower is told about
+
+__all__ = ["CallDesk", "CallListener", "DeskConfig", "Problem", "SaveOutcome"]
 
 
 class Problem(StrEnum):
@@ -94,32 +119,13 @@ class CallListener(Protocol):
 
 
 @dataclass(slots=True)
-class DeskConfig:
-    language: str = "ja"  # ja | en | auto
-    model: str | None = None  # None: the default for the language
-    agent_name: str = ""
-    server_url: str = ""
-    server_token: str = ""
-    record: bool = True
-    replay_realtime: bool = True  # a replayed recording plays at call pace (demo); tests replay at full speed
-    agent_device: str = ""
-    agent_pulse_source: str = ""
-    customer_device: str = ""
-    customer_pulse_source: str = ""
-    stereo_device: str = ""
-    stereo_agent_left: bool = True
-    coaching_off: tuple[str, ...] = ()  # coaching hints switched off (assist.coaching.HintKind values)
-    after_call_model: str = ""  # the after-call quality pass's model (installed); empty = off
-
-
-@dataclass(slots=True)
 class _Call:
     call_id: str
     phone: str
     started: float
-    session: Any = None
+    session: CallSession | None = None
     customer_id: str | None = None
-    transcription: Any = None
+    transcription: LiveTranscription | None = None
     finished: bool = False
     summary: CallSummary = field(default_factory=lambda: CallSummary(call_id=""))
     finals: int = 0
@@ -131,9 +137,9 @@ class _Call:
     # What the agent sees, kept so followers can be told (desk worker only).
     matched_cards: list[SuggestionView] = field(default_factory=list)
     pushed_cards: list[SuggestionView] = field(default_factory=list)
-    shared_customer: dict[str, Any] = field(default_factory=dict)
-    shared_cues: list[dict[str, Any]] = field(default_factory=list)
-    last_shared: dict[str, Any] | None = None
+    shared_customer: dict[str, object] = field(default_factory=dict)
+    shared_cues: list[dict[str, str]] = field(default_factory=list)
+    last_shared: dict[str, object] | None = None
     last_shared_at: float = 0.0
     share_pending: bool = False
     # For dead air: the audio time of the last words heard, when they were heard, the last silence check.
@@ -146,6 +152,7 @@ class CallDesk:
     """One agent's desk: the local store, the model, the team-server link and the call in progress.
 
     Public methods are called from the UI thread and return at once; the work happens on the desk worker.
+    ``monotonic`` is the clock of the throttle and the dead-air check (injected by tests).
     """
 
     def __init__(
@@ -156,19 +163,21 @@ class CallDesk:
         store_file: Path | None = None,
         sync_state_file: Path | None = None,
         recordings: Path | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.listener = listener
         self.config = config
         self._store_file = store_file
         self._sync_state_file = sync_state_file
         self._recordings = recordings
-        self._after_passes: list[Any] = []
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-worker")
-        self._store: Any = None
+        self._monotonic = monotonic
+        self._after_passes: list[AfterCallPass] = []
+        self._worker = SerialWorker("desk-worker", monotonic)
+        self._store: Store | None = None
         self._call: _Call | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self.sync: Any = None
+        self.sync: SyncClient | None = None
         self.connection = ConnectionState.LOCAL_ONLY
         self.role = (
             ""  # the signed-in user's role on the team server (agent | supervisor | admin), once known
@@ -186,7 +195,7 @@ class CallDesk:
         """Who takes the calls: the name the team server signed this token in as (whispers are addressed to
         it, the board shows it), else the name set in the preferences (local only, or not signed in yet)."""
         client = self.sync
-        signed_in = (getattr(client, "user", None) or {}).get("user") if client is not None else None
+        signed_in = client.user.get("user") if client is not None else None
         return str(signed_in or self.config.agent_name or "")
 
     @property
@@ -200,8 +209,8 @@ class CallDesk:
     # -- lifecycle ------------------------------------------------------------------------------------------
     def start(self, preload_model: bool = True) -> None:
         """Open the store (on the worker), begin loading the model (background) and connect to the server."""
-        self._submit(self._open_store)
-        self._submit(self._recover_after_restart)
+        self._submit("open the store", self._open_store)
+        self._submit("recover after restart", self._recover_after_restart)
         if preload_model:
             self._preload_model()
         self.connect_server(self.config.server_url, self.config.server_token)
@@ -222,28 +231,24 @@ class CallDesk:
                 log.exception("stopping the team-server client failed")
             self.sync = None
         self._worker.submit(self._close_store)
-        self._worker.shutdown(wait=True, cancel_futures=False)
+        self._worker.shutdown()
 
-    def run_on_worker(self, fn: Callable[[Any], Any]) -> Future[Any]:
+    def run_on_worker(self, fn: Callable[[Store], T]) -> Future[T]:
         """Run ``fn(store)`` on the desk worker (the store's only thread); for imports and tests."""
         return self._worker.submit(lambda: fn(self._open_store()))
 
     def _preload_model(self) -> None:
         try:
-            from audio.live import SharedModel
-
             SharedModel.preload(self.config.model, self.config.language)
         except Exception as exc:  # no weights: say so now, not when the first call starts
             self.listener.on_problem(Problem.MODEL, str(exc))
 
-    def _open_store(self) -> Any:
+    def _open_store(self) -> Store:
         if self._store is None:
-            from assist.store import Store
-
             try:
-                self._store = Store.open(self._store_file or store_path())
+                self._store = Store.open(self.store_file)
             except Exception as exc:
-                self.listener.on_problem(Problem.STORE, f"{self._store_file or store_path()}: {exc}")
+                self.listener.on_problem(Problem.STORE, f"{self.store_file}: {exc}")
                 raise
         return self._store
 
@@ -251,9 +256,6 @@ class CallDesk:
         """Work left from a previous session, done off the UI thread before the first call: recordings of a
         session that was killed get their headers repaired, and the review tables and indexes exist before the
         agent first opens History (building an index on a large store takes seconds)."""
-        from assist.review_schema import ensure_review_schema
-        from audio.recording import repair_recordings
-
         try:
             repaired = repair_recordings(self.recordings)
         except OSError as exc:
@@ -268,15 +270,16 @@ class CallDesk:
             self._store.close()
             self._store = None
 
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        def run() -> Any:
-            try:
-                return fn(*args)
-            except Exception:
-                log.exception("desk worker task %s failed", getattr(fn, "__name__", fn))
-                raise
+    def _submit(self, what: str, fn: Callable[[], T]) -> Future[T]:
+        """Queue ``fn`` on the desk worker; a failure is logged as ``what`` (and left in the future)."""
+        return self._worker.submit(_logged(what, fn))
 
-        return self._worker.submit(run)
+    def _submit_quietly(self, what: str, fn: Callable[[], object]) -> None:
+        """Queue ``fn`` unless the app is closing (then the work is moot)."""
+        if self._closing.is_set():
+            return
+        with contextlib.suppress(RuntimeError):  # the worker shut down: the app is closing
+            self._submit(what, fn)
 
     # -- team server ----------------------------------------------------------------------------------------
     def connect_server(self, url: str, token: str) -> None:
@@ -287,8 +290,6 @@ class CallDesk:
         if not url:
             self._set_connection(ConnectionState.LOCAL_ONLY)
             return
-        from sync.client import SyncClient
-
         client = SyncClient(url, token, self.sync_state_file)
         client.on_whisper = self._whisper_arrived
         client.on_whisper_status = self._whisper_status
@@ -300,19 +301,16 @@ class CallDesk:
         self._set_connection(ConnectionState.CONNECTING)
         client.start()
 
-    def _connection_changed(self, state: Any, reason: str) -> None:
-        value = str(getattr(state, "value", state))
-        if value == "connected":
+    def _connection_changed(self, state: LinkState, reason: str) -> None:
+        if state is LinkState.CONNECTED:
             client = self.sync
-            self.role = (
-                str((getattr(client, "user", None) or {}).get("role") or "") if client is not None else ""
-            )
+            self.role = str(client.user.get("role") or "") if client is not None else ""
             call = self._call
             if call is not None and not call.finished:
                 # What was shared while offline was dropped: followers get the current state again.
-                self._submit_quietly(self._share_again, call)
+                self._submit_quietly("share again", lambda: self._share_again(call))
             self._set_connection(ConnectionState.ONLINE, force=True)
-        elif value == "connecting" and reason == "starting":
+        elif state is LinkState.CONNECTING and reason == "starting":
             self._set_connection(ConnectionState.CONNECTING)
         else:
             # Retrying after a failure is, for the agent, being offline: work is kept and sent later.
@@ -326,18 +324,8 @@ class CallDesk:
         self.connection = state
         self.listener.on_connection(state)
 
-    def _whisper_arrived(self, body: dict[str, Any]) -> None:
-        whisper = WhisperView(
-            whisper_id=str(body.get("whisper_id") or body.get("id") or ""),
-            sender=str(body.get("sender") or body.get("from") or ""),
-            text=str(body.get("text", "")),
-            sent_at=_clock_text(body.get("created_at") or body.get("sent_at")),
-            call_id=str(body.get("call_id") or ""),
-            anchor_segment=str(body.get("anchor_segment_id") or ""),
-            kind=str(attachment.get("kind") or "")
-            if isinstance(attachment := body.get("attachment"), dict)
-            else "",
-        )
+    def _whisper_arrived(self, body: team.Body) -> None:
+        whisper = team.whisper_view(body)
         if not whisper.whisper_id or whisper.whisper_id in self.whispers_seen:
             return
         self.whispers_seen.add(whisper.whisper_id)
@@ -345,22 +333,20 @@ class CallDesk:
         if call is not None:
             call.summary = replace(call.summary, whispers=call.summary.whispers + 1)
         self.listener.on_whisper(whisper)
-        self._submit_quietly(self._keep_whisper, call, body, whisper)
-        card = _pushed_card(whisper, body.get("attachment"))
+        sent_at = team.whisper_sent_at(body)
+        self._submit_quietly("keep whisper", lambda: self._keep_whisper(call, whisper, sent_at))
+        card = team.pushed_card(whisper, body.get("attachment"))
         if (
             card is not None
             and call is not None
             and not call.finished
             and whisper.call_id in ("", call.call_id)
         ):
-            self._submit_quietly(self._pin_pushed, call, card)
+            self._submit_quietly("pin pushed card", lambda: self._pin_pushed(call, card))
 
-    def _keep_whisper(self, call: _Call | None, body: dict[str, Any], whisper: WhisperView) -> None:
+    def _keep_whisper(self, call: _Call | None, whisper: WhisperView, sent_at: str) -> None:
         """The whisper becomes part of the call's record (desk worker): text (masked like the transcript),
         author, when it was sent and arrived, the line it points at. Review, exports and insights read it."""
-        from assist.domain import WhisperRecord, system_clock, utc_iso
-        from assist.redaction import redact
-
         call_id = whisper.call_id or (call.call_id if call is not None else "")
         if not call_id:
             log.info("whisper %s is not about a call: shown, not kept with a call", whisper.whisper_id)
@@ -371,7 +357,7 @@ class CallDesk:
                 call_id=call_id,
                 author=whisper.sender,
                 text=redact(whisper.text).text,
-                sent_at=_iso_time(body.get("created_at") or body.get("sent_at")),
+                sent_at=sent_at,
                 segment_id=whisper.anchor_segment or None,
                 delivered_at=utc_iso(system_clock()),
             )
@@ -393,27 +379,27 @@ class CallDesk:
         """Publish what the agent sees (customer, cards, cues) if it changed; at most every SHARE_INTERVAL_S,
         with a trailing publish so the last change is never lost. Desk worker only."""
         client = self.sync
-        if client is None or str(getattr(client.state, "value", client.state)) != "connected":
+        if client is None or client.state is not LinkState.CONNECTED:
             return  # dropped while offline anyway; sent again on reconnecting
-        info = {
-            "customer": call.shared_customer,
-            "cards": [_shared_card(c) for c in self._cards_now(call)],
-            "cues": list(call.shared_cues),
-            # A hard call (anger, repeated frustration, long): the supervisors see only that (docs/protocol.md).
-            "needs_moment": bool(getattr(call.session, "needs_moment", False)),
-        }
+        info = team.call_info(
+            call.shared_customer,
+            self._cards_now(call),
+            call.shared_cues,
+            call.session is not None and call.session.needs_moment,
+        )
         if info == call.last_shared:
             return
-        wait = call.last_shared_at + SHARE_INTERVAL_S - time.monotonic()
+        wait = call.last_shared_at + SHARE_INTERVAL_S - self._monotonic()
         if wait > 0:
             if not call.share_pending:
                 call.share_pending = True
-                timer = threading.Timer(wait, self._submit_quietly, args=(self._share_pending, call))
-                timer.daemon = True
-                timer.start()
+                with contextlib.suppress(RuntimeError):  # the worker shut down: the app is closing
+                    self._worker.call_later(
+                        wait, _logged("trailing share", lambda: self._share_pending(call))
+                    )
             return
         client.publish_call_info(call.call_id, info)
-        call.last_shared, call.last_shared_at = info, time.monotonic()
+        call.last_shared, call.last_shared_at = info, self._monotonic()
 
     def _share_pending(self, call: _Call) -> None:
         call.share_pending = False
@@ -424,16 +410,8 @@ class CallDesk:
         call.last_shared = None
         self._share(call)
 
-    def _submit_quietly(self, fn: Callable[..., Any], *args: Any) -> None:
-        if self._closing.is_set():
-            return
-        with contextlib.suppress(RuntimeError):  # the worker shut down: the app is closing
-            self._submit(fn, *args)
-
-    def _whisper_status(self, body: dict[str, Any]) -> None:
-        self.listener.on_whisper_receipt(
-            WhisperReceiptView(str(body.get("whisper_id", "")), str(body.get("status", "")))
-        )
+    def _whisper_status(self, body: team.Body) -> None:
+        self.listener.on_whisper_receipt(team.receipt_view(body))
 
     def raise_hand(self, reason: str = "", raised: bool = True) -> bool:
         """Ask the team's supervisors for help on the call in progress (or lower the hand); False when there is
@@ -443,23 +421,25 @@ class CallDesk:
         if call is None or call.finished or client is None:
             return False
         # On the worker, behind the call's start: the server must know the call before its hand.
-        self._submit_quietly(client.raise_hand, call.call_id, reason, raised)
+        self._submit_quietly("raise hand", lambda: client.raise_hand(call.call_id, reason, raised))
         return True
 
     def mark_whisper_read(self, whisper_id: str) -> None:
         if self.sync is not None:
             self.sync.mark_whisper_read(whisper_id)
-        from assist.domain import system_clock, utc_iso
-
         read_at = utc_iso(system_clock())
-        self._submit_quietly(lambda: self._open_store().mark_whisper_read(whisper_id, read_at))
+        self._submit_quietly(
+            "mark whisper read", lambda: self._open_store().mark_whisper_read(whisper_id, read_at)
+        )
 
     # -- a call ---------------------------------------------------------------------------------------------
     @property
     def in_call(self) -> bool:
         return self._call is not None and not self._call.finished
 
-    def start_call(self, phone: str = "", *, replay: Path | None = None, source: Any = None) -> str:
+    def start_call(
+        self, phone: str = "", *, replay: Path | None = None, source: AudioSource | None = None
+    ) -> str:
         """Start a call now; returns its id. ``replay`` plays a recording through the live pipeline."""
         if self.in_call:
             raise RuntimeError("a call is already in progress")
@@ -467,26 +447,24 @@ class CallDesk:
         call.summary = CallSummary(call_id=call.call_id)
         self._call = call
         self.listener.on_call_started(call.call_id)
-        self._submit(self._open_call, call, replay, source)
+        self._submit("open call", lambda: self._open_call(call, replay, source))
         return call.call_id
 
-    def _open_call(self, call: _Call, replay: Path | None, source: Any) -> None:
+    def _open_call(self, call: _Call, replay: Path | None, source: AudioSource | None) -> None:
         try:
             self._begin(call, replay, source)
         except Exception as exc:  # whatever failed, the agent gets a message and a usable screen back
             log.exception("starting call %s failed", call.call_id)
             self._abandon(call, exc)
 
-    def _begin(self, call: _Call, replay: Path | None, source: Any) -> None:
+    def _begin(self, call: _Call, replay: Path | None, source: AudioSource | None) -> None:
         store = self._open_store()
-        from assist.customers import customer_context, lookup_caller
-
         lookup = lookup_caller(store, call.phone) if call.phone else None
         call.customer_id = core_views.lookup_customer_id(lookup) if lookup is not None else None
         context = customer_context(store, call.customer_id) if call.customer_id else None
         customer_view = core_views.customer_view(context, call.phone)
         self.listener.on_customer(customer_view)
-        call.shared_customer = _shared_customer(customer_view)
+        call.shared_customer = team.shared_customer(customer_view)
         call.session = self._new_session(store, call)
         if self.sync is not None:
             customer = (
@@ -494,15 +472,13 @@ class CallDesk:
             )
             self.sync.call_started(call.call_id, customer, call.started)
             self._share(call)
-        source = source or self._make_source(replay)
-        from audio.live import LiveTranscription
-
+        source = source or call_source(self.config, replay)
         call.transcription = LiveTranscription(
             source,
             call_id=call.call_id,
             language=self.config.language,
             model=self.config.model,
-            record_dir=(self._recordings or recordings_dir()) if self.config.record else None,
+            record_dir=self.recordings if self.config.record else None,
             on_event=lambda event: self._heard(call, event),
             on_status=lambda status: self._audio_status(call, status),
             prompt=self._biasing_prompt(context),
@@ -513,10 +489,7 @@ class CallDesk:
                 return  # the agent ended the call while it was being set up
             call.transcription.start()
 
-    def _new_session(self, store: Any, call: _Call) -> Any:
-        from assist.coaching import CoachSettings, HintKind
-        from assist.session import CallSession
-
+    def _new_session(self, store: Store, call: _Call) -> CallSession:
         enabled = frozenset(k for k in HintKind if k.value not in self.config.coaching_off)
         return CallSession(
             store,
@@ -527,72 +500,25 @@ class CallDesk:
             coaching=CoachSettings(enabled),
         )
 
-    def _lexicon(self, store: Any, context: Any) -> list[str | tuple[str, str]] | None:
+    def _lexicon(self, store: Store, context: CustomerContext | None) -> list[Word] | None:
         # misheard support words, knowledge terms and names are put right by reading, the caller's name first
-        from assist.domain_words import domain_words
-
         try:
             return domain_words(store, context.customer if context is not None else None)
         except Exception:  # the call goes on without corrections rather than not at all
             log.exception("building the domain word list failed")
             return None
 
-    def _biasing_prompt(self, context: Any) -> str | None:
+    def _biasing_prompt(self, context: CustomerContext | None) -> str | None:
         # The customer's name is the word Whisper most often gets wrong and the agent most needs right; their
         # open promises name what the call is likely about.
         if context is None:
             return None
-        words = [str(context.customer.name), *(str(f.text) for f in context.open_follow_ups[:3])]
-        return (
-            "、".join(w for w in words if w)
-            if self.config.language == "ja"
-            else ", ".join(w for w in words if w)
-        )
-
-    def _make_source(self, replay: Path | None) -> Any:
-        from audio.source import ChannelMap, FileSource
-
-        if replay is not None:
-            return FileSource(replay, realtime=self.config.replay_realtime, channel_map=ChannelMap.stereo())
-        from audio.devices import DeviceError, DeviceInput, DeviceSource, list_input_devices
-
-        cfg = self.config
-        inputs: list[Any] = []
-        if cfg.stereo_device:
-            mapping = ChannelMap.stereo() if cfg.stereo_agent_left else ChannelMap.stereo(agent=1, customer=0)
-            inputs.append(DeviceInput(cfg.stereo_device, mapping))
-        else:
-            if cfg.agent_device:
-                inputs.append(
-                    DeviceInput(
-                        cfg.agent_device,
-                        ChannelMap.mono(Channel.AGENT),
-                        pulse_source=cfg.agent_pulse_source or None,
-                    )
-                )
-            if cfg.customer_device:
-                inputs.append(
-                    DeviceInput(
-                        cfg.customer_device,
-                        ChannelMap.mono(Channel.CUSTOMER),
-                        pulse_source=cfg.customer_pulse_source or None,
-                    )
-                )
-        if not inputs:
-            try:
-                available = list_input_devices()
-            except DeviceError as exc:
-                raise _NoDevice(str(exc)) from exc
-            if not available:
-                raise _NoDevice("no input devices")
-            default = next((d for d in available if d.is_default), available[0])
-            inputs.append(DeviceInput(default.name, ChannelMap.mono(Channel.AGENT)))
-        return DeviceSource(inputs)
+        words = [context.customer.name, *(f.text for f in context.open_follow_ups[:3])]
+        separator = "、" if self.config.language == "ja" else ", "
+        return separator.join(w for w in words if w)
 
     def _abandon(self, call: _Call, exc: Exception) -> None:
-        from audio.models import ModelNotFoundError
-
-        if isinstance(exc, _NoDevice):
+        if isinstance(exc, NoDevice):
             problem = Problem.NO_AUDIO_DEVICE
         elif isinstance(exc, ModelNotFoundError):
             problem = Problem.MODEL
@@ -605,13 +531,14 @@ class CallDesk:
 
     def _heard(self, call: _Call, event: TranscriptEvent) -> None:
         if not self._closing.is_set():
-            self._submit(self._feed, call, event)
+            self._submit("feed", lambda: self._feed(call, event))
 
     def _feed(self, call: _Call, event: TranscriptEvent) -> None:
-        if call.session is None:
+        session = call.session
+        if session is None:
             return
-        update = call.session.feed(event)
-        shown = update.event if getattr(update, "event", None) is not None else event
+        update = session.feed(event)
+        shown = update.event
         self.listener.on_transcript(shown)
         if shown.kind is EventKind.FINAL and shown.text.strip() and not shown.revised:
             call.finals += 1
@@ -619,48 +546,49 @@ class CallDesk:
                 call.agent_lines += 1
             else:
                 call.customer_lines += 1
-        suggestions = getattr(update, "suggestions", None)
-        if suggestions is not None:
-            cards = [core_views.suggestion_view(s) for s in suggestions]
-            call.cards_seen.update(c.key for c in cards)
-            call.matched_cards = cards
-            self.listener.on_suggestions(self._cards_now(call))
-        cues = getattr(update, "cues", ()) or ()
-        for cue in cues:
+        cards = [core_views.suggestion_view(s) for s in update.suggestions]
+        call.cards_seen.update(c.key for c in cards)
+        call.matched_cards = cards
+        self.listener.on_suggestions(self._cards_now(call))
+        for cue in update.cues:
             call.cues += 1
             self.listener.on_cue(core_views.cue_view(cue))
-            call.shared_cues = [*call.shared_cues, core_views.shared_cue(cue)][-SHARED_CUES:]
-        call.heard_end, call.heard_at = max(call.heard_end, shown.end), time.monotonic()
-        if shown.kind is EventKind.FINAL and not shown.revised and hasattr(call.session, "live_dynamics"):
-            self.listener.on_coaching(core_views.coaching_view(call.session, getattr(update, "hints", ())))
+            call.shared_cues = [*call.shared_cues, team.shared_cue(cue)][-SHARED_CUES:]
+        call.heard_end, call.heard_at = max(call.heard_end, shown.end), self._monotonic()
+        if shown.kind is EventKind.FINAL and not shown.revised:
+            self.listener.on_coaching(core_views.coaching_view(session, update.hints))
         if self.sync is not None:
             self.sync.publish_transcript(shown.to_json())
-            if suggestions is not None or cues:
-                self._share(call)
+            self._share(call)
 
     def _audio_status(self, call: _Call, status: AudioStatusEvent) -> None:
         self.listener.on_audio_status(status)
-        if status.kind is AudioStatusKind.LEVEL and time.monotonic() - call.silence_checked >= 1.0:
-            call.silence_checked = time.monotonic()
-            self._submit_quietly(self._check_silence, call)
+        if status.kind is AudioStatusKind.LEVEL and self._monotonic() - call.silence_checked >= 1.0:
+            call.silence_checked = self._monotonic()
+            self._submit_quietly("check silence", lambda: self._check_silence(call))
         if status.kind is AudioStatusKind.SOURCE_ENDED:
             # A replayed recording ran out: the call is over, as if the customer hung up. The last words are
             # still being transcribed: let them finish rather than cut them off.
-            threading.Thread(target=self._finish, args=(call, False), name="call-end", daemon=True).start()
+            self._finish_in_background(call, cut=False)
 
     def _check_silence(self, call: _Call) -> None:
         """Dead air: nothing heard for a while. Audio time now = the last words' end + the time since."""
-        if call.session is None or call.finished or not hasattr(call.session, "silence") or not call.heard_at:
+        session = call.session
+        if session is None or call.finished or not call.heard_at:
             return
-        hint = call.session.silence(call.heard_end + time.monotonic() - call.heard_at)
+        hint = session.silence(call.heard_end + self._monotonic() - call.heard_at)
         if hint is not None:
-            self.listener.on_coaching(core_views.coaching_view(call.session, (hint,)))
+            self.listener.on_coaching(core_views.coaching_view(session, (hint,)))
 
     def end_call(self) -> None:
         call = self._call
         if call is None or call.finished:
             return
-        threading.Thread(target=self._finish, args=(call,), name="call-end", daemon=True).start()
+        self._finish_in_background(call, cut=True)
+
+    def _finish_in_background(self, call: _Call, *, cut: bool) -> None:
+        """End the call off the caller's thread: draining the transcription can take seconds."""
+        threading.Thread(target=self._finish, args=(call, cut), name="call-end", daemon=True).start()
 
     def _finish(self, call: _Call, cut: bool = True) -> None:
         """End the call: stop the audio (``cut``) or let a source that ended drain, and let the last finals
@@ -679,7 +607,7 @@ class CallDesk:
         if self._closing.is_set():
             return  # the app is closing: the call stays stored as it was; no wrap-up screen to show
         try:
-            self._submit(self._wrap_up, call)
+            self._submit("wrap up", lambda: self._wrap_up(call))
         except RuntimeError:  # the worker shut down between the check and the submit
             log.info("call %s ended while the app was closing", call.call_id)
 
@@ -687,7 +615,7 @@ class CallDesk:
         draft = WrapUpDraft()
         if call.session is not None:
             draft = core_views.wrap_up_draft(call.session.wrap_up())
-            pause = call.session.after_call() if hasattr(call.session, "after_call") else None
+            pause = call.session.after_call()
             if pause is not None:
                 self.listener.on_coaching(core_views.coaching_view(call.session, (pause,)))
         if self.sync is not None:
@@ -708,11 +636,9 @@ class CallDesk:
         """Transcribe the saved recording again with the chosen bigger model, in the background at low
         priority; its lines then replace the call's (marked) for review, search and wrap-up."""
         model = self.config.after_call_model
-        recordings = getattr(call.transcription, "recordings", None) or {}
+        recordings = call.transcription.recordings if call.transcription is not None else {}
         if not model or not recordings or call.session is None:
             return
-        from audio.after_call import AfterCallPass
-
         words = self._lexicon(call.session.store, None)
         after = AfterCallPass(
             recordings,
@@ -725,44 +651,46 @@ class CallDesk:
         self._after_passes.append(after)
         after.start()
 
-    def _after_call_done(self, call_id: str, after: Any, result: Any) -> None:
+    def _after_call_done(self, call_id: str, after: AfterCallPass, result: AfterCallResult) -> None:
         def apply() -> None:
-            from assist.after_call import apply_after_call
-
             count = apply_after_call(self._open_store(), call_id, result)
             log.info("after-call pass (%s) replaced %d lines of %s", result.source, count, call_id)
 
         self._forget_after_pass(after)
         if not result.cancelled and not self._closing.is_set():
             with contextlib.suppress(RuntimeError):  # the worker shut down: the app is closing
-                self._submit(apply)
+                self._submit("apply after-call pass", apply)
 
-    def _after_call_failed(self, after: Any, exc: BaseException) -> None:
+    def _after_call_failed(self, after: AfterCallPass, exc: BaseException) -> None:
         self._forget_after_pass(after)
         log.warning("after-call pass failed; the live transcript stays: %s", exc)
 
-    def _forget_after_pass(self, after: Any) -> None:
+    def _forget_after_pass(self, after: AfterCallPass) -> None:
         with contextlib.suppress(ValueError):
             self._after_passes.remove(after)
 
-    def save_wrap_up(self, draft: WrapUpDraft, notes: list[QuickNote] | None = None) -> Future[Any]:
+    def save_wrap_up(self, draft: WrapUpDraft, notes: list[QuickNote] | None = None) -> Future[SaveOutcome]:
         call = self._call
         if call is None:
             raise RuntimeError("no call to wrap up")
-        return self._submit(self._save, call, draft, list(notes or ()))
+        chosen = list(notes or ())
+        return self._submit("save", lambda: self._save(call, draft, chosen))
 
     def _save(self, call: _Call, draft: WrapUpDraft, notes: list[QuickNote]) -> SaveOutcome:
         try:
+            session = call.session
+            if session is None:
+                raise RuntimeError("the call never started: there is nothing to save")
             agent = self.agent_name
-            if call.session is not None and not call.session.agent:
-                call.session.agent = agent  # the call started before the server said who signed in
-            record = core_views.save_wrap_up(call.session, draft, notes, agent)
+            if not session.agent:
+                session.agent = agent  # the call started before the server said who signed in
+            record = saving.save_wrap_up(session, draft, notes, agent)
         except Exception as exc:
             self.listener.on_problem(Problem.SAVE_FAILED, str(exc))
             raise
         sent = False
         if self.sync is not None:
-            for kind, payload in core_views.shared_changes(record):
+            for kind, payload in team.shared_changes(record):
                 self.sync.push_change(kind, payload)
             sent = self.connection is ConnectionState.ONLINE
         outcome = SaveOutcome(call.call_id, True, sent, self.sync is not None)
@@ -773,9 +701,10 @@ class CallDesk:
 
     def suggestion_feedback(self, card: SuggestionView, action: str) -> None:
         call = self._call
-        if call is None or call.session is None or card.pushed_by:
+        session = call.session if call is not None else None
+        if session is None or card.pushed_by:
             return  # a pushed card is not the matcher's: its ranking has nothing to learn from it
-        self._submit(core_views.record_feedback, call.session, card, action)
+        self._submit("card feedback", lambda: saving.record_feedback(session, card, action))
 
     def bookmark(self, segment_id: str, on: bool) -> None:
         call = self._call
@@ -783,75 +712,12 @@ class CallDesk:
             (call.bookmarks.add if on else call.bookmarks.discard)(segment_id)
 
 
-class _NoDevice(RuntimeError):
-    pass
+def _logged(what: str, fn: Callable[[], T]) -> Callable[[], T]:
+    def run() -> T:
+        try:
+            return fn()
+        except Exception:
+            log.exception("desk worker task %s failed", what)
+            raise
 
-
-def _pushed_card(whisper: WhisperView, attachment: Any) -> SuggestionView | None:
-    """The suggestion card a supervisor's knowledge attachment becomes, or None for any other whisper."""
-    if (
-        not isinstance(attachment, dict)
-        or attachment.get("kind") != "knowledge"
-        or not attachment.get("title")
-    ):
-        return None
-    entry_id = str(attachment.get("entry_id") or "")
-    tags = attachment.get("tags")
-    return SuggestionView(
-        key=f"knowledge:{entry_id}" if entry_id else f"pushed:{whisper.whisper_id}",
-        kind="knowledge",
-        title=str(attachment["title"]),
-        body=str(attachment.get("body") or ""),
-        matched_terms=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
-        reason="pushed",
-        entry_id=entry_id,
-        pushed_by=whisper.sender or "?",
-    )
-
-
-def _shared_card(card: SuggestionView) -> dict[str, Any]:
-    return {
-        "key": card.key,
-        "kind": card.kind,
-        "title": card.title,
-        "body": card.body,
-        "matched_terms": list(card.matched_terms),
-        "reason": card.reason,
-        "entry_id": card.entry_id,
-        "pushed_by": card.pushed_by,
-    }
-
-
-def _shared_customer(customer: CustomerView) -> dict[str, Any]:
-    if customer.is_new:
-        return {"phone": customer.phone} if customer.phone else {}
-    return {
-        "id": customer.customer_id,
-        "name": customer.name,
-        "phone": customer.phone,
-        "company": customer.company,
-        "tags": list(customer.tags),
-        "traits": list(customer.traits),
-        "follow_ups": list(customer.follow_ups),
-        "notes": [
-            {"text": n.text, "author": n.author, "when": n.when, "kind": n.kind, "pinned": n.pinned}
-            for n in customer.notes
-        ],
-    }
-
-
-def _iso_time(value: Any) -> str:
-    """A wire timestamp (epoch seconds, or already ISO text) as the store's UTC ISO text."""
-    from datetime import UTC, datetime
-
-    if isinstance(value, int | float) and value > 0:
-        return datetime.fromtimestamp(float(value), UTC).isoformat(timespec="seconds")
-    return value if isinstance(value, str) else ""
-
-
-def _clock_text(value: Any) -> str:
-    if isinstance(value, int | float) and value > 0:
-        return time.strftime("%H:%M", time.localtime(float(value)))
-    if isinstance(value, str) and len(value) >= 16:
-        return value[11:16]
-    return ""
+    return run
