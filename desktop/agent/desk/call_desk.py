@@ -5,12 +5,13 @@ reports everything to a :class:`CallListener` (the Qt bridge re-emits it as queu
 prints it). Threads:
 
 - one *desk worker* (:class:`~desktop.agent.desk.worker.SerialWorker`) owns the local store and the call
-  session: SQLite work, caller lookup, matching, wrap-up and saving all run there, in order, so the store has
-  one writer and the UI never waits on disk; work due later (the trailing publish to followers) runs there too;
+  session: SQLite work, caller lookup, matching, wrap-up and saving all run there, in order, so the store
+  has one writer and the UI never waits on disk; work due later (the trailing publish to followers) runs
+  there too;
 - the transcription engine's own threads call back with transcript and audio status events; transcript events
   are queued onto the desk worker (redaction happens there, before anything is shown, stored or sent);
-- ending a call waits for the transcription to drain on a short-lived ``call-end`` thread (never on the worker,
-  whose queue the last lines are still reaching);
+- ending a call waits for the transcription to drain on a short-lived ``call-end`` thread (never on the
+  worker, whose queue the last lines are still reaching);
 - the team-server client runs its own asyncio thread; its callbacks go straight to the listener.
 
 What the agent sees (the customer's context, the cards, the cues) is published for supervisors following the
@@ -374,7 +375,7 @@ class CallDesk:
         pushed = {c.key for c in call.pushed_cards}
         return [*call.pushed_cards, *(c for c in call.matched_cards if c.key not in pushed)]
 
-    # -- what a following supervisor sees ---------------------------------------------------------------------
+    # -- what a following supervisor sees -------------------------------------------------------------------
     def _share(self, call: _Call) -> None:
         """Publish what the agent sees (customer, cards, cues) if it changed; at most every SHARE_INTERVAL_S,
         with a trailing publish so the last change is never lost. Desk worker only."""
@@ -414,8 +415,8 @@ class CallDesk:
         self.listener.on_whisper_receipt(team.receipt_view(body))
 
     def raise_hand(self, reason: str = "", raised: bool = True) -> bool:
-        """Ask the team's supervisors for help on the call in progress (or lower the hand); False when there is
-        no call or no team server to ask. The reason is masked by the caller (one line)."""
+        """Ask the team's supervisors for help on the call in progress (or lower the hand); False when there
+        is no call or no team server to ask. The reason is masked by the caller (one line)."""
         call = self._call
         client = self.sync
         if call is None or call.finished or client is None:

@@ -29,7 +29,8 @@ def suggestion_view(s: Suggestion) -> views.SuggestionView:
 
 
 def cue_style(kind: CueKind) -> views.CueStyle:
-    """How the banner shows a cue of this kind: every feeling gets an empathy phrase, a promise a follow-up."""
+    """How the banner shows a cue of this kind: every feeling gets an empathy phrase, a promise a
+    follow-up."""
     match kind:
         case CueKind.FRUSTRATION | CueKind.ANGER | CueKind.ANXIETY:
             return views.CueStyle.EMPATHY
