@@ -297,6 +297,11 @@ class StreamingTranscriber:
         self._partials_after = 0.0
         self.stats = TranscriberStats()
         self._cond = threading.Condition()
+        # Events made under the lock wait here and reach ``on_event`` outside it (see _flush): a listener
+        # may call back into the transcriber, or wait for a thread that does, without a deadlock, and a slow
+        # listener never holds up the capture thread's offer().
+        self._outbox: list[TranscriptEvent] = []
+        self._flushing = False
         self._finals: list[_Job] = []  # confirmed or speculative, in arrival order
         self._partials: dict[Channel, _Job] = {}
         self._finalized: set[str] = set()
@@ -380,6 +385,7 @@ class StreamingTranscriber:
                         self._finals.remove(spec)
                     self._finals.append(_Job(utterance, True, True, now))
             self._cond.notify_all()
+        self._flush()
 
     def _partial_of(self, channel: Channel, seg: str) -> bool:
         job = self._partials.get(channel)
@@ -541,6 +547,7 @@ class StreamingTranscriber:
                 if self._closing:
                     self._close_turns()
                 self._cond.notify_all()  # another worker may be waiting for this channel or for the end
+            self._flush()
 
     def _transcribe(self, job: _Job) -> TranscriptEvent | None:
         utt = job.utterance
@@ -680,6 +687,7 @@ class StreamingTranscriber:
             else:
                 self.stats.revisions_kept_first += 1
             self._cond.notify_all()
+        self._flush()
 
     def _revise(self, job: _Revision) -> Recognition | None:
         """Decode the turn again whole; None when the first pass stands."""
@@ -760,6 +768,7 @@ class StreamingTranscriber:
         return seg in self._partial_segments
 
     def _deliver(self, event: TranscriptEvent) -> None:
+        """Lock held: stamp the event and queue it for :meth:`_flush`, which hands it to ``on_event``."""
         stamped = TranscriptEvent(
             **{**_fields(event), "emitted_at": round(self.clock() - self.started_at, 3)}
         )
@@ -767,10 +776,33 @@ class StreamingTranscriber:
             self._partial_segments.add(stamped.segment_id)
         elif not stamped.revised:
             self.stats.final_latencies.append(stamped.emitted_at - stamped.end)
+        self._outbox.append(stamped)
+
+    def _flush(self) -> None:
+        """Lock NOT held: hand the queued events to ``on_event``, in the order they were made, one at a
+        time. Whichever thread finds the outbox idle delivers; a thread that queues events while another
+        delivers leaves them to it (also a listener calling back into the transcriber on its own thread), so
+        the listener is never called twice at once nor out of order."""
+        with self._cond:
+            if self._flushing:
+                return
+            self._flushing = True
         try:
-            self.on_event(stamped)
-        except Exception:
-            log.exception("on_event handler failed for %s", stamped.segment_id)
+            while True:
+                with self._cond:
+                    batch, self._outbox = self._outbox, []
+                    if not batch:
+                        self._flushing = False
+                        return
+                for event in batch:
+                    try:
+                        self.on_event(event)
+                    except Exception:
+                        log.exception("on_event handler failed for %s", event.segment_id)
+        except BaseException:
+            with self._cond:
+                self._flushing = False
+            raise
 
 
 def _letters(text: str) -> str:

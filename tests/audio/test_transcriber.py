@@ -198,3 +198,74 @@ def test_the_first_partial_of_an_utterance_is_not_held_back_by_the_partial_budge
     assert (2.0, False) not in rec.calls
     t.stop()
     assert t.join(10)
+
+
+def test_a_listener_waiting_for_a_thread_that_calls_the_transcriber_does_not_deadlock() -> (
+    None
+):
+    """The desk hands each line to its UI thread and may wait there; that thread reads ``lag`` and sets the
+    biasing. Listeners are called outside the transcriber's lock, so neither side waits for the other."""
+    events: list[TranscriptEvent] = []
+    helpers: list[threading.Thread] = []
+    stuck: list[bool] = []  # per line: the helper was still blocked when the listener gave up waiting
+    transcriber: StreamingTranscriber
+
+    def other_thread() -> None:
+        transcriber.set_biasing("Tanaka", None)
+        assert transcriber.lag >= 0.0
+
+    def listener(event: TranscriptEvent) -> None:
+        helper = threading.Thread(target=other_thread, name="listener-helper")
+        helpers.append(helper)
+        helper.start()
+        helper.join(5)
+        stuck.append(helper.is_alive())
+        events.append(event)
+
+    rec = ScriptedRecognizer()
+    transcriber = StreamingTranscriber(rec, call_id="c1", language="en", on_event=listener)
+    transcriber.start()
+    try:
+        transcriber.offer(utt("a", UtteranceState.ENDED, 1.0))
+        transcriber.offer(utt("b", UtteranceState.ENDED, 2.0, Channel.AGENT))
+        transcriber.close()
+        assert transcriber.join(15)
+    finally:
+        transcriber.stop()
+        transcriber.join(5)
+    assert stuck == [False, False]  # each helper got in while the listener waited for it
+    assert not any(h.is_alive() for h in helpers)
+    assert [(e.segment_id, e.text) for e in events] == [
+        ("a", "heard 1.0 seconds"),
+        ("b", "heard 2.0 seconds"),
+    ]
+    assert transcriber.prompt == "Tanaka"
+
+
+def test_a_slow_listener_does_not_hold_up_the_capture_side() -> None:
+    """While a listener is busy with one line, the capture thread still hands over the next utterance."""
+    busy, release = threading.Event(), threading.Event()
+    events: list[TranscriptEvent] = []
+
+    def listener(event: TranscriptEvent) -> None:
+        busy.set()
+        assert release.wait(10)
+        events.append(event)
+
+    t = StreamingTranscriber(ScriptedRecognizer(), call_id="c1", language="en", on_event=listener)
+    t.start()
+    try:
+        t.offer(utt("a", UtteranceState.ENDED, 1.0))
+        assert busy.wait(5)
+        offered = threading.Thread(target=t.offer, args=(utt("b", UtteranceState.ENDED, 2.0),))
+        offered.start()
+        offered.join(5)
+        assert not offered.is_alive()  # offer() returned while the listener still held the first line
+        release.set()
+        t.close()
+        assert t.join(10)
+    finally:
+        release.set()
+        t.stop()
+        t.join(5)
+    assert [e.segment_id for e in events] == ["a", "b"]
