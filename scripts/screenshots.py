@@ -229,7 +229,7 @@ def shoot_console(language: str, timeline: list[dict[str, Any]], context: Any, w
             channel = Channel.AGENT if line["speaker"] == "agent" else Channel.CUSTOMER
             event = TranscriptEvent("call-sato", channel, EventKind.FINAL, line["start"], line["end"],
                                     line["text"], 0.9, f"seg-{index}", language=language)  # fmt: skip
-            sato.publish_transcript(event.to_json())
+            sato.publish_transcript(event)
         sato.raise_hand("call-sato", REASONS[language])
         _wait(lambda: console is not None and console.board_view.call_ids()[:1] == ["call-sato"])
         console.follow_call("call-sato")

@@ -24,7 +24,6 @@ import random
 import sqlite3
 import ssl as ssl_module
 import threading
-import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,33 +36,38 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.uri import parse_uri
 
 from assist.migrations import MigrationSet, migrate, script_step, table_exists
+from audio.events import TranscriptEvent
 from sync.protocol import (
     AuditQuery,
     CallEnd,
     CallStart,
     CallUpdate,
-    ChangeKind,
     ChangePush,
     EraseCustomer,
+    ErrorCode,
     History,
     ListCalls,
     ListPresence,
     ListWhispers,
     ProtocolError,
     RaiseHand,
+    RecordKind,
     Request,
     Resume,
     ServerFrame,
     ServerType,
     Subscribe,
     Transcript,
+    TranscriptLine,
     Unsubscribe,
     WhisperDelivered,
     WhisperRead,
     WhisperSend,
+    WhisperStatus,
     decode_server_frame,
     encode_request,
 )
+from sync.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,7 @@ CLIENT_MIGRATIONS = MigrationSet(
 )
 
 # Errors that say "try again later" rather than "never": the message stays in the outbox.
-_RETRYABLE = {"rate_limited", "internal"}
+_RETRYABLE = {ErrorCode.RATE_LIMITED.value, ErrorCode.INTERNAL.value}
 
 
 def _about(frame: dict[str, Any], customer_id: str, calls: set[str]) -> bool:
@@ -148,27 +152,6 @@ def purge_file(path: Path, customer_id: str, call_ids: Iterable[str]) -> bool:
         db.close()
 
 
-class _Pacer:
-    """Keeps this client under the server's per-connection rate limit (docs/protocol.md), e.g. when a long
-    offline period left hundreds of messages in the outbox."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    async def wait(self) -> None:
-        while True:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-            if self.tokens >= 1.0:
-                self.tokens -= 1.0
-                return
-            await asyncio.sleep((1.0 - self.tokens) / self.rate)
-
-
 class _RotatingConnect(connect):
     """websockets' reconnecting ``connect`` over several server URLs, the next one at every attempt."""
 
@@ -213,6 +196,11 @@ def _ignore(_: dict[str, Any]) -> None:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+async def _paced(bucket: TokenBucket) -> None:
+    while not bucket.take():
+        await asyncio.sleep(bucket.wait_time())
 
 
 class SyncClient:
@@ -395,10 +383,10 @@ class SyncClient:
     def call_ended(self, call_id: str) -> str:
         return self._enqueue_durable(CallEnd(id=_new_id(), call_id=call_id))
 
-    def publish_transcript(self, event: dict[str, Any]) -> None:
-        """Send one TranscriptEvent.to_json() dict of a live call; dropped while offline."""
+    def publish_transcript(self, event: TranscriptEvent) -> None:
+        """Send one transcript event of a live call; dropped while offline."""
         if self.state is ConnectionState.CONNECTED:
-            request = Transcript(id=_new_id(), call_id=str(event.get("call_id", "")), event=event)
+            request = Transcript(id=_new_id(), call_id=event.call_id, event=TranscriptLine.of(event))
             self._post(None, encode_request(request))
 
     def publish_call_info(self, call_id: str, info: dict[str, Any]) -> None:
@@ -444,7 +432,7 @@ class SyncClient:
         self._enqueue_durable(WhisperRead(id=f"read:{whisper_id}", whisper_id=whisper_id))
 
     def push_change(
-        self, kind: ChangeKind | str, record: dict[str, Any], record_id: str | None = None
+        self, kind: RecordKind | str, record: dict[str, Any], record_id: str | None = None
     ) -> str:
         """Share a customer, note, follow-up, knowledge entry or call summary. ``record_id`` defaults to
         ``record["id"]``. Returns the change id."""
@@ -452,9 +440,8 @@ class SyncClient:
         if not rid:
             raise ValueError("push_change needs a record_id or a record with an 'id'")
         change_id = _new_id()
-        kind_value = ChangeKind(kind).value
         return self._enqueue_durable(
-            ChangePush(id=change_id, change_id=change_id, kind=kind_value, record_id=rid, record=record)
+            ChangePush(id=change_id, change_id=change_id, kind=RecordKind(kind), record_id=rid, record=record)
         )
 
     def subscribe_call(self, call_id: str) -> None:
@@ -506,8 +493,8 @@ class SyncClient:
             "whispers", lambda got: ListWhispers(id=_new_id(), call_id=call_id, offset=len(got)), timeout
         )
 
-    def history(self, kind: ChangeKind | str, record_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
-        value = ChangeKind(kind).value
+    def history(self, kind: RecordKind | str, record_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+        value = RecordKind(kind)
 
         def ask(got: list[dict[str, Any]]) -> Request:
             after = int(got[-1]["seq"]) if got else 0
@@ -602,7 +589,9 @@ class SyncClient:
         self._ws = ws
         self._snapshot_parts.clear()
         sent = self._sent = set()
-        pacer = _Pacer(self._send_rate, self._send_burst)
+        # Under the server's per-connection rate limit (docs/protocol.md), e.g. when a long offline period
+        # left hundreds of messages in the outbox.
+        pacer = TokenBucket(self._send_rate, self._send_burst)
         await ws.send(encode_request(self._resume_request()))
         for call_id in sorted(self._subscriptions):
             await ws.send(encode_request(Subscribe(id=_new_id(), call_id=call_id)))
@@ -629,11 +618,11 @@ class SyncClient:
             feed_after=self._state_value("feed_seq"),
         )
 
-    async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: _Pacer) -> None:
+    async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: TokenBucket) -> None:
         assert self._queue is not None
         for stored_id, stored_text in self._outbox_rows():
             sent.add(stored_id)
-            await pacer.wait()
+            await _paced(pacer)
             await ws.send(stored_text)
         while True:
             outbox_id, text = await self._queue.get()
@@ -641,7 +630,7 @@ class SyncClient:
                 if outbox_id in sent:
                     continue
                 sent.add(outbox_id)
-            await pacer.wait()
+            await _paced(pacer)
             await ws.send(text)
 
     def _call(self, callback: Callback, body: dict[str, Any]) -> None:
@@ -755,7 +744,7 @@ class SyncClient:
                     Resume(id=_new_id(), whisper_after=previous, feed_after=self._state_value("feed_seq"))
                 ),
             )
-        if whisper.get("status") == "sent" or is_new:
+        if whisper.get("status") == WhisperStatus.SENT or is_new:
             self._enqueue_durable(WhisperDelivered(id=f"delivered:{whisper_id}", whisper_id=whisper_id))
 
     def _receive_change(self, change: Any) -> None:

@@ -19,16 +19,18 @@ the app.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
+from msgspec.structs import replace
+
 from assist.redaction import RedactionPolicy, Redactor
+from audio.events import EventKind
 from sync.protocol import (
     CallStart,
     CallUpdate,
-    ChangeKind,
     ChangePush,
     RaiseHand,
+    RecordKind,
     Request,
     Transcript,
     WhisperSend,
@@ -72,13 +74,13 @@ class Masker:
         if isinstance(request, Transcript):
             redactor = self._calls.setdefault(request.call_id, Redactor(FREE_TEXT))
             event = request.event
-            text = redactor.redact(str(event["text"]), remember=event.get("kind") == "final").text
-            return request if text == event["text"] else replace(request, event={**event, "text": text})
+            text = redactor.redact(event.text, remember=event.kind is EventKind.FINAL).text
+            return request if text == event.text else replace(request, event=replace(event, text=text))
         if isinstance(request, WhisperSend):
             attachment = None if request.attachment is None else mask_object(request.attachment, frozenset())
             return replace(request, text=mask_text(request.text), attachment=attachment)
         if isinstance(request, ChangePush):
-            keys = frozenset() if request.kind == ChangeKind.KNOWLEDGE.value else FREE_TEXT_KEYS
+            keys = frozenset() if request.kind is RecordKind.KNOWLEDGE else FREE_TEXT_KEYS
             return replace(request, record=mask_object(request.record, keys))
         if isinstance(request, CallUpdate):
             return replace(request, info=mask_object(request.info))

@@ -1,28 +1,37 @@
 """The wire protocol between the desktop app and the team server, without any I/O.
 
-Every frame is one JSON object in a WebSocket text frame: ``{"v": 1, "type": ..., "id": ...}`` plus the fields
-of that message type. This module owns the message definitions (one frozen dataclass per client request), the
-decoder that turns untrusted text into one of them, and the encoder for server frames. The decoder never
-raises anything but :class:`ProtocolError`, which names the problem, so the server can answer a malformed
-frame with an error frame and keep going. docs/protocol.md is the human reference and must change together
-with this file.
+Every frame is one JSON object in a WebSocket text frame: ``{"v": 1, "type": ..., "id": ...}`` plus the
+fields of that message type. This module owns the message definitions (one msgspec Struct per message,
+tagged by its ``type``, and one per payload inside them), and the one codec that turns untrusted text into
+one of them and them into text. The decoder never raises anything but :class:`ProtocolError`, which names
+the problem, so the server can answer a malformed frame with an error frame and keep going. docs/protocol.md
+is the human reference and must change together with this file.
+
+msgspec validates while it parses (types, lengths, ranges, unknown fields): a well-formed frame is read in one
+pass. Only a frame it refuses as JSON is read again with the standard library, to say *where* the problem is
+(a lone surrogate, NaN): the slow path is for the bad frames, never for the good ones.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import types
-import typing
-from dataclasses import MISSING, dataclass, fields, replace
+import re
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar, Final, TypeVar
 
-PROTOCOL_VERSION = 1
+import msgspec
+from msgspec import Meta, Struct, field
+
+from audio.events import Channel, EventKind, TranscriptEvent
+
+PROTOCOL_VERSION: Final = 1
 MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 4000
 MAX_NESTING = 32
 MAX_HAND_REASON = 200
+MAX_ERASE_CALLS = 10_000
 # Every frame the server sends is at most this many bytes (UTF-8), so a client with the usual default receive
 # limit of WebSocket libraries (1 MiB) can read all of them. Longer lists come in pages (``more``), a call
 # snapshot in parts; docs/protocol.md, "Limits".
@@ -33,6 +42,15 @@ MAX_SERVER_FRAME_BYTES = 2**20
 MAX_OBJECT_BYTES = {"customer": 16 * 1024, "attachment": 32 * 1024, "record": 128 * 1024, "info": 128 * 1024}
 MAX_EVENT_LANGUAGE = 16
 
+# Field types with their wire limits (docs/protocol.md, "Frames"): msgspec checks them while parsing.
+Id = Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)]
+Text = Annotated[str, Meta(max_length=MAX_TEXT_LENGTH)]
+Count = Annotated[int, Meta(ge=0, le=2**62)]
+Number = Annotated[float, Meta(ge=-(2.0**62), le=2.0**62)]
+# A client's own object the server keeps and relays without reading it (a customer, a record, an attachment):
+# any JSON object, bounded in size and depth. Its ``object`` values are JSON values (msgspec decodes them so).
+JsonObject = dict[str, object]
+
 
 class Role(StrEnum):
     AGENT = "agent"
@@ -40,8 +58,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class ChangeKind(StrEnum):
-    """Shared team data carried by the change feed."""
+class RecordKind(StrEnum):
+    """The kinds of shared team record the change feed carries (not assist.domain.ChangeKind, which names what
+    changed about a customer since their last call)."""
 
     CUSTOMER = "customer"
     NOTE = "note"
@@ -79,189 +98,201 @@ class ProtocolError(Exception):
         self.ref = ref
 
 
+def _version() -> int:
+    # A factory, not a plain default: msgspec's omit_defaults then still writes "v" into every frame.
+    return PROTOCOL_VERSION
+
+
+class TranscriptLine(Struct, frozen=True, kw_only=True):
+    """A transcript event on the wire (audio.events.TranscriptEvent without its local-only ``corrections``).
+    Unknown fields are dropped: followers receive this normal form."""
+
+    call_id: Id
+    channel: Channel
+    kind: EventKind
+    start: Annotated[float, Meta(ge=0.0, le=2.0**62)]
+    end: Annotated[float, Meta(ge=0.0, le=2.0**62)]
+    text: Text
+    segment_id: Id
+    confidence: Annotated[float, Meta(ge=0.0, le=1.0)] = 0.0
+    emitted_at: Annotated[float, Meta(ge=0.0, le=2.0**62)] = 0.0
+    language: Annotated[str, Meta(max_length=MAX_EVENT_LANGUAGE)] = ""
+    revised: bool = False
+    merged_into: Annotated[str, Meta(max_length=MAX_ID_LENGTH)] = ""
+
+    @classmethod
+    def of(cls, event: TranscriptEvent) -> TranscriptLine:
+        return cls(
+            call_id=event.call_id, channel=event.channel, kind=event.kind, start=event.start, end=event.end,
+            text=event.text, segment_id=event.segment_id, confidence=event.confidence,
+            emitted_at=event.emitted_at, language=event.language, revised=event.revised,
+            merged_into=event.merged_into,
+        )  # fmt: skip
+
+    def event(self) -> TranscriptEvent:
+        return TranscriptEvent(
+            call_id=self.call_id, channel=self.channel, kind=self.kind, start=self.start, end=self.end,
+            text=self.text, confidence=self.confidence, segment_id=self.segment_id,
+            emitted_at=self.emitted_at, language=self.language, revised=self.revised,
+            merged_into=self.merged_into,
+        )  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Client -> server requests. Field names are the JSON keys; a field with a default is optional on the wire.
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(
+    Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, tag_field="type"
+):
     TYPE: ClassVar[str] = ""
-    id: str
+    v: int = field(default_factory=_version)
+    id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class Resume(Request):
-    """Sent after connecting: replay whispers after ``whisper_after`` and team changes after
-    ``feed_after``."""
+class Resume(Request, tag="resume", frozen=True):
+    """Sent after connecting: replay whispers after ``whisper_after``, team changes after ``feed_after``."""
 
-    TYPE: ClassVar[str] = "resume"
-    whisper_after: int = 0
-    feed_after: int = 0
+    whisper_after: Count = 0
+    feed_after: Count = 0
 
 
-@dataclass(frozen=True, slots=True)
-class CallStart(Request):
-    TYPE: ClassVar[str] = "call_start"
-    call_id: str
-    customer: dict[str, Any] | None = None
-    started_at: float | None = None
+class CallStart(Request, tag="call_start", frozen=True):
+    call_id: Id
+    customer: JsonObject | None = None
+    started_at: Number | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CallEnd(Request):
-    TYPE: ClassVar[str] = "call_end"
-    call_id: str
+class CallEnd(Request, tag="call_end", frozen=True):
+    call_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class Transcript(Request):
-    """One TranscriptEvent (audio/events.py) of the sender's own call, partial or final."""
+class Transcript(Request, tag="transcript", frozen=True):
+    """One transcript line of the sender's own call, partial or final."""
 
-    TYPE: ClassVar[str] = "transcript"
-    call_id: str
-    event: dict[str, Any]
+    call_id: Id
+    event: TranscriptLine
 
 
-@dataclass(frozen=True, slots=True)
-class CallUpdate(Request):
+class CallUpdate(Request, tag="call_update", frozen=True):
     """What else the agent sees on a live call (cues, cards, customer context) for the supervisors following
-    it."""
+    it; merged key by key into the call's info (a key set to null removes it)."""
 
-    TYPE: ClassVar[str] = "call_update"
-    call_id: str
-    info: dict[str, Any]
+    call_id: Id
+    info: JsonObject
 
 
-@dataclass(frozen=True, slots=True)
-class RaiseHand(Request):
+class RaiseHand(Request, tag="raise_hand", frozen=True):
     """The agent asks the team's supervisors for help on their own live call (``raised``), or lowers the hand;
     ``reason`` is one optional line (at most MAX_HAND_REASON characters)."""
 
-    TYPE: ClassVar[str] = "raise_hand"
-    call_id: str
-    reason: str | None = None
+    call_id: Id
+    reason: Annotated[str, Meta(max_length=MAX_HAND_REASON, pattern=r"^[^\r\n]*$")] | None = None
     raised: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Subscribe(Request):
-    TYPE: ClassVar[str] = "subscribe"
-    call_id: str
+class Subscribe(Request, tag="subscribe", frozen=True):
+    call_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class Unsubscribe(Request):
-    TYPE: ClassVar[str] = "unsubscribe"
-    call_id: str
+class Unsubscribe(Request, tag="unsubscribe", frozen=True):
+    call_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class ListCalls(Request):
-    TYPE: ClassVar[str] = "list_calls"
-    offset: int = 0
+class ListCalls(Request, tag="list_calls", frozen=True):
+    offset: Count = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ListPresence(Request):
-    TYPE: ClassVar[str] = "list_presence"
-    offset: int = 0
+class ListPresence(Request, tag="list_presence", frozen=True):
+    offset: Count = 0
 
 
-@dataclass(frozen=True, slots=True)
-class WhisperSend(Request):
-    """A supervisor's advice to one agent; ``whisper_id`` is chosen by the sender so a retry never
-    duplicates."""
+class WhisperSend(Request, tag="whisper_send", frozen=True):
+    """A supervisor's advice to one agent; ``whisper_id`` is the sender's, so a retry never duplicates."""
 
-    TYPE: ClassVar[str] = "whisper_send"
-    whisper_id: str
-    agent: str
-    text: str
-    call_id: str | None = None
-    anchor_segment_id: str | None = None
-    attachment: dict[str, Any] | None = None
+    whisper_id: Id
+    agent: Id
+    text: Text
+    call_id: Id | None = None
+    anchor_segment_id: Id | None = None
+    attachment: JsonObject | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class WhisperDelivered(Request):
+class WhisperDelivered(Request, tag="whisper_delivered", frozen=True):
     """The agent's client stored the whisper (it is now on the agent's screen)."""
 
-    TYPE: ClassVar[str] = "whisper_delivered"
-    whisper_id: str
+    whisper_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class WhisperRead(Request):
-    TYPE: ClassVar[str] = "whisper_read"
-    whisper_id: str
+class WhisperRead(Request, tag="whisper_read", frozen=True):
+    whisper_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class ListWhispers(Request):
+class ListWhispers(Request, tag="list_whispers", frozen=True):
     """Whispers with their status: of one call, or (without ``call_id``) the agent's own or, for supervisors,
     the team's. ``offset`` skips that many (the next page when an answer said ``more``)."""
 
-    TYPE: ClassVar[str] = "list_whispers"
-    call_id: str | None = None
-    offset: int = 0
+    call_id: Id | None = None
+    offset: Count = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ChangePush(Request):
+class ChangePush(Request, tag="change_push", frozen=True):
     """A change to shared team data; ``change_id`` is chosen by the client so a retry never duplicates."""
 
-    TYPE: ClassVar[str] = "change_push"
-    change_id: str
-    kind: str
-    record_id: str
-    record: dict[str, Any]
+    change_id: Id
+    kind: RecordKind
+    record_id: Id
+    record: JsonObject
 
 
-@dataclass(frozen=True, slots=True)
-class FeedSince(Request):
-    TYPE: ClassVar[str] = "feed_since"
-    after: int = 0
-    limit: int = 500
+class FeedSince(Request, tag="feed_since", frozen=True):
+    after: Count = 0
+    limit: Count = 500
 
 
-@dataclass(frozen=True, slots=True)
-class History(Request):
+class History(Request, tag="history", frozen=True):
     """Every version of one shared record, oldest first."""
 
-    TYPE: ClassVar[str] = "history"
-    kind: str
-    record_id: str
-    after: int = 0
+    kind: RecordKind
+    record_id: Id
+    after: Count = 0
 
 
-@dataclass(frozen=True, slots=True)
-class AuditQuery(Request):
-    TYPE: ClassVar[str] = "audit_query"
-    after: int = 0
-    limit: int = 200
+class AuditQuery(Request, tag="audit_query", frozen=True):
+    after: Count = 0
+    limit: Count = 200
 
 
-@dataclass(frozen=True, slots=True)
-class EraseCustomer(Request):
+class EraseCustomer(Request, tag="erase_customer", frozen=True):
     """Erase everything the server holds about one customer of the team (a right-to-erasure request), and the
     calls ``call_ids`` the client knows of (the server adds those it knows). Supervisors and admins."""
 
-    TYPE: ClassVar[str] = "erase_customer"
-    customer_id: str
-    call_ids: list[Any] | None = None
+    customer_id: Id
+    call_ids: Annotated[list[Id], Meta(max_length=MAX_ERASE_CALLS)] | None = None
 
 
-MAX_ERASE_CALLS = 10_000
+AnyRequest = (
+    Resume | CallStart | CallEnd | Transcript | CallUpdate | RaiseHand | Subscribe | Unsubscribe | ListCalls
+    | ListPresence | WhisperSend | WhisperDelivered | WhisperRead | ListWhispers | ChangePush | FeedSince
+    | History | AuditQuery | EraseCustomer
+)  # fmt: skip
 
 
-REQUEST_TYPES: dict[str, type[Request]] = {
-    cls.TYPE: cls
-    for cls in (
-        Resume, CallStart, CallEnd, Transcript, CallUpdate, Subscribe, Unsubscribe, ListCalls, ListPresence,
-        WhisperSend, WhisperDelivered, WhisperRead, ListWhispers, ChangePush, FeedSince, History, AuditQuery,
-        RaiseHand, EraseCustomer,
-    )
-}  # fmt: skip
+def _tag(cls: type[Struct]) -> str:
+    tag = cls.__struct_config__.tag
+    assert isinstance(tag, str), cls
+    return tag
 
+
+REQUEST_TYPES: dict[str, type[Request]] = {}
+for _cls in (
+    Resume, CallStart, CallEnd, Transcript, CallUpdate, RaiseHand, Subscribe, Unsubscribe, ListCalls,
+    ListPresence, WhisperSend, WhisperDelivered, WhisperRead, ListWhispers, ChangePush, FeedSince, History,
+    AuditQuery, EraseCustomer,
+):  # fmt: skip
+    _cls.TYPE = _tag(_cls)
+    REQUEST_TYPES[_cls.TYPE] = _cls
+_REQUEST_DECODERS = {name: msgspec.json.Decoder(cls) for name, cls in REQUEST_TYPES.items()}
 _ID_FIELDS = {
     "id",
     "call_id",
@@ -272,57 +303,179 @@ _ID_FIELDS = {
     "anchor_segment_id",
     "customer_id",
 }
+_OBJECT_FIELDS = tuple(MAX_OBJECT_BYTES)
 
 
-def _field_types(cls: type[Request]) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in fields(cls)}
+class _Envelope(Struct):
+    """The three fields every frame has, read first (loosely) so a refusal can say what is wrong with them."""
+
+    v: object = None
+    type: object = None
+    id: object = None
 
 
-_FIELD_TYPES: dict[str, dict[str, Any]] = {name: _field_types(cls) for name, cls in REQUEST_TYPES.items()}
-_REQUIRED: dict[str, set[str]] = {
-    name: {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
-    for name, cls in REQUEST_TYPES.items()
-}
+_ENVELOPE_DECODER = msgspec.json.Decoder(_Envelope)
+_ENCODER = msgspec.json.Encoder()
 
 
-def _check(name: str, value: Any, annotation: Any, ref: str | None) -> Any:
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        args = typing.get_args(annotation)
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _check(name, value, inner[0], ref)
-    base = origin or annotation
-    ok: bool
-    if base is bool:
-        ok = isinstance(value, bool)
-    elif base is int:
-        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**62) <= value <= 2**62
-    elif base is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        value = float(value) if ok else value
-    elif base is str:
-        limit = MAX_ID_LENGTH if name in _ID_FIELDS else MAX_TEXT_LENGTH
-        ok = isinstance(value, str) and len(value) <= limit and (name not in _ID_FIELDS or value != "")
-        if isinstance(value, str) and len(value) > limit:
-            raise ProtocolError(ErrorCode.BAD_FIELD, f"field {name!r} is longer than {limit} characters", ref)
-    elif base is dict:
-        ok = isinstance(value, dict)
-    elif base is list:
-        ok = isinstance(value, list)
-    else:  # pragma: no cover - a definition above uses a type this checker does not know
-        raise AssertionError(f"unsupported annotation {annotation!r}")
-    if not ok:
-        raise ProtocolError(ErrorCode.BAD_FIELD, f"field {name!r} must be {_describe(annotation)}", ref)
-    return value
+def json_size(value: object) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, as the server stores and sends it."""
+    return len(_ENCODER.encode(value))
 
 
-def _describe(annotation: Any) -> str:
-    base = typing.get_origin(annotation) or annotation
-    return {str: "a non-empty string", int: "an integer", float: "a number", bool: "true or false",
-            dict: "an object", list: "an array"}.get(base, str(annotation))  # fmt: skip
+def to_json(value: object) -> str:
+    """``value`` (a Struct, or plain JSON values) as compact JSON text, as the server stores it."""
+    return _ENCODER.encode(value).decode()
+
+
+S = TypeVar("S")
+
+
+def from_json(text: str | bytes, kind: type[S]) -> S:
+    """A stored JSON text read back as ``kind``; ValueError (naming where) when it is not one."""
+    try:
+        return msgspec.json.decode(text, type=kind)
+    except msgspec.MsgspecError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def convert(value: object, kind: type[S]) -> S:
+    """Plain JSON values (e.g. a stored row's columns) as ``kind``, checked; ValueError when they are not."""
+    try:
+        return msgspec.convert(value, kind)
+    except msgspec.MsgspecError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def plain(value: object) -> object:
+    """A Struct (or anything the codec encodes) as plain JSON values: for sqlite storage and for tests."""
+    return msgspec.to_builtins(value)
+
+
+def _usable_ref(raw_id: object) -> str | None:
+    # An id that is not Unicode cannot be echoed in ``ref`` (the reply could not be encoded).
+    if isinstance(raw_id, str) and 0 < len(raw_id) <= MAX_ID_LENGTH and _text_problem(raw_id) is None:
+        return raw_id
+    return None
+
+
+def frame_id(raw: str | bytes) -> str | None:
+    """The id of a frame the server will not process (rate limited), so the refusal can name it in ``ref``."""
+    if isinstance(raw, bytes):
+        return None
+    try:
+        return _usable_ref(_ENVELOPE_DECODER.decode(raw).id)
+    except (msgspec.MsgspecError, UnicodeEncodeError, RecursionError):
+        return None
+
+
+def decode_request(raw: str | bytes) -> Request:
+    """Validate one client frame and return its typed request. Raises only ProtocolError."""
+    if isinstance(raw, bytes):
+        raise ProtocolError(ErrorCode.BAD_JSON, "binary frames are not accepted; send JSON in a text frame")
+    try:
+        envelope = _ENVELOPE_DECODER.decode(raw)
+    except msgspec.ValidationError:  # valid JSON, but not an object
+        raise ProtocolError(ErrorCode.BAD_JSON, "frame must be a JSON object") from None
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+        raise _diagnose(raw) from None
+    ref = _usable_ref(envelope.id)
+    kind = _check_envelope(envelope.v, envelope.type, ref)
+    cls = REQUEST_TYPES.get(kind)
+    if cls is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}", ref)
+    if ref is None:
+        raise ProtocolError(
+            ErrorCode.BAD_FIELD, "field 'id' must be a non-empty string of at most 128 characters"
+        )
+    try:
+        request = _REQUEST_DECODERS[kind].decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _refusal(str(exc), kind, ref) from None
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):  # pragma: no cover - read before
+        raise _diagnose(raw) from None
+    return _check_semantics(request)
+
+
+def encode_request(request: Request) -> str:
+    return _ENCODER.encode(request).decode()
+
+
+def _check_envelope(version: object, kind: object, ref: str | None) -> str:
+    if type(version) is not int or version != PROTOCOL_VERSION:
+        raise ProtocolError(ErrorCode.BAD_VERSION, f"field 'v' must be {PROTOCOL_VERSION} (an integer)", ref)
+    if not isinstance(kind, str):
+        raise ProtocolError(ErrorCode.BAD_FIELD, "field 'type' must be a string", ref)
+    return kind
+
+
+# "Expected `str` of length >= 1 - at `$.call_id`" and its kin, as a sentence that names the field.
+_MSGSPEC_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_EXPECTED = re.compile(r"^Expected `(?P<type>[a-z]+)(?: \| null)?`(?P<rest>.*)$", re.DOTALL)
+_DESCRIPTIONS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
+                 "object": "an object", "array": "an array"}  # fmt: skip
+
+
+def _refusal(text: str, kind: str, ref: str) -> ProtocolError:
+    match = _MSGSPEC_ERROR.match(text)
+    assert match is not None  # the pattern matches any text
+    what, path = match["what"], (match["path"] or "").lstrip(".")
+    name = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    named = re.search(r"field `([^`]*)`", what)
+    if what.startswith("Object missing required field") and named:
+        problem = f"missing field {named[1]!r}"
+        return ProtocolError(ErrorCode.BAD_FIELD, f"{problem} for {kind!r}" if not path else
+                             f"field {path!r}: {problem}", ref)  # fmt: skip
+    if what.startswith("Object contains unknown field") and named:
+        return ProtocolError(ErrorCode.BAD_FIELD, f"unknown field {named[1][:40]!r} for {kind!r}", ref)
+    expected = _EXPECTED.match(what)
+    if what.startswith("Invalid enum value") and name == "kind":
+        problem = "must be one of " + ", ".join(k.value for k in RecordKind)
+    elif what.startswith("Invalid enum value"):
+        problem = "has a value this protocol does not know (" + what.split("value ", 1)[-1][:40] + ")"
+    elif expected is None:
+        problem = what[:1].lower() + what[1:]
+    elif name in _ID_FIELDS and expected["type"] == "str":
+        problem = f"must be a non-empty string of at most {MAX_ID_LENGTH} characters"
+    elif "of length >= 1" in expected["rest"]:
+        problem = "must be a non-empty string"
+    elif "of length <=" in expected["rest"]:
+        limit = expected["rest"].split("<=")[-1].strip()
+        unit = "entries" if expected["type"] == "array" else "characters"
+        problem = f"is longer than {limit} {unit}"
+    elif expected["rest"].startswith(" >= 0"):
+        problem = "must not be negative"
+    elif expected["rest"].startswith(" matching regex"):
+        problem = "must be one line"
+    elif expected["rest"].startswith(", got") or not expected["rest"]:
+        problem = f"must be {_DESCRIPTIONS.get(expected['type'], expected['type'])}"
+    else:  # a range: "Expected `float` <= 1.0"
+        problem = f"must be {_DESCRIPTIONS.get(expected['type'], expected['type'])}{expected['rest']}"
+    top, _, inner = path.partition(".")
+    where = f"field {top!r}: {inner!r}" if inner else f"field {path or '?'!r}"
+    return ProtocolError(ErrorCode.BAD_FIELD, f"{where} {problem}", ref)
+
+
+def _diagnose(raw: str) -> ProtocolError:
+    """Why msgspec refused ``raw`` as JSON, naming the field where it can: Python's reader also accepts lone
+    surrogates and NaN or Infinity, which JSON allows or does not forbid clearly but the server must never
+    store or relay (every reader of a stored copy would fail on it)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return ProtocolError(ErrorCode.BAD_JSON, f"frame is not valid JSON ({type(exc).__name__})")
+    if not isinstance(data, dict):
+        return ProtocolError(ErrorCode.BAD_JSON, "frame must be a JSON object")
+    ref = _usable_ref(data.get("id"))
+    try:
+        _check_envelope(data.get("v"), data.get("type"), ref)
+        for key, value in data.items():
+            if _text_problem(key) is not None:
+                raise ProtocolError(ErrorCode.BAD_FIELD, "a field name is not valid Unicode", ref)
+            _scan(value, key, ref)
+    except ProtocolError as exc:
+        return exc
+    return ProtocolError(ErrorCode.BAD_JSON, "frame is not valid JSON", ref)  # pragma: no cover
 
 
 def _text_problem(text: str) -> str | None:
@@ -339,10 +492,8 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def _scan(value: Any, where: str, ref: str | None, depth: int = 0) -> None:
-    """Refuse, naming the field, what JSON allows but the server must never store or relay: strings that are
-    not Unicode, and NaN or Infinity (Python's JSON reads them, but they are not JSON: every reader of a
-    stored copy would fail on it)."""
+def _scan(value: object, where: str, ref: str | None, depth: int = 0) -> None:
+    """Refuse, naming the field, a string that is not Unicode or a number that is not finite."""
     if depth > MAX_NESTING:
         raise ProtocolError(ErrorCode.BAD_FIELD, f"field {where!r} is nested too deeply", ref)
     if isinstance(value, str):
@@ -368,189 +519,38 @@ def _scan(value: Any, where: str, ref: str | None, depth: int = 0) -> None:
             _scan(item, f"{where}[{index}]", ref, depth + 1)
 
 
-def json_size(value: Any) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON, as the server stores and sends it."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8"))
-
-
-def decode_request(raw: str | bytes) -> Request:
-    """Validate one client frame and return its typed request. Raises only ProtocolError."""
-    if isinstance(raw, bytes):
-        raise ProtocolError(ErrorCode.BAD_JSON, "binary frames are not accepted; send JSON in a text frame")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError(ErrorCode.BAD_JSON, f"frame is not valid JSON ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(ErrorCode.BAD_JSON, "frame must be a JSON object")
-    raw_id = data.get("id")
-    # An id that is not Unicode cannot be echoed in ``ref`` (the reply could not be encoded).
-    ref = (
-        raw_id
-        if isinstance(raw_id, str) and 0 < len(raw_id) <= MAX_ID_LENGTH and _text_problem(raw_id) is None
-        else None
-    )
-    version = data.get("v")
-    if type(version) is not int or version != PROTOCOL_VERSION:
-        raise ProtocolError(ErrorCode.BAD_VERSION, f"field 'v' must be {PROTOCOL_VERSION} (an integer)", ref)
-    kind = data.get("type")
-    if not isinstance(kind, str):
-        raise ProtocolError(ErrorCode.BAD_FIELD, "field 'type' must be a string", ref)
-    for key, value in data.items():  # before anything is echoed or looked up: e.g. field 'record.name'
-        if _text_problem(key) is not None:
-            raise ProtocolError(ErrorCode.BAD_FIELD, "a field name is not valid Unicode", ref)
-        _scan(value, key, ref)
-    cls = REQUEST_TYPES.get(kind)
-    if cls is None:
-        shown = kind[:40]
-        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {shown!r}", ref)
-    if ref is None:
-        raise ProtocolError(
-            ErrorCode.BAD_FIELD, "field 'id' must be a non-empty string of at most 128 characters"
-        )
-    field_types = _FIELD_TYPES[kind]
-    unknown = set(data) - set(field_types) - {"v", "type"}
-    if unknown:
-        raise ProtocolError(
-            ErrorCode.BAD_FIELD, f"unknown field {sorted(unknown)[0][:40]!r} for {kind!r}", ref
-        )
-    missing = _REQUIRED[kind] - set(data)
-    if missing:
-        raise ProtocolError(ErrorCode.BAD_FIELD, f"missing field {sorted(missing)[0]!r} for {kind!r}", ref)
-    values = {
-        name: _check(name, data[name], annotation, ref)
-        for name, annotation in field_types.items()
-        if name in data
-    }
-    for name, limit in MAX_OBJECT_BYTES.items():
-        value = values.get(name)
-        if value is not None and json_size(value) > limit:
-            raise ProtocolError(
-                ErrorCode.BAD_FIELD, f"field {name!r} is larger than {limit // 1024} KiB of JSON", ref
-            )
-    return _check_semantics(cls(**values))
-
-
-# The transcript event a client sends: name -> (JSON types, required). Checked, never coerced: a line whose
-# text is a number or whose end precedes its start is a client bug to report, not something to guess about.
-_EVENT_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
-    "call_id": ((str,), True),
-    "channel": ((str,), True),
-    "kind": ((str,), True),
-    "start": ((int, float), True),
-    "end": ((int, float), True),
-    "text": ((str,), True),
-    "segment_id": ((str,), True),
-    "confidence": ((int, float), False),
-    "emitted_at": ((int, float), False),
-    "language": ((str,), False),
-    "revised": ((bool,), False),
-    "merged_into": ((str,), False),
-}
-_EVENT_NAMES = {"start": "a number", "end": "a number", "confidence": "a number", "emitted_at": "a number",
-                "revised": "true or false"}  # fmt: skip
-
-
-def _check_event(event: dict[str, Any], ref: str) -> dict[str, Any]:
-    def bad(message: str) -> ProtocolError:
-        return ProtocolError(ErrorCode.BAD_FIELD, f"field 'event': {message}", ref)
-
-    for name, (kinds, required) in _EVENT_FIELDS.items():
-        value = event.get(name)
-        if value is None:
-            if required:
-                raise bad(f"missing {name!r}")
-            continue
-        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
-            raise bad(f"{name!r} must be {_EVENT_NAMES.get(name, 'a string')}")
-    if event["channel"] not in ("agent", "customer"):
-        raise bad("'channel' must be 'agent' or 'customer'")
-    if event["kind"] not in ("partial", "final"):
-        raise bad("'kind' must be 'partial' or 'final'")
-    if len(event["text"]) > MAX_TEXT_LENGTH:
-        raise bad(f"'text' is longer than {MAX_TEXT_LENGTH} characters")
-    for name in ("segment_id", "call_id"):
-        if not event[name] or len(event[name]) > MAX_ID_LENGTH:
-            raise bad(f"{name!r} must be a non-empty string of at most {MAX_ID_LENGTH} characters")
-    if len(event.get("merged_into") or "") > MAX_ID_LENGTH:
-        raise bad(f"'merged_into' is longer than {MAX_ID_LENGTH} characters")
-    if len(event.get("language") or "") > MAX_EVENT_LANGUAGE:
-        raise bad(f"'language' is longer than {MAX_EVENT_LANGUAGE} characters")
-    if event["start"] < 0 or event["end"] < event["start"]:
-        raise bad("'start' must be 0 or more and 'end' not before 'start'")
-    confidence = event.get("confidence")
-    if confidence is not None and not 0.0 <= confidence <= 1.0:
-        raise bad("'confidence' must be between 0 and 1")
-    if (event.get("emitted_at") or 0) < 0:
-        raise bad("'emitted_at' must not be negative")
-    from audio.events import TranscriptEvent
-
-    # Stored and forwarded in its normal form: followers never see a field the sender made up.
-    known = {k: v for k, v in event.items() if k in _EVENT_FIELDS and v is not None}
-    return TranscriptEvent.from_json(known).to_json()
+def _too_deep(value: object, depth: int = 0) -> bool:
+    if depth > MAX_NESTING:
+        return True
+    if isinstance(value, dict):
+        return any(_too_deep(item, depth + 1) for item in value.values())
+    if isinstance(value, list):
+        return any(_too_deep(item, depth + 1) for item in value)
+    return False
 
 
 def _check_semantics(request: Request) -> Request:
-    if isinstance(request, ChangePush):
-        try:
-            ChangeKind(request.kind)
-        except ValueError:
-            kinds = ", ".join(k.value for k in ChangeKind)
+    """What the types cannot say: size and depth of the client's own objects, the transcript line's order."""
+    for name in _OBJECT_FIELDS:
+        value = getattr(request, name, None)
+        if value is None:
+            continue
+        if _too_deep(value):
+            raise ProtocolError(ErrorCode.BAD_FIELD, f"field {name!r} is nested too deeply", request.id)
+        limit = MAX_OBJECT_BYTES[name]
+        if json_size(value) > limit:
             raise ProtocolError(
-                ErrorCode.BAD_FIELD, f"field 'kind' must be one of {kinds}", request.id
-            ) from None
-    if isinstance(request, History):
-        try:
-            ChangeKind(request.kind)
-        except ValueError:
-            raise ProtocolError(
-                ErrorCode.BAD_FIELD, "field 'kind' is not a shared record kind", request.id
-            ) from None
+                ErrorCode.BAD_FIELD, f"field {name!r} is larger than {limit // 1024} KiB of JSON", request.id
+            )
     if isinstance(request, Transcript):
-        event = _check_event(request.event, request.id)
-        if event["call_id"] != request.call_id:
+        event = request.event
+        if event.end < event.start:
+            raise ProtocolError(
+                ErrorCode.BAD_FIELD, "field 'event': 'end' must not be before 'start'", request.id
+            )
+        if event.call_id != request.call_id:
             raise ProtocolError(ErrorCode.BAD_FIELD, "event.call_id differs from call_id", request.id)
-        return replace(request, event=event)
-    if isinstance(request, EraseCustomer) and request.call_ids is not None:
-        ids = request.call_ids
-        if len(ids) > MAX_ERASE_CALLS or not all(
-            isinstance(i, str) and 0 < len(i) <= MAX_ID_LENGTH for i in ids
-        ):
-            raise ProtocolError(
-                ErrorCode.BAD_FIELD,
-                f"field 'call_ids' must be at most {MAX_ERASE_CALLS} non-empty strings of at most"
-                f" {MAX_ID_LENGTH} characters",
-                request.id,
-            )
-    reason = request.reason if isinstance(request, RaiseHand) else None
-    if reason is not None and (len(reason) > MAX_HAND_REASON or any(c in reason for c in "\r\n")):
-        raise ProtocolError(
-            ErrorCode.BAD_FIELD,
-            f"field 'reason' must be one line of at most {MAX_HAND_REASON} characters",
-            request.id,
-        )
-    if isinstance(
-        request, Resume | FeedSince | AuditQuery | History | ListCalls | ListPresence | ListWhispers
-    ):
-        values = [
-            getattr(request, n)
-            for n in ("whisper_after", "feed_after", "after", "limit", "offset")
-            if hasattr(request, n)
-        ]
-        if any(v < 0 for v in values):
-            raise ProtocolError(
-                ErrorCode.BAD_FIELD, "sequence numbers and limits must not be negative", request.id
-            )
     return request
-
-
-def encode_request(request: Request) -> str:
-    body: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": request.TYPE}
-    for f in fields(request):
-        value = getattr(request, f.name)
-        if value is not None:
-            body[f.name] = value
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -581,7 +581,7 @@ class ServerFrame:
         if self.ref is not None:
             frame["ref"] = self.ref
         frame.update(self.body)
-        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(frame).decode()
 
 
 _ENVELOPE = {"v", "type", "id", "ref"}
@@ -592,8 +592,8 @@ def decode_server_frame(raw: str | bytes) -> ServerFrame:
     if isinstance(raw, bytes):
         raise ProtocolError(ErrorCode.BAD_JSON, "binary frame from server")
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
+        data = msgspec.json.decode(raw)
+    except (msgspec.MsgspecError, UnicodeEncodeError, RecursionError):
         raise ProtocolError(ErrorCode.BAD_JSON, "server frame is not valid JSON") from None
     if not isinstance(data, dict) or data.get("v") != PROTOCOL_VERSION:
         raise ProtocolError(ErrorCode.BAD_VERSION, "server frame has an unknown version")

@@ -38,19 +38,18 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
+from audio.events import EventKind
 from sync.backends import DatabaseUnavailable, describe
 from sync.durable import DurableLogThread
 from sync.erasure import apply_retention, erase_customer, scrub
 from sync.masking import Masker
 from sync.protocol import (
-    MAX_ID_LENGTH,
     MAX_OBJECT_BYTES,
     MAX_SERVER_FRAME_BYTES,
     AuditQuery,
     CallEnd,
     CallStart,
     CallUpdate,
-    ChangeKind,
     ChangePush,
     EraseCustomer,
     ErrorCode,
@@ -61,6 +60,7 @@ from sync.protocol import (
     ListWhispers,
     ProtocolError,
     RaiseHand,
+    RecordKind,
     Request,
     Resume,
     Role,
@@ -72,9 +72,13 @@ from sync.protocol import (
     WhisperDelivered,
     WhisperRead,
     WhisperSend,
+    WhisperStatus,
     decode_request,
+    frame_id,
     json_size,
+    plain,
 )
+from sync.ratelimit import TokenBucket
 from sync.store import TeamStore, User, hash_token
 
 if TYPE_CHECKING:
@@ -120,7 +124,7 @@ RESUME_PAGE = 500
 _PAGE_BUDGET = MAX_SERVER_FRAME_BYTES - 64 * 1024
 
 # Shared data only supervisors and admins may change.
-SUPERVISOR_KINDS = frozenset({ChangeKind.KNOWLEDGE})
+SUPERVISOR_KINDS = frozenset({RecordKind.KNOWLEDGE})
 
 # WebSocket close code (private range 4000-4999) for a connection dropped because it does not read what it is
 # sent; docs/protocol.md. The client should reconnect and resume: nothing durable was lost.
@@ -162,23 +166,6 @@ class ServerLimits:
     recheck_tokens_every: float = 0.5
 
 
-class _TokenBucket:
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
 @dataclass(eq=False)
 class Peer:
     """One authenticated connection."""
@@ -188,7 +175,7 @@ class Peer:
     token_hash: str
     conn_id: str
     queue: asyncio.Queue[bytes]
-    bucket: _TokenBucket
+    bucket: TokenBucket
     subscriptions: set[str] = field(default_factory=set)
     violations: int = 0
     violations_since: float = 0.0
@@ -291,24 +278,6 @@ class LocalFanout:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
-
-
-def _frame_id(raw: str | bytes) -> str | None:
-    """The id of a frame the server will not process (rate limited), so the refusal can name it in ``ref``."""
-    if isinstance(raw, bytes):
-        return None
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    frame_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(frame_id, str) or not 0 < len(frame_id) <= MAX_ID_LENGTH:
-        return None
-    try:
-        frame_id.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-    return frame_id
 
 
 def fit(items: list[dict[str, Any]], budget: int) -> tuple[list[dict[str, Any]], bool]:
@@ -647,7 +616,7 @@ class TeamServer:
             token_hash=token_hash,
             conn_id=f"{self.instance}:{ws.id.hex}",
             queue=asyncio.Queue(maxsize=limits.send_queue_frames),
-            bucket=_TokenBucket(limits.rate_per_second, limits.rate_burst),
+            bucket=TokenBucket(limits.rate_per_second, limits.rate_burst),
         )
         peer.writer = asyncio.create_task(self._write(peer))
         # The welcome is queued before the peer can be reached by any fan-out: it is always the first frame.
@@ -747,7 +716,7 @@ class TeamServer:
                 await peer.ws.close(1008, "rate limit exceeded")
                 return
             self._error(
-                peer, ProtocolError(ErrorCode.RATE_LIMITED, "too many messages; slow down", _frame_id(raw))
+                peer, ProtocolError(ErrorCode.RATE_LIMITED, "too many messages; slow down", frame_id(raw))
             )
             return
         try:
@@ -768,11 +737,9 @@ class TeamServer:
                 ),
             )
             return
-        handler = getattr(self, "_on_" + request.TYPE)
         try:
             # Personal data is masked before anything is stored, audited or relayed (sync/masking.py).
-            request = self._masker.mask(request)
-            await handler(peer, request)
+            await self._dispatch(peer, self._masker.mask(request))
         except ProtocolError as exc:
             if exc.code is ErrorCode.FORBIDDEN:
                 self.stats["denied"] += 1
@@ -825,6 +792,52 @@ class TeamServer:
         self._fanout.to_team(user.team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": [entry]}))
 
     # -- requests ------------------------------------------------------------------------------------------
+
+    async def _dispatch(self, peer: Peer, request: Request) -> None:
+        """The handler of each request type (PERMISSIONS has already said who may send it)."""
+        match request:
+            case Resume():
+                await self._on_resume(peer, request)
+            case CallStart():
+                await self._on_call_start(peer, request)
+            case CallEnd():
+                await self._on_call_end(peer, request)
+            case Transcript():
+                await self._on_transcript(peer, request)
+            case CallUpdate():
+                await self._on_call_update(peer, request)
+            case RaiseHand():
+                await self._on_raise_hand(peer, request)
+            case Subscribe():
+                await self._on_subscribe(peer, request)
+            case Unsubscribe():
+                await self._on_unsubscribe(peer, request)
+            case ListCalls():
+                await self._on_list_calls(peer, request)
+            case ListPresence():
+                await self._on_list_presence(peer, request)
+            case WhisperSend():
+                await self._on_whisper_send(peer, request)
+            case WhisperDelivered():
+                await self._mark(peer, request.whisper_id, WhisperStatus.DELIVERED, request.id)
+                self._ack(peer, request)
+            case WhisperRead():
+                await self._mark(peer, request.whisper_id, WhisperStatus.READ, request.id)
+                self._ack(peer, request)
+            case ListWhispers():
+                await self._on_list_whispers(peer, request)
+            case ChangePush():
+                await self._on_change_push(peer, request)
+            case FeedSince():
+                await self._on_feed_since(peer, request)
+            case History():
+                await self._on_history(peer, request)
+            case AuditQuery():
+                await self._on_audit_query(peer, request)
+            case EraseCustomer():
+                await self._on_erase_customer(peer, request)
+            case _:  # pragma: no cover - every type in REQUEST_TYPES has a case above
+                raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"no handler for {request.TYPE}", request.id)
 
     async def _on_resume(self, peer: Peer, req: Resume) -> None:
         user = peer.user
@@ -906,7 +919,7 @@ class TeamServer:
         await self._announce_presence(peer.user)
 
     async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
-        status = await self._live(self.live_store.add_segment_for, peer.user, req.call_id, req.event)
+        status = await self._live(self.live_store.add_segment_for, peer.user, req.call_id, plain(req.event))
         if status == "stale":  # a partial overtaken by its final: followers already show the final line
             return
         self._check_ownership(status, req.call_id, req.id)
@@ -916,7 +929,7 @@ class TeamServer:
             {"call_id": req.call_id, "event": "transcript", "transcript": req.event},
         )
         # Finals reach every supervisor of the team (the board shows the last line); partials only followers.
-        if req.event.get("kind") == "final":
+        if req.event.kind is EventKind.FINAL:
             self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
         else:
             self._fanout.to_followers(req.call_id, frame)
@@ -1029,7 +1042,7 @@ class TeamServer:
             whisper, is_new = await self._db(self._store_whisper, peer, req)
             self._ack(peer, req, {"whisper": whisper})
             # A retry re-delivers too: the earlier delivery may be what got lost. The agent dedupes by id.
-            if whisper["status"] == "sent" or is_new:
+            if whisper["status"] == WhisperStatus.SENT or is_new:
                 frame = ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper})
                 self._fanout.to_user(req.agent, frame, resumed_only=True)
         if is_new and req.call_id is not None:
@@ -1039,7 +1052,9 @@ class TeamServer:
                 sender.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True
             )
 
-    def _store_mark(self, agent: User, whisper_id: str, status: str, ref: str) -> tuple[dict[str, Any], bool]:
+    def _store_mark(
+        self, agent: User, whisper_id: str, status: WhisperStatus, ref: str
+    ) -> tuple[dict[str, Any], bool]:
         """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is
         stored."""
         existing = self.store.whisper(whisper_id)
@@ -1047,19 +1062,11 @@ class TeamServer:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no whisper {whisper_id!r} for you", ref)
         return self.store.mark_whisper(whisper_id, status, agent)
 
-    async def _mark(self, peer: Peer, whisper_id: str, status: str, ref: str) -> None:
+    async def _mark(self, peer: Peer, whisper_id: str, status: WhisperStatus, ref: str) -> None:
         whisper, changed = await self._db(self._store_mark, peer.user, whisper_id, status, ref)
         if changed:
             body = {"whisper_id": whisper_id, "status": whisper["status"], "whisper": whisper}
             self._fanout.to_user(whisper["sender"], ServerFrame(ServerType.WHISPER_STATUS, _new_id(), body))
-
-    async def _on_whisper_delivered(self, peer: Peer, req: WhisperDelivered) -> None:
-        await self._mark(peer, req.whisper_id, "delivered", req.id)
-        self._ack(peer, req)
-
-    async def _on_whisper_read(self, peer: Peer, req: WhisperRead) -> None:
-        await self._mark(peer, req.whisper_id, "read", req.id)
-        self._ack(peer, req)
 
     async def _on_list_whispers(self, peer: Peer, req: ListWhispers) -> None:
         user = peer.user
@@ -1075,7 +1082,7 @@ class TeamServer:
         self._ack_page(peer, req, "whispers", whispers[req.offset :])
 
     async def _on_change_push(self, peer: Peer, req: ChangePush) -> None:
-        kind = ChangeKind(req.kind)
+        kind = req.kind
         if kind in SUPERVISOR_KINDS and not peer.user.supervises:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"only supervisors change {kind.value} entries", req.id)
         async with self._team_locks(peer.user.team):
@@ -1092,7 +1099,7 @@ class TeamServer:
                 frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": change})
                 self._fanout.to_team(peer.user.team, frame, resumed_only=True)
 
-    def _store_change(self, peer: Peer, req: ChangePush, kind: ChangeKind) -> tuple[dict[str, Any], bool]:
+    def _store_change(self, peer: Peer, req: ChangePush, kind: RecordKind) -> tuple[dict[str, Any], bool]:
         self._check_token(peer, req.id)
         return self.store.add_change(
             author=peer.user, change_id=req.change_id, kind=kind, record_id=req.record_id, record=req.record
@@ -1117,7 +1124,7 @@ class TeamServer:
         self._ack_page(peer, req, "changes", changes[:limit], more=len(changes) > limit)
 
     async def _on_history(self, peer: Peer, req: History) -> None:
-        changes = await self._db(self.store.history, peer.user.team, req.kind, req.record_id)
+        changes = await self._db(self.store.history, peer.user.team, req.kind.value, req.record_id)
         self._ack_page(peer, req, "changes", [c for c in changes if c["seq"] > req.after])
 
     async def _on_audit_query(self, peer: Peer, req: AuditQuery) -> None:

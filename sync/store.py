@@ -31,7 +31,7 @@ from typing import Any
 
 from assist.migrations import MigrationSet, dialect_step, migrate, table_exists
 from sync.backends import Database, open_database
-from sync.protocol import ChangeKind, Role
+from sync.protocol import RecordKind, Role, WhisperStatus
 
 TEAM_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -441,9 +441,11 @@ class TeamStore:
         row = self.team_db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return None if row is None else _whisper_row(row)
 
-    def mark_whisper(self, whisper_id: str, status: str, actor: User) -> tuple[dict[str, Any], bool]:
+    def mark_whisper(
+        self, whisper_id: str, status: WhisperStatus, actor: User
+    ) -> tuple[dict[str, Any], bool]:
         """Record delivery or reading; returns the whisper and whether this changed anything."""
-        column = {"delivered": "delivered_at", "read": "read_at"}[status]
+        column = {WhisperStatus.DELIVERED: "delivered_at", WhisperStatus.READ: "read_at"}[status]
         with self._tx(self.team_db) as db:
             now = self.clock()
             cur = db.execute(
@@ -451,7 +453,7 @@ class TeamStore:
                 (now, whisper_id),
             )
             changed = cur.rowcount > 0
-            if status == "read" and changed:
+            if status is WhisperStatus.READ and changed:
                 db.execute(
                     "UPDATE whispers SET delivered_at = ? WHERE whisper_id = ? AND delivered_at IS NULL",
                     (now, whisper_id),
@@ -483,7 +485,7 @@ class TeamStore:
     # -- change feed ---------------------------------------------------------------------------------------
 
     def add_change(
-        self, *, author: User, change_id: str, kind: ChangeKind, record_id: str, record: dict[str, Any]
+        self, *, author: User, change_id: str, kind: RecordKind, record_id: str, record: dict[str, Any]
     ) -> tuple[dict[str, Any], bool]:
         """Append a change (fsynced) and apply it to the record it names; last writer (by server seq) wins.
 
@@ -494,7 +496,7 @@ class TeamStore:
             existing = db.execute("SELECT * FROM changes WHERE change_id = ?", (change_id,)).fetchone()
             if existing is not None:
                 return _change_row(existing), False
-            if kind is ChangeKind.NOTE:
+            if kind is RecordKind.NOTE:
                 taken = db.execute(
                     "SELECT 1 FROM records WHERE team = ? AND kind = ? AND record_id = ?",
                     (author.team, kind.value, record_id),
@@ -738,7 +740,14 @@ class TeamStore:
 def _whisper_row(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["attachment"] = None if data["attachment"] is None else json.loads(data["attachment"])
-    data["status"] = "read" if data["read_at"] else "delivered" if data["delivered_at"] else "sent"
+    status = (
+        WhisperStatus.READ
+        if data["read_at"]
+        else WhisperStatus.DELIVERED
+        if data["delivered_at"]
+        else WhisperStatus.SENT
+    )
+    data["status"] = status.value
     return data
 
 

@@ -42,7 +42,7 @@ from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
 from desktop.supervisor.templates import WhisperTemplates
 from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
-from sync.protocol import ChangeKind, FeedSince, Subscribe
+from sync.protocol import FeedSince, RecordKind, Subscribe
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
 TICK_MS = 1_000
@@ -586,7 +586,7 @@ class SupervisorConsole(QMainWindow):
         )
 
     def _on_change(self, change: dict[str, Any]) -> None:
-        if change.get("kind") != ChangeKind.KNOWLEDGE.value or not isinstance(change.get("record"), dict):
+        if change.get("kind") != RecordKind.KNOWLEDGE.value or not isinstance(change.get("record"), dict):
             return
         seq = int(change.get("seq") or 0)
         record_id = str(change.get("record_id") or "")

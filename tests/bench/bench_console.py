@@ -94,7 +94,7 @@ def run_team(root: Path, agents: int, final_every: float) -> None:
                 # emitted_at carries the wall clock of the publish, read back by the console process.
                 event = TranscriptEvent(call_id, channel, kind, n * 3.0, n * 3.0 + 2, rng.choice(LINES), 0.9,
                                         f"seg-{n}", emitted_at=time.time())  # fmt: skip
-                agent.publish_transcript(event.to_json())
+                agent.publish_transcript(event)
             next_at += final_every
 
     threads = [threading.Thread(target=speak, args=(i, c), daemon=True) for i, c in enumerate(clients)]

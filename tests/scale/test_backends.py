@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assist.migrations import MigrationError
-from sync.protocol import ChangeKind, Role
+from sync.protocol import RecordKind, Role
 from sync.store import LIVE_MIGRATIONS, TEAM_MIGRATIONS, TeamStore, User
 
 SUPERVISOR = User("suzuki", Role.SUPERVISOR, "tokyo")
@@ -49,15 +49,15 @@ def test_the_store_behaves_the_same_on_both_databases(location: dict[str, object
         assert store.whispers_for_agent("sato", 0)[0]["attachment"] == {"kind": "knowledge", "id": "k1"}
 
         first, _ = store.add_change(
-            author=AGENT, change_id="c1", kind=ChangeKind.NOTE, record_id="n1", record={"text": "メモ"}
+            author=AGENT, change_id="c1", kind=RecordKind.NOTE, record_id="n1", record={"text": "メモ"}
         )
         second, _ = store.add_change(
-            author=AGENT, change_id="c2", kind=ChangeKind.CUSTOMER, record_id="u1", record={"name": "山田"}
+            author=AGENT, change_id="c2", kind=RecordKind.CUSTOMER, record_id="u1", record={"name": "山田"}
         )
         assert second["seq"] > first["seq"]
         with pytest.raises(ValueError, match="append-only"):
             store.add_change(
-                author=AGENT, change_id="c3", kind=ChangeKind.NOTE, record_id="n1", record={"text": "edit"}
+                author=AGENT, change_id="c3", kind=RecordKind.NOTE, record_id="n1", record={"text": "edit"}
             )
         assert [c["change_id"] for c in store.changes_since("tokyo", 0)] == ["c1", "c2"]
         assert [c["record"] for c in store.history("tokyo", "customer", "u1")] == [{"name": "山田"}]
@@ -125,7 +125,7 @@ def test_whisper_numbers_stay_gap_free_and_in_commit_order_across_instances(pg_u
             for n in range(60):
                 _whisper(store, f"{name}-{n}", agent="sato" if n % 3 else "tanaka")
                 store.add_change(
-                    author=AGENT, change_id=f"{name}-c{n}", kind=ChangeKind.CUSTOMER, record_id="u1",
+                    author=AGENT, change_id=f"{name}-c{n}", kind=RecordKind.CUSTOMER, record_id="u1",
                     record={"n": n, "by": name},
                 )  # fmt: skip
         except BaseException as exc:

@@ -52,7 +52,7 @@ class ScriptedAgent:
             language="ja",
             revised=revised,
         )
-        self.client.publish_transcript(event.to_json())
+        self.client.publish_transcript(event)
 
 
 def _open_console(qtbot: QtBot, client: SyncClient) -> SupervisorConsole:

@@ -41,7 +41,7 @@ def test_raise_hand_round_trip_agent_board_coming_whisper_agent(
         other.client.publish_transcript(
             TranscriptEvent(
                 "call-ken", Channel.CUSTOMER, EventKind.FINAL, 1.0, 3.0, angry, 0.9, "k1", language="en"
-            ).to_json()
+            )
         )
         qtbot.waitUntil(lambda: console.board_view.call_ids() == ["call-ken"], timeout=WAIT_MS)
         qtbot.waitUntil(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import ChangeKind, Role
+from sync.protocol import RecordKind, Role
 from sync.server import ServerThread
 from sync.store import TeamStore, User
 from tests.sync.conftest import RunningServer, wait_until
@@ -25,7 +25,7 @@ def test_a_long_absent_teammate_gets_every_change_in_order(
             store.add_change(
                 author=author,
                 change_id=f"c{n}",
-                kind=ChangeKind.NOTE,
+                kind=RecordKind.NOTE,
                 record_id=f"n{n}",
                 record={"text": f"メモ {n}"},
             )
@@ -37,7 +37,7 @@ def test_a_long_absent_teammate_gets_every_change_in_order(
     client.start()
     try:
         wait_until(lambda: len(seen) >= 1234, 60, "all 1234 changes")
-        client.push_change(ChangeKind.NOTE, {"id": "live", "text": "new"})
+        client.push_change(RecordKind.NOTE, {"id": "live", "text": "new"})
         wait_until(lambda: "live" in seen, what="a live change after catching up")
         assert seen == [f"n{n}" for n in range(1234)] + ["live"]
         assert team_server.thread.server.stats["slow_consumers_dropped"] == 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import ChangeKind, Role
+from sync.protocol import RecordKind, Role
 from sync.store import TeamStore
 from tests.conftest import ROOT
 from tests.sync.conftest import wait_until
@@ -109,7 +109,7 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
             n += 1
             sent_whispers.append(supervisor.send_whisper("sato", None, f"助言 {n}"))
             note_id = f"note-{n}"
-            agent.push_change(ChangeKind.NOTE, {"id": note_id, "text": f"メモ {n}"})
+            agent.push_change(RecordKind.NOTE, {"id": note_id, "text": f"メモ {n}"})
             sent_notes.append(note_id)
             time.sleep(0.02)
 
@@ -176,8 +176,8 @@ def test_offline_edits_are_sent_when_the_server_is_back(tmp_path: Path) -> None:
     agent.start()
     try:
         wait_until(lambda: ConnectionState.CONNECTING in states, what="client trying to connect")
-        agent.push_change(ChangeKind.CUSTOMER, {"id": "cust-1", "name": "山田 花子", "plan": "Lite"})
-        agent.push_change(ChangeKind.NOTE, {"id": "n-1", "text": "オフラインで書いたメモ"})
+        agent.push_change(RecordKind.CUSTOMER, {"id": "cust-1", "name": "山田 花子", "plan": "Lite"})
+        agent.push_change(RecordKind.NOTE, {"id": "n-1", "text": "オフラインで書いたメモ"})
         assert agent.pending_count() == 2
     finally:
         agent.stop()  # the app is closed while offline: the outbox is on disk

@@ -36,10 +36,8 @@ class Recorder:
         return add
 
 
-def _event(call_id: str, n: int, kind: EventKind, text: str) -> dict[str, Any]:
-    return TranscriptEvent(
-        call_id, Channel.CUSTOMER, kind, n * 2.0, n * 2.0 + 1.5, text, 0.9, f"seg-{n}"
-    ).to_json()
+def _event(call_id: str, n: int, kind: EventKind, text: str) -> TranscriptEvent:
+    return TranscriptEvent(call_id, Channel.CUSTOMER, kind, n * 2.0, n * 2.0 + 1.5, text, 0.9, f"seg-{n}")
 
 
 def _server_transcript(server: RunningServer, call_id: str) -> list[dict[str, Any]]:

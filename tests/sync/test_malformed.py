@@ -87,7 +87,18 @@ def test_decoder_names_the_problem() -> None:
             '{"v": 1, "type": "change_push", "id": "a", "change_id": "c", "kind": "x", "record_id": "r", '
             '"record": {}}'
         ): "'kind' must be one of",
-        "[" * 100000 + "]" * 100000: "not valid JSON",
+        "[" * 100000 + "]" * 100000: "must be a JSON object",  # refused before it is read deeper
+        '{"a":' * 100000 + "1" + "}" * 100000: "not valid JSON",
+        '{"v": 1, "type": "call_update", "id": "a", "call_id": "c", "info": {"x": '
+        + "[" * 40
+        + "]" * 40
+        + "}}": ("'info' is nested too deeply"),
+        '{"v": 1, "type": "raise_hand", "id": "a", "call_id": "c", "reason": "one\\ntwo"}': (
+            "'reason' must be one line"
+        ),
+        '{"v": 1, "type": "erase_customer", "id": "a", "customer_id": "c", "call_ids": [""]}': (
+            "'call_ids[0]'"
+        ),
     }
     for raw, expected in cases.items():
         with pytest.raises(ProtocolError) as error:

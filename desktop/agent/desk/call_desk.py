@@ -559,7 +559,7 @@ class CallDesk:
         if shown.kind is EventKind.FINAL and not shown.revised:
             self.listener.on_coaching(core_views.coaching_view(session, update.hints))
         if self.sync is not None:
-            self.sync.publish_transcript(shown.to_json())
+            self.sync.publish_transcript(shown)
             self._share(call)
 
     def _audio_status(self, call: _Call, status: AudioStatusEvent) -> None:
