@@ -157,6 +157,8 @@ def _delete_transcripts(store: Store, call_ids: list[str]) -> int:
                 for rowid in rowids:
                     store.conn.execute("DELETE FROM segments_fts WHERE rowid = ?", (rowid,))
                 count += store.conn.execute("DELETE FROM segments WHERE call_id = ?", (call_id,)).rowcount
+                # "Helped" examples are the customer's own lines too (store migration 3 links them to calls).
+                store.conn.execute("DELETE FROM knowledge_examples WHERE call_id = ?", (call_id,))
             if count:
                 store.conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
     finally:

@@ -143,9 +143,10 @@ CREATE TABLE IF NOT EXISTS knowledge_examples (
     text TEXT NOT NULL,
     model TEXT NOT NULL,
     vector BLOB NOT NULL,
+    call_id TEXT,
     PRIMARY KEY (entry_id, text)
 )
-"""
+"""  # the store's migration 3 makes it (assist/store.py); call_id: the call the line came from (erasure)
 
 
 class _LanguageIndex:
@@ -385,18 +386,18 @@ class KnowledgeVectors:
 
     # --- examples: lines that agents marked "Helped" for an entry ------------------------------------------
 
-    def add_example(self, entry_id: str, text: str) -> bool:
-        """Remember that ``text`` (a customer's line, already masked) was answered by ``entry_id``. Returns
-        False when it was known already."""
+    def add_example(self, entry_id: str, text: str, call_id: str | None = None) -> bool:
+        """Remember that ``text`` (a customer's line, already masked, said in ``call_id``) was answered by
+        ``entry_id``. Returns False when it was known already. Erasing the call's customer removes it."""
         text = " ".join(text.split())
         if not text:
             return False
         vector = self.embed(text).astype(np.float16)
         with self.store.transaction():
             added = self.store.conn.execute(
-                "INSERT OR IGNORE INTO knowledge_examples(entry_id, language, text, model, vector) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (entry_id, detect_language(text), text, self.embedder.name, vector.tobytes()),
+                "INSERT OR IGNORE INTO knowledge_examples(entry_id, language, text, model, vector, call_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (entry_id, detect_language(text), text, self.embedder.name, vector.tobytes(), call_id),
             ).rowcount
         self._examples = None
         return bool(added)

@@ -399,7 +399,7 @@ class CallSession:
             # Matcher._learned for why that cannot lower accuracy).
             said = self._brought_by.get(_key(card), "")
             if said and self._matcher.meaning is not None and self.store.get_knowledge(card.id) is not None:
-                self._matcher.meaning.add_example(card.id, said)
+                self._matcher.meaning.add_example(card.id, said, self.call_id)
         if chosen is FeedbackAction.NOT_RELEVANT:
             self._dismissed[_key(card)] = self._clock() + DISMISS_COOLDOWN * 10
             self._cards = [c for c in self._cards if _key(c) != _key(card)]

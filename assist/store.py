@@ -171,6 +171,30 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_3(conn: sqlite3.Connection) -> None:
+    """ "Helped" examples (assist.semantic: a customer's masked line that an entry answered) know the call they
+    came from, so erasing the customer or the call removes them (assist.privacy). Examples kept before this
+    step are linked to the call whose transcript line they repeat, where one does."""
+    if not table_exists(conn, "knowledge_examples"):
+        conn.execute(
+            "CREATE TABLE knowledge_examples (entry_id TEXT NOT NULL, language TEXT NOT NULL, text TEXT NOT NULL,"
+            " model TEXT NOT NULL, vector BLOB NOT NULL, call_id TEXT, PRIMARY KEY (entry_id, text))"
+        )
+    else:
+        conn.execute("ALTER TABLE knowledge_examples ADD COLUMN call_id TEXT")
+        unlinked = {str(t) for (t,) in conn.execute("SELECT DISTINCT text FROM knowledge_examples")}
+        if unlinked:
+            found: dict[str, str] = {}
+            for call_id, text in conn.execute("SELECT call_id, text FROM segments"):
+                said = " ".join(str(text).split())
+                if said in unlinked:
+                    found.setdefault(said, str(call_id))
+            conn.executemany(
+                "UPDATE knowledge_examples SET call_id = ? WHERE text = ?", [(c, t) for t, c in found.items()]
+            )
+    conn.execute("CREATE INDEX knowledge_examples_call ON knowledge_examples(call_id)")
+
+
 # (version, name, apply): append only; never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (
@@ -183,6 +207,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
         "transcript lines keep the lexicon's corrections and which pass wrote them (live, after-call)",
         _migration_2,
     ),
+    (3, "'Helped' examples are linked to the call they came from (erased with it)", _migration_3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -68,6 +68,33 @@ def test_an_old_agent_data_directory_opens_upgraded_with_its_calls_customers_and
         assert again.schema_version() == STORE_MIGRATIONS.newest
 
 
+def test_old_helped_examples_are_linked_to_the_call_they_came_from_and_erased_with_it(
+    old_dirs: tuple[Path, Path],
+) -> None:
+    from assist.privacy import erase_customer
+
+    data, _ = old_dirs
+    path = data / "agent-assist.sqlite3"
+    with sqlite3.connect(path) as conn:  # "Helped" examples as assist.semantic kept them before store step 3
+        (line,) = conn.execute(
+            "SELECT text FROM segments WHERE call_id = 'call-abf434eeaf23' AND channel = 'customer' LIMIT 1"
+        ).fetchone()
+        conn.execute(
+            "CREATE TABLE knowledge_examples (entry_id TEXT NOT NULL, language TEXT NOT NULL, text TEXT NOT NULL,"
+            " model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (entry_id, text))"
+        )
+        conn.executemany(
+            "INSERT INTO knowledge_examples VALUES ('kb-x', 'ja', ?, 'm', x'00')",
+            [(" ".join(line.split()),), ("どなたの通話にもない言葉",)],
+        )
+    with Store.open(path) as store:
+        linked = dict(store.conn.execute("SELECT text, call_id FROM knowledge_examples").fetchall())
+        assert linked == {" ".join(line.split()): "call-abf434eeaf23", "どなたの通話にもない言葉": None}
+        erase_customer(store, "demo-cust-sato")
+        left = [row[0] for row in store.conn.execute("SELECT text FROM knowledge_examples")]
+        assert left == ["どなたの通話にもない言葉"]
+
+
 def test_an_old_outbox_keeps_its_queued_frames_and_received_whispers(old_dirs: tuple[Path, Path]) -> None:
     data, _ = old_dirs
     path = data / "agent-client.sqlite3"

@@ -93,20 +93,24 @@ def test_erasure_survives_reopening(store: Store) -> None:
 
 
 def test_helped_examples_taken_from_the_customers_lines_go_with_them(store: Store) -> None:
-    from assist.semantic import _EXAMPLES_SCHEMA
-
     line = store.conn.execute(
         "SELECT text FROM segments WHERE call_id = 'call-ja-2' AND text LIKE '%解約したいんですが%'"
     ).fetchone()[0]
-    store.conn.execute(_EXAMPLES_SCHEMA)
-    for text in (line, "Can I get a refund for the double charge?"):
+    examples = [
+        (line, None),  # kept before examples knew their call: found by her words
+        # the line as it was when the card came up (the transcript was revised since): found by its call
+        ("領収書をもう一度送ってほしいんです", "call-ja-1"),
+        ("Can I get a refund for the double charge?", "call-en-1"),  # another customer's
+    ]
+    for text, call_id in examples:
         store.conn.execute(
-            "INSERT INTO knowledge_examples(entry_id, language, text, model, vector) VALUES ('kb-1', "
-            "'ja', ?, 'm', x'00')",
-            (text,),
+            "INSERT INTO knowledge_examples(entry_id, language, text, model, vector, call_id)"
+            " VALUES ('kb-1', 'ja', ?, 'm', x'00', ?)",
+            (text, call_id),
         )
     report = erase_customer(store, "cust-tanaka")
-    assert report.rows["knowledge_examples"] == 1
+    assert report.rows["knowledge_examples"] == 2
     left = [row[0] for row in store.conn.execute("SELECT text FROM knowledge_examples")]
     assert left == ["Can I get a refund for the double charge?"]
-    assert "解約したいんですが".encode() not in _raw_bytes(paths.store_path())
+    raw = _raw_bytes(paths.store_path())
+    assert "解約したいんですが".encode() not in raw and "領収書をもう一度".encode() not in raw
