@@ -111,25 +111,9 @@ def _register_team_eraser() -> None:
 def _erase_beyond_store(
     customer_id: str, call_ids: tuple[str, ...], url: str, token: str
 ) -> tuple[list[str], bool]:
-    from assist.paths import data_dir
-    from sync.team_erasure import APP_CLIENT_FILE, erase_beyond_store
+    from desktop.common.team_erasure import erase_on_team
 
-    # With the app's own server and token the request goes through the app's outbox (sent again by the app
-    # when it next connects); a token given here (a supervisor's) gets a file of its own, so nothing the agent
-    # queued is ever sent under someone else's name.
-    client_file = data_dir() / "sync" / "erase-requests.sqlite3"
-    if not url:
-        try:
-            from desktop.common.preferences import Preferences
-
-            prefs = Preferences.load()
-            url, token = prefs.server_url, prefs.server_token
-            client_file = data_dir() / APP_CLIENT_FILE
-        except ImportError:  # no Qt: only what the command line said
-            pass
-    outcome = erase_beyond_store(
-        data_dir(), customer_id, call_ids, url=url, token=token, client_file=client_file
-    )
+    outcome = erase_on_team(customer_id, call_ids, url, token)
     return outcome.lines, outcome.pending
 
 

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,25 @@ from sync.client import SyncClient, purge_file
 APP_CLIENT_FILE = "sync-client.sqlite3"
 
 
+class ServerStep(StrEnum):
+    """What happened to the team server's copy (the app words each one in its UI language)."""
+
+    NONE = "none"  # no team server configured: nothing was shared
+    ERASED = "erased"  # the server erased it and scrubbed its files
+    SCRUB_PENDING = "scrub_pending"  # erased; its files are scrubbed at its next retention round
+    UNREACHABLE = "unreachable"  # not reached: the request waits in an outbox (reason: the connection state)
+    REFUSED = "refused"  # the server refused (reason: its error code and message)
+
+
 @dataclass
 class TeamErasureOutcome:
     lines: list[str] = field(default_factory=list)
     pending: bool = False
     server: dict[str, Any] | None = None  # the server's ack (what it erased), when it answered
+    server_step: ServerStep = ServerStep.NONE
+    reason: str = ""  # why the server step is not done (unreachable, refused)
+    busy_files: list[str] = field(default_factory=list)  # client files another program holds open
+    queued_in_app: bool = False  # an unreachable request waits in the app's outbox (sent when it connects)
 
 
 def _client_files(data_dir: Path) -> list[Path]:
@@ -65,6 +80,7 @@ def erase_beyond_store(
             outcome.lines.append(f"{path.name}: queued frames and whispers about {customer_id} erased")
         else:
             outcome.pending = True
+            outcome.busy_files.append(path.name)
             outcome.lines.append(
                 f"{path.name}: queued frames about {customer_id} deleted, NOT yet erased from the file"
                 " (Agent Assist has it open; cleared when it closes)"
@@ -97,14 +113,18 @@ def erase_beyond_store(
         client.stop(timeout=3.0)
     if "ack" in result:
         ack = outcome.server = result["ack"]
+        outcome.server_step = ServerStep.ERASED
         rows = ", ".join(f"{n} {table}" for table, n in sorted(ack.get("rows", {}).items())) or "nothing held"
         outcome.lines.append(f"team server: erased ({len(ack.get('calls', []))} calls; {rows})")
         if not ack.get("files_cleared", True):
             outcome.pending = True
+            outcome.server_step = ServerStep.SCRUB_PENDING
             outcome.lines.append("team server: its files are scrubbed at its next retention round (pending)")
     elif "error" in result:
         error = result["error"]
         outcome.pending = True
+        outcome.server_step = ServerStep.REFUSED
+        outcome.reason = f"{error.get('code')}: {error.get('message')}"
         outcome.lines.append(
             f"team server: NOT erased, it refused ({error.get('code')}: {error.get('message')}); a "
             "supervisor or admin must erase the team's copy (agent-assist-server "
@@ -112,6 +132,9 @@ def erase_beyond_store(
         )
     else:
         outcome.pending = True
+        outcome.server_step = ServerStep.UNREACHABLE
+        outcome.reason = state
+        outcome.queued_in_app = client_file.name == APP_CLIENT_FILE
         outcome.lines.append(
             f"team server: NOT erased yet, not reachable ({state}); the request waits in {client_file.name}"
             + (

@@ -46,6 +46,7 @@ from assist.retention import (
 )
 from assist.store import Store
 from desktop.common.lifetime import EmitGate
+from sync.team_erasure import ServerStep, TeamErasureOutcome
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -53,6 +54,10 @@ DAY_MS = 24 * 3600 * 1000
 StoreWork = Callable[[Store], object]
 RunOnStore = Callable[[StoreWork], Future[object]]
 """Runs ``work(store)`` on the thread that owns the store and returns at once (``CallDesk.run_on_worker``)."""
+
+TeamEraser = Callable[[str, tuple[str, ...]], TeamErasureOutcome]
+"""Erases a customer (id, call ids) from the sync client files and the team server; blocks (a worker thread
+runs it). The app's: :func:`desktop.common.team_erasure.erase_on_team` with the app's server settings."""
 
 BUSY_RETRY_MS = 60 * 1000  # a run that found a call in progress looks again this much later
 
@@ -182,9 +187,16 @@ class PrivacyPanel(QWidget):
         *,
         recordings_root: Path | None = None,
         confirm: Callable[[str], bool] | None = None,
+        team_eraser: TeamEraser | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
+        self._team_eraser = team_eraser or _app_team_eraser
+        self._team_signals = _Signals(self)
+        self._team_signals.done.connect(self._team_done)
+        self.team_outcome: TeamErasureOutcome | BaseException | None = (
+            None  # the last team step's, once known
+        )
         self.recordings_root = recordings_root
         self._confirm = confirm or self._ask
         self.retention_box = QGroupBox(self)
@@ -228,10 +240,16 @@ class PrivacyPanel(QWidget):
         self.message = QLabel(self)
         self.message.setObjectName("privacyMessage")
         self.message.setWordWrap(True)
+        # What happened beyond this PC: the team server's copy (erased, pending, refused), said apart from the
+        # local result because it comes later (the server may take seconds to answer, or never).
+        self.team_message = QLabel(self)
+        self.team_message.setObjectName("privacyTeamMessage")
+        self.team_message.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.retention_box)
         layout.addWidget(self.customer_box)
         layout.addWidget(self.message)
+        layout.addWidget(self.team_message)
         layout.addStretch(1)
         self.retranslate()
         self.load()
@@ -401,7 +419,9 @@ class PrivacyPanel(QWidget):
         except ErasureError as exc:
             self.message.setText(self.tr("Could not erase: {error}").format(error=exc))
             return None
-        text = self.tr("Erased {name}: {calls} calls, {rows} records, {files} recording files.").format(
+        text = self.tr(
+            "Erased from this PC: {name}, {calls} calls, {rows} records, {files} recording files."
+        ).format(
             name=customer.name or customer_id,
             calls=len(report.call_ids),
             rows=report.total_rows,
@@ -409,12 +429,82 @@ class PrivacyPanel(QWidget):
         )
         if report.files_failed:
             text += " " + self.tr("Could not remove: {files}").format(files="; ".join(report.files_failed))
+        if not report.wal_cleared:
+            text += " " + self.tr(
+                "NOT yet erased from the database file: another window of Agent Assist has it open. It is "
+                "cleared when that window closes."
+            )
         self.message.setText(text)
+        self._erase_on_team(customer_id, report.call_ids)
         self.matches.clear()
         self.customer_query.clear()
         self._update_buttons()
         self.customer_erased.emit(customer_id)
         return report
+
+    def _erase_on_team(self, customer_id: str, call_ids: tuple[str, ...]) -> None:
+        self.team_outcome = None
+        self.team_message.setText(self.tr("Team server: erasing the team's copy…"))
+        eraser, signals = self._team_eraser, self._team_signals
+
+        def work() -> None:
+            result: object
+            try:
+                result = eraser(customer_id, call_ids)
+            except Exception as exc:  # shown to the user, never lost in the thread
+                result = exc
+            signals.gate.emit(signals.done, result)
+
+        threading.Thread(target=work, name="team-erasure", daemon=True).start()
+
+    def _team_done(self, result: object) -> None:
+        if isinstance(result, TeamErasureOutcome):
+            self.team_outcome = result
+            self.team_message.setText(self.team_text(result))
+        else:
+            self.team_outcome = result if isinstance(result, BaseException) else RuntimeError(str(result))
+            self.team_message.setText(
+                self.tr("Team server: NOT erased, the request failed: {error}").format(error=result)
+            )
+
+    def team_text(self, outcome: TeamErasureOutcome) -> str:
+        """The team step in the UI language: erased, pending (and why) or refused (and why)."""
+        rows = sum(int(n) for n in ((outcome.server or {}).get("rows") or {}).values())
+        calls = len((outcome.server or {}).get("calls") or [])
+        texts = {
+            ServerStep.NONE: self.tr("Team server: none is set up, nothing was shared with a team."),
+            ServerStep.ERASED: self.tr("Team server: erased ({calls} calls, {rows} records)."),
+            ServerStep.SCRUB_PENDING: self.tr(
+                "Team server: erased ({calls} calls, {rows} records); its files are cleaned at its next "
+                "retention round (pending)."
+            ),
+            ServerStep.UNREACHABLE: self.tr(
+                "Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent "
+                "when Agent Assist next connects."
+            )
+            if outcome.queued_in_app
+            else self.tr(
+                "Team server: NOT erased yet (pending), it cannot be reached ({reason}). Erase again once it "
+                "is reachable."
+            ),
+            ServerStep.REFUSED: self.tr(
+                "Team server: NOT erased, it refused ({reason}). A supervisor or admin must erase the team's "
+                "copy."
+            ),
+        }
+        text = texts[outcome.server_step].format(calls=calls, rows=rows, reason=outcome.reason)
+        for name in outcome.busy_files:
+            text += " " + self.tr(
+                "{file}: queued messages about the customer deleted, NOT yet cleared from the file (Agent "
+                "Assist has it open; cleared when it closes)."
+            ).format(file=name)
+        return text
+
+
+def _app_team_eraser(customer_id: str, call_ids: tuple[str, ...]) -> TeamErasureOutcome:
+    from desktop.common.team_erasure import erase_on_team
+
+    return erase_on_team(customer_id, call_ids)
 
 
 def _row(*widgets: QWidget) -> QWidget:

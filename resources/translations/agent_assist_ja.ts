@@ -1438,167 +1438,217 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="241" />
+        <location filename="../../desktop/review/privacy_view.py" line="257" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="242" />
+        <location filename="../../desktop/review/privacy_view.py" line="258" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="246" />
+        <location filename="../../desktop/review/privacy_view.py" line="262" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="247" />
+        <location filename="../../desktop/review/privacy_view.py" line="263" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="248" />
+        <location filename="../../desktop/review/privacy_view.py" line="264" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="254" />
+        <location filename="../../desktop/review/privacy_view.py" line="270" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="255" />
+        <location filename="../../desktop/review/privacy_view.py" line="271" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="256" />
+        <location filename="../../desktop/review/privacy_view.py" line="272" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="260" />
+        <location filename="../../desktop/review/privacy_view.py" line="276" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="261" />
+        <location filename="../../desktop/review/privacy_view.py" line="277" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="262" />
+        <location filename="../../desktop/review/privacy_view.py" line="278" />
         <source>Customer name or phone number</source>
         <translation>お客様の名前または電話番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="263" />
+        <location filename="../../desktop/review/privacy_view.py" line="279" />
         <source>Find the customer by name or phone number</source>
         <translation>名前または電話番号でお客様を探す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="264" />
+        <location filename="../../desktop/review/privacy_view.py" line="280" />
         <source>Find</source>
         <translation>検索</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="265" />
+        <location filename="../../desktop/review/privacy_view.py" line="281" />
         <source>Customers found: choose one</source>
         <translation>見つかったお客様: 1人を選んでください</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="393" />
+        <location filename="../../desktop/review/privacy_view.py" line="409" />
         <source>Erase {name} ({phone}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
         <translation>{name}（{phone}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="404" />
-        <source>Erased {name}: {calls} calls, {rows} records, {files} recording files.</source>
-        <translation>{name} を消去しました: 通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/review/privacy_view.py" line="266" />
+        <location filename="../../desktop/review/privacy_view.py" line="282" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="267" />
+        <location filename="../../desktop/review/privacy_view.py" line="283" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="290" />
+        <location filename="../../desktop/review/privacy_view.py" line="306" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="311" />
-        <location filename="../../desktop/review/privacy_view.py" line="391" />
+        <location filename="../../desktop/review/privacy_view.py" line="327" />
+        <location filename="../../desktop/review/privacy_view.py" line="407" />
         <source>no phone</source>
         <translation>電話番号なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="313" />
+        <location filename="../../desktop/review/privacy_view.py" line="329" />
         <source>{name} · {phone}{company} · {calls} calls</source>
         <translation>{name} · {phone}{company} · 通話 {calls} 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="322" />
+        <location filename="../../desktop/review/privacy_view.py" line="338" />
         <source>Type the customer's name or phone number first.</source>
         <translation>先にお客様の名前か電話番号を入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="324" />
+        <location filename="../../desktop/review/privacy_view.py" line="340" />
         <source>No customer has that name or phone number.</source>
         <translation>その名前・電話番号のお客様はいません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="326" />
+        <location filename="../../desktop/review/privacy_view.py" line="342" />
         <source>Choose the customer in the list.</source>
         <translation>一覧からお客様を選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="348" />
-        <location filename="../../desktop/review/privacy_view.py" line="366" />
-        <location filename="../../desktop/review/privacy_view.py" line="387" />
+        <location filename="../../desktop/review/privacy_view.py" line="364" />
+        <location filename="../../desktop/review/privacy_view.py" line="382" />
+        <location filename="../../desktop/review/privacy_view.py" line="403" />
         <source>Find and choose the customer first.</source>
         <translation>先にお客様を検索して選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="354" />
+        <location filename="../../desktop/review/privacy_view.py" line="370" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="357" />
+        <location filename="../../desktop/review/privacy_view.py" line="373" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="369" />
+        <location filename="../../desktop/review/privacy_view.py" line="385" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="377" />
+        <location filename="../../desktop/review/privacy_view.py" line="393" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="397" />
+        <location filename="../../desktop/review/privacy_view.py" line="413" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="402" />
+        <location filename="../../desktop/review/privacy_view.py" line="418" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="411" />
+        <location filename="../../desktop/review/privacy_view.py" line="421" />
+        <source>Erased from this PC: {name}, {calls} calls, {rows} records, {files} recording files.</source>
+        <translation>このPCから消去しました: {name}、通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="429" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="432" />
+        <source>NOT yet erased from the database file: another window of Agent Assist has it open. It is cleared when that window closes.</source>
+        <translation>データベースファイルからはまだ消去されていません: Agent Assist の別のウィンドウが開いています。そのウィンドウを閉じると消去されます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="446" />
+        <source>Team server: erasing the team's copy…</source>
+        <translation>チームサーバー: チームのコピーを消去しています…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="466" />
+        <source>Team server: NOT erased, the request failed: {error}</source>
+        <translation>チームサーバー: 消去されていません。要求が失敗しました: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="474" />
+        <source>Team server: none is set up, nothing was shared with a team.</source>
+        <translation>チームサーバー: 未設定のため、チームとは何も共有していません。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="475" />
+        <source>Team server: erased ({calls} calls, {rows} records).</source>
+        <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="477" />
+        <source>Team server: erased ({calls} calls, {rows} records); its files are cleaned at its next retention round (pending).</source>
+        <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。サーバーのファイルは次回の保持期間処理で完全に消去されます（保留中）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="481" />
+        <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent when Agent Assist next connects.</source>
+        <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。Agent Assist が次に接続したときに消去を依頼します。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="486" />
+        <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). Erase again once it is reachable.</source>
+        <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。接続できるようになったら、もう一度消去してください。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="490" />
+        <source>Team server: NOT erased, it refused ({reason}). A supervisor or admin must erase the team's copy.</source>
+        <translation>チームサーバー: 消去されていません。拒否されました（{reason}）。チームのコピーはスーパーバイザーか管理者が消去する必要があります。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/privacy_view.py" line="497" />
+        <source>{file}: queued messages about the customer deleted, NOT yet cleared from the file (Agent Assist has it open; cleared when it closes).</source>
+        <translation>{file}: このお客様についての送信待ちメッセージを削除しました。ファイルからはまだ消去されていません（Agent Assist が開いています。閉じると消去されます）。</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,117 @@
+"""The Privacy view says what happened to the team server's copy after erasing a customer on this PC: erased,
+pending while the server cannot be reached, or refused with the reason — in Japanese and English. A real team
+server on 127.0.0.1 holds her record; the view's team step is the app's own (sync client + erase request)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assist.store import Store
+from desktop.app import ensure_app
+from desktop.common.i18n import install_ui_language
+from desktop.common.team_erasure import erase_on_team
+from desktop.review.privacy_view import PrivacyPanel
+from sync.protocol import Role
+from sync.server import ServerThread
+from sync.store import TeamStore
+from sync.team_erasure import ServerStep, TeamErasureOutcome
+from tests.sync.conftest import RawClient
+
+NAME = "田中花子"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[tuple[ServerThread, dict[str, str]]]:
+    server_dir = tmp_path / "server"
+    users = TeamStore(server_dir)
+    tokens = {
+        "sato": users.add_user("sato", Role.AGENT, "tokyo"),
+        "suzuki": users.add_user("suzuki", Role.SUPERVISOR, "tokyo"),
+    }
+    users.close()
+    thread = ServerThread(server_dir)
+    thread.start()
+    agent = RawClient.open(thread.url, tokens["sato"])
+    try:
+        reply = agent.request(
+            "change_push", change_id="c1", kind="customer", record_id="cust-tanaka",
+            record={"id": "cust-tanaka", "name": NAME},
+        )  # fmt: skip
+        assert reply["type"] == "ack"
+    finally:
+        agent.close()
+    try:
+        yield thread, tokens
+    finally:
+        thread.stop()
+
+
+def _panel(qtbot: Any, store: Store, url: str, token: str) -> PrivacyPanel:
+    ensure_app()
+    panel = PrivacyPanel(
+        store,
+        confirm=lambda question: True,
+        team_eraser=lambda customer, calls: erase_on_team(customer, calls, url, token, timeout=5.0),
+    )
+    qtbot.addWidget(panel)
+    panel.customer_query.setText(NAME)
+    assert [c.id for c in panel.find_customers()] == ["cust-tanaka"]
+    return panel
+
+
+def _erase(qtbot: Any, panel: PrivacyPanel) -> TeamErasureOutcome:
+    assert panel.erase() is not None
+    assert "Erased from this PC" in panel.message.text() or "このPCから消去" in panel.message.text()
+    qtbot.waitUntil(lambda: panel.team_outcome is not None, timeout=20000)
+    outcome = panel.team_outcome
+    assert isinstance(outcome, TeamErasureOutcome), outcome
+    return outcome
+
+
+def test_the_view_says_the_team_copy_was_erased(
+    qtbot: Any, store: Store, team: tuple[ServerThread, dict[str, str]], tmp_path: Path
+) -> None:
+    server, tokens = team
+    panel = _panel(qtbot, store, server.url, tokens["suzuki"])
+    outcome = _erase(qtbot, panel)
+    assert outcome.server_step is ServerStep.ERASED
+    assert panel.team_message.text().startswith("Team server: erased (2 calls, ")
+    held = b"".join(p.read_bytes() for p in (tmp_path / "server").iterdir() if p.is_file())
+    assert NAME.encode() not in held
+
+
+def test_an_agent_is_told_in_japanese_that_the_server_refused(
+    qtbot: Any, store: Store, team: tuple[ServerThread, dict[str, str]]
+) -> None:
+    server, tokens = team
+    app = ensure_app()
+    assert install_ui_language(app, "ja")
+    try:
+        panel = _panel(qtbot, store, server.url, tokens["sato"])
+        outcome = _erase(qtbot, panel)
+        assert outcome.server_step is ServerStep.REFUSED and outcome.reason.startswith("forbidden")
+        text = panel.team_message.text()
+        assert text.startswith("チームサーバー: 消去されていません") and "forbidden" in text, text
+        assert "このPCから消去しました" in panel.message.text()
+    finally:
+        install_ui_language(app, "en")
+
+
+def test_an_unreachable_server_is_pending_not_erased(
+    qtbot: Any, store: Store, team: tuple[ServerThread, dict[str, str]]
+) -> None:
+    server, tokens = team
+    url = server.url
+    server.stop()  # the server is down when the customer is erased here
+    panel = _panel(qtbot, store, url, tokens["suzuki"])
+    outcome = _erase(qtbot, panel)
+    assert outcome.server_step is ServerStep.UNREACHABLE and outcome.pending
+    text = panel.team_message.text()
+    assert (
+        text.startswith("Team server: NOT erased yet (pending), it cannot be reached (") and "again" in text
+    )
+    assert "Erased" not in text
