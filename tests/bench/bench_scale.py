@@ -100,6 +100,8 @@ class Client:
         self.pending: dict[str, str] = {}  # whisper_id -> frame (sent, not acknowledged)
         self.lost_at: float | None = None
         self.lost_url = ""
+        self.open_at = 0.0  # when the handshake of the current connection completed
+        self.attempts = 0  # connection attempts since the connection was lost
 
     def contiguous(self) -> int:
         n = 0
@@ -112,6 +114,7 @@ class Client:
         while time.monotonic() < until:
             url = self.m.urls[self.turn % len(self.m.urls)]
             self.turn += 1
+            self.attempts += 1
             try:
                 ws = await connect(
                     url, additional_headers={"Authorization": f"Bearer {self.m.token}"}, compression=None,
@@ -120,7 +123,7 @@ class Client:
             except Exception:  # refused, reset or cut mid-handshake by a kill: try the next instance
                 await asyncio.sleep(random.uniform(0.05, 0.1))
                 continue
-            self.ws, self.url = ws, url
+            self.ws, self.url, self.open_at = ws, url, time.monotonic()
             try:
                 await self.session(ws, until)
             except (ConnectionClosed, TimeoutError, OSError):
@@ -129,7 +132,7 @@ class Client:
                 self.ws = None
                 self.resumed.clear()
                 if time.monotonic() < until:
-                    self.lost_at, self.lost_url = time.monotonic(), url
+                    self.lost_at, self.lost_url, self.attempts = time.monotonic(), url, 0
         if self.ws is not None:
             await self.ws.close()
 
@@ -160,7 +163,9 @@ class Client:
                 return
             self.resumed.set()
             if self.lost_at is not None:
-                w.resumes.append((self.m.role, self.lost_url, self.lost_at, time.monotonic()))
+                w.resumes.append(
+                    (self.m.role, self.lost_url, self.lost_at, self.open_at, time.monotonic(), self.attempts)
+                )
                 self.lost_at = None
         elif t == "ack" and f.get("request") == "whisper_send":
             wid = f["whisper"]["whisper_id"]
@@ -219,7 +224,9 @@ class Worker:
     acked: dict[str, str] = field(default_factory=dict)
     sent_ids: set[str] = field(default_factory=set)
     received: dict[str, str] = field(default_factory=dict)
-    resumes: list[tuple[str, str, float, float]] = field(default_factory=list)
+    # role, the URL lost, when it was noticed, when the next handshake completed, when resume was acked,
+    # connection attempts it took.
+    resumes: list[tuple[str, str, float, float, float, int]] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     whisper_frames: int = 0
     redelivered: int = 0
@@ -512,12 +519,22 @@ def report(
         f" agents with a seq gap {gaps}; frames delivered again {sum(r['redelivered'] for r in results)}"
         f" (shown once: clients keep one per seq); errors {dict(errors)}"
     )
-    agent_resumes = []
-    for role, url, lost_at, resumed_at in merged["resumes"]:
+    agent_resumes, noticed, opened, replayed, attempts = [], [], [], [], []
+    for role, url, lost_at, open_at, resumed_at, tries in merged["resumes"]:
         before = [t for u, t in kills if u == url and t <= lost_at + 0.5]
         if role == "agent" and before:
-            agent_resumes.append(resumed_at - max(before))
+            killed_at = max(before)
+            agent_resumes.append(resumed_at - killed_at)
+            noticed.append(lost_at - killed_at)
+            opened.append(open_at - lost_at)
+            replayed.append(resumed_at - open_at)
+            attempts.append(float(tries))
     print(_line("agent resumed on another instance after its instance was killed", agent_resumes, "s"))
+    print("  of which:")
+    print(_line("  kill to connection lost noticed", noticed, "s"))
+    print(_line("  noticed to handshake done on another instance", opened, "s"))
+    print(_line("  handshake done to resume acknowledged", replayed, "s"))
+    print(_line("  connection attempts", attempts, ""))
     print(f"killed instance restarted (spawn to listening): p50 {_pct(restart_s, 50) * 1000:.0f} ms")
 
 
