@@ -153,17 +153,20 @@ def purge_file(path: Path, customer_id: str, call_ids: Iterable[str]) -> bool:
 
 
 class _RotatingConnect(connect):
-    """websockets' reconnecting ``connect`` over several server URLs, the next one at every attempt."""
+    """websockets' reconnecting ``connect`` over several server URLs: the first URL first, then at every
+    attempt one of the others, at random. When an instance dies its clients then spread over the remaining
+    ones instead of all arriving at the next in the list."""
 
     def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:
         super().__init__(urls[0], **kwargs)
         self._urls = list(urls)
-        self._turn = 0
+        self._last: str | None = None
 
     async def connect(self) -> ClientConnection:
         if len(self._urls) > 1:
-            uri = self._urls[self._turn % len(self._urls)]
-            self._turn += 1
+            others = [u for u in self._urls if u != self._last]
+            uri = self._urls[0] if self._last is None else random.choice(others)
+            self._last = uri
             self.uri, self.ws_uri = uri, parse_uri(uri)
         return await super().connect()
 

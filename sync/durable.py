@@ -42,6 +42,9 @@ class _Call:
     fn: Callable[[], Any]
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    # A read runs outside any transaction (it sees everything committed before it started): no BEGIN,
+    # savepoint or COMMIT round trips, and on SQLite no write lock taken for it.
+    write: bool = True
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -76,6 +79,7 @@ class DurableLogThread:
         # How many calls and commits so far: calls / commits is the average group size.
         self.calls = 0
         self.commits = 0
+        self.reads = 0  # calls run outside a transaction (resume replays)
 
     @property
     def store(self) -> TeamStore:
@@ -91,9 +95,17 @@ class DurableLogThread:
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` on the durable-log thread; returns once the transaction holding its
         writes is committed (or raises what it raised, its writes undone)."""
+        return await self._put(True, fn, *args, **kwargs)
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn``, which only reads, on the durable-log thread between transactions: it sees every write
+        acknowledged before it was asked for."""
+        return await self._put(False, fn, *args, **kwargs)
+
+    async def _put(self, write: bool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._calls.put(_Call(functools.partial(fn, *args, **kwargs), future, loop))
+        self._calls.put(_Call(functools.partial(fn, *args, **kwargs), future, loop, write))
         return await future
 
     async def stop(self) -> None:
@@ -112,24 +124,44 @@ class DurableLogThread:
         self._ready.set_result(store)
         limit = max(1, min(self._max_batch, store.team_db.group_limit))
         try:
-            stopping = False
-            while not stopping:
-                batch: list[_Call] = []
-                item = self._calls.get()
-                while item is not None:
-                    batch.append(item)
-                    if len(batch) >= limit:
-                        break
+            carried: _Call | None = None
+            while True:
+                item = carried if carried is not None else self._calls.get()
+                carried = None
+                if item is None:
+                    break
+                if not item.write:
+                    self.reads += 1
+                    self._run_read(item)
+                    continue
+                batch = [item]
+                stopping = False
+                while len(batch) < limit:
                     try:
                         item = self._calls.get_nowait()
                     except queue.Empty:
                         break
-                else:
-                    stopping = True
-                if batch:
-                    self._run_batch(store.team_db, batch)
+                    if item is None:
+                        stopping = True
+                        break
+                    if not item.write:  # runs right after this batch's commit
+                        carried = item
+                        break
+                    batch.append(item)
+                self._run_batch(store.team_db, batch)
+                if stopping:
+                    break
         finally:
             store.close()
+
+    @staticmethod
+    def _run_read(call: _Call) -> None:
+        try:
+            ok, value = True, call.fn()
+        except Exception as exc:
+            ok, value = False, exc
+        with contextlib.suppress(RuntimeError):  # that event loop is closed, nobody is waiting any more
+            call.loop.call_soon_threadsafe(_settle, call.future, ok, value)
 
     @staticmethod
     def _run_call(db: Database, call: _Call) -> tuple[bool, Any]:

@@ -149,6 +149,10 @@ class ServerLimits:
     # seconds and its backlog never grows past what the limit allows.
     slow_consumer_bytes: int = 128 * 1024
     slow_consumer_grace: float = 2.0
+    # Connections the kernel holds for accept(): asyncio's default (100) overflows when an instance dies and
+    # hundreds of its clients arrive here at once; the SYNs dropped are resent only after 1 s, then 3 s, ...
+    # (capped by net.core.somaxconn).
+    listen_backlog: int = 4096
     open_timeout: float = 10.0
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
@@ -164,6 +168,11 @@ class ServerLimits:
     # How often open connections are checked against revoked or expired tokens (a revoked user's connections
     # are closed within this; their whispers and changes are refused at once, each write checks the token).
     recheck_tokens_every: float = 0.5
+    # Several instances on one database (--database): each moves its heartbeat on this often, and one whose
+    # heartbeat has not moved for presence_ttl seconds is taken for dead; its connections' presence rows are
+    # removed and the users who are then offline are announced (within presence_ttl + 2 heartbeats).
+    heartbeat_every: float = 1.0
+    presence_ttl: float = 5.0
 
 
 @dataclass(eq=False)
@@ -358,6 +367,7 @@ class TeamServer:
         )
         self._recheck: asyncio.Task[None] | None = None
         self._retention: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         # An erasure whose files could not be scrubbed at once (another process held them): retried each
         # round.
         self._scrub_pending = False
@@ -376,8 +386,8 @@ class TeamServer:
             self._drop_slow,
             self._agent_locks,
             self._team_locks,
-            lambda agent, after: self._db(self.store.whispers_for_agent, agent, after, RESUME_PAGE),
-            lambda team, after: self._db(self.store.changes_since, team, after, 1000),
+            lambda agent, after: self._db_read(self.store.whispers_for_agent, agent, after, RESUME_PAGE),
+            lambda team, after: self._db_read(self.store.changes_since, team, after, 1000),
         )
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -393,7 +403,8 @@ class TeamServer:
             self._live_executor,
             functools.partial(TeamStore, self.data_dir, clock=self.clock, database=self.database),
         )
-        await self._live(self.live_store.forget_instance, self.instance)
+        # A previous run of this instance (killed?) left connections behind: gone, told once we can tell.
+        offline = await self._live(self.live_store.forget_instance, self.instance)
         if self.redis is not None:
             from sync.backplane import RedisBackplane, SharedFanout
 
@@ -404,6 +415,7 @@ class TeamServer:
             self._backplane = RedisBackplane(self.redis, origin, fanout.on_message, fanout.catch_up_all)
             fanout.backplane = self._backplane
             await self._backplane.start()
+        await self._announce_users(offline)
         limits = self.limits
         self._server = await serve(
             self._handle,
@@ -418,12 +430,15 @@ class TeamServer:
             close_timeout=limits.close_timeout,
             ssl=self.ssl,
             server_header="agent-assist-server",
+            backlog=limits.listen_backlog,
         )
         sockets = list(self._server.sockets)
         self.port = int(sockets[0].getsockname()[1])
         self._recheck = asyncio.create_task(self._recheck_tokens())
         self._watchdog = asyncio.create_task(self._watch_slow_consumers())
         self._retention = asyncio.create_task(self._keep_retention())
+        if self.database is not None:
+            self._heartbeat = asyncio.create_task(self._keep_presence())
         log.info(
             "team server listening on %s:%d (data in %s)", self.host, self.port, describe(self._location())
         )
@@ -434,10 +449,10 @@ class TeamServer:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in (self._recheck, self._watchdog, self._retention):
+        for task in (self._recheck, self._watchdog, self._retention, self._heartbeat):
             if task is not None:
                 task.cancel()
-        self._recheck = self._watchdog = self._retention = None
+        self._recheck = self._watchdog = self._retention = self._heartbeat = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -449,7 +464,7 @@ class TeamServer:
         if stop_relaying is not None:
             await stop_relaying()
         if self._live_store is not None and self._live_executor is not None:
-            await self._live(self._live_store.forget_instance, self.instance)
+            await self._live(self._live_store.retire_instance, self.instance)
             await self._live(self._live_store.close)
         if self._durable is not None:
             await self._durable.stop()
@@ -481,6 +496,11 @@ class TeamServer:
         assert self._durable is not None, "server not started"
         return await self._durable.call(fn, *args, **kwargs)
 
+    async def _db_read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn``, which only reads, on the durable-log thread outside any transaction."""
+        assert self._durable is not None, "server not started"
+        return await self._durable.read(fn, *args, **kwargs)
+
     async def _live(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the live-calls thread."""
         loop = asyncio.get_running_loop()
@@ -500,7 +520,11 @@ class TeamServer:
             # Durable-log calls per commit shows how much the group commit saves (1.0: every call its own
             # fsync).
             writes = (
-                {"durable_calls": durable.calls, "durable_commits": durable.commits}
+                {
+                    "durable_calls": durable.calls,
+                    "durable_commits": durable.commits,
+                    "durable_reads": durable.reads,
+                }
                 if durable is not None
                 else {}
             )
@@ -624,8 +648,10 @@ class TeamServer:
         self._fanout.send(peer, ServerFrame(ServerType.WELCOME, _new_id(), welcome))
         self._fanout.add(peer)
         try:
-            await self._live(self.live_store.connected, peer.conn_id, self.instance, user)
-            await self._announce_presence(user)
+            # Presence is announced only when it changes: an agent reconnecting after its instance died is
+            # still online (the dead instance's rows stay until they expire): a failover sends nobody a frame.
+            if await self._live(self.live_store.connected, peer.conn_id, self.instance, user):
+                await self._announce_presence(user)
             async for raw in ws:
                 await self._on_frame(peer, raw)
         except ConnectionClosed:
@@ -634,8 +660,8 @@ class TeamServer:
             self._fanout.remove(peer)
             peer.writer.cancel()
             try:
-                await self._live(self.live_store.disconnected, peer.conn_id)
-                await self._announce_presence(user)
+                if await self._live(self.live_store.disconnected, peer.conn_id, user.name):
+                    await self._announce_presence(user)
             except (
                 Exception
             ):  # the server is stopping; presence is cleared for this instance at the next start
@@ -791,6 +817,55 @@ class TeamServer:
         entry = await self._live(self.live_store.user_presence, user)
         self._fanout.to_team(user.team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": [entry]}))
 
+    async def _announce_users(self, names: list[str]) -> None:
+        """One presence frame per team for these users (after an instance's connections expired)."""
+        entries = await self._live(self._presence_entries, names)
+        for team, users in entries.items():
+            self._fanout.to_team(team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": users}))
+
+    def _presence_entries(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+        by_team: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for name in names:
+            user = self.live_store.user(name)
+            if user is not None:
+                by_team[user.team].append(self.live_store.user_presence(user))
+        return by_team
+
+    async def _keep_presence(self) -> None:
+        """Several instances: move this instance's heartbeat on, and expire the presence of instances whose
+        heartbeat stopped (killed with -9, machine lost). Compared with this process's monotonic clock, so the
+        instances' wall clocks need not agree."""
+        seen: dict[str, tuple[int, float]] = {}  # other instance -> (its beat, when we saw it change)
+        while True:
+            await asyncio.sleep(self.limits.heartbeat_every)
+            try:
+                if not await self._live(self.live_store.heartbeat, self.instance):
+                    # Taken for dead while stalled: our connections are real, record them again.
+                    peers = [(p.conn_id, p.user) for p in self._fanout.peers()]
+                    log.warning(
+                        "instance %s was taken for dead; recording its connections again", self.instance
+                    )
+                    back = await self._live(self.live_store.reconnect_all, self.instance, peers)
+                    await self._announce_users(back)
+                beats = await self._live(self.live_store.instance_beats)
+                now = time.monotonic()
+                for name in set(seen) - set(beats):
+                    del seen[name]
+                for name, beat in beats.items():
+                    last = seen.get(name)
+                    if name == self.instance or last is None or last[0] != beat:
+                        seen[name] = (beat, now)
+                    elif now - last[1] >= self.limits.presence_ttl:
+                        del seen[name]
+                        offline = await self._live(self.live_store.reap_instance, name, beat)
+                        log.warning(
+                            "instance %s stopped its heartbeat %.1f s ago: its connections expired, %d users"
+                            " offline", name, now - last[1], len(offline),
+                        )  # fmt: skip
+                        await self._announce_users(offline)
+            except Exception:  # a busy or briefly unavailable database: next round
+                log.exception("presence heartbeat failed")
+
     # -- requests ------------------------------------------------------------------------------------------
 
     async def _dispatch(self, peer: Peer, request: Request) -> None:
@@ -841,19 +916,15 @@ class TeamServer:
 
     async def _on_resume(self, peer: Peer, req: Resume) -> None:
         user = peer.user
-        whispers: list[dict[str, Any]] = []
         # Both locks are the ones new whispers and changes are stored and pushed under: holding them while
         # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the
         # replay.
         async with self._agent_locks(user.name), self._team_locks(user.team):
             self._fanout.resumed(peer, req.whisper_after, req.feed_after)
-            if user.role is Role.AGENT:
-                whispers = await self._db(
-                    self.store.whispers_for_agent, user.name, req.whisper_after, RESUME_PAGE
-                )
-                for whisper in whispers:
-                    self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
-            changes = await self._db(self.store.changes_since, user.team, req.feed_after, RESUME_PAGE)
+            # One trip, outside any transaction: a resume storm after an instance died costs two reads each.
+            whispers, changes = await self._db_read(self._resume_reads, user, req)
+            for whisper in whispers:
+                self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
             for change in changes:
                 self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
             # One page at a time so a long-offline client never overflows its own send queue; it asks again
@@ -861,6 +932,14 @@ class TeamServer:
             more = len(whispers) == RESUME_PAGE or len(changes) == RESUME_PAGE
             peer.resumed = not more
         self._ack(peer, req, {"whispers": len(whispers), "changes": len(changes), "more": more})
+
+    def _resume_reads(self, user: User, req: Resume) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        whispers = (
+            self.store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
+            if user.role is Role.AGENT
+            else []
+        )
+        return whispers, self.store.changes_since(user.team, req.feed_after, RESUME_PAGE)
 
     @staticmethod
     def _check_ownership(status: str, call_id: str, ref: str, *, ended_ok: bool = False) -> None:

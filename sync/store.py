@@ -173,6 +173,12 @@ TEAM_MIGRATIONS = MigrationSet(
     ),
     _adopt_if("users"),
 )
+# Instances sharing one database, each with a heartbeat counter it bumps every second or so: an instance
+# whose counter stops moving is dead (killed with -9, machine gone), and another removes its presence rows.
+# A counter, not a time: instances compare it against their own monotonic clock, so their wall clocks need
+# not agree.
+INSTANCES_SCHEMA = "CREATE TABLE IF NOT EXISTS instances (name TEXT PRIMARY KEY, beat BIGINT NOT NULL)"
+
 LIVE_MIGRATIONS = MigrationSet(
     "live",
     (
@@ -180,6 +186,11 @@ LIVE_MIGRATIONS = MigrationSet(
             1,
             "live calls, their transcripts, presence",
             dialect_step({"sqlite": LIVE_SCHEMA, "postgresql": LIVE_SCHEMA_POSTGRES}),
+        ),
+        (
+            2,
+            "instances: a heartbeat per server instance, so a dead one's presence expires",
+            dialect_step({d: INSTANCES_SCHEMA for d in ("sqlite", "postgresql")}),
         ),
     ),
     _adopt_if("calls"),
@@ -671,24 +682,106 @@ class TeamStore:
 
     # -- presence ------------------------------------------------------------------------------------------
 
-    def connected(self, conn_id: str, instance: str, user: User) -> None:
+    def connected(self, conn_id: str, instance: str, user: User) -> bool:
+        """Record a connection; True when the user had none before (they came online: worth announcing).
+
+        Each statement commits on its own (one row each): a handshake costs two round trips, not four."""
+        db = self.live_db
+        before = db.execute('SELECT 1 FROM presence WHERE "user" = ? LIMIT 1', (user.name,)).fetchone()
+        db.execute(
+            'INSERT INTO presence (conn_id, instance, "user", team, since) VALUES (?, ?, ?, ?, ?)'
+            ' ON CONFLICT (conn_id) DO UPDATE SET instance = excluded.instance, "user" = excluded."user",'
+            " team = excluded.team, since = excluded.since",
+            (conn_id, instance, user.name, user.team, self.clock()),
+        )
+        return before is None
+
+    def disconnected(self, conn_id: str, user: str | None = None) -> bool:
+        """Forget a connection; True when ``user`` has no other connection left (they went offline)."""
+        db = self.live_db
+        db.execute("DELETE FROM presence WHERE conn_id = ?", (conn_id,))
+        if user is None:
+            return False
+        return db.execute('SELECT 1 FROM presence WHERE "user" = ? LIMIT 1', (user,)).fetchone() is None
+
+    def forget_instance(self, instance: str) -> list[str]:
+        """At start-up: connections a previous run of this instance held are gone (it may have been killed).
+        The instance's heartbeat row is (re)made, so the others see it alive from now on. Returns the users
+        who are offline now (they had no other connection)."""
         with self._tx(self.live_db) as db:
+            offline = self._drop_connections(db, instance)
             db.execute(
-                'INSERT INTO presence (conn_id, instance, "user", team, since) VALUES (?, ?, ?, ?, ?)'
-                ' ON CONFLICT (conn_id) DO UPDATE SET instance = excluded.instance, "user" = excluded."user",'
-                " team = excluded.team, since = excluded.since",
-                (conn_id, instance, user.name, user.team, self.clock()),
+                "INSERT INTO instances (name, beat) VALUES (?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET beat = instances.beat + 1",
+                (instance,),
             )
+        return offline
 
-    def disconnected(self, conn_id: str) -> None:
-        with self._tx(self.live_db) as db:
-            db.execute("DELETE FROM presence WHERE conn_id = ?", (conn_id,))
+    @staticmethod
+    def _drop_connections(db: Database, instance: str) -> list[str]:
+        """Delete ``instance``'s presence rows; the users left with no connection anywhere."""
+        users = {
+            r["user"]
+            for r in db.execute('DELETE FROM presence WHERE instance = ? RETURNING "user"', (instance,))
+        }
+        if not users:
+            return []
+        marks = ",".join("?" * len(users))
+        still = {
+            r["user"]
+            for r in db.execute(
+                f'SELECT DISTINCT "user" FROM presence WHERE "user" IN ({marks})', tuple(users)
+            )
+        }
+        return sorted(users - still)
 
-    def forget_instance(self, instance: str) -> None:
-        """At start-up: connections a previous run of this instance held are gone (it may have been
-        killed)."""
+    def retire_instance(self, instance: str) -> None:
+        """A clean stop: the instance's connections and its heartbeat row go."""
         with self._tx(self.live_db) as db:
             db.execute("DELETE FROM presence WHERE instance = ?", (instance,))
+            db.execute("DELETE FROM instances WHERE name = ?", (instance,))
+
+    def heartbeat(self, instance: str) -> bool:
+        """Move this instance's counter on; False when its row was gone (another instance took it for dead
+        while it was stalled, and removed its presence rows: the caller records its connections again)."""
+        cur = self.live_db.execute("UPDATE instances SET beat = beat + 1 WHERE name = ?", (instance,))
+        if cur.rowcount:
+            return True
+        self.live_db.execute(
+            "INSERT INTO instances (name, beat) VALUES (?, 1)"
+            " ON CONFLICT (name) DO UPDATE SET beat = instances.beat + 1",
+            (instance,),
+        )
+        return False
+
+    def instance_beats(self) -> dict[str, int]:
+        return {r["name"]: int(r["beat"]) for r in self.live_db.execute("SELECT name, beat FROM instances")}
+
+    def reap_instance(self, instance: str, beat: int) -> list[str]:
+        """Remove a dead instance's presence rows, if its counter is still ``beat`` (else it is alive after
+        all). Returns the users who have no connection left: they went offline."""
+        with self._tx(self.live_db) as db:
+            gone = db.execute("DELETE FROM instances WHERE name = ? AND beat = ?", (instance, beat))
+            if gone.rowcount == 0:
+                return []
+            return self._drop_connections(db, instance)
+
+    def reconnect_all(self, instance: str, connections: list[tuple[str, User]]) -> list[str]:
+        """Record these connections again (after this instance was taken for dead); returns the users who had
+        no other connection: they are back online."""
+        names = sorted({user.name for _, user in connections})
+        before = set()
+        if names:
+            marks = ",".join("?" * len(names))
+            before = {
+                r["user"]
+                for r in self.live_db.execute(
+                    f'SELECT DISTINCT "user" FROM presence WHERE "user" IN ({marks})', tuple(names)
+                )
+            }
+        for conn_id, user in connections:
+            self.connected(conn_id, instance, user)
+        return [n for n in names if n not in before]
 
     def presence(self, team: str) -> list[dict[str, Any]]:
         online = {
