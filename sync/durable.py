@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -202,3 +202,42 @@ class DurableLogThread:
             # RuntimeError: that event loop is closed, nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
                 call.loop.call_soon_threadsafe(_settle, call.future, ok, value)
+
+
+class StorePool:
+    """Threads with a :class:`TeamStore` each, for reads and single-row writes that need no ordering with one
+    another: token checks, presence rows and resume replays on PostgreSQL. When an instance dies, hundreds of
+    its clients arrive at another at once; one database thread doing three round trips for each of them
+    became the queue they waited in. (SQLite keeps one writer at a time, so it does not use a pool.)"""
+
+    def __init__(self, size: int, *, database: str, clock: Callable[[], float] = time.time) -> None:
+        self._database = database
+        self._clock = clock
+        self._local = threading.local()
+        self._stores: list[TeamStore] = []
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="db-pool")
+
+    def _store(self) -> TeamStore:
+        store: TeamStore | None = getattr(self._local, "store", None)
+        if store is None:
+            store = TeamStore(database=self._database, clock=self._clock)
+            self._local.store = store
+            with self._lock:
+                self._stores.append(store)
+        return store
+
+    def _run(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        return fn(self._store(), *args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(store, *args)`` on one of the pool's threads, with that thread's store."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._run, fn, args)
+
+    async def stop(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
+        with self._lock:
+            stores, self._stores = self._stores, []
+        for store in stores:
+            store.close()

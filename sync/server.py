@@ -40,7 +40,7 @@ from websockets.http11 import Response as HttpResponse
 
 from audio.events import EventKind
 from sync.backends import DatabaseUnavailable, describe
-from sync.durable import DurableLogThread
+from sync.durable import DurableLogThread, StorePool
 from sync.erasure import apply_retention, erase_customer, scrub
 from sync.masking import Masker
 from sync.protocol import (
@@ -126,6 +126,11 @@ _PAGE_BUDGET = MAX_SERVER_FRAME_BYTES - 64 * 1024
 # Shared data only supervisors and admins may change.
 SUPERVISOR_KINDS = frozenset({RecordKind.KNOWLEDGE})
 
+# Counters /health shows ("database_unavailable": requests and handshakes refused, the database away).
+HEALTH_COUNTERS = (
+    "slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed", "database_unavailable",
+)  # fmt: skip
+
 # WebSocket close code (private range 4000-4999) for a connection dropped because it does not read what it is
 # sent; docs/protocol.md. The client should reconnect and resume: nothing durable was lost.
 CLOSE_SLOW_CONSUMER = 4008
@@ -173,6 +178,9 @@ class ServerLimits:
     # removed and the users who are then offline are announced (within presence_ttl + 2 heartbeats).
     heartbeat_every: float = 1.0
     presence_ttl: float = 5.0
+    # PostgreSQL: threads (each with its own connections) for token checks, presence rows and resume replays,
+    # so the clients of a dead instance arriving together are not served one database trip at a time.
+    db_pool: int = 4
 
 
 @dataclass(eq=False)
@@ -350,6 +358,10 @@ class TeamServer:
         self.limits = limits or ServerLimits()
         self.ssl = ssl
         self.instance = instance
+        # This run of the instance: presence rows and the heartbeat name it, so a restarted instance's
+        # previous run expires like any dead instance's (sync/store.py register_instance).
+        self._run_name = f"{instance}:{uuid.uuid4().hex[:8]}"
+        self._pool: StorePool | None = None
         self.clock = clock
         self.port = 0
         self._durable: DurableLogThread | None = None
@@ -403,19 +415,22 @@ class TeamServer:
             self._live_executor,
             functools.partial(TeamStore, self.data_dir, clock=self.clock, database=self.database),
         )
-        # A previous run of this instance (killed?) left connections behind: gone, told once we can tell.
-        offline = await self._live(self.live_store.forget_instance, self.instance)
+        if self.database is not None:
+            self._pool = StorePool(self.limits.db_pool, database=self.database, clock=self.clock)
+            await self._live(self.live_store.register_instance, self._run_name, self.instance)
+        else:  # one instance: what a previous run (killed?) left behind is gone
+            await self._live(self.live_store.forget_instance, self.instance)
         if self.redis is not None:
             from sync.backplane import RedisBackplane, SharedFanout
 
             fanout = self._fanout
             assert isinstance(fanout, SharedFanout)
-            # Its own origin name: two processes started with the same --instance still hear each other.
-            origin = f"{self.instance}:{uuid.uuid4().hex[:8]}"
-            self._backplane = RedisBackplane(self.redis, origin, fanout.on_message, fanout.catch_up_all)
+            # Its run's name as origin: two processes started with the same --instance still hear each other.
+            self._backplane = RedisBackplane(
+                self.redis, self._run_name, fanout.on_message, fanout.catch_up_all
+            )
             fanout.backplane = self._backplane
             await self._backplane.start()
-        await self._announce_users(offline)
         limits = self.limits
         self._server = await serve(
             self._handle,
@@ -464,8 +479,11 @@ class TeamServer:
         if stop_relaying is not None:
             await stop_relaying()
         if self._live_store is not None and self._live_executor is not None:
-            await self._live(self._live_store.retire_instance, self.instance)
+            await self._live(self._live_store.retire_instance, self._run_name)
             await self._live(self._live_store.close)
+        if self._pool is not None:
+            await self._pool.stop()
+            self._pool = None
         if self._durable is not None:
             await self._durable.stop()
         if self._live_executor is not None:
@@ -496,6 +514,12 @@ class TeamServer:
         assert self._durable is not None, "server not started"
         return await self._durable.call(fn, *args, **kwargs)
 
+    async def _pooled(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(store, *args)`` on the database pool (PostgreSQL), else on the live thread with its store."""
+        if self._pool is not None:
+            return await self._pool.run(fn, *args)
+        return await self._live(fn, self.live_store, *args)
+
     async def _db_read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn``, which only reads, on the durable-log thread outside any transaction."""
         assert self._durable is not None, "server not started"
@@ -512,10 +536,7 @@ class TeamServer:
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
         if request.path.split("?")[0] == "/health":
-            counters = {
-                k: self.stats[k]
-                for k in ("slow_consumers_dropped", "rate_limited", "malformed", "denied", "auth_failed")
-            }
+            counters = {k: self.stats[k] for k in HEALTH_COUNTERS}
             durable = self._durable
             # Durable-log calls per commit shows how much the group commit saves (1.0: every call its own
             # fsync).
@@ -554,9 +575,10 @@ class TeamServer:
             await self._db(self._audit_commit, "-", "-", "login_failed", peer_addr, {"reason": why})
             return self._unauthorized(connection, "missing bearer token")
         try:
-            user, reason, team = await self._live(self.live_store.authenticate, token.strip())
+            user, reason, team = await self._pooled(TeamStore.authenticate, token.strip())
         except DatabaseUnavailable as exc:
             # Not the client's fault and not for long: 503, and the client retries with backoff.
+            self.stats["database_unavailable"] += 1
             log.warning("handshake refused: %s", exc)
             response = connection.respond(
                 http.HTTPStatus.SERVICE_UNAVAILABLE, "the team database is unavailable; retry shortly\n"
@@ -650,7 +672,7 @@ class TeamServer:
         try:
             # Presence is announced only when it changes: an agent reconnecting after its instance died is
             # still online (the dead instance's rows stay until they expire): a failover sends nobody a frame.
-            if await self._live(self.live_store.connected, peer.conn_id, self.instance, user):
+            if await self._pooled(TeamStore.connected, peer.conn_id, self._run_name, user):
                 await self._announce_presence(user)
             async for raw in ws:
                 await self._on_frame(peer, raw)
@@ -660,7 +682,7 @@ class TeamServer:
             self._fanout.remove(peer)
             peer.writer.cancel()
             try:
-                if await self._live(self.live_store.disconnected, peer.conn_id, user.name):
+                if await self._pooled(TeamStore.disconnected, peer.conn_id, user.name):
                     await self._announce_presence(user)
             except (
                 Exception
@@ -771,6 +793,7 @@ class TeamServer:
                 self.stats["denied"] += 1
             self._error(peer, exc)
         except DatabaseUnavailable as exc:
+            self.stats["database_unavailable"] += 1
             log.warning("request %s from %s: %s", request.TYPE, peer.user.name, exc)
             self._error(
                 peer,
@@ -839,13 +862,13 @@ class TeamServer:
         while True:
             await asyncio.sleep(self.limits.heartbeat_every)
             try:
-                if not await self._live(self.live_store.heartbeat, self.instance):
+                if not await self._live(self.live_store.heartbeat, self._run_name):
                     # Taken for dead while stalled: our connections are real, record them again.
                     peers = [(p.conn_id, p.user) for p in self._fanout.peers()]
                     log.warning(
                         "instance %s was taken for dead; recording its connections again", self.instance
                     )
-                    back = await self._live(self.live_store.reconnect_all, self.instance, peers)
+                    back = await self._live(self.live_store.reconnect_all, self._run_name, peers)
                     await self._announce_users(back)
                 beats = await self._live(self.live_store.instance_beats)
                 now = time.monotonic()
@@ -853,7 +876,7 @@ class TeamServer:
                     del seen[name]
                 for name, beat in beats.items():
                     last = seen.get(name)
-                    if name == self.instance or last is None or last[0] != beat:
+                    if name == self._run_name or last is None or last[0] != beat:
                         seen[name] = (beat, now)
                     elif now - last[1] >= self.limits.presence_ttl:
                         del seen[name]
@@ -922,7 +945,10 @@ class TeamServer:
         async with self._agent_locks(user.name), self._team_locks(user.team):
             self._fanout.resumed(peer, req.whisper_after, req.feed_after)
             # One trip, outside any transaction: a resume storm after an instance died costs two reads each.
-            whispers, changes = await self._db_read(self._resume_reads, user, req)
+            if self._pool is not None:
+                whispers, changes = await self._pool.run(self._resume_reads, user, req)
+            else:
+                whispers, changes = await self._db_read(self._resume_reads, self.store, user, req)
             for whisper in whispers:
                 self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
             for change in changes:
@@ -933,13 +959,16 @@ class TeamServer:
             peer.resumed = not more
         self._ack(peer, req, {"whispers": len(whispers), "changes": len(changes), "more": more})
 
-    def _resume_reads(self, user: User, req: Resume) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    @staticmethod
+    def _resume_reads(
+        store: TeamStore, user: User, req: Resume
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         whispers = (
-            self.store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
+            store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
             if user.role is Role.AGENT
             else []
         )
-        return whispers, self.store.changes_since(user.team, req.feed_after, RESUME_PAGE)
+        return whispers, store.changes_since(user.team, req.feed_after, RESUME_PAGE)
 
     @staticmethod
     def _check_ownership(status: str, call_id: str, ref: str, *, ended_ok: bool = False) -> None:

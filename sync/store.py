@@ -704,18 +704,27 @@ class TeamStore:
             return False
         return db.execute('SELECT 1 FROM presence WHERE "user" = ? LIMIT 1', (user,)).fetchone() is None
 
-    def forget_instance(self, instance: str) -> list[str]:
-        """At start-up: connections a previous run of this instance held are gone (it may have been killed).
-        The instance's heartbeat row is (re)made, so the others see it alive from now on. Returns the users
-        who are offline now (they had no other connection)."""
+    def forget_instance(self, instance: str) -> None:
+        """At start-up on SQLite (one instance): connections its previous runs held are gone (it may have been
+        killed). Presence rows name a run of an instance, ``NAME:RUN``."""
+        pattern = instance.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
         with self._tx(self.live_db) as db:
-            offline = self._drop_connections(db, instance)
+            db.execute(
+                "DELETE FROM presence WHERE instance = ? OR instance LIKE ? ESCAPE '\\'", (instance, pattern)
+            )
+
+    def register_instance(self, run: str, legacy: str) -> None:
+        """At start-up on a shared database: this run's heartbeat row. A previous run of the same instance is
+        not cleared here: its heartbeat has stopped, so its connections expire like any dead instance's,
+        and only users still offline then are announced (an agent reconnecting within seconds never flaps).
+        Rows of a release that named the instance only (``legacy``) are removed."""
+        with self._tx(self.live_db) as db:
+            db.execute("DELETE FROM presence WHERE instance = ?", (legacy,))
             db.execute(
                 "INSERT INTO instances (name, beat) VALUES (?, 1)"
                 " ON CONFLICT (name) DO UPDATE SET beat = instances.beat + 1",
-                (instance,),
+                (run,),
             )
-        return offline
 
     @staticmethod
     def _drop_connections(db: Database, instance: str) -> list[str]:

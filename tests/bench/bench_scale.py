@@ -178,6 +178,8 @@ class Client:
                 w.acked[wid] = f["whisper"]["agent"]
         elif t == "presence":
             w.presence_frames += 1
+            if time.monotonic() >= w.plan.phase2_start:
+                w.presence_kill_phase += 1
         elif t == "error":
             w.errors[str(f.get("code"))] += 1
         elif t == "whisper":
@@ -237,6 +239,7 @@ class Worker:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     whisper_frames: int = 0
     presence_frames: int = 0
+    presence_kill_phase: int = 0
     redelivered: int = 0
 
     async def main(self) -> dict[str, Any]:
@@ -267,6 +270,7 @@ class Worker:
             "errors": dict(self.errors),
             "whisper_frames": self.whisper_frames,
             "presence_frames": self.presence_frames,
+            "presence_kill_phase": self.presence_kill_phase,
             "redelivered": self.redelivered,
             "agents": {
                 c.m.name: (c.contiguous(), max(c.seqs, default=0), c.resumed.is_set(), c.url)
@@ -560,7 +564,10 @@ def report(
     print(_line("  noticed to handshake done on another instance", opened, "s"))
     print(_line("  handshake done to resume acknowledged", replayed, "s"))
     print(_line("  connection attempts", attempts, ""))
-    print(f"presence frames received by all clients: {sum(r['presence_frames'] for r in results)}")
+    print(
+        f"presence frames received by all clients: {sum(r['presence_frames'] for r in results)},"
+        f" of which in the kill phase {sum(r['presence_kill_phase'] for r in results)}"
+    )
     print(f"killed instance restarted (spawn to listening): p50 {_pct(restart_s, 50) * 1000:.0f} ms")
 
 

@@ -180,6 +180,43 @@ def test_while_postgresql_is_away_requests_fail_retryably_and_nothing_acknowledg
         cluster.stop()
 
 
+def test_a_client_retries_through_a_postgresql_outage_and_its_whisper_lands_once(
+    own_postgres: Postgres, redis_server: Redis, tmp_path: Path
+) -> None:
+    cluster = Cluster(own_postgres.new_database(), redis_server)
+    inbox = Inbox()
+    try:
+        tokens = {
+            name: cluster.add_user(name, role) for name, role in (("sato", "agent"), ("suzuki", "supervisor"))
+        }
+        a, b = cluster.start_instance("a"), cluster.start_instance("b")
+        agent = SyncClient([b.url], tokens["sato"], tmp_path / "sato.sqlite3", first_backoff=0.1)
+        agent.on_whisper = inbox
+        supervisor = SyncClient([a.url], tokens["suzuki"], tmp_path / "suzuki.sqlite3", first_backoff=0.1)
+        try:
+            agent.start()
+            supervisor.start()
+            wait_until(lambda: agent.state is ConnectionState.CONNECTED, what="agent connected")
+            wait_until(lambda: supervisor.state is ConnectionState.CONNECTED, what="supervisor connected")
+            own_postgres.stop()
+            whisper_id = supervisor.send_whisper("sato", None, "データベースが止まっている間")
+            # Refused as retryable ("nothing was stored; retry"), and the client keeps it in its outbox.
+            wait_until(
+                lambda: _health(a.port)["database_unavailable"] >= 2, 15, "the whisper refused and retried"
+            )
+            assert supervisor.pending_count() == 1 and inbox.ids() == []
+            own_postgres.start()
+            wait_until(lambda: inbox.ids() == [whisper_id], 15, "the retried whisper at the agent")
+            wait_until(lambda: supervisor.pending_count() == 0, what="acknowledged")
+            assert agent.state is ConnectionState.CONNECTED and supervisor.state is ConnectionState.CONNECTED
+        finally:
+            agent.stop()
+            supervisor.stop()
+        assert inbox.ids() == [whisper_id]  # once, though it was sent several times
+    finally:
+        cluster.stop()
+
+
 def test_a_handshake_while_postgresql_is_away_is_refused_with_503(
     own_postgres: Postgres, redis_server: Redis
 ) -> None:
