@@ -200,9 +200,7 @@ def test_the_first_partial_of_an_utterance_is_not_held_back_by_the_partial_budge
     assert t.join(10)
 
 
-def test_a_listener_waiting_for_a_thread_that_calls_the_transcriber_does_not_deadlock() -> (
-    None
-):
+def test_a_listener_waiting_for_a_thread_that_calls_the_transcriber_does_not_deadlock() -> None:
     """The desk hands each line to its UI thread and may wait there; that thread reads ``lag`` and sets the
     biasing. Listeners are called outside the transcriber's lock, so neither side waits for the other."""
     events: list[TranscriptEvent] = []
