@@ -260,6 +260,12 @@ class Store:
         self._lock = threading.RLock()
         self.knowledge_version = 0  # bumped on every knowledge write, so matchers can drop cached statistics
 
+    @property
+    def path(self) -> Path | None:
+        """The database file, or None for an in-memory store (which no other connection can open)."""
+        row = self.conn.execute("PRAGMA database_list").fetchone()
+        return Path(row[2]) if row and row[2] else None
+
     # --- opening ------------------------------------------------------------------------------------------
 
     @classmethod

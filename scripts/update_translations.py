@@ -261,6 +261,7 @@ JA: dict[str, str] = {
     "Exported to {path}.": "{path} に書き出しました。",
     "Export transcript": "文字起こしを書き出し",
     "Wrap-up saved.": "後処理を保存しました。",
+    "Could not save: {error}": "保存できませんでした: {error}",
     "Search what was said, summaries and notes (日本語 / English)": "発話・要約・メモを検索（日本語 / English）",
     "Search calls": "通話を検索",
     "From YYYY-MM-DD": "開始日 YYYY-MM-DD",

@@ -269,7 +269,10 @@ class AgentApp(QObject):
             self._problem(Problem.STORE, f"{self.desk.store_file}: {exc}")
             return None
         window = create_review_window(
-            store, author=self.prefs.agent_name, recordings_root=self.desk.recordings
+            store,
+            author=self.prefs.agent_name,
+            recordings_root=self.desk.recordings,
+            run_on_store=self.desk.run_on_worker,  # the store's one writer
         )
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _=None, s=store: self._review_closed(s))

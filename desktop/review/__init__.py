@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from assist.store import Store
+    from desktop.common.background import RunOnStore
     from desktop.review.call_detail import PlayerFactory
 
 
@@ -21,7 +22,14 @@ def create_review_window(
     author: str = "",
     player_factory: PlayerFactory | None = None,
     recordings_root: Path | None = None,
+    run_on_store: RunOnStore | None = None,
 ) -> QWidget:
     from desktop.review.window import ReviewWindow
 
-    return ReviewWindow(store, author=author, player_factory=player_factory, recordings_root=recordings_root)
+    return ReviewWindow(
+        store,
+        author=author,
+        player_factory=player_factory,
+        recordings_root=recordings_root,
+        run_on_store=run_on_store,
+    )

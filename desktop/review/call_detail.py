@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QPalette
@@ -47,6 +48,7 @@ from assist.exports import (
 )
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
+from desktop.common.background import Background, RunOnStore, StoreWorker
 from desktop.common.views import join_tags, split_tags
 from desktop.review.conversation_view import ConversationPanel
 from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
@@ -62,6 +64,7 @@ from desktop.review.timeline import (
 )
 
 _ITEM = Qt.ItemDataRole.UserRole
+T = TypeVar("T")
 PlayerFactory = Callable[[CallAudio], CallPlayback]
 
 
@@ -119,11 +122,15 @@ class CallDetail(QWidget):
         player_factory: PlayerFactory | None = None,
         recordings_root: Path | None = None,
         poll_ms: int = 50,
+        run_on_store: RunOnStore | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store = store
+        self.store = store  # read here; written only on the store's thread (run_on_store)
         self.author = author
         self.review = ReviewNotes(store)
+        self._given_store_work = run_on_store
+        self._own_worker: StoreWorker | None = None  # made at the first write when none is given
+        self._background = Background(self)
         self._player_factory = player_factory or CallPlayback
         self._recordings_root = recordings_root
         self.call: CallRecord | None = None
@@ -621,27 +628,38 @@ class CallDetail(QWidget):
         return item
 
     def bookmark_selected(self) -> None:
-        item, call = self._selected(), self.call
+        item, call, author = self._selected(), self.call, self.author
         if call is None:
             return
         position = item.position if item is not None else (self.player.position if self.player else 0.0)
         label = item.text[:60] if item is not None and item.kind is TimelineKind.LINE else ""
-        self.review.add_bookmark(
-            call.id, position, segment_id=item.segment_id if item else "", label=label, author=self.author
+        segment_id = item.segment_id if item else ""
+        self._write(
+            lambda store: ReviewNotes(store).add_bookmark(
+                call.id, position, segment_id=segment_id, label=label, author=author
+            ),
+            lambda _mark: self._render_timeline(),
         )
-        self._render_timeline()
 
     def comment_selected(self) -> None:
-        call, text = self.call, self.comment_edit.text().strip()
+        call, text, author = self.call, self.comment_edit.text().strip(), self.author
         if call is None or not text:
             return
         item = self._selected()
+        segment_id = item.segment_id if item else ""
         role = CommentRole(self.comment_role.currentData())
-        self.review.add_comment(
-            call.id, text, segment_id=item.segment_id if item else "", author=self.author, role=role
+
+        def commented(_comment: object) -> None:
+            if self.comment_edit.text().strip() == text:
+                self.comment_edit.clear()  # kept when the save failed, or when the reviewer typed on
+            self._render_timeline()
+
+        self._write(
+            lambda store: ReviewNotes(store).add_comment(
+                call.id, text, segment_id=segment_id, author=author, role=role
+            ),
+            commented,
         )
-        self.comment_edit.clear()
-        self._render_timeline()
 
     def save_wrap_up(self) -> None:
         if self.call is None:
@@ -654,15 +672,49 @@ class CallDetail(QWidget):
             disposition=str(self.disposition.currentData()),
             next_action=self.next_action.text().strip(),
         )
-        self.store.upsert_call(updated)
-        self.call = updated
-        self.status.setText(self.tr("Wrap-up saved."))
-        self.call_saved.emit(updated.id)
+
+        def saved(_none: None) -> None:
+            if self.call is not None and self.call.id == updated.id:
+                self.call = updated
+                self.status.setText(self.tr("Wrap-up saved."))
+            self.call_saved.emit(updated.id)
+
+        self._write(lambda store: store.upsert_call(updated), saved)
+
+    def _write(self, work: Callable[[Store], T], done: Callable[[T], None]) -> None:
+        """``work(store)`` on the store's thread; ``done(result)``, or the failure in the status line, back on
+        this one. Nothing typed is lost when it fails: the form keeps it."""
+        run_on_store = self._given_store_work
+        if run_on_store is None:
+            if self._own_worker is None:
+                self._own_worker = StoreWorker(self.store, "review-store")
+            run_on_store = self._own_worker
+        try:
+            future = run_on_store(work)
+        except RuntimeError as exc:  # the store's thread has shut down: the app is closing
+            self._write_failed(exc)
+            return
+        self._background.deliver(future, done, self._write_failed)
+
+    def finish_writes(self) -> None:
+        """Let the writes asked for finish and end this window's own store thread (the window is closing;
+        a later write starts a new one)."""
+        own, self._own_worker = self._own_worker, None
+        if own is not None:
+            own.shutdown()
+
+    def _write_failed(self, exc: Exception) -> None:
+        self.status.setText(self.tr("Could not save: {error}").format(error=exc))
 
     def add_note(self) -> None:
-        call, text = self.call, self.note_edit.text().strip()
+        call, text, author = self.call, self.note_edit.text().strip(), self.author
         if call is None or not text or not call.customer_id:
             return
-        self.store.upsert_note(Note(new_id("note"), call.customer_id, text, author=self.author))
-        self.note_edit.clear()
-        self._render_notes()
+        note = Note(new_id("note"), call.customer_id, text, author=author)
+
+        def added(_none: None) -> None:
+            if self.note_edit.text().strip() == text:
+                self.note_edit.clear()
+            self._render_notes()
+
+        self._write(lambda store: store.upsert_note(note), added)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from assist.store import Store
+from desktop.common.background import RunOnStore
 from desktop.review.call_detail import CallDetail, PlayerFactory
 from desktop.review.history_view import HistoryPanel
 from desktop.review.insights_view import InsightsPanel
@@ -16,6 +17,9 @@ from desktop.review.privacy_view import PrivacyPanel
 
 
 class ReviewWindow(QWidget):
+    """The review window. It reads ``store`` on the UI thread and writes through ``run_on_store`` (the
+    desk worker in the app; a thread with its own connection when opened on its own)."""
+
     def __init__(
         self,
         store: Store,
@@ -24,12 +28,18 @@ class ReviewWindow(QWidget):
         author: str = "",
         player_factory: PlayerFactory | None = None,
         recordings_root: Path | None = None,
+        run_on_store: RunOnStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reviewWindow")
         self.history = HistoryPanel(store, self)
         self.detail = CallDetail(
-            store, self, author=author, player_factory=player_factory, recordings_root=recordings_root
+            store,
+            self,
+            author=author,
+            player_factory=player_factory,
+            recordings_root=recordings_root,
+            run_on_store=run_on_store,
         )
         self.insights = InsightsPanel(store, self)
         self.privacy = PrivacyPanel(store, self, recordings_root=recordings_root)
@@ -82,4 +92,5 @@ class ReviewWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.detail.stop()  # never leave audio playing behind a closed window
+        self.detail.finish_writes()  # a save in flight completes; no store thread outlives the window
         super().closeEvent(event)

@@ -52,72 +52,72 @@
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="296" />
+        <location filename="../../desktop/agent/agent_app.py" line="299" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="298" />
+        <location filename="../../desktop/agent/agent_app.py" line="301" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="311" />
+        <location filename="../../desktop/agent/agent_app.py" line="314" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="318" />
+        <location filename="../../desktop/agent/agent_app.py" line="321" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="320" />
+        <location filename="../../desktop/agent/agent_app.py" line="323" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="324" />
+        <location filename="../../desktop/agent/agent_app.py" line="327" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="335" />
+        <location filename="../../desktop/agent/agent_app.py" line="338" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="340" />
+        <location filename="../../desktop/agent/agent_app.py" line="343" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="341" />
+        <location filename="../../desktop/agent/agent_app.py" line="344" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="342" />
+        <location filename="../../desktop/agent/agent_app.py" line="345" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="343" />
+        <location filename="../../desktop/agent/agent_app.py" line="346" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="346" />
+        <location filename="../../desktop/agent/agent_app.py" line="349" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="364" />
+        <location filename="../../desktop/agent/agent_app.py" line="367" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="370" />
+        <location filename="../../desktop/agent/agent_app.py" line="373" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
@@ -249,284 +249,289 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="255" />
-        <location filename="../../desktop/review/call_detail.py" line="472" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="479" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="255" />
-        <location filename="../../desktop/review/call_detail.py" line="502" />
+        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="509" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="256" />
+        <location filename="../../desktop/review/call_detail.py" line="263" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="258" />
+        <location filename="../../desktop/review/call_detail.py" line="265" />
         <source>Position in the recording</source>
         <translation>録音の再生位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="259" />
+        <location filename="../../desktop/review/call_detail.py" line="266" />
         <source>Call timeline: what was said, whispers, cards and comments</source>
         <translation>通話のタイムライン: 発話、ささやき、カード、コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="260" />
+        <location filename="../../desktop/review/call_detail.py" line="267" />
         <source>Comment on the selected line</source>
         <translation>選択した発話へのコメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="261" />
+        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Comment as</source>
         <translation>コメントの立場</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
+        <location filename="../../desktop/review/call_detail.py" line="269" />
         <source>Transcript export format</source>
         <translation>文字起こしの書き出し形式</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="264" />
+        <location filename="../../desktop/review/call_detail.py" line="271" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="271" />
+        <location filename="../../desktop/review/call_detail.py" line="278" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="272" />
+        <location filename="../../desktop/review/call_detail.py" line="279" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="273" />
+        <location filename="../../desktop/review/call_detail.py" line="280" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="274" />
-        <location filename="../../desktop/review/call_detail.py" line="313" />
+        <location filename="../../desktop/review/call_detail.py" line="281" />
+        <location filename="../../desktop/review/call_detail.py" line="320" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="276" />
+        <location filename="../../desktop/review/call_detail.py" line="283" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="277" />
+        <location filename="../../desktop/review/call_detail.py" line="284" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="278" />
+        <location filename="../../desktop/review/call_detail.py" line="285" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="267" />
-        <location filename="../../desktop/review/call_detail.py" line="279" />
+        <location filename="../../desktop/review/call_detail.py" line="274" />
+        <location filename="../../desktop/review/call_detail.py" line="286" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="280" />
+        <location filename="../../desktop/review/call_detail.py" line="287" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="281" />
+        <location filename="../../desktop/review/call_detail.py" line="288" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="282" />
+        <location filename="../../desktop/review/call_detail.py" line="289" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="263" />
-        <location filename="../../desktop/review/call_detail.py" line="284" />
+        <location filename="../../desktop/review/call_detail.py" line="270" />
+        <location filename="../../desktop/review/call_detail.py" line="291" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="265" />
-        <location filename="../../desktop/review/call_detail.py" line="286" />
+        <location filename="../../desktop/review/call_detail.py" line="272" />
+        <location filename="../../desktop/review/call_detail.py" line="293" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="266" />
-        <location filename="../../desktop/review/call_detail.py" line="287" />
-        <location filename="../../desktop/review/call_detail.py" line="403" />
+        <location filename="../../desktop/review/call_detail.py" line="273" />
+        <location filename="../../desktop/review/call_detail.py" line="294" />
+        <location filename="../../desktop/review/call_detail.py" line="410" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
+        <location filename="../../desktop/review/call_detail.py" line="275" />
         <source>New note about this customer</source>
         <translation>このお客様についての新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="285" />
+        <location filename="../../desktop/review/call_detail.py" line="292" />
         <source>Tags (separated by commas)</source>
         <translation>タグ（カンマ区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="292" />
+        <location filename="../../desktop/review/call_detail.py" line="299" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="293" />
+        <location filename="../../desktop/review/call_detail.py" line="300" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="294" />
+        <location filename="../../desktop/review/call_detail.py" line="301" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="295" />
+        <location filename="../../desktop/review/call_detail.py" line="302" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="304" />
-        <location filename="../../desktop/review/call_detail.py" line="612" />
+        <location filename="../../desktop/review/call_detail.py" line="311" />
+        <location filename="../../desktop/review/call_detail.py" line="619" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="308" />
+        <location filename="../../desktop/review/call_detail.py" line="315" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="309" />
+        <location filename="../../desktop/review/call_detail.py" line="316" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="310" />
+        <location filename="../../desktop/review/call_detail.py" line="317" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="311" />
+        <location filename="../../desktop/review/call_detail.py" line="318" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="312" />
+        <location filename="../../desktop/review/call_detail.py" line="319" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="314" />
+        <location filename="../../desktop/review/call_detail.py" line="321" />
         <source>Overlap</source>
         <translation>被り</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="315" />
+        <location filename="../../desktop/review/call_detail.py" line="322" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="319" />
+        <location filename="../../desktop/review/call_detail.py" line="326" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="319" />
+        <location filename="../../desktop/review/call_detail.py" line="326" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="327" />
+        <location filename="../../desktop/review/call_detail.py" line="334" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="343" />
-        <location filename="../../desktop/review/call_detail.py" line="478" />
+        <location filename="../../desktop/review/call_detail.py" line="350" />
+        <location filename="../../desktop/review/call_detail.py" line="485" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="361" />
+        <location filename="../../desktop/review/call_detail.py" line="368" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="363" />
+        <location filename="../../desktop/review/call_detail.py" line="370" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="383" />
+        <location filename="../../desktop/review/call_detail.py" line="390" />
         <source>read at {time}</source>
         <translation>{time} に既読</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="385" />
+        <location filename="../../desktop/review/call_detail.py" line="392" />
         <source>not read</source>
         <translation>未読</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="402" />
+        <location filename="../../desktop/review/call_detail.py" line="409" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="404" />
+        <location filename="../../desktop/review/call_detail.py" line="411" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="477" />
+        <location filename="../../desktop/review/call_detail.py" line="484" />
         <source>The recording of this call cannot be read.</source>
         <translation>この通話の録音を読み込めません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="480" />
+        <location filename="../../desktop/review/call_detail.py" line="487" />
         <source>This PC's sound output cannot play the recording. Check the speakers or headset.</source>
         <translation>このPCの音声出力で録音を再生できません。スピーカーかヘッドセットを確認してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="482" />
+        <location filename="../../desktop/review/call_detail.py" line="489" />
         <source>The recording cannot be played.</source>
         <translation>録音を再生できません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="584" />
+        <location filename="../../desktop/review/call_detail.py" line="591" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="586" />
+        <location filename="../../desktop/review/call_detail.py" line="593" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="594" />
+        <location filename="../../desktop/review/call_detail.py" line="601" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="659" />
+        <location filename="../../desktop/review/call_detail.py" line="679" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/review/call_detail.py" line="707" />
+        <source>Could not save: {error}</source>
+        <translation>保存できませんでした: {error}</translation>
     </message>
 </context>
 <context>
@@ -1438,215 +1443,215 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="257" />
+        <location filename="../../desktop/review/privacy_view.py" line="259" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="258" />
+        <location filename="../../desktop/review/privacy_view.py" line="260" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="262" />
+        <location filename="../../desktop/review/privacy_view.py" line="264" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="263" />
+        <location filename="../../desktop/review/privacy_view.py" line="265" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="264" />
+        <location filename="../../desktop/review/privacy_view.py" line="266" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="270" />
+        <location filename="../../desktop/review/privacy_view.py" line="272" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="271" />
+        <location filename="../../desktop/review/privacy_view.py" line="273" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="272" />
+        <location filename="../../desktop/review/privacy_view.py" line="274" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="276" />
+        <location filename="../../desktop/review/privacy_view.py" line="278" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="277" />
+        <location filename="../../desktop/review/privacy_view.py" line="279" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="278" />
+        <location filename="../../desktop/review/privacy_view.py" line="280" />
         <source>Customer name or phone number</source>
         <translation>お客様の名前または電話番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="279" />
+        <location filename="../../desktop/review/privacy_view.py" line="281" />
         <source>Find the customer by name or phone number</source>
         <translation>名前または電話番号でお客様を探す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="280" />
+        <location filename="../../desktop/review/privacy_view.py" line="282" />
         <source>Find</source>
         <translation>検索</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="281" />
+        <location filename="../../desktop/review/privacy_view.py" line="283" />
         <source>Customers found: choose one</source>
         <translation>見つかったお客様: 1人を選んでください</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="409" />
+        <location filename="../../desktop/review/privacy_view.py" line="411" />
         <source>Erase {name} ({phone}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
         <translation>{name}（{phone}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="282" />
+        <location filename="../../desktop/review/privacy_view.py" line="284" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="283" />
+        <location filename="../../desktop/review/privacy_view.py" line="285" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="306" />
+        <location filename="../../desktop/review/privacy_view.py" line="308" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="327" />
-        <location filename="../../desktop/review/privacy_view.py" line="407" />
+        <location filename="../../desktop/review/privacy_view.py" line="329" />
+        <location filename="../../desktop/review/privacy_view.py" line="409" />
         <source>no phone</source>
         <translation>電話番号なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="329" />
+        <location filename="../../desktop/review/privacy_view.py" line="331" />
         <source>{name} · {phone}{company} · {calls} calls</source>
         <translation>{name} · {phone}{company} · 通話 {calls} 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="338" />
+        <location filename="../../desktop/review/privacy_view.py" line="340" />
         <source>Type the customer's name or phone number first.</source>
         <translation>先にお客様の名前か電話番号を入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="340" />
+        <location filename="../../desktop/review/privacy_view.py" line="342" />
         <source>No customer has that name or phone number.</source>
         <translation>その名前・電話番号のお客様はいません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="342" />
+        <location filename="../../desktop/review/privacy_view.py" line="344" />
         <source>Choose the customer in the list.</source>
         <translation>一覧からお客様を選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="364" />
-        <location filename="../../desktop/review/privacy_view.py" line="382" />
-        <location filename="../../desktop/review/privacy_view.py" line="403" />
+        <location filename="../../desktop/review/privacy_view.py" line="366" />
+        <location filename="../../desktop/review/privacy_view.py" line="384" />
+        <location filename="../../desktop/review/privacy_view.py" line="405" />
         <source>Find and choose the customer first.</source>
         <translation>先にお客様を検索して選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="370" />
+        <location filename="../../desktop/review/privacy_view.py" line="372" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="373" />
+        <location filename="../../desktop/review/privacy_view.py" line="375" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="385" />
+        <location filename="../../desktop/review/privacy_view.py" line="387" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="393" />
+        <location filename="../../desktop/review/privacy_view.py" line="395" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="413" />
+        <location filename="../../desktop/review/privacy_view.py" line="415" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="418" />
+        <location filename="../../desktop/review/privacy_view.py" line="420" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="421" />
+        <location filename="../../desktop/review/privacy_view.py" line="423" />
         <source>Erased from this PC: {name}, {calls} calls, {rows} records, {files} recording files.</source>
         <translation>このPCから消去しました: {name}、通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="429" />
+        <location filename="../../desktop/review/privacy_view.py" line="431" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="432" />
+        <location filename="../../desktop/review/privacy_view.py" line="434" />
         <source>NOT yet erased from the database file: another window of Agent Assist has it open. It is cleared when that window closes.</source>
         <translation>データベースファイルからはまだ消去されていません: Agent Assist の別のウィンドウが開いています。そのウィンドウを閉じると消去されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="446" />
+        <location filename="../../desktop/review/privacy_view.py" line="447" />
         <source>Team server: erasing the team's copy…</source>
         <translation>チームサーバー: チームのコピーを消去しています…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="466" />
+        <location filename="../../desktop/review/privacy_view.py" line="467" />
         <source>Team server: NOT erased, the request failed: {error}</source>
         <translation>チームサーバー: 消去されていません。要求が失敗しました: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="474" />
+        <location filename="../../desktop/review/privacy_view.py" line="475" />
         <source>Team server: none is set up, nothing was shared with a team.</source>
         <translation>チームサーバー: 未設定のため、チームとは何も共有していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="475" />
+        <location filename="../../desktop/review/privacy_view.py" line="476" />
         <source>Team server: erased ({calls} calls, {rows} records).</source>
         <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="477" />
+        <location filename="../../desktop/review/privacy_view.py" line="478" />
         <source>Team server: erased ({calls} calls, {rows} records); its files are cleaned at its next retention round (pending).</source>
         <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。サーバーのファイルは次回の保持期間処理で完全に消去されます（保留中）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="481" />
+        <location filename="../../desktop/review/privacy_view.py" line="482" />
         <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent when Agent Assist next connects.</source>
         <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。Agent Assist が次に接続したときに消去を依頼します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="486" />
+        <location filename="../../desktop/review/privacy_view.py" line="487" />
         <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). Erase again once it is reachable.</source>
         <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。接続できるようになったら、もう一度消去してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="490" />
+        <location filename="../../desktop/review/privacy_view.py" line="491" />
         <source>Team server: NOT erased, it refused ({reason}). A supervisor or admin must erase the team's copy.</source>
         <translation>チームサーバー: 消去されていません。拒否されました（{reason}）。チームのコピーはスーパーバイザーか管理者が消去する必要があります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="497" />
+        <location filename="../../desktop/review/privacy_view.py" line="498" />
         <source>{file}: queued messages about the customer deleted, NOT yet cleared from the file (Agent Assist has it open; cleared when it closes).</source>
         <translation>{file}: このお客様についての送信待ちメッセージを削除しました。ファイルからはまだ消去されていません（Agent Assist が開いています。閉じると消去されます）。</translation>
     </message>
@@ -1672,22 +1677,22 @@
 <context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../../desktop/review/window.py" line="69" />
+        <location filename="../../desktop/review/window.py" line="79" />
         <source>Agent Assist — Call review</source>
         <translation>Agent Assist — 通話レビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="70" />
+        <location filename="../../desktop/review/window.py" line="80" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="71" />
+        <location filename="../../desktop/review/window.py" line="81" />
         <source>Insights</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="72" />
+        <location filename="../../desktop/review/window.py" line="82" />
         <source>Privacy</source>
         <translation>プライバシー</translation>
     </message>

@@ -15,7 +15,7 @@ from audio.devices import DeviceError, InputDevice
 from audio.events import Channel
 from desktop.agent.desk.config import DeskConfig
 from desktop.agent.desk.devices import NoDevice, pick_inputs
-from desktop.agent.desk.worker import SerialWorker
+from desktop.common.worker import SerialWorker
 from tests.conftest import ROOT
 
 

@@ -5,7 +5,9 @@ would)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from assist import paths
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
 from desktop.app import ensure_app
+from desktop.common.background import StoreWorker
 from desktop.review import create_review_window
 from desktop.review.call_detail import CallDetail
 from desktop.review.playback import CallAudio, CallPlayback, load_call_audio
@@ -137,7 +140,7 @@ def test_clicking_a_line_plays_from_there_and_the_playing_line_follows(
 
 
 def test_bookmarks_comments_and_annotations_on_the_timeline(
-    window: tuple[ReviewWindow, FakeSoundDevice], store: Store
+    window: tuple[ReviewWindow, FakeSoundDevice], store: Store, qtbot: Any
 ) -> None:
     w, _ = window
     d = w.detail
@@ -146,10 +149,14 @@ def test_bookmarks_comments_and_annotations_on_the_timeline(
     assert "whisper" in kinds and "suggestion_shown" in kinds
     d.timeline.setCurrentRow(d._line_rows[1])
     d.bookmark_selected()
+    qtbot.waitUntil(
+        lambda: (3.0, "bookmark") in [(i.position, i.kind.value) for i in d.items()], timeout=5000
+    )
     d.timeline.setCurrentRow(d._line_rows[1])
     d.comment_edit.setText("共感の一言があると良い")
     d.comment_role.setCurrentIndex(d.comment_role.findData(CommentRole.SUPERVISOR.value))
     d.comment_selected()
+    qtbot.waitUntil(lambda: not d.comment_edit.text(), timeout=5000)  # cleared once it is saved
     notes = ReviewNotes(store)
     assert [(b.segment_id, b.position, b.author) for b in notes.bookmarks("call-ja-1")] == [
         ("s01", 3.0, "suzuki")
@@ -162,7 +169,9 @@ def test_bookmarks_comments_and_annotations_on_the_timeline(
     assert (3.0, "bookmark") in after and (3.0, "comment") in after
 
 
-def test_wrap_up_and_notes_are_editable(window: tuple[ReviewWindow, FakeSoundDevice], store: Store) -> None:
+def test_wrap_up_and_notes_are_editable(
+    window: tuple[ReviewWindow, FakeSoundDevice], store: Store, qtbot: Any
+) -> None:
     w, _ = window
     d = w.detail
     import shutil
@@ -174,7 +183,9 @@ def test_wrap_up_and_notes_are_editable(window: tuple[ReviewWindow, FakeSoundDev
     d.summary.setPlainText("Refund issued; customer happy.")
     d.tags.setText("billing; refund")
     d.disposition.setCurrentIndex(d.disposition.findData("resolved"))
-    d.save_wrap_up()
+    with qtbot.waitSignal(d.call_saved, timeout=5000):
+        d.save_wrap_up()  # written on the store's thread, never on the UI thread
+    assert d.status.text() == "Wrap-up saved."
     saved = store.get_call("call-en-1")
     assert saved is not None
     assert (saved.summary, saved.tags, saved.disposition) == (
@@ -185,6 +196,7 @@ def test_wrap_up_and_notes_are_editable(window: tuple[ReviewWindow, FakeSoundDev
     assert "refund" in [w.history.tag.itemData(i) for i in range(w.history.tag.count())]
     d.note_edit.setText("Likes e-mail follow-ups")
     d.add_note()
+    qtbot.waitUntil(lambda: not d.note_edit.text(), timeout=5000)  # cleared once it is saved
     assert any(
         n.text == "Likes e-mail follow-ups" and n.author == "suzuki" for n in store.notes_for("cust-smith")
     )
@@ -320,3 +332,29 @@ def test_retention_schedule_runs_in_a_worker(store: Store, qtbot: Any) -> None:
     report = blocker.args[0]
     assert isinstance(report, RetentionReport) and len(report.recordings_deleted) == 6
     assert not (paths.recordings_dir() / "call-ja-1").exists()
+
+
+def test_the_review_window_writes_on_the_stores_thread_not_the_ui_thread(store: Store, qtbot: Any) -> None:
+    ensure_app()
+    own = StoreWorker(store, "test-review-store")
+    written_on: list[int] = []
+
+    def run_on_store(work: Callable[[Store], Any]) -> Future[Any]:
+        def spied(s: Store) -> Any:
+            written_on.append(threading.get_ident())
+            return work(s)
+
+        return own(spied)
+
+    detail = CallDetail(store, run_on_store=run_on_store)
+    qtbot.addWidget(detail)
+    try:
+        detail.show_call("call-en-1")
+        detail.summary.setPlainText("Refund issued.")
+        with qtbot.waitSignal(detail.call_saved, timeout=5000):
+            detail.save_wrap_up()
+        saved = store.get_call("call-en-1")
+        assert saved is not None and saved.summary == "Refund issued."
+        assert written_on and threading.get_ident() not in written_on
+    finally:
+        own.shutdown()

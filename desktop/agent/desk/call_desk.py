@@ -4,7 +4,7 @@ The desktop window and the terminal demo both drive calls through :class:`CallDe
 reports everything to a :class:`CallListener` (the Qt bridge re-emits it as queued signals; the headless demo
 prints it). Threads:
 
-- one *desk worker* (:class:`~desktop.agent.desk.worker.SerialWorker`) owns the local store and the call
+- one *desk worker* (:class:`~desktop.common.worker.SerialWorker`) owns the local store and the call
   session: SQLite work, caller lookup, matching, wrap-up and saving all run there, in order, so the store
   has one writer and the UI never waits on disk; work due later (the trailing publish to followers) runs
   there too;
@@ -56,7 +56,6 @@ from audio.source import AudioSource
 from desktop.agent.desk import core_views, saving, team
 from desktop.agent.desk.config import DeskConfig
 from desktop.agent.desk.devices import NoDevice, call_source
-from desktop.agent.desk.worker import SerialWorker
 from desktop.common.views import (
     CallSummary,
     CoachingView,
@@ -69,6 +68,7 @@ from desktop.common.views import (
     WhisperView,
     WrapUpDraft,
 )
+from desktop.common.worker import SerialWorker
 from sync.client import ConnectionState as LinkState
 from sync.client import SyncClient
 

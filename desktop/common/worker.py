@@ -1,4 +1,4 @@
-"""The desk worker: one thread that owns the local store and the call session and runs their work in order.
+"""A serial worker: one thread that runs work in order (the desk worker owns the store and the call session).
 
 Work is submitted from any thread and returns a :class:`~concurrent.futures.Future`. Work can also be due
 later (``call_later``): a trailing publish to followers, say. It runs on the same thread when its time comes,

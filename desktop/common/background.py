@@ -1,0 +1,123 @@
+"""The one way the desktop works in the background: run the work on a worker, get its outcome on the main thread.
+
+Work goes to a :class:`~desktop.common.worker.SerialWorker` (or anything returning a
+:class:`~concurrent.futures.Future`); :meth:`Background.deliver` then runs ``on_result(value)`` or
+``on_error(exception)`` on the Qt main thread, through a queued signal that passes an
+:class:`~desktop.common.lifetime.EmitGate`: an outcome that arrives after the window closed is dropped, never
+delivered into a deleted object.
+
+Store work has one executor: :class:`RunOnStore` is "run ``work(store)`` on the thread that owns the store".
+In the agent's app that is the desk worker (``CallDesk.run_on_worker``), so the local database keeps one
+writer and the UI thread never writes; a window opened without a desk (``agent-assist review``, tests) gets a
+:class:`StoreWorker` of its own: one thread with its own connection to the same file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Protocol, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from assist.store import Store
+from desktop.common.lifetime import EmitGate
+from desktop.common.worker import SerialWorker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class RunOnStore(Protocol):
+    """Runs ``work(store)`` on the thread that owns the store and returns at once."""
+
+    def __call__(self, work: Callable[[Store], T], /) -> Future[T]: ...
+
+
+class StoreWorker:
+    """For a window without a desk: one thread with its own connection to ``store``'s file (opened there on
+    first use, closed at shutdown); an in-memory store (tests) is used as it is, from that thread."""
+
+    def __init__(self, store: Store, name: str = "store-worker") -> None:
+        self._path = store.path
+        self._shared = store if self._path is None else None
+        self._worker = SerialWorker(name)
+        self._store: Store | None = None
+
+    def __call__(self, work: Callable[[Store], T], /) -> Future[T]:
+        return self._worker.submit(lambda: work(self._open()))
+
+    def _open(self) -> Store:
+        if self._shared is not None:
+            return self._shared
+        if self._store is None:
+            assert self._path is not None
+            self._store = Store.open(self._path)
+        return self._store
+
+    def shutdown(self) -> None:
+        """Finish what was asked (a save in flight is kept), close the connection, end the thread."""
+        if self._worker.thread.ident is not None:  # never used: no thread, no connection
+            try:
+                self._worker.submit(self._close)
+            except RuntimeError:
+                return  # already shut down
+        self._worker.shutdown()
+
+    def _close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+class Background(QObject):
+    """Delivers the outcome of work running elsewhere to the main thread (see the module's docstring)."""
+
+    _done = Signal(int)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._gate = EmitGate(self)
+        self._tokens = itertools.count(1)
+        # Each op's future and handlers, until its outcome is delivered (types vary per op).
+        self._pending: dict[
+            int, tuple[Future[Any], Callable[[Any], None], Callable[[Exception], None] | None]
+        ] = {}
+        self._done.connect(self._finish)
+
+    def deliver(
+        self,
+        future: Future[T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """When ``future`` is done: ``on_result(value)`` or ``on_error(exc)`` on the main thread (a failure
+        without ``on_error`` is logged). Nothing runs once :meth:`close` was called or the owner is gone."""
+        if not self._gate.is_open:
+            return
+        token = next(self._tokens)
+        self._pending[token] = (future, on_result, on_error)
+        future.add_done_callback(lambda _f: self._gate.emit(self._done, token))
+
+    def close(self) -> None:
+        """Deliver nothing more (the owner is closing); work still running finishes unseen."""
+        self._gate.close()
+        self._pending.clear()
+
+    def _finish(self, token: int) -> None:
+        pending = self._pending.pop(token, None)
+        if pending is None:
+            return
+        future, on_result, on_error = pending
+        if future.cancelled():
+            return  # the worker was torn down with the app
+        exc = future.exception()
+        if exc is None:
+            on_result(future.result())
+        elif isinstance(exc, Exception) and on_error is not None:
+            on_error(exc)
+        else:
+            log.warning("background work failed: %r", exc)
