@@ -115,7 +115,9 @@ def erase_customer(
     rows = {k: v for k, v in rows.items() if v}
     with TeamStore._tx(team_db):
         store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
-    cleared = scrub(team_db) & scrub(live)
+    cleared = scrub(team_db, tables=("changes", "records", "whispers", "audit")) & scrub(
+        live, tables=("segments", "calls")
+    )
     return ServerErasure(customer_id, team, tuple(calls), rows, cleared)
 
 
@@ -130,11 +132,24 @@ def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:
     )
 
 
-def scrub(db: Database, *, vacuum: bool = True, attempts: int = 20, pause: float = 0.25) -> bool:
+def scrub(
+    db: Database,
+    *,
+    vacuum: bool = True,
+    attempts: int = 20,
+    pause: float = 0.25,
+    tables: tuple[str, ...] = (),
+) -> bool:
     """Rebuild the file (no old page survives) and empty its write-ahead log. Returns False when another
-    connection kept the log busy through every attempt (the caller says the erasure is pending). On PostgreSQL
-    the deleted rows wait for the database's own VACUUM: False, so the operator is told."""
+    connection kept the log busy through every attempt (the caller says the erasure is pending).
+
+    On PostgreSQL the deleted rows are gone from every query at once; ``VACUUM`` of ``tables`` then reclaims
+    their dead versions now rather than at autovacuum's next visit. The bytes can still sit in reused pages
+    and in PostgreSQL's WAL and backups until they are overwritten or recycled, which the database's operator
+    controls (docs/scaling.md): False, so the requester is told the files are not proven clear."""
     if db.dialect != "sqlite":
+        if vacuum and tables:
+            db.execute(f"VACUUM {', '.join(tables)}")
         return False
     if vacuum:
         db.execute("VACUUM")
