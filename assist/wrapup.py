@@ -135,6 +135,7 @@ class StructuredWrapUp:
     disposition: Disposition = Disposition.RESOLVED
     disposition_reason: SourcedLine = field(default_factory=lambda: SourcedLine(""))
     tags: tuple[str, ...] = ()
+    source: str = ""  # "after-call <model>" when rebuilt from the after-call pass's lines
 
     @property
     def main_issue(self) -> str:
@@ -192,6 +193,7 @@ class StructuredWrapUp:
             "disposition": self.disposition.value,
             "disposition_reason": self.disposition_reason.to_dict(),
             "tags": list(self.tags),
+            **({"source": self.source} if self.source else {}),
         }
 
     @classmethod
@@ -207,6 +209,7 @@ class StructuredWrapUp:
             disposition=Disposition(data.get("disposition") or Disposition.RESOLVED),
             disposition_reason=SourcedLine.from_dict(data.get("disposition_reason") or {}),
             tags=tuple(str(t) for t in data.get("tags") or ()),
+            source=str(data.get("source") or ""),
         )
 
 
