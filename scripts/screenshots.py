@@ -27,6 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sync.protocol import SharedCustomer, convert
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -222,9 +224,9 @@ def shoot_console(language: str, timeline: list[dict[str, Any]], context: Any, w
         for number, title in enumerate(("Refund a double charge", "Loyalty discount")):
             miki.push_change("knowledge", {"id": f"kb-{number}", "title": title, "body": "..."})
         other = "山本 太郎" if language == "ja" else "Taro Yamamoto"
-        ken.call_started("call-ken", {"id": "c-ken", "name": other})
+        ken.call_started("call-ken", convert({"id": "c-ken", "name": other}, SharedCustomer))
         name = context.customer.name if context is not None else ""
-        sato.call_started("call-sato", {"id": "c-sato", "name": name})
+        sato.call_started("call-sato", convert({"id": "c-sato", "name": name}, SharedCustomer))
         for index, line in enumerate(timeline[:6]):
             channel = Channel.AGENT if line["speaker"] == "agent" else Channel.CUSTOMER
             event = TranscriptEvent("call-sato", channel, EventKind.FINAL, line["start"], line["end"],

@@ -34,7 +34,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from sync.protocol import ServerFrame, ServerType, decode_server_frame
+from sync.protocol import ServerFrame, ServerType
 from sync.server import KeyedLocks, LocalFanout, Peer
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ class SharedFanout(LocalFanout):
         if kind == "changes":
             self._spawn(self.catch_up_team(target))
             return
-        frame = decode_server_frame(str(message.get("f", "")))
+        frame = ServerFrame.parse(str(message.get("f", "")))
         if kind == "user":
             if frame.type is ServerType.WHISPER:
                 # As the origin did: under the agent's lock, so a resume in progress here finishes first.

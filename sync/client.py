@@ -27,10 +27,13 @@ import threading
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from msgspec import Struct
+from msgspec.structs import replace
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.uri import parse_uri
@@ -38,34 +41,58 @@ from websockets.uri import parse_uri
 from assist.migrations import MigrationSet, migrate, script_step, table_exists
 from audio.events import TranscriptEvent
 from sync.protocol import (
+    Ack,
+    AnyCallEvent,
+    AnyFrame,
+    Attachment,
+    AuditEntry,
     AuditQuery,
+    Call,
     CallEnd,
+    CallInfo,
+    CallSnapshot,
     CallStart,
     CallUpdate,
+    Change,
     ChangePush,
+    ChangePushed,
     EraseCustomer,
+    EraseReport,
     ErrorCode,
+    ErrorFrame,
+    FeedSince,
     History,
+    JsonObject,
     ListCalls,
     ListPresence,
     ListWhispers,
+    Presence,
+    PresenceUpdate,
     ProtocolError,
     RaiseHand,
     RecordKind,
     Request,
     Resume,
-    ServerFrame,
-    ServerType,
+    SharedCustomer,
     Subscribe,
     Transcript,
     TranscriptLine,
     Unsubscribe,
+    Welcome,
+    Whisper,
     WhisperDelivered,
+    WhisperPush,
     WhisperRead,
+    WhisperReceipt,
     WhisperSend,
     WhisperStatus,
+    ack_result,
+    convert,
     decode_server_frame,
     encode_request,
+    from_json,
+    json_object,
+    to_json,
 )
 from sync.ratelimit import TokenBucket
 
@@ -190,15 +217,42 @@ class SyncRequestError(Exception):
         self.message = message
 
 
-Callback = Callable[[dict[str, Any]], None]
+T = TypeVar("T")
 
 
-def _ignore(_: dict[str, Any]) -> None:
+def _ignore(_: object) -> None:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class RequestError:
+    """The server refused something from the outbox (it is then dropped): ``request`` is its type."""
+
+    code: str
+    message: str
+    ref: str
+    request: str
+
+    @property
+    def about_whisper(self) -> bool:
+        """The refused request was a whisper (``ref`` is then its whisper id)."""
+        return self.request == WhisperSend.TYPE
 
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+class _More(Struct):
+    more: bool = False
+
+
+class _WhisperAck(Struct):
+    whisper: Whisper
+
+
+class _Typed(Struct):
+    type: str = ""
 
 
 async def _paced(bucket: TokenBucket) -> None:
@@ -209,14 +263,14 @@ async def _paced(bucket: TokenBucket) -> None:
 class SyncClient:
     """One user's connection to the team server. Thread-safe public methods; callbacks on the client thread.
 
-    ``on_whisper(whisper)`` a new whisper for this agent (each id once, ever);
-    ``on_whisper_status({"whisper_id", "status": sent|delivered|read, "whisper"})`` for whispers this user
-    sent; ``on_change(change)`` a change of shared team data ({seq, kind, record_id, record, author, at,
-    change_id}), including this user's own pushes once the server has them;
-    ``on_presence({"users": [...]})``; ``on_call_event({"call_id", "event": started|ended|transcript|updated|
-    whispered|hand|snapshot, ...})``; ``on_connection_state(state, reason)`` whenever the state or its reason
-    changes (also readable as ``state``/``state_reason``); ``on_request_error({"code", "message", "ref",
-    "request"})`` when the server refused something from the outbox (it is then dropped).
+    Every callback gets a typed record of sync.protocol: ``on_whisper(Whisper)`` a new whisper for this agent
+    (each id once, ever); ``on_whisper_status(WhisperReceipt)`` for whispers this user sent (stored,
+    delivered, read); ``on_change(Change)`` a change of shared team data, including this user's own pushes
+    once the server has them; ``on_presence(tuple[Presence, ...])``; ``on_call_event(CallEvent | CallSnapshot)`` (a
+    call started, ended, said something, was updated, whispered to, a hand went up or down; a followed call's
+    snapshot, its parts joined); ``on_connection_state(state, reason)`` whenever the state or its reason
+    changes (also readable as ``state``/``state_reason``); ``on_request_error(RequestError)`` when the server
+    refused something from the outbox (it is then dropped); ``on_erased(EraseReport)``.
     """
 
     def __init__(
@@ -247,17 +301,18 @@ class SyncClient:
         self._ping_interval = ping_interval
         self._send_rate = send_rate
         self._send_burst = send_burst
-        self.on_whisper: Callback = _ignore
-        self.on_whisper_status: Callback = _ignore
-        self.on_change: Callback = _ignore
-        self.on_presence: Callback = _ignore
-        self.on_call_event: Callback = _ignore
-        self.on_request_error: Callback = _ignore
-        self.on_erased: Callback = _ignore
+        self.on_whisper: Callable[[Whisper], None] = _ignore
+        self.on_whisper_status: Callable[[WhisperReceipt], None] = _ignore
+        self.on_change: Callable[[Change], None] = _ignore
+        self.on_presence: Callable[[tuple[Presence, ...]], None] = _ignore
+        self.on_call_event: Callable[[AnyCallEvent | CallSnapshot], None] = _ignore
+        self.on_request_error: Callable[[RequestError], None] = _ignore
+        self.on_erased: Callable[[EraseReport], None] = _ignore
         self.on_connection_state: Callable[[ConnectionState, str], None] = lambda state, reason: None
         self.state = ConnectionState.OFFLINE
         self.state_reason = ""
-        self.user: dict[str, Any] = {}
+        # Who the server says we are (its welcome), once connected.
+        self.user: Welcome | None = None
 
         local_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(local_path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -270,9 +325,9 @@ class SyncClient:
         self._thread: threading.Thread | None = None
         self._queue: asyncio.Queue[tuple[str | None, str]] | None = None
         self._ws: ClientConnection | None = None
-        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._pending: dict[str, asyncio.Future[JsonObject]] = {}
         self._subscriptions: set[str] = set()
-        self._snapshot_parts: dict[str, list[dict[str, Any]]] = {}
+        self._snapshot_parts: dict[str, list[CallSnapshot]] = {}
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
         # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on
         # use).
@@ -351,11 +406,11 @@ class SyncClient:
         with self._db_lock:
             return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
-    def inbox(self) -> list[dict[str, Any]]:
-        """Every whisper this agent received, oldest first, with ``read`` set locally."""
+    def inbox(self) -> list[tuple[Whisper, bool]]:
+        """Every whisper this agent received, oldest first, with whether it was read here."""
         with self._db_lock:
             rows = self._db.execute("SELECT body, read FROM whispers ORDER BY seq").fetchall()
-        return [{**json.loads(body), "read": bool(read)} for body, read in rows]
+        return [(from_json(body, Whisper), bool(read)) for body, read in rows]
 
     def _enqueue_durable(self, request: Request) -> str:
         text = encode_request(request)
@@ -377,10 +432,11 @@ class SyncClient:
     # -- public writes (any thread) ------------------------------------------------------------------------
 
     def call_started(
-        self, call_id: str, customer: dict[str, Any] | None = None, started_at: float | None = None
+        self, call_id: str, customer: SharedCustomer | None = None, started_at: float | None = None
     ) -> str:
+        shared = None if customer is None else json_object(customer)
         return self._enqueue_durable(
-            CallStart(id=_new_id(), call_id=call_id, customer=customer, started_at=started_at)
+            CallStart(id=_new_id(), call_id=call_id, customer=shared, started_at=started_at)
         )
 
     def call_ended(self, call_id: str) -> str:
@@ -392,10 +448,11 @@ class SyncClient:
             request = Transcript(id=_new_id(), call_id=event.call_id, event=TranscriptLine.of(event))
             self._post(None, encode_request(request))
 
-    def publish_call_info(self, call_id: str, info: dict[str, Any]) -> None:
+    def publish_call_info(self, call_id: str, info: CallInfo) -> None:
         """What the agent sees besides the transcript (cues, cards, customer context), for followers."""
         if self.state is ConnectionState.CONNECTED:
-            self._post(None, encode_request(CallUpdate(id=_new_id(), call_id=call_id, info=info)))
+            request = CallUpdate(id=_new_id(), call_id=call_id, info=json_object(info))
+            self._post(None, encode_request(request))
 
     def erase_customer(self, customer_id: str, call_ids: Iterable[str] = ()) -> str:
         """Drop every queued frame and received whisper about this customer from the local file, then ask the
@@ -419,13 +476,14 @@ class SyncClient:
         call_id: str | None,
         text: str,
         anchor_segment_id: str | None = None,
-        attachment: dict[str, Any] | None = None,
+        attachment: Attachment | None = None,
     ) -> str:
         """A supervisor's whisper; returns its id (status updates come through on_whisper_status)."""
         whisper_id = _new_id()
         request = WhisperSend(
             id=whisper_id, whisper_id=whisper_id, agent=agent, text=text, call_id=call_id,
-            anchor_segment_id=anchor_segment_id, attachment=attachment,
+            anchor_segment_id=anchor_segment_id,
+            attachment=None if attachment is None else json_object(attachment),
         )  # fmt: skip
         return self._enqueue_durable(request)
 
@@ -434,9 +492,7 @@ class SyncClient:
             db.execute("UPDATE whispers SET read = 1 WHERE whisper_id = ?", (whisper_id,))
         self._enqueue_durable(WhisperRead(id=f"read:{whisper_id}", whisper_id=whisper_id))
 
-    def push_change(
-        self, kind: RecordKind | str, record: dict[str, Any], record_id: str | None = None
-    ) -> str:
+    def push_change(self, kind: RecordKind | str, record: JsonObject, record_id: str | None = None) -> str:
         """Share a customer, note, follow-up, knowledge entry or call summary. ``record_id`` defaults to
         ``record["id"]``. Returns the change id."""
         rid = record_id if record_id is not None else str(record.get("id", ""))
@@ -461,7 +517,9 @@ class SyncClient:
 
     # -- public requests (blocking; any thread but the client's) -------------------------------------------
 
-    def request(self, request: Request, timeout: float = 5.0) -> dict[str, Any]:
+    def request(self, request: Request, timeout: float = 5.0) -> JsonObject:
+        """Send one request and wait for its reply's result fields (plain JSON values; the typed methods below
+        read them as the records they are)."""
         if threading.current_thread() is self._thread:
             raise RuntimeError("blocking SyncClient requests cannot be made from a SyncClient callback")
         if self.state is not ConnectionState.CONNECTED:
@@ -472,51 +530,67 @@ class SyncClient:
         except TimeoutError:
             raise SyncUnavailable("the team server did not answer in time") from None
 
-    def _pages(
-        self, key: str, ask: Callable[[list[dict[str, Any]]], Request], timeout: float
-    ) -> list[dict[str, Any]]:
-        """Every page of a list reply (a reply stays under the server's frame bound and says ``more``);
-        ``ask(items so far)`` makes the request for the next page."""
-        items: list[dict[str, Any]] = []
+    def _pages(self, key: str, kind: type[T], ask: Callable[[list[T]], Request], timeout: float) -> list[T]:
+        """Every page of a list reply (a reply stays under the server's frame bound and says ``more``), each
+        entry read as ``kind``; ``ask(items so far)`` makes the request for the next page."""
+        items: list[T] = []
         while True:
             body = self.request(ask(items), timeout)
-            page = list(body.get(key) or [])
-            items += page
-            if not body.get("more") or not page:
+            listed = body.get(key)
+            entries = [convert(entry, kind) for entry in (listed if isinstance(listed, list) else [])]
+            items += entries
+            if body.get("more") is not True or not entries:
                 return items
 
-    def list_live_calls(self, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return self._pages("calls", lambda got: ListCalls(id=_new_id(), offset=len(got)), timeout)
+    def list_live_calls(self, timeout: float = 5.0) -> list[Call]:
+        return self._pages("calls", Call, lambda got: ListCalls(id=_new_id(), offset=len(got)), timeout)
 
-    def list_presence(self, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return self._pages("users", lambda got: ListPresence(id=_new_id(), offset=len(got)), timeout)
-
-    def list_whispers(self, call_id: str | None = None, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def list_presence(self, timeout: float = 5.0) -> list[Presence]:
         return self._pages(
-            "whispers", lambda got: ListWhispers(id=_new_id(), call_id=call_id, offset=len(got)), timeout
+            "users", Presence, lambda got: ListPresence(id=_new_id(), offset=len(got)), timeout
         )
 
-    def history(self, kind: RecordKind | str, record_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def list_whispers(self, call_id: str | None = None, timeout: float = 5.0) -> list[Whisper]:
+        return self._pages(
+            "whispers",
+            Whisper,
+            lambda got: ListWhispers(id=_new_id(), call_id=call_id, offset=len(got)),
+            timeout,
+        )
+
+    def history(self, kind: RecordKind | str, record_id: str, timeout: float = 5.0) -> list[Change]:
         value = RecordKind(kind)
 
-        def ask(got: list[dict[str, Any]]) -> Request:
-            after = int(got[-1]["seq"]) if got else 0
-            return History(id=_new_id(), kind=value, record_id=record_id, after=after)
+        def ask(got: list[Change]) -> Request:
+            return History(id=_new_id(), kind=value, record_id=record_id, after=got[-1].seq if got else 0)
 
-        return self._pages("changes", ask, timeout)
+        return self._pages("changes", Change, ask, timeout)
 
-    def audit_log(self, after: int = 0, limit: int = 200, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def feed_since(self, after: int = 0, timeout: float = 5.0) -> list[Change]:
+        """Every change of the team's shared data after ``after``, oldest first."""
+
+        def ask(got: list[Change]) -> Request:
+            return FeedSince(id=_new_id(), after=got[-1].seq if got else after, limit=500)
+
+        return self._pages("changes", Change, ask, timeout)
+
+    def follow(self, call_id: str, timeout: float = 5.0) -> None:
+        """Subscribe to a live call as a request, so a refusal is raised here (SyncRequestError); the snapshot
+        itself comes through ``on_call_event``. Unlike :meth:`subscribe_call`, not renewed on reconnecting."""
+        self.request(Subscribe(id=_new_id(), call_id=call_id), timeout)
+
+    def audit_log(self, after: int = 0, limit: int = 200, timeout: float = 5.0) -> list[AuditEntry]:
         """Up to ``limit`` audit entries after ``after`` (in several replies when they are large)."""
 
-        def ask(got: list[dict[str, Any]]) -> Request:
-            start = int(got[-1]["seq"]) if got else after
+        def ask(got: list[AuditEntry]) -> Request:
+            start = got[-1].seq if got else after
             return AuditQuery(id=_new_id(), after=start, limit=max(1, limit - len(got)))
 
-        entries = self._pages("entries", ask, timeout)
+        entries = self._pages("entries", AuditEntry, ask, timeout)
         return entries[:limit]
 
-    async def _ask(self, request: Request, timeout: float) -> dict[str, Any]:
-        future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
+    async def _ask(self, request: Request, timeout: float) -> JsonObject:
+        future: asyncio.Future[JsonObject] = self._loop.create_future()
         self._pending[request.id] = future
         try:
             ws = self._ws
@@ -606,11 +680,11 @@ class SyncClient:
                 except ProtocolError as exc:
                     log.warning("ignoring a frame from the server: %s", exc)
                     continue
-                if frame.type is ServerType.WELCOME:
-                    self.user = dict(frame.body)
-                    self._set_state(ConnectionState.CONNECTED, f"signed in as {frame.body.get('user')}")
+                if isinstance(frame, Welcome):
+                    self.user = frame
+                    self._set_state(ConnectionState.CONNECTED, f"signed in as {frame.user}")
                     continue
-                await self._dispatch(ws, frame)
+                await self._dispatch(frame, raw)
         finally:
             sender.cancel()
 
@@ -636,81 +710,77 @@ class SyncClient:
             await _paced(pacer)
             await ws.send(text)
 
-    def _call(self, callback: Callback, body: dict[str, Any]) -> None:
+    def _call(self, callback: Callable[[T], None], value: T) -> None:
         try:
-            callback(body)
+            callback(value)
         except Exception:
             log.exception("sync callback failed")
 
-    async def _dispatch(self, ws: ClientConnection, frame: ServerFrame) -> None:
-        body = frame.body
-        if frame.type is ServerType.CALL_SNAPSHOT:
-            # A long call's snapshot comes in parts (each within the server's frame bound): shown once whole.
-            ref = frame.ref or ""
-            parts = self._snapshot_parts.setdefault(ref, [])
-            parts.append(body)
-            if body.get("more"):
-                return
-            del self._snapshot_parts[ref]
-            body = {
-                **parts[0],
-                "transcript": [line for part in parts for line in part.get("transcript") or []],
-                "whispers": [w for part in parts for w in part.get("whispers") or []],
-            }
-            body.pop("part", None)
-            body.pop("more", None)
-        if frame.type is ServerType.ACK or frame.type is ServerType.CALL_SNAPSHOT:
-            ref = frame.ref or ""
-            self._settle(ref, body, error=None)
-            if frame.type is ServerType.CALL_SNAPSHOT:
-                self._call(
-                    self.on_call_event,
-                    {"call_id": body.get("call", {}).get("call_id"), "event": "snapshot", **body},
+    async def _dispatch(self, frame: AnyFrame | AnyCallEvent, raw: str | bytes) -> None:
+        match frame:
+            case CallSnapshot():
+                # A long call's snapshot comes in parts (each within the server's frame bound): shown whole.
+                ref = frame.ref or ""
+                parts = self._snapshot_parts.setdefault(ref, [])
+                parts.append(frame)
+                if frame.more:
+                    return
+                del self._snapshot_parts[ref]
+                whole = replace(
+                    parts[0],
+                    transcript=tuple(line for part in parts for line in part.transcript),
+                    whispers=tuple(w for part in parts for w in part.whispers),
+                    part=0,
+                    more=False,
                 )
-            elif body.get("request") == "erase_customer":
-                self._call(self.on_erased, body)
-            elif body.get("request") == "resume" and body.get("more"):
-                self._post(None, encode_request(self._resume_request()))
-            elif body.get("request") == "whisper_send" and isinstance(body.get("whisper"), dict):
-                whisper = body["whisper"]
-                self._call(
-                    self.on_whisper_status,
-                    {
-                        "whisper_id": whisper.get("whisper_id"),
-                        "status": whisper.get("status"),
-                        "whisper": whisper,
-                    },
-                )
-        elif frame.type is ServerType.ERROR:
-            self._settle(frame.ref or "", body, error=body)
-        elif frame.type is ServerType.WHISPER:
-            await self._receive_whisper(body.get("whisper"))
-        elif frame.type is ServerType.WHISPER_STATUS:
-            self._call(self.on_whisper_status, body)
-        elif frame.type is ServerType.CHANGE:
-            self._receive_change(body.get("change"))
-        elif frame.type is ServerType.PRESENCE:
-            self._call(self.on_presence, body)
-        elif frame.type is ServerType.CALL_EVENT:
-            self._call(self.on_call_event, body)
+                self._settle(ref, {}, error=None)
+                self._call(self.on_call_event, whole)
+            case Ack():
+                self._settle(frame.ref, ack_result(raw), error=None)
+                self._acknowledged(frame, raw)
+            case ErrorFrame():
+                self._settle(frame.ref or "", {}, error=frame)
+            case WhisperPush():
+                await self._receive_whisper(frame.whisper)
+            case WhisperReceipt():
+                self._call(self.on_whisper_status, frame)
+            case ChangePushed():
+                self._receive_change(frame.change)
+            case PresenceUpdate():
+                self._call(self.on_presence, frame.users)
+            case Welcome():  # pragma: no cover - handled by the session
+                pass
+            case _:
+                self._call(self.on_call_event, frame)
 
-    def _settle(self, ref: str, body: dict[str, Any], error: dict[str, Any] | None) -> None:
+    def _acknowledged(self, ack: Ack, raw: str | bytes) -> None:
+        """What an ack of an outbox request tells this client beyond removing it from the outbox."""
+        if ack.request == EraseCustomer.TYPE:
+            self._call(self.on_erased, from_json(raw, EraseReport))
+        elif ack.request == Resume.TYPE and from_json(raw, _More).more:
+            self._post(None, encode_request(self._resume_request()))
+        elif ack.request == WhisperSend.TYPE:
+            whisper = from_json(raw, _WhisperAck).whisper
+            receipt = WhisperReceipt(whisper_id=whisper.whisper_id, status=whisper.status, whisper=whisper)
+            self._call(self.on_whisper_status, receipt)
+
+    def _settle(self, ref: str, body: JsonObject, error: ErrorFrame | None) -> None:
         future = self._pending.get(ref)
         if future is not None and not future.done():
             if error is None:
                 future.set_result(body)
             else:
-                future.set_exception(SyncRequestError(str(error.get("code")), str(error.get("message"))))
-        if error is not None and str(error.get("code")) in _RETRYABLE:
+                future.set_exception(SyncRequestError(error.code, error.message))
+        if error is not None and error.code in _RETRYABLE:
             self._loop.call_later(1.0, self._retry, ref)
             return
         with self._tx() as db:
             row = db.execute("SELECT frame FROM outbox WHERE id = ?", (ref,)).fetchone()
             db.execute("DELETE FROM outbox WHERE id = ?", (ref,))
         if error is not None and row is not None:
-            request_type = json.loads(row[0]).get("type")
-            log.warning("the server refused %s %s: %s", request_type, ref, error.get("message"))
-            self._call(self.on_request_error, {**error, "ref": ref, "request": request_type})
+            request_type = from_json(row[0], _Typed).type
+            log.warning("the server refused %s %s: %s", request_type, ref, error.message)
+            self._call(self.on_request_error, RequestError(error.code, error.message, ref, str(request_type)))
 
     def _retry(self, ref: str) -> None:
         with self._db_lock:
@@ -719,16 +789,13 @@ class SyncClient:
             self._sent.discard(ref)
             self._queue.put_nowait((ref, row[0]))
 
-    async def _receive_whisper(self, whisper: Any) -> None:
-        if not isinstance(whisper, dict) or not isinstance(whisper.get("whisper_id"), str):
-            return
-        whisper_id = whisper["whisper_id"]
-        seq = int(whisper.get("seq", 0))
+    async def _receive_whisper(self, whisper: Whisper) -> None:
+        whisper_id, seq = whisper.whisper_id, whisper.seq
         previous = self._state_value("whisper_seq")
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO whispers (whisper_id, seq, body) VALUES (?, ?, ?)",
-                (whisper_id, seq, json.dumps(whisper, ensure_ascii=False)),
+                (whisper_id, seq, to_json(whisper)),
             )
             is_new = cur.rowcount > 0
             db.execute(
@@ -747,13 +814,11 @@ class SyncClient:
                     Resume(id=_new_id(), whisper_after=previous, feed_after=self._state_value("feed_seq"))
                 ),
             )
-        if whisper.get("status") == WhisperStatus.SENT or is_new:
+        if whisper.status is WhisperStatus.SENT or is_new:
             self._enqueue_durable(WhisperDelivered(id=f"delivered:{whisper_id}", whisper_id=whisper_id))
 
-    def _receive_change(self, change: Any) -> None:
-        if not isinstance(change, dict) or not isinstance(change.get("seq"), int):
-            return
-        if change["seq"] <= self._state_value("feed_seq"):
+    def _receive_change(self, change: Change) -> None:
+        if change.seq <= self._state_value("feed_seq"):
             return
         # Shown before the position advances: a crash in between shows it again rather than never.
         self._call(self.on_change, change)
@@ -761,5 +826,5 @@ class SyncClient:
             db.execute(
                 "INSERT INTO state (key, value) VALUES ('feed_seq', ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-                (change["seq"],),
+                (change.seq,),
             )

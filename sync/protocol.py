@@ -347,6 +347,13 @@ def convert(value: object, kind: type[S]) -> S:
         raise ValueError(str(exc)) from None
 
 
+def json_object(value: Struct) -> JsonObject:
+    """A Struct as the plain JSON object it is on the wire (to send it inside another message)."""
+    result = msgspec.to_builtins(value)
+    assert isinstance(result, dict)
+    return result
+
+
 def plain(value: object) -> object:
     """A Struct (or anything the codec encodes) as plain JSON values: for sqlite storage and for tests."""
     return msgspec.to_builtins(value)
@@ -554,7 +561,174 @@ def _check_semantics(request: Request) -> Request:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Server -> client frames. They share the envelope; ``ref`` names the request a reply answers.
+# What the server keeps and sends: one Struct per record (docs/protocol.md, "Records"), and the shapes the app
+# puts inside a call's ``info`` and a whisper's ``attachment``. Clients read them leniently: unknown fields
+# are ignored, so a newer server or app can add one without breaking an older reader.
+
+
+class Hand(Struct, frozen=True, kw_only=True):
+    """An agent's raised hand on a live call (the server keeps it in the call's ``info``)."""
+
+    raised_at: float
+    reason: str = ""
+
+
+class SharedNote(Struct, frozen=True, kw_only=True):
+    text: str
+    author: str = ""
+    when: str = ""
+    kind: str = "context"
+    pinned: bool = False
+
+
+class SharedCustomer(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The customer as the agent's app shares it with the call (only the phone number of a new caller)."""
+
+    id: str = ""
+    name: str = ""
+    phone: str = ""
+    company: str = ""
+    tags: tuple[str, ...] = ()
+    traits: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    notes: tuple[SharedNote, ...] = ()
+
+
+class SharedCard(Struct, frozen=True, kw_only=True):
+    """A suggestion card the agent is seeing."""
+
+    key: str
+    title: str
+    kind: str = "knowledge"
+    body: str = ""
+    matched_terms: tuple[str, ...] = ()
+    reason: str = ""
+    entry_id: str = ""
+    pushed_by: str = ""
+
+
+class SharedCue(Struct, frozen=True, kw_only=True):
+    """A cue the agent's app noticed (the board counts frustration and anger from these)."""
+
+    kind: str
+    trigger: str = ""
+    segment_id: str = ""
+
+
+class CallInfo(Struct, frozen=True, kw_only=True):
+    """What the agent sees besides the transcript, as the app publishes it (``call_update``) and followers
+    read it: ``cards`` is None until the app shared its cards. ``hand`` is written by the server only
+    (``raise_hand``): the app never sends it, so publishing the info never lowers a hand."""
+
+    customer: SharedCustomer | None = None
+    cards: tuple[SharedCard, ...] | None = None
+    cues: tuple[SharedCue, ...] = ()
+    # A hard call (anger, repeated frustration, long): the supervisors see only that (docs/protocol.md).
+    needs_moment: bool = False
+    hand: Hand | msgspec.UnsetType | None = msgspec.UNSET
+
+    @property
+    def raised_hand(self) -> Hand | None:
+        return self.hand if isinstance(self.hand, Hand) else None
+
+
+class Attachment(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What a whisper carries besides its text: a team knowledge entry pushed to the agent's cards
+    (``kind`` "knowledge"), or the "coming" answer to a raised hand (``kind`` "coming")."""
+
+    kind: str = ""
+    entry_id: str = ""
+    title: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+
+
+class KnowledgeRecord(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A shared record of kind ``knowledge``: team reference text supervisors keep."""
+
+    title: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    deleted: bool = False
+
+
+class Whisper(Struct, frozen=True, kw_only=True):
+    whisper_id: str
+    agent: str = ""
+    seq: int = 0
+    team: str = ""
+    sender: str = ""
+    call_id: str | None = None
+    text: str = ""
+    anchor_segment_id: str | None = None
+    attachment: Attachment | None = None
+    created_at: float = 0.0
+    delivered_at: float | None = None
+    read_at: float | None = None
+    status: WhisperStatus = WhisperStatus.SENT
+
+
+class Change(Struct, frozen=True, kw_only=True):
+    """One version of a shared record in the team's change feed; ``seq`` is the server's order."""
+
+    seq: int
+    kind: RecordKind
+    record_id: str
+    record: JsonObject
+    change_id: str = ""
+    team: str = ""
+    author: str = ""
+    at: float = 0.0
+
+
+class Call(Struct, frozen=True, kw_only=True):
+    call_id: str
+    team: str = ""
+    agent: str = ""
+    customer: SharedCustomer | None = None
+    started_at: float = 0.0
+    ended_at: float | None = None
+    info: CallInfo = CallInfo()
+    last_final: str = ""
+    last_whisper_at: float | None = None
+
+
+class PresenceCall(Struct, frozen=True, kw_only=True):
+    call_id: str
+    customer: SharedCustomer | None = None
+    since: float | None = None
+
+
+class Presence(Struct, frozen=True, kw_only=True):
+    user: str
+    role: str = ""
+    online: bool = False
+    online_since: float | None = None
+    call: PresenceCall | None = None
+
+
+class AuditEntry(Struct, frozen=True, kw_only=True):
+    seq: int
+    at: float = 0.0
+    actor: str = ""
+    team: str = ""
+    action: str = ""
+    target: str = ""
+    detail: JsonObject = {}
+
+
+class EraseReport(Struct, frozen=True, kw_only=True):
+    """The server's answer to ``erase_customer``."""
+
+    customer_id: str
+    calls: tuple[str, ...] = ()
+    rows: dict[str, int] = {}
+    files_cleared: bool = True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Server -> client frames, as the client reads them. They share the envelope; ``ref`` names the request a
+# reply answers. Call events are told apart by their ``event`` (their ``type`` is always "call_event").
 
 
 class ServerType(StrEnum):
@@ -569,6 +743,137 @@ class ServerType(StrEnum):
     CALL_SNAPSHOT = "call_snapshot"
 
 
+class Frame(Struct, frozen=True, kw_only=True, tag_field="type"):
+    v: int = field(default_factory=_version)
+    id: str = ""
+
+
+class Welcome(Frame, tag="welcome", frozen=True):
+    user: str
+    role: Role
+    team: str
+    server_time: float = 0.0
+
+
+class Ack(Frame, tag="ack", frozen=True):
+    """A reply; its result fields depend on ``request`` (the client reads them with the request's type)."""
+
+    ref: str = ""
+    request: str = ""
+
+
+class ErrorFrame(Frame, tag="error", frozen=True):
+    code: str
+    message: str = ""
+    ref: str | None = None
+
+
+class WhisperPush(Frame, tag="whisper", frozen=True):
+    whisper: Whisper
+
+
+class WhisperReceipt(Frame, tag="whisper_status", frozen=True):
+    """A whisper this user sent was stored, delivered or read."""
+
+    whisper_id: str
+    status: WhisperStatus
+    whisper: Whisper | None = None
+
+
+class ChangePushed(Frame, tag="change", frozen=True):
+    change: Change
+
+
+class PresenceUpdate(Frame, tag="presence", frozen=True):
+    users: tuple[Presence, ...] = ()
+
+
+class CallSnapshot(Frame, tag="call_snapshot", frozen=True):
+    """A followed call so far (one part of it: the client joins the parts before anyone sees it)."""
+
+    call: Call
+    transcript: tuple[TranscriptLine, ...] = ()
+    whispers: tuple[Whisper, ...] = ()
+    ref: str | None = None
+    part: int = 0
+    more: bool = False
+
+
+def _call_event_type() -> str:
+    return ServerType.CALL_EVENT.value
+
+
+class CallEvent(Struct, frozen=True, kw_only=True, tag_field="event"):
+    type: str = field(default_factory=_call_event_type)
+    v: int = field(default_factory=_version)
+    id: str = ""
+    call_id: str
+
+
+class CallStarted(CallEvent, tag="started", frozen=True):
+    call: Call
+
+
+class CallEnded(CallEvent, tag="ended", frozen=True):
+    call: Call | None = None
+
+
+class CallTranscript(CallEvent, tag="transcript", frozen=True):
+    transcript: TranscriptLine
+
+
+class CallUpdated(CallEvent, tag="updated", frozen=True):
+    info: CallInfo
+
+
+class CallWhispered(CallEvent, tag="whispered", frozen=True):
+    whisper: Whisper
+
+
+class HandChanged(CallEvent, tag="hand", frozen=True):
+    agent: str = ""
+    hand: Hand | None = None
+
+
+AnyCallEvent = CallStarted | CallEnded | CallTranscript | CallUpdated | CallWhispered | HandChanged
+AnyFrame = (
+    Welcome | Ack | ErrorFrame | WhisperPush | WhisperReceipt | ChangePushed | PresenceUpdate | CallSnapshot
+)
+
+
+class _ServerEnvelope(Struct):
+    type: str = ""
+
+
+_SERVER_ENVELOPE = msgspec.json.Decoder(_ServerEnvelope)
+_FRAME_DECODER = msgspec.json.Decoder(AnyFrame)
+_CALL_EVENT_DECODER = msgspec.json.Decoder(AnyCallEvent)
+
+
+def decode_server_frame(raw: str | bytes) -> AnyFrame | AnyCallEvent:
+    """What the client uses on frames from the server; raises only ProtocolError."""
+    if isinstance(raw, bytes):
+        raise ProtocolError(ErrorCode.BAD_JSON, "binary frame from server")
+    try:
+        kind = _SERVER_ENVELOPE.decode(raw).type
+        if kind == ServerType.CALL_EVENT:
+            return _CALL_EVENT_DECODER.decode(raw)
+        return _FRAME_DECODER.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(ErrorCode.BAD_FIELD, f"server frame: {exc}") from None
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+        raise ProtocolError(ErrorCode.BAD_JSON, "server frame is not valid JSON") from None
+
+
+def ack_result(raw: str | bytes) -> JsonObject:
+    """An ack's result fields, for the request waiting for it (typed by the caller with :func:`convert`)."""
+    body = msgspec.json.decode(raw)
+    if not isinstance(body, dict):  # pragma: no cover - decode_server_frame read it as an object
+        raise ProtocolError(ErrorCode.BAD_JSON, "ack is not an object")
+    return body
+
+
+# The server still builds its frames as an envelope plus a body of plain values (sync/server.py).
 @dataclass(frozen=True, slots=True)
 class ServerFrame:
     type: ServerType
@@ -583,30 +888,15 @@ class ServerFrame:
         frame.update(self.body)
         return _ENCODER.encode(frame).decode()
 
-
-_ENVELOPE = {"v", "type", "id", "ref"}
-
-
-def decode_server_frame(raw: str | bytes) -> ServerFrame:
-    """What the client uses on frames from the server; raises only ProtocolError."""
-    if isinstance(raw, bytes):
-        raise ProtocolError(ErrorCode.BAD_JSON, "binary frame from server")
-    try:
+    @classmethod
+    def parse(cls, raw: str) -> ServerFrame:
+        """A frame this server (or another instance of it, through the backplane) encoded."""
         data = msgspec.json.decode(raw)
-    except (msgspec.MsgspecError, UnicodeEncodeError, RecursionError):
-        raise ProtocolError(ErrorCode.BAD_JSON, "server frame is not valid JSON") from None
-    if not isinstance(data, dict) or data.get("v") != PROTOCOL_VERSION:
-        raise ProtocolError(ErrorCode.BAD_VERSION, "server frame has an unknown version")
-    try:
-        kind = ServerType(str(data.get("type")))
-    except ValueError:
-        raise ProtocolError(
-            ErrorCode.UNKNOWN_TYPE, f"unknown server frame type {str(data.get('type'))[:40]!r}"
-        ) from None
-    ref = data.get("ref")
-    return ServerFrame(
-        type=kind,
-        id=str(data.get("id", "")),
-        ref=ref if isinstance(ref, str) else None,
-        body={k: v for k, v in data.items() if k not in _ENVELOPE},
-    )
+        assert isinstance(data, dict)
+        ref = data.get("ref")
+        return cls(
+            type=ServerType(data["type"]),
+            id=str(data.get("id", "")),
+            ref=ref if isinstance(ref, str) else None,
+            body={k: v for k, v in data.items() if k not in ("v", "type", "id", "ref")},
+        )

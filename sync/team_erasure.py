@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
-from sync.client import SyncClient, purge_file
+from sync.client import RequestError, SyncClient, purge_file
+from sync.protocol import EraseCustomer, EraseReport
 
 # The agent app's client file in the data directory (desktop/agent/call_desk.py: CallDesk.sync_state_file).
 APP_CLIENT_FILE = "sync-client.sqlite3"
@@ -38,7 +38,7 @@ class ServerStep(StrEnum):
 class TeamErasureOutcome:
     lines: list[str] = field(default_factory=list)
     pending: bool = False
-    server: dict[str, Any] | None = None  # the server's ack (what it erased), when it answered
+    server: EraseReport | None = None  # the server's ack (what it erased), when it answered
     server_step: ServerStep = ServerStep.NONE
     reason: str = ""  # why the server step is not done (unreachable, refused)
     busy_files: list[str] = field(default_factory=list)  # client files another program holds open
@@ -89,17 +89,18 @@ def erase_beyond_store(
         outcome.lines.append("team server: none configured, nothing was shared with a team")
         return outcome
     answered = threading.Event()
-    result: dict[str, Any] = {}
+    acked: list[EraseReport] = []
+    refused: list[RequestError] = []
     client_file = client_file or data_dir / APP_CLIENT_FILE
     client = SyncClient(url, token, client_file, max_backoff=2.0)
 
-    def on_erased(body: dict[str, Any]) -> None:
-        result["ack"] = body
+    def on_erased(report: EraseReport) -> None:
+        acked.append(report)
         answered.set()
 
-    def on_error(error: dict[str, Any]) -> None:
-        if error.get("request") == "erase_customer":
-            result["error"] = error
+    def on_error(error: RequestError) -> None:
+        if error.request == EraseCustomer.TYPE:
+            refused.append(error)
             answered.set()
 
     client.on_erased = on_erased
@@ -111,22 +112,22 @@ def erase_beyond_store(
         state = client.state_reason
     finally:
         client.stop(timeout=3.0)
-    if "ack" in result:
-        ack = outcome.server = result["ack"]
+    if acked:
+        ack = outcome.server = acked[0]
         outcome.server_step = ServerStep.ERASED
-        rows = ", ".join(f"{n} {table}" for table, n in sorted(ack.get("rows", {}).items())) or "nothing held"
-        outcome.lines.append(f"team server: erased ({len(ack.get('calls', []))} calls; {rows})")
-        if not ack.get("files_cleared", True):
+        rows = ", ".join(f"{n} {table}" for table, n in sorted(ack.rows.items())) or "nothing held"
+        outcome.lines.append(f"team server: erased ({len(ack.calls)} calls; {rows})")
+        if not ack.files_cleared:
             outcome.pending = True
             outcome.server_step = ServerStep.SCRUB_PENDING
             outcome.lines.append("team server: its files are scrubbed at its next retention round (pending)")
-    elif "error" in result:
-        error = result["error"]
+    elif refused:
+        error = refused[0]
         outcome.pending = True
         outcome.server_step = ServerStep.REFUSED
-        outcome.reason = f"{error.get('code')}: {error.get('message')}"
+        outcome.reason = f"{error.code}: {error.message}"
         outcome.lines.append(
-            f"team server: NOT erased, it refused ({error.get('code')}: {error.get('message')}); a "
+            f"team server: NOT erased, it refused ({error.code}: {error.message}); a "
             "supervisor or admin must erase the team's copy (agent-assist-server "
             f"erase-customer {customer_id} --team TEAM)"
         )

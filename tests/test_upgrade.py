@@ -101,7 +101,7 @@ def test_an_old_outbox_keeps_its_queued_frames_and_received_whispers(old_dirs: t
     client = SyncClient("ws://127.0.0.1:9/never-started", "token", path)
     try:
         assert client.pending_count() == 2
-        assert [w["whisper_id"] for w in client.inbox()] == ["bd637c7e67104b439ba70283a557639b"]
+        assert [w.whisper_id for w, _ in client.inbox()] == ["bd637c7e67104b439ba70283a557639b"]
     finally:
         client.stop()
     assert _ledger(path, "client") == list(range(1, CLIENT_MIGRATIONS.newest + 1))

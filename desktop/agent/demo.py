@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from audio.events import Channel, EventKind
 from resources import ROOT as RESOURCES
+from sync.protocol import AnyCallEvent, Attachment, CallSnapshot, CallTranscript, KnowledgeRecord, convert
 
 DEMO_DIR = RESOURCES / "demo"
 DEMO_CALL = DEMO_DIR / "demo_call.wav"
@@ -146,18 +148,15 @@ class DemoWorld:
         )
 
     @staticmethod
-    def knowledge_attachment(entry_id: str) -> dict[str, Any] | None:
+    def knowledge_attachment(entry_id: str) -> Attachment | None:
         """A demo knowledge entry as a supervisor attaches it to a whisper (it shows as a card of theirs)."""
         for line in (DEMO_DIR / "knowledge.jsonl").read_text(encoding="utf-8").splitlines():
             record = json.loads(line) if line.strip() else {}
             if record.get("id") == entry_id:
-                return {
-                    "kind": "knowledge",
-                    "entry_id": entry_id,
-                    "title": record.get("title", ""),
-                    "body": record.get("body", ""),
-                    "tags": list(record.get("tags") or []),
-                }
+                entry = convert(record, KnowledgeRecord)
+                return Attachment(
+                    kind="knowledge", entry_id=entry_id, title=entry.title, body=entry.body, tags=entry.tags
+                )
         return None
 
     def start_supervisor(self) -> None:
@@ -170,25 +169,22 @@ class DemoWorld:
         line = self.script["timeline"]["lines"][int(whisper["after_line"])]
         sent: list[str] = []
 
-        def on_call_event(body: dict[str, Any]) -> None:
-            event = body.get("transcript") if body.get("event") == "transcript" else None
-            if not isinstance(event, dict) or sent or event.get("kind") != "final":
+        def on_call_event(event: AnyCallEvent | CallSnapshot) -> None:
+            if not isinstance(event, CallTranscript) or sent or event.transcript.kind is not EventKind.FINAL:
                 return
-            if (
-                event.get("channel") == "customer"
-                and float(event.get("end", 0.0)) >= float(line["end"]) - 1.0
-            ):
+            said = event.transcript
+            if said.channel is Channel.CUSTOMER and said.end >= float(line["end"]) - 1.0:
                 sent.append(
                     client.send_whisper(
                         AGENT,
-                        str(body.get("call_id")),
+                        event.call_id,
                         str(whisper["text"][self.language]),
                         attachment=self.knowledge_attachment(WHISPERED_ENTRY[self.language]),
                     )
                 )
 
         client.on_call_event = on_call_event
-        client.on_whisper_status = lambda body: self.receipts.append(str(body.get("status", "")))
+        client.on_whisper_status = lambda receipt: self.receipts.append(receipt.status.value)
         client.start()
         self.supervisor = client
 

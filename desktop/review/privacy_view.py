@@ -469,8 +469,9 @@ class PrivacyPanel(QWidget):
 
     def team_text(self, outcome: TeamErasureOutcome) -> str:
         """The team step in the UI language: erased, pending (and why) or refused (and why)."""
-        rows = sum(int(n) for n in ((outcome.server or {}).get("rows") or {}).values())
-        calls = len((outcome.server or {}).get("calls") or [])
+        report = outcome.server
+        rows = sum(report.rows.values()) if report is not None else 0
+        calls = len(report.calls) if report is not None else 0
         texts = {
             ServerStep.NONE: self.tr("Team server: none is set up, nothing was shared with a team."),
             ServerStep.ERASED: self.tr("Team server: erased ({calls} calls, {rows} records)."),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,6 +21,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from sync.protocol import AuditEntry
 
 
 class AuditTrail(QWidget):
@@ -51,7 +52,7 @@ class AuditTrail(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        self._entries: list[dict[str, Any]] = []
+        self._entries: list[AuditEntry] = []
         self._allowed = False
         self.retranslate()
 
@@ -64,7 +65,7 @@ class AuditTrail(QWidget):
         for row, entry in enumerate(self._entries):
             item = self.table.item(row, 2)
             if item is not None:
-                item.setText(self.action_label(str(entry.get("action", ""))))
+                item.setText(self.action_label(entry.action))
 
     def set_allowed(self, allowed: bool) -> None:
         self._allowed = allowed
@@ -76,35 +77,28 @@ class AuditTrail(QWidget):
             else self.tr("Only admins can see the audit trail.")
         )
 
-    def add_entries(self, entries: list[dict[str, Any]]) -> None:
+    def add_entries(self, entries: list[AuditEntry]) -> None:
         for entry in entries:
-            seq = int(entry.get("seq") or 0)
-            if seq <= self.last_seq:
+            if entry.seq <= self.last_seq:
                 continue
-            self.last_seq = seq
+            self.last_seq = entry.seq
             self._entries.append(entry)
             row = self.table.rowCount()
             self.table.insertRow(row)
-            at = entry.get("at")
-            when = (
-                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(at)))
-                if isinstance(at, int | float)
-                else ""
-            )
-            detail = entry.get("detail") or {}
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.at)) if entry.at else ""
             cells = [
                 when,
-                str(entry.get("actor", "")),
-                self.action_label(str(entry.get("action", ""))),
-                str(entry.get("target", "")),
-                json.dumps(detail, ensure_ascii=False) if detail else "",
+                entry.actor,
+                self.action_label(entry.action),
+                entry.target,
+                json.dumps(entry.detail, ensure_ascii=False) if entry.detail else "",
             ]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 
     def entries(self) -> list[tuple[str, str, str]]:
         """(actor, action code, target) of every entry shown, for tests and exports."""
-        return [(str(e.get("actor")), str(e.get("action")), str(e.get("target"))) for e in self._entries]
+        return [(e.actor, e.action, e.target) for e in self._entries]
 
     def action_label(self, action: str) -> str:
         return {

@@ -10,13 +10,16 @@ Frustration is judged here from the customer's final lines with the same rules t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
-from typing import Any
+
+import msgspec
 
 from assist.cues import emotion_cues
 from assist.domain import CueKind
+from audio.events import Channel, EventKind
+from sync.protocol import Call, CallInfo, Hand, Presence, SharedCustomer, TranscriptLine
 
 
 class Frustration(IntEnum):
@@ -47,7 +50,7 @@ class AttentionRules:
 class LiveCall:
     call_id: str
     agent: str
-    customer: Mapping[str, Any] = field(default_factory=dict)
+    customer: SharedCustomer = field(default_factory=SharedCustomer)
     started_at: float = 0.0
     last_line: str = ""
     last_line_speaker: str = ""  # agent | customer | "" before anyone spoke
@@ -56,29 +59,23 @@ class LiveCall:
     frustration: Frustration = Frustration.NONE
     frustration_words: tuple[str, ...] = ()
     frustrated_segments: frozenset[str] = frozenset()
-    info: Mapping[str, Any] = field(default_factory=dict)
+    info: CallInfo = field(default_factory=CallInfo)
 
     @property
     def customer_name(self) -> str:
-        for key in ("name", "display_name", "phone", "id"):
-            value = self.customer.get(key)
-            if value:
-                return str(value)
-        return ""
+        return self.customer.name or self.customer.phone or self.customer.id
 
     @property
-    def hand(self) -> Mapping[str, Any] | None:
-        """The agent's raised hand ({"raised_at", "reason"}), or None."""
-        hand = self.info.get("hand")
-        return hand if isinstance(hand, Mapping) else None
+    def hand(self) -> Hand | None:
+        """The agent's raised hand, or None."""
+        return self.info.raised_hand
 
     @property
     def hand_answered(self) -> bool:
         """A supervisor whispered (or said they are coming) since the hand went up."""
         hand = self.hand
-        raised_at = _number(hand.get("raised_at")) if hand is not None else None
         return (
-            raised_at is not None and self.last_whisper_at is not None and self.last_whisper_at >= raised_at
+            hand is not None and self.last_whisper_at is not None and self.last_whisper_at >= hand.raised_at
         )
 
     def duration(self, now: float) -> float:
@@ -123,12 +120,12 @@ class TeamBoard:
         at that version, so an answer that was on its way while events arrived cannot undo them."""
         return self._version
 
-    def replace_calls(self, calls: Iterable[Mapping[str, Any]], asked_at: int | None = None) -> None:
+    def replace_calls(self, calls: Iterable[Call], asked_at: int | None = None) -> None:
         """The server's list of live calls: the truth after a (re)connect. What we learnt live is kept."""
         asked_at = self._version if asked_at is None else asked_at
         fresh: dict[str, LiveCall] = {}
         for row in calls:
-            call_id = str(row.get("call_id", ""))
+            call_id = row.call_id
             if self._ended.get(call_id, -1) > asked_at:
                 continue  # it ended after the server answered
             call = self._from_row(row, self._calls.get(call_id))
@@ -139,9 +136,8 @@ class TeamBoard:
                 fresh[call_id] = call  # it started after the server answered
         self._calls = fresh
 
-    def call_started(self, row: Mapping[str, Any]) -> LiveCall | None:
-        call_id = str(row.get("call_id", ""))
-        call = self._from_row(row, self._calls.get(call_id))
+    def call_started(self, row: Call) -> LiveCall | None:
+        call = self._from_row(row, self._calls.get(row.call_id))
         if call is not None:
             self._calls[call.call_id] = call
             self._touch(call.call_id)
@@ -156,42 +152,51 @@ class TeamBoard:
         self._version += 1
         self._touched[call_id] = self._version
 
-    def transcript(self, call_id: str, event: Mapping[str, Any]) -> LiveCall | None:
+    def transcript(self, call_id: str, event: TranscriptLine) -> LiveCall | None:
         """A transcript line of a live call; only finals move the board (partials are still changing)."""
         call = self._calls.get(call_id)
-        if call is None or event.get("kind") != "final" or event.get("revised") or not event.get("text"):
+        if call is None or event.kind is not EventKind.FINAL or event.revised or not event.text:
             return call  # a second pass rewrites lines already seen: the board has moved on
-        text = str(event.get("text", ""))
-        speaker = str(event.get("channel", ""))
+        text, speaker = event.text, event.channel.value
         call = replace(call, last_line=text, last_line_speaker=speaker, last_activity_at=self.clock())
-        segment = f"{speaker}:{event.get('segment_id', '')}"
-        if speaker == "customer" and segment not in call.frustrated_segments:
-            cues = emotion_cues(segment, text, str(event.get("language") or ""))
+        segment = f"{speaker}:{event.segment_id}"
+        if event.channel is Channel.CUSTOMER and segment not in call.frustrated_segments:
+            cues = emotion_cues(segment, text, event.language)
             call = self._with_feelings(call, segment, [(c.kind, c.trigger) for c in cues])
         self._calls[call_id] = call
         self._touch(call_id)
         return call
 
-    def call_info(self, call_id: str, info: Mapping[str, Any]) -> LiveCall | None:
-        """What the agent's client published (customer context, cards, cues): its cues count too."""
+    def call_info(self, call_id: str, info: CallInfo) -> LiveCall | None:
+        """What the agent's client published (customer context, cards, cues): its cues count too. The
+        server sends the call's whole info (merged); a hand it does not carry stays as it was."""
         call = self._calls.get(call_id)
         if call is None:
             return None
-        call = replace(call, info={**call.info, **info})
-        customer = info.get("customer")
-        if isinstance(customer, Mapping) and customer:
-            call = replace(call, customer={**call.customer, **customer})
-        for index, cue in enumerate(info.get("cues") or ()):
-            if not isinstance(cue, Mapping):
-                continue
-            key = f"info:{cue.get('segment_id') or index}:{cue.get('kind')}"
+        if info.hand is msgspec.UNSET:
+            info = msgspec.structs.replace(info, hand=call.info.hand)
+        call = replace(call, info=info)
+        if info.customer is not None and info.customer != SharedCustomer():
+            call = replace(call, customer=info.customer)
+        for index, cue in enumerate(info.cues):
+            key = f"info:{cue.segment_id or index}:{cue.kind}"
             if key in call.frustrated_segments:
                 continue
             try:
-                kind = CueKind(str(cue.get("kind")))
+                kind = CueKind(cue.kind)
             except ValueError:
                 continue
-            call = self._with_feelings(call, key, [(kind, str(cue.get("trigger") or ""))])
+            call = self._with_feelings(call, key, [(kind, cue.trigger)])
+        self._calls[call_id] = call
+        self._touch(call_id)
+        return call
+
+    def hand(self, call_id: str, hand: Hand | None) -> LiveCall | None:
+        """The call's agent raised (or lowered, None) a hand."""
+        call = self._calls.get(call_id)
+        if call is None:
+            return None
+        call = replace(call, info=msgspec.structs.replace(call.info, hand=hand))
         self._calls[call_id] = call
         self._touch(call_id)
         return call
@@ -201,32 +206,32 @@ class TeamBoard:
         if call is not None:
             self._calls[call.call_id] = replace(call, last_whisper_at=at if at is not None else self.clock())
 
-    def replace_members(self, users: Iterable[Mapping[str, Any]], asked_at: int | None = None) -> None:
+    def replace_members(self, users: Iterable[Presence], asked_at: int | None = None) -> None:
         asked_at = self._version if asked_at is None else asked_at
         newer = {n: m for n, m in self._members.items() if self._member_versions.get(n, -1) > asked_at}
         self._members = {}
         self._read_members(users)
         self._members.update(newer)
 
-    def update_members(self, users: Iterable[Mapping[str, Any]]) -> None:
+    def update_members(self, users: Iterable[Presence]) -> None:
         for name in self._read_members(users):
             self._version += 1
             self._member_versions[name] = self._version
 
-    def _read_members(self, users: Iterable[Mapping[str, Any]]) -> list[str]:
+    def _read_members(self, users: Iterable[Presence]) -> list[str]:
         names = []
         for user in users:
-            name = str(user.get("user", ""))
+            name = user.user
             if not name:
                 continue
-            call = user.get("call") if isinstance(user.get("call"), Mapping) else None
+            call = user.call
             self._members[name] = TeamMember(
                 name=name,
-                role=str(user.get("role", "")),
-                online=bool(user.get("online")),
-                online_since=_number(user.get("online_since")),
-                call_id=None if call is None else str(call.get("call_id")),
-                call_since=None if call is None else _number(call.get("since")),
+                role=user.role,
+                online=user.online,
+                online_since=user.online_since,
+                call_id=None if call is None else call.call_id,
+                call_since=None if call is None else call.since,
             )
             names.append(name)
         return names
@@ -247,7 +252,7 @@ class TeamBoard:
             reasons.append(Attention.LONG_SILENCE)
         if call.duration(now) >= self.rules.long_call_seconds:
             reasons.append(Attention.LONG_CALL)
-        if call.info.get("needs_moment") is True:
+        if call.info.needs_moment:
             reasons.append(Attention.NEEDS_MOMENT)
         return tuple(reasons)
 
@@ -256,10 +261,10 @@ class TeamBoard:
         more reasons, the higher), then the longest running."""
         now = self.clock() if now is None else now
 
-        def order(call: LiveCall) -> tuple[Any, ...]:
+        def order(call: LiveCall) -> tuple[int, bool | int, float, str]:
             hand = call.hand
             if hand is not None:
-                return (0, call.hand_answered, _number(hand.get("raised_at")) or 0.0, call.call_id)
+                return (0, call.hand_answered, hand.raised_at, call.call_id)
             return (1, -len(self.attention(call, now)), call.started_at, call.call_id)
 
         return sorted(self._calls.values(), key=order)
@@ -271,27 +276,22 @@ class TeamBoard:
 
     # -- internals -----------------------------------------------------------------------------------------
 
-    def _from_row(self, row: Mapping[str, Any], known: LiveCall | None) -> LiveCall | None:
-        call_id = str(row.get("call_id") or "")
-        if not call_id or row.get("ended_at") is not None:
+    def _from_row(self, row: Call, known: LiveCall | None) -> LiveCall | None:
+        call_id = row.call_id
+        if not call_id or row.ended_at is not None:
             return None
-        customer = row.get("customer") if isinstance(row.get("customer"), Mapping) else {}
-        started = _number(row.get("started_at")) or self.clock()
-        base = known or LiveCall(
-            call_id=call_id, agent=str(row.get("agent", "")), last_activity_at=self.clock()
-        )
+        base = known or LiveCall(call_id=call_id, agent=row.agent, last_activity_at=self.clock())
         call = replace(
             base,
-            agent=str(row.get("agent") or base.agent),
-            customer={**base.customer, **(customer or {})},
-            started_at=started,
-            last_line=base.last_line or str(row.get("last_final") or ""),
-            last_whisper_at=_number(row.get("last_whisper_at")) or base.last_whisper_at,
+            agent=row.agent or base.agent,
+            customer=row.customer if row.customer is not None else base.customer,
+            started_at=row.started_at or self.clock(),
+            last_line=base.last_line or row.last_final,
+            last_whisper_at=row.last_whisper_at or base.last_whisper_at,
         )
-        info = row.get("info")
-        if isinstance(info, Mapping) and info:
+        if row.info != CallInfo():
             self._calls[call_id] = call
-            return self.call_info(call_id, info)
+            return self.call_info(call_id, row.info)
         return call
 
     def _with_feelings(self, call: LiveCall, key: str, feelings: list[tuple[CueKind, str]]) -> LiveCall:
@@ -310,9 +310,3 @@ class TeamBoard:
             else Frustration.SOME
         )
         return replace(call, frustration=level, frustration_words=words[-5:], frustrated_segments=segments)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None

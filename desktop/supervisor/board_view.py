@@ -205,7 +205,7 @@ class BoardTable(QTableWidget):
         hand = ""
         for reason in reasons:
             if reason is Attention.HAND_RAISED and call.hand is not None:
-                reason_text = str(call.hand.get("reason") or "")
+                reason_text = call.hand.reason
                 hand = self.tr("⚑ Hand raised")
                 if reason_text:
                     hand += ": " + quote_words((reason_text,))

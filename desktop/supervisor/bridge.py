@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.common.lifetime import EmitGate
 from sync.client import ConnectionState, SyncClient
@@ -28,12 +28,12 @@ ErrorHandler = Callable[[Exception], None]
 
 class SupervisorBridge(QObject):
     """Signals (all delivered on the Qt main thread):
-    call_event(dict): started | ended | transcript | updated | snapshot, as SyncClient.on_call_event.
-    whisper_status(dict): {"whisper_id", "status", "whisper"} for whispers this user sent.
-    presence(dict): {"users": [...]} presence changes of the team.
-    change(dict): a change of shared team data (knowledge entries are offered for pushing).
+    call_event(CallEvent | CallSnapshot): a call started, ended, said, updated... (SyncClient.on_call_event).
+    whisper_status(WhisperReceipt): a whisper this user sent was stored, delivered or read.
+    presence(tuple[Presence, ...]): presence changes of the team.
+    change(Change): a change of shared team data (knowledge entries are offered for pushing).
     connection(str, str): ConnectionState value and the reason.
-    request_error(dict): the server refused something from the outbox (e.g. a whisper).
+    request_error(RequestError): the server refused something from the outbox (e.g. a whisper).
     finished(int, object, object): a background request's token, result and error (internal).
     """
 
@@ -60,9 +60,9 @@ class SupervisorBridge(QObject):
         client.on_request_error = self._relay(self.request_error)
         client.on_connection_state = self._relay_state
 
-    def _relay(self, signal: Any) -> Callable[[dict[str, Any]], None]:
-        def emit(body: dict[str, Any]) -> None:
-            self._gate.emit(signal, body)
+    def _relay(self, signal: SignalInstance) -> Callable[[object], None]:
+        def emit(payload: object) -> None:
+            self._gate.emit(signal, payload)
 
         return emit
 
@@ -102,6 +102,6 @@ class SupervisorBridge(QObject):
         """Stop relaying (the client may outlive the console) and let queued requests finish unseen."""
         self._gate.close()
         for name in ("on_call_event", "on_whisper_status", "on_presence", "on_change", "on_request_error"):
-            setattr(self.client, name, lambda body: None)
+            setattr(self.client, name, lambda payload: None)
         self.client.on_connection_state = lambda state, reason: None
         self._executor.shutdown(wait=False, cancel_futures=True)

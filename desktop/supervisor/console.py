@@ -5,18 +5,15 @@ request (live calls, presence, whisper sending, the audit log, the knowledge fee
 background thread, so the window never waits on the network or on the client's local database.
 
 What a followed call shows beyond its transcript depends on what the agent's app publishes with
-``SyncClient.publish_call_info(call_id, info)``. This console reads ``info["customer"]`` (a customer record:
-name, phone, company, tags, traits, follow_ups, notes...), ``info["cards"]`` (the agent's current suggestion
-cards: key, kind, title, body, matched_terms, reason) and ``info["cues"]`` (kind, trigger, segment_id). Without
-them it shows the customer given at call start and says that the agent's cards are not shared.
+``SyncClient.publish_call_info(call_id, info)``: a :class:`sync.protocol.CallInfo` with the customer record,
+the agent's current suggestion cards and the cues. Without them it shows the customer given at call start and
+says that the agent's cards are not shared.
 """
 
 from __future__ import annotations
 
 import html
 import time
-import uuid
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -41,8 +38,27 @@ from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
 from desktop.supervisor.templates import WhisperTemplates
-from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
-from sync.protocol import FeedSince, RecordKind, Subscribe
+from sync.client import ConnectionState, RequestError, SyncClient, SyncRequestError, SyncUnavailable
+from sync.protocol import (
+    AnyCallEvent,
+    Attachment,
+    Call,
+    CallEnded,
+    CallSnapshot,
+    CallStarted,
+    CallTranscript,
+    CallUpdated,
+    CallWhispered,
+    Change,
+    HandChanged,
+    KnowledgeRecord,
+    Presence,
+    RecordKind,
+    SharedCard,
+    SharedCustomer,
+    WhisperReceipt,
+    convert,
+)
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
 TICK_MS = 1_000
@@ -81,7 +97,8 @@ class SupervisorConsole(QMainWindow):
         self._followed: LiveCall | None = None
         self._whispers: dict[str, SentWhisper] = {}
         self._refused: dict[str, str] = {}
-        self._knowledge: dict[str, dict[str, Any]] = {}
+        self._knowledge: dict[str, KnowledgeRecord] = {}
+        self._knowledge_seqs: dict[str, int] = {}  # record id -> the newest change seen of it
         self._knowledge_seq = 0
         self._role = ""
         self._closing = False
@@ -240,14 +257,14 @@ class SupervisorConsole(QMainWindow):
     # -- connection and board ------------------------------------------------------------------------------
 
     def _on_connection(self, state: str, reason: str) -> None:
-        if state == ConnectionState.CONNECTED.value:
-            user = self.client.user
-            self._role = str(user.get("role", ""))
+        user = self.client.user
+        if state == ConnectionState.CONNECTED.value and user is not None:
+            self._role = user.role.value
             self.connection_label.setText(
                 self.tr("Connected as %1 (%2, team %3)")
-                .replace("%1", str(user.get("user", "")))
+                .replace("%1", user.user)
                 .replace("%2", self._role)
-                .replace("%3", str(user.get("team", "")))
+                .replace("%3", user.team)
             )
             self.connection_label.setProperty("state", "online")
             self.audit.set_allowed(self._role == "admin")
@@ -276,10 +293,10 @@ class SupervisorConsole(QMainWindow):
 
         asked_at = self.board.version
 
-        def work() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        def work() -> tuple[list[Call], list[Presence]]:
             return self.client.list_live_calls(), self.client.list_presence()
 
-        def done(result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+        def done(result: tuple[list[Call], list[Presence]]) -> None:
             calls, users = result
             self.board.replace_calls(calls, asked_at)
             self.board.replace_members(users, asked_at)
@@ -301,43 +318,41 @@ class SupervisorConsole(QMainWindow):
             self._render_scheduled = True
             QTimer.singleShot(RENDER_DELAY_MS, self._render_board)
 
-    def _on_presence(self, body: dict[str, Any]) -> None:
-        users = body.get("users")
-        if isinstance(users, list):
-            self.board.update_members(u for u in users if isinstance(u, Mapping))
-            self._board_changed()
+    def _on_presence(self, users: tuple[Presence, ...]) -> None:
+        self.board.update_members(users)
+        self._board_changed()
 
-    def _on_call_event(self, body: dict[str, Any]) -> None:
-        call_id = str(body.get("call_id") or "")
-        event = body.get("event")
-        if event == "started" and isinstance(body.get("call"), Mapping):
-            self.board.call_started(body["call"])
-        elif event == "ended":
-            self.board.call_ended(call_id)
-            if call_id == self.following:
-                self._show_followed_call(ended=True)
-        elif event == "transcript" and isinstance(body.get("transcript"), Mapping):
-            line = body["transcript"]
-            self.board.transcript(call_id, line)
-            if call_id == self.following:
-                self.transcript.show_event(dict(line))
-        elif event == "updated" and isinstance(body.get("info"), Mapping):
-            self.board.call_info(call_id, body["info"])
-            if call_id == self.following:
-                self._show_call_info()
-        elif event == "hand":
-            self._on_hand(call_id, body)
-        elif event == "snapshot":
-            self._on_snapshot(body)
+    def _on_call_event(self, event: AnyCallEvent | CallSnapshot) -> None:
+        match event:
+            case CallStarted():
+                self.board.call_started(event.call)
+            case CallEnded():
+                self.board.call_ended(event.call_id)
+                if event.call_id == self.following:
+                    self._show_followed_call(ended=True)
+            case CallTranscript():
+                self.board.transcript(event.call_id, event.transcript)
+                if event.call_id == self.following:
+                    self.transcript.show_event(event.transcript)
+            case CallUpdated():
+                self.board.call_info(event.call_id, event.info)
+                if event.call_id == self.following:
+                    self._show_call_info()
+            case HandChanged():
+                self._on_hand(event)
+            case CallSnapshot():
+                self._on_snapshot(event)
+            case CallWhispered():
+                pass
         self._remember_followed()
         self._board_changed()
 
-    def _on_hand(self, call_id: str, body: Mapping[str, Any]) -> None:
-        hand = body.get("hand")
-        call = self.board.call_info(call_id, {"hand": hand if isinstance(hand, Mapping) else None})
-        if isinstance(hand, Mapping):
-            agent = str(body.get("agent") or (call.agent if call else ""))
-            reason = str(hand.get("reason") or "")
+    def _on_hand(self, event: HandChanged) -> None:
+        call_id, hand = event.call_id, event.hand
+        call = self.board.hand(call_id, hand)
+        if hand is not None:
+            agent = event.agent or (call.agent if call else "")
+            reason = hand.reason
             text = self.tr("⚑ %1 raised a hand: %2").replace("%1", agent).replace("%2", reason or "—")
             self.show_message(text)
             QApplication.alert(self)  # the taskbar entry asks for attention when the console is behind
@@ -347,7 +362,7 @@ class SupervisorConsole(QMainWindow):
 
     def send_coming(self) -> None:
         """Answer the followed call's raised hand: a whisper that tells the agent a supervisor is on the way."""
-        self.send_whisper(self.tr("I'm coming to help you."), "", {"kind": "coming"})
+        self.send_whisper(self.tr("I'm coming to help you."), "", Attachment(kind="coming"))
 
     def _remember_followed(self) -> None:
         if self.following is not None:
@@ -372,8 +387,8 @@ class SupervisorConsole(QMainWindow):
     def _subscribe(self, call_id: str) -> None:
         # A request (not SyncClient.subscribe_call) so a refusal comes back to us; the snapshot itself arrives
         # through on_call_event, and we subscribe again ourselves after a reconnect.
-        def work() -> dict[str, Any]:
-            return self.client.request(Subscribe(id=uuid.uuid4().hex, call_id=call_id))
+        def work() -> None:
+            self.client.follow(call_id)
 
         def failed(error: Exception) -> None:
             if self.following == call_id:
@@ -400,22 +415,18 @@ class SupervisorConsole(QMainWindow):
         if call_id:
             self.follow_call(call_id)
 
-    def _on_snapshot(self, body: dict[str, Any]) -> None:
-        call = body.get("call") if isinstance(body.get("call"), Mapping) else {}
-        call_id = str((call or {}).get("call_id") or body.get("call_id") or "")
-        if not call_id or call_id != self.following:
+    def _on_snapshot(self, snapshot: CallSnapshot) -> None:
+        call = snapshot.call
+        if call.call_id != self.following:
             return
-        if call:
-            self.board.call_started(call)
-        for line in body.get("transcript") or ():
-            if isinstance(line, Mapping):
-                self.transcript.show_event(dict(line))
-        for row in body.get("whispers") or ():
-            if isinstance(row, dict):
-                self._merge_whisper(SentWhisper.from_server(row))
-        self._show_followed_call(ended=bool((call or {}).get("ended_at")))
+        self.board.call_started(call)
+        for line in snapshot.transcript:
+            self.transcript.show_event(line)
+        for whisper in snapshot.whispers:
+            self._merge_whisper(SentWhisper.from_server(whisper))
+        self._show_followed_call(ended=call.ended_at is not None)
         self._show_call_info()
-        self.followed.emit(call_id)
+        self.followed.emit(call.call_id)
 
     def _followed_call(self) -> LiveCall | None:
         """The followed call: from the board while it is live, as last seen once it has ended."""
@@ -450,7 +461,7 @@ class SupervisorConsole(QMainWindow):
             )
             hand = call.hand if call is not None and not ended else None
             if hand is not None:
-                reason = str(hand.get("reason") or "")
+                reason = hand.reason
                 mark = self.tr("⚑ Hand raised") + (": " + reason if reason else "")
                 title = f"<b>{html.escape(mark)}</b><br>{html.escape(title)}"
             else:
@@ -467,9 +478,9 @@ class SupervisorConsole(QMainWindow):
             self.cards.clear()
             return
         self.context.show_customer(customer_view(call.customer))
-        cards = call.info.get("cards")
-        if isinstance(cards, list):
-            self.cards.show_suggestions([c for c in (suggestion_view(x) for x in cards) if c is not None])
+        cards = call.info.cards
+        if cards is not None:
+            self.cards.show_suggestions([suggestion_view(card) for card in cards if card.title])
             self.cards_note.setText(self.tr("The cards the agent is seeing now."))
         else:
             self.cards_note.setText(self.tr("The agent's app has not shared its cards for this call."))
@@ -477,7 +488,7 @@ class SupervisorConsole(QMainWindow):
     # -- whispers ------------------------------------------------------------------------------------------
 
     def send_whisper(
-        self, text: str, anchor_segment_id: str = "", attachment: dict[str, Any] | None = None
+        self, text: str, anchor_segment_id: str = "", attachment: Attachment | None = None
     ) -> None:
         call = self.board.call(self.following) if self.following else None
         if call is None or not call.agent:
@@ -485,7 +496,7 @@ class SupervisorConsole(QMainWindow):
             return
         call_id, agent = call.call_id, call.agent
         created = time.time()
-        title = str((attachment or {}).get("title") or "")
+        title = attachment.title if attachment is not None else ""
 
         def work() -> str:
             # Writes the whisper to the client's outbox (fsynced) before it goes out: off the main thread.
@@ -505,27 +516,21 @@ class SupervisorConsole(QMainWindow):
         if record is None:
             self.show_message(self.tr("That knowledge entry is no longer shared by the team."))
             return
-        title = str(record.get("title") or entry_id)
-        attachment = {
-            "kind": "knowledge",
-            "entry_id": entry_id,
-            "title": title,
-            "body": str(record.get("body") or ""),
-            "tags": list(record.get("tags") or []),
-        }
+        title = record.title or entry_id
+        attachment = Attachment(
+            kind="knowledge", entry_id=entry_id, title=title, body=record.body, tags=record.tags
+        )
         self.send_whisper(self.tr("See: %1").replace("%1", title), self.composer.anchor(), attachment)
 
-    def _on_whisper_status(self, body: dict[str, Any]) -> None:
-        row = body.get("whisper") if isinstance(body.get("whisper"), dict) else None
-        whisper_id = str(body.get("whisper_id") or "")
-        status = str(body.get("status") or "")
-        known = self._whispers.get(whisper_id)
+    def _on_whisper_status(self, receipt: WhisperReceipt) -> None:
+        row = receipt.whisper
+        known = self._whispers.get(receipt.whisper_id)
         if known is None and row is not None:
             known = SentWhisper.from_server(row)
         if known is None:
             return
-        created = float(row.get("created_at") or known.created_at) if row else known.created_at
-        self._merge_whisper(known.advanced(status, created_at=created))
+        created = (row.created_at or known.created_at) if row is not None else known.created_at
+        self._merge_whisper(known.advanced(receipt.status.value, created_at=created))
 
     def _merge_whisper(self, whisper: SentWhisper) -> None:
         known = self._whispers.get(whisper.whisper_id)
@@ -545,19 +550,17 @@ class SupervisorConsole(QMainWindow):
         known = self._whispers.get(whisper_id)
         return "" if known is None else known.status
 
-    def _on_request_error(self, body: dict[str, Any]) -> None:
-        ref = str(body.get("ref") or "")
-        message = str(body.get("message") or body.get("code") or "")
-        if body.get("request") == "whisper_send":
+    def _on_request_error(self, error: RequestError) -> None:
+        ref = error.ref
+        message = error.message or error.code
+        if error.about_whisper:
             # The refusal may overtake the "queued" entry (both come from other threads): remember it by id.
             self._refused[ref] = message
             known = self._whispers.get(ref)
             if known is not None:
                 self._merge_whisper(known)
         self.show_message(
-            self.tr("The team server refused %1: %2")
-            .replace("%1", str(body.get("request")))
-            .replace("%2", message)
+            self.tr("The team server refused %1: %2").replace("%1", error.request).replace("%2", message)
         )
 
     # -- knowledge ------------------------------------------------------------------------------------------
@@ -565,19 +568,10 @@ class SupervisorConsole(QMainWindow):
     def _load_knowledge(self) -> None:
         after = self._knowledge_seq
 
-        def work() -> list[dict[str, Any]]:
-            changes: list[dict[str, Any]] = []
-            cursor = after
-            while True:
-                page = list(
-                    self.client.request(FeedSince(id=uuid.uuid4().hex, after=cursor, limit=500))["changes"]
-                )
-                changes.extend(page)
-                if len(page) < 500:
-                    return changes
-                cursor = int(page[-1]["seq"])
+        def work() -> list[Change]:
+            return self.client.feed_since(after)
 
-        def done(changes: list[dict[str, Any]]) -> None:
+        def done(changes: list[Change]) -> None:
             for change in changes:
                 self._on_change(change)
 
@@ -585,23 +579,24 @@ class SupervisorConsole(QMainWindow):
             work, done, self._request_failed(self.tr("The team's knowledge entries could not be loaded"))
         )
 
-    def _on_change(self, change: dict[str, Any]) -> None:
-        if change.get("kind") != RecordKind.KNOWLEDGE.value or not isinstance(change.get("record"), dict):
+    def _on_change(self, change: Change) -> None:
+        if change.kind is not RecordKind.KNOWLEDGE:
             return
-        seq = int(change.get("seq") or 0)
-        record_id = str(change.get("record_id") or "")
-        known = self._knowledge.get(record_id)
-        if known is not None and int(known.get("_seq", 0)) >= seq:
+        seq, record_id = change.seq, change.record_id
+        known = self._knowledge_seqs.get(record_id)
+        if known is not None and known >= seq:
             return
         self._knowledge_seq = max(self._knowledge_seq, seq)
-        record = {**change["record"], "_seq": seq}
-        if record.get("deleted"):
+        self._knowledge_seqs[record_id] = seq
+        try:
+            record = convert(change.record, KnowledgeRecord)
+        except ValueError:
+            return  # not a knowledge entry this app can offer
+        if record.deleted:
             self._knowledge.pop(record_id, None)
         else:
             self._knowledge[record_id] = record
-        entries = sorted(
-            ((rid, str(r.get("title") or rid)) for rid, r in self._knowledge.items()), key=lambda e: e[1]
-        )
+        entries = sorted(((rid, r.title or rid) for rid, r in self._knowledge.items()), key=lambda e: e[1])
         self.composer.show_knowledge(entries)
 
     # -- audit ---------------------------------------------------------------------------------------------
@@ -635,7 +630,7 @@ class SupervisorConsole(QMainWindow):
         return report
 
     def _user_name(self) -> str:
-        return str(self.client.user.get("user", ""))
+        return self.client.user.user if self.client.user is not None else ""
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
@@ -653,61 +648,33 @@ class SupervisorConsole(QMainWindow):
         self.bridge.close()
 
 
-def customer_view(customer: Mapping[str, Any]) -> CustomerView | None:
-    """The agent's customer record (any of the usual keys) as the shared context panel draws it."""
-    if not customer:
+def customer_view(customer: SharedCustomer) -> CustomerView | None:
+    """The agent's customer record as the shared context panel draws it."""
+    if customer == SharedCustomer():
         return None
-
-    def texts(key: str) -> tuple[str, ...]:
-        value = customer.get(key)
-        if isinstance(value, str):
-            return (value,) if value else ()
-        if isinstance(value, list | tuple):
-            out = []
-            for x in value:
-                if isinstance(x, Mapping):
-                    x = x.get("text") or x.get("title") or x.get("summary") or ""
-                if x:
-                    out.append(str(x))
-            return tuple(out)
-        return ()
-
-    notes = []
-    for note in customer.get("notes") or ():
-        if isinstance(note, Mapping) and note.get("text"):
-            notes.append(NoteView(text=str(note["text"]), author=str(note.get("author") or ""),
-                                  when=str(note.get("when") or note.get("created_at") or ""),
-                                  kind=str(note.get("kind") or "context"), pinned=bool(note.get("pinned"))))  # fmt: skip
-        elif isinstance(note, str) and note:
-            notes.append(NoteView(text=note))
     return CustomerView(
-        customer_id=str(customer.get("id") or customer.get("customer_id") or ""),
-        phone=str(customer.get("phone") or ""),
-        name=str(customer.get("name") or customer.get("display_name") or ""),
-        kana=str(customer.get("kana") or ""),
-        company=str(customer.get("company") or ""),
-        tags=texts("tags"),
-        traits=texts("traits"),
-        follow_ups=texts("follow_ups"),
-        notes=tuple(notes),
+        customer_id=customer.id,
+        phone=customer.phone,
+        name=customer.name,
+        company=customer.company,
+        tags=customer.tags,
+        traits=customer.traits,
+        follow_ups=customer.follow_ups,
+        notes=tuple(
+            NoteView(text=n.text, author=n.author, when=n.when, kind=n.kind, pinned=n.pinned)
+            for n in customer.notes
+            if n.text
+        ),
     )
 
 
-def suggestion_view(card: Any) -> SuggestionView | None:
-    if not isinstance(card, Mapping) or not card.get("title"):
-        return None
-    terms = card.get("matched_terms")
-    try:
-        score = float(card.get("score") or 0.0)
-    except (TypeError, ValueError):
-        score = 0.0
+def suggestion_view(card: SharedCard) -> SuggestionView:
     return SuggestionView(
-        key=str(card.get("key") or card.get("entry_id") or card["title"]),
-        kind=str(card.get("kind") or "knowledge"),
-        title=str(card["title"]),
-        body=str(card.get("body") or ""),
-        matched_terms=tuple(str(t) for t in terms) if isinstance(terms, list | tuple) else (),
-        reason=str(card.get("reason") or ""),
-        score=score,
-        entry_id=str(card.get("entry_id") or ""),
+        key=card.key or card.entry_id or card.title,
+        kind=card.kind or "knowledge",
+        title=card.title,
+        body=card.body,
+        matched_terms=card.matched_terms,
+        reason=card.reason,
+        entry_id=card.entry_id,
     )

@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audio.events import EventKind
 from desktop.supervisor.board_view import clock
 from desktop.supervisor.templates import WhisperTemplate, WhisperTemplates
+from sync.protocol import TranscriptLine as SpokenLine
+from sync.protocol import Whisper
 
 _KEY = Qt.ItemDataRole.UserRole
 _SEGMENT = Qt.ItemDataRole.UserRole + 1
@@ -68,17 +71,16 @@ class SentWhisper:
         return replace(self, status=status, **changes)
 
     @classmethod
-    def from_server(cls, row: dict[str, Any]) -> SentWhisper:
-        attachment = row.get("attachment") if isinstance(row.get("attachment"), dict) else {}
+    def from_server(cls, whisper: Whisper) -> SentWhisper:
         return cls(
-            whisper_id=str(row.get("whisper_id", "")),
-            call_id=str(row.get("call_id") or ""),
-            text=str(row.get("text", "")),
-            status=str(row.get("status") or "sent"),
-            sender=str(row.get("sender", "")),
-            created_at=float(row.get("created_at") or time.time()),
-            anchor_segment_id=str(row.get("anchor_segment_id") or ""),
-            attachment_title=str((attachment or {}).get("title") or ""),
+            whisper_id=whisper.whisper_id,
+            call_id=whisper.call_id or "",
+            text=whisper.text,
+            status=whisper.status.value,
+            sender=whisper.sender,
+            created_at=whisper.created_at or time.time(),
+            anchor_segment_id=whisper.anchor_segment_id or "",
+            attachment_title=whisper.attachment.title if whisper.attachment is not None else "",
         )
 
 
@@ -110,17 +112,14 @@ class FollowedTranscript(QListWidget):
         for key, item in self._rows.items():
             self._render(item, self._lines[key])
 
-    def show_event(self, event: dict[str, Any]) -> None:
-        try:
-            line = TranscriptLine(
-                channel=str(event["channel"]),
-                segment_id=str(event["segment_id"]),
-                text=str(event.get("text", "")).strip(),
-                final=event.get("kind") == "final",
-                start=float(event.get("start") or 0.0),
-            )
-        except (KeyError, TypeError, ValueError):
-            return  # the server validated it; a malformed line is not worth breaking the view for
+    def show_event(self, event: SpokenLine) -> None:
+        line = TranscriptLine(
+            channel=event.channel.value,
+            segment_id=event.segment_id,
+            text=event.text.strip(),
+            final=event.kind is EventKind.FINAL,
+            start=event.start,
+        )
         key = f"{line.channel}:{line.segment_id}"
         known = self._lines.get(key)
         if known is not None and known.final and not line.final:

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sync.protocol import SharedCustomer, convert
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 LINES = [
@@ -72,7 +74,9 @@ def run_team(root: Path, agents: int, final_every: float) -> None:
             raise SystemExit("agents did not connect")
         time.sleep(0.01)
     for i, client in enumerate(clients):
-        client.call_started(f"call-{i:03d}", {"id": f"cust-{i}", "name": f"顧客 {i}"})
+        client.call_started(
+            f"call-{i:03d}", convert({"id": f"cust-{i}", "name": f"顧客 {i}"}, SharedCustomer)
+        )
     print(json.dumps({"url": server.url, "token": supervisor_token}), flush=True)
 
     stop = threading.Event()

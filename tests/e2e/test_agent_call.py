@@ -30,7 +30,7 @@ from desktop.common.preferences import Preferences
 from desktop.review.call_detail import load_timeline
 from desktop.review.timeline import TimelineKind
 from sync.client import SyncClient
-from sync.protocol import Role
+from sync.protocol import Change, Role, WhisperReceipt
 from sync.server import ServerThread
 from sync.store import TeamStore
 
@@ -41,21 +41,21 @@ pytestmark = pytest.mark.slow
 class Supervisor:
     client: SyncClient
     statuses: list[tuple[str, str]] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def seen_status(self, whisper_id: str, status: str) -> bool:
         with self.lock:
             return (whisper_id, status) in self.statuses
 
-    def change_for(self, kind: str, record_id: str) -> dict[str, Any] | None:
+    def change_for(self, kind: str, record_id: str) -> Change | None:
         with self.lock:
-            return next((c for c in self.changes if c["kind"] == kind and c["record_id"] == record_id), None)
+            return next((c for c in self.changes if c.kind == kind and c.record_id == record_id), None)
 
-    def note_saying(self, text: str) -> dict[str, Any] | None:
+    def note_saying(self, text: str) -> Change | None:
         with self.lock:
             return next(
-                (c for c in self.changes if c["kind"] == "note" and text in c["record"]["text"]), None
+                (c for c in self.changes if c.kind == "note" and text in str(c.record.get("text"))), None
             )
 
 
@@ -81,13 +81,13 @@ def supervisor(team_server: tuple[ServerThread, dict[str, str]], tmp_path: Path)
     client = SyncClient(server.url, tokens[SUPERVISOR], tmp_path / "supervisor.sqlite3")
     watcher = Supervisor(client)
 
-    def status(body: dict[str, Any]) -> None:
+    def status(receipt: WhisperReceipt) -> None:
         with watcher.lock:
-            watcher.statuses.append((str(body["whisper_id"]), str(body["status"])))
+            watcher.statuses.append((receipt.whisper_id, receipt.status.value))
 
-    def change(body: dict[str, Any]) -> None:
+    def change(change: Change) -> None:
         with watcher.lock:
-            watcher.changes.append(body)
+            watcher.changes.append(change)
 
     client.on_whisper_status = status
     client.on_change = change
@@ -211,10 +211,11 @@ def test_a_call_from_first_word_to_saved_wrap_up(
             "the call summary on the server",
         )
         shared = supervisor.change_for("call_summary", call_id)
-        assert "Checked by the test." in shared["record"]["summary"]
+        assert shared is not None and "Checked by the test." in str(shared.record["summary"])
         # The quick note is now a note on the customer, on every teammate's screen next time she calls.
         wait(qtbot, lambda: supervisor.note_saying("prefers SMS updates"), 15, "the quick note on the server")
-        assert supervisor.note_saying("prefers SMS updates")["record"]["customer_id"] == "demo-cust-sato"
+        note = supervisor.note_saying("prefers SMS updates")
+        assert note is not None and note.record["customer_id"] == "demo-cust-sato"
     finally:
         agent.shutdown()
 

@@ -10,12 +10,11 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import Role
+from sync.protocol import Role, Whisper
 from sync.store import TeamStore
 from tests.conftest import ROOT
 from tests.scale.services import Instance, Redis, free_port
@@ -73,10 +72,10 @@ def test_a_client_behind_the_sample_load_balancer_survives_its_instance_being_ki
                   (("sato", "agent"), ("suzuki", "supervisor"))}  # fmt: skip
     finally:
         store.close()
-    received: list[dict[str, Any]] = []
+    received: list[Whisper] = []
     lock = threading.Lock()
 
-    def on_whisper(whisper: dict[str, Any]) -> None:
+    def on_whisper(whisper: Whisper) -> None:
         with lock:
             received.append(whisper)
 
@@ -100,7 +99,7 @@ def test_a_client_behind_the_sample_load_balancer_survives_its_instance_being_ki
         for n in range(5):
             sent.append(supervisor.send_whisper("sato", None, f"after {n}"))
         wait_until(lambda: supervisor.pending_count() == 0, 15, "whispers acknowledged")
-        wait_until(lambda: {w["whisper_id"] for w in received} == set(sent), 15, "every whisper at the agent")
+        wait_until(lambda: {w.whisper_id for w in received} == set(sent), 15, "every whisper at the agent")
         assert agent.state is ConnectionState.CONNECTED
         assert len(received) == len(sent)  # each shown once
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import Role
+from sync.protocol import Role, Whisper
 from sync.store import TeamStore
 from tests.scale.conftest import Cluster
 from tests.scale.services import Instance, Postgres, Redis
@@ -36,15 +36,15 @@ def _users(database: str) -> dict[str, str]:
 class Inbox:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.whispers: list[dict[str, Any]] = []
+        self.whispers: list[Whisper] = []
 
-    def __call__(self, whisper: dict[str, Any]) -> None:
+    def __call__(self, whisper: Whisper) -> None:
         with self.lock:
             self.whispers.append(whisper)
 
     def ids(self) -> list[str]:
         with self.lock:
-            return [w["whisper_id"] for w in self.whispers]
+            return [w.whisper_id for w in self.whispers]
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_an_instance_killed_with_9_loses_nothing_acknowledged(
         assert agent.state is ConnectionState.CONNECTED
         duplicates = [i for i, c in Counter(inbox.ids()).items() if c > 1]
         assert duplicates == []
-        assert [w["seq"] for w in sorted(inbox.whispers, key=lambda w: w["seq"])] == list(range(1, 21))
+        assert [w.seq for w in sorted(inbox.whispers, key=lambda w: w.seq)] == list(range(1, 21))
     finally:
         agent.stop()
         supervisor.stop()

@@ -29,6 +29,7 @@ from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.supervisor.console import SupervisorConsole
 from sync.client import ConnectionState
+from sync.protocol import AnyCallEvent, Attachment, CallSnapshot, CallUpdated
 from tests.supervisor.conftest import TeamServerForTests
 from tests.supervisor.test_console import WAIT_MS, _open_console
 
@@ -140,13 +141,13 @@ def test_knowledge_sent_with_a_whisper_becomes_a_card_marked_as_the_supervisors(
     console = _open_console(qtbot, team_server.client("miki"))
     try:
         start_followed_call(qtbot, agent_app, console, tmp_path)
-        attachment = {
-            "kind": "knowledge",
-            "entry_id": "kb-loyalty",
-            "title": "Loyalty discount for long customers",
-            "body": "Customers of 5+ years may get 10% off for 6 months.",
-            "tags": ["loyalty"],
-        }
+        attachment = Attachment(
+            kind="knowledge",
+            entry_id="kb-loyalty",
+            title="Loyalty discount for long customers",
+            body="Customers of 5+ years may get 10% off for 6 months.",
+            tags=("loyalty",),
+        )
         console.send_whisper("See: Loyalty discount for long customers", "", attachment)
 
         window = agent_app.window
@@ -251,10 +252,10 @@ def test_a_burst_of_card_changes_reaches_followers_a_few_times_a_second_and_ends
     updates: list[tuple[float, int]] = []
     lock = threading.Lock()
 
-    def on_call_event(body: dict[str, Any]) -> None:
-        if body.get("event") == "updated":
+    def on_call_event(event: AnyCallEvent | CallSnapshot) -> None:
+        if isinstance(event, CallUpdated):
             with lock:
-                updates.append((time.monotonic(), len(body["info"].get("cards") or ())))
+                updates.append((time.monotonic(), len(event.info.cards or ())))
 
     watcher.on_call_event = on_call_event
     watcher.start()
@@ -269,13 +270,7 @@ def test_a_burst_of_card_changes_reaches_followers_a_few_times_a_second_and_ends
             console.send_whisper(
                 f"See #{n}",
                 "",
-                {
-                    "kind": "knowledge",
-                    "entry_id": f"kb-{n}",
-                    "title": f"Entry {n}",
-                    "body": "...",
-                    "tags": [],
-                },
+                Attachment(kind="knowledge", entry_id=f"kb-{n}", title=f"Entry {n}", body="..."),
             )
         qtbot.waitUntil(lambda: len(agent_app.window.suggestions.cards()) == 12, timeout=WAIT_MS)
         # The last change is not lost to the throttle: the follower ends with all twelve.

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from msgspec.structs import replace
+
+from audio.events import Channel, EventKind
 from desktop.supervisor.board import Attention, AttentionRules, Frustration, TeamBoard
+from sync.protocol import Call, CallInfo, Presence, TranscriptLine, convert
 
 
 class Clock:
@@ -13,15 +19,32 @@ class Clock:
         return self.now
 
 
-def _final(n: int, text: str, channel: str = "customer") -> dict[str, object]:
-    return {"kind": "final", "channel": channel, "segment_id": f"seg-{n}", "text": text, "language": ""}
+def _final(n: int, text: str, channel: str = "customer") -> TranscriptLine:
+    return TranscriptLine(call_id="c", channel=Channel(channel), kind=EventKind.FINAL, start=n, end=n + 1.0,
+                          text=text, segment_id=f"seg-{n}")  # fmt: skip
+
+
+def _calls(rows: Iterable[dict[str, object]]) -> list[Call]:
+    return [convert(row, Call) for row in rows]
+
+
+def _users(rows: Iterable[dict[str, object]]) -> list[Presence]:
+    return [convert(row, Presence) for row in rows]
 
 
 def _board(clock: Clock) -> TeamBoard:
     board = TeamBoard(AttentionRules(long_silence_seconds=30, long_call_seconds=600), clock=clock)
     for call_id, agent, started in (("calm", "sato", 990.0), ("upset", "ito", 995.0)):
         board.call_started(
-            {"call_id": call_id, "agent": agent, "customer": {"name": agent.upper()}, "started_at": started}
+            convert(
+                {
+                    "call_id": call_id,
+                    "agent": agent,
+                    "customer": {"name": agent.upper()},
+                    "started_at": started,
+                },
+                Call,
+            )
         )
     return board
 
@@ -47,7 +70,7 @@ def test_agent_words_and_partials_do_not_count_as_customer_frustration() -> None
     clock = Clock()
     board = _board(clock)
     board.transcript("calm", _final(1, "I understand this is frustrating, again I'm sorry", channel="agent"))
-    board.transcript("calm", {**_final(2, "this is unacceptable"), "kind": "partial"})
+    board.transcript("calm", replace(_final(2, "this is unacceptable"), kind=EventKind.PARTIAL))
     call = board.call("calm")
     assert call is not None and call.frustration is Frustration.NONE
     assert (
@@ -81,26 +104,29 @@ def test_published_cues_and_customer_context_feed_the_board() -> None:
     board = _board(Clock())
     board.call_info(
         "calm",
-        {
-            "customer": {"name": "山田 花子", "tags": ["VIP"]},
-            "cues": [{"kind": "anger", "trigger": "責任者", "segment_id": "seg-9"}],
-        },
+        convert(
+            {
+                "customer": {"name": "山田 花子", "tags": ["VIP"]},
+                "cues": [{"kind": "anger", "trigger": "責任者", "segment_id": "seg-9"}],
+            },
+            CallInfo,
+        ),
     )
     call = board.call("calm")
     assert call is not None and call.customer_name == "山田 花子" and call.frustration is Frustration.STRONG
     assert "責任者" in call.frustration_words
-    assert board.call_info("no-such-call", {"cues": []}) is None
+    assert board.call_info("no-such-call", convert({"cues": []}, CallInfo)) is None
 
 
 def test_server_list_replaces_the_board_but_keeps_what_was_learnt_live() -> None:
     clock = Clock()
     board = _board(clock)
     board.transcript("upset", _final(1, "how many times do I have to call"))
-    board.replace_calls([
+    board.replace_calls(_calls([
         {"call_id": "upset", "agent": "ito", "customer": None, "started_at": 995.0, "last_final": "x",
          "last_whisper_at": 1_000.0, "info": {}},
         {"call_id": "ended", "agent": "sato", "started_at": 900.0, "ended_at": 999.0},
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert [c.call_id for c in board.calls()] == ["upset"]
     call = board.call("upset")
     assert call is not None and call.frustration is Frustration.SOME and call.last_whisper_at == 1_000.0
@@ -109,32 +135,36 @@ def test_server_list_replaces_the_board_but_keeps_what_was_learnt_live() -> None
 
 def test_agents_online_idle_first() -> None:
     board = TeamBoard(clock=Clock())
-    board.replace_members([
+    board.replace_members(_users([
         {"user": "sato", "role": "agent", "online": True, "online_since": 1.0,
          "call": {"call_id": "c1", "customer": None, "since": 5.0}},
         {"user": "ito", "role": "agent", "online": True, "online_since": 2.0, "call": None},
         {"user": "abe", "role": "agent", "online": False, "online_since": None, "call": None},
         {"user": "suzuki", "role": "supervisor", "online": True, "online_since": 1.0, "call": None},
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert [(m.name, m.idle) for m in board.agents()] == [("ito", True), ("sato", False)]
-    board.update_members([{"user": "sato", "role": "agent", "online": False, "call": None}])
+    board.update_members(_users([{"user": "sato", "role": "agent", "online": False, "call": None}]))
     assert [m.name for m in board.agents()] == ["ito"]
 
 
 def test_an_answer_that_was_on_its_way_does_not_undo_live_events() -> None:
     board = TeamBoard(clock=Clock())
-    board.call_started({"call_id": "old", "agent": "abe", "started_at": 900.0})
+    board.call_started(convert({"call_id": "old", "agent": "abe", "started_at": 900.0}, Call))
     asked_at = board.version  # the console asks for the live calls now...
     board.call_started(
-        {"call_id": "new", "agent": "sato", "started_at": 999.0}
+        convert({"call_id": "new", "agent": "sato", "started_at": 999.0}, Call)
     )  # ...a call starts meanwhile...
     board.call_ended("old")  # ...and another ends
     board.update_members(
-        [{"user": "sato", "role": "agent", "online": True, "call": {"call_id": "new", "since": 999.0}}]
+        _users(
+            [{"user": "sato", "role": "agent", "online": True, "call": {"call_id": "new", "since": 999.0}}]
+        )
     )
     # The answer reflects the server before both events.
-    board.replace_calls([{"call_id": "old", "agent": "abe", "started_at": 900.0}], asked_at)
-    board.replace_members([{"user": "sato", "role": "agent", "online": False, "call": None}], asked_at)
+    board.replace_calls(_calls([{"call_id": "old", "agent": "abe", "started_at": 900.0}]), asked_at)
+    board.replace_members(
+        _users([{"user": "sato", "role": "agent", "online": False, "call": None}]), asked_at
+    )
     assert [c.call_id for c in board.calls()] == ["new"]
     assert [(m.name, m.idle) for m in board.agents()] == [("sato", False)]
     # A later answer is the truth again.
@@ -144,8 +174,8 @@ def test_an_answer_that_was_on_its_way_does_not_undo_live_events() -> None:
 
 def test_a_hard_call_tells_the_board_the_agent_needs_a_moment_and_nothing_more() -> None:
     board = _board(Clock())
-    board.call_info("calm", {"cues": [], "needs_moment": False})
+    board.call_info("calm", convert({"cues": [], "needs_moment": False}, CallInfo))
     assert board.attention(board.call("calm")) == ()
-    board.call_info("calm", {"needs_moment": True})
+    board.call_info("calm", convert({"needs_moment": True}, CallInfo))
     assert board.attention(board.call("calm")) == (Attention.NEEDS_MOMENT,)
     assert [c.call_id for c in board.calls()] == ["calm", "upset"]

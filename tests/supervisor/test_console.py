@@ -13,6 +13,7 @@ from desktop.supervisor.board import Attention
 from desktop.supervisor.console import SupervisorConsole
 from desktop.supervisor.templates import WhisperTemplates
 from sync.client import ConnectionState, SyncClient
+from sync.protocol import SharedCustomer, Whisper
 from tests.supervisor.conftest import TeamServerForTests
 
 WAIT_MS = 10_000
@@ -24,16 +25,16 @@ class ScriptedAgent:
     def __init__(self, client: SyncClient) -> None:
         self.client = client
         self._lock = threading.Lock()
-        self._whispers: list[dict[str, Any]] = []
+        self._whispers: list[Whisper] = []
         client.on_whisper = self._on_whisper
         client.start()
 
-    def _on_whisper(self, whisper: dict[str, Any]) -> None:
+    def _on_whisper(self, whisper: Whisper) -> None:
         with self._lock:
             self._whispers.append(whisper)
 
     @property
-    def whispers(self) -> list[dict[str, Any]]:
+    def whispers(self) -> list[Whisper]:
         with self._lock:
             return list(self._whispers)
 
@@ -86,7 +87,7 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
     console = _open_console(qtbot, team_server.client("suzuki"))
     agent = _connected_agent(qtbot, team_server, "sato")
 
-    agent.client.call_started("call-1", {"id": "cust-9", "name": "山田 花子", "tags": ["VIP"]})
+    agent.client.call_started("call-1", SharedCustomer(id="cust-9", name="山田 花子", tags=("VIP",)))
     agent.say("call-1", 1, Channel.CUSTOMER, EventKind.FINAL, "何度も電話しているのにまだ直っていません")
     agent.say("call-1", 2, Channel.AGENT, EventKind.FINAL, "大変申し訳ございません、確認いたします")
     agent.say("call-1", 3, Channel.CUSTOMER, EventKind.PARTIAL, "先月の")
@@ -140,9 +141,9 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
 
     qtbot.waitUntil(lambda: len(agent.whispers) == 1, timeout=WAIT_MS)
     whisper = agent.whispers[0]
-    assert whisper["text"] == "まずお詫びと要約を" and whisper["anchor_segment_id"] == "seg-3"
-    assert whisper["sender"] == "suzuki" and whisper["call_id"] == "call-1"
-    whisper_id = whisper["whisper_id"]
+    assert whisper.text == "まずお詫びと要約を" and whisper.anchor_segment_id == "seg-3"
+    assert whisper.sender == "suzuki" and whisper.call_id == "call-1"
+    whisper_id = whisper.whisper_id
     qtbot.waitUntil(lambda: console.history.status_of(whisper_id) == "delivered", timeout=WAIT_MS)
     assert "delivered" in console.history.texts()[0]
     qtbot.waitUntil(
@@ -160,9 +161,11 @@ def test_live_call_is_followed_late_and_a_whisper_is_read(
     qtbot.waitUntil(lambda: console.composer.knowledge.count() == 1, timeout=WAIT_MS)
     qtbot.mouseClick(console.composer.knowledge_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(agent.whispers) == 2, timeout=WAIT_MS)
-    attachment = agent.whispers[1]["attachment"]
-    assert attachment["entry_id"] == "kb-lite" and attachment["body"] == "月額980円のプラン"
-    assert "ライトプラン" in agent.whispers[1]["text"]
+    attachment = agent.whispers[1].attachment
+    assert (
+        attachment is not None and attachment.entry_id == "kb-lite" and attachment.body == "月額980円のプラン"
+    )
+    assert "ライトプラン" in agent.whispers[1].text
 
     # The supervisor is not an admin: no audit trail. The admin sees who monitored and who whispered.
     assert console.audit.table.isHidden() and "Only admins" in console.audit.note.text()
@@ -192,7 +195,7 @@ def test_a_followed_turn_is_rewritten_by_the_second_pass_and_the_board_keeps_its
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
     console, agent = _tokyo_team(qtbot, team_server)
-    agent.client.call_started("call-2", {"id": "cust-3", "name": "佐藤 一"})
+    agent.client.call_started("call-2", SharedCustomer(id="cust-3", name="佐藤 一"))
     agent.say("call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "請求書が")
     agent.say("call-2", 2, Channel.CUSTOMER, EventKind.FINAL, "二重に届いています")
     qtbot.waitUntil(
@@ -232,7 +235,7 @@ def test_supervisor_of_another_team_sees_nothing_of_the_call(
     agent = _connected_agent(qtbot, team_server, "sato")
     osaka_agent = _connected_agent(qtbot, team_server, "ito")
 
-    agent.client.call_started("call-7", {"id": "cust-1", "name": "田中 一郎"})
+    agent.client.call_started("call-7", SharedCustomer(id="cust-1", name="田中 一郎"))
     agent.say("call-7", 1, Channel.CUSTOMER, EventKind.FINAL, "解約したいのですが")
     qtbot.waitUntil(
         lambda: "解約したいのですが" in own.board_view.row_texts("call-7").get("last_line", ""),
@@ -261,7 +264,7 @@ def test_board_raises_strong_frustration_with_words_not_only_colour(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
     console, agent = _tokyo_team(qtbot, team_server)
-    agent.client.call_started("call-2", {"name": "Jane Doe"})
+    agent.client.call_started("call-2", SharedCustomer(name="Jane Doe"))
     agent.say(
         "call-2", 1, Channel.CUSTOMER, EventKind.FINAL, "This is unacceptable, I want to speak to a manager"
     )

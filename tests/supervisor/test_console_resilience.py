@@ -6,6 +6,7 @@ from pytestqt.qtbot import QtBot
 
 from audio.events import Channel, EventKind
 from sync.client import ConnectionState
+from sync.protocol import CallInfo, SharedCustomer, convert
 from tests.supervisor.conftest import TeamServerForTests
 from tests.supervisor.test_console import WAIT_MS, _tokyo_team
 
@@ -14,7 +15,7 @@ def test_follower_sees_the_agents_cards_and_customer_context(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
     console, agent = _tokyo_team(qtbot, team_server)
-    agent.client.call_started("call-3", {"id": "cust-2", "name": "Hanako Sato"})
+    agent.client.call_started("call-3", convert({"id": "cust-2", "name": "Hanako Sato"}, SharedCustomer))
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
 
     with qtbot.waitSignal(console.followed, timeout=WAIT_MS):
@@ -23,24 +24,27 @@ def test_follower_sees_the_agents_cards_and_customer_context(
 
     agent.client.publish_call_info(
         "call-3",
-        {
-            "customer": {
-                "id": "cust-2",
-                "name": "Hanako Sato",
-                "traits": ["prefers email"],
-                "tags": ["fiber"],
+        convert(
+            {
+                "customer": {
+                    "id": "cust-2",
+                    "name": "Hanako Sato",
+                    "traits": ["prefers email"],
+                    "tags": ["fiber"],
+                },
+                "cards": [
+                    {
+                        "key": "kb-1",
+                        "kind": "knowledge",
+                        "title": "Evening outages",
+                        "body": "Reset the router",
+                        "matched_terms": ["dropping"],
+                        "reason": "customer said: dropping",
+                    }
+                ],
             },
-            "cards": [
-                {
-                    "key": "kb-1",
-                    "kind": "knowledge",
-                    "title": "Evening outages",
-                    "body": "Reset the router",
-                    "matched_terms": ["dropping"],
-                    "reason": "customer said: dropping",
-                }
-            ],
-        },
+            CallInfo,
+        ),
     )
     qtbot.waitUntil(lambda: len(console.cards.cards()) == 1, timeout=WAIT_MS)
     assert console.cards.cards()[0].suggestion.title == "Evening outages"
@@ -53,7 +57,7 @@ def test_a_refused_whisper_says_why_and_the_console_keeps_working(
     qtbot: QtBot, team_server: TeamServerForTests
 ) -> None:
     console, agent = _tokyo_team(qtbot, team_server)
-    agent.client.call_started("call-4", {"name": "Jane"})
+    agent.client.call_started("call-4", convert({"name": "Jane"}, SharedCustomer))
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
     with qtbot.waitSignal(console.followed, timeout=WAIT_MS):
         console.follow_call("call-4")
@@ -72,7 +76,7 @@ def test_a_refused_whisper_says_why_and_the_console_keeps_working(
 
 def test_following_resumes_after_the_server_restarts(qtbot: QtBot, team_server: TeamServerForTests) -> None:
     console, agent = _tokyo_team(qtbot, team_server)
-    agent.client.call_started("call-5", {"name": "山田"})
+    agent.client.call_started("call-5", convert({"name": "山田"}, SharedCustomer))
     agent.say("call-5", 1, Channel.CUSTOMER, EventKind.FINAL, "ネットがつながりません")
     qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
     with qtbot.waitSignal(console.followed, timeout=WAIT_MS):

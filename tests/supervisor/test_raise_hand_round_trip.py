@@ -17,6 +17,7 @@ from audio.events import Channel, EventKind, TranscriptEvent
 from desktop.agent.agent_app import AgentApp
 from desktop.supervisor.board import Attention
 from desktop.supervisor.board_view import BoardTable
+from sync.protocol import CallInfo, SharedCustomer, convert
 from sync.store import TeamStore
 from tests.supervisor.conftest import TeamServerForTests
 from tests.supervisor.test_agent_app_team import agent_app, customer_says, silent_call  # noqa: F401
@@ -36,7 +37,7 @@ def test_raise_hand_round_trip_agent_board_coming_whisper_agent(
     window = agent_app.window
     try:
         # Another call started first, with an upset customer: without a hand it would head the board.
-        other.client.call_started("call-ken", {"id": "c-2", "name": "Taro Yamada"})
+        other.client.call_started("call-ken", convert({"id": "c-2", "name": "Taro Yamada"}, SharedCustomer))
         angry = "This is unacceptable, I want to speak to a manager"
         other.client.publish_transcript(
             TranscriptEvent(
@@ -132,12 +133,19 @@ def test_the_console_menu_tooltips_cards_and_follow_title(
         ]
         assert all(header_tips) and len(set(header_tips)) == BoardTable.COLUMNS
 
-        agent.client.call_started("call-1", {"id": "cust-9", "name": "Hanako Sato"})
+        agent.client.call_started("call-1", convert({"id": "cust-9", "name": "Hanako Sato"}, SharedCustomer))
         agent.say("call-1", 1, Channel.CUSTOMER, EventKind.FINAL, "何度も電話しているのにまだ直っていません")
         agent.say("call-1", 2, Channel.CUSTOMER, EventKind.FINAL, "いい加減にしてください、責任者を出して")
         agent.client.publish_call_info(
             "call-1",
-            {"cards": [{"key": "k1", "kind": "knowledge", "title": "Refund a double charge", "body": "…"}]},
+            convert(
+                {
+                    "cards": [
+                        {"key": "k1", "kind": "knowledge", "title": "Refund a double charge", "body": "…"}
+                    ]
+                },
+                CallInfo,
+            ),
         )
         qtbot.waitUntil(lambda: console.board_view.rowCount() == 1, timeout=WAIT_MS)
         qtbot.waitUntil(
@@ -156,7 +164,14 @@ def test_the_console_menu_tooltips_cards_and_follow_title(
             console.follow_call("call-1")
         agent.client.publish_call_info(
             "call-1",
-            {"cards": [{"key": "k1", "kind": "knowledge", "title": "Refund a double charge", "body": "…"}]},
+            convert(
+                {
+                    "cards": [
+                        {"key": "k1", "kind": "knowledge", "title": "Refund a double charge", "body": "…"}
+                    ]
+                },
+                CallInfo,
+            ),
         )
         qtbot.waitUntil(lambda: len(console.cards.cards()) == 1, timeout=WAIT_MS)
         assert "seeing now" in console.cards_note.text()

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import RecordKind, Role
+from sync.protocol import RecordKind, Role, SharedCustomer, Whisper
 from sync.server import ServerThread
 from sync.store import TeamStore, User
 from tests.sync.conftest import RunningServer, wait_until
@@ -33,7 +32,7 @@ def test_a_long_absent_teammate_gets_every_change_in_order(
         store.close()
     client = SyncClient(team_server.url, team_server.tokens["tanaka"], tmp_path / "tanaka.sqlite3")
     seen: list[str] = []
-    client.on_change = lambda change: seen.append(change["record_id"])
+    client.on_change = lambda change: seen.append(change.record_id)
     client.start()
     try:
         wait_until(lambda: len(seen) >= 1234, 60, "all 1234 changes")
@@ -58,10 +57,10 @@ def test_two_instances_on_the_same_data_share_calls_presence_and_whisper_numbers
     b = ServerThread(data, instance="b")
     a.start()
     b.start()
-    whispers: list[dict[str, Any]] = []
+    whispers: list[Whisper] = []
     lock = threading.Lock()
 
-    def on_whisper(whisper: dict[str, Any]) -> None:
+    def on_whisper(whisper: Whisper) -> None:
         with lock:
             whispers.append(whisper)
 
@@ -74,12 +73,12 @@ def test_two_instances_on_the_same_data_share_calls_presence_and_whisper_numbers
         for client in clients:
             client.start()
         wait_until(lambda: all(c.state is ConnectionState.CONNECTED for c in clients), what="all connected")
-        agent.call_started("call-1", {"id": "cust-1"})
+        agent.call_started("call-1", SharedCustomer(id="cust-1"))
         # The supervisor on instance b sees the call of an agent connected to instance a.
         wait_until(
-            lambda: [c["call_id"] for c in sup_b.list_live_calls()] == ["call-1"], what="call visible on b"
+            lambda: [c.call_id for c in sup_b.list_live_calls()] == ["call-1"], what="call visible on b"
         )
-        online = {p["user"] for p in sup_b.list_presence() if p["online"]}
+        online = {p.user for p in sup_b.list_presence() if p.online}
         assert online == {"sato", "suzuki", "ito"}
 
         first = sup_b.send_whisper(
@@ -88,7 +87,7 @@ def test_two_instances_on_the_same_data_share_calls_presence_and_whisper_numbers
         wait_until(lambda: sup_b.pending_count() == 0, what="b acknowledged")
         second = sup_a.send_whisper("sato", "call-1", "from a")  # pushed by a: seq 2 reveals the gap
         wait_until(lambda: len(whispers) == 2, what="both whispers at the agent")
-        assert sorted((w["seq"], w["whisper_id"]) for w in whispers) == [(1, first), (2, second)]
+        assert sorted((w.seq, w.whisper_id) for w in whispers) == [(1, first), (2, second)]
     finally:
         for client in clients:
             client.stop()

@@ -12,10 +12,9 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import RecordKind, Role
+from sync.protocol import Change, RecordKind, Role, Whisper, WhisperReceipt
 from sync.store import TeamStore
 from tests.conftest import ROOT
 from tests.sync.conftest import wait_until
@@ -81,17 +80,17 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
     acked: set[str] = set()
     lock = threading.Lock()
 
-    def on_whisper(whisper: dict[str, Any]) -> None:
+    def on_whisper(whisper: Whisper) -> None:
         with lock:
-            shown.append(whisper["whisper_id"])
+            shown.append(whisper.whisper_id)
 
-    def on_status(status: dict[str, Any]) -> None:
+    def on_status(status: WhisperReceipt) -> None:
         with lock:
-            acked.add(status["whisper_id"])
+            acked.add(status.whisper_id)
 
-    def on_change(change: dict[str, Any]) -> None:
+    def on_change(change: Change) -> None:
         with lock:
-            notes_seen_by_supervisor.append(change["record_id"])
+            notes_seen_by_supervisor.append(change.record_id)
 
     agent.on_whisper = on_whisper
     supervisor.on_whisper_status = on_status
@@ -185,18 +184,18 @@ def test_offline_edits_are_sent_when_the_server_is_back(tmp_path: Path) -> None:
     server.start()
     agent = SyncClient(url, tokens["sato"], tmp_path / "sato.sqlite3", first_backoff=0.05)
     supervisor = SyncClient(url, tokens["suzuki"], tmp_path / "suzuki.sqlite3")
-    changes: list[dict[str, Any]] = []
+    changes: list[Change] = []
     supervisor.on_change = changes.append
     try:
         agent.start()
         wait_until(lambda: agent.pending_count() == 0, what="outbox sent")
         supervisor.start()
         wait_until(lambda: len(changes) == 2, what="teammate got both edits")
-        assert [(c["kind"], c["record_id"], c["author"]) for c in changes] == [
+        assert [(c.kind, c.record_id, c.author) for c in changes] == [
             ("customer", "cust-1", "sato"),
             ("note", "n-1", "sato"),
         ]
-        assert changes[1]["record"]["text"] == "オフラインで書いたメモ"
+        assert changes[1].record == {"id": "n-1", "text": "オフラインで書いたメモ"}
     finally:
         agent.stop()
         supervisor.stop()

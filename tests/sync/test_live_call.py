@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from audio.events import Channel, EventKind, TranscriptEvent
 from sync.client import ConnectionState, SyncClient
+from sync.protocol import (
+    AnyCallEvent,
+    CallSnapshot,
+    CallTranscript,
+    CallWhispered,
+    Change,
+    SharedCustomer,
+    Whisper,
+    WhisperReceipt,
+)
 from sync.store import TeamStore
 from tests.sync.conftest import RunningServer, wait_until
+
+T = TypeVar("T")
 
 
 class Recorder:
@@ -17,10 +30,10 @@ class Recorder:
 
     def __init__(self, client: SyncClient) -> None:
         self.lock = threading.Lock()
-        self.whispers: list[dict[str, Any]] = []
-        self.statuses: list[dict[str, Any]] = []
-        self.changes: list[dict[str, Any]] = []
-        self.call_events: list[dict[str, Any]] = []
+        self.whispers: list[Whisper] = []
+        self.statuses: list[WhisperReceipt] = []
+        self.changes: list[Change] = []
+        self.call_events: list[AnyCallEvent | CallSnapshot] = []
         self.states: list[tuple[ConnectionState, str]] = []
         client.on_whisper = self._add(self.whispers)
         client.on_whisper_status = self._add(self.statuses)
@@ -28,10 +41,10 @@ class Recorder:
         client.on_call_event = self._add(self.call_events)
         client.on_connection_state = lambda state, reason: self.states.append((state, reason))
 
-    def _add(self, target: list[dict[str, Any]]) -> Any:
-        def add(body: dict[str, Any]) -> None:
+    def _add(self, target: list[T]) -> Callable[[T], None]:
+        def add(payload: T) -> None:
             with self.lock:
-                target.append(body)
+                target.append(payload)
 
         return add
 
@@ -64,9 +77,9 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(
     agent, agent_seen = _client(team_server, "sato", tmp_path)
     supervisor, sup_seen = _client(team_server, "suzuki", tmp_path)
     try:
-        agent.call_started("call-1", {"id": "cust-9", "name": "山田 花子"})
+        agent.call_started("call-1", SharedCustomer(id="cust-9", name="山田 花子"))
         wait_until(
-            lambda: any(c["call_id"] == "call-1" for c in supervisor.list_live_calls()),
+            lambda: any(c.call_id == "call-1" for c in supervisor.list_live_calls()),
             what="call on the board",
         )
         agent.publish_transcript(_event("call-1", 1, EventKind.FINAL, "請求書が二重に届いています"))
@@ -79,13 +92,13 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(
         supervisor.subscribe_call("call-1")
         snapshot = wait_until(
             lambda: next(
-                (e for e in sup_seen.call_events if e["event"] == "snapshot" and len(e["transcript"]) == 2),
+                (e for e in sup_seen.call_events if isinstance(e, CallSnapshot) and len(e.transcript) == 2),
                 None,
             ),
             what="snapshot with two lines",
         )
-        assert [line["text"] for line in snapshot["transcript"]] == ["請求書が二重に届いています", "先月の"]
-        assert snapshot["call"]["customer"]["name"] == "山田 花子"
+        assert [line.text for line in snapshot.transcript] == ["請求書が二重に届いています", "先月の"]
+        assert snapshot.call.customer is not None and snapshot.call.customer.name == "山田 花子"
 
         agent.publish_transcript(_event("call-1", 2, EventKind.FINAL, "先月の請求です"))
         agent.publish_transcript(
@@ -94,7 +107,7 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(
         agent.publish_transcript(_event("call-1", 3, EventKind.FINAL, "はい"))
         wait_until(
             lambda: any(
-                e["event"] == "transcript" and e["transcript"]["text"] == "はい" for e in sup_seen.call_events
+                isinstance(e, CallTranscript) and e.transcript.text == "はい" for e in sup_seen.call_events
             ),
             what="live finals at the follower",
         )
@@ -104,29 +117,30 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(
             "はい",
         ]
         assert not any(
-            e["event"] == "transcript" and e["transcript"]["text"] == "先月の請" for e in sup_seen.call_events
+            isinstance(e, CallTranscript) and e.transcript.text == "先月の請" for e in sup_seen.call_events
         )
 
         whisper_id = supervisor.send_whisper(
             "sato", "call-1", "まずお詫びと要約を", anchor_segment_id="seg-2"
         )
         whisper = wait_until(
-            lambda: next((w for w in agent_seen.whispers if w["whisper_id"] == whisper_id), None),
+            lambda: next((w for w in agent_seen.whispers if w.whisper_id == whisper_id), None),
             what="whisper",
         )
-        assert whisper["text"] == "まずお詫びと要約を" and whisper["anchor_segment_id"] == "seg-2"
+        assert whisper.text == "まずお詫びと要約を" and whisper.anchor_segment_id == "seg-2"
         wait_until(
             lambda: any(
-                e["event"] == "whispered" and e["whisper"]["whisper_id"] == whisper_id
+                isinstance(e, CallWhispered) and e.whisper.whisper_id == whisper_id
                 for e in sup_seen.call_events
             ),
             what="the board learns a whisper went to the call",
         )
         wait_until(
-            lambda: {"sent", "delivered"} <= {s["status"] for s in sup_seen.statuses}, what="sent+delivered"
+            lambda: {"sent", "delivered"} <= {s.status.value for s in sup_seen.statuses},
+            what="sent+delivered",
         )
         agent.mark_whisper_read(whisper_id)
-        wait_until(lambda: any(s["status"] == "read" for s in sup_seen.statuses), what="read receipt")
+        wait_until(lambda: any(s.status == "read" for s in sup_seen.statuses), what="read receipt")
         assert len(agent_seen.whispers) == 1
         assert agent.pending_count() == 0 and supervisor.pending_count() == 0
 

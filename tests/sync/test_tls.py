@@ -55,7 +55,7 @@ def test_wss_round_trip_with_a_trusted_certificate(tmp_path: Path, certificate: 
         good.start()
         doubtful.start()
         wait_until(lambda: good.state is ConnectionState.CONNECTED, what="TLS client connected")
-        assert good.user["user"] == "sato"
+        assert good.user is not None and good.user.user == "sato"
         wait_until(
             lambda: any("CERTIFICATE_VERIFY_FAILED" in r for r in reasons),
             what=f"untrusted certificate reported: {reasons}",

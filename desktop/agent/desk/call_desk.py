@@ -71,6 +71,7 @@ from desktop.common.views import (
 from desktop.common.worker import SerialWorker
 from sync.client import ConnectionState as LinkState
 from sync.client import SyncClient
+from sync.protocol import CallInfo, SharedCue, SharedCustomer, Whisper, WhisperReceipt
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +139,9 @@ class _Call:
     # What the agent sees, kept so followers can be told (desk worker only).
     matched_cards: list[SuggestionView] = field(default_factory=list)
     pushed_cards: list[SuggestionView] = field(default_factory=list)
-    shared_customer: dict[str, object] = field(default_factory=dict)
-    shared_cues: list[dict[str, str]] = field(default_factory=list)
-    last_shared: dict[str, object] | None = None
+    shared_customer: SharedCustomer = field(default_factory=SharedCustomer)
+    shared_cues: list[SharedCue] = field(default_factory=list)
+    last_shared: CallInfo | None = None
     last_shared_at: float = 0.0
     share_pending: bool = False
     # For dead air: the audio time of the last words heard, when they were heard, the last silence check.
@@ -196,7 +197,7 @@ class CallDesk:
         """Who takes the calls: the name the team server signed this token in as (whispers are addressed to
         it, the board shows it), else the name set in the preferences (local only, or not signed in yet)."""
         client = self.sync
-        signed_in = client.user.get("user") if client is not None else None
+        signed_in = client.user.user if client is not None and client.user is not None else None
         return str(signed_in or self.config.agent_name or "")
 
     @property
@@ -296,7 +297,7 @@ class CallDesk:
         client.on_whisper_status = self._whisper_status
         client.on_connection_state = self._connection_changed
         client.on_request_error = lambda e: self.listener.on_problem(
-            Problem.SERVER_REFUSED, f"{e.get('code')}: {e.get('message')}"
+            Problem.SERVER_REFUSED, f"{e.code}: {e.message}"
         )
         self.sync = client
         self._set_connection(ConnectionState.CONNECTING)
@@ -305,7 +306,7 @@ class CallDesk:
     def _connection_changed(self, state: LinkState, reason: str) -> None:
         if state is LinkState.CONNECTED:
             client = self.sync
-            self.role = str(client.user.get("role") or "") if client is not None else ""
+            self.role = client.user.role.value if client is not None and client.user is not None else ""
             call = self._call
             if call is not None and not call.finished:
                 # What was shared while offline was dropped: followers get the current state again.
@@ -325,8 +326,8 @@ class CallDesk:
         self.connection = state
         self.listener.on_connection(state)
 
-    def _whisper_arrived(self, body: team.Body) -> None:
-        whisper = team.whisper_view(body)
+    def _whisper_arrived(self, received: Whisper) -> None:
+        whisper = team.whisper_view(received)
         if not whisper.whisper_id or whisper.whisper_id in self.whispers_seen:
             return
         self.whispers_seen.add(whisper.whisper_id)
@@ -334,9 +335,9 @@ class CallDesk:
         if call is not None:
             call.summary = replace(call.summary, whispers=call.summary.whispers + 1)
         self.listener.on_whisper(whisper)
-        sent_at = team.whisper_sent_at(body)
+        sent_at = team.whisper_sent_at(received)
         self._submit_quietly("keep whisper", lambda: self._keep_whisper(call, whisper, sent_at))
-        card = team.pushed_card(whisper, body.get("attachment"))
+        card = team.pushed_card(whisper, received.attachment)
         if (
             card is not None
             and call is not None
@@ -411,8 +412,8 @@ class CallDesk:
         call.last_shared = None
         self._share(call)
 
-    def _whisper_status(self, body: team.Body) -> None:
-        self.listener.on_whisper_receipt(team.receipt_view(body))
+    def _whisper_status(self, receipt: WhisperReceipt) -> None:
+        self.listener.on_whisper_receipt(team.receipt_view(receipt))
 
     def raise_hand(self, reason: str = "", raised: bool = True) -> bool:
         """Ask the team's supervisors for help on the call in progress (or lower the hand); False when there
@@ -469,7 +470,9 @@ class CallDesk:
         call.session = self._new_session(store, call)
         if self.sync is not None:
             customer = (
-                {"id": call.customer_id, "name": context.customer.name} if context is not None else None
+                SharedCustomer(id=call.customer_id, name=context.customer.name)
+                if context is not None and call.customer_id
+                else None
             )
             self.sync.call_started(call.call_id, customer, call.started)
             self._share(call)
