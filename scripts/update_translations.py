@@ -144,6 +144,15 @@ JA: dict[str, str] = {
     "Call &language": "通話の言語(&L)",
     "Server &URL": "サーバーURL(&U)",
     "&Token": "トークン(&T)",
+    "The token is kept in the system keyring (%1).": "トークンはシステムのキーリング（%1）に保存されます。",
+    "The system keyring refused the token (%1): it is kept in %2, readable only by your user account.": (
+        "システムのキーリングがトークンを受け付けませんでした（%1）。トークンは %2 に保存され、"
+        "あなたのユーザーアカウントだけが読めます。"
+    ),
+    "No system keyring was found: the token is kept in %1, readable only by your user account.": (
+        "システムのキーリングが見つからないため、トークンは %1 に保存され、あなたのユーザーアカウントだけが"
+        "読めます。"
+    ),
     "Your &name": "あなたの名前(&N)",
     "Softphone link &port (0 = off)": "ソフトフォン連携ポート(&P)（0 = 無効）",
     "A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call": "着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります",

@@ -30,7 +30,8 @@ from desktop.agent.call_bar import LevelMeter
 from desktop.agent.coach_panel import CoachingSettings
 from desktop.agent.model_settings import AfterCallModel
 from desktop.common.lifetime import EmitGate
-from desktop.common.preferences import Preferences
+from desktop.common.preferences import Preferences, app_settings
+from desktop.common.token_store import TokenLocation, TokenPlace, TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,14 @@ class _LevelTest(QObject):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, prefs: Preferences, parent: QWidget | None = None, token_place: TokenPlace | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settings")
         self.prefs = prefs
+        # where the token will be kept: the system keyring, or the settings file (and which) when there is none
+        self.token_place = token_place or TokenStore.for_settings(app_settings()).where()
         self.tabs = QTabWidget(self)
         # audio
         audio = QWidget(self)
@@ -137,6 +142,8 @@ class SettingsDialog(QDialog):
         self.server_url = QLineEdit(team)
         self.server_token = QLineEdit(team)
         self.server_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_note = QLabel(team)
+        self.token_note.setWordWrap(True)
         self.agent_name = QLineEdit(team)
         self.whisper_beep = QCheckBox(team)
         self.softphone_port = QSpinBox(team)
@@ -145,6 +152,7 @@ class SettingsDialog(QDialog):
         self._team_labels = [QLabel(team) for _ in range(4)]
         team_form.addRow(self._team_labels[0], self.server_url)
         team_form.addRow(self._team_labels[1], self.server_token)
+        team_form.addRow("", self.token_note)
         team_form.addRow(self._team_labels[2], self.agent_name)
         team_form.addRow("", self.whisper_beep)
         team_form.addRow(self._team_labels[3], self.softphone_port)
@@ -245,6 +253,23 @@ class SettingsDialog(QDialog):
             self.tr("A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call")
         )
         self.server_url.setPlaceholderText(self.tr("empty = work locally only"))
+        place = self.token_place
+        if place.location is TokenLocation.KEYRING:
+            note = self.tr("The token is kept in the system keyring (%1).").replace("%1", place.detail)
+        elif place.problem:
+            note = (
+                self.tr(
+                    "The system keyring refused the token (%1): it is kept in %2, readable only by your "
+                    "user account."
+                )
+                .replace("%1", place.problem)
+                .replace("%2", place.detail)
+            )
+        else:
+            note = self.tr(
+                "No system keyring was found: the token is kept in %1, readable only by your user account."
+            ).replace("%1", place.detail)
+        self.token_note.setText(note)
         self.whisper_beep.setText(self.tr("Beep on my own device when a whisper arrives"))
         self._look_labels[0].setText(self.tr("T&heme"))
         self._look_labels[1].setText(self.tr("&Interface language"))

@@ -1,4 +1,5 @@
-"""The agent's preferences and the window layout, kept in QSettings (organization "AgentAssist").
+"""The agent's preferences and the window layout, kept in QSettings (organization "AgentAssist"); the team
+token in the system keyring when there is one (desktop/common/token_store.py).
 
 When ``AGENT_ASSIST_HOME`` is set (tests, scripts, a portable install) the settings live in an INI file inside
 that directory instead of the user's profile, so nothing leaks between test runs or into a real profile.
@@ -13,6 +14,7 @@ from PySide6.QtCore import QLocale, QSettings
 
 from assist.paths import data_dir
 from desktop.common.i18n import UI_LANGUAGES
+from desktop.common.token_store import TokenStore
 
 ORGANIZATION = "AgentAssist"
 APPLICATION = "Agent Assist"
@@ -48,10 +50,12 @@ class Preferences:
     coaching_off: str = ""  # coaching hints switched off, comma separated (pace, jargon, ...)
 
     @classmethod
-    def load(cls, settings: QSettings | None = None) -> Preferences:
+    def load(cls, settings: QSettings | None = None, tokens: TokenStore | None = None) -> Preferences:
         settings = settings or app_settings()
         prefs = cls()
         for f in fields(cls):
+            if f.name == "server_token":
+                continue
             default = getattr(prefs, f.name)
             value = settings.value(f"prefs/{f.name}", default)
             if isinstance(default, bool):
@@ -68,10 +72,13 @@ class Preferences:
             prefs.ui_language = system_ui_language()
         if prefs.theme not in ("light", "dark"):
             prefs.theme = "light"
+        prefs.server_token = (tokens or TokenStore.for_settings(settings)).load()
         return prefs
 
-    def save(self, settings: QSettings | None = None) -> None:
+    def save(self, settings: QSettings | None = None, tokens: TokenStore | None = None) -> None:
         settings = settings or app_settings()
         for f in fields(self):
-            settings.setValue(f"prefs/{f.name}", getattr(self, f.name))
+            if f.name != "server_token":
+                settings.setValue(f"prefs/{f.name}", getattr(self, f.name))
         settings.sync()
+        (tokens or TokenStore.for_settings(settings)).save(self.server_token)

@@ -1700,182 +1700,197 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="208" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="216" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="211" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="219" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="212" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="220" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="213" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="221" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="214" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="222" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="215" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="223" />
         <source>Coaching</source>
         <translation>コーチング</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="222" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="230" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="223" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="231" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="224" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="232" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="225" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="233" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="230" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="238" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="231" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="239" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="232" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="240" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="233" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="241" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="234" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="242" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="235" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="243" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="236" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="244" />
         <source>&amp;After-call pass</source>
         <translation>通話後の再文字起こし(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="238" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="246" />
         <source>A bigger model transcribes each call again after it ends, in the background</source>
         <translation>通話終了後、より大きなモデルがバックグラウンドで文字起こしをやり直します</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="240" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="248" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="241" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="249" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="242" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="250" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="243" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="251" />
         <source>Softphone link &amp;port (0 = off)</source>
         <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="245" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="253" />
         <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
         <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="247" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="255" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="248" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="258" />
+        <source>The token is kept in the system keyring (%1).</source>
+        <translation>トークンはシステムのキーリング（%1）に保存されます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent/settings_dialog.py" line="262" />
+        <source>The system keyring refused the token (%1): it is kept in %2, readable only by your user account.</source>
+        <translation>システムのキーリングがトークンを受け付けませんでした（%1）。トークンは %2 に保存され、あなたのユーザーアカウントだけが読めます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent/settings_dialog.py" line="270" />
+        <source>No system keyring was found: the token is kept in %1, readable only by your user account.</source>
+        <translation>システムのキーリングが見つからないため、トークンは %1 に保存され、あなたのユーザーアカウントだけが読めます。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/agent/settings_dialog.py" line="273" />
         <source>Beep on my own device when a whisper arrives</source>
         <translation>ささやき受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="249" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="274" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="250" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="275" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="251" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="276" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="261" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="286" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="269" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="294" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="275" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="300" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="292" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="317" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="297" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="322" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="305" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="330" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="306" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="331" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="351" />
+        <location filename="../../desktop/agent/settings_dialog.py" line="376" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>
