@@ -117,7 +117,9 @@ class Client:
                     url, additional_headers={"Authorization": f"Bearer {self.m.token}"}, compression=None,
                     open_timeout=10, ping_interval=None, max_size=8 * 2**20, proxy=None,
                 )  # fmt: skip
-            except Exception:  # refused, reset or cut mid-handshake by a kill: try another instance
+            except Exception as exc:  # refused, reset or cut mid-handshake by a kill: try another instance
+                status = getattr(getattr(exc, "response", None), "status_code", "")
+                self.w.connect_errors[f"{type(exc).__name__}{status}"] += 1
                 await asyncio.sleep(random.uniform(0.05, 0.1))
                 url = self.other(url)
                 continue
@@ -237,6 +239,7 @@ class Worker:
     # connection attempts it took.
     resumes: list[tuple[str, str, float, float, float, int]] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    connect_errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     whisper_frames: int = 0
     presence_frames: int = 0
     presence_kill_phase: int = 0
@@ -268,6 +271,7 @@ class Worker:
             "received": self.received,
             "resumes": self.resumes,
             "errors": dict(self.errors),
+            "connect_errors": dict(self.connect_errors),
             "whisper_frames": self.whisper_frames,
             "presence_frames": self.presence_frames,
             "presence_kill_phase": self.presence_kill_phase,
@@ -568,6 +572,11 @@ def report(
         f"presence frames received by all clients: {sum(r['presence_frames'] for r in results)},"
         f" of which in the kill phase {sum(r['presence_kill_phase'] for r in results)}"
     )
+    failed: dict[str, int] = defaultdict(int)
+    for r in results:
+        for kind, n in r["connect_errors"].items():
+            failed[kind] += n
+    print(f"failed connection attempts (whole run): {dict(failed)}")
     print(f"killed instance restarted (spawn to listening): p50 {_pct(restart_s, 50) * 1000:.0f} ms")
 
 
