@@ -34,7 +34,7 @@ from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.cli import main
 from desktop.common.views import ConnectionState, QuickNote
 from sync.client import SyncClient
-from sync.protocol import Role
+from sync.protocol import CallEvent, CallTranscript, Role
 from sync.server import ServerThread
 from sync.store import TeamStore
 from tests.waiting import wait_until
@@ -174,15 +174,18 @@ def test_nothing_of_her_is_left_after_a_demo_call_and_delete_customer(
     supervisor = SyncClient(server.url, tokens[SUPERVISOR], tmp_path / "supervisor-pc" / "sync.sqlite3")
     whispered = threading.Event()
 
-    def on_call_event(body: dict[str, Any]) -> None:
-        event = body.get("transcript") if body.get("event") == "transcript" else None
-        if isinstance(event, dict) and event.get("channel") == "customer" and not whispered.is_set():
+    def on_call_event(event: CallEvent) -> None:
+        if (
+            isinstance(event, CallTranscript)
+            and event.transcript.channel == "customer"
+            and not whispered.is_set()
+        ):
             whispered.set()
-            supervisor.send_whisper(AGENT, str(body.get("call_id")), WHISPER)
+            supervisor.send_whisper(AGENT, event.call_id, WHISPER)
 
     shared: list[tuple[str, str]] = []
     supervisor.on_call_event = on_call_event
-    supervisor.on_change = lambda change: shared.append((change["kind"], change["record_id"]))
+    supervisor.on_change = lambda change: shared.append((str(change.kind), change.record_id))
     supervisor.start()
     agent = DemoAgent()
     desk = CallDesk(
