@@ -2,8 +2,8 @@
 
 Written for this project: the dialogue below is ours, spoken by espeak-ng (two different voices), placed on a
 timeline with natural pauses, resampled to 16 kHz with soxr and stored as 8-bit mu-law WAV, the telephone
-encoding, which keeps a one-minute stereo call under 1.5 MB. The timeline (who says what, when) is written next
-to it so the demo can time the supervisor's whisper against the conversation.
+encoding, which keeps a one-minute stereo call under 1.5 MB. The timeline (who says what, when) is written
+next to it so the demo can time the supervisor's whisper against the conversation.
 
     .venv/bin/python scripts/make_demo_call.py        # rewrites resources/demo/demo_call.wav and .json
 """
@@ -96,7 +96,8 @@ def write_call(
     seed: int,
     extra: dict[str, object] | None = None,
 ) -> None:
-    """Mix the spoken lines onto two channels over a quiet line and write the WAV (mu-law) and its timeline."""
+    """Mix the spoken lines onto two channels over a quiet line and write the WAV (mu-law) and its
+    timeline."""
     total = int((cursor + 1.5) * RATE)
     stereo = np.zeros((total, 2), dtype=np.float32)
     rng = np.random.default_rng(seed)

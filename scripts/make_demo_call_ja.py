@@ -1,9 +1,10 @@
-"""Generate the Japanese demo call shipped in resources/demo/: a two-channel recording (agent left, customer right).
+"""Generate the Japanese demo call shipped in resources/demo/: a two-channel recording (agent left, customer
+right).
 
-The dialogue is written for this project and matches the demo data (佐藤 花子: evening disconnections, a double
-charge, a promised call back). It is spoken by OpenJTalk through ``pyopenjtalk-plus``, whose wheel carries its own
-dictionary and voice, so it runs offline; the customer's voice is pitched up so the two sides sound different.
-``pyopenjtalk-plus`` is needed only to regenerate the file, not by the app:
+The dialogue is written for this project and matches the demo data (佐藤 花子: evening disconnections, a
+double charge, a promised call back). It is spoken by OpenJTalk through ``pyopenjtalk-plus``, whose wheel
+carries its own dictionary and voice, so it runs offline; the customer's voice is pitched up so the two sides
+sound different. ``pyopenjtalk-plus`` is needed only to regenerate the file, not by the app:
 
     python -m venv /tmp/tts && /tmp/tts/bin/pip install pyopenjtalk-plus soundfile soxr
     /tmp/tts/bin/python scripts/make_demo_call_ja.py     # rewrites resources/demo/demo_call_ja.wav and .json

@@ -1,16 +1,17 @@
 """Screenshots of the app's main screens in Japanese and English, light and dark, from real windows.
 
-    .venv/bin/python scripts/screenshots.py [--out build/screenshots] [--languages ja en] [--themes light dark]
+    .venv/bin/python scripts/screenshots.py [--out build/screenshots] [--languages ja en] [--themes light
+    dark]
 
 Without a display it re-runs itself under ``xvfb-run`` (Debian: xvfb; Japanese needs fonts-noto-cjk), so the
-windows are drawn by Qt's real xcb platform, not the offscreen one. The screens are filled the way a call fills
-them: the demo store (resources/demo) gives the customer's context, the demo call's lines (in the screen's
-language) go through a real CallSession for the suggestion cards, cues and wrap-up, the agent raises a hand and a
-supervisor's "I'm coming" and whisper arrive. The supervisor console runs against a real team server on
-127.0.0.1 (port 0) where a scripted agent streams the same call with a raised hand; the review window opens on
-the demo store with the call just saved. Writes, per language and theme (``OUT/LANG/THEME/``):
-call.png (mid-call, 1280x800), wrap_up.png (after the call), settings.png, console.png (following a call with a
-raised hand), review.png (call detail), insights.png.
+windows are drawn by Qt's real xcb platform, not the offscreen one. The screens are filled the way a call
+fills them: the demo store (resources/demo) gives the customer's context, the demo call's lines (in the
+screen's language) go through a real CallSession for the suggestion cards, cues and wrap-up, the agent raises
+a hand and a supervisor's "I'm coming" and whisper arrive. The supervisor console runs against a real team
+server on 127.0.0.1 (port 0) where a scripted agent streams the same call with a raised hand; the review
+window opens on the demo store with the call just saved. Writes, per language and theme (``OUT/LANG/THEME/``):
+call.png (mid-call, 1280x800), wrap_up.png (after the call), settings.png, console.png (following a call with
+a raised hand), review.png (call detail), insights.png.
 """
 
 from __future__ import annotations
