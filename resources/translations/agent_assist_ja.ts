@@ -3,33 +3,26 @@
 <context>
     <name>AfterCallModel</name>
     <message>
-        <location filename="../../desktop/agent/model_settings.py" line="31" />
         <source>off</source>
         <translation>オフ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/model_settings.py" line="38" />
         <source>%1 (download, about %2 MB)</source>
         <translation>%1（ダウンロード、約 %2 MB）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/model_settings.py" line="57" />
-        <location filename="../../desktop/agent/model_settings.py" line="113" />
         <source>Download a model</source>
         <translation>モデルのダウンロード</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/model_settings.py" line="59" />
         <source>Download the %1 model (%2) from the internet to transcribe calls again after they end? It is checked against its published checksums.</source>
         <translation>通話終了後に文字起こしをやり直すため、%1 モデル（%2）をインターネットからダウンロードしますか？公開されているチェックサムで検証します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/model_settings.py" line="75" />
         <source>Downloading %1…</source>
         <translation>%1 をダウンロード中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/model_settings.py" line="75" />
         <source>Cancel</source>
         <translation>キャンセル</translation>
     </message>
@@ -37,92 +30,74 @@
 <context>
     <name>AgentApp</name>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="151" />
         <source>Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.</source>
         <translation>古い録音と文字起こしを整理できませんでした: %1。明日もう一度試します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="159" />
         <source>Some old recordings could not be deleted: %1</source>
         <translation>一部の古い録音を削除できませんでした: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="259" />
         <source>History &amp; review is not available: %1</source>
         <translation>履歴とレビューを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="299" />
         <source>Replay a recording</source>
         <translation>録音を再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="301" />
         <source>Audio (*.wav *.flac *.mp3 *.ogg);;All files (*)</source>
         <translation>音声 (*.wav *.flac *.mp3 *.ogg);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="314" />
         <source>There is no call to wrap up yet.</source>
         <translation>まだ後処理する通話がありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="321" />
         <source>Saved on this PC and sent to the team server.</source>
         <translation>このPCに保存し、チームサーバーに送信しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="323" />
         <source>Saved on this PC. The team server is offline: it will be sent when it is back.</source>
         <translation>このPCに保存しました。チームサーバーがオフラインのため、復旧後に送信します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="327" />
         <source>Saved on this PC (local only: no team server set up).</source>
         <translation>このPCに保存しました（チームサーバー未設定のためローカルのみ）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="338" />
         <source>No audio input device found (%1). Plug in a headset and choose it in Settings, or replay a recording (Ctrl+O).</source>
         <translation>音声入力デバイスが見つかりません（%1）。ヘッドセットを接続して設定で選ぶか、録音を再生してください（Ctrl+O）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="343" />
         <source>Cannot use the audio input: %1</source>
         <translation>音声入力を使用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="344" />
         <source>The speech model is not available: %1</source>
         <translation>音声認識モデルを利用できません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="345" />
         <source>Cannot open the local database: %1</source>
         <translation>ローカルデータベースを開けません: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="346" />
         <source>The team server refused a change: %1</source>
         <translation>チームサーバーが変更を拒否しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="349" />
         <source>Saving the wrap-up failed: %1. Your text is still in the form.</source>
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="367" />
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/agent_app.py" line="373" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/demo.py" line="427" />
         <source>Agent Assist — demo</source>
         <translation>Agent Assist — デモ</translation>
     </message>
@@ -130,118 +105,94 @@
 <context>
     <name>CallBar</name>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="103" />
-        <location filename="../../desktop/agent/call_bar.py" line="104" />
         <source>Caller number</source>
         <translation>発信者番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="105" />
         <source>Start or end the call</source>
         <translation>通話を開始または終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="106" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="107" />
         <source>Your microphone level</source>
         <translation>自分のマイク音量</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="108" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="109" />
         <source>Customer audio level</source>
         <translation>お客様の音量</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="192" />
         <source>ACW %1</source>
         <translation>後処理 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="193" />
         <source>After-call work: time since the call ended</source>
         <translation>後処理: 通話終了からの経過時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="194" />
         <source>After-call work time</source>
         <translation>後処理の経過時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="198" />
         <source>Call duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="116" />
         <source>No call</source>
         <translation>通話なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="133" />
         <source>End call</source>
         <translation>通話終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="133" />
         <source>Start call</source>
         <translation>通話開始</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="139" />
         <source>● REC</source>
         <translation>● 録音中</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="139" />
         <source>not recording</source>
         <translation>録音なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="141" />
         <source>Recording</source>
         <translation>録音中</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="141" />
         <source>Not recording</source>
         <translation>録音していません</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="147" />
         <source>New caller</source>
         <translation>新規のお客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="159" />
         <source>lag %1 s</source>
         <translation>遅延 %1 秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="166" />
         <source>Local only (no team server)</source>
         <translation>ローカルのみ（チームサーバーなし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="167" />
         <source>Connecting to team server…</source>
         <translation>チームサーバーに接続中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="168" />
         <source>Team server: online</source>
         <translation>チームサーバー: 接続中</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/call_bar.py" line="169" />
         <source>Team server offline: saving locally, will send later</source>
         <translation>チームサーバー オフライン: ローカルに保存し後で送信</translation>
     </message>
@@ -249,287 +200,222 @@
 <context>
     <name>CallDetail</name>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
-        <location filename="../../desktop/review/call_detail.py" line="479" />
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="262" />
-        <location filename="../../desktop/review/call_detail.py" line="509" />
         <source>Play</source>
         <translation>再生</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="263" />
         <source>Play or pause the recording</source>
         <translation>録音を再生または一時停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="265" />
         <source>Position in the recording</source>
         <translation>録音の再生位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="266" />
         <source>Call timeline: what was said, whispers, cards and comments</source>
         <translation>通話のタイムライン: 発話、ささやき、カード、コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="267" />
         <source>Comment on the selected line</source>
         <translation>選択した発話へのコメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="268" />
         <source>Comment as</source>
         <translation>コメントの立場</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="269" />
         <source>Transcript export format</source>
         <translation>文字起こしの書き出し形式</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="271" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="278" />
         <source>Bookmark line</source>
         <translation>行をブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="279" />
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="280" />
         <source>Comment on the selected line…</source>
         <translation>選択した行にコメント…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="281" />
-        <location filename="../../desktop/review/call_detail.py" line="320" />
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="283" />
         <source>Self-review</source>
         <translation>セルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="284" />
         <source>Supervisor</source>
         <translation>スーパーバイザー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="285" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="274" />
-        <location filename="../../desktop/review/call_detail.py" line="286" />
         <source>Customer notes</source>
         <translation>お客様のメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="287" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="288" />
         <source>Add a note about this customer…</source>
         <translation>このお客様についてのメモを追加…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="289" />
         <source>Add note</source>
         <translation>メモを追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="270" />
-        <location filename="../../desktop/review/call_detail.py" line="291" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="272" />
-        <location filename="../../desktop/review/call_detail.py" line="293" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="273" />
-        <location filename="../../desktop/review/call_detail.py" line="294" />
-        <location filename="../../desktop/review/call_detail.py" line="410" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="275" />
         <source>New note about this customer</source>
         <translation>このお客様についての新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="292" />
         <source>Tags (separated by commas)</source>
         <translation>タグ（カンマ区切り）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="299" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="300" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="301" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="302" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="311" />
-        <location filename="../../desktop/review/call_detail.py" line="619" />
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="315" />
         <source>Whisper</source>
         <translation>ささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="316" />
         <source>Suggestion shown</source>
         <translation>表示されたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="317" />
         <source>Suggestion used</source>
         <translation>使われたおすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="318" />
         <source>Cue</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="319" />
         <source>Bookmark</source>
         <translation>ブックマーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="321" />
         <source>Overlap</source>
         <translation>被り</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="322" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="326" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="326" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="334" />
         <source>This call is no longer in the store.</source>
         <translation>この通話はもうデータベースにありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="350" />
-        <location filename="../../desktop/review/call_detail.py" line="485" />
         <source>No recording is kept for this call.</source>
         <translation>この通話の録音は保存されていません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="368" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="370" />
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="390" />
         <source>read at {time}</source>
         <translation>{time} に既読</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="392" />
         <source>not read</source>
         <translation>未読</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="409" />
         <source>Caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="411" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="484" />
         <source>The recording of this call cannot be read.</source>
         <translation>この通話の録音を読み込めません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="487" />
         <source>This PC's sound output cannot play the recording. Check the speakers or headset.</source>
         <translation>このPCの音声出力で録音を再生できません。スピーカーかヘッドセットを確認してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="489" />
         <source>The recording cannot be played.</source>
         <translation>録音を再生できません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="591" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="593" />
         <source>Exported to {path}.</source>
         <translation>{path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="601" />
         <source>Export transcript</source>
         <translation>文字起こしを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="679" />
         <source>Wrap-up saved.</source>
         <translation>後処理を保存しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/call_detail.py" line="707" />
         <source>Could not save: {error}</source>
         <translation>保存できませんでした: {error}</translation>
     </message>
@@ -537,182 +423,146 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="232" />
         <source>Agent Assist</source>
         <translation>Agent Assist</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="233" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="234" />
         <source>Notes</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="235" />
         <source>Wrap-up</source>
         <translation>後処理</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="236" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="237" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="238" />
         <source>&amp;Call</source>
         <translation>通話(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="239" />
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="240" />
         <source>&amp;Language</source>
         <translation>言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="241" />
         <source>Start / end call</source>
         <translation>通話の開始／終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="242" />
         <source>Replay a recording…</source>
         <translation>録音を再生…</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="243" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="244" />
         <source>Save wrap-up</source>
         <translation>後処理を保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="245" />
         <source>Mark whisper read</source>
         <translation>ささやきを既読にする</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="246" />
         <source>Jump to live</source>
         <translation>最新へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="247" />
         <source>Raise / lower hand</source>
         <translation>挙手する／挙手をやめる</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="248" />
         <source>Next pane</source>
         <translation>次の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="249" />
         <source>Previous pane</source>
         <translation>前の区画へ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="250" />
         <source>Settings…</source>
         <translation>設定…</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="251" />
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="252" />
         <source>Light theme</source>
         <translation>ライトテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="253" />
         <source>Dark theme</source>
         <translation>ダークテーマ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="254" />
         <source>Larger text</source>
         <translation>文字を大きく</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="255" />
         <source>Smaller text</source>
         <translation>文字を小さく</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="256" />
         <source>Default text size</source>
         <translation>標準の文字サイズ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="257" />
         <source>&amp;Windows</source>
         <translation>ウィンドウ(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="258" />
         <source>Windows</source>
         <translation>ウィンドウ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="259" />
         <source>History &amp;&amp; review</source>
         <translation>履歴とレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="260" />
         <source>Past calls, search, insights (Ctrl+H)</source>
         <translation>過去の通話・検索・分析（Ctrl+H）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="261" />
         <source>Supervisor console</source>
         <translation>スーパーバイザー画面</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="262" />
         <source>Follow the team's live calls and whisper (Ctrl+Shift+U)</source>
         <translation>チームの通話をモニターしてささやく（Ctrl+Shift+U）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="264" />
         <source>Open history and review</source>
         <translation>履歴とレビューを開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="265" />
         <source>Open the supervisor console</source>
         <translation>スーパーバイザー画面を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="300" />
         <source>Recording stopped: %1</source>
         <translation>録音が停止しました: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="304" />
         <source>Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings.</source>
         <translation>音声デバイスが切断されました: %1。もう一方は継続中です。再接続するか設定で別のデバイスを選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/main_window.py" line="308" />
         <source>Audio device back: %1</source>
         <translation>音声デバイスが復帰しました: %1</translation>
     </message>
@@ -720,57 +570,46 @@
 <context>
     <name>CoachPanel</name>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="41" />
         <source>Close the coaching hints</source>
         <translation>コーチングのヒントを閉じる</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="42" />
         <source>Coaching</source>
         <translation>コーチング</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="47" />
         <source>Pace</source>
         <translation>話す速さ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="48" />
         <source>Plain words</source>
         <translation>やさしい言葉</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="49" />
         <source>Realistic promise</source>
         <translation>無理のない約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="50" />
         <source>Sum it up</source>
         <translation>要点の確認</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="51" />
         <source>Silence</source>
         <translation>沈黙</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="52" />
         <source>Take a moment</source>
         <translation>ひと息</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="75" />
         <source>%1 morae/s</source>
         <translation>%1 モーラ/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="77" />
         <source>%1 words/min</source>
         <translation>%1 語/分</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="81" />
         <source>You %1% · customer %2% · pace %3 · overlaps %4 · silences %5</source>
         <translation>あなた %1% · お客様 %2% · 話速 %3 · 被り %4 · 沈黙 %5</translation>
     </message>
@@ -778,37 +617,30 @@
 <context>
     <name>CoachingSettings</name>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="118" />
         <source>Hints during the call, each with its reason. Switch off the ones you do not want.</source>
         <translation>通話中のヒント（それぞれ理由つき）。不要なものはオフにできます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="121" />
         <source>Pace: I speak fast for the customer</source>
         <translation>話す速さ: お客様に対して話すのが速いとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="122" />
         <source>Plain words: I use a technical term with a non-technical customer</source>
         <translation>やさしい言葉: 機械に不慣れなお客様に専門用語を使ったとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="123" />
         <source>Realistic promises: I promise absolutely (必ず, “definitely”)</source>
         <translation>無理のない約束: 「必ず」「絶対」など言い切ったとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="124" />
         <source>Sum it up: after the customer describes a problem at length</source>
         <translation>要点の確認: お客様が問題を長く説明したあと</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="125" />
         <source>Silence: nobody has spoken for a while</source>
         <translation>沈黙: しばらく誰も話していないとき</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/coach_panel.py" line="127" />
         <source>Take a moment after a hard call (the team sees only “needs a moment”)</source>
         <translation>つらい通話のあとにひと息（チームには「ひと息中」とだけ伝わります）</translation>
     </message>
@@ -816,97 +648,78 @@
 <context>
     <name>ConversationPanel</name>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="51" />
         <source>Conversation and self-review</source>
         <translation>会話とセルフレビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="53" />
         <source>Wrap-up lines and scorecard; choose one to see its transcript lines</source>
         <translation>後処理の各行とスコアカード（選ぶと元の発話を表示）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="76" />
         <source>Issue</source>
         <translation>用件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="77" />
         <source>Fact</source>
         <translation>状況</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="78" />
         <source>Done</source>
         <translation>対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="79" />
         <source>Supervisor's advice</source>
         <translation>スーパーバイザーの助言</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="80" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="90" />
         <source>From %1 transcript line(s)</source>
         <translation>発話 %1 行から</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="96" />
         <source>No conversation figures for this call.</source>
         <translation>この通話の会話指標はありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="98" />
         <source>%1 morae/s</source>
         <translation>%1 モーラ/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="100" />
         <source>%1 words/min</source>
         <translation>%1 語/分</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="103" />
         <source>Talk:listen %1:%2 · overlaps %3 · silences %4 (%5 s) · longest monologue %6 s · pace %7</source>
         <translation>話す:聞く %1:%2 · 被り %3 · 沈黙 %4（%5 秒） · 最長の一人話し %6 秒 · 話速 %7</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="120" />
         <source>Empathy: %1 phrase(s); %2 of %3 upset moments answered</source>
         <translation>共感: %1 回。不満・不安の %3 回中 %2 回に応えた</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="128" />
         <source>Summarised the issue back</source>
         <translation>要点を言い返して確認した</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="128" />
         <source>No summary back</source>
         <translation>要点の言い返し（バックトラッキング）なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="133" />
         <source>Promises logged: %1 of %2</source>
         <translation>約束の記録: %2 件中 %1 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="143" />
         <source>Supervisor's advice taken up: %1 of %2</source>
         <translation>スーパーバイザーの助言を実行: %2 件中 %1 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="153" />
         <source>Thanked the customer at the end</source>
         <translation>最後にお礼を伝えた</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="155" />
         <source>No thanks at the end</source>
         <translation>最後のお礼なし</translation>
     </message>
@@ -914,37 +727,30 @@
 <context>
     <name>CueBanner</name>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="43" />
         <source>Add to wrap-up</source>
         <translation>後処理に追加</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="44" />
         <source>Close the hint</source>
         <translation>ヒントを閉じる</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="45" />
         <source>Hint</source>
         <translation>ヒント</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="56" />
         <source>The customer sounds upset. You could say:</source>
         <translation>お客様がお困りのようです。こう伝えてみましょう:</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="57" />
         <source>Show you heard them:</source>
         <translation>お話を受け止めたことを伝えましょう:</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="58" />
         <source>You made a promise. Follow-up:</source>
         <translation>お約束をしました。フォローアップ:</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/cue_banner.py" line="73" />
         <source>ddd d MMM yyyy</source>
         <translation>yyyy年M月d日（ddd）</translation>
     </message>
@@ -952,87 +758,70 @@
 <context>
     <name>CustomerContextPanel</name>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="30" />
         <source>Customer context</source>
         <translation>お客様情報</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="47" />
         <source>Start a call to see who is calling.</source>
         <translation>通話を開始すると、お客様の情報が表示されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="52" />
         <source>New caller</source>
         <translation>新規のお客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="56" />
         <source>No record for this number yet. Notes you take are saved for next time.</source>
         <translation>この番号の記録はまだありません。取ったメモは次回のために保存されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="66" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="68" />
         <source>Traits and preferences</source>
         <translation>特徴・ご希望</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="70" />
         <source>Open follow-ups and promises</source>
         <translation>未完了のフォローアップ・お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="74" />
         <source>Changed since the last contact</source>
         <translation>前回の対応以降の変更</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="78" />
         <source>Team notes</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="84" />
         <source>Last contacts</source>
         <translation>最近の対応履歴</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="95" />
         <source>New note</source>
         <translation>新しいメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="96" />
         <source>New follow-up</source>
         <translation>新しいフォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="97" />
         <source>Follow-up closed</source>
         <translation>フォローアップ完了</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="98" />
         <source>Profile updated</source>
         <translation>プロフィール更新</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="107" />
         <source>pinned</source>
         <translation>ピン留め</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="109" />
         <source>caution</source>
         <translation>注意</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/context_panel.py" line="111" />
         <source>next action</source>
         <translation>次の対応</translation>
     </message>
@@ -1040,57 +829,46 @@
 <context>
     <name>HandRaiser</name>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="62" />
         <source>Why? (optional, one line) — Enter sends</source>
         <translation>理由（任意・1行）— Enter で送信</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="63" />
         <source>Reason for raising your hand</source>
         <translation>挙手の理由</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="117" />
         <source>⚑ Lower hand (F9)</source>
         <translation>⚑ 挙手をやめる (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="117" />
         <source>⚑ Raise hand (F9)</source>
         <translation>⚑ 挙手 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="119" />
         <source>Lower your hand</source>
         <translation>挙手をやめる</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="119" />
         <source>Raise your hand: ask a supervisor for help</source>
         <translation>挙手: スーパーバイザーに助けを求める</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="125" />
         <source>Raise your hand during a call to ask a supervisor for help.</source>
         <translation>通話中に挙手すると、スーパーバイザーに助けを求められます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="127" />
         <source>No team server is set up: no supervisor can see a raised hand.</source>
         <translation>チームサーバーが未設定のため、挙手はスーパーバイザーに届きません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="129" />
         <source>Hand raised: your supervisors see this call first.</source>
         <translation>挙手中: スーパーバイザーの一覧でこの通話が先頭に表示されています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="131" />
         <source>%1 is coming to help.</source>
         <translation>%1 さんが応援に向かっています。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/raise_hand.py" line="133" />
         <source>%1 answered with a whisper.</source>
         <translation>%1 さんがささやきで応えました。</translation>
     </message>
@@ -1098,206 +876,162 @@
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="110" />
         <source>Search what was said, summaries and notes (日本語 / English)</source>
         <translation>発話・要約・メモを検索（日本語 / English）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="112" />
         <source>Search calls</source>
         <translation>通話を検索</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="113" />
         <source>From YYYY-MM-DD</source>
         <translation>開始日 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="114" />
         <source>To YYYY-MM-DD</source>
         <translation>終了日 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="116" />
         <source>Filter by agent</source>
         <translation>オペレーターで絞り込み</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="117" />
         <source>Filter by tag</source>
         <translation>タグで絞り込み</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="118" />
         <source>Filter by disposition</source>
         <translation>対応結果で絞り込み</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="119" />
         <source>Calls from this date (YYYY-MM-DD)</source>
         <translation>この日以降の通話（YYYY-MM-DD）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="120" />
         <source>Calls up to this date (YYYY-MM-DD)</source>
         <translation>この日までの通話（YYYY-MM-DD）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="121" />
         <source>Export the listed calls as CSV</source>
         <translation>一覧の通話を CSV に書き出す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="122" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="123" />
         <source>Search results</source>
         <translation>検索結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="129" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="130" />
         <source>Export the calls matching these filters as CSV for Excel</source>
         <translation>条件に合う通話を Excel 用の CSV に書き出す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="133" />
         <source>Date</source>
         <translation>日付</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="134" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="135" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="136" />
         <source>Duration</source>
         <translation>通話時間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="137" />
         <source>Disposition</source>
         <translation>対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="138" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="143" />
-        <location filename="../../desktop/review/history_view.py" line="165" />
         <source>All agents</source>
         <translation>すべてのオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="144" />
-        <location filename="../../desktop/review/history_view.py" line="166" />
         <source>All tags</source>
         <translation>すべてのタグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="145" />
-        <location filename="../../desktop/review/history_view.py" line="167" />
         <source>All dispositions</source>
         <translation>すべての対応結果</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="155" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="156" />
         <source>Follow-up</source>
         <translation>フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="157" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="158" />
         <source>Unresolved</source>
         <translation>未解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="187" />
         <source>“{text}” is not a date: write it as 2026-03-31.</source>
         <translation>「{text}」は日付ではありません。2026-03-31 の形で入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="221" />
         <source>Unknown</source>
         <translation>不明</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="232" />
         <source>No calls match these filters.</source>
         <translation>条件に合う通話はありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="238" />
         <source>Transcript</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="239" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="240" />
         <source>Note</source>
         <translation>メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="258" />
         <source>Nothing found. Try fewer or other words.</source>
         <translation>見つかりませんでした。言葉を減らすか、別の言葉で試してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="261" />
         <source>1 match</source>
         <translation>1 件一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="261" />
         <source>%1 matches</source>
         <translation>%1 件一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="271" />
-        <location filename="../../desktop/review/history_view.py" line="275" />
         <source>Unknown caller</source>
         <translation>不明な発信者</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="294" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="296" />
         <source>Wrote {count} calls to {path}.</source>
         <translation>{count} 件の通話を {path} に書き出しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/history_view.py" line="300" />
         <source>Export call list</source>
         <translation>通話一覧を書き出し</translation>
     </message>
@@ -1305,87 +1039,70 @@
 <context>
     <name>InsightsPanel</name>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="178" />
         <source>Per day</source>
         <translation>日別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="179" />
         <source>Per week</source>
         <translation>週別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="180" />
         <source>By tag</source>
         <translation>タグ別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="181" />
         <source>By topic</source>
         <translation>話題別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="182" />
         <source>By disposition</source>
         <translation>対応結果別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="183" />
         <source>By agent</source>
         <translation>オペレーター別</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="184" />
         <source>All calls</source>
         <translation>すべての通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="191" />
         <source>Export CSV…</source>
         <translation>CSV を書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="196" />
         <source>Calls per period (the breakdown is written beside each bar)</source>
         <translation>期間ごとの通話数（内訳は各棒の横に表示）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="192" />
         <source>Average handle time by agent (minutes)</source>
         <translation>オペレーター別の平均対応時間（分）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="194" />
         <source>Knowledge entries: times an agent used the card, of the times it was shown</source>
         <translation>ナレッジ: 表示された回数のうち、オペレーターが使った回数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="221" />
         <source>Could not compute the insights: {error}</source>
         <translation>分析を計算できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="227" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="245" />
         <source>of %1 shown</source>
         <translation>／表示 %1 回</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="250" />
         <source>(no agent)</source>
         <translation>（担当者の記録なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="260" />
         <source>{calls} calls · average handle time {minutes:.1f} min · {share:.0%} with frustration cues</source>
         <translation>{calls} 件の通話 · 平均対応時間 {minutes:.1f} 分 · 不満のヒントあり {share:.0%}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/insights_view.py" line="269" />
         <source>Export insights</source>
         <translation>分析を書き出し</translation>
     </message>
@@ -1393,49 +1110,38 @@
 <context>
     <name>LiveTranscript</name>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="60" />
         <source>You</source>
         <translation>自分</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="61" />
         <source>Customer</source>
         <translation>お客様</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="77" />
-        <location filename="../../desktop/agent/transcript_view.py" line="167" />
         <source>Live transcript</source>
         <translation>ライブ文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="88" />
-        <location filename="../../desktop/agent/transcript_view.py" line="168" />
         <source>Jump to live ↓</source>
         <translation>最新へ ↓</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="89" />
         <source>Jump to the live end of the transcript</source>
         <translation>文字起こしの最新行へ移動</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="170" />
         <source>Listening… the first words appear a few seconds after someone starts to speak.</source>
         <translation>聞き取り中… 話し始めてから数秒で最初の言葉が表示されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="233" />
         <source>final</source>
         <translation>確定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="233" />
         <source>still being heard</source>
         <translation>認識中</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/transcript_view.py" line="234" />
         <source>Click to bookmark this line</source>
         <translation>クリックでこの行をブックマーク</translation>
     </message>
@@ -1443,215 +1149,170 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="259" />
         <source>Retention</source>
         <translation>保存期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="260" />
         <source>Delete recordings after (days)</source>
         <translation>録音を削除するまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="264" />
         <source>Recordings</source>
         <translation>録音</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="265" />
         <source>Old transcripts</source>
         <translation>古い文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="266" />
         <source>Transcripts count as old after (days)</source>
         <translation>文字起こしを古いとみなすまでの日数</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="272" />
         <source>Keep</source>
         <translation>残す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="273" />
         <source>Redact personal details</source>
         <translation>個人情報を伏せる</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="274" />
         <source>Delete</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="278" />
         <source>Save and apply now</source>
         <translation>保存して今すぐ適用</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="279" />
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="280" />
         <source>Customer name or phone number</source>
         <translation>お客様の名前または電話番号</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="281" />
         <source>Find the customer by name or phone number</source>
         <translation>名前または電話番号でお客様を探す</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="282" />
         <source>Find</source>
         <translation>検索</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="283" />
         <source>Customers found: choose one</source>
         <translation>見つかったお客様: 1人を選んでください</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="411" />
         <source>Erase {name} ({phone}): the profile, notes, follow-ups, {calls} calls with their transcripts and recordings? This cannot be undone.</source>
         <translation>{name}（{phone}）のプロフィール、メモ、フォローアップ、通話 {calls} 件とその文字起こし・録音を消去しますか？元に戻せません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="284" />
         <source>Export archive…</source>
         <translation>アーカイブを書き出し…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="285" />
         <source>Erase everything about this customer…</source>
         <translation>このお客様のデータをすべて消去…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="308" />
         <source>Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines.</source>
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="329" />
-        <location filename="../../desktop/review/privacy_view.py" line="409" />
         <source>no phone</source>
         <translation>電話番号なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="331" />
         <source>{name} · {phone}{company} · {calls} calls</source>
         <translation>{name} · {phone}{company} · 通話 {calls} 件</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="340" />
         <source>Type the customer's name or phone number first.</source>
         <translation>先にお客様の名前か電話番号を入力してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="342" />
         <source>No customer has that name or phone number.</source>
         <translation>その名前・電話番号のお客様はいません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="344" />
         <source>Choose the customer in the list.</source>
         <translation>一覧からお客様を選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="366" />
-        <location filename="../../desktop/review/privacy_view.py" line="384" />
-        <location filename="../../desktop/review/privacy_view.py" line="405" />
         <source>Find and choose the customer first.</source>
         <translation>先にお客様を検索して選んでください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="372" />
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="375" />
         <source>Wrote {path}: {calls} calls, {notes} notes, {recordings} recordings.</source>
         <translation>{path} を書き出しました: 通話 {calls} 件、メモ {notes} 件、録音 {recordings} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="387" />
         <source>Export customer archive</source>
         <translation>お客様のアーカイブを書き出し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="395" />
         <source>Erase customer</source>
         <translation>お客様を消去</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="415" />
         <source>Nothing was erased.</source>
         <translation>何も消去していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="420" />
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="423" />
         <source>Erased from this PC: {name}, {calls} calls, {rows} records, {files} recording files.</source>
         <translation>このPCから消去しました: {name}、通話 {calls} 件、レコード {rows} 件、録音ファイル {files} 件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="431" />
         <source>Could not remove: {files}</source>
         <translation>削除できませんでした: {files}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="434" />
         <source>NOT yet erased from the database file: another window of Agent Assist has it open. It is cleared when that window closes.</source>
         <translation>データベースファイルからはまだ消去されていません: Agent Assist の別のウィンドウが開いています。そのウィンドウを閉じると消去されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="447" />
         <source>Team server: erasing the team's copy…</source>
         <translation>チームサーバー: チームのコピーを消去しています…</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="467" />
         <source>Team server: NOT erased, the request failed: {error}</source>
         <translation>チームサーバー: 消去されていません。要求が失敗しました: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="475" />
         <source>Team server: none is set up, nothing was shared with a team.</source>
         <translation>チームサーバー: 未設定のため、チームとは何も共有していません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="476" />
         <source>Team server: erased ({calls} calls, {rows} records).</source>
         <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="478" />
         <source>Team server: erased ({calls} calls, {rows} records); its files are cleaned at its next retention round (pending).</source>
         <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。サーバーのファイルは次回の保持期間処理で完全に消去されます（保留中）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="482" />
         <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent when Agent Assist next connects.</source>
         <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。Agent Assist が次に接続したときに消去を依頼します。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="487" />
         <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). Erase again once it is reachable.</source>
         <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。接続できるようになったら、もう一度消去してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="491" />
         <source>Team server: NOT erased, it refused ({reason}). A supervisor or admin must erase the team's copy.</source>
         <translation>チームサーバー: 消去されていません。拒否されました（{reason}）。チームのコピーはスーパーバイザーか管理者が消去する必要があります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/privacy_view.py" line="498" />
         <source>{file}: queued messages about the customer deleted, NOT yet cleared from the file (Agent Assist has it open; cleared when it closes).</source>
         <translation>{file}: このお客様についての送信待ちメッセージを削除しました。ファイルからはまだ消去されていません（Agent Assist が開いています。閉じると消去されます）。</translation>
     </message>
@@ -1659,17 +1320,14 @@
 <context>
     <name>QuickNotes</name>
     <message>
-        <location filename="../../desktop/agent/notes_panel.py" line="39" />
         <source>Quick note, Enter to add</source>
         <translation>クイックメモ（Enterで追加）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/notes_panel.py" line="40" />
         <source>Quick note</source>
         <translation>クイックメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/notes_panel.py" line="41" />
         <source>Notes from this call</source>
         <translation>この通話のメモ</translation>
     </message>
@@ -1677,22 +1335,18 @@
 <context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../../desktop/review/window.py" line="79" />
         <source>Agent Assist — Call review</source>
         <translation>Agent Assist — 通話レビュー</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="80" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="81" />
         <source>Insights</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/window.py" line="82" />
         <source>Privacy</source>
         <translation>プライバシー</translation>
     </message>
@@ -1700,197 +1354,158 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="216" />
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="219" />
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="220" />
         <source>Transcription</source>
         <translation>文字起こし</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="221" />
         <source>Team server</source>
         <translation>チームサーバー</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="222" />
         <source>Appearance</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="223" />
         <source>Coaching</source>
         <translation>コーチング</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="230" />
         <source>&amp;Your microphone</source>
         <translation>自分のマイク(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="231" />
         <source>&amp;Customer audio</source>
         <translation>お客様の音声(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="232" />
         <source>Or one &amp;stereo input</source>
         <translation>または ステレオ入力1つ(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="233" />
         <source>Level &amp;test</source>
         <translation>音量テスト(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="238" />
         <source>Agent on the left channel</source>
         <translation>左チャンネルがオペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="239" />
         <source>Test</source>
         <translation>テスト</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="240" />
         <source>You %p%</source>
         <translation>自分 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="241" />
         <source>Customer %p%</source>
         <translation>お客様 %p%</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="242" />
         <source>&amp;Model</source>
         <translation>モデル(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="243" />
         <source>Call &amp;language</source>
         <translation>通話の言語(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="244" />
         <source>&amp;After-call pass</source>
         <translation>通話後の再文字起こし(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="246" />
         <source>A bigger model transcribes each call again after it ends, in the background</source>
         <translation>通話終了後、より大きなモデルがバックグラウンドで文字起こしをやり直します</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="248" />
         <source>Server &amp;URL</source>
         <translation>サーバーURL(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="249" />
         <source>&amp;Token</source>
         <translation>トークン(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="250" />
         <source>Your &amp;name</source>
         <translation>あなたの名前(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="251" />
         <source>Softphone link &amp;port (0 = off)</source>
         <translation>ソフトフォン連携ポート(&amp;P)（0 = 無効）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="253" />
         <source>A softphone can open http://127.0.0.1:PORT/call?number=... on an incoming call</source>
         <translation>着信時にソフトフォンが http://127.0.0.1:PORT/call?number=... を開くと番号が入ります</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="255" />
         <source>empty = work locally only</source>
         <translation>空欄 = ローカルのみで使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="258" />
         <source>The token is kept in the system keyring (%1).</source>
         <translation>トークンはシステムのキーリング（%1）に保存されます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="262" />
         <source>The system keyring refused the token (%1): it is kept in %2, readable only by your user account.</source>
         <translation>システムのキーリングがトークンを受け付けませんでした（%1）。トークンは %2 に保存され、あなたのユーザーアカウントだけが読めます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="270" />
         <source>No system keyring was found: the token is kept in %1, readable only by your user account.</source>
         <translation>システムのキーリングが見つからないため、トークンは %1 に保存され、あなたのユーザーアカウントだけが読めます。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="273" />
         <source>Beep on my own device when a whisper arrives</source>
         <translation>ささやき受信時に自分のデバイスで通知音を鳴らす</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="274" />
         <source>T&amp;heme</source>
         <translation>テーマ(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="275" />
         <source>&amp;Interface language</source>
         <translation>表示言語(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="276" />
         <source>Text &amp;size (0 = default)</source>
         <translation>文字サイズ(&amp;S)（0 = 標準）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="286" />
         <source>(none)</source>
         <translation>（なし）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="294" />
         <source>Devices are remembered by name, so a headset plugged into another port is still found.</source>
         <translation>デバイスは名前で記憶されるため、別の端子に挿し直しても見つかります。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="300" />
         <source>No audio input devices found. Plug in a headset, or replay a recording with Call &gt; Replay a recording.</source>
         <translation>音声入力デバイスが見つかりません。ヘッドセットを接続するか、「通話 &gt; 録音を再生」で録音を再生してください。</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="317" />
         <source>default for the language</source>
         <translation>言語に応じた既定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="322" />
         <source>detect</source>
         <translation>自動判定</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="330" />
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="331" />
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/settings_dialog.py" line="376" />
         <source>Choose a device first.</source>
         <translation>先にデバイスを選んでください。</translation>
     </message>
@@ -1898,132 +1513,106 @@
 <context>
     <name>SuggestionCard</name>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="149" />
         <source>Copy</source>
         <translation>コピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="150" />
         <source>Open</source>
         <translation>開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="151" />
         <source>✓ Helped</source>
         <translation>✓ 役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="151" />
         <source>Helped</source>
         <translation>役立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="152" />
         <source>Not relevant</source>
         <translation>関係なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="159" />
         <source>Copy the text of “%1”</source>
         <translation>「%1」の本文をコピー</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="160" />
         <source>Open the whole entry “%1”</source>
         <translation>「%1」の全文を開く</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="161" />
         <source>“%1” helped</source>
         <translation>「%1」が役に立った</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="162" />
         <source>Hide “%1”: not relevant</source>
         <translation>「%1」を非表示: 関係なし</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="169" />
         <source>Knowledge</source>
         <translation>ナレッジ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="170" />
         <source>Team note</source>
         <translation>チームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="171" />
         <source>Past call</source>
         <translation>過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="172" />
         <source>Promise</source>
         <translation>お約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="175" />
         <source>%1 · sent by %2</source>
         <translation>%1 · %2 さんから</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="188" />
         <source>%1 (sent by your supervisor)</source>
         <translation>%1（スーパーバイザーから届いたカード）</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="196" />
         <source>knowledge base entry</source>
         <translation>ナレッジ記事</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="197" />
         <source>this customer's past call</source>
         <translation>このお客様の過去の通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="198" />
         <source>an open promise to this customer</source>
         <translation>このお客様への未完了のお約束</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="199" />
         <source>a team note on this customer</source>
         <translation>このお客様に関するチームのメモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="200" />
         <source>a caution note on this customer</source>
         <translation>このお客様に関する注意メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="201" />
         <source>a next-action note on this customer</source>
         <translation>このお客様の次の対応メモ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="204" />
         <source>your supervisor %1 sent this card</source>
         <translation>スーパーバイザーの %1 さんが送ったカード</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="206" />
         <source>a trigger phrase rule</source>
         <translation>キーフレーズのルール</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="213" />
         <source>you heard: %1</source>
         <translation>聞き取った言葉: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="215" />
         <source>close in meaning to: %1</source>
         <translation>意味が近い: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="220" />
         <source>Why</source>
         <translation>理由</translation>
     </message>
@@ -2031,12 +1620,10 @@
 <context>
     <name>SuggestionPanel</name>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="272" />
         <source>Suggestions</source>
         <translation>おすすめ</translation>
     </message>
     <message>
-        <location filename="../../desktop/common/suggestion_cards.py" line="273" />
         <source>Cards that fit what the customer says appear here.</source>
         <translation>お客様の話に合うカードがここに表示されます。</translation>
     </message>
@@ -2044,12 +1631,10 @@
 <context>
     <name>SummarySources</name>
     <message>
-        <location filename="../../desktop/agent/summary_sources.py" line="31" />
         <source>Where each line of the wrap-up came from; choose one to see it</source>
         <translation>後処理の各行の出どころ（選ぶと表示）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/summary_sources.py" line="32" />
         <source>Choose a line to see the transcript lines it was written from.</source>
         <translation>行を選ぶと、その元になった発話を表示します。</translation>
     </message>
@@ -2057,83 +1642,66 @@
 <context>
     <name>TeamConversation</name>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="190" />
         <source>Conversations and self-review</source>
         <translation>会話とセルフレビュー（チーム）</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="202" />
         <source>Everyone</source>
         <translation>全員</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="206" />
         <source>Agent</source>
         <translation>オペレーター</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="207" />
-        <location filename="../../desktop/review/conversation_view.py" line="234" />
         <source>Calls</source>
         <translation>通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="208" />
         <source>Talk share</source>
         <translation>話す割合</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="209" />
         <source>Overlaps a call</source>
         <translation>被り/通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="210" />
         <source>Silences a call</source>
         <translation>沈黙/通話</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="211" />
         <source>Longest monologue</source>
         <translation>最長の一人話し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="212" />
         <source>Pace</source>
         <translation>話す速さ</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="228" />
         <source>No measured calls yet.</source>
         <translation>まだ計測した通話はありません。</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="233" />
         <source>Period</source>
         <translation>期間</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="235" />
         <source>Summary back</source>
         <translation>要点の言い返し</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="236" />
         <source>Empathy answered</source>
         <translation>共感で応えた</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="237" />
         <source>Advice followed</source>
         <translation>助言の実行</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="238" />
         <source>Promises logged</source>
         <translation>約束の記録</translation>
     </message>
     <message>
-        <location filename="../../desktop/review/conversation_view.py" line="239" />
         <source>Thanked</source>
         <translation>お礼</translation>
     </message>
@@ -2141,32 +1709,26 @@
 <context>
     <name>WhisperInbox</name>
     <message>
-        <location filename="../../desktop/agent/whisper_inbox.py" line="63" />
         <source>Whispers from your supervisor</source>
         <translation>スーパーバイザーからのささやき</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/whisper_inbox.py" line="133" />
         <source>NEW</source>
         <translation>新着</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/whisper_inbox.py" line="135" />
         <source>not read during the call</source>
         <translation>通話中に未読</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/whisper_inbox.py" line="138" />
         <source>about: “%1”</source>
         <translation>対象の発言: 「%1」</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/whisper_inbox.py" line="147" />
         <source>Whispers: %1 unread (F8 marks read)</source>
         <translation>ささやき: 未読 %1 件（F8で既読）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/whisper_inbox.py" line="149" />
         <source>Whispers</source>
         <translation>ささやき</translation>
     </message>
@@ -2174,87 +1736,70 @@
 <context>
     <name>WrapUpPanel</name>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="26" />
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="90" />
         <source>&amp;Summary</source>
         <translation>要約(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="91" />
         <source>&amp;Tags</source>
         <translation>タグ(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="92" />
         <source>&amp;Disposition</source>
         <translation>対応結果(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="93" />
         <source>&amp;Next action</source>
         <translation>次の対応(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="94" />
         <source>&amp;Follow-up</source>
         <translation>フォローアップ(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="98" />
         <source>Summary</source>
         <translation>要約</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="99" />
         <source>Tags</source>
         <translation>タグ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="100" />
         <source>comma separated</source>
         <translation>カンマ区切り</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="101" />
         <source>Next action</source>
         <translation>次の対応</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="102" />
         <source>on</source>
         <translation>設定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="103" />
         <source>Schedule a follow-up</source>
         <translation>フォローアップを予定する</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="104" />
         <source>Save wrap-up (Ctrl+S)</source>
         <translation>後処理を保存（Ctrl+S）</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="108" />
         <source>Resolved</source>
         <translation>解決</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="109" />
         <source>Follow-up needed</source>
         <translation>要フォローアップ</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="110" />
         <source>Escalated</source>
         <translation>エスカレーション</translation>
     </message>
     <message>
-        <location filename="../../desktop/agent/wrap_up.py" line="111" />
         <source>Not resolved</source>
         <translation>未解決</translation>
     </message>

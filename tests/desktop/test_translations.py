@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QTranslator
 
 from assist.store import Store
 from desktop.agent.main_window import CallScreen
@@ -16,6 +17,7 @@ from desktop.app import ensure_app
 from desktop.common.i18n import TRANSLATIONS, install_ui_language
 from desktop.common.suggestion_cards import SuggestionCard
 from desktop.common.views import SuggestionView
+from scripts.update_translations import Catalogue, check, compile_qm, extract, set_translation, untranslated
 
 
 @pytest.fixture
@@ -40,6 +42,37 @@ def test_every_string_of_the_app_has_its_japanese() -> None:
         if translation.get("type") == "unfinished" or not text.strip():
             untranslated.append(message.findtext("source"))
     assert not untranslated, f"no Japanese for: {untranslated}"
+
+
+def test_the_ts_files_are_the_source_and_in_step_with_the_code() -> None:
+    """The .ts files hold every tr() string of the code with its Japanese, and the .qm files are compiled from
+    them (scripts/update_translations.py --check, which writes nothing)."""
+    assert check() == 0
+
+
+def test_a_new_string_is_found_without_japanese_until_one_is_set(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "panel.py").write_text(
+        "from PySide6.QtWidgets import QWidget\n\n\n"
+        "class Panel(QWidget):\n"
+        "    def retranslate(self) -> str:\n"
+        '        return self.tr("Call the customer back")\n',
+        encoding="utf-8",
+    )
+    catalogue = Catalogue(tmp_path / "panel_ja.ts", (code,))
+    extract(catalogue, catalogue.ts)
+    compile_qm(catalogue)
+    assert untranslated(catalogue.ts) == ["Call the customer back"]
+    assert check((catalogue,)) == 1  # a string without Japanese fails the check
+    assert set_translation(catalogue.ts, "Call the customer back", "お客様に折り返す")
+    assert check((catalogue,)) == 1  # the .qm is not compiled from the .ts yet
+    compile_qm(catalogue)
+    assert check((catalogue,)) == 0
+    translator = QTranslator()
+    assert translator.load(str(catalogue.qm))
+    assert translator.translate("Panel", "Call the customer back") == "お客様に折り返す"
+    assert not set_translation(catalogue.ts, "No such words", "ない")
 
 
 def test_new_actions_pushed_cards_and_the_review_window_read_in_japanese(
