@@ -87,7 +87,8 @@ def shoot(language: str, theme: str, out: Path) -> None:
     from desktop.agent.settings_dialog import SettingsDialog
     from desktop.app import ensure_app
     from desktop.common.preferences import Preferences
-    from desktop.common.views import ConnectionState, WhisperView
+    from desktop.common.views import WhisperView
+    from sync.client import ConnectionState
 
     out.mkdir(parents=True, exist_ok=True)
     app = ensure_app()
@@ -110,7 +111,7 @@ def shoot(language: str, theme: str, out: Path) -> None:
     session = CallSession(store, "call-screenshot", customer_id, language)
     window.call_started(team=True)
     window.show_customer(core_views.customer_view(context, DEMO_PHONE))
-    window.show_connection(ConnectionState.ONLINE)
+    window.show_connection(ConnectionState.CONNECTED)
     timeline = json.loads(DEMO_CALLS[language][1].read_text(encoding="utf-8"))["lines"]
     for index, line in enumerate(timeline[:6]):
         channel = Channel.AGENT if line["speaker"] == "agent" else Channel.CUSTOMER

@@ -199,9 +199,12 @@ class _RotatingConnect(connect):
 
 
 class ConnectionState(StrEnum):
+    """The link to the team server, as the client reports it and the apps show it."""
+
     CONNECTED = "connected"
     CONNECTING = "connecting"
-    OFFLINE = "offline"
+    OFFLINE = "offline"  # unreachable (or stopped): writes wait in the outbox
+    LOCAL_ONLY = "local_only"  # no team server configured: the app keeps everything on this PC (no client)
 
 
 class SyncUnavailable(Exception):

@@ -26,7 +26,8 @@ from desktop.agent.softphone_link import SoftphoneLink
 from desktop.common.appearance import apply_font_size, apply_theme, apply_ui_font
 from desktop.common.i18n import install_ui_language
 from desktop.common.preferences import Preferences, app_settings
-from desktop.common.views import ConnectionState, WhisperView, WrapUpDraft
+from desktop.common.views import WhisperView, WrapUpDraft
+from sync.client import ConnectionState
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,7 @@ class AgentApp(QObject):
 
     # -- other windows -------------------------------------------------------------------------------------
     def _role_known(self, state: ConnectionState) -> None:
-        if state is not ConnectionState.ONLINE:
+        if state is not ConnectionState.CONNECTED:
             return  # offline: the last known role stands
         role = self.desk.role
         self.window.act_supervisor.setVisible(role in SUPERVISING_ROLES)

@@ -18,7 +18,6 @@ from desktop.agent.desk import Problem, SaveOutcome
 from desktop.common.lifetime import EmitGate
 from desktop.common.views import (
     CoachingView,
-    ConnectionState,
     CueView,
     CustomerView,
     SuggestionView,
@@ -26,6 +25,7 @@ from desktop.common.views import (
     WhisperView,
     WrapUpDraft,
 )
+from sync.client import ConnectionState
 
 
 class LiveCallBridge(QObject):

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from audio.events import Channel
 from desktop.agent.transcript_view import clock
-from desktop.common.views import ConnectionState, CustomerView
+from desktop.common.views import CustomerView
+from sync.client import ConnectionState
 
 
 class LevelMeter(QProgressBar):
@@ -165,7 +166,7 @@ class CallBar(QWidget):
         texts = {
             ConnectionState.LOCAL_ONLY: self.tr("Local only (no team server)"),
             ConnectionState.CONNECTING: self.tr("Connecting to team server…"),
-            ConnectionState.ONLINE: self.tr("Team server: online"),
+            ConnectionState.CONNECTED: self.tr("Team server: online"),
             ConnectionState.OFFLINE: self.tr("Team server offline: saving locally, will send later"),
         }
         self.server.setText(texts[state])

@@ -383,9 +383,9 @@ def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 2
 
 
 def _wait_online(desk: Any, timeout: float) -> None:
-    from desktop.common.views import ConnectionState
+    from sync.client import ConnectionState
 
-    _wait_for(lambda: desk.connection is ConnectionState.ONLINE, timeout)
+    _wait_for(lambda: desk.connection is ConnectionState.CONNECTED, timeout)
 
 
 def _wait_for(predicate: Any, timeout: float) -> bool:

@@ -37,13 +37,13 @@ from desktop.common.preferences import app_settings
 from desktop.common.suggestion_cards import SuggestionPanel
 from desktop.common.views import (
     CoachingView,
-    ConnectionState,
     CueView,
     CustomerView,
     SuggestionView,
     WhisperView,
     WrapUpDraft,
 )
+from sync.client import ConnectionState
 
 
 class CallScreen(QMainWindow):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QStyleFactory
 
 _STATE_STYLE = """
 QLabel#recording[state="on"] { color: %(alert)s; font-weight: bold; }
-QLabel#serverState[state="online"] { color: %(ok)s; }
+QLabel#serverState[state="connected"] { color: %(ok)s; }
 QLabel#serverState[state="offline"], QLabel#serverState[state="local_only"] { color: %(warn)s; }
 QLabel#lag[state="behind"] { color: %(warn)s; font-weight: bold; }
 QFrame#whisperInbox[unread="true"] { border: 2px solid %(accent)s; }

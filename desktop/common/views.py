@@ -24,13 +24,6 @@ def split_tags(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in _TAG_SPLIT.split(text) if t.strip())
 
 
-class ConnectionState(StrEnum):
-    LOCAL_ONLY = "local_only"  # no server configured: everything stays on this PC
-    CONNECTING = "connecting"
-    ONLINE = "online"
-    OFFLINE = "offline"  # configured but unreachable; writes wait in the outbox
-
-
 @dataclass(frozen=True, slots=True)
 class NoteView:
     text: str

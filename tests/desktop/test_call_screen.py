@@ -17,7 +17,6 @@ from desktop.agent.desk import CallDesk, DeskConfig, Problem
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences, app_settings
 from desktop.common.views import (
-    ConnectionState,
     CueStyle,
     CueView,
     CustomerView,
@@ -26,6 +25,7 @@ from desktop.common.views import (
     WhisperView,
     WrapUpDraft,
 )
+from sync.client import ConnectionState
 from tests.conftest import ROOT
 from tests.desktop.conftest import _Quiet
 

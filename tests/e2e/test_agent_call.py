@@ -131,7 +131,10 @@ def test_a_call_from_first_word_to_saved_wrap_up(
     agent.show()
     try:
         wait(
-            qtbot, lambda: window.call_bar.server.property("state") == "online", 15, "the team server online"
+            qtbot,
+            lambda: window.call_bar.server.property("state") == "connected",
+            15,
+            "the team server online",
         )
         assert "online" in window.call_bar.server.text()
 

@@ -32,8 +32,8 @@ from desktop.agent.demo import (
 )
 from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.cli import main
-from desktop.common.views import ConnectionState, QuickNote
-from sync.client import SyncClient
+from desktop.common.views import QuickNote
+from sync.client import ConnectionState, SyncClient
 from sync.protocol import CallEvent, CallTranscript, Role
 from sync.server import ServerThread
 from sync.store import TeamStore
@@ -195,7 +195,7 @@ def test_nothing_of_her_is_left_after_a_demo_call_and_delete_customer(
     agent.desk = desk
     try:
         desk.start()
-        wait_until(lambda: desk.connection is ConnectionState.ONLINE, 15, "the agent app online")
+        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 15, "the agent app online")
         wait_until(lambda: supervisor.state.value == "connected", 15, "the supervisor online")
         call_id = desk.start_call(DEMO_PHONE, replay=DEMO_CALL)
         wait_until(agent.done.is_set, 150, "the demo call played, wrapped up and saved")

@@ -73,7 +73,9 @@ def make_agent_app(
 def agent_app(qtbot: QtBot, tmp_path: Path, team_server: TeamServerForTests) -> Iterator[AgentApp]:
     agent = make_agent_app(qtbot, tmp_path, team_server, "alex", "agent")
     try:
-        qtbot.waitUntil(lambda: agent.window.call_bar.server.property("state") == "online", timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: agent.window.call_bar.server.property("state") == "connected", timeout=WAIT_MS
+        )
         yield agent
     finally:
         agent.shutdown()

@@ -59,7 +59,6 @@ from desktop.agent.desk.devices import NoDevice, call_source
 from desktop.common.views import (
     CallSummary,
     CoachingView,
-    ConnectionState,
     CueView,
     CustomerView,
     QuickNote,
@@ -69,8 +68,7 @@ from desktop.common.views import (
     WrapUpDraft,
 )
 from desktop.common.worker import SerialWorker
-from sync.client import ConnectionState as LinkState
-from sync.client import SyncClient
+from sync.client import ConnectionState, SyncClient
 from sync.protocol import CallInfo, SharedCue, SharedCustomer, Whisper, WhisperReceipt
 
 log = logging.getLogger(__name__)
@@ -303,16 +301,16 @@ class CallDesk:
         self._set_connection(ConnectionState.CONNECTING)
         client.start()
 
-    def _connection_changed(self, state: LinkState, reason: str) -> None:
-        if state is LinkState.CONNECTED:
+    def _connection_changed(self, state: ConnectionState, reason: str) -> None:
+        if state is ConnectionState.CONNECTED:
             client = self.sync
             self.role = client.user.role.value if client is not None and client.user is not None else ""
             call = self._call
             if call is not None and not call.finished:
                 # What was shared while offline was dropped: followers get the current state again.
                 self._submit_quietly("share again", lambda: self._share_again(call))
-            self._set_connection(ConnectionState.ONLINE, force=True)
-        elif state is LinkState.CONNECTING and reason == "starting":
+            self._set_connection(ConnectionState.CONNECTED, force=True)
+        elif state is ConnectionState.CONNECTING and reason == "starting":
             self._set_connection(ConnectionState.CONNECTING)
         else:
             # Retrying after a failure is, for the agent, being offline: work is kept and sent later.
@@ -381,7 +379,7 @@ class CallDesk:
         """Publish what the agent sees (customer, cards, cues) if it changed; at most every SHARE_INTERVAL_S,
         with a trailing publish so the last change is never lost. Desk worker only."""
         client = self.sync
-        if client is None or client.state is not LinkState.CONNECTED:
+        if client is None or client.state is not ConnectionState.CONNECTED:
             return  # dropped while offline anyway; sent again on reconnecting
         info = team.call_info(
             call.shared_customer,
@@ -696,7 +694,7 @@ class CallDesk:
         if self.sync is not None:
             for kind, payload in team.shared_changes(record):
                 self.sync.push_change(kind, payload)
-            sent = self.connection is ConnectionState.ONLINE
+            sent = self.connection is ConnectionState.CONNECTED
         outcome = SaveOutcome(call.call_id, True, sent, self.sync is not None)
         call.summary = replace(call.summary, saved=True, synced=sent)
         self.last_summary = call.summary
