@@ -1,7 +1,7 @@
 """Start the desktop app. The contract others rely on:
 
-- ``create_main_window()`` returns the main window without showing it (the self-test and tests use it); it needs
-  no server, no audio device and no loaded model;
+- ``create_main_window()`` returns the main window without showing it (the self-test and tests use it); it
+  needs no server, no audio device and no loaded model;
 - ``run_app(args)`` runs the app until the user quits and returns the exit code (``args.caller`` may hold the
   caller number a softphone passed on the command line).
 """

@@ -151,7 +151,8 @@ class AgentApp(QObject):
             self.window.show_problem(
                 QCoreApplication.translate(
                     "AgentApp",
-                    "Old recordings and transcripts could not be cleaned up: %1. It will be tried again tomorrow.",
+                    "Old recordings and transcripts could not be cleaned up: %1. It will be tried again "
+                    "tomorrow.",
                 ).replace("%1", str(result) or type(result).__name__)
             )
         elif isinstance(result, RetentionReport) and result.problems:
@@ -378,7 +379,8 @@ class AgentApp(QObject):
             box.buttonClicked.connect(lambda button: self.choose_replay() if button is replay else None)
             box.show()
 
-    # -- preferences ------------------------------------------------------------------------------------------
+    # -- preferences
+    # ------------------------------------------------------------------------------------------
     def apply_look(self, prefs: Preferences) -> None:
         apply_ui_font(self.app)
         apply_theme(self.app, prefs.theme)

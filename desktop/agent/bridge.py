@@ -1,12 +1,12 @@
 """The one place where work on other threads reaches the Qt main thread.
 
 The transcription engine, the desk worker (store, call session) and the team-server client all run on their
-own threads and report through a plain :class:`~desktop.agent.desk.CallListener`. Widgets may only be touched on
-the Qt main thread, so this listener re-emits every callback as a Qt signal. The bridge lives on the main
+own threads and report through a plain :class:`~desktop.agent.desk.CallListener`. Widgets may only be touched
+on the Qt main thread, so this listener re-emits every callback as a Qt signal. The bridge lives on the main
 thread, so Qt queues each emission made from another thread and delivers it on the main thread's event loop:
-no locks in widgets, and no thread ever waits for the UI. Emissions pass an :class:`~desktop.common.lifetime.EmitGate`:
-a worker that reports after the app closed (a stop that timed out) is ignored instead of touching a deleted
-object.
+no locks in widgets, and no thread ever waits for the UI. Emissions pass an
+:class:`~desktop.common.lifetime.EmitGate`: a worker that reports after the app closed (a stop that timed out)
+is ignored instead of touching a deleted object.
 """
 
 from __future__ import annotations

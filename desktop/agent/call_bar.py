@@ -1,8 +1,8 @@
 """The strip across the top of the call screen: what the agent checks at a glance during a call.
 
 Start/end, the caller's number, who they are (or "new caller"), how long the call has run, whether it is being
-recorded, both input levels, how far transcription lags and whether the team server is reachable. Every state is
-spelled out in words as well as colour.
+recorded, both input levels, how far transcription lags and whether the team server is reachable. Every state
+is spelled out in words as well as colour.
 """
 
 from __future__ import annotations

@@ -65,7 +65,8 @@ class CueBanner(QFrame):
         self.style().polish(self)
 
     def due_text(self, iso_date: str) -> str:
-        """A follow-up date the way people say it, with its weekday (a promise "by Thursday" is checked by day)."""
+        """A follow-up date the way people say it, with its weekday (a promise "by Thursday" is checked by
+        day)."""
         date = QDate.fromString(iso_date, Qt.DateFormat.ISODate)
         if not date.isValid():
             return iso_date

@@ -3,9 +3,9 @@
 A demo world is built in a fresh directory: a local store seeded with the project's own demo customers and
 knowledge entries (Japanese and English, resources/demo/), an embedded team server (ServerThread) with an
 agent and a supervisor, and the shipped two-channel demo call replayed through the real pipeline in real time
-(FileSource -> VAD -> Whisper -> CallSession -> screen and server). A scripted supervisor whispers advice at the
-right moment. With a display the call screen opens; with ``--headless`` (or no display) the same live flow is
-printed in the terminal, the wrap-up is saved, and the command ends with a one-line summary (exit 0).
+(FileSource -> VAD -> Whisper -> CallSession -> screen and server). A scripted supervisor whispers advice at
+the right moment. With a display the call screen opens; with ``--headless`` (or no display) the same live flow
+is printed in the terminal, the wrap-up is saved, and the command ends with a one-line summary (exit 0).
 
 Nothing here imports Qt at module level: the terminal flavour must run where Qt cannot.
 """
@@ -161,7 +161,8 @@ class DemoWorld:
 
     def start_supervisor(self) -> None:
         """A scripted supervisor who reads the live call like a real one: once the customer has raised the
-        double charge (the final line at that point of the conversation reaches the team), it whispers advice."""
+        double charge (the final line at that point of the conversation reaches the team), it whispers
+        advice."""
         from sync.client import SyncClient
 
         client = SyncClient(self.url, self.tokens[SUPERVISOR], self.root / "supervisor-client.sqlite3")
@@ -199,7 +200,8 @@ class DemoWorld:
 
 
 def seed_store(path: Path) -> None:
-    """Fill a store with the demo customers, their notes, past calls and follow-ups, and the knowledge base."""
+    """Fill a store with the demo customers, their notes, past calls and follow-ups, and the knowledge
+    base."""
     from assist.domain import CallRecord, Customer, FollowUp, KnowledgeEntry, Note, new_id
     from assist.store import Store
 
@@ -373,8 +375,8 @@ def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 2
         return 1
     where = "locally and on the team server" if summary.synced else "locally"
     out.write(
-        f"demo finished: {summary.finals} lines ({summary.agent_lines} agent, {summary.customer_lines} customer), "
-        f"{summary.suggestions} cards, {summary.cues} cues, {listener.whispers_read} whisper read "
+        f"demo finished: {summary.finals} lines ({summary.agent_lines} agent, {summary.customer_lines} "
+        f"customer), {summary.suggestions} cards, {summary.cues} cues, {listener.whispers_read} whisper read "
         f"(receipt {'confirmed' if 'read' in world.receipts else 'pending'}), wrap-up saved {where}, "
         f"in {elapsed:.0f} s\n"
     )

@@ -1,10 +1,10 @@
 """The agent's call screen: one window that helps during a call without asking for clicks.
 
-Layout: the call bar across the top, with the raise-hand strip under it; on the left the customer's context, quick notes and the wrap-up (tabs);
-in the middle the cue banner over the live transcript; on the right the suggestion cards over the whisper
-inbox. The window only draws: it turns the agent's actions into signals and shows what the
-:class:`~desktop.agent.bridge.LiveCallBridge` delivers. Running a call is :mod:`desktop.agent_desk`'s job, so the
-window builds without a server, a device or a loaded model.
+Layout: the call bar across the top, with the raise-hand strip under it; on the left the customer's context,
+quick notes and the wrap-up (tabs); in the middle the cue banner over the live transcript; on the right the
+suggestion cards over the whisper inbox. The window only draws: it turns the agent's actions into signals and
+shows what the :class:`~desktop.agent.bridge.LiveCallBridge` delivers. Running a call is
+:mod:`desktop.agent_desk`'s job, so the window builds without a server, a device or a loaded model.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class CallScreen(QMainWindow):
     font_step(int): +1 / -1 / 0 (reset).
     open_review(): the agent opens the history and review window.
     open_supervisor(): a supervisor or admin opens the supervisor console (the action shows only for them).
-    raise_hand(str): the agent asks the team's supervisors for help on this call (the masked reason, may be "").
+    raise_hand(str): the agent asks the team's supervisors for help on this call (the masked reason, may
+        be "").
     lower_hand(): the agent lowers the hand.
     """
 
@@ -301,7 +302,8 @@ class CallScreen(QMainWindow):
         elif event.kind is AudioStatusKind.DEVICE_LOST:
             self.show_problem(
                 self.tr(
-                    "Audio device lost: %1. The other side keeps going; reconnect it or pick another in Settings."
+                    "Audio device lost: %1. The other side keeps going; reconnect it or pick another in "
+                    "Settings."
                 ).replace("%1", event.message)
             )
         elif event.kind is AudioStatusKind.DEVICE_RESTORED:

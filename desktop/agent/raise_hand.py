@@ -1,9 +1,9 @@
 """Asking a supervisor for help on the call in progress, without carrying a difficult call alone.
 
-One key (F9) or the button raises the hand at once; the agent may then type one line saying why (Enter sends it,
-the hand stays up). The same key lowers it. The strip says in words where the request stands (raised and
-waiting, a supervisor coming, a supervisor whispering back), so it never rests on colour, and it is reset when the
-call ends: a hand belongs to one call.
+One key (F9) or the button raises the hand at once; the agent may then type one line saying why (Enter sends
+it, the hand stays up). The same key lowers it. The strip says in words where the request stands (raised and
+waiting, a supervisor coming, a supervisor whispering back), so it never rests on colour, and it is reset when
+the call ends: a hand belongs to one call.
 """
 
 from __future__ import annotations

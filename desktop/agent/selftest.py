@@ -1,6 +1,7 @@
-"""``agent-assist --self-test``: prove on this machine, from source or from the PyInstaller build, that the parts
-an agent depends on work: the default model loads from offline weights, the bundled clip is transcribed with the
-expected words, and the main window opens and closes. Prints one line and exits 0 only when all pass."""
+"""``agent-assist --self-test``: prove on this machine, from source or from the PyInstaller build, that the
+parts an agent depends on work: the default model loads from offline weights, the bundled clip is transcribed
+with the expected words, and the main window opens and closes. Prints one line and exits 0 only when all
+pass."""
 
 from __future__ import annotations
 
@@ -69,8 +70,8 @@ def run_self_test(language: str = "ja") -> int:
         return 1
     frozen = "built app" if getattr(sys, "frozen", False) else "source"
     print(
-        f"self-test OK ({frozen}): model {model_name} loaded and transcribed the clip in {model_seconds:.1f} s "
-        f"({text!r}); main window opened and closed in {window_seconds:.2f} s",
+        f"self-test OK ({frozen}): model {model_name} loaded and transcribed the clip in {model_seconds:.1f} "
+        f"s ({text!r}); main window opened and closed in {window_seconds:.2f} s",
         flush=True,
     )
     return 0

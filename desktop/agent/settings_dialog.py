@@ -100,7 +100,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("settings")
         self.prefs = prefs
-        # where the token will be kept: the system keyring, or the settings file (and which) when there is none
+        # where the token will be kept: the system keyring, or the settings file (and which) when there is
+        # none
         self.token_place = token_place or TokenStore.for_settings(app_settings()).where()
         self.tabs = QTabWidget(self)
         # audio

@@ -13,7 +13,8 @@ _SOURCES = Qt.ItemDataRole.UserRole
 
 class SummarySources(QListWidget):
     """Signals:
-    segment_chosen(str): the agent chose a wrap-up line; the segment id of the first transcript line behind it.
+    segment_chosen(str): the agent chose a wrap-up line; the segment id of the first transcript line behind
+    it.
     """
 
     segment_chosen = Signal(str)

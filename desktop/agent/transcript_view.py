@@ -1,8 +1,8 @@
 """The live transcript: both sides of the call as they speak.
 
 The customer's lines sit on the left and the agent's on the right, each with a speaker label and a timestamp
-(so colour is never the only signal). A partial line is drawn provisional (italic, dimmed, trailing "…") and is
-replaced in place by its final through the segment id, so lines never jump. The view follows the live end
+(so colour is never the only signal). A partial line is drawn provisional (italic, dimmed, trailing "…") and
+is replaced in place by its final through the segment id, so lines never jump. The view follows the live end
 until the agent scrolls up to read; then a "Jump to live" button brings it back. Clicking a line bookmarks it.
 """
 

@@ -96,8 +96,9 @@ class WhisperInbox(QFrame):
         return None
 
     def settle(self) -> None:
-        """The call is over: whispers still unread stop asking for attention (no flashing, no unread count) and
-        stay listed, marked as not read during the call. No read receipt is sent: the agent did not read them."""
+        """The call is over: whispers still unread stop asking for attention (no flashing, no unread count)
+        and stay listed, marked as not read during the call. No read receipt is sent: the agent did not read
+        them."""
         self._flash.stop()
         self._flashes_left = 0
         self.setProperty("flash", False)

@@ -155,7 +155,8 @@ class WrapUpPanel(QWidget):
         self.status.setText(text)
 
     def show_status_tr(self, context: str, source: str) -> None:
-        """A status given by its English source and translation context: it follows a later language switch."""
+        """A status given by its English source and translation context: it follows a later language
+        switch."""
         self._status_source = (context, source)
         self.status.setText(QCoreApplication.translate(context, source))
 

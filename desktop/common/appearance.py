@@ -62,8 +62,8 @@ _THEMES = {
 
 SELECTED_TEXT = "#ffffff"  # text on the highlight colour (selected rows), both themes
 
-# Every (text colour, background colour) pair the app draws text with, by theme key; "selected" is SELECTED_TEXT.
-# tests/desktop/test_appearance.py holds each to WCAG AA (4.5:1) in both themes.
+# Every (text colour, background colour) pair the app draws text with, by theme key; "selected" is
+# SELECTED_TEXT. tests/desktop/test_appearance.py holds each to WCAG AA (4.5:1) in both themes.
 TEXT_PAIRS: tuple[tuple[str, str], ...] = (
     ("text", "window"), ("text", "base"), ("text", "button"), ("text", "cue"), ("text", "card"),
     ("text", "flash"), ("muted", "window"), ("muted", "base"), ("muted", "card"), ("muted", "cue"),
@@ -136,7 +136,8 @@ def apply_theme(app: QApplication, name: str) -> None:
 _default_point_size: float | None = None
 
 # Japanese text falls back to another font whose lines are taller than the UI font's metrics, so rows sized
-# by those metrics clip it. A UI font that carries Japanese itself keeps one set of metrics for both languages.
+# by those metrics clip it. A UI font that carries Japanese itself keeps one set of metrics for both
+# languages.
 CJK_UI_FAMILIES = (
     "Noto Sans CJK JP",
     "Source Han Sans JP",

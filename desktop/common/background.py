@@ -1,4 +1,5 @@
-"""The one way the desktop works in the background: run the work on a worker, get its outcome on the main thread.
+"""The one way the desktop works in the background: run the work on a worker, get its outcome on the main
+thread.
 
 Work goes to a :class:`~desktop.common.worker.SerialWorker` (or anything returning a
 :class:`~concurrent.futures.Future`); :meth:`Background.deliver` then runs ``on_result(value)`` or

@@ -7,8 +7,8 @@ with the main thread's event dispatcher):
 - Python's cyclic garbage collector runs on whichever thread happens to allocate past its threshold: the desk
   worker, a transcriber, the team-server client. A closed window or an app object caught in a reference cycle
   (a lambda connected to a signal that names ``self`` is enough) is then destroyed on that thread, timers and
-  all. :func:`collect_garbage_on_main_thread` turns the automatic collector off and runs it from a timer on the
-  main thread instead (the same thresholds, so memory behaves as before).
+  all. :func:`collect_garbage_on_main_thread` turns the automatic collector off and runs it from a timer on
+  the main thread instead (the same thresholds, so memory behaves as before).
 - A worker that emits a signal of a bridge object while the main thread deletes it. :class:`EmitGate` lets
   a worker emit only while the object lives: the object's ``destroyed`` closes the gate, under the same lock
   the emitting thread holds, so an emission either finishes before the deletion or never starts.
@@ -64,8 +64,8 @@ class EmitGate:
     PySide marks the owner's Python side deleted just before its C++ destructor emits ``destroyed``: an
     emission in that gap is refused by PySide (an exception, caught here), and one that passed PySide's check
     finishes before ``destroyed`` (which waits for this gate's lock) lets the deletion go on. That gap is
-    PySide's own and not fully closed by this gate (a test deleting a bridge on its own mid-flood saw one crash
-    in about 140 deletions): :meth:`close` the gate before the owner goes, as the app's windows do.
+    PySide's own and not fully closed by this gate (a test deleting a bridge on its own mid-flood saw one
+    crash in about 140 deletions): :meth:`close` the gate before the owner goes, as the app's windows do.
     """
 
     def __init__(self, owner: QObject) -> None:

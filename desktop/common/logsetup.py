@@ -1,4 +1,5 @@
-"""Logging for the app: a rotating file in the data directory, and the console for warnings (or all with -v)."""
+"""Logging for the app: a rotating file in the data directory, and the console for warnings (or all with
+-v)."""
 
 from __future__ import annotations
 

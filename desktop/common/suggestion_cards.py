@@ -1,10 +1,10 @@
 """Knowledge and history cards that fit what the customer just said.
 
 Calm on purpose: a card that is still relevant stays where it is (cards are keyed, updated in place, never
-rebuilt), new ones are appended, a dismissed card goes away at once. The one exception is a card the supervisor
-sent for this call: it is pinned at the top, where the agent sees it without scrolling. Matched words are highlighted in bold
-(not by colour alone) and every card says why it is there. Feedback ("helped", "not relevant") goes back to the
-core so the team's ranking learns from it.
+rebuilt), new ones are appended, a dismissed card goes away at once. The one exception is a card the
+supervisor sent for this call: it is pinned at the top, where the agent sees it without scrolling. Matched
+words are highlighted in bold (not by colour alone) and every card says why it is there. Feedback ("helped",
+"not relevant") goes back to the core so the team's ranking learns from it.
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ class SuggestionCard(QFrame):
         for button in (self.copy_button, self.open_button, self.helped_button, self.dismiss_button):
             button.setFlat(True)
             buttons.addWidget(button)
-        # Copy / Helped / Not relevant are the agent's own feedback; someone looking on (a supervisor) only reads.
+        # Copy / Helped / Not relevant are the agent's own feedback; someone looking on (a supervisor) only
+        # reads.
         for button in (self.copy_button, self.helped_button, self.dismiss_button):
             button.setVisible(agent_actions)
         buttons.addStretch(1)

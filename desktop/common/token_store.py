@@ -50,7 +50,8 @@ class TokenPlace:
 
 
 def system_keyring() -> KeyringBackend | None:
-    """The platform's keyring, or None when there is none (or ``AGENT_ASSIST_HOME`` keeps everything local)."""
+    """The platform's keyring, or None when there is none (or ``AGENT_ASSIST_HOME`` keeps everything
+    local)."""
     if os.environ.get("AGENT_ASSIST_HOME"):
         return None
     try:

@@ -1,6 +1,6 @@
-"""The call's conversation on the call detail: its dynamics (talk:listen, overlaps, silences, speech rate ...),
-the self-review scorecard, and the proposed wrap-up line by line, each line leading to the transcript lines it
-came from (assist.dynamics, assist.scorecard, assist.wrapup)."""
+"""The call's conversation on the call detail: its dynamics (talk:listen, overlaps, silences, speech rate
+...), the self-review scorecard, and the proposed wrap-up line by line, each line leading to the transcript
+lines it came from (assist.dynamics, assist.scorecard, assist.wrapup)."""
 
 from __future__ import annotations
 

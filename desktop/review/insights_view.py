@@ -1,8 +1,8 @@
 """Team insights on screen: calls per day or week (by tag, topic, disposition or agent) as bars, the knowledge
 entries most used, average handle time and the share of calls with frustration cues; CSV export for Excel.
 
-The bars are drawn with QPainter: a handful of labelled bars needs no charting library, and every bar's value is
-also written as text (colour and length are never the only signal).
+The bars are drawn with QPainter: a handful of labelled bars needs no charting library, and every bar's value
+is also written as text (colour and length are never the only signal).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from desktop.review.conversation_view import TeamConversation
 
 
 class BarChart(QWidget):
-    """Horizontal labelled bars: (label, value) pairs, longest first as given; each bar may carry a note written
-    after its value (a breakdown, or what the value counts), so the chart reads without a colour key."""
+    """Horizontal labelled bars: (label, value) pairs, longest first as given; each bar may carry a note
+    written after its value (a breakdown, or what the value counts), so the chart reads without a colour
+    key."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -26,8 +26,8 @@ LEFT, RIGHT = "customer", "agent"
 class PlaybackError(RuntimeError):
     """The recording cannot be played (missing or unreadable files, no output device).
 
-    ``reason`` says which (unreadable | no_recording | no_output) so the window can word it in the UI language;
-    ``detail`` is what the system said (a path, a device error), shown apart from the sentence."""
+    ``reason`` says which (unreadable | no_recording | no_output) so the window can word it in the UI
+    language; ``detail`` is what the system said (a path, a device error), shown apart from the sentence."""
 
     def __init__(self, message: str, reason: str = "", detail: str = "") -> None:
         super().__init__(message)

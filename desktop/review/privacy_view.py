@@ -2,8 +2,8 @@
 now and then daily), and one customer's data handed over as an archive or erased on request.
 
 Erasure cannot be undone, so it needs the customer id typed and a confirmation naming what will go; the
-archive is offered first. The daily retention run goes to the thread that owns the store (the desk worker in the
-app): deleting a year of recordings must not freeze the window, and the store keeps a single writer.
+archive is offered first. The daily retention run goes to the thread that owns the store (the desk worker in
+the app): deleting a year of recordings must not freeze the window, and the store keeps a single writer.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ class _Signals(QObject):
 
 class RetentionSchedule(QObject):
     """Applies the saved retention policy now and every day while the app runs, on the thread that owns the
-    store (the desk worker in the app: the store keeps one writer, and the window never waits on the deletions).
+    store (the desk worker in the app: the store keeps one writer, and the window never waits on the
+    deletions).
 
     ``store`` is that thread's ``run(work) -> Future`` (``CallDesk.run_on_worker``), or a store file for a
     process with no desk (each run then opens its own connection). While ``busy()`` is true (a call in
@@ -218,8 +219,8 @@ class PrivacyPanel(QWidget):
         self.retention_form.addRow(self.save_button)
 
         self.customer_box = QGroupBox(self)
-        # Found by what the requester gives (a name or a phone number), chosen from a list that shows whom it is:
-        # a destructive action is never aimed by typing an internal id.
+        # Found by what the requester gives (a name or a phone number), chosen from a list that shows whom it
+        # is: a destructive action is never aimed by typing an internal id.
         self.customer_query = QLineEdit(self)
         self.customer_query.returnPressed.connect(self.find_customers)
         self.find_button = QPushButton(self)
@@ -305,7 +306,8 @@ class PrivacyPanel(QWidget):
         report = apply_retention(self.store, policy, recordings_root=self.recordings_root)
         self.message.setText(
             self.tr(
-                "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} transcript lines."
+                "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} "
+                "transcript lines."
             ).format(
                 files=len(report.recordings_deleted),
                 redacted=report.transcripts_redacted,

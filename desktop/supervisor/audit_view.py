@@ -58,8 +58,9 @@ class AuditTrail(QWidget):
 
     def retranslate(self) -> None:
         self.table.setAccessibleName(self.tr("Audit trail"))
-        self.table.setHorizontalHeaderLabels([self.tr("When"), self.tr("Who"), self.tr("Action"), self.tr("Target"),
-                                              self.tr("Details")])  # fmt: skip
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("When"), self.tr("Who"), self.tr("Action"), self.tr("Target"), self.tr("Details")]
+        )
         self.refresh_button.setText(self.tr("Refresh"))
         self.set_allowed(self._allowed)
         for row, entry in enumerate(self._entries):

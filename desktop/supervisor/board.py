@@ -1,10 +1,11 @@
 """What the team board knows about each live call, and which calls need the supervisor now.
 
-Kept free of Qt so the rules ("strong frustration", "long silence", "long call") can be tested with an injected
-clock and read on their own. The board is fed with what the team server sends every supervisor of the team:
-the live call list, call start/end, every final transcript line, presence, and the agent's published call info.
-Frustration is judged here from the customer's final lines with the same rules the agent's cue banner uses
-(:func:`assist.cues.emotion_cues`), so the board works even when the agent's client publishes no cues.
+Kept free of Qt so the rules ("strong frustration", "long silence", "long call") can be tested with an
+injected clock and read on their own. The board is fed with what the team server sends every supervisor of the
+team: the live call list, call start/end, every final transcript line, presence, and the agent's published
+call info. Frustration is judged here from the customer's final lines with the same rules the agent's cue
+banner uses (:func:`assist.cues.emotion_cues`), so the board works even when the agent's client publishes no
+cues.
 """
 
 from __future__ import annotations

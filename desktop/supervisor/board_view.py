@@ -2,9 +2,9 @@
 
 A call that needs attention is bold, tinted, and says why in words in its own column ("Strong frustration",
 "Silent for 0:45", "Long call"), so the signal never rests on colour. A call whose agent raised a hand comes
-first of all, marked "⚑ Hand raised" with the agent's reason. Every column header and cell has a tooltip with its
-whole text, and columns are fitted to what they say, so nothing is cut to "⚠…". Next to it, the agents who are online,
-the idle ones first.
+first of all, marked "⚑ Hand raised" with the agent's reason. Every column header and cell has a tooltip with
+its whole text, and columns are fitted to what they say, so nothing is cut to "⚠…". Next to it, the agents who
+are online, the idle ones first.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ class BoardTable(QTableWidget):
     def retranslate(self) -> None:
         self.setAccessibleName(self.tr("Live calls of the team"))
         headers = (
-            (self.tr("Needs attention"), self.tr("Why this call needs you: a raised hand, strong frustration, a long silence or a long call")),
+            (self.tr("Needs attention"),
+             self.tr("Why this call needs you: a raised hand, strong frustration, a long silence "
+                     "or a long call")),
             (self.tr("Agent"), self.tr("The agent on the call (▶: the call you follow)")),
             (self.tr("Customer"), self.tr("Who is calling, as the agent's app knows them")),
             (self.tr("Duration"), self.tr("How long the call has run")),
@@ -174,7 +176,8 @@ class BoardTable(QTableWidget):
                 self.setColumnWidth(col, min(self.columnWidth(col), self._MAX_WIDTH))
             self.resizeRowsToContents()
 
-    # Columns sized to their words; "duration" and "last whisper" keep their first width, "last line" stretches.
+    # Columns sized to their words; "duration" and "last whisper" keep their first width, "last line"
+    # stretches.
     _FITTED = (0, 1, 2, 4)
     _MAX_WIDTH = 240
 

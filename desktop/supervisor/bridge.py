@@ -3,8 +3,8 @@
 :class:`~sync.client.SyncClient` reports on its own thread and its request methods block, so neither may touch
 or stall the widgets. Callbacks are re-emitted here as signals (queued onto the main thread because this
 object lives there), and blocking requests run on one background thread whose answers come back the same way.
-Every emission from those threads passes an :class:`~desktop.common.lifetime.EmitGate`, so a request still running
-when the console closes (its executor is not waited for) never emits into the deleted bridge.
+Every emission from those threads passes an :class:`~desktop.common.lifetime.EmitGate`, so a request still
+running when the console closes (its executor is not waited for) never emits into the deleted bridge.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ class SupervisorBridge(QObject):
     def run(
         self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None
     ) -> None:
-        """Run ``work`` (a blocking SyncClient request) off the main thread; handlers run on the main thread."""
+        """Run ``work`` (a blocking SyncClient request) off the main thread; handlers run on the main
+        thread."""
         if not self._gate.is_open:
             return
         token = next(self._tokens)

@@ -34,8 +34,11 @@ def configure(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     token = args.token or os.environ.get(TOKEN_ENV, "")
     if not token:
-        print(f"agent-assist supervisor: give --token or set {TOKEN_ENV} (ask your admin for a token:"
-              " agent-assist-server user add NAME --role supervisor --team TEAM)", file=sys.stderr)  # fmt: skip
+        print(
+            f"agent-assist supervisor: give --token or set {TOKEN_ENV} (ask your admin for a token:"
+            " agent-assist-server user add NAME --role supervisor --team TEAM)",
+            file=sys.stderr,
+        )
         return 2
     server = str(args.server)
     if not server.startswith(("ws://", "wss://")):
@@ -48,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not (
         os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
-        print("agent-assist supervisor: there is no display to open the console on (no DISPLAY or"
-              " WAYLAND_DISPLAY); start it from a desktop session or under xvfb-run -a", file=sys.stderr)  # fmt: skip
+        print(
+            "agent-assist supervisor: there is no display to open the console on (no DISPLAY or"
+            " WAYLAND_DISPLAY); start it from a desktop session or under xvfb-run -a",
+            file=sys.stderr,
+        )
         return 2
 
     from assist.paths import data_dir

@@ -1,8 +1,8 @@
 """The supervisor console window: the team board, one followed call, the whisper composer, the audit trail.
 
-Everything arrives from the team server through :class:`SupervisorBridge` as queued signals, and every blocking
-request (live calls, presence, whisper sending, the audit log, the knowledge feed) runs on the bridge's
-background thread, so the window never waits on the network or on the client's local database.
+Everything arrives from the team server through :class:`SupervisorBridge` as queued signals, and every
+blocking request (live calls, presence, whisper sending, the audit log, the knowledge feed) runs on the
+bridge's background thread, so the window never waits on the network or on the client's local database.
 
 What a followed call shows beyond its transcript depends on what the agent's app publishes with
 ``SyncClient.publish_call_info(call_id, info)``: a :class:`sync.protocol.CallInfo` with the customer record,
@@ -93,7 +93,8 @@ class SupervisorConsole(QMainWindow):
         self.board = TeamBoard(rules)
         self.templates = templates if templates is not None else WhisperTemplates.load()
         self.following: str | None = None
-        # The followed call as last seen on the board: it stays named after the call ends and leaves the board.
+        # The followed call as last seen on the board: it stays named after the call ends and leaves the
+        # board.
         self._followed: LiveCall | None = None
         self._whispers: dict[str, SentWhisper] = {}
         self._refused: dict[str, str] = {}
@@ -361,7 +362,8 @@ class SupervisorConsole(QMainWindow):
         self._render_board()
 
     def send_coming(self) -> None:
-        """Answer the followed call's raised hand: a whisper that tells the agent a supervisor is on the way."""
+        """Answer the followed call's raised hand: a whisper that tells the agent a supervisor is on the
+        way."""
         self.send_whisper(self.tr("I'm coming to help you."), "", Attachment(kind="coming"))
 
     def _remember_followed(self) -> None:
@@ -441,7 +443,8 @@ class SupervisorConsole(QMainWindow):
             self.follow_title.setText(
                 html.escape(
                     self.tr(
-                        "Not following a call. Double-click a call on the board (or select it and press Enter)."
+                        "Not following a call. Double-click a call on the board (or select it and press "
+                        "Enter)."
                     )
                 )
             )

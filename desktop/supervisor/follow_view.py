@@ -1,8 +1,8 @@
 """Following one call: its live transcript, the whispers sent on it, and the composer.
 
-The transcript is the supervisor's own view of the call (not the agent's): lines are selectable so a whisper can
-be anchored to one, partial lines are marked provisional in words and italics and replaced in place by their
-final (keyed by channel and segment id, so a late join's snapshot and the live stream merge without
+The transcript is the supervisor's own view of the call (not the agent's): lines are selectable so a whisper
+can be anchored to one, partial lines are marked provisional in words and italics and replaced in place by
+their final (keyed by channel and segment id, so a late join's snapshot and the live stream merge without
 duplicates). The whisper history shows each whisper's state in words: queued, sent, delivered, read, refused.
 """
 
@@ -92,7 +92,8 @@ def speaker(channel: str) -> str:
 
 class FollowedTranscript(QListWidget):
     """Signals:
-    line_selected(str, str): the supervisor selected a line (segment id, its shown text), or ("", "") for none.
+    line_selected(str, str): the supervisor selected a line (segment id, its shown text), or ("", "") for
+    none.
     """
 
     line_selected = Signal(str, str)
@@ -415,8 +416,8 @@ class WhisperComposer(QWidget):
     # -- knowledge -----------------------------------------------------------------------------------------
 
     def show_knowledge(self, entries: list[tuple[str, str]]) -> None:
-        """(entry id, title) pairs, keeping the current choice when it is still offered. With none, the box says
-        why it is empty and the send button is off, instead of a button that does nothing."""
+        """(entry id, title) pairs, keeping the current choice when it is still offered. With none, the box
+        says why it is empty and the send button is off, instead of a button that does nothing."""
         current = self.knowledge.currentData()
         self.knowledge.clear()
         for entry_id, title in entries:

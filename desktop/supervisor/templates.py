@@ -1,10 +1,10 @@
 """Quick whisper templates the supervisor maintains, in Japanese and English.
 
-A supervisor sends the same few pieces of advice all day (「まずお詫びと要約を」, "offer the Lite plan"), so they
-are one click away. They live in a small JSON file in the data directory (``whisper_templates.json``) that a
-team lead can also hand-edit or copy to colleagues. A broken file never costs the supervisor their console:
-the defaults are used, the problem is reported naming the file and what is wrong, and the broken file is kept
-(renamed ``.broken``) rather than overwritten the next time templates are saved.
+A supervisor sends the same few pieces of advice all day (「まずお詫びと要約を」, "offer the Lite plan"), so
+they are one click away. They live in a small JSON file in the data directory (``whisper_templates.json``)
+that a team lead can also hand-edit or copy to colleagues. A broken file never costs the supervisor their
+console: the defaults are used, the problem is reported naming the file and what is wrong, and the broken file
+is kept (renamed ``.broken``) rather than overwritten the next time templates are saved.
 """
 
 from __future__ import annotations
