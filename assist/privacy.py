@@ -100,7 +100,8 @@ def _checkpoint(conn: sqlite3.Connection, wait_seconds: float) -> bool:
 def _delete_examples_from(conn: sqlite3.Connection, call_ids: Sequence[str], rows: dict[str, int]) -> None:
     """ "Helped" examples are the customer's own lines (assist.semantic): they go with the calls they came
     from (linked by call since the store's migration 3), and so does any other example repeating one of her
-    lines word for word (an older one the migration could not link, or the same line marked in another call)."""
+    lines word for word (an older one the migration could not link, or the same line marked in another
+    call)."""
     if not call_ids or not table_exists(conn, "knowledge_examples"):
         return
     marks = ",".join("?" * len(call_ids))

@@ -172,13 +172,14 @@ def _migration_2(conn: sqlite3.Connection) -> None:
 
 
 def _migration_3(conn: sqlite3.Connection) -> None:
-    """ "Helped" examples (assist.semantic: a customer's masked line that an entry answered) know the call they
-    came from, so erasing the customer or the call removes them (assist.privacy). Examples kept before this
-    step are linked to the call whose transcript line they repeat, where one does."""
+    """ "Helped" examples (assist.semantic: a customer's masked line that an entry answered) know the call
+    they came from, so erasing the customer or the call removes them (assist.privacy). Examples kept before
+    this step are linked to the call whose transcript line they repeat, where one does."""
     if not table_exists(conn, "knowledge_examples"):
         conn.execute(
-            "CREATE TABLE knowledge_examples (entry_id TEXT NOT NULL, language TEXT NOT NULL, text TEXT NOT NULL,"
-            " model TEXT NOT NULL, vector BLOB NOT NULL, call_id TEXT, PRIMARY KEY (entry_id, text))"
+            "CREATE TABLE knowledge_examples (entry_id TEXT NOT NULL, language TEXT NOT NULL,"
+            " text TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, call_id TEXT,"
+            " PRIMARY KEY (entry_id, text))"
         )
     else:
         conn.execute("ALTER TABLE knowledge_examples ADD COLUMN call_id TEXT")

@@ -341,9 +341,9 @@ class SharedFanout(LocalFanout):
 async def cancel_and_wait(tasks: list[asyncio.Task[None]], patience: float = 1.0) -> None:
     """Cancels ``tasks`` and waits until every one has ended.
 
-    A cancellation can be swallowed inside the Redis client (seen: a pipeline cancelled mid-``execute`` let the
-    publisher loop on to its next ``queue.get``), so a task still running after ``patience`` seconds is cancelled
-    again where it now waits, until it ends."""
+    A cancellation can be swallowed inside the Redis client (seen: a pipeline cancelled mid-``execute`` let
+    the publisher loop on to its next ``queue.get``), so a task still running after ``patience`` seconds is
+    cancelled again where it now waits, until it ends."""
     pending = {task for task in tasks if not task.done()}
     while pending:
         for task in pending:

@@ -269,11 +269,11 @@ class SyncClient:
     Every callback gets a typed record of sync.protocol: ``on_whisper(Whisper)`` a new whisper for this agent
     (each id once, ever); ``on_whisper_status(WhisperReceipt)`` for whispers this user sent (stored,
     delivered, read); ``on_change(Change)`` a change of shared team data, including this user's own pushes
-    once the server has them; ``on_presence(tuple[Presence, ...])``; ``on_call_event(CallEvent | CallSnapshot)`` (a
-    call started, ended, said something, was updated, whispered to, a hand went up or down; a followed call's
-    snapshot, its parts joined); ``on_connection_state(state, reason)`` whenever the state or its reason
-    changes (also readable as ``state``/``state_reason``); ``on_request_error(RequestError)`` when the server
-    refused something from the outbox (it is then dropped); ``on_erased(EraseReport)``.
+    once the server has them; ``on_presence(tuple[Presence, ...])``; ``on_call_event(CallEvent |
+    CallSnapshot)`` (a call started, ended, said something, was updated, whispered to, a hand went up or down;
+    a followed call's snapshot, its parts joined); ``on_connection_state(state, reason)`` whenever the state
+    or its reason changes (also readable as ``state``/``state_reason``); ``on_request_error(RequestError)``
+    when the server refused something from the outbox (it is then dropped); ``on_erased(EraseReport)``.
     """
 
     def __init__(

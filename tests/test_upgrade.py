@@ -80,8 +80,8 @@ def test_old_helped_examples_are_linked_to_the_call_they_came_from_and_erased_wi
             "SELECT text FROM segments WHERE call_id = 'call-abf434eeaf23' AND channel = 'customer' LIMIT 1"
         ).fetchone()
         conn.execute(
-            "CREATE TABLE knowledge_examples (entry_id TEXT NOT NULL, language TEXT NOT NULL, text TEXT NOT NULL,"
-            " model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (entry_id, text))"
+            "CREATE TABLE knowledge_examples (entry_id TEXT NOT NULL, language TEXT NOT NULL,"
+            " text TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (entry_id, text))"
         )
         conn.executemany(
             "INSERT INTO knowledge_examples VALUES ('kb-x', 'ja', ?, 'm', x'00')",

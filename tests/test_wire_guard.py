@@ -1,5 +1,5 @@
-"""desktop/ speaks to the team server only through the typed messages of sync.protocol (issue 19): no module in
-desktop/ builds or reads a wire payload as a dict. Checked on the source (AST), so it fails before any run.
+"""desktop/ speaks to the team server only through the typed messages of sync.protocol (issue 19): no module
+in desktop/ builds or reads a wire payload as a dict. Checked on the source (AST), so it fails before any run.
 
 What counts as building or reading a wire dict:
 

@@ -46,8 +46,9 @@ CUSTOMER = "demo-cust-sato"
 # (kana, half-width, romaji in any case), and the phone numbers with and without separators, national and
 # international (a fragment that every form contains).
 NAME_FORMS = [
-    "佐藤 花子", "佐藤花子", "花子", "サトウ ハナコ", "サトウハナコ", "ハナコ", "さとう はなこ", "さとうはなこ", "はなこ",
-    "ｻﾄｳ ﾊﾅｺ", "ﾊﾅｺ", "Hanako", "hanako", "HANAKO", "佐藤デザイン事務所", "hanako.sato@example.jp",
+    "佐藤 花子", "佐藤花子", "花子", "サトウ ハナコ", "サトウハナコ", "ハナコ", "さとう はなこ",
+    "さとうはなこ", "はなこ", "ｻﾄｳ ﾊﾅｺ", "ﾊﾅｺ", "Hanako", "hanako", "HANAKO", "佐藤デザイン事務所",
+    "hanako.sato@example.jp",
 ]  # fmt: skip
 PHONE_FORMS = [
     "090-1234-5678", "09012345678", "+819012345678", "+81 90-1234-5678", "+81-90-1234-5678", "90-1234-5678",

@@ -8,8 +8,8 @@ from sync.backplane import cancel_and_wait
 
 
 def test_a_task_that_swallows_its_first_cancellation_still_ends() -> None:
-    # What the Redis client did to the publisher once in a few runs: the CancelledError raised inside a pipeline
-    # was caught there, and the loop went on to wait for its next message, so stop() waited forever.
+    # What the Redis client did to the publisher once in a few runs: the CancelledError raised inside a
+    # pipeline was caught there, and the loop went on to wait for its next message, so stop() waited forever.
     async def scenario() -> list[str]:
         seen: list[str] = []
         queue: asyncio.Queue[str] = asyncio.Queue()
