@@ -262,11 +262,11 @@ class SharedFanout(LocalFanout):
 
     def _note(self, peer: Peer, frame: ServerFrame) -> None:
         if frame.type is ServerType.WHISPER:
-            seq = int(frame.body.get("whisper", {}).get("seq", 0))
+            seq = frame.seq()
             if seq > self._whisper_seq.get(peer, 0):
                 self._whisper_seq[peer] = seq
         elif frame.type is ServerType.CHANGE:
-            seq = int(frame.body.get("change", {}).get("seq", 0))
+            seq = frame.seq()
             if seq > self._change_seq.get(peer, 0):
                 self._change_seq[peer] = seq
 

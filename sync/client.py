@@ -116,7 +116,7 @@ CLIENT_MIGRATIONS = MigrationSet(
 _RETRYABLE = {ErrorCode.RATE_LIMITED.value, ErrorCode.INTERNAL.value}
 
 
-def _about(frame: dict[str, Any], customer_id: str, calls: set[str]) -> bool:
+def _about(frame: JsonObject, customer_id: str, calls: set[str]) -> bool:
     """Whether an outbox frame carries data about this customer (its calls, its records)."""
     if frame.get("type") == "erase_customer":
         return False
@@ -184,6 +184,7 @@ class _RotatingConnect(connect):
     attempt one of the others, at random. When an instance dies its clients then spread over the remaining
     ones instead of all arriving at the next in the list."""
 
+    # Any: the keyword arguments of websockets' connect, passed through unchanged.
     def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:
         super().__init__(urls[0], **kwargs)
         self._urls = list(urls)

@@ -19,8 +19,6 @@ the app.
 
 from __future__ import annotations
 
-from typing import Any
-
 from msgspec.structs import replace
 
 from assist.redaction import RedactionPolicy, Redactor
@@ -29,6 +27,7 @@ from sync.protocol import (
     CallStart,
     CallUpdate,
     ChangePush,
+    JsonObject,
     RaiseHand,
     RecordKind,
     Request,
@@ -46,18 +45,24 @@ def mask_text(text: str, policy: RedactionPolicy = FREE_TEXT) -> str:
     return Redactor(policy).redact(text, remember=False).text
 
 
-def mask_object(value: Any, free_text_keys: frozenset[str] = FREE_TEXT_KEYS, key: str = "") -> Any:
+def mask_object(value: JsonObject, free_text_keys: frozenset[str] = FREE_TEXT_KEYS) -> JsonObject:
     """``value`` with every string masked: free text under ``free_text_keys``, the rest for cards and My
     Number."""
+    masked = _mask(value, free_text_keys, "")
+    assert isinstance(masked, dict)
+    return masked
+
+
+def _mask(value: object, free_text_keys: frozenset[str], key: str) -> object:
     if isinstance(value, str):
         if key in UNMASKED_KEYS or key.endswith("_id"):
             return value
         return mask_text(value, FREE_TEXT if key in free_text_keys else STRUCTURED)
     if isinstance(value, dict):
-        return {k: mask_object(v, free_text_keys, k) for k, v in value.items()}
+        return {k: _mask(v, free_text_keys, k) for k, v in value.items()}
     if isinstance(value, list):
         # A list keeps the meaning of its key: the phones of "phones", the lines of a "text" list.
-        return [mask_object(v, free_text_keys, key) for v in value]
+        return [_mask(v, free_text_keys, key) for v in value]
     return value
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Final, TypeVar
+from typing import Annotated, ClassVar, Final, TypeVar
 
 import msgspec
 from msgspec import Meta, Struct, field
@@ -352,11 +353,6 @@ def json_object(value: Struct) -> JsonObject:
     result = msgspec.to_builtins(value)
     assert isinstance(result, dict)
     return result
-
-
-def plain(value: object) -> object:
-    """A Struct (or anything the codec encodes) as plain JSON values: for sqlite storage and for tests."""
-    return msgspec.to_builtins(value)
 
 
 def _usable_ref(raw_id: object) -> str | None:
@@ -878,15 +874,21 @@ def ack_result(raw: str | bytes) -> JsonObject:
 class ServerFrame:
     type: ServerType
     id: str
-    body: dict[str, Any]
+    body: Mapping[str, object]
     ref: str | None = None
 
     def encode(self) -> str:
-        frame: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": self.type.value, "id": self.id}
+        frame: dict[str, object] = {"v": PROTOCOL_VERSION, "type": self.type.value, "id": self.id}
         if self.ref is not None:
             frame["ref"] = self.ref
         frame.update(self.body)
         return _ENCODER.encode(frame).decode()
+
+    def seq(self) -> int:
+        """The ``seq`` of the whisper or change this frame carries (0 for any other frame)."""
+        item = self.body.get("whisper" if self.type is ServerType.WHISPER else "change")
+        value = item.get("seq") if isinstance(item, Mapping) else None
+        return value if isinstance(value, int) else 0
 
     @classmethod
     def parse(cls, raw: str) -> ServerFrame:

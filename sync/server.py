@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -75,8 +75,8 @@ from sync.protocol import (
     WhisperStatus,
     decode_request,
     frame_id,
+    json_object,
     json_size,
-    plain,
 )
 from sync.ratelimit import TokenBucket
 from sync.store import TeamStore, User, hash_token
@@ -87,6 +87,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _ALL = frozenset(Role)
 _SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -509,7 +510,7 @@ class TeamServer:
         assert self._live_store is not None, "server not started"
         return self._live_store
 
-    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on the durable-log thread; returns after the commit that holds its writes."""
         assert self._durable is not None, "server not started"
         return await self._durable.call(fn, *args, **kwargs)
@@ -520,12 +521,12 @@ class TeamServer:
             return await self._pool.run(fn, *args)
         return await self._live(fn, self.live_store, *args)
 
-    async def _db_read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _db_read(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn``, which only reads, on the durable-log thread outside any transaction."""
         assert self._durable is not None, "server not started"
         return await self._durable.read(fn, *args, **kwargs)
 
-    async def _live(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _live(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on the live-calls thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._live_executor, functools.partial(fn, *args, **kwargs))
@@ -1027,7 +1028,9 @@ class TeamServer:
         await self._announce_presence(peer.user)
 
     async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
-        status = await self._live(self.live_store.add_segment_for, peer.user, req.call_id, plain(req.event))
+        status = await self._live(
+            self.live_store.add_segment_for, peer.user, req.call_id, json_object(req.event)
+        )
         if status == "stale":  # a partial overtaken by its final: followers already show the final line
             return
         self._check_ownership(status, req.call_id, req.id)
