@@ -40,6 +40,7 @@ from websockets.uri import parse_uri
 
 from assist.migrations import MigrationSet, migrate, script_step, table_exists
 from audio.events import TranscriptEvent
+from sync.logs import keep_frames_out_of_logs
 from sync.protocol import (
     Ack,
     AnyCallEvent,
@@ -293,6 +294,7 @@ class SyncClient:
     ) -> None:
         # Several URLs: instances of one team server (docs/scaling.md); each connection attempt goes to the
         # next one, so when the instance a client was on goes away, it is on another one after one attempt.
+        keep_frames_out_of_logs()
         self.urls = [url] if isinstance(url, str) else list(url)
         if not self.urls:
             raise ValueError("SyncClient needs at least one server URL")

@@ -42,6 +42,7 @@ from audio.events import EventKind
 from sync.backends import DatabaseUnavailable, describe
 from sync.durable import DurableLogThread, StorePool
 from sync.erasure import apply_retention, erase_customer, scrub
+from sync.logs import keep_frames_out_of_logs
 from sync.masking import Masker
 from sync.protocol import (
     MAX_OBJECT_BYTES,
@@ -351,6 +352,7 @@ class TeamServer:
     ) -> None:
         # ``database`` (a postgresql:// URL) replaces the SQLite files in ``data_dir``; ``redis`` (a redis://
         # URL) relays live deliveries to the other instances on the same database (sync/backplane.py).
+        keep_frames_out_of_logs()
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.database = database
         self.redis = redis
