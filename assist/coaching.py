@@ -59,7 +59,7 @@ class Hint:
     reason: str
     say: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind.value,
             "segment_id": self.segment_id,

@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from assist.wrapup import StructuredWrapUp
 
 Clock = Callable[[], datetime]
@@ -68,18 +70,20 @@ class FeedbackAction(StrEnum):
     NOT_RELEVANT = "not_relevant"
 
 
-def _tuple(value: Any) -> tuple[str, ...]:
+def _tuple(value: object) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
         return (value,)
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a string or a list of strings, got {type(value).__name__}")
     return tuple(str(v) for v in value)
 
 
 T = TypeVar("T")
 
 
-def _plain(obj: Any) -> dict[str, Any]:
+def _plain(obj: DataclassInstance) -> dict[str, object]:
     data = asdict(obj)
     for key, value in data.items():
         if isinstance(value, tuple):
@@ -89,7 +93,8 @@ def _plain(obj: Any) -> dict[str, Any]:
     return data
 
 
-def _known(cls: type[Any], data: Mapping[str, Any]) -> dict[str, Any]:
+# Values stay untyped (row or JSON data) until ``cls(**d)`` builds the dataclass from them.
+def _known(cls: type[DataclassInstance], data: Mapping[str, object]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in data.items() if k in names}
 
@@ -106,11 +111,11 @@ class Note:
     kind: NoteKind = NoteKind.CONTEXT
     pinned: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Note:
+    def from_dict(cls, data: Mapping[str, object]) -> Note:
         d = _known(cls, data)
         d["kind"] = NoteKind(d.get("kind") or NoteKind.CONTEXT)
         d["pinned"] = bool(d.get("pinned", False))
@@ -130,11 +135,11 @@ class Customer:
     preferred_language: str = ""
     updated_at: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Customer:
+    def from_dict(cls, data: Mapping[str, object]) -> Customer:
         d = _known(cls, data)
         for key in ("phones", "tags", "traits"):
             d[key] = _tuple(d.get(key))
@@ -154,11 +159,11 @@ class FollowUp:
     owner: str = ""
     created_at: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FollowUp:
+    def from_dict(cls, data: Mapping[str, object]) -> FollowUp:
         d = _known(cls, data)
         d["status"] = FollowUpStatus(d.get("status") or FollowUpStatus.OPEN)
         return cls(**d)
@@ -174,11 +179,11 @@ class KnowledgeEntry:
     aliases: tuple[str, ...] = ()
     updated_at: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KnowledgeEntry:
+    def from_dict(cls, data: Mapping[str, object]) -> KnowledgeEntry:
         d = _known(cls, data)
         for key in ("tags", "aliases"):
             d[key] = _tuple(d.get(key))
@@ -196,11 +201,11 @@ class TriggerRule:
     script: str = ""
     language: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TriggerRule:
+    def from_dict(cls, data: Mapping[str, object]) -> TriggerRule:
         d = _known(cls, data)
         d["phrases"] = _tuple(d.get("phrases"))
         return cls(**d)
@@ -221,11 +226,11 @@ class CallRecord:
     tags: tuple[str, ...] = ()
     next_action: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CallRecord:
+    def from_dict(cls, data: Mapping[str, object]) -> CallRecord:
         d = _known(cls, data)
         d["tags"] = _tuple(d.get("tags"))
         return cls(**d)
@@ -247,11 +252,11 @@ class Segment:
     source: str = ""
     """Which pass wrote the line: "" live, ``"after-call <model>"`` the after-call quality pass."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Segment:
+    def from_dict(cls, data: Mapping[str, object]) -> Segment:
         d = _known(cls, data)
         d["corrections"] = _tuple(d.get("corrections"))
         return cls(**d)
@@ -271,11 +276,11 @@ class Suggestion:
     # For a match by meaning: the entry's title or alias that what was said came closest to.
     close_to: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Suggestion:
+    def from_dict(cls, data: Mapping[str, object]) -> Suggestion:
         d = _known(cls, data)
         d["kind"] = SuggestionKind(d["kind"])
         d["matched_terms"] = _tuple(d.get("matched_terms"))
@@ -300,13 +305,13 @@ class Cue:
     language: str = ""
     follow_up: FollowUp | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         data = _plain(self)
         data["follow_up"] = self.follow_up.to_dict() if self.follow_up else None
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Cue:
+    def from_dict(cls, data: Mapping[str, object]) -> Cue:
         d = _known(cls, data)
         d["kind"] = CueKind(d["kind"])
         d["follow_up"] = FollowUp.from_dict(d["follow_up"]) if d.get("follow_up") else None
@@ -362,7 +367,7 @@ class CustomerContext:
     def preferred_language(self) -> str:
         return self.customer.preferred_language
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "customer": self.customer.to_dict(),
             "notes": [n.to_dict() for n in self.notes],
@@ -392,7 +397,7 @@ class CallerLookup:
     def customer(self) -> Customer | None:
         return self.customers[0] if self.customers else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "status": self.status.value,
             "phone": self.phone,
@@ -419,7 +424,7 @@ class WrapUp:
     # The proposal line by line with the transcript lines each came from (assist.wrapup); None when typed in.
     structured: StructuredWrapUp | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         structured = self.structured
         data = _plain(replace(self, structured=None))
         data["follow_ups"] = [f.to_dict() for f in self.follow_ups]
@@ -427,7 +432,7 @@ class WrapUp:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WrapUp:
+    def from_dict(cls, data: Mapping[str, object]) -> WrapUp:
         d = _known(cls, data)
         d["disposition"] = Disposition(d.get("disposition") or Disposition.RESOLVED)
         d["promises"] = _tuple(d.get("promises"))
@@ -450,7 +455,7 @@ class SuggestionFeedback:
     action: FeedbackAction
     at: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
 
@@ -467,11 +472,11 @@ class WhisperRecord:
     delivered_at: str | None = None
     read_at: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return _plain(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WhisperRecord:
+    def from_dict(cls, data: Mapping[str, object]) -> WhisperRecord:
         return cls(**_known(cls, data))
 
 

@@ -154,7 +154,7 @@ class CallDynamics:
             "switches": self.switches,
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["overlaps"] = [asdict(o) for o in self.overlaps]
         data["silences"] = [asdict(s) for s in self.silences]

@@ -79,7 +79,7 @@ class CallListItem:
     customer_name: str
     duration_seconds: float | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             **self.call.to_dict(),
             "customer_name": self.customer_name,
@@ -112,7 +112,7 @@ class SearchHit:
     def marked(self, before: str = "[", after: str = "]") -> str:
         return mark(self.text, self.spans, before, after)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind.value,
             "call_id": self.call_id,
@@ -140,7 +140,7 @@ class SearchResults:
         """Calls with any hit, in the order found (newest first), each once."""
         return list(dict.fromkeys(h.call_id for h in self.hits if h.call_id))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"query": self.query, "terms": list(self.terms), "hits": [h.to_dict() for h in self.hits]}
 
 

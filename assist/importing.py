@@ -87,7 +87,7 @@ class ImportReport:
     errors: tuple[RowError, ...] = field(default=())
     unchanged: int = 0  # rows that match what the store already holds (nothing written for them)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
             "encoding": self.encoding,

@@ -133,7 +133,7 @@ class Insights:
     review: tuple[ReviewTrend, ...] = ()
     advice: tuple[WhisperAdvice, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "period": self.period.value,
             "dimension": self.dimension.value,

@@ -54,7 +54,7 @@ class Scorecard:
     sources: dict[str, list[str]]  # item -> segment ids it rests on
     dynamics: dict[str, Any]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Protocol
 
 from assist.cues import _EMOTIONS, _FEELING_WORDS_JA, detect_language, due_date, find_promise
 from assist.domain import (
@@ -45,6 +45,32 @@ from assist.text import JA_FILLERS, normalize, stem
 # --- lines with their sources --------------------------------------------------------------------------
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    """A stored list of strings (segment ids, tags) read back; nothing stored reads as empty."""
+    if not value:
+        return ()
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a list of strings, got {type(value).__name__}")
+    return tuple(str(s) for s in value)
+
+
+def _records(value: object) -> list[Mapping[str, object]]:
+    """A stored list of objects (wrap-up lines) read back; nothing stored reads as empty."""
+    if not value:
+        return []
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a list of objects, got {type(value).__name__}")
+    return [_record(item) for item in value]
+
+
+def _record(value: object) -> Mapping[str, object]:
+    if not value:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class SourcedLine:
     """One line of the wrap-up and the transcript lines (segment ids) it was written from."""
@@ -52,12 +78,12 @@ class SourcedLine:
     text: str
     sources: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"text": self.text, "sources": list(self.sources)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SourcedLine:
-        return cls(str(data.get("text", "")), tuple(str(s) for s in data.get("sources") or ()))
+    def from_dict(cls, data: Mapping[str, object]) -> SourcedLine:
+        return cls(str(data.get("text", "")), _strings(data.get("sources")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +95,7 @@ class IssueLine:
     sources: tuple[str, ...] = ()
     entry_id: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "text": self.text,
             "title": self.title,
@@ -78,11 +104,11 @@ class IssueLine:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> IssueLine:
+    def from_dict(cls, data: Mapping[str, object]) -> IssueLine:
         return cls(
             str(data.get("text", "")),
             str(data.get("title", "")),
-            tuple(str(s) for s in data.get("sources") or ()),
+            _strings(data.get("sources")),
             str(data.get("entry_id", "")),
         )
 
@@ -99,7 +125,7 @@ class PromiseLine:
     sources: tuple[str, ...] = ()
     contact_sources: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "what": self.what,
             "due": self.due,
@@ -110,14 +136,14 @@ class PromiseLine:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PromiseLine:
+    def from_dict(cls, data: Mapping[str, object]) -> PromiseLine:
         return cls(
             str(data.get("what", "")),
             str(data.get("due", "")),
             str(data.get("due_label", "")),
             str(data.get("contact", "")),
-            tuple(str(s) for s in data.get("sources") or ()),
-            tuple(str(s) for s in data.get("contact_sources") or ()),
+            _strings(data.get("sources")),
+            _strings(data.get("contact_sources")),
         )
 
 
@@ -181,7 +207,7 @@ class StructuredWrapUp:
             disposition_reason=line(self.disposition_reason),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "language": self.language,
             "issues": [i.to_dict() for i in self.issues],
@@ -197,18 +223,18 @@ class StructuredWrapUp:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StructuredWrapUp:
+    def from_dict(cls, data: Mapping[str, object]) -> StructuredWrapUp:
         return cls(
             language=str(data.get("language", "")),
-            issues=tuple(IssueLine.from_dict(i) for i in data.get("issues") or ()),
-            facts=tuple(SourcedLine.from_dict(f) for f in data.get("facts") or ()),
-            actions=tuple(SourcedLine.from_dict(a) for a in data.get("actions") or ()),
-            entries_used=tuple(SourcedLine.from_dict(e) for e in data.get("entries_used") or ()),
-            advice=tuple(SourcedLine.from_dict(a) for a in data.get("advice") or ()),
-            promises=tuple(PromiseLine.from_dict(p) for p in data.get("promises") or ()),
-            disposition=Disposition(data.get("disposition") or Disposition.RESOLVED),
-            disposition_reason=SourcedLine.from_dict(data.get("disposition_reason") or {}),
-            tags=tuple(str(t) for t in data.get("tags") or ()),
+            issues=tuple(IssueLine.from_dict(i) for i in _records(data.get("issues"))),
+            facts=tuple(SourcedLine.from_dict(f) for f in _records(data.get("facts"))),
+            actions=tuple(SourcedLine.from_dict(a) for a in _records(data.get("actions"))),
+            entries_used=tuple(SourcedLine.from_dict(e) for e in _records(data.get("entries_used"))),
+            advice=tuple(SourcedLine.from_dict(a) for a in _records(data.get("advice"))),
+            promises=tuple(PromiseLine.from_dict(p) for p in _records(data.get("promises"))),
+            disposition=Disposition(str(data.get("disposition") or Disposition.RESOLVED)),
+            disposition_reason=SourcedLine.from_dict(_record(data.get("disposition_reason"))),
+            tags=_strings(data.get("tags")),
             source=str(data.get("source") or ""),
         )
 
@@ -249,11 +275,26 @@ def due_label(day: date, language: str) -> str:
 # --- Japanese: from spoken polite forms to plain notes ---------------------------------------------------
 
 
+class _JanomeToken(Protocol):
+    """What we read of a janome token (janome ships no type information)."""
+
+    surface: str
+    part_of_speech: str
+    infl_type: str
+    infl_form: str
+    base_form: str
+
+
+class _JanomeTokenizer(Protocol):
+    def tokenize(self, text: str) -> Iterable[_JanomeToken]: ...
+
+
 @lru_cache(maxsize=1)
-def _tokenizer() -> Any:
+def _tokenizer() -> _JanomeTokenizer:
     from janome.tokenizer import Tokenizer
 
-    return Tokenizer()
+    tokenizer: _JanomeTokenizer = Tokenizer()
+    return tokenizer
 
 
 @dataclass(slots=True)
