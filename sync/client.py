@@ -59,6 +59,7 @@ from sync.protocol import (
     ChangePushed,
     EraseCustomer,
     EraseReport,
+    Erasure,
     ErrorCode,
     ErrorFrame,
     FeedSince,
@@ -115,6 +116,14 @@ CLIENT_MIGRATIONS = MigrationSet(
 
 # Errors that say "try again later" rather than "never": the message stays in the outbox.
 _RETRYABLE = {ErrorCode.RATE_LIMITED.value, ErrorCode.INTERNAL.value}
+
+# How long a new connection's outbox waits for the resume replay (an older server may never answer it).
+CATCH_UP_WAIT = 5.0
+
+
+def _ignore_task(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.info("asking for the rest of the resume replay failed: %s", task.exception())
 
 
 def _about(frame: JsonObject, customer_id: str, calls: set[str]) -> bool:
@@ -275,7 +284,9 @@ class SyncClient:
     CallSnapshot)`` (a call started, ended, said something, was updated, whispered to, a hand went up or down;
     a followed call's snapshot, its parts joined); ``on_connection_state(state, reason)`` whenever the state
     or its reason changes (also readable as ``state``/``state_reason``); ``on_request_error(RequestError)``
-    when the server refused something from the outbox (it is then dropped); ``on_erased(EraseReport)``.
+    when the server refused something from the outbox (it is then dropped); ``on_erased(EraseReport)``;
+    ``on_erasure(Erasure)`` when a customer was erased on the team server (this client's file has already
+    lost every queued frame and received whisper about them; the app erases its own copy).
     """
 
     def __init__(
@@ -314,6 +325,7 @@ class SyncClient:
         self.on_call_event: Callable[[AnyCallEvent | CallSnapshot], None] = _ignore
         self.on_request_error: Callable[[RequestError], None] = _ignore
         self.on_erased: Callable[[EraseReport], None] = _ignore
+        self.on_erasure: Callable[[Erasure], None] = _ignore
         self.on_connection_state: Callable[[ConnectionState, str], None] = lambda state, reason: None
         self.state = ConnectionState.OFFLINE
         self.state_reason = ""
@@ -335,6 +347,8 @@ class SyncClient:
         self._subscriptions: set[str] = set()
         self._snapshot_parts: dict[str, list[CallSnapshot]] = {}
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
+        self._dropped: set[str] = set()  # outbox ids erased while still queued for sending: never sent
+        self._caught_up = asyncio.Event()  # the server's resume replay is read (per connection)
         # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on
         # use).
         self._stop_event = asyncio.Event()
@@ -675,6 +689,7 @@ class SyncClient:
         # Under the server's per-connection rate limit (docs/protocol.md), e.g. when a long offline period
         # left hundreds of messages in the outbox.
         pacer = TokenBucket(self._send_rate, self._send_burst)
+        self._caught_up = asyncio.Event()
         await ws.send(encode_request(self._resume_request()))
         for call_id in sorted(self._subscriptions):
             await ws.send(encode_request(Subscribe(id=_new_id(), call_id=call_id)))
@@ -703,6 +718,10 @@ class SyncClient:
 
     async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: TokenBucket) -> None:
         assert self._queue is not None
+        # The outbox waits until the server's replay is read: an erasure in the feed (a customer erased while
+        # this PC was offline) must drop the frames about them before they are sent (docs/protocol.md).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._caught_up.wait(), CATCH_UP_WAIT)
         for stored_id, stored_text in self._outbox_rows():
             sent.add(stored_id)
             await _paced(pacer)
@@ -710,7 +729,7 @@ class SyncClient:
         while True:
             outbox_id, text = await self._queue.get()
             if outbox_id is not None:
-                if outbox_id in sent:
+                if outbox_id in sent or outbox_id in self._dropped:
                     continue
                 sent.add(outbox_id)
             await _paced(pacer)
@@ -763,8 +782,15 @@ class SyncClient:
         """What an ack of an outbox request tells this client beyond removing it from the outbox."""
         if ack.request == EraseCustomer.TYPE:
             self._call(self.on_erased, from_json(raw, EraseReport))
-        elif ack.request == Resume.TYPE and from_json(raw, _More).more:
-            self._post(None, encode_request(self._resume_request()))
+        elif ack.request == Resume.TYPE:
+            if from_json(raw, _More).more:
+                # Sent at once, not through the queue: the outbox waits for the end of the replay.
+                ws = self._ws
+                if ws is not None:
+                    task = self._loop.create_task(ws.send(encode_request(self._resume_request())))
+                    task.add_done_callback(_ignore_task)
+            else:
+                self._caught_up.set()
         elif ack.request == WhisperSend.TYPE:
             whisper = from_json(raw, _WhisperAck).whisper
             receipt = WhisperReceipt(whisper_id=whisper.whisper_id, status=whisper.status, whisper=whisper)
@@ -826,6 +852,14 @@ class SyncClient:
     def _receive_change(self, change: Change) -> None:
         if change.seq <= self._state_value("feed_seq"):
             return
+        if change.kind is RecordKind.ERASURE:
+            # A supervisor erased this customer for the team: nothing about them stays here.
+            erasure = convert(change.record, Erasure)
+            with self._db_lock:
+                queued = {row[0] for row in self._db.execute("SELECT id FROM outbox")}
+                purge_connection(self._db, erasure.customer_id, erasure.call_ids)
+                self._dropped |= queued - {row[0] for row in self._db.execute("SELECT id FROM outbox")}
+            self._call(self.on_erasure, erasure)
         # Shown before the position advances: a crash in between shows it again rather than never.
         self._call(self.on_change, change)
         with self._tx() as db:

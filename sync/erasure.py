@@ -18,11 +18,13 @@ Retention (:func:`apply_retention`) removes live calls and their transcripts onc
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sync.backends import Database
-from sync.store import TeamStore
+from sync.protocol import RecordKind, Role
+from sync.store import TeamStore, User
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its start.
 UNENDED_CALL_SECONDS = 12 * 3600
@@ -37,6 +39,8 @@ class ServerErasure:
     # Whether both files and their WAL hold nothing of it any more (False: another process held a database
     # open; the server tries again at its next retention round).
     files_cleared: bool = True
+    # The change-feed entry that tells every client of the team to drop its copy (kind "erasure").
+    change: dict[str, object] | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -115,10 +119,19 @@ def erase_customer(
     rows = {k: v for k, v in rows.items() if v}
     with TeamStore._tx(team_db):
         store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
+    # Every agent's and supervisor's PC may hold her (outboxes, received whispers, its own store): the feed
+    # tells each, also those offline now (they read it when they resume). Ids only, nothing personal.
+    change, _ = store.add_change(
+        author=User(actor, Role.ADMIN, team),
+        change_id=f"erasure-{uuid.uuid4().hex}",
+        kind=RecordKind.ERASURE,
+        record_id=customer_id,
+        record={"customer_id": customer_id, "call_ids": calls},
+    )
     cleared = scrub(team_db, tables=("changes", "records", "whispers", "audit")) & scrub(
         live, tables=("segments", "calls")
     )
-    return ServerErasure(customer_id, team, tuple(calls), rows, cleared)
+    return ServerErasure(customer_id, team, tuple(calls), rows, cleared, change)
 
 
 def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:

@@ -68,6 +68,9 @@ class RecordKind(StrEnum):
     FOLLOW_UP = "follow_up"
     KNOWLEDGE = "knowledge"
     CALL_SUMMARY = "call_summary"
+    # The server's own entry when a customer is erased (record: customer_id, call_ids; no personal data):
+    # every client drops its local copy. Clients cannot push it (erase_customer makes it).
+    ERASURE = "erasure"
 
 
 class WhisperStatus(StrEnum):
@@ -711,6 +714,14 @@ class AuditEntry(Struct, frozen=True, kw_only=True):
     action: str = ""
     target: str = ""
     detail: JsonObject = {}
+
+
+class Erasure(Struct, frozen=True, kw_only=True):
+    """The record of an ``erasure`` entry of the change feed: a customer erased on the team server (ids only).
+    Every client drops its copy (docs/protocol.md, "Erasure and retention")."""
+
+    customer_id: str
+    call_ids: tuple[str, ...] = ()
 
 
 class EraseReport(Struct, frozen=True, kw_only=True):

@@ -80,6 +80,7 @@ from sync.protocol import (
     json_size,
 )
 from sync.ratelimit import TokenBucket
+from sync.refusals import RefusalLog
 from sync.store import TeamStore, User, hash_token
 
 if TYPE_CHECKING:
@@ -172,6 +173,10 @@ class ServerLimits:
     live_retention: float = 24 * 3600.0
     whisper_retention: float = 30 * 86400.0
     retention_every: float = 60.0
+    # Refused handshakes: per address, one audit row per window and a summary of the rest; at most
+    # refusal_rows audit rows per window over all addresses (sync/refusals.py). /health counts them all.
+    refusal_window: float = 60.0
+    refusal_rows: int = 100
     # How often open connections are checked against revoked or expired tokens (a revoked user's connections
     # are closed within this; their whispers and changes are refused at once, each write checks the token).
     recheck_tokens_every: float = 0.5
@@ -372,6 +377,7 @@ class TeamServer:
         self._live_executor: ThreadPoolExecutor | None = None
         self._server: Server | None = None
         self._agent_locks = KeyedLocks()
+        self._refusals = RefusalLog(self.limits.refusal_window, self.limits.refusal_rows)
         self._team_locks = KeyedLocks()
         self._fanout = self._make_fanout()
         self._backplane: RedisBackplane | None = None
@@ -575,7 +581,7 @@ class TeamServer:
         if scheme.lower() != "bearer" or not token.strip():
             self.stats["auth_failed"] += 1
             why = "no Authorization header" if not header else "no bearer token in the Authorization header"
-            await self._db(self._audit_commit, "-", "-", "login_failed", peer_addr, {"reason": why})
+            await self._audit_refusal("-", remote[0] if remote else "?", peer_addr, why)
             return self._unauthorized(connection, "missing bearer token")
         try:
             user, reason, team = await self._pooled(TeamStore.authenticate, token.strip())
@@ -590,7 +596,7 @@ class TeamServer:
             return response
         if user is None:
             self.stats["auth_failed"] += 1
-            await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, {"reason": reason})
+            await self._audit_refusal(team, remote[0] if remote else "?", peer_addr, reason)
             return self._unauthorized(connection, "invalid, expired or revoked token")
         self._authenticated[connection] = (user, hash_token(token.strip()))
         return None
@@ -631,12 +637,23 @@ class TeamServer:
                 if self._scrub_pending:
                     cleared = await self._live(self._scrub_both)
                     self._scrub_pending = not cleared
+                await self._audit_refusal_summaries()
             except Exception:  # a busy database: next round
                 log.exception("retention round failed")
             await asyncio.sleep(limits.retention_every)
 
     def _scrub_both(self) -> bool:
         return scrub(self.live_store.team_db) & scrub(self.live_store.live_db)
+
+    async def _audit_refusal(self, team: str, address: str, peer_addr: str, reason: str) -> None:
+        """A refused handshake in the audit log, within the per-address budget (sync/refusals.py)."""
+        detail = self._refusals.admit(address, reason)
+        if detail is not None:
+            await self._db(self._audit_commit, "-", team, "login_failed", peer_addr, detail)
+
+    async def _audit_refusal_summaries(self) -> None:
+        for target, detail in self._refusals.due():
+            await self._db(self._audit_commit, "-", "-", "login_failed", target, detail)
 
     def _audit_commit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any]) -> None:
         self.store.audit(actor, team, action, target, detail)
@@ -1196,6 +1213,10 @@ class TeamServer:
 
     async def _on_change_push(self, peer: Peer, req: ChangePush) -> None:
         kind = req.kind
+        if kind is RecordKind.ERASURE:
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN, "erasure entries are made by the server (erase_customer)", req.id
+            )
         if kind in SUPERVISOR_KINDS and not peer.user.supervises:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"only supervisors change {kind.value} entries", req.id)
         async with self._team_locks(peer.user.team):
@@ -1223,13 +1244,17 @@ class TeamServer:
         there)."""
         await self._db(self._check_token, peer, req.id)
         user = peer.user
-        report = await self._live(
-            erase_customer, self.live_store, user.team, req.customer_id, req.call_ids or (), user.name
-        )
-        self._scrub_pending = self._scrub_pending or not report.files_cleared
-        for call_id in report.call_ids:
-            self._masker.call_ended(call_id)
-        self._ack(peer, req, report.to_json())
+        async with self._team_locks(user.team):  # its feed entry takes the next seq, in order with pushes
+            report = await self._live(
+                erase_customer, self.live_store, user.team, req.customer_id, req.call_ids or (), user.name
+            )
+            self._scrub_pending = self._scrub_pending or not report.files_cleared
+            for call_id in report.call_ids:
+                self._masker.call_ended(call_id)
+            self._ack(peer, req, report.to_json())
+            if report.change is not None:  # every client of the team drops its copy (docs/protocol.md)
+                frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": report.change})
+                self._fanout.to_team(user.team, frame, resumed_only=True)
 
     async def _on_feed_since(self, peer: Peer, req: FeedSince) -> None:
         limit = max(1, min(req.limit, 1000))

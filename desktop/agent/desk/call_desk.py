@@ -43,6 +43,7 @@ from assist.customers import customer_context, lookup_caller
 from assist.domain import CustomerContext, WhisperRecord, system_clock, utc_iso
 from assist.domain_words import Word, domain_words
 from assist.paths import data_dir, recordings_dir, store_path
+from assist.privacy import ErasureError, erase_customer
 from assist.redaction import redact
 from assist.review_schema import ensure_review_schema
 from assist.session import CallSession
@@ -69,7 +70,7 @@ from desktop.common.views import (
 )
 from desktop.common.worker import SerialWorker
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import CallInfo, SharedCue, SharedCustomer, Whisper, WhisperReceipt
+from sync.protocol import CallInfo, Erasure, SharedCue, SharedCustomer, Whisper, WhisperReceipt
 
 log = logging.getLogger(__name__)
 
@@ -294,12 +295,29 @@ class CallDesk:
         client.on_whisper = self._whisper_arrived
         client.on_whisper_status = self._whisper_status
         client.on_connection_state = self._connection_changed
+        client.on_erasure = self._erasure_arrived
         client.on_request_error = lambda e: self.listener.on_problem(
             Problem.SERVER_REFUSED, f"{e.code}: {e.message}"
         )
         self.sync = client
         self._set_connection(ConnectionState.CONNECTING)
         client.start()
+
+    def _erasure_arrived(self, erasure: Erasure) -> None:
+        """A supervisor erased a customer for the team (sync client thread): this PC's copy goes too, on the
+        desk worker (the store's one thread), as ``review delete-customer`` would erase it."""
+        customer_id = erasure.customer_id
+        if customer_id:
+            self._submit_quietly("erase for the team", lambda: self._erase_here(customer_id))
+
+    def _erase_here(self, customer_id: str) -> None:
+        try:
+            report = erase_customer(self._open_store(), customer_id, self.recordings)
+        except ErasureError:
+            return  # this PC never held them
+        log.info(
+            "erased %s for the team: %d calls, %d rows", customer_id, len(report.call_ids), report.total_rows
+        )
 
     def _connection_changed(self, state: ConnectionState, reason: str) -> None:
         if state is ConnectionState.CONNECTED:
