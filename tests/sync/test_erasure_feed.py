@@ -14,7 +14,7 @@ from assist.domain import CallRecord, Customer, Note
 from assist.store import Store
 from desktop.agent.desk import CallDesk, DeskConfig
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import Erasure
+from sync.protocol import Erasure, SharedCustomer
 from tests.sync.conftest import RunningServer
 from tests.sync.test_erasure import _grep as grep_files
 from tests.waiting import wait_until
@@ -81,7 +81,7 @@ def test_an_erasure_reaches_the_agent_online_and_the_agent_offline(
     supervisor = team_server.raw("suzuki")
     try:
         kato.start()
-        kato.call_started("c1", customer={"id": "k1", "name": NAME})
+        kato.call_started("c1", customer=SharedCustomer(id="k1", name=NAME))
         wait_until(lambda: kato.pending_count() == 0, 15, "kato's call start on the server")
         reply = supervisor.request("whisper_send", whisper_id="w1", agent="kato", call_id="c1", text=WHISPER)
         assert reply["type"] == "ack", reply
