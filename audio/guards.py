@@ -95,6 +95,24 @@ def only_bias_terms(text: str, terms: frozenset[str]) -> bool:
     return not rest
 
 
+PROMPT_AGREEMENT = 0.8
+"""A biasing prompt's hearing is kept only when it sounds this much like the plain one (0..1, see
+:func:`prompt_agrees`); chosen on the tuning half of tests/bench/bench_support_ja.py, where the prompt turned
+ローキンプラン into 料金プラン (0.91) but 発生いたしません into 割引いたしません (0.72)."""
+
+
+def prompt_agrees(plain: str, prompted: str) -> bool:
+    """True when a hearing with a biasing prompt says what the plain hearing said, in other spellings: the
+    same sounds (:func:`audio.lexicon.sound_agreement` >= :data:`PROMPT_AGREEMENT`) at about the same length.
+    A prompt that put its own words in, or dropped a stretch, is refused."""
+    from audio.lexicon import sound_agreement, spoken_form
+
+    x, y = spoken_form(plain), spoken_form(prompted)
+    if not x or not y or not 0.85 <= len(y) / len(x) <= 1.2:
+        return False
+    return sound_agreement(plain, prompted) >= PROMPT_AGREEMENT
+
+
 def is_hallucination(
     text: str,
     *,

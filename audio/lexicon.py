@@ -313,3 +313,57 @@ def corrector_for(
         return fixed, tuple(str(c) for c in corrections)
 
     return correct
+
+
+def spoken_form(text: str) -> str:
+    """What ``text`` sounds like, for comparing two hearings of one utterance: katakana readings of its
+    Japanese (janome; long-vowel marks, voicing and small kana folded), other letters and digits lower-cased,
+    punctuation and spaces left out."""
+    out: list[str] = []
+    for token in _tokenize(unicodedata.normalize("NFKC", text)):
+        reading = _token_reading(token)
+        if reading is None:
+            reading = "".join(ch for ch in str(token.surface).lower() if ch.isalnum())
+        if _KANA_RE.fullmatch(reading):
+            reading = "".join(_base(ch) for ch in reading if ch != "ー")
+        out.append(reading)
+    return "".join(ch for ch in "".join(out) if ch.isalnum())
+
+
+def sound_agreement(a: str, b: str) -> float:
+    """How alike two transcripts of the same audio sound, 0..1 (1: the same sounds, spelled alike or not)."""
+    import difflib
+
+    x, y = spoken_form(a), spoken_form(b)
+    if not x and not y:
+        return 1.0
+    return difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()
+
+
+def merge_prompted(plain: str, prompted: str, words: Iterable[str]) -> str:
+    """``plain`` with only those of ``prompted``'s differences that write one of ``words``.
+
+    A biasing prompt makes Whisper spell the expected words (ローキンプラン -> 料金プラン) but also changes
+    other words and style on speech that has nothing to do with it (日本語 -> 日本王 on a casual clip).
+    So the two hearings are aligned character by character, and a stretch of the prompted hearing replaces
+    or adds to the plain one only where it is part of a listed word; everything else stays as first heard.
+    """
+    import difflib
+
+    listed = sorted({w for w in (unicodedata.normalize("NFKC", x).strip() for x in words) if len(w) >= 2})
+    spans: list[tuple[int, int]] = []
+    for word in listed:
+        start = prompted.find(word)
+        while start >= 0:
+            spans.append((start, start + len(word)))
+            start = prompted.find(word, start + 1)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, plain, prompted, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" or op == "delete":
+            out.append(plain[i1:i2])
+        elif any(s < j2 and j1 < e for s, e in spans):
+            out.append(prompted[j1:j2])
+        else:
+            out.append(plain[i1:i2])
+    return "".join(out)

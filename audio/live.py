@@ -266,6 +266,7 @@ class LiveTranscription:
             workers=transcription_workers(),
             audio_for=self._audio_span if self._second_pass else None,
             corrector=corrector_for(self._lexicon_words),
+            words=_plain_words(self._lexicon_words),
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)
@@ -309,7 +310,9 @@ class LiveTranscription:
         """Domain words for the reading-based correction of finals (the caller's name first); None: off."""
         self._lexicon_words = None if words is None else list(words)
         if self._transcriber is not None:
-            self._transcriber.set_corrector(corrector_for(self._lexicon_words))
+            self._transcriber.set_corrector(
+                corrector_for(self._lexicon_words), _plain_words(self._lexicon_words)
+            )
 
     def set_biasing(self, prompt: str | None, hotwords: str | None = None) -> None:
         self._prompt, self._hotwords = prompt, hotwords
@@ -451,3 +454,7 @@ def _peak(samples: Samples) -> float:
 
 def _safe(call_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in call_id) or "call"
+
+
+def _plain_words(words: Iterable[str | tuple[str, str]] | None) -> frozenset[str]:
+    return frozenset(w if isinstance(w, str) else w[0] for w in words or ())

@@ -30,14 +30,15 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from audio.events import Channel
-from audio.guards import bias_terms, collapse_repetitions, is_hallucination
+from assist.domain_words import biasing_prompt
+from audio.events import Channel, TranscriptEvent
+from audio.guards import bias_terms, collapse_repetitions, is_hallucination, prompt_agrees
 from audio.live import LiveTranscription, SharedModel
 from audio.source import SAMPLE_RATE, ChannelMap, FileSource, Samples
 from audio.transcriber import Recognition, WhisperRecognizer
-from tests.bench.bench_transcription import EVAL, non_speech_audio
+from tests.bench.bench_transcription import EVAL, error_rate, non_speech_audio, transcript
 
-PROMPT = "料金 返金 違約金 ご用件 請求書 ルーター 解約 プラン変更"
+PROMPT = biasing_prompt("ja") or ""  # what a Japanese call is prompted with when no caller or card is known
 LIMITS: dict[str, tuple[float, float] | None] = {  # (no-speech probability, average log-probability)
     "earlier guard": (0.6, -0.8),
     "issue 15's suggestion everywhere": (0.2, -0.5),
@@ -98,7 +99,15 @@ class RecordingRecognizer:
         return self._note(rec, audio, "turn")
 
 
-def run(path: Path, language: str, model: Any, label: str, speech: bool, prompt: str | None) -> list[Line]:
+def run(
+    path: Path,
+    language: str,
+    model: Any,
+    label: str,
+    speech: bool,
+    prompt: str | None,
+    events: list[TranscriptEvent] | None = None,
+) -> list[Line]:
     recognizer = RecordingRecognizer(WhisperRecognizer(model), label, speech, prompt is not None)
     mapping = ChannelMap.stereo() if sf.info(str(path)).channels == 2 else ChannelMap.mono(Channel.CUSTOMER)
     live = LiveTranscription(
@@ -108,15 +117,16 @@ def run(path: Path, language: str, model: Any, label: str, speech: bool, prompt:
         model=model,
         recognizer=recognizer,
         prompt=prompt,
-        on_event=lambda _e: None,
+        on_event=events.append if events is not None else lambda _e: None,
     )
     live.start()
     live.wait()
     return recognizer.lines
 
 
-def speech_clips(work: Path) -> list[tuple[Path, str, str]]:
-    out: list[tuple[Path, str, str]] = []
+def speech_clips(work: Path, support: bool = True) -> list[tuple[Path, str, str, str]]:
+    """(path, language, label, exact reference or "" for the synthetic support sentences)."""
+    out: list[tuple[Path, str, str, str]] = []
     for raw in (EVAL / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(raw)
         if not str(item.get("reference_type", "")).startswith("exact") or item.get("language") not in (
@@ -129,22 +139,22 @@ def speech_clips(work: Path) -> list[tuple[Path, str, str]]:
         path = EVAL.parent / item["path"]
         if not path.is_file():
             continue
-        out.append((path, item["language"], path.name))
+        reference = str(item.get("reference", ""))
+        out.append((path, item["language"], path.name, reference))
         if item["language"] == "ja":
             audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
             phone = work / f"{path.stem}_8k_ulaw.wav"
             sf.write(str(phone), soxr.resample(audio.mean(axis=1), rate, 8000), 8000, subtype="ULAW")
-            out.append((phone, "ja", phone.name))
+            out.append((phone, "ja", phone.name, reference))
     tts = os.environ.get("AGENT_ASSIST_TTS_PYTHON")
-    if (
-        tts
-    ):  # the support sentences of bench_support_ja over the telephone band, when speech synthesis is there
+    if tts and support:
+        # the support sentences of bench_support_ja over the telephone band, when speech synthesis is there
         from tests.bench.bench_support_ja import SENTENCES, phone_clip, synthesize
 
         for path, (text, _, _) in zip(synthesize(tts, work), SENTENCES, strict=True):
             phone = work / f"{path.stem}_8k.wav"
             sf.write(str(phone), phone_clip(path, text).audio, SAMPLE_RATE, subtype="PCM_16")
-            out.append((phone, "ja", f"support {path.stem}"))
+            out.append((phone, "ja", f"support {path.stem}", ""))
     return out
 
 
@@ -171,7 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--windows", type=int, default=12, help="non-speech windows per kind fed past the VAD"
     )
+    parser.add_argument(
+        "--prompt", default=PROMPT, help="the biasing prompt to measure (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--no-support",
+        action="store_true",
+        help="leave out the synthetic support sentences (real speech only)",
+    )
     args = parser.parse_args(argv)
+    prompt_text: str = args.prompt
     if not (EVAL / "manifest.jsonl").is_file():
         print(f"no evaluation material at {EVAL}: nothing to measure")
         return 0
@@ -181,11 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-guard-") as tmp:
         work = Path(tmp)
         kinds = non_speech_audio(args.minutes)
-        for prompt in (None, PROMPT):
+        streamed: dict[bool, list[TranscriptEvent]] = {False: [], True: []}
+        windows: dict[bool, list[Line]] = {}
+        for prompt in (None, prompt_text):
             for name, audio in kinds.items():
                 path = work / f"nonspeech_{len(lines)}.wav"
                 sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
-                lines += run(path, "ja", base, name, False, prompt)
+                lines += run(path, "ja", base, name, False, prompt, streamed[prompt is not None])
             # what reaches Whisper when the VAD lets non-speech through: windows decoded as finals
             recognizer = RecordingRecognizer(WhisperRecognizer(base), "", False, prompt is not None)
             for name, audio in kinds.items():
@@ -204,11 +225,48 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     position += size
             lines += recognizer.lines
-        for path, language, label in speech_clips(work):
+            windows[prompt is not None] = list(recognizer.lines)
+        kept: dict[tuple[str, bool], tuple[str, str]] = {}  # (clip, prompted) -> (reference, kept text)
+        for path, language, label, reference in speech_clips(work, support=not args.no_support):
             model = base if language == "ja" else tiny
-            for prompt in (None, PROMPT) if language == "ja" else (None,):
-                lines += run(path, language, model, label, True, prompt)
-    bias = bias_terms(PROMPT)
+            for prompt in (None, prompt_text) if language == "ja" else (None,):
+                events: list[TranscriptEvent] = []
+                lines += run(path, language, model, label, True, prompt, events)
+                if reference and language == "ja":
+                    kept[(label, prompt is not None)] = (
+                        reference,
+                        "".join(e.text for e in transcript(events)),
+                    )
+    print(f"prompt: {prompt_text!r}")
+    for label in dict.fromkeys(k[0] for k in kept):
+        (reference, plain), (_, prompted) = kept[(label, False)], kept[(label, True)]
+        without, with_it = error_rate([(reference, plain)], "ja"), error_rate([(reference, prompted)], "ja")
+        print(
+            f"real Japanese speech {label}: CER without the prompt {without:.1f}%, with it {with_it:.1f}%\n"
+            f"    without: {plain}\n    with:    {prompted}"
+        )
+    if kept:
+        pairs = {flag: [kept[k] for k in kept if k[1] is flag] for flag in (False, True)}
+        print(
+            f"real Japanese speech, all {len(pairs[False])} clips: CER without the prompt "
+            f"{error_rate(pairs[False], 'ja'):.1f}%, with it {error_rate(pairs[True], 'ja'):.1f}%"
+        )
+    bias = bias_terms(prompt_text)
+    # what the pipeline keeps (audio/transcriber.py): the plain hearing under the plain guard; the prompted
+    # one instead only when it passes the stricter guard and sounds like the plain one
+    through = 0
+    for plain, prompted in zip(windows[False], windows[True], strict=True):
+        if plain.text and not decide(plain, frozenset(), None, False):
+            through += 1
+            agrees = prompt_agrees(plain.text, prompted.text)
+            kept_text = prompted.text if agrees and not decide(prompted, bias, None, False) else plain.text
+            print(f"    past the VAD, kept by the pipeline on {plain.source}: {kept_text!r}")
+    print(
+        f"non-speech streamed through the pipeline: words kept without the prompt "
+        f"{sum(len(e.text) for e in transcript(streamed[False]))} characters, with it "
+        f"{sum(len(e.text) for e in transcript(streamed[True]))}; non-speech windows past the VAD kept by "
+        f"the pipeline's rule with the prompt: {through} of {len(windows[True])}"
+    )
     said = [line for line in lines if line.text]
     noise = [line for line in said if not line.speech]
     speech = [line for line in said if line.speech]

@@ -1,13 +1,15 @@
 """Japanese support sentences over the telephone band: our pipeline (beam, second pass, non-speech guard,
 domain lexicon with the team's knowledge base) next to plain offline faster-whisper on the same weights.
 
-    flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_support_ja --tts-python /tmp/tts/bin/python
+    ./run bench-hearing [--half both]
 
 The sentences are this file's own (32 support-call lines, each with the support terms it contains), spoken by
-Open JTalk (``pyopenjtalk-plus``, which carries its dictionary and voice in its wheel; install it into a
-separate venv: ``python3 -m venv /tmp/tts && /tmp/tts/bin/pip install pyopenjtalk-plus``) and sent through an
-8 kHz mu-law round trip. The first 16 are the **tuning** half (anything decided by measurement, such as
-whether biasing prompts are safe, looks only at them); the last 16 are the **reporting** half, whose figures
+Open JTalk (``pyopenjtalk-plus``, which carries its dictionary and voice in its wheel, in its own environment
+``.venv-tts`` that ``./run bench-hearing`` makes from tests/bench/tts-requirements.txt; or pass
+``--tts-python`` / set AGENT_ASSIST_TTS_PYTHON to any Python that has it) and sent through an 8 kHz mu-law
+round trip. The first 16 are the **tuning** half (anything decided by measurement, such as
+whether biasing prompts are safe and which, looks only at them; the prompt's harm on real recordings and
+non-speech is measured by bench_guard.py); the last 16 are the **reporting** half, whose figures
 are the ones quoted. Printed, for each half:
 
 - sentence by sentence (each clip alone): CER of the kept transcript and support-term recall, ours against
@@ -33,7 +35,7 @@ import soundfile as sf
 import soxr
 
 from assist.domain import Customer, KnowledgeEntry
-from assist.domain_words import domain_words
+from assist.domain_words import biasing_prompt, domain_words
 from assist.store import Store
 from audio.events import Channel, TranscriptEvent
 from audio.live import LiveTranscription, SharedModel
@@ -155,7 +157,24 @@ def recall(pairs: list[tuple[tuple[str, ...], str]]) -> tuple[int, int]:
     return found, total
 
 
-def ours(clip: Clip, model: Any, words: list[str | tuple[str, str]] | None, work: Path) -> str:
+def prompt_of(spec: str) -> str | None:
+    """A biasing prompt from its short name: ``none``, ``app`` (what the app prompts a Japanese call with when
+    no caller or card is known), ``support:K`` (the same with the support list's first K words), or
+    ``text:…`` (as given)."""
+    if spec == "none":
+        return None
+    if spec == "app":
+        return biasing_prompt("ja")
+    if spec.startswith("support:"):
+        return biasing_prompt("ja", support=int(spec.split(":", 1)[1]))
+    if spec.startswith("text:"):
+        return spec.split(":", 1)[1] or None
+    raise SystemExit(f"--prompt: unknown prompt {spec!r} (none, support:K or text:WORDS)")
+
+
+def ours(
+    clip: Clip, model: Any, words: list[str | tuple[str, str]] | None, work: Path, prompt: str | None = None
+) -> str:
     path = work / f"one_{clip.path.stem}.wav"
     sf.write(str(path), clip.audio, SAMPLE_RATE, subtype="PCM_16")
     events: list[TranscriptEvent] = []
@@ -166,6 +185,7 @@ def ours(clip: Clip, model: Any, words: list[str | tuple[str, str]] | None, work
         model=model,
         on_event=events.append,
         lexicon=words,
+        prompt=prompt,
     )
     live.start()
     live.wait()
@@ -177,43 +197,63 @@ def offline(model: Any, clip: Clip) -> str:
     return "".join(s.text.strip() for s in segments)
 
 
-def sentence_figures(half: str, clips: list[Clip], model: Any, words: Any, work: Path) -> dict[str, float]:
+def sentence_figures(
+    half: str, clips: list[Clip], model: Any, words: Any, work: Path, prompt: str | None, compare: list[str]
+) -> dict[str, float]:
     terms = [next(t for s, t, _ in SENTENCES if s == c.reference) for c in clips]
     plain = [offline(model, c) for c in clips]
-    with_lexicon = [ours(c, model, words, work) for c in clips]
-    without = [ours(c, model, None, work) for c in clips]
+    with_lexicon = [ours(c, model, words, work, prompt) for c in clips]
+    without = [ours(c, model, None, work, prompt) for c in clips]
+    runs = [("offline", plain), ("ours", with_lexicon), ("ours_no_lexicon", without)]
+    runs += [
+        (f"ours_prompt_{spec}", [ours(c, model, words, work, prompt_of(spec)) for c in clips])
+        for spec in compare
+    ]
     out: dict[str, float] = {}
-    for name, hyps in (("offline", plain), ("ours", with_lexicon), ("ours_no_lexicon", without)):
+    for name, hyps in runs:
         out[f"{name}_cer"] = error_rate([(c.reference, h) for c, h in zip(clips, hyps, strict=True)], "ja")
         found, total = recall(list(zip(terms, hyps, strict=True)))
         out[f"{name}_recall"] = found / max(total, 1)
         out["terms"] = total
     print(
-        f"[{half}] {len(clips)} sentences, 8 kHz mu-law: CER ours {out['ours_cer']:.1f}% "
+        f"[{half}] {len(clips)} sentences, 8 kHz mu-law, prompt {prompt!r}: CER ours {out['ours_cer']:.1f}% "
         f"(without the lexicon {out['ours_no_lexicon_cer']:.1f}%) vs offline {out['offline_cer']:.1f}%; "
         f"support terms right {out['ours_recall']:.0%} (without the "
         f"lexicon {out['ours_no_lexicon_recall']:.0%}) vs offline {out['offline_recall']:.0%} "
         f"of {int(out['terms'])}",
         flush=True,
     )
-    for clip, hyp, base in zip(clips, with_lexicon, plain, strict=True):
-        print(f"    {clip.reference} | ours: {hyp} | offline: {base}")
+    for spec in compare:
+        print(
+            f"[{half}] with prompt {spec} ({prompt_of(spec)!r}): CER {out[f'ours_prompt_{spec}_cer']:.1f}%, "
+            f"support terms right {out[f'ours_prompt_{spec}_recall']:.0%}",
+            flush=True,
+        )
+    for i, (clip, base) in enumerate(zip(clips, plain, strict=True)):
+        print(f"    {clip.reference} | offline: {base}")
+        for name, hyps in runs[1:]:
+            print(f"        {name}: {hyps[i]}")
     return out
 
 
-def call_figures(
-    half: str, clips: list[Clip], sides: list[str], model: Any, words: Any, work: Path
-) -> dict[str, float]:
-    """The half's sentences as a two-channel telephone call, replayed in real time."""
-    call = work / f"call_{half}.wav"
-    # lay_out_call alternates channels; order the clips so each lands on its speaker's side
+def by_speaker(clips: list[Clip], sides: list[str]) -> list[Clip]:
+    """The clips in the order lay_out_call needs (it alternates agent and customer) for each to land on its
+    speaker's side."""
     agent = [c for c, s in zip(clips, sides, strict=True) if s == "agent"]
     customer = [c for c, s in zip(clips, sides, strict=True) if s == "customer"]
     ordered: list[Clip] = []
     while agent or customer:
         ordered += [agent.pop(0)] if agent else []
         ordered += [customer.pop(0)] if customer else []
-    turns, duration = lay_out_call(ordered, call)
+    return ordered
+
+
+def call_figures(
+    half: str, clips: list[Clip], sides: list[str], model: Any, words: Any, work: Path, prompt: str | None
+) -> dict[str, float]:
+    """The half's sentences as a two-channel telephone call, replayed in real time."""
+    call = work / f"call_{half}.wav"
+    turns, duration = lay_out_call(by_speaker(clips, sides), call)
     phone = work / f"call_{half}_8k.wav"
     telephone(call, phone)
     events: list[TranscriptEvent] = []
@@ -224,6 +264,7 @@ def call_figures(
         model=model,
         on_event=events.append,
         lexicon=words,
+        prompt=prompt,
     )
     load = os.getloadavg()[0]
     cpu0, wall0 = time.process_time(), time.monotonic()
@@ -284,6 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="reporting")
     parser.add_argument("--no-call", action="store_true", help="sentence figures only")
+    parser.add_argument(
+        "--prompt",
+        default="app",
+        help="biasing prompt: app (default: as a Japanese call starts), none, support:K (K words), text:…",
+    )
+    parser.add_argument(
+        "--compare-prompts", default="", help="comma-separated prompts to compare sentence by sentence"
+    )
+    parser.add_argument("--first", type=int, default=16, help="only the first N sentences of each half")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-support-ja-") as tmp:
@@ -301,18 +351,21 @@ def main(argv: list[str] | None = None) -> int:
             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()}; team word "
             f"list {len(words)} words"
         )
+        prompt = prompt_of(args.prompt)
+        compare = [spec for spec in args.compare_prompts.split(",") if spec]
         halves = ("tuning", "reporting") if args.half == "both" else (args.half,)
         for half in halves:
             first = 0 if half == "tuning" else 16
-            clips = [phone_clip(paths[first + i], text) for i, (text, _, _) in enumerate(HALVES[half])]
-            results[half] = sentence_figures(half, clips, model, words, work)
+            sentences = HALVES[half][: args.first]
+            clips = [phone_clip(paths[first + i], text) for i, (text, _, _) in enumerate(sentences)]
+            results[half] = sentence_figures(half, clips, model, words, work, prompt, compare)
             if not args.no_call:
-                sides = [side for _, _, side in HALVES[half]]
+                sides = [side for _, _, side in sentences]
                 wide = [
                     Clip(paths[first + i], "ja", c.reference, _wideband(paths[first + i]))
                     for i, c in enumerate(clips)
                 ]
-                results[f"{half}_call"] = call_figures(half, wide, sides, model, words, work)
+                results[f"{half}_call"] = call_figures(half, wide, sides, model, words, work, prompt)
     print("json:", json.dumps(results, default=float))
     return 0
 

@@ -169,7 +169,12 @@ class Run:
 
 
 def stream(
-    path: Path, language: str, model: Any, realtime: bool, channel_map: ChannelMap | None = None
+    path: Path,
+    language: str,
+    model: Any,
+    realtime: bool,
+    channel_map: ChannelMap | None = None,
+    prompt: str | None = None,
 ) -> Run:
     events: list[TranscriptEvent] = []
     statuses: list[AudioStatusEvent] = []
@@ -180,6 +185,7 @@ def stream(
         model=model,
         on_event=events.append,
         on_status=statuses.append,
+        prompt=prompt,
     )
     cpu0, wall0 = time.process_time(), time.monotonic()
     live.start()
@@ -421,23 +427,34 @@ def non_speech_audio(minutes: float) -> dict[str, np.ndarray]:
 
 
 def non_speech(minutes: float, work: Path) -> dict[str, int]:
-    """Words produced on minutes of silence, noise, tones/DTMF and music-like audio (both channels)."""
+    """Words produced on minutes of silence, noise, tones/DTMF and music-like audio (both channels), without
+    a biasing prompt and with the one a Japanese call starts with (assist.domain_words.biasing_prompt)."""
+    from assist.domain_words import biasing_prompt
+
     kinds = non_speech_audio(minutes)
     model = SharedModel.get("base", "ja", threads=THREADS)
     words: dict[str, int] = {}
-    print(f"[non-speech] {minutes:.0f} min in total (both channels), base, Japanese settings ...", flush=True)
-    for name, audio in kinds.items():
-        path = work / f"nonspeech_{name.replace(' ', '_').replace('+', '')}.wav"
-        sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
-        run = stream(path, "ja", model, realtime=False)
-        finals = [e.text for e in run.events if e.kind is EventKind.FINAL and e.text]
-        # a "word" here: a space-separated word, or for Japanese text every 2 characters (rounded up)
-        words[name] = sum(
-            len(text.split()) if " " in text.strip() else -(-len(tokens(text, "ja")) // 2) for text in finals
+    for prompt in (None, biasing_prompt("ja")):
+        label = "with the call's prompt" if prompt else "without a prompt"
+        print(
+            f"[non-speech] {minutes:.0f} min in total (both channels), base, Japanese, {label} ...",
+            flush=True,
         )
-        shown = f" {finals[:3]}" if finals else ""
-        print(f"  {name}: {len(finals)} finals, {words[name]} words{shown}", flush=True)
-    print(f"  total words on {minutes:.0f} min of non-speech: {sum(words.values())}")
+        for name, audio in kinds.items():
+            path = work / f"nonspeech_{name.replace(' ', '_').replace('+', '')}.wav"
+            sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
+            run = stream(path, "ja", model, realtime=False, prompt=prompt)
+            finals = [e.text for e in run.events if e.kind is EventKind.FINAL and e.text]
+            # a "word" here: a space-separated word, or for Japanese text every 2 characters (rounded up)
+            key = f"{name} ({label})"
+            words[key] = sum(
+                len(text.split()) if " " in text.strip() else -(-len(tokens(text, "ja")) // 2)
+                for text in finals
+            )
+            shown = f" {finals[:3]}" if finals else ""
+            print(f"  {name}: {len(finals)} finals, {words[key]} words{shown}", flush=True)
+        total = sum(v for k, v in words.items() if k.endswith(f"({label})"))
+        print(f"  total words on {minutes:.0f} min of non-speech, {label}: {total}")
     return words
 
 

@@ -40,8 +40,16 @@ from typing import Protocol, TypeVar
 from assist.after_call import apply_after_call
 from assist.coaching import CoachSettings, HintKind
 from assist.customers import customer_context, lookup_caller
-from assist.domain import CustomerContext, WhisperRecord, system_clock, utc_iso
-from assist.domain_words import Word, domain_words
+from assist.domain import (
+    CustomerContext,
+    KnowledgeEntry,
+    Suggestion,
+    SuggestionKind,
+    WhisperRecord,
+    system_clock,
+    utc_iso,
+)
+from assist.domain_words import Word, biasing_prompt, domain_words
 from assist.paths import data_dir, recordings_dir, store_path
 from assist.privacy import ErasureError, erase_customer
 from assist.redaction import redact
@@ -147,6 +155,9 @@ class _Call:
     heard_end: float = 0.0
     heard_at: float = 0.0
     silence_checked: float = 0.0
+    # The recognizer's biasing prompt: who is calling, and the knowledge cards it was last built with.
+    context: CustomerContext | None = None
+    prompt_cards: tuple[str, ...] = ()
 
 
 class CallDesk:
@@ -480,6 +491,7 @@ class CallDesk:
         lookup = lookup_caller(store, call.phone) if call.phone else None
         call.customer_id = core_views.lookup_customer_id(lookup) if lookup is not None else None
         context = customer_context(store, call.customer_id) if call.customer_id else None
+        call.context = context
         customer_view = core_views.customer_view(context, call.phone)
         self.listener.on_customer(customer_view)
         call.shared_customer = team.shared_customer(customer_view)
@@ -528,14 +540,26 @@ class CallDesk:
             log.exception("building the domain word list failed")
             return None
 
-    def _biasing_prompt(self, context: CustomerContext | None) -> str | None:
-        # The customer's name is the word Whisper most often gets wrong and the agent most needs right; their
-        # open promises name what the call is likely about.
-        if context is None:
-            return None
-        words = [context.customer.name, *(f.text for f in context.open_follow_ups[:3])]
-        separator = "、" if self.config.language == "ja" else ", "
-        return separator.join(w for w in words if w)
+    def _biasing_prompt(
+        self, context: CustomerContext | None, cards: tuple[KnowledgeEntry, ...] = ()
+    ) -> str | None:
+        # The caller's name, the knowledge cards on screen and their open promises name what the call is
+        # about; assist.domain_words.biasing_prompt says what else goes in (measured in bench_support_ja).
+        return biasing_prompt(
+            self.config.language,
+            caller=context.customer if context is not None else None,
+            cards=cards,
+            notes=[f.text for f in context.open_follow_ups[:3]] if context is not None else (),
+        )
+
+    def _rebias(self, call: _Call, session: CallSession, suggestions: list[Suggestion]) -> None:
+        """The knowledge cards on screen changed: the recognizer's prompt follows them (desk worker)."""
+        ids = tuple(s.id for s in suggestions if s.kind is SuggestionKind.KNOWLEDGE)[:3]
+        if ids == call.prompt_cards or call.transcription is None:
+            return
+        call.prompt_cards = ids
+        entries = tuple(e for e in map(session.store.get_knowledge, ids) if e is not None)
+        call.transcription.set_biasing(self._biasing_prompt(call.context, entries))
 
     def _abandon(self, call: _Call, exc: Exception) -> None:
         if isinstance(exc, NoDevice):
@@ -567,6 +591,7 @@ class CallDesk:
             else:
                 call.customer_lines += 1
         cards = [core_views.suggestion_view(s) for s in update.suggestions]
+        self._rebias(call, session, list(update.suggestions))
         call.cards_seen.update(c.key for c in cards)
         call.matched_cards = cards
         self.listener.on_suggestions(self._cards_now(call))
