@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from assist.domain import Segment
 from assist.redaction import RedactionPolicy, Redactor
 from assist.wrapup import build_wrap_up, load_structured, save_structured
 from audio.after_call import AfterCallResult
 
+if TYPE_CHECKING:
+    from assist.store import Store
+
 
 def apply_after_call(
-    store: Any, call_id: str, result: AfterCallResult, policy: RedactionPolicy | None = None
+    store: Store, call_id: str, result: AfterCallResult, policy: RedactionPolicy | None = None
 ) -> int:
     """Replace ``call_id``'s lines with the pass's; 0 (and the live lines kept) when it was cancelled or
     heard nothing (a pass that found no speech is no reason to erase what the live pass heard)."""
@@ -48,7 +51,7 @@ def apply_after_call(
     return count
 
 
-def rewrite_wrap_up(store: Any, call_id: str, source: str, redactor: Redactor | None = None) -> None:
+def rewrite_wrap_up(store: Store, call_id: str, source: str, redactor: Redactor | None = None) -> None:
     """The call's proposed wrap-up built again from its stored lines, marked with ``source``. The knowledge
     entries the agent used during the call are kept (they are not in the lines); dates are read from the
     day of the call."""

@@ -11,12 +11,15 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assist.domain import Suggestion
+    from assist.importing import ImportReport
     from assist.store import Store
+    from audio.events import TranscriptEvent
 
 EXIT_ERROR = 2
 
@@ -43,7 +46,7 @@ class CommandError(Exception):
     """A problem to report in one line and exit with code 2."""
 
 
-def configure(subparsers: Any) -> None:
+def configure(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kb = subparsers.add_parser("kb", help="knowledge base: import, export, search")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
     p = kb_sub.add_parser(
@@ -112,7 +115,7 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _run(command: Any) -> Any:
+def _run(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from assist.importing import ImportFileError, ImportRejected
         from assist.store import StoreError
@@ -151,11 +154,11 @@ def _store() -> Store:
     return Store.open()
 
 
-def _print_json(value: Any) -> None:
+def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def _report(args: argparse.Namespace, report: Any, what: str) -> int:
+def _report(args: argparse.Namespace, report: ImportReport, what: str) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -221,7 +224,7 @@ def _customers_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cards(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
+def _cards(suggestions: list[Suggestion]) -> list[dict[str, object]]:
     from assist.matching import reasons
 
     return [
@@ -315,7 +318,7 @@ class _DryRunSession:
         self.store = store
         self.customer_id = customer_id
 
-    def suggest(self, event: Any) -> list[Suggestion]:
+    def suggest(self, event: TranscriptEvent) -> list[Suggestion]:
         from assist.session import CallSession
 
         conn = self.store.conn

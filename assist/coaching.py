@@ -298,7 +298,7 @@ class Coach:
     def _lang(self, text: str) -> str:
         return self.language or detect_language(text)
 
-    def _text(self, lang: str, key: str, **values: Any) -> str:
+    def _text(self, lang: str, key: str, **values: object) -> str:
         return _TEXT[self.ui_language or lang][key].format(**values)
 
     def _emit(self, hint: Hint) -> Hint:

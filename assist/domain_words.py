@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING
 
 from assist.domain import Customer, KnowledgeEntry
 from audio.lexicon import noun_compounds
+
+if TYPE_CHECKING:
+    from assist.store import Store
 
 CUSTOMERS_LIMIT = 2000
 """Customers whose names go into the list (the caller always does): readings cost ~0.2 ms a name to build."""
@@ -53,7 +56,7 @@ def knowledge_words(entries: Iterable[KnowledgeEntry]) -> list[Word]:
 
 
 def domain_words(
-    store: Any, caller: Customer | None = None, *, customers_limit: int = CUSTOMERS_LIMIT
+    store: Store | None, caller: Customer | None = None, *, customers_limit: int = CUSTOMERS_LIMIT
 ) -> list[Word]:
     """Caller first, then the support list, the knowledge base and the other customers, without repeats."""
     words: list[Word] = customer_words(caller) if caller is not None else []

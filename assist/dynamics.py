@@ -33,10 +33,10 @@ import itertools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from assist.migrations import MigrationSet
 from assist.store import Store
@@ -161,8 +161,9 @@ class CallDynamics:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CallDynamics:
-        d = dict(data)
+    def from_dict(cls, data: Mapping[str, object]) -> CallDynamics:
+        # Stored JSON: the values stay untyped until the dataclasses below take them field by field.
+        d: dict[str, Any] = dict(data)
         d["overlaps"] = tuple(Overlap(**o) for o in d.get("overlaps") or ())
         d["silences"] = tuple(Silence(**s) for s in d.get("silences") or ())
         return cls(**d)
@@ -277,18 +278,35 @@ def kana_morae(kana: str) -> int:
     return sum(1 for c in _to_katakana(kana) if _KATAKANA.fullmatch(c) and c not in _SMALL_KANA)
 
 
+class JanomeToken(Protocol):
+    """What we read of a janome token (janome ships no type information)."""
+
+    surface: str
+    part_of_speech: str
+    infl_type: str
+    infl_form: str
+    base_form: str
+    reading: str
+
+
+class JanomeTokenizer(Protocol):
+    def tokenize(self, text: str) -> Iterable[JanomeToken]: ...
+
+
 @lru_cache(maxsize=1)
-def _tokenizer() -> Any:
+def janome_tokenizer() -> JanomeTokenizer:
+    """The one janome tokenizer (its dictionary loads once), shared with assist.wrapup."""
     from janome.tokenizer import Tokenizer
 
-    return Tokenizer()
+    tokenizer: JanomeTokenizer = Tokenizer()
+    return tokenizer
 
 
 @lru_cache(maxsize=4096)
 def morae(text: str) -> int:
     """Spoken morae of a Japanese line, from janome's reading of each word (the surface when it is kana)."""
     total = 0
-    for token in _tokenizer().tokenize(unicodedata.normalize("NFKC", text)):
+    for token in janome_tokenizer().tokenize(unicodedata.normalize("NFKC", text)):
         reading = str(token.reading)
         total += kana_morae(reading if reading != "*" else str(token.surface))
     return total
@@ -343,7 +361,22 @@ def measure(call_id: str, lines: Sequence[Line], language: str) -> CallDynamics:
     )
 
 
-def lines_of(segments: Iterable[Any]) -> list[Line]:
+class _SpokenLine(Protocol):
+    """A transcript line as ``assist.domain.Segment`` and ``audio.events.TranscriptEvent`` both have it."""
+
+    @property
+    def channel(self) -> object: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def segment_id(self) -> str: ...
+
+
+def lines_of(segments: Iterable[_SpokenLine]) -> list[Line]:
     """Lines from ``assist.domain.Segment`` (or anything with channel, start, end, text, segment_id)."""
     return [
         Line(str(s.channel), float(s.start), float(s.end), str(s.text), str(s.segment_id))

@@ -286,9 +286,9 @@ def _until_bound(until: str) -> str:
     return until + "T99" if len(until) == 10 else until
 
 
-def filter_sql(f: CallFilter) -> tuple[str, list[Any]]:
+def filter_sql(f: CallFilter) -> tuple[str, list[object]]:
     clauses: list[str] = []
-    params: list[Any] = []
+    params: list[object] = []
     if f.customer_id:
         clauses.append("c.customer_id = ?")
         params.append(f.customer_id)

@@ -199,7 +199,7 @@ class Insights:
         }
 
 
-def _where(call_filter: CallFilter | None) -> tuple[str, list[Any]]:
+def _where(call_filter: CallFilter | None) -> tuple[str, list[object]]:
     where, params = filter_sql(call_filter or CallFilter())
     return ("WHERE " + where if where else ""), params
 

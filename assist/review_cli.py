@@ -11,8 +11,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assist.history import CallFilter
@@ -25,7 +26,7 @@ class ReviewCommandError(Exception):
     """A problem to report in one line and exit with code 2."""
 
 
-def configure(subparsers: Any) -> None:
+def configure(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review = subparsers.add_parser(
         "review", help="after the call: search, exports, archives, erasure, insights"
     )
@@ -136,7 +137,7 @@ def _call_filter(args: argparse.Namespace) -> CallFilter:
     )
 
 
-def _run(command: Any) -> Any:
+def _run(command: Callable[[Store, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from assist.exports import ExportError
         from assist.privacy import ErasureError
@@ -164,7 +165,7 @@ def _run(command: Any) -> Any:
     return run
 
 
-def _print_json(value: Any) -> None:
+def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 

@@ -173,7 +173,7 @@ class ReviewNotes:
         return [LineComment(r[0], r[1], r[2], r[3], r[4], CommentRole(r[5]), r[6]) for r in rows]
 
 
-def bookmark_dict(mark: Bookmark) -> dict[str, Any]:
+def bookmark_dict(mark: Bookmark) -> dict[str, object]:
     return {
         "id": mark.id,
         "call_id": mark.call_id,
@@ -185,7 +185,7 @@ def bookmark_dict(mark: Bookmark) -> dict[str, Any]:
     }
 
 
-def comment_dict(comment: LineComment) -> dict[str, Any]:
+def comment_dict(comment: LineComment) -> dict[str, object]:
     return {
         "id": comment.id,
         "call_id": comment.call_id,

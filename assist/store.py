@@ -593,7 +593,7 @@ class Store:
             "SELECT id, customer_id, text, due, status, call_id, owner, created_at FROM follow_ups "
             "WHERE customer_id = ?"
         )
-        params: list[Any] = [customer_id]
+        params: list[object] = [customer_id]
         if status is not None:
             sql += " AND status = ?"
             params.append(status.value)

@@ -25,8 +25,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
-from typing import Protocol
 
 from assist.cues import _EMOTIONS, _FEELING_WORDS_JA, detect_language, due_date, find_promise
 from assist.domain import (
@@ -38,7 +36,7 @@ from assist.domain import (
     WhisperRecord,
     unique,
 )
-from assist.dynamics import ensure_dynamics_schema
+from assist.dynamics import ensure_dynamics_schema, janome_tokenizer
 from assist.store import Store
 from assist.text import JA_FILLERS, normalize, stem
 
@@ -275,28 +273,6 @@ def due_label(day: date, language: str) -> str:
 # --- Japanese: from spoken polite forms to plain notes ---------------------------------------------------
 
 
-class _JanomeToken(Protocol):
-    """What we read of a janome token (janome ships no type information)."""
-
-    surface: str
-    part_of_speech: str
-    infl_type: str
-    infl_form: str
-    base_form: str
-
-
-class _JanomeTokenizer(Protocol):
-    def tokenize(self, text: str) -> Iterable[_JanomeToken]: ...
-
-
-@lru_cache(maxsize=1)
-def _tokenizer() -> _JanomeTokenizer:
-    from janome.tokenizer import Tokenizer
-
-    tokenizer: _JanomeTokenizer = Tokenizer()
-    return tokenizer
-
-
 @dataclass(slots=True)
 class _Tok:
     surface: str
@@ -309,7 +285,7 @@ class _Tok:
 
 def _tokens(text: str) -> list[_Tok]:
     out = []
-    for t in _tokenizer().tokenize(text):
+    for t in janome_tokenizer().tokenize(text):
         pos = str(t.part_of_speech).split(",")
         out.append(_Tok(str(t.surface), pos[0], pos[1], str(t.infl_type), str(t.infl_form), str(t.base_form)))
     return out
