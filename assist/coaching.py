@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from assist.cues import detect_language
 from assist.domain import Cue, CueKind, KnowledgeEntry

@@ -24,7 +24,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from assist.domain import CallRecord, Segment
 from assist.store import Store

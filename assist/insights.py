@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from assist.dynamics import ensure_dynamics_schema
 from assist.history import CallFilter, filter_sql

@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from assist.domain import new_id, system_clock, utc_iso
 from assist.migrations import MigrationSet
