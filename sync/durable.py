@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sync.backends import Database
 from sync.store import TeamStore
@@ -29,6 +29,7 @@ from sync.store import TeamStore
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # Calls committed together at most (SQLite; PostgreSQL commits each call alone, see
 # sync/backends/postgres.py): bounds how long the first of a huge burst waits for its answer.
@@ -227,13 +228,13 @@ class StorePool:
                 self._stores.append(store)
         return store
 
-    def _run(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        return fn(self._store(), *args)
+    async def run(self, fn: Callable[Concatenate[TeamStore, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(store, *args, **kwargs)`` on one of the pool's threads, with that thread's store."""
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(store, *args)`` on one of the pool's threads, with that thread's store."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run, fn, args)
+        def call() -> T:
+            return fn(self._store(), *args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     async def stop(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)

@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -523,11 +523,13 @@ class TeamServer:
         assert self._durable is not None, "server not started"
         return await self._durable.call(fn, *args, **kwargs)
 
-    async def _pooled(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(store, *args)`` on the database pool (PostgreSQL), else on the live thread with its store."""
+    async def _pooled(
+        self, fn: Callable[Concatenate[TeamStore, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``fn(store, ...)`` on the database pool (PostgreSQL), else on the live thread with its store."""
         if self._pool is not None:
-            return await self._pool.run(fn, *args)
-        return await self._live(fn, self.live_store, *args)
+            return await self._pool.run(fn, *args, **kwargs)
+        return await self._live(fn, self.live_store, *args, **kwargs)
 
     async def _db_read(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn``, which only reads, on the durable-log thread outside any transaction."""
