@@ -349,6 +349,7 @@ class SyncClient:
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
         self._dropped: set[str] = set()  # outbox ids erased while still queued for sending: never sent
         self._caught_up = asyncio.Event()  # the server's resume replay is read (per connection)
+        self._resumes: set[str] = set()  # ids of resume requests not yet acknowledged on this connection
         # Made here, not in the loop, so stop() right after start() still finds it (Events bind to a loop on
         # use).
         self._stop_event = asyncio.Event()
@@ -690,6 +691,7 @@ class SyncClient:
         # left hundreds of messages in the outbox.
         pacer = TokenBucket(self._send_rate, self._send_burst)
         self._caught_up = asyncio.Event()
+        self._resumes.clear()
         await ws.send(encode_request(self._resume_request()))
         for call_id in sorted(self._subscriptions):
             await ws.send(encode_request(Subscribe(id=_new_id(), call_id=call_id)))
@@ -710,11 +712,13 @@ class SyncClient:
             sender.cancel()
 
     def _resume_request(self) -> Resume:
-        return Resume(
+        request = Resume(
             id=_new_id(),
             whisper_after=self._state_value("whisper_seq"),
             feed_after=self._state_value("feed_seq"),
         )
+        self._resumes.add(request.id)
+        return request
 
     async def _send_queued(self, ws: ClientConnection, sent: set[str], pacer: TokenBucket) -> None:
         assert self._queue is not None
@@ -783,6 +787,7 @@ class SyncClient:
         if ack.request == EraseCustomer.TYPE:
             self._call(self.on_erased, from_json(raw, EraseReport))
         elif ack.request == Resume.TYPE:
+            self._resumes.discard(ack.ref)
             if from_json(raw, _More).more:
                 # Sent at once, not through the queue: the outbox waits for the end of the replay.
                 ws = self._ws
@@ -815,6 +820,15 @@ class SyncClient:
             self._call(self.on_request_error, RequestError(error.code, error.message, ref, str(request_type)))
 
     def _retry(self, ref: str) -> None:
+        if ref in self._resumes:
+            # A resume is sent straight to the socket, not kept in the outbox: refused as retryable (the
+            # server's database was away), it is asked again, or this connection would never catch up.
+            self._resumes.discard(ref)
+            ws = self._ws
+            if ws is not None:
+                task = self._loop.create_task(ws.send(encode_request(self._resume_request())))
+                task.add_done_callback(_ignore_task)
+            return
         with self._db_lock:
             row = self._db.execute("SELECT frame FROM outbox WHERE id = ?", (ref,)).fetchone()
         if row is not None and self._queue is not None:
