@@ -438,13 +438,3 @@ class KnowledgeVectors:
 
 
 _BY_STORE: weakref.WeakKeyDictionary[Store, KnowledgeVectors] = weakref.WeakKeyDictionary()
-
-
-def closest_label(embedder: Embedder, query: Vectors, labels: Iterable[str]) -> tuple[str, float]:
-    """The label closest in meaning to the query vector (for items embedded on the fly, e.g. notes)."""
-    texts = [t for t in labels if t.strip()]
-    if not texts:
-        return "", 0.0
-    sims = embedder.encode(texts) @ query
-    best = int(np.argmax(sims))
-    return texts[best], float(sims[best])

@@ -146,7 +146,6 @@ class _OpenInput:
         self.last_data = 0.0
         self.receiving = False  # some devices take over a second after opening to deliver anything
         self.lost = False
-        self.lost_reason = ""
         self.next_retry = 0.0
 
 
@@ -356,7 +355,6 @@ class DeviceSource:
 
     def _mark_lost(self, slot: _OpenInput, reason: str, report: bool = True) -> None:
         slot.lost = True
-        slot.lost_reason = reason
         slot.next_retry = self._clock() + self._retry_interval
         if report:
             for channel in slot.spec.channel_map.channels:
@@ -374,7 +372,7 @@ class DeviceSource:
         try:
             self._open(index, slot)
         except DeviceError as exc:
-            slot.lost_reason = str(exc)
+            log.debug("%r still unavailable: %s", slot.spec.device, exc)
             return
         slot.lost = False
         # silence for the time the device was away keeps both channels (and recordings) on one timeline

@@ -240,7 +240,6 @@ class TerminalListener:
         self.failed = ""
         self._lock = threading.Lock()
         self._shown_cards: set[str] = set()
-        self._partial_open = False
         self.whispers_read = 0
         self.outcome: Any = None
         self.customer_name = ""

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QTranslator
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-TS = TRANSLATIONS / "supervisor_ja.ts"
 
 _installed: list[QTranslator] = []
 
