@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 from assist.migrations import MigrationSet
 from assist.store import Store
+from audio.lexicon import JanomeTokenizer
 
 OVERLAP_MIN_S = 1.0
 SILENCE_MIN_S = 3.0
@@ -276,21 +277,6 @@ def kana_morae(kana: str) -> int:
     """Morae of a kana string: every kana one, except the small ャュョァィゥェォヮ that join the one
     before."""
     return sum(1 for c in _to_katakana(kana) if _KATAKANA.fullmatch(c) and c not in _SMALL_KANA)
-
-
-class JanomeToken(Protocol):
-    """What we read of a janome token (janome ships no type information)."""
-
-    surface: str
-    part_of_speech: str
-    infl_type: str
-    infl_form: str
-    base_form: str
-    reading: str
-
-
-class JanomeTokenizer(Protocol):
-    def tokenize(self, text: str) -> Iterable[JanomeToken]: ...
 
 
 @lru_cache(maxsize=1)

@@ -20,12 +20,13 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel
 from audio.source import SAMPLE_RATE, AudioChunk, ChannelMap, Resampler
@@ -49,15 +50,50 @@ class InputDevice:
     index: int
 
 
-def _sounddevice() -> Any:
+class InputStream(Protocol):
+    """What we use of a ``sounddevice.InputStream`` (sounddevice ships no type information)."""
+
+    @property
+    def active(self) -> bool: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class _Defaults(Protocol):
+    @property
+    def device(self) -> object: ...
+
+
+class SoundDevice(Protocol):
+    """What we use of the ``sounddevice`` module (or the fake one the unit tests inject)."""
+
+    @property
+    def default(self) -> _Defaults: ...
+    def query_devices(self) -> Iterable[Mapping[str, int | float | str]]: ...
+    def query_hostapis(self) -> Iterable[Mapping[str, object]]: ...
+    def InputStream(
+        self,
+        *,
+        device: int,
+        channels: int,
+        samplerate: int,
+        dtype: str,
+        blocksize: int,
+        callback: Callable[[npt.NDArray[np.float32], int, object, object], None],
+    ) -> InputStream: ...
+
+
+def _sounddevice() -> SoundDevice:
     try:
         import sounddevice
     except OSError as exc:  # PortAudio library missing
         raise DeviceError(f"audio capture is unavailable: {exc}") from exc
-    return sounddevice
+    module: SoundDevice = sounddevice
+    return module
 
 
-def list_input_devices(sd: Any = None) -> list[InputDevice]:
+def list_input_devices(sd: SoundDevice | None = None) -> list[InputDevice]:
     """Every device that can record, with its name (what settings store) and native rate."""
     sd = sd or _sounddevice()
     try:
@@ -72,7 +108,8 @@ def list_input_devices(sd: Any = None) -> list[InputDevice]:
     for index, dev in enumerate(devices):
         if int(dev.get("max_input_channels", 0)) <= 0:
             continue
-        api = apis[dev["hostapi"]]["name"] if 0 <= dev.get("hostapi", -1) < len(apis) else ""
+        hostapi = int(dev.get("hostapi", -1))
+        api = apis[hostapi]["name"] if 0 <= hostapi < len(apis) else ""
         out.append(
             InputDevice(
                 name=str(dev["name"]),
@@ -86,7 +123,7 @@ def list_input_devices(sd: Any = None) -> list[InputDevice]:
     return out
 
 
-def find_input_device(name: str, sd: Any = None) -> InputDevice | None:
+def find_input_device(name: str, sd: SoundDevice | None = None) -> InputDevice | None:
     """The device called ``name``: exact name first, then a unique case-insensitive partial match."""
     devices = list_input_devices(sd)
     for dev in devices:
@@ -139,7 +176,7 @@ class _OpenInput:
 
     def __init__(self, spec: DeviceInput) -> None:
         self.spec = spec
-        self.stream: Any = None
+        self.stream: InputStream | None = None
         self.device: InputDevice | None = None
         self.rate = 0
         self.resamplers: dict[Channel, Resampler] = {}
@@ -156,7 +193,7 @@ class DeviceSource:
         self,
         inputs: Sequence[DeviceInput],
         *,
-        sd: Any = None,
+        sd: SoundDevice | None = None,
         clock: Callable[[], float] = time.monotonic,
         queue_seconds: float = 10.0,
         block_seconds: float = 0.05,
@@ -171,7 +208,7 @@ class DeviceSource:
         self._sd = sd or _sounddevice()
         self._clock = clock
         self._inputs = [_OpenInput(spec) for spec in inputs]
-        self._queue: queue.Queue[tuple[int, np.ndarray[Any, Any]]] = queue.Queue(
+        self._queue: queue.Queue[tuple[int, npt.NDArray[np.float32]]] = queue.Queue(
             maxsize=max(4, int(queue_seconds / block_seconds))
         )
         self._block_seconds = block_seconds
@@ -236,8 +273,8 @@ class DeviceSource:
 
     # --- PortAudio thread -------------------------------------------------------------------------------
 
-    def _callback_for(self, index: int) -> Callable[..., None]:
-        def callback(indata: Any, frames: int, time_info: Any, status: Any) -> None:
+    def _callback_for(self, index: int) -> Callable[[npt.NDArray[np.float32], int, object, object], None]:
+        def callback(indata: npt.NDArray[np.float32], frames: int, time_info: object, status: object) -> None:
             try:
                 self._queue.put_nowait((index, indata.copy()))
             except queue.Full:

@@ -27,7 +27,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 _KANA_RE = re.compile(r"[ァ-ヺー]+")
 _HIRAGANA = {chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)}
@@ -119,11 +119,26 @@ class _Entry:
     rank: int
 
 
+class JanomeToken(Protocol):
+    """What we read of a janome token (janome ships no type information)."""
+
+    surface: str
+    part_of_speech: str
+    infl_type: str
+    infl_form: str
+    base_form: str
+    reading: str
+
+
+class JanomeTokenizer(Protocol):
+    def tokenize(self, text: str) -> Iterable[JanomeToken]: ...
+
+
 _tokenizer_lock = threading.Lock()
-_tokenizer: Any = None
+_tokenizer: JanomeTokenizer | None = None
 
 
-def _tokenize(text: str) -> list[Any]:
+def _tokenize(text: str) -> list[JanomeToken]:
     global _tokenizer
     with _tokenizer_lock:
         if _tokenizer is None:
@@ -133,7 +148,7 @@ def _tokenize(text: str) -> list[Any]:
         return list(_tokenizer.tokenize(text))
 
 
-def _token_reading(token: Any) -> str | None:
+def _token_reading(token: JanomeToken) -> str | None:
     reading = str(token.reading)
     if reading and reading != "*":
         return reading
@@ -239,7 +254,7 @@ class Lexicon:
             return text, ()
         return "".join(out), tuple(corrections)
 
-    def _fix(self, span: list[Any]) -> Correction | None:
+    def _fix(self, span: list[JanomeToken]) -> Correction | None:
         heard = "".join(str(t.surface) for t in span)
         if len(span) == 1 and _token_reading_known(span[0]):
             return None  # a dictionary word the recognizer chose: homophones are too many to second-guess
@@ -281,20 +296,20 @@ def noun_compounds(text: str) -> list[str]:
     return out
 
 
-def _pos(token: Any) -> list[str]:
+def _pos(token: JanomeToken) -> list[str]:
     return str(token.part_of_speech).split(",")
 
 
-def _may_continue(token: Any) -> bool:
+def _may_continue(token: JanomeToken) -> bool:
     pos = _pos(token)
     return pos[0] in _CANDIDATE and pos[1] not in _NOT_CANDIDATE_SUB
 
 
-def _may_start(token: Any) -> bool:
+def _may_start(token: JanomeToken) -> bool:
     return _may_continue(token) or _pos(token)[0] == "連体詞"
 
 
-def _token_reading_known(token: Any) -> bool:
+def _token_reading_known(token: JanomeToken) -> bool:
     reading = str(token.reading)
     return bool(reading) and reading != "*"
 
