@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 EXACT_LIMIT = 20_000
 BATCH = 256  # entries embedded per batch while indexing (one progress step)
 Vectors = NDArray[np.float32]
+# An entry to embed: (entry id, its labels as (text, name), language, digest of what is embedded).
+Work = tuple[str, list[tuple[str, str]], str, str]
 
 
 class Embedder(Protocol):
@@ -78,14 +80,22 @@ class UniversalSentenceEncoder:
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
 
-@lru_cache(maxsize=1)
 def default_embedder() -> Embedder | None:
     """The bundled sentence encoder, loaded once per process (about 1.3 s); None when it is not installed,
-    and matching then stays lexical only."""
+    and matching then stays lexical only. Safe to call from several threads (one loads, the others wait)."""
+    with _LOADING:
+        return _load_default()
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> Embedder | None:
     try:
         return UniversalSentenceEncoder()
     except ImportError:
         return None
+
+
+_LOADING = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +237,13 @@ class KnowledgeVectors:
             self._version = version
             return embedded
 
-    def _sync(self, progress: Callable[[int, int], None] | None, budget_s: float | None = None) -> int:
-        deadline = None if budget_s is None else time.monotonic() + budget_s
+    def stale(self) -> tuple[list[Work], list[str]]:
+        """What to embed (entries new or changed since their vectors were stored) and which entries' vectors
+        to drop (entries deleted). Reads every entry once: call it once per change, not per batch."""
         conn = self.store.conn
         model = self.embedder.name
         stored = dict(conn.execute("SELECT entry_id, digest FROM knowledge_vectors WHERE n = 0").fetchall())
-        todo: list[tuple[str, list[tuple[str, str]], str, str]] = []
+        todo: list[Work] = []
         seen: set[str] = set()
         for entry_id, title, body, aliases, language in conn.execute(
             "SELECT id, title, substr(body, 1, 400), aliases, language FROM knowledge"
@@ -243,41 +254,56 @@ class KnowledgeVectors:
             seen.add(entry_id)
             if stored.get(entry_id) != digest:
                 todo.append((str(entry_id), labels, lang, digest))
-        gone = [entry_id for entry_id in stored if entry_id not in seen]
+        return todo, [entry_id for entry_id in stored if entry_id not in seen]
+
+    def embed_entries(self, batch: Sequence[Work]) -> None:
+        """Embed ``batch`` (from ``stale``) and store its vectors, replacing the entries' older ones."""
+        conn = self.store.conn
+        model = self.embedder.name
+        rows = [
+            (e, i, lang, label, text, digest)
+            for e, labels, lang, digest in batch
+            for i, (text, label) in enumerate(labels)
+        ]
+        vectors = self.embedder.encode([row[4] for row in rows]).astype(np.float16)
+        with self.store.transaction():
+            conn.executemany("DELETE FROM knowledge_vectors WHERE entry_id = ?", [(e,) for e, *_ in batch])
+            conn.executemany(
+                "INSERT INTO knowledge_vectors(entry_id, n, language, label, model, digest, vector) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (e, i, lang, label, model, digest, vec.tobytes())
+                    for (e, i, lang, label, _, digest), vec in zip(rows, vectors, strict=True)
+                ],
+            )
+
+    def forget(self, gone: Sequence[str]) -> None:
+        """Drop the vectors and examples of deleted entries."""
+        if gone:
+            with self.store.transaction():
+                self.store.conn.executemany(
+                    "DELETE FROM knowledge_vectors WHERE entry_id = ?", [(e,) for e in gone]
+                )
+                self.store.conn.executemany(
+                    "DELETE FROM knowledge_examples WHERE entry_id = ?", [(e,) for e in gone]
+                )
+            self._examples = None
+
+    def _sync(self, progress: Callable[[int, int], None] | None, budget_s: float | None = None) -> int:
+        deadline = None if budget_s is None else time.monotonic() + budget_s
+        todo, gone = self.stale()
         self.pending = 0
         total = len(todo)
         if progress is not None and total:
             progress(0, total)
         for start in range(0, total, BATCH):
-            batch = todo[start : start + BATCH]
-            rows = [
-                (e, i, lang, label, text, digest)
-                for e, labels, lang, digest in batch
-                for i, (text, label) in enumerate(labels)
-            ]
-            vectors = self.embedder.encode([row[4] for row in rows]).astype(np.float16)
-            with self.store.transaction():
-                conn.executemany(
-                    "DELETE FROM knowledge_vectors WHERE entry_id = ?", [(e,) for e, *_ in batch]
-                )
-                conn.executemany(
-                    "INSERT INTO knowledge_vectors(entry_id, n, language, label, model, digest, vector) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (e, i, lang, label, model, digest, vec.tobytes())
-                        for (e, i, lang, label, _, digest), vec in zip(rows, vectors, strict=True)
-                    ],
-                )
+            self.embed_entries(todo[start : start + BATCH])
             if progress is not None:
                 progress(min(total, start + BATCH), total)
             if deadline is not None and time.monotonic() > deadline:
                 self.pending = total - min(total, start + BATCH)
                 return min(total, start + BATCH)
-        if gone:
-            with self.store.transaction():
-                conn.executemany("DELETE FROM knowledge_vectors WHERE entry_id = ?", [(e,) for e in gone])
-                conn.executemany("DELETE FROM knowledge_examples WHERE entry_id = ?", [(e,) for e in gone])
-            self._examples = None
+        self.forget(gone)
         return total
 
     def _load(self) -> None:
@@ -438,3 +464,122 @@ class KnowledgeVectors:
 
 
 _BY_STORE: weakref.WeakKeyDictionary[Store, KnowledgeVectors] = weakref.WeakKeyDictionary()
+
+
+class BackgroundEmbedding:
+    """Embeds knowledge that arrived without ``kb import`` (a team sync, the demo, another process's edit)
+    soon after it arrives, so the first call after it does not wait seconds or minutes for it at its warm-up.
+
+    It runs on its own thread with its own connection to the store file (the desk's store stays with its
+    worker), wakes every ``poll_s`` seconds or at ``notify()``, and looks for a change of the knowledge table
+    cheaply (``PRAGMA data_version``, then a count/length/update key over the rows) before reading every
+    entry. The work is time-budgeted: batches of ``SLICE_BATCH`` entries for at most ``slice_s`` seconds, then
+    a pause of ``pause_s`` so a live call keeps its CPU. What is stored is kept if it stops half way; the
+    matcher's own refresh finds those entries up to date and only loads the index."""
+
+    SLICE_BATCH = 16
+
+    def __init__(
+        self,
+        path: Path | str,
+        embedder: Embedder | None = None,
+        *,
+        slice_s: float = 0.5,
+        pause_s: float = 0.5,
+        poll_s: float = 5.0,
+    ) -> None:
+        self.path = Path(path)
+        self.slice_s, self.pause_s, self.poll_s = slice_s, pause_s, poll_s
+        self._embedder = embedder
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.embedded = 0  # entries embedded since start
+        self.pending = 0  # entries seen changed and not embedded yet
+        self.up_to_date = threading.Event()  # set whenever a pass found nothing left to embed
+        self.error = ""  # why the thread stopped early, if it did
+        self._data_version = -1
+        self._key: object = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="knowledge-embedding", daemon=True)
+            self._thread.start()
+
+    def notify(self) -> None:
+        """Knowledge was written: look now instead of at the next poll."""
+        self.up_to_date.clear()
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop after the batch in hand (at most one ``SLICE_BATCH``); True when the thread has ended."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def _run(self) -> None:
+        from assist.store import Store  # the store imports nothing of this module; this keeps it that way
+
+        try:
+            store = Store.open(self.path)
+        except Exception as exc:  # a missing or damaged file: the call's own warm-up will say so
+            self.error = f"{self.path}: {exc}"
+            return
+        try:
+            vectors: KnowledgeVectors | None = None
+            seen: object = None
+            while not self._stopping.is_set():
+                key = self._change_key(store)
+                if key != seen:
+                    self.up_to_date.clear()
+                    if vectors is None and store.count("knowledge"):
+                        # The encoder (~1.3 s to load) only once there is knowledge to embed.
+                        embedder = self._embedder or default_embedder()
+                        if embedder is None:
+                            self.error = "no sentence encoder installed"
+                            return
+                        vectors = KnowledgeVectors(store, embedder)
+                    if vectors is None or self._catch_up(vectors):
+                        seen = key
+                if seen == key:
+                    self.up_to_date.set()
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+        except Exception as exc:  # never take the app down: the call's warm-up embeds what is left
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            store.close()
+
+    def _change_key(self, store: Store) -> object:
+        version = store.conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._data_version == version and self.up_to_date.is_set():
+            return self._key  # nobody else wrote to the file since it was last looked at
+        self._data_version = version
+        self._key = store.conn.execute(
+            "SELECT count(*), max(rowid), max(updated_at), "
+            "total(length(title) + length(body) + length(aliases) + length(language)) FROM knowledge"
+        ).fetchone()
+        return self._key
+
+    def _catch_up(self, vectors: KnowledgeVectors) -> bool:
+        """Embed what changed, slice by slice; False when stopped before the end."""
+        todo, gone = vectors.stale()
+        self.pending = len(todo)
+        while todo:
+            deadline = time.monotonic() + self.slice_s
+            while todo:  # at least one batch a slice, however short the slice
+                if self._stopping.is_set():
+                    return False
+                batch, todo = todo[: self.SLICE_BATCH], todo[self.SLICE_BATCH :]
+                vectors.embed_entries(batch)
+                self.pending = len(todo)
+                self.embedded += len(batch)
+                if time.monotonic() >= deadline:
+                    break
+            if todo and self._stopping.wait(self.pause_s):
+                return False
+        vectors.forget(gone)
+        return True

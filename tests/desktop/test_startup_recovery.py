@@ -10,8 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from assist.semantic import KnowledgeVectors
 from assist.store import Store
 from desktop.agent.desk import CallDesk, DeskConfig
+from tests.assist.conftest import eval_kb
+from tests.waiting import wait_until
 
 
 class _Quiet:
@@ -50,3 +53,29 @@ def test_desk_start_repairs_recordings_and_prepares_review(tmp_path: Path) -> No
     finally:
         store.close()
     assert {"review_bookmarks", "review_comments"} <= tables
+
+
+def test_knowledge_stored_without_import_is_embedded_after_start_not_at_the_first_call(
+    tmp_path: Path,
+) -> None:
+    # Entries written straight into the store (as the demo or a team sync does), never embedded.
+    store_file = tmp_path / "store.sqlite3"
+    with Store.open(store_file) as store:
+        store.upsert_knowledge(eval_kb())
+    desk = CallDesk(_Quiet(), DeskConfig(), store_file=store_file, recordings=tmp_path / "recordings")
+    desk.start(preload_model=False)
+    try:
+
+        def left_to_embed() -> int:
+            with Store.open(store_file) as store:
+                vectors = KnowledgeVectors.for_store(store)
+                assert vectors is not None
+                return len(vectors.stale()[0])
+
+        wait_until(lambda: left_to_embed() == 0, 60, "the knowledge embedded in the background")
+    finally:
+        desk.shutdown()
+    with Store.open(store_file) as store:
+        vectors = KnowledgeVectors.for_store(store)
+        assert vectors is not None
+        assert vectors.refresh() == 0  # what the first call's warm-up would have had to embed

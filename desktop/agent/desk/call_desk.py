@@ -54,6 +54,7 @@ from assist.paths import data_dir, recordings_dir, store_path
 from assist.privacy import ErasureError, erase_customer
 from assist.redaction import redact
 from assist.review_schema import ensure_review_schema
+from assist.semantic import BackgroundEmbedding
 from assist.session import CallSession
 from assist.store import Store
 from audio.after_call import AfterCallPass, AfterCallResult
@@ -186,6 +187,8 @@ class CallDesk:
         self._after_passes: list[AfterCallPass] = []
         self._worker = SerialWorker("desk-worker", monotonic)
         self._store: Store | None = None
+        # Knowledge written without `kb import` (the demo, a team sync) is embedded in the background.
+        self._embedding: BackgroundEmbedding | None = None
         self._call: _Call | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -223,6 +226,7 @@ class CallDesk:
         """Open the store (on the worker), begin loading the model (background) and connect to the server."""
         self._submit("open the store", self._open_store)
         self._submit("recover after restart", self._recover_after_restart)
+        self._submit("embed knowledge in the background", self._embed_in_background)
         if preload_model:
             self._preload_model()
         self.connect_server(self.config.server_url, self.config.server_token)
@@ -277,7 +281,19 @@ class CallDesk:
                 log.info("repaired %d recording(s) left by an interrupted session", len(repaired))
         ensure_review_schema(self._open_store())
 
+    def _embed_in_background(self) -> None:
+        """Start embedding knowledge on a thread of its own (with its own connection, opened after the store
+        exists so it cannot race the migrations) once the store holds knowledge; run it again after writing
+        knowledge into an empty store. It then watches for further changes by itself."""
+        store = self._open_store()
+        if self._embedding is None and not self._closing.is_set() and store.count("knowledge"):
+            self._embedding = BackgroundEmbedding(self.store_file)
+            self._embedding.start()
+
     def _close_store(self) -> None:
+        if self._embedding is not None:  # queued after _embed_in_background, so never one left running
+            self._embedding.stop()
+            self._embedding = None
         if self._store is not None:
             self._store.close()
             self._store = None
