@@ -268,10 +268,7 @@ def shoot_review(store_file: Path, out: Path) -> None:
         _wait(lambda: not window.insights.busy, 20.0)  # type: ignore[attr-defined]
         _settle(None)
         window.grab().save(str(out / "insights.png"))
-        window.close()
-        from PySide6.QtCore import QThreadPool
-
-        QThreadPool.globalInstance().waitForDone(10000)
+        window.close()  # its counting and writing threads end here
     finally:
         store.close()
 

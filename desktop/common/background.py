@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -39,12 +41,12 @@ class RunOnStore(Protocol):
 
 
 class StoreWorker:
-    """For a window without a desk: one thread with its own connection to ``store``'s file (opened there on
+    """For a window without a desk: one thread with its own connection to the store's file (opened there on
     first use, closed at shutdown); an in-memory store (tests) is used as it is, from that thread."""
 
-    def __init__(self, store: Store, name: str = "store-worker") -> None:
-        self._path = store.path
-        self._shared = store if self._path is None else None
+    def __init__(self, store: Store | Path, name: str = "store-worker") -> None:
+        self._path = store if isinstance(store, Path) else store.path
+        self._shared = store if isinstance(store, Store) and self._path is None else None
         self._worker = SerialWorker(name)
         self._store: Store | None = None
 
@@ -102,6 +104,28 @@ class Background(QObject):
         token = next(self._tokens)
         self._pending[token] = (future, on_result, on_error)
         future.add_done_callback(lambda _f: self._gate.emit(self._done, token))
+
+    def in_thread(
+        self,
+        name: str,
+        work: Callable[[], T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """A one-off job that waits on something slow and outside (a server, a download) on a thread of its
+        own named ``name``; its outcome is delivered like any other."""
+        future: Future[T] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(work())
+            except Exception as exc:  # handed to on_error on the main thread, never lost in the thread
+                future.set_exception(exc)
+
+        self.deliver(future, on_result, on_error)
+        threading.Thread(target=job, name=name, daemon=True).start()
 
     def close(self) -> None:
         """Deliver nothing more (the owner is closing); work still running finishes unseen."""

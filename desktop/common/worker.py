@@ -23,24 +23,31 @@ from typing import Generic, TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+R_co = TypeVar("R_co", covariant=True)
 
 
-class _Task(Generic[T]):
+class _Task(Generic[R_co]):
     __slots__ = ("fn", "future")
 
-    def __init__(self, fn: Callable[[], T]) -> None:
-        self.fn = fn
-        self.future: Future[T] = Future()
+    def __init__(self, fn: Callable[[], R_co]) -> None:
+        self.fn: Callable[[], R_co] | None = fn
+        self.future: Future[R_co] = Future()
+
+    def cancel(self) -> None:
+        self.future.cancel()
 
     def run(self) -> None:
-        if not self.future.set_running_or_notify_cancel():
+        fn, self.fn = self.fn, None  # the closure is not kept once it ran
+        if fn is None or not self.future.set_running_or_notify_cancel():
             return
         try:
-            result = self.fn()
+            result = fn()
         except BaseException as exc:  # handed to whoever waits on the future
             self.future.set_exception(exc)
         else:
             self.future.set_result(result)
+        finally:
+            del fn
 
 
 class SerialWorker:
@@ -48,7 +55,7 @@ class SerialWorker:
 
     def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._ready: deque[Callable[[], None]] = deque()
+        self._ready: deque[_Task[object]] = deque()
         self._later: list[tuple[float, int, Callable[[], object]]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
@@ -60,7 +67,7 @@ class SerialWorker:
         with self._wake:
             if self._stopping:
                 raise RuntimeError("the worker has shut down")
-            self._ready.append(task.run)
+            self._ready.append(task)
             self._start()
             self._wake.notify()
         return task.future
@@ -74,13 +81,20 @@ class SerialWorker:
             self._start()
             self._wake.notify()
 
-    def shutdown(self, timeout: float | None = None) -> None:
-        """Finish what was submitted, drop what was due later, and end the thread."""
+    def shutdown(
+        self, timeout: float | None = None, *, wait: bool = True, cancel_pending: bool = False
+    ) -> None:
+        """Finish what was submitted (or, with ``cancel_pending``, only what is running: the rest is
+        cancelled), drop what was due later, and end the thread; ``wait`` joins it."""
         with self._wake:
             self._stopping = True
             self._later.clear()
+            if cancel_pending:
+                for task in self._ready:
+                    task.cancel()
+                self._ready.clear()
             self._wake.notify()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+        if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
     def _start(self) -> None:
@@ -91,14 +105,14 @@ class SerialWorker:
     def thread(self) -> threading.Thread:
         return self._thread
 
-    def _next(self) -> Callable[[], None] | None:
+    def _next(self) -> _Task[object] | None:
         """The next task to run, waiting for one; None once shut down and drained."""
         with self._wake:
             while True:
                 now = self._clock()
                 while self._later and self._later[0][0] <= now:
                     _due, _n, fn = heapq.heappop(self._later)
-                    self._ready.append(_Task(fn).run)
+                    self._ready.append(_Task(fn))
                 if self._ready:
                     return self._ready.popleft()
                 if self._stopping:
@@ -106,5 +120,8 @@ class SerialWorker:
                 self._wake.wait(self._later[0][0] - now if self._later else None)
 
     def _run(self) -> None:
-        while (run := self._next()) is not None:
-            run()
+        while (task := self._next()) is not None:
+            task.run()
+            # Let go of the work at once, as an executor does: a closure may hold the last reference to a
+            # window, which must then be freed by its owner on the main thread, never here later on.
+            del task

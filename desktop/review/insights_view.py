@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from assist.insights import NO_AGENT, Dimension, Insights, Period, insights, write_insights_csv
 from assist.store import Store
-from desktop.common.lifetime import EmitGate
+from desktop.common.background import Background
 from desktop.review.conversation_view import TeamConversation
 
 
@@ -86,32 +86,9 @@ class BarChart(QWidget):
         painter.end()
 
 
-class _Signals(QObject):
-    done = Signal(int, object)  # generation, Insights or the exception
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.gate = EmitGate(self)  # the window may close while a job still counts
-
-
-class _InsightsJob(QRunnable):
-    def __init__(self, path: str, period: Period, by: Dimension, generation: int, signals: _Signals) -> None:
-        super().__init__()
-        self.path, self.period, self.by, self.generation, self.signals = path, period, by, generation, signals
-
-    def run(self) -> None:
-        try:
-            with Store.open(self.path) as store:  # its own connection: connections stay in their thread
-                result: object = insights(store, self.period, self.by)
-        except Exception as exc:  # shown to the lead, never lost in a worker
-            result = exc
-        # Not emitted when the window closed while we counted: nobody is left to show the figures.
-        self.signals.gate.emit(self.signals.done, self.generation, result)
-
-
-def _store_file(store: Store) -> str | None:
-    row = store.conn.execute("PRAGMA database_list").fetchone()
-    return str(row[2]) if row and row[2] else None
+def _count(path: Path, period: Period, by: Dimension) -> Insights:
+    with Store.open(path) as store:  # its own connection, opened and closed on the counting thread
+        return insights(store, period, by)
 
 
 class InsightsPanel(QWidget):
@@ -127,8 +104,7 @@ class InsightsPanel(QWidget):
         self.data: Insights | None = None
         self.busy = False
         self._generation = 0
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._done)
+        self._background = Background(self)  # the window may close while a count still runs
         self.period = QComboBox(self)
         self.dimension = QComboBox(self)
         self.export_button = QPushButton(self)
@@ -204,13 +180,19 @@ class InsightsPanel(QWidget):
             return
         self._generation += 1
         period, by = Period(self.period.currentData()), Dimension(self.dimension.currentData())
-        path = _store_file(self.store)
+        path = self.store.path
         if path is None:  # an in-memory store cannot be opened from another thread
             self._show(self._generation, insights(self.store, period, by))
             self.updated.emit()
             return
         self.busy = True
-        QThreadPool.globalInstance().start(_InsightsJob(path, period, by, self._generation, self._signals))
+        generation = self._generation
+        self._background.in_thread(
+            "insights",
+            lambda: _count(path, period, by),
+            lambda result: self._done(generation, result),
+            lambda exc: self._done(generation, exc),
+        )
 
     def _done(self, generation: int, result: object) -> None:
         if generation != self._generation:

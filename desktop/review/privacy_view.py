@@ -8,10 +8,9 @@ the app): deleting a year of recordings must not freeze the window, and the stor
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -45,15 +44,13 @@ from assist.retention import (
     save_policy,
 )
 from assist.store import Store
-from desktop.common.lifetime import EmitGate
+from desktop.common.background import Background, RunOnStore
+from desktop.common.worker import SerialWorker
 from sync.team_erasure import ServerStep, TeamErasureOutcome
 
 DAY_MS = 24 * 3600 * 1000
+T = TypeVar("T")
 
-
-StoreWork = Callable[[Store], object]
-RunOnStore = Callable[[StoreWork], Future[object]]
-"""Runs ``work(store)`` on the thread that owns the store and returns at once (``CallDesk.run_on_worker``)."""
 
 TeamEraser = Callable[[str, tuple[str, ...]], TeamErasureOutcome]
 """Erases a customer (id, call ids) from the sync client files and the team server; blocks (a worker thread
@@ -62,35 +59,9 @@ runs it). The app's: :func:`desktop.common.team_erasure.erase_on_team` with the 
 BUSY_RETRY_MS = 60 * 1000  # a run that found a call in progress looks again this much later
 
 
-def own_connection(store_path: Path) -> RunOnStore:
-    """For a process without a desk worker: each run opens its own connection on a thread of its own.
-
-    Beside a running desk this would be a second writer; the app passes the desk's worker instead."""
-
-    def run(work: StoreWork) -> Future[object]:
-        future: Future[object] = Future()
-
-        def job() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                with Store.open(store_path) as store:
-                    future.set_result(work(store))
-            except Exception as exc:  # handed to whoever waits on the future, never lost in the thread
-                future.set_exception(exc)
-
-        threading.Thread(target=job, name="retention", daemon=True).start()
-        return future
-
-    return run
-
-
-class _Signals(QObject):
-    done = Signal(object)  # RetentionReport or an Exception; emitted from the store's thread
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.gate = EmitGate(self)  # the app may close while the store's thread still deletes
+def _on_own_connection(path: Path, work: Callable[[Store], T]) -> T:
+    with Store.open(path) as store:
+        return work(store)
 
 
 class RetentionSchedule(QObject):
@@ -119,12 +90,19 @@ class RetentionSchedule(QObject):
         busy_retry_ms: int = BUSY_RETRY_MS,
     ) -> None:
         super().__init__(parent)
-        self._run_on_store = own_connection(store) if isinstance(store, Path) else store
+        self._own: SerialWorker | None = None
+        self._run_on_store: RunOnStore
+        if isinstance(store, Path):
+            # Without the desk: a thread of its own (ended by stop()); each run opens and closes a connection.
+            own = self._own = SerialWorker("retention")
+            path = store
+            self._run_on_store = lambda work: own.submit(lambda: _on_own_connection(path, work))
+        else:
+            self._run_on_store = store
         self.recordings_root = recordings_root
         self._busy = busy or (lambda: False)
         self._running = False
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._done)
+        self._background = Background(self)  # the app may close while the store's thread still deletes
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.run_now)
@@ -140,6 +118,8 @@ class RetentionSchedule(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._retry.stop()
+        if self._own is not None:
+            self._own.shutdown()  # a run in progress finishes first
 
     @property
     def running(self) -> bool:
@@ -158,18 +138,10 @@ class RetentionSchedule(QObject):
             self.stop()
             return
         self._running = True
-        future.add_done_callback(self._report)
-
-    def _report(self, future: Future[object]) -> None:
-        """On the store's thread: hand the outcome to the UI thread (a queued signal)."""
-        if future.cancelled():
-            return  # the worker was torn down with the app
-        exc = future.exception()
-        result: object = exc if exc is not None else future.result()
-        # Not emitted when the app closed while we worked: nobody is left to tell.
-        self._signals.gate.emit(self._signals.done, result)
+        self._background.deliver(future, self._done, self._done)
 
     def _done(self, result: object) -> None:
+        """On the UI thread: a RetentionReport, or the exception that stopped the run."""
         self._running = False
         self.finished.emit(result)
 
@@ -193,8 +165,7 @@ class PrivacyPanel(QWidget):
         super().__init__(parent)
         self.store = store
         self._team_eraser = team_eraser or _app_team_eraser
-        self._team_signals = _Signals(self)
-        self._team_signals.done.connect(self._team_done)
+        self._background = Background(self)
         self.team_outcome: TeamErasureOutcome | BaseException | None = (
             None  # the last team step's, once known
         )
@@ -447,17 +418,10 @@ class PrivacyPanel(QWidget):
     def _erase_on_team(self, customer_id: str, call_ids: tuple[str, ...]) -> None:
         self.team_outcome = None
         self.team_message.setText(self.tr("Team server: erasing the team's copy…"))
-        eraser, signals = self._team_eraser, self._team_signals
-
-        def work() -> None:
-            result: object
-            try:
-                result = eraser(customer_id, call_ids)
-            except Exception as exc:  # shown to the user, never lost in the thread
-                result = exc
-            signals.gate.emit(signals.done, result)
-
-        threading.Thread(target=work, name="team-erasure", daemon=True).start()
+        eraser = self._team_eraser
+        self._background.in_thread(
+            "team-erasure", lambda: eraser(customer_id, call_ids), self._team_done, self._team_done
+        )
 
     def _team_done(self, result: object) -> None:
         if isinstance(result, TeamErasureOutcome):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import Future
 
@@ -17,6 +18,7 @@ from desktop.agent.desk.config import DeskConfig
 from desktop.agent.desk.devices import NoDevice, pick_inputs
 from desktop.common.worker import SerialWorker
 from tests.conftest import ROOT
+from tests.waiting import wait_until
 
 
 def test_the_desk_layer_imports_no_qt() -> None:
@@ -144,3 +146,17 @@ def test_no_device_at_all_is_a_no_device_problem_naming_why() -> None:
 
     with pytest.raises(NoDevice, match="PortAudio"):
         pick_inputs(DeskConfig(), broken)
+
+
+def test_the_worker_lets_go_of_work_once_it_ran(worker: SerialWorker) -> None:
+    """A closure may hold the last reference to a window: it must not live on in the worker thread, which
+    would then free the window there (a crash in Qt) when the next work comes."""
+
+    class Window:
+        pass
+
+    window = Window()
+    gone = weakref.ref(window)
+    worker.submit(lambda w=window: None).result(timeout=10)
+    del window
+    wait_until(lambda: gone() is None, timeout=5.0, what="the worker to drop the finished work")

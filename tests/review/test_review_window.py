@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from assist import paths
@@ -80,9 +80,7 @@ def window(store: Store, qtbot: Any) -> Iterator[tuple[ReviewWindow, FakeSoundDe
     assert isinstance(w, ReviewWindow)
     qtbot.addWidget(w)
     yield w, sd
-    QThreadPool.globalInstance().waitForDone(
-        10000
-    )  # insights and retention workers finish before the store goes
+    w.close()  # its counting and writing threads end before the store goes
 
 
 def test_history_lists_calls_and_filters(window: tuple[ReviewWindow, FakeSoundDevice]) -> None:
@@ -244,7 +242,7 @@ def test_review_window_is_a_widget_for_the_menu(store: Store, qtbot: Any) -> Non
     assert w.windowTitle().endswith("Call review")
     assert w.findChild(QWidget, "callList") is not None
     assert Qt.WindowType.Window & w.windowFlags()
-    QThreadPool.globalInstance().waitForDone(10000)
+    w.close()
 
 
 def test_exports_from_the_screens(window: tuple[ReviewWindow, FakeSoundDevice], tmp_path: Path) -> None:
