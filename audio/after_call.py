@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from audio.events import Channel
 from audio.guards import bias_terms, collapse_repetitions, is_hallucination
@@ -157,7 +156,7 @@ def _confidence(avg_logprob: float) -> float:
 
 def _lower_own_priority() -> None:
     """Lower this thread's priority (Linux: per thread, inherited by the threads it starts)."""
-    setpriority: Any = getattr(os, "setpriority", None)
+    setpriority: Callable[[int, int, int], None] | None = getattr(os, "setpriority", None)
     if setpriority is None:
         return
     try:

@@ -13,12 +13,11 @@ import json
 import sys
 import threading
 import time
-from typing import Any
 
 EXIT_BAD_INPUT = 2
 
 
-def configure(subparsers: Any) -> None:
+def configure(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "transcribe",
         help="transcribe a recorded call (WAV/FLAC/MP3) with the live streaming pipeline",

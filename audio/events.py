@@ -6,9 +6,9 @@ frozen and free of any dependency beyond the standard library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class Channel(StrEnum):
@@ -61,29 +61,43 @@ class TranscriptEvent:
     merged_into: str = ""
     corrections: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["channel"] = self.channel.value
         data["kind"] = self.kind.value
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TranscriptEvent:
+    def from_json(cls, data: Mapping[str, object]) -> TranscriptEvent:
         return cls(
             call_id=str(data["call_id"]),
-            channel=Channel(data["channel"]),
-            kind=EventKind(data["kind"]),
-            start=float(data["start"]),
-            end=float(data["end"]),
+            channel=Channel(str(data["channel"])),
+            kind=EventKind(str(data["kind"])),
+            start=_number(data["start"]),
+            end=_number(data["end"]),
             text=str(data["text"]),
-            confidence=float(data.get("confidence", 0.0)),
+            confidence=_number(data.get("confidence", 0.0)),
             segment_id=str(data["segment_id"]),
-            emitted_at=float(data.get("emitted_at", 0.0)),
+            emitted_at=_number(data.get("emitted_at", 0.0)),
             language=str(data.get("language", "")),
             revised=bool(data.get("revised", False)),
             merged_into=str(data.get("merged_into", "")),
-            corrections=tuple(str(c) for c in data.get("corrections", ()) or ()),
+            corrections=_strings(data.get("corrections")),
         )
+
+
+def _number(value: object) -> float:
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a list of strings, got {type(value).__name__}")
+    return tuple(str(c) for c in value)
 
 
 class AudioStatusKind(StrEnum):
@@ -104,4 +118,4 @@ class AudioStatusEvent:
     channel: Channel | None = None
     message: str = ""
     value: float = 0.0
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, object] = field(default_factory=dict)

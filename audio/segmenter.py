@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from audio.events import Channel
 from audio.source import SAMPLE_RATE, Samples
@@ -32,13 +34,21 @@ WINDOW = 512  # Silero's window at 16 kHz: 32 ms
 _CONTEXT = 64
 
 
+class _OnnxSession(Protocol):
+    """What we call of the onnxruntime session faster-whisper's Silero VAD model holds (untyped there)."""
+
+    def run(
+        self, output_names: None, inputs: Mapping[str, npt.NDArray[np.float32]]
+    ) -> Sequence[npt.NDArray[np.float32]]: ...
+
+
 class SpeechDetector:
     """Streaming Silero VAD: push any number of samples, get one speech probability per 32 ms window."""
 
     def __init__(self) -> None:
         from faster_whisper.vad import get_vad_model
 
-        self._session: Any = get_vad_model().session
+        self._session: _OnnxSession = get_vad_model().session
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_CONTEXT, dtype=np.float32)
