@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from assist import paths
 from assist.domain import CallRecord, Segment, WhisperRecord, system_clock, utc_iso
@@ -198,7 +197,7 @@ def transcript_vtt(
 
 
 def transcript_json(
-    call: CallRecord, segments: Sequence[Segment], extra: Mapping[str, Any] | None = None
+    call: CallRecord, segments: Sequence[Segment], extra: Mapping[str, object] | None = None
 ) -> str:
     data = {
         "format": "agent-assist-transcript",
@@ -407,7 +406,7 @@ class ArchiveReport:
     recordings: int
 
 
-def _call_extras(store: Store, call_id: str) -> dict[str, Any]:
+def _call_extras(store: Store, call_id: str) -> dict[str, object]:
     from assist.review_schema import ReviewNotes, bookmark_dict, comment_dict
 
     conn = store.conn
@@ -460,7 +459,7 @@ def export_customer_archive(
         raise ExportError(f"no customer with id {customer_id!r} in the store")
     notes = store.notes_for(customer_id)
     follow_ups = store.follow_ups_for(customer_id, status=None)
-    calls: list[dict[str, Any]] = []
+    calls: list[dict[str, object]] = []
     recordings = 0
     try:
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -497,14 +496,16 @@ def export_customer_archive(
     return ArchiveReport(target, customer_id, len(calls), len(notes), len(follow_ups), recordings)
 
 
-def read_customer_archive(source: Path) -> dict[str, Any]:
+def read_customer_archive(source: Path) -> dict[str, object]:
     """The customer.json of an archive (for checking what was handed over)."""
     try:
         with zipfile.ZipFile(source) as zf:
-            data: dict[str, Any] = json.loads(zf.read("customer.json").decode("utf-8"))
-            return data
+            data: object = json.loads(zf.read("customer.json").decode("utf-8"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ExportError(f"{source}: not a customer archive: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ExportError(f"{source}: not a customer archive: customer.json holds no object")
+    return data
 
 
 def write_text(target: Path, text: str) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -52,13 +52,14 @@ class Scorecard:
     whispers_followed: int
     thanked: bool
     sources: dict[str, list[str]]  # item -> segment ids it rests on
-    dynamics: dict[str, Any]
+    dynamics: dict[str, object]
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scorecard:
+    def from_dict(cls, data: Mapping[str, Any]) -> Scorecard:
+        # Stored JSON (written by to_dict): untyped until the dataclass takes it field by field.
         return cls(**data)
 
 
@@ -78,7 +79,7 @@ def build_scorecard(
     whispers: Sequence[WhisperRecord],
     wrap: StructuredWrapUp | None,
     follow_ups_saved: int,
-    dynamics: dict[str, Any] | None = None,
+    dynamics: Mapping[str, object] | None = None,
 ) -> Scorecard:
     """``cues``: (segment id, kind) of the call's cues; ``follow_ups_saved``: follow-ups stored for the
     call."""
@@ -125,7 +126,7 @@ def build_scorecard(
             "advice_followed": followed,
             "thanked": [agent[-1].segment_id] if agent and THANKS.search(agent[-1].text) else [],
         },
-        dynamics=dynamics or {},
+        dynamics=dict(dynamics or {}),
     )
 
 
