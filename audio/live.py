@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import BinaryIO, ClassVar
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from audio.transcriber import (
     Recognizer,
     StreamingTranscriber,
     TranscriberStats,
+    WhisperModelLike,
     WhisperRecognizer,
 )
 
@@ -72,12 +73,12 @@ class SharedModel:
     """
 
     _lock = threading.Lock()
-    _loading: ClassVar[dict[str, Future[Any]]] = {}
+    _loading: ClassVar[dict[str, Future[WhisperModelLike]]] = {}
 
     @classmethod
     def preload(
         cls, name_or_path: str | None = None, language: str = "ja", threads: int | None = None
-    ) -> Future[Any]:
+    ) -> Future[WhisperModelLike]:
         """Start loading (resolving, possibly joining the packaged weights, warming up) in the background.
 
         ``threads`` overrides :func:`transcription_threads` (the benchmark compares settings with it).
@@ -104,11 +105,13 @@ class SharedModel:
         language: str = "ja",
         timeout: float | None = None,
         threads: int | None = None,
-    ) -> Any:
+    ) -> WhisperModelLike:
         return cls.preload(name_or_path, language, threads).result(timeout)
 
     @staticmethod
-    def _load(name_or_path: str | None, language: str, threads: int, future: Future[Any]) -> None:
+    def _load(
+        name_or_path: str | None, language: str, threads: int, future: Future[WhisperModelLike]
+    ) -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
@@ -205,7 +208,7 @@ class LiveTranscription:
         *,
         call_id: str,
         language: str = "ja",
-        model: Any = None,
+        model: WhisperModelLike | str | Path | None = None,
         record_dir: Path | None = None,
         record_opener: Callable[[Path], BinaryIO] | None = None,
         on_event: Callable[[TranscriptEvent], None],
@@ -327,7 +330,7 @@ class LiveTranscription:
     def stats(self) -> TranscriberStats:
         return self._transcriber.stats if self._transcriber is not None else TranscriberStats()
 
-    def _load_model(self) -> Any:
+    def _load_model(self) -> WhisperModelLike:
         if self._model is None or isinstance(self._model, str | Path):
             return SharedModel.get(str(self._model) if self._model is not None else None, self.language)
         return self._model

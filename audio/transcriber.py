@@ -20,9 +20,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Protocol, runtime_checkable
 
 from audio.events import Channel, EventKind, TranscriptEvent
 from audio.guards import (
@@ -68,6 +68,68 @@ class TurnRecognizer(Protocol):
     ) -> Recognition: ...
 
 
+# --- what we call of faster-whisper (it ships no type information) -------------------------------------
+
+
+class _FeatureExtractor(Protocol):
+    nb_max_frames: int
+    hop_length: int
+
+    def __call__(self, waveform: Samples) -> Samples: ...
+
+
+class _GenerationResult(Protocol):
+    sequences_ids: list[list[int]]
+    scores: list[float]
+    no_speech_prob: float
+
+
+class _CTranslate2Whisper(Protocol):
+    is_multilingual: bool
+
+    def encode(self, features: object, to_cpu: bool = ...) -> object: ...
+    def detect_language(self, features: object) -> list[list[tuple[str, float]]]: ...
+    def generate(
+        self, features: object, prompts: list[list[int]], **options: object
+    ) -> list[_GenerationResult]: ...
+
+
+class WhisperTokenizer(Protocol):
+    def encode(self, text: str) -> list[int]: ...
+    def decode(self, tokens: list[int]) -> str: ...
+
+
+class WhisperSegment(Protocol):
+    text: str
+    tokens: list[int]
+    avg_logprob: float
+    no_speech_prob: float
+
+
+class WhisperInfo(Protocol):
+    language: str
+
+
+class WhisperModelLike(Protocol):
+    """What we use of ``faster_whisper.WhisperModel``."""
+
+    feature_extractor: _FeatureExtractor
+    model: _CTranslate2Whisper
+    hf_tokenizer: object
+    max_length: int
+
+    def get_prompt(
+        self,
+        tokenizer: WhisperTokenizer,
+        previous_tokens: list[int],
+        without_timestamps: bool = ...,
+        hotwords: str | None = ...,
+    ) -> list[int]: ...
+    def transcribe(
+        self, audio: Samples, **options: object
+    ) -> tuple[Iterable[WhisperSegment], WhisperInfo]: ...
+
+
 class WhisperRecognizer:
     """faster-whisper's model, driven directly for short call utterances.
 
@@ -91,7 +153,7 @@ class WhisperRecognizer:
 
     def __init__(
         self,
-        model: Any,
+        model: WhisperModelLike,
         *,
         final_beam: int = 5,
         beam_max_seconds: float | None = None,
@@ -109,10 +171,10 @@ class WhisperRecognizer:
         self.final_context_seconds = final_context_seconds
         self.margin_seconds = margin_seconds
         self.max_new_tokens = max_new_tokens
-        self._tokenizers: dict[str | None, Any] = {}
-        self._suppress: dict[str | None, Any] = {}
+        self._tokenizers: dict[str | None, WhisperTokenizer] = {}
+        self._suppress: dict[str | None, list[int]] = {}
 
-    def _tokenizer(self, language: str | None) -> Any:
+    def _tokenizer(self, language: str | None) -> WhisperTokenizer:
         if language not in self._tokenizers:
             from faster_whisper.tokenizer import Tokenizer
             from faster_whisper.transcribe import get_suppressed_tokens
@@ -410,7 +472,7 @@ class StreamingTranscriber:
             self._finals.remove(job)
             if job.done and job.result is not None and job.result.text:
                 # its text is still a good provisional line for the utterance so far
-                self._deliver(job.result.__class__(**{**_fields(job.result), "kind": EventKind.PARTIAL}))
+                self._deliver(replace(job.result, kind=EventKind.PARTIAL))
 
     def close(self) -> None:
         """No more utterances: finish pending finals (and the second pass of the last turns), then the workers
@@ -824,15 +886,8 @@ class StreamingTranscriber:
         )
         for final in job.finals[1:]:
             self._deliver(
-                TranscriptEvent(
-                    **{
-                        **_fields(final),
-                        "text": "",
-                        "confidence": 0.0,
-                        "revised": True,
-                        "merged_into": first.segment_id,
-                        "corrections": (),
-                    }
+                replace(
+                    final, text="", confidence=0.0, revised=True, merged_into=first.segment_id, corrections=()
                 )
             )
         latest = self._last_final.get(job.channel)
@@ -844,9 +899,7 @@ class StreamingTranscriber:
 
     def _deliver(self, event: TranscriptEvent) -> None:
         """Lock held: stamp the event and queue it for :meth:`_flush`, which hands it to ``on_event``."""
-        stamped = TranscriptEvent(
-            **{**_fields(event), "emitted_at": round(self.clock() - self.started_at, 3)}
-        )
+        stamped = replace(event, emitted_at=round(self.clock() - self.started_at, 3))
         if stamped.kind is EventKind.PARTIAL:
             self._partial_segments.add(stamped.segment_id)
         elif not stamped.revised:
@@ -882,7 +935,3 @@ class StreamingTranscriber:
 
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def _fields(event: TranscriptEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in TranscriptEvent.__slots__}
