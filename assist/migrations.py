@@ -32,10 +32,12 @@ from typing import Any, Protocol
 class Connection(Protocol):
     """What a migration needs: ``sqlite3.Connection`` in autocommit mode, or a team-server database."""
 
+    # Untyped on purpose: sqlite3's and the team server's drivers take and return different shapes here.
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
 
 # A step receives the connection it migrates (a sqlite3.Connection unless its set serves other dialects).
+# Its parameter is left untyped so steps may annotate the concrete connection class they are written for.
 Step = Callable[[Any], None]
 
 LEDGER = "schema_migrations"
@@ -102,6 +104,7 @@ class MigrationSet:
 
     name: str
     steps: Sequence[tuple[int, str, Step]]
+    # Untyped parameter for the same reason as Step: adopters name their concrete connection class.
     adopt: Callable[[Any], int] = field(default=_never_adopted)
 
     def __post_init__(self) -> None:

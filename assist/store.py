@@ -224,8 +224,12 @@ def _adopt_store(conn: sqlite3.Connection) -> int:
 
 STORE_MIGRATIONS = MigrationSet("store", MIGRATIONS, adopt=_adopt_store)
 
+# A row as sqlite3 returns it: each column holds what the schema stored there, which the typed record
+# built from the row declares (sqlite3 itself types rows as untyped).
+Row = Sequence[Any]
 
-def _segment(row: Sequence[Any]) -> Segment:
+
+def _segment(row: Row) -> Segment:
     call_id, segment_id, channel, start, end, text, confidence, corrections, source = row
     return Segment(
         call_id,
@@ -438,7 +442,7 @@ class Store:
         return self._customer(row) if row else None
 
     @staticmethod
-    def _customer(row: Sequence[Any]) -> Customer:
+    def _customer(row: Row) -> Customer:
         return Customer(
             id=row[0],
             name=row[1],
@@ -658,7 +662,7 @@ class Store:
     _K_COLS = "k.id, k.title, k.body, k.tags, k.language, k.aliases, k.updated_at"
 
     @staticmethod
-    def _knowledge(row: Sequence[Any]) -> KnowledgeEntry:
+    def _knowledge(row: Row) -> KnowledgeEntry:
         return KnowledgeEntry(
             id=row[0],
             title=row[1],
@@ -773,7 +777,7 @@ class Store:
         return self._call(row) if row else None
 
     @staticmethod
-    def _call(r: Sequence[Any]) -> CallRecord:
+    def _call(r: Row) -> CallRecord:
         return CallRecord(
             id=r[0],
             customer_id=r[1],
