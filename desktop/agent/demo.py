@@ -19,13 +19,28 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from audio.events import Channel, EventKind
 from resources import ROOT as RESOURCES
 from sync.protocol import AnyCallEvent, Attachment, CallSnapshot, CallTranscript, KnowledgeRecord, convert
+
+if TYPE_CHECKING:  # annotations only: `agent-assist --help` imports this module and must stay light
+    from audio.events import AudioStatusEvent, TranscriptEvent
+    from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
+    from desktop.common.views import (
+        CoachingView,
+        CueView,
+        CustomerView,
+        SuggestionView,
+        WhisperReceiptView,
+        WhisperView,
+        WrapUpDraft,
+    )
+    from sync.client import ConnectionState as ViewConnectionState
 
 DEMO_DIR = RESOURCES / "demo"
 DEMO_CALL = DEMO_DIR / "demo_call.wav"
@@ -136,7 +151,7 @@ class DemoWorld:
     def url(self) -> str:
         return str(self.server.url)
 
-    def desk_config(self) -> Any:
+    def desk_config(self) -> DeskConfig:
         from desktop.agent.desk import DeskConfig
 
         return DeskConfig(
@@ -235,15 +250,15 @@ class TerminalListener:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.desk: Any = None
+        self.desk: CallDesk | None = None
         self.done = threading.Event()
         self.failed = ""
         self._lock = threading.Lock()
         self._shown_cards: set[str] = set()
         self.whispers_read = 0
-        self.outcome: Any = None
+        self.outcome: SaveOutcome | None = None
         self.customer_name = ""
-        self._connection: Any = None
+        self._connection: ViewConnectionState | None = None
 
     def _print(self, text: str) -> None:
         with self._lock:
@@ -253,7 +268,7 @@ class TerminalListener:
     def on_call_started(self, call_id: str) -> None:
         self._print(f"call started ({call_id}), caller {DEMO_PHONE}")
 
-    def on_transcript(self, event: Any) -> None:
+    def on_transcript(self, event: TranscriptEvent) -> None:
         from audio.events import Channel, EventKind
 
         if event.kind is EventKind.FINAL and event.text.strip():
@@ -263,11 +278,11 @@ class TerminalListener:
             mark = "revised  " if event.revised else ""
             self._print(f"[{minutes:02d}:{seconds:02d}] {who} | {mark}{event.text.strip()}")
 
-    def on_audio_status(self, event: Any) -> None:
+    def on_audio_status(self, event: AudioStatusEvent) -> None:
         if event.kind.value in ("device_lost", "device_restored", "recording_stopped"):
             self._print(f"  audio: {event.kind.value} {event.message}")
 
-    def on_customer(self, customer: Any) -> None:
+    def on_customer(self, customer: CustomerView) -> None:
         if customer.is_new:
             self._print("  caller: new caller")
             return
@@ -281,7 +296,7 @@ class TerminalListener:
         for contact in customer.last_contacts[:2]:
             self._print(f"    last contact {contact.when} ({contact.agent}): {contact.summary}")
 
-    def on_suggestions(self, cards: list[Any]) -> None:
+    def on_suggestions(self, cards: list[SuggestionView]) -> None:
         for card in cards:
             if card.pushed_by:
                 if f"pushed:{card.key}" not in self._shown_cards:
@@ -296,30 +311,30 @@ class TerminalListener:
                 f"  card: {card.title}  [matched: {matched}]" + (f" — {card.reason}" if card.reason else "")
             )
 
-    def on_cue(self, cue: Any) -> None:
+    def on_cue(self, cue: CueView) -> None:
         due = f" (due {cue.due})" if cue.due else ""
         self._print(f"  cue ({cue.style.value}): {cue.text}{due}")
 
-    def on_coaching(self, coaching: Any) -> None:
+    def on_coaching(self, coaching: CoachingView) -> None:
         for hint in coaching.hints:
             self._print(f"  coaching ({hint.kind}): {hint.reason}" + (f" — {hint.say}" if hint.say else ""))
 
-    def on_whisper(self, whisper: Any) -> None:
+    def on_whisper(self, whisper: WhisperView) -> None:
         self._print(f"  whisper from {whisper.sender}: {whisper.text}")
         if self.desk is not None:
             self.desk.mark_whisper_read(whisper.whisper_id)
             self.whispers_read += 1
             self._print("    (marked read)")
 
-    def on_whisper_receipt(self, receipt: Any) -> None:
+    def on_whisper_receipt(self, receipt: WhisperReceiptView) -> None:
         pass
 
-    def on_connection(self, state: Any) -> None:
+    def on_connection(self, state: ViewConnectionState) -> None:
         if state is not self._connection and not self.done.is_set():
             self._connection = state
             self._print(f"  team server: {state.value}")
 
-    def on_call_finished(self, call_id: str, draft: Any) -> None:
+    def on_call_finished(self, call_id: str, draft: WrapUpDraft) -> None:
         self._print("call ended. Prefilled wrap-up:")
         for line in draft.summary.splitlines():
             self._print(f"    {line}")
@@ -330,11 +345,11 @@ class TerminalListener:
         if self.desk is not None:
             self.desk.save_wrap_up(draft, [])
 
-    def on_saved(self, outcome: Any) -> None:
+    def on_saved(self, outcome: SaveOutcome) -> None:
         self.outcome = outcome
         self.done.set()
 
-    def on_problem(self, problem: Any, detail: str) -> None:
+    def on_problem(self, problem: Problem, detail: str) -> None:
         self._print(f"  problem ({problem.value}): {detail}")
         if problem.value in ("no_audio_device", "audio_source", "model", "store", "save_failed"):
             self.failed = f"{problem.value}: {detail}"
@@ -389,7 +404,7 @@ def _wait_online(desk: Any, timeout: float) -> None:
     _wait_for(lambda: desk.connection is ConnectionState.CONNECTED, timeout)
 
 
-def _wait_for(predicate: Any, timeout: float) -> bool:
+def _wait_for(predicate: Callable[[], object], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
