@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
@@ -28,6 +28,12 @@ from desktop.common.i18n import install_ui_language
 from desktop.common.preferences import Preferences, app_settings
 from desktop.common.views import WhisperView, WrapUpDraft
 from sync.client import ConnectionState
+
+if TYPE_CHECKING:  # the other windows are loaded when first opened
+    from assist.store import Store
+    from desktop.review.privacy_view import RetentionSchedule
+    from desktop.supervisor.console import SupervisorConsole
+    from sync.client import SyncClient
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +78,9 @@ class AgentApp(QObject):
         self.desk.listener = self.bridge
         self.window.whispers.beep_enabled = self.prefs.whisper_beep
         self.softphone: SoftphoneLink | None = None
-        self.supervisor_console: Any = None  # desktop.supervisor.console.SupervisorConsole, once opened
+        self.supervisor_console: SupervisorConsole | None = None  # once opened
         self.review_window: QWidget | None = None
-        self.retention: Any = None  # desktop.review.privacy_view.RetentionSchedule, once the app is shown
+        self.retention: RetentionSchedule | None = None  # once the app is shown
         self._console_opened_once = False
         self._wire()
         self.window.act_ja.setChecked(self.prefs.ui_language == "ja")
@@ -221,7 +227,7 @@ class AgentApp(QObject):
             console.showNormal()
             console.raise_()
             console.activateWindow()
-            return console  # type: ignore[no-any-return]
+            return console
         from desktop.supervisor.console import SupervisorConsole
         from desktop.supervisor.i18n import install_supervisor_translation
         from sync.client import SyncClient
@@ -238,7 +244,7 @@ class AgentApp(QObject):
         console.show()
         return console
 
-    def _console_closed(self, client: Any) -> None:
+    def _console_closed(self, client: SyncClient) -> None:
         self.supervisor_console = None
         # The console leaves its client to its owner; stopping joins a thread, so not on the UI thread.
         threading.Thread(
@@ -282,7 +288,7 @@ class AgentApp(QObject):
         window.show()
         return window
 
-    def _review_closed(self, store: Any) -> None:
+    def _review_closed(self, store: Store) -> None:
         self.review_window = None
         store.close()
 
