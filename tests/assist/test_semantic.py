@@ -71,7 +71,7 @@ def test_vectors_are_kept_in_the_store_and_follow_edits(tmp_path: Path) -> None:
 def test_a_large_language_is_searched_through_an_hnsw_index_kept_beside_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(semantic, "EXACT_LIMIT", 10)  # the real limit is 20,000 vectors: same code path
+    monkeypatch.setattr(semantic, "EXACT_LIMIT", 10)  # the real limit is 1,000 vectors: same code path
     path = tmp_path / "s.sqlite3"
     entries = [KnowledgeEntry.from_dict(e.to_dict()) for e in eval_kb() if e.language == "ja"]
     with Store.open(path) as store:
