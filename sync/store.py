@@ -222,6 +222,16 @@ class UserInfo:
     revoked_at: float | None
 
 
+def new_token() -> str:
+    """A fresh bearer token: 32 random bytes, URL-safe. Never one that starts with ``-``: people paste tokens
+    after ``--token`` on a command line, where a leading dash reads as another option (argparse refused one
+    token in 64 that way)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def hash_token(token: str) -> str:
     # Tokens are 256-bit random strings, so a plain digest is enough: there is nothing to brute-force.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -281,7 +291,7 @@ class TeamStore:
         """Create a user (or re-enable a revoked one) and return its new token; only the hash is stored."""
         if not name or not team:
             raise UserError("a user needs a name and a team")
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         with self._tx(self.team_db) as db:
             row = db.execute("SELECT revoked_at FROM users WHERE name = ?", (name,)).fetchone()
             if row is not None and row["revoked_at"] is None:

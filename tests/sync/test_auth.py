@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from sync.client import ConnectionState, SyncClient
+from sync.protocol import Role
 from sync.server import ServerLimits
 from sync.store import TeamStore
 from tests.sync.conftest import RunningServer, wait_until
@@ -115,3 +116,21 @@ def test_revoking_a_user_closes_their_open_connection(team_server: RunningServer
     finally:
         revoked.close()
         kept.close()
+
+
+def test_every_issued_token_can_be_given_after_token_on_a_command_line(tmp_path: Path) -> None:
+    """A token starting with "-" was read by argparse as another option ("--token: expected one argument"):
+    about one token in 64 could not be pasted into `agent-assist review delete-customer ... --token`."""
+    from desktop.cli import build_parser
+
+    store = TeamStore(tmp_path)
+    try:
+        tokens = [store.add_user(f"agent{n}", Role.AGENT, "tokyo") for n in range(300)]
+    finally:
+        store.close()
+    parser = build_parser()
+    for token in tokens:
+        args = parser.parse_args(
+            ["review", "delete-customer", "c-1", "--server", "ws://127.0.0.1:1", "--token", token]
+        )
+        assert args.token == token
