@@ -27,6 +27,9 @@ from assist.domain import (
     WhisperRecord,
 )
 from assist.store import Store
+from sync.protocol import Role
+from sync.server import ServerThread
+from sync.store import TeamStore
 
 # Hypothesis would otherwise keep its example cache in ./.hypothesis inside the repository.
 os.environ.setdefault(
@@ -205,3 +208,19 @@ def store(agent_assist_home: Path) -> Iterator[Store]:
             write_wav(paths.recordings_dir() / call_id / f"{channel}.wav")
     yield s
     s.close()
+
+
+def start_team_server(server_dir: Path) -> tuple[ServerThread, dict[str, str]]:
+    """A running team server on 127.0.0.1 with an agent (sato) and a supervisor (suzuki) of one team; the
+    caller stops it."""
+    users = TeamStore(server_dir)
+    try:
+        tokens = {
+            "sato": users.add_user("sato", Role.AGENT, "tokyo"),
+            "suzuki": users.add_user("suzuki", Role.SUPERVISOR, "tokyo"),
+        }
+    finally:
+        users.close()
+    thread = ServerThread(server_dir)
+    thread.start()
+    return thread, tokens

@@ -15,10 +15,9 @@ from desktop.app import ensure_app
 from desktop.common.i18n import install_ui_language
 from desktop.common.team_erasure import erase_on_team
 from desktop.review.privacy_view import PrivacyPanel
-from sync.protocol import Role
 from sync.server import ServerThread
-from sync.store import TeamStore
 from sync.team_erasure import ServerStep, TeamErasureOutcome
+from tests.review.conftest import start_team_server
 from tests.sync.conftest import RawClient
 
 NAME = "田中花子"
@@ -26,15 +25,7 @@ NAME = "田中花子"
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[tuple[ServerThread, dict[str, str]]]:
-    server_dir = tmp_path / "server"
-    users = TeamStore(server_dir)
-    tokens = {
-        "sato": users.add_user("sato", Role.AGENT, "tokyo"),
-        "suzuki": users.add_user("suzuki", Role.SUPERVISOR, "tokyo"),
-    }
-    users.close()
-    thread = ServerThread(server_dir)
-    thread.start()
+    thread, tokens = start_team_server(tmp_path / "server")
     agent = RawClient.open(thread.url, tokens["sato"])
     try:
         reply = agent.request(

@@ -14,10 +14,8 @@ from assist import paths
 from assist.store import Store
 from desktop.cli import main
 from sync.client import SyncClient
-from sync.protocol import Role
 from sync.server import ServerThread
-from sync.store import TeamStore
-from tests.review.conftest import TANAKA_SECRET
+from tests.review.conftest import TANAKA_SECRET, start_team_server
 from tests.sync.conftest import RawClient
 
 NAME, PHONE, SUMMARY = "田中花子", "090-1234-5678", "請求書が届かないとのお問い合わせ"
@@ -36,15 +34,7 @@ def _grep(*dirs: Path) -> dict[str, list[str]]:
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[tuple[ServerThread, dict[str, str]]]:
-    server_dir = tmp_path / "server"
-    users = TeamStore(server_dir)
-    tokens = {
-        "sato": users.add_user("sato", Role.AGENT, "tokyo"),
-        "suzuki": users.add_user("suzuki", Role.SUPERVISOR, "tokyo"),
-    }
-    users.close()
-    thread = ServerThread(server_dir)
-    thread.start()
+    thread, tokens = start_team_server(tmp_path / "server")
     try:
         yield thread, tokens
     finally:
