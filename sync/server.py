@@ -1098,13 +1098,18 @@ class TeamServer:
         )
 
     async def _on_subscribe(self, peer: Peer, req: Subscribe) -> None:
-        call = await self._team_call(peer, req.call_id, req.id)
+        call = await self._team_call(peer, req.call_id, req.id)  # refused before anything is followed
         # Follow first, then read: an event arriving in between is seen twice (replaced by segment id), never
         # lost.
         self._fanout.follow(peer, req.call_id)
         transcript = await self._live(self.live_store.transcript_so_far, req.call_id)
         whispers = await self._db(self.store.whispers_for_call, peer.user.team, req.call_id)
         await self._db(self._audit_commit, peer.user.name, peer.user.team, "monitor_start", req.call_id, {})
+        # The call itself is read last, on the live thread that also writes its info: an update written before
+        # this read is in the snapshot (and its event reached the follower first), one written after reaches
+        # the follower after the snapshot. A snapshot never carries info older than an event already sent.
+        latest = await self._live(self.live_store.call, req.call_id)
+        call = latest if latest is not None else call
         # A long call's snapshot is sent in parts, each within the frame bound; the last has "more": false.
         budget = _PAGE_BUDGET - json_size(call)
         part = 0

@@ -172,3 +172,46 @@ def test_stop_right_after_start_keeps_the_outbox_for_the_next_start(
         assert [c["change_id"] for c in store.changes_since("tokyo", 0)] == [change_id]
     finally:
         store.close()
+
+
+def test_an_info_update_made_while_a_supervisor_joins_is_not_undone_by_the_snapshot(
+    team_server: RunningServer,
+) -> None:
+    # The agent shares the caller's context while the supervisor's snapshot is still being put together. The
+    # supervisor must end up with that context whichever comes first, the update or the snapshot.
+    team_server.add_user("sato", "agent", "tokyo")
+    team_server.add_user("suzuki", "supervisor", "tokyo")
+    agent, supervisor = team_server.raw("sato"), team_server.raw("suzuki")
+    store = team_server.thread.server.store
+    reading_whispers, update_done = threading.Event(), threading.Event()
+    whispers_for_call = store.whispers_for_call
+
+    def held_whispers(*args: Any, **kwargs: Any) -> Any:
+        # Runs on the durable-log thread while the snapshot is assembled; the info update (live thread) is
+        # made in this gap.
+        reading_whispers.set()
+        update_done.wait(30)
+        return whispers_for_call(*args, **kwargs)
+
+    try:
+        agent.request("call_start", call_id="call-1")
+        store.whispers_for_call = held_whispers
+        sub = supervisor.send("subscribe", call_id="call-1")
+        assert reading_whispers.wait(30), "the snapshot never read the whispers"
+        agent.send("call_update", call_id="call-1", info={"context": "二重請求の注意"})
+        agent.request("list_calls")  # one connection's frames are handled in order: the update is written
+        update_done.set()
+        snapshot = supervisor.reply(sub)
+        assert snapshot["type"] == "call_snapshot"
+        # What the follower shows is the last info it received, in order: the snapshot or a later update.
+        info = snapshot["call"]["info"]
+        at = supervisor.frames.index(snapshot)
+        for frame in supervisor.drain()[at + 1 :]:
+            if frame.get("event") == "updated":
+                info = frame["info"]
+        assert info.get("context") == "二重請求の注意"
+    finally:
+        store.whispers_for_call = whispers_for_call
+        update_done.set()
+        agent.close()
+        supervisor.close()
