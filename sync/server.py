@@ -157,6 +157,9 @@ class ServerLimits:
     # seconds and its backlog never grows past what the limit allows.
     slow_consumer_bytes: int = 128 * 1024
     slow_consumer_grace: float = 2.0
+    # A dropped slow consumer gets close 4008 behind what its socket already holds; if it has not read that
+    # far within this many seconds the connection is cut off (it sees a reset).
+    slow_consumer_close_wait: float = 1.0
     # Connections the kernel holds for accept(): asyncio's default (100) overflows when an instance dies and
     # hundreds of its clients arrive here at once; the SYNs dropped are resent only after 1 s, then 3 s, ...
     # (capped by net.core.somaxconn).
@@ -761,11 +764,12 @@ class TeamServer:
         task.add_done_callback(self._closing.discard)
 
     async def _close_slow(self, peer: Peer) -> None:
-        # The close frame goes behind what the socket already holds: a client that catches up within a second
-        # reads the code and reason, one that does not is cut off (and sees the connection reset).
+        # The close frame goes behind what the socket already holds: a client that catches up within
+        # slow_consumer_close_wait reads the code and reason, one that does not is cut off (and sees a reset).
         try:
             await asyncio.wait_for(
-                peer.ws.close(CLOSE_SLOW_CONSUMER, "slow consumer: not reading fast enough"), 1.0
+                peer.ws.close(CLOSE_SLOW_CONSUMER, "slow consumer: not reading fast enough"),
+                self.limits.slow_consumer_close_wait,
             )
         except (TimeoutError, ConnectionClosed):
             pass

@@ -16,7 +16,7 @@ from sync.client import ConnectionState, SyncClient
 from sync.protocol import SharedCustomer, Whisper
 from tests.supervisor.conftest import TeamServerForTests
 
-WAIT_MS = 10_000
+WAIT_MS = 30_000  # a budget, not a wait: generous for a loaded machine
 
 
 class ScriptedAgent:

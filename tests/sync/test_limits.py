@@ -25,7 +25,13 @@ def server_limits() -> ServerLimits:
     # The frame cap stays far away: what drops the stuck client here is bytes left unsent for longer than the
     # grace.
     return ServerLimits(
-        slow_consumer_bytes=64 * 1024, slow_consumer_grace=0.5, rate_per_second=1e6, rate_burst=1_000_000
+        slow_consumer_bytes=64 * 1024,
+        slow_consumer_grace=0.5,
+        # The stuck client reads its backlog only after the test saw it dropped: on a loaded machine that can
+        # take longer than the default second, and the close frame it checks for would be cut off.
+        slow_consumer_close_wait=30.0,
+        rate_per_second=1e6,
+        rate_burst=1_000_000,
     )
 
 
