@@ -799,6 +799,11 @@ class Store:
         )
         return [self._call(r) for r in rows]
 
+    def call_count_for(self, customer_id: str) -> int:
+        """How many calls with this customer are stored."""
+        row = self.conn.execute("SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,))
+        return int(row.fetchone()[0])
+
     def add_segment(self, segment: Segment) -> None:
         """Store one final (already redacted) line; a repeated segment id replaces the earlier text."""
         self.add_segments((segment,))

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from assist.domain import CallRecord, Disposition, Note, NoteKind, new_id
-from assist.dynamics import load_dynamics
 from assist.exports import (
     DEFAULT_LABELS,
     JA_LABELS,
@@ -48,20 +47,11 @@ from assist.exports import (
 )
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
+from assist.timeline import TimelineItem, TimelineKind, clock, line_at, load_timeline, play_from
 from desktop.common.background import Background, RunOnStore, StoreWorker
 from desktop.common.views import join_tags, split_tags
 from desktop.review.conversation_view import ConversationPanel
 from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
-from desktop.review.timeline import (
-    CueRow,
-    FeedbackRow,
-    TimelineItem,
-    TimelineKind,
-    build_timeline,
-    clock,
-    line_at,
-    play_from,
-)
 
 _ITEM = Qt.ItemDataRole.UserRole
 T = TypeVar("T")
@@ -74,36 +64,6 @@ def _local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
     except ValueError:
         return iso
-
-
-def load_timeline(store: Store, call: CallRecord) -> list[TimelineItem]:
-    conn = store.conn
-    feedback = [
-        FeedbackRow(*r)
-        for r in conn.execute(
-            "SELECT f.target_id, f.action, f.at, COALESCE(k.title, '') FROM suggestion_feedback f "
-            "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = ? ORDER BY f.rowid",
-            (call.id,),
-        )
-    ]
-    cues = [
-        CueRow(*r)
-        for r in conn.execute(
-            "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
-            (call.id,),
-        )
-    ]
-    review = ReviewNotes(store)
-    return build_timeline(
-        call,
-        store.segments_for(call.id),
-        whispers=store.whispers_for(call.id),
-        feedback=feedback,
-        cues=cues,
-        bookmarks=review.bookmarks(call.id),
-        comments=review.comments(call.id),
-        dynamics=load_dynamics(store, call.id),
-    )
 
 
 class CallDetail(QWidget):

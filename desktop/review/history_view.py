@@ -35,8 +35,8 @@ from assist.domain import Disposition
 from assist.exports import ExportError, export_calls_csv
 from assist.history import CallFilter, CallHistory, CallListItem, HitKind, SearchHit, SearchQuery, mark
 from assist.store import Store
+from assist.timeline import clock
 from desktop.common.views import join_tags
-from desktop.review.timeline import clock
 
 _DATA = Qt.ItemDataRole.UserRole
 

@@ -298,7 +298,7 @@ class PrivacyPanel(QWidget):
             found.update((c.id, c) for c in self.store.search_customers(text))
         self.matches.clear()
         for customer in found.values():
-            calls = self._call_count(customer.id)
+            calls = self.store.call_count_for(customer.id)
             phone = customer.phones[0] if customer.phones else self.tr("no phone")
             company = f" · {customer.company}" if customer.company else ""
             label = self.tr("{name} · {phone}{company} · {calls} calls").format(
@@ -323,10 +323,6 @@ class PrivacyPanel(QWidget):
         if item is None:
             return None
         return self.store.get_customer(str(item.data(Qt.ItemDataRole.UserRole)))
-
-    def _call_count(self, customer_id: str) -> int:
-        row = self.store.conn.execute("SELECT COUNT(*) FROM calls WHERE customer_id = ?", (customer_id,))
-        return int(row.fetchone()[0])
 
     def _update_buttons(self) -> None:
         chosen = self.matches.currentItem() is not None
@@ -378,7 +374,7 @@ class PrivacyPanel(QWidget):
             self.message.setText(self.tr("Find and choose the customer first."))
             return None
         customer_id = customer.id
-        calls = self._call_count(customer_id)
+        calls = self.store.call_count_for(customer_id)
         phone = customer.phones[0] if customer.phones else self.tr("no phone")
         question = self.tr(
             "Erase {name} ({phone}): the profile, notes, follow-ups, {calls} calls with their transcripts "

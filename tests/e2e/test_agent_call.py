@@ -21,14 +21,13 @@ from PySide6.QtCore import Qt
 from assist.exports import read_customer_archive, read_vtt
 from assist.paths import store_path
 from assist.store import Store
+from assist.timeline import TimelineKind, load_timeline
 from audio.events import Channel
 from desktop.agent.agent_app import AgentApp
 from desktop.agent.demo import AGENT, DEMO_CALL, DEMO_PHONE, SUPERVISOR, TEAM, seed_store
 from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
-from desktop.review.call_detail import load_timeline
-from desktop.review.timeline import TimelineKind
 from sync.client import SyncClient
 from sync.protocol import Change, Role, WhisperReceipt
 from sync.server import ServerThread

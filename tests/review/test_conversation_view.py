@@ -11,11 +11,11 @@ from assist.dynamics import measure_call
 from assist.insights import insights
 from assist.scorecard import score_call
 from assist.store import Store
+from assist.timeline import TimelineKind
 from assist.wrapup import build_wrap_up, save_structured
 from desktop.app import ensure_app
 from desktop.review.call_detail import CallDetail
 from desktop.review.conversation_view import TeamConversation
-from desktop.review.timeline import TimelineKind
 
 
 def test_the_call_detail_shows_figures_scorecard_and_wrap_up_lines_that_lead_to_the_transcript(

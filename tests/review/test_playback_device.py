@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import soundfile
 
+from assist.timeline import line_at
 from desktop.review.playback import CallPlayback, load_call_audio
-from desktop.review.timeline import line_at
 
 pytestmark = [pytest.mark.audio_device]
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from assist.domain import CallRecord, Segment, WhisperRecord
 from assist.review_schema import Bookmark, LineComment
-from desktop.review.timeline import (
+from assist.timeline import (
     CueRow,
     FeedbackRow,
     TimelineKind,

@@ -18,8 +18,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from assist.domain import CallRecord, Segment, WhisperRecord
-from assist.dynamics import CallDynamics
-from assist.review_schema import Bookmark, LineComment
+from assist.dynamics import CallDynamics, load_dynamics
+from assist.review_schema import Bookmark, LineComment, ReviewNotes
+from assist.store import Store
 
 LEAD_IN = 0.3  # seconds played before a clicked line, so its first syllable is not clipped
 
@@ -155,6 +156,45 @@ def build_timeline(
             items.append(TimelineItem(q.start, TimelineKind.SILENCE, f"{q.seconds:.1f} s", end=q.end))
     # Stable: lines keep their order; annotations follow the line they belong to.
     return sorted(items, key=lambda i: (i.position, _ORDER[i.kind]))
+
+
+def feedback_rows(store: Store, call_id: str) -> list[FeedbackRow]:
+    """The suggestions shown, used or dismissed during a call, in the order they happened, with the entry's
+    title when the knowledge entry still exists."""
+    return [
+        FeedbackRow(*r)
+        for r in store.conn.execute(
+            "SELECT f.target_id, f.action, f.at, COALESCE(k.title, '') FROM suggestion_feedback f "
+            "LEFT JOIN knowledge k ON k.id = f.target_id WHERE f.call_id = ? ORDER BY f.rowid",
+            (call_id,),
+        )
+    ]
+
+
+def cue_rows(store: Store, call_id: str) -> list[CueRow]:
+    """The cues raised during a call, in the order they were raised."""
+    return [
+        CueRow(*r)
+        for r in store.conn.execute(
+            "SELECT segment_id, kind, trigger, phrase, at FROM call_cues WHERE call_id = ? ORDER BY rowid",
+            (call_id,),
+        )
+    ]
+
+
+def load_timeline(store: Store, call: CallRecord) -> list[TimelineItem]:
+    """Everything stored about ``call`` on one time axis (what the review window's call detail shows)."""
+    review = ReviewNotes(store)
+    return build_timeline(
+        call,
+        store.segments_for(call.id),
+        whispers=store.whispers_for(call.id),
+        feedback=feedback_rows(store, call.id),
+        cues=cue_rows(store, call.id),
+        bookmarks=review.bookmarks(call.id),
+        comments=review.comments(call.id),
+        dynamics=load_dynamics(store, call.id),
+    )
 
 
 def play_from(line_start: float, lead_in: float = LEAD_IN) -> float:
