@@ -648,6 +648,8 @@ class KnowledgeRecord(Struct, frozen=True, kw_only=True, omit_defaults=True):
     title: str = ""
     body: str = ""
     tags: tuple[str, ...] = ()
+    language: str = ""  # "ja", "en"; empty: read from the title
+    aliases: tuple[str, ...] = ()  # other ways customers name it (the agents' matcher uses them)
     deleted: bool = False
 
 

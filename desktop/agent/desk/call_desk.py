@@ -79,7 +79,16 @@ from desktop.common.views import (
 )
 from desktop.common.worker import SerialWorker
 from sync.client import ConnectionState, SyncClient
-from sync.protocol import CallInfo, Erasure, SharedCue, SharedCustomer, Whisper, WhisperReceipt
+from sync.protocol import (
+    CallInfo,
+    Change,
+    Erasure,
+    RecordKind,
+    SharedCue,
+    SharedCustomer,
+    Whisper,
+    WhisperReceipt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -323,6 +332,7 @@ class CallDesk:
         client.on_whisper_status = self._whisper_status
         client.on_connection_state = self._connection_changed
         client.on_erasure = self._erasure_arrived
+        client.on_change = self._change_arrived
         client.on_request_error = lambda e: self.listener.on_problem(
             Problem.SERVER_REFUSED, f"{e.code}: {e.message}"
         )
@@ -336,6 +346,35 @@ class CallDesk:
         customer_id = erasure.customer_id
         if customer_id:
             self._submit_quietly("erase for the team", lambda: self._erase_here(customer_id))
+
+    def _change_arrived(self, change: Change) -> None:
+        """A change of the team's shared data (sync client thread). A knowledge entry a supervisor added,
+        edited or deleted is applied to this PC's knowledge base on the desk worker, so the next line of the
+        call in progress can match it, no restart needed."""
+        if change.kind is RecordKind.KNOWLEDGE:
+            self._submit_quietly("apply a team knowledge change", lambda: self._apply_knowledge(change))
+
+    def _apply_knowledge(self, change: Change) -> None:
+        store = self._open_store()
+        known = store.get_knowledge(change.record_id)
+        try:
+            entry = team.knowledge_entry(change.record_id, change.record, known)
+        except ValueError as exc:
+            log.warning("team knowledge change %s is not a knowledge entry: %s", change.record_id, exc)
+            return
+        if entry is None:
+            if not store.delete_knowledge(change.record_id):
+                return
+        elif known is not None and replace(entry, updated_at=known.updated_at) == known:
+            return  # replayed after a reconnect: nothing to do (the matcher keeps its index)
+        else:
+            store.upsert_knowledge([entry])
+        # The matcher re-reads the knowledge base at its next search; the vectors of new or edited entries
+        # are embedded meanwhile off the worker.
+        if self._embedding is None:
+            self._embed_in_background()
+        else:
+            self._embedding.notify()
 
     def _erase_here(self, customer_id: str) -> None:
         try:

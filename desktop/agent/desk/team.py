@@ -10,19 +10,21 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from assist.domain import Cue
+from assist.domain import Cue, KnowledgeEntry
 from desktop.agent.desk.saving import SavedCall
 from desktop.common.views import CustomerView, SuggestionView, WhisperReceiptView, WhisperView
 from sync.protocol import (
     Attachment,
     CallInfo,
     JsonObject,
+    KnowledgeRecord,
     SharedCard,
     SharedCue,
     SharedCustomer,
     SharedNote,
     Whisper,
     WhisperReceipt,
+    convert,
 )
 
 
@@ -61,6 +63,25 @@ def pushed_card(whisper: WhisperView, attachment: Attachment | None) -> Suggesti
         reason="pushed",
         entry_id=entry_id,
         pushed_by=whisper.sender or "?",
+    )
+
+
+def knowledge_entry(
+    record_id: str, record: JsonObject, known: KnowledgeEntry | None
+) -> KnowledgeEntry | None:
+    """The local knowledge entry a team knowledge change makes: None when the team deleted it. What the
+    record leaves out (a supervisor's edit made by a client that sends no aliases) is kept from ``known``.
+    Raises ValueError for a record that is no knowledge entry."""
+    shared = convert(record, KnowledgeRecord)
+    if shared.deleted:
+        return None
+    return KnowledgeEntry(
+        id=record_id,
+        title=shared.title,
+        body=shared.body,
+        tags=shared.tags,
+        language=shared.language or (known.language if known is not None else ""),
+        aliases=shared.aliases if "aliases" in record or known is None else known.aliases,
     )
 
 
