@@ -22,7 +22,6 @@ MAX_WIDGET_LINES = 400
 # ratchet (the test fails when one grows, and when one is back under the limit but still listed).
 STILL_OVER: dict[str, int] = {
     "desktop/agent/agent_app.py": 442,
-    "desktop/agent/demo.py": 454,
     "desktop/agent/main_window.py": 474,
     "desktop/review/call_detail.py": 680,
     "desktop/review/privacy_view.py": 479,

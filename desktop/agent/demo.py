@@ -41,6 +41,8 @@ if TYPE_CHECKING:  # annotations only: `agent-assist --help` imports this module
         WrapUpDraft,
     )
     from sync.client import ConnectionState as ViewConnectionState
+    from sync.client import SyncClient
+    from sync.server import ServerThread
 
 DEMO_DIR = RESOURCES / "demo"
 DEMO_CALL = DEMO_DIR / "demo_call.wav"
@@ -57,7 +59,7 @@ SUPERVISOR = "miki"
 TEAM = "demo"
 
 
-def configure(subparsers: Any) -> None:
+def configure(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="a one-minute demo call: live transcript, customer context, suggestions, a cue and a whisper",
@@ -96,6 +98,8 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         if headless:
             return run_headless(world)
+        from desktop.agent.demo_window import run_window
+
         return run_window(world)
     finally:
         world.close()
@@ -106,12 +110,12 @@ def run_demo(args: argparse.Namespace) -> int:
 class DemoWorld:
     root: Path
     store_file: Path
-    server: Any
+    server: ServerThread
     tokens: dict[str, str]
-    script: dict[str, Any]
+    script: dict[str, Any]  # resources/demo/history.json as read: the story's free-form JSON
     keep: bool = False
     language: str = "ja"
-    supervisor: Any = None
+    supervisor: SyncClient | None = None
     receipts: list[str] = field(default_factory=list)
 
     @classmethod
@@ -398,7 +402,7 @@ def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 2
     return 0
 
 
-def _wait_online(desk: Any, timeout: float) -> None:
+def _wait_online(desk: CallDesk, timeout: float) -> None:
     from sync.client import ConnectionState
 
     _wait_for(lambda: desk.connection is ConnectionState.CONNECTED, timeout)
@@ -411,44 +415,3 @@ def _wait_for(predicate: Callable[[], object], timeout: float) -> bool:
             return False
         time.sleep(0.05)
     return True
-
-
-# -- window flavour ----------------------------------------------------------------------------------------
-def run_window(world: DemoWorld) -> int:
-    from PySide6.QtCore import QCoreApplication, QTimer
-
-    from desktop.agent.agent_app import AgentApp
-    from desktop.agent.desk import CallDesk
-    from desktop.app import ensure_app
-    from desktop.common.preferences import Preferences
-
-    app = ensure_app()
-    prefs = Preferences.load()
-    prefs.agent_name = AGENT
-    agent = AgentApp(
-        app,
-        prefs=prefs,
-        desk=CallDesk(
-            _NullListener(),
-            world.desk_config(),
-            store_file=world.store_file,
-            sync_state_file=world.root / "agent-client.sqlite3",
-            recordings=world.root / "recordings",
-        ),
-    )
-    agent.window.setWindowTitle(QCoreApplication.translate("AgentApp", "Agent Assist — demo"))
-    agent.window.call_bar.phone.setText(DEMO_PHONE)
-    world.start_supervisor()
-    agent.show()
-
-    QTimer.singleShot(1500, lambda: agent.start_call(DEMO_PHONE, replay=world.recording))
-    code = app.exec()
-    agent.shutdown()
-    return int(code)
-
-
-class _NullListener:
-    """Placeholder until the app puts its bridge in place (before anything can happen)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None

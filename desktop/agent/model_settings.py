@@ -8,12 +8,14 @@ audio.models.download_model). Nothing is downloaded without a yes.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from concurrent.futures import wait
+from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QMessageBox, QProgressDialog, QWidget
 
-from audio.models import DownloadError, download_model, model_choices
+from audio.models import download_model, model_choices
+from desktop.common.background import Background
 
 
 class AfterCallModel(QComboBox):
@@ -23,6 +25,7 @@ class AfterCallModel(QComboBox):
         super().__init__(parent)
         self._previous = 0
         self._filling = False
+        self._background = Background(self)
         self.activated.connect(self._chosen)
 
     def fill(self, current: str) -> None:
@@ -76,39 +79,43 @@ class AfterCallModel(QComboBox):
         )
         progress.setMinimumDuration(0)
         cancel = threading.Event()
-        state: dict[str, Any] = {"done": 0, "total": 1, "error": None, "finished": False}
+        counted = _Progress()
 
-        def run() -> None:
-            try:
-                download_model(
-                    name,
-                    consent=True,
-                    cancel=cancel,
-                    progress=lambda done, total: state.update(done=done, total=max(total, 1)),
-                )
-            except DownloadError as exc:
-                state["error"] = str(exc)
-            state["finished"] = True
+        def ended(_outcome: object) -> None:  # delivered on this thread, in the dialog's event loop
+            progress.close()
 
-        worker = threading.Thread(target=run, name="model-download", daemon=True)
-        worker.start()
+        job = self._background.in_thread(
+            "model-download",
+            lambda: download_model(name, consent=True, cancel=cancel, progress=counted.update),
+            ended,
+            ended,
+        )
         timer = QTimer(self)
 
         def tick() -> None:
-            progress.setValue(int(1000 * state["done"] / state["total"]))
+            progress.setValue(int(1000 * counted.done / counted.total))
             if progress.wasCanceled():
                 cancel.set()
-            if state["finished"]:
-                timer.stop()
-                progress.close()
 
         timer.timeout.connect(tick)
         timer.start(100)
         progress.exec()
         if progress.wasCanceled():
             cancel.set()
-        worker.join(30)
+        wait([job], timeout=30)  # a cancelled download stops at its next chunk
         timer.stop()
-        if state["error"] and not cancel.is_set():
-            QMessageBox.warning(self, self.tr("Download a model"), str(state["error"]))
-        return bool(state["finished"]) and state["error"] is None
+        error = job.exception() if job.done() else None
+        if error is not None and not cancel.is_set():
+            QMessageBox.warning(self, self.tr("Download a model"), str(error))
+        return job.done() and error is None
+
+
+@dataclass
+class _Progress:
+    """How far the download is (written by its thread, read by the dialog's timer)."""
+
+    done: int = 0
+    total: int = 1
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, max(total, 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -339,7 +338,7 @@ class SettingsDialog(QDialog):
 
     def chosen(self) -> Preferences:
         def data(combo: QComboBox) -> str:
-            value: Any = combo.currentData()
+            value: object = combo.currentData()
             return str(value) if value is not None else combo.currentText().strip()
 
         return Preferences(

@@ -76,6 +76,10 @@ class StoreWorker:
             self._store = None
 
 
+# An op's future and its handlers; the result type differs from op to op, so it is Any here.
+_Pending = tuple[Future[Any], Callable[[Any], None], Callable[[Exception], None] | None]  # per op, see above
+
+
 class Background(QObject):
     """Delivers the outcome of work running elsewhere to the main thread (see the module's docstring)."""
 
@@ -86,9 +90,7 @@ class Background(QObject):
         self._gate = EmitGate(self)
         self._tokens = itertools.count(1)
         # Each op's future and handlers, until its outcome is delivered (types vary per op).
-        self._pending: dict[
-            int, tuple[Future[Any], Callable[[Any], None], Callable[[Exception], None] | None]
-        ] = {}
+        self._pending: dict[int, _Pending] = {}
         self._done.connect(self._finish)
 
     def deliver(
@@ -111,9 +113,10 @@ class Background(QObject):
         work: Callable[[], T],
         on_result: Callable[[T], None],
         on_error: Callable[[Exception], None] | None = None,
-    ) -> None:
+    ) -> Future[T]:
         """A one-off job that waits on something slow and outside (a server, a download) on a thread of its
-        own named ``name``; its outcome is delivered like any other."""
+        own named ``name``; its outcome is delivered like any other. Returns the job's future, for a caller
+        that must wait for the job to end (a dialog that may not return before its download stopped)."""
         future: Future[T] = Future()
 
         def job() -> None:
@@ -126,6 +129,7 @@ class Background(QObject):
 
         self.deliver(future, on_result, on_error)
         threading.Thread(target=job, name=name, daemon=True).start()
+        return future
 
     def close(self) -> None:
         """Deliver nothing more (the owner is closing); work still running finishes unseen."""

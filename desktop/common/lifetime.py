@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, SignalInstance
@@ -78,11 +77,11 @@ class EmitGate:
     def is_open(self) -> bool:
         return self._open
 
-    def close(self, *_: Any) -> None:
+    def close(self, *_: object) -> None:
         with self._lock:
             self._open = False
 
-    def emit(self, signal: SignalInstance, *args: Any) -> bool:
+    def emit(self, signal: SignalInstance, *args: object) -> bool:
         if threading.get_ident() == self._home:
             # The owner is deleted on this very thread, never during this call: no lock, so slots that run
             # directly here may wait for a worker that is emitting meanwhile.

@@ -12,10 +12,10 @@ beyond the output buffer), as in the capture path.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -78,16 +78,48 @@ def load_call_audio(files: Mapping[str, Path]) -> CallAudio:
     return CallAudio(stereo, rate)
 
 
+Frames = npt.NDArray[np.float32]
+StreamCallback = Callable[[Frames, int, object, object], None]
+
+
+class OutputStream(Protocol):
+    """What playback uses of a ``sounddevice.OutputStream``."""
+
+    @property
+    def active(self) -> bool: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class SoundDevice(Protocol):
+    """What playback uses of the ``sounddevice`` module (injectable: tests play without a device)."""
+
+    CallbackStop: type[Exception]
+
+    def OutputStream(
+        self,
+        *,
+        samplerate: int,
+        channels: int,
+        dtype: str,
+        callback: StreamCallback,
+        device: str | int | None,
+    ) -> OutputStream: ...
+
+
 class CallPlayback:
     """Play, pause and seek one call's audio. ``position`` is in seconds and safe to read from any thread."""
 
-    def __init__(self, audio: CallAudio, sd: Any = None, device: str | int | None = None) -> None:
+    def __init__(
+        self, audio: CallAudio, sd: SoundDevice | None = None, device: str | int | None = None
+    ) -> None:
         self.audio = audio
         self._sd = sd
         self._device = device
         self._frame = 0
         self._lock = threading.Lock()
-        self._stream: Any = None
+        self._stream: OutputStream | None = None
 
     @property
     def position(self) -> float:
@@ -95,13 +127,13 @@ class CallPlayback:
 
     @property
     def playing(self) -> bool:
-        return self._stream is not None and bool(getattr(self._stream, "active", False))
+        return self._stream is not None and bool(self._stream.active)
 
-    def _module(self) -> Any:
+    def _module(self) -> SoundDevice:
         if self._sd is None:
             import sounddevice
 
-            self._sd = sounddevice
+            self._sd = sounddevice  # untyped library (no py.typed): checked against SoundDevice by its use
         return self._sd
 
     def seek(self, seconds: float) -> None:
@@ -116,14 +148,15 @@ class CallPlayback:
         self._close()
         sd = self._module()
         try:
-            self._stream = sd.OutputStream(
+            stream = sd.OutputStream(
                 samplerate=self.audio.rate,
                 channels=2,
                 dtype="float32",
                 callback=self._callback,
                 device=self._device,
             )
-            self._stream.start()
+            self._stream = stream
+            stream.start()
         except Exception as exc:  # PortAudio raises its own error types; all mean "cannot play here"
             self._stream = None
             raise PlaybackError(
@@ -142,7 +175,7 @@ class CallPlayback:
             except Exception:  # a device that vanished mid-play: nothing left to stop
                 pass
 
-    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+    def _callback(self, outdata: Frames, frames: int, time_info: object, status: object) -> None:
         with self._lock:
             start = self._frame
             chunk = self.audio.frames[start : start + frames]

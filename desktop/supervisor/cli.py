@@ -11,12 +11,11 @@ import argparse
 import hashlib
 import os
 import sys
-from typing import Any
 
 TOKEN_ENV = "AGENT_ASSIST_TOKEN"
 
 
-def configure(subparsers: Any) -> None:
+def configure(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "supervisor",
         help="open the supervisor console: the team's live calls, follow one, whisper to the agent",

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -234,7 +234,7 @@ class SupervisorConsole(QMainWindow):
         super().changeEvent(event)
 
     def _build_actions(self) -> None:
-        def action(shortcut: QKeySequence | str, slot: Any) -> QAction:
+        def action(shortcut: QKeySequence | str, slot: Callable[[], object]) -> QAction:
             act = QAction(self)
             act.setShortcut(QKeySequence(shortcut))
             act.triggered.connect(slot)
@@ -620,7 +620,7 @@ class SupervisorConsole(QMainWindow):
         self.statusBar().showMessage(text, 15_000)
         self.message.emit(text)
 
-    def _request_failed(self, what: str) -> Any:
+    def _request_failed(self, what: str) -> Callable[[Exception], None]:
         def report(error: Exception) -> None:
             if isinstance(error, SyncRequestError):
                 detail = error.message

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont
@@ -64,11 +63,12 @@ class SentWhisper:
     attachment_title: str = ""
     problem: str = ""
 
-    def advanced(self, status: str, **changes: Any) -> SentWhisper:
+    def advanced(self, status: str, created_at: float | None = None) -> SentWhisper:
         """Statuses only move forward: a late 'sent' never hides a 'read' that overtook it."""
+        dated = self if created_at is None else replace(self, created_at=created_at)
         if self.status == "refused" or STATUS_RANK.get(status, -1) < STATUS_RANK.get(self.status, -1):
-            return replace(self, **changes) if changes else self
-        return replace(self, status=status, **changes)
+            return dated
+        return replace(dated, status=status)
 
     @classmethod
     def from_server(cls, whisper: Whisper) -> SentWhisper:
