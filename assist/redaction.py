@@ -129,7 +129,10 @@ _CODE_CONTEXT = re.compile(
     r"裏面?の(?:3|三|３)桁|裏の数字|暗証番号|pin"
 )
 _MY_NUMBER_CONTEXT = re.compile(r"(?i)マイナンバー|個人番号|my number")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Addresses are ASCII once NFKC has folded full-width letters. The lookbehind makes one start where such a run
+# starts (not inside it: a long run would be rescanned from every position), and Japanese before it
+# (「メールはtaro@...」) is not taken into the address.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d[\d\s\-()]{8,}\d)(?!\d)")
 
 
