@@ -36,7 +36,7 @@ from sync.protocol import (
 )
 
 FREE_TEXT = RedactionPolicy(phones=True)
-STRUCTURED = RedactionPolicy(phones=False)
+STRUCTURED = RedactionPolicy(phones=False, emails=False)
 FREE_TEXT_KEYS = frozenset({"text", "summary", "next_action", "reason"})
 UNMASKED_KEYS = frozenset({"id", "phone", "phones", "email"})
 

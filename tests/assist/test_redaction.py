@@ -77,12 +77,13 @@ def test_ordinary_numbers_are_left_alone(harmless: str) -> None:
     assert redact(harmless).text == harmless
 
 
-def test_emails_and_phones_only_when_the_policy_asks() -> None:
+def test_emails_and_phones_said_in_a_call_are_masked_unless_the_policy_keeps_them() -> None:
     said = "メールは taro@example.jp 電話は 090-1234-5678 です"
-    assert redact(said).text == said
-    strict = redact(said, RedactionPolicy(emails=True, phones=True))
-    assert "taro@" not in strict.text and "1234" not in strict.text
-    assert set(strict.kinds) == {PiiKind.EMAIL, PiiKind.PHONE}
+    masked = redact(said)  # what the app stores, shows and relays
+    assert masked.text == "メールは [EMAIL] 電話は [PHONE] です"
+    assert set(masked.kinds) == {PiiKind.EMAIL, PiiKind.PHONE}
+    # A contact field (the server's customer record) keeps them: erasure is how they leave.
+    assert redact(said, RedactionPolicy(emails=False, phones=False)).text == said
 
 
 def test_a_call_with_card_numbers_leaves_no_trace_in_tables_indexes_logs_or_file(
@@ -104,6 +105,10 @@ def test_a_call_with_card_numbers_leaves_no_trace_in_tables_indexes_logs_or_file
             "call-1", Channel.CUSTOMER, EventKind.FINAL, 20, 21, "セキュリティコードは123です", 0.9, "s-code"
         )
     )
+    contact = "折り返しは 080-9876-5432、メールは hanako.k@example.co.jp にお願いします"
+    session.feed(
+        TranscriptEvent("call-1", Channel.CUSTOMER, EventKind.FINAL, 22, 24, contact, 0.9, "s-contact")
+    )
     wrap = session.wrap_up()
     session.save(wrap)
     everything = store.dump_all_text()
@@ -122,4 +127,7 @@ def test_a_call_with_card_numbers_leaves_no_trace_in_tables_indexes_logs_or_file
         ):
             assert digits not in re.sub(r"[\s\-]", "", text), f"{digits} found in {where}"
             assert digits[:4] + " " + digits[4:8] not in text
+    for said in ("9876", "hanako.k"):  # a phone number and an email address said in the call
+        assert said not in everything and said not in raw.decode("utf-8", "replace") and said not in logged
     assert "[CARD]" in everything and "[CODE]" in everything
+    assert "[EMAIL]" in everything  # (the phone number, right after card numbers, is taken for one: [CARD])
