@@ -29,13 +29,13 @@ import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from sync.protocol import ServerFrame, ServerType
+from sync.protocol import JsonObject, ServerFrame, ServerType
 from sync.server import KeyedLocks, LocalFanout, Peer
+from sync.store import ChangeRow, WhisperRow
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ CHANNEL = "agent-assist:fanout"
 # what matters is durable and caught up when the backplane is back.
 PUBLISH_QUEUE = 20000
 
-Reader = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
+# An agent's whispers (or a team's changes) after a seq, read from the durable log.
+ReadWhispers = Callable[[str, int], Awaitable[list[WhisperRow]]]
+ReadChanges = Callable[[str, int], Awaitable[list[ChangeRow]]]
 
 
 class RedisBackplane:
@@ -54,7 +56,7 @@ class RedisBackplane:
         self,
         url: str,
         instance: str,
-        on_message: Callable[[dict[str, Any]], Awaitable[None]],
+        on_message: Callable[[JsonObject], Awaitable[None]],
         on_reconnect: Callable[[], Awaitable[None]],
         *,
         channel: str = CHANNEL,
@@ -75,7 +77,7 @@ class RedisBackplane:
             "published": 0, "received": 0, "dropped": 0, "publish_failed": 0, "reconnects": 0,
         }  # fmt: skip
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> JsonObject:
         return {
             "kind": "redis",
             "state": self.state,
@@ -109,7 +111,7 @@ class RedisBackplane:
             await self._client.aclose()
             self._client = None
 
-    def publish(self, message: dict[str, Any]) -> None:
+    def publish(self, message: JsonObject) -> None:
         """Queue ``message`` for every other instance (never waits)."""
         if self._queue.qsize() >= PUBLISH_QUEUE:
             self._queue.get_nowait()
@@ -208,8 +210,8 @@ class SharedFanout(LocalFanout):
         on_slow: Callable[[Peer, str], None],
         agent_locks: KeyedLocks,
         team_locks: KeyedLocks,
-        read_whispers: Reader,
-        read_changes: Reader,
+        read_whispers: ReadWhispers,
+        read_changes: ReadChanges,
     ) -> None:
         super().__init__(on_slow)
         self.backplane: RedisBackplane | None = None
@@ -251,7 +253,7 @@ class SharedFanout(LocalFanout):
 
     # -- relaying --------------------------------------------------------------------------------------------
 
-    def _publish(self, message: dict[str, Any]) -> None:
+    def _publish(self, message: JsonObject) -> None:
         if self.backplane is not None:
             self.backplane.publish(message)
 
@@ -277,7 +279,7 @@ class SharedFanout(LocalFanout):
                 self._note(peer, frame)
                 self.send_data(peer, data)
 
-    async def on_message(self, message: dict[str, Any]) -> None:
+    async def on_message(self, message: JsonObject) -> None:
         """A delivery published by another instance."""
         kind, target = message.get("k"), str(message.get("t", ""))
         if kind == "changes":

@@ -194,8 +194,7 @@ class _RotatingConnect(connect):
     attempt one of the others, at random. When an instance dies its clients then spread over the remaining
     ones instead of all arriving at the next in the list."""
 
-    # Any: the keyword arguments of websockets' connect, passed through unchanged.
-    def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:
+    def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:  # Any: websockets' connect() options
         super().__init__(urls[0], **kwargs)
         self._urls = list(urls)
         self._last: str | None = None

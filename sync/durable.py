@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from sync.backends import Database
 from sync.store import TeamStore
@@ -38,23 +38,55 @@ MAX_BATCH = 64
 RETRIES = 3
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
-    fn: Callable[[], Any]
-    future: asyncio.Future[Any]
+class _Job(Protocol):
+    """A queued call, whatever its function returns."""
+
+    @property
+    def write(self) -> bool: ...
+
+    def attempt(self) -> Exception | None: ...
+
+    def fail(self, exc: Exception) -> None: ...
+
+    def settle(self) -> None: ...
+
+
+@dataclass(slots=True)
+class _Call(Generic[T]):
+    fn: Callable[[], T]
+    future: asyncio.Future[T]
     loop: asyncio.AbstractEventLoop
     # A read runs outside any transaction (it sees everything committed before it started): no BEGIN,
     # savepoint or COMMIT round trips, and on SQLite no write lock taken for it.
     write: bool = True
+    _outcome: tuple[T] | Exception | None = None
 
+    def attempt(self) -> Exception | None:
+        """Run the function on this thread; the exception it raised, if any. The outcome is kept for
+        :meth:`settle` (a later attempt or :meth:`fail` replaces it)."""
+        try:
+            self._outcome = (self.fn(),)
+        except Exception as exc:
+            self._outcome = exc
+            return exc
+        return None
 
-def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.cancelled():  # the request's connection went away meanwhile
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+    def fail(self, exc: Exception) -> None:
+        self._outcome = exc
+
+    def settle(self) -> None:
+        """Hand the outcome to the waiting coroutine, on its event loop."""
+        with contextlib.suppress(RuntimeError):  # that event loop is closed, nobody is waiting any more
+            self.loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        if self.future.cancelled():  # the request's connection went away meanwhile
+            return
+        outcome = self._outcome
+        if isinstance(outcome, tuple):
+            self.future.set_result(outcome[0])
+        else:
+            self.future.set_exception(outcome or RuntimeError("the call was never run"))
 
 
 class DurableLogThread:
@@ -73,7 +105,7 @@ class DurableLogThread:
         self._database = database
         self._clock = clock
         self._max_batch = max_batch
-        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._calls: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._ready: Future[TeamStore] = Future()
         self._thread = threading.Thread(target=self._run, name="team-db", daemon=True)
         self._store: TeamStore | None = None
@@ -93,20 +125,20 @@ class DurableLogThread:
         self._thread.start()
         self._store = await asyncio.wrap_future(self._ready)
 
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` on the durable-log thread; returns once the transaction holding its
         writes is committed (or raises what it raised, its writes undone)."""
-        return await self._put(True, fn, *args, **kwargs)
+        return await self._put(True, functools.partial(fn, *args, **kwargs))
 
-    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def read(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn``, which only reads, on the durable-log thread between transactions: it sees every write
         acknowledged before it was asked for."""
-        return await self._put(False, fn, *args, **kwargs)
+        return await self._put(False, functools.partial(fn, *args, **kwargs))
 
-    async def _put(self, write: bool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _put(self, write: bool, fn: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._calls.put(_Call(functools.partial(fn, *args, **kwargs), future, loop, write))
+        self._calls.put(_Call(fn, future, loop, write))
         return await future
 
     async def stop(self) -> None:
@@ -125,7 +157,7 @@ class DurableLogThread:
         self._ready.set_result(store)
         limit = max(1, min(self._max_batch, store.team_db.group_limit))
         try:
-            carried: _Call | None = None
+            carried: _Job | None = None
             while True:
                 item = carried if carried is not None else self._calls.get()
                 carried = None
@@ -156,36 +188,29 @@ class DurableLogThread:
             store.close()
 
     @staticmethod
-    def _run_read(call: _Call) -> None:
-        try:
-            ok, value = True, call.fn()
-        except Exception as exc:
-            ok, value = False, exc
-        with contextlib.suppress(RuntimeError):  # that event loop is closed, nobody is waiting any more
-            call.loop.call_soon_threadsafe(_settle, call.future, ok, value)
+    def _run_read(call: _Job) -> None:
+        call.attempt()
+        call.settle()
 
     @staticmethod
-    def _run_call(db: Database, call: _Call) -> tuple[bool, Any]:
+    def _run_call(db: Database, call: _Job) -> None:
         for attempt in range(RETRIES + 1):
             db.execute("SAVEPOINT call")
-            try:
-                value = call.fn()
-            except Exception as exc:
+            exc = call.attempt()
+            if exc is not None:
                 db.execute("ROLLBACK TO SAVEPOINT call")
                 db.execute("RELEASE SAVEPOINT call")
                 if attempt < RETRIES and db.is_retryable(exc):
                     continue
-                return False, exc
+                return
             db.execute("RELEASE SAVEPOINT call")
-            return True, value
-        raise AssertionError("unreachable")
+            return
 
-    def _run_batch(self, db: Database, batch: list[_Call]) -> None:
-        results: list[tuple[bool, Any]] = []
+    def _run_batch(self, db: Database, batch: list[_Job]) -> None:
         try:
             db.begin()
             for call in batch:
-                results.append(self._run_call(db, call))
+                self._run_call(db, call)
             db.commit()
         except Exception as exc:
             # The transaction itself failed (disk full, I/O error, database gone): none of the batch is
@@ -196,13 +221,12 @@ class DurableLogThread:
                     db.rollback()
                 except Exception:
                     log.exception("durable log: rollback failed")
-            results = [(False, exc)] * len(batch)
+            for call in batch:
+                call.fail(exc)
         self.calls += len(batch)
         self.commits += 1
-        for call, (ok, value) in zip(batch, results, strict=True):
-            # RuntimeError: that event loop is closed, nobody is waiting any more.
-            with contextlib.suppress(RuntimeError):
-                call.loop.call_soon_threadsafe(_settle, call.future, ok, value)
+        for call in batch:
+            call.settle()
 
 
 class StorePool:

@@ -22,9 +22,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sync.backends import Database
+from sync.backends import Database, one
 from sync.protocol import RecordKind, Role
-from sync.store import TeamStore, User
+from sync.store import ChangeRow, TeamStore, User
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its start.
 UNENDED_CALL_SECONDS = 12 * 3600
@@ -40,7 +40,7 @@ class ServerErasure:
     # open; the server tries again at its next retention round).
     files_cleared: bool = True
     # The change-feed entry that tells every client of the team to drop its copy (kind "erasure").
-    change: dict[str, object] | None = None
+    change: ChangeRow | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -167,7 +167,7 @@ def scrub(
     if vacuum:
         db.execute("VACUUM")
     for attempt in range(attempts):
-        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        busy = one(db.execute("PRAGMA wal_checkpoint(TRUNCATE)"))[0]
         if busy == 0:
             return True
         if attempt + 1 < attempts:

@@ -26,11 +26,11 @@ import time
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypedDict, TypeVar, Unpack
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -81,7 +81,7 @@ from sync.protocol import (
 )
 from sync.ratelimit import TokenBucket
 from sync.refusals import RefusalLog
-from sync.store import TeamStore, User, hash_token
+from sync.store import CallRow, ChangeRow, PresenceRow, TeamStore, User, WhisperRow, hash_token
 
 if TYPE_CHECKING:
     from sync.backplane import RedisBackplane
@@ -307,7 +307,10 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def fit(items: list[dict[str, Any]], budget: int) -> tuple[list[dict[str, Any]], bool]:
+Item = TypeVar("Item", bound=Mapping[str, object])
+
+
+def fit(items: Sequence[Item], budget: int) -> tuple[Sequence[Item], bool]:
     """The longest prefix of ``items`` whose JSON fits in ``budget`` bytes (at least one item, each item is
     bounded far below a frame), and whether some were left for the next page."""
     used = 0
@@ -660,7 +663,9 @@ class TeamServer:
         for target, detail in self._refusals.due():
             await self._db(self._audit_commit, "-", "-", "login_failed", target, detail)
 
-    def _audit_commit(self, actor: str, team: str, action: str, target: str, detail: dict[str, Any]) -> None:
+    def _audit_commit(
+        self, actor: str, team: str, action: str, target: str, detail: Mapping[str, object]
+    ) -> None:
         self.store.audit(actor, team, action, target, detail)
 
     @staticmethod
@@ -843,7 +848,7 @@ class TeamServer:
             ),
         )
 
-    def _ack(self, peer: Peer, request: Request, body: dict[str, Any] | None = None) -> None:
+    def _ack(self, peer: Peer, request: Request, body: Mapping[str, object] | None = None) -> None:
         frame = ServerFrame(
             ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id
         )
@@ -855,7 +860,13 @@ class TeamServer:
         self._fanout.send_data(peer, data)
 
     def _ack_page(
-        self, peer: Peer, request: Request, key: str, items: list[dict[str, Any]], *, more: bool = False
+        self,
+        peer: Peer,
+        request: Request,
+        key: str,
+        items: Sequence[Mapping[str, object]],
+        *,
+        more: bool = False,
     ) -> None:
         """Reply with as many of ``items`` as fit in one frame; ``more`` tells the client to ask for the
         rest."""
@@ -872,8 +883,8 @@ class TeamServer:
         for team, users in entries.items():
             self._fanout.to_team(team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": users}))
 
-    def _presence_entries(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
-        by_team: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    def _presence_entries(self, names: list[str]) -> dict[str, list[PresenceRow]]:
+        by_team: dict[str, list[PresenceRow]] = defaultdict(list)
         for name in names:
             user = self.live_store.user(name)
             if user is not None:
@@ -986,9 +997,7 @@ class TeamServer:
         self._ack(peer, req, {"whispers": len(whispers), "changes": len(changes), "more": more})
 
     @staticmethod
-    def _resume_reads(
-        store: TeamStore, user: User, req: Resume
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _resume_reads(store: TeamStore, user: User, req: Resume) -> tuple[list[WhisperRow], list[ChangeRow]]:
         whispers = (
             store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
             if user.role is Role.AGENT
@@ -1005,15 +1014,13 @@ class TeamServer:
         if status == "ended" and not ended_ok:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {call_id!r} has ended", ref)
 
-    async def _own_call(
-        self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False
-    ) -> dict[str, Any]:
+    async def _own_call(self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False) -> CallRow:
         status, call = await self._live(self.live_store.call_owned_by, peer.user, call_id)
         self._check_ownership(status, call_id, ref, ended_ok=ended_ok)
         assert call is not None
         return call
 
-    async def _team_call(self, peer: Peer, call_id: str, ref: str) -> dict[str, Any]:
+    async def _team_call(self, peer: Peer, call_id: str, ref: str) -> CallRow:
         call = await self._live(self.live_store.call, call_id)
         if call is None or call["team"] != peer.user.team:
             # The same answer for "no such call" and "another team's call": existence is not leaked.
@@ -1151,7 +1158,7 @@ class TeamServer:
         if not self.store.still_valid({peer.token_hash}):
             raise ProtocolError(ErrorCode.FORBIDDEN, "your token was revoked or has expired", ref)
 
-    def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[dict[str, Any], bool]:
+    def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[WhisperRow, bool]:
         """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one
         transaction: the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
         self._check_token(peer, req.id)
@@ -1195,7 +1202,7 @@ class TeamServer:
 
     def _store_mark(
         self, agent: User, whisper_id: str, status: WhisperStatus, ref: str
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[WhisperRow, bool]:
         """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is
         stored."""
         existing = self.store.whisper(whisper_id)
@@ -1244,7 +1251,7 @@ class TeamServer:
                 frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": change})
                 self._fanout.to_team(peer.user.team, frame, resumed_only=True)
 
-    def _store_change(self, peer: Peer, req: ChangePush, kind: RecordKind) -> tuple[dict[str, Any], bool]:
+    def _store_change(self, peer: Peer, req: ChangePush, kind: RecordKind) -> tuple[ChangeRow, bool]:
         self._check_token(peer, req.id)
         return self.store.add_change(
             author=peer.user, change_id=req.change_id, kind=kind, record_id=req.record_id, record=req.record
@@ -1282,10 +1289,23 @@ class TeamServer:
         self._ack_page(peer, req, "entries", entries[:limit], more=len(entries) > limit)
 
 
+class ServerOptions(TypedDict, total=False):
+    """TeamServer's keyword options, passed through by ServerThread."""
+
+    limits: ServerLimits | None
+    ssl: ssl_module.SSLContext | None
+    instance: str
+    clock: Callable[[], float]
+    database: str | None
+    redis: str | None
+
+
 class ServerThread:
     """A TeamServer on its own event loop in a background thread, for embedding (the demo) and tests."""
 
-    def __init__(self, data_dir: Path | None, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self, data_dir: Path | None, host: str = "127.0.0.1", port: int = 0, **kwargs: Unpack[ServerOptions]
+    ) -> None:
         self.server = TeamServer(data_dir, host, port, **kwargs)
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None

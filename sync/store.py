@@ -27,11 +27,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
-from assist.migrations import MigrationSet, dialect_step, migrate, table_exists
-from sync.backends import Database, open_database
-from sync.protocol import RecordKind, Role, WhisperStatus
+from assist.migrations import Connection, MigrationSet, dialect_step, migrate, table_exists
+from sync.backends import Database, Row, one, open_database
+from sync.protocol import JsonObject, RecordKind, Role, WhisperStatus
 
 TEAM_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -150,7 +150,7 @@ _EVENT_KIND = {
 }
 
 
-def _adopt_if(table: str) -> Callable[[Any], int]:
+def _adopt_if(table: str) -> Callable[[Connection], int]:
     # Files from before assist.migrations hold version 1's tables and no ledger.
     return lambda conn: 1 if table_exists(conn, table) else 0
 
@@ -195,6 +195,73 @@ LIVE_MIGRATIONS = MigrationSet(
     ),
     _adopt_if("calls"),
 )
+
+
+# The store's rows as the server relays them (its frames' bodies): a table's columns in its order, JSON
+# columns read back into objects. sync.protocol's Structs are how clients read them.
+
+
+class WhisperRow(TypedDict):
+    whisper_id: str
+    agent: str
+    seq: int
+    team: str
+    sender: str
+    call_id: str | None
+    text: str
+    anchor_segment_id: str | None
+    attachment: JsonObject | None
+    created_at: float
+    delivered_at: float | None
+    read_at: float | None
+    status: str
+
+
+class ChangeRow(TypedDict):
+    seq: int
+    change_id: str
+    team: str
+    kind: str
+    record_id: str
+    record: JsonObject
+    author: str
+    at: float
+
+
+class CallRow(TypedDict):
+    call_id: str
+    team: str
+    agent: str
+    customer: JsonObject | None
+    started_at: float
+    ended_at: float | None
+    info: JsonObject
+    last_final: str
+    last_whisper_at: NotRequired[float | None]  # only in live_calls()
+
+
+class AuditRow(TypedDict):
+    seq: int
+    at: float
+    actor: str
+    team: str
+    action: str
+    target: str
+    detail: JsonObject
+
+
+class PresenceCallRow(TypedDict):
+    call_id: str
+    customer: JsonObject | None
+    since: float
+
+
+class PresenceRow(TypedDict):
+    user: str
+    role: str
+    online: bool
+    online_since: float | None
+    call: PresenceCallRow | None
 
 
 class UserError(Exception):
@@ -366,7 +433,7 @@ class TeamStore:
     # -- audit ---------------------------------------------------------------------------------------------
 
     def audit(
-        self, actor: str, team: str, action: str, target: str, detail: dict[str, Any] | None = None
+        self, actor: str, team: str, action: str, target: str, detail: Mapping[str, object] | None = None
     ) -> None:
         self.team_db.execute(
             "INSERT INTO audit (at, actor, team, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -380,13 +447,13 @@ class TeamStore:
             ),
         )
 
-    def audit_since(self, team: str, after: int, limit: int) -> list[dict[str, Any]]:
+    def audit_since(self, team: str, after: int, limit: int) -> list[AuditRow]:
         """A team's audit trail, with the server-wide failed logins of unknown tokens (team "-")."""
         rows = self.team_db.execute(
             "SELECT * FROM audit WHERE team IN (?, '-') AND seq > ? ORDER BY seq LIMIT ?",
             (team, after, max(1, min(limit, 1000))),
         ).fetchall()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return [_audit_row(r) for r in rows]
 
     # -- whispers ------------------------------------------------------------------------------------------
 
@@ -399,8 +466,8 @@ class TeamStore:
         text: str,
         call_id: str | None,
         anchor_segment_id: str | None,
-        attachment: dict[str, Any] | None,
-    ) -> tuple[dict[str, Any], bool]:
+        attachment: JsonObject | None,
+    ) -> tuple[WhisperRow, bool]:
         """Persist a whisper (fsynced) with the agent's next sequence number. Returns it and whether it is
         new; the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates."""
         with self._tx(self.team_db) as db:
@@ -433,7 +500,7 @@ class TeamStore:
                 agent,
                 {"whisper_id": whisper_id, "call_id": call_id, "text": text},
             )
-            row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
+            row = one(db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)))
         return _whisper_row(row), True
 
     @staticmethod
@@ -441,30 +508,32 @@ class TeamStore:
         if db.dialect == "postgresql":
             # The agent's head row stays locked until this transaction ends: another instance's whisper to the
             # same agent waits here, so seq order is commit order, and a rollback takes the number back.
-            row = db.execute(
-                "INSERT INTO whisper_heads (agent, seq) SELECT ?, COALESCE(MAX(seq), 0) + 1 FROM whispers"
-                " WHERE agent = ? ON CONFLICT (agent) DO UPDATE SET seq = whisper_heads.seq + 1 "
-                "RETURNING seq",
-                (agent, agent),
-            ).fetchone()
+            row = one(
+                db.execute(
+                    "INSERT INTO whisper_heads (agent, seq) SELECT ?, COALESCE(MAX(seq), 0) + 1 FROM whispers"
+                    " WHERE agent = ? ON CONFLICT (agent) DO UPDATE SET seq = whisper_heads.seq + 1 "
+                    "RETURNING seq",
+                    (agent, agent),
+                )
+            )
             return int(row["seq"])
         # SQLite: BEGIN IMMEDIATE already serialises writers. ``whisper_seq`` keeps the last number of
         # whispers erased or expired (sync/erasure.py), so seq never goes back.
         return int(
-            db.execute(
-                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM whispers WHERE agent = ?), 0),"
-                " COALESCE((SELECT last FROM whisper_seq WHERE agent = ?), 0)) + 1 AS seq",
-                (agent, agent),
-            ).fetchone()["seq"]
+            one(
+                db.execute(
+                    "SELECT MAX(COALESCE((SELECT MAX(seq) FROM whispers WHERE agent = ?), 0),"
+                    " COALESCE((SELECT last FROM whisper_seq WHERE agent = ?), 0)) + 1 AS seq",
+                    (agent, agent),
+                )
+            )["seq"]
         )
 
-    def whisper(self, whisper_id: str) -> dict[str, Any] | None:
+    def whisper(self, whisper_id: str) -> WhisperRow | None:
         row = self.team_db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return None if row is None else _whisper_row(row)
 
-    def mark_whisper(
-        self, whisper_id: str, status: WhisperStatus, actor: User
-    ) -> tuple[dict[str, Any], bool]:
+    def mark_whisper(self, whisper_id: str, status: WhisperStatus, actor: User) -> tuple[WhisperRow, bool]:
         """Record delivery or reading; returns the whisper and whether this changed anything."""
         column = {WhisperStatus.DELIVERED: "delivered_at", WhisperStatus.READ: "read_at"}[status]
         with self._tx(self.team_db) as db:
@@ -480,24 +549,24 @@ class TeamStore:
                     (now, whisper_id),
                 )
                 self.audit(actor.name, actor.team, "whisper_read", whisper_id)
-            row = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
+            row = one(db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)))
         return _whisper_row(row), changed
 
-    def whispers_for_agent(self, agent: str, after: int, limit: int = -1) -> list[dict[str, Any]]:
+    def whispers_for_agent(self, agent: str, after: int, limit: int = -1) -> list[WhisperRow]:
         sql = "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq"
-        params: tuple[Any, ...] = (agent, after)
+        params: tuple[object, ...] = (agent, after)
         if limit >= 0:
             sql, params = sql + " LIMIT ?", (*params, limit)
         rows = self.team_db.execute(sql, params).fetchall()
         return [_whisper_row(r) for r in rows]
 
-    def whispers_for_team(self, team: str) -> list[dict[str, Any]]:
+    def whispers_for_team(self, team: str) -> list[WhisperRow]:
         rows = self.team_db.execute(
             "SELECT * FROM whispers WHERE team = ? ORDER BY created_at, agent, seq", (team,)
         ).fetchall()
         return [_whisper_row(r) for r in rows]
 
-    def whispers_for_call(self, team: str, call_id: str) -> list[dict[str, Any]]:
+    def whispers_for_call(self, team: str, call_id: str) -> list[WhisperRow]:
         rows = self.team_db.execute(
             "SELECT * FROM whispers WHERE team = ? AND call_id = ? ORDER BY created_at, seq", (team, call_id)
         ).fetchall()
@@ -506,8 +575,8 @@ class TeamStore:
     # -- change feed ---------------------------------------------------------------------------------------
 
     def add_change(
-        self, *, author: User, change_id: str, kind: RecordKind, record_id: str, record: dict[str, Any]
-    ) -> tuple[dict[str, Any], bool]:
+        self, *, author: User, change_id: str, kind: RecordKind, record_id: str, record: JsonObject
+    ) -> tuple[ChangeRow, bool]:
         """Append a change (fsynced) and apply it to the record it names; last writer (by server seq) wins.
 
         Returns the change and whether it is new. Raises ValueError when a note would be edited: notes are
@@ -536,11 +605,13 @@ class TeamStore:
                 )
             now = self.clock()
             body = json.dumps(record, ensure_ascii=False, allow_nan=False)
-            seq = db.execute(
-                "INSERT INTO changes (change_id, team, kind, record_id, record, author, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                (change_id, author.team, kind.value, record_id, body, author.name, now),
-            ).fetchone()["seq"]
+            seq = one(
+                db.execute(
+                    "INSERT INTO changes (change_id, team, kind, record_id, record, author, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                    (change_id, author.team, kind.value, record_id, body, author.name, now),
+                )
+            )["seq"]
             db.execute(
                 "INSERT INTO records (team, kind, record_id, seq, record, author, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -555,17 +626,17 @@ class TeamStore:
                 f"{kind.value}/{record_id}",
                 {"seq": seq, "change_id": change_id},
             )
-            row = db.execute("SELECT * FROM changes WHERE seq = ?", (seq,)).fetchone()
+            row = one(db.execute("SELECT * FROM changes WHERE seq = ?", (seq,)))
         return _change_row(row), True
 
-    def changes_since(self, team: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
+    def changes_since(self, team: str, after: int, limit: int = 500) -> list[ChangeRow]:
         rows = self.team_db.execute(
             "SELECT * FROM changes WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?",
             (team, after, max(1, min(limit, 1000))),
         ).fetchall()
         return [_change_row(r) for r in rows]
 
-    def history(self, team: str, kind: str, record_id: str) -> list[dict[str, Any]]:
+    def history(self, team: str, kind: str, record_id: str) -> list[ChangeRow]:
         rows = self.team_db.execute(
             "SELECT * FROM changes WHERE team = ? AND kind = ? AND record_id = ? ORDER BY seq",
             (team, kind, record_id),
@@ -574,13 +645,13 @@ class TeamStore:
 
     # -- live calls ----------------------------------------------------------------------------------------
 
-    def call(self, call_id: str) -> dict[str, Any] | None:
+    def call(self, call_id: str) -> CallRow | None:
         row = self.live_db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         return None if row is None else _call_row(row)
 
     def start_call(
-        self, agent: User, call_id: str, customer: dict[str, Any] | None, started_at: float | None
-    ) -> dict[str, Any]:
+        self, agent: User, call_id: str, customer: JsonObject | None, started_at: float | None
+    ) -> CallRow:
         with self._tx(self.live_db) as db:
             db.execute(
                 "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
@@ -593,19 +664,19 @@ class TeamStore:
                     started_at if started_at is not None else self.clock(),
                 ),
             )
-            row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+            row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
         return _call_row(row)
 
-    def end_call(self, call_id: str) -> dict[str, Any]:
+    def end_call(self, call_id: str) -> CallRow:
         with self._tx(self.live_db) as db:
             db.execute(
                 "UPDATE calls SET ended_at = ? WHERE call_id = ? AND ended_at IS NULL",
                 (self.clock(), call_id),
             )
-            row = db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+            row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
         return _call_row(row)
 
-    def call_owned_by(self, agent: User, call_id: str) -> tuple[str, dict[str, Any] | None]:
+    def call_owned_by(self, agent: User, call_id: str) -> tuple[str, CallRow | None]:
         """ "ok", "not_found" (no such call in the agent's team), "forbidden" (a teammate's) or "ended"."""
         call = self.call(call_id)
         if call is None or call["team"] != agent.team:
@@ -614,7 +685,7 @@ class TeamStore:
             return "forbidden", call
         return ("ended" if call["ended_at"] is not None else "ok"), call
 
-    def add_segment_for(self, agent: User, call_id: str, event: dict[str, Any]) -> str:
+    def add_segment_for(self, agent: User, call_id: str, event: JsonObject) -> str:
         """Ownership check and write in one step (one trip to the database thread per transcript frame).
         Returns the ownership status, or "stale" for a partial that arrived after its final."""
         status, _ = self.call_owned_by(agent, call_id)
@@ -622,10 +693,10 @@ class TeamStore:
             return "stale"
         return status
 
-    def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, dict[str, Any] | None]:
+    def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, CallRow | None]:
         return self.user(agent), None if call_id is None else self.call(call_id)
 
-    def add_segment(self, call_id: str, event: dict[str, Any]) -> bool:
+    def add_segment(self, call_id: str, event: JsonObject) -> bool:
         """Keep the latest version of each utterance: a final replaces its partials, a partial never replaces
         a final. Returns False when the event was such a stale partial (and nothing changed)."""
         with self._tx(self.live_db) as db:
@@ -650,13 +721,11 @@ class TeamStore:
                 )
         return True
 
-    def update_call_info(
-        self, call_id: str, info: dict[str, Any], max_bytes: int | None = None
-    ) -> dict[str, Any]:
+    def update_call_info(self, call_id: str, info: JsonObject, max_bytes: int | None = None) -> JsonObject:
         """Merge ``info`` key by key into the call's; ValueError (nothing stored) when the result would be
         larger than ``max_bytes`` of JSON."""
         with self._tx(self.live_db) as db:
-            row = db.execute("SELECT info FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+            row = one(db.execute("SELECT info FROM calls WHERE call_id = ?", (call_id,)))
             merged = {**json.loads(row["info"]), **info}
             text = json.dumps(merged, ensure_ascii=False, allow_nan=False)
             size = len(text.encode("utf-8"))
@@ -668,14 +737,14 @@ class TeamStore:
             db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (text, call_id))
         return merged
 
-    def transcript_so_far(self, call_id: str) -> list[dict[str, Any]]:
+    def transcript_so_far(self, call_id: str) -> list[JsonObject]:
         rows = self.live_db.execute(
             f"SELECT event FROM segments WHERE call_id = ? ORDER BY {_FIRST_SEEN[self.live_db.dialect]}",
             (call_id,),
         ).fetchall()
-        return [json.loads(r["event"]) for r in rows]
+        return [_json_object(r["event"]) for r in rows]
 
-    def live_calls(self, team: str) -> list[dict[str, Any]]:
+    def live_calls(self, team: str) -> list[CallRow]:
         """Calls not ended whose agent is connected to some server instance."""
         rows = self.live_db.execute(
             "SELECT * FROM calls WHERE team = ? AND ended_at IS NULL"
@@ -684,9 +753,11 @@ class TeamStore:
         ).fetchall()
         calls = [_call_row(r) for r in rows]
         for call in calls:
-            last = self.team_db.execute(
-                "SELECT MAX(created_at) AS last FROM whispers WHERE call_id = ?", (call["call_id"],)
-            ).fetchone()["last"]
+            last = one(
+                self.team_db.execute(
+                    "SELECT MAX(created_at) AS last FROM whispers WHERE call_id = ?", (call["call_id"],)
+                )
+            )["last"]
             call["last_whisper_at"] = last
         return calls
 
@@ -802,7 +873,7 @@ class TeamStore:
             self.connected(conn_id, instance, user)
         return [n for n in names if n not in before]
 
-    def presence(self, team: str) -> list[dict[str, Any]]:
+    def presence(self, team: str) -> list[PresenceRow]:
         online = {
             r["user"]: r["since"]
             for r in self.live_db.execute(
@@ -810,7 +881,7 @@ class TeamStore:
             )
         }
         calls = {c["agent"]: c for c in self.live_calls(team)}
-        result = []
+        result: list[PresenceRow] = []
         for user in self.team_users(team):
             call = calls.get(user.name)
             result.append(
@@ -825,10 +896,10 @@ class TeamStore:
             )  # fmt: skip
         return result
 
-    def user_presence(self, user: User) -> dict[str, Any]:
-        since = self.live_db.execute(
-            'SELECT MIN(since) AS since FROM presence WHERE "user" = ?', (user.name,)
-        ).fetchone()["since"]
+    def user_presence(self, user: User) -> PresenceRow:
+        since = one(
+            self.live_db.execute('SELECT MIN(since) AS since FROM presence WHERE "user" = ?', (user.name,))
+        )["since"]
         call = self.live_db.execute(
             "SELECT call_id, customer, started_at FROM calls WHERE agent = ? AND ended_at IS NULL"
             " ORDER BY started_at DESC LIMIT 1",
@@ -843,34 +914,81 @@ class TeamStore:
             if call is None or since is None
             else {
                 "call_id": call["call_id"],
-                "customer": None if call["customer"] is None else json.loads(call["customer"]),
+                "customer": _json_object_or_none(call["customer"]),
                 "since": call["started_at"],
             },
         }
 
 
-def _whisper_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    data = dict(row)
-    data["attachment"] = None if data["attachment"] is None else json.loads(data["attachment"])
+def _json_object(text: str) -> JsonObject:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"stored JSON is not an object: {text[:80]!r}")
+    return value
+
+
+def _json_object_or_none(text: str | None) -> JsonObject | None:
+    return None if text is None else _json_object(text)
+
+
+def _whisper_row(row: Row) -> WhisperRow:
     status = (
         WhisperStatus.READ
-        if data["read_at"]
+        if row["read_at"]
         else WhisperStatus.DELIVERED
-        if data["delivered_at"]
+        if row["delivered_at"]
         else WhisperStatus.SENT
     )
-    data["status"] = status.value
-    return data
+    return WhisperRow(
+        whisper_id=row["whisper_id"],
+        agent=row["agent"],
+        seq=row["seq"],
+        team=row["team"],
+        sender=row["sender"],
+        call_id=row["call_id"],
+        text=row["text"],
+        anchor_segment_id=row["anchor_segment_id"],
+        attachment=_json_object_or_none(row["attachment"]),
+        created_at=row["created_at"],
+        delivered_at=row["delivered_at"],
+        read_at=row["read_at"],
+        status=status.value,
+    )
 
 
-def _change_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    data = dict(row)
-    data["record"] = json.loads(data["record"])
-    return data
+def _change_row(row: Row) -> ChangeRow:
+    return ChangeRow(
+        seq=row["seq"],
+        change_id=row["change_id"],
+        team=row["team"],
+        kind=row["kind"],
+        record_id=row["record_id"],
+        record=_json_object(row["record"]),
+        author=row["author"],
+        at=row["at"],
+    )
 
 
-def _call_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    data = dict(row)
-    data["customer"] = None if data["customer"] is None else json.loads(data["customer"])
-    data["info"] = json.loads(data["info"])
-    return data
+def _call_row(row: Row) -> CallRow:
+    return CallRow(
+        call_id=row["call_id"],
+        team=row["team"],
+        agent=row["agent"],
+        customer=_json_object_or_none(row["customer"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        info=_json_object(row["info"]),
+        last_final=row["last_final"],
+    )
+
+
+def _audit_row(row: Row) -> AuditRow:
+    return AuditRow(
+        seq=row["seq"],
+        at=row["at"],
+        actor=row["actor"],
+        team=row["team"],
+        action=row["action"],
+        target=row["target"],
+        detail=_json_object(row["detail"]),
+    )

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from tests.conftest import ROOT
 
 PACKAGES = ("assist", "audio", "sync", "desktop")
-ANY_BUDGET = 116
-UNCOMMENTED_BUDGET = 116
+ANY_BUDGET = 31
+UNCOMMENTED_BUDGET = 19
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,21 @@ message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+Value = Any  # Any: a column as sqlite3 or psycopg read it (str, int, float or None); readers convert it
+Params = Sequence[object]  # a statement's ``?`` values, in order
+
+
+class Row(Protocol):
+    """A row read by column name (or by position for ``fetchone()[0]``): ``sqlite3.Row``, or
+    :class:`sync.backends.postgres.Row`."""
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __getitem__(self, key: str | int, /) -> Value: ...
 
 
 class DatabaseUnavailable(Exception):
@@ -31,11 +43,19 @@ class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
 
-    def fetchone(self) -> Any: ...
+    def fetchone(self) -> Row | None: ...
 
-    def fetchall(self) -> list[Any]: ...
+    def fetchall(self) -> Sequence[Row]: ...
 
-    def __iter__(self) -> Iterator[Any]: ...
+    def __iter__(self) -> Iterator[Row]: ...
+
+
+def one(cursor: Cursor) -> Row:
+    """The row of a query that always returns one (an aggregate, ``RETURNING`` of a write)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the query returned no row")
+    return row
 
 
 class Database(Protocol):
@@ -45,7 +65,7 @@ class Database(Protocol):
     # How many durable-log calls may share one transaction (the group commit; sync/durable.py).
     group_limit: int
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+    def execute(self, sql: str, params: Params = ()) -> Cursor: ...
 
     def executescript(self, sql: str) -> None: ...
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
-from sync.backends import DatabaseUnavailable
+from sync.backends import DatabaseUnavailable, Params, Value
 from sync.backends.sqlite import split_script
 
 # One transaction per durable-log call: rows locked by one call (an agent's whisper counter, a team's feed
@@ -26,26 +25,26 @@ from sync.backends.sqlite import split_script
 # commits of concurrent connections into one WAL flush by itself.
 GROUP_LIMIT = 1
 
-# Any constant both sides agree on: the advisory lock held while the schema is migrated.
+# A constant every instance agrees on: the advisory lock held while the schema is migrated.
 _MIGRATION_LOCK = 0x61617373  # "aass"
 
 
-class Row(dict[str, Any]):
+class Row(dict[str, Value]):
     """A row read by column name, like ``sqlite3.Row`` (and by position for ``fetchone()[0]``)."""
 
     __slots__ = ("_values",)
 
-    def __init__(self, names: Sequence[str], values: Sequence[Any]) -> None:
+    def __init__(self, names: Sequence[str], values: Sequence[Value]) -> None:
         super().__init__(zip(names, values, strict=True))
         self._values = values
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: str | int, /) -> Value:
         if isinstance(key, int):
             return self._values[key]
         return super().__getitem__(key)
 
 
-def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
+def _rows(cursor: psycopg.Cursor[Row]) -> Callable[[Sequence[Value]], Row]:
     names = [column.name for column in cursor.description or ()]
     return functools.partial(Row, names)
 
@@ -98,7 +97,7 @@ class PostgresDatabase:
             conn = self._connect()
         return conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Row]:
+    def execute(self, sql: str, params: Params = ()) -> psycopg.Cursor[Row]:
         # Outside a transaction a connection found dead (PostgreSQL restarted since its last use) is replaced
         # and the statement sent again: the dead one never ran it. Inside one, the transaction is lost with
         # it.

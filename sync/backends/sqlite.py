@@ -4,9 +4,9 @@ time)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from sync.backends import Params
 
 # Calls committed together at most by the durable-log thread: bounds how long the first of a huge burst waits.
 GROUP_LIMIT = 64
@@ -32,7 +32,7 @@ class SqliteDatabase:
         db.execute("PRAGMA secure_delete=ON")
         self.connection = db
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         return self.connection.execute(sql, params)
 
     def executescript(self, sql: str) -> None:
