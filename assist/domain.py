@@ -93,8 +93,9 @@ def _plain(obj: DataclassInstance) -> dict[str, object]:
     return data
 
 
-# Values stay untyped (row or JSON data) until ``cls(**d)`` builds the dataclass from them.
-def _known(cls: type[DataclassInstance], data: Mapping[str, object]) -> dict[str, Any]:
+def _known(
+    cls: type[DataclassInstance], data: Mapping[str, object]
+) -> dict[str, Any]:  # Any: row or JSON values, typed only when ``cls(**d)`` builds the dataclass
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in data.items() if k in names}
 

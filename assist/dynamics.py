@@ -163,8 +163,7 @@ class CallDynamics:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> CallDynamics:
-        # Stored JSON: the values stay untyped until the dataclasses below take them field by field.
-        d: dict[str, Any] = dict(data)
+        d: dict[str, Any] = dict(data)  # Any: stored JSON, typed when the dataclasses below take it
         d["overlaps"] = tuple(Overlap(**o) for o in d.get("overlaps") or ())
         d["silences"] = tuple(Silence(**s) for s in d.get("silences") or ())
         return cls(**d)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from assist.domain import Customer, KnowledgeEntry, Note, NoteKind, TriggerRule
 from assist.phones import PhoneNumberError, normalize_phone
@@ -198,7 +198,7 @@ def _quote_field(line: str, header: list[str], delimiter: str) -> str:
     return header[index] if index < len(header) else ""
 
 
-def _csv_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | RowError]]:
     """(spreadsheet row, cells by column or the error) for each data row of a CSV text.
 
     Rows are counted as a spreadsheet shows them: the header is row 1 and a cell with line breaks does not
@@ -284,7 +284,7 @@ def _header(path: Path, cells: list[str]) -> list[str]:
     return header
 
 
-def _rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+def _rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | RowError]]:
     if file_format(path) is FileFormat.JSONL:
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -311,7 +311,7 @@ class _Invalid(ValueError):
         super().__init__(message)
 
 
-def _text(row: Mapping[str, Any], name: str, required: bool = False) -> str:
+def _text(row: Mapping[str, object], name: str, required: bool = False) -> str:
     value = row.get(name)
     if value is None:
         value = ""
@@ -323,7 +323,7 @@ def _text(row: Mapping[str, Any], name: str, required: bool = False) -> str:
     return text
 
 
-def _list(row: Mapping[str, Any], name: str) -> tuple[str, ...]:
+def _list(row: Mapping[str, object], name: str) -> tuple[str, ...]:
     value = row.get(name)
     if value is None or value == "":
         return ()
@@ -343,7 +343,7 @@ def _list(row: Mapping[str, Any], name: str) -> tuple[str, ...]:
     raise _Invalid(name, 'expected a list of texts (or "a;b" in CSV)')
 
 
-def _language(row: Mapping[str, Any], name: str) -> str:
+def _language(row: Mapping[str, object], name: str) -> str:
     value = _text(row, name).lower()
     if value and not (2 <= len(value) <= 8 and value.replace("-", "").isalpha()):
         raise _Invalid(name, f"{value!r} is not a language code (ja, en ...)")
@@ -353,12 +353,12 @@ def _language(row: Mapping[str, Any], name: str) -> str:
 T = TypeVar("T")
 
 
-def _keep(row: Mapping[str, Any], name: str, parse: Callable[[], T], kept: T) -> T:
+def _keep(row: Mapping[str, object], name: str, parse: Callable[[], T], kept: T) -> T:
     """A column absent from the file leaves the stored value as it is; a present one (even empty) sets it."""
     return parse() if name in row else kept
 
 
-def knowledge_from_row(row: Mapping[str, Any], existing: KnowledgeEntry | None = None) -> KnowledgeEntry:
+def knowledge_from_row(row: Mapping[str, object], existing: KnowledgeEntry | None = None) -> KnowledgeEntry:
     """The entry a row describes. Columns the row does not have keep ``existing``'s values (a new entry needs
     ``id`` and ``title``); a column that is there but empty clears the field (a title cannot be cleared)."""
     entry_id = _text(row, "id", required=True)
@@ -375,7 +375,7 @@ def knowledge_from_row(row: Mapping[str, Any], existing: KnowledgeEntry | None =
     )
 
 
-def _note_items(row: Mapping[str, Any]) -> list[Any]:
+def _note_items(row: Mapping[str, object]) -> list[object]:
     value = row.get("notes")
     if value is None or value == "":
         return []
@@ -401,7 +401,7 @@ def _is_imported_note_id(note_id: str) -> bool:
     return len(note_id) == 21 and note_id.startswith("note-")
 
 
-def _notes(row: Mapping[str, Any], customer_id: str, stored: Sequence[Note] = ()) -> list[Note]:
+def _notes(row: Mapping[str, object], customer_id: str, stored: Sequence[Note] = ()) -> list[Note]:
     """The notes of a row, each with its stable key as id: the note's own ``id`` when the file has one, else
     its author and ``created_at`` (the n-th note by one author at one time stays the n-th): a note edited in
     the CRM then updates in place. A note with neither id nor created_at is keyed by its text.
@@ -460,7 +460,7 @@ def _same_note(stored: Note | None, note: Note) -> bool:
 
 
 def customer_from_row(
-    row: Mapping[str, Any], existing: Customer | None = None, stored_notes: Sequence[Note] = ()
+    row: Mapping[str, object], existing: Customer | None = None, stored_notes: Sequence[Note] = ()
 ) -> tuple[Customer, list[Note]]:
     """The customer a row describes and its notes. Columns the row does not have keep ``existing``'s values
     (a new customer needs ``id`` and ``name``); a column that is there but empty clears the field (a name
@@ -496,7 +496,7 @@ def customer_from_row(
 
 
 def _validate(
-    path: Path, text: str, parse: Callable[[Mapping[str, Any]], T], key: Callable[[T], str]
+    path: Path, text: str, parse: Callable[[Mapping[str, object]], T], key: Callable[[T], str]
 ) -> tuple[list[T], list[RowError]]:
     good: list[T] = []
     errors: list[RowError] = []
@@ -529,7 +529,7 @@ def trigger_id(entry_id: str) -> str:
     return f"trigger-{entry_id}"
 
 
-def _row_id(row: Mapping[str, Any]) -> str:
+def _row_id(row: Mapping[str, object]) -> str:
     value = row.get("id")
     return str(value).strip() if isinstance(value, (str, int, float)) else ""
 
@@ -549,7 +549,7 @@ def import_knowledge(
     text, used = decode(path, encoding)
     rules = {r.id: r for r in store.trigger_rules()}
 
-    def parse(row: Mapping[str, Any]) -> _KnowledgeRow:
+    def parse(row: Mapping[str, object]) -> _KnowledgeRow:
         existing = store.get_knowledge(_row_id(row))
         entry = knowledge_from_row(row, existing)
         return _KnowledgeRow(entry, existing, _list(row, "triggers") if "triggers" in row else None)
@@ -592,7 +592,7 @@ def import_customers(
     """Customers and their notes (see customer_from_row for what a row changes)."""
     text, used = decode(path, encoding)
 
-    def parse(row: Mapping[str, Any]) -> tuple[Customer, list[Note], Customer | None, list[Note]]:
+    def parse(row: Mapping[str, object]) -> tuple[Customer, list[Note], Customer | None, list[Note]]:
         customer_id = _row_id(row)
         existing = store.get_customer(customer_id)
         stored_notes = store.notes_for(customer_id) if "notes" in row and existing else []
@@ -625,13 +625,13 @@ def import_customers(
 # --- export -------------------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return LIST_SEPARATOR.join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
-def _write(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...], encoding: str | None) -> None:
+def _write(path: Path, rows: list[dict[str, object]], columns: tuple[str, ...], encoding: str | None) -> None:
     if file_format(path) is FileFormat.JSONL:
         with path.open("w", encoding=encoding or "utf-8", newline="\n") as out:
             for row in rows:
@@ -655,7 +655,7 @@ def export_knowledge(store: Store, path: Path, encoding: str | None = None) -> i
 
 
 def export_customers(store: Store, path: Path, encoding: str | None = None) -> int:
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for customer in store.all_customers():
         row = customer.to_dict()
         notes = [

@@ -33,12 +33,12 @@ class Connection(Protocol):
     """What a migration needs: ``sqlite3.Connection`` in autocommit mode, or a team-server database."""
 
     # Untyped on purpose: sqlite3's and the team server's drivers take and return different shapes here.
-    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...  # Any: as sqlite3's and psycopg's
 
 
 # A step receives the connection it migrates (a sqlite3.Connection unless its set serves other dialects).
 # Its parameter is left untyped so steps may annotate the concrete connection class they are written for.
-Step = Callable[[Any], None]
+Step = Callable[[Any], None]  # Any: each step names its own connection class (see above)
 
 LEDGER = "schema_migrations"
 
@@ -105,7 +105,7 @@ class MigrationSet:
     name: str
     steps: Sequence[tuple[int, str, Step]]
     # Untyped parameter for the same reason as Step: adopters name their concrete connection class.
-    adopt: Callable[[Any], int] = field(default=_never_adopted)
+    adopt: Callable[[Any], int] = field(default=_never_adopted)  # Any: as Step's
 
     def __post_init__(self) -> None:
         versions = [version for version, _, _ in self.steps]

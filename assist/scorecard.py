@@ -58,7 +58,7 @@ class Scorecard:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Scorecard:
+    def from_dict(cls, data: Mapping[str, Any]) -> Scorecard:  # Any: stored JSON handed to cls(**data)
         # Stored JSON (written by to_dict): untyped until the dataclass takes it field by field.
         return cls(**data)
 

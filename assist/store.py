@@ -226,7 +226,7 @@ STORE_MIGRATIONS = MigrationSet("store", MIGRATIONS, adopt=_adopt_store)
 
 # A row as sqlite3 returns it: each column holds what the schema stored there, which the typed record
 # built from the row declares (sqlite3 itself types rows as untyped).
-Row = Sequence[Any]
+Row = Sequence[Any]  # Any: sqlite3 types its rows' columns as Any
 
 
 def _segment(row: Row) -> Segment:
