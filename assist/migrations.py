@@ -26,19 +26,28 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Generic, Protocol, TypeVar
+
+
+class _Row(Protocol):
+    def __getitem__(self, index: int, /) -> object: ...
+
+
+class _Cursor(Protocol):
+    def fetchone(self) -> _Row | None: ...
 
 
 class Connection(Protocol):
     """What a migration needs: ``sqlite3.Connection`` in autocommit mode, or a team-server database."""
 
-    # Untyped on purpose: sqlite3's and the team server's drivers take and return different shapes here.
-    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...  # Any: as sqlite3's and psycopg's
+    def execute(self, sql: str, parameters: Sequence[object] = ..., /) -> _Cursor: ...
 
 
-# A step receives the connection it migrates (a sqlite3.Connection unless its set serves other dialects).
-# Its parameter is left untyped so steps may annotate the concrete connection class they are written for.
-Step = Callable[[Any], None]  # Any: each step names its own connection class (see above)
+# The connection class a set's steps are written for (sqlite3.Connection unless the set serves other
+# dialects): a step and an adopter may use what that class offers beyond Connection.
+C = TypeVar("C", bound=Connection)
+# A step receives the connection it migrates.
+Step = Callable[[C], None]
 
 LEDGER = "schema_migrations"
 
@@ -56,7 +65,7 @@ def run_script(conn: Connection, script: str) -> None:
             conn.execute(statement)
 
 
-def script_step(script: str) -> Step:
+def script_step(script: str) -> Step[Connection]:
     """A step that runs one DDL script."""
 
     def apply(conn: Connection) -> None:
@@ -69,7 +78,7 @@ def dialect(conn: Connection) -> str:
     return str(getattr(conn, "dialect", "sqlite"))
 
 
-def dialect_step(scripts: Mapping[str, str]) -> Step:
+def dialect_step(scripts: Mapping[str, str]) -> Step[Connection]:
     """A step that runs the DDL script written for the connection's dialect (``sqlite``, ``postgresql``)."""
 
     def apply(conn: Connection) -> None:
@@ -99,13 +108,12 @@ def _never_adopted(conn: Connection) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class MigrationSet:
+class MigrationSet(Generic[C]):
     """The numbered steps of one schema. ``steps`` is append-only: never edit a step that has shipped."""
 
     name: str
-    steps: Sequence[tuple[int, str, Step]]
-    # Untyped parameter for the same reason as Step: adopters name their concrete connection class.
-    adopt: Callable[[Any], int] = field(default=_never_adopted)  # Any: as Step's
+    steps: Sequence[tuple[int, str, Step[C]]]
+    adopt: Callable[[C], int] = field(default=_never_adopted)
 
     def __post_init__(self) -> None:
         versions = [version for version, _, _ in self.steps]
@@ -128,17 +136,20 @@ def _ensure_ledger(conn: Connection) -> None:
     )
 
 
-def current_version(conn: Connection, migrations: MigrationSet) -> int:
+def current_version(conn: Connection, migrations: MigrationSet[C]) -> int:
     """The newest step of ``migrations`` recorded in this file (0 for none, or no ledger yet)."""
     if not table_exists(conn, LEDGER):
         return 0
     row = conn.execute(
         f"SELECT COALESCE(MAX(version), 0) FROM {LEDGER} WHERE migration_set = ?", (migrations.name,)
     ).fetchone()
-    return int(row[0])
+    version = None if row is None else row[0]
+    if not isinstance(version, int):
+        raise MigrationError(f"{LEDGER}: no version for {migrations.name!r} ({version!r})")
+    return version
 
 
-def migrate(conn: Connection, migrations: MigrationSet) -> int:
+def migrate(conn: C, migrations: MigrationSet[C]) -> int:
     """Bring ``conn`` to the newest step of ``migrations`` and return that version.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``) or outside a transaction. Cheap when the

