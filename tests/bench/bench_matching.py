@@ -3,11 +3,14 @@
 Run on purpose (not collected by pytest):
 
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_matching [--compare] [--no-distractors]
-        [--words-only] [--split tune|report|all]
+        [--words-only] [--split tune|report|all] [--heard [--tts-python PY]]
 
 The set (tests/assist/data/eval_kb.jsonl, eval_utterances.jsonl) was written for this project: 30 entries
 (15 ja, 15 en) and 180 utterances: spoken-style questions with fillers, paraphrases that share few words with
 the entry ("kind": "paraphrase") and lines with recognition errors ("kind": "asr": homophones, split words).
+``--heard`` adds each plain and paraphrased line as the app's own recogniser hears it after speech synthesis
+and a phone line ("kind": "heard"; tests/bench/heard_lines.py): recognition errors made by faster-whisper,
+not by hand; the overall figures then include them.
 When
 ../shared/eval is present, its help articles and FAQ (ja and en) are added as distractors at run time (never
 copied), so the right card must win against ~350 unrelated but same-domain entries, and off-topic lines are
@@ -36,7 +39,9 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,12 +133,18 @@ def cards(matcher: Matcher, text: str, limit: int = 10) -> list[tuple[str, float
     return [(s.id, s.score) for s in matcher.knowledge(weighted, limit=limit, text=text)]
 
 
+HEARD: dict[str, str] = {}  # with --heard: each plain or paraphrased line as the recogniser heard it
+
+
 def lines(split: str) -> Iterator[tuple[str, str, str | None, str]]:
-    """(language, text, expected entry or None for off-topic, kind) of the chosen split."""
+    """(language, text, expected entry or None for off-topic, kind) of the chosen split. A heard line falls
+    in the half of the line it was spoken from."""
     for row in load_jsonl(DATA / "eval_utterances.jsonl"):
         text, expected = str(row["text"]), str(row["expected"])
         if split in ("all", split_of(text)):
             yield expected[:2], text, expected, str(row.get("kind", "plain"))
+            if text in HEARD:
+                yield expected[:2], HEARD[text], expected, "heard"
     for language, texts in off_topic().items():
         for text in texts:
             if split in ("all", split_of(text)):
@@ -214,7 +225,31 @@ def main() -> None:
         action="store_true",
         help="leave-one-out: the other evaluation lines as agents' Helped examples (margin as set, then 0)",
     )
+    parser.add_argument(
+        "--heard",
+        action="store_true",
+        help="add each plain or paraphrased line as the real recogniser hears it (bench/heard_lines.py)",
+    )
+    parser.add_argument(
+        "--tts-python",
+        default=os.environ.get("AGENT_ASSIST_TTS_PYTHON", sys.executable),
+        help="with --heard: a Python with pyopenjtalk-plus for the Japanese lines (see bench_support_ja)",
+    )
     args = parser.parse_args()
+    if args.heard:
+        from tests.bench.heard_lines import heard
+
+        spoken = [
+            (str(row["expected"])[:2], str(row["text"]))
+            for row in load_jsonl(DATA / "eval_utterances.jsonl")
+            if row.get("kind", "plain") in ("plain", "paraphrase")
+        ]
+        kb_only = eval_store(DEFAULT_ANALYZER, with_distractors=False)
+        HEARD.update(heard(spoken, kb_only, args.tts_python))
+        kb_only.close()
+        if args.misses:
+            for text, got in HEARD.items():
+                print(f"    heard: {text} -> {got}")
     analyzers = list(Analyzer) if args.compare else [DEFAULT_ANALYZER]
     with_distractors = not args.no_distractors and EVAL_KB.exists()
     print(
@@ -234,7 +269,7 @@ def main() -> None:
             kinds = " ".join(
                 f"{kind}={f.get(f'{lang}_shown_hit3_{kind}', float('nan')):.2f}"
                 f"/{int(f.get(f'{lang}_shown_hit3_{kind}_n', 0))}"
-                for kind in ("plain", "paraphrase", "asr")
+                for kind in ("plain", "paraphrase", "asr", "heard")
             )
             print(
                 f"  {lang}: shown hit@3={f[f'{lang}_shown_hit3']:.3f} "
