@@ -17,19 +17,21 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from sync.backends import Database
-from sync.store import TeamStore
+from sync.store import TeamStore, User
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 P = ParamSpec("P")
+A = TypeVar("A")
+R = TypeVar("R")
 
 # Calls committed together at most (SQLite; PostgreSQL commits each call alone, see
 # sync/backends/postgres.py): bounds how long the first of a huge burst waits for its answer.
@@ -206,12 +208,30 @@ class DurableLogThread:
             db.execute("RELEASE SAVEPOINT call")
             return
 
+    @staticmethod
+    def _run_alone(db: Database, call: _Job) -> None:
+        """One call in its own transaction (PostgreSQL commits each call alone): no savepoint around it, two
+        round trips fewer for every whisper, receipt and change."""
+        for attempt in range(RETRIES + 1):
+            db.begin()
+            exc = call.attempt()
+            if exc is not None:
+                db.rollback()
+                if attempt < RETRIES and db.is_retryable(exc):
+                    continue
+                return
+            db.commit()
+            return
+
     def _run_batch(self, db: Database, batch: list[_Job]) -> None:
         try:
-            db.begin()
-            for call in batch:
-                self._run_call(db, call)
-            db.commit()
+            if len(batch) == 1 and db.group_limit == 1:
+                self._run_alone(db, batch[0])
+            else:
+                db.begin()
+                for call in batch:
+                    self._run_call(db, call)
+                db.commit()
         except Exception as exc:
             # The transaction itself failed (disk full, I/O error, database gone): none of the batch is
             # stored, all are told.
@@ -242,6 +262,19 @@ class StorePool:
         self._stores: list[TeamStore] = []
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="db-pool")
+        # When an instance dies its clients arrive here by the hundred: their token checks and presence rows
+        # go in a few trips of many rows each, not one trip each ahead of everyone's resume replay.
+        self.authenticate = Batched(self, TeamStore.authenticate_many)
+        self._connected: dict[str, Batched[tuple[str, User], bool]] = {}
+        self._stops: list[Callable[[], Awaitable[None]]] = [self.authenticate.stop]
+
+    async def connected(self, conn_id: str, instance: str, user: User) -> bool:
+        """:meth:`TeamStore.connected`, written together with the other connections arriving meanwhile."""
+        batch = self._connected.get(instance)
+        if batch is None:
+            batch = self._connected[instance] = Batched(self, functools.partial(_connected_many, instance))
+            self._stops.append(batch.stop)
+        return await batch((conn_id, user))
 
     def _store(self) -> TeamStore:
         store: TeamStore | None = getattr(self._local, "store", None)
@@ -261,8 +294,67 @@ class StorePool:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     async def stop(self) -> None:
+        for stop in self._stops:
+            await stop()
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
         with self._lock:
             stores, self._stores = self._stores, []
         for store in stores:
             store.close()
+
+
+def _connected_many(instance: str, store: TeamStore, connections: list[tuple[str, User]]) -> list[bool]:
+    return store.connected_many(instance, connections)
+
+
+class Batched(Generic[A, R]):
+    """Calls of ``fn(store, items)`` (one result per item) that coalesce: an item waits while the previous
+    batch is on its way to the database, then goes with everything else that arrived meanwhile. One call
+    alone costs one trip, as before; a burst of N costs a few trips instead of N."""
+
+    def __init__(
+        self, pool: StorePool, fn: Callable[[TeamStore, list[A]], list[R]], limit: int = 500
+    ) -> None:
+        self._pool = pool
+        self._fn = fn
+        self._limit = limit
+        self._pending: list[tuple[A, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: list[tuple[A, asyncio.Future[R]]] = []
+        self.trips = 0
+
+    async def __call__(self, item: A) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain(), name="db-batch")
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self._limit], self._pending[self._limit :]
+                self._inflight = batch
+                self.trips += 1
+                try:
+                    results = await self._pool.run(self._fn, [item for item, _ in batch])
+                except Exception as exc:  # every caller of the batch learns it (DatabaseUnavailable: retry)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._task, self._inflight = None, []
+
+    async def stop(self) -> None:
+        waiting, task = [*self._inflight, *self._pending], self._task
+        self._pending = []
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for _, future in waiting:
+            future.cancel()

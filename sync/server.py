@@ -214,6 +214,8 @@ class Peer:
     behind_since: float | None = None
     # Whispers and changes are pushed only after the peer's resume replay, so they arrive in sequence order.
     resumed: bool = False
+    # Recording this connection's presence row (started with the connection, not awaited by its resume).
+    presence: asyncio.Task[None] | None = None
 
     def unsent_bytes(self) -> int:
         return self.queued_bytes + self.ws.transport.get_write_buffer_size()
@@ -400,6 +402,13 @@ class TeamServer:
         self._scrub_pending = False
         self._watchdog: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._coming_online: set[str] = set()
+        # PostgreSQL: resumes waiting for their team's lock, and the task replaying them (_resume_with_team).
+        self._resuming: defaultdict[str, list[tuple[Peer, Resume, asyncio.Future[tuple[int, int, bool]]]]] = (
+            defaultdict(list)
+        )
+        self._resume_drains: dict[str, asyncio.Task[None]] = {}
+        self._announcing: asyncio.Task[None] | None = None
         self._masker = Masker()
         self.stats: dict[str, int] = defaultdict(int)
         self._stopping = False
@@ -479,14 +488,16 @@ class TeamServer:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in (self._recheck, self._watchdog, self._retention, self._heartbeat):
+        for task in (self._recheck, self._watchdog, self._retention, self._heartbeat, self._announcing):
             if task is not None:
                 task.cancel()
-        self._recheck = self._watchdog = self._retention = self._heartbeat = None
+        self._recheck = self._watchdog = self._retention = self._heartbeat = self._announcing = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        for drain in list(self._resume_drains.values()):  # their connections are closed: nobody waits
+            drain.cancel()
         if self._backplane is not None:
             await self._backplane.stop()
             self._backplane = None
@@ -592,7 +603,10 @@ class TeamServer:
             await self._audit_refusal("-", remote[0] if remote else "?", peer_addr, why)
             return self._unauthorized(connection, "missing bearer token")
         try:
-            user, reason, team = await self._pooled(TeamStore.authenticate, token.strip())
+            if self._pool is not None:
+                user, reason, team = await self._pool.authenticate(token.strip())
+            else:
+                user, reason, team = await self._live(self.live_store.authenticate, token.strip())
         except DatabaseUnavailable as exc:
             # Not the client's fault and not for long: 503, and the client retries with backoff.
             self.stats["database_unavailable"] += 1
@@ -699,11 +713,10 @@ class TeamServer:
         welcome = {"user": user.name, "role": user.role.value, "team": user.team, "server_time": self.clock()}
         self._fanout.send(peer, ServerFrame(ServerType.WELCOME, _new_id(), welcome))
         self._fanout.add(peer)
+        # Recorded while the client's first frame (its resume) is already served: a failover's resume waits
+        # for no presence write. Every other request waits for it (_dispatch).
+        peer.presence = asyncio.create_task(self._record_presence(peer))
         try:
-            # Presence is announced only when it changes: an agent reconnecting after its instance died is
-            # still online (the dead instance's rows stay until they expire): a failover sends nobody a frame.
-            if await self._pooled(TeamStore.connected, peer.conn_id, self._run_name, user):
-                await self._announce_presence(user)
             async for raw in ws:
                 await self._on_frame(peer, raw)
         except ConnectionClosed:
@@ -711,6 +724,7 @@ class TeamServer:
         finally:
             self._fanout.remove(peer)
             peer.writer.cancel()
+            await asyncio.wait([peer.presence])
             try:
                 if await self._pooled(TeamStore.disconnected, peer.conn_id, user.name):
                     await self._announce_presence(user)
@@ -718,6 +732,23 @@ class TeamServer:
                 Exception
             ):  # the server is stopping; presence is cleared for this instance at the next start
                 log.debug("presence not updated for %s", user.name, exc_info=True)
+
+    async def _record_presence(self, peer: Peer) -> None:
+        user = peer.user
+        try:
+            # Presence is announced only when it changes: an agent reconnecting after its instance died is
+            # still online (the dead instance's rows stay until they expire): a failover sends nobody a frame.
+            if self._pool is not None:
+                came_online = await self._pool.connected(peer.conn_id, self._run_name, user)
+            else:
+                came_online = await self._live(self.live_store.connected, peer.conn_id, self._run_name, user)
+            if came_online:
+                self._coming_online.add(user.name)
+                if self._announcing is None and not self._stopping:
+                    self._announcing = asyncio.create_task(self._announce_coming_online())
+        except Exception:  # the database is away: the client reconnects and is recorded then
+            log.warning("presence of %s not recorded; closing its connection", user.name, exc_info=True)
+            await peer.ws.close(1011, "presence not recorded; reconnect")
 
     async def _write(self, peer: Peer) -> None:
         queue = peer.queue
@@ -877,6 +908,18 @@ class TeamServer:
         entry = await self._live(self.live_store.user_presence, user)
         self._fanout.to_team(user.team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": [entry]}))
 
+    async def _announce_coming_online(self) -> None:
+        """The users who came online while the previous announcement was on its way, in one frame per team:
+        1,000 clients starting at once cost a few frames per teammate, not one per arrival."""
+        try:
+            while self._coming_online:
+                names, self._coming_online = sorted(self._coming_online), set()
+                await self._announce_users(names)
+        except Exception:  # the database is away: list_presence is still right, the next change announces
+            log.warning("presence not announced", exc_info=True)
+        finally:
+            self._announcing = None
+
     async def _announce_users(self, names: list[str]) -> None:
         """One presence frame per team for these users (after an instance's connections expired)."""
         entries = await self._live(self._presence_entries, names)
@@ -930,6 +973,8 @@ class TeamServer:
 
     async def _dispatch(self, peer: Peer, request: Request) -> None:
         """The handler of each request type (PERMISSIONS has already said who may send it)."""
+        if peer.presence is not None and not peer.presence.done() and not isinstance(request, Resume):
+            await asyncio.wait([peer.presence])  # everything but the resume sees the connection recorded
         match request:
             case Resume():
                 await self._on_resume(peer, request)
@@ -979,31 +1024,89 @@ class TeamServer:
         # Both locks are the ones new whispers and changes are stored and pushed under: holding them while
         # replaying and then marking the peer resumed means nothing new can overtake (or slip past) the
         # replay.
-        async with self._agent_locks(user.name), self._team_locks(user.team):
-            self._fanout.resumed(peer, req.whisper_after, req.feed_after)
-            # One trip, outside any transaction: a resume storm after an instance died costs two reads each.
+        async with self._agent_locks(user.name):
             if self._pool is not None:
-                whispers, changes = await self._pool.run(self._resume_reads, user, req)
+                whispers, changes, more = await self._resume_with_team(peer, req)
             else:
-                whispers, changes = await self._db_read(self._resume_reads, self.store, user, req)
-            for whisper in whispers:
-                self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
-            for change in changes:
-                self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
-            # One page at a time so a long-offline client never overflows its own send queue; it asks again
-            # with the new positions, and live pushes start only once it has caught up.
-            more = len(whispers) == RESUME_PAGE or len(changes) == RESUME_PAGE
-            peer.resumed = not more
-        self._ack(peer, req, {"whispers": len(whispers), "changes": len(changes), "more": more})
+                async with self._team_locks(user.team):
+                    self._fanout.resumed(peer, req.whisper_after, req.feed_after)
+                    # One trip, outside any transaction.
+                    found = await self._db_read(self._resume_reads, self.store, user, req)
+                    whispers, changes, more = self._replay(peer, *found)
+        self._ack(peer, req, {"whispers": whispers, "changes": changes, "more": more})
+
+    def _replay(
+        self, peer: Peer, whispers: list[WhisperRow], changes: list[ChangeRow]
+    ) -> tuple[int, int, bool]:
+        """Send a resume's replay (under the peer's agent and team locks); how many of each, and whether
+        there is more."""
+        for whisper in whispers:
+            self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
+        for change in changes:
+            self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+        # One page at a time so a long-offline client never overflows its own send queue; it asks again
+        # with the new positions, and live pushes start only once it has caught up.
+        more = len(whispers) == RESUME_PAGE or len(changes) == RESUME_PAGE
+        peer.resumed = not more
+        return len(whispers), len(changes), more
+
+    async def _resume_with_team(self, peer: Peer, req: Resume) -> tuple[int, int, bool]:
+        """PostgreSQL: the resumes of a team that wait for its lock are replayed together, in one trip and
+        one turn of the lock (after an instance died, a team's agents arrive here by the dozen, and one
+        trip each under the team's lock made them queue behind one another). The caller holds its agent
+        lock."""
+        future: asyncio.Future[tuple[int, int, bool]] = asyncio.get_running_loop().create_future()
+        team = peer.user.team
+        self._resuming[team].append((peer, req, future))
+        if team not in self._resume_drains and not self._stopping:
+            self._resume_drains[team] = asyncio.create_task(self._drain_resumes(team))
+        return await future
+
+    async def _drain_resumes(self, team: str) -> None:
+        assert self._pool is not None
+        try:
+            while self._resuming.get(team):
+                async with self._team_locks(team):
+                    batch = [item for item in self._resuming.pop(team) if not item[2].done()]
+                    for peer, req, _ in batch:
+                        self._fanout.resumed(peer, req.whisper_after, req.feed_after)
+                    try:
+                        found = await self._pool.run(
+                            self._resume_reads_many, [(p.user, r) for p, r, _ in batch]
+                        )
+                    except Exception as exc:  # DatabaseUnavailable: each request is answered retryable
+                        for _, _, future in batch:
+                            if not future.done():
+                                future.set_exception(exc)
+                        continue
+                    for (peer, _, future), (whispers, changes) in zip(batch, found, strict=True):
+                        if not future.done():
+                            future.set_result(self._replay(peer, whispers, changes))
+        finally:
+            self._resume_drains.pop(team, None)
+
+    @staticmethod
+    def _resume_reads_many(
+        store: TeamStore, resumes: list[tuple[User, Resume]]
+    ) -> list[tuple[list[WhisperRow], list[ChangeRow]]]:
+        changes: dict[int, list[ChangeRow]] = {}  # one read for every resume at the same feed position
+        found = []
+        for user, req in resumes:
+            if req.feed_after not in changes:
+                changes[req.feed_after] = store.changes_since(user.team, req.feed_after, RESUME_PAGE)
+            found.append((TeamServer._whispers_after(store, user, req), changes[req.feed_after]))
+        return found
 
     @staticmethod
     def _resume_reads(store: TeamStore, user: User, req: Resume) -> tuple[list[WhisperRow], list[ChangeRow]]:
-        whispers = (
-            store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
-            if user.role is Role.AGENT
-            else []
-        )
+        whispers = TeamServer._whispers_after(store, user, req)
         return whispers, store.changes_since(user.team, req.feed_after, RESUME_PAGE)
+
+    @staticmethod
+    def _whispers_after(store: TeamStore, user: User, req: Resume) -> list[WhisperRow]:
+        if user.role is not Role.AGENT:
+            return []
+        return store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
 
     @staticmethod
     def _check_ownership(status: str, call_id: str, ref: str, *, ended_ok: bool = False) -> None:

@@ -264,6 +264,15 @@ class PresenceRow(TypedDict):
     call: PresenceCallRow | None
 
 
+# One presence row per connection (a reconnect with the same id replaces its row); {values} is one or more
+# "(?, ?, ?, ?, ?)".
+_PRESENCE_UPSERT = (
+    'INSERT INTO presence (conn_id, instance, "user", team, since) VALUES {values}'
+    ' ON CONFLICT (conn_id) DO UPDATE SET instance = excluded.instance, "user" = excluded."user",'
+    " team = excluded.team, since = excluded.since"
+)
+
+
 class UserError(Exception):
     """A user-management request that cannot be done (unknown user, name taken, bad role)."""
 
@@ -393,13 +402,34 @@ class TeamStore:
         row = self.team_db.execute(
             "SELECT * FROM users WHERE token_hash = ?", (hash_token(token),)
         ).fetchone()
+        return self._judge_token(row)
+
+    def authenticate_many(self, tokens: list[str]) -> list[tuple[User | None, str, str]]:
+        """:meth:`authenticate` for many tokens (a few hundred at most) in one query: the handshakes of a
+        failover arrive at once."""
+        if not tokens:
+            return []
+        hashes = [hash_token(token) for token in tokens]
+        unique = sorted(set(hashes))
+        marks = ",".join("?" * len(unique))
+        found = {
+            row["token_hash"]: row
+            for row in self.team_db.execute(
+                f"SELECT * FROM users WHERE token_hash IN ({marks})", tuple(unique)
+            )
+        }
+        return [self._judge_token(found.get(h)) for h in hashes]
+
+    def _judge_token(self, row: Row | None) -> tuple[User | None, str, str]:
         if row is None:
             return None, "unknown token", "-"
+        name, team = str(row["name"]), str(row["team"])
         if row["revoked_at"] is not None:
-            return None, f"revoked token of {row['name']}", row["team"]
-        if row["expires_at"] is not None and row["expires_at"] <= self.clock():
-            return None, f"expired token of {row['name']}", row["team"]
-        return User(row["name"], Role(row["role"]), row["team"]), "", row["team"]
+            return None, f"revoked token of {name}", team
+        expires = row["expires_at"]
+        if isinstance(expires, int | float) and expires <= self.clock():
+            return None, f"expired token of {name}", team
+        return User(name, Role(str(row["role"])), team), "", team
 
     def still_valid(self, token_hashes: set[str]) -> set[str]:
         """Which of these token hashes still open a connection (not revoked, not expired)."""
@@ -475,9 +505,10 @@ class TeamStore:
             if existing is not None:
                 return _whisper_row(existing), False
             seq = self._next_whisper_seq(db, agent)
-            db.execute(
+            row = db.execute(
                 "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, "
-                "anchor_segment_id, attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "anchor_segment_id, attachment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING *",
                 (
                     whisper_id,
                     agent,
@@ -492,7 +523,7 @@ class TeamStore:
                     else json.dumps(attachment, ensure_ascii=False, allow_nan=False),
                     self.clock(),
                 ),
-            )
+            ).fetchall()[0]  # read to the end: the statement is done before the next one
             self.audit(
                 sender.name,
                 sender.team,
@@ -500,7 +531,6 @@ class TeamStore:
                 agent,
                 {"whisper_id": whisper_id, "call_id": call_id, "text": text},
             )
-            row = one(db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)))
         return _whisper_row(row), True
 
     @staticmethod
@@ -770,12 +800,38 @@ class TeamStore:
         db = self.live_db
         before = db.execute('SELECT 1 FROM presence WHERE "user" = ? LIMIT 1', (user.name,)).fetchone()
         db.execute(
-            'INSERT INTO presence (conn_id, instance, "user", team, since) VALUES (?, ?, ?, ?, ?)'
-            ' ON CONFLICT (conn_id) DO UPDATE SET instance = excluded.instance, "user" = excluded."user",'
-            " team = excluded.team, since = excluded.since",
+            _PRESENCE_UPSERT.format(values="(?, ?, ?, ?, ?)"),
             (conn_id, instance, user.name, user.team, self.clock()),
         )
         return before is None
+
+    def connected_many(self, instance: str, connections: list[tuple[str, User]]) -> list[bool]:
+        """:meth:`connected` for many connections (a few hundred at most) in one transaction; for each,
+        whether its user came online with it (had no connection before, and it is the first of theirs in
+        ``connections``)."""
+        if not connections:
+            return []
+        names = sorted({user.name for _, user in connections})
+        marks = ",".join("?" * len(names))
+        now = self.clock()
+        with self._tx(self.live_db) as db:
+            before = {
+                str(r["user"])
+                for r in db.execute(
+                    f'SELECT DISTINCT "user" FROM presence WHERE "user" IN ({marks})', tuple(names)
+                )
+            }
+            db.execute(
+                _PRESENCE_UPSERT.format(values=",".join(["(?, ?, ?, ?, ?)"] * len(connections))),
+                tuple(
+                    v for conn_id, user in connections for v in (conn_id, instance, user.name, user.team, now)
+                ),
+            )
+        came: list[bool] = []
+        for _, user in connections:
+            came.append(user.name not in before)
+            before.add(user.name)
+        return came
 
     def disconnected(self, conn_id: str, user: str | None = None) -> bool:
         """Forget a connection; True when ``user`` has no other connection left (they went offline)."""

@@ -87,6 +87,28 @@ def test_the_store_behaves_the_same_on_both_databases(location: dict[str, object
         store.close()
 
 
+def test_a_burst_of_handshakes_is_checked_and_recorded_in_one_trip_each(location: dict[str, object]) -> None:
+    """A failover's hundreds of handshakes: the batched forms answer each one as the single-row ones would."""
+    store = TeamStore(**location)  # type: ignore[arg-type]
+    try:
+        token = store.add_user("sato", Role.AGENT, "tokyo")
+        store.add_user("suzuki", Role.SUPERVISOR, "tokyo")
+        revoked = store.add_user("tanaka", Role.AGENT, "tokyo")
+        store.revoke_user("tanaka")
+        answers = store.authenticate_many([token, "no-such-token", revoked, token])
+        assert [a[0] for a in answers] == [AGENT, None, None, AGENT]
+        assert answers == [store.authenticate(t) for t in (token, "no-such-token", revoked, token)]
+
+        store.connected("a:1", "a", SUPERVISOR)  # already online through another connection
+        came = store.connected_many("b", [("b:1", AGENT), ("b:2", SUPERVISOR), ("b:3", AGENT)])
+        assert came == [True, False, False]  # only sato came online, with the first of their connections
+        assert {p["user"] for p in store.presence("tokyo") if p["online"]} == {"sato", "suzuki"}
+        assert store.disconnected("b:1", "sato") is False  # b:3 still holds sato
+        assert store.disconnected("b:3", "sato") is True
+    finally:
+        store.close()
+
+
 def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(location: dict[str, object]) -> None:
     for _ in range(2):  # opening again applies nothing twice
         TeamStore(**location).close()  # type: ignore[arg-type]
