@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
 import random
 import shutil
 import tempfile
@@ -387,9 +388,10 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def _line(label: str, values: list[float], unit: str = "ms") -> str:
+    d = 2 if unit == "s" else 1  # seconds to the hundredth: the resume goal (2 s) is met or not by tenths
     return (
-        f"{label}: n={len(values)} p50 {_pct(values, 50):.1f} {unit}, p95 {_pct(values, 95):.1f} {unit},"
-        f" p99 {_pct(values, 99):.1f} {unit}, max {max(values, default=float('nan')):.1f} {unit}"
+        f"{label}: n={len(values)} p50 {_pct(values, 50):.{d}f} {unit}, p95 {_pct(values, 95):.{d}f} {unit},"
+        f" p99 {_pct(values, 99):.{d}f} {unit}, max {max(values, default=float('nan')):.{d}f} {unit}"
     )
 
 
@@ -407,6 +409,7 @@ def main() -> None:
     parser.add_argument("--transcript-rate", type=float, default=20.0)
     parser.add_argument("--kill-rate", type=float, default=30.0, help="whispers/s during the kill phase")
     args = parser.parse_args()
+    args.load_before = os.getloadavg()[0]  # taken before our own processes start
     missing = missing_binaries()
     if missing:
         raise SystemExit(f"needs {', '.join(missing)} (apt-get install postgresql redis-server)")
@@ -511,8 +514,9 @@ def report(
         for code, n in r["errors"].items():
             errors[code] += n
     receipts = [(read_back[w] - t) / 1e6 for w, t in read_sent.items() if w in read_back]
-    print(f"bench_scale: {args.instances} instances, {args.clients} clients, PostgreSQL + Redis on loopback"
-          " (shared-load figures: 2 cores shared with other work)")  # fmt: skip
+    print(f"bench_scale: {args.instances} instances, {args.clients} clients, PostgreSQL + Redis on loopback;"
+          f" machine load average (1 min) at the start {args.load_before:.2f}, now {os.getloadavg()[0]:.2f}"
+          f" on {os.cpu_count()} cores")  # fmt: skip
     print(f"instance start (spawn to listening): {', '.join(f'{s * 1000:.0f} ms' for s in spawn)}")
     print(f"all {args.clients} clients connected and resumed: {max(r['connect_s'] for r in results):.1f} s")
     print(_line("whisper via instance 0 to an agent on another instance", merged["whisper_ms"]))
