@@ -12,7 +12,7 @@ import soundfile as sf
 import soxr
 
 from assist.domain import Customer, KnowledgeEntry
-from assist.domain_words import biasing_prompt
+from assist.domain_words import biasing_hotwords, biasing_prompt
 from audio.events import Channel, EventKind, TranscriptEvent
 from audio.guards import prompt_agrees
 from audio.lexicon import merge_prompted
@@ -65,6 +65,19 @@ def test_the_call_s_prompt_names_the_caller_and_the_cards_on_screen_first() -> N
     assert biasing_prompt("en") is None
     assert biasing_prompt("en", caller=Customer(id="c2", name="Ann Lee")) == "Ann Lee"
     assert biasing_prompt("ja", support=0) is None
+
+
+def test_the_hotwords_are_the_support_words_the_prompt_left_out() -> None:
+    prompt = biasing_prompt("ja")
+    hotwords = biasing_hotwords("ja", prompt)
+    assert prompt is not None and hotwords is not None
+    listed = hotwords.split("、")
+    assert "料金" in prompt and "料金" not in listed  # said once, in the prompt
+    assert {"ご用件", "ルーター", "二段階認証"} <= set(listed)
+    assert all(word.isascii() is False for word in listed)  # the English support words stay out
+    # English is not measured, and hotwords only ever go with a prompt
+    assert biasing_hotwords("en", "Ann Lee") is None
+    assert biasing_hotwords("ja", None) is None
 
 
 def _kept(events: list[TranscriptEvent]) -> str:

@@ -266,3 +266,50 @@ def test_misheard_domain_words_are_put_right_in_finals_and_in_the_second_pass_wi
     assert TranscriptEvent.from_json(revised.to_json()) == revised
     t.close()
     assert t.join(10)
+
+
+class HotwordHearing(TurnRecognizer):
+    """Sentences come out as ご予見; the whole turn spells ご用件 only when it is given as a hotword."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.biasing: list[tuple[str | None, str | None]] = []
+
+    def recognize(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
+        return Recognition("ご予見をお伺いします" if final else "ご予見", -0.2, 0.01, "ja")
+
+    def recognize_turn(
+        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
+    ) -> Recognition:
+        self.biasing.append((prompt, hotwords))
+        word = "ご用件" if hotwords and "ご用件" in hotwords.split("、") else "ご予見"
+        return Recognition(f"{word}をお伺いしてもよろしいでしょうか", -0.1, 0.01, "ja")
+
+
+def test_a_support_word_given_only_as_a_hotword_is_spelled_by_the_prompted_second_pass() -> None:
+    kept_texts = []
+    for hotwords in ("ご用件、ルーター", None):
+        rec = HotwordHearing()
+        events: list[TranscriptEvent] = []
+        t = StreamingTranscriber(
+            rec,
+            call_id="c1",
+            language="ja",
+            on_event=events.append,
+            audio_for=Audio(),
+            turn_gap=2.5,
+            prompt="お電話ありがとうございます。料金",
+            hotwords=hotwords,
+        )
+        t.start()
+        speak_two_sentences(t, events)
+        t.advance(8.6, Channel.CUSTOMER, False)
+        wait_until(lambda rec=rec: len(rec.biasing) == 2, 30)  # plainly, then with the prompt
+        t.close()
+        assert t.join(30)
+        assert rec.biasing == [(None, None), ("お電話ありがとうございます。料金", hotwords)]
+        kept_texts.append([text for _, text, _, _ in kept(events)])
+    assert kept_texts[0] == ["ご用件をお伺いしてもよろしいでしょうか"]  # the hotword's spelling, merged in
+    assert kept_texts[1] == ["ご予見をお伺いしてもよろしいでしょうか"]  # without it, as heard

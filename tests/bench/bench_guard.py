@@ -30,7 +30,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from assist.domain_words import biasing_prompt
+from assist.domain_words import biasing_hotwords, biasing_prompt
 from audio.events import Channel, TranscriptEvent
 from audio.guards import bias_terms, collapse_repetitions, is_hallucination, prompt_agrees
 from audio.live import LiveTranscription, SharedModel
@@ -39,6 +39,7 @@ from audio.transcriber import Recognition, WhisperRecognizer
 from tests.bench.bench_transcription import EVAL, error_rate, non_speech_audio, transcript
 
 PROMPT = biasing_prompt("ja") or ""  # what a Japanese call is prompted with when no caller or card is known
+HOTWORDS = biasing_hotwords("ja", PROMPT) or ""  # and the hotwords beside it (the rest of the support list)
 LIMITS: dict[str, tuple[float, float] | None] = {  # (no-speech probability, average log-probability)
     "earlier guard": (0.6, -0.8),
     "issue 15's suggestion everywhere": (0.2, -0.5),
@@ -107,6 +108,7 @@ def run(
     speech: bool,
     prompt: str | None,
     events: list[TranscriptEvent] | None = None,
+    hotwords: str | None = None,
 ) -> list[Line]:
     recognizer = RecordingRecognizer(WhisperRecognizer(model), label, speech, prompt is not None)
     mapping = ChannelMap.stereo() if sf.info(str(path)).channels == 2 else ChannelMap.mono(Channel.CUSTOMER)
@@ -117,6 +119,7 @@ def run(
         model=model,
         recognizer=recognizer,
         prompt=prompt,
+        hotwords=hotwords if prompt is not None else None,
         on_event=events.append if events is not None else lambda _e: None,
     )
     live.start()
@@ -185,12 +188,18 @@ def main(argv: list[str] | None = None) -> int:
         "--prompt", default=PROMPT, help="the biasing prompt to measure (default: %(default)s)"
     )
     parser.add_argument(
+        "--hotwords",
+        default=HOTWORDS,
+        help="hotwords beside the prompt (default: the rest of the support list, as the app; '' for none)",
+    )
+    parser.add_argument(
         "--no-support",
         action="store_true",
         help="leave out the synthetic support sentences (real speech only)",
     )
     args = parser.parse_args(argv)
     prompt_text: str = args.prompt
+    hotwords: str | None = args.hotwords or None
     if not (EVAL / "manifest.jsonl").is_file():
         print(f"no evaluation material at {EVAL}: nothing to measure")
         return 0
@@ -206,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, audio in kinds.items():
                 path = work / f"nonspeech_{len(lines)}.wav"
                 sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
-                lines += run(path, "ja", base, name, False, prompt, streamed[prompt is not None])
+                lines += run(path, "ja", base, name, False, prompt, streamed[prompt is not None], hotwords)
             # what reaches Whisper when the VAD lets non-speech through: windows decoded as finals
             recognizer = RecordingRecognizer(WhisperRecognizer(base), "", False, prompt is not None)
             for name, audio in kinds.items():
@@ -220,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                         audio[position : position + size],
                         language="ja",
                         prompt=prompt,
-                        hotwords=None,
+                        hotwords=hotwords if prompt is not None else None,
                         final=True,
                     )
                     position += size
@@ -231,13 +240,13 @@ def main(argv: list[str] | None = None) -> int:
             model = base if language == "ja" else tiny
             for prompt in (None, prompt_text) if language == "ja" else (None,):
                 events: list[TranscriptEvent] = []
-                lines += run(path, language, model, label, True, prompt, events)
+                lines += run(path, language, model, label, True, prompt, events, hotwords)
                 if reference and language == "ja":
                     kept[(label, prompt is not None)] = (
                         reference,
                         "".join(e.text for e in transcript(events)),
                     )
-    print(f"prompt: {prompt_text!r}")
+    print(f"prompt: {prompt_text!r}; hotwords: {hotwords!r}")
     for label in dict.fromkeys(k[0] for k in kept):
         (reference, plain), (_, prompted) = kept[(label, False)], kept[(label, True)]
         without, with_it = error_rate([(reference, plain)], "ja"), error_rate([(reference, prompted)], "ja")
@@ -251,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             f"real Japanese speech, all {len(pairs[False])} clips: CER without the prompt "
             f"{error_rate(pairs[False], 'ja'):.1f}%, with it {error_rate(pairs[True], 'ja'):.1f}%"
         )
-    bias = bias_terms(prompt_text)
+    bias = bias_terms(prompt_text, hotwords)
     # what the pipeline keeps (audio/transcriber.py): the plain hearing under the plain guard; the prompted
     # one instead only when it passes the stricter guard and sounds like the plain one
     through = 0

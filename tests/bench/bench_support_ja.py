@@ -35,7 +35,7 @@ import soundfile as sf
 import soxr
 
 from assist.domain import Customer, KnowledgeEntry
-from assist.domain_words import biasing_prompt, domain_words
+from assist.domain_words import biasing_hotwords, biasing_prompt, domain_words
 from assist.store import Store
 from audio.events import Channel, TranscriptEvent
 from audio.live import LiveTranscription, SharedModel
@@ -173,7 +173,12 @@ def prompt_of(spec: str) -> str | None:
 
 
 def ours(
-    clip: Clip, model: Any, words: list[str | tuple[str, str]] | None, work: Path, prompt: str | None = None
+    clip: Clip,
+    model: Any,
+    words: list[str | tuple[str, str]] | None,
+    work: Path,
+    prompt: str | None = None,
+    hotwords: str | None = None,
 ) -> str:
     path = work / f"one_{clip.path.stem}.wav"
     sf.write(str(path), clip.audio, SAMPLE_RATE, subtype="PCM_16")
@@ -186,6 +191,7 @@ def ours(
         on_event=events.append,
         lexicon=words,
         prompt=prompt,
+        hotwords=hotwords,
     )
     live.start()
     live.wait()
@@ -198,15 +204,22 @@ def offline(model: Any, clip: Clip) -> str:
 
 
 def sentence_figures(
-    half: str, clips: list[Clip], model: Any, words: Any, work: Path, prompt: str | None, compare: list[str]
+    half: str,
+    clips: list[Clip],
+    model: Any,
+    words: Any,
+    work: Path,
+    prompt: str | None,
+    hotwords: str | None,
+    compare: list[str],
 ) -> dict[str, float]:
     terms = [next(t for s, t, _ in SENTENCES if s == c.reference) for c in clips]
     plain = [offline(model, c) for c in clips]
-    with_lexicon = [ours(c, model, words, work, prompt) for c in clips]
-    without = [ours(c, model, None, work, prompt) for c in clips]
+    with_lexicon = [ours(c, model, words, work, prompt, hotwords) for c in clips]
+    without = [ours(c, model, None, work, prompt, hotwords) for c in clips]
     runs = [("offline", plain), ("ours", with_lexicon), ("ours_no_lexicon", without)]
     runs += [
-        (f"ours_prompt_{spec}", [ours(c, model, words, work, prompt_of(spec)) for c in clips])
+        (f"ours_prompt_{spec}", [ours(c, model, words, work, prompt_of(spec), hotwords) for c in clips])
         for spec in compare
     ]
     out: dict[str, float] = {}
@@ -216,7 +229,8 @@ def sentence_figures(
         out[f"{name}_recall"] = found / max(total, 1)
         out["terms"] = total
     print(
-        f"[{half}] {len(clips)} sentences, 8 kHz mu-law, prompt {prompt!r}: CER ours {out['ours_cer']:.1f}% "
+        f"[{half}] {len(clips)} sentences, 8 kHz mu-law, prompt {prompt!r}, "
+        f"{len(hotwords.split('、')) if hotwords else 0} hotwords: CER ours {out['ours_cer']:.1f}% "
         f"(without the lexicon {out['ours_no_lexicon_cer']:.1f}%) vs offline {out['offline_cer']:.1f}%; "
         f"support terms right {out['ours_recall']:.0%} (without the "
         f"lexicon {out['ours_no_lexicon_recall']:.0%}) vs offline {out['offline_recall']:.0%} "
@@ -249,7 +263,14 @@ def by_speaker(clips: list[Clip], sides: list[str]) -> list[Clip]:
 
 
 def call_figures(
-    half: str, clips: list[Clip], sides: list[str], model: Any, words: Any, work: Path, prompt: str | None
+    half: str,
+    clips: list[Clip],
+    sides: list[str],
+    model: Any,
+    words: Any,
+    work: Path,
+    prompt: str | None,
+    hotwords: str | None,
 ) -> dict[str, float]:
     """The half's sentences as a two-channel telephone call, replayed in real time."""
     call = work / f"call_{half}.wav"
@@ -265,6 +286,7 @@ def call_figures(
         on_event=events.append,
         lexicon=words,
         prompt=prompt,
+        hotwords=hotwords,
     )
     load = os.getloadavg()[0]
     cpu0, wall0 = time.process_time(), time.monotonic()
@@ -331,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         help="biasing prompt: app (default: as a Japanese call starts), none, support:K (K words), text:…",
     )
     parser.add_argument(
+        "--hotwords",
+        choices=("app", "none"),
+        default="app",
+        help="app (default: the rest of the support list beside a Japanese prompt, as the app does) or none",
+    )
+    parser.add_argument(
         "--compare-prompts", default="", help="comma-separated prompts to compare sentence by sentence"
     )
     parser.add_argument("--first", type=int, default=16, help="only the first N sentences of each half")
@@ -352,20 +380,23 @@ def main(argv: list[str] | None = None) -> int:
             f"list {len(words)} words"
         )
         prompt = prompt_of(args.prompt)
+        hotwords = biasing_hotwords("ja", prompt) if args.hotwords == "app" else None
         compare = [spec for spec in args.compare_prompts.split(",") if spec]
         halves = ("tuning", "reporting") if args.half == "both" else (args.half,)
         for half in halves:
             first = 0 if half == "tuning" else 16
             sentences = HALVES[half][: args.first]
             clips = [phone_clip(paths[first + i], text) for i, (text, _, _) in enumerate(sentences)]
-            results[half] = sentence_figures(half, clips, model, words, work, prompt, compare)
+            results[half] = sentence_figures(half, clips, model, words, work, prompt, hotwords, compare)
             if not args.no_call:
                 sides = [side for _, _, side in sentences]
                 wide = [
                     Clip(paths[first + i], "ja", c.reference, _wideband(paths[first + i]))
                     for i, c in enumerate(clips)
                 ]
-                results[f"{half}_call"] = call_figures(half, wide, sides, model, words, work, prompt)
+                results[f"{half}_call"] = call_figures(
+                    half, wide, sides, model, words, work, prompt, hotwords
+                )
     print("json:", json.dumps(results, default=float))
     return 0
 

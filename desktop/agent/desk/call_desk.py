@@ -49,7 +49,7 @@ from assist.domain import (
     system_clock,
     utc_iso,
 )
-from assist.domain_words import Word, biasing_prompt, domain_words
+from assist.domain_words import Word, biasing_hotwords, biasing_prompt, domain_words
 from assist.paths import data_dir, recordings_dir, store_path
 from assist.privacy import ErasureError, erase_customer
 from assist.redaction import redact
@@ -560,6 +560,7 @@ class CallDesk:
             self.sync.call_started(call.call_id, customer, call.started)
             self._share(call)
         source = source or call_source(self.config, replay)
+        prompt = self._biasing_prompt(context)
         call.transcription = LiveTranscription(
             source,
             call_id=call.call_id,
@@ -568,7 +569,8 @@ class CallDesk:
             record_dir=self.recordings if self.config.record else None,
             on_event=lambda event: self._heard(call, event),
             on_status=lambda status: self._audio_status(call, status),
-            prompt=self._biasing_prompt(context),
+            prompt=prompt,
+            hotwords=biasing_hotwords(self.config.language, prompt),
             lexicon=self._lexicon(store, context),
         )
         with self._lock:
@@ -614,7 +616,8 @@ class CallDesk:
             return
         call.prompt_cards = ids
         entries = tuple(e for e in map(session.store.get_knowledge, ids) if e is not None)
-        call.transcription.set_biasing(self._biasing_prompt(call.context, entries))
+        prompt = self._biasing_prompt(call.context, entries)
+        call.transcription.set_biasing(prompt, biasing_hotwords(self.config.language, prompt))
 
     def _abandon(self, call: _Call, exc: Exception) -> None:
         if isinstance(exc, NoDevice):
