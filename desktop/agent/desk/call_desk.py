@@ -198,6 +198,8 @@ class CallDesk:
         self._store: Store | None = None
         # Knowledge written without `kb import` (the demo, a team sync) is embedded in the background.
         self._embedding: BackgroundEmbedding | None = None
+        # Team knowledge changes that arrived during a call: applied when it ends (desk worker only).
+        self._held_knowledge: list[Change] = []
         self._call: _Call | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -349,12 +351,25 @@ class CallDesk:
 
     def _change_arrived(self, change: Change) -> None:
         """A change of the team's shared data (sync client thread). A knowledge entry a supervisor added,
-        edited or deleted is applied to this PC's knowledge base on the desk worker, so the next line of the
-        call in progress can match it, no restart needed."""
+        edited or deleted is applied to this PC's knowledge base on the desk worker, so the next call
+        matches it, no restart needed. During a call it waits for the call to end: re-reading a large
+        knowledge base (its word statistics, its meaning index) would hold up the live cards for seconds."""
         if change.kind is RecordKind.KNOWLEDGE:
             self._submit_quietly("apply a team knowledge change", lambda: self._apply_knowledge(change))
 
     def _apply_knowledge(self, change: Change) -> None:
+        call = self._call
+        if call is not None and call.session is not None and not call.finished:
+            self._held_knowledge.append(change)
+            return
+        self._apply_knowledge_now(change)
+
+    def _apply_held_knowledge(self) -> None:
+        held, self._held_knowledge = self._held_knowledge, []
+        for change in held:
+            self._apply_knowledge_now(change)
+
+    def _apply_knowledge_now(self, change: Change) -> None:
         store = self._open_store()
         known = store.get_knowledge(change.record_id)
         try:
@@ -550,6 +565,7 @@ class CallDesk:
         customer_view = core_views.customer_view(context, call.phone)
         self.listener.on_customer(customer_view)
         call.shared_customer = team.shared_customer(customer_view)
+        self._apply_held_knowledge()  # left by a call whose wrap-up failed
         call.session = self._new_session(store, call)
         if self.sync is not None:
             customer = (
@@ -733,6 +749,7 @@ class CallDesk:
         )
         self.last_summary = call.summary
         self.listener.on_call_finished(call.call_id, draft)
+        self._apply_held_knowledge()
         self._start_after_call_pass(call)
 
     def _start_after_call_pass(self, call: _Call) -> None:
