@@ -507,6 +507,23 @@ class Store:
         ):
             yield self._customer(row)
 
+    def held_team_changes(self) -> list[str]:
+        """Team changes this PC accepted but has not applied yet (their JSON texts, oldest first): a change
+        that arrives during a call waits for it to end, and must outlive a crash until then."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'held_team_changes'").fetchone()
+        return [str(text) for text in json.loads(row[0])] if row else []
+
+    def hold_team_changes(self, changes: Sequence[str]) -> None:
+        """Replace the held team changes (an empty list: all applied)."""
+        with self.transaction():
+            if changes:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('held_team_changes', ?)",
+                    (json.dumps(list(changes), ensure_ascii=False),),
+                )
+            else:
+                self.conn.execute("DELETE FROM meta WHERE key = 'held_team_changes'")
+
     def count(self, table: str) -> int:
         if table not in {
             "customers",

@@ -5,11 +5,14 @@ the agent's call desk on a real store, the shipped English demo call replayed th
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from desktop.agent.demo import DEMO_CALL
 from desktop.agent.desk import CallDesk, DeskConfig
@@ -128,3 +131,57 @@ def test_team_knowledge_edits_reach_the_running_agents_cards(
     finally:
         supervisor.stop(timeout=5)
         desk.shutdown()
+
+
+def test_a_knowledge_change_held_during_a_call_survives_a_crash_before_the_call_ends(
+    team_server: RunningServer, tmp_path: Path
+) -> None:
+    # A change that arrives during a call waits for the call's end, but the sync client has already counted
+    # it as received: it must be on disk, so an app killed mid-call applies it at its next start.
+    team_server.add_user("alex", "agent", "support")
+    team_server.add_user("mori", "supervisor", "support")
+    pc = tmp_path / "alex-pc"
+    sf.write(tmp_path / "silence.wav", np.zeros((16_000 * 90, 2), dtype=np.int16), 16_000, subtype="PCM_16")
+    desk = CallDesk(
+        _Screen(),
+        DeskConfig(language="en", server_url=team_server.url, server_token=team_server.tokens["alex"]),
+        store_file=pc / "agent-assist.sqlite3",
+        sync_state_file=pc / "sync-client.sqlite3",
+        recordings=pc / "recordings",
+    )
+    supervisor = SyncClient(
+        team_server.url, team_server.tokens["mori"], tmp_path / "mori-pc" / "sync-client.sqlite3"
+    )
+    crashed = tmp_path / "crash-image"
+    try:
+        desk.start(preload_model=False)
+        supervisor.start()
+        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
+        desk.start_call(replay=tmp_path / "silence.wav")  # 90 s of a call in real time: still going
+        wait_until(lambda: desk.in_call, 30, "the call under way")
+        supervisor.push_change("knowledge", DOUBLE_CHARGE)
+        wait_until(
+            lambda: bool(desk.run_on_worker(lambda store: store.held_team_changes()).result(30)),
+            30,
+            "the change held for the call's end",
+        )
+        assert desk.run_on_worker(lambda store: store.get_knowledge(DOUBLE_CHARGE["id"])).result(30) is None
+        # The files as they are on disk at this moment: what a killed app leaves behind.
+        crashed.mkdir()
+        for file in pc.glob("agent-assist.sqlite3*"):
+            shutil.copy(file, crashed / file.name)
+    finally:
+        supervisor.stop(timeout=5)
+        desk.shutdown()
+
+    restarted = CallDesk(
+        _Screen(), DeskConfig(language="en"), store_file=crashed / "agent-assist.sqlite3",
+        sync_state_file=crashed / "sync-client.sqlite3", recordings=crashed / "recordings",
+    )  # fmt: skip
+    try:
+        restarted.start(preload_model=False)
+        entry = restarted.run_on_worker(lambda store: store.get_knowledge(DOUBLE_CHARGE["id"])).result(30)
+        assert entry is not None and entry.title == DOUBLE_CHARGE["title"]
+        assert restarted.run_on_worker(lambda store: store.held_team_changes()).result(30) == []
+    finally:
+        restarted.shutdown()

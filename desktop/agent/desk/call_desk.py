@@ -88,6 +88,8 @@ from sync.protocol import (
     SharedCustomer,
     Whisper,
     WhisperReceipt,
+    from_json,
+    to_json,
 )
 
 log = logging.getLogger(__name__)
@@ -198,8 +200,6 @@ class CallDesk:
         self._store: Store | None = None
         # Knowledge written without `kb import` (the demo, a team sync) is embedded in the background.
         self._embedding: BackgroundEmbedding | None = None
-        # Team knowledge changes that arrived during a call: applied when it ends (desk worker only).
-        self._held_knowledge: list[Change] = []
         self._call: _Call | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -291,6 +291,7 @@ class CallDesk:
             if repaired:
                 log.info("repaired %d recording(s) left by an interrupted session", len(repaired))
         ensure_review_schema(self._open_store())
+        self._apply_held_knowledge()  # team knowledge changes a call was holding when the app was cut off
 
     def _embed_in_background(self) -> None:
         """Start embedding knowledge on a thread of its own (with its own connection, opened after the store
@@ -360,14 +361,28 @@ class CallDesk:
     def _apply_knowledge(self, change: Change) -> None:
         call = self._call
         if call is not None and call.session is not None and not call.finished:
-            self._held_knowledge.append(change)
+            # Kept in the store, not in memory: the sync client counts the change as received, so a crash
+            # before the call ends must not lose it (the next start applies it).
+            store = self._open_store()
+            store.hold_team_changes([*store.held_team_changes(), to_json(change)])
             return
         self._apply_knowledge_now(change)
 
     def _apply_held_knowledge(self) -> None:
-        held, self._held_knowledge = self._held_knowledge, []
-        for change in held:
+        """Apply the team knowledge changes held during a call (or left by one that was cut off). Applying one
+        twice is harmless, so they are cleared only after all were applied."""
+        store = self._open_store()
+        held = store.held_team_changes()
+        if not held:
+            return
+        for text in held:
+            try:
+                change = from_json(text, Change)
+            except ValueError as exc:
+                log.warning("a held team knowledge change could not be read and is dropped: %s", exc)
+                continue
             self._apply_knowledge_now(change)
+        store.hold_team_changes([])
 
     def _apply_knowledge_now(self, change: Change) -> None:
         store = self._open_store()
