@@ -227,6 +227,22 @@ def render_transcript(
     return transcript_json(call, segments, {"whispers": [w.to_dict() for w in whispers]})
 
 
+def stored_transcript(
+    store: Store, call: CallRecord, fmt: TranscriptFormat, labels: Mapping[str, str] = DEFAULT_LABELS
+) -> str:
+    """A stored call's transcript in ``fmt``: its lines, its customer's name and its whispers from ``store``
+    (what ``review export`` and the review window's Export write)."""
+    customer = store.get_customer(call.customer_id) if call.customer_id else None
+    return render_transcript(
+        fmt,
+        call,
+        store.segments_for(call.id),
+        labels,
+        customer.name if customer else "",
+        store.whispers_for(call.id),
+    )
+
+
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
     blocks: list[tuple[int, list[str]]] = []
     current: list[str] = []

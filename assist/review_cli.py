@@ -203,20 +203,13 @@ def _calls(store: Store, args: argparse.Namespace) -> int:
 
 
 def _export(store: Store, args: argparse.Namespace) -> int:
-    from assist.exports import DEFAULT_LABELS, JA_LABELS, TranscriptFormat, render_transcript, write_text
+    from assist.exports import DEFAULT_LABELS, JA_LABELS, TranscriptFormat, stored_transcript, write_text
 
     call = store.get_call(args.call_id)
     if call is None:
         raise ReviewCommandError(f"no call with id {args.call_id!r}")
-    customer = store.get_customer(call.customer_id) if call.customer_id else None
-    text = render_transcript(
-        TranscriptFormat(args.format),
-        call,
-        store.segments_for(call.id),
-        JA_LABELS if args.labels == "ja" else DEFAULT_LABELS,
-        customer.name if customer else "",
-        store.whispers_for(call.id),
-    )
+    labels = JA_LABELS if args.labels == "ja" else DEFAULT_LABELS
+    text = stored_transcript(store, call, TranscriptFormat(args.format), labels)
     if args.output:
         write_text(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)

@@ -150,3 +150,45 @@ class Background(QObject):
             on_error(exc)
         else:
             log.warning("background work failed: %r", exc)
+
+
+class StoreWrites:
+    """A window's writes to the store: ``writes(work, done)`` runs ``work(store)`` on the store's thread (the
+    given :class:`RunOnStore`, or a :class:`StoreWorker` of this window's own, made at the first write) and
+    ``done(result)`` back on the main thread; a failure goes to ``failed(exception)`` there. Nothing typed is
+    lost when a write fails: the widgets keep it."""
+
+    def __init__(
+        self,
+        background: Background,
+        store: Store,
+        failed: Callable[[Exception], None],
+        run_on_store: RunOnStore | None = None,
+        name: str = "store-writes",
+    ) -> None:
+        self._background = background
+        self._store = store
+        self._failed = failed
+        self._given = run_on_store
+        self._own: StoreWorker | None = None
+        self._name = name
+
+    def __call__(self, work: Callable[[Store], T], done: Callable[[T], None]) -> None:
+        run_on_store = self._given
+        if run_on_store is None:
+            if self._own is None:
+                self._own = StoreWorker(self._store, self._name)
+            run_on_store = self._own
+        try:
+            future = run_on_store(work)
+        except RuntimeError as exc:  # the store's thread has shut down: the app is closing
+            self._failed(exc)
+            return
+        self._background.deliver(future, done, self._failed)
+
+    def finish(self) -> None:
+        """Let the writes asked for finish and end this window's own store thread (the window is closing; a
+        later write starts a new one)."""
+        own, self._own = self._own, None
+        if own is not None:
+            own.shutdown()

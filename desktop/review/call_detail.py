@@ -3,31 +3,22 @@ timeline (whispers, suggestions shown and used, cues, bookmarks, comments); the 
 notes editable beside it.
 
 Clicking a line plays the recording from just before it; while it plays, the line being heard is highlighted
-and kept in view (``timeline.line_at``). Bookmarks and comments (an agent's own, or a supervisor's coaching)
-attach to the selected line.
+and kept in view (``assist.timeline.line_at``). Bookmarks and comments (an agent's own, or a supervisor's
+coaching) attach to the selected line. Parts: TimelineList, AnnotationBar and ReviewWrapUp, each its own module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSlider,
     QSplitter,
@@ -35,35 +26,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.domain import CallRecord, Disposition, Note, NoteKind, new_id
+from assist.domain import CallRecord
 from assist.exports import (
     DEFAULT_LABELS,
     JA_LABELS,
     ExportError,
     TranscriptFormat,
     recording_files,
-    render_transcript,
+    stored_transcript,
     write_text,
 )
-from assist.review_schema import CommentRole, ReviewNotes
+from assist.review_schema import ReviewNotes
 from assist.store import Store
-from assist.timeline import TimelineItem, TimelineKind, clock, line_at, load_timeline, play_from
-from desktop.common.background import Background, RunOnStore, StoreWorker
-from desktop.common.views import join_tags, split_tags
+from assist.timeline import TimelineItem, TimelineKind, clock, load_timeline, play_from
+from desktop.common.background import Background, RunOnStore, StoreWrites
+from desktop.review.annotation_bar import AnnotationBar
 from desktop.review.conversation_view import ConversationPanel
 from desktop.review.playback import CallAudio, CallPlayback, PlaybackError, load_call_audio
+from desktop.review.review_wrap_up import ReviewWrapUp
+from desktop.review.timeline_list import TimelineList
 
-_ITEM = Qt.ItemDataRole.UserRole
-T = TypeVar("T")
 PlayerFactory = Callable[[CallAudio], CallPlayback]
-
-
-def _local_time(iso: str) -> str:
-    """A stored UTC time as this PC's clock time (the agent's and the lead's day)."""
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
-    except ValueError:
-        return iso
 
 
 class CallDetail(QWidget):
@@ -88,24 +71,17 @@ class CallDetail(QWidget):
         self.store = store  # read here; written only on the store's thread (run_on_store)
         self.author = author
         self.review = ReviewNotes(store)
-        self._given_store_work = run_on_store
-        self._own_worker: StoreWorker | None = None  # made at the first write when none is given
         self._background = Background(self)
+        self._write = StoreWrites(self._background, store, self._write_failed, run_on_store, "review-store")
         self._player_factory = player_factory or CallPlayback
         self._recordings_root = recordings_root
         self.call: CallRecord | None = None
         self.player: CallPlayback | None = None
-        self._lines: list[tuple[float, float]] = []
-        self._line_rows: list[int] = []  # list row of each transcript line
-        self.highlighted: int | None = None  # index into the call's lines
 
         self.header = QLabel(self)
         self.header.setObjectName("callHeader")
         self.header.setWordWrap(True)
-        self.timeline = QListWidget(self)
-        self.timeline.setObjectName("reviewTimeline")
-        self.timeline.setWordWrap(True)
-        self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.timeline = TimelineList(self)
         self.timeline.itemClicked.connect(self._clicked)
         self.play_button = QPushButton(self)
         self.play_button.clicked.connect(self.toggle_play)
@@ -128,14 +104,18 @@ class CallDetail(QWidget):
         controls.addWidget(self.position_label)
         controls.addWidget(self.status, 1)
 
-        self.bookmark_button = QPushButton(self)
-        self.bookmark_button.clicked.connect(self.bookmark_selected)
-        self.comment_edit = QLineEdit(self)
-        self.comment_edit.setMinimumWidth(220)  # room for its placeholder, not "選…"
-        self.comment_role = QComboBox(self)
-        self.comment_button = QPushButton(self)
-        self.comment_button.clicked.connect(self.comment_selected)
-        self.comment_edit.returnPressed.connect(self.comment_selected)
+        self.annotations = AnnotationBar(
+            self._write,
+            self.timeline,
+            lambda: self.call,
+            lambda: self.player.position if self.player else 0.0,
+            self,
+        )
+        self.annotations.author = author
+        self.annotations.added.connect(self._render_timeline)
+        self.comment_edit, self.comment_role = self.annotations.comment_edit, self.annotations.comment_role
+        self.bookmark_selected = self.annotations.bookmark_selected
+        self.comment_selected = self.annotations.comment_selected
         self.export_format = QComboBox(self)
         for fmt in TranscriptFormat:
             self.export_format.addItem(fmt.value.upper(), fmt.value)
@@ -143,11 +123,6 @@ class CallDetail(QWidget):
         self.export_button.clicked.connect(self._choose_export)
         controls.addWidget(self.export_format)
         controls.addWidget(self.export_button)
-        annotate = QHBoxLayout()
-        annotate.addWidget(self.bookmark_button)
-        annotate.addWidget(self.comment_edit, 1)
-        annotate.addWidget(self.comment_role)
-        annotate.addWidget(self.comment_button)
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -156,51 +131,22 @@ class CallDetail(QWidget):
         left_layout.addLayout(controls)
         left_layout.addWidget(self.seek_bar)
         left_layout.addWidget(self.timeline, 1)
-        left_layout.addLayout(annotate)
+        left_layout.addWidget(self.annotations)
 
-        self.summary = QPlainTextEdit(self)
-        self.tags = QLineEdit(self)
-        self.disposition = QComboBox(self)
-        for d in Disposition:
-            self.disposition.addItem("", d.value)
-        self.next_action = QLineEdit(self)
-        self.save_button = QPushButton(self)
-        self.save_button.clicked.connect(self.save_wrap_up)
-        self.notes = QListWidget(self)
-        self.notes.setWordWrap(True)
-        self.note_edit = QLineEdit(self)
-        self.note_edit.setMinimumWidth(220)
-        self.note_edit.returnPressed.connect(self.add_note)
-        self.note_button = QPushButton(self)
-        self.note_button.clicked.connect(self.add_note)
-        self.summary.setMinimumWidth(320)  # a real editor, not a 120 px strip beside the labels
-        self.summary.setTabChangesFocus(True)
-        self.form = QFormLayout()
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.form_labels = [QLabel(self) for _ in range(4)]
-        for label, field in zip(
-            self.form_labels, (self.summary, self.tags, self.disposition, self.next_action), strict=True
-        ):
-            label.setBuddy(field)
-            self.form.addRow(label, field)
+        self.wrap_up = ReviewWrapUp(store, self._write, self)
+        self.wrap_up.author = author
+        self.wrap_up.saved.connect(self._wrap_up_saved)
+        # The form's parts, as the window and its tests know them.
+        self.summary, self.tags = self.wrap_up.summary, self.wrap_up.tags
+        self.disposition, self.note_edit = self.wrap_up.disposition, self.wrap_up.note_edit
+        self.save_wrap_up, self.add_note = self.wrap_up.save_wrap_up, self.wrap_up.add_note
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.wrap_title = QLabel(self)
-        self.notes_title = QLabel(self)
         self.conversation = ConversationPanel(self)
-        self.conversation.line_chosen.connect(self.select_segment)
+        self.conversation.line_chosen.connect(self.timeline.select_segment)
         right_layout.addWidget(self.conversation, 1)
-        right_layout.addWidget(self.wrap_title)
-        right_layout.addLayout(self.form)
-        right_layout.addWidget(self.save_button)
-        right_layout.addWidget(self.notes_title)
-        right_layout.addWidget(self.notes, 1)
-        note_row = QHBoxLayout()
-        note_row.addWidget(self.note_edit, 1)
-        note_row.addWidget(self.note_button)
-        right_layout.addLayout(note_row)
+        right_layout.addWidget(self.wrap_up, 1)
 
         splitter = QSplitter(self)
         splitter.addWidget(left)
@@ -224,66 +170,18 @@ class CallDetail(QWidget):
         for widget, name in (
             (self.seek_bar, self.tr("Position in the recording")),
             (self.timeline, self.tr("Call timeline: what was said, whispers, cards and comments")),
-            (self.comment_edit, self.tr("Comment on the selected line")),
-            (self.comment_role, self.tr("Comment as")),
             (self.export_format, self.tr("Transcript export format")),
-            (self.summary, self.tr("Summary")),
-            (self.tags, self.tr("Tags")),
-            (self.disposition, self.tr("Disposition")),
-            (self.next_action, self.tr("Next action")),
-            (self.notes, self.tr("Customer notes")),
-            (self.note_edit, self.tr("New note about this customer")),
         ):
             widget.setAccessibleName(name)
-        self.bookmark_button.setText(self.tr("Bookmark line"))
         self.export_button.setText(self.tr("Export…"))
-        self.comment_edit.setPlaceholderText(self.tr("Comment on the selected line…"))
-        self.comment_button.setText(self.tr("Comment"))
-        self.comment_role.clear()
-        self.comment_role.addItem(self.tr("Self-review"), CommentRole.AGENT.value)
-        self.comment_role.addItem(self.tr("Supervisor"), CommentRole.SUPERVISOR.value)
-        self.wrap_title.setText(self.tr("Wrap-up"))
-        self.notes_title.setText(self.tr("Customer notes"))
-        self.save_button.setText(self.tr("Save wrap-up"))
-        self.note_edit.setPlaceholderText(self.tr("Add a note about this customer…"))
-        self.note_button.setText(self.tr("Add note"))
-        texts = (
-            self.tr("Summary"),
-            self.tr("Tags (separated by commas)"),
-            self.tr("Disposition"),
-            self.tr("Next action"),
-        )
-        for label, text in zip(self.form_labels, texts, strict=True):
-            label.setText(text)
-        names = {
-            Disposition.RESOLVED: self.tr("Resolved"),
-            Disposition.FOLLOW_UP: self.tr("Follow-up"),
-            Disposition.ESCALATED: self.tr("Escalated"),
-            Disposition.UNRESOLVED: self.tr("Unresolved"),
-        }
-        for i in range(self.disposition.count()):
-            self.disposition.setItemText(i, names[Disposition(self.disposition.itemData(i))])
+        self.annotations.retranslate()
+        self.wrap_up.retranslate()
         self.conversation.retranslate()
         if self.call is not None:
             self._render_header()
             self._render_timeline()
         else:
             self.header.setText(self.tr("Choose a call in the list to review it."))
-
-    def _kind_label(self, kind: TimelineKind) -> str:
-        return {
-            TimelineKind.WHISPER: self.tr("Whisper"),
-            TimelineKind.SUGGESTION_SHOWN: self.tr("Suggestion shown"),
-            TimelineKind.SUGGESTION_USED: self.tr("Suggestion used"),
-            TimelineKind.CUE: self.tr("Cue"),
-            TimelineKind.BOOKMARK: self.tr("Bookmark"),
-            TimelineKind.COMMENT: self.tr("Comment"),
-            TimelineKind.OVERLAP: self.tr("Overlap"),
-            TimelineKind.SILENCE: self.tr("Silence"),
-        }.get(kind, "")
-
-    def _speaker(self, channel: str) -> str:
-        return self.tr("Agent") if channel == "agent" else self.tr("Customer")
 
     # -- loading ---------------------------------------------------------------------------------------
     def show_call(self, call_id: str, position: float | None = None) -> bool:
@@ -296,15 +194,10 @@ class CallDetail(QWidget):
             return False
         self.call = call
         self.player = None
-        self.highlighted = None
+        self.timeline.highlighted = None
         self._render_header()
         self._render_timeline()
-        self.summary.setPlainText(call.summary)
-        self.tags.setText(join_tags(call.tags))
-        index = self.disposition.findData(call.disposition)
-        self.disposition.setCurrentIndex(max(0, index))
-        self.next_action.setText(call.next_action)
-        self._render_notes()
+        self.wrap_up.show_call(call)
         self.conversation.show_call(self.store, call.id)
         has_audio = bool(recording_files(call.id, self._recordings_root))
         self.status.setText("" if has_audio else self.tr("No recording is kept for this call."))
@@ -313,12 +206,14 @@ class CallDetail(QWidget):
         self.status.setToolTip("")
         self.seek_bar.blockSignals(True)
         # Until the audio is loaded its length is the call's last line; set exactly once it is.
-        self.seek_bar.setRange(0, max(1, round(max((end for _, end in self._lines), default=0.0) * 10)))
+        self.seek_bar.setRange(
+            0, max(1, round(max((end for _, end in self.timeline.spans), default=0.0) * 10))
+        )
         self.seek_bar.setValue(0)
         self.seek_bar.blockSignals(False)
         self.seek_bar.setEnabled(has_audio)
         if position is not None:
-            self.select_line_at(position)
+            self.timeline.select_line_at(position)
         return True
 
     def _render_header(self) -> None:
@@ -334,46 +229,7 @@ class CallDetail(QWidget):
 
     def _render_timeline(self) -> None:
         assert self.call is not None
-        self.timeline.clear()
-        self._lines, self._line_rows = [], []
-        for item in load_timeline(self.store, self.call):
-            row = QListWidgetItem()
-            row.setData(_ITEM, item)
-            if item.kind is TimelineKind.LINE:
-                row.setText(f"{clock(item.position)}  {self._speaker(item.channel)}: {item.text}")
-                self._lines.append((item.position, item.end if item.end is not None else item.position))
-                self._line_rows.append(self.timeline.count())
-            else:
-                author = f" ({item.author})" if item.author else ""
-                if item.kind is TimelineKind.WHISPER:
-                    read = (
-                        self.tr("read at {time}").format(time=_local_time(item.read_at))
-                        if item.read_at
-                        else self.tr("not read")
-                    )
-                    author = f" ({item.author + ' · ' if item.author else ''}{read})"
-                row.setText(f"      ↳ {self._kind_label(item.kind)}{author}: {item.text}")
-                font = QFont(self.timeline.font())
-                font.setItalic(True)
-                row.setFont(font)
-                row.setForeground(QBrush(self.timeline.palette().color(QPalette.ColorRole.PlaceholderText)))
-            self.timeline.addItem(row)
-        self._apply_highlight(self.highlighted, force=True)
-
-    def _render_notes(self) -> None:
-        self.notes.clear()
-        call = self.call
-        if call is None or not call.customer_id:
-            return
-        kinds = {
-            NoteKind.CAUTION: self.tr("Caution"),
-            NoteKind.NEXT_ACTION: self.tr("Next action"),
-            NoteKind.CONTEXT: self.tr("Note"),
-        }
-        for note in self.store.notes_for(call.customer_id):
-            self.notes.addItem(
-                f"{kinds[note.kind]} · {note.author or '-'} · {note.created_at[:10]}\n{note.text}"
-            )
+        self.timeline.show_items(load_timeline(self.store, self.call))
 
     def _set_enabled(self, on: bool) -> None:
         for w in (
@@ -381,28 +237,20 @@ class CallDetail(QWidget):
             self.seek_bar,
             self.export_button,
             self.export_format,
-            self.bookmark_button,
-            self.comment_edit,
-            self.comment_button,
-            self.save_button,
-            self.summary,
-            self.tags,
-            self.disposition,
-            self.next_action,
-            self.note_edit,
-            self.note_button,
         ):
             w.setEnabled(on)
+        self.annotations.set_enabled(on)
+        self.wrap_up.set_enabled(on)
 
     # -- what the reviewer sees ------------------------------------------------------------------------
     def lines(self) -> list[TimelineItem]:
-        return [self.timeline.item(r).data(_ITEM) for r in self._line_rows]
+        return self.timeline.lines()
 
     def items(self) -> list[TimelineItem]:
-        return [self.timeline.item(r).data(_ITEM) for r in range(self.timeline.count())]
+        return self.timeline.all_items()
 
     def highlighted_line(self) -> TimelineItem | None:
-        return None if self.highlighted is None else self.lines()[self.highlighted]
+        return self.timeline.highlighted_line()
 
     # -- playback --------------------------------------------------------------------------------------
     def _is_playing(self) -> bool:
@@ -424,7 +272,7 @@ class CallDetail(QWidget):
     def play_line(self, index: int) -> None:
         start = self.lines()[index].position
         self.play(play_from(start))
-        self._apply_highlight(index)
+        self.timeline.highlight(index)
 
     def play(self, seconds: float | None = None) -> None:
         player = self._ensure_player()
@@ -457,7 +305,7 @@ class CallDetail(QWidget):
             return
         player.seek(seconds)
         self.position_label.setText(clock(seconds))
-        self._apply_highlight(line_at(self._lines, seconds))
+        self.timeline.highlight_at(seconds)
 
     def _seek_released(self) -> None:
         self.seek_to(self.seek_bar.value() / 10)
@@ -483,50 +331,18 @@ class CallDetail(QWidget):
             self.seek_bar.blockSignals(True)
             self.seek_bar.setValue(round(position * 10))
             self.seek_bar.blockSignals(False)
-        self._apply_highlight(line_at(self._lines, position))
+        self.timeline.highlight_at(position)
         if not self.player.playing:
             self.stop()
 
-    def _apply_highlight(self, index: int | None, force: bool = False) -> None:
-        if index == self.highlighted and not force:
-            return
-        if self.highlighted is not None and self.highlighted < len(self._line_rows):
-            old = self.timeline.item(self._line_rows[self.highlighted])
-            font = QFont(self.timeline.font())
-            old.setFont(font)
-            old.setBackground(QBrush())
-        self.highlighted = index
-        if index is None or index >= len(self._line_rows):
-            return
-        item = self.timeline.item(self._line_rows[index])
-        font = QFont(self.timeline.font())
-        font.setBold(True)
-        item.setFont(font)
-        item.setBackground(QBrush(self.timeline.palette().color(QPalette.ColorRole.AlternateBase)))
-        self.timeline.scrollToItem(item, QAbstractItemView.ScrollHint.EnsureVisible)
-
-    def select_line_at(self, position: float) -> None:
-        index = line_at(self._lines, position)
-        if index is not None:
-            self.timeline.setCurrentRow(self._line_rows[index])
-            self._apply_highlight(index)
-
-    def select_segment(self, segment_id: str) -> None:
-        """Show the transcript line a wrap-up or scorecard line came from."""
-        for index, line in enumerate(self.lines()):
-            if line.segment_id == segment_id:
-                self.timeline.setCurrentRow(self._line_rows[index])
-                self._apply_highlight(index)
-                return
-
     def _clicked(self, row: QListWidgetItem) -> None:
-        item: TimelineItem = row.data(_ITEM)
+        item = self.timeline.item_of(row)
         if item.kind is TimelineKind.LINE:
-            index = self._line_rows.index(self.timeline.row(row))
+            index = self.timeline.line_index_of(row)
             if self.play_button.isEnabled():
                 self.play_line(index)
             else:
-                self._apply_highlight(index)
+                self.timeline.highlight(index)
         elif self.play_button.isEnabled():
             self.play(play_from(item.position))
 
@@ -536,15 +352,7 @@ class CallDetail(QWidget):
         if call is None:
             return False
         japanese = QLocale().language() == QLocale.Language.Japanese
-        customer = self.store.get_customer(call.customer_id) if call.customer_id else None
-        text = render_transcript(
-            fmt,
-            call,
-            self.store.segments_for(call.id),
-            JA_LABELS if japanese else DEFAULT_LABELS,
-            customer.name if customer else "",
-            self.store.whispers_for(call.id),
-        )
+        text = stored_transcript(self.store, call, fmt, JA_LABELS if japanese else DEFAULT_LABELS)
         try:
             write_text(target, text)
         except ExportError as exc:
@@ -568,113 +376,23 @@ class CallDetail(QWidget):
         self.stop()
         self.call = None
         self.player = None
-        self.highlighted = None
-        self.timeline.clear()
-        self._lines, self._line_rows = [], []
-        self.notes.clear()
-        self.summary.clear()
-        self.tags.clear()
-        self.next_action.clear()
+        self.timeline.reset()
+        self.wrap_up.clear()
         self.conversation.clear()
         self.header.setText(self.tr("Choose a call in the list to review it."))
         self._set_enabled(False)
 
-    # -- annotations and edits -------------------------------------------------------------------------
-    def _selected(self) -> TimelineItem | None:
-        row = self.timeline.currentItem()
-        if row is None:
-            return self.highlighted_line()
-        item: TimelineItem = row.data(_ITEM)
-        return item
-
-    def bookmark_selected(self) -> None:
-        item, call, author = self._selected(), self.call, self.author
-        if call is None:
-            return
-        position = item.position if item is not None else (self.player.position if self.player else 0.0)
-        label = item.text[:60] if item is not None and item.kind is TimelineKind.LINE else ""
-        segment_id = item.segment_id if item else ""
-        self._write(
-            lambda store: ReviewNotes(store).add_bookmark(
-                call.id, position, segment_id=segment_id, label=label, author=author
-            ),
-            lambda _mark: self._render_timeline(),
-        )
-
-    def comment_selected(self) -> None:
-        call, text, author = self.call, self.comment_edit.text().strip(), self.author
-        if call is None or not text:
-            return
-        item = self._selected()
-        segment_id = item.segment_id if item else ""
-        role = CommentRole(self.comment_role.currentData())
-
-        def commented(_comment: object) -> None:
-            if self.comment_edit.text().strip() == text:
-                self.comment_edit.clear()  # kept when the save failed, or when the reviewer typed on
-            self._render_timeline()
-
-        self._write(
-            lambda store: ReviewNotes(store).add_comment(
-                call.id, text, segment_id=segment_id, author=author, role=role
-            ),
-            commented,
-        )
-
-    def save_wrap_up(self) -> None:
-        if self.call is None:
-            return
-        tags = split_tags(self.tags.text())
-        updated = replace(
-            self.call,
-            summary=self.summary.toPlainText().strip(),
-            tags=tags,
-            disposition=str(self.disposition.currentData()),
-            next_action=self.next_action.text().strip(),
-        )
-
-        def saved(_none: None) -> None:
-            if self.call is not None and self.call.id == updated.id:
-                self.call = updated
-                self.status.setText(self.tr("Wrap-up saved."))
-            self.call_saved.emit(updated.id)
-
-        self._write(lambda store: store.upsert_call(updated), saved)
-
-    def _write(self, work: Callable[[Store], T], done: Callable[[T], None]) -> None:
-        """``work(store)`` on the store's thread; ``done(result)``, or the failure in the status line, back on
-        this one. Nothing typed is lost when it fails: the form keeps it."""
-        run_on_store = self._given_store_work
-        if run_on_store is None:
-            if self._own_worker is None:
-                self._own_worker = StoreWorker(self.store, "review-store")
-            run_on_store = self._own_worker
-        try:
-            future = run_on_store(work)
-        except RuntimeError as exc:  # the store's thread has shut down: the app is closing
-            self._write_failed(exc)
-            return
-        self._background.deliver(future, done, self._write_failed)
+    # -- edits ---------------------------------------------------------------------------------------------
+    def _wrap_up_saved(self, updated: CallRecord) -> None:
+        if self.call is not None and self.call.id == updated.id:
+            self.call = updated
+            self.status.setText(self.tr("Wrap-up saved."))
+        self.call_saved.emit(updated.id)
 
     def finish_writes(self) -> None:
         """Let the writes asked for finish and end this window's own store thread (the window is closing;
         a later write starts a new one)."""
-        own, self._own_worker = self._own_worker, None
-        if own is not None:
-            own.shutdown()
+        self._write.finish()
 
     def _write_failed(self, exc: Exception) -> None:
         self.status.setText(self.tr("Could not save: {error}").format(error=exc))
-
-    def add_note(self) -> None:
-        call, text, author = self.call, self.note_edit.text().strip(), self.author
-        if call is None or not text or not call.customer_id:
-            return
-        note = Note(new_id("note"), call.customer_id, text, author=author)
-
-        def added(_none: None) -> None:
-            if self.note_edit.text().strip() == text:
-                self.note_edit.clear()
-            self._render_notes()
-
-        self._write(lambda store: store.upsert_note(note), added)

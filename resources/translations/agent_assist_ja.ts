@@ -103,6 +103,37 @@
     </message>
 </context>
 <context>
+    <name>AnnotationBar</name>
+    <message>
+        <source>Comment on the selected line</source>
+        <translation>選択した発話へのコメント</translation>
+    </message>
+    <message>
+        <source>Comment as</source>
+        <translation>コメントの立場</translation>
+    </message>
+    <message>
+        <source>Bookmark line</source>
+        <translation>行をブックマーク</translation>
+    </message>
+    <message>
+        <source>Comment on the selected line…</source>
+        <translation>選択した行にコメント…</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>コメント</translation>
+    </message>
+    <message>
+        <source>Self-review</source>
+        <translation>セルフレビュー</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>スーパーバイザー</translation>
+    </message>
+</context>
+<context>
     <name>CallBar</name>
     <message>
         <source>Caller number</source>
@@ -220,140 +251,16 @@
         <translation>通話のタイムライン: 発話、ささやき、カード、コメント</translation>
     </message>
     <message>
-        <source>Comment on the selected line</source>
-        <translation>選択した発話へのコメント</translation>
-    </message>
-    <message>
-        <source>Comment as</source>
-        <translation>コメントの立場</translation>
-    </message>
-    <message>
         <source>Transcript export format</source>
         <translation>文字起こしの書き出し形式</translation>
-    </message>
-    <message>
-        <source>Tags</source>
-        <translation>タグ</translation>
-    </message>
-    <message>
-        <source>Bookmark line</source>
-        <translation>行をブックマーク</translation>
     </message>
     <message>
         <source>Export…</source>
         <translation>書き出し…</translation>
     </message>
     <message>
-        <source>Comment on the selected line…</source>
-        <translation>選択した行にコメント…</translation>
-    </message>
-    <message>
-        <source>Comment</source>
-        <translation>コメント</translation>
-    </message>
-    <message>
-        <source>Self-review</source>
-        <translation>セルフレビュー</translation>
-    </message>
-    <message>
-        <source>Supervisor</source>
-        <translation>スーパーバイザー</translation>
-    </message>
-    <message>
-        <source>Wrap-up</source>
-        <translation>後処理</translation>
-    </message>
-    <message>
-        <source>Customer notes</source>
-        <translation>お客様のメモ</translation>
-    </message>
-    <message>
-        <source>Save wrap-up</source>
-        <translation>後処理を保存</translation>
-    </message>
-    <message>
-        <source>Add a note about this customer…</source>
-        <translation>このお客様についてのメモを追加…</translation>
-    </message>
-    <message>
-        <source>Add note</source>
-        <translation>メモを追加</translation>
-    </message>
-    <message>
-        <source>Summary</source>
-        <translation>要約</translation>
-    </message>
-    <message>
-        <source>Disposition</source>
-        <translation>対応結果</translation>
-    </message>
-    <message>
-        <source>Next action</source>
-        <translation>次の対応</translation>
-    </message>
-    <message>
-        <source>New note about this customer</source>
-        <translation>このお客様についての新しいメモ</translation>
-    </message>
-    <message>
-        <source>Tags (separated by commas)</source>
-        <translation>タグ（カンマ区切り）</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>解決</translation>
-    </message>
-    <message>
-        <source>Follow-up</source>
-        <translation>フォローアップ</translation>
-    </message>
-    <message>
-        <source>Escalated</source>
-        <translation>エスカレーション</translation>
-    </message>
-    <message>
-        <source>Unresolved</source>
-        <translation>未解決</translation>
-    </message>
-    <message>
         <source>Choose a call in the list to review it.</source>
         <translation>一覧から通話を選ぶとレビューできます。</translation>
-    </message>
-    <message>
-        <source>Whisper</source>
-        <translation>ささやき</translation>
-    </message>
-    <message>
-        <source>Suggestion shown</source>
-        <translation>表示されたおすすめ</translation>
-    </message>
-    <message>
-        <source>Suggestion used</source>
-        <translation>使われたおすすめ</translation>
-    </message>
-    <message>
-        <source>Cue</source>
-        <translation>ヒント</translation>
-    </message>
-    <message>
-        <source>Bookmark</source>
-        <translation>ブックマーク</translation>
-    </message>
-    <message>
-        <source>Overlap</source>
-        <translation>被り</translation>
-    </message>
-    <message>
-        <source>Silence</source>
-        <translation>沈黙</translation>
-    </message>
-    <message>
-        <source>Agent</source>
-        <translation>オペレーター</translation>
-    </message>
-    <message>
-        <source>Customer</source>
-        <translation>お客様</translation>
     </message>
     <message>
         <source>This call is no longer in the store.</source>
@@ -370,22 +277,6 @@
     <message>
         <source>{who} · agent {agent} · {when}</source>
         <translation>{who} · 担当 {agent} · {when}</translation>
-    </message>
-    <message>
-        <source>read at {time}</source>
-        <translation>{time} に既読</translation>
-    </message>
-    <message>
-        <source>not read</source>
-        <translation>未読</translation>
-    </message>
-    <message>
-        <source>Caution</source>
-        <translation>注意</translation>
-    </message>
-    <message>
-        <source>Note</source>
-        <translation>メモ</translation>
     </message>
     <message>
         <source>The recording of this call cannot be read.</source>
@@ -1352,6 +1243,77 @@
     </message>
 </context>
 <context>
+    <name>ReviewWrapUp</name>
+    <message>
+        <source>Summary</source>
+        <translation>要約</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>タグ</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>対応結果</translation>
+    </message>
+    <message>
+        <source>Next action</source>
+        <translation>次の対応</translation>
+    </message>
+    <message>
+        <source>Customer notes</source>
+        <translation>お客様のメモ</translation>
+    </message>
+    <message>
+        <source>New note about this customer</source>
+        <translation>このお客様についての新しいメモ</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>後処理</translation>
+    </message>
+    <message>
+        <source>Save wrap-up</source>
+        <translation>後処理を保存</translation>
+    </message>
+    <message>
+        <source>Add a note about this customer…</source>
+        <translation>このお客様についてのメモを追加…</translation>
+    </message>
+    <message>
+        <source>Add note</source>
+        <translation>メモを追加</translation>
+    </message>
+    <message>
+        <source>Tags (separated by commas)</source>
+        <translation>タグ（カンマ区切り）</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>解決</translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>フォローアップ</translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <translation>エスカレーション</translation>
+    </message>
+    <message>
+        <source>Unresolved</source>
+        <translation>未解決</translation>
+    </message>
+    <message>
+        <source>Caution</source>
+        <translation>注意</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>メモ</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -1704,6 +1666,57 @@
     <message>
         <source>Thanked</source>
         <translation>お礼</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineList</name>
+    <message>
+        <source>read at {time}</source>
+        <translation>{time} に既読</translation>
+    </message>
+    <message>
+        <source>not read</source>
+        <translation>未読</translation>
+    </message>
+    <message>
+        <source>Whisper</source>
+        <translation>ささやき</translation>
+    </message>
+    <message>
+        <source>Suggestion shown</source>
+        <translation>表示されたおすすめ</translation>
+    </message>
+    <message>
+        <source>Suggestion used</source>
+        <translation>使われたおすすめ</translation>
+    </message>
+    <message>
+        <source>Cue</source>
+        <translation>ヒント</translation>
+    </message>
+    <message>
+        <source>Bookmark</source>
+        <translation>ブックマーク</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>コメント</translation>
+    </message>
+    <message>
+        <source>Overlap</source>
+        <translation>被り</translation>
+    </message>
+    <message>
+        <source>Silence</source>
+        <translation>沈黙</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>オペレーター</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>お客様</translation>
     </message>
 </context>
 <context>
