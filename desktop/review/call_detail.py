@@ -4,7 +4,7 @@ notes editable beside it.
 
 Clicking a line plays the recording from just before it; while it plays, the line being heard is highlighted
 and kept in view (``assist.timeline.line_at``). Bookmarks and comments (an agent's own, or a supervisor's
-coaching) attach to the selected line. Parts: TimelineList, AnnotationBar and ReviewWrapUp, each its own module.
+coaching) attach to the selected line. Parts: TimelineList, AnnotationBar, ReviewWrapUp (own modules).
 """
 
 from __future__ import annotations
