@@ -376,7 +376,7 @@ class CallDetail(QWidget):
         self.stop()
         self.call = None
         self.player = None
-        self.timeline.reset()
+        self.timeline.show_nothing()
         self.wrap_up.clear()
         self.conversation.clear()
         self.header.setText(self.tr("Choose a call in the list to review it."))

@@ -65,7 +65,7 @@ class TimelineList(QListWidget):
             self.addItem(row)
         self.highlight(self.highlighted, force=True)
 
-    def reset(self) -> None:
+    def show_nothing(self) -> None:
         """Show nothing and forget the highlight."""
         self.highlighted = None
         self.clear()
