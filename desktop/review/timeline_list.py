@@ -109,6 +109,10 @@ class TimelineList(QListWidget):
         item: TimelineItem = row.data(_ITEM)
         return item
 
+    def line_row(self, index: int) -> int:
+        """The list row of transcript line ``index``."""
+        return self._line_rows[index]
+
     def line_index_of(self, row: QListWidgetItem) -> int:
         """Which transcript line ``row`` (a line's row) is."""
         return self._line_rows.index(self.row(row))

@@ -122,7 +122,7 @@ def test_clicking_a_line_plays_from_there_and_the_playing_line_follows(
     assert d.play_button.isEnabled()
     lines = d.lines()
     assert [x.segment_id for x in lines] == ["s00", "s01", "s02", "s03"]
-    row = d.timeline.item(d._line_rows[2])
+    row = d.timeline.item(d.timeline.line_row(2))
     d._clicked(row)  # the reviewer clicks the third line (starts at 6.0 s)
     stream = sd.streams[-1]
     assert stream.active and stream.channels == 2
@@ -130,8 +130,8 @@ def test_clicking_a_line_plays_from_there_and_the_playing_line_follows(
     assert d.highlighted_line() == lines[2]
     stream.pull(3.5)  # the sound card plays 3.5 s: now at 9.2 s, inside the fourth line
     qtbot.waitUntil(lambda: d.highlighted_line() == lines[3], timeout=3000)
-    assert d.timeline.item(d._line_rows[3]).font().bold()
-    assert not d.timeline.item(d._line_rows[2]).font().bold()
+    assert d.timeline.item(d.timeline.line_row(3)).font().bold()
+    assert not d.timeline.item(d.timeline.line_row(2)).font().bold()
     stream.pull(10.0)  # past the end: playback stops by itself
     qtbot.waitUntil(lambda: d.play_button.text() == "Play", timeout=3000)
     assert not stream.active
@@ -145,12 +145,12 @@ def test_bookmarks_comments_and_annotations_on_the_timeline(
     d.show_call("call-ja-1")
     kinds = [i.kind.value for i in d.items()]
     assert "whisper" in kinds and "suggestion_shown" in kinds
-    d.timeline.setCurrentRow(d._line_rows[1])
+    d.timeline.setCurrentRow(d.timeline.line_row(1))
     d.bookmark_selected()
     qtbot.waitUntil(
         lambda: (3.0, "bookmark") in [(i.position, i.kind.value) for i in d.items()], timeout=5000
     )
-    d.timeline.setCurrentRow(d._line_rows[1])
+    d.timeline.setCurrentRow(d.timeline.line_row(1))
     d.comment_edit.setText("共感の一言があると良い")
     d.comment_role.setCurrentIndex(d.comment_role.findData(CommentRole.SUPERVISOR.value))
     d.comment_selected()
