@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -31,13 +30,20 @@ from PySide6.QtWidgets import (
 
 from desktop.common.context_panel import CustomerContextPanel
 from desktop.common.suggestion_cards import SuggestionPanel
-from desktop.common.views import CustomerView, NoteView, SuggestionView
 from desktop.supervisor.audit_view import AuditTrail
 from desktop.supervisor.board import AttentionRules, LiveCall, TeamBoard
 from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
-from desktop.supervisor.follow_view import FollowedTranscript, SentWhisper, WhisperComposer, WhisperHistory
+from desktop.supervisor.follow_view import FollowedTranscript, WhisperHistory
+from desktop.supervisor.ledger import (
+    KnowledgeShelf,
+    SentWhisper,
+    WhisperLedger,
+    customer_view,
+    suggestion_view,
+)
 from desktop.supervisor.templates import WhisperTemplates
+from desktop.supervisor.whisper_composer import WhisperComposer
 from sync.client import ConnectionState, RequestError, SyncClient, SyncRequestError, SyncUnavailable
 from sync.protocol import (
     AnyCallEvent,
@@ -51,13 +57,8 @@ from sync.protocol import (
     CallWhispered,
     Change,
     HandChanged,
-    KnowledgeRecord,
     Presence,
-    RecordKind,
-    SharedCard,
-    SharedCustomer,
     WhisperReceipt,
-    convert,
 )
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
@@ -96,11 +97,8 @@ class SupervisorConsole(QMainWindow):
         # The followed call as last seen on the board: it stays named after the call ends and leaves the
         # board.
         self._followed: LiveCall | None = None
-        self._whispers: dict[str, SentWhisper] = {}
-        self._refused: dict[str, str] = {}
-        self._knowledge: dict[str, KnowledgeRecord] = {}
-        self._knowledge_seqs: dict[str, int] = {}  # record id -> the newest change seen of it
-        self._knowledge_seq = 0
+        self.whispers = WhisperLedger()
+        self.knowledge = KnowledgeShelf()
         self._role = ""
         self._closing = False
         self._render_scheduled = False
@@ -515,7 +513,7 @@ class SupervisorConsole(QMainWindow):
 
     def push_knowledge(self, entry_id: str) -> None:
         """Send a team knowledge entry to the followed call's agent, to show in their suggestion panel."""
-        record = self._knowledge.get(entry_id)
+        record = self.knowledge.get(entry_id)
         if record is None:
             self.show_message(self.tr("That knowledge entry is no longer shared by the team."))
             return
@@ -526,42 +524,28 @@ class SupervisorConsole(QMainWindow):
         self.send_whisper(self.tr("See: %1").replace("%1", title), self.composer.anchor(), attachment)
 
     def _on_whisper_status(self, receipt: WhisperReceipt) -> None:
-        row = receipt.whisper
-        known = self._whispers.get(receipt.whisper_id)
-        if known is None and row is not None:
-            known = SentWhisper.from_server(row)
-        if known is None:
-            return
-        created = (row.created_at or known.created_at) if row is not None else known.created_at
-        self._merge_whisper(known.advanced(receipt.status.value, created_at=created))
+        self._whisper_changed(
+            self.whispers.receipt(receipt.whisper_id, receipt.status.value, receipt.whisper)
+        )
 
     def _merge_whisper(self, whisper: SentWhisper) -> None:
-        known = self._whispers.get(whisper.whisper_id)
-        if known is not None:
-            whisper = known.advanced(whisper.status)
-        problem = self._refused.get(whisper.whisper_id)
-        if problem is not None:
-            whisper = replace(whisper, status="refused", problem=problem)
-        self._whispers[whisper.whisper_id] = whisper
-        if whisper.call_id == self.following:
+        self._whisper_changed(self.whispers.merge(whisper))
+
+    def _whisper_changed(self, whisper: SentWhisper | None) -> None:
+        if whisper is not None and whisper.call_id == self.following:
             self._show_history()
 
     def _show_history(self) -> None:
-        self.history.show_whispers([w for w in self._whispers.values() if w.call_id == self.following])
+        self.history.show_whispers(self.whispers.on_call(self.following))
 
     def whisper_status(self, whisper_id: str) -> str:
-        known = self._whispers.get(whisper_id)
-        return "" if known is None else known.status
+        return self.whispers.status(whisper_id)
 
     def _on_request_error(self, error: RequestError) -> None:
         ref = error.ref
         message = error.message or error.code
         if error.about_whisper:
-            # The refusal may overtake the "queued" entry (both come from other threads): remember it by id.
-            self._refused[ref] = message
-            known = self._whispers.get(ref)
-            if known is not None:
-                self._merge_whisper(known)
+            self._whisper_changed(self.whispers.refuse(ref, message))
         self.show_message(
             self.tr("The team server refused %1: %2").replace("%1", error.request).replace("%2", message)
         )
@@ -569,7 +553,7 @@ class SupervisorConsole(QMainWindow):
     # -- knowledge ------------------------------------------------------------------------------------------
 
     def _load_knowledge(self) -> None:
-        after = self._knowledge_seq
+        after = self.knowledge.seq
 
         def work() -> list[Change]:
             return self.client.feed_since(after)
@@ -583,24 +567,8 @@ class SupervisorConsole(QMainWindow):
         )
 
     def _on_change(self, change: Change) -> None:
-        if change.kind is not RecordKind.KNOWLEDGE:
-            return
-        seq, record_id = change.seq, change.record_id
-        known = self._knowledge_seqs.get(record_id)
-        if known is not None and known >= seq:
-            return
-        self._knowledge_seq = max(self._knowledge_seq, seq)
-        self._knowledge_seqs[record_id] = seq
-        try:
-            record = convert(change.record, KnowledgeRecord)
-        except ValueError:
-            return  # not a knowledge entry this app can offer
-        if record.deleted:
-            self._knowledge.pop(record_id, None)
-        else:
-            self._knowledge[record_id] = record
-        entries = sorted(((rid, r.title or rid) for rid, r in self._knowledge.items()), key=lambda e: e[1])
-        self.composer.show_knowledge(entries)
+        if self.knowledge.apply(change):
+            self.composer.show_knowledge(self.knowledge.entries())
 
     # -- audit ---------------------------------------------------------------------------------------------
 
@@ -649,35 +617,3 @@ class SupervisorConsole(QMainWindow):
         if self.following is not None and self.client.state is ConnectionState.CONNECTED:
             self.client.unsubscribe_call(self.following)
         self.bridge.close()
-
-
-def customer_view(customer: SharedCustomer) -> CustomerView | None:
-    """The agent's customer record as the shared context panel draws it."""
-    if customer == SharedCustomer():
-        return None
-    return CustomerView(
-        customer_id=customer.id,
-        phone=customer.phone,
-        name=customer.name,
-        company=customer.company,
-        tags=customer.tags,
-        traits=customer.traits,
-        follow_ups=customer.follow_ups,
-        notes=tuple(
-            NoteView(text=n.text, author=n.author, when=n.when, kind=n.kind, pinned=n.pinned)
-            for n in customer.notes
-            if n.text
-        ),
-    )
-
-
-def suggestion_view(card: SharedCard) -> SuggestionView:
-    return SuggestionView(
-        key=card.key or card.entry_id or card.title,
-        kind=card.kind or "knowledge",
-        title=card.title,
-        body=card.body,
-        matched_terms=card.matched_terms,
-        reason=card.reason,
-        entry_id=card.entry_id,
-    )
