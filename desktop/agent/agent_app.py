@@ -11,7 +11,6 @@ supervisors.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from desktop.agent.main_window import CallScreen
 from desktop.agent.settings_dialog import SettingsDialog
 from desktop.agent.softphone_link import SoftphoneLink
 from desktop.common.appearance import apply_font_size, apply_theme, apply_ui_font
+from desktop.common.background import Background
 from desktop.common.i18n import install_ui_language
 from desktop.common.preferences import Preferences, app_settings
 from desktop.common.views import WhisperView, WrapUpDraft
@@ -74,6 +74,7 @@ class AgentApp(QObject):
         self.window = window or CallScreen()
         self.window.restore_layout(app_settings())
         self.bridge = LiveCallBridge(self)
+        self._background = Background(self)
         self.desk = desk or CallDesk(self.bridge, desk_config(self.prefs))
         self.desk.listener = self.bridge
         self.window.whispers.beep_enabled = self.prefs.whisper_beep
@@ -247,9 +248,7 @@ class AgentApp(QObject):
     def _console_closed(self, client: SyncClient) -> None:
         self.supervisor_console = None
         # The console leaves its client to its owner; stopping joins a thread, so not on the UI thread.
-        threading.Thread(
-            target=client.stop, kwargs={"timeout": 3.0}, name="console-client-stop", daemon=True
-        ).start()
+        self._background.in_thread("console-client-stop", lambda: client.stop(timeout=3.0), _ignore)
 
     def open_review(self) -> QWidget | None:
         """Past calls of this PC (history, search, insights) in their own window, on their own connection to
@@ -440,3 +439,7 @@ class AgentApp(QObject):
         self.prefs.font_size = 0 if step == 0 else applied
         self.prefs.save(app_settings())
         self.window.transcript.retranslate()  # rows carry their own font: redraw them at the new size
+
+
+def _ignore(_result: object) -> None:
+    """Nothing to show when a background job succeeds (its failure is logged)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future, wait
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +29,7 @@ from audio.events import Channel
 from desktop.agent.call_bar import LevelMeter
 from desktop.agent.coach_panel import CoachingSettings
 from desktop.agent.model_settings import AfterCallModel
+from desktop.common.background import Background
 from desktop.common.lifetime import EmitGate
 from desktop.common.preferences import Preferences, app_settings
 from desktop.common.token_store import TokenLocation, TokenPlace, TokenStore
@@ -47,22 +49,24 @@ class _LevelTest(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._gate = EmitGate(self)  # a test that outlives the dialog (stop timed out) reports nothing
+        self._background = Background(self)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job: Future[None] | None = None
 
     def start(self, agent: str, customer: str) -> None:
         self.stop()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(agent, customer, self._stop), daemon=True, name="level-test"
+        stop = self._stop = threading.Event()
+        # Levels stream out through the gate while it runs; it ends when stopped (its failure is reported
+        # by _run itself).
+        self._job = self._background.in_thread(
+            "level-test", lambda: self._run(agent, customer, stop), lambda _none: None
         )
-        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=3)
-            self._thread = None
+        if self._job is not None:
+            wait([self._job], timeout=3)
+            self._job = None
 
     def _run(self, agent: str, customer: str, stop: threading.Event) -> None:
         try:
