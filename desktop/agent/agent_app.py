@@ -31,7 +31,7 @@ from sync.client import ConnectionState
 
 if TYPE_CHECKING:  # the other windows are loaded when first opened
     from assist.store import Store
-    from desktop.review.privacy_view import RetentionSchedule
+    from desktop.review.retention_schedule import RetentionSchedule
     from desktop.supervisor.console import SupervisorConsole
     from sync.client import SyncClient
 
@@ -136,7 +136,7 @@ class AgentApp(QObject):
         The runs go to the desk worker, the store's one writer, after the start-up work queued there; a daily
         run that comes during a call waits until the call is over (the call's transcript uses that worker)."""
         try:
-            from desktop.review.privacy_view import RetentionSchedule
+            from desktop.review.retention_schedule import RetentionSchedule
         except ImportError as exc:
             log.warning("retention is not applied: %s", exc)
             return

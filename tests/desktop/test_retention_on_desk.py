@@ -24,7 +24,7 @@ from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.review import privacy_view
-from desktop.review.privacy_view import RetentionSchedule
+from desktop.review.retention_schedule import RetentionSchedule
 
 
 class _Quiet:

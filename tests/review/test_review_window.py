@@ -319,7 +319,7 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
 
 def test_retention_schedule_runs_in_a_worker(store: Store, qtbot: Any) -> None:
     from assist.retention import RetentionPolicy, RetentionReport, save_policy
-    from desktop.review.privacy_view import RetentionSchedule
+    from desktop.review.retention_schedule import RetentionSchedule
 
     ensure_app()
     save_policy(store, RetentionPolicy(recording_days=0))
