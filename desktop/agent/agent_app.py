@@ -2,10 +2,8 @@
 
 The window only draws and the desk only works; this module connects the two (bridge signals -> window,
 window signals -> desk), words the desk's problems in the agent's language, and applies the preferences
-(theme, UI language, text size, devices, server). It also opens the app's other windows: History & review
-(on its own connection to the local database) for everyone, and the supervisor console (on its own team-server
-connection with the same token) for users the server signs in as supervisor or admin; it opens by itself for
-supervisors.
+(theme, UI language, text size, devices, server). The app's other windows (History & review, the supervisor
+console) are opened by desktop.agent.side_windows.
 """
 
 from __future__ import annotations
@@ -14,31 +12,25 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from desktop.agent.bridge import LiveCallBridge
 from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
 from desktop.agent.main_window import CallScreen
 from desktop.agent.settings_dialog import SettingsDialog
+from desktop.agent.side_windows import SideWindows
 from desktop.agent.softphone_link import SoftphoneLink
 from desktop.common.appearance import apply_font_size, apply_theme, apply_ui_font
-from desktop.common.background import Background
 from desktop.common.i18n import install_ui_language
 from desktop.common.preferences import Preferences, app_settings
 from desktop.common.views import WhisperView, WrapUpDraft
-from sync.client import ConnectionState
 
 if TYPE_CHECKING:  # the other windows are loaded when first opened
-    from assist.store import Store
     from desktop.review.retention_schedule import RetentionSchedule
     from desktop.supervisor.console import SupervisorConsole
-    from sync.client import SyncClient
 
 log = logging.getLogger(__name__)
-
-SUPERVISING_ROLES = ("supervisor", "admin")  # who may open the supervisor console
-OPENS_CONSOLE_AT_START = ("supervisor",)  # whose console opens by itself when they sign in
 
 
 def desk_config(prefs: Preferences) -> DeskConfig:
@@ -74,15 +66,12 @@ class AgentApp(QObject):
         self.window = window or CallScreen()
         self.window.restore_layout(app_settings())
         self.bridge = LiveCallBridge(self)
-        self._background = Background(self)
         self.desk = desk or CallDesk(self.bridge, desk_config(self.prefs))
         self.desk.listener = self.bridge
         self.window.whispers.beep_enabled = self.prefs.whisper_beep
         self.softphone: SoftphoneLink | None = None
-        self.supervisor_console: SupervisorConsole | None = None  # once opened
-        self.review_window: QWidget | None = None
+        self.side = SideWindows(self.desk, self.window, lambda: self.prefs, self._problem, self)
         self.retention: RetentionSchedule | None = None  # once the app is shown
-        self._console_opened_once = False
         self._wire()
         self.window.act_ja.setChecked(self.prefs.ui_language == "ja")
         self.window.act_en.setChecked(self.prefs.ui_language == "en")
@@ -104,7 +93,7 @@ class AgentApp(QObject):
         b.coaching.connect(w.show_coaching)
         b.whisper.connect(w.show_whisper)
         b.connection.connect(w.show_connection)
-        b.connection.connect(self._role_known)
+        b.connection.connect(self.side.role_known)
         b.call_finished.connect(self._call_finished)
         b.saved.connect(self._saved)
         b.problem.connect(self._problem)
@@ -119,8 +108,8 @@ class AgentApp(QObject):
         w.suggestions.feedback.connect(self.desk.suggestion_feedback)
         w.transcript.bookmark_toggled.connect(self.desk.bookmark)
         w.wrap_up.save_requested.connect(self._save_wrap_up)
-        w.open_review.connect(self.open_review)
-        w.open_supervisor.connect(self.open_supervisor_console)
+        w.open_review.connect(self.side.open_review)
+        w.open_supervisor.connect(self.side.open_supervisor_console)
         w.raise_hand.connect(lambda reason: self.desk.raise_hand(reason, True))
         w.lower_hand.connect(lambda: self.desk.raise_hand("", False))
 
@@ -199,97 +188,24 @@ class AgentApp(QObject):
             self.retention.stop()
         if self.softphone is not None:
             self.softphone.close()
-        console = self.supervisor_console
-        if console is not None:
-            console.close()
-            console.client.stop(timeout=3.0)  # the app is going: do not leave it to the window's deletion
-        if self.review_window is not None:
-            self.review_window.close()
+        self.side.close()
         self.desk.shutdown()
         self.bridge.close()  # a worker whose stop timed out may still report: nobody is listening any more
 
     # -- other windows -------------------------------------------------------------------------------------
-    def _role_known(self, state: ConnectionState) -> None:
-        if state is not ConnectionState.CONNECTED:
-            return  # offline: the last known role stands
-        role = self.desk.role
-        self.window.act_supervisor.setVisible(role in SUPERVISING_ROLES)
-        if role in OPENS_CONSOLE_AT_START and not self._console_opened_once:
-            self.open_supervisor_console()
+    @property
+    def supervisor_console(self) -> SupervisorConsole | None:
+        return self.side.console
+
+    @property
+    def review_window(self) -> QWidget | None:
+        return self.side.review
 
     def open_supervisor_console(self) -> QWidget | None:
-        """The team's live calls for a supervisor or admin, on its own connection with the same token (the
-        console takes over its client's callbacks, so it cannot share the desk's)."""
-        if self.desk.role not in SUPERVISING_ROLES or not self.desk.config.server_url:
-            return None
-        self._console_opened_once = True
-        console = self.supervisor_console
-        if console is not None:
-            console.showNormal()
-            console.raise_()
-            console.activateWindow()
-            return console
-        from desktop.supervisor.console import SupervisorConsole
-        from desktop.supervisor.i18n import install_supervisor_translation
-        from sync.client import SyncClient
-
-        install_supervisor_translation(self.prefs.ui_language)
-        state_file = self.desk.sync_state_file.with_name(
-            self.desk.sync_state_file.stem + "-supervisor.sqlite3"
-        )
-        client = SyncClient(self.desk.config.server_url, self.desk.config.server_token, state_file)
-        console = SupervisorConsole(client)
-        console.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        console.destroyed.connect(lambda _=None, c=client: self._console_closed(c))
-        self.supervisor_console = console
-        console.show()
-        return console
-
-    def _console_closed(self, client: SyncClient) -> None:
-        self.supervisor_console = None
-        # The console leaves its client to its owner; stopping joins a thread, so not on the UI thread.
-        self._background.in_thread("console-client-stop", lambda: client.stop(timeout=3.0), _ignore)
+        return self.side.open_supervisor_console()
 
     def open_review(self) -> QWidget | None:
-        """Past calls of this PC (history, search, insights) in their own window, on their own connection to
-        the local database."""
-        if self.review_window is not None:
-            self.review_window.showNormal()
-            self.review_window.raise_()
-            self.review_window.activateWindow()
-            return self.review_window
-        try:
-            from desktop.review import create_review_window
-        except ImportError as exc:  # the call screen works without it
-            log.exception("the review window cannot be loaded")
-            self.window.show_problem(
-                QCoreApplication.translate("AgentApp", "History & review is not available: %1").replace(
-                    "%1", str(exc)
-                )
-            )
-            return None
-        from assist.store import Store
-
-        try:
-            store = Store.open(self.desk.store_file)
-        except Exception as exc:
-            self._problem(Problem.STORE, f"{self.desk.store_file}: {exc}")
-            return None
-        window = create_review_window(
-            store,
-            author=self.prefs.agent_name,
-            recordings_root=self.desk.recordings,
-            run_on_store=self.desk.run_on_worker,  # the store's one writer
-        )
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        window.destroyed.connect(lambda _=None, s=store: self._review_closed(s))
-        self.review_window = window
-        window.show()
-        return window
-
-    def _review_closed(self, store: Store) -> None:
-        self.review_window = None
-        store.close()
+        return self.side.open_review()
 
     # -- calls --------------------------------------------------------------------------------------------
     def start_call(self, phone: str, replay: Path | None = None) -> str | None:
@@ -439,7 +355,3 @@ class AgentApp(QObject):
         self.prefs.font_size = 0 if step == 0 else applied
         self.prefs.save(app_settings())
         self.window.transcript.retranslate()  # rows carry their own font: redraw them at the new size
-
-
-def _ignore(_result: object) -> None:
-    """Nothing to show when a background job succeeds (its failure is logged)."""

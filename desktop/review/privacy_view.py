@@ -46,8 +46,6 @@ from assist.store import Store
 from desktop.common.background import Background
 from sync.team_erasure import ServerStep, TeamErasureOutcome
 
-
-
 TeamEraser = Callable[[str, tuple[str, ...]], TeamErasureOutcome]
 """Erases a customer (id, call ids) from the sync client files and the team server; blocks (a worker thread
 runs it). The app's: :func:`desktop.common.team_erasure.erase_on_team` with the app's server settings."""
