@@ -21,7 +21,6 @@ MAX_WIDGET_LINES = 400
 # Widget modules still over the limit while they are being split, each with the most lines it may have: a
 # ratchet (the test fails when one grows, and when one is back under the limit but still listed).
 STILL_OVER: dict[str, int] = {
-    "desktop/agent/main_window.py": 474,
     "desktop/supervisor/console.py": 619,
 }
 SQL_CALLS = frozenset({"execute", "executemany", "executescript"})

@@ -9,9 +9,7 @@ shows what the :class:`~desktop.agent.bridge.LiveCallBridge` delivers. Running a
 
 from __future__ import annotations
 
-import itertools
-
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from audio.events import AudioStatusEvent, AudioStatusKind, TranscriptEvent
+from desktop.agent import screen_keys
 from desktop.agent.call_bar import CallBar
 from desktop.agent.coach_panel import CoachPanel
 from desktop.agent.cue_banner import CueBanner
@@ -150,7 +149,7 @@ class CallScreen(QMainWindow):
         self.hand.lower_requested.connect(self.lower_hand)
         self._call_sizes: list[int] | None = None
         self._build_actions()
-        self._chain_focus()
+        screen_keys.chain_focus(self)
         self.retranslate()
 
     # -- actions and shortcuts --------------------------------------------------------------------------
@@ -372,91 +371,18 @@ class CallScreen(QMainWindow):
         extra = min(self.WRAP_UP_WIDTH - sizes[0], max(0, sizes[1] - 200))
         self.splitter.setSizes([sizes[0] + extra, sizes[1] - extra, sizes[2]])
 
-    # -- keyboard: panes and tab order -----------------------------------------------------------------
-    def panes(self) -> list[QWidget]:
-        """Where F6 goes, in order: call bar, transcript, cards, whispers, the left tabs' page."""
-        page = self.left_tabs.currentWidget()
-        page_focus: QWidget = self.left_tabs
-        for widget in (self.wrap_up.summary, self.notes.input, self.context_panel.view):
-            if page is not None and page.isAncestorOf(widget):
-                page_focus = widget
-                break
-        return [
-            self.call_bar.call_button,
-            self.transcript.list,
-            self.suggestions.first_focus(),
-            self.whispers.list,
-            page_focus,
-        ]
+    # -- keyboard and layout memory (desktop.agent.screen_keys) -----------------------------------------
+    def panes(self) -> list[QWidget]:  # where F6 goes, in order
+        return screen_keys.panes(self)
 
     def cycle_pane(self, step: int) -> None:
-        panes = self.panes()
-        focus = self.focusWidget()
-        current = next(
-            (i for i, pane in enumerate(panes) if focus is not None and self._in_pane(focus, i)), -1
-        )
-        target = panes[(current + step) % len(panes)] if current >= 0 else panes[0 if step > 0 else -1]
-        target.setFocus(Qt.FocusReason.TabFocusReason)
+        screen_keys.cycle_pane(self, step)
 
-    def _in_pane(self, widget: QWidget, index: int) -> bool:
-        containers: list[QWidget] = [
-            self.call_bar,
-            self.transcript,
-            self.suggestions,
-            self.whispers,
-            self.left_tabs,
-        ]
-        if index == 0 and self.hand.isAncestorOf(widget):
-            return True
-        container = containers[index]
-        return widget is container or container.isAncestorOf(widget)
-
-    def _chain_focus(self) -> None:
-        """Tab order: call bar -> raise hand -> transcript -> cards -> whispers -> left tabs (wrap-up)."""
-        chain: list[QWidget] = [
-            self.call_bar.call_button,
-            self.call_bar.phone,
-            self.hand.button,
-            self.hand.reason,
-            self.transcript.list,
-            self.transcript.jump_button,
-            self.suggestions,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
-        tail: list[QWidget] = [
-            self.whispers.list,
-            self.left_tabs,
-            self.wrap_up.summary,
-            self.wrap_up.tags,
-            self.wrap_up.disposition,
-            self.wrap_up.next_action,
-            self.wrap_up.has_follow_up,
-            self.wrap_up.follow_up,
-            self.wrap_up.save_button,
-        ]
-        for first, second in itertools.pairwise(tail):
-            QWidget.setTabOrder(first, second)
-        self.suggestions.after = self.whispers.list
-        self.suggestions.chain_focus()
-
-    # -- layout memory ----------------------------------------------------------------------------------
     def restore_layout(self, settings: QSettings) -> None:
-        for key, apply in (
-            ("window/geometry", self.restoreGeometry),
-            ("window/state", self.restoreState),
-            ("window/splitter", self.splitter.restoreState),
-            ("window/right", self.right_splitter.restoreState),
-        ):
-            value = settings.value(key)
-            if isinstance(value, QByteArray):
-                apply(value)
+        screen_keys.restore_layout(self, settings)
 
     def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        settings.setValue("window/splitter", self.splitter.saveState())
-        settings.setValue("window/right", self.right_splitter.saveState())
+        screen_keys.save_layout(self, settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout(app_settings())
