@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         extract(catalogue, catalogue.ts)
     if args.set:
         source, japanese = args.set
-        if not any(set_translation(c.ts, source, japanese) for c in CATALOGUES):
+        written = [set_translation(c.ts, source, japanese) for c in CATALOGUES]  # every file, not the first
+        if not any(written):
             print(f"no tr() string {_quote(source)} in the code", file=sys.stderr)
             return 2
     missing = 0

@@ -12,7 +12,6 @@ says that the agent's cards are not shared.
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Callable
 
@@ -28,22 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.common.context_panel import CustomerContextPanel
-from desktop.common.suggestion_cards import SuggestionPanel
 from desktop.supervisor.audit_view import AuditTrail
 from desktop.supervisor.board import AttentionRules, LiveCall, TeamBoard
 from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
-from desktop.supervisor.follow_view import FollowedTranscript, WhisperHistory
+from desktop.supervisor.follow_pane import FollowPane
 from desktop.supervisor.ledger import (
     KnowledgeShelf,
     SentWhisper,
     WhisperLedger,
-    customer_view,
-    suggestion_view,
 )
 from desktop.supervisor.templates import WhisperTemplates
-from desktop.supervisor.whisper_composer import WhisperComposer
 from sync.client import ConnectionState, RequestError, SyncClient, SyncRequestError, SyncUnavailable
 from sync.protocol import (
     AnyCallEvent,
@@ -115,44 +109,24 @@ class SupervisorConsole(QMainWindow):
         board_layout.addWidget(self.agents_title)
         board_layout.addWidget(self.agents_view, 1)
 
-        self.follow_title = QLabel(self)
-        self.follow_title.setObjectName("followTitle")
-        self.follow_title.setWordWrap(True)
-        self.follow_title.setTextFormat(Qt.TextFormat.RichText)
-        self.transcript = FollowedTranscript(self)
-        self.context = CustomerContextPanel(self)
-        self.cards = SuggestionPanel(self, agent_actions=False)  # the agent's feedback buttons are theirs
-        self.cards_note = QLabel(self)
-        self.cards_note.setWordWrap(True)
-        cards_side = QWidget(self)
-        cards_layout = QVBoxLayout(cards_side)
-        cards_layout.setContentsMargins(0, 0, 0, 0)
-        cards_layout.addWidget(self.cards_note)
-        cards_layout.addWidget(self.cards, 1)
-        self.side_tabs = QTabWidget(self)
-        self.side_tabs.addTab(self.context, "")
-        self.side_tabs.addTab(cards_side, "")
-        self.history = WhisperHistory(self)
-        self.history_title = QLabel(self)
-        self.composer = WhisperComposer(self.templates, self)
+        self.follow = FollowPane(self.templates, self)
+        follow_side = self.follow
+        # The pane's parts, as the console's callers and tests know them.
+        self.follow_title, self.transcript, self.context = (
+            self.follow.follow_title,
+            self.follow.transcript,
+            self.follow.context,
+        )
+        self.cards, self.cards_note, self.history = (
+            self.follow.cards,
+            self.follow.cards_note,
+            self.follow.history,
+        )
+        self.composer = self.follow.composer
         self.composer.send_requested.connect(self.send_whisper)
         self.composer.knowledge_requested.connect(self.push_knowledge)
         self.composer.coming_requested.connect(self.send_coming)
         self.composer.problem.connect(self.show_message)
-        self.transcript.line_selected.connect(self.composer.set_anchor)
-
-        follow_top = QSplitter(Qt.Orientation.Horizontal, self)
-        follow_top.addWidget(self.transcript)
-        follow_top.addWidget(self.side_tabs)
-        follow_top.setStretchFactor(0, 3)
-        follow_top.setStretchFactor(1, 2)
-        follow_side = QWidget(self)
-        follow_layout = QVBoxLayout(follow_side)
-        follow_layout.addWidget(self.follow_title)
-        follow_layout.addWidget(follow_top, 3)
-        follow_layout.addWidget(self.history_title)
-        follow_layout.addWidget(self.history, 1)
-        follow_layout.addWidget(self.composer)
 
         live = QSplitter(Qt.Orientation.Horizontal, self)
         live.addWidget(board_side)
@@ -202,9 +176,6 @@ class SupervisorConsole(QMainWindow):
         self.setWindowTitle(self.tr("Agent Assist — Supervisor"))
         self.board_title.setText(self.tr("Live calls (calls needing attention first)"))
         self.agents_title.setText(self.tr("Agents online"))
-        self.history_title.setText(self.tr("Whispers on this call"))
-        self.side_tabs.setTabText(0, self.tr("Customer"))
-        self.side_tabs.setTabText(1, self.tr("Agent's cards"))
         self.tabs.setTabText(0, self.tr("Team board"))
         self.tabs.setTabText(1, self.tr("Audit trail"))
         self.refresh_action.setText(self.tr("Refresh board"))
@@ -214,14 +185,7 @@ class SupervisorConsole(QMainWindow):
         self.coming_action.setText(self.tr("Answer the raised hand: I'm coming"))
         self.menu_board.setTitle(self.tr("&Board"))
         self.menu_call.setTitle(self.tr("&Followed call"))
-        for widget in (
-            self.board_view,
-            self.agents_view,
-            self.transcript,
-            self.history,
-            self.composer,
-            self.audit,
-        ):
+        for widget in (self.board_view, self.agents_view, self.follow, self.audit):
             widget.retranslate()
         self._show_followed_call()
         self._render_board()
@@ -438,53 +402,15 @@ class SupervisorConsole(QMainWindow):
         self._remember_followed()
         call = self._followed_call()
         if self.following is None:
-            self.follow_title.setText(
-                html.escape(
-                    self.tr(
-                        "Not following a call. Double-click a call on the board (or select it and press "
-                        "Enter)."
-                    )
-                )
-            )
-            self.composer.set_target("")
-            self.context.show_customer(None)
-            self.history.show_whispers([])
+            self.follow.show_nothing_followed()
         else:
-            agent = call.agent if call else ""
-            customer = call.customer_name if call else ""
             ended = ended or (call is not None and self.board.call(call.call_id) is None)
-            state = self.tr("call ended") if ended else self.tr("live")
-            title = (
-                self.tr("Following %1 with %2 (%3)")
-                .replace("%1", agent or "…")
-                .replace("%2", customer or self.tr("unknown caller"))
-                .replace("%3", state)
-            )
-            hand = call.hand if call is not None and not ended else None
-            if hand is not None:
-                reason = hand.reason
-                mark = self.tr("⚑ Hand raised") + (": " + reason if reason else "")
-                title = f"<b>{html.escape(mark)}</b><br>{html.escape(title)}"
-            else:
-                title = html.escape(title)
-            self.follow_title.setText(title)
-            self.composer.set_target(agent)
+            self.follow.show_title(call, ended)
             self._show_history()
         self._show_call_info()
 
     def _show_call_info(self) -> None:
-        call = self._followed_call()
-        if call is None:
-            self.cards_note.setText(self.tr("Follow a call to see the cards its agent sees."))
-            self.cards.clear()
-            return
-        self.context.show_customer(customer_view(call.customer))
-        cards = call.info.cards
-        if cards is not None:
-            self.cards.show_suggestions([suggestion_view(card) for card in cards if card.title])
-            self.cards_note.setText(self.tr("The cards the agent is seeing now."))
-        else:
-            self.cards_note.setText(self.tr("The agent's app has not shared its cards for this call."))
+        self.follow.show_call_info(self._followed_call())
 
     # -- whispers ------------------------------------------------------------------------------------------
 

@@ -202,6 +202,57 @@
     </message>
 </context>
 <context>
+    <name>FollowPane</name>
+    <message>
+        <source>Whispers on this call</source>
+        <translation>この通話のささやき</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>お客様</translation>
+    </message>
+    <message>
+        <source>Agent's cards</source>
+        <translation>オペレーターのカード</translation>
+    </message>
+    <message>
+        <source>Not following a call. Double-click a call on the board (or select it and press Enter).</source>
+        <translation>モニター中の通話はありません。ボードの通話をダブルクリック（または選択して Enter）してください。</translation>
+    </message>
+    <message>
+        <source>call ended</source>
+        <translation>通話終了</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>通話中</translation>
+    </message>
+    <message>
+        <source>Following %1 with %2 (%3)</source>
+        <translation>%1 と %2 の通話をモニター中（%3）</translation>
+    </message>
+    <message>
+        <source>unknown caller</source>
+        <translation>不明な発信者</translation>
+    </message>
+    <message>
+        <source>⚑ Hand raised</source>
+        <translation>⚑ 挙手中</translation>
+    </message>
+    <message>
+        <source>Follow a call to see the cards its agent sees.</source>
+        <translation>通話をモニターすると、オペレーターが見ているカードが表示されます。</translation>
+    </message>
+    <message>
+        <source>The cards the agent is seeing now.</source>
+        <translation>オペレーターがいま見ているカードです。</translation>
+    </message>
+    <message>
+        <source>The agent's app has not shared its cards for this call.</source>
+        <translation>この通話では、オペレーターのアプリがカードを共有していません。</translation>
+    </message>
+</context>
+<context>
     <name>FollowedTranscript</name>
     <message>
         <source>Agent</source>
@@ -237,18 +288,6 @@
     <message>
         <source>Agents online</source>
         <translation>オンラインのオペレーター</translation>
-    </message>
-    <message>
-        <source>Whispers on this call</source>
-        <translation>この通話のささやき</translation>
-    </message>
-    <message>
-        <source>Customer</source>
-        <translation>お客様</translation>
-    </message>
-    <message>
-        <source>Agent's cards</source>
-        <translation>オペレーターのカード</translation>
     </message>
     <message>
         <source>Team board</source>
@@ -317,42 +356,6 @@
     <message>
         <source>Could not follow the call</source>
         <translation>通話をモニターできませんでした</translation>
-    </message>
-    <message>
-        <source>Not following a call. Double-click a call on the board (or select it and press Enter).</source>
-        <translation>モニター中の通話はありません。ボードの通話をダブルクリック（または選択して Enter）してください。</translation>
-    </message>
-    <message>
-        <source>call ended</source>
-        <translation>通話終了</translation>
-    </message>
-    <message>
-        <source>live</source>
-        <translation>通話中</translation>
-    </message>
-    <message>
-        <source>Following %1 with %2 (%3)</source>
-        <translation>%1 と %2 の通話をモニター中（%3）</translation>
-    </message>
-    <message>
-        <source>unknown caller</source>
-        <translation>不明な発信者</translation>
-    </message>
-    <message>
-        <source>⚑ Hand raised</source>
-        <translation>⚑ 挙手中</translation>
-    </message>
-    <message>
-        <source>Follow a call to see the cards its agent sees.</source>
-        <translation>通話をモニターすると、オペレーターが見ているカードが表示されます。</translation>
-    </message>
-    <message>
-        <source>The cards the agent is seeing now.</source>
-        <translation>オペレーターがいま見ているカードです。</translation>
-    </message>
-    <message>
-        <source>The agent's app has not shared its cards for this call.</source>
-        <translation>この通話では、オペレーターのアプリがカードを共有していません。</translation>
     </message>
     <message>
         <source>Follow a live call to whisper to its agent.</source>
