@@ -21,7 +21,7 @@ MAX_WIDGET_LINES = 400
 # Widget modules still over the limit while they are being split, each with the most lines it may have: a
 # ratchet (the test fails when one grows, and when one is back under the limit but still listed).
 STILL_OVER: dict[str, int] = {
-    "desktop/supervisor/console.py": 545,
+    "desktop/supervisor/console.py": 458,
 }
 SQL_CALLS = frozenset({"execute", "executemany", "executescript"})
 SQL_TEXT = re.compile(

@@ -12,7 +12,6 @@ says that the agent's cards are not shared.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -33,12 +32,11 @@ from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
 from desktop.supervisor.follow_pane import FollowPane
 from desktop.supervisor.ledger import (
-    KnowledgeShelf,
     SentWhisper,
-    WhisperLedger,
 )
 from desktop.supervisor.templates import WhisperTemplates
-from sync.client import ConnectionState, RequestError, SyncClient, SyncRequestError, SyncUnavailable
+from desktop.supervisor.whisper_flow import WhisperFlow
+from sync.client import ConnectionState, SyncClient, SyncRequestError, SyncUnavailable
 from sync.protocol import (
     AnyCallEvent,
     Attachment,
@@ -49,10 +47,8 @@ from sync.protocol import (
     CallTranscript,
     CallUpdated,
     CallWhispered,
-    Change,
     HandChanged,
     Presence,
-    WhisperReceipt,
 )
 
 BOARD_REFRESH_MS = 30_000  # a full re-read heals anything a dropped connection made us miss
@@ -91,8 +87,7 @@ class SupervisorConsole(QMainWindow):
         # The followed call as last seen on the board: it stays named after the call ends and leaves the
         # board.
         self._followed: LiveCall | None = None
-        self.whispers = WhisperLedger()
-        self.knowledge = KnowledgeShelf()
+        self.flow = WhisperFlow(self)
         self._role = ""
         self._closing = False
         self._render_scheduled = False
@@ -123,9 +118,9 @@ class SupervisorConsole(QMainWindow):
             self.follow.history,
         )
         self.composer = self.follow.composer
-        self.composer.send_requested.connect(self.send_whisper)
-        self.composer.knowledge_requested.connect(self.push_knowledge)
-        self.composer.coming_requested.connect(self.send_coming)
+        self.composer.send_requested.connect(self.flow.send)
+        self.composer.knowledge_requested.connect(self.flow.push_knowledge)
+        self.composer.coming_requested.connect(self.flow.send_coming)
         self.composer.problem.connect(self.show_message)
 
         live = QSplitter(Qt.Orientation.Horizontal, self)
@@ -146,11 +141,11 @@ class SupervisorConsole(QMainWindow):
 
         self._build_actions()
         self.bridge.call_event.connect(self._on_call_event)
-        self.bridge.whisper_status.connect(self._on_whisper_status)
+        self.bridge.whisper_status.connect(self.flow.on_receipt)
         self.bridge.presence.connect(self._on_presence)
-        self.bridge.change.connect(self._on_change)
+        self.bridge.change.connect(self.flow.on_change)
         self.bridge.connection.connect(self._on_connection)
-        self.bridge.request_error.connect(self._on_request_error)
+        self.bridge.request_error.connect(self.flow.on_request_error)
 
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -207,7 +202,7 @@ class SupervisorConsole(QMainWindow):
         self.follow_action = action("Ctrl+F", self._follow_selected)
         self.stop_action = action("Ctrl+Shift+F", self.stop_following)
         self.compose_action = action("Ctrl+L", self.composer.text.setFocus)
-        self.coming_action = action("Ctrl+K", self.send_coming)
+        self.coming_action = action("Ctrl+K", self.flow.send_coming)
         # A menu bar, so every shortcut can be found (and used by mouse) without reading the manual.
         bar = self.menuBar()
         self.menu_board = bar.addMenu("")
@@ -232,7 +227,7 @@ class SupervisorConsole(QMainWindow):
             self.connection_label.setProperty("state", "online")
             self.audit.set_allowed(self._role == "admin")
             self.refresh_board()
-            self._load_knowledge()
+            self.flow.load_knowledge()
             if self._role == "admin" and self.audit.last_seq == 0:
                 self.load_audit(0)
             if self.following is not None:
@@ -266,7 +261,7 @@ class SupervisorConsole(QMainWindow):
             self._render_board()
             self.board_refreshed.emit()
 
-        self.bridge.run(work, done, self._request_failed(self.tr("The live calls could not be loaded")))
+        self.bridge.run(work, done, self.request_failed(self.tr("The live calls could not be loaded")))
 
     def _render_board(self) -> None:
         self._render_scheduled = False
@@ -275,7 +270,7 @@ class SupervisorConsole(QMainWindow):
         self.board_view.render(self.board, self.following)
         self.agents_view.render(self.board.agents())
 
-    def _board_changed(self) -> None:
+    def board_changed(self) -> None:
         # A busy team sends dozens of lines a second: redraw the board at most every RENDER_DELAY_MS.
         if not self._render_scheduled:
             self._render_scheduled = True
@@ -283,7 +278,7 @@ class SupervisorConsole(QMainWindow):
 
     def _on_presence(self, users: tuple[Presence, ...]) -> None:
         self.board.update_members(users)
-        self._board_changed()
+        self.board_changed()
 
     def _on_call_event(self, event: AnyCallEvent | CallSnapshot) -> None:
         match event:
@@ -308,7 +303,7 @@ class SupervisorConsole(QMainWindow):
             case CallWhispered():
                 pass
         self._remember_followed()
-        self._board_changed()
+        self.board_changed()
 
     def _on_hand(self, event: HandChanged) -> None:
         call_id, hand = event.call_id, event.hand
@@ -322,11 +317,6 @@ class SupervisorConsole(QMainWindow):
         if call_id == self.following:
             self._show_followed_call()
         self._render_board()
-
-    def send_coming(self) -> None:
-        """Answer the followed call's raised hand: a whisper that tells the agent a supervisor is on the
-        way."""
-        self.send_whisper(self.tr("I'm coming to help you."), "", Attachment(kind="coming"))
 
     def _remember_followed(self) -> None:
         if self.following is not None:
@@ -359,7 +349,7 @@ class SupervisorConsole(QMainWindow):
                 self.following = None
                 self._show_followed_call()
                 self._render_board()
-            self._request_failed(self.tr("Could not follow the call"))(error)
+            self.request_failed(self.tr("Could not follow the call"))(error)
 
         self.bridge.run(work, lambda _snapshot: None, failed)
 
@@ -387,7 +377,7 @@ class SupervisorConsole(QMainWindow):
         for line in snapshot.transcript:
             self.transcript.show_event(line)
         for whisper in snapshot.whispers:
-            self._merge_whisper(SentWhisper.from_server(whisper))
+            self.flow.merge(SentWhisper.from_server(whisper))
         self._show_followed_call(ended=call.ended_at is not None)
         self._show_call_info()
         self.followed.emit(call.call_id)
@@ -406,7 +396,7 @@ class SupervisorConsole(QMainWindow):
         else:
             ended = ended or (call is not None and self.board.call(call.call_id) is None)
             self.follow.show_title(call, ended)
-            self._show_history()
+            self.flow.show_history()
         self._show_call_info()
 
     def _show_call_info(self) -> None:
@@ -417,84 +407,10 @@ class SupervisorConsole(QMainWindow):
     def send_whisper(
         self, text: str, anchor_segment_id: str = "", attachment: Attachment | None = None
     ) -> None:
-        call = self.board.call(self.following) if self.following else None
-        if call is None or not call.agent:
-            self.show_message(self.tr("Follow a live call to whisper to its agent."))
-            return
-        call_id, agent = call.call_id, call.agent
-        created = time.time()
-        title = attachment.title if attachment is not None else ""
-
-        def work() -> str:
-            # Writes the whisper to the client's outbox (fsynced) before it goes out: off the main thread.
-            return self.client.send_whisper(agent, call_id, text, anchor_segment_id or None, attachment)
-
-        def queued(whisper_id: str) -> None:
-            self._merge_whisper(SentWhisper(whisper_id, call_id, text, "queued", self._user_name(), created,
-                                            anchor_segment_id, title))  # fmt: skip
-            self.board.whisper_sent(call_id, created)
-            self._board_changed()
-
-        self.bridge.run(work, queued, self._request_failed(self.tr("The whisper could not be queued")))
-
-    def push_knowledge(self, entry_id: str) -> None:
-        """Send a team knowledge entry to the followed call's agent, to show in their suggestion panel."""
-        record = self.knowledge.get(entry_id)
-        if record is None:
-            self.show_message(self.tr("That knowledge entry is no longer shared by the team."))
-            return
-        title = record.title or entry_id
-        attachment = Attachment(
-            kind="knowledge", entry_id=entry_id, title=title, body=record.body, tags=record.tags
-        )
-        self.send_whisper(self.tr("See: %1").replace("%1", title), self.composer.anchor(), attachment)
-
-    def _on_whisper_status(self, receipt: WhisperReceipt) -> None:
-        self._whisper_changed(
-            self.whispers.receipt(receipt.whisper_id, receipt.status.value, receipt.whisper)
-        )
-
-    def _merge_whisper(self, whisper: SentWhisper) -> None:
-        self._whisper_changed(self.whispers.merge(whisper))
-
-    def _whisper_changed(self, whisper: SentWhisper | None) -> None:
-        if whisper is not None and whisper.call_id == self.following:
-            self._show_history()
-
-    def _show_history(self) -> None:
-        self.history.show_whispers(self.whispers.on_call(self.following))
+        self.flow.send(text, anchor_segment_id, attachment)
 
     def whisper_status(self, whisper_id: str) -> str:
-        return self.whispers.status(whisper_id)
-
-    def _on_request_error(self, error: RequestError) -> None:
-        ref = error.ref
-        message = error.message or error.code
-        if error.about_whisper:
-            self._whisper_changed(self.whispers.refuse(ref, message))
-        self.show_message(
-            self.tr("The team server refused %1: %2").replace("%1", error.request).replace("%2", message)
-        )
-
-    # -- knowledge ------------------------------------------------------------------------------------------
-
-    def _load_knowledge(self) -> None:
-        after = self.knowledge.seq
-
-        def work() -> list[Change]:
-            return self.client.feed_since(after)
-
-        def done(changes: list[Change]) -> None:
-            for change in changes:
-                self._on_change(change)
-
-        self.bridge.run(
-            work, done, self._request_failed(self.tr("The team's knowledge entries could not be loaded"))
-        )
-
-    def _on_change(self, change: Change) -> None:
-        if self.knowledge.apply(change):
-            self.composer.show_knowledge(self.knowledge.entries())
+        return self.flow.ledger.status(whisper_id)
 
     # -- audit ---------------------------------------------------------------------------------------------
 
@@ -505,7 +421,7 @@ class SupervisorConsole(QMainWindow):
         self.bridge.run(
             lambda: self.client.audit_log(after=after, limit=500),
             self.audit.add_entries,
-            self._request_failed(self.tr("The audit trail could not be loaded")),
+            self.request_failed(self.tr("The audit trail could not be loaded")),
         )
 
     # -- messages and closing ------------------------------------------------------------------------------
@@ -514,7 +430,7 @@ class SupervisorConsole(QMainWindow):
         self.statusBar().showMessage(text, 15_000)
         self.message.emit(text)
 
-    def _request_failed(self, what: str) -> Callable[[Exception], None]:
+    def request_failed(self, what: str) -> Callable[[Exception], None]:
         def report(error: Exception) -> None:
             if isinstance(error, SyncRequestError):
                 detail = error.message
@@ -525,9 +441,6 @@ class SupervisorConsole(QMainWindow):
             self.show_message(f"{what}: {detail}")
 
         return report
-
-    def _user_name(self) -> str:
-        return self.client.user.user if self.client.user is not None else ""
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

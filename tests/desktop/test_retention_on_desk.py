@@ -23,7 +23,7 @@ from desktop.agent.agent_app import AgentApp
 from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
-from desktop.review import privacy_view
+from desktop.review import retention_schedule
 from desktop.review.retention_schedule import RetentionSchedule
 
 
@@ -92,13 +92,13 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def retention_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The thread every retention run worked on (the real run, only watched)."""
     threads: list[int] = []
-    real_apply = privacy_view.apply_retention
+    real_apply = retention_schedule.apply_retention
 
     def watched(store: Store, *args: Any, **kwargs: Any) -> RetentionReport:
         threads.append(threading.get_ident())
         return real_apply(store, *args, **kwargs)
 
-    monkeypatch.setattr(privacy_view, "apply_retention", watched)
+    monkeypatch.setattr(retention_schedule, "apply_retention", watched)
     return threads
 
 

@@ -350,36 +350,8 @@
         <translation>⚑ %1 さんが挙手しました: %2</translation>
     </message>
     <message>
-        <source>I'm coming to help you.</source>
-        <translation>今から応援に向かいます。</translation>
-    </message>
-    <message>
         <source>Could not follow the call</source>
         <translation>通話をモニターできませんでした</translation>
-    </message>
-    <message>
-        <source>Follow a live call to whisper to its agent.</source>
-        <translation>通話中の通話をモニターすると、そのオペレーターにささやけます。</translation>
-    </message>
-    <message>
-        <source>The whisper could not be queued</source>
-        <translation>ささやきを送信待ちにできませんでした</translation>
-    </message>
-    <message>
-        <source>That knowledge entry is no longer shared by the team.</source>
-        <translation>そのナレッジはチームで共有されなくなりました。</translation>
-    </message>
-    <message>
-        <source>See: %1</source>
-        <translation>参照: %1</translation>
-    </message>
-    <message>
-        <source>The team server refused %1: %2</source>
-        <translation>チームサーバーが %1 を拒否しました: %2</translation>
-    </message>
-    <message>
-        <source>The team's knowledge entries could not be loaded</source>
-        <translation>チームのナレッジを読み込めませんでした</translation>
     </message>
     <message>
         <source>The audit trail could not be loaded</source>
@@ -483,6 +455,37 @@
     <message>
         <source>No knowledge entry to send: the team has none shared yet.</source>
         <translation>送れるナレッジがありません。チームでまだ共有されていません。</translation>
+    </message>
+</context>
+<context>
+    <name>WhisperFlow</name>
+    <message>
+        <source>Follow a live call to whisper to its agent.</source>
+        <translation>通話中の通話をモニターすると、そのオペレーターにささやけます。</translation>
+    </message>
+    <message>
+        <source>The whisper could not be queued</source>
+        <translation>ささやきを送信待ちにできませんでした</translation>
+    </message>
+    <message>
+        <source>That knowledge entry is no longer shared by the team.</source>
+        <translation>そのナレッジはチームで共有されなくなりました。</translation>
+    </message>
+    <message>
+        <source>See: %1</source>
+        <translation>参照: %1</translation>
+    </message>
+    <message>
+        <source>I'm coming to help you.</source>
+        <translation>今から応援に向かいます。</translation>
+    </message>
+    <message>
+        <source>The team server refused %1: %2</source>
+        <translation>チームサーバーが %1 を拒否しました: %2</translation>
+    </message>
+    <message>
+        <source>The team's knowledge entries could not be loaded</source>
+        <translation>チームのナレッジを読み込めませんでした</translation>
     </message>
 </context>
 <context>
