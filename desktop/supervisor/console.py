@@ -15,21 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
     QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.supervisor.audit_view import AuditTrail
 from desktop.supervisor.board import AttentionRules, LiveCall, TeamBoard
-from desktop.supervisor.board_view import AgentsList, BoardTable
 from desktop.supervisor.bridge import SupervisorBridge
+from desktop.supervisor.console_parts import BoardSide, ConsoleActions, ServerState
 from desktop.supervisor.follow_pane import FollowPane
 from desktop.supervisor.ledger import (
     SentWhisper,
@@ -84,39 +82,22 @@ class SupervisorConsole(QMainWindow):
         self.board = TeamBoard(rules)
         self.templates = templates if templates is not None else WhisperTemplates.load()
         self.following: str | None = None
-        # The followed call as last seen on the board: it stays named after the call ends and leaves the
-        # board.
-        self._followed: LiveCall | None = None
+        self._followed: LiveCall | None = None  # as last seen on the board: still named once it has ended
         self.flow = WhisperFlow(self)
         self._role = ""
         self._closing = False
         self._render_scheduled = False
 
-        self.board_view = BoardTable(self)
+        board_side = self.board_side = BoardSide(self)
+        self.board_view, self.agents_view = board_side.board_view, board_side.agents_view
         self.board_view.follow_requested.connect(self.follow_call)
-        self.agents_view = AgentsList(self)
-        self.board_title = QLabel(self)
-        self.agents_title = QLabel(self)
-        board_side = QWidget(self)
-        board_layout = QVBoxLayout(board_side)
-        board_layout.addWidget(self.board_title)
-        board_layout.addWidget(self.board_view, 3)
-        board_layout.addWidget(self.agents_title)
-        board_layout.addWidget(self.agents_view, 1)
 
         self.follow = FollowPane(self.templates, self)
         follow_side = self.follow
         # The pane's parts, as the console's callers and tests know them.
-        self.follow_title, self.transcript, self.context = (
-            self.follow.follow_title,
-            self.follow.transcript,
-            self.follow.context,
-        )
-        self.cards, self.cards_note, self.history = (
-            self.follow.cards,
-            self.follow.cards_note,
-            self.follow.history,
-        )
+        self.follow_title, self.transcript = self.follow.follow_title, self.follow.transcript
+        self.context, self.cards = self.follow.context, self.follow.cards
+        self.cards_note, self.history = self.follow.cards_note, self.follow.history
         self.composer = self.follow.composer
         self.composer.send_requested.connect(self.flow.send)
         self.composer.knowledge_requested.connect(self.flow.push_knowledge)
@@ -135,11 +116,18 @@ class SupervisorConsole(QMainWindow):
         self.tabs.addTab(live, "")
         self.tabs.addTab(self.audit, "")
         self.setCentralWidget(self.tabs)
-        self.connection_label = QLabel(self)
-        self.connection_label.setObjectName("serverState")
+        self.connection_label = ServerState(self)
         self.statusBar().addPermanentWidget(self.connection_label)
 
-        self._build_actions()
+        self.shortcuts = ConsoleActions(
+            self,
+            refresh=self.refresh_board,
+            follow=self._follow_selected,
+            stop=self.stop_following,
+            compose=self.composer.text.setFocus,
+            coming=self.flow.send_coming,
+        )
+        self.menu_board, self.menu_call = self.shortcuts.menu_board, self.shortcuts.menu_call
         self.bridge.call_event.connect(self._on_call_event)
         self.bridge.whisper_status.connect(self.flow.on_receipt)
         self.bridge.presence.connect(self._on_presence)
@@ -169,18 +157,9 @@ class SupervisorConsole(QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Agent Assist — Supervisor"))
-        self.board_title.setText(self.tr("Live calls (calls needing attention first)"))
-        self.agents_title.setText(self.tr("Agents online"))
         self.tabs.setTabText(0, self.tr("Team board"))
         self.tabs.setTabText(1, self.tr("Audit trail"))
-        self.refresh_action.setText(self.tr("Refresh board"))
-        self.follow_action.setText(self.tr("Follow selected call"))
-        self.stop_action.setText(self.tr("Stop following"))
-        self.compose_action.setText(self.tr("Write a whisper"))
-        self.coming_action.setText(self.tr("Answer the raised hand: I'm coming"))
-        self.menu_board.setTitle(self.tr("&Board"))
-        self.menu_call.setTitle(self.tr("&Followed call"))
-        for widget in (self.board_view, self.agents_view, self.follow, self.audit):
+        for widget in (self.shortcuts, self.board_side, self.follow, self.audit):
             widget.retranslate()
         self._show_followed_call()
         self._render_board()
@@ -190,41 +169,13 @@ class SupervisorConsole(QMainWindow):
             self.retranslate()
         super().changeEvent(event)
 
-    def _build_actions(self) -> None:
-        def action(shortcut: QKeySequence | str, slot: Callable[[], object]) -> QAction:
-            act = QAction(self)
-            act.setShortcut(QKeySequence(shortcut))
-            act.triggered.connect(slot)
-            self.addAction(act)
-            return act
-
-        self.refresh_action = action(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_board)
-        self.follow_action = action("Ctrl+F", self._follow_selected)
-        self.stop_action = action("Ctrl+Shift+F", self.stop_following)
-        self.compose_action = action("Ctrl+L", self.composer.text.setFocus)
-        self.coming_action = action("Ctrl+K", self.flow.send_coming)
-        # A menu bar, so every shortcut can be found (and used by mouse) without reading the manual.
-        bar = self.menuBar()
-        self.menu_board = bar.addMenu("")
-        self.menu_board.addAction(self.refresh_action)
-        self.menu_board.addAction(self.follow_action)
-        self.menu_call = bar.addMenu("")
-        for act in (self.stop_action, self.compose_action, self.coming_action):
-            self.menu_call.addAction(act)
-
     # -- connection and board ------------------------------------------------------------------------------
 
     def _on_connection(self, state: str, reason: str) -> None:
         user = self.client.user
+        self.connection_label.show_state(state, reason, user)
         if state == ConnectionState.CONNECTED.value and user is not None:
             self._role = user.role.value
-            self.connection_label.setText(
-                self.tr("Connected as %1 (%2, team %3)")
-                .replace("%1", user.user)
-                .replace("%2", self._role)
-                .replace("%3", user.team)
-            )
-            self.connection_label.setProperty("state", "online")
             self.audit.set_allowed(self._role == "admin")
             self.refresh_board()
             self.flow.load_knowledge()
@@ -232,17 +183,8 @@ class SupervisorConsole(QMainWindow):
                 self.load_audit(0)
             if self.following is not None:
                 self._subscribe(self.following)  # the server forgot our subscription with the old connection
-        elif state == ConnectionState.CONNECTING.value:
-            self.connection_label.setText(self.tr("Connecting to the team server…"))
-            self.connection_label.setProperty("state", "offline")
-        else:
-            text = self.tr("Offline")
-            self.connection_label.setText(f"{text}: {reason}" if reason else text)
-            self.connection_label.setProperty("state", "offline")
-            if reason and "refused the token" in reason:
-                self.show_message(self.tr("The team server refused the token; ask your admin for a new one."))
-        self.connection_label.style().unpolish(self.connection_label)
-        self.connection_label.style().polish(self.connection_label)
+        elif state != ConnectionState.CONNECTING.value and reason and "refused the token" in reason:
+            self.show_message(self.tr("The team server refused the token; ask your admin for a new one."))
 
     def refresh_board(self) -> None:
         """Re-read the live calls and presence from the server (in the background)."""
@@ -267,8 +209,7 @@ class SupervisorConsole(QMainWindow):
         self._render_scheduled = False
         if self._closing:
             return
-        self.board_view.render(self.board, self.following)
-        self.agents_view.render(self.board.agents())
+        self.board_side.show_board(self.board, self.following)
 
     def board_changed(self) -> None:
         # A busy team sends dozens of lines a second: redraw the board at most every RENDER_DELAY_MS.

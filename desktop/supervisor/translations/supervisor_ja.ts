@@ -87,6 +87,17 @@
     </message>
 </context>
 <context>
+    <name>BoardSide</name>
+    <message>
+        <source>Live calls (calls needing attention first)</source>
+        <translation>通話中（要注意の通話を上に表示）</translation>
+    </message>
+    <message>
+        <source>Agents online</source>
+        <translation>オンラインのオペレーター</translation>
+    </message>
+</context>
+<context>
     <name>BoardTable</name>
     <message>
         <source>Live calls of the team</source>
@@ -202,6 +213,37 @@
     </message>
 </context>
 <context>
+    <name>ConsoleActions</name>
+    <message>
+        <source>Refresh board</source>
+        <translation>ボードを更新</translation>
+    </message>
+    <message>
+        <source>Follow selected call</source>
+        <translation>選択した通話をモニター</translation>
+    </message>
+    <message>
+        <source>Stop following</source>
+        <translation>モニターを終了</translation>
+    </message>
+    <message>
+        <source>Write a whisper</source>
+        <translation>ささやきを書く</translation>
+    </message>
+    <message>
+        <source>Answer the raised hand: I'm coming</source>
+        <translation>挙手に応える: 向かいます</translation>
+    </message>
+    <message>
+        <source>&amp;Board</source>
+        <translation>ボード(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Followed call</source>
+        <translation>モニター中の通話(&amp;F)</translation>
+    </message>
+</context>
+<context>
     <name>FollowPane</name>
     <message>
         <source>Whispers on this call</source>
@@ -272,59 +314,7 @@
     </message>
 </context>
 <context>
-    <name>SupervisorConsole</name>
-    <message>
-        <source>Whisper templates: %1 — using the defaults.</source>
-        <translation>ささやきテンプレート: %1 — 既定のテンプレートを使います。</translation>
-    </message>
-    <message>
-        <source>Agent Assist — Supervisor</source>
-        <translation>Agent Assist — スーパーバイザー</translation>
-    </message>
-    <message>
-        <source>Live calls (calls needing attention first)</source>
-        <translation>通話中（要注意の通話を上に表示）</translation>
-    </message>
-    <message>
-        <source>Agents online</source>
-        <translation>オンラインのオペレーター</translation>
-    </message>
-    <message>
-        <source>Team board</source>
-        <translation>チームボード</translation>
-    </message>
-    <message>
-        <source>Audit trail</source>
-        <translation>監査ログ</translation>
-    </message>
-    <message>
-        <source>Refresh board</source>
-        <translation>ボードを更新</translation>
-    </message>
-    <message>
-        <source>Follow selected call</source>
-        <translation>選択した通話をモニター</translation>
-    </message>
-    <message>
-        <source>Stop following</source>
-        <translation>モニターを終了</translation>
-    </message>
-    <message>
-        <source>Write a whisper</source>
-        <translation>ささやきを書く</translation>
-    </message>
-    <message>
-        <source>Answer the raised hand: I'm coming</source>
-        <translation>挙手に応える: 向かいます</translation>
-    </message>
-    <message>
-        <source>&amp;Board</source>
-        <translation>ボード(&amp;B)</translation>
-    </message>
-    <message>
-        <source>&amp;Followed call</source>
-        <translation>モニター中の通話(&amp;F)</translation>
-    </message>
+    <name>ServerState</name>
     <message>
         <source>Connected as %1 (%2, team %3)</source>
         <translation>%1 として接続中（%2、チーム %3）</translation>
@@ -336,6 +326,25 @@
     <message>
         <source>Offline</source>
         <translation>オフライン</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorConsole</name>
+    <message>
+        <source>Whisper templates: %1 — using the defaults.</source>
+        <translation>ささやきテンプレート: %1 — 既定のテンプレートを使います。</translation>
+    </message>
+    <message>
+        <source>Agent Assist — Supervisor</source>
+        <translation>Agent Assist — スーパーバイザー</translation>
+    </message>
+    <message>
+        <source>Team board</source>
+        <translation>チームボード</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>監査ログ</translation>
     </message>
     <message>
         <source>The team server refused the token; ask your admin for a new one.</source>
