@@ -43,7 +43,7 @@ from assist.retention import (
     save_policy,
 )
 from assist.store import Store
-from desktop.common.background import Background
+from desktop.common.background import Background, RunOnStore, StoreWrites
 from sync.team_erasure import ServerStep, TeamErasureOutcome
 
 TeamEraser = Callable[[str, tuple[str, ...]], TeamErasureOutcome]
@@ -54,9 +54,11 @@ runs it). The app's: :func:`desktop.common.team_erasure.erase_on_team` with the 
 class PrivacyPanel(QWidget):
     """Signals:
     customer_erased(str): everything about this customer id was erased (lists and open calls must drop it).
+    retention_applied(RetentionReport): the policy was saved and applied (save_and_apply, store's thread).
     """
 
     customer_erased = Signal(str)
+    retention_applied = Signal(object)
 
     def __init__(
         self,
@@ -66,14 +68,14 @@ class PrivacyPanel(QWidget):
         recordings_root: Path | None = None,
         confirm: Callable[[str], bool] | None = None,
         team_eraser: TeamEraser | None = None,
+        run_on_store: RunOnStore | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store = store
+        self.store = store  # read here; the policy is saved and applied on the store's thread
         self._team_eraser = team_eraser or _app_team_eraser
         self._background = Background(self)
-        self.team_outcome: TeamErasureOutcome | BaseException | None = (
-            None  # the last team step's, once known
-        )
+        self._write = StoreWrites(self._background, store, self._write_failed, run_on_store, "privacy-store")
+        self.team_outcome: TeamErasureOutcome | BaseException | None = None  # the last team step's
         self.recordings_root = recordings_root
         self._confirm = confirm or self._ask
         self.retention_box = QGroupBox(self)
@@ -176,10 +178,17 @@ class PrivacyPanel(QWidget):
             transcript_days=None if transcripts is TranscriptRetention.KEEP else self.transcript_days.value(),
         )
 
-    def save_and_apply(self) -> RetentionReport:
-        policy = self.policy()
-        save_policy(self.store, policy)
-        report = apply_retention(self.store, policy, recordings_root=self.recordings_root)
+    def save_and_apply(self) -> None:
+        """Save the policy and apply it now, off the UI thread (a year of recordings takes a while)."""
+        policy, root = self.policy(), self.recordings_root
+
+        def work(store: Store) -> RetentionReport:
+            save_policy(store, policy)
+            return apply_retention(store, policy, recordings_root=root)
+
+        self._write(work, self._applied)
+
+    def _applied(self, report: RetentionReport) -> None:
         self.message.setText(
             self.tr(
                 "Saved. Deleted {files} recording files; redacted {redacted} and deleted {deleted} "
@@ -190,7 +199,14 @@ class PrivacyPanel(QWidget):
                 deleted=report.transcripts_deleted,
             )
         )
-        return report
+        self.retention_applied.emit(report)
+
+    def _write_failed(self, exc: Exception) -> None:
+        self.message.setText(self.tr("Could not save: {error}").format(error=exc))
+
+    def finish_writes(self) -> None:
+        """The window is closing: let a save in flight finish and end this panel's own store thread."""
+        self._write.finish()
 
     # -- one customer ----------------------------------------------------------------------------------
     def find_customers(self) -> list[Customer]:

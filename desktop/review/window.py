@@ -42,7 +42,7 @@ class ReviewWindow(QWidget):
             run_on_store=run_on_store,
         )
         self.insights = InsightsPanel(store, self)
-        self.privacy = PrivacyPanel(store, self, recordings_root=recordings_root)
+        self.privacy = PrivacyPanel(store, self, recordings_root=recordings_root, run_on_store=run_on_store)
         split = QSplitter(self)
         split.addWidget(self.history)
         split.addWidget(self.detail)
@@ -93,4 +93,5 @@ class ReviewWindow(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.detail.stop()  # never leave audio playing behind a closed window
         self.detail.finish_writes()  # a save in flight completes; no store thread outlives the window
+        self.privacy.finish_writes()
         super().closeEvent(event)

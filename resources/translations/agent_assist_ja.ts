@@ -1112,6 +1112,10 @@
         <translation>保存しました。録音ファイル {files} 件を削除し、文字起こし {redacted} 行を伏せ字にし、{deleted} 行を削除しました。</translation>
     </message>
     <message>
+        <source>Could not save: {error}</source>
+        <translation>保存できませんでした: {error}</translation>
+    </message>
+    <message>
         <source>no phone</source>
         <translation>電話番号なし</translation>
     </message>

@@ -263,7 +263,7 @@ def test_exports_from_the_screens(window: tuple[ReviewWindow, FakeSoundDevice], 
 
 
 def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
-    window: tuple[ReviewWindow, FakeSoundDevice], store: Store, tmp_path: Path
+    window: tuple[ReviewWindow, FakeSoundDevice], store: Store, tmp_path: Path, qtbot: Any
 ) -> None:
     from assist.retention import TranscriptRetention, load_policy
     from desktop.review.privacy_view import PrivacyPanel
@@ -274,7 +274,9 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
     panel.recording_days.setValue(0)
     panel.transcripts.setCurrentIndex(panel.transcripts.findData("redact"))
     panel.transcript_days.setValue(400)
-    report = panel.save_and_apply()
+    with qtbot.waitSignal(panel.retention_applied, timeout=30000) as applied:
+        panel.save_and_apply()  # on the store's thread: the window does not wait for the deletions
+    report = applied.args[0]
     assert len(report.recordings_deleted) == 6  # every call is older than 0 days
     policy = load_policy(store)
     assert (policy.recording_days, policy.transcripts, policy.transcript_days) == (
