@@ -166,9 +166,13 @@ def test_ten_thousand_malformed_frames_get_error_frames_and_the_server_keeps_ser
             batch = frames[start : start + 500]
             for frame in batch:
                 attacker.ws.send(frame)
-            for _ in batch:
+            answered = 0
+            while answered < len(batch):
                 reply = attacker.receive(10)
                 assert reply is not None, "the server stopped answering"
+                if reply["type"] == "presence":  # teammates coming online may be announced at any moment
+                    continue
+                answered += 1
                 assert (
                     reply["type"] == "error"
                     and reply["code"] in {c.value for c in ErrorCode}
