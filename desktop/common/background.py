@@ -173,7 +173,15 @@ class StoreWrites:
         self._own: StoreWorker | None = None
         self._name = name
 
-    def __call__(self, work: Callable[[Store], T], done: Callable[[T], None]) -> None:
+    def __call__(
+        self,
+        work: Callable[[Store], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Run ``work`` on the store's thread, then ``done(result)``, or on failure ``failed(exception)``
+        (the window's own handler when None), on the main thread."""
+        failed = failed or self._failed
         run_on_store = self._given
         if run_on_store is None:
             if self._own is None:
@@ -182,9 +190,9 @@ class StoreWrites:
         try:
             future = run_on_store(work)
         except RuntimeError as exc:  # the store's thread has shut down: the app is closing
-            self._failed(exc)
+            failed(exc)
             return
-        self._background.deliver(future, done, self._failed)
+        self._background.deliver(future, done, failed)
 
     def finish(self) -> None:
         """Let the writes asked for finish and end this window's own store thread (the window is closing; a

@@ -1040,42 +1040,6 @@
 <context>
     <name>PrivacyPanel</name>
     <message>
-        <source>Retention</source>
-        <translation>保存期間</translation>
-    </message>
-    <message>
-        <source>Delete recordings after (days)</source>
-        <translation>録音を削除するまでの日数</translation>
-    </message>
-    <message>
-        <source>Recordings</source>
-        <translation>録音</translation>
-    </message>
-    <message>
-        <source>Old transcripts</source>
-        <translation>古い文字起こし</translation>
-    </message>
-    <message>
-        <source>Transcripts count as old after (days)</source>
-        <translation>文字起こしを古いとみなすまでの日数</translation>
-    </message>
-    <message>
-        <source>Keep</source>
-        <translation>残す</translation>
-    </message>
-    <message>
-        <source>Redact personal details</source>
-        <translation>個人情報を伏せる</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>削除</translation>
-    </message>
-    <message>
-        <source>Save and apply now</source>
-        <translation>保存して今すぐ適用</translation>
-    </message>
-    <message>
         <source>One customer's data (personal-information requests)</source>
         <translation>お客様ごとのデータ（個人情報の開示・削除請求）</translation>
     </message>
@@ -1140,6 +1104,10 @@
         <translation>先にお客様を検索して選んでください。</translation>
     </message>
     <message>
+        <source>Writing {path}…</source>
+        <translation>{path} に書き出しています…</translation>
+    </message>
+    <message>
         <source>Could not export: {error}</source>
         <translation>書き出せませんでした: {error}</translation>
     </message>
@@ -1160,6 +1128,10 @@
         <translation>何も消去していません。</translation>
     </message>
     <message>
+        <source>Erasing {name}…</source>
+        <translation>{name} を消去しています…</translation>
+    </message>
+    <message>
         <source>Could not erase: {error}</source>
         <translation>消去できませんでした: {error}</translation>
     </message>
@@ -1175,42 +1147,6 @@
         <source>NOT yet erased from the database file: another window of Agent Assist has it open. It is cleared when that window closes.</source>
         <translation>データベースファイルからはまだ消去されていません: Agent Assist の別のウィンドウが開いています。そのウィンドウを閉じると消去されます。</translation>
     </message>
-    <message>
-        <source>Team server: erasing the team's copy…</source>
-        <translation>チームサーバー: チームのコピーを消去しています…</translation>
-    </message>
-    <message>
-        <source>Team server: NOT erased, the request failed: {error}</source>
-        <translation>チームサーバー: 消去されていません。要求が失敗しました: {error}</translation>
-    </message>
-    <message>
-        <source>Team server: none is set up, nothing was shared with a team.</source>
-        <translation>チームサーバー: 未設定のため、チームとは何も共有していません。</translation>
-    </message>
-    <message>
-        <source>Team server: erased ({calls} calls, {rows} records).</source>
-        <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。</translation>
-    </message>
-    <message>
-        <source>Team server: erased ({calls} calls, {rows} records); its files are cleaned at its next retention round (pending).</source>
-        <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。サーバーのファイルは次回の保持期間処理で完全に消去されます（保留中）。</translation>
-    </message>
-    <message>
-        <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent when Agent Assist next connects.</source>
-        <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。Agent Assist が次に接続したときに消去を依頼します。</translation>
-    </message>
-    <message>
-        <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). Erase again once it is reachable.</source>
-        <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。接続できるようになったら、もう一度消去してください。</translation>
-    </message>
-    <message>
-        <source>Team server: NOT erased, it refused ({reason}). A supervisor or admin must erase the team's copy.</source>
-        <translation>チームサーバー: 消去されていません。拒否されました（{reason}）。チームのコピーはスーパーバイザーか管理者が消去する必要があります。</translation>
-    </message>
-    <message>
-        <source>{file}: queued messages about the customer deleted, NOT yet cleared from the file (Agent Assist has it open; cleared when it closes).</source>
-        <translation>{file}: このお客様についての送信待ちメッセージを削除しました。ファイルからはまだ消去されていません（Agent Assist が開いています。閉じると消去されます）。</translation>
-    </message>
 </context>
 <context>
     <name>QuickNotes</name>
@@ -1225,6 +1161,45 @@
     <message>
         <source>Notes from this call</source>
         <translation>この通話のメモ</translation>
+    </message>
+</context>
+<context>
+    <name>RetentionForm</name>
+    <message>
+        <source>Retention</source>
+        <translation>保存期間</translation>
+    </message>
+    <message>
+        <source>Delete recordings after (days)</source>
+        <translation>録音を削除するまでの日数</translation>
+    </message>
+    <message>
+        <source>Recordings</source>
+        <translation>録音</translation>
+    </message>
+    <message>
+        <source>Old transcripts</source>
+        <translation>古い文字起こし</translation>
+    </message>
+    <message>
+        <source>Transcripts count as old after (days)</source>
+        <translation>文字起こしを古いとみなすまでの日数</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>残す</translation>
+    </message>
+    <message>
+        <source>Redact personal details</source>
+        <translation>個人情報を伏せる</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>Save and apply now</source>
+        <translation>保存して今すぐ適用</translation>
     </message>
 </context>
 <context>
@@ -1670,6 +1645,45 @@
     <message>
         <source>Thanked</source>
         <translation>お礼</translation>
+    </message>
+</context>
+<context>
+    <name>TeamErasureLine</name>
+    <message>
+        <source>Team server: erasing the team's copy…</source>
+        <translation>チームサーバー: チームのコピーを消去しています…</translation>
+    </message>
+    <message>
+        <source>Team server: NOT erased, the request failed: {error}</source>
+        <translation>チームサーバー: 消去されていません。要求が失敗しました: {error}</translation>
+    </message>
+    <message>
+        <source>Team server: none is set up, nothing was shared with a team.</source>
+        <translation>チームサーバー: 未設定のため、チームとは何も共有していません。</translation>
+    </message>
+    <message>
+        <source>Team server: erased ({calls} calls, {rows} records).</source>
+        <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。</translation>
+    </message>
+    <message>
+        <source>Team server: erased ({calls} calls, {rows} records); its files are cleaned at its next retention round (pending).</source>
+        <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。サーバーのファイルは次回の保持期間処理で完全に消去されます（保留中）。</translation>
+    </message>
+    <message>
+        <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent when Agent Assist next connects.</source>
+        <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。Agent Assist が次に接続したときに消去を依頼します。</translation>
+    </message>
+    <message>
+        <source>Team server: NOT erased yet (pending), it cannot be reached ({reason}). Erase again once it is reachable.</source>
+        <translation>チームサーバー: まだ消去されていません（保留中）。接続できません（{reason}）。接続できるようになったら、もう一度消去してください。</translation>
+    </message>
+    <message>
+        <source>Team server: NOT erased, it refused ({reason}). A supervisor or admin must erase the team's copy.</source>
+        <translation>チームサーバー: 消去されていません。拒否されました（{reason}）。チームのコピーはスーパーバイザーか管理者が消去する必要があります。</translation>
+    </message>
+    <message>
+        <source>{file}: queued messages about the customer deleted, NOT yet cleared from the file (Agent Assist has it open; cleared when it closes).</source>
+        <translation>{file}: このお客様についての送信待ちメッセージを削除しました。ファイルからはまだ消去されていません（Agent Assist が開いています。閉じると消去されます）。</translation>
     </message>
 </context>
 <context>

@@ -48,16 +48,17 @@ def _panel(qtbot: Any, store: Store, url: str, token: str) -> PrivacyPanel:
         confirm=lambda question: True,
         team_eraser=lambda customer, calls: erase_on_team(customer, calls, url, token, timeout=5.0),
     )
-    qtbot.addWidget(panel)
+    qtbot.addWidget(panel, before_close_func=lambda w: w.finish_writes())  # its store thread ends with it
     panel.customer_query.setText(NAME)
     assert [c.id for c in panel.find_customers()] == ["cust-tanaka"]
     return panel
 
 
 def _erase(qtbot: Any, panel: PrivacyPanel) -> TeamErasureOutcome:
-    assert panel.erase() is not None
+    with qtbot.waitSignal(panel.customer_erased, timeout=30000):
+        assert panel.erase()  # on the panel's store thread; the team step follows on a thread of its own
     assert "Erased from this PC" in panel.message.text() or "このPCから消去" in panel.message.text()
-    qtbot.waitUntil(lambda: panel.team_outcome is not None, timeout=20000)
+    qtbot.waitUntil(lambda: panel.team_outcome is not None, timeout=30000)
     outcome = panel.team_outcome
     assert isinstance(outcome, TeamErasureOutcome), outcome
     return outcome

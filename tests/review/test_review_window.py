@@ -270,10 +270,11 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
 
     w, _ = window
     panel: PrivacyPanel = w.privacy
-    panel.keep_recordings.setChecked(True)
-    panel.recording_days.setValue(0)
-    panel.transcripts.setCurrentIndex(panel.transcripts.findData("redact"))
-    panel.transcript_days.setValue(400)
+    form = panel.retention
+    form.keep_recordings.setChecked(True)
+    form.recording_days.setValue(0)
+    form.transcripts.setCurrentIndex(form.transcripts.findData("redact"))
+    form.transcript_days.setValue(400)
     with qtbot.waitSignal(panel.retention_applied, timeout=30000) as applied:
         panel.save_and_apply()  # on the store's thread: the window does not wait for the deletions
     report = applied.args[0]
@@ -304,19 +305,63 @@ def test_privacy_tab_sets_retention_and_erases_a_customer_after_confirmation(
     phone = found[0].phones[0]
     panel.customer_query.setText(phone)  # by phone number, as the requester gives it
     assert [c.id for c in panel.find_customers()] == ["cust-tanaka"]
-    assert panel.erase() is None
+    assert not panel.erase() and "Nothing was erased" in panel.message.text()
     assert "田中花子" in asked[0] and "2 calls" in asked[0] and phone in asked[0]
     assert store.get_customer("cust-tanaka") is not None
-    assert panel.export_archive(tmp_path / "t.zip") and (tmp_path / "t.zip").exists()
+    with qtbot.waitSignal(panel.archive_written, timeout=30000):
+        assert panel.export_archive(tmp_path / "t.zip")  # on the store's thread, like the erasure
+    assert (tmp_path / "t.zip").exists() and "Wrote" in panel.message.text()
     panel._confirm = lambda question: True
-    erased = panel.erase()
-    assert erased is not None and erased.call_ids == ("call-ja-1", "call-ja-2")
+    with qtbot.waitSignal(panel.customer_erased, timeout=30000):
+        assert panel.erase()
+        assert not panel.erase_button.isEnabled()  # working: nothing else starts meanwhile
+    erased = panel.last_erasure
+    assert erased is not None and erased.call_ids == ("call-ja-1", "call-ja-2") and erased.wal_cleared
+    assert "Erased from this PC: 田中花子, 2 calls" in panel.message.text()
     assert store.get_customer("cust-tanaka") is None
     assert w.detail.call is None  # the open call of that customer is gone from the screen
     assert w.history.call_ids() == ["call-en-1"]
     panel.customer_query.setText("田中")
-    assert panel.find_customers() == [] and panel.erase() is None
+    assert panel.find_customers() == [] and not panel.erase()
     assert "choose the customer" in panel.message.text()
+
+
+def test_a_failed_export_or_erasure_says_what_failed_and_loses_nothing(
+    window: tuple[ReviewWindow, FakeSoundDevice], store: Store, tmp_path: Path, qtbot: Any
+) -> None:
+    import sqlite3
+
+    w, _ = window
+    panel = w.privacy
+    panel._confirm = lambda question: True
+    panel.customer_query.setText("田中")
+    assert [c.id for c in panel.find_customers()] == ["cust-tanaka"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert panel.export_archive(blocker / "t.zip")  # the chosen folder cannot hold the archive
+    qtbot.waitUntil(lambda: not panel.busy, timeout=30000)
+    assert "Could not export" in panel.message.text() and str(blocker) in panel.message.text()
+    assert panel.erase_button.isEnabled() and panel.archive_button.isEnabled()
+
+    # Another program holds the database's write lock for longer than the store waits for it.
+    other = sqlite3.connect(str(store.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert panel.erase()
+        assert (
+            panel.busy and not panel.erase_button.isEnabled() and "Erasing 田中花子" in panel.message.text()
+        )
+        qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert panel.message.text().startswith("Could not erase: ") and "locked" in panel.message.text()
+    assert panel.last_erasure is None and panel.erase_button.isEnabled()
+    assert store.get_customer("cust-tanaka") is not None  # nothing was lost: the erasure can be done again
+    assert store.call_count_for("cust-tanaka") == 2
+    with qtbot.waitSignal(panel.customer_erased, timeout=30000):
+        assert panel.erase()
+    assert store.get_customer("cust-tanaka") is None
 
 
 def test_retention_schedule_runs_in_a_worker(store: Store, qtbot: Any) -> None:
