@@ -10,8 +10,8 @@ prints it). Threads:
   there too;
 - the transcription engine's own threads call back with transcript and audio status events; transcript events
   are queued onto the desk worker (redaction happens there, before anything is shown, stored or sent);
-- ending a call waits for the transcription to drain on a short-lived ``call-end`` thread (never on the
-  worker, whose queue the last lines are still reaching);
+- ending a call waits for the transcription to drain on a second serial worker, ``call-end`` (never on the
+  desk worker, whose queue the last lines are still reaching); calls end one after another, in order;
 - the team-server client runs its own asyncio thread; its callbacks go straight to the listener.
 
 What the agent sees (the customer's context, the cards, the cues) is published for supervisors following the
@@ -197,6 +197,9 @@ class CallDesk:
         self._monotonic = monotonic
         self._after_passes: list[AfterCallPass] = []
         self._worker = SerialWorker("desk-worker", monotonic)
+        self._ending = SerialWorker(
+            "call-end", monotonic
+        )  # drains a call's transcription (see the docstring)
         self._store: Store | None = None
         # Knowledge written without `kb import` (the demo, a team sync) is embedded in the background.
         self._embedding: BackgroundEmbedding | None = None
@@ -251,6 +254,7 @@ class CallDesk:
         if call is not None and call.transcription is not None:
             call.transcription.stop()
             call.transcription.wait(timeout=10.0)
+        self._ending.shutdown(timeout=15.0)  # a drain in progress sees the audio stopped and the app closing
         if self.sync is not None:
             try:
                 self.sync.stop(timeout=3.0)
@@ -722,7 +726,8 @@ class CallDesk:
 
     def _finish_in_background(self, call: _Call, *, cut: bool) -> None:
         """End the call off the caller's thread: draining the transcription can take seconds."""
-        threading.Thread(target=self._finish, args=(call, cut), name="call-end", daemon=True).start()
+        with contextlib.suppress(RuntimeError):  # the call-end worker shut down: the app is closing
+            self._ending.submit(_logged("end call", lambda: self._finish(call, cut)))
 
     def _finish(self, call: _Call, cut: bool = True) -> None:
         """End the call: stop the audio (``cut``) or let a source that ended drain, and let the last finals
