@@ -1,10 +1,11 @@
 """The agent's call screen: one window that helps during a call without asking for clicks.
 
-Layout: the call bar across the top, with the raise-hand strip under it; on the left the customer's context,
-quick notes and the wrap-up (tabs); in the middle the cue banner over the live transcript; on the right the
-suggestion cards over the whisper inbox. The window only draws: it turns the agent's actions into signals and
-shows what the :class:`~desktop.agent.bridge.LiveCallBridge` delivers. Running a call is
-:mod:`desktop.agent_desk`'s job, so the window builds without a server, a device or a loaded model.
+Layout (:mod:`desktop.agent.screen_layout`): the call bar across the top, with the raise-hand strip under it;
+on the left the customer's context, quick notes and the wrap-up (tabs); in the middle the cue banner over the
+live transcript; on the right the suggestion cards over the whisper inbox. The window only draws: it turns
+the agent's actions into signals and shows what the :class:`~desktop.agent.bridge.LiveCallBridge` delivers.
+Running a call is :mod:`desktop.agent.desk`'s job, so the window builds without a server, a device or a
+loaded model.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QSplitter,
-    QTabWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from audio.events import AudioStatusEvent, AudioStatusKind, TranscriptEvent
-from desktop.agent import screen_keys
+from desktop.agent import screen_keys, screen_layout
 from desktop.agent.call_bar import CallBar
 from desktop.agent.coach_panel import CoachPanel
 from desktop.agent.cue_banner import CueBanner
@@ -91,53 +89,13 @@ class CallScreen(QMainWindow):
         self.suggestions = SuggestionPanel(self)
         self.whispers = WhisperInbox(self)
 
-        self.left_tabs = QTabWidget(self)
-        self.left_tabs.setObjectName("leftTabs")
-        self.left_tabs.addTab(self.context_panel, "")
-        self.left_tabs.addTab(self.notes, "")
-        self.left_tabs.addTab(self.wrap_up, "")
-
-        middle = QWidget(self)
-        middle_layout = QVBoxLayout(middle)
-        middle_layout.setContentsMargins(0, 0, 0, 0)
-        self.transcript_title = QLabel(middle)
-        middle_layout.addWidget(self.transcript_title)
-        middle_layout.addWidget(self.cue_banner)
-        middle_layout.addWidget(self.coach)
-        middle_layout.addWidget(self.transcript, 1)
-
-        right = QSplitter(Qt.Orientation.Vertical, self)
-        right.setObjectName("rightSplitter")
-        suggestions_box = QWidget(right)
-        box_layout = QVBoxLayout(suggestions_box)
-        box_layout.setContentsMargins(0, 0, 0, 0)
-        self.suggestions_title = QLabel(suggestions_box)
-        box_layout.addWidget(self.suggestions_title)
-        box_layout.addWidget(self.suggestions, 1)
-        right.addWidget(suggestions_box)
-        right.addWidget(self.whispers)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
-        right.setSizes([560, 200])
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.left_tabs)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([320, 560, 400])
-        self.right_splitter = right
-
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.call_bar)
-        layout.addWidget(self.hand)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
+        parts = screen_layout.arrange(self)
+        self.left_tabs, self.splitter, self.right_splitter = (
+            parts.left_tabs,
+            parts.splitter,
+            parts.right_splitter,
+        )
+        self.transcript_title, self.suggestions_title = parts.transcript_title, parts.suggestions_title
         self.status_note = QLabel(self)
         self.statusBar().addPermanentWidget(self.status_note)
 
@@ -360,16 +318,8 @@ class CallScreen(QMainWindow):
         self.whispers.settle()
         self.wrap_up.prefill(draft)
         self.left_tabs.setCurrentWidget(self.wrap_up)
-        self._widen_wrap_up()
-
-    def _widen_wrap_up(self) -> None:
-        """Give the wrap-up form a real width, taken from the transcript (the call is over)."""
-        sizes = self.splitter.sizes()
-        if len(sizes) != 3 or sizes[0] >= self.WRAP_UP_WIDTH or sum(sizes) == 0:
-            return
-        self._call_sizes = sizes
-        extra = min(self.WRAP_UP_WIDTH - sizes[0], max(0, sizes[1] - 200))
-        self.splitter.setSizes([sizes[0] + extra, sizes[1] - extra, sizes[2]])
+        # Room for the wrap-up form, taken from the transcript; the call layout comes back at the next call.
+        self._call_sizes = screen_layout.widen_wrap_up(self.splitter, self.WRAP_UP_WIDTH) or self._call_sizes
 
     # -- keyboard and layout memory (desktop.agent.screen_keys) -----------------------------------------
     def panes(self) -> list[QWidget]:  # where F6 goes, in order
