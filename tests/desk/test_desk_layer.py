@@ -37,6 +37,15 @@ def test_the_desk_layer_imports_no_qt() -> None:
     assert result.returncode == 0, f"Qt imported by the desk layer: {result.stdout} {result.stderr[-2000:]}"
 
 
+def test_each_module_of_the_desk_layer_has_one_concern_and_under_400_lines() -> None:
+    # The desk is built from one module per concern (desktop.agent.desk.call_desk says which); a module that
+    # grows past the widget modules' limit is doing more than one job again.
+    desk = ROOT / "desktop" / "agent" / "desk"
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in desk.glob("*.py")}
+    assert {"call_desk.py", "call_flow.py", "call_end.py", "team_link.py", "desk_base.py"} <= set(sizes)
+    assert {name: n for name, n in sizes.items() if n > 400} == {}
+
+
 @pytest.fixture
 def worker() -> Iterator[SerialWorker]:
     w = SerialWorker("test-desk-worker")

@@ -5,7 +5,7 @@ and applies the domain rules (who is calling, the cards, the cues, the wrap-up s
 team is told). It reports to a :class:`CallListener`; the call screen's one bridge
 (:mod:`desktop.agent.bridge`) turns that into Qt signals, the terminal demo prints it.
 
-Nothing here imports Qt (tests/desktop/test_desk_layer.py fails if anything does), so it is unit-tested and
+Nothing here imports Qt (tests/desk/test_desk_layer.py fails if anything does), so it is unit-tested and
 run headless without a display. It sits in desktop/ because it produces the views the widgets draw
 (:mod:`desktop.common.views`) and drives sync, assist and audio: desktop -> sync -> assist -> audio.
 """
