@@ -37,6 +37,8 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import lru_cache
 
+import jellyfish
+
 
 class Analyzer(StrEnum):
     BIGRAM = "bigram"
@@ -852,3 +854,50 @@ def content_words(text: str) -> list[tuple[str, str]]:
     if not _JA_TEXT.search(cleaned):
         return []
     return [(w, r) for w, r, _, _, content in _ja_words(cleaned) if content and len(w) >= 2]
+
+
+# --- English by sound: words a recogniser split or misspelled ("subscript shin", "a dress", "to eyes") -----
+
+# Glides written as Y are heard as W after a vowel ("to eyes" ~ "twice"); T before SH is CH, which Metaphone
+# writes as X too ("subscript shin" ~ "subscription").
+_EN_KEY_FOLDS = (("Y", "W"), ("TX", "X"))
+EN_SOUND_SPAN = 3  # up to this many heard words joined may be one word of the knowledge base
+EN_SOUND_MIN_KEY = 3  # shorter keys ("TS") are shared by too many words to say which one was meant
+
+
+def english_sound_key(word: str) -> str:
+    """A key of how an English word (or words run together) sounds: the Metaphone code (jellyfish) of its
+    spelling with doubled letters made single, and two folds for sounds recognisers confuse (see
+    ``_EN_KEY_FOLDS``). "adress" and "address" share ATRS, "subscriptshin" and "subscription" SBSKRPXN."""
+    single = "".join(c for c, _ in itertools.groupby(word))  # "acount" is heard as "account"
+    key = jellyfish.metaphone(single).upper()
+    for written, heard in _EN_KEY_FOLDS:
+        key = key.replace(written, heard)
+    return key
+
+
+def english_words(text: str) -> list[str]:
+    """The lower-cased words of English ``text`` (apostrophes kept), in order, for matching by sound."""
+    cleaned = normalize(text)
+    if _JA_TEXT.search(cleaned):
+        return []
+    return _EN_WORD.findall(cleaned)
+
+
+def english_spans(text: str) -> list[tuple[int, int, str]]:
+    """(first word, end word, the words run together) for each run of 1 to ``EN_SOUND_SPAN`` words of an
+    English line, longest first: the candidates for a word the recogniser heard as several ("a dress")."""
+    words = english_words(text)
+    spans: list[tuple[int, int, str]] = []
+    for size in range(min(EN_SOUND_SPAN, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            joined = "".join(w.replace("'", "").replace("’", "") for w in words[start : start + size])
+            spans.append((start, start + size, joined))
+    return spans
+
+
+def spelled_alike(heard: str, known: str) -> bool:
+    """Whether one heard word is a slip of ``known``: at most one edit (a transposition counts as one) in four
+    letters ("addres", "oredr", "servcies"). One word that only shares a sound key ("bloody" and "billed",
+    both PLT) is another word."""
+    return jellyfish.damerau_levenshtein_distance(heard, known) <= max(1, len(known) // 4)

@@ -7,7 +7,7 @@ import pytest
 from assist.domain import KnowledgeEntry
 from assist.matching import search_knowledge
 from assist.store import Store
-from assist.text import Analyzer, normalize, stem, terms
+from assist.text import Analyzer, english_sound_key, normalize, spelled_alike, stem, terms
 
 from .conftest import DATA
 
@@ -67,3 +67,17 @@ def test_stores_remember_their_analyser(tmp_path: object) -> None:
     Store.open(path, analyzer=Analyzer.HYBRID).close()
     with Store.open(path) as again:
         assert again.analyzer is Analyzer.HYBRID
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [("subscriptshin", "subscription"), ("adress", "address"), ("toeyes", "twice"), ("acount", "account")],
+)
+def test_english_words_run_together_share_the_sound_key_of_the_word_meant(heard: str, meant: str) -> None:
+    assert english_sound_key(heard) == english_sound_key(meant)
+
+
+def test_a_lone_word_is_a_slip_only_when_spelled_nearly_alike() -> None:
+    assert english_sound_key("bloody") == english_sound_key("billed")  # both PLT
+    assert not spelled_alike("bloody", "billed")
+    assert spelled_alike("oredr", "order") and spelled_alike("servcies", "services")

@@ -8,7 +8,7 @@ import pytest
 
 from assist import semantic
 from assist.domain import KnowledgeEntry
-from assist.matching import MIN_SCORE, search_knowledge
+from assist.matching import MIN_SCORE, Matcher, search_knowledge
 from assist.semantic import KnowledgeVectors
 from assist.store import Store
 
@@ -101,6 +101,27 @@ def test_a_word_heard_with_the_wrong_characters_is_matched_by_its_sound(kb_store
     assert shown(kb_store, "両金プランを変えたいんです")[:1] == ["ja-plan-change"]
     assert shown(kb_store, "ルーダーのランプが赤く光ってて")[:1] == ["ja-internet-down"]
     assert shown(kb_store, "変金はいつになりますか")[:1] == ["ja-refund"]
+
+
+def test_an_english_word_the_recogniser_split_or_slipped_on_is_matched_by_its_sound(kb_store: Store) -> None:
+    # The recogniser splits a word it does not know into words it does ("subscript shin", "a dress", "to
+    # eyes"): run together, they sound like a word of an entry's title or aliases.
+    assert shown(kb_store, "please cancel my subscript shin today")[:1] == ["en-cancel"]
+    assert shown(kb_store, "I think you charged me to eyes for one order")[:1] == ["en-double-charge"]
+    assert shown(kb_store, "I need to change my a dress")[:1] == ["en-address"]
+    assert shown(kb_store, "my pass ward is not accepted anymore")[:1] == ["en-password"]
+    # A word that only shares a sound key with a knowledge word is left as heard: shopping is not shipping.
+    assert shown(kb_store, "I need help shopping for a gift") == []
+    assert shown(kb_store, "is there a shop near the station") == []
+
+
+def test_the_line_is_mended_as_the_knowledge_base_writes_its_words(kb_store: Store) -> None:
+    matcher = Matcher(kb_store)
+    terms, mended = matcher.by_sound("I need to change my a dress")
+    assert mended == "i need to change my address"
+    assert "address" in [t.term for t in terms]
+    assert matcher.by_sound("I need to change my address") == ([], "I need to change my address")
+    assert matcher.by_sound("両金プランを変えたいんです")[1] == "料金プランを変えたいんです"
 
 
 def test_a_helped_card_keeps_the_line_that_brought_it_as_an_example(kb_store: Store) -> None:
