@@ -92,6 +92,10 @@ class SegmenterSettings:
     """How far back a forced split looks for the quietest point (the split part's final waits that long)."""
     pad: float = 0.2
     """Audio kept before the first and after the last speech window (Whisper needs the onsets)."""
+    onset_threshold: float = 0.15
+    """A soft onset: the windows just before the first speech window that stay at or above this probability
+    (the VAD unsure) belong to the utterance's ``onset``, up to ``onset_lookback`` back."""
+    onset_lookback: float = 1.0
     first_partial_after: float = 0.6
     partial_every: float = 1.0
 
@@ -121,6 +125,8 @@ class Utterance:
     audio_start: float
     audio: Samples
     speech_prob: float
+    onset: float | None = None
+    """Where the speech seems to begin (see SegmenterSettings.onset_threshold): at or before ``start``."""
 
 
 class Segmenter:
@@ -134,6 +140,8 @@ class Segmenter:
         self._unscored = np.zeros(0, dtype=np.float32)  # samples waiting for a full VAD window
         self._pad_windows = max(1, round(s.pad * SAMPLE_RATE / WINDOW))
         self._preroll: deque[Samples] = deque(maxlen=self._pad_windows + 1)
+        self._quiet_probs: deque[float] = deque(maxlen=max(1, round(s.onset_lookback * SAMPLE_RATE / WINDOW)))
+        self._onset = 0
         self._active = False
         self._speech_id = ""
         self._audio: list[Samples] = []  # whole VAD windows from _audio_start on
@@ -178,8 +186,12 @@ class Segmenter:
         if not self._active:
             self._remember(window)
             if prob >= s.threshold:
+                self._onset = start - WINDOW * _unsure_run(self._quiet_probs, s.onset_threshold)
+                self._quiet_probs.clear()
                 self._begin(start)
                 self._mark_speech(start, prob)
+            else:
+                self._quiet_probs.append(prob)
             return []
         self._audio.append(window)
         self._probs.append(prob)
@@ -245,6 +257,7 @@ class Segmenter:
             audio_start=self._audio_start / SAMPLE_RATE,
             audio=audio[:stop].copy(),
             speech_prob=float(np.mean(speech)) if speech else 0.0,
+            onset=min(self._onset, self._first_speech) / SAMPLE_RATE,
         )
 
     def _finish(self) -> list[Utterance]:
@@ -299,12 +312,23 @@ class Segmenter:
             first.audio_start,
             audio[: cut_window * WINDOW].copy(),
             first.speech_prob,
+            first.onset,
         )
         self._speech_id = f"{self.channel.value}-{next(_ids)}"
         self._audio = self._audio[cut_window:]
         self._audio_start = cut_sample
         self._probs = self._probs[cut_window:]
-        self._first_speech = cut_sample
+        self._first_speech = self._onset = cut_sample
         self._speech_windows = sum(1 for p in self._probs if p >= s.threshold)
         self._next_partial = self._position + int(s.partial_every * SAMPLE_RATE)
         return [first]
+
+
+def _unsure_run(probs: deque[float], threshold: float) -> int:
+    """How many of the newest ``probs`` in a row are at least ``threshold``."""
+    run = 0
+    for prob in reversed(probs):
+        if prob < threshold:
+            break
+        run += 1
+    return run

@@ -289,6 +289,8 @@ class _Revision:
 
     channel: Channel
     finals: list[TranscriptEvent]
+    floor: float = 0.0  # where the channel's previous turn's audio ended: this one's may not start before
+    onset: float | None = None  # where its first utterance's speech seems to begin (Utterance.onset)
     running: bool = False
 
 
@@ -330,6 +332,8 @@ class StreamingTranscriber:
         turn_gap: float = 2.5,
         max_turn: float = 28.0,
         min_turn_finals: int = 1,
+        turn_lead_in: float = 0.2,
+        turn_tail: float = 0.3,
         corrector: Corrector | None = None,
         words: frozenset[str] = frozenset(),
     ) -> None:
@@ -361,6 +365,12 @@ class StreamingTranscriber:
         self.turn_gap = turn_gap
         self.max_turn = max_turn
         self.min_turn_finals = min_turn_finals
+        # The turn's audio starts ``turn_lead_in`` before its first utterance's onset (Utterance.onset: a
+        # soft start the VAD was unsure of, 毎晩 heard as 台湾 without it), never inside the channel's
+        # previous turn, and ends ``turn_tail`` after its last speech window.
+        self.turn_lead_in, self.turn_tail = turn_lead_in, turn_tail
+        self._turn_ends: dict[Channel, float] = {}
+        self._onsets: dict[str, float] = {}  # segment id -> onset, for the finals of open turns
         self._turns: dict[Channel, list[TranscriptEvent]] = {}
         self._latest: dict[Channel, tuple[str, float]] = {}  # newest utterance offered: segment id, start
         self._revisions: list[_Revision] = []
@@ -729,6 +739,8 @@ class StreamingTranscriber:
         self._finalized.add(seg)
         if job.result.text:
             self._last_final[job.utterance.channel] = (job.utterance.end, job.result.text)
+            if job.utterance.onset is not None and self.audio_for is not None:
+                self._onsets[seg] = job.utterance.onset
             self._add_to_turn(job.result)
         if not job.result.text and not self._had_partials(seg):
             return  # nothing was shown for it, so there is nothing to retract
@@ -775,9 +787,15 @@ class StreamingTranscriber:
 
     def _close_turn(self, channel: Channel) -> bool:
         turn = self._turns.pop(channel, [])
+        floor = self._turn_ends.get(channel, 0.0)
+        onset = self._onsets.get(turn[0].segment_id) if turn else None
+        for final in turn:
+            self._onsets.pop(final.segment_id, None)
+        if turn:
+            self._turn_ends[channel] = turn[-1].end + self.turn_tail
         if len(turn) < self.min_turn_finals:
             return False
-        self._revisions.append(_Revision(channel, turn))
+        self._revisions.append(_Revision(channel, turn, floor, onset))
         return True
 
     def _run_revision(self, job: _Revision) -> None:
@@ -806,7 +824,9 @@ class StreamingTranscriber:
         if not isinstance(self.recognizer, TurnRecognizer) or self.audio_for is None:
             return None
         first, last = job.finals[0], job.finals[-1]
-        audio = self.audio_for(job.channel, max(0.0, first.start - 0.2), last.end + 0.3)
+        onset = first.start if job.onset is None else min(job.onset, first.start)
+        start = max(0.0, job.floor, onset - self.turn_lead_in)
+        audio = self.audio_for(job.channel, min(start, first.start), last.end + self.turn_tail)
         if len(audio) == 0:
             return None
         with self._cond:

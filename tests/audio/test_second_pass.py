@@ -62,9 +62,11 @@ class Audio:
         return np.full(int((end - start) * SAMPLE_RATE), 0.1, dtype=np.float32)
 
 
-def ended(seg: str, start: float, end: float, channel: Channel = Channel.CUSTOMER) -> Utterance:
+def ended(
+    seg: str, start: float, end: float, channel: Channel = Channel.CUSTOMER, onset: float | None = None
+) -> Utterance:
     audio = np.full(int((end - start) * SAMPLE_RATE), 0.1, dtype=np.float32)
-    return Utterance(channel, seg, UtteranceState.ENDED, start, end, start, audio, 0.95)
+    return Utterance(channel, seg, UtteranceState.ENDED, start, end, start, audio, 0.95, onset)
 
 
 def partial(seg: str, start: float, end: float, channel: Channel = Channel.CUSTOMER) -> Utterance:
@@ -136,6 +138,24 @@ def test_the_other_side_answering_ends_the_turn_at_once() -> None:
     t.advance(6.6, Channel.AGENT, True)  # the agent starts talking 0.6 s after the customer stopped
     wait_until(lambda: len([e for e in events if e.revised]) == 2)
     assert kept(events) == [("a", "the whole turn, decoded again", 1.0, 6.0)]
+    t.close()
+    assert t.join(10)
+
+
+def test_a_turn_is_heard_from_its_soft_onset_but_never_from_inside_the_speaker_s_previous_turn() -> None:
+    t, _, audio, events = make(TurnRecognizer(lambda seconds: f"turn of {seconds} s"))
+    t.offer(ended("a", 1.0, 3.0, onset=0.6))  # the VAD was unsure of its first 0.4 s (a soft ま)
+    wait_until(lambda: any(e.kind is EventKind.FINAL for e in events))
+    t.advance(3.1, Channel.AGENT, True)  # the agent says "はい": the customer's turn is over
+    wait_until(lambda: any(e.revised for e in events))
+    t.advance(3.4, Channel.AGENT, False)
+    t.offer(ended("b", 3.6, 5.0, onset=3.0))  # the customer goes on: the onset reaches back into the pause
+    wait_until(lambda: any(e.segment_id == "b" and e.kind is EventKind.FINAL for e in events))
+    t.advance(5.1, Channel.AGENT, True)
+    wait_until(lambda: any(e.revised and e.segment_id == "b" for e in events))
+    # 0.2 s before the onset; the second turn from where the first one's audio ended
+    assert audio.asked == [(Channel.CUSTOMER, 0.4, 3.3), (Channel.CUSTOMER, 3.3, 5.3)]
+    assert kept(events) == [("a", "turn of 2.9 s", 1.0, 3.0), ("b", "turn of 2.0 s", 3.6, 5.0)]
     t.close()
     assert t.join(10)
 

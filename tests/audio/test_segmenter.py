@@ -9,7 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from audio.events import Channel
-from audio.segmenter import Segmenter, SegmenterSettings, Utterance, UtteranceState
+from audio.segmenter import WINDOW, Segmenter, SegmenterSettings, Utterance, UtteranceState
 from audio.source import SAMPLE_RATE
 
 
@@ -107,3 +107,37 @@ def test_a_long_utterance_ends_at_its_next_short_pause(clips: dict[str, Path]) -
         SegmenterSettings(long_utterance=60.0, end_silence=2.0, max_utterance=30.0)
     )
     assert len(kept_together) == 1  # shorter speech runs on across the same breath
+
+
+class ScriptedDetector:
+    """The VAD's probabilities for each 32 ms window, as scripted (the real network is used above)."""
+
+    def __init__(self, probs: list[float]) -> None:
+        self.probs = list(probs)
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        count = len(samples) // WINDOW
+        out, self.probs = self.probs[:count], self.probs[count:]
+        return np.asarray(out, dtype=np.float32)
+
+
+def onsets(probs: list[float]) -> list[tuple[float, float]]:
+    segmenter = Segmenter(Channel.CUSTOMER)
+    segmenter._detector = ScriptedDetector(probs)  # type: ignore[assignment]
+    out = feed(segmenter, np.full(len(probs) * WINDOW, 0.01, np.float32), step=WINDOW)
+    return [(round(u.start, 3), round(u.onset or -1.0, 3)) for u in out if u.state is UtteranceState.ENDED]
+
+
+def test_a_soft_start_the_vad_was_unsure_of_is_the_utterance_s_onset() -> None:
+    quiet, unsure, sure, pause = [0.01] * 20, [0.3, 0.2, 0.4, 0.25, 0.3], [0.9] * 20, [0.01] * 20
+    # a soft まいばん: five windows the VAD gave 0.2-0.4 before it was sure
+    assert onsets(quiet + unsure + sure + pause) == [(25 * 0.032, 20 * 0.032)]
+    # a clear start: the onset is the first speech window; one unsure window counts, a quiet one breaks it
+    assert onsets(quiet + sure + pause) == [(20 * 0.032, 20 * 0.032)]
+    assert onsets([*quiet, 0.3, 0.05, 0.3, *sure, *pause]) == [(23 * 0.032, 22 * 0.032)]
+    # at most onset_lookback (1 s, 31 windows) back; the next utterance never reaches into the last one
+    long_unsure = [0.3] * 40
+    assert onsets(quiet + long_unsure + sure + pause + unsure + sure + pause) == [
+        (60 * 0.032, (60 - 31) * 0.032),
+        (105 * 0.032, 100 * 0.032),
+    ]
