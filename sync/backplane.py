@@ -33,9 +33,18 @@ from collections.abc import Awaitable, Callable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from sync.protocol import JsonObject, ServerFrame, ServerType
+from sync.protocol import (
+    Change,
+    ChangePushed,
+    JsonObject,
+    ServerMessage,
+    ServerType,
+    ServerWhisper,
+    WhisperPush,
+    carried_seq,
+    encode_frame,
+)
 from sync.server import KeyedLocks, LocalFanout, Peer
-from sync.store import ChangeRow, WhisperRow
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +54,8 @@ CHANNEL = "agent-assist:fanout"
 PUBLISH_QUEUE = 20000
 
 # An agent's whispers (or a team's changes) after a seq, read from the durable log.
-ReadWhispers = Callable[[str, int], Awaitable[list[WhisperRow]]]
-ReadChanges = Callable[[str, int], Awaitable[list[ChangeRow]]]
+ReadWhispers = Callable[[str, int], Awaitable[list[ServerWhisper]]]
+ReadChanges = Callable[[str, int], Awaitable[list[Change]]]
 
 
 class RedisBackplane:
@@ -224,32 +233,35 @@ class SharedFanout(LocalFanout):
         self._change_seq: weakref.WeakKeyDictionary[Peer, int] = weakref.WeakKeyDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def send(self, peer: Peer, frame: ServerFrame) -> None:
-        self._note(peer, frame)
+    def send(self, peer: Peer, frame: ServerMessage) -> None:
+        self._note(peer, *_carried(frame))
         super().send(peer, frame)
 
     def resumed(self, peer: Peer, whisper_after: int, feed_after: int) -> None:
         self._whisper_seq[peer] = max(self._whisper_seq.get(peer, 0), whisper_after)
         self._change_seq[peer] = max(self._change_seq.get(peer, 0), feed_after)
 
-    def to_user(self, name: str, frame: ServerFrame, *, resumed_only: bool = False) -> None:
-        self._deliver_user(name, frame, resumed_only)
-        self._publish({"k": "user", "t": name, "r": resumed_only, "f": frame.encode()})
+    def to_user(self, name: str, frame: ServerMessage, *, resumed_only: bool = False) -> None:
+        data = encode_frame(frame)
+        self._deliver_user(name, data, _carried(frame), resumed_only)
+        self._publish({"k": "user", "t": name, "r": resumed_only, "f": data.decode()})
 
     def to_team(
-        self, team: str, frame: ServerFrame, *, supervisors_only: bool = False, resumed_only: bool = False
+        self, team: str, frame: ServerMessage, *, supervisors_only: bool = False, resumed_only: bool = False
     ) -> None:
-        if frame.type is ServerType.CHANGE:
+        if isinstance(frame, ChangePushed):
             # Read back from the log in seq order on every instance, this one included (module docstring).
             self._spawn(self.catch_up_team(team))
             self._publish({"k": "changes", "t": team})
             return
-        super().to_team(team, frame, supervisors_only=supervisors_only, resumed_only=resumed_only)
-        self._publish({"k": "team", "t": team, "s": supervisors_only, "r": resumed_only, "f": frame.encode()})
+        data = encode_frame(frame)
+        self.team_data(team, data, supervisors_only=supervisors_only, resumed_only=resumed_only)
+        self._publish({"k": "team", "t": team, "s": supervisors_only, "r": resumed_only, "f": data.decode()})
 
-    def to_followers(self, call_id: str, frame: ServerFrame) -> None:
-        super().to_followers(call_id, frame)
-        self._publish({"k": "call", "t": call_id, "f": frame.encode()})
+    def to_followers(self, call_id: str, frame: ServerMessage) -> None:
+        data = encode_frame(frame)
+        self.followers_data(call_id, data)
+        self._publish({"k": "call", "t": call_id, "f": data.decode()})
 
     # -- relaying --------------------------------------------------------------------------------------------
 
@@ -262,43 +274,40 @@ class SharedFanout(LocalFanout):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _note(self, peer: Peer, frame: ServerFrame) -> None:
-        if frame.type is ServerType.WHISPER:
-            seq = frame.seq()
+    def _note(self, peer: Peer, kind: str, seq: int) -> None:
+        if kind == ServerType.WHISPER:
             if seq > self._whisper_seq.get(peer, 0):
                 self._whisper_seq[peer] = seq
-        elif frame.type is ServerType.CHANGE:
-            seq = frame.seq()
-            if seq > self._change_seq.get(peer, 0):
-                self._change_seq[peer] = seq
+        elif kind == ServerType.CHANGE and seq > self._change_seq.get(peer, 0):
+            self._change_seq[peer] = seq
 
-    def _deliver_user(self, name: str, frame: ServerFrame, resumed_only: bool) -> None:
-        data = frame.encode().encode()
+    def _deliver_user(self, name: str, data: bytes, carried: tuple[str, int], resumed_only: bool) -> None:
         for peer in self.peers_of(name):
             if peer.resumed or not resumed_only:
-                self._note(peer, frame)
+                self._note(peer, *carried)
                 self.send_data(peer, data)
 
     async def on_message(self, message: JsonObject) -> None:
-        """A delivery published by another instance."""
+        """A delivery published by another instance (its frame as encoded there, sent on unchanged)."""
         kind, target = message.get("k"), str(message.get("t", ""))
         if kind == "changes":
             self._spawn(self.catch_up_team(target))
             return
-        frame = ServerFrame.parse(str(message.get("f", "")))
+        data = str(message.get("f", "")).encode()
         if kind == "user":
-            if frame.type is ServerType.WHISPER:
+            carried = carried_seq(data)
+            if carried[0] == ServerType.WHISPER:
                 # As the origin did: under the agent's lock, so a resume in progress here finishes first.
                 async with self._agent_locks(target):
-                    self._deliver_user(target, frame, bool(message.get("r")))
+                    self._deliver_user(target, data, carried, bool(message.get("r")))
             else:
-                self._deliver_user(target, frame, bool(message.get("r")))
+                self._deliver_user(target, data, carried, bool(message.get("r")))
         elif kind == "team":
-            super().to_team(
-                target, frame, supervisors_only=bool(message.get("s")), resumed_only=bool(message.get("r"))
+            self.team_data(
+                target, data, supervisors_only=bool(message.get("s")), resumed_only=bool(message.get("r"))
             )
         elif kind == "call":
-            super().to_followers(target, frame)
+            self.followers_data(target, data)
 
     async def catch_up_team(self, team: str) -> None:
         """Push to this instance's resumed connections of ``team`` every change they have not been sent."""
@@ -309,11 +318,10 @@ class SharedFanout(LocalFanout):
             after = min(self._change_seq.get(p, 0) for p in peers)
             changes = await self._read_changes(team, after)
             for change in changes:
-                frame = ServerFrame(ServerType.CHANGE, _frame_id(), {"change": change})
-                data = frame.encode().encode()
+                data = encode_frame(ChangePushed(id=_frame_id(), change=change))
                 for peer in peers:
-                    if change["seq"] > self._change_seq.get(peer, 0) and not peer.dropped:
-                        self._change_seq[peer] = change["seq"]
+                    if change.seq > self._change_seq.get(peer, 0) and not peer.dropped:
+                        self._change_seq[peer] = change.seq
                         self.send_data(peer, data)
 
     async def catch_up_agent(self, name: str) -> None:
@@ -323,9 +331,9 @@ class SharedFanout(LocalFanout):
                 return
             after = min(self._whisper_seq.get(p, 0) for p in peers)
             for whisper in await self._read_whispers(name, after):
-                frame = ServerFrame(ServerType.WHISPER, _frame_id(), {"whisper": whisper})
+                frame = WhisperPush(id=_frame_id(), whisper=whisper)
                 for peer in peers:
-                    if whisper["seq"] > self._whisper_seq.get(peer, 0):
+                    if whisper.seq > self._whisper_seq.get(peer, 0):
                         self.send(peer, frame)
 
     async def catch_up_all(self) -> None:
@@ -357,3 +365,12 @@ async def cancel_and_wait(tasks: list[asyncio.Task[None]], patience: float = 1.0
 
 def _frame_id() -> str:
     return uuid.uuid4().hex
+
+
+def _carried(frame: ServerMessage) -> tuple[str, int]:
+    """The type of ``frame`` and the seq of the whisper or change it carries (0 for any other frame)."""
+    if isinstance(frame, WhisperPush):
+        return ServerType.WHISPER, frame.whisper.seq
+    if isinstance(frame, ChangePushed):
+        return ServerType.CHANGE, frame.change.seq
+    return "", 0

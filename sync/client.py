@@ -57,6 +57,9 @@ from sync.protocol import (
     Change,
     ChangePush,
     ChangePushed,
+    ClientCall,
+    ClientPresence,
+    ClientWhisper,
     EraseCustomer,
     EraseReport,
     Erasure,
@@ -75,6 +78,7 @@ from sync.protocol import (
     RecordKind,
     Request,
     Resume,
+    ResumeAck,
     SharedCustomer,
     Subscribe,
     Transcript,
@@ -82,6 +86,7 @@ from sync.protocol import (
     Unsubscribe,
     Welcome,
     Whisper,
+    WhisperAck,
     WhisperDelivered,
     WhisperPush,
     WhisperRead,
@@ -256,14 +261,6 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-class _More(Struct):
-    more: bool = False
-
-
-class _WhisperAck(Struct):
-    whisper: Whisper
-
-
 class _Typed(Struct):
     type: str = ""
 
@@ -430,7 +427,7 @@ class SyncClient:
         """Every whisper this agent received, oldest first, with whether it was read here."""
         with self._db_lock:
             rows = self._db.execute("SELECT body, read FROM whispers ORDER BY seq").fetchall()
-        return [(from_json(body, Whisper), bool(read)) for body, read in rows]
+        return [(from_json(body, ClientWhisper), bool(read)) for body, read in rows]
 
     def _enqueue_durable(self, request: Request) -> str:
         text = encode_request(request)
@@ -563,17 +560,17 @@ class SyncClient:
                 return items
 
     def list_live_calls(self, timeout: float = 5.0) -> list[Call]:
-        return self._pages("calls", Call, lambda got: ListCalls(id=_new_id(), offset=len(got)), timeout)
+        return self._pages("calls", ClientCall, lambda got: ListCalls(id=_new_id(), offset=len(got)), timeout)
 
     def list_presence(self, timeout: float = 5.0) -> list[Presence]:
         return self._pages(
-            "users", Presence, lambda got: ListPresence(id=_new_id(), offset=len(got)), timeout
+            "users", ClientPresence, lambda got: ListPresence(id=_new_id(), offset=len(got)), timeout
         )
 
     def list_whispers(self, call_id: str | None = None, timeout: float = 5.0) -> list[Whisper]:
         return self._pages(
             "whispers",
-            Whisper,
+            ClientWhisper,
             lambda got: ListWhispers(id=_new_id(), call_id=call_id, offset=len(got)),
             timeout,
         )
@@ -787,7 +784,7 @@ class SyncClient:
             self._call(self.on_erased, from_json(raw, EraseReport))
         elif ack.request == Resume.TYPE:
             self._resumes.discard(ack.ref)
-            if from_json(raw, _More).more:
+            if from_json(raw, ResumeAck).more:
                 # Sent at once, not through the queue: the outbox waits for the end of the replay.
                 ws = self._ws
                 if ws is not None:
@@ -796,7 +793,7 @@ class SyncClient:
             else:
                 self._caught_up.set()
         elif ack.request == WhisperSend.TYPE:
-            whisper = from_json(raw, _WhisperAck).whisper
+            whisper = from_json(raw, WhisperAck[Attachment]).whisper
             receipt = WhisperReceipt(whisper_id=whisper.whisper_id, status=whisper.status, whisper=whisper)
             self._call(self.on_whisper_status, receipt)
 

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sync.backends import Database, one
-from sync.protocol import RecordKind, Role
-from sync.store import ChangeRow, TeamStore, User
+from sync.protocol import Change, EraseReport, RecordKind, Role
+from sync.store import TeamStore, User
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its start.
 UNENDED_CALL_SECONDS = 12 * 3600
@@ -40,15 +40,16 @@ class ServerErasure:
     # open; the server tries again at its next retention round).
     files_cleared: bool = True
     # The change-feed entry that tells every client of the team to drop its copy (kind "erasure").
-    change: ChangeRow | None = None
+    change: Change | None = None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "customer_id": self.customer_id,
-            "calls": list(self.call_ids),
-            "rows": self.rows,
-            "files_cleared": self.files_cleared,
-        }
+    def reply(self) -> EraseReport:
+        """What the server answers ``erase_customer`` with."""
+        return EraseReport(
+            customer_id=self.customer_id,
+            calls=self.call_ids,
+            rows=self.rows,
+            files_cleared=self.files_cleared,
+        )
 
 
 # A JSON field of a stored object, as text, per dialect.

@@ -17,13 +17,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, ClassVar, Final, TypeVar
+from typing import Annotated, ClassVar, Final, Generic, Self
 
 import msgspec
 from msgspec import Meta, Struct, field
+from typing_extensions import TypeVar
 
 from audio.events import Channel, EventKind, TranscriptEvent
 
@@ -653,7 +652,21 @@ class KnowledgeRecord(Struct, frozen=True, kw_only=True, omit_defaults=True):
     deleted: bool = False
 
 
-class Whisper(Struct, frozen=True, kw_only=True):
+# The objects a client sends that the server keeps and relays without reading them: a call's ``customer`` and
+# ``info``, a whisper's ``attachment``. Clients read them as the Structs above; the server holds them as plain
+# JSON objects (JsonObject), so what it relays keeps every key the sender put in, also keys this version does
+# not name. The records and frames that carry them are generic over them: one definition, two views.
+# - ``Call`` (and ``Whisper``, ...) written bare in an annotation is the clients' view (the default).
+# - The server writes ``Call[JsonObject, JsonObject]`` (sync/store.py names them ``CallRow``, ...).
+# - msgspec does not apply a TypeVar's default: a decoder must name the view (``Call[SharedCustomer,
+#   CallInfo]``, or the aliases ``ClientCall``, ...). Each bound is a union of two object types, which msgspec
+#   refuses, so a bare generic given to a decoder raises TypeError instead of silently decoding plain dicts.
+CustomerT = TypeVar("CustomerT", bound=SharedCustomer | JsonObject, default=SharedCustomer)
+InfoT = TypeVar("InfoT", bound=CallInfo | JsonObject, default=CallInfo)
+AttachmentT = TypeVar("AttachmentT", bound=Attachment | JsonObject, default=Attachment)
+
+
+class Whisper(Struct, Generic[AttachmentT], frozen=True, kw_only=True):
     whisper_id: str
     agent: str = ""
     seq: int = 0
@@ -662,7 +675,7 @@ class Whisper(Struct, frozen=True, kw_only=True):
     call_id: str | None = None
     text: str = ""
     anchor_segment_id: str | None = None
-    attachment: Attachment | None = None
+    attachment: AttachmentT | None = None
     created_at: float = 0.0
     delivered_at: float | None = None
     read_at: float | None = None
@@ -682,30 +695,32 @@ class Change(Struct, frozen=True, kw_only=True):
     at: float = 0.0
 
 
-class Call(Struct, frozen=True, kw_only=True):
+class Call(Struct, Generic[CustomerT, InfoT], frozen=True, kw_only=True):
+    """A live (or ended) call as the server keeps it; ``info`` is always sent (``{}`` before any update)."""
+
     call_id: str
     team: str = ""
     agent: str = ""
-    customer: SharedCustomer | None = None
+    customer: CustomerT | None = None
     started_at: float = 0.0
     ended_at: float | None = None
-    info: CallInfo = CallInfo()
+    info: InfoT
     last_final: str = ""
     last_whisper_at: float | None = None
 
 
-class PresenceCall(Struct, frozen=True, kw_only=True):
+class PresenceCall(Struct, Generic[CustomerT], frozen=True, kw_only=True):
     call_id: str
-    customer: SharedCustomer | None = None
+    customer: CustomerT | None = None
     since: float | None = None
 
 
-class Presence(Struct, frozen=True, kw_only=True):
+class Presence(Struct, Generic[CustomerT], frozen=True, kw_only=True):
     user: str
     role: str = ""
     online: bool = False
     online_since: float | None = None
-    call: PresenceCall | None = None
+    call: PresenceCall[CustomerT] | None = None
 
 
 class AuditEntry(Struct, frozen=True, kw_only=True):
@@ -724,15 +739,6 @@ class Erasure(Struct, frozen=True, kw_only=True):
 
     customer_id: str
     call_ids: tuple[str, ...] = ()
-
-
-class EraseReport(Struct, frozen=True, kw_only=True):
-    """The server's answer to ``erase_customer``."""
-
-    customer_id: str
-    calls: tuple[str, ...] = ()
-    rows: dict[str, int] = {}
-    files_cleared: bool = True
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -764,11 +770,80 @@ class Welcome(Frame, tag="welcome", frozen=True):
     server_time: float = 0.0
 
 
-class Ack(Frame, tag="ack", frozen=True):
-    """A reply; its result fields depend on ``request`` (the client reads them with the request's type)."""
+class Ack(Frame, tag="ack", frozen=True, kw_only=True):
+    """A reply; its result fields depend on ``request``: the subclasses below (all of type "ack") are the
+    replies that carry some, and the client reads a reply with the one its request gets."""
 
     ref: str = ""
     request: str = ""
+
+    def answering(self, frame_id: str, request: Request) -> Self:
+        """This reply with its envelope: its own id, and the request it answers."""
+        return msgspec.structs.replace(self, id=frame_id, ref=request.id, request=request.TYPE)
+
+
+class CallStartAck(Ack, Generic[CustomerT, InfoT], tag="ack", frozen=True):
+    call: Call[CustomerT, InfoT]
+
+
+class HandAck(Ack, tag="ack", frozen=True):
+    """The reply to ``raise_hand``: the hand as stored (None once lowered)."""
+
+    hand: Hand | None = None
+
+
+class WhisperAck(Ack, Generic[AttachmentT], tag="ack", frozen=True):
+    whisper: Whisper[AttachmentT]
+
+
+class ChangeAck(Ack, tag="ack", frozen=True):
+    """The reply to ``change_push``: the change's place in the feed; ``duplicate`` when it was a retry."""
+
+    seq: int
+    duplicate: bool = False
+
+
+class ResumeAck(Ack, tag="ack", frozen=True):
+    """How many whispers and changes were replayed before this reply, and whether to ask again for more."""
+
+    whispers: int = 0
+    changes: int = 0
+    more: bool = False
+
+
+class EraseReport(Ack, tag="ack", frozen=True):
+    """The server's answer to ``erase_customer``."""
+
+    customer_id: str
+    calls: tuple[str, ...] = ()
+    rows: dict[str, int] = {}
+    files_cleared: bool = True
+
+
+class Page(Ack, tag="ack", frozen=True, kw_only=True):
+    """A reply with one page of a list; ``more``: ask again with ``offset`` (or ``after``) for the rest."""
+
+    more: bool = False
+
+
+class CallsPage(Page, Generic[CustomerT, InfoT], tag="ack", frozen=True):
+    calls: tuple[Call[CustomerT, InfoT], ...] = ()
+
+
+class PresencePage(Page, Generic[CustomerT], tag="ack", frozen=True):
+    users: tuple[Presence[CustomerT], ...] = ()
+
+
+class WhispersPage(Page, Generic[AttachmentT], tag="ack", frozen=True):
+    whispers: tuple[Whisper[AttachmentT], ...] = ()
+
+
+class ChangesPage(Page, tag="ack", frozen=True):
+    changes: tuple[Change, ...] = ()
+
+
+class AuditPage(Page, tag="ack", frozen=True):
+    entries: tuple[AuditEntry, ...] = ()
 
 
 class ErrorFrame(Frame, tag="error", frozen=True):
@@ -777,32 +852,32 @@ class ErrorFrame(Frame, tag="error", frozen=True):
     ref: str | None = None
 
 
-class WhisperPush(Frame, tag="whisper", frozen=True):
-    whisper: Whisper
+class WhisperPush(Frame, Generic[AttachmentT], tag="whisper", frozen=True):
+    whisper: Whisper[AttachmentT]
 
 
-class WhisperReceipt(Frame, tag="whisper_status", frozen=True):
+class WhisperReceipt(Frame, Generic[AttachmentT], tag="whisper_status", frozen=True):
     """A whisper this user sent was stored, delivered or read."""
 
     whisper_id: str
     status: WhisperStatus
-    whisper: Whisper | None = None
+    whisper: Whisper[AttachmentT] | None = None
 
 
 class ChangePushed(Frame, tag="change", frozen=True):
     change: Change
 
 
-class PresenceUpdate(Frame, tag="presence", frozen=True):
-    users: tuple[Presence, ...] = ()
+class PresenceUpdate(Frame, Generic[CustomerT], tag="presence", frozen=True):
+    users: tuple[Presence[CustomerT], ...] = ()
 
 
-class CallSnapshot(Frame, tag="call_snapshot", frozen=True):
+class CallSnapshot(Frame, Generic[CustomerT, InfoT, AttachmentT], tag="call_snapshot", frozen=True):
     """A followed call so far (one part of it: the client joins the parts before anyone sees it)."""
 
-    call: Call
+    call: Call[CustomerT, InfoT]
     transcript: tuple[TranscriptLine, ...] = ()
-    whispers: tuple[Whisper, ...] = ()
+    whispers: tuple[Whisper[AttachmentT], ...] = ()
     ref: str | None = None
     part: int = 0
     more: bool = False
@@ -819,24 +894,24 @@ class CallEvent(Struct, frozen=True, kw_only=True, tag_field="event"):
     call_id: str
 
 
-class CallStarted(CallEvent, tag="started", frozen=True):
-    call: Call
+class CallStarted(CallEvent, Generic[CustomerT, InfoT], tag="started", frozen=True):
+    call: Call[CustomerT, InfoT]
 
 
-class CallEnded(CallEvent, tag="ended", frozen=True):
-    call: Call | None = None
+class CallEnded(CallEvent, Generic[CustomerT, InfoT], tag="ended", frozen=True):
+    call: Call[CustomerT, InfoT] | None = None
 
 
 class CallTranscript(CallEvent, tag="transcript", frozen=True):
     transcript: TranscriptLine
 
 
-class CallUpdated(CallEvent, tag="updated", frozen=True):
-    info: CallInfo
+class CallUpdated(CallEvent, Generic[InfoT], tag="updated", frozen=True):
+    info: InfoT
 
 
-class CallWhispered(CallEvent, tag="whispered", frozen=True):
-    whisper: Whisper
+class CallWhispered(CallEvent, Generic[AttachmentT], tag="whispered", frozen=True):
+    whisper: Whisper[AttachmentT]
 
 
 class HandChanged(CallEvent, tag="hand", frozen=True):
@@ -844,10 +919,25 @@ class HandChanged(CallEvent, tag="hand", frozen=True):
     hand: Hand | None = None
 
 
-AnyCallEvent = CallStarted | CallEnded | CallTranscript | CallUpdated | CallWhispered | HandChanged
+# The clients' view, spelled out for decoders (msgspec does not apply a TypeVar's default; see CustomerT).
+ClientCall = Call[SharedCustomer, CallInfo]
+ClientWhisper = Whisper[Attachment]
+ClientPresence = Presence[SharedCustomer]
+# The server's view: the objects it relays stay as the sender wrote them.
+ServerCall = Call[JsonObject, JsonObject]
+ServerWhisper = Whisper[JsonObject]
+ServerPresence = Presence[JsonObject]
+
+AnyCallEvent = (
+    CallStarted[SharedCustomer, CallInfo] | CallEnded[SharedCustomer, CallInfo] | CallTranscript
+    | CallUpdated[CallInfo] | CallWhispered[Attachment] | HandChanged
+)  # fmt: skip
 AnyFrame = (
-    Welcome | Ack | ErrorFrame | WhisperPush | WhisperReceipt | ChangePushed | PresenceUpdate | CallSnapshot
-)
+    Welcome | Ack | ErrorFrame | WhisperPush[Attachment] | WhisperReceipt[Attachment] | ChangePushed
+    | PresenceUpdate[SharedCustomer] | CallSnapshot[SharedCustomer, CallInfo, Attachment]
+)  # fmt: skip
+# Everything the server sends, as it builds them (sync/server.py): one of the frames above, in its own view.
+ServerMessage = Frame | CallEvent
 
 
 class _ServerEnvelope(Struct):
@@ -882,36 +972,27 @@ def ack_result(raw: str | bytes) -> JsonObject:
     return body
 
 
-# The server still builds its frames as an envelope plus a body of plain values (sync/server.py).
-@dataclass(frozen=True, slots=True)
-class ServerFrame:
-    type: ServerType
-    id: str
-    body: Mapping[str, object]
-    ref: str | None = None
+def encode_frame(frame: ServerMessage) -> bytes:
+    """A server frame as the UTF-8 JSON text sent to every receiver (encoded once per frame)."""
+    return _ENCODER.encode(frame)
 
-    def encode(self) -> str:
-        frame: dict[str, object] = {"v": PROTOCOL_VERSION, "type": self.type.value, "id": self.id}
-        if self.ref is not None:
-            frame["ref"] = self.ref
-        frame.update(self.body)
-        return _ENCODER.encode(frame).decode()
 
-    def seq(self) -> int:
-        """The ``seq`` of the whisper or change this frame carries (0 for any other frame)."""
-        item = self.body.get("whisper" if self.type is ServerType.WHISPER else "change")
-        value = item.get("seq") if isinstance(item, Mapping) else None
-        return value if isinstance(value, int) else 0
+class _Seq(Struct):
+    seq: int = 0
 
-    @classmethod
-    def parse(cls, raw: str) -> ServerFrame:
-        """A frame this server (or another instance of it, through the backplane) encoded."""
-        data = msgspec.json.decode(raw)
-        assert isinstance(data, dict)
-        ref = data.get("ref")
-        return cls(
-            type=ServerType(data["type"]),
-            id=str(data.get("id", "")),
-            ref=ref if isinstance(ref, str) else None,
-            body={k: v for k, v in data.items() if k not in ("v", "type", "id", "ref")},
-        )
+
+class _Carried(Struct):
+    type: str = ""
+    whisper: _Seq | None = None
+    change: _Seq | None = None
+
+
+_CARRIED = msgspec.json.Decoder(_Carried)
+
+
+def carried_seq(data: bytes) -> tuple[str, int]:
+    """The type of an encoded server frame and the ``seq`` of the whisper or change it carries (0 for any
+    other frame): what an instance needs to relay a frame another instance encoded (sync/backplane.py)."""
+    carried = _CARRIED.decode(data)
+    item = carried.whisper if carried.type == ServerType.WHISPER else carried.change
+    return carried.type, 0 if item is None else item.seq

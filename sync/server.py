@@ -47,41 +47,71 @@ from sync.masking import Masker
 from sync.protocol import (
     MAX_OBJECT_BYTES,
     MAX_SERVER_FRAME_BYTES,
+    Ack,
+    AuditPage,
     AuditQuery,
     CallEnd,
+    CallEnded,
+    CallSnapshot,
+    CallsPage,
     CallStart,
+    CallStartAck,
+    CallStarted,
+    CallTranscript,
     CallUpdate,
+    CallUpdated,
+    CallWhispered,
+    Change,
+    ChangeAck,
     ChangePush,
+    ChangePushed,
+    ChangesPage,
     EraseCustomer,
     ErrorCode,
+    ErrorFrame,
     FeedSince,
+    Hand,
+    HandAck,
+    HandChanged,
     History,
     ListCalls,
     ListPresence,
     ListWhispers,
+    Page,
+    PresencePage,
+    PresenceUpdate,
     ProtocolError,
     RaiseHand,
     RecordKind,
     Request,
     Resume,
+    ResumeAck,
     Role,
-    ServerFrame,
-    ServerType,
+    ServerCall,
+    ServerMessage,
+    ServerPresence,
+    ServerWhisper,
     Subscribe,
     Transcript,
     Unsubscribe,
+    Welcome,
+    WhisperAck,
     WhisperDelivered,
+    WhisperPush,
     WhisperRead,
+    WhisperReceipt,
     WhisperSend,
+    WhispersPage,
     WhisperStatus,
     decode_request,
+    encode_frame,
     frame_id,
     json_object,
     json_size,
 )
 from sync.ratelimit import TokenBucket
 from sync.refusals import RefusalLog
-from sync.store import CallRow, ChangeRow, PresenceRow, TeamStore, User, WhisperRow, hash_token
+from sync.store import TeamStore, User, hash_token
 
 if TYPE_CHECKING:
     from sync.backplane import RedisBackplane
@@ -269,8 +299,8 @@ class LocalFanout:
     def resumed(self, peer: Peer, whisper_after: int, feed_after: int) -> None:
         """A resume starts from these positions (the shared fan-out of sync/backplane.py tracks them)."""
 
-    def send(self, peer: Peer, frame: ServerFrame) -> None:
-        self.send_data(peer, frame.encode().encode())
+    def send(self, peer: Peer, frame: ServerMessage) -> None:
+        self.send_data(peer, encode_frame(frame))
 
     def send_data(self, peer: Peer, data: bytes) -> None:
         if peer.dropped:
@@ -282,22 +312,28 @@ class LocalFanout:
             return
         peer.queued_bytes += len(data)
 
-    def to_user(self, name: str, frame: ServerFrame, *, resumed_only: bool = False) -> None:
-        data = frame.encode().encode()
+    def to_user(self, name: str, frame: ServerMessage, *, resumed_only: bool = False) -> None:
+        data = encode_frame(frame)
         for peer in list(self._by_user.get(name, ())):
             if peer.resumed or not resumed_only:
                 self.send_data(peer, data)
 
     def to_team(
-        self, team: str, frame: ServerFrame, *, supervisors_only: bool = False, resumed_only: bool = False
+        self, team: str, frame: ServerMessage, *, supervisors_only: bool = False, resumed_only: bool = False
     ) -> None:
-        data = frame.encode().encode()
+        self.team_data(
+            team, encode_frame(frame), supervisors_only=supervisors_only, resumed_only=resumed_only
+        )
+
+    def team_data(self, team: str, data: bytes, *, supervisors_only: bool, resumed_only: bool) -> None:
         for peer in list(self._by_team.get(team, ())):
             if (peer.user.supervises or not supervisors_only) and (peer.resumed or not resumed_only):
                 self.send_data(peer, data)
 
-    def to_followers(self, call_id: str, frame: ServerFrame) -> None:
-        data = frame.encode().encode()
+    def to_followers(self, call_id: str, frame: ServerMessage) -> None:
+        self.followers_data(call_id, encode_frame(frame))
+
+    def followers_data(self, call_id: str, data: bytes) -> None:
         for peer in list(self._by_call.get(call_id, ())):
             self.send_data(peer, data)
 
@@ -309,7 +345,7 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-Item = TypeVar("Item", bound=Mapping[str, object])
+Item = TypeVar("Item")
 
 
 def fit(items: Sequence[Item], budget: int) -> tuple[Sequence[Item], bool]:
@@ -321,6 +357,10 @@ def fit(items: Sequence[Item], budget: int) -> tuple[Sequence[Item], bool]:
         if used > budget and index > 0:
             return items[:index], True
     return items, False
+
+
+def _changes_page(changes: tuple[Change, ...], more: bool) -> ChangesPage:
+    return ChangesPage(changes=changes, more=more)
 
 
 class KeyedLocks:
@@ -710,8 +750,10 @@ class TeamServer:
         )
         peer.writer = asyncio.create_task(self._write(peer))
         # The welcome is queued before the peer can be reached by any fan-out: it is always the first frame.
-        welcome = {"user": user.name, "role": user.role.value, "team": user.team, "server_time": self.clock()}
-        self._fanout.send(peer, ServerFrame(ServerType.WELCOME, _new_id(), welcome))
+        welcome = Welcome(
+            id=_new_id(), user=user.name, role=user.role, team=user.team, server_time=self.clock()
+        )
+        self._fanout.send(peer, welcome)
         self._fanout.add(peer)
         # Recorded while the client's first frame (its resume) is already served: a failover's resume waits
         # for no presence write. Every other request waits for it (_dispatch).
@@ -873,17 +915,13 @@ class TeamServer:
 
     def _error(self, peer: Peer, exc: ProtocolError) -> None:
         self._fanout.send(
-            peer,
-            ServerFrame(
-                ServerType.ERROR, _new_id(), {"code": exc.code.value, "message": exc.message}, ref=exc.ref
-            ),
+            peer, ErrorFrame(id=_new_id(), code=exc.code.value, message=exc.message, ref=exc.ref)
         )
 
-    def _ack(self, peer: Peer, request: Request, body: Mapping[str, object] | None = None) -> None:
-        frame = ServerFrame(
-            ServerType.ACK, _new_id(), {"request": request.TYPE, **(body or {})}, ref=request.id
-        )
-        data = frame.encode().encode()
+    def _ack(self, peer: Peer, request: Request, reply: Ack | None = None) -> None:
+        """Send ``reply`` (a plain Ack when None), as the answer to ``request``."""
+        frame = (reply or Ack()).answering(_new_id(), request)
+        data = encode_frame(frame)
         if len(data) > MAX_SERVER_FRAME_BYTES:  # a bug: every list is paged, every stored object bounded
             log.error("%s reply of %d bytes is over the frame bound", request.TYPE, len(data))
             self._error(peer, ProtocolError(ErrorCode.TOO_LARGE, "the reply would be too large", request.id))
@@ -894,19 +932,19 @@ class TeamServer:
         self,
         peer: Peer,
         request: Request,
-        key: str,
-        items: Sequence[Mapping[str, object]],
+        page: Callable[[tuple[Item, ...], bool], Page],
+        items: Sequence[Item],
         *,
         more: bool = False,
     ) -> None:
-        """Reply with as many of ``items`` as fit in one frame; ``more`` tells the client to ask for the
-        rest."""
-        page, cut = fit(items, _PAGE_BUDGET)
-        self._ack(peer, request, {key: page, "more": more or cut})
+        """Reply with as many of ``items`` as fit in one frame (``page(items, more)`` makes the reply);
+        ``more`` tells the client to ask for the rest."""
+        fitting, cut = fit(items, _PAGE_BUDGET)
+        self._ack(peer, request, page(tuple(fitting), more or cut))
 
     async def _announce_presence(self, user: User) -> None:
         entry = await self._live(self.live_store.user_presence, user)
-        self._fanout.to_team(user.team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": [entry]}))
+        self._fanout.to_team(user.team, PresenceUpdate(id=_new_id(), users=(entry,)))
 
     async def _announce_coming_online(self) -> None:
         """The users who came online while the previous announcement was on its way, in one frame per team:
@@ -924,10 +962,10 @@ class TeamServer:
         """One presence frame per team for these users (after an instance's connections expired)."""
         entries = await self._live(self._presence_entries, names)
         for team, users in entries.items():
-            self._fanout.to_team(team, ServerFrame(ServerType.PRESENCE, _new_id(), {"users": users}))
+            self._fanout.to_team(team, PresenceUpdate(id=_new_id(), users=tuple(users)))
 
-    def _presence_entries(self, names: list[str]) -> dict[str, list[PresenceRow]]:
-        by_team: dict[str, list[PresenceRow]] = defaultdict(list)
+    def _presence_entries(self, names: list[str]) -> dict[str, list[ServerPresence]]:
+        by_team: dict[str, list[ServerPresence]] = defaultdict(list)
         for name in names:
             user = self.live_store.user(name)
             if user is not None:
@@ -1033,17 +1071,17 @@ class TeamServer:
                     # One trip, outside any transaction.
                     found = await self._db_read(self._resume_reads, self.store, user, req)
                     whispers, changes, more = self._replay(peer, *found)
-        self._ack(peer, req, {"whispers": whispers, "changes": changes, "more": more})
+        self._ack(peer, req, ResumeAck(whispers=whispers, changes=changes, more=more))
 
     def _replay(
-        self, peer: Peer, whispers: list[WhisperRow], changes: list[ChangeRow]
+        self, peer: Peer, whispers: list[ServerWhisper], changes: list[Change]
     ) -> tuple[int, int, bool]:
         """Send a resume's replay (under the peer's agent and team locks); how many of each, and whether
         there is more."""
         for whisper in whispers:
-            self._fanout.send(peer, ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper}))
+            self._fanout.send(peer, WhisperPush(id=_new_id(), whisper=whisper))
         for change in changes:
-            self._fanout.send(peer, ServerFrame(ServerType.CHANGE, _new_id(), {"change": change}))
+            self._fanout.send(peer, ChangePushed(id=_new_id(), change=change))
         # One page at a time so a long-offline client never overflows its own send queue; it asks again
         # with the new positions, and live pushes start only once it has caught up.
         more = len(whispers) == RESUME_PAGE or len(changes) == RESUME_PAGE
@@ -1088,8 +1126,8 @@ class TeamServer:
     @staticmethod
     def _resume_reads_many(
         store: TeamStore, resumes: list[tuple[User, Resume]]
-    ) -> list[tuple[list[WhisperRow], list[ChangeRow]]]:
-        changes: dict[int, list[ChangeRow]] = {}  # one read for every resume at the same feed position
+    ) -> list[tuple[list[ServerWhisper], list[Change]]]:
+        changes: dict[int, list[Change]] = {}  # one read for every resume at the same feed position
         found = []
         for user, req in resumes:
             if req.feed_after not in changes:
@@ -1098,12 +1136,12 @@ class TeamServer:
         return found
 
     @staticmethod
-    def _resume_reads(store: TeamStore, user: User, req: Resume) -> tuple[list[WhisperRow], list[ChangeRow]]:
+    def _resume_reads(store: TeamStore, user: User, req: Resume) -> tuple[list[ServerWhisper], list[Change]]:
         whispers = TeamServer._whispers_after(store, user, req)
         return whispers, store.changes_since(user.team, req.feed_after, RESUME_PAGE)
 
     @staticmethod
-    def _whispers_after(store: TeamStore, user: User, req: Resume) -> list[WhisperRow]:
+    def _whispers_after(store: TeamStore, user: User, req: Resume) -> list[ServerWhisper]:
         if user.role is not Role.AGENT:
             return []
         return store.whispers_for_agent(user.name, req.whisper_after, RESUME_PAGE)
@@ -1117,38 +1155,36 @@ class TeamServer:
         if status == "ended" and not ended_ok:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {call_id!r} has ended", ref)
 
-    async def _own_call(self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False) -> CallRow:
+    async def _own_call(self, peer: Peer, call_id: str, ref: str, *, ended_ok: bool = False) -> ServerCall:
         status, call = await self._live(self.live_store.call_owned_by, peer.user, call_id)
         self._check_ownership(status, call_id, ref, ended_ok=ended_ok)
         assert call is not None
         return call
 
-    async def _team_call(self, peer: Peer, call_id: str, ref: str) -> CallRow:
+    async def _team_call(self, peer: Peer, call_id: str, ref: str) -> ServerCall:
         call = await self._live(self.live_store.call, call_id)
-        if call is None or call["team"] != peer.user.team:
+        if call is None or call.team != peer.user.team:
             # The same answer for "no such call" and "another team's call": existence is not leaked.
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no call {call_id!r} in your team", ref)
         return call
 
     async def _on_call_start(self, peer: Peer, req: CallStart) -> None:
         existing = await self._live(self.live_store.call, req.call_id)
-        if existing is not None and existing["team"] != peer.user.team:
+        if existing is not None and existing.team != peer.user.team:
             raise ProtocolError(
                 ErrorCode.CONFLICT, f"call id {req.call_id!r} is taken; start the call with a new id", req.id
             )
-        if existing is not None and existing["agent"] != peer.user.name:
+        if existing is not None and existing.agent != peer.user.name:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} belongs to another agent", req.id)
-        if existing is not None and existing["ended_at"] is not None:
+        if existing is not None and existing.ended_at is not None:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has already ended", req.id)
         call = await self._live(
             self.live_store.start_call, peer.user, req.call_id, req.customer, req.started_at
         )
-        self._ack(peer, req, {"call": call})
+        self._ack(peer, req, CallStartAck(call=call))
         if existing is None:
-            frame = ServerFrame(
-                ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "started", "call": call}
-            )
-            self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
+            started = CallStarted(id=_new_id(), call_id=req.call_id, call=call)
+            self._fanout.to_team(peer.user.team, started, supervisors_only=True)
         await self._announce_presence(peer.user)
 
     async def _on_call_end(self, peer: Peer, req: CallEnd) -> None:
@@ -1156,24 +1192,16 @@ class TeamServer:
         call = await self._live(self.live_store.end_call, req.call_id)
         self._masker.call_ended(req.call_id)
         self._ack(peer, req)
-        frame = ServerFrame(
-            ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "ended", "call": call}
-        )
-        self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
+        ended = CallEnded(id=_new_id(), call_id=req.call_id, call=call)
+        self._fanout.to_team(peer.user.team, ended, supervisors_only=True)
         await self._announce_presence(peer.user)
 
     async def _on_transcript(self, peer: Peer, req: Transcript) -> None:
-        status = await self._live(
-            self.live_store.add_segment_for, peer.user, req.call_id, json_object(req.event)
-        )
+        status = await self._live(self.live_store.add_segment_for, peer.user, req.call_id, req.event)
         if status == "stale":  # a partial overtaken by its final: followers already show the final line
             return
         self._check_ownership(status, req.call_id, req.id)
-        frame = ServerFrame(
-            ServerType.CALL_EVENT,
-            _new_id(),
-            {"call_id": req.call_id, "event": "transcript", "transcript": req.event},
-        )
+        frame = CallTranscript(id=_new_id(), call_id=req.call_id, transcript=req.event)
         # Finals reach every supervisor of the team (the board shows the last line); partials only followers.
         if req.event.kind is EventKind.FINAL:
             self._fanout.to_team(peer.user.team, frame, supervisors_only=True)
@@ -1189,10 +1217,7 @@ class TeamServer:
             )
         except ValueError as exc:
             raise ProtocolError(ErrorCode.BAD_FIELD, str(exc), req.id) from None
-        frame = ServerFrame(
-            ServerType.CALL_EVENT, _new_id(), {"call_id": req.call_id, "event": "updated", "info": info}
-        )
-        self._fanout.to_followers(req.call_id, frame)
+        self._fanout.to_followers(req.call_id, CallUpdated(id=_new_id(), call_id=req.call_id, info=info))
 
     async def _on_raise_hand(self, peer: Peer, req: RaiseHand) -> None:
         """The agent asks the team's supervisors for help on their own live call (or lowers the hand). Kept in
@@ -1200,16 +1225,18 @@ class TeamServer:
         supervisor of the team at once; it ends with the call."""
         await self._own_call(peer, req.call_id, req.id)
         reason = (req.reason or "").strip()
-        hand = {"raised_at": self.clock(), "reason": reason} if req.raised else None
-        await self._live(self.live_store.update_call_info, req.call_id, {"hand": hand})
+        hand = Hand(raised_at=self.clock(), reason=reason) if req.raised else None
+        await self._live(
+            self.live_store.update_call_info,
+            req.call_id,
+            {"hand": None if hand is None else json_object(hand)},
+        )
         action = "hand_raised" if req.raised else "hand_lowered"
         detail = {"reason": reason} if req.raised else {}
         await self._db(self._audit_commit, peer.user.name, peer.user.team, action, req.call_id, detail)
-        self._ack(peer, req, {"hand": hand})
-        body = {"call_id": req.call_id, "event": "hand", "agent": peer.user.name, "hand": hand}
-        self._fanout.to_team(
-            peer.user.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True
-        )
+        self._ack(peer, req, HandAck(hand=hand))
+        changed = HandChanged(id=_new_id(), call_id=req.call_id, agent=peer.user.name, hand=hand)
+        self._fanout.to_team(peer.user.team, changed, supervisors_only=True)
 
     async def _on_subscribe(self, peer: Peer, req: Subscribe) -> None:
         call = await self._team_call(peer, req.call_id, req.id)  # refused before anything is followed
@@ -1232,8 +1259,16 @@ class TeamServer:
             notes, more_notes = fit(whispers, budget - json_size(lines)) if not more_lines else ([], True)
             transcript, whispers = transcript[len(lines) :], whispers[len(notes) :]
             more = more_lines or more_notes
-            body = {"call": call, "transcript": lines, "whispers": notes, "part": part, "more": more}
-            self._fanout.send(peer, ServerFrame(ServerType.CALL_SNAPSHOT, _new_id(), body, ref=req.id))
+            snapshot = CallSnapshot(
+                id=_new_id(),
+                call=call,
+                transcript=tuple(lines),
+                whispers=tuple(notes),
+                ref=req.id,
+                part=part,
+                more=more,
+            )
+            self._fanout.send(peer, snapshot)
             if not more:
                 break
             part += 1
@@ -1249,11 +1284,11 @@ class TeamServer:
 
     async def _on_list_calls(self, peer: Peer, req: ListCalls) -> None:
         calls = await self._live(self.live_store.live_calls, peer.user.team)
-        self._ack_page(peer, req, "calls", calls[req.offset :])
+        self._ack_page(peer, req, lambda page, more: CallsPage(calls=page, more=more), calls[req.offset :])
 
     async def _on_list_presence(self, peer: Peer, req: ListPresence) -> None:
         users = await self._live(self.live_store.presence, peer.user.team)
-        self._ack_page(peer, req, "users", users[req.offset :])
+        self._ack_page(peer, req, lambda page, more: PresencePage(users=page, more=more), users[req.offset :])
 
     def _check_token(self, peer: Peer, ref: str) -> None:
         """On the durable-log thread, before a write: a token revoked a moment ago writes nothing more, even
@@ -1261,7 +1296,7 @@ class TeamServer:
         if not self.store.still_valid({peer.token_hash}):
             raise ProtocolError(ErrorCode.FORBIDDEN, "your token was revoked or has expired", ref)
 
-    def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[WhisperRow, bool]:
+    def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[ServerWhisper, bool]:
         """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one
         transaction: the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
         self._check_token(peer, req.id)
@@ -1269,7 +1304,7 @@ class TeamServer:
         agent, call = self.store.whisper_target(req.agent, req.call_id)
         if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
-        if req.call_id is not None and (call is None or call["agent"] != agent.name):
+        if req.call_id is not None and (call is None or call.agent != agent.name):
             raise ProtocolError(
                 ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id
             )
@@ -1282,7 +1317,7 @@ class TeamServer:
             anchor_segment_id=req.anchor_segment_id,
             attachment=req.attachment,
         )
-        if whisper["sender"] != sender.name or whisper["agent"] != agent.name:
+        if whisper.sender != sender.name or whisper.agent != agent.name:
             raise ProtocolError(ErrorCode.CONFLICT, f"whisper id {req.whisper_id!r} is already used", req.id)
         return whisper, is_new
 
@@ -1291,46 +1326,47 @@ class TeamServer:
         # Held from storing to pushing, so an agent's whispers reach it in sequence order.
         async with self._agent_locks(req.agent):
             whisper, is_new = await self._db(self._store_whisper, peer, req)
-            self._ack(peer, req, {"whisper": whisper})
+            self._ack(peer, req, WhisperAck(whisper=whisper))
             # A retry re-delivers too: the earlier delivery may be what got lost. The agent dedupes by id.
-            if whisper["status"] == WhisperStatus.SENT or is_new:
-                frame = ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper})
-                self._fanout.to_user(req.agent, frame, resumed_only=True)
+            if whisper.status == WhisperStatus.SENT or is_new:
+                self._fanout.to_user(req.agent, WhisperPush(id=_new_id(), whisper=whisper), resumed_only=True)
         if is_new and req.call_id is not None:
             # The team board shows the time since the last whisper on each call, for every supervisor.
-            body = {"call_id": req.call_id, "event": "whispered", "whisper": whisper}
-            self._fanout.to_team(
-                sender.team, ServerFrame(ServerType.CALL_EVENT, _new_id(), body), supervisors_only=True
-            )
+            whispered = CallWhispered(id=_new_id(), call_id=req.call_id, whisper=whisper)
+            self._fanout.to_team(sender.team, whispered, supervisors_only=True)
 
     def _store_mark(
         self, agent: User, whisper_id: str, status: WhisperStatus, ref: str
-    ) -> tuple[WhisperRow, bool]:
+    ) -> tuple[ServerWhisper, bool]:
         """On the durable-log thread, in one trip: the whisper must be the agent's own, then its status is
         stored."""
         existing = self.store.whisper(whisper_id)
-        if existing is None or existing["agent"] != agent.name:
+        if existing is None or existing.agent != agent.name:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no whisper {whisper_id!r} for you", ref)
         return self.store.mark_whisper(whisper_id, status, agent)
 
     async def _mark(self, peer: Peer, whisper_id: str, status: WhisperStatus, ref: str) -> None:
         whisper, changed = await self._db(self._store_mark, peer.user, whisper_id, status, ref)
         if changed:
-            body = {"whisper_id": whisper_id, "status": whisper["status"], "whisper": whisper}
-            self._fanout.to_user(whisper["sender"], ServerFrame(ServerType.WHISPER_STATUS, _new_id(), body))
+            receipt = WhisperReceipt(
+                id=_new_id(), whisper_id=whisper_id, status=whisper.status, whisper=whisper
+            )
+            self._fanout.to_user(whisper.sender, receipt)
 
     async def _on_list_whispers(self, peer: Peer, req: ListWhispers) -> None:
         user = peer.user
         if user.role is Role.AGENT:
             whispers = await self._db(self.store.whispers_for_agent, user.name, 0)
             if req.call_id is not None:
-                whispers = [w for w in whispers if w["call_id"] == req.call_id]
+                whispers = [w for w in whispers if w.call_id == req.call_id]
         elif req.call_id is None:  # a supervisor's history: every whisper of the team
             whispers = await self._db(self.store.whispers_for_team, user.team)
         else:
             await self._team_call(peer, req.call_id, req.id)
             whispers = await self._db(self.store.whispers_for_call, user.team, req.call_id)
-        self._ack_page(peer, req, "whispers", whispers[req.offset :])
+        self._ack_page(
+            peer, req, lambda page, more: WhispersPage(whispers=page, more=more), whispers[req.offset :]
+        )
 
     async def _on_change_push(self, peer: Peer, req: ChangePush) -> None:
         kind = req.kind
@@ -1345,16 +1381,17 @@ class TeamServer:
                 change, is_new = await self._db(self._store_change, peer, req, kind)
             except ValueError as exc:
                 raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
-            if change["team"] != peer.user.team:
+            if change.team != peer.user.team:
                 raise ProtocolError(
                     ErrorCode.CONFLICT, f"change id {req.change_id!r} is already used", req.id
                 )
-            self._ack(peer, req, {"seq": change["seq"], "duplicate": not is_new})
+            self._ack(peer, req, ChangeAck(seq=change.seq, duplicate=not is_new))
             if is_new:
-                frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": change})
-                self._fanout.to_team(peer.user.team, frame, resumed_only=True)
+                self._fanout.to_team(
+                    peer.user.team, ChangePushed(id=_new_id(), change=change), resumed_only=True
+                )
 
-    def _store_change(self, peer: Peer, req: ChangePush, kind: RecordKind) -> tuple[ChangeRow, bool]:
+    def _store_change(self, peer: Peer, req: ChangePush, kind: RecordKind) -> tuple[Change, bool]:
         self._check_token(peer, req.id)
         return self.store.add_change(
             author=peer.user, change_id=req.change_id, kind=kind, record_id=req.record_id, record=req.record
@@ -1372,24 +1409,30 @@ class TeamServer:
             self._scrub_pending = self._scrub_pending or not report.files_cleared
             for call_id in report.call_ids:
                 self._masker.call_ended(call_id)
-            self._ack(peer, req, report.to_json())
+            self._ack(peer, req, report.reply())
             if report.change is not None:  # every client of the team drops its copy (docs/protocol.md)
-                frame = ServerFrame(ServerType.CHANGE, _new_id(), {"change": report.change})
+                frame = ChangePushed(id=_new_id(), change=report.change)
                 self._fanout.to_team(user.team, frame, resumed_only=True)
 
     async def _on_feed_since(self, peer: Peer, req: FeedSince) -> None:
         limit = max(1, min(req.limit, 1000))
         changes = await self._db(self.store.changes_since, peer.user.team, req.after, limit + 1)
-        self._ack_page(peer, req, "changes", changes[:limit], more=len(changes) > limit)
+        self._ack_page(peer, req, _changes_page, changes[:limit], more=len(changes) > limit)
 
     async def _on_history(self, peer: Peer, req: History) -> None:
         changes = await self._db(self.store.history, peer.user.team, req.kind.value, req.record_id)
-        self._ack_page(peer, req, "changes", [c for c in changes if c["seq"] > req.after])
+        self._ack_page(peer, req, _changes_page, [c for c in changes if c.seq > req.after])
 
     async def _on_audit_query(self, peer: Peer, req: AuditQuery) -> None:
         limit = max(1, min(req.limit, 1000))
         entries = await self._db(self.store.audit_since, peer.user.team, req.after, limit + 1)
-        self._ack_page(peer, req, "entries", entries[:limit], more=len(entries) > limit)
+        self._ack_page(
+            peer,
+            req,
+            lambda page, more: AuditPage(entries=page, more=more),
+            entries[:limit],
+            more=len(entries) > limit,
+        )
 
 
 class ServerOptions(TypedDict, total=False):

@@ -27,11 +27,25 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NotRequired, TypedDict
 
 from assist.migrations import Connection, MigrationSet, dialect_step, migrate, table_exists
+from audio.events import EventKind
 from sync.backends import Database, Row, one, open_database
-from sync.protocol import JsonObject, RecordKind, Role, WhisperStatus
+from sync.protocol import (
+    AuditEntry,
+    Change,
+    JsonObject,
+    PresenceCall,
+    RecordKind,
+    Role,
+    ServerCall,
+    ServerPresence,
+    ServerWhisper,
+    TranscriptLine,
+    WhisperStatus,
+    from_json,
+    to_json,
+)
 
 TEAM_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -197,71 +211,8 @@ LIVE_MIGRATIONS = MigrationSet(
 )
 
 
-# The store's rows as the server relays them (its frames' bodies): a table's columns in its order, JSON
-# columns read back into objects. sync.protocol's Structs are how clients read them.
-
-
-class WhisperRow(TypedDict):
-    whisper_id: str
-    agent: str
-    seq: int
-    team: str
-    sender: str
-    call_id: str | None
-    text: str
-    anchor_segment_id: str | None
-    attachment: JsonObject | None
-    created_at: float
-    delivered_at: float | None
-    read_at: float | None
-    status: str
-
-
-class ChangeRow(TypedDict):
-    seq: int
-    change_id: str
-    team: str
-    kind: str
-    record_id: str
-    record: JsonObject
-    author: str
-    at: float
-
-
-class CallRow(TypedDict):
-    call_id: str
-    team: str
-    agent: str
-    customer: JsonObject | None
-    started_at: float
-    ended_at: float | None
-    info: JsonObject
-    last_final: str
-    last_whisper_at: NotRequired[float | None]  # only in live_calls()
-
-
-class AuditRow(TypedDict):
-    seq: int
-    at: float
-    actor: str
-    team: str
-    action: str
-    target: str
-    detail: JsonObject
-
-
-class PresenceCallRow(TypedDict):
-    call_id: str
-    customer: JsonObject | None
-    since: float
-
-
-class PresenceRow(TypedDict):
-    user: str
-    role: str
-    online: bool
-    online_since: float | None
-    call: PresenceCallRow | None
+# The store's rows are the records the server relays (sync.protocol), in the server's view: the objects it
+# keeps opaque (a call's customer and info, a whisper's attachment) as plain JSON objects.
 
 
 # One presence row per connection (a reconnect with the same id replaces its row); {values} is one or more
@@ -477,7 +428,7 @@ class TeamStore:
             ),
         )
 
-    def audit_since(self, team: str, after: int, limit: int) -> list[AuditRow]:
+    def audit_since(self, team: str, after: int, limit: int) -> list[AuditEntry]:
         """A team's audit trail, with the server-wide failed logins of unknown tokens (team "-")."""
         rows = self.team_db.execute(
             "SELECT * FROM audit WHERE team IN (?, '-') AND seq > ? ORDER BY seq LIMIT ?",
@@ -497,7 +448,7 @@ class TeamStore:
         call_id: str | None,
         anchor_segment_id: str | None,
         attachment: JsonObject | None,
-    ) -> tuple[WhisperRow, bool]:
+    ) -> tuple[ServerWhisper, bool]:
         """Persist a whisper (fsynced) with the agent's next sequence number. Returns it and whether it is
         new; the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates."""
         with self._tx(self.team_db) as db:
@@ -559,11 +510,11 @@ class TeamStore:
             )["seq"]
         )
 
-    def whisper(self, whisper_id: str) -> WhisperRow | None:
+    def whisper(self, whisper_id: str) -> ServerWhisper | None:
         row = self.team_db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
         return None if row is None else _whisper_row(row)
 
-    def mark_whisper(self, whisper_id: str, status: WhisperStatus, actor: User) -> tuple[WhisperRow, bool]:
+    def mark_whisper(self, whisper_id: str, status: WhisperStatus, actor: User) -> tuple[ServerWhisper, bool]:
         """Record delivery or reading; returns the whisper and whether this changed anything."""
         column = {WhisperStatus.DELIVERED: "delivered_at", WhisperStatus.READ: "read_at"}[status]
         with self._tx(self.team_db) as db:
@@ -582,7 +533,7 @@ class TeamStore:
             row = one(db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)))
         return _whisper_row(row), changed
 
-    def whispers_for_agent(self, agent: str, after: int, limit: int = -1) -> list[WhisperRow]:
+    def whispers_for_agent(self, agent: str, after: int, limit: int = -1) -> list[ServerWhisper]:
         sql = "SELECT * FROM whispers WHERE agent = ? AND seq > ? ORDER BY seq"
         params: tuple[object, ...] = (agent, after)
         if limit >= 0:
@@ -590,13 +541,13 @@ class TeamStore:
         rows = self.team_db.execute(sql, params).fetchall()
         return [_whisper_row(r) for r in rows]
 
-    def whispers_for_team(self, team: str) -> list[WhisperRow]:
+    def whispers_for_team(self, team: str) -> list[ServerWhisper]:
         rows = self.team_db.execute(
             "SELECT * FROM whispers WHERE team = ? ORDER BY created_at, agent, seq", (team,)
         ).fetchall()
         return [_whisper_row(r) for r in rows]
 
-    def whispers_for_call(self, team: str, call_id: str) -> list[WhisperRow]:
+    def whispers_for_call(self, team: str, call_id: str) -> list[ServerWhisper]:
         rows = self.team_db.execute(
             "SELECT * FROM whispers WHERE team = ? AND call_id = ? ORDER BY created_at, seq", (team, call_id)
         ).fetchall()
@@ -606,7 +557,7 @@ class TeamStore:
 
     def add_change(
         self, *, author: User, change_id: str, kind: RecordKind, record_id: str, record: JsonObject
-    ) -> tuple[ChangeRow, bool]:
+    ) -> tuple[Change, bool]:
         """Append a change (fsynced) and apply it to the record it names; last writer (by server seq) wins.
 
         Returns the change and whether it is new. Raises ValueError when a note would be edited: notes are
@@ -659,14 +610,14 @@ class TeamStore:
             row = one(db.execute("SELECT * FROM changes WHERE seq = ?", (seq,)))
         return _change_row(row), True
 
-    def changes_since(self, team: str, after: int, limit: int = 500) -> list[ChangeRow]:
+    def changes_since(self, team: str, after: int, limit: int = 500) -> list[Change]:
         rows = self.team_db.execute(
             "SELECT * FROM changes WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?",
             (team, after, max(1, min(limit, 1000))),
         ).fetchall()
         return [_change_row(r) for r in rows]
 
-    def history(self, team: str, kind: str, record_id: str) -> list[ChangeRow]:
+    def history(self, team: str, kind: str, record_id: str) -> list[Change]:
         rows = self.team_db.execute(
             "SELECT * FROM changes WHERE team = ? AND kind = ? AND record_id = ? ORDER BY seq",
             (team, kind, record_id),
@@ -675,13 +626,13 @@ class TeamStore:
 
     # -- live calls ----------------------------------------------------------------------------------------
 
-    def call(self, call_id: str) -> CallRow | None:
+    def call(self, call_id: str) -> ServerCall | None:
         row = self.live_db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         return None if row is None else _call_row(row)
 
     def start_call(
         self, agent: User, call_id: str, customer: JsonObject | None, started_at: float | None
-    ) -> CallRow:
+    ) -> ServerCall:
         with self._tx(self.live_db) as db:
             db.execute(
                 "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
@@ -697,7 +648,7 @@ class TeamStore:
             row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
         return _call_row(row)
 
-    def end_call(self, call_id: str) -> CallRow:
+    def end_call(self, call_id: str) -> ServerCall:
         with self._tx(self.live_db) as db:
             db.execute(
                 "UPDATE calls SET ended_at = ? WHERE call_id = ? AND ended_at IS NULL",
@@ -706,16 +657,16 @@ class TeamStore:
             row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
         return _call_row(row)
 
-    def call_owned_by(self, agent: User, call_id: str) -> tuple[str, CallRow | None]:
+    def call_owned_by(self, agent: User, call_id: str) -> tuple[str, ServerCall | None]:
         """ "ok", "not_found" (no such call in the agent's team), "forbidden" (a teammate's) or "ended"."""
         call = self.call(call_id)
-        if call is None or call["team"] != agent.team:
+        if call is None or call.team != agent.team:
             return "not_found", None
-        if call["agent"] != agent.name:
+        if call.agent != agent.name:
             return "forbidden", call
-        return ("ended" if call["ended_at"] is not None else "ok"), call
+        return ("ended" if call.ended_at is not None else "ok"), call
 
-    def add_segment_for(self, agent: User, call_id: str, event: JsonObject) -> str:
+    def add_segment_for(self, agent: User, call_id: str, event: TranscriptLine) -> str:
         """Ownership check and write in one step (one trip to the database thread per transcript frame).
         Returns the ownership status, or "stale" for a partial that arrived after its final."""
         status, _ = self.call_owned_by(agent, call_id)
@@ -723,10 +674,10 @@ class TeamStore:
             return "stale"
         return status
 
-    def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, CallRow | None]:
+    def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, ServerCall | None]:
         return self.user(agent), None if call_id is None else self.call(call_id)
 
-    def add_segment(self, call_id: str, event: JsonObject) -> bool:
+    def add_segment(self, call_id: str, event: TranscriptLine) -> bool:
         """Keep the latest version of each utterance: a final replaces its partials, a partial never replaces
         a final. Returns False when the event was such a stale partial (and nothing changed)."""
         with self._tx(self.live_db) as db:
@@ -736,19 +687,12 @@ class TeamStore:
                 " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
                 f" WHERE {kind.format('segments.event')} != 'final'"
                 f" OR {kind.format('excluded.event')} = 'final'",
-                (
-                    call_id,
-                    event["channel"],
-                    event["segment_id"],
-                    json.dumps(event, ensure_ascii=False, allow_nan=False),
-                ),
+                (call_id, event.channel.value, event.segment_id, to_json(event)),
             )
             if cur.rowcount == 0:
                 return False
-            if event.get("kind") == "final" and event.get("text") and not event.get("revised"):
-                db.execute(
-                    "UPDATE calls SET last_final = ? WHERE call_id = ?", (event.get("text", ""), call_id)
-                )
+            if event.kind is EventKind.FINAL and event.text and not event.revised:
+                db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.text, call_id))
         return True
 
     def update_call_info(self, call_id: str, info: JsonObject, max_bytes: int | None = None) -> JsonObject:
@@ -767,28 +711,28 @@ class TeamStore:
             db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (text, call_id))
         return merged
 
-    def transcript_so_far(self, call_id: str) -> list[JsonObject]:
+    def transcript_so_far(self, call_id: str) -> list[TranscriptLine]:
         rows = self.live_db.execute(
             f"SELECT event FROM segments WHERE call_id = ? ORDER BY {_FIRST_SEEN[self.live_db.dialect]}",
             (call_id,),
         ).fetchall()
-        return [_json_object(r["event"]) for r in rows]
+        return [from_json(r["event"], TranscriptLine) for r in rows]
 
-    def live_calls(self, team: str) -> list[CallRow]:
+    def live_calls(self, team: str) -> list[ServerCall]:
         """Calls not ended whose agent is connected to some server instance."""
         rows = self.live_db.execute(
             "SELECT * FROM calls WHERE team = ? AND ended_at IS NULL"
             ' AND agent IN (SELECT "user" FROM presence WHERE team = ?) ORDER BY started_at',
             (team, team),
         ).fetchall()
-        calls = [_call_row(r) for r in rows]
-        for call in calls:
+        calls = []
+        for row in rows:
             last = one(
                 self.team_db.execute(
-                    "SELECT MAX(created_at) AS last FROM whispers WHERE call_id = ?", (call["call_id"],)
+                    "SELECT MAX(created_at) AS last FROM whispers WHERE call_id = ?", (row["call_id"],)
                 )
             )["last"]
-            call["last_whisper_at"] = last
+            calls.append(_call_row(row, last_whisper_at=last))
         return calls
 
     # -- presence ------------------------------------------------------------------------------------------
@@ -929,30 +873,30 @@ class TeamStore:
             self.connected(conn_id, instance, user)
         return [n for n in names if n not in before]
 
-    def presence(self, team: str) -> list[PresenceRow]:
+    def presence(self, team: str) -> list[ServerPresence]:
         online = {
             r["user"]: r["since"]
             for r in self.live_db.execute(
                 'SELECT "user", MIN(since) AS since FROM presence WHERE team = ? GROUP BY "user"', (team,)
             )
         }
-        calls = {c["agent"]: c for c in self.live_calls(team)}
-        result: list[PresenceRow] = []
+        calls = {c.agent: c for c in self.live_calls(team)}
+        result: list[ServerPresence] = []
         for user in self.team_users(team):
             call = calls.get(user.name)
             result.append(
-                {
-                    "user": user.name,
-                    "role": user.role.value,
-                    "online": user.name in online,
-                    "online_since": online.get(user.name),
-                    "call": None if call is None else
-                    {"call_id": call["call_id"], "customer": call["customer"], "since": call["started_at"]},
-                }
+                ServerPresence(
+                    user=user.name,
+                    role=user.role.value,
+                    online=user.name in online,
+                    online_since=online.get(user.name),
+                    call=None if call is None else
+                    PresenceCall(call_id=call.call_id, customer=call.customer, since=call.started_at),
+                )
             )  # fmt: skip
         return result
 
-    def user_presence(self, user: User) -> PresenceRow:
+    def user_presence(self, user: User) -> ServerPresence:
         since = one(
             self.live_db.execute('SELECT MIN(since) AS since FROM presence WHERE "user" = ?', (user.name,))
         )["since"]
@@ -961,19 +905,19 @@ class TeamStore:
             " ORDER BY started_at DESC LIMIT 1",
             (user.name,),
         ).fetchone()
-        return {
-            "user": user.name,
-            "role": user.role.value,
-            "online": since is not None,
-            "online_since": since,
-            "call": None
+        return ServerPresence(
+            user=user.name,
+            role=user.role.value,
+            online=since is not None,
+            online_since=since,
+            call=None
             if call is None or since is None
-            else {
-                "call_id": call["call_id"],
-                "customer": _json_object_or_none(call["customer"]),
-                "since": call["started_at"],
-            },
-        }
+            else PresenceCall(
+                call_id=call["call_id"],
+                customer=_json_object_or_none(call["customer"]),
+                since=call["started_at"],
+            ),
+        )
 
 
 def _json_object(text: str) -> JsonObject:
@@ -987,7 +931,7 @@ def _json_object_or_none(text: str | None) -> JsonObject | None:
     return None if text is None else _json_object(text)
 
 
-def _whisper_row(row: Row) -> WhisperRow:
+def _whisper_row(row: Row) -> ServerWhisper:
     status = (
         WhisperStatus.READ
         if row["read_at"]
@@ -995,7 +939,7 @@ def _whisper_row(row: Row) -> WhisperRow:
         if row["delivered_at"]
         else WhisperStatus.SENT
     )
-    return WhisperRow(
+    return ServerWhisper(
         whisper_id=row["whisper_id"],
         agent=row["agent"],
         seq=row["seq"],
@@ -1008,16 +952,16 @@ def _whisper_row(row: Row) -> WhisperRow:
         created_at=row["created_at"],
         delivered_at=row["delivered_at"],
         read_at=row["read_at"],
-        status=status.value,
+        status=status,
     )
 
 
-def _change_row(row: Row) -> ChangeRow:
-    return ChangeRow(
+def _change_row(row: Row) -> Change:
+    return Change(
         seq=row["seq"],
         change_id=row["change_id"],
         team=row["team"],
-        kind=row["kind"],
+        kind=RecordKind(row["kind"]),
         record_id=row["record_id"],
         record=_json_object(row["record"]),
         author=row["author"],
@@ -1025,8 +969,8 @@ def _change_row(row: Row) -> ChangeRow:
     )
 
 
-def _call_row(row: Row) -> CallRow:
-    return CallRow(
+def _call_row(row: Row, last_whisper_at: float | None = None) -> ServerCall:
+    return ServerCall(
         call_id=row["call_id"],
         team=row["team"],
         agent=row["agent"],
@@ -1035,11 +979,12 @@ def _call_row(row: Row) -> CallRow:
         ended_at=row["ended_at"],
         info=_json_object(row["info"]),
         last_final=row["last_final"],
+        last_whisper_at=last_whisper_at,
     )
 
 
-def _audit_row(row: Row) -> AuditRow:
-    return AuditRow(
+def _audit_row(row: Row) -> AuditEntry:
+    return AuditEntry(
         seq=row["seq"],
         at=row["at"],
         actor=row["actor"],

@@ -18,6 +18,7 @@ from assist.migrations import LEDGER, MigrationError, current_version, migrate
 from assist.review_schema import REVIEW_MIGRATIONS, ReviewNotes, ensure_review_schema
 from assist.store import STORE_MIGRATIONS, Store
 from sync.client import CLIENT_MIGRATIONS, SyncClient
+from sync.protocol import CallSnapshot, decode_server_frame, encode_frame
 from sync.store import LIVE_MIGRATIONS, TEAM_MIGRATIONS, TeamStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "round2"
@@ -118,9 +119,25 @@ def test_an_old_team_server_directory_keeps_its_users_whispers_and_live_calls(
             ("miki", "supervisor"),
         }
         whispers = team.whispers_for_agent("alex", after=0)
-        assert [(w["seq"], w["text"]) for w in whispers] == [
+        assert [(w.seq, w.text) for w in whispers] == [
             (1, "以前も二重請求がありました。お詫びのクレジットを案内してください。")
         ]
+        # The old live call and its transcript, sent as this server sends a follower's snapshot, read in a
+        # client as they were written: the customer and the cards the agent saw, every line.
+        call = team.call("call-abf434eeaf23")
+        assert call is not None
+        snapshot = CallSnapshot(
+            id="s1",
+            call=call,
+            transcript=tuple(team.transcript_so_far(call.call_id)),
+            whispers=tuple(team.whispers_for_call("demo", call.call_id)),
+        )
+        seen = decode_server_frame(encode_frame(snapshot).decode())
+        assert isinstance(seen, CallSnapshot) and seen.call.customer is not None
+        assert seen.call.customer.name == "佐藤 花子 (Hanako Sato)"
+        assert seen.call.info.cards is not None and len(seen.call.info.cards) == 3
+        assert len(seen.transcript) == 14 and seen.transcript[0].text == "お電話ありがとうございます"
+        assert [w.text for w in seen.whispers] == [w.text for w in whispers]
     finally:
         team.close()
     assert _ledger(server / "team.sqlite3", "team") == list(range(1, TEAM_MIGRATIONS.newest + 1))

@@ -141,3 +141,82 @@ def test_the_wire_only_keys_are_the_protocols() -> None:
     } <= WIRE_ONLY_KEYS
     assert not WIRE_ONLY_KEYS & {"call_id", "created_at", "customer_id"}  # the domain's own JSON has them
     assert Path(sync.protocol.__file__).name == "protocol.py"
+
+
+# -- the server side: every frame sync/server.py (and the backplane relaying its frames) sends is a
+# sync.protocol Struct, encoded by sync.protocol.encode_frame. A dict literal with a key of a server frame
+# there is a frame built by hand (or the start of one).
+
+SERVER_MODULES = ("sync/server.py", "sync/backplane.py")
+
+
+def _frame_classes() -> list[type[msgspec.Struct]]:
+    found: list[type[msgspec.Struct]] = []
+    pending: list[type[msgspec.Struct]] = [sync.protocol.Frame, sync.protocol.CallEvent]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+FRAME_KEYS = frozenset(
+    {"type", "event"} | {name for cls in _frame_classes() for name in cls.__struct_fields__}
+)
+# Dict literals of the server that are not frames, by their keys: the /health answer (HTTP, not the
+# WebSocket), and the one key of a call's info the server writes itself (the info is the agent's own JSON
+# object, relayed as it is).
+NOT_FRAMES = {
+    frozenset({"status", "connections", "instance", "database", "backplane"}): "/health answer",
+    frozenset({"hand"}): "the hand written into a call's info",
+}
+
+
+def server_frame_dicts(source: str, filename: str = "<source>") -> list[str]:
+    """Where ``source`` builds a server frame (or part of one) as a dict, or uses the old ServerFrame."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and node.id == "ServerFrame":
+            found.append(f"{filename}:{node.lineno}: uses ServerFrame (build the frame's Struct)")
+        elif isinstance(node, ast.Dict):
+            keys = frozenset(k for k in map(_string, node.keys) if k is not None)
+            if keys & FRAME_KEYS and keys not in NOT_FRAMES:
+                found.append(
+                    f"{filename}:{node.lineno}: builds a dict with the frame keys {sorted(keys & FRAME_KEYS)}"
+                )
+        elif isinstance(node, ast.Call) and _is_dict_call(node):
+            names = {k.arg for k in node.keywords if k.arg is not None}
+            if names & FRAME_KEYS:
+                keys_named = sorted(names & FRAME_KEYS)
+                found.append(f"{filename}:{node.lineno}: builds dict(...) with the frame keys {keys_named}")
+    return found
+
+
+def test_the_server_builds_every_frame_from_the_protocols_structs() -> None:
+    found = [
+        use
+        for name in SERVER_MODULES
+        for use in server_frame_dicts((ROOT / name).read_text(encoding="utf-8"), name)
+    ]
+    assert not found, "the server builds frames from dicts:\n" + "\n".join(found)
+
+
+def test_the_server_check_catches_how_the_server_built_frames_before() -> None:
+    """Lines as sync/server.py had them before (issue 19): each one must be caught."""
+    before = {
+        'frame = ServerFrame(ServerType.WHISPER, _new_id(), {"whisper": whisper})': "ServerFrame",
+        'body = {"call_id": req.call_id, "event": "whispered", "whisper": whisper}': "'event'",
+        'welcome = {"user": user.name, "role": user.role.value, "team": user.team}': "'role'",
+        'self._ack(peer, req, {"seq": change["seq"], "duplicate": not is_new})': "'duplicate'",
+        "body = dict(whisper_id=whisper_id, status=status)": "'whisper_id'",
+        'peer.send(json.dumps({"type": "error", "code": "x"}))': "'type'",
+    }
+    for line, expected in before.items():
+        found = server_frame_dicts(line)
+        assert found and expected in found[0], (line, found)
+    now = (
+        "self._fanout.send(peer, WhisperPush(id=_new_id(), whisper=whisper))\n"
+        'detail = {"reason": reason}\n'
+        'info = {"hand": None}\n'
+    )
+    assert server_frame_dicts(now) == []

@@ -3,10 +3,12 @@ a server frame, per frame, on one core. Nothing is asserted; it prints its figur
 
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_codec [--frames 20000]
 
-Run it with PYTHONPATH pointing at another checkout to compare codecs on the same frames (the API it
-uses, ``decode_request`` and ``ServerFrame(...).encode()``, is the same before and after msgspec). The
-frames are what a live call sends most (transcript lines, call info with cards and cues) and what
-supervisors send (whispers).
+Run it with PYTHONPATH pointing at another checkout to compare codecs on the same frames: it reads client
+frames with ``decode_request`` and writes server frames as that checkout's server does (since issue 19 a
+sync.protocol Struct encoded by ``encode_frame``; before, ``ServerFrame(...)`` built from a dict, which it
+falls back to). Writing is timed from the values the server holds to the UTF-8 bytes it queues. The frames
+are what a live call sends most (transcript lines, call info with cards and cues) and what supervisors send
+(whispers).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from sync.protocol import ServerFrame, ServerType, decode_request
+import sync.protocol
+from sync.protocol import Request, Transcript, decode_request
 
 
 def _frames() -> dict[str, str]:
@@ -85,13 +88,53 @@ def main() -> None:
     )
     parser.add_argument("--frames", type=int, default=20000, help="frames per round (five rounds)")
     args = parser.parse_args()
+    requests = {}
     for name, raw in _frames().items():
-        request = decode_request(raw)
+        requests[name] = decode_request(raw)
         print(f"decode {name:13s} {_time(lambda raw=raw: decode_request(raw), args.frames):6.1f} µs/frame")
-        if name == "transcript":
-            body = {"call_id": "call-1", "event": "transcript", "transcript": request.event}
-            frame = ServerFrame(ServerType.CALL_EVENT, "e1", body)
-            print(f"encode call_event    {_time(frame.encode, args.frames):6.1f} µs/frame")
+    for name, encode in _encoders(requests).items():
+        print(f"encode {name:21s} {_time(encode, args.frames):6.1f} µs/frame")
+
+
+def _encoders(requests: dict[str, Request]) -> dict[str, Callable[[], bytes]]:
+    """What the server writes for the frames above: a follower's transcript line and call update, and the
+    agent's whisper (with everything the store adds)."""
+    transcript = requests["transcript"]
+    assert isinstance(transcript, Transcript)
+    event = transcript.event
+    info = json.loads(_frames()["call_update"])["info"]
+    whisper = dict(
+        json.loads(_frames()["whisper_send"]), seq=12, team="blue", sender="mori", anchor_segment_id=None,
+        attachment={"kind": "knowledge", "title": "返金", "body": "5-7 営業日"}, created_at=1_700_000_000.0,
+        delivered_at=None, read_at=None, status="sent",
+    )  # fmt: skip
+    for key in ("v", "type", "id"):
+        whisper.pop(key)
+    if not hasattr(sync.protocol, "encode_frame"):  # a checkout from before: frames from dicts
+        server_frame, kind = sync.protocol.ServerFrame, sync.protocol.ServerType  # type: ignore[attr-defined]
+
+        def old(frame_type: object, body: dict[str, object]) -> Callable[[], bytes]:
+            return lambda: server_frame(frame_type, "e1", body).encode().encode()
+
+        return {
+            "call_event transcript": old(
+                kind.CALL_EVENT, {"call_id": "call-1", "event": "transcript", "transcript": event}
+            ),
+            "call_event updated": old(
+                kind.CALL_EVENT, {"call_id": "call-1", "event": "updated", "info": info}
+            ),
+            "whisper": old(kind.WHISPER, {"whisper": whisper}),
+        }
+    from sync.protocol import CallTranscript, CallUpdated, ServerWhisper, WhisperPush, encode_frame
+
+    row = ServerWhisper(**whisper)
+    return {
+        "call_event transcript": lambda: encode_frame(
+            CallTranscript(id="e1", call_id="call-1", transcript=event)
+        ),
+        "call_event updated": lambda: encode_frame(CallUpdated(id="e1", call_id="call-1", info=info)),
+        "whisper": lambda: encode_frame(WhisperPush(id="e1", whisper=row)),
+    }
 
 
 if __name__ == "__main__":

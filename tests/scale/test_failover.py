@@ -171,7 +171,7 @@ def test_while_postgresql_is_away_requests_fail_retryably_and_nothing_acknowledg
         assert got["whisper"]["seq"] == 2
         store = TeamStore(database=database)
         try:
-            assert [w["whisper_id"] for w in store.whispers_for_agent("sato", 0)] == ["w1", "w2"]
+            assert [w.whisper_id for w in store.whispers_for_agent("sato", 0)] == ["w1", "w2"]
         finally:
             store.close()
         agent.close()

@@ -8,7 +8,7 @@ from msgspec.structs import replace
 
 from audio.events import Channel, EventKind
 from desktop.supervisor.board import Attention, AttentionRules, Frustration, TeamBoard
-from sync.protocol import Call, CallInfo, Presence, TranscriptLine, convert
+from sync.protocol import Call, CallInfo, ClientCall, ClientPresence, Presence, TranscriptLine, convert
 
 
 class Clock:
@@ -24,26 +24,30 @@ def _final(n: int, text: str, channel: str = "customer") -> TranscriptLine:
                           text=text, segment_id=f"seg-{n}")  # fmt: skip
 
 
+def _call(row: dict[str, object]) -> Call:
+    """A call as the server lists it (its info is ``{}`` until the agent's app shares some)."""
+    return convert({"info": {}, **row}, ClientCall)
+
+
 def _calls(rows: Iterable[dict[str, object]]) -> list[Call]:
-    return [convert(row, Call) for row in rows]
+    return [_call(row) for row in rows]
 
 
 def _users(rows: Iterable[dict[str, object]]) -> list[Presence]:
-    return [convert(row, Presence) for row in rows]
+    return [convert(row, ClientPresence) for row in rows]
 
 
 def _board(clock: Clock) -> TeamBoard:
     board = TeamBoard(AttentionRules(long_silence_seconds=30, long_call_seconds=600), clock=clock)
     for call_id, agent, started in (("calm", "sato", 990.0), ("upset", "ito", 995.0)):
         board.call_started(
-            convert(
+            _call(
                 {
                     "call_id": call_id,
                     "agent": agent,
                     "customer": {"name": agent.upper()},
                     "started_at": started,
-                },
-                Call,
+                }
             )
         )
     return board
@@ -149,10 +153,10 @@ def test_agents_online_idle_first() -> None:
 
 def test_an_answer_that_was_on_its_way_does_not_undo_live_events() -> None:
     board = TeamBoard(clock=Clock())
-    board.call_started(convert({"call_id": "old", "agent": "abe", "started_at": 900.0}, Call))
+    board.call_started(_call({"call_id": "old", "agent": "abe", "started_at": 900.0}))
     asked_at = board.version  # the console asks for the live calls now...
     board.call_started(
-        convert({"call_id": "new", "agent": "sato", "started_at": 999.0}, Call)
+        _call({"call_id": "new", "agent": "sato", "started_at": 999.0})
     )  # ...a call starts meanwhile...
     board.call_ended("old")  # ...and another ends
     board.update_members(

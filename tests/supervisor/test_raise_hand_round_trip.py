@@ -104,7 +104,7 @@ def test_raise_hand_round_trip_agent_board_coming_whisper_agent(
 
         store = TeamStore(team_server.data_dir)
         try:
-            audit = [(e["actor"], e["action"], e["target"]) for e in store.audit_since("demo", 0, 500)]
+            audit = [(e.actor, e.action, e.target) for e in store.audit_since("demo", 0, 500)]
         finally:
             store.close()
         assert ("alex", "hand_raised", call_id) in audit

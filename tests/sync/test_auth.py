@@ -49,11 +49,11 @@ def test_missing_forged_expired_and_revoked_tokens_get_401(team_server: RunningS
 
     store = TeamStore(team_server.data_dir)
     try:
-        failures = [e for e in store.audit_since("tokyo", 0, 100) if e["action"] == "login_failed"]
+        failures = [e for e in store.audit_since("tokyo", 0, 100) if e.action == "login_failed"]
     finally:
         store.close()
     missing = {"no Authorization header", "no bearer token in the Authorization header"}
-    reasons = sorted(e["detail"]["reason"] for e in failures)
+    reasons = sorted(e.detail["reason"] for e in failures)
     # Refusals without any token are audited too (server-wide, team "-"), saying why.
     assert reasons == sorted(["expired token of old", "revoked token of gone", "unknown token", *missing]), (
         reasons

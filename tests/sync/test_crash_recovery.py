@@ -128,7 +128,7 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
             # What the server acknowledged before dying is still there after the restart.
             store = TeamStore(data)
             try:
-                stored = {w["whisper_id"] for w in store.whispers_for_agent("sato", 0)}
+                stored = {w.whisper_id for w in store.whispers_for_agent("sato", 0)}
             finally:
                 store.close()
             assert acked_before_kill <= stored
@@ -157,7 +157,7 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
     store = TeamStore(data)
     try:
         feed = store.changes_since("tokyo", 0, 1000)
-        seqs = [w["seq"] for w in store.whispers_for_agent("sato", 0)]
+        seqs = [w.seq for w in store.whispers_for_agent("sato", 0)]
     finally:
         store.close()
     assert sorted(c["record_id"] for c in feed) == sorted(sent_notes)

@@ -16,6 +16,7 @@ from sync.protocol import (
     CallWhispered,
     Change,
     SharedCustomer,
+    TranscriptLine,
     Whisper,
     WhisperReceipt,
 )
@@ -53,7 +54,7 @@ def _event(call_id: str, n: int, kind: EventKind, text: str) -> TranscriptEvent:
     return TranscriptEvent(call_id, Channel.CUSTOMER, kind, n * 2.0, n * 2.0 + 1.5, text, 0.9, f"seg-{n}")
 
 
-def _server_transcript(server: RunningServer, call_id: str) -> list[dict[str, Any]]:
+def _server_transcript(server: RunningServer, call_id: str) -> list[TranscriptLine]:
     store = TeamStore(server.data_dir)
     try:
         return store.transcript_so_far(call_id)
@@ -111,7 +112,7 @@ def test_supervisor_follows_a_call_late_and_whispers_until_read(
             ),
             what="live finals at the follower",
         )
-        assert [line["text"] for line in _server_transcript(team_server, "call-1")] == [
+        assert [line.text for line in _server_transcript(team_server, "call-1")] == [
             "請求書が二重に届いています",
             "先月の請求です",
             "はい",
@@ -169,7 +170,7 @@ def test_stop_right_after_start_keeps_the_outbox_for_the_next_start(
         client.stop()
     store = TeamStore(team_server.data_dir)
     try:
-        assert [c["change_id"] for c in store.changes_since("tokyo", 0)] == [change_id]
+        assert [c.change_id for c in store.changes_since("tokyo", 0)] == [change_id]
     finally:
         store.close()
 
