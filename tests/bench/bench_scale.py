@@ -538,11 +538,9 @@ def report(
             if w is None:
                 where["not stored"] += 1
                 continue
-            contiguous, _, resumed, _ = agents.get(w["agent"], (0, 0, False, "?"))
+            contiguous, _, resumed, _ = agents.get(w.agent, (0, 0, False, "?"))
             state = "resumed" if resumed else "not resumed at the end"
-            where[
-                f"seq beyond the agent's contiguous ({state})" if w["seq"] > contiguous else "seq held"
-            ] += 1
+            where[f"seq beyond the agent's contiguous ({state})" if w.seq > contiguous else "seq held"] += 1
         gaps = store.team_db.execute(
             "SELECT COUNT(*) AS n FROM (SELECT agent FROM whispers GROUP BY agent"
             " HAVING MAX(seq) <> COUNT(*)) AS g"

@@ -160,7 +160,7 @@ def test_kill_9_while_whispers_and_notes_flow_loses_and_duplicates_nothing(tmp_p
         seqs = [w.seq for w in store.whispers_for_agent("sato", 0)]
     finally:
         store.close()
-    assert sorted(c["record_id"] for c in feed) == sorted(sent_notes)
+    assert sorted(c.record_id for c in feed) == sorted(sent_notes)
     assert seqs == list(range(1, len(sent_whispers) + 1)), "per-agent whisper sequence has gaps or repeats"
 
 

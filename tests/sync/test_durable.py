@@ -40,7 +40,7 @@ def test_a_burst_of_whispers_is_committed_together_and_a_refused_one_leaves_noth
                 stored = reader.whispers_for_agent("sato", 0)
             finally:
                 reader.close()
-            assert [w["whisper_id"] for w in stored] == [f"w{n}" for n in range(40) if n != 7]
+            assert [w.whisper_id for w in stored] == [f"w{n}" for n in range(40) if n != 7]
             return results, log
         finally:
             await log.stop()
@@ -64,7 +64,7 @@ def test_stop_finishes_what_was_asked(tmp_path: Path) -> None:
         return [await p for p in pending]
 
     whispers = asyncio.run(main())
-    assert [w["seq"] for w in whispers] == [1, 2, 3, 4, 5]
+    assert [w.seq for w in whispers] == [1, 2, 3, 4, 5]
     reader = TeamStore(tmp_path)
     try:
         assert len(reader.whispers_for_agent("sato", 0)) == 5
