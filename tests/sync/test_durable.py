@@ -47,9 +47,7 @@ def test_a_burst_of_whispers_is_committed_together_and_a_refused_one_leaves_noth
 
     results, log = asyncio.run(burst())
     assert isinstance(results[7], ValueError)
-    assert [r["seq"] for n, r in enumerate(results) if n != 7] == list(
-        range(1, 40)
-    )  # no gap where 7 was undone
+    assert [r.seq for n, r in enumerate(results) if n != 7] == list(range(1, 40))  # no gap where 7 was undone
     assert log.calls == 40
     assert log.commits < 40 / 4, f"{log.commits} commits for 40 whispers sent at once"
 
