@@ -47,18 +47,19 @@ from sync.protocol import (
     AnyFrame,
     Attachment,
     AuditEntry,
+    AuditPage,
     AuditQuery,
     Call,
     CallEnd,
     CallInfo,
     CallSnapshot,
+    CallsPage,
     CallStart,
     CallUpdate,
     Change,
     ChangePush,
     ChangePushed,
-    ClientCall,
-    ClientPresence,
+    ChangesPage,
     ClientWhisper,
     EraseCustomer,
     EraseReport,
@@ -71,7 +72,9 @@ from sync.protocol import (
     ListCalls,
     ListPresence,
     ListWhispers,
+    Page,
     Presence,
+    PresencePage,
     PresenceUpdate,
     ProtocolError,
     RaiseHand,
@@ -92,6 +95,7 @@ from sync.protocol import (
     WhisperRead,
     WhisperReceipt,
     WhisperSend,
+    WhispersPage,
     WhisperStatus,
     ack_result,
     convert,
@@ -236,6 +240,8 @@ class SyncRequestError(Exception):
 
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = TypeVar("P", bound=Page)
 
 
 def _ignore(_: object) -> None:
@@ -339,7 +345,8 @@ class SyncClient:
         self._thread: threading.Thread | None = None
         self._queue: asyncio.Queue[tuple[str | None, str]] | None = None
         self._ws: ClientConnection | None = None
-        self._pending: dict[str, asyncio.Future[JsonObject]] = {}
+        # Requests waiting for their reply: the reply's text ("" for a call snapshot), read by the asker.
+        self._pending: dict[str, asyncio.Future[str | bytes]] = {}
         self._subscriptions: set[str] = set()
         self._snapshot_parts: dict[str, list[CallSnapshot]] = {}
         self._sent: set[str] = set()  # outbox ids already sent on the current connection
@@ -535,8 +542,16 @@ class SyncClient:
     # -- public requests (blocking; any thread but the client's) -------------------------------------------
 
     def request(self, request: Request, timeout: float = 5.0) -> JsonObject:
-        """Send one request and wait for its reply's result fields (plain JSON values; the typed methods below
-        read them as the records they are)."""
+        """Send one request and wait for its reply's result fields as plain JSON values (for tools and tests
+        that speak the protocol by hand; the typed methods below read each reply as its Struct)."""
+        raw = self._reply_text(request, timeout)
+        return ack_result(raw) if raw else {}
+
+    def reply(self, request: Request, kind: type[R], timeout: float = 5.0) -> R:
+        """Send one request and read its reply as ``kind`` (the sync.protocol Ack its request gets)."""
+        return from_json(self._reply_text(request, timeout), kind)
+
+    def _reply_text(self, request: Request, timeout: float) -> str | bytes:
         if threading.current_thread() is self._thread:
             raise RuntimeError("blocking SyncClient requests cannot be made from a SyncClient callback")
         if self.state is not ConnectionState.CONNECTED:
@@ -547,30 +562,43 @@ class SyncClient:
         except TimeoutError:
             raise SyncUnavailable("the team server did not answer in time") from None
 
-    def _pages(self, key: str, kind: type[T], ask: Callable[[list[T]], Request], timeout: float) -> list[T]:
+    def _pages(
+        self,
+        kind: type[P],
+        entries: Callable[[P], tuple[T, ...]],
+        ask: Callable[[list[T]], Request],
+        timeout: float,
+    ) -> list[T]:
         """Every page of a list reply (a reply stays under the server's frame bound and says ``more``), each
-        entry read as ``kind``; ``ask(items so far)`` makes the request for the next page."""
+        read as ``kind``; ``ask(items so far)`` makes the request for the next page."""
         items: list[T] = []
         while True:
-            body = self.request(ask(items), timeout)
-            listed = body.get(key)
-            entries = [convert(entry, kind) for entry in (listed if isinstance(listed, list) else [])]
-            items += entries
-            if body.get("more") is not True or not entries:
+            page = self.reply(ask(items), kind, timeout)
+            got = entries(page)
+            items += got
+            if not page.more or not got:
                 return items
 
     def list_live_calls(self, timeout: float = 5.0) -> list[Call]:
-        return self._pages("calls", ClientCall, lambda got: ListCalls(id=_new_id(), offset=len(got)), timeout)
+        return self._pages(
+            CallsPage[SharedCustomer, CallInfo],
+            lambda page: page.calls,
+            lambda got: ListCalls(id=_new_id(), offset=len(got)),
+            timeout,
+        )
 
     def list_presence(self, timeout: float = 5.0) -> list[Presence]:
         return self._pages(
-            "users", ClientPresence, lambda got: ListPresence(id=_new_id(), offset=len(got)), timeout
+            PresencePage[SharedCustomer],
+            lambda page: page.users,
+            lambda got: ListPresence(id=_new_id(), offset=len(got)),
+            timeout,
         )
 
     def list_whispers(self, call_id: str | None = None, timeout: float = 5.0) -> list[Whisper]:
         return self._pages(
-            "whispers",
-            ClientWhisper,
+            WhispersPage[Attachment],
+            lambda page: page.whispers,
             lambda got: ListWhispers(id=_new_id(), call_id=call_id, offset=len(got)),
             timeout,
         )
@@ -581,7 +609,7 @@ class SyncClient:
         def ask(got: list[Change]) -> Request:
             return History(id=_new_id(), kind=value, record_id=record_id, after=got[-1].seq if got else 0)
 
-        return self._pages("changes", Change, ask, timeout)
+        return self._pages(ChangesPage, lambda page: page.changes, ask, timeout)
 
     def feed_since(self, after: int = 0, timeout: float = 5.0) -> list[Change]:
         """Every change of the team's shared data after ``after``, oldest first."""
@@ -589,7 +617,7 @@ class SyncClient:
         def ask(got: list[Change]) -> Request:
             return FeedSince(id=_new_id(), after=got[-1].seq if got else after, limit=500)
 
-        return self._pages("changes", Change, ask, timeout)
+        return self._pages(ChangesPage, lambda page: page.changes, ask, timeout)
 
     def follow(self, call_id: str, timeout: float = 5.0) -> None:
         """Subscribe to a live call as a request, so a refusal is raised here (SyncRequestError); the snapshot
@@ -603,11 +631,11 @@ class SyncClient:
             start = got[-1].seq if got else after
             return AuditQuery(id=_new_id(), after=start, limit=max(1, limit - len(got)))
 
-        entries = self._pages("entries", AuditEntry, ask, timeout)
+        entries = self._pages(AuditPage, lambda page: page.entries, ask, timeout)
         return entries[:limit]
 
-    async def _ask(self, request: Request, timeout: float) -> JsonObject:
-        future: asyncio.Future[JsonObject] = self._loop.create_future()
+    async def _ask(self, request: Request, timeout: float) -> str | bytes:
+        future: asyncio.Future[str | bytes] = self._loop.create_future()
         self._pending[request.id] = future
         try:
             ws = self._ws
@@ -758,13 +786,13 @@ class SyncClient:
                     part=0,
                     more=False,
                 )
-                self._settle(ref, {}, error=None)
+                self._settle(ref, "", error=None)
                 self._call(self.on_call_event, whole)
             case Ack():
-                self._settle(frame.ref, ack_result(raw), error=None)
+                self._settle(frame.ref, raw, error=None)
                 self._acknowledged(frame, raw)
             case ErrorFrame():
-                self._settle(frame.ref or "", {}, error=frame)
+                self._settle(frame.ref or "", "", error=frame)
             case WhisperPush():
                 await self._receive_whisper(frame.whisper)
             case WhisperReceipt():
@@ -797,11 +825,11 @@ class SyncClient:
             receipt = WhisperReceipt(whisper_id=whisper.whisper_id, status=whisper.status, whisper=whisper)
             self._call(self.on_whisper_status, receipt)
 
-    def _settle(self, ref: str, body: JsonObject, error: ErrorFrame | None) -> None:
+    def _settle(self, ref: str, raw: str | bytes, error: ErrorFrame | None) -> None:
         future = self._pending.get(ref)
         if future is not None and not future.done():
             if error is None:
-                future.set_result(body)
+                future.set_result(raw)
             else:
                 future.set_exception(SyncRequestError(error.code, error.message))
         if error is not None and error.code in _RETRYABLE:
