@@ -43,6 +43,8 @@ class CallEnd(TeamLink):
             if call.finished:
                 return
             call.finished = True
+            while call.starting:  # its audio is still being started (CallFlow._begin): stop it once it runs
+                self._started.wait()
         transcription = call.transcription
         if transcription is not None:
             if cut:

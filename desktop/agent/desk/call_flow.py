@@ -94,7 +94,15 @@ class CallFlow(CallEnd):
         with self._lock:
             if call.finished:
                 return  # the agent ended the call while it was being set up
+            call.starting = True
+        # Started outside the lock: loading a model and opening devices take time, and may report a status to
+        # the listener (no callback runs under the desk's lock). A call ended meanwhile waits for this.
+        try:
             call.transcription.start()
+        finally:
+            with self._lock:
+                call.starting = False
+                self._started.notify_all()
 
     def _new_session(self, store: Store, call: LiveCall) -> CallSession:
         enabled = frozenset(k for k in HintKind if k.value not in self.config.coaching_off)

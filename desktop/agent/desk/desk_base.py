@@ -64,6 +64,7 @@ class DeskBase:
         self._embedding: BackgroundEmbedding | None = None
         self._call: LiveCall | None = None
         self._lock = threading.Lock()
+        self._started = threading.Condition(self._lock)  # a call's audio finished starting (CallFlow._begin)
         self._closing = threading.Event()
         self.sync: SyncClient | None = None
         self.connection = ConnectionState.LOCAL_ONLY

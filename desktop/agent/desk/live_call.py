@@ -15,7 +15,7 @@ from sync.protocol import CallInfo, SharedCue, SharedCustomer
 @dataclass(slots=True)
 class LiveCall:
     """One call of the desk, from its start to its saved wrap-up (fields written on the desk worker, apart
-    from ``finished``, set under the desk's lock by whoever ends the call)."""
+    from ``finished`` and ``starting``, kept under the desk's lock)."""
 
     call_id: str
     phone: str
@@ -24,6 +24,7 @@ class LiveCall:
     customer_id: str | None = None
     transcription: LiveTranscription | None = None
     finished: bool = False
+    starting: bool = False  # its transcription is being started, outside the desk's lock
     summary: CallSummary = field(default_factory=lambda: CallSummary(call_id=""))
     finals: int = 0
     agent_lines: int = 0
