@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import sqlite3
@@ -99,6 +98,7 @@ from sync.protocol import (
     WhisperStatus,
     ack_result,
     convert,
+    decode_request,
     decode_server_frame,
     encode_request,
     from_json,
@@ -135,24 +135,46 @@ def _ignore_task(task: asyncio.Task[None]) -> None:
         log.info("asking for the rest of the resume replay failed: %s", task.exception())
 
 
-def _about(frame: JsonObject, customer_id: str, calls: set[str]) -> bool:
-    """Whether an outbox frame carries data about this customer (its calls, its records)."""
-    if frame.get("type") == "erase_customer":
-        return False
-    if frame.get("call_id") in calls:
+def _about(frame: str, customer_id: str, calls: set[str]) -> bool:
+    """Whether an outbox frame carries data about this customer (its calls, its records). A frame this client
+    cannot read back is purged too: the server would refuse it, so it could never be delivered."""
+    try:
+        request = decode_request(frame)
+    except ProtocolError:
         return True
-    customer = frame.get("customer")
-    if isinstance(customer, dict) and customer.get("id") == customer_id:
-        return True
-    record = frame.get("record")
-    if frame.get("type") == "change_push" and isinstance(record, dict):
-        return (
-            (frame.get("kind") == "customer" and frame.get("record_id") == customer_id)
-            or record.get("customer_id") == customer_id
-            or frame.get("record_id") in calls
-            or record.get("call_id") in calls
-        )
+    match request:
+        case EraseCustomer():
+            return False
+        case CallStart(customer=customer) if customer is not None and customer.get("id") == customer_id:
+            return True
+        case ChangePush(kind=kind, record_id=record_id, record=record):
+            return (
+                (kind is RecordKind.CUSTOMER and record_id == customer_id)
+                or record.get("customer_id") == customer_id
+                or record_id in calls
+                or record.get("call_id") in calls
+            )
+        case (
+            CallStart(call_id=call_id)
+            | CallEnd(call_id=call_id)
+            | Transcript(call_id=call_id)
+            | CallUpdate(call_id=call_id)
+            | RaiseHand(call_id=call_id)
+            | Subscribe(call_id=call_id)
+            | Unsubscribe(call_id=call_id)
+            | WhisperSend(call_id=call_id)
+            | ListWhispers(call_id=call_id)
+        ):
+            return call_id in calls
     return False
+
+
+def _whisper_call(body: str) -> str | None:
+    """The call of a whisper kept in a client file (None when it has none, or cannot be read)."""
+    try:
+        return from_json(body, ClientWhisper).call_id
+    except ValueError:
+        return None
 
 
 def purge_connection(db: sqlite3.Connection, customer_id: str, call_ids: Iterable[str]) -> bool:
@@ -164,13 +186,13 @@ def purge_connection(db: sqlite3.Connection, customer_id: str, call_ids: Iterabl
     whispers = [
         wid
         for wid, body in db.execute("SELECT whisper_id, body FROM whispers").fetchall()
-        if json.loads(body).get("call_id") in calls
+        if _whisper_call(body) in calls
     ]
     receipts = {f"delivered:{w}" for w in whispers} | {f"read:{w}" for w in whispers}
     doomed = [
         oid
         for oid, text in db.execute("SELECT id, frame FROM outbox").fetchall()
-        if oid in receipts or _about(json.loads(text), customer_id, calls)
+        if oid in receipts or _about(text, customer_id, calls)
     ]
     db.execute("BEGIN IMMEDIATE")
     try:
