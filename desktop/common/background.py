@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -27,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 
 from assist.store import Store
 from desktop.common.lifetime import EmitGate
-from desktop.common.worker import SerialWorker
+from desktop.common.worker import SerialWorker, one_off
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +116,8 @@ class Background(QObject):
         """A one-off job that waits on something slow and outside (a server, a download) on a thread of its
         own named ``name``; its outcome is delivered like any other. Returns the job's future, for a caller
         that must wait for the job to end (a dialog that may not return before its download stopped)."""
-        future: Future[T] = Future()
-
-        def job() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                future.set_result(work())
-            except Exception as exc:  # handed to on_error on the main thread, never lost in the thread
-                future.set_exception(exc)
-
+        future = one_off(name, work)
         self.deliver(future, on_result, on_error)
-        threading.Thread(target=job, name=name, daemon=True).start()
         return future
 
     def close(self) -> None:

@@ -125,3 +125,22 @@ class SerialWorker:
             # Let go of the work at once, as an executor does: a closure may hold the last reference to a
             # window, which must then be freed by its owner on the main thread, never here later on.
             del task
+
+
+def one_off(name: str, work: Callable[[], T]) -> Future[T]:
+    """Run ``work`` once on a thread of its own named ``name`` (a wait on something slow and outside: a
+    server, a download) and return its future; a failure is kept in the future, never lost in the thread.
+    :meth:`desktop.common.background.Background.in_thread` delivers such a job's outcome to the main
+    thread."""
+    future: Future[T] = Future()
+
+    def job() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work())
+        except Exception as exc:  # for whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=job, name=name, daemon=True).start()
+    return future

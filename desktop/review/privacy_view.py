@@ -12,6 +12,7 @@ part is disabled and says what it is doing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -41,6 +42,7 @@ from assist.retention import (
 )
 from assist.store import Store
 from desktop.common.background import Background, RunOnStore, StoreWrites
+from desktop.common.worker import one_off
 from desktop.review.retention_form import RetentionForm, row
 from desktop.review.team_erasure_line import TeamEraser, TeamErasureLine
 from sync.team_erasure import TeamErasureOutcome
@@ -288,16 +290,22 @@ class PrivacyPanel(QWidget):
         if not self._confirm(question):
             self.message.setText(self.tr("Nothing was erased."))
             return False
-        root = self.recordings_root
+        root, eraser = self.recordings_root, self.team_message.eraser
+
+        def work(store: Store) -> tuple[ErasureReport, Future[TeamErasureOutcome]]:
+            report = erase_customer(store, customer_id, root)
+            # The team's copy is asked for from here, at once: the request goes even if the window closes.
+            return report, one_off("team-erasure", lambda: eraser(customer_id, report.call_ids))
+
         self._working(self.tr("Erasing {name}…").format(name=customer.name or customer_id))
         self._write(
-            lambda store: erase_customer(store, customer_id, root),
-            lambda report: self._erased(customer, report),
+            work,
+            lambda done: self._erased(customer, *done),
             self._failed(self.tr("Could not erase: {error}")),
         )
         return True
 
-    def _erased(self, customer: Customer, report: ErasureReport) -> None:
+    def _erased(self, customer: Customer, report: ErasureReport, team: Future[TeamErasureOutcome]) -> None:
         self._idle()
         self.last_erasure = report
         text = self.tr(
@@ -316,7 +324,7 @@ class PrivacyPanel(QWidget):
                 "cleared when that window closes."
             )
         self.message.setText(text)
-        self.team_message.start(customer.id, report.call_ids)
+        self.team_message.follow(team)
         self.matches.clear()
         self.customer_query.clear()
         self._update_buttons()

@@ -2,13 +2,14 @@
 pending (and why) or refused (and why).
 
 It is said apart from the local result because it comes later: the team step waits on the server (seconds, or
-a timeout when it is down), so it runs on a thread of its own through :meth:`Background.in_thread` and its
-outcome is shown on the main thread.
+a timeout when it is down), so it runs on a thread of its own (started by the erasure itself, so the request
+goes even if the window closes meanwhile) and its outcome is shown on the main thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -28,17 +29,14 @@ class TeamErasureLine(QLabel):
         self.setObjectName("privacyTeamMessage")
         self.setWordWrap(True)
         self._background = background
-        self._eraser = eraser or _app_team_eraser
+        self.eraser = eraser or _app_team_eraser
         self.outcome: TeamErasureOutcome | BaseException | None = None
 
-    def start(self, customer_id: str, call_ids: tuple[str, ...]) -> None:
-        """Erase the team's copy of what was just erased here, off the UI thread."""
+    def follow(self, step: Future[TeamErasureOutcome]) -> None:
+        """Show the team step (``eraser`` running on a thread of its own) while it runs and once it ended."""
         self.outcome = None
         self.setText(self.tr("Team server: erasing the team's copy…"))
-        eraser = self._eraser
-        self._background.in_thread(
-            "team-erasure", lambda: eraser(customer_id, call_ids), self._done, self._done
-        )
+        self._background.deliver(step, self._done, self._done)
 
     def _done(self, result: object) -> None:
         if isinstance(result, TeamErasureOutcome):
