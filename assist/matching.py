@@ -407,6 +407,7 @@ class Matcher:
         hits = self.store.knowledge_candidates(union, limit=40, title_only=common) if union else []
         prepared = [self._prepare(view) for view in views if view]
         results: dict[str, Suggestion] = {}
+        phrases = {h.entry.id: (h.entry.title, *h.entry.aliases) for h in hits}
         for hit in hits:
             fields = {
                 "title": Counter(hit.title_terms.split()),
@@ -422,6 +423,15 @@ class Matcher:
                 results[hit.entry.id] = _knowledge_card(hit, best[0], best[1])
         if meaning and self.meaning is not None and text.strip():
             results = self._fuse(results, text, context_text, mended)
+            said_phrase = f" {' '.join(english_words(mended))} "
+            for entry_id, card in results.items():
+                if card.score < MIN_SCORE and any(
+                    " " in label and f" {label} " in said_phrase
+                    for label in map(normalize, phrases.get(entry_id, ()))
+                ):
+                    # A title or alias of two or more words said word for word is the knowledge base's own
+                    # phrase for the entry ("someone in charge", "money back"): the card shows.
+                    results[entry_id] = replace(card, score=MIN_SCORE)
         for rule_card in self._rule_cards(text):
             existing = results.get(rule_card.id)
             if existing is None or existing.score < rule_card.score:

@@ -115,6 +115,14 @@ def test_an_english_word_the_recogniser_split_or_slipped_on_is_matched_by_its_so
     assert shown(kb_store, "is there a shop near the station") == []
 
 
+def test_an_alias_of_several_words_said_word_for_word_shows_its_card(kb_store: Store) -> None:
+    # "someone in charge" is one of en-escalate's aliases; by meaning and words alone the line stays below the
+    # English threshold.
+    assert shown(kb_store, "could I talk to someone in charge please")[:1] == ["en-escalate"]
+    # One word of the alias is not the phrase.
+    assert shown(kb_store, "who is in charge of the hotel pool") == []
+
+
 def test_the_line_is_mended_as_the_knowledge_base_writes_its_words(kb_store: Store) -> None:
     matcher = Matcher(kb_store)
     terms, mended = matcher.by_sound("I need to change my a dress")
