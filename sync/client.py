@@ -96,7 +96,6 @@ from sync.protocol import (
     WhisperSend,
     WhispersPage,
     WhisperStatus,
-    ack_result,
     convert,
     decode_request,
     decode_server_frame,
@@ -563,14 +562,9 @@ class SyncClient:
 
     # -- public requests (blocking; any thread but the client's) -------------------------------------------
 
-    def request(self, request: Request, timeout: float = 5.0) -> JsonObject:
-        """Send one request and wait for its reply's result fields as plain JSON values (for tools and tests
-        that speak the protocol by hand; the typed methods below read each reply as its Struct)."""
-        raw = self._reply_text(request, timeout)
-        return ack_result(raw) if raw else {}
-
     def reply(self, request: Request, kind: type[R], timeout: float = 5.0) -> R:
-        """Send one request and read its reply as ``kind`` (the sync.protocol Ack its request gets)."""
+        """Send one request and read its reply as ``kind`` (the sync.protocol Ack its request gets); blocking,
+        from any thread but the client's."""
         return from_json(self._reply_text(request, timeout), kind)
 
     def _reply_text(self, request: Request, timeout: float) -> str | bytes:
@@ -644,7 +638,7 @@ class SyncClient:
     def follow(self, call_id: str, timeout: float = 5.0) -> None:
         """Subscribe to a live call as a request, so a refusal is raised here (SyncRequestError); the snapshot
         itself comes through ``on_call_event``. Unlike :meth:`subscribe_call`, not renewed on reconnecting."""
-        self.request(Subscribe(id=_new_id(), call_id=call_id), timeout)
+        self._reply_text(Subscribe(id=_new_id(), call_id=call_id), timeout)
 
     def audit_log(self, after: int = 0, limit: int = 200, timeout: float = 5.0) -> list[AuditEntry]:
         """Up to ``limit`` audit entries after ``after`` (in several replies when they are large)."""

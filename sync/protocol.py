@@ -964,14 +964,6 @@ def decode_server_frame(raw: str | bytes) -> AnyFrame | AnyCallEvent:
         raise ProtocolError(ErrorCode.BAD_JSON, "server frame is not valid JSON") from None
 
 
-def ack_result(raw: str | bytes) -> JsonObject:
-    """An ack's result fields, for the request waiting for it (typed by the caller with :func:`convert`)."""
-    body = msgspec.json.decode(raw)
-    if not isinstance(body, dict):  # pragma: no cover - decode_server_frame read it as an object
-        raise ProtocolError(ErrorCode.BAD_JSON, "ack is not an object")
-    return body
-
-
 def encode_frame(frame: ServerMessage) -> bytes:
     """A server frame as the UTF-8 JSON text sent to every receiver (encoded once per frame)."""
     return _ENCODER.encode(frame)
