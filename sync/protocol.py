@@ -657,7 +657,7 @@ class KnowledgeRecord(Struct, frozen=True, kw_only=True, omit_defaults=True):
 # JSON objects (JsonObject), so what it relays keeps every key the sender put in, also keys this version does
 # not name. The records and frames that carry them are generic over them: one definition, two views.
 # - ``Call`` (and ``Whisper``, ...) written bare in an annotation is the clients' view (the default).
-# - The server writes ``Call[JsonObject, JsonObject]`` (sync/store.py names them ``CallRow``, ...).
+# - The server writes ``Call[JsonObject, JsonObject]`` (``ServerCall``, ...; sync/store.py's rows are these).
 # - msgspec does not apply a TypeVar's default: a decoder must name the view (``Call[SharedCustomer,
 #   CallInfo]``, or the aliases ``ClientCall``, ...). Each bound is a union of two object types, which msgspec
 #   refuses, so a bare generic given to a decoder raises TypeError instead of silently decoding plain dicts.

@@ -111,7 +111,7 @@ def _encoders(requests: dict[str, Request]) -> dict[str, Callable[[], bytes]]:
     for key in ("v", "type", "id"):
         whisper.pop(key)
     if not hasattr(sync.protocol, "encode_frame"):  # a checkout from before: frames from dicts
-        server_frame, kind = sync.protocol.ServerFrame, sync.protocol.ServerType  # type: ignore[attr-defined]
+        server_frame, kind = sync.protocol.ServerFrame, sync.protocol.ServerType
 
         def old(frame_type: object, body: dict[str, object]) -> Callable[[], bytes]:
             return lambda: server_frame(frame_type, "e1", body).encode().encode()
