@@ -11,7 +11,11 @@ What is redacted:
   4+ digits (a number read out over two utterances arrives in pieces that cannot pass Luhn alone);
 * security codes: 3-4 digits near "security code", "CVV/CVC", 「セキュリティコード」「裏の3桁」;
 * My Number: 12 digits with a valid check digit, or any 12 digits near 「マイナンバー」「個人番号」;
-* optionally (policy) email addresses and phone numbers.
+* email addresses and phone numbers (on by default; the policy can keep them). A phone number is caught
+  however it was written: grouped digits ("090-1234-5678"), digits joined by 「の」 (「090の1234の5678」),
+  kanji numerals (「〇九〇…」) or spoken words ("zero nine zero ..."): 10-11 digits that start with 0 (how
+  every Japanese number and most numbers read out domestically begin), or 7-15 digits right after a word
+  that says it is a phone number (「電話」「携帯」「連絡先」, "phone", "mobile", "call me back on").
 """
 
 from __future__ import annotations
@@ -133,6 +137,9 @@ _CODE_CONTEXT = re.compile(
     r"裏面?の(?:3|三|３)桁|裏の数字|暗証番号|pin"
 )
 _MY_NUMBER_CONTEXT = re.compile(r"(?i)マイナンバー|個人番号|my number")
+_PHONE_CONTEXT = re.compile(
+    r"(?i)電話|携帯|連絡先|ケータイ|でんわ|phone|mobile|cell|call (?:me|us)(?: back)?(?: on| at)?|reach me"
+)
 # Addresses are ASCII once NFKC has folded full-width letters. The lookbehind makes one start where such a run
 # starts (not inside it: a long run would be rescanned from every position), and Japanese before it
 # (「メールはtaro@...」) is not taken into the address.
@@ -226,6 +233,8 @@ class Redactor:
         card_context = bool(_CARD_CONTEXT.search(normalized)) or self._card_context_left > 0
         for run in _digit_runs(normalized):
             kind = self._classify(normalized, run, card_context)
+            if kind is PiiKind.PHONE:
+                run = _without_trailing_particle(normalized, run)
             if kind is not None:
                 replacements.append((run.start, run.end, kind))
         if self.policy.emails:
@@ -262,9 +271,29 @@ class Redactor:
             return PiiKind.MY_NUMBER
         if 3 <= len(digits) <= 4 and _CODE_CONTEXT.search(text[max(0, run.start - 40) : run.start]):
             return PiiKind.SECURITY_CODE
+        if self.policy.phones and not _looks_like_date_or_amount(text, run):
+            # Before the card context: no card number starts with 0, and 「電話は…」 names what follows.
+            # (12: a particle read as a digit may end the run, 「…五六七八に」)
+            if 10 <= len(digits) <= 12 and digits.startswith("0"):
+                return PiiKind.PHONE
+            if 7 <= len(digits) <= 15 and _PHONE_CONTEXT.search(text[max(0, run.start - 12) : run.start]):
+                return PiiKind.PHONE
         if card_context and len(digits) >= 4 and not _looks_like_date_or_amount(text, run):
             return PiiKind.CARD
         return None
+
+
+# One-kana digit readings that are also particles: 「090-1234-5678に」 ends with "to", not with a 2.
+_PARTICLE_DIGITS = frozenset({"に", "し", "く", "よ", "ご"})
+
+
+def _without_trailing_particle(text: str, run: _Run) -> _Run:
+    """A phone number's run without a particle the digit scan took for its last digit."""
+    start, end, _ = run.spans[-1]
+    if len(run.digits) > 10 and len(run.spans) > 1 and text[start:end] in _PARTICLE_DIGITS:
+        kept = run.spans[:-1]
+        return _Run(run.start, kept[-1][1], run.digits[:-1], kept)
+    return run
 
 
 def _looks_like_date_or_amount(text: str, run: _Run) -> bool:

@@ -86,6 +86,34 @@ def test_emails_and_phones_said_in_a_call_are_masked_unless_the_policy_keeps_the
     assert redact(said, RedactionPolicy(emails=False, phones=False)).text == said
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "電話番号は090の1234の5678です",  # how the recogniser writes a number read out with 「の」
+        "折り返しは〇九〇、一二三四、五六七八にお願いします",  # kanji numerals
+        "ぜろきゅうぜろ、いちにさんよん、ごろくななはちです",
+        "0120の123の456までお願いします",  # toll-free, ten digits
+        "zero nine zero, one two three four, five six seven eight",
+        "my phone is five five five, one two three, four five six seven",
+        "you can call me back on 555 123 4567",
+    ],
+)
+def test_a_phone_number_read_out_is_masked_in_whatever_form_the_recogniser_wrote_it(said: str) -> None:
+    masked = redact(said)
+    assert masked.kinds == (PiiKind.PHONE,) and "[PHONE]" in masked.text
+    assert not re.search(r"\d{3}|一二三|いちにさん|one two three|five six seven", masked.text)
+    assert redact(said, RedactionPolicy(phones=False)).text == said  # a contact field keeps it
+
+
+def test_a_phone_number_after_a_card_number_is_named_a_phone_number() -> None:
+    masked = redact("カード番号は4111 1111 1111 1111で、電話は09012345678です")
+    assert masked.text == "カード番号は[CARD]で、電話は[PHONE]です"
+    # A particle the digit scan could read as 2 stays a particle.
+    assert (
+        redact("折り返しは〇九〇、一二三四、五六七八にお願いします").text == "折り返しは[PHONE]にお願いします"
+    )
+
+
 def test_a_call_with_card_numbers_leaves_no_trace_in_tables_indexes_logs_or_file(
     tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -130,4 +158,6 @@ def test_a_call_with_card_numbers_leaves_no_trace_in_tables_indexes_logs_or_file
     for said in ("9876", "hanako.k"):  # a phone number and an email address said in the call
         assert said not in everything and said not in raw.decode("utf-8", "replace") and said not in logged
     assert "[CARD]" in everything and "[CODE]" in everything
-    assert "[EMAIL]" in everything  # (the phone number, right after card numbers, is taken for one: [CARD])
+    assert (
+        "[EMAIL]" in everything and "[PHONE]" in everything
+    )  # a phone number, even right after card numbers

@@ -73,7 +73,7 @@ def test_personal_data_is_masked_before_it_is_stored_or_relayed(team_server: Run
         lines = {line["segment_id"]: line["text"] for line in snapshot["transcript"]}
         assert lines["s1"] == "カード番号は [CARD] です"
         # The line after a card number: any further number is taken for a piece of it, as in the app.
-        assert lines["s2"] == "マイナンバーは[MY NUMBER]、電話は[CARD]"
+        assert lines["s2"] == "マイナンバーは[MY NUMBER]、電話は[PHONE]"
         assert history["whispers"][0]["text"] == "[PHONE] に案内して"
         assert snapshot["call"]["customer"] == {"id": "k1", "name": "Aoki"}  # names and ids are not masked
         assert _raw_hits(team_server.data_dir) == {}
