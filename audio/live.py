@@ -176,8 +176,9 @@ class _ChannelHistory:
         self._written += n
 
     def span(self, start: int, stop: int, whole: bool = False) -> Samples:
-        """Samples ``start:stop`` of the channel, as far as kept (``whole``: all of them, or nothing)."""
-        if whole and (start < self._written - len(self._buf) or stop > self._written):
+        """Samples ``start:stop`` of the channel, as far as kept and arrived (``whole``: from ``start`` on,
+        or nothing; the end may still be cut at what has arrived: a recording ends where it ends)."""
+        if whole and start < self._written - len(self._buf):
             return np.zeros(0, dtype=np.float32)
         start = max(start, self._written - len(self._buf), 0)
         stop = min(stop, self._written)

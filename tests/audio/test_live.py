@@ -110,6 +110,33 @@ def test_a_finished_turn_is_kept_as_the_model_reads_the_whole_turn(
         assert len(kept) == 1 and (kept[0].start, kept[0].end) == (first_pass[0].start, first_pass[-1].end)
 
 
+def test_a_recording_that_ends_right_after_its_last_word_still_gets_its_second_pass(
+    clips: dict[str, Path], tiny_en: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import soundfile as sf
+
+    from audio.transcriber import Recognition, WhisperRecognizer
+
+    audio, rate = sf.read(str(clips["turn"]), dtype="float32")
+    events, _, _ = transcribe(clips["turn"], tiny_en, ChannelMap.mono(Channel.CUSTOMER))
+    last_word = max(e.end for e in finals(events) if not e.revised)
+    cut = tmp_path / "cut.wav"
+    sf.write(str(cut), audio[: int((last_word + 0.1) * rate)], rate)  # the recording stops 0.1 s later
+    heard: list[float] = []
+    real_turn = WhisperRecognizer.recognize_turn
+
+    def watched_turn(self: WhisperRecognizer, audio: Any, **kwargs: Any) -> Recognition:
+        heard.append(len(audio) / rate)
+        return real_turn(self, audio, **kwargs)
+
+    monkeypatch.setattr(WhisperRecognizer, "recognize_turn", watched_turn)
+    events, _, _ = transcribe(cut, tiny_en, ChannelMap.mono(Channel.CUSTOMER))
+    first_pass = [e for e in finals(events) if not e.revised]
+    assert len(heard) == 1, "the last turn was not decoded again"
+    # the whole turn, up to where the recording ends (its 0.3 s margin is cut short, not the turn)
+    assert first_pass[-1].end - first_pass[0].start <= heard[0] <= len(audio) / rate
+
+
 def letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
