@@ -4,6 +4,7 @@ server on 127.0.0.1 holds her record; the view's team step is the app's own (syn
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from sync.server import ServerThread
 from sync.team_erasure import ServerStep, TeamErasureOutcome
 from tests.review.conftest import start_team_server
 from tests.sync.conftest import RawClient
+from tests.waiting import wait_until
 
 NAME = "田中花子"
 
@@ -107,3 +109,37 @@ def test_an_unreachable_server_is_pending_not_erased(
         text.startswith("Team server: NOT erased yet (pending), it cannot be reached (") and "again" in text
     )
     assert "Erased" not in text
+
+
+def test_the_team_copy_is_erased_even_if_the_window_closes_before_the_erasure_is_reported(
+    qtbot: Any, store: Store, team: tuple[ServerThread, dict[str, str]], tmp_path: Path
+) -> None:
+    server, tokens = team
+    outcomes: list[TeamErasureOutcome] = []
+
+    def eraser(customer: str, calls: tuple[str, ...]) -> TeamErasureOutcome:
+        outcome = erase_on_team(customer, calls, server.url, tokens["suzuki"], timeout=5.0)
+        outcomes.append(outcome)
+        return outcome
+
+    ensure_app()
+    panel = PrivacyPanel(store, confirm=lambda question: True, team_eraser=eraser)
+    writes = panel._write  # the panel's own store thread, ended below as its window would
+    panel.customer_query.setText(NAME)
+    assert [c.id for c in panel.find_customers()] == ["cust-tanaka"]
+    # Another program holds the database's write lock: the erasure waits for it while the window goes.
+    other = sqlite3.connect(str(store.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert panel.erase()
+        with qtbot.waitSignal(panel.destroyed, timeout=10000):
+            panel.deleteLater()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    writes.finish()  # the erasure runs to its end on the panel's store thread
+    assert store.get_customer("cust-tanaka") is None
+    wait_until(lambda: outcomes, timeout=30, what="the team's erase request")
+    assert outcomes[0].server_step is ServerStep.ERASED
+    held = b"".join(p.read_bytes() for p in (tmp_path / "server").iterdir() if p.is_file())
+    assert NAME.encode() not in held
