@@ -101,7 +101,6 @@ from sync.protocol import (
     decode_server_frame,
     encode_request,
     from_json,
-    json_object,
     to_json,
 )
 from sync.ratelimit import TokenBucket
@@ -479,9 +478,8 @@ class SyncClient:
     def call_started(
         self, call_id: str, customer: SharedCustomer | None = None, started_at: float | None = None
     ) -> str:
-        shared = None if customer is None else json_object(customer)
         return self._enqueue_durable(
-            CallStart(id=_new_id(), call_id=call_id, customer=shared, started_at=started_at)
+            CallStart(id=_new_id(), call_id=call_id, customer=customer, started_at=started_at)
         )
 
     def call_ended(self, call_id: str) -> str:
@@ -496,7 +494,7 @@ class SyncClient:
     def publish_call_info(self, call_id: str, info: CallInfo) -> None:
         """What the agent sees besides the transcript (cues, cards, customer context), for followers."""
         if self.state is ConnectionState.CONNECTED:
-            request = CallUpdate(id=_new_id(), call_id=call_id, info=json_object(info))
+            request = CallUpdate(id=_new_id(), call_id=call_id, info=info)
             self._post(None, encode_request(request))
 
     def erase_customer(self, customer_id: str, call_ids: Iterable[str] = ()) -> str:
@@ -527,8 +525,7 @@ class SyncClient:
         whisper_id = _new_id()
         request = WhisperSend(
             id=whisper_id, whisper_id=whisper_id, agent=agent, text=text, call_id=call_id,
-            anchor_segment_id=anchor_segment_id,
-            attachment=None if attachment is None else json_object(attachment),
+            anchor_segment_id=anchor_segment_id, attachment=attachment,
         )  # fmt: skip
         return self._enqueue_durable(request)
 

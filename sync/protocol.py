@@ -142,6 +142,114 @@ class TranscriptLine(Struct, frozen=True, kw_only=True):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# The shapes the app puts inside a call's ``customer`` and ``info`` and a whisper's ``attachment`` (requests
+# and records below are generic over them). Clients read them leniently: unknown fields are ignored, so a
+# newer server or app can add one without breaking an older reader.
+
+
+class Hand(Struct, frozen=True, kw_only=True):
+    """An agent's raised hand on a live call (the server keeps it in the call's ``info``)."""
+
+    raised_at: float
+    reason: str = ""
+
+
+class SharedNote(Struct, frozen=True, kw_only=True):
+    text: str
+    author: str = ""
+    when: str = ""
+    kind: str = "context"
+    pinned: bool = False
+
+
+class SharedCustomer(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The customer as the agent's app shares it with the call (only the phone number of a new caller)."""
+
+    id: str = ""
+    name: str = ""
+    phone: str = ""
+    company: str = ""
+    tags: tuple[str, ...] = ()
+    traits: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    notes: tuple[SharedNote, ...] = ()
+
+
+class SharedCard(Struct, frozen=True, kw_only=True):
+    """A suggestion card the agent is seeing."""
+
+    key: str
+    title: str
+    kind: str = "knowledge"
+    body: str = ""
+    matched_terms: tuple[str, ...] = ()
+    reason: str = ""
+    entry_id: str = ""
+    pushed_by: str = ""
+
+
+class SharedCue(Struct, frozen=True, kw_only=True):
+    """A cue the agent's app noticed (the board counts frustration and anger from these)."""
+
+    kind: str
+    trigger: str = ""
+    segment_id: str = ""
+
+
+class CallInfo(Struct, frozen=True, kw_only=True):
+    """What the agent sees besides the transcript, as the app publishes it (``call_update``) and followers
+    read it: ``cards`` is None until the app shared its cards. ``hand`` is written by the server only
+    (``raise_hand``): the app never sends it, so publishing the info never lowers a hand."""
+
+    customer: SharedCustomer | None = None
+    cards: tuple[SharedCard, ...] | None = None
+    cues: tuple[SharedCue, ...] = ()
+    # A hard call (anger, repeated frustration, long): the supervisors see only that (docs/protocol.md).
+    needs_moment: bool = False
+    hand: Hand | msgspec.UnsetType | None = msgspec.UNSET
+
+    @property
+    def raised_hand(self) -> Hand | None:
+        return self.hand if isinstance(self.hand, Hand) else None
+
+
+class Attachment(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What a whisper carries besides its text: a team knowledge entry pushed to the agent's cards
+    (``kind`` "knowledge"), or the "coming" answer to a raised hand (``kind`` "coming")."""
+
+    kind: str = ""
+    entry_id: str = ""
+    title: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+
+
+class KnowledgeRecord(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A shared record of kind ``knowledge``: team reference text supervisors keep."""
+
+    title: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    language: str = ""  # "ja", "en"; empty: read from the title
+    aliases: tuple[str, ...] = ()  # other ways customers name it (the agents' matcher uses them)
+    deleted: bool = False
+
+
+# The objects a client sends that the server keeps and relays without reading them: a call's ``customer`` and
+# ``info``, a whisper's ``attachment``. Clients read them as the Structs above; the server holds them as plain
+# JSON objects (JsonObject), so what it relays keeps every key the sender put in, also keys this version does
+# not name. The records and frames that carry them are generic over them: one definition, two views.
+# - ``Call`` (and ``Whisper``, ...) written bare in an annotation is the clients' view (the default).
+# - The server writes ``Call[JsonObject, JsonObject]`` (``ServerCall``, ...; sync/store.py's rows are these).
+# - msgspec does not apply a TypeVar's default: a decoder must name the view (``Call[SharedCustomer,
+#   CallInfo]``, or the aliases ``ClientCall``, ...). Each bound is a union of two object types, which msgspec
+#   refuses, so a bare generic given to a decoder raises TypeError instead of silently decoding plain dicts.
+CustomerT = TypeVar("CustomerT", bound=SharedCustomer | JsonObject, default=SharedCustomer)
+InfoT = TypeVar("InfoT", bound=CallInfo | JsonObject, default=CallInfo)
+AttachmentT = TypeVar("AttachmentT", bound=Attachment | JsonObject, default=Attachment)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Client -> server requests. Field names are the JSON keys; a field with a default is optional on the wire.
 
 
@@ -160,9 +268,9 @@ class Resume(Request, tag="resume", frozen=True):
     feed_after: Count = 0
 
 
-class CallStart(Request, tag="call_start", frozen=True):
+class CallStart(Request, Generic[CustomerT], tag="call_start", frozen=True):
     call_id: Id
-    customer: JsonObject | None = None
+    customer: CustomerT | None = None
     started_at: Number | None = None
 
 
@@ -177,12 +285,12 @@ class Transcript(Request, tag="transcript", frozen=True):
     event: TranscriptLine
 
 
-class CallUpdate(Request, tag="call_update", frozen=True):
+class CallUpdate(Request, Generic[InfoT], tag="call_update", frozen=True):
     """What else the agent sees on a live call (cues, cards, customer context) for the supervisors following
     it; merged key by key into the call's info (a key set to null removes it)."""
 
     call_id: Id
-    info: JsonObject
+    info: InfoT
 
 
 class RaiseHand(Request, tag="raise_hand", frozen=True):
@@ -210,7 +318,7 @@ class ListPresence(Request, tag="list_presence", frozen=True):
     offset: Count = 0
 
 
-class WhisperSend(Request, tag="whisper_send", frozen=True):
+class WhisperSend(Request, Generic[AttachmentT], tag="whisper_send", frozen=True):
     """A supervisor's advice to one agent; ``whisper_id`` is the sender's, so a retry never duplicates."""
 
     whisper_id: Id
@@ -218,7 +326,7 @@ class WhisperSend(Request, tag="whisper_send", frozen=True):
     text: Text
     call_id: Id | None = None
     anchor_segment_id: Id | None = None
-    attachment: JsonObject | None = None
+    attachment: AttachmentT | None = None
 
 
 class WhisperDelivered(Request, tag="whisper_delivered", frozen=True):
@@ -295,7 +403,15 @@ for _cls in (
 ):  # fmt: skip
     _cls.TYPE = _tag(_cls)
     REQUEST_TYPES[_cls.TYPE] = _cls
-_REQUEST_DECODERS = {name: msgspec.json.Decoder(cls) for name, cls in REQUEST_TYPES.items()}
+# The server reads the objects it relays in its own view: plain JSON objects, every key kept.
+_SERVER_VIEW: dict[type[Request], object] = {
+    CallStart: CallStart[JsonObject],
+    CallUpdate: CallUpdate[JsonObject],
+    WhisperSend: WhisperSend[JsonObject],
+}
+_REQUEST_DECODERS = {
+    name: msgspec.json.Decoder(_SERVER_VIEW.get(cls, cls)) for name, cls in REQUEST_TYPES.items()
+}
 _ID_FIELDS = {
     "id",
     "call_id",
@@ -559,111 +675,7 @@ def _check_semantics(request: Request) -> Request:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# What the server keeps and sends: one Struct per record (docs/protocol.md, "Records"), and the shapes the app
-# puts inside a call's ``info`` and a whisper's ``attachment``. Clients read them leniently: unknown fields
-# are ignored, so a newer server or app can add one without breaking an older reader.
-
-
-class Hand(Struct, frozen=True, kw_only=True):
-    """An agent's raised hand on a live call (the server keeps it in the call's ``info``)."""
-
-    raised_at: float
-    reason: str = ""
-
-
-class SharedNote(Struct, frozen=True, kw_only=True):
-    text: str
-    author: str = ""
-    when: str = ""
-    kind: str = "context"
-    pinned: bool = False
-
-
-class SharedCustomer(Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """The customer as the agent's app shares it with the call (only the phone number of a new caller)."""
-
-    id: str = ""
-    name: str = ""
-    phone: str = ""
-    company: str = ""
-    tags: tuple[str, ...] = ()
-    traits: tuple[str, ...] = ()
-    follow_ups: tuple[str, ...] = ()
-    notes: tuple[SharedNote, ...] = ()
-
-
-class SharedCard(Struct, frozen=True, kw_only=True):
-    """A suggestion card the agent is seeing."""
-
-    key: str
-    title: str
-    kind: str = "knowledge"
-    body: str = ""
-    matched_terms: tuple[str, ...] = ()
-    reason: str = ""
-    entry_id: str = ""
-    pushed_by: str = ""
-
-
-class SharedCue(Struct, frozen=True, kw_only=True):
-    """A cue the agent's app noticed (the board counts frustration and anger from these)."""
-
-    kind: str
-    trigger: str = ""
-    segment_id: str = ""
-
-
-class CallInfo(Struct, frozen=True, kw_only=True):
-    """What the agent sees besides the transcript, as the app publishes it (``call_update``) and followers
-    read it: ``cards`` is None until the app shared its cards. ``hand`` is written by the server only
-    (``raise_hand``): the app never sends it, so publishing the info never lowers a hand."""
-
-    customer: SharedCustomer | None = None
-    cards: tuple[SharedCard, ...] | None = None
-    cues: tuple[SharedCue, ...] = ()
-    # A hard call (anger, repeated frustration, long): the supervisors see only that (docs/protocol.md).
-    needs_moment: bool = False
-    hand: Hand | msgspec.UnsetType | None = msgspec.UNSET
-
-    @property
-    def raised_hand(self) -> Hand | None:
-        return self.hand if isinstance(self.hand, Hand) else None
-
-
-class Attachment(Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """What a whisper carries besides its text: a team knowledge entry pushed to the agent's cards
-    (``kind`` "knowledge"), or the "coming" answer to a raised hand (``kind`` "coming")."""
-
-    kind: str = ""
-    entry_id: str = ""
-    title: str = ""
-    body: str = ""
-    tags: tuple[str, ...] = ()
-
-
-class KnowledgeRecord(Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A shared record of kind ``knowledge``: team reference text supervisors keep."""
-
-    title: str = ""
-    body: str = ""
-    tags: tuple[str, ...] = ()
-    language: str = ""  # "ja", "en"; empty: read from the title
-    aliases: tuple[str, ...] = ()  # other ways customers name it (the agents' matcher uses them)
-    deleted: bool = False
-
-
-# The objects a client sends that the server keeps and relays without reading them: a call's ``customer`` and
-# ``info``, a whisper's ``attachment``. Clients read them as the Structs above; the server holds them as plain
-# JSON objects (JsonObject), so what it relays keeps every key the sender put in, also keys this version does
-# not name. The records and frames that carry them are generic over them: one definition, two views.
-# - ``Call`` (and ``Whisper``, ...) written bare in an annotation is the clients' view (the default).
-# - The server writes ``Call[JsonObject, JsonObject]`` (``ServerCall``, ...; sync/store.py's rows are these).
-# - msgspec does not apply a TypeVar's default: a decoder must name the view (``Call[SharedCustomer,
-#   CallInfo]``, or the aliases ``ClientCall``, ...). Each bound is a union of two object types, which msgspec
-#   refuses, so a bare generic given to a decoder raises TypeError instead of silently decoding plain dicts.
-CustomerT = TypeVar("CustomerT", bound=SharedCustomer | JsonObject, default=SharedCustomer)
-InfoT = TypeVar("InfoT", bound=CallInfo | JsonObject, default=CallInfo)
-AttachmentT = TypeVar("AttachmentT", bound=Attachment | JsonObject, default=Attachment)
+# The records the server keeps and sends (docs/protocol.md, "Records"), generic over the objects above.
 
 
 class Whisper(Struct, Generic[AttachmentT], frozen=True, kw_only=True):

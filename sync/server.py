@@ -74,6 +74,7 @@ from sync.protocol import (
     HandAck,
     HandChanged,
     History,
+    JsonObject,
     ListCalls,
     ListPresence,
     ListWhispers,
@@ -1168,7 +1169,7 @@ class TeamServer:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"no call {call_id!r} in your team", ref)
         return call
 
-    async def _on_call_start(self, peer: Peer, req: CallStart) -> None:
+    async def _on_call_start(self, peer: Peer, req: CallStart[JsonObject]) -> None:
         existing = await self._live(self.live_store.call, req.call_id)
         if existing is not None and existing.team != peer.user.team:
             raise ProtocolError(
@@ -1209,7 +1210,7 @@ class TeamServer:
             self._fanout.to_followers(req.call_id, frame)
         # No ack on success: transcript lines are frequent and live-only, errors are still reported.
 
-    async def _on_call_update(self, peer: Peer, req: CallUpdate) -> None:
+    async def _on_call_update(self, peer: Peer, req: CallUpdate[JsonObject]) -> None:
         await self._own_call(peer, req.call_id, req.id)
         try:
             info = await self._live(
@@ -1296,7 +1297,7 @@ class TeamServer:
         if not self.store.still_valid({peer.token_hash}):
             raise ProtocolError(ErrorCode.FORBIDDEN, "your token was revoked or has expired", ref)
 
-    def _store_whisper(self, peer: Peer, req: WhisperSend) -> tuple[ServerWhisper, bool]:
+    def _store_whisper(self, peer: Peer, req: WhisperSend[JsonObject]) -> tuple[ServerWhisper, bool]:
         """On the durable-log thread, in one trip: check who the whisper is for, then persist it (one
         transaction: the whisper, the agent's next sequence number and the audit entry, fsynced once)."""
         self._check_token(peer, req.id)
@@ -1321,7 +1322,7 @@ class TeamServer:
             raise ProtocolError(ErrorCode.CONFLICT, f"whisper id {req.whisper_id!r} is already used", req.id)
         return whisper, is_new
 
-    async def _on_whisper_send(self, peer: Peer, req: WhisperSend) -> None:
+    async def _on_whisper_send(self, peer: Peer, req: WhisperSend[JsonObject]) -> None:
         sender = peer.user
         # Held from storing to pushing, so an agent's whispers reach it in sequence order.
         async with self._agent_locks(req.agent):

@@ -27,9 +27,11 @@ from sync.protocol import (
     CallInfo,
     CallSnapshot,
     CallsPage,
+    CallStart,
     CallStartAck,
     CallStarted,
     CallTranscript,
+    CallUpdate,
     CallUpdated,
     CallWhispered,
     Change,
@@ -63,12 +65,16 @@ from sync.protocol import (
     WhisperAck,
     WhisperPush,
     WhisperReceipt,
+    WhisperSend,
     WhispersPage,
     WhisperStatus,
     carried_seq,
+    decode_request,
     decode_server_frame,
     encode_frame,
+    encode_request,
     from_json,
+    json_object,
 )
 
 CUSTOMER: JsonObject = {"id": "u1", "name": "田中 太郎", "crm_rank": "gold"}
@@ -346,3 +352,35 @@ def test_the_client_views_name_their_types_and_a_bare_generic_is_refused() -> No
     for bare in (Call, Whisper):
         with pytest.raises(TypeError):
             from_json("{}", bare)
+
+
+def test_the_clients_typed_requests_are_the_bytes_it_sent_before_and_the_server_reads_them_opaque() -> None:
+    """The other direction: a client sends its SharedCustomer, CallInfo and Attachment as they are (the
+    requests are generic over them too); the server reads plain JSON objects, keeping
+    keys a newer app added."""
+    customer = SharedCustomer(id="u1", name="田中 太郎", tags=("gold",))
+    info = CallInfo(cards=(), needs_moment=True)
+    attachment = Attachment(kind="knowledge", title="Refunds")
+    typed = [
+        CallStart(id="r1", call_id="c1", customer=customer),
+        CallUpdate(id="r2", call_id="c1", info=info),
+        WhisperSend(id="r3", whisper_id="w1", agent="sato", text="返金", attachment=attachment),
+    ]
+    # What the client sent before: the same objects as plain dicts.
+    as_dicts = [
+        CallStart(id="r1", call_id="c1", customer=json_object(customer)),
+        CallUpdate(id="r2", call_id="c1", info=json_object(info)),
+        WhisperSend(id="r3", whisper_id="w1", agent="sato", text="返金", attachment=json_object(attachment)),
+    ]
+    assert [encode_request(r) for r in typed] == [encode_request(r) for r in as_dicts]
+    newer = decode_request(
+        '{"v": 1, "type": "call_update", "id": "r4", "call_id": "c1",'
+        ' "info": {"needs_moment": true, "mood": 3}}'
+    )
+    assert isinstance(newer, CallUpdate) and newer.info == {"needs_moment": True, "mood": 3}
+    started = decode_request(encode_request(typed[0]))
+    assert isinstance(started, CallStart) and started.customer == {
+        "id": "u1",
+        "name": "田中 太郎",
+        "tags": ["gold"],
+    }
