@@ -11,17 +11,13 @@ from desktop.agent.agent_app import AgentApp
 from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
+from tests.listeners import QuietListener
 
 
 @pytest.fixture
 def agent(qtbot: Any, tmp_path: Any) -> Any:
     app = ensure_app()
-    desk = CallDesk(_Quiet(), DeskConfig(language="en"), store_file=tmp_path / "store.sqlite3")
+    desk = CallDesk(QuietListener(), DeskConfig(language="en"), store_file=tmp_path / "store.sqlite3")
     agent = AgentApp(app, prefs=Preferences(ui_language="en"), desk=desk)
     qtbot.addWidget(agent.window)
     agent.window.show()

@@ -27,7 +27,7 @@ from desktop.common.views import (
 )
 from sync.client import ConnectionState
 from tests.conftest import ROOT
-from tests.desktop.conftest import _Quiet
+from tests.listeners import QuietListener
 
 
 def event(segment: str, channel: Channel, kind: EventKind, text: str, start: float = 1.0) -> TranscriptEvent:
@@ -322,7 +322,7 @@ def test_layout_and_preferences_are_remembered(agent: Any, qtbot: Any) -> None:
     w.close()
     agent.prefs.theme = "dark"
     agent.prefs.save(app_settings())
-    again = AgentApp(ensure_app(), desk=CallDesk(_Quiet(), DeskConfig()))
+    again = AgentApp(ensure_app(), desk=CallDesk(QuietListener(), DeskConfig()))
     qtbot.addWidget(again.window)
     try:
         assert again.prefs.theme == "dark"
@@ -441,7 +441,10 @@ def test_a_dead_team_server_is_shown_and_the_app_works_locally(qtbot: Any, tmp_p
         port = s.getsockname()[1]  # nothing listens here once the socket is closed
     config = DeskConfig(language="en", server_url=f"ws://127.0.0.1:{port}/", server_token="x")
     desk = CallDesk(
-        _Quiet(), config, store_file=tmp_path / "store.sqlite3", sync_state_file=tmp_path / "sync.sqlite3"
+        QuietListener(),
+        config,
+        store_file=tmp_path / "store.sqlite3",
+        sync_state_file=tmp_path / "sync.sqlite3",
     )
     agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
     qtbot.addWidget(agent.window)

@@ -21,13 +21,9 @@ from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.review import privacy_view
 from desktop.review.window import ReviewWindow
+from tests.listeners import QuietListener
 
 NAME = "Harriet Quill"
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
 
 
 def _wav(path: Path) -> None:
@@ -67,7 +63,7 @@ def test_the_privacy_view_erases_a_customer_on_the_desk_worker(
         _wav(call_recording_dir("call-q", recordings) / f"{channel}.wav")
     # A model path that does not exist: the background preload fails at once instead of loading Whisper.
     desk = CallDesk(
-        _Quiet(),
+        QuietListener(),
         DeskConfig(language="en", model=str(tmp_path / "no-model")),
         store_file=store_file,
         recordings=recordings,

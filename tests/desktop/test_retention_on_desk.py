@@ -25,11 +25,7 @@ from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from desktop.review import retention_schedule
 from desktop.review.retention_schedule import RetentionSchedule
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
+from tests.listeners import QuietListener
 
 
 def _wav(path: Path) -> Path:
@@ -106,7 +102,7 @@ def _app(store_file: Path, recordings: Path, tmp_path: Path) -> AgentApp:
     # A model path that does not exist: the background preload fails at once instead of loading Whisper.
     config = DeskConfig(language="en", model=str(tmp_path / "no-model"))
     desk = CallDesk(
-        _Quiet(),
+        QuietListener(),
         config,
         store_file=store_file,
         recordings=recordings,
@@ -187,7 +183,7 @@ def test_the_daily_run_waits_for_the_call_in_progress_then_keeps_running(
     history: tuple[Path, Path], qtbot: Any, retention_threads: list[int]
 ) -> None:
     store_file, recordings = history
-    desk = CallDesk(_Quiet(), DeskConfig(), store_file=store_file, recordings=recordings)
+    desk = CallDesk(QuietListener(), DeskConfig(), store_file=store_file, recordings=recordings)
     desk.start(preload_model=False)
     in_call = True
     asked: list[bool] = []

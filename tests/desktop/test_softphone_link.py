@@ -11,11 +11,7 @@ from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.agent.softphone_link import hand_over
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
+from tests.listeners import QuietListener
 
 
 def free_port() -> int:
@@ -28,7 +24,7 @@ def test_softphone_url_fills_in_the_caller_and_bad_requests_change_nothing(qtbot
     agent = AgentApp(
         ensure_app(),
         prefs=Preferences(ui_language="en", softphone_port=0),
-        desk=CallDesk(_Quiet(), DeskConfig(), store_file=tmp_path / "s.sqlite3"),
+        desk=CallDesk(QuietListener(), DeskConfig(), store_file=tmp_path / "s.sqlite3"),
     )
     qtbot.addWidget(agent.window)
     port = free_port()

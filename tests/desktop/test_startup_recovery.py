@@ -6,7 +6,6 @@ from __future__ import annotations
 import struct
 import wave
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -14,12 +13,8 @@ from assist.semantic import KnowledgeVectors
 from assist.store import Store
 from desktop.agent.desk import CallDesk, DeskConfig
 from tests.assist.conftest import eval_kb
+from tests.listeners import QuietListener
 from tests.waiting import wait_until
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
 
 
 def _killed_mid_call(path: Path, seconds: float = 2.0) -> None:
@@ -40,7 +35,7 @@ def test_desk_start_repairs_recordings_and_prepares_review(tmp_path: Path) -> No
         assert before.getnframes() == 0  # as found: the audio is invisible to any player
 
     store_file = tmp_path / "store.sqlite3"
-    desk = CallDesk(_Quiet(), DeskConfig(), store_file=store_file, recordings=tmp_path / "recordings")
+    desk = CallDesk(QuietListener(), DeskConfig(), store_file=store_file, recordings=tmp_path / "recordings")
     desk.start(preload_model=False)
     desk.run_on_worker(lambda store: None).result(timeout=60)  # the worker runs start-up work in order
     desk.shutdown()
@@ -62,7 +57,7 @@ def test_knowledge_stored_without_import_is_embedded_after_start_not_at_the_firs
     store_file = tmp_path / "store.sqlite3"
     with Store.open(store_file) as store:
         store.upsert_knowledge(eval_kb())
-    desk = CallDesk(_Quiet(), DeskConfig(), store_file=store_file, recordings=tmp_path / "recordings")
+    desk = CallDesk(QuietListener(), DeskConfig(), store_file=store_file, recordings=tmp_path / "recordings")
     desk.start(preload_model=False)
     try:
 

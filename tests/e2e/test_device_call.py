@@ -17,13 +17,9 @@ from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.app import ensure_app
 from desktop.common.preferences import Preferences
 from tests.conftest import SELFTEST_WAV
+from tests.listeners import QuietListener
 
 pytestmark = [pytest.mark.audio_device, pytest.mark.slow]
-
-
-class _Quiet:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
 
 
 def test_speech_on_the_customer_device_appears_on_the_customer_side(
@@ -40,7 +36,9 @@ def test_speech_on_the_customer_device_appears_on_the_customer_side(
         customer_device="pulse",
         customer_pulse_source="customer.monitor",
     )
-    desk = CallDesk(_Quiet(), config, store_file=tmp_path / "store.sqlite3", recordings=tmp_path / "rec")
+    desk = CallDesk(
+        QuietListener(), config, store_file=tmp_path / "store.sqlite3", recordings=tmp_path / "rec"
+    )
     agent = AgentApp(ensure_app(), prefs=Preferences(ui_language="en", softphone_port=0), desk=desk)
     window = agent.window
     qtbot.addWidget(window)

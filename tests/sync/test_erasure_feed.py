@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 from assist.domain import CallRecord, Customer, Note
 from assist.store import Store
 from desktop.agent.desk import CallDesk, DeskConfig
 from sync.client import ConnectionState, SyncClient
 from sync.protocol import Erasure, SharedCustomer
+from tests.listeners import QuietListener
 from tests.sync.conftest import RunningServer
 from tests.sync.test_erasure import _grep as grep_files
 from tests.waiting import wait_until
@@ -30,13 +30,6 @@ SECRETS = [NAME, PHONE, "9011112222", NOTE, SUMMARY, WHISPER, QUEUED]  # the sto
 
 def _grep(folder: Path) -> dict[str, list[str]]:
     return grep_files(folder, SECRETS)
-
-
-class _Quiet:
-    """The call desk's listener: this PC takes no call here."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
 
 
 def _seed(store_file: Path) -> None:
@@ -102,7 +95,7 @@ def test_an_erasure_reaches_the_agent_online_and_the_agent_offline(
 
         # Sato's PC: the agent app is running and online.
         desk = CallDesk(
-            _Quiet(),
+            QuietListener(),
             DeskConfig(server_url=team_server.url, server_token=team_server.tokens["sato"]),
             store_file=sato_pc / "agent-assist.sqlite3",
             sync_state_file=sato_pc / "sync-client.sqlite3",
