@@ -220,3 +220,40 @@ def test_the_model_s_workers_and_threads_fit_the_pc(
 
     monkeypatch.setattr(models.os, "cpu_count", lambda: cores)
     assert (live.transcription_workers(), live.transcription_threads()) == (workers, threads)
+
+
+def test_a_turn_s_prompted_second_pass_reuses_its_plain_decode_s_encoding_and_hears_the_same() -> None:
+    """The second pass decodes a finished turn plainly and then with the biasing prompt; the full 30 s window
+    is encoded once (half the encoder's work, which was most of the call's CPU), and the prompted hearing is
+    what it is with an encoding of its own."""
+    from assist.domain_words import biasing_hotwords, biasing_prompt
+    from audio.live import EncoderMemo, SharedModel
+    from audio.transcriber import WhisperRecognizer
+    from tests.conftest import EVAL_DIR
+
+    clip = EVAL_DIR / "audio" / "reazonspeech_k2_test_wavs" / "test_ja_2.wav"
+    if not clip.is_file():
+        pytest.skip(f"{clip} is not available (../shared/eval is optional)")
+    import soundfile as sf
+    import soxr
+
+    stereo, rate = sf.read(str(clip), dtype="float32", always_2d=True)
+    audio = soxr.resample(stereo.mean(axis=1), rate, 16000).astype("float32")
+    model = SharedModel.get("base", "ja")
+    memo = model.encode
+    assert isinstance(memo, EncoderMemo)
+    recognizer = WhisperRecognizer(model)
+    prompt = biasing_prompt("ja")
+    hotwords = biasing_hotwords("ja", prompt)
+    memo.clear()
+    hits = memo.hits
+    plain = recognizer.recognize_turn(audio, language="ja", prompt=None, hotwords=None)
+    assert memo.hits == hits  # a window not seen before is encoded
+    prompted = recognizer.recognize_turn(audio, language="ja", prompt=prompt, hotwords=hotwords)
+    reused = memo.hits - hits
+    assert reused >= 1  # at least its first window: the turn's windows are the same, whatever the prompt
+    memo.clear()
+    fresh = recognizer.recognize_turn(audio, language="ja", prompt=prompt, hotwords=hotwords)
+    assert memo.hits == hits + reused
+    assert "日本語" in plain.text and prompted.text == fresh.text
+    assert prompted.avg_logprob == pytest.approx(fresh.avg_logprob)

@@ -15,7 +15,9 @@ are the ones quoted. Printed, for each half:
 - sentence by sentence (each clip alone): CER of the kept transcript and support-term recall, ours against
   offline faster-whisper (beam 5, whole clip), also ours without the lexicon;
 - a two-channel telephone call in real time (agent and customer lines alternating): each channel's CER
-  against offline faster-whisper on the same clips, final latency p50/p95, CPU of the machine.
+  against offline faster-whisper on the same clips, final latency p50/p95, CPU of this process (its CPU
+  time over wall time and cores; tests/bench/cpu_meter.py) beside the whole machine's and the load average,
+  and CPU seconds by thread (``--call-only`` runs only the call).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from tests.bench.bench_transcription import (
     tokens,
     transcript,
 )
+from tests.bench.cpu_meter import CpuMeter
 
 EVAL_KB = Path(__file__).resolve().parents[3] / "shared" / "eval" / "kb"
 
@@ -288,13 +290,21 @@ def call_figures(
         prompt=prompt,
         hotwords=hotwords,
     )
-    load = os.getloadavg()[0]
-    cpu0, wall0 = time.process_time(), time.monotonic()
-    live.start()
-    live.wait()
-    cpu = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0) / (os.cpu_count() or 1)
+    with CpuMeter() as meter:
+        live.start()
+        live.wait()
+    assert meter.figures is not None
+    cpu = meter.figures.process_percent
+    stats = live.stats
     audio, rate = sf.read(str(phone), dtype="float32", always_2d=True)
-    out: dict[str, float] = {"cpu_percent": cpu, "seconds": duration, "load_avg_before": load}
+    out: dict[str, float] = {"seconds": duration, **meter.figures.as_dict()}
+    out.update(
+        compute_s=stats.compute_seconds,
+        second_pass_s=stats.revision_seconds,
+        partials=stats.partials,
+        partials_dropped=stats.partials_dropped,
+        second_passes=stats.revisions + stats.revisions_kept_first,
+    )
     for channel in (Channel.AGENT, Channel.CUSTOMER):
         mine = [t for t in turns if t.channel is channel]
         column = 0 if channel is Channel.AGENT else 1
@@ -330,7 +340,14 @@ def call_figures(
         f"agent {out['agent_cer']:.1f}% (offline {out['agent_offline_cer']:.1f}%), "
         f"customer {out['customer_cer']:.1f}% (offline {out['customer_offline_cer']:.1f}%), mean {mean:.1f}% "
         f"vs {mean_off:.1f}%; final latency p50 {out['final_p50']:.2f} s, p95 {out['final_p95']:.2f} s "
-        f"over {int(out['finals'])} finals; CPU {cpu:.0f}% of the machine; load average before {load:.2f}",
+        f"over {int(out['finals'])} finals; CPU {cpu:.0f}% (this process, all cores)",
+        flush=True,
+    )
+    print(f"[{half} call] {meter.figures.line()}", flush=True)
+    print(
+        f"[{half} call] model time (wall, summed over the workers) {stats.compute_seconds:.1f} s, of which "
+        f"second passes {stats.revision_seconds:.1f} s ({int(out['second_passes'])}); "
+        f"{stats.partials} partials shown, {stats.partials_dropped} dropped",
         flush=True,
     )
     return out
@@ -347,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--half", choices=("tuning", "reporting", "both"), default="reporting")
     parser.add_argument("--no-call", action="store_true", help="sentence figures only")
+    parser.add_argument("--call-only", action="store_true", help="the two-channel call only")
     parser.add_argument(
         "--prompt",
         default="app",
@@ -387,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             first = 0 if half == "tuning" else 16
             sentences = HALVES[half][: args.first]
             clips = [phone_clip(paths[first + i], text) for i, (text, _, _) in enumerate(sentences)]
-            results[half] = sentence_figures(half, clips, model, words, work, prompt, hotwords, compare)
+            if not args.call_only:
+                results[half] = sentence_figures(half, clips, model, words, work, prompt, hotwords, compare)
             if not args.no_call:
                 sides = [side for _, _, side in sentences]
                 wide = [
