@@ -441,6 +441,11 @@ class SyncClient:
             row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return int(row[0]) if row else 0
 
+    def _feed_seen(self) -> int:
+        """The feed position this client has read: a write carries it, so the server can tell a write made
+        before this client knew of an erasure (refused) from one made after (accepted)."""
+        return self._state_value("feed_seq")
+
     def _outbox_rows(self) -> list[tuple[str, str]]:
         with self._db_lock:
             return [(r[0], r[1]) for r in self._db.execute("SELECT id, frame FROM outbox ORDER BY seq")]
@@ -479,7 +484,13 @@ class SyncClient:
         self, call_id: str, customer: SharedCustomer | None = None, started_at: float | None = None
     ) -> str:
         return self._enqueue_durable(
-            CallStart(id=_new_id(), call_id=call_id, customer=customer, started_at=started_at)
+            CallStart(
+                id=_new_id(),
+                call_id=call_id,
+                customer=customer,
+                started_at=started_at,
+                seen=self._feed_seen(),
+            )
         )
 
     def call_ended(self, call_id: str) -> str:
@@ -525,7 +536,7 @@ class SyncClient:
         whisper_id = _new_id()
         request = WhisperSend(
             id=whisper_id, whisper_id=whisper_id, agent=agent, text=text, call_id=call_id,
-            anchor_segment_id=anchor_segment_id, attachment=attachment,
+            anchor_segment_id=anchor_segment_id, attachment=attachment, seen=self._feed_seen(),
         )  # fmt: skip
         return self._enqueue_durable(request)
 
@@ -542,7 +553,14 @@ class SyncClient:
             raise ValueError("push_change needs a record_id or a record with an 'id'")
         change_id = _new_id()
         return self._enqueue_durable(
-            ChangePush(id=change_id, change_id=change_id, kind=RecordKind(kind), record_id=rid, record=record)
+            ChangePush(
+                id=change_id,
+                change_id=change_id,
+                kind=RecordKind(kind),
+                record_id=rid,
+                record=record,
+                seen=self._feed_seen(),
+            )
         )
 
     def subscribe_call(self, call_id: str) -> None:

@@ -98,6 +98,8 @@ def erase_customer(
     )
     params = (team, customer_id, customer_id, *calls, *calls)
     with TeamStore._tx(team_db) as db:
+        # First, so a change about her pushed on another instance meanwhile waits and then sees the tombstone.
+        store.lock_feed(db, team)
         for table in ("changes", "records"):
             rows[table] = db.execute(f"DELETE FROM {table} WHERE {about}", params).rowcount
         # Sequence numbers never go back, though the whispers that held the highest ones go.
@@ -112,23 +114,33 @@ def erase_customer(
             f" AND (target {in_calls} OR {_field(db, 'detail', 'call_id')} {in_calls})",
             ('{"erased": true}', team, *calls, *calls),
         ).rowcount
+        # Every agent's and supervisor's PC may hold her (outboxes, received whispers, its own store): the
+        # feed tells each, also those offline now (they read it when they resume). Ids only, nothing personal.
+        change, _ = store.add_change(
+            author=User(actor, Role.ADMIN, team),
+            change_id=f"erasure-{uuid.uuid4().hex}",
+            kind=RecordKind.ERASURE,
+            record_id=customer_id,
+            record={"customer_id": customer_id, "call_ids": calls},
+        )
+        # In the same transaction as the deletes: a write about her or her calls that was made before its
+        # client read this entry is refused from now on (docs/protocol.md), one made after is accepted.
+        store.mark_erased(db, team, customer_id, calls, change.seq)
+    # After the tombstones: a call of hers started meanwhile on another instance is deleted here (by her id)
+    # or refused there (it checks the tombstones after writing).
+    her_calls = f"team = ? AND ({_field(live, 'customer', 'id')} = ? OR call_id {in_calls})"
     with TeamStore._tx(live) as db:
-        rows["segments"] = db.execute(f"DELETE FROM segments WHERE call_id {in_calls}", tuple(calls)).rowcount
-        rows["calls"] = db.execute(
-            f"DELETE FROM calls WHERE team = ? AND call_id {in_calls}", (team, *calls)
-        ).rowcount
-    rows = {k: v for k, v in rows.items() if v}
+        live_rows = {
+            "segments": db.execute(
+                f"DELETE FROM segments WHERE call_id IN (SELECT call_id FROM calls WHERE {her_calls})"
+                f" OR call_id {in_calls}",
+                (team, customer_id, *calls, *calls),
+            ).rowcount,
+            "calls": db.execute(f"DELETE FROM calls WHERE {her_calls}", (team, customer_id, *calls)).rowcount,
+        }
+    rows = {k: v for k, v in (rows | live_rows).items() if v}
     with TeamStore._tx(team_db):
         store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
-    # Every agent's and supervisor's PC may hold her (outboxes, received whispers, its own store): the feed
-    # tells each, also those offline now (they read it when they resume). Ids only, nothing personal.
-    change, _ = store.add_change(
-        author=User(actor, Role.ADMIN, team),
-        change_id=f"erasure-{uuid.uuid4().hex}",
-        kind=RecordKind.ERASURE,
-        record_id=customer_id,
-        record={"customer_id": customer_id, "call_ids": calls},
-    )
     cleared = scrub(team_db, tables=("changes", "records", "whispers", "audit")) & scrub(
         live, tables=("segments", "calls")
     )

@@ -272,6 +272,8 @@ class CallStart(Request, Generic[CustomerT], tag="call_start", frozen=True):
     call_id: Id
     customer: CustomerT | None = None
     started_at: Number | None = None
+    # The change-feed seq the sender had read when it wrote this (see ChangePush.seen).
+    seen: Count | None = None
 
 
 class CallEnd(Request, tag="call_end", frozen=True):
@@ -327,6 +329,8 @@ class WhisperSend(Request, Generic[AttachmentT], tag="whisper_send", frozen=True
     call_id: Id | None = None
     anchor_segment_id: Id | None = None
     attachment: AttachmentT | None = None
+    # The change-feed seq the sender had read when it wrote this (see ChangePush.seen).
+    seen: Count | None = None
 
 
 class WhisperDelivered(Request, tag="whisper_delivered", frozen=True):
@@ -354,6 +358,10 @@ class ChangePush(Request, tag="change_push", frozen=True):
     kind: RecordKind
     record_id: Id
     record: JsonObject
+    # The change-feed seq the sender had read when it made the change. A change about a customer or call
+    # erased by a later feed entry is refused (it was made before its client knew of the erasure); missing
+    # counts as 0 (docs/protocol.md, "Erasure and retention").
+    seen: Count | None = None
 
 
 class FeedSince(Request, tag="feed_since", frozen=True):

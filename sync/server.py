@@ -112,7 +112,7 @@ from sync.protocol import (
 )
 from sync.ratelimit import TokenBucket
 from sync.refusals import RefusalLog
-from sync.store import TeamStore, User, hash_token
+from sync.store import ErasedError, TeamStore, User, check_not_erased, hash_token
 
 if TYPE_CHECKING:
     from sync.backplane import RedisBackplane
@@ -1179,9 +1179,17 @@ class TeamServer:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"call {req.call_id!r} belongs to another agent", req.id)
         if existing is not None and existing.ended_at is not None:
             raise ProtocolError(ErrorCode.CONFLICT, f"call {req.call_id!r} has already ended", req.id)
-        call = await self._live(
-            self.live_store.start_call, peer.user, req.call_id, req.customer, req.started_at
-        )
+        try:
+            call = await self._live(
+                self.live_store.start_call_unless_erased,
+                peer.user,
+                req.call_id,
+                req.customer,
+                req.started_at,
+                req.seen or 0,
+            )
+        except ErasedError as exc:
+            raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
         self._ack(peer, req, CallStartAck(call=call))
         if existing is None:
             started = CallStarted(id=_new_id(), call_id=req.call_id, call=call)
@@ -1305,19 +1313,28 @@ class TeamServer:
         agent, call = self.store.whisper_target(req.agent, req.call_id)
         if agent is None or agent.team != sender.team or agent.role is not Role.AGENT:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"{req.agent!r} is not an agent of your team", req.id)
+        if req.call_id is not None and call is None:
+            try:  # an erased call says so, rather than "not a call of"
+                check_not_erased(self.store.team_db, sender.team, req.seen or 0, calls=(req.call_id,))
+            except ErasedError as exc:
+                raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
         if req.call_id is not None and (call is None or call.agent != agent.name):
             raise ProtocolError(
                 ErrorCode.FORBIDDEN, f"call {req.call_id!r} is not a call of {agent.name!r}", req.id
             )
-        whisper, is_new = self.store.add_whisper(
-            whisper_id=req.whisper_id,
-            sender=sender,
-            agent=agent.name,
-            text=req.text,
-            call_id=req.call_id,
-            anchor_segment_id=req.anchor_segment_id,
-            attachment=req.attachment,
-        )
+        try:
+            whisper, is_new = self.store.add_whisper(
+                whisper_id=req.whisper_id,
+                sender=sender,
+                agent=agent.name,
+                text=req.text,
+                call_id=req.call_id,
+                anchor_segment_id=req.anchor_segment_id,
+                attachment=req.attachment,
+                seen=req.seen or 0,
+            )
+        except ErasedError as exc:
+            raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
         if whisper.sender != sender.name or whisper.agent != agent.name:
             raise ProtocolError(ErrorCode.CONFLICT, f"whisper id {req.whisper_id!r} is already used", req.id)
         return whisper, is_new
@@ -1395,7 +1412,12 @@ class TeamServer:
     def _store_change(self, peer: Peer, req: ChangePush, kind: RecordKind) -> tuple[Change, bool]:
         self._check_token(peer, req.id)
         return self.store.add_change(
-            author=peer.user, change_id=req.change_id, kind=kind, record_id=req.record_id, record=req.record
+            author=peer.user,
+            change_id=req.change_id,
+            kind=kind,
+            record_id=req.record_id,
+            record=req.record,
+            seen=req.seen or 0,
         )
 
     async def _on_erase_customer(self, peer: Peer, req: EraseCustomer) -> None:

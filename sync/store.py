@@ -23,7 +23,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +115,34 @@ CREATE INDEX IF NOT EXISTS audit_by_team ON audit (team, seq)
 
 WHISPER_SEQ_SCHEMA = "CREATE TABLE IF NOT EXISTS whisper_seq (agent TEXT PRIMARY KEY, last BIGINT NOT NULL)"
 
+# Erasure tombstones: each customer id and call id an erasure removed, with the feed seq of its ``erasure``
+# entry. A write about one of them that was made before its client had read that entry is refused
+# (sync/erasure.py, docs/protocol.md "Erasure and retention"); ids only. Erasures made before this step are
+# read back from the feed.
+ERASED_TABLE = (
+    "CREATE TABLE IF NOT EXISTS erased (team TEXT NOT NULL, subject TEXT NOT NULL, subject_id TEXT NOT NULL,"
+    " seq BIGINT NOT NULL, PRIMARY KEY (team, subject, subject_id))"
+)
+ERASED_SCHEMA = {
+    "sqlite": f"""{ERASED_TABLE};
+INSERT OR REPLACE INTO erased (team, subject, subject_id, seq)
+    SELECT team, 'customer', record_id, MAX(seq) FROM changes WHERE kind = 'erasure' GROUP BY team, record_id;
+INSERT OR REPLACE INTO erased (team, subject, subject_id, seq)
+    SELECT c.team, 'call', j.value, MAX(c.seq) FROM changes c, json_each(c.record, '$.call_ids') j
+    WHERE c.kind = 'erasure' GROUP BY c.team, j.value
+""",
+    "postgresql": f"""{ERASED_TABLE};
+INSERT INTO erased (team, subject, subject_id, seq)
+    SELECT team, 'customer', record_id, MAX(seq) FROM changes WHERE kind = 'erasure' GROUP BY team, record_id
+    ON CONFLICT DO NOTHING;
+INSERT INTO erased (team, subject, subject_id, seq)
+    SELECT c.team, 'call', j.value, MAX(c.seq)
+    FROM changes c, jsonb_array_elements_text((c.record)::jsonb -> 'call_ids') AS j(value)
+    WHERE c.kind = 'erasure' GROUP BY c.team, j.value
+    ON CONFLICT DO NOTHING
+""",
+}
+
 LIVE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT,
@@ -184,6 +212,11 @@ TEAM_MIGRATIONS = MigrationSet(
             "whisper_seq: each agent's last seq, kept when whispers are erased or expire",
             dialect_step({d: WHISPER_SEQ_SCHEMA for d in ("sqlite", "postgresql")}),
         ),
+        (
+            3,
+            "erased: the customer and call ids each erasure removed, with its feed seq",
+            dialect_step(ERASED_SCHEMA),
+        ),
     ),
     _adopt_if("users"),
 )
@@ -226,6 +259,41 @@ _PRESENCE_UPSERT = (
 
 class UserError(Exception):
     """A user-management request that cannot be done (unknown user, name taken, bad role)."""
+
+
+class ErasedError(ValueError):
+    """A write about a customer or call that was erased after the write was made: its client had not yet read
+    the erasure's feed entry (its ``seen`` is lower), so the write would bring erased data back."""
+
+
+def change_subjects(kind: str, record_id: str, record: JsonObject) -> tuple[set[str], set[str]]:
+    """The customer ids and call ids a shared record is about (what an erasure of them removes)."""
+    customers = {record_id} if kind == "customer" else set()
+    calls = {record_id} if kind == "call_summary" else set()
+    if isinstance(record.get("customer_id"), str):
+        customers.add(str(record["customer_id"]))
+    if isinstance(record.get("call_id"), str):
+        calls.add(str(record["call_id"]))
+    return customers, calls
+
+
+def check_not_erased(
+    db: Database, team: str, seen: int, customers: Iterable[str] = (), calls: Iterable[str] = ()
+) -> None:
+    """Raise :class:`ErasedError` when one of ``customers`` or ``calls`` of ``team`` was erased by a feed
+    entry after ``seen`` (the feed position its client had read when it made the write)."""
+    subjects = [("customer", c) for c in sorted(customers)] + [("call", c) for c in sorted(calls)]
+    for subject, subject_id in subjects:
+        row = db.execute(
+            "SELECT seq FROM erased WHERE team = ? AND subject = ? AND subject_id = ? AND seq > ?",
+            (team, subject, subject_id, seen),
+        ).fetchone()
+        if row is not None:
+            raise ErasedError(
+                f"{subject} {subject_id!r} was erased (feed entry {row['seq']}) after this was written "
+                f"(the sender had read the feed up to {seen}); it is dropped. Written after reading the "
+                "erasure, it is accepted."
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,13 +516,17 @@ class TeamStore:
         call_id: str | None,
         anchor_segment_id: str | None,
         attachment: JsonObject | None,
+        seen: int | None = None,
     ) -> tuple[ServerWhisper, bool]:
         """Persist a whisper (fsynced) with the agent's next sequence number. Returns it and whether it is
-        new; the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates."""
+        new; the same ``whisper_id`` again returns the stored one, so a sender's retry never duplicates.
+        :class:`ErasedError` when its call was erased after ``seen`` (the sender's feed position)."""
         with self._tx(self.team_db) as db:
             existing = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
             if existing is not None:
                 return _whisper_row(existing), False
+            if seen is not None and call_id is not None:
+                check_not_erased(db, sender.team, seen, calls=(call_id,))
             seq = self._next_whisper_seq(db, agent)
             row = db.execute(
                 "INSERT INTO whispers (whisper_id, agent, seq, team, sender, call_id, text, "
@@ -556,17 +628,28 @@ class TeamStore:
     # -- change feed ---------------------------------------------------------------------------------------
 
     def add_change(
-        self, *, author: User, change_id: str, kind: RecordKind, record_id: str, record: JsonObject
+        self,
+        *,
+        author: User,
+        change_id: str,
+        kind: RecordKind,
+        record_id: str,
+        record: JsonObject,
+        seen: int | None = None,
     ) -> tuple[Change, bool]:
         """Append a change (fsynced) and apply it to the record it names; last writer (by server seq) wins.
 
         Returns the change and whether it is new. Raises ValueError when a note would be edited: notes are
-        append-only, a correction is a new note.
+        append-only, a correction is a new note; :class:`ErasedError` when ``seen`` (a client's change: the
+        feed position it had read) is older than an erasure of the customer or call the record is about.
         """
         with self._tx(self.team_db) as db:
             existing = db.execute("SELECT * FROM changes WHERE change_id = ?", (change_id,)).fetchone()
             if existing is not None:
                 return _change_row(existing), False
+            self.lock_feed(db, author.team)
+            if seen is not None:
+                check_not_erased(db, author.team, seen, *change_subjects(kind.value, record_id, record))
             if kind is RecordKind.NOTE:
                 taken = db.execute(
                     "SELECT 1 FROM records WHERE team = ? AND kind = ? AND record_id = ?",
@@ -576,14 +659,6 @@ class TeamStore:
                     raise ValueError(
                         f"note {record_id!r} already exists; notes are append-only, add a new note"
                     )
-            if db.dialect == "postgresql":
-                # Taken before the change gets its seq and held to the commit: a team's changes commit in seq
-                # order on every instance, so reading "after n" never skips one that commits later.
-                db.execute(
-                    "INSERT INTO change_heads (team, changes) VALUES (?, 1)"
-                    " ON CONFLICT (team) DO UPDATE SET changes = change_heads.changes + 1",
-                    (author.team,),
-                )
             now = self.clock()
             body = json.dumps(record, ensure_ascii=False, allow_nan=False)
             seq = one(
@@ -609,6 +684,30 @@ class TeamStore:
             )
             row = one(db.execute("SELECT * FROM changes WHERE seq = ?", (seq,)))
         return _change_row(row), True
+
+    @staticmethod
+    def lock_feed(db: Database, team: str) -> None:
+        """PostgreSQL: take the team's feed head row, held to the commit. Taken before a change gets its seq,
+        a team's changes commit in seq order on every instance, so reading "after n" never skips one that
+        commits later; taken first by an erasure, a change about the customer waits for it and then sees its
+        tombstone. SQLite: BEGIN IMMEDIATE already serialises writers."""
+        if db.dialect == "postgresql":
+            db.execute(
+                "INSERT INTO change_heads (team, changes) VALUES (?, 1)"
+                " ON CONFLICT (team) DO UPDATE SET changes = change_heads.changes + 1",
+                (team,),
+            )
+
+    @staticmethod
+    def mark_erased(db: Database, team: str, customer_id: str, call_ids: list[str], seq: int) -> None:
+        """Record the tombstones of an erasure (ids only) with its feed entry's seq."""
+        rows = [(team, "customer", customer_id, seq)] + [(team, "call", c, seq) for c in call_ids]
+        for row in rows:
+            db.execute(
+                "INSERT INTO erased (team, subject, subject_id, seq) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (team, subject, subject_id) DO UPDATE SET seq = excluded.seq",
+                row,
+            )
 
     def changes_since(self, team: str, after: int, limit: int = 500) -> list[Change]:
         rows = self.team_db.execute(
@@ -647,6 +746,28 @@ class TeamStore:
             )
             row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
         return _call_row(row)
+
+    def start_call_unless_erased(
+        self, agent: User, call_id: str, customer: JsonObject | None, started_at: float | None, seen: int
+    ) -> ServerCall:
+        """:meth:`start_call`, refused (:class:`ErasedError`, nothing kept) when the call or its customer was
+        erased after ``seen``. Checked before writing, and again after: an erasure committing in between on
+        another instance either is seen then (the call is deleted again and the log emptied) or deletes this
+        call itself (it deletes by customer id too)."""
+        customer_id = customer.get("id") if customer is not None else None
+        customers = (customer_id,) if isinstance(customer_id, str) else ()
+        check_not_erased(self.team_db, agent.team, seen, customers, (call_id,))
+        call = self.start_call(agent, call_id, customer, started_at)
+        try:
+            check_not_erased(self.team_db, agent.team, seen, customers, (call_id,))
+        except ErasedError:
+            with self._tx(self.live_db) as db:
+                db.execute("DELETE FROM segments WHERE call_id = ?", (call_id,))
+                db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,))
+            if self.live_db.dialect == "sqlite":
+                self.live_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raise
+        return call
 
     def end_call(self, call_id: str) -> ServerCall:
         with self._tx(self.live_db) as db:
