@@ -16,6 +16,9 @@ What is redacted:
   kanji numerals (「〇九〇…」) or spoken words ("zero nine zero ..."): 10-11 digits that start with 0 (how
   every Japanese number and most numbers read out domestically begin), or 7-15 digits right after a word
   that says it is a phone number (「電話」「携帯」「連絡先」, "phone", "mobile", "call me back on").
+  Digits read out in katakana (「ゼロキュウゼロ イチニサンヨン…」, also mixed with other forms) count only
+  towards a phone number: 10-11 digits starting with 0 (ゼロ, レイ). Katakana readings are also pieces of
+  ordinary words (イチゴ, サンプル, ゴール), which never make such a run (tests/bench/bench_kana_phones.py).
 """
 
 from __future__ import annotations
@@ -119,7 +122,36 @@ _EN_DIGITS = {
     "to": "2",
     "too": "2",
 }
-_JA_DIGIT_RE = "|".join(sorted((re.escape(k) for k in _JA_DIGITS), key=len, reverse=True))
+# Katakana readings (ゼロ is read with the others above). Only a phone number is looked for with them.
+_KANA_DIGITS = {
+    "レイ": "0",
+    "イチ": "1",
+    "イッ": "1",
+    "ニー": "2",
+    "ニ": "2",
+    "サン": "3",
+    "ヨン": "4",
+    "シ": "4",
+    "ゴー": "5",
+    "ゴ": "5",
+    "ロク": "6",
+    "ロッ": "6",
+    "ナナ": "7",
+    "シチ": "7",
+    "ハチ": "8",
+    "ハッ": "8",
+    "キュウ": "9",
+    "キュー": "9",
+    "ク": "9",
+}
+_WITH_KANA_DIGITS = _JA_DIGITS | _KANA_DIGITS
+
+
+def _alternatives(words: dict[str, str]) -> str:
+    return "|".join(sorted((re.escape(k) for k in words), key=len, reverse=True))
+
+
+_JA_DIGIT_RE = _alternatives(_JA_DIGITS)
 # ASCII-letter boundaries, not \b: Japanese text may touch an English word ("sixで") without a space.
 _EN_WORD_RE = (
     r"(?<![A-Za-z])(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple|for|to|"
@@ -127,6 +159,8 @@ _EN_WORD_RE = (
 )
 # A digit "token": a numeral, a Japanese reading, or an English word, optionally in katakana reading.
 _TOKEN = re.compile(rf"\d|{_EN_WORD_RE}|{_JA_DIGIT_RE}", re.IGNORECASE)
+# The same with katakana readings, for phone numbers only.
+_KANA_TOKEN = re.compile(rf"\d|{_EN_WORD_RE}|{_alternatives(_WITH_KANA_DIGITS)}", re.IGNORECASE)
 # What may sit between digits of one number: spaces, hyphens, dots, commas, Japanese 「の」 and small pauses.
 _GAP = re.compile(r"^[\s\-‐-―ー.,、。・/の]*$")
 _MAX_GAP = 4
@@ -184,12 +218,14 @@ class _Run:
     spans: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-def _digit_runs(text: str) -> list[_Run]:
+def _digit_runs(
+    text: str, token: re.Pattern[str] = _TOKEN, readings: dict[str, str] = _JA_DIGITS
+) -> list[_Run]:
     """Maximal stretches of digit tokens (written or spoken) separated only by small gaps."""
     runs: list[_Run] = []
     current: _Run | None = None
     repeat = 1
-    for m in _TOKEN.finditer(text):
+    for m in token.finditer(text):
         word = m.group(0).lower()
         if word in ("double", "triple"):
             repeat = 2 if word == "double" else 3
@@ -200,7 +236,7 @@ def _digit_runs(text: str) -> list[_Run]:
             ):
                 current.end = m.end()
             continue
-        digit = word if word.isdigit() else _EN_DIGITS.get(word) or _JA_DIGITS.get(m.group(0), "")
+        digit = word if word.isdigit() else _EN_DIGITS.get(word) or readings.get(m.group(0), "")
         if not digit:
             continue
         gap = text[current.end : m.start()] if current else ""
@@ -237,6 +273,13 @@ class Redactor:
                 run = _without_trailing_particle(normalized, run)
             if kind is not None:
                 replacements.append((run.start, run.end, kind))
+        if self.policy.phones:
+            # A number partly in katakana: the whole of it, with any written part another rule found in it.
+            for start, end in _kana_phones(normalized):
+                inside = [r for r in replacements if r[0] < end and r[1] > start]
+                replacements = [r for r in replacements if r not in inside]
+                # (Not past its end: what another rule took beyond it is a particle it read as a digit.)
+                replacements.append((min([start, *(r[0] for r in inside)]), end, PiiKind.PHONE))
         if self.policy.emails:
             replacements += [(m.start(), m.end(), PiiKind.EMAIL) for m in _EMAIL.finditer(normalized)]
         if self.policy.phones:
@@ -294,6 +337,26 @@ def _without_trailing_particle(text: str, run: _Run) -> _Run:
         kept = run.spans[:-1]
         return _Run(run.start, kept[-1][1], run.digits[:-1], kept)
     return run
+
+
+def _kana_phones(text: str) -> list[tuple[int, int]]:
+    """Where phone numbers with digits read out in katakana are: runs that hold a katakana reading, have
+    10-11 digits (after a trailing particle) and start with 0. (Runs without one are judged by
+    ``_classify``.)"""
+    if not any("\u30a0" <= ch <= "\u30ff" for ch in text):
+        return []
+    found = []
+    for run in _digit_runs(text, _KANA_TOKEN, _WITH_KANA_DIGITS):
+        if not any(text[start:end] in _KANA_DIGITS for start, end, _ in run.spans):
+            continue
+        run = _without_trailing_particle(text, run)
+        if (
+            10 <= len(run.digits) <= 11
+            and run.digits.startswith("0")
+            and not _looks_like_date_or_amount(text, run)
+        ):
+            found.append((run.start, run.end))
+    return found
 
 
 def _looks_like_date_or_amount(text: str, run: _Run) -> bool:

@@ -105,6 +105,36 @@ def test_a_phone_number_read_out_is_masked_in_whatever_form_the_recogniser_wrote
     assert redact(said, RedactionPolicy(phones=False)).text == said  # a contact field keeps it
 
 
+@pytest.mark.parametrize(
+    ("said", "masked"),
+    [
+        ("ゼロキュウゼロ イチニサンヨン ゴロクナナハチです", "[PHONE]です"),
+        ("レイサン、ゴーゴーゴーゴー、イチニーサンヨンにお願いします", "[PHONE]にお願いします"),
+        ("電話番号はゼロキュウゼロの1234の5678です", "電話番号は[PHONE]です"),  # mixed with digits
+        ("ゼロハチゼロ、いちにさんよん、ごろくななはちです", "[PHONE]です"),  # mixed with hiragana
+        ("ｾﾞﾛｷｭｳｾﾞﾛｲﾁﾆｻﾝﾖﾝｺﾞﾛｸﾅﾅﾊﾁ", "[PHONE]"),  # half-width
+    ],
+)
+def test_a_phone_number_read_out_in_katakana_is_masked(said: str, masked: str) -> None:
+    assert redact(said).text == masked
+    assert redact(said, RedactionPolicy(phones=False)).text == said
+
+
+@pytest.mark.parametrize(
+    "harmless",
+    [
+        "イチゴとサンプルとゴールの件です",
+        "ゼロからやり直したい",
+        "サンキュー、ニーズに合うサンプルをください",
+        "レイアウトがゼロックスで崩れます",
+        "イチゴ サンプル ゴール ニット ロック ハチミツ キュウリ ナナメ ゴーヤ サンゴ",
+        "ゼロ、イチ、ニのどれかを選んでください",  # a few readings, not a phone number's ten
+    ],
+)
+def test_katakana_words_that_hold_digit_readings_are_left_alone(harmless: str) -> None:
+    assert redact(harmless).text == harmless
+
+
 def test_a_phone_number_after_a_card_number_is_named_a_phone_number() -> None:
     masked = redact("カード番号は4111 1111 1111 1111で、電話は09012345678です")
     assert masked.text == "カード番号は[CARD]で、電話は[PHONE]です"

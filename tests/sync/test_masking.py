@@ -12,7 +12,17 @@ CARD = "4111 1111 1111 1111"
 MY_NUMBER = "123456789018"  # a valid check digit
 PHONE = "090-1234-5678"
 OFFICE = "03-5555-0142"
-RAW = [CARD, CARD.replace(" ", ""), MY_NUMBER, PHONE, PHONE.replace("-", ""), OFFICE]
+SPOKEN = "ゼロキュウゼロ イチニサンヨン ゴロクナナハチ"  # read out, written in katakana
+RAW = [
+    CARD,
+    CARD.replace(" ", ""),
+    MY_NUMBER,
+    PHONE,
+    PHONE.replace("-", ""),
+    OFFICE,
+    SPOKEN,
+    "イチニサンヨン",
+]
 
 
 def _raw_hits(data_dir: Path) -> dict[str, list[str]]:
@@ -45,6 +55,7 @@ def test_personal_data_is_masked_before_it_is_stored_or_relayed(team_server: Run
         agent.send(
             "transcript", call_id="c1", event=_line("c1", 2, f"マイナンバーは{MY_NUMBER}、電話は{PHONE}")
         )
+        agent.send("transcript", call_id="c1", event=_line("c1", 3, f"{SPOKEN}にお願いします"))
         agent.send("call_update", call_id="c1", info={"customer": {"notes": [{"text": f"折り返し {PHONE}"}]}})
         whisper = supervisor.request(
             "whisper_send", whisper_id="w1", agent="sato", call_id="c1", text=f"{OFFICE} に案内して"
@@ -74,6 +85,7 @@ def test_personal_data_is_masked_before_it_is_stored_or_relayed(team_server: Run
         assert lines["s1"] == "カード番号は [CARD] です"
         # The line after a card number: any further number is taken for a piece of it, as in the app.
         assert lines["s2"] == "マイナンバーは[MY NUMBER]、電話は[PHONE]"
+        assert lines["s3"] == "[PHONE]にお願いします"
         assert history["whispers"][0]["text"] == "[PHONE] に案内して"
         assert snapshot["call"]["customer"] == {"id": "k1", "name": "Aoki"}  # names and ids are not masked
         assert _raw_hits(team_server.data_dir) == {}
