@@ -41,6 +41,7 @@ class ServerErasure:
     files_cleared: bool = True
     # The change-feed entry that tells every client of the team to drop its copy (kind "erasure").
     change: Change | None = None
+    database: str = "sqlite"  # the store's dialect: on "postgresql" the files are never proven clear
 
     def reply(self) -> EraseReport:
         """What the server answers ``erase_customer`` with."""
@@ -49,6 +50,7 @@ class ServerErasure:
             calls=self.call_ids,
             rows=self.rows,
             files_cleared=self.files_cleared,
+            database=self.database,
         )
 
 
@@ -144,7 +146,7 @@ def erase_customer(
     cleared = scrub(team_db, tables=("changes", "records", "whispers", "audit")) & scrub(
         live, tables=("segments", "calls")
     )
-    return ServerErasure(customer_id, team, tuple(calls), rows, cleared, change)
+    return ServerErasure(customer_id, team, tuple(calls), rows, cleared, change, team_db.dialect)
 
 
 def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:

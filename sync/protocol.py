@@ -838,6 +838,9 @@ class EraseReport(Ack, tag="ack", frozen=True):
     calls: tuple[str, ...] = ()
     rows: dict[str, int] = {}
     files_cleared: bool = True
+    # Where the server keeps its data: "sqlite" (files it rebuilds itself) or "postgresql" (the database's own
+    # files, log and backups are its operator's to reclaim: files_cleared is then always false).
+    database: str = "sqlite"
 
 
 class Page(Ack, tag="ack", frozen=True, kw_only=True):

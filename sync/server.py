@@ -1429,7 +1429,8 @@ class TeamServer:
             report = await self._live(
                 erase_customer, self.live_store, user.team, req.customer_id, req.call_ids or (), user.name
             )
-            self._scrub_pending = self._scrub_pending or not report.files_cleared
+            # SQLite files another process held are rebuilt at a later round; PostgreSQL's are its own.
+            self._scrub_pending |= not report.files_cleared and report.database == "sqlite"
             for call_id in report.call_ids:
                 self._masker.call_ended(call_id)
             self._ack(peer, req, report.reply())

@@ -30,6 +30,9 @@ class ServerStep(StrEnum):
     NONE = "none"  # no team server configured: nothing was shared
     ERASED = "erased"  # the server erased it and scrubbed its files
     SCRUB_PENDING = "scrub_pending"  # erased; its files are scrubbed at its next retention round
+    # erased from every table of a PostgreSQL database; old copies in the database's own files, log and
+    # backups are its operator's to reclaim (VACUUM FULL, backups ageing out): nothing the server does later
+    DATABASE_KEEPS = "database_keeps"
     UNREACHABLE = "unreachable"  # not reached: the request waits in an outbox (reason: the connection state)
     REFUSED = "refused"  # the server refused (reason: its error code and message)
 
@@ -117,7 +120,15 @@ def erase_beyond_store(
         outcome.server_step = ServerStep.ERASED
         rows = ", ".join(f"{n} {table}" for table, n in sorted(ack.rows.items())) or "nothing held"
         outcome.lines.append(f"team server: erased ({len(ack.calls)} calls; {rows})")
-        if not ack.files_cleared:
+        if not ack.files_cleared and ack.database == "postgresql":
+            outcome.pending = True
+            outcome.server_step = ServerStep.DATABASE_KEEPS
+            outcome.lines.append(
+                "team server: erased from every table of its PostgreSQL database; old copies can remain in"
+                " PostgreSQL's own files, write-ahead log and backups until its operator reclaims them"
+                " (VACUUM FULL, docs/scaling.md) and the backups expire; the server cannot confirm that"
+            )
+        elif not ack.files_cleared:
             outcome.pending = True
             outcome.server_step = ServerStep.SCRUB_PENDING
             outcome.lines.append("team server: its files are scrubbed at its next retention round (pending)")

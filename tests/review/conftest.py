@@ -210,10 +210,12 @@ def store(agent_assist_home: Path) -> Iterator[Store]:
     s.close()
 
 
-def start_team_server(server_dir: Path) -> tuple[ServerThread, dict[str, str]]:
-    """A running team server on 127.0.0.1 with an agent (sato) and a supervisor (suzuki) of one team; the
-    caller stops it."""
-    users = TeamStore(server_dir)
+def start_team_server(
+    server_dir: Path | None, database: str | None = None
+) -> tuple[ServerThread, dict[str, str]]:
+    """A running team server on 127.0.0.1 (its data in ``server_dir``, or the PostgreSQL ``database``) with an
+    agent (sato) and a supervisor (suzuki) of one team; the caller stops it."""
+    users = TeamStore(server_dir, database=database)
     try:
         tokens = {
             "sato": users.add_user("sato", Role.AGENT, "tokyo"),
@@ -221,6 +223,6 @@ def start_team_server(server_dir: Path) -> tuple[ServerThread, dict[str, str]]:
         }
     finally:
         users.close()
-    thread = ServerThread(server_dir)
+    thread = ServerThread(server_dir, database=database)
     thread.start()
     return thread, tokens

@@ -19,6 +19,7 @@ from desktop.review.privacy_view import PrivacyPanel
 from sync.server import ServerThread
 from sync.team_erasure import ServerStep, TeamErasureOutcome
 from tests.review.conftest import start_team_server
+from tests.scale.conftest import pg_url, postgres  # noqa: F401  (a real PostgreSQL, started once a session)
 from tests.sync.conftest import RawClient
 from tests.waiting import wait_until
 
@@ -27,7 +28,18 @@ NAME = "田中花子"
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[tuple[ServerThread, dict[str, str]]]:
-    thread, tokens = start_team_server(tmp_path / "server")
+    yield from _team(tmp_path / "server")
+
+
+@pytest.fixture
+def team_on_postgresql(request: pytest.FixtureRequest) -> Iterator[tuple[ServerThread, dict[str, str]]]:
+    yield from _team(None, request.getfixturevalue("pg_url"))
+
+
+def _team(
+    server_dir: Path | None, database: str | None = None
+) -> Iterator[tuple[ServerThread, dict[str, str]]]:
+    thread, tokens = start_team_server(server_dir, database)
     agent = RawClient.open(thread.url, tokens["sato"])
     try:
         reply = agent.request(
@@ -93,6 +105,37 @@ def test_an_agent_is_told_in_japanese_that_the_server_refused(
         assert "このPCから消去しました" in panel.message.text()
     finally:
         install_ui_language(app, "en")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_on_postgresql_the_view_says_what_the_database_keeps_and_who_reclaims_it(
+    qtbot: Any, store: Store, team_on_postgresql: tuple[ServerThread, dict[str, str]], language: str
+) -> None:
+    server, tokens = team_on_postgresql
+    app = ensure_app()
+    assert install_ui_language(app, language)
+    try:
+        panel = _panel(qtbot, store, server.url, tokens["suzuki"])
+        outcome = _erase(qtbot, panel)
+        assert outcome.server_step is ServerStep.DATABASE_KEEPS
+        assert outcome.server is not None and outcome.server.database == "postgresql"
+        text = panel.team_message.text()
+        if language == "ja":
+            assert text.startswith("チームサーバー: PostgreSQL データベースのすべての表から消去しました"), (
+                text
+            )
+            assert "VACUUM FULL" in text and "バックアップ" in text and "確認できません" in text
+        else:
+            assert text.startswith("Team server: erased from every table of its PostgreSQL database"), text
+            assert "VACUUM FULL" in text and "backups" in text and "cannot confirm" in text
+        assert "retention" not in text and "保持期間" not in text  # no round will clean it
+    finally:
+        install_ui_language(app, "en")
+    verify = RawClient.open(server.url, tokens["suzuki"])
+    try:
+        assert verify.request("history", kind="customer", record_id="cust-tanaka")["changes"] == []
+    finally:
+        verify.close()
 
 
 def test_an_unreachable_server_is_pending_not_erased(
