@@ -765,6 +765,20 @@ def heard_words(text: str, matched: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(result))
 
 
+def without_words(text: str, words: Iterable[str]) -> str:
+    """``text`` (normalised) with every occurrence of ``words`` taken out, longest first: what the line says
+    beyond the words it shares with a knowledge entry (see Matcher._beyond_words)."""
+    rest = normalize(text)
+    for word in sorted(set(words), key=len, reverse=True):
+        if word:
+            rest = re.sub(
+                rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" if word.isascii() else re.escape(word),
+                " ",
+                rest,
+            )
+    return " ".join(rest.split())
+
+
 _KATA_TO_HIRA = str.maketrans({chr(c + 0x60): chr(c) for c in range(0x3041, 0x3097)})
 
 
