@@ -304,13 +304,13 @@ class HotwordHearing(TurnRecognizer):
         self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
     ) -> Recognition:
         self.biasing.append((prompt, hotwords))
-        word = "ご用件" if hotwords and "ご用件" in hotwords.split("、") else "ご予見"
+        word = "ご用件" if hotwords and "ご用件" in hotwords.split() else "ご予見"
         return Recognition(f"{word}をお伺いしてもよろしいでしょうか", -0.1, 0.01, "ja")
 
 
 def test_a_support_word_given_only_as_a_hotword_is_spelled_by_the_prompted_second_pass() -> None:
     kept_texts = []
-    for hotwords in ("ご用件、ルーター", None):
+    for hotwords in ("ご用件 ルーター", None):
         rec = HotwordHearing()
         events: list[TranscriptEvent] = []
         t = StreamingTranscriber(

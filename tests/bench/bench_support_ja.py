@@ -232,7 +232,7 @@ def sentence_figures(
         out["terms"] = total
     print(
         f"[{half}] {len(clips)} sentences, 8 kHz mu-law, prompt {prompt!r}, "
-        f"{len(hotwords.split('、')) if hotwords else 0} hotwords: CER ours {out['ours_cer']:.1f}% "
+        f"{len(hotwords.split()) if hotwords else 0} hotwords: CER ours {out['ours_cer']:.1f}% "
         f"(without the lexicon {out['ours_no_lexicon_cer']:.1f}%) vs offline {out['offline_cer']:.1f}%; "
         f"support terms right {out['ours_recall']:.0%} (without the "
         f"lexicon {out['ours_no_lexicon_recall']:.0%}) vs offline {out['offline_recall']:.0%} "
