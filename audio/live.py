@@ -51,20 +51,24 @@ def transcription_workers() -> int:
 
 
 def transcription_threads() -> int:
-    """CTranslate2 threads per worker: every core, up to CTranslate2's own default of four.
+    """CTranslate2 threads per worker: the cores shared out between the workers (at least one, at most four),
+    so the two workers never ask for more threads than there are cores.
 
-    A final that runs alone (the usual case: the other worker is idle between partials) then uses the whole
-    machine; when both workers run, their threads share the cores. Measured on a 2-core PC
-    (tests/bench/bench_transcription.py --threads, and a bare encoder loop), two threads per worker:
-    - tiny.en's full-window encoder alone 0.33 s instead of 0.61 s; both workers busy 0.62 s either way;
-    - English finals p50 0.76 s instead of 0.91 s, Japanese (base) p50 / p95 0.55 / 1.07 s instead of
-      0.60 / 1.22 s, accuracy unchanged;
-    - with one or both cores held by another program (a busy loop), no worse than one thread:
-      p50 1.05 vs 1.05 s and 1.39 vs 1.47 s.
-    (An earlier single-worker engine lost badly with two threads on a busy PC; with two workers that no
-    longer reproduces.)
+    Measured on a 2-core PC, one thread per worker against two (the rule before round 6, which let a final
+    running alone use the whole PC):
+    - the two-channel Japanese telephone call (tests/bench/bench_support_ja.py --half tuning --call-only),
+      two pairs of runs: CPU 36 / 36 % instead of 41 / 41 %, final latency p50 / p95 0.63 / 0.73 and
+      0.70 / 0.83 s instead of 0.67 / 0.80 and 0.76 / 0.90 s, the same text. The second worker is rarely
+      idle in a call (partials, second passes), so four threads on two cores mostly waited on each other;
+      decoding, most of a final's work, gained little from a second thread (a short greedy decode 0.30 s
+      for 0.46 CPU-s with two threads, 0.33 CPU-s with one).
+    - English (bench_transcription --only en --quick): p50 / p95 0.49 / 0.61 s instead of 0.51 / 0.64 s,
+      CPU 16 instead of 17 %, the same text.
+    - It costs the second pass: a 30 s window's encode takes 0.9 s instead of 0.55 s, and turns are revised
+      about 0.3 s later (p50 4.0-4.2 s instead of 3.7-3.9 s after the turn's last words).
+    Machines with more cores give each worker more threads (4 cores: two each); that was not measured.
     """
-    return max(1, min(4, cpu_threads()))
+    return max(1, min(4, cpu_threads() // transcription_workers()))
 
 
 class SharedModel:
