@@ -280,20 +280,28 @@ def change_subjects(kind: str, record_id: str, record: JsonObject) -> tuple[set[
 def check_not_erased(
     db: Database, team: str, seen: int, customers: Iterable[str] = (), calls: Iterable[str] = ()
 ) -> None:
-    """Raise :class:`ErasedError` when one of ``customers`` or ``calls`` of ``team`` was erased by a feed
-    entry after ``seen`` (the feed position its client had read when it made the write)."""
-    subjects = [("customer", c) for c in sorted(customers)] + [("call", c) for c in sorted(calls)]
-    for subject, subject_id in subjects:
+    """Raise :class:`ErasedError` when one of ``customers`` of ``team`` was erased by a feed entry after
+    ``seen`` (the feed position its client had read when it made the write: a customer given the same id
+    afterwards is a new customer), or one of ``calls`` was erased at all (a call id is never given again, so
+    anything written about an erased call, e.g. the wrap-up of a call that was live during the erasure, is
+    about her)."""
+    subjects = [("customer", c, seen) for c in sorted(customers)] + [("call", c, -1) for c in sorted(calls)]
+    for subject, subject_id, after in subjects:
         row = db.execute(
             "SELECT seq FROM erased WHERE team = ? AND subject = ? AND subject_id = ? AND seq > ?",
-            (team, subject, subject_id, seen),
+            (team, subject, subject_id, after),
         ).fetchone()
-        if row is not None:
+        if row is None:
+            continue
+        if subject == "call":
             raise ErasedError(
-                f"{subject} {subject_id!r} was erased (feed entry {row['seq']}) after this was written "
-                f"(the sender had read the feed up to {seen}); it is dropped. Written after reading the "
-                "erasure, it is accepted."
+                f"call {subject_id!r} was erased (feed entry {row['seq']}); nothing more is kept"
             )
+        raise ErasedError(
+            f"customer {subject_id!r} was erased (feed entry {row['seq']}) after this was written "
+            f"(the sender had read the feed up to {seen}); it is dropped. Written after reading the "
+            "erasure, it is accepted."
+        )
 
 
 @dataclass(frozen=True, slots=True)

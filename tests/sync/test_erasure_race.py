@@ -165,7 +165,7 @@ def test_a_write_that_does_not_say_what_it_had_read_counts_as_written_before_the
             agent.request("change_push", change_id="p1", kind="note", record_id="n1", record=note)["type"]
             == "ack"
         )
-        assert admin.request("erase_customer", customer_id="k1")["type"] == "ack"
+        assert admin.request("erase_customer", customer_id="k1", call_ids=["c1"])["type"] == "ack"
         entry = admin.request("feed_since", after=0)["changes"][-1]
         assert entry["kind"] == "erasure"
 
@@ -180,6 +180,21 @@ def test_a_write_that_does_not_say_what_it_had_read_counts_as_written_before_the
             "change_push", change_id="p4", kind="note", record_id="n4", record=note, seen=entry["seq"]
         )
         assert after["type"] == "ack", after
+
+        # A call id is never given again: what is written about an erased call is refused however late (the
+        # wrap-up of a call that was live during the erasure).
+        summary = {"id": "c1", "customer_id": "k1", "summary": NOTE}
+        wrap_up = agent.request(
+            "change_push",
+            change_id="p5",
+            kind="call_summary",
+            record_id="c1",
+            record=summary,
+            seen=entry["seq"],
+        )
+        assert wrap_up["type"] == "error" and wrap_up["message"].startswith("call 'c1' was erased"), wrap_up
+        again = agent.request("call_start", call_id="c1", customer={"id": "k1"}, seen=entry["seq"])
+        assert again["type"] == "error" and again["code"] == "conflict", again
     finally:
         agent.close()
         admin.close()
