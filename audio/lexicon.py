@@ -10,8 +10,9 @@ a support word list), so a final's words are compared with them by **reading** (
 - a span must be two or more tokens, or one token janome does not know (ルーダー): a single dictionary word
   (予見, 現金) is a real word the recognizer chose, and homophones are too many to second-guess it;
 - readings under 4 kana must match exactly; from 4 kana on a small weighted distance is allowed (voicing
-  and small/large kana pairs and a lengthened vowel count half): 0.5 at 4 kana, 1 from 5; a span with a
-  number in it must match exactly (4件 is not 要件);
+  and small/large kana pairs and a lengthened vowel count half): 0.5 at 4 kana, 1 from 5, compared with the
+  listed words that start with the same sound or differ only in it (タスワード -> パスワード: telephone audio
+  often loses the first consonant); a span with a number in it must match exactly (4件 is not 要件);
 - a span that is a listed word itself is left as it is, and one that holds a listed word (再起動後,
   設定値) only changes on an exact reading (小路次郎 -> 東海林次郎 when the caller's kana is ショウジ ジロウ).
 
@@ -181,6 +182,7 @@ class Lexicon:
         """``words``: plain words, or (word, reading) pairs where the reading is known (a customer's kana)."""
         self._exact: dict[str, _Entry] = {}
         self._by_start: dict[tuple[str, int], list[_Entry]] = {}
+        self._by_rest: dict[str, list[_Entry]] = {}  # by the reading after its first kana
         self.words: list[str] = []
         self._listed: set[str] = set()
         self._by_first: dict[str, list[str]] = {}
@@ -202,6 +204,7 @@ class Lexicon:
             if reading not in self._exact:
                 self._exact[reading] = entry
             self._by_start.setdefault((_base(reading[0]), len(reading)), []).append(entry)
+            self._by_rest.setdefault(reading[1:], []).append(entry)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -217,7 +220,11 @@ class Lexicon:
         for length in (len(reading) - 1, len(reading), len(reading) + 1):
             if allowed_distance(length) == 0.0:
                 continue
-            for entry in self._by_start.get((_base(reading[0]), length), ()):
+            candidates = self._by_start.get((_base(reading[0]), length), [])
+            if length == len(reading):
+                # the first sound misheard and the rest exact (タスワード for パスワード)
+                candidates = [*candidates, *self._by_rest.get(reading[1:], ())]
+            for entry in candidates:
                 distance = reading_distance(reading, entry.reading)
                 if distance <= min(limit, allowed_distance(length)) and (
                     best is None or (distance, entry.rank) < best[:2]

@@ -79,6 +79,7 @@ def test_misheard_support_words_are_put_right_and_keep_what_they_replaced() -> N
         ("医学金はかかりますか", "違約金はかかりますか", "医学金 -> 違約金"),
         ("2重製給されています", "二重請求されています", "2重製給 -> 二重請求"),
         ("ルーダーを再起動してください", "ルーターを再起動してください", "ルーダー -> ルーター"),
+        ("タスワードを忘れました", "パスワードを忘れました", "タスワード -> パスワード"),
     ):
         text, corrections = lexicon.correct(heard)
         assert text == meant
