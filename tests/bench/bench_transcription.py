@@ -12,7 +12,8 @@ too few for a 95th percentile, so they are played three times, each round on swa
 - accuracy of the streamed finals next to plain offline faster-whisper (beam 5, whole clip) with the same
   weights: CER for Japanese after NFKC and removing punctuation and spaces, WER for English; also on an 8 kHz
   mu-law round trip of the Japanese clips (full mode);
-- CPU use of the whole machine during the two-channel call;
+- CPU during the two-channel call: this process's (CPU time over wall time and cores), beside the whole
+  machine's and CPU-s by thread (tests/bench/cpu_meter.py), so load from other programs shows;
 - lag over a long synthetic call (the Japanese call repeated; --long-minutes, 10 by default, 2 in --quick),
   per minute, to show whether it drifts;
 - words produced from minutes of non-speech (silence, noise, tones/DTMF, music-like audio).
@@ -45,6 +46,7 @@ from audio.events import AudioStatusEvent, AudioStatusKind, Channel, EventKind, 
 from audio.live import LiveTranscription, SharedModel
 from audio.source import SAMPLE_RATE, ChannelMap, FileSource
 from audio.transcriber import Recognition, WhisperRecognizer
+from tests.bench.cpu_meter import CpuFigures, CpuMeter
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval" / "audio"
@@ -166,6 +168,7 @@ class Run:
     wall: float
     cpu_seconds: float
     live: LiveTranscription
+    cpu: CpuFigures | None = None  # the process's CPU beside the machine's (tests/bench/cpu_meter.py)
 
 
 def stream(
@@ -187,10 +190,13 @@ def stream(
         on_status=statuses.append,
         prompt=prompt,
     )
-    cpu0, wall0 = time.process_time(), time.monotonic()
-    live.start()
-    live.wait()
-    return Run(events, statuses, time.monotonic() - wall0, time.process_time() - cpu0, live)
+    with CpuMeter() as meter:
+        live.start()
+        live.wait()
+    cpu = meter.figures
+    assert cpu is not None
+    seconds = cpu.process_percent / 100 * cpu.wall * cpu.cores
+    return Run(events, statuses, cpu.wall, seconds, live, cpu)
 
 
 def offline(model: Any, clip: Clip) -> str:
@@ -263,7 +269,10 @@ def call_benchmark(
     load0 = os.getloadavg()[0]
     run = stream(call, language, model, realtime=True)
     figures = latency_figures(run)
+    # this process's CPU over wall time and cores (the key's old name); the whole machine's beside it
     figures["cpu_percent_of_machine"] = 100.0 * run.cpu_seconds / run.wall / (os.cpu_count() or 1)
+    if run.cpu is not None and run.cpu.machine_percent is not None:
+        figures["machine_cpu_percent"] = run.cpu.machine_percent
     figures["load_avg_before"] = load0
     figures["compute_seconds"] = run.live.stats.compute_seconds
     figures["audio_seconds"] = run.live.audio_seconds
@@ -328,11 +337,13 @@ def call_benchmark(
             f"{figures['phone_offline_error']:.1f}%; as first shown {figures['phone_first_pass_error']:.1f}%"
         )
     print(
-        f"  CPU {figures['cpu_percent_of_machine']:.0f}% of the machine ({os.cpu_count()} cores), "
+        f"  CPU {figures['cpu_percent_of_machine']:.0f}% (this process, {os.cpu_count()} cores), "
         f"compute {figures['compute_seconds']:.1f} s for {figures['audio_seconds']:.0f} s of call, "
         f"max lag {figures['max_lag']:.2f} s, load average before {load0:.2f}",
         flush=True,
     )
+    if run.cpu is not None:
+        print(f"  {run.cpu.line()}", flush=True)
     for turn, (_, hyp) in zip(turns, pairs_stream, strict=True):
         print(f"    {turn.channel.value:8} {turn.clip.path.name}: {hyp[:90]}")
     return figures
@@ -374,10 +385,12 @@ def long_call(minutes: float, quick: bool, work: Path) -> dict[str, Any] | None:
         )
     )
     print(
-        f"  CPU {100 * run.cpu_seconds / run.wall / (os.cpu_count() or 1):.0f}% of the machine, "
+        f"  CPU {100 * run.cpu_seconds / run.wall / (os.cpu_count() or 1):.0f}% (this process), "
         f"wall {run.wall:.0f} s for {run.live.audio_seconds:.0f} s of audio",
         flush=True,
     )
+    if run.cpu is not None:
+        print(f"  {run.cpu.line()}", flush=True)
     first, last = per_minute[min(per_minute)], per_minute[max(per_minute)]
     return {
         "max_lag": max(lags, default=0.0),
