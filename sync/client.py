@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import sqlite3
@@ -41,6 +42,7 @@ from assist.migrations import MigrationSet, migrate, script_step, table_exists
 from audio.events import TranscriptEvent
 from sync.logs import keep_frames_out_of_logs
 from sync.protocol import (
+    FEATURE_SEEN,
     Ack,
     AnyCallEvent,
     AnyFrame,
@@ -784,7 +786,7 @@ class SyncClient:
         for stored_id, stored_text in self._outbox_rows():
             sent.add(stored_id)
             await _paced(pacer)
-            await ws.send(stored_text)
+            await ws.send(self._for_server(stored_text))
         while True:
             outbox_id, text = await self._queue.get()
             if outbox_id is not None:
@@ -792,7 +794,21 @@ class SyncClient:
                     continue
                 sent.add(outbox_id)
             await _paced(pacer)
-            await ws.send(text)
+            await ws.send(self._for_server(text))
+
+    def _for_server(self, text: str) -> str:
+        """An outbox frame as this server reads it. A server older than this client refuses the optional
+        fields it does not know (``bad_field``), and a refused frame is dropped from the outbox: so ``seen``
+        goes only to a server whose welcome lists it, which lets agents' apps be upgraded before the team
+        server without losing what they share meanwhile (docs/protocol.md, "Frames")."""
+        welcome = self.user
+        if welcome is None or FEATURE_SEEN in welcome.features or '"seen"' not in text:
+            return text
+        frame = json.loads(text)
+        if not isinstance(frame, dict) or "seen" not in frame:
+            return text
+        del frame["seen"]
+        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
     def _call(self, callback: Callable[[T], None], value: T) -> None:
         try:

@@ -788,6 +788,14 @@ class Welcome(Frame, tag="welcome", frozen=True):
     role: Role
     team: str
     server_time: float = 0.0
+    # What this server understands beyond protocol version 1's first release (SERVER_FEATURES). A client
+    # leaves out of its frames the optional fields an older server (which sends none) would refuse.
+    features: tuple[str, ...] = ()
+
+
+FEATURE_SEEN = "seen"
+"""The server reads ``seen`` on change_push, call_start and whisper_send (docs/protocol.md, "Erasure")."""
+SERVER_FEATURES: tuple[str, ...] = (FEATURE_SEEN,)
 
 
 class Ack(Frame, tag="ack", frozen=True, kw_only=True):

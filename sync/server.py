@@ -47,6 +47,7 @@ from sync.masking import Masker
 from sync.protocol import (
     MAX_OBJECT_BYTES,
     MAX_SERVER_FRAME_BYTES,
+    SERVER_FEATURES,
     Ack,
     AuditPage,
     AuditQuery,
@@ -752,7 +753,12 @@ class TeamServer:
         peer.writer = asyncio.create_task(self._write(peer))
         # The welcome is queued before the peer can be reached by any fan-out: it is always the first frame.
         welcome = Welcome(
-            id=_new_id(), user=user.name, role=user.role, team=user.team, server_time=self.clock()
+            id=_new_id(),
+            user=user.name,
+            role=user.role,
+            team=user.team,
+            server_time=self.clock(),
+            features=SERVER_FEATURES,
         )
         self._fanout.send(peer, welcome)
         self._fanout.add(peer)
