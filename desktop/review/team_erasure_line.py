@@ -61,8 +61,8 @@ class TeamErasureLine(QLabel):
             ServerStep.DATABASE_KEEPS: self.tr(
                 "Team server: erased from every table of its PostgreSQL database ({calls} calls, {rows} "
                 "records). Old copies can remain in PostgreSQL's own files, write-ahead log and backups "
-                "until the database's operator reclaims them (VACUUM FULL) and the backups expire; Agent "
-                "Assist cannot confirm that."
+                "until the database's administrator reclaims them (VACUUM FULL) and the backups expire; "
+                "Agent Assist cannot confirm that."
             ),
             ServerStep.UNREACHABLE: self.tr(
                 "Team server: NOT erased yet (pending), it cannot be reached ({reason}). The request is sent "

@@ -1670,7 +1670,7 @@
         <translation>チームサーバー: 消去しました（通話 {calls} 件、レコード {rows} 件）。サーバーのファイルは次回の保持期間処理で完全に消去されます（保留中）。</translation>
     </message>
     <message>
-        <source>Team server: erased from every table of its PostgreSQL database ({calls} calls, {rows} records). Old copies can remain in PostgreSQL's own files, write-ahead log and backups until the database's operator reclaims them (VACUUM FULL) and the backups expire; Agent Assist cannot confirm that.</source>
+        <source>Team server: erased from every table of its PostgreSQL database ({calls} calls, {rows} records). Old copies can remain in PostgreSQL's own files, write-ahead log and backups until the database's administrator reclaims them (VACUUM FULL) and the backups expire; Agent Assist cannot confirm that.</source>
         <translation>チームサーバー: PostgreSQL データベースのすべての表から消去しました（通話 {calls} 件、レコード {rows} 件）。古い複製は、データベースの管理者が回収し（VACUUM FULL）バックアップの保存期限が過ぎるまで、PostgreSQL 自身のファイル・先行書き込みログ（WAL）・バックアップに残ることがあります。Agent Assist ではそれを確認できません。</translation>
     </message>
     <message>
