@@ -272,6 +272,10 @@ class AgentApp(QObject):
             Problem.SAVE_FAILED: QCoreApplication.translate(
                 "AgentApp", "Saving the wrap-up failed: %1. Your text is still in the form."
             ),
+            Problem.ERASED_DURING_CALL: QCoreApplication.translate(
+                "AgentApp",
+                "This customer's information was erased during the call, so no record of this call was kept.",
+            ),
         }
         return texts[problem].replace("%1", detail)
 
@@ -284,6 +288,10 @@ class AgentApp(QObject):
         if problem is Problem.SAVE_FAILED:
             self.window.wrap_up.show_status(text)
             self.window.wrap_up.save_button.setEnabled(True)
+        if problem is Problem.ERASED_DURING_CALL:  # nothing to save: the form says why
+            self.window.wrap_up.show_status(text)
+            self.window.wrap_up.save_button.setEnabled(False)
+            self.window.call_bar.after_call_work_done()
         if problem is Problem.NO_AUDIO_DEVICE and self.window.isVisible():
             box = QMessageBox(
                 QMessageBox.Icon.Information,

@@ -358,6 +358,8 @@ class TerminalListener:
         if problem.value in ("no_audio_device", "audio_source", "model", "store", "save_failed"):
             self.failed = f"{problem.value}: {detail}"
             self.done.set()
+        elif problem.value == "erased_during_call":
+            self.done.set()  # the call was erased by the team: nothing to save
 
 
 def run_headless(world: DemoWorld, out: TextIO | None = None, timeout: float = 240.0) -> int:

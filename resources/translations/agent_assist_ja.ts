@@ -90,6 +90,10 @@
         <translation>後処理の保存に失敗しました: %1。入力内容はフォームに残っています。</translation>
     </message>
     <message>
+        <source>This customer's information was erased during the call, so no record of this call was kept.</source>
+        <translation>通話中にこのお客様の情報が消去されたため、この通話の記録は残していません。</translation>
+    </message>
+    <message>
         <source>No audio device</source>
         <translation>音声デバイスなし</translation>
     </message>

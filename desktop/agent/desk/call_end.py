@@ -10,6 +10,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 
 from assist.after_call import apply_after_call
+from assist.domain import CallRecord
 from audio.after_call import AfterCallPass, AfterCallResult
 from desktop.agent.desk import core_views, saving, team
 from desktop.agent.desk.desk_base import logged
@@ -60,6 +61,12 @@ class CallEnd(TeamLink):
             log.info("call %s ended while the app was closing", call.call_id)
 
     def _wrap_up(self, call: LiveCall) -> None:
+        if call.erased_for is not None:
+            # The server forgot the call with her (its end would be refused): nothing more is sent about it.
+            self.listener.on_call_finished(call.call_id, WrapUpDraft())
+            self._forget_erased_call(call)
+            self._apply_held_knowledge()
+            return  # no after-call pass either: the recording is gone
         draft = WrapUpDraft()
         if call.session is not None:
             draft = core_views.wrap_up_draft(call.session.wrap_up())
@@ -80,6 +87,25 @@ class CallEnd(TeamLink):
         self.listener.on_call_finished(call.call_id, draft)
         self._apply_held_knowledge()
         self._start_after_call_pass(call)
+
+    def _forget_erased_call(self, call: LiveCall) -> None:
+        """The team erased the caller during the call (desk worker, after the drain): what the call wrote
+        since (transcript lines, cues, whispers, the recording) goes the same way as the rest of her. The
+        erasure took the call's row with her; the lines heard since were written under its id again: given
+        back to her (an unknown caller's call, named by the erasure, too), the call is found and erased whole.
+        The agent is told why nothing of the call was kept."""
+        customer_id = call.erased_for
+        if customer_id is None:
+            return
+        store = self._open_store()
+        known = store.get_call(call.call_id)
+        store.upsert_call(
+            replace(known, customer_id=customer_id)
+            if known is not None
+            else CallRecord(id=call.call_id, customer_id=customer_id)
+        )
+        self._erase_here(customer_id)
+        self.listener.on_problem(Problem.ERASED_DURING_CALL, call.call_id)
 
     def _start_after_call_pass(self, call: LiveCall) -> None:
         """Transcribe the saved recording again with the chosen bigger model, in the background at low
@@ -126,6 +152,10 @@ class CallEnd(TeamLink):
         return self._submit("save", lambda: self._save(call, draft, chosen))
 
     def _save(self, call: LiveCall, draft: WrapUpDraft, notes: list[QuickNote]) -> SaveOutcome:
+        if call.erased_for is not None:
+            # Erased while live or while the form was open: nothing is saved here nor sent to the team.
+            self._forget_erased_call(call)
+            return SaveOutcome(call.call_id, False, False, self.sync is not None)
         try:
             session = call.session
             if session is None:

@@ -178,7 +178,7 @@ class CallFlow(CallEnd):
         call.heard_end, call.heard_at = max(call.heard_end, shown.end), self._monotonic()
         if shown.kind is EventKind.FINAL and not shown.revised:
             self.listener.on_coaching(core_views.coaching_view(session, update.hints))
-        if self.sync is not None:
+        if self.sync is not None and call.erased_for is None:  # the team erased her: nothing more is sent
             self.sync.publish_transcript(shown)
             self._share(call)
 

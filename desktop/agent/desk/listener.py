@@ -29,6 +29,8 @@ class Problem(StrEnum):
     STORE = "store"  # the local database cannot be opened or written
     SERVER_REFUSED = "server_refused"  # the team server rejected something from the outbox
     SAVE_FAILED = "save_failed"
+    # Not a failure: the team erased the caller during the call, so the ended call was not kept (a notice).
+    ERASED_DURING_CALL = "erased_during_call"
 
 
 @dataclass(frozen=True, slots=True)

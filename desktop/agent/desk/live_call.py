@@ -24,6 +24,9 @@ class LiveCall:
     customer_id: str | None = None
     transcription: LiveTranscription | None = None
     finished: bool = False
+    # The customer the team erased while the call ran (the erasure named her or this call): the call may go
+    # on, but nothing of it is kept on this PC nor sent to the team once it ends (CallEnd).
+    erased_for: str | None = None
     starting: bool = False  # its transcription is being started, outside the desk's lock
     summary: CallSummary = field(default_factory=lambda: CallSummary(call_id=""))
     finals: int = 0

@@ -57,7 +57,19 @@ class TeamLink(DeskBase):
         desk worker (the store's one thread), as ``review delete-customer`` would erase it."""
         customer_id = erasure.customer_id
         if customer_id:
-            self._submit_quietly("erase for the team", lambda: self._erase_here(customer_id))
+            self._submit_quietly("erase for the team", lambda: self._erased_by_team(erasure))
+
+    def _erased_by_team(self, erasure: Erasure) -> None:
+        """Desk worker. A call with her still open here (running, or ended and not yet saved) goes on, but is
+        marked: once it ends, what it wrote since is erased too and nothing of it is sent (CallEnd)."""
+        call = self._call
+        if (
+            call is not None
+            and not call.summary.saved
+            and (call.customer_id == erasure.customer_id or call.call_id in erasure.call_ids)
+        ):
+            call.erased_for = erasure.customer_id
+        self._erase_here(erasure.customer_id)
 
     def _change_arrived(self, change: Change) -> None:
         """A change of the team's shared data (sync client thread). A knowledge entry a supervisor added,
@@ -174,6 +186,8 @@ class TeamLink(DeskBase):
         if not call_id:
             log.info("whisper %s is not about a call: shown, not kept with a call", whisper.whisper_id)
             return
+        if call is not None and call.erased_for is not None and call_id == call.call_id:
+            return  # the team erased this call's customer: nothing more is kept of it (CallEnd)
         self._open_store().upsert_whisper(
             WhisperRecord(
                 id=whisper.whisper_id,
@@ -224,8 +238,8 @@ class TeamLink(DeskBase):
         """Publish what the agent sees (customer, cards, cues) if it changed; at most every SHARE_INTERVAL_S,
         with a trailing publish so the last change is never lost. Desk worker only."""
         client = self.sync
-        if client is None or client.state is not ConnectionState.CONNECTED:
-            return  # dropped while offline anyway; sent again on reconnecting
+        if client is None or client.state is not ConnectionState.CONNECTED or call.erased_for is not None:
+            return  # dropped while offline (sent again on reconnecting); never once the team erased her
         info = team.call_info(
             call.shared_customer,
             self._cards_now(call),
