@@ -23,7 +23,7 @@ from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
 from desktop.common.views import QuickNote, WrapUpDraft
 from sync.client import ConnectionState
 from sync.server import ServerThread
-from tests.sync.conftest import RunningServer
+from tests.sync.conftest import RawClient, RunningServer
 from tests.sync.test_erasure import _grep
 from tests.waiting import wait_until
 
@@ -104,9 +104,11 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
         thread.stop()
 
 
-@pytest.mark.parametrize("caller", ["her number", "unknown number"])
+@pytest.mark.parametrize(
+    ("caller", "closed"), [("her number", False), ("unknown number", False), ("her number", True)]
+)
 def test_a_call_whose_customer_the_team_erases_mid_call_leaves_nothing_on_this_pc(
-    server: RunningServer, tmp_path: Path, caller: str
+    server: RunningServer, tmp_path: Path, caller: str, closed: bool
 ) -> None:
     server.add_user("alex", "agent", "demo")
     server.add_user("miki", "supervisor", "demo")
@@ -147,26 +149,44 @@ def test_a_call_whose_customer_the_team_erases_mid_call_leaves_nothing_on_this_p
             )
         assert desk.in_call  # the call goes on: the agent is still talking to her
         heard_before = len(agent.lines)
-        source.release.set()
-        wait_until(agent.saved.is_set, 120, "the call played to its end and the wrap-up asked to be saved")
-        assert len(agent.lines) > heard_before  # lines were heard (and written) after the erasure
-        assert agent.finished == [call_id]
-        assert (Problem.ERASED_DURING_CALL, call_id) in agent.problems  # the agent was told
-        assert agent.saves == [SaveOutcome(call_id, False, False, True)]
-        feed = supervisor.request("feed_since", after=0)["changes"]
-        about_the_call = [c for c in feed if c["kind"] != "erasure" and call_id in str(c)]
-        assert about_the_call == []
-        # Told calmly, once per attempt, and nothing else: no refusal by the server about the erased call.
-        assert {problem for problem, _ in agent.problems} == {Problem.ERASED_DURING_CALL}
-        sato_kept = caller != "her number"
-        assert desk.run_on_worker(lambda s: s.get_customer(CUSTOMER) is not None).result(30) is sato_kept
-        assert desk.run_on_worker(lambda s: s.get_customer("demo-cust-tanaka") is not None).result(30)
+        if closed:  # the agent closes the app in the middle of the call, after more lines were heard
+            source.held.clear()
+            source.hold_at = 30.0
+            wait_until(lambda: source.held.is_set() and len(agent.lines) > heard_before, 120, "more lines")
+        else:
+            _played_to_the_end(desk, agent, source, supervisor, call_id, heard_before, caller)
     finally:
+        desk.shutdown()  # stops the call's audio first if it is still running (the app closed mid-call)
         source.release.set()
-        desk.shutdown()
         supervisor.close()
+    assert agent.finished == ([] if closed else [call_id])
     said = sorted({line for line in agent.lines if len(line) >= 12})
     assert said
     secrets = [*said, QUICK_NOTE, *([] if caller != "her number" else HER)]
     assert _grep(pc, secrets) == {}
     assert not call_recording_dir(call_id, pc / "recordings").exists()
+
+
+def _played_to_the_end(
+    desk: CallDesk,
+    agent: Agent,
+    source: HeldSource,
+    supervisor: RawClient,
+    call_id: str,
+    heard_before: int,
+    caller: str,
+) -> None:
+    source.release.set()
+    wait_until(agent.saved.is_set, 120, "the call played to its end and the wrap-up asked to be saved")
+    assert len(agent.lines) > heard_before  # lines were heard (and written) after the erasure
+    assert agent.finished == [call_id]
+    assert (Problem.ERASED_DURING_CALL, call_id) in agent.problems  # the agent was told
+    assert agent.saves == [SaveOutcome(call_id, False, False, True)]
+    feed = supervisor.request("feed_since", after=0)["changes"]
+    about_the_call = [c for c in feed if c["kind"] != "erasure" and call_id in str(c)]
+    assert about_the_call == []
+    # Told calmly, once per attempt, and nothing else: no refusal by the server about the erased call.
+    assert {problem for problem, _ in agent.problems} == {Problem.ERASED_DURING_CALL}
+    sato_kept = caller != "her number"
+    assert desk.run_on_worker(lambda s: s.get_customer(CUSTOMER) is not None).result(30) is sato_kept
+    assert desk.run_on_worker(lambda s: s.get_customer("demo-cust-tanaka") is not None).result(30)

@@ -303,6 +303,22 @@ def test_problems_are_worded_for_the_agent_and_name_the_device(agent: Any, qtbot
     assert "replay a recording" in agent.window.statusBar().currentMessage()
 
 
+def test_a_call_erased_by_the_team_is_explained_calmly_in_the_wrap_up_form(agent: Any, qtbot: Any) -> None:
+    w = agent.window
+    w.act_ja.trigger()
+    qtbot.waitUntil(lambda: w.call_bar.call_button.text() == "通話開始")
+    try:
+        from_worker(agent.bridge.on_call_finished, "call-1", WrapUpDraft())
+        from_worker(agent.bridge.on_problem, Problem.ERASED_DURING_CALL, "call-1")
+        told = "通話中にこのお客様の情報が消去されたため、この通話の記録は残していません。"
+        qtbot.waitUntil(lambda: w.wrap_up.status.text() == told)
+        assert not w.wrap_up.save_button.isEnabled()  # nothing to save: the call was not kept
+        assert w.statusBar().currentMessage() == told
+    finally:
+        w.act_en.trigger()
+        qtbot.waitUntil(lambda: w.call_bar.call_button.text() == "Start call")
+
+
 def test_switching_to_japanese_retranslates_the_open_window(agent: Any, qtbot: Any) -> None:
     w = agent.window
     assert w.call_bar.call_button.text() == "Start call"

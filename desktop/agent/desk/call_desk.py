@@ -39,6 +39,7 @@ from assist.review_schema import ensure_review_schema
 from audio.recording import repair_recordings
 from desktop.agent.desk.call_flow import CallFlow
 from desktop.agent.desk.config import DeskConfig
+from desktop.agent.desk.desk_base import logged
 from desktop.agent.desk.listener import CallListener, Problem, SaveOutcome
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ class CallDesk(CallFlow):
             except Exception:  # the app is closing: a stuck socket must not keep it open
                 log.exception("stopping the team-server client failed")
             self.sync = None
+        if call is not None and call.erased_for is not None:
+            # Closed during a call whose customer the team erased: what it wrote since goes before the store
+            # closes (queued after the lines already heard; no more are taken once closing).
+            self._worker.submit(logged("erase the erased call", lambda: self._erase_call_here(call)))
         self._worker.submit(self._close_store)
         self._worker.shutdown()
 

@@ -94,6 +94,10 @@ class CallEnd(TeamLink):
         erasure took the call's row with her; the lines heard since were written under its id again: given
         back to her (an unknown caller's call, named by the erasure, too), the call is found and erased whole.
         The agent is told why nothing of the call was kept."""
+        self._erase_call_here(call)
+        self.listener.on_problem(Problem.ERASED_DURING_CALL, call.call_id)
+
+    def _erase_call_here(self, call: LiveCall) -> None:
         customer_id = call.erased_for
         if customer_id is None:
             return
@@ -105,7 +109,6 @@ class CallEnd(TeamLink):
             else CallRecord(id=call.call_id, customer_id=customer_id)
         )
         self._erase_here(customer_id)
-        self.listener.on_problem(Problem.ERASED_DURING_CALL, call.call_id)
 
     def _start_after_call_pass(self, call: LiveCall) -> None:
         """Transcribe the saved recording again with the chosen bigger model, in the background at low
