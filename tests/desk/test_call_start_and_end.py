@@ -11,41 +11,30 @@ from typing import Any
 
 import pytest
 
-from audio.events import AudioStatusEvent, Channel
-from audio.source import AudioChunk, ChannelMap, FileSource
+from audio.source import ChannelMap, FileSource
 from desktop.agent.demo import DEMO_CALL
 from desktop.agent.desk import CallDesk, DeskConfig
 from desktop.common.views import WrapUpDraft
+from tests.desk.wrapped_source import WrappedSource
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
 
-class HeldSource:
+class HeldSource(WrappedSource):
     """The demo recording, whose ``start`` waits until the test lets it go."""
 
     def __init__(self, inner: FileSource) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.entered = threading.Event()
         self.release = threading.Event()
         self.stopped = threading.Event()
-
-    @property
-    def channels(self) -> tuple[Channel, ...]:
-        return self.inner.channels
-
-    @property
-    def ended(self) -> bool:
-        return self.inner.ended
 
     def start(self) -> None:
         self.entered.set()
         if not self.release.wait(120):
             raise RuntimeError("the test never let the source start")
         self.inner.start()
-
-    def read(self, timeout: float) -> list[AudioChunk | AudioStatusEvent]:
-        return self.inner.read(timeout)
 
     def stop(self) -> None:
         self.stopped.set()

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from assist.exports import call_recording_dir
-from audio.events import AudioStatusEvent, Channel, EventKind
+from audio.events import AudioStatusEvent, EventKind
 from audio.source import AudioChunk, ChannelMap, FileSource
 from desktop.agent.demo import DEMO_CALL, DEMO_PHONE, seed_store
 from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
 from desktop.common.views import QuickNote, WrapUpDraft
 from sync.client import ConnectionState
 from sync.server import ServerThread
+from tests.desk.wrapped_source import WrappedSource
 from tests.sync.conftest import RawClient, RunningServer
 from tests.sync.test_erasure import _grep
 from tests.waiting import wait_until
@@ -34,25 +35,14 @@ HER = ["佐藤 花子", "佐藤花子", "サトウ ハナコ", "Hanako", "hanako
 QUICK_NOTE = "Wants the refund confirmed by SMS to her mobile"
 
 
-class HeldSource:
+class HeldSource(WrappedSource):
     """The demo recording at full speed, held once ``hold_at`` seconds were read until the test lets go."""
 
     def __init__(self, hold_at: float) -> None:
-        self.inner = FileSource(DEMO_CALL, channel_map=ChannelMap.stereo())
+        super().__init__(FileSource(DEMO_CALL, channel_map=ChannelMap.stereo()))
         self.hold_at = hold_at
         self.held = threading.Event()
         self.release = threading.Event()
-
-    @property
-    def channels(self) -> tuple[Channel, ...]:
-        return self.inner.channels
-
-    @property
-    def ended(self) -> bool:
-        return self.inner.ended
-
-    def start(self) -> None:
-        self.inner.start()
 
     def read(self, timeout: float) -> list[AudioChunk | AudioStatusEvent]:
         if self.inner.position >= self.hold_at and not self.release.is_set():
