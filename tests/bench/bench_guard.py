@@ -154,10 +154,11 @@ def speech_clips(work: Path, support: bool = True) -> list[tuple[Path, str, str,
         # the support sentences of bench_support_ja over the telephone band, when speech synthesis is there
         from tests.bench.bench_support_ja import SENTENCES, phone_clip, synthesize
 
-        for path, (text, _, _) in zip(synthesize(tts, work), SENTENCES, strict=True):
-            phone = work / f"{path.stem}_8k.wav"
-            sf.write(str(phone), phone_clip(path, text).audio, SAMPLE_RATE, subtype="PCM_16")
-            out.append((phone, "ja", f"support {path.stem}", ""))
+        spoken = synthesize(tts, [text for text, _, _ in SENTENCES])
+        for i, (text, _, _) in enumerate(SENTENCES):
+            phone = work / f"s{i:02d}_8k.wav"
+            sf.write(str(phone), phone_clip(spoken[text], text).audio, SAMPLE_RATE, subtype="PCM_16")
+            out.append((phone, "ja", f"support s{i:02d}", ""))
     return out
 
 

@@ -158,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp:
         work = Path(tmp)
-        paths = synthesize(args.tts_python, work)[16:]
         sentences = HALVES["reporting"][: args.first]
+        spoken = synthesize(args.tts_python, [text for text, _, _ in sentences])
         clips = []
-        for path, (text, _, _) in zip(paths, sentences, strict=False):
+        for text, _, _ in sentences:
+            path = spoken[text]
             audio, rate = sf.read(str(path), dtype="float32")
             clips.append(Clip(path, "ja", text, soxr.resample(audio, rate, SAMPLE_RATE).astype(np.float32)))
         ordered = by_speaker(clips, [side for _, _, side in sentences])
