@@ -475,9 +475,41 @@ class KnowledgeVectors:
                 best[entry_id] = float(similarity)
         return best
 
+    def call_talk(self, query: Vectors, language: str) -> float:
+        """How close the query is to the closest line of everyday call talk of ``language`` (see
+        ``call_talk_lines``): thanks, "no, nothing else", a date given when asked. 0.0 with no such lines."""
+        matrix = _call_talk_vectors(self.embedder, language)
+        return float(np.max(matrix @ query)) if len(matrix) else 0.0
+
     @property
     def size(self) -> int:
         return sum(len(i.owners) for i in self._indexes.values())
+
+
+def call_talk_lines(language: str) -> list[str]:
+    """The everyday call talk shipped in ``resources/matching/call_talk.<language>.txt`` (comments and blank
+    lines left out); none for a language without a file."""
+    from importlib import resources
+
+    found = resources.files("resources").joinpath("matching", f"call_talk.{language}.txt")
+    if not found.is_file():
+        return []
+    text = found.read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+_CALL_TALK: dict[tuple[int, str], tuple[Embedder, Vectors]] = {}
+_CALL_TALK_LOCK = threading.Lock()
+
+
+def _call_talk_vectors(embedder: Embedder, language: str) -> Vectors:
+    """The sentence vectors of ``language``'s call talk, embedded once per encoder and process (~0.1 s)."""
+    key = (id(embedder), language)
+    with _CALL_TALK_LOCK:
+        known = _CALL_TALK.get(key)
+        if known is None or known[0] is not embedder:
+            known = _CALL_TALK[key] = (embedder, embedder.encode(call_talk_lines(language)))
+        return known[1]
 
 
 _BY_STORE: weakref.WeakKeyDictionary[Store, KnowledgeVectors] = weakref.WeakKeyDictionary()

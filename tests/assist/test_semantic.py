@@ -141,6 +141,26 @@ def test_an_english_paraphrase_that_shares_no_word_with_its_entry_is_shown(kb_st
     assert shown(kb_store, "what time does the parcel shop open on sundays") == []
 
 
+def test_everyday_call_talk_that_asks_for_nothing_shows_no_card(kb_store: Store) -> None:
+    # 「いいえ、それ以外はありません」 ("no, nothing else") is as close to 「配送の遅れ」 as a customer's
+    # question would be: before the call-talk check it showed that card (0.45 against a threshold of 0.4).
+    assert shown(kb_store, "いいえ、それ以外はありません") == []
+    assert shown(kb_store, "それでは、失礼いたします") == []
+    assert shown(kb_store, "thank you so much, that really helped") == []
+    # Questions said in the same spoken style still show their cards.
+    assert shown(kb_store, "頼んだものがいつまで待っても届かなくて")[:1] == ["ja-delivery-delay"]
+    assert shown(kb_store, "返金っていつ頃になりますか")[:1] == ["ja-refund"]
+
+
+def test_the_call_talk_lines_are_read_from_the_editable_resource() -> None:
+    for language in ("ja", "en"):
+        lines = semantic.call_talk_lines(language)
+        assert len(lines) > 50
+        assert not [line for line in lines if line.startswith("#") or not line.strip()]
+    assert "ありがとうございます" in semantic.call_talk_lines("ja")
+    assert semantic.call_talk_lines("fr") == []  # a language without a file has no call talk
+
+
 def test_the_line_is_mended_as_the_knowledge_base_writes_its_words(kb_store: Store) -> None:
     matcher = Matcher(kb_store)
     terms, mended = matcher.by_sound("I need to change my a dress")
