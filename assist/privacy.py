@@ -8,6 +8,13 @@ erasure runs in one transaction with ``secure_delete`` on (freed pages are zeroe
 indexes it touched (``optimize``, which rewrites them without the deleted entries) and truncates the WAL,
 and finally removes the recording folders. ``tests/review/test_privacy.py`` checks the raw database bytes.
 
+An erasure may also name calls (the team's erasure names the calls it erased): they go whoever their caller
+was here, an unknown number's call too. Every erased call stays marked in the store (``meta``, ids only),
+written in the erasure's own transaction, until its recording folder is gone; a call still running here (the
+agent is on the phone with her) stays marked until it has ended and is erased again. Whatever stops the
+process in between (killed, power lost), :func:`finish_erasures` at the next start erases what the marked
+calls left (lines written since, cues, the recording) before the store is read.
+
 The team server keeps its own copy of shared data, and the sync client files their queued frames: the layers
 above (sync, wired by the ``agent-assist`` command) register a :data:`TeamEraser` here, which
 ``review delete-customer`` runs after the local erasure and whose lines say what was erased where and what is
@@ -16,6 +23,7 @@ pending (sync/team_erasure.py).
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import time
@@ -117,20 +125,85 @@ def _delete_examples_from(conn: sqlite3.Connection, call_ids: Sequence[str], row
     rows["knowledge_examples"] = removed
 
 
+_MARKS = "calls_being_erased"  # meta key: the ids of calls whose erasure is not finished (JSON list)
+
+
+def calls_being_erased(store: Store) -> list[str]:
+    """The calls whose erasure is not finished here: still running, or cut off before their files went."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (_MARKS,)).fetchone()
+    return [str(call_id) for call_id in json.loads(row[0])] if row else []
+
+
+def _mark(store: Store, call_ids: Sequence[str]) -> None:
+    with store.transaction(durable=True):
+        if call_ids:
+            store.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_MARKS, json.dumps(list(call_ids)))
+            )
+        else:
+            store.conn.execute("DELETE FROM meta WHERE key = ?", (_MARKS,))
+
+
+def _leaves_a_trace(store: Store, call_id: str, recordings_root: Path | None) -> bool:
+    conn = store.conn
+    return (
+        conn.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is not None
+        or conn.execute("SELECT 1 FROM segments WHERE call_id = ? LIMIT 1", (call_id,)).fetchone() is not None
+        or call_recording_dir(call_id, recordings_root).exists()
+    )
+
+
 def erase_customer(
     store: Store,
     customer_id: str,
     recordings_root: Path | None = None,
     merge_indexes: bool = True,
     wait_seconds: float = 5.0,
+    *,
+    call_ids: Sequence[str] = (),
+    live_calls: Sequence[str] = (),
 ) -> ErasureReport:
-    """Delete everything about ``customer_id``: rows, index entries and recordings. Raises ErasureError for an
-    unknown customer (nothing is touched then)."""
-    conn = store.conn
-    known = conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is not None
-    call_ids = customer_call_ids(store, customer_id)
-    if not known and not call_ids:
+    """Delete everything about ``customer_id``: rows, index entries and recordings, with the calls the
+    erasure names (``call_ids``, whoever their caller was here). ``live_calls`` are calls with her still
+    running here: erased so far, and kept marked until a later erasure naming them (once they ended) or
+    :func:`finish_erasures` takes what they wrote since. Raises ErasureError when this PC holds nothing of
+    her nor of the named calls (nothing is touched then)."""
+    named = [c for c in dict.fromkeys([*call_ids, *live_calls]) if c]
+    marked = set(calls_being_erased(store))
+    if not (
+        store.conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        or customer_call_ids(store, customer_id)
+        or live_calls
+        or any(c in marked or _leaves_a_trace(store, c, recordings_root) for c in named)
+    ):
         raise ErasureError(f"no customer with id {customer_id!r} in the store")
+    return _erase(store, customer_id, named, recordings_root, merge_indexes, wait_seconds, live_calls)
+
+
+def finish_erasures(
+    store: Store, recordings_root: Path | None = None, still_live: Sequence[str] = ()
+) -> ErasureReport | None:
+    """Finish the erasures a stopped process left (run when the app opens the store, before it reads it):
+    what each marked call wrote after its erasure, and its recording, go; then the marks. None when there
+    was nothing to finish."""
+    calls = [c for c in calls_being_erased(store) if c not in still_live]
+    if not calls:
+        return None
+    return _erase(store, None, calls, recordings_root, True, 5.0, still_live)
+
+
+def _erase(
+    store: Store,
+    customer_id: str | None,
+    named: Sequence[str],
+    recordings_root: Path | None,
+    merge_indexes: bool,
+    wait_seconds: float,
+    live_calls: Sequence[str],
+) -> ErasureReport:
+    conn = store.conn
+    call_ids = list(dict.fromkeys([*(customer_call_ids(store, customer_id) if customer_id else ()), *named]))
+    before = calls_being_erased(store)
     ensure_review_schema(store)
     ensure_dynamics_schema(store)
     rows: dict[str, int] = {}
@@ -153,12 +226,17 @@ def erase_customer(
                 cur = conn.execute("DELETE FROM follow_ups WHERE call_id = ?", one)
                 rows["follow_ups"] = rows.get("follow_ups", 0) + cur.rowcount
                 _delete_with_index(conn, "calls", "id = ?", one, rows)
-            cur = conn.execute("DELETE FROM follow_ups WHERE customer_id = ?", (customer_id,))
-            rows["follow_ups"] = rows.get("follow_ups", 0) + cur.rowcount
-            _delete_with_index(conn, "notes", "customer_id = ?", (customer_id,), rows)
-            cur = conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (customer_id,))
-            rows["customer_phones"] = cur.rowcount
-            _delete_with_index(conn, "customers", "id = ?", (customer_id,), rows)
+            if customer_id is not None:
+                cur = conn.execute("DELETE FROM follow_ups WHERE customer_id = ?", (customer_id,))
+                rows["follow_ups"] = rows.get("follow_ups", 0) + cur.rowcount
+                _delete_with_index(conn, "notes", "customer_id = ?", (customer_id,), rows)
+                cur = conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (customer_id,))
+                rows["customer_phones"] = cur.rowcount
+                _delete_with_index(conn, "customers", "id = ?", (customer_id,), rows)
+            # Every call erased stays marked, in this same transaction, until its recording folder is gone
+            # (a live one until it ended and was erased again): a process stopped in between leaves the mark
+            # for finish_erasures.
+            _mark(store, list(dict.fromkeys([*before, *call_ids])))
             if merge_indexes:
                 for table, fts in _FTS_BY_TABLE.items():
                     if rows.get(table):
@@ -184,8 +262,13 @@ def erase_customer(
             removed.extend(files)
         except OSError as exc:
             failed.append(f"{folder}: {exc.strerror or exc}")
+    finished = {
+        c for c in call_ids if c not in live_calls and not call_recording_dir(c, recordings_root).exists()
+    }
+    if finished:
+        _mark(store, [c for c in calls_being_erased(store) if c not in finished])
     return ErasureReport(
-        customer_id,
+        customer_id or "",
         tuple(call_ids),
         {k: v for k, v in rows.items() if v},
         tuple(removed),

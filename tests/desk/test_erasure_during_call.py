@@ -9,7 +9,6 @@ held at 15 s so the erasure surely arrives mid-call. The proof is the raw files 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from desktop.agent.demo import DEMO_CALL, DEMO_PHONE, seed_store
 from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
 from desktop.common.views import QuickNote, WrapUpDraft
 from sync.client import ConnectionState
-from sync.server import ServerThread
 from tests.desk.wrapped_source import WrappedSource
 from tests.sync.conftest import RawClient, RunningServer
 from tests.sync.test_erasure import _grep
@@ -82,16 +80,6 @@ class Agent:
 
     def __getattr__(self, name: str) -> Any:
         return lambda *args, **kwargs: None
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
-    thread = ServerThread(tmp_path / "server", "127.0.0.1", 0)
-    thread.start()
-    try:
-        yield RunningServer(thread, tmp_path / "server")
-    finally:
-        thread.stop()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ from concurrent.futures import Future
 from dataclasses import replace
 
 from assist.after_call import apply_after_call
-from assist.domain import CallRecord
 from audio.after_call import AfterCallPass, AfterCallResult
 from desktop.agent.desk import core_views, saving, team
 from desktop.agent.desk.desk_base import logged
@@ -91,24 +90,16 @@ class CallEnd(TeamLink):
     def _forget_erased_call(self, call: LiveCall) -> None:
         """The team erased the caller during the call (desk worker, after the drain): what the call wrote
         since (transcript lines, cues, whispers, the recording) goes the same way as the rest of her. The
-        erasure took the call's row with her; the lines heard since were written under its id again: given
-        back to her (an unknown caller's call, named by the erasure, too), the call is found and erased whole.
-        The agent is told why nothing of the call was kept."""
+        call stayed marked in the store since the erasure (an unknown caller's call, named by the erasure,
+        too); erased again by its id, it is found and erased whole, and the mark goes. The agent is told why
+        nothing of the call was kept."""
         self._erase_call_here(call)
         self.listener.on_problem(Problem.ERASED_DURING_CALL, call.call_id)
 
     def _erase_call_here(self, call: LiveCall) -> None:
         customer_id = call.erased_for
-        if customer_id is None:
-            return
-        store = self._open_store()
-        known = store.get_call(call.call_id)
-        store.upsert_call(
-            replace(known, customer_id=customer_id)
-            if known is not None
-            else CallRecord(id=call.call_id, customer_id=customer_id)
-        )
-        self._erase_here(customer_id)
+        if customer_id is not None:
+            self._erase_here(customer_id, (call.call_id,))
 
     def _start_after_call_pass(self, call: LiveCall) -> None:
         """Transcribe the saved recording again with the chosen bigger model, in the background at low

@@ -15,6 +15,7 @@ from typing import TypeVar
 from assist.domain import CustomerContext
 from assist.domain_words import Word, domain_words
 from assist.paths import data_dir, recordings_dir, store_path
+from assist.privacy import finish_erasures
 from assist.semantic import BackgroundEmbedding
 from assist.store import Store
 from audio.after_call import AfterCallPass
@@ -108,11 +109,26 @@ class DeskBase:
     def _open_store(self) -> Store:
         if self._store is None:
             try:
-                self._store = Store.open(self.store_file)
+                store = Store.open(self.store_file)
             except Exception as exc:
                 self.listener.on_problem(Problem.STORE, f"{self.store_file}: {exc}")
                 raise
+            self._finish_erasures(store)
+            self._store = store
         return self._store
+
+    def _finish_erasures(self, store: Store) -> None:
+        """Before anything reads the store: an erasure the last session could not finish (the app was killed
+        during a call whose customer the team had erased, or before a recording folder went) is finished:
+        what the marked calls wrote since, and their recordings."""
+        call = self._call
+        try:
+            report = finish_erasures(store, self.recordings, (call.call_id,) if call is not None else ())
+        except Exception:  # the store stays usable; the marks stay for the next start
+            log.exception("finishing an interrupted erasure failed")
+            return
+        if report is not None:
+            log.info("finished the erasure of %d call(s) left by the last session", len(report.call_ids))
 
     def _embed_in_background(self) -> None:
         """Start embedding knowledge on a thread of its own (with its own connection, opened after the store

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from assist.domain import WhisperRecord, system_clock, utc_iso
@@ -60,16 +61,20 @@ class TeamLink(DeskBase):
             self._submit_quietly("erase for the team", lambda: self._erased_by_team(erasure))
 
     def _erased_by_team(self, erasure: Erasure) -> None:
-        """Desk worker. A call with her still open here (running, or ended and not yet saved) goes on, but is
-        marked: once it ends, what it wrote since is erased too and nothing of it is sent (CallEnd)."""
+        """Desk worker. Her record goes, and every call the erasure names, whoever the caller was here (an
+        unknown number's past call too). A call with her still open here (running, or ended and not yet
+        saved) goes on, but is marked, in the store too (a killed app finishes it at the next start): once it
+        ends, what it wrote since is erased too and nothing of it is sent (CallEnd)."""
         call = self._call
+        live: tuple[str, ...] = ()
         if (
             call is not None
             and not call.summary.saved
             and (call.customer_id == erasure.customer_id or call.call_id in erasure.call_ids)
         ):
             call.erased_for = erasure.customer_id
-        self._erase_here(erasure.customer_id)
+            live = (call.call_id,)
+        self._erase_here(erasure.customer_id, erasure.call_ids, live)
 
     def _change_arrived(self, change: Change) -> None:
         """A change of the team's shared data (sync client thread). A knowledge entry a supervisor added,
@@ -127,9 +132,11 @@ class TeamLink(DeskBase):
         else:
             self._embedding.notify()
 
-    def _erase_here(self, customer_id: str) -> None:
+    def _erase_here(self, customer_id: str, call_ids: Sequence[str] = (), live: Sequence[str] = ()) -> None:
         try:
-            report = erase_customer(self._open_store(), customer_id, self.recordings)
+            report = erase_customer(
+                self._open_store(), customer_id, self.recordings, call_ids=call_ids, live_calls=live
+            )
         except ErasureError:
             return  # this PC never held them
         log.info(

@@ -1,0 +1,129 @@
+"""The team erases a customer during this PC's live call with her, and the app is then killed (SIGKILL: no
+shutdown, as with a crash or a power cut) before the call ends: the lines heard since the erasure were already
+written to the store. At the next start the app finishes the erasure before anything reads the store: her
+name, phone numbers, every line heard and the recording are in no file of the data directory. Real parts: the
+app is a process of its own (tests/desk/killed_app.py: the desk's real call path, the demo call through
+FileSource -> faster-whisper tiny.en -> a real store, recording on), a real team server on 127.0.0.1 (port 0)
+whose supervisor erases, the desk's real sync client reading the erasure from the change feed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assist.exports import call_recording_dir
+from assist.history import CallHistory, SearchQuery
+from desktop.agent.demo import seed_store
+from desktop.agent.desk import CallDesk, DeskConfig
+from sync.client import ConnectionState
+from tests.desk.test_erasure_during_call import CUSTOMER, HER
+from tests.listeners import QuietListener
+from tests.sync.conftest import RunningServer
+from tests.sync.test_erasure import _grep
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class App:
+    """The killable app process and what it said on stdout."""
+
+    def __init__(self, data: Path, server: RunningServer, log: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the test's own data home (tests/conftest.py)
+        self.log = log
+        with log.open("wb") as errors:  # its log and tracebacks, shown when the test fails
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.desk.killed_app", str(data), server.url, server.tokens["alex"]],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                encoding="utf-8",
+            )
+        self.said: list[dict[str, Any]] = []
+        self._reader = threading.Thread(target=self._read, name="killed-app-stdout")
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for text in self.process.stdout:
+            if text.startswith("{"):
+                self.said.append(json.loads(text))
+
+    def told(self, key: str) -> Any:
+        if self.process.poll() is not None and not any(key in said for said in self.said):
+            raise AssertionError(
+                f"the app exited ({self.process.returncode}) before saying {key!r}:\n{self.errors()}"
+            )
+        return next((said[key] for said in self.said if key in said), None)
+
+    def errors(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+        self._reader.join(30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_was_killed(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    server.add_user("alex", "agent", "demo")
+    server.add_user("miki", "supervisor", "demo")
+    pc = tmp_path / "pc"
+    pc.mkdir()
+    seed_store(pc / "agent-assist.sqlite3")
+    supervisor = server.raw("miki")
+    app = App(pc, server, tmp_path / "app.log")
+    try:
+        call_id = wait_until(lambda: app.told("held"), 240, "the app's call with her under way")
+        assert any(call_recording_dir(call_id, pc / "recordings").rglob("*.wav"))  # being recorded
+        erased = supervisor.request("erase_customer", customer_id=CUSTOMER)
+        assert erased["type"] == "ack", erased
+        wait_until(lambda: app.told("erased"), 120, "the erasure on the agent's PC")
+        wait_until(lambda: app.told("ready"), 240, "more of the call heard and stored after the erasure")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nthe app's log:\n{app.errors()}") from exc
+    finally:
+        app.kill()
+        supervisor.close()
+    erased_at = next(i for i, said in enumerate(app.said) if "erased" in said)
+    since = sorted({s["line"] for s in app.said[erased_at:] if len(s.get("line", "")) >= 12})
+    heard = sorted({s["line"] for s in app.said if len(s.get("line", "")) >= 12})
+    assert since, app.errors()  # lines were heard after the erasure
+    assert _grep(pc, since), app.errors()  # and the killed app left them on disk
+
+    # The next start: the agent opens the app again.
+    desk = CallDesk(
+        QuietListener(),
+        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
+        store_file=pc / "agent-assist.sqlite3",
+        sync_state_file=pc / "sync-client.sqlite3",
+        recordings=pc / "recordings",
+    )
+    try:
+        desk.start(preload_model=False)
+        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the app online again")
+        word = max((w for line in since for w in line.split() if w.isalpha()), key=len)
+        found = desk.run_on_worker(lambda s: CallHistory(s).search(SearchQuery(word)).call_ids()).result(30)
+        assert call_id not in found  # History finds nothing of the call
+        assert desk.run_on_worker(lambda s: s.get_customer("demo-cust-tanaka") is not None).result(30)
+    finally:
+        desk.shutdown()
+    assert _grep(pc, [*heard, *HER]) == {}
+    assert not call_recording_dir(call_id, pc / "recordings").exists()
