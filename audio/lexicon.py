@@ -95,6 +95,59 @@ def allowed_distance(kana: int) -> float:
     return 1.0
 
 
+NEAR_LIMIT = 20
+"""At most this many words in an utterance's short biasing list (:meth:`Lexicon.near`)."""
+
+
+def near_distance(kana: int) -> float:
+    """How far a listed word's reading of ``kana`` characters may be from a stretch of what was heard for
+    the word to go into the utterance's short biasing list: looser than :func:`allowed_distance`, since
+    the list only lets Whisper consider the word (the merge and the guards still decide what is kept)."""
+    if kana <= 2:
+        return 0.0
+    if kana == 3:
+        return 0.5
+    if kana == 4:
+        return 1.0
+    return 1.5 if kana < 8 else 2.0
+
+
+def _fold(reading: str) -> str:
+    return "".join(_base(ch) for ch in reading if ch != "ー")
+
+
+def _pairs(folded: str) -> list[str]:
+    return [folded[i : i + 2] for i in range(len(folded) - 1)] or ([folded] if folded else [])
+
+
+def _stretch_distance(word: str, text: str) -> float:
+    """The smallest :func:`reading_distance` between ``word`` and any stretch of ``text``."""
+    prev = [0.0] * (len(text) + 1)  # the stretch may start anywhere
+    for ca in word:
+        cur = [prev[0] + _indel(ca)]
+        for j, cb in enumerate(text, 1):
+            cur.append(
+                min(prev[j] + _indel(ca), cur[j - 1] + _indel(cb), prev[j - 1] + _substitution(ca, cb))
+            )
+        prev = cur
+    return min(prev)  # ... and end anywhere
+
+
+def _kana_stretches(text: str) -> list[str]:
+    """The katakana readings of ``text``'s runs of tokens that have one (split where one has none)."""
+    stretches: list[str] = []
+    run: list[str] = []
+    for token in [*_tokenize(unicodedata.normalize("NFKC", text)), None]:
+        reading = _token_reading(token) if token is not None else None
+        if reading is not None and _KANA_RE.fullmatch(reading):
+            run.append(reading)
+            continue
+        if run:
+            stretches.append("".join(run))
+        run = []
+    return stretches
+
+
 def to_katakana(text: str) -> str:
     return "".join(_HIRAGANA.get(ch, ch) for ch in text)
 
@@ -186,6 +239,7 @@ class Lexicon:
         self.words: list[str] = []
         self._listed: set[str] = set()
         self._by_first: dict[str, list[str]] = {}
+        self._by_pair: dict[str, list[_Entry]] = {}  # by each two-kana stretch of the folded reading
         seen: set[tuple[str, str]] = set()
         for rank, item in enumerate(words):
             raw, given = (item, "") if isinstance(item, str) else item
@@ -205,6 +259,8 @@ class Lexicon:
                 self._exact[reading] = entry
             self._by_start.setdefault((_base(reading[0]), len(reading)), []).append(entry)
             self._by_rest.setdefault(reading[1:], []).append(entry)
+            for pair in set(_pairs(_fold(reading))):
+                self._by_pair.setdefault(pair, []).append(entry)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -231,6 +287,26 @@ class Lexicon:
                 ):
                     best = (distance, entry.rank, entry)
         return best[2] if best else None
+
+    def near(self, text: str, limit: int = NEAR_LIMIT) -> list[str]:
+        """The listed words whose reading is close to a stretch of ``text``'s (see :func:`near_distance`),
+        nearest first (relative to their length; earlier words first on ties), at most ``limit``: the words
+        an utterance may have been about, for a short biasing list (Whisper keeps only the first ~220
+        tokens of its hotwords, so the whole list of a large team never reaches it)."""
+        if not self._by_pair or not text:
+            return []
+        stretches = _kana_stretches(text)
+        pairs = {p for stretch in stretches for p in _pairs(_fold(stretch))}
+        candidates = {id(e): e for p in pairs for e in self._by_pair.get(p, ())}
+        found: dict[str, tuple[float, int]] = {}
+        for entry in candidates.values():
+            limit_here = near_distance(len(entry.reading))
+            distance = min(_stretch_distance(entry.reading, s) for s in stretches)
+            if distance <= limit_here:
+                key = (distance / len(entry.reading), entry.rank)
+                if entry.word not in found or key < found[entry.word]:
+                    found[entry.word] = key
+        return sorted(found, key=found.__getitem__)[:limit]
 
     def correct(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """``text`` with misheard listed words put right, and what was replaced by what."""
@@ -321,14 +397,21 @@ def _token_reading_known(token: JanomeToken) -> bool:
     return bool(reading) and reading != "*"
 
 
+def lexicon_for(words: Iterable[str | tuple[str, str]] | Lexicon | None) -> Lexicon | None:
+    """A :class:`Lexicon` of ``words`` (itself when it is one), or None without words."""
+    if words is None or isinstance(words, Lexicon):
+        return words
+    listed = list(words)
+    return Lexicon(listed) if listed else None
+
+
 def corrector_for(
-    words: Iterable[str | tuple[str, str]] | None,
+    words: Iterable[str | tuple[str, str]] | Lexicon | None,
 ) -> Callable[[str], tuple[str, tuple[str, ...]]] | None:
     """A text -> (text, ``"heard -> word"`` corrections) function over ``words``, or None without words."""
-    listed = list(words or ())
-    if not listed:
+    lexicon = lexicon_for(words)
+    if lexicon is None:
         return None
-    lexicon = Lexicon(listed)
 
     def correct(text: str) -> tuple[str, tuple[str, ...]]:
         fixed, corrections = lexicon.correct(text)

@@ -25,7 +25,7 @@ import numpy as np
 
 from audio.events import AudioStatusEvent, AudioStatusKind, Channel, TranscriptEvent
 from audio.guards import bleed_ratio
-from audio.lexicon import corrector_for
+from audio.lexicon import corrector_for, lexicon_for
 from audio.models import ResolvedModel, cpu_threads, default_model_for, resolve_model
 from audio.recording import ChannelRecording, RecordingStopped
 from audio.segmenter import Segmenter, SegmenterSettings, Utterance
@@ -304,6 +304,7 @@ class LiveTranscription:
         """Load (or reuse) the model, open recordings and start the threads. Raises on a bad model or
         source."""
         recognizer = self._recognizer or WhisperRecognizer(self._load_model())
+        lexicon = lexicon_for(self._lexicon_words)
         self._started_at = self.clock()
         self._transcriber = StreamingTranscriber(
             recognizer,
@@ -316,8 +317,9 @@ class LiveTranscription:
             hotwords=self._hotwords,
             workers=transcription_workers(),
             audio_for=self._audio_span if self._second_pass else None,
-            corrector=corrector_for(self._lexicon_words),
+            corrector=corrector_for(lexicon),
             words=_plain_words(self._lexicon_words),
+            nearby=lexicon.near if lexicon is not None else None,
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)
@@ -361,8 +363,11 @@ class LiveTranscription:
         """Domain words for the reading-based correction of finals (the caller's name first); None: off."""
         self._lexicon_words = None if words is None else list(words)
         if self._transcriber is not None:
+            lexicon = lexicon_for(self._lexicon_words)
             self._transcriber.set_corrector(
-                corrector_for(self._lexicon_words), _plain_words(self._lexicon_words)
+                corrector_for(lexicon),
+                _plain_words(self._lexicon_words),
+                lexicon.near if lexicon is not None else None,
             )
 
     def set_biasing(self, prompt: str | None, hotwords: str | None = None) -> None:

@@ -107,3 +107,20 @@ def test_the_caller_s_name_comes_first_with_its_kana_as_the_reading(tmp_path: Pa
     )
     assert {"光回線", "回線速度"} <= {w for w in knowledge_words(store.all_knowledge()) if isinstance(w, str)}
     store.close()
+
+
+def test_an_utterance_s_short_list_is_the_listed_words_that_sound_like_part_of_it() -> None:
+    # a team's long list: the words said come out of it whatever their place
+    filler = [f"{w}センター" for w in ("東京", "大阪", "名古屋", "札幌", "福岡", "仙台", "広島", "神戸")]
+    lexicon = Lexicon([*filler, *support_words(), "東海林", ("小路", "ショウジ")])
+    near = lexicon.near("引き落としの講座を変更したいです")
+    assert {"引き落とし", "口座"} <= set(near[:4])  # 講座 sounds as 口座: Whisper may consider it
+    assert "料金" not in near and not set(filler) & set(near)
+    # heard far from the written word: ルーダー, 2重製給, タスワード
+    assert "ルーター" in lexicon.near("ルーダーを再起動していただけますか")
+    assert "二重請求" in lexicon.near("先月の両金が2重製給になっているようなんですが")
+    assert "パスワード" in lexicon.near("タスワードを忘れました")
+    # the caller's name by its kana, at the end of the list
+    assert "小路" in lexicon.near("しょうじ様でいらっしゃいますか")
+    assert len(lexicon.near("料金の請求書の返金の口座の解約の違約金の引き落としの延滞の割引", limit=5)) == 5
+    assert lexicon.near("") == [] and lexicon.near("Wi-Fi") == []

@@ -12,14 +12,14 @@ import soundfile as sf
 import soxr
 
 from assist.domain import Customer, KnowledgeEntry
-from assist.domain_words import biasing_hotwords, biasing_prompt
+from assist.domain_words import biasing_hotwords, biasing_prompt, support_words
 from audio.events import Channel, EventKind, TranscriptEvent
 from audio.guards import prompt_agrees
 from audio.lexicon import merge_prompted
 from audio.live import LiveTranscription, SharedModel
 from audio.segmenter import Utterance, UtteranceState
 from audio.source import ChannelMap, FileSource
-from audio.transcriber import Recognition, StreamingTranscriber
+from audio.transcriber import Recognition, StreamingTranscriber, WhisperRecognizer
 from tests.conftest import EVAL_DIR
 from tests.waiting import wait_until
 
@@ -127,6 +127,59 @@ def test_with_the_prompt_real_casual_speech_is_heard_as_without_it_and_noise_sta
     path = tmp_path / "nonspeech.wav"
     sf.write(str(path), noise, 16000, subtype="PCM_16")
     assert _hear(path, model, prompt, WORDS) == ""
+
+
+class Listening(WhisperRecognizer):
+    """The real recognizer, noting the hotwords each prompted hearing of a whole turn was given."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__(model)
+        self.turn_hotwords: list[str] = []
+
+    def recognize_turn(
+        self, audio: Any, *, language: str | None, prompt: str | None, hotwords: str | None
+    ) -> Recognition:
+        if prompt is not None:
+            self.turn_hotwords.append(hotwords or "")
+        return super().recognize_turn(audio, language=language, prompt=prompt, hotwords=hotwords)
+
+
+@pytest.mark.slow
+def test_the_words_an_utterance_sounds_like_lead_its_hotwords_however_long_the_team_s_list(
+    tmp_path: Path,
+) -> None:
+    clip = EVAL_DIR / "audio" / "reazonspeech_k2_test_wavs" / "test_ja_2.wav"
+    if not clip.is_file():
+        pytest.skip(f"no evaluation clip at {clip}")
+    model = SharedModel.get("base", "ja")
+    prompt = biasing_prompt("ja")
+    hotwords = biasing_hotwords("ja", prompt)
+    assert hotwords is not None
+    # the team's words said in the clip come last in a long list: the whole list's hotwords, of which
+    # Whisper keeps only the first ~220 tokens, never name them
+    words = [*support_words(), "機械", "聞き取り"]
+    recognizer = Listening(model)
+    events: list[TranscriptEvent] = []
+    live = LiveTranscription(
+        FileSource(clip, realtime=False, channel_map=ChannelMap.mono(Channel.CUSTOMER)),
+        call_id="near",
+        language="ja",
+        model=model,
+        recognizer=recognizer,
+        on_event=events.append,
+        prompt=prompt,
+        hotwords=hotwords,
+        lexicon=words,
+    )
+    live.start()
+    assert live.wait(180)
+    assert "機械" in _kept(events)
+    assert recognizer.turn_hotwords, "the turn was not heard again with the call's words"
+    for given in recognizer.turn_hotwords:
+        first = given.split()[:10]
+        assert "機械" in first and "聞き取り" in first
+        # then the rest of the list, as before
+        assert given.split()[-1] == hotwords.split()[-1]
 
 
 class TwoHearings:

@@ -109,6 +109,7 @@ def run(
     prompt: str | None,
     events: list[TranscriptEvent] | None = None,
     hotwords: str | None = None,
+    lexicon: list[str | tuple[str, str]] | None = None,
 ) -> list[Line]:
     recognizer = RecordingRecognizer(WhisperRecognizer(model), label, speech, prompt is not None)
     mapping = ChannelMap.stereo() if sf.info(str(path)).channels == 2 else ChannelMap.mono(Channel.CUSTOMER)
@@ -121,6 +122,7 @@ def run(
         prompt=prompt,
         hotwords=hotwords if prompt is not None else None,
         on_event=events.append if events is not None else lambda _e: None,
+        lexicon=lexicon if prompt is not None else None,
     )
     live.start()
     live.wait()
@@ -194,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         help="hotwords beside the prompt (default: the rest of the support list, as the app; '' for none)",
     )
     parser.add_argument(
+        "--lexicon",
+        action="store_true",
+        help="with the prompt, also the team's word list of bench_support_ja (correction and the words "
+        "near each utterance put first in the hotwords, as the app does)",
+    )
+    parser.add_argument(
         "--no-support",
         action="store_true",
         help="leave out the synthetic support sentences (real speech only)",
@@ -209,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[Line] = []
     with tempfile.TemporaryDirectory(prefix="bench-guard-") as tmp:
         work = Path(tmp)
+        lexicon = None
+        if args.lexicon:
+            from tests.bench.bench_support_ja import team_words
+
+            lexicon = team_words(work)
         kinds = non_speech_audio(args.minutes)
         streamed: dict[bool, list[TranscriptEvent]] = {False: [], True: []}
         windows: dict[bool, list[Line]] = {}
@@ -216,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, audio in kinds.items():
                 path = work / f"nonspeech_{len(lines)}.wav"
                 sf.write(str(path), np.stack([audio, audio[::-1]], axis=1), SAMPLE_RATE, subtype="PCM_16")
-                lines += run(path, "ja", base, name, False, prompt, streamed[prompt is not None], hotwords)
+                lines += run(
+                    path, "ja", base, name, False, prompt, streamed[prompt is not None], hotwords, lexicon
+                )
             # what reaches Whisper when the VAD lets non-speech through: windows decoded as finals
             recognizer = RecordingRecognizer(WhisperRecognizer(base), "", False, prompt is not None)
             for name, audio in kinds.items():
@@ -241,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             model = base if language == "ja" else tiny
             for prompt in (None, prompt_text) if language == "ja" else (None,):
                 events: list[TranscriptEvent] = []
-                lines += run(path, language, model, label, True, prompt, events, hotwords)
+                lines += run(path, language, model, label, True, prompt, events, hotwords, lexicon)
                 if reference and language == "ja":
                     kept[(label, prompt is not None)] = (
                         reference,
