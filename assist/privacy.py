@@ -35,6 +35,7 @@ from assist.dynamics import DYNAMICS_TABLES, ensure_dynamics_schema
 from assist.exports import call_recording_dir, customer_call_ids
 from assist.migrations import table_exists
 from assist.review_schema import REVIEW_TABLES, ensure_review_schema
+from assist.semantic import forget_examples
 from assist.store import Store
 
 # (customer_id, call_ids, server URL or "", token or "") -> (lines to show, whether something is still
@@ -245,6 +246,8 @@ def _erase(
                         conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     finally:
         conn.execute("PRAGMA secure_delete = OFF")
+    if rows.get("knowledge_examples"):
+        forget_examples(store)  # the meaning index's copy in memory, read by every later call's matcher
     # Until the WAL is copied into the main file and truncated, the main file still holds the erased text (and
     # the WAL its old pages). Another program reading the database (the app, a second review window) blocks
     # that while it holds a snapshot: wait a little for it, then say so (wal_cleared False): the caller must

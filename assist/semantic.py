@@ -515,6 +515,14 @@ def _call_talk_vectors(embedder: Embedder, language: str) -> Vectors:
 _BY_STORE: weakref.WeakKeyDictionary[Store, KnowledgeVectors] = weakref.WeakKeyDictionary()
 
 
+def forget_examples(store: Store) -> None:
+    """Examples were deleted from ``store`` behind its meaning index (an erasure): the copy this process
+    keeps in memory goes too, and the next comparison reads what is left."""
+    known = _BY_STORE.get(store)
+    if known is not None:
+        known._examples = None
+
+
 class BackgroundEmbedding:
     """Embeds knowledge that arrived without ``kb import`` (a team sync, the demo, another process's edit)
     soon after it arrives, so the first call after it does not wait seconds or minutes for it at its warm-up.

@@ -187,3 +187,31 @@ def test_a_helped_card_keeps_the_line_that_brought_it_as_an_example(kb_store: St
     assert vectors is not None
     near = vectors.example_similarities(vectors.embed("キャンセル分のお金はいつ戻るんですか"), "ja")
     assert max(near, key=near.__getitem__) == "ja-refund"
+
+
+def test_an_erasure_naming_the_call_takes_its_helped_example_from_the_index_in_memory_too(
+    kb_store: Store,
+) -> None:
+    from assist.domain import FeedbackAction
+    from assist.privacy import erase_customer
+    from assist.session import CallSession
+    from audio.events import Channel, EventKind, TranscriptEvent
+
+    # An unknown caller's line, marked "Helped", becomes an example the matcher compares every later line to.
+    session = CallSession(kb_store, "call-walk-in", None, "ja")
+    line = "キャンセルした分のお金っていつ戻りますか"
+    event = TranscriptEvent("call-walk-in", Channel.CUSTOMER, EventKind.FINAL, 0.0, 1.0, line, 0.9, "s1")
+    assert "ja-refund" in [c.id for c in session.feed(event).suggestions]
+    session.feedback("ja-refund", FeedbackAction.HELPED)
+    session.save(session.wrap_up())
+    vectors = KnowledgeVectors.for_store(kb_store)
+    assert vectors is not None
+    asked = vectors.embed("キャンセル分のお金はいつ戻るんですか")
+    assert "ja-refund" in vectors.example_similarities(asked, "ja")
+
+    # The team erases the caller it knew from this call (unknown here) and names the call.
+    report = erase_customer(kb_store, "walk-in-7", call_ids=["call-walk-in"])
+
+    assert report.rows["knowledge_examples"] == 1 and report.rows["segments"] == 1
+    assert kb_store.get_call("call-walk-in") is None
+    assert vectors.example_similarities(asked, "ja") == {}  # her line is no longer compared against
