@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from assist.history import CallHistory, SearchQuery
 from desktop.agent.demo import seed_store
 from desktop.agent.desk import CallDesk, DeskConfig
 from sync.client import ConnectionState
+from sync.protocol import Change, Erasure, RecordKind
 from tests.desk.test_erasure_during_call import CUSTOMER, HER
 from tests.listeners import QuietListener
 from tests.sync.conftest import RunningServer
@@ -127,3 +129,64 @@ def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_wa
         desk.shutdown()
     assert _grep(pc, [*heard, *HER]) == {}
     assert not call_recording_dir(call_id, pc / "recordings").exists()
+
+
+def test_the_sync_client_moves_its_feed_position_past_an_erasure_only_once_this_pc_has_erased(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """The sync client stores how far it read the change feed right after handing an entry to the app; an
+    app killed between that and its own erasure would never read the erasure again. So the desk answers only
+    once her record is erased here: while its worker is busy, the position waits."""
+    server.add_user("alex", "agent", "demo")
+    server.add_user("miki", "supervisor", "demo")
+    pc = tmp_path / "pc"
+    pc.mkdir()
+    seed_store(pc / "agent-assist.sqlite3")
+    desk = CallDesk(
+        QuietListener(),
+        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
+        store_file=pc / "agent-assist.sqlite3",
+        sync_state_file=pc / "sync-client.sqlite3",
+        recordings=pc / "recordings",
+    )
+    supervisor = server.raw("miki")
+    busy = threading.Event()
+    try:
+        desk.start(preload_model=False)
+        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
+        client = desk.sync
+        assert client is not None
+        received = threading.Event()
+        she_was_here_when_the_position_moved: list[bool] = []
+        hand_erasure, hand_change = client.on_erasure, client.on_change
+
+        def erasure_arrived(erasure: Erasure) -> None:
+            received.set()
+            hand_erasure(erasure)
+
+        def change_arrived(change: Change) -> None:  # the client stores its position right after this
+            if change.kind is RecordKind.ERASURE:
+                she_was_here_when_the_position_moved.append(_her_record_in(pc / "agent-assist.sqlite3"))
+            hand_change(change)
+
+        client.on_erasure, client.on_change = erasure_arrived, change_arrived
+        desk.run_on_worker(lambda store: busy.wait(60))  # the desk worker is busy (a long task)
+        assert supervisor.request("erase_customer", customer_id=CUSTOMER)["type"] == "ack"
+        wait_until(received.is_set, 30, "the erasure read from the feed by the agent's sync client")
+        busy.set()
+        wait_until(lambda: she_was_here_when_the_position_moved, 30, "the feed position moved on")
+        assert she_was_here_when_the_position_moved == [False]
+    finally:
+        busy.set()
+        desk.shutdown()
+        supervisor.close()
+    assert _grep(pc, HER) == {}
+
+
+def _her_record_in(store_file: Path) -> bool:
+    """Read by another connection, as the next start would find the file."""
+    conn = sqlite3.connect(store_file)
+    try:
+        return conn.execute("SELECT 1 FROM customers WHERE id = ?", (CUSTOMER,)).fetchone() is not None
+    finally:
+        conn.close()

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SHARE_INTERVAL_S = 0.3  # what the agent sees reaches followers at most ~3 times a second
 SHARED_CUES = 20  # the latest cues a follower is told about
+ERASURE_WAIT_S = 30.0  # how long the sync client waits for the desk worker to erase before moving on
 
 
 class TeamLink(DeskBase):
@@ -55,10 +56,18 @@ class TeamLink(DeskBase):
 
     def _erasure_arrived(self, erasure: Erasure) -> None:
         """A supervisor erased a customer for the team (sync client thread): this PC's copy goes too, on the
-        desk worker (the store's one thread), as ``review delete-customer`` would erase it."""
-        customer_id = erasure.customer_id
-        if customer_id:
-            self._submit_quietly("erase for the team", lambda: self._erased_by_team(erasure))
+        desk worker (the store's one thread), as ``review delete-customer`` would erase it. The client stores
+        its feed position once this returns, so it waits for the erasure (and its marks) to be written: an
+        app killed before then reads the erasure again at its next start. Also while the app is closing."""
+        if not erasure.customer_id:
+            return
+        try:
+            done = self._submit("erase for the team", lambda: self._erased_by_team(erasure))
+        except RuntimeError:  # the desk worker has shut down: the app is closing
+            log.warning("an erasure arrived after the store closed; it was not applied here")
+            return
+        with contextlib.suppress(Exception):  # a failure is logged by the worker
+            done.result(timeout=ERASURE_WAIT_S)
 
     def _erased_by_team(self, erasure: Erasure) -> None:
         """Desk worker. Her record goes, and every call the erasure names, whoever the caller was here (an
