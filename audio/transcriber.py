@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -430,12 +431,13 @@ class StreamingTranscriber:
             if words is not None:
                 self.words = words
 
-    def _short_biasing(self, heard: str, hotwords: str | None) -> str | None:
+    def _short_biasing(self, heard: str, prompt: str | None, hotwords: str | None) -> str | None:
         """The hotwords for the prompted hearing of what was first heard as ``heard``: the listed words
-        that sound like part of it (:attr:`nearby`), then the rest of ``hotwords``. Whisper keeps only the
-        first ~220 tokens of its hotwords, so without this the words late in a team's list never reach it;
-        the utterance's own few come first (tuning half of tests/bench/bench_support_ja.py: 10.5 -> 9.8 %,
-        against 10.7 % for the near words alone and 10.2 % for them added to the prompt instead)."""
+        that sound like part of it (:attr:`nearby`) and that ``prompt`` does not already say, then the rest
+        of ``hotwords``. Whisper keeps only the first ~220 tokens of its hotwords, so without this the words
+        late in a team's list never reach it; the utterance's own few come first (tuning half of
+        tests/bench/bench_support_ja.py: 10.5 -> 9.8 %, against 10.7 % for the near words alone and 10.2 %
+        for them added to the prompt instead; repeating the prompt's words cost the calls 1-1.5 points)."""
         with self._cond:
             nearby = self.nearby
         if nearby is None or not hotwords:
@@ -445,7 +447,8 @@ class StreamingTranscriber:
         except Exception:  # a broken word list must not cost the transcript
             log.exception("choosing the words near %r failed", heard)
             return hotwords
-        return " ".join(dict.fromkeys([*near, *hotwords.split()]))
+        said = set(re.split(r"[、。\s]+", prompt or ""))
+        return " ".join(dict.fromkeys([*(w for w in near if w not in said), *hotwords.split()]))
 
     def _correct(self, text: str) -> tuple[str, tuple[str, ...]]:
         with self._cond:
@@ -687,7 +690,7 @@ class StreamingTranscriber:
             context = previous[1][-60:]
         heard = self._hear(utt, context, None, None, job.final)
         if heard is not None:
-            hotwords = self._short_biasing(heard[0], hotwords)
+            hotwords = self._short_biasing(heard[0], prompt, hotwords)
         bias = bias_terms(prompt, hotwords)
         if heard is not None and bias:
             # The same audio again with the biasing prompt, never where the plain hearing found no speech
@@ -875,7 +878,7 @@ class StreamingTranscriber:
         joiner = "" if (language or "") in ("ja", "zh") else " "
         before = joiner.join(f.text for f in job.finals)
         plain = self._revision(job, audio, language, None, None, frozenset(), before)
-        hotwords = self._short_biasing(plain.text if plain is not None else before, hotwords)
+        hotwords = self._short_biasing(plain.text if plain is not None else before, prompt, hotwords)
         bias = bias_terms(prompt, hotwords)
         if bias:
             base = plain.text if plain is not None else before
