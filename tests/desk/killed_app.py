@@ -19,9 +19,15 @@ from sync.client import ConnectionState
 from tests.desk.test_erasure_during_call import HeldSource
 from tests.waiting import wait_until
 
+_SAYING = threading.Lock()
+
 
 def say(**what: object) -> None:
-    print(json.dumps(what, ensure_ascii=False), flush=True)
+    # The recogniser's thread and the main thread both speak: one whole line at a time (print writes the text
+    # and its newline separately, so two threads' objects could share a line).
+    with _SAYING:
+        sys.stdout.write(json.dumps(what, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 class Screen:
