@@ -117,9 +117,19 @@ CREATE TABLE IF NOT EXISTS whispers (
     whisper_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL, read INTEGER NOT NULL DEFAULT 0
 );
 """
+# An erasure from the feed the app could not take (its callback raised, e.g. the app was closing): kept, ids
+# only, and handed to the app again at the next start, connection and change, until it takes it.
+KEPT_ERASURES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kept_erasures (
+    feed_seq INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, call_ids TEXT NOT NULL
+);
+"""
 CLIENT_MIGRATIONS = MigrationSet(
     "client",
-    ((1, "outbox, resume state, received whispers", script_step(CLIENT_SCHEMA)),),
+    (
+        (1, "outbox, resume state, received whispers", script_step(CLIENT_SCHEMA)),
+        (2, "erasures the app has not yet taken", script_step(KEPT_ERASURES_SCHEMA)),
+    ),
     adopt=lambda conn: 1 if table_exists(conn, "outbox") else 0,
 )
 
@@ -310,7 +320,9 @@ class SyncClient:
     or its reason changes (also readable as ``state``/``state_reason``); ``on_request_error(RequestError)``
     when the server refused something from the outbox (it is then dropped); ``on_erased(EraseReport)``;
     ``on_erasure(Erasure)`` when a customer was erased on the team server (this client's file has already
-    lost every queued frame and received whisper about them; the app erases its own copy).
+    lost every queued frame and received whisper about them; the app erases its own copy). If it raises, the
+    erasure is kept in this client's file and handed to it again (at the next start, connection, and before
+    any later change is shown) until it returns.
     """
 
     def __init__(
@@ -360,6 +372,8 @@ class SyncClient:
         self._db = sqlite3.connect(local_path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # A kept erasure's ids (and a purged frame) leave no bytes behind once deleted.
+        self._db.execute("PRAGMA secure_delete=ON")
         migrate(self._db, CLIENT_MIGRATIONS)
         self._db_lock = threading.Lock()
 
@@ -415,6 +429,7 @@ class SyncClient:
             self._loop.close()
 
     async def _main(self) -> None:
+        self._hand_kept_erasures()
         self._queue = asyncio.Queue()
         runner = asyncio.create_task(self._connect_loop())
         stopping = asyncio.create_task(self._stop_event.wait())
@@ -749,6 +764,7 @@ class SyncClient:
         pacer = TokenBucket(self._send_rate, self._send_burst)
         self._caught_up = asyncio.Event()
         self._resumes.clear()
+        self._hand_kept_erasures()
         await ws.send(encode_request(self._resume_request()))
         for call_id in sorted(self._subscriptions):
             await ws.send(encode_request(Subscribe(id=_new_id(), call_id=call_id)))
@@ -934,9 +950,35 @@ class SyncClient:
         if whisper.status is WhisperStatus.SENT or is_new:
             self._enqueue_durable(WhisperDelivered(id=f"delivered:{whisper_id}", whisper_id=whisper_id))
 
+    def _hand_erasure(self, erasure: Erasure) -> bool:
+        """Whether the app took an erasure (``on_erasure`` returned)."""
+        try:
+            self.on_erasure(erasure)
+        except Exception:
+            log.exception(
+                "the app could not take the erasure of a customer; it is kept and handed over again"
+            )
+            return False
+        return True
+
+    def _hand_kept_erasures(self) -> None:
+        """Hand every kept erasure to the app again, oldest first; each one it takes is forgotten."""
+        with self._db_lock:
+            kept = self._db.execute(
+                "SELECT feed_seq, customer_id, call_ids FROM kept_erasures ORDER BY feed_seq"
+            ).fetchall()
+        for seq, customer_id, call_ids in kept:
+            erasure = Erasure(customer_id=customer_id, call_ids=tuple(json.loads(call_ids)))
+            if not self._hand_erasure(erasure):
+                return
+            with self._tx() as db:
+                db.execute("DELETE FROM kept_erasures WHERE feed_seq = ?", (seq,))
+
     def _receive_change(self, change: Change) -> None:
         if change.seq <= self._state_value("feed_seq"):
             return
+        # One the app could not take before goes first: no later change about her is shown before it.
+        self._hand_kept_erasures()
         if change.kind is RecordKind.ERASURE:
             # A supervisor erased this customer for the team: nothing about them stays here.
             erasure = convert(change.record, Erasure)
@@ -944,7 +986,14 @@ class SyncClient:
                 queued = {row[0] for row in self._db.execute("SELECT id FROM outbox")}
                 purge_connection(self._db, erasure.customer_id, erasure.call_ids)
                 self._dropped |= queued - {row[0] for row in self._db.execute("SELECT id FROM outbox")}
-            self._call(self.on_erasure, erasure)
+            if not self._hand_erasure(erasure):
+                # Kept before the position advances (other changes are not held up behind it).
+                with self._tx() as db:
+                    db.execute(
+                        "INSERT OR REPLACE INTO kept_erasures (feed_seq, customer_id, call_ids)"
+                        " VALUES (?, ?, ?)",
+                        (change.seq, erasure.customer_id, json.dumps(list(erasure.call_ids))),
+                    )
         # Shown before the position advances: a crash in between shows it again rather than never.
         self._call(self.on_change, change)
         with self._tx() as db:

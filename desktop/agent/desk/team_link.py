@@ -58,16 +58,23 @@ class TeamLink(DeskBase):
         """A supervisor erased a customer for the team (sync client thread): this PC's copy goes too, on the
         desk worker (the store's one thread), as ``review delete-customer`` would erase it. The client stores
         its feed position once this returns, so it waits for the erasure (and its marks) to be written: an
-        app killed before then reads the erasure again at its next start. Also while the app is closing."""
+        app killed before then reads the erasure again at its next start. Also while the app is closing.
+
+        Raises when this PC could not erase her (the desk worker has shut down as the app closes, or the
+        erasure failed): the sync client then keeps the erasure in its file and hands it over again at the
+        next start.
+        """
         if not erasure.customer_id:
             return
         try:
             done = self._submit("erase for the team", lambda: self._erased_by_team(erasure))
-        except RuntimeError:  # the desk worker has shut down: the app is closing
-            log.warning("an erasure arrived after the store closed; it was not applied here")
-            return
-        with contextlib.suppress(Exception):  # a failure is logged by the worker
-            done.result(timeout=ERASURE_WAIT_S)
+        except RuntimeError as exc:  # the desk worker has shut down: the app is closing
+            log.warning("an erasure arrived after the store closed; it is applied at the next start")
+            raise RuntimeError("the store is closed: the erasure was not applied here") from exc
+        try:
+            done.result(timeout=ERASURE_WAIT_S)  # a failure was logged by the worker, and is raised here
+        except TimeoutError:
+            log.warning("the desk worker is busy: the erasure waits in its queue")
 
     def _erased_by_team(self, erasure: Erasure) -> None:
         """Desk worker. Her record goes, and every call the erasure names, whoever the caller was here (an
