@@ -22,10 +22,9 @@ import pytest
 
 from assist.exports import call_recording_dir
 from assist.history import CallHistory, SearchQuery
-from desktop.agent.demo import seed_store
-from desktop.agent.desk import CallDesk, DeskConfig
 from sync.client import ConnectionState
 from sync.protocol import Change, Erasure, RecordKind
+from tests.desk.conftest import agents_desk
 from tests.desk.test_erasure_during_call import CUSTOMER, HER
 from tests.listeners import QuietListener
 from tests.sync.conftest import RunningServer
@@ -83,13 +82,9 @@ class App:
 
 
 def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_was_killed(
-    server: RunningServer, tmp_path: Path
+    server: RunningServer, team_pc: Path, tmp_path: Path
 ) -> None:
-    server.add_user("alex", "agent", "demo")
-    server.add_user("miki", "supervisor", "demo")
-    pc = tmp_path / "pc"
-    pc.mkdir()
-    seed_store(pc / "agent-assist.sqlite3")
+    pc = team_pc
     supervisor = server.raw("miki")
     app = App(pc, server, tmp_path / "app.log")
     try:
@@ -111,13 +106,7 @@ def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_wa
     assert _grep(pc, since), app.errors()  # and the killed app left them on disk
 
     # The next start: the agent opens the app again.
-    desk = CallDesk(
-        QuietListener(),
-        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
-        store_file=pc / "agent-assist.sqlite3",
-        sync_state_file=pc / "sync-client.sqlite3",
-        recordings=pc / "recordings",
-    )
+    desk = agents_desk(QuietListener(), pc, server.url, server.tokens["alex"])
     try:
         desk.start(preload_model=False)
         wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the app online again")
@@ -132,23 +121,13 @@ def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_wa
 
 
 def test_the_sync_client_moves_its_feed_position_past_an_erasure_only_once_this_pc_has_erased(
-    server: RunningServer, tmp_path: Path
+    server: RunningServer, team_pc: Path
 ) -> None:
     """The sync client stores how far it read the change feed right after handing an entry to the app; an
     app killed between that and its own erasure would never read the erasure again. So the desk answers only
     once her record is erased here: while its worker is busy, the position waits."""
-    server.add_user("alex", "agent", "demo")
-    server.add_user("miki", "supervisor", "demo")
-    pc = tmp_path / "pc"
-    pc.mkdir()
-    seed_store(pc / "agent-assist.sqlite3")
-    desk = CallDesk(
-        QuietListener(),
-        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
-        store_file=pc / "agent-assist.sqlite3",
-        sync_state_file=pc / "sync-client.sqlite3",
-        recordings=pc / "recordings",
-    )
+    pc = team_pc
+    desk = agents_desk(QuietListener(), pc, server.url, server.tokens["alex"])
     supervisor = server.raw("miki")
     busy = threading.Event()
     try:

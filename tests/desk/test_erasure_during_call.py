@@ -17,10 +17,11 @@ import pytest
 from assist.exports import call_recording_dir
 from audio.events import AudioStatusEvent, EventKind
 from audio.source import AudioChunk, ChannelMap, FileSource
-from desktop.agent.demo import DEMO_CALL, DEMO_PHONE, seed_store
-from desktop.agent.desk import CallDesk, DeskConfig, Problem, SaveOutcome
+from desktop.agent.demo import DEMO_CALL, DEMO_PHONE
+from desktop.agent.desk import CallDesk, Problem, SaveOutcome
 from desktop.common.views import QuickNote, WrapUpDraft
 from sync.client import ConnectionState
+from tests.desk.conftest import agents_desk
 from tests.desk.wrapped_source import WrappedSource
 from tests.sync.conftest import RawClient, RunningServer
 from tests.sync.test_erasure import _grep
@@ -86,21 +87,11 @@ class Agent:
     ("caller", "closed"), [("her number", False), ("unknown number", False), ("her number", True)]
 )
 def test_a_call_whose_customer_the_team_erases_mid_call_leaves_nothing_on_this_pc(
-    server: RunningServer, tmp_path: Path, caller: str, closed: bool
+    server: RunningServer, team_pc: Path, caller: str, closed: bool
 ) -> None:
-    server.add_user("alex", "agent", "demo")
-    server.add_user("miki", "supervisor", "demo")
-    pc = tmp_path / "pc"
-    pc.mkdir()
-    seed_store(pc / "agent-assist.sqlite3")
+    pc = team_pc
     agent = Agent()
-    desk = CallDesk(
-        agent,
-        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
-        store_file=pc / "agent-assist.sqlite3",
-        sync_state_file=pc / "sync-client.sqlite3",
-        recordings=pc / "recordings",
-    )
+    desk = agents_desk(agent, pc, server.url, server.tokens["alex"])
     agent.desk = desk
     supervisor = server.raw("miki")
     source = HeldSource(hold_at=15.0)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.agent.demo import seed_store
-from desktop.agent.desk import CallDesk, DeskConfig
+from desktop.agent.desk import CallDesk
 from sync.client import ConnectionState
 from sync.protocol import Erasure
+from tests.desk.conftest import agents_desk
 from tests.desk.test_erasure_after_kill import _her_record_in
 from tests.desk.test_erasure_during_call import CUSTOMER, HER
 from tests.listeners import QuietListener
@@ -24,13 +24,7 @@ from tests.waiting import wait_until
 
 
 def _desk(pc: Path, server: RunningServer) -> CallDesk:
-    return CallDesk(
-        QuietListener(),
-        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
-        store_file=pc / "agent-assist.sqlite3",
-        sync_state_file=pc / "sync-client.sqlite3",
-        recordings=pc / "recordings",
-    )
+    return agents_desk(QuietListener(), pc, server.url, server.tokens["alex"])
 
 
 def _feed_position(client_file: Path) -> int:
@@ -43,13 +37,8 @@ def _feed_position(client_file: Path) -> int:
 
 
 @pytest.fixture
-def pc(server: RunningServer, tmp_path: Path) -> Path:
-    server.add_user("alex", "agent", "demo")
-    server.add_user("miki", "supervisor", "demo")
-    pc = tmp_path / "pc"
-    pc.mkdir()
-    seed_store(pc / "agent-assist.sqlite3")
-    return pc
+def pc(team_pc: Path) -> Path:
+    return team_pc
 
 
 def test_an_erasure_the_desk_could_not_take_is_handed_over_again_at_the_next_start(

@@ -18,9 +18,10 @@ from assist.history import CallHistory, SearchQuery
 from assist.review_schema import ReviewNotes
 from assist.store import Store
 from audio.source import ChannelMap, FileSource
-from desktop.agent.demo import DEMO_CALL, seed_store
-from desktop.agent.desk import CallDesk, DeskConfig, SaveOutcome
+from desktop.agent.demo import DEMO_CALL
+from desktop.agent.desk import CallDesk, SaveOutcome
 from sync.client import ConnectionState
+from tests.desk.conftest import agents_desk
 from tests.desk.test_erasure_during_call import QUICK_NOTE, Agent
 from tests.sync.conftest import RunningServer
 from tests.sync.test_erasure import _grep
@@ -32,21 +33,11 @@ COMMENT = "Caller asked twice about the refund date"
 
 
 def test_an_erasure_naming_a_saved_call_of_an_unknown_caller_removes_it_from_this_pc(
-    server: RunningServer, tmp_path: Path
+    server: RunningServer, team_pc: Path
 ) -> None:
-    server.add_user("alex", "agent", "demo")
-    server.add_user("miki", "supervisor", "demo")
-    pc = tmp_path / "pc"
-    pc.mkdir()
-    seed_store(pc / "agent-assist.sqlite3")
+    pc = team_pc
     agent = Agent()
-    desk = CallDesk(
-        agent,
-        DeskConfig(language="en", model="tiny.en", server_url=server.url, server_token=server.tokens["alex"]),
-        store_file=pc / "agent-assist.sqlite3",
-        sync_state_file=pc / "sync-client.sqlite3",
-        recordings=pc / "recordings",
-    )
+    desk = agents_desk(agent, pc, server.url, server.tokens["alex"])
     agent.desk = desk
     supervisor = server.raw("miki")
     try:
