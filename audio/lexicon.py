@@ -73,9 +73,16 @@ def _indel(kana: str) -> float:
 
 def reading_distance(a: str, b: str) -> float:
     """Weighted edit distance between two katakana readings."""
-    prev = [0.0]
-    for ch in b:
-        prev.append(prev[-1] + _indel(ch))
+    return _edit_distance(a, b, anywhere_in_b=False)
+
+
+def _edit_distance(a: str, b: str, anywhere_in_b: bool) -> float:
+    """Weighted edit distance from ``a`` to ``b`` or, ``anywhere_in_b``, to the closest stretch of ``b`` (the
+    stretch may start and end anywhere: skipping ``b``'s characters before and after it costs nothing)."""
+    prev = [0.0] * (len(b) + 1)
+    if not anywhere_in_b:
+        for j, ch in enumerate(b, 1):
+            prev[j] = prev[j - 1] + _indel(ch)
     for ca in a:
         cur = [prev[0] + _indel(ca)]
         for j, cb in enumerate(b, 1):
@@ -83,7 +90,7 @@ def reading_distance(a: str, b: str) -> float:
                 min(prev[j] + _indel(ca), cur[j - 1] + _indel(cb), prev[j - 1] + _substitution(ca, cb))
             )
         prev = cur
-    return prev[-1]
+    return min(prev) if anywhere_in_b else prev[-1]
 
 
 def allowed_distance(kana: int) -> float:
@@ -122,15 +129,7 @@ def _pairs(folded: str) -> list[str]:
 
 def _stretch_distance(word: str, text: str) -> float:
     """The smallest :func:`reading_distance` between ``word`` and any stretch of ``text``."""
-    prev = [0.0] * (len(text) + 1)  # the stretch may start anywhere
-    for ca in word:
-        cur = [prev[0] + _indel(ca)]
-        for j, cb in enumerate(text, 1):
-            cur.append(
-                min(prev[j] + _indel(ca), cur[j - 1] + _indel(cb), prev[j - 1] + _substitution(ca, cb))
-            )
-        prev = cur
-    return min(prev)  # ... and end anywhere
+    return _edit_distance(word, text, anywhere_in_b=True)
 
 
 def _kana_stretches(text: str) -> list[str]:
