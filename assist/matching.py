@@ -522,20 +522,29 @@ class Matcher:
                 if entry_id not in hits or near.similarity > hits[entry_id].similarity:
                     hits[entry_id] = near
         self._learned(hits, text, language)
+        talk = self.meaning.call_talk(self.embed(text), language)
         if context_text.strip():
             # The customer's earlier lines count through what they were close to, fading line by line (cheaper
-            # than embedding the recent lines again: one sentence vector per line).
+            # than embedding the recent lines again: one sentence vector per line). A line's own closeness is
+            # kept as call talk lowers it (see CALL_TALK): 「いいえ、それ以外はありません」 carries nothing
+            # into the next line; what earlier lines carried through it fades as usual.
+            lowered = CALL_TALK * max(0.0, talk - CALL_TALK_FROM)
+            echo = {e: replace(h, similarity=round(h.similarity - lowered, 4)) for e, h in hits.items()}
             for entry_id, near in self._echo.items():
-                known = hits.get(entry_id)
                 decayed = round(near.similarity * CONTEXT_MEANING, 4)
-                if (known is None or decayed > known.similarity) and decayed >= MEANING_REASON / 2:
+                if decayed < MEANING_REASON / 2:
+                    continue
+                known = hits.get(entry_id)
+                if known is None or decayed > known.similarity:
                     hits[entry_id] = MeaningHit(entry_id, near.label, decayed)
-            self._echo = {e: h for e, h in hits.items() if h.similarity >= MEANING_REASON / 2}
+                own = echo.get(entry_id)
+                if own is None or decayed > own.similarity:
+                    echo[entry_id] = MeaningHit(entry_id, near.label, decayed)
+            self._echo = {e: h for e, h in echo.items() if h.similarity >= MEANING_REASON / 2}
         weight = LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"])
         show_at = SHOW_AT.get(language, SHOW_AT["en"])
         scale = MIN_SCORE / show_at
         beyond = self._beyond_words(lexical, hits, text, language, (weight, show_at), phrases or {})
-        talk = self.meaning.call_talk(self.embed(text), language)
         fused: dict[str, Suggestion] = {}
         for entry_id in dict.fromkeys([*lexical, *hits]):
             card = lexical.get(entry_id)
