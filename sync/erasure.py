@@ -74,34 +74,42 @@ def erase_customer(
     known = sorted(set(call_ids))
     team_db, live = store.team_db, store.live_db
     rows: dict[str, int] = {}
-    server_calls = {
-        r["call_id"]
-        for r in live.execute(
-            f"SELECT call_id FROM calls WHERE team = ? AND ({_field(live, 'customer', 'id')} = ?"
-            f" OR call_id IN ({_marks(known)}))",
-            (team, customer_id, *known),
-        )
-    }
-    summaries = {
-        r["record_id"]
-        for r in team_db.execute(
-            "SELECT record_id FROM changes WHERE team = ? AND kind = 'call_summary'"
-            f" AND {_field(team_db, 'record', 'customer_id')} = ?",
-            (team, customer_id),
-        )
-    }
-    calls = sorted(set(known) | server_calls | summaries)
-    in_calls = f"IN ({_marks(calls)})"
-    about = (
-        "team = ? AND ((kind = 'customer' AND record_id = ?)"
-        f" OR {_field(team_db, 'record', 'customer_id')} = ?"
-        f" OR (kind = 'call_summary' AND record_id {in_calls})"
-        f" OR {_field(team_db, 'record', 'call_id')} {in_calls})"
-    )
-    params = (team, customer_id, customer_id, *calls, *calls)
     with TeamStore._tx(team_db) as db:
         # First, so a change about her pushed on another instance meanwhile waits and then sees the tombstone.
         store.lock_feed(db, team)
+        summaries = {
+            r["record_id"]
+            for r in db.execute(
+                "SELECT record_id FROM changes WHERE team = ? AND kind = 'call_summary'"
+                f" AND {_field(db, 'record', 'customer_id')} = ?",
+                (team, customer_id),
+            )
+        }
+        named = sorted(set(known) | summaries)
+        # PostgreSQL (one database for both sets of tables): her calls' rows are locked here, before her
+        # whispers and audit text go. A whisper or raised hand about one of them, on any instance, holds its
+        # row until it commits (sync/store.py hold_call): one that got there first is committed before the
+        # deletes below read the tables, and one that comes later waits for this commit and then sees the
+        # tombstones.
+        lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
+        calls_db = db if db.dialect == "postgresql" else live
+        server_calls = {
+            r["call_id"]
+            for r in calls_db.execute(
+                f"SELECT call_id FROM calls WHERE team = ? AND ({_field(calls_db, 'customer', 'id')} = ?"
+                f" OR call_id IN ({_marks(named)})){lock}",
+                (team, customer_id, *named),
+            )
+        }
+        calls = sorted(set(named) | server_calls)
+        in_calls = f"IN ({_marks(calls)})"
+        about = (
+            "team = ? AND ((kind = 'customer' AND record_id = ?)"
+            f" OR {_field(db, 'record', 'customer_id')} = ?"
+            f" OR (kind = 'call_summary' AND record_id {in_calls})"
+            f" OR {_field(db, 'record', 'call_id')} {in_calls})"
+        )
+        params = (team, customer_id, customer_id, *calls, *calls)
         for table in ("changes", "records"):
             rows[table] = db.execute(f"DELETE FROM {table} WHERE {about}", params).rowcount
         # Sequence numbers never go back, though the whispers that held the highest ones go.
@@ -129,16 +137,23 @@ def erase_customer(
         # client read this entry is refused from now on (docs/protocol.md), one made after is accepted.
         store.mark_erased(db, team, customer_id, calls, change.seq)
     # After the tombstones: a call of hers started meanwhile on another instance is deleted here (by her id)
-    # or refused there (it checks the tombstones after writing).
+    # or refused there (it checks the tombstones after writing). The calls' rows go before their lines: a
+    # line being written holds its call's row (sync/store.py hold_call), so the delete waits for it and the
+    # lines' delete then sees it; a line that comes later finds no call.
     her_calls = f"team = ? AND ({_field(live, 'customer', 'id')} = ? OR call_id {in_calls})"
     with TeamStore._tx(live) as db:
+        gone = [
+            r["call_id"]
+            for r in db.execute(
+                f"DELETE FROM calls WHERE {her_calls} RETURNING call_id", (team, customer_id, *calls)
+            ).fetchall()
+        ]
+        lines = sorted(set(calls) | set(gone))
         live_rows = {
             "segments": db.execute(
-                f"DELETE FROM segments WHERE call_id IN (SELECT call_id FROM calls WHERE {her_calls})"
-                f" OR call_id {in_calls}",
-                (team, customer_id, *calls, *calls),
+                f"DELETE FROM segments WHERE call_id IN ({_marks(lines)})", tuple(lines)
             ).rowcount,
-            "calls": db.execute(f"DELETE FROM calls WHERE {her_calls}", (team, customer_id, *calls)).rowcount,
+            "calls": len(gone),
         }
     rows = {k: v for k, v in (rows | live_rows).items() if v}
     with TeamStore._tx(team_db):

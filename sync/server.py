@@ -1248,7 +1248,10 @@ class TeamServer:
         )
         action = "hand_raised" if req.raised else "hand_lowered"
         detail = {"reason": reason} if req.raised else {}
-        await self._db(self._audit_commit, peer.user.name, peer.user.team, action, req.call_id, detail)
+        try:  # the reason is about the customer: not written once her erasure may have scrubbed the audit
+            await self._db(self.store.audit_call, peer.user.name, peer.user.team, action, req.call_id, detail)
+        except ErasedError as exc:
+            raise ProtocolError(ErrorCode.CONFLICT, str(exc), req.id) from None
         self._ack(peer, req, HandAck(hand=hand))
         changed = HandChanged(id=_new_id(), call_id=req.call_id, agent=peer.user.name, hand=hand)
         self._fanout.to_team(peer.user.team, changed, supervisors_only=True)

@@ -192,6 +192,34 @@ _EVENT_KIND = {
 }
 
 
+# What a write about a live call appends to its read of the call's row, in the write's transaction (see
+# hold_call).
+_KEY_SHARE = {"sqlite": "", "postgresql": " FOR KEY SHARE"}
+
+
+def hold_call(db: Database, call_id: str) -> None:
+    """Keep the live call ``call_id`` from being deleted until ``db``'s transaction ends (PostgreSQL).
+
+    With several instances on one PostgreSQL database (the team and live tables are one database there, so
+    the durable-log connection can lock a call's row too), ``FOR KEY SHARE`` holds the row while updates of
+    the call (its info, last line, end) go on. An erasure locks or deletes its calls' rows before it deletes
+    their lines, whispers and audit text (sync/erasure.py), so a write about her call taken this way either
+    commits first and is deleted with the rest, or waits and then finds the call erased or gone. SQLite (one
+    instance): each file's writes and the erasure already run one after another (``BEGIN IMMEDIATE``)."""
+    if db.dialect == "postgresql":
+        db.execute("SELECT 1 FROM calls WHERE call_id = ? FOR KEY SHARE", (call_id,)).fetchall()
+
+
+def _ownership(agent: User, row: Row | None) -> str:
+    """Whose call ``row`` is, for ``agent``: "ok", "not_found" (no such call in the agent's team), "forbidden"
+    (a teammate's) or "ended"."""
+    if row is None or row["team"] != agent.team:
+        return "not_found"
+    if row["agent"] != agent.name:
+        return "forbidden"
+    return "ended" if row["ended_at"] is not None else "ok"
+
+
 def _adopt_if(table: str) -> Callable[[Connection], int]:
     # Files from before assist.migrations hold version 1's tables and no ledger.
     return lambda conn: 1 if table_exists(conn, table) else 0
@@ -504,6 +532,17 @@ class TeamStore:
             ),
         )
 
+    def audit_call(
+        self, actor: str, team: str, action: str, call_id: str, detail: Mapping[str, object]
+    ) -> None:
+        """An audit entry about a live call that may quote it (a raised hand's reason). :class:`ErasedError`,
+        nothing written, once the call is erased: the erasure's scrub of the audit may already have run. On
+        PostgreSQL the call's row is held as for a whisper (:meth:`add_whisper`)."""
+        with self._tx(self.team_db) as db:
+            hold_call(db, call_id)
+            check_not_erased(db, team, -1, calls=(call_id,))
+            self.audit(actor, team, action, call_id, detail)
+
     def audit_since(self, team: str, after: int, limit: int) -> list[AuditEntry]:
         """A team's audit trail, with the server-wide failed logins of unknown tokens (team "-")."""
         rows = self.team_db.execute(
@@ -533,6 +572,11 @@ class TeamStore:
             existing = db.execute("SELECT * FROM whispers WHERE whisper_id = ?", (whisper_id,)).fetchone()
             if existing is not None:
                 return _whisper_row(existing), False
+            if call_id is not None:
+                # Before the check, held to the commit: an erasure on another instance locks the call's row
+                # before it deletes its whispers, so it waits for this one and deletes it too, or commits
+                # first and the check below sees its tombstone.
+                hold_call(db, call_id)
             if seen is not None and call_id is not None:
                 check_not_erased(db, sender.team, seen, calls=(call_id,))
             seq = self._next_whisper_seq(db, agent)
@@ -788,19 +832,24 @@ class TeamStore:
 
     def call_owned_by(self, agent: User, call_id: str) -> tuple[str, ServerCall | None]:
         """ "ok", "not_found" (no such call in the agent's team), "forbidden" (a teammate's) or "ended"."""
-        call = self.call(call_id)
-        if call is None or call.team != agent.team:
-            return "not_found", None
-        if call.agent != agent.name:
-            return "forbidden", call
-        return ("ended" if call.ended_at is not None else "ok"), call
+        row = self.live_db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+        status = _ownership(agent, row)
+        return status, None if status == "not_found" or row is None else _call_row(row)
 
     def add_segment_for(self, agent: User, call_id: str, event: TranscriptLine) -> str:
-        """Ownership check and write in one step (one trip to the database thread per transcript frame).
-        Returns the ownership status, or "stale" for a partial that arrived after its final."""
-        status, _ = self.call_owned_by(agent, call_id)
-        if status == "ok" and not self.add_segment(call_id, event):
-            return "stale"
+        """Ownership check and write in one step (one trip to the database thread per transcript frame, one
+        transaction). Returns the ownership status, or "stale" for a partial that arrived after its final.
+
+        On PostgreSQL the call's row is read with a key-share lock held until the line commits: an erasure on
+        another instance deletes the call's row before its lines (sync/erasure.py), so it either waits for
+        this line and then deletes it too, or goes first and this finds no call and writes nothing."""
+        with self._tx(self.live_db) as db:
+            row = db.execute(
+                f"SELECT * FROM calls WHERE call_id = ?{_KEY_SHARE[db.dialect]}", (call_id,)
+            ).fetchone()
+            status = _ownership(agent, row)
+            if status == "ok" and not self._put_segment(db, call_id, event):
+                return "stale"
         return status
 
     def whisper_target(self, agent: str, call_id: str | None) -> tuple[User | None, ServerCall | None]:
@@ -810,18 +859,22 @@ class TeamStore:
         """Keep the latest version of each utterance: a final replaces its partials, a partial never replaces
         a final. Returns False when the event was such a stale partial (and nothing changed)."""
         with self._tx(self.live_db) as db:
-            kind = _EVENT_KIND[db.dialect]
-            cur = db.execute(
-                "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
-                f" WHERE {kind.format('segments.event')} != 'final'"
-                f" OR {kind.format('excluded.event')} = 'final'",
-                (call_id, event.channel.value, event.segment_id, to_json(event)),
-            )
-            if cur.rowcount == 0:
-                return False
-            if event.kind is EventKind.FINAL and event.text and not event.revised:
-                db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.text, call_id))
+            return self._put_segment(db, call_id, event)
+
+    @staticmethod
+    def _put_segment(db: Database, call_id: str, event: TranscriptLine) -> bool:
+        kind = _EVENT_KIND[db.dialect]
+        cur = db.execute(
+            "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (call_id, channel, segment_id) DO UPDATE SET event = excluded.event"
+            f" WHERE {kind.format('segments.event')} != 'final'"
+            f" OR {kind.format('excluded.event')} = 'final'",
+            (call_id, event.channel.value, event.segment_id, to_json(event)),
+        )
+        if cur.rowcount == 0:
+            return False
+        if event.kind is EventKind.FINAL and event.text and not event.revised:
+            db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.text, call_id))
         return True
 
     def update_call_info(self, call_id: str, info: JsonObject, max_bytes: int | None = None) -> JsonObject:
