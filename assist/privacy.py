@@ -12,8 +12,16 @@ An erasure may also name calls (the team's erasure names the calls it erased): t
 was here, an unknown number's call too. Every erased call stays marked in the store (``meta``, ids only),
 written in the erasure's own transaction, until its recording folder is gone; a call still running here (the
 agent is on the phone with her) stays marked until it has ended and is erased again. Whatever stops the
-process in between (killed, power lost), :func:`finish_erasures` at the next start erases what the marked
+process in between (killed, power lost), :func:`finish_erasures` at the next opening erases what the marked
 calls left (lines written since, cues, the recording) before the store is read.
+
+The erased customers and calls are also kept in ``erased_ids``, as digests of their ids (never the ids),
+with when. The agent's app looks there
+before it writes about its call in progress (:func:`was_erased`), so an erasure made by another program
+(``review delete-customer``) or by its own Privacy view takes the live call the same way as the team's: the
+call goes on, nothing more is kept or sent, and it is erased whole once it ends. The app holds a lock beside
+the store while it runs (:func:`app_lock`); a call it marked live is its own, and another program that opens
+the store (:func:`finish_left_erasures`) finishes it only once no app holds the lock.
 
 The team server keeps its own copy of shared data, and the sync client files their queued frames: the layers
 above (sync, wired by the ``agent-assist`` command) register a :data:`TeamEraser` here, which
@@ -23,17 +31,23 @@ pending (sync/team_erasure.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
+from assist.domain import system_clock, utc_iso
 from assist.dynamics import DYNAMICS_TABLES, ensure_dynamics_schema
 from assist.exports import call_recording_dir, customer_call_ids
 from assist.migrations import table_exists
+from assist.paths import recordings_dir
 from assist.review_schema import REVIEW_TABLES, ensure_review_schema
 from assist.semantic import forget_examples
 from assist.store import Store
@@ -127,22 +141,105 @@ def _delete_examples_from(conn: sqlite3.Connection, call_ids: Sequence[str], row
 
 
 _MARKS = "calls_being_erased"  # meta key: the ids of calls whose erasure is not finished (JSON list)
+# meta key: of those, the calls still running in the agent's app when they were erased (JSON list). They are
+# the app's: another program finishes them only once no app holds the store (app_running).
+_LIVE_MARKS = "calls_being_erased_live"
 
 
 def calls_being_erased(store: Store) -> list[str]:
     """The calls whose erasure is not finished here: still running, or cut off before their files went."""
-    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (_MARKS,)).fetchone()
+    return _read_marks(store, _MARKS)
+
+
+def _read_marks(store: Store, key: str) -> list[str]:
+    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return [str(call_id) for call_id in json.loads(row[0])] if row else []
 
 
-def _mark(store: Store, call_ids: Sequence[str]) -> None:
+def _mark(store: Store, call_ids: Sequence[str], live: Sequence[str]) -> None:
     with store.transaction(durable=True):
-        if call_ids:
-            store.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_MARKS, json.dumps(list(call_ids)))
-            )
-        else:
-            store.conn.execute("DELETE FROM meta WHERE key = ?", (_MARKS,))
+        for key, ids in ((_MARKS, call_ids), (_LIVE_MARKS, [c for c in live if c in call_ids])):
+            if ids:
+                store.conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, json.dumps(list(ids)))
+                )
+            else:
+                store.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
+def _digest(kind: str, id_: str) -> str:
+    """What ``erased_ids`` keeps of an id: a digest, so the erased ids themselves are not left readable."""
+    return hashlib.sha256(f"{kind}\0{id_}".encode()).hexdigest()
+
+
+def _remember(store: Store, customer_id: str | None, call_ids: Sequence[str]) -> None:
+    """Kept with the erasure: a program writing about her afterwards finds it (was_erased)."""
+    at = utc_iso(system_clock())
+    kept = [("call", c) for c in call_ids] + ([("customer", customer_id)] if customer_id else [])
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO erased_ids(kind, digest, erased_at) VALUES (?, ?, ?)",
+        [(kind, _digest(kind, id_), at) for kind, id_ in kept],
+    )
+
+
+def was_erased(store: Store, call_id: str, customer_id: str | None = None, since: str = "") -> bool:
+    """Whether this call was erased here, or its customer at ``since`` (an ISO time, the call's start) or
+    later: another program (``review delete-customer``, the Privacy view) may erase her while the app's call
+    with her runs, and the app looks before it writes."""
+    row = store.conn.execute(
+        "SELECT 1 FROM erased_ids WHERE (kind = 'call' AND digest = ?)"
+        " OR (kind = 'customer' AND digest = ? AND erased_at >= ?) LIMIT 1",
+        (_digest("call", call_id), _digest("customer", customer_id or ""), since),
+    ).fetchone()
+    return row is not None
+
+
+def _written_after_erasure(store: Store, recordings_root: Path | None) -> list[str]:
+    """Erased calls something was written for afterwards (a program that wrote about her before it saw her
+    erased, then stopped): lines or a recording without their call, or a call saved again. Only calls that
+    could have been running when something was erased are looked at."""
+    conn = store.conn
+    oldest = conn.execute("SELECT MIN(erased_at) FROM erased_ids WHERE kind = 'call'").fetchone()[0]
+    if oldest is None:
+        return []
+    candidates = [
+        str(c)
+        for (c,) in conn.execute(
+            "SELECT DISTINCT s.call_id FROM segments s WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.id ="
+            " s.call_id)"
+        )
+    ]
+    since = utc_iso(datetime.fromisoformat(oldest) - timedelta(days=1))
+    candidates += [str(c) for (c,) in conn.execute("SELECT id FROM calls WHERE started_at >= ?", (since,))]
+    root = recordings_root if recordings_root is not None else recordings_dir()
+    if root.is_dir():
+        candidates += [
+            folder.name
+            for folder in root.iterdir()
+            if folder.is_dir()
+            and conn.execute("SELECT 1 FROM calls WHERE id = ?", (folder.name,)).fetchone() is None
+        ]
+    erased = {str(d) for (d,) in conn.execute("SELECT digest FROM erased_ids WHERE kind = 'call'")}
+    return [c for c in dict.fromkeys(candidates) if _digest("call", c) in erased]
+
+
+def app_lock(store_file: Path) -> FileLock:
+    """The lock the agent's app holds on its store while it runs (a file beside it; the system lets go of it
+    when the process ends, killed or not): a call marked live is the running app's to finish."""
+    return FileLock(store_file.with_name(store_file.name + ".app-lock"))
+
+
+def app_running(store_file: Path | None) -> bool:
+    """Whether an agent's app (another process, or another desk of this one) holds the store now."""
+    if store_file is None:
+        return False  # an in-memory store: no app shares it
+    lock = app_lock(store_file)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 def _leaves_a_trace(store: Store, call_id: str, recordings_root: Path | None) -> bool:
@@ -182,15 +279,33 @@ def erase_customer(
 
 
 def finish_erasures(
-    store: Store, recordings_root: Path | None = None, still_live: Sequence[str] = ()
+    store: Store,
+    recordings_root: Path | None = None,
+    still_live: Sequence[str] = (),
+    *,
+    app_elsewhere: bool = False,
 ) -> ErasureReport | None:
-    """Finish the erasures a stopped process left (run when the app opens the store, before it reads it):
-    what each marked call wrote after its erasure, and its recording, go; then the marks. None when there
-    was nothing to finish."""
-    calls = [c for c in calls_being_erased(store) if c not in still_live]
+    """Finish the erasures a stopped process left (run by whatever opens the store, before it reads it):
+    what each marked call wrote after its erasure, and its recording, go; then the marks. While an app holds
+    the store elsewhere (``app_elsewhere``), the calls it marked live are its own and stay as they are;
+    otherwise any erased call something was still written for (a program that wrote about her before it saw
+    her erased, then stopped) goes too. None when there was nothing to finish."""
+    calls = calls_being_erased(store)
+    if app_elsewhere:
+        live = set(_read_marks(store, _LIVE_MARKS))
+        calls = [c for c in calls if c not in live]
+    else:
+        calls += [c for c in _written_after_erasure(store, recordings_root) if c not in calls]
+    calls = [c for c in calls if c not in still_live]
     if not calls:
         return None
     return _erase(store, None, calls, recordings_root, True, 5.0, still_live)
+
+
+def finish_left_erasures(store: Store, recordings_root: Path | None = None) -> ErasureReport | None:
+    """For a program that opens the store beside the agent's app (the History & review window's own thread,
+    the ``review`` commands): :func:`finish_erasures`, leaving a running app's live calls to it."""
+    return finish_erasures(store, recordings_root, app_elsewhere=app_running(store.path))
 
 
 def _erase(
@@ -205,6 +320,7 @@ def _erase(
     conn = store.conn
     call_ids = list(dict.fromkeys([*(customer_call_ids(store, customer_id) if customer_id else ()), *named]))
     before = calls_being_erased(store)
+    live_before = _read_marks(store, _LIVE_MARKS)
     ensure_review_schema(store)
     ensure_dynamics_schema(store)
     rows: dict[str, int] = {}
@@ -237,7 +353,13 @@ def _erase(
             # Every call erased stays marked, in this same transaction, until its recording folder is gone
             # (a live one until it ended and was erased again): a process stopped in between leaves the mark
             # for finish_erasures.
-            _mark(store, list(dict.fromkeys([*before, *call_ids])))
+            _remember(store, customer_id, call_ids)
+            _mark(
+                store,
+                list(dict.fromkeys([*before, *call_ids])),
+                # a live call erased again (it has ended) is no longer live
+                [*(c for c in live_before if c not in call_ids), *live_calls],
+            )
             if merge_indexes:
                 for table, fts in _FTS_BY_TABLE.items():
                     if rows.get(table):
@@ -269,7 +391,11 @@ def _erase(
         c for c in call_ids if c not in live_calls and not call_recording_dir(c, recordings_root).exists()
     }
     if finished:
-        _mark(store, [c for c in calls_being_erased(store) if c not in finished])
+        _mark(
+            store,
+            [c for c in calls_being_erased(store) if c not in finished],
+            [c for c in _read_marks(store, _LIVE_MARKS) if c not in finished],
+        )
     return ErasureReport(
         customer_id or "",
         tuple(call_ids),

@@ -148,6 +148,7 @@ def _run(command: Callable[[Store, argparse.Namespace], int]) -> Callable[[argpa
         except StoreError as exc:
             print(f"agent-assist review: {exc}", file=sys.stderr)
             return EXIT_ERROR
+        _finish_left_erasures(store)
         try:
             return int(command(store, args))
         except (ReviewCommandError, ExportError, ErasureError, StoreError, ValueError) as exc:
@@ -163,6 +164,20 @@ def _run(command: Callable[[Store, argparse.Namespace], int]) -> Callable[[argpa
             store.close()
 
     return run
+
+
+def _finish_left_erasures(store: Store) -> None:
+    """Before a command reads the store: an erasure an app left unfinished (killed during a call whose
+    customer was erased) is finished, unless that app is running (then it is the app's)."""
+    from assist.privacy import finish_left_erasures
+
+    try:
+        report = finish_left_erasures(store)
+    except Exception as exc:  # the command still runs; the marks stay for the next opening
+        print(f"agent-assist review: could not finish an interrupted erasure: {exc}", file=sys.stderr)
+        return
+    if report is not None:
+        print(f"finished the erasure of {len(report.call_ids)} call(s) left unfinished", file=sys.stderr)
 
 
 def _print_json(value: object) -> None:

@@ -196,6 +196,22 @@ def _migration_3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX knowledge_examples_call ON knowledge_examples(call_id)")
 
 
+def _migration_4(conn: sqlite3.Connection) -> None:
+    """What was erased here (a digest of each customer and call id, never the id, with when): a process
+    writing about a call of hers (the app's live call, while ``review delete-customer`` or the Privacy view
+    erases her) finds it here and stops, and what it wrote before it looked goes at its call's end or at the
+    next opening (assist.privacy)."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE erased_ids (
+            kind TEXT NOT NULL, digest TEXT NOT NULL, erased_at TEXT NOT NULL, PRIMARY KEY (kind, digest))
+            WITHOUT ROWID;
+        CREATE INDEX erased_ids_at ON erased_ids(erased_at);
+        """,
+    )
+
+
 # (version, name, apply): append only; never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = (
     (
@@ -209,6 +225,11 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite3.Connection], None]], ...] = 
         _migration_2,
     ),
     (3, "'Helped' examples are linked to the call they came from (erased with it)", _migration_3),
+    (
+        4,
+        "the ids of erased customers and calls are kept (ids only), so no later write brings them back",
+        _migration_4,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

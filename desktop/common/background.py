@@ -43,11 +43,14 @@ class StoreWorker:
     """For a window without a desk: one thread with its own connection to the store's file (opened there on
     first use, closed at shutdown); an in-memory store (tests) is used as it is, from that thread."""
 
-    def __init__(self, store: Store | Path, name: str = "store-worker") -> None:
+    def __init__(
+        self, store: Store | Path, name: str = "store-worker", recordings_root: Path | None = None
+    ) -> None:
         self._path = store if isinstance(store, Path) else store.path
         self._shared = store if isinstance(store, Store) and self._path is None else None
         self._worker = SerialWorker(name)
         self._store: Store | None = None
+        self._recordings_root = recordings_root
 
     def __call__(self, work: Callable[[Store], T], /) -> Future[T]:
         return self._worker.submit(lambda: work(self._open()))
@@ -58,7 +61,21 @@ class StoreWorker:
         if self._store is None:
             assert self._path is not None
             self._store = Store.open(self._path)
+            self._finish_left_erasures(self._store)
         return self._store
+
+    def _finish_left_erasures(self, store: Store) -> None:
+        """An erasure an app left unfinished (killed during a call whose customer was erased) is finished
+        before this window writes, unless that app is running (then it is the app's)."""
+        from assist.privacy import finish_left_erasures
+
+        try:
+            report = finish_left_erasures(store, self._recordings_root)
+        except Exception:  # the window still works; the marks stay for the next opening
+            log.exception("finishing an interrupted erasure failed")
+            return
+        if report is not None:
+            log.info("finished the erasure of %d call(s) left unfinished", len(report.call_ids))
 
     def shutdown(self) -> None:
         """Finish what was asked (a save in flight is kept), close the connection, end the thread."""
@@ -154,8 +171,10 @@ class StoreWrites:
         failed: Callable[[Exception], None],
         run_on_store: RunOnStore | None = None,
         name: str = "store-writes",
+        recordings_root: Path | None = None,
     ) -> None:
         self._background = background
+        self._recordings_root = recordings_root  # for the window's own store thread (StoreWorker)
         self._store = store
         self._failed = failed
         self._given = run_on_store
@@ -174,7 +193,7 @@ class StoreWrites:
         run_on_store = self._given
         if run_on_store is None:
             if self._own is None:
-                self._own = StoreWorker(self._store, self._name)
+                self._own = StoreWorker(self._store, self._name, self._recordings_root)
             run_on_store = self._own
         try:
             future = run_on_store(work)

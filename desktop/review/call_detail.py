@@ -72,7 +72,9 @@ class CallDetail(QWidget):
         self.author = author
         self.review = ReviewNotes(store)
         self._background = Background(self)
-        self._write = StoreWrites(self._background, store, self._write_failed, run_on_store, "review-store")
+        self._write = StoreWrites(
+            self._background, store, self._write_failed, run_on_store, "review-store", recordings_root
+        )
         self._player_factory = player_factory or CallPlayback
         self._recordings_root = recordings_root
         self.call: CallRecord | None = None

@@ -73,7 +73,9 @@ class PrivacyPanel(QWidget):
         super().__init__(parent)
         self.store = store  # read here; saving, applying, exporting and erasing run on the store's thread
         self._background = Background(self)
-        self._write = StoreWrites(self._background, store, self._write_failed, run_on_store, "privacy-store")
+        self._write = StoreWrites(
+            self._background, store, self._write_failed, run_on_store, "privacy-store", recordings_root
+        )
         self.busy = False  # an export or erasure is running
         self.last_erasure: ErasureReport | None = None
         self.recordings_root = recordings_root

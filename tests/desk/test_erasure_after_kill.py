@@ -22,6 +22,9 @@ import pytest
 
 from assist.exports import call_recording_dir
 from assist.history import CallHistory, SearchQuery
+from assist.store import Store
+from desktop.cli import main
+from desktop.common.background import StoreWorker
 from sync.client import ConnectionState
 from sync.protocol import Change, Erasure, RecordKind
 from tests.desk.conftest import agents_desk
@@ -81,10 +84,16 @@ class App:
             self.process.stdout.close()
 
 
-def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_was_killed(
-    server: RunningServer, team_pc: Path, tmp_path: Path
+@pytest.mark.parametrize("opener", ["the app", "the review command", "the History window"])
+def test_an_erasure_during_a_call_is_finished_by_the_next_opener_after_the_app_was_killed(
+    server: RunningServer, team_pc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opener: str
 ) -> None:
+    """Whoever opens the store next finishes it: the app's next start, a ``review`` command, or the History &
+    review window opened on its own (its store thread). While the app still runs, the call is its own: a
+    ``review`` command or the History window run then leave it as it is (the lines heard since stay, to be
+    erased at the call's end or by the next opener), so a kill after them is still covered."""
     pc = team_pc
+    monkeypatch.setenv("AGENT_ASSIST_HOME", str(pc))  # the review command's data directory
     supervisor = server.raw("miki")
     app = App(pc, server, tmp_path / "app.log")
     try:
@@ -94,6 +103,11 @@ def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_wa
         assert erased["type"] == "ack", erased
         wait_until(lambda: app.told("erased"), 120, "the erasure on the agent's PC")
         wait_until(lambda: app.told("ready"), 240, "more of the call heard and stored after the erasure")
+        if opener != "the app":  # opened beside the running app: its live call is left to it
+            erased_at = next(i for i, said in enumerate(app.said) if "erased" in said)
+            since = sorted({s["line"] for s in app.said[erased_at:] if len(s.get("line", "")) >= 12})
+            _open_beside(opener, pc)
+            assert _grep(pc, since), app.errors()
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nthe app's log:\n{app.errors()}") from exc
     finally:
@@ -104,20 +118,40 @@ def test_an_erasure_during_a_call_is_finished_at_the_next_start_after_the_app_wa
     heard = sorted({s["line"] for s in app.said if len(s.get("line", "")) >= 12})
     assert since, app.errors()  # lines were heard after the erasure
     assert _grep(pc, since), app.errors()  # and the killed app left them on disk
+    word = max((w for line in since for w in line.split() if w.isalpha()), key=len)
 
-    # The next start: the agent opens the app again.
-    desk = agents_desk(QuietListener(), pc, server.url, server.tokens["alex"])
-    try:
-        desk.start(preload_model=False)
-        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the app online again")
-        word = max((w for line in since for w in line.split() if w.isalpha()), key=len)
-        found = desk.run_on_worker(lambda s: CallHistory(s).search(SearchQuery(word)).call_ids()).result(30)
-        assert call_id not in found  # History finds nothing of the call
-        assert desk.run_on_worker(lambda s: s.get_customer("demo-cust-tanaka") is not None).result(30)
-    finally:
-        desk.shutdown()
+    if opener == "the app":  # the next start: the agent opens the app again
+        desk = agents_desk(QuietListener(), pc, server.url, server.tokens["alex"])
+        try:
+            desk.start(preload_model=False)
+            wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the app online again")
+            found = desk.run_on_worker(lambda s: CallHistory(s).search(SearchQuery(word)).call_ids()).result(
+                30
+            )
+            assert call_id not in found  # History finds nothing of the call
+            assert desk.run_on_worker(lambda s: s.get_customer("demo-cust-tanaka") is not None).result(30)
+        finally:
+            desk.shutdown()
+    else:  # the app is not running now
+        _open_beside(opener, pc)
+        with Store.open(pc / "agent-assist.sqlite3") as store:
+            assert call_id not in CallHistory(store).search(SearchQuery(word)).call_ids()
+            assert store.get_customer("demo-cust-tanaka") is not None
     assert _grep(pc, [*heard, *HER]) == {}
     assert not call_recording_dir(call_id, pc / "recordings").exists()
+
+
+def _open_beside(opener: str, pc: Path) -> None:
+    """A program other than the app opens the PC's store: a ``review`` command, or the History & review
+    window's own store thread (its first write)."""
+    if opener == "the review command":
+        assert main(["review", "calls"]) == 0
+        return
+    worker = StoreWorker(pc / "agent-assist.sqlite3", "history-window-store", pc / "recordings")
+    try:
+        worker(lambda store: None).result(60)
+    finally:
+        worker.shutdown()
 
 
 def test_the_sync_client_moves_its_feed_position_past_an_erasure_only_once_this_pc_has_erased(

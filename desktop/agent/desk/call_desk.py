@@ -80,10 +80,10 @@ class CallDesk(CallFlow):
             except Exception:  # the app is closing: a stuck socket must not keep it open
                 log.exception("stopping the team-server client failed")
             self.sync = None
-        if call is not None and call.erased_for is not None:
-            # Closed during a call whose customer the team erased: what it wrote since goes before the store
+        if call is not None:
+            # Closed during a call whose customer was erased: what it wrote since goes before the store
             # closes (queued after the lines already heard; no more are taken once closing).
-            self._worker.submit(logged("erase the erased call", lambda: self._erase_call_here(call)))
+            self._worker.submit(logged("erase the erased call", lambda: self._erase_if_erased(call)))
         self._worker.submit(self._close_store)
         self._worker.shutdown()
 

@@ -60,7 +60,7 @@ class CallEnd(TeamLink):
             log.info("call %s ended while the app was closing", call.call_id)
 
     def _wrap_up(self, call: LiveCall) -> None:
-        if call.erased_for is not None:
+        if self._erased_here(call):
             # The server forgot the call with her (its end would be refused): nothing more is sent about it.
             self.listener.on_call_finished(call.call_id, WrapUpDraft())
             self._forget_erased_call(call)
@@ -95,6 +95,10 @@ class CallEnd(TeamLink):
         nothing of the call was kept."""
         self._erase_call_here(call)
         self.listener.on_problem(Problem.ERASED_DURING_CALL, call.call_id)
+
+    def _erase_if_erased(self, call: LiveCall) -> None:
+        if self._store is not None and self._erased_here(call):
+            self._erase_call_here(call)
 
     def _erase_call_here(self, call: LiveCall) -> None:
         customer_id = call.erased_for
@@ -146,7 +150,7 @@ class CallEnd(TeamLink):
         return self._submit("save", lambda: self._save(call, draft, chosen))
 
     def _save(self, call: LiveCall, draft: WrapUpDraft, notes: list[QuickNote]) -> SaveOutcome:
-        if call.erased_for is not None:
+        if self._erased_here(call):
             # Erased while live or while the form was open: nothing is saved here nor sent to the team.
             self._forget_erased_call(call)
             return SaveOutcome(call.call_id, False, False, self.sync is not None)

@@ -157,6 +157,7 @@ class CallFlow(CallEnd):
         session = call.session
         if session is None:
             return
+        self._erased_here(call)  # erased on this PC since the last line: nothing more is sent from now on
         update = session.feed(event)
         shown = update.event
         self.listener.on_transcript(shown)

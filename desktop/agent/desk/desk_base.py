@@ -12,10 +12,12 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
+from filelock import FileLock, Timeout
+
 from assist.domain import CustomerContext
 from assist.domain_words import Word, domain_words
 from assist.paths import data_dir, recordings_dir, store_path
-from assist.privacy import finish_erasures
+from assist.privacy import app_lock, finish_erasures
 from assist.semantic import BackgroundEmbedding
 from assist.store import Store
 from audio.after_call import AfterCallPass
@@ -61,6 +63,7 @@ class DeskBase:
             "call-end", monotonic
         )  # drains a call's transcription (see the docstring)
         self._store: Store | None = None
+        self._app_lock: FileLock | None = None  # held while the store is open (assist.privacy.app_lock)
         # Knowledge written without `kb import` (the demo, a team sync) is embedded in the background.
         self._embedding: BackgroundEmbedding | None = None
         self._call: LiveCall | None = None
@@ -113,17 +116,35 @@ class DeskBase:
             except Exception as exc:
                 self.listener.on_problem(Problem.STORE, f"{self.store_file}: {exc}")
                 raise
-            self._finish_erasures(store)
+            alone = self._hold_app_lock()
+            self._finish_erasures(store, alone)
             self._store = store
         return self._store
 
-    def _finish_erasures(self, store: Store) -> None:
+    def _hold_app_lock(self) -> bool:
+        """Say that this app runs on the store (other programs then leave its live calls' erasures to it);
+        False when another app already holds it."""
+        lock = app_lock(self.store_file)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.warning("another Agent Assist app is using %s", self.store_file)
+            return False
+        except OSError as exc:  # a read-only folder: the app still works, other programs just cannot tell
+            log.warning("could not lock %s: %s", lock.lock_file, exc)
+            return True
+        self._app_lock = lock
+        return True
+
+    def _finish_erasures(self, store: Store, alone: bool) -> None:
         """Before anything reads the store: an erasure the last session could not finish (the app was killed
-        during a call whose customer the team had erased, or before a recording folder went) is finished:
-        what the marked calls wrote since, and their recordings."""
+        during a call whose customer was erased, or before a recording folder went) is finished: what the
+        marked calls wrote since, and their recordings."""
         call = self._call
         try:
-            report = finish_erasures(store, self.recordings, (call.call_id,) if call is not None else ())
+            report = finish_erasures(
+                store, self.recordings, (call.call_id,) if call is not None else (), app_elsewhere=not alone
+            )
         except Exception:  # the store stays usable; the marks stay for the next start
             log.exception("finishing an interrupted erasure failed")
             return
@@ -146,6 +167,9 @@ class DeskBase:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._app_lock is not None:
+            self._app_lock.release()
+            self._app_lock = None
 
     def _submit(self, what: str, fn: Callable[[], T]) -> Future[T]:
         """Queue ``fn`` on the desk worker; a failure is logged as ``what`` (and left in the future)."""

@@ -9,9 +9,10 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from assist.domain import WhisperRecord, system_clock, utc_iso
-from assist.privacy import ErasureError, erase_customer
+from assist.privacy import ErasureError, erase_customer, was_erased
 from assist.redaction import redact
 from desktop.agent.desk import team
 from desktop.agent.desk.desk_base import DeskBase, logged
@@ -91,6 +92,24 @@ class TeamLink(DeskBase):
             call.erased_for = erasure.customer_id
             live = (call.call_id,)
         self._erase_here(erasure.customer_id, erasure.call_ids, live)
+
+    def _erased_here(self, call: LiveCall) -> bool:
+        """Desk worker, before it writes about the call: whether its customer or the call was erased. The
+        team's erasure says so itself (above); an erasure made on this PC (the Privacy view, or ``review
+        delete-customer`` from another program) is found in the store, and from then on the call is taken
+        the same way: it goes on, marked live in the store, nothing more is kept or sent, and it is erased
+        whole once it ends (CallEnd)."""
+        if call.erased_for is not None:
+            return True
+        if call.summary.saved:
+            return False
+        since = utc_iso(datetime.fromtimestamp(call.started, UTC))
+        if not was_erased(self._open_store(), call.call_id, call.customer_id, since):
+            return False
+        call.erased_for = call.customer_id or ""
+        log.info("call %s: its customer was erased on this PC during the call", call.call_id)
+        self._erase_here(call.erased_for, (), (call.call_id,))
+        return True
 
     def _change_arrived(self, change: Change) -> None:
         """A change of the team's shared data (sync client thread). A knowledge entry a supervisor added,
@@ -209,8 +228,8 @@ class TeamLink(DeskBase):
         if not call_id:
             log.info("whisper %s is not about a call: shown, not kept with a call", whisper.whisper_id)
             return
-        if call is not None and call.erased_for is not None and call_id == call.call_id:
-            return  # the team erased this call's customer: nothing more is kept of it (CallEnd)
+        if call is not None and call_id == call.call_id and self._erased_here(call):
+            return  # this call's customer was erased: nothing more is kept of it (CallEnd)
         self._open_store().upsert_whisper(
             WhisperRecord(
                 id=whisper.whisper_id,
