@@ -112,18 +112,7 @@ def erase_customer(
         params = (team, customer_id, customer_id, *calls, *calls)
         for table in ("changes", "records"):
             rows[table] = db.execute(f"DELETE FROM {table} WHERE {about}", params).rowcount
-        # Sequence numbers never go back, though the whispers that held the highest ones go.
-        _keep_seq(db, f"team = ? AND call_id {in_calls}", (team, *calls))
-        rows["whispers"] = db.execute(
-            f"DELETE FROM whispers WHERE team = ? AND call_id {in_calls}", (team, *calls)
-        ).rowcount
-        # The audit keeps that something happened, not what was said.
-        rows["audit_scrubbed"] = db.execute(
-            "UPDATE audit SET detail = ? WHERE team = ?"
-            " AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
-            f" AND (target {in_calls} OR {_field(db, 'detail', 'call_id')} {in_calls})",
-            ('{"erased": true}', team, *calls, *calls),
-        ).rowcount
+        rows.update(_drop_words(db, team, calls))
         # Every agent's and supervisor's PC may hold her (outboxes, received whispers, its own store): the
         # feed tells each, also those offline now (they read it when they resume). Ids only, nothing personal.
         change, _ = store.add_change(
@@ -155,6 +144,15 @@ def erase_customer(
             ).rowcount,
             "calls": len(gone),
         }
+        started = sorted(set(gone) - set(calls))
+        if started and db.dialect == "postgresql":
+            # Calls of hers started on another instance while the first transaction ran (it did not lock
+            # them; on one instance a call starts on this same thread, never meanwhile): their rows are gone
+            # now, so their whispers and audit text go too (one database), and they are tombstoned with the
+            # rest. A whisper that held such a call is committed by now; a later one finds the tombstone.
+            for key, count in _drop_words(db, team, started).items():
+                live_rows[key] = rows.get(key, 0) + count
+            store.mark_erased(db, team, customer_id, started, change.seq)
     rows = {k: v for k, v in (rows | live_rows).items() if v}
     with TeamStore._tx(team_db):
         store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
@@ -162,6 +160,23 @@ def erase_customer(
         live, tables=("segments", "calls")
     )
     return ServerErasure(customer_id, team, tuple(calls), rows, cleared, change, team_db.dialect)
+
+
+def _drop_words(db: Database, team: str, calls: list[str]) -> dict[str, int]:
+    """Delete the whispers about ``calls`` and scrub the audit entries that quote them (whispers, raised
+    hands); how many rows each."""
+    in_calls = f"IN ({_marks(calls)})"
+    # Sequence numbers never go back, though the whispers that held the highest ones go.
+    _keep_seq(db, f"team = ? AND call_id {in_calls}", (team, *calls))
+    whispers = db.execute(f"DELETE FROM whispers WHERE team = ? AND call_id {in_calls}", (team, *calls))
+    # The audit keeps that something happened, not what was said.
+    scrubbed = db.execute(
+        "UPDATE audit SET detail = ? WHERE team = ?"
+        " AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
+        f" AND (target {in_calls} OR {_field(db, 'detail', 'call_id')} {in_calls})",
+        ('{"erased": true}', team, *calls, *calls),
+    )
+    return {"whispers": whispers.rowcount, "audit_scrubbed": scrubbed.rowcount}
 
 
 def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:

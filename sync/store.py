@@ -814,8 +814,9 @@ class TeamStore:
             check_not_erased(self.team_db, agent.team, seen, customers, (call_id,))
         except ErasedError:
             with self._tx(self.live_db) as db:
-                db.execute("DELETE FROM segments WHERE call_id = ?", (call_id,))
+                # The row first: a line being written holds it (hold_call), so the lines' delete sees it.
                 db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,))
+                db.execute("DELETE FROM segments WHERE call_id = ?", (call_id,))
             if self.live_db.dialect == "sqlite":
                 self.live_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             raise

@@ -7,13 +7,18 @@ what each write needs next (the agent's whisper counter row; the very transcript
 uncommitted insert; the durable-log thread, busy with that whisper, for the raised hand's audit entry) while
 the erasure is requested, and lets go once the erasure has either finished or is seen waiting for a lock.
 Afterwards nothing of her call may be left in any table: not the whisper, not the line, not the reason in the
-audit log. Real PostgreSQL and redis-server on 127.0.0.1, two real server instances, bare protocol clients."""
+audit log. The same for a call of hers that starts on the other instance while the erasure runs (after it has
+read which calls are hers) and is whispered on. Real PostgreSQL and redis-server on 127.0.0.1, two real
+server instances, bare protocol clients."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import pytest
 
 from tests.scale.conftest import Cluster
 from tests.scale.test_erasure_postgres import _rows_holding
@@ -35,17 +40,36 @@ def _waiting_for_locks(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def test_a_whisper_a_line_and_a_raised_hand_racing_her_erasure_on_another_instance_leave_nothing(
-    cluster: Cluster,
-) -> None:
+@dataclass
+class Race:
+    cluster: Cluster
+    watch: psycopg.Connection[Any]  # reads what the server's connections are waiting for
+    holder: psycopg.Connection[Any]  # one transaction, rolled back to let the held writes go on
+
+
+@pytest.fixture
+def race(cluster: Cluster) -> Iterator[Race]:
+    """Instances a and b, an agent, a supervisor and an admin, and the test's own two connections."""
     for name, role in (("sato", "agent"), ("suzuki", "supervisor"), ("root", "admin")):
         cluster.add_user(name, role)
     cluster.start_instance("a")
     cluster.start_instance("b")
+    with (
+        psycopg.connect(cluster.database, autocommit=True) as watch,
+        psycopg.connect(cluster.database) as holder,
+    ):
+        try:
+            yield Race(cluster, watch, holder)
+        finally:
+            holder.rollback()
+
+
+def test_a_whisper_a_line_and_a_raised_hand_racing_her_erasure_on_another_instance_leave_nothing(
+    race: Race,
+) -> None:
+    cluster, watch, holder = race.cluster, race.watch, race.holder
     agent, agent_again, supervisor = cluster.raw("sato", 0), cluster.raw("sato", 0), cluster.raw("suzuki", 0)
     admin = cluster.raw("root", 1)
-    watch = psycopg.connect(cluster.database, autocommit=True)
-    holder = psycopg.connect(cluster.database)  # one transaction, rolled back to let the writes go on
     try:
         # Her live call on instance a, a line of it and a whisper about it.
         assert agent.request("call_start", call_id="c1", customer={"id": "k1", "name": NAME})["type"] == "ack"
@@ -102,7 +126,43 @@ def test_a_whisper_a_line_and_a_raised_hand_racing_her_erasure_on_another_instan
         assert agents_whispers == admin.request("list_whispers")["whispers"] == []
     finally:
         holder.rollback()
-        holder.close()
-        watch.close()
         for client in (agent, agent_again, supervisor, admin):
+            client.close()
+
+
+def test_a_whisper_on_her_call_started_on_another_instance_while_she_is_erased_goes_too(race: Race) -> None:
+    cluster, watch, holder = race.cluster, race.watch, race.holder
+    agent, supervisor, admin = cluster.raw("sato", 0), cluster.raw("suzuki", 0), cluster.raw("root", 1)
+    try:
+        customer = {"id": "k1", "name": NAME}
+        record = agent.request(
+            "change_push", change_id="p1", kind="customer", record_id="k1", record=customer
+        )
+        assert record["type"] == "ack", record
+
+        # The erasure has read which calls are hers (none live) and is held before its deletes: the test holds
+        # her record's feed row.
+        holder.execute("SELECT seq FROM changes WHERE record_id = 'k1' FOR UPDATE")
+        erase = admin.send("erase_customer", customer_id="k1")
+        wait_until(lambda: _waiting_for_locks(watch) == 1, 30, "the erasure waiting for her feed row")
+
+        # Meanwhile her call starts on the other instance (no tombstone yet: accepted) and is whispered on.
+        assert agent.request("call_start", call_id="c2", customer=customer)["type"] == "ack"
+        late = supervisor.request(
+            "whisper_send", whisper_id="w2", agent="sato", call_id="c2", text=LATE_WHISPER
+        )
+        assert late["type"] == "ack", late
+        holder.rollback()
+
+        erased = admin.reply(erase, 30)
+        assert erased["type"] == "ack", erased
+        assert (erased["rows"].get("calls"), erased["rows"].get("whispers")) == (1, 1), erased
+        assert _rows_holding(cluster.database, [NAME, LATE_WHISPER]) == {}
+        again = supervisor.request(
+            "whisper_send", whisper_id="w3", agent="sato", call_id="c2", text=LATE_WHISPER
+        )
+        assert again["type"] == "error" and "was erased" in again["message"], again
+    finally:
+        holder.rollback()
+        for client in (agent, supervisor, admin):
             client.close()
