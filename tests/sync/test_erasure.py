@@ -8,8 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sync.cli import main as server_cli
+from sync.erasure import erase_customer
+from sync.protocol import Role
 from sync.server import ServerLimits, ServerThread
+from sync.store import ErasedError, TeamStore, User
 from tests.sync.conftest import RawClient, RunningServer, wait_until
 
 NAME = "青木 花子"
@@ -152,3 +157,26 @@ def test_live_transcripts_leave_the_server_after_the_call_and_the_retention(tmp_
         if agent is not None:
             agent.close()
         thread.stop()
+
+
+def test_a_raised_hands_reason_that_reaches_the_audit_log_after_her_erasure_is_not_kept(
+    tmp_path: Path,
+) -> None:
+    """The server puts a raised hand on the call on its live thread and audits it (with the reason) on its
+    durable-log thread; an erasure can run in between. The audit entry is then refused, not written after the
+    erasure's scrub of the audit log (real SQLite files)."""
+    store = TeamStore(tmp_path)
+    try:
+        sato = User("sato", Role.AGENT, "tokyo")
+        store.add_user(sato.name, sato.role, sato.team)
+        store.start_call(sato, "c1", {"id": "k1", "name": NAME}, None)
+        store.audit_call("sato", "tokyo", "hand_raised", "c1", {"reason": NOTE})  # a live call: kept
+        erase_customer(store, "tokyo", "k1")
+        with pytest.raises(ErasedError, match="call 'c1' was erased"):
+            store.audit_call("sato", "tokyo", "hand_raised", "c1", {"reason": LINE})
+        assert [e.detail for e in store.audit_since("tokyo", 0, 100) if e.action == "hand_raised"] == [
+            {"erased": True}
+        ]
+    finally:
+        store.close()
+    assert _grep(tmp_path, [NAME, NOTE, LINE]) == {}
