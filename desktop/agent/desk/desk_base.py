@@ -76,6 +76,9 @@ class DeskBase:
             ""  # the signed-in user's role on the team server (agent | supervisor | admin), once known
         )
         self.whispers_seen: set[str] = set()
+        # The team's erasures queued on the desk worker that the sync client has not yet seen run (its thread
+        # only; see TeamLink._erasure_arrived), by customer and calls.
+        self._erasures_queued: dict[tuple[str, tuple[str, ...]], Future[None]] = {}
         self.last_summary: CallSummary | None = None
 
     @property

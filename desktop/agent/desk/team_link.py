@@ -61,21 +61,35 @@ class TeamLink(DeskBase):
         its feed position once this returns, so it waits for the erasure (and its marks) to be written: an
         app killed before then reads the erasure again at its next start. Also while the app is closing.
 
-        Raises when this PC could not erase her (the desk worker has shut down as the app closes, or the
-        erasure failed): the sync client then keeps the erasure in its file and hands it over again at the
-        next start.
+        Raises when this PC has not erased her (the desk worker has shut down as the app closes, the erasure
+        failed, or the worker was busy for ``ERASURE_WAIT_S``): the sync client then keeps the erasure in its
+        file and hands it over again at the next start and before each later change. Handed again while the
+        job queued before still waits, it raises at once (no second job, no second wait); once that job has
+        run, it returns.
         """
         if not erasure.customer_id:
             return
+        key = (erasure.customer_id, tuple(erasure.call_ids))
+        done = self._erasures_queued.get(key)
+        wait = 0.0  # handed again while the one queued before still waits: later changes are not held up
+        if done is None or (done.done() and done.exception() is not None):
+            try:
+                done = self._submit("erase for the team", lambda: self._erased_by_team(erasure))
+            except RuntimeError as exc:  # the desk worker has shut down: the app is closing
+                log.warning("an erasure arrived after the store closed; it is applied at the next start")
+                raise RuntimeError("the store is closed: the erasure was not applied here") from exc
+            self._erasures_queued[key] = done
+            wait = ERASURE_WAIT_S
         try:
-            done = self._submit("erase for the team", lambda: self._erased_by_team(erasure))
-        except RuntimeError as exc:  # the desk worker has shut down: the app is closing
-            log.warning("an erasure arrived after the store closed; it is applied at the next start")
-            raise RuntimeError("the store is closed: the erasure was not applied here") from exc
-        try:
-            done.result(timeout=ERASURE_WAIT_S)  # a failure was logged by the worker, and is raised here
-        except TimeoutError:
-            log.warning("the desk worker is busy: the erasure waits in its queue")
+            done.result(timeout=wait)  # a failure was logged by the worker, and is raised here
+        except TimeoutError as exc:
+            # Kept by the sync client and handed again at the next start and before later changes, so an app
+            # killed before its worker gets to it erases her at its next start.
+            log.warning("the desk worker is busy: the erasure waits in its queue, and is kept until it ran")
+            raise RuntimeError("the desk worker is busy: the erasure has not been applied here yet") from exc
+        finally:
+            if done.done():
+                self._erasures_queued.pop(key, None)
 
     def _erased_by_team(self, erasure: Erasure) -> None:
         """Desk worker. Her record goes, and every call the erasure names, whoever the caller was here (an
