@@ -444,13 +444,15 @@ def sound_agreement(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()
 
 
-def merge_prompted(plain: str, prompted: str, words: Iterable[str]) -> str:
+def merge_prompted(plain: str, prompted: str, words: Iterable[str], keep_known: bool = False) -> str:
     """``plain`` with only those of ``prompted``'s differences that write one of ``words``.
 
     A biasing prompt makes Whisper spell the expected words (ローキンプラン -> 料金プラン) but also changes
     other words and style on speech that has nothing to do with it (日本語 -> 日本王 on a casual clip).
     So the two hearings are aligned character by character, and a stretch of the prompted hearing replaces
     or adds to the plain one only where it is part of a listed word; everything else stays as first heard.
+    ``keep_known``: not where that would change a dictionary word of two characters or more that ``plain``
+    heard (a less likely hearing's 担当者 for the 担当部署 it heard).
     """
     import difflib
 
@@ -461,13 +463,31 @@ def merge_prompted(plain: str, prompted: str, words: Iterable[str]) -> str:
         while start >= 0:
             spans.append((start, start + len(word)))
             start = prompted.find(word, start + 1)
+    known = _known_word_spans(plain) if keep_known else []
     out: list[str] = []
     matcher = difflib.SequenceMatcher(None, plain, prompted, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal" or op == "delete":
             out.append(plain[i1:i2])
-        elif any(s < j2 and j1 < e for s, e in spans):
+        elif any(s < j2 and j1 < e for s, e in spans) and not any(
+            (s < i2 and i1 < e) if i2 > i1 else s < i1 < e for s, e in known
+        ):
             out.append(prompted[j1:j2])
         else:
             out.append(plain[i1:i2])
     return "".join(out)
+
+
+def _known_word_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` has dictionary words of two characters or more (janome knows their reading)."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for token in _tokenize(text):
+        surface = str(token.surface)
+        start = text.find(surface, at)
+        if start < 0:
+            continue
+        at = start + len(surface)
+        if len(surface) >= 2 and _token_reading_known(token) and _has_japanese(surface):
+            spans.append((start, at))
+    return spans

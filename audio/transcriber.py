@@ -21,7 +21,8 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
@@ -46,6 +47,7 @@ class Recognition:
     no_speech_prob: float
     language: str
     corrections: tuple[str, ...] = ()  # set on a second pass's text by the domain lexicon
+    alternatives: tuple[str, ...] = ()  # the beam's next-best texts, best first (biased hearings only)
 
 
 Corrector = Callable[[str], tuple[str, tuple[str, ...]]]
@@ -133,6 +135,59 @@ class WhisperModelLike(Protocol):
     ) -> tuple[Iterable[WhisperSegment], WhisperInfo]: ...
 
 
+class BeamAlternatives:
+    """faster-whisper's CTranslate2 model, which also hands over the beam's next-best texts when asked.
+
+    ``WhisperModel.transcribe`` keeps only the best of the beam's finished texts; the others come for almost
+    nothing (the beam has them anyway). Within :meth:`collect`, each beam search of the calling thread asks
+    for up to ``count`` of them and records their token ids, best first; other threads and calls are
+    untouched. :class:`WhisperRecognizer` puts one around its model's once.
+    """
+
+    def __init__(self, inner: _CTranslate2Whisper) -> None:
+        self._inner = inner
+        self._local = threading.local()
+        self.is_multilingual = bool(inner.is_multilingual)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def encode(self, features: object, to_cpu: bool = False) -> object:
+        return self._inner.encode(features, to_cpu=to_cpu)
+
+    def detect_language(self, features: object) -> list[list[tuple[str, float]]]:
+        return self._inner.detect_language(features)
+
+    @contextmanager
+    def collect(self, count: int) -> Iterator[list[list[tuple[list[int], float]]]]:
+        """Within the block, each beam search of this thread records its texts' token ids and scores (the
+        beam's: mean log-probability over the length to the length penalty's power), best first."""
+        found: list[list[tuple[list[int], float]]] = []
+        self._local.wanted = (count, found)
+        try:
+            yield found
+        finally:
+            self._local.wanted = None
+
+    def generate(
+        self, features: object, prompts: list[list[int]], **options: object
+    ) -> list[_GenerationResult]:
+        wanted: tuple[int, list[list[tuple[list[int], float]]]] | None = getattr(self._local, "wanted", None)
+        beam = options.get("beam_size", 1)
+        if wanted is None or not isinstance(beam, int) or beam <= 1:
+            return self._inner.generate(features, prompts, **options)
+        count, found = wanted
+        results = self._inner.generate(features, prompts, **{**options, "num_hypotheses": min(beam, count)})
+        scores = results[0].scores or [0.0] * len(results[0].sequences_ids)
+        found.append(
+            [(list(ids), float(score)) for ids, score in zip(results[0].sequences_ids, scores, strict=True)]
+        )
+        return results
+
+
+_WRAPPING = threading.Lock()
+
+
 class WhisperRecognizer:
     """faster-whisper's model, driven directly for short call utterances.
 
@@ -166,6 +221,8 @@ class WhisperRecognizer:
         final_context_seconds: float | str | None = "auto",
         max_new_tokens: int = 160,
         turn_length_penalty: float = 0.6,
+        biased_hypotheses: int = 5,
+        alternative_margin: float = 0.1,
     ) -> None:
         self.model = model
         self.final_beam = final_beam
@@ -176,6 +233,12 @@ class WhisperRecognizer:
         self.margin_seconds = margin_seconds
         self.max_new_tokens = max_new_tokens
         self.turn_length_penalty = turn_length_penalty
+        self.biased_hypotheses = biased_hypotheses
+        self.alternative_margin = alternative_margin
+        with _WRAPPING:
+            if not isinstance(model.model, BeamAlternatives):
+                model.model = BeamAlternatives(model.model)
+            self._beams: BeamAlternatives = model.model
         self._tokenizers: dict[str | None, WhisperTokenizer] = {}
         self._suppress: dict[str | None, list[int]] = {}
 
@@ -238,10 +301,14 @@ class WhisperRecognizer:
         tok = self._tokenizer(language)
         previous = tok.encode(" " + prompt.strip()) if prompt and prompt.strip() else []
         tokens_in = model.get_prompt(tok, previous, without_timestamps=True, hotwords=hotwords or None)
+        beam = self._beam(final, len(audio) / SAMPLE_RATE)
+        # a biased hearing keeps the beam's other texts: the domain words it spelled there are merged too
+        hypotheses = min(beam, self.biased_hypotheses) if hotwords else 1
         result = model.model.generate(
             encoded,
             [tokens_in],
-            beam_size=self._beam(final, len(audio) / SAMPLE_RATE),
+            beam_size=beam,
+            num_hypotheses=max(1, hypotheses),
             patience=1.0,
             length_penalty=1.0,
             max_length=min(int(model.max_length), len(tokens_in) + self.max_new_tokens),
@@ -253,7 +320,19 @@ class WhisperRecognizer:
         tokens = result.sequences_ids[0]
         text = tok.decode(tokens).strip()
         logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1) if tokens else -10.0
-        return Recognition(text, logprob, float(result.no_speech_prob), language)
+        others = self._alternatives(tok, list(zip(result.sequences_ids, result.scores, strict=False)), text)
+        return Recognition(text, logprob, float(result.no_speech_prob), language, alternatives=others)
+
+    def _alternatives(
+        self, tok: WhisperTokenizer, beam: list[tuple[list[int], float]], best: str
+    ) -> tuple[str, ...]:
+        """The beam's other texts that score within :attr:`alternative_margin` of its best, without repeats
+        (texts that differ only in their timestamps are the same text)."""
+        if len(beam) < 2:
+            return ()
+        floor = beam[0][1] - self.alternative_margin
+        texts = dict.fromkeys(" ".join(tok.decode(ids).split()) for ids, score in beam[1:] if score >= floor)
+        return tuple(t for t in texts if t and t != best)
 
     def recognize_turn(
         self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
@@ -268,23 +347,29 @@ class WhisperRecognizer:
         - ``turn_length_penalty`` (0.6 instead of CTranslate2's 1.0): the beam's score is divided by the
           length to that power, which favoured an ending cut short (交換いたします heard as 効果似たします).
         """
-        segments, info = self.model.transcribe(
-            audio,
-            language=language,
-            beam_size=self.final_beam,
-            temperature=0.0,
-            length_penalty=self.turn_length_penalty,
-            vad_filter=False,
-            initial_prompt=prompt or None,
-            hotwords=hotwords or None,
-        )
-        parts = list(segments)
+        wanted = self.biased_hypotheses if hotwords else 1
+        with self._beams.collect(wanted) as found:
+            segments, info = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=self.final_beam,
+                temperature=0.0,
+                length_penalty=self.turn_length_penalty,
+                vad_filter=False,
+                initial_prompt=prompt or None,
+                hotwords=hotwords or None,
+            )
+            parts = list(segments)
         tokens = sum(len(p.tokens) for p in parts)
         joiner = "" if info.language in ("ja", "zh") else " "
         text = joiner.join(" ".join(p.text.split()) for p in parts)
         logprob = sum(p.avg_logprob * len(p.tokens) for p in parts) / tokens if tokens else -10.0
         no_speech = min((p.no_speech_prob for p in parts), default=1.0)
-        return Recognition(text, logprob, no_speech, str(info.language))
+        others: tuple[str, ...] = ()
+        if len(found) == 1 and wanted > 1:  # one window decoded at once: its other texts are the turn's
+            tok = self._tokenizer(str(info.language))
+            others = self._alternatives(tok, found[0], text)
+        return Recognition(text, logprob, no_speech, str(info.language), alternatives=others)
 
 
 @dataclass
@@ -697,7 +782,8 @@ class StreamingTranscriber:
             # (tests/bench/bench_guard.py); it only spells domain words (tests/bench/bench_support_ja.py).
             biased = " ".join(p for p in (prompt, context) if p and p.strip())
             prompted = self._hear(utt, biased, hotwords, bias, job.final)
-            merged = self._merge(heard[0], prompted[0] if prompted is not None else None, bias)
+            kept = replace(prompted[1], text=prompted[0]) if prompted is not None else None
+            merged = self._merge(heard[0], kept, bias)
             heard = (merged, heard[1])
         with self._cond:
             self.stats.compute_seconds += time.perf_counter() - began
@@ -718,13 +804,20 @@ class StreamingTranscriber:
             corrections=corrections,
         )
 
-    def _merge(self, plain: str, prompted: str | None, bias: frozenset[str]) -> str:
-        """``plain``, with the domain words the prompted hearing wrote where it sounds like ``plain``."""
+    def _merge(self, plain: str, prompted: Recognition | None, bias: frozenset[str]) -> str:
+        """``plain``, with the domain words the prompted hearing wrote where it sounds like ``plain``: in its
+        text, then in the beam's next-best texts (:attr:`Recognition.alternatives`), each only where it
+        still sounds like what is kept so far."""
         merged = plain
-        if prompted is not None and prompt_agrees(plain, prompted):
+        if prompted is not None:
             with self._cond:
                 words = self.words | bias
-            merged = merge_prompted(plain, prompted, words)
+            merged = (
+                merge_prompted(plain, prompted.text, words) if prompt_agrees(plain, prompted.text) else plain
+            )
+            for text in map(collapse_repetitions, prompted.alternatives):
+                if prompt_agrees(merged, text):
+                    merged = merge_prompted(merged, text, words, keep_known=True)
         with self._cond:
             if merged != plain:
                 self.stats.prompted_kept += 1
@@ -883,7 +976,7 @@ class StreamingTranscriber:
         if bias:
             base = plain.text if plain is not None else before
             prompted = self._revision(job, audio, language, prompt, hotwords, bias, before)
-            merged = self._merge(base, prompted.text if prompted is not None else None, bias)
+            merged = self._merge(base, prompted, bias)
             source = plain or prompted
             if merged != base and source is not None:
                 plain = Recognition(merged, source.avg_logprob, source.no_speech_prob, source.language)
@@ -927,7 +1020,7 @@ class StreamingTranscriber:
                 round(100 * ratio),
             )
             return None
-        return Recognition(text, rec.avg_logprob, rec.no_speech_prob, rec.language)
+        return replace(rec, text=text)
 
     def _emit_revision(self, job: _Revision, rec: Recognition) -> None:
         """Lock held: the turn's first segment takes the whole text, the others are emptied."""

@@ -15,7 +15,7 @@ from assist.domain import Customer, KnowledgeEntry
 from assist.domain_words import biasing_hotwords, biasing_prompt, support_words
 from audio.events import Channel, EventKind, TranscriptEvent
 from audio.guards import prompt_agrees
-from audio.lexicon import merge_prompted
+from audio.lexicon import merge_prompted, sound_agreement
 from audio.live import LiveTranscription, SharedModel
 from audio.segmenter import Utterance, UtteranceState
 from audio.source import ChannelMap, FileSource
@@ -199,6 +199,10 @@ class TwoHearings:
 
 
 def _transcribe(recognizer: TwoHearings) -> list[TranscriptEvent]:
+    return _transcribe_with(recognizer, WORDS)
+
+
+def _transcribe_with(recognizer: TwoHearings, words: list[str]) -> list[TranscriptEvent]:
     events: list[TranscriptEvent] = []
     t = StreamingTranscriber(
         recognizer,
@@ -206,7 +210,7 @@ def _transcribe(recognizer: TwoHearings) -> list[TranscriptEvent]:
         language="ja",
         on_event=events.append,
         prompt="料金、料金プラン",
-        words=frozenset(WORDS),
+        words=frozenset(words),
     )
     t.start()
     audio = np.full(2 * 16000, 0.1, dtype=np.float32)
@@ -232,3 +236,63 @@ def test_where_the_plain_hearing_finds_no_speech_the_prompt_adds_nothing() -> No
     recognizer = TwoHearings("", "料金プラン", no_speech=0.3)
     events = _transcribe(recognizer)
     assert not [e for e in events if e.kind is EventKind.FINAL and e.text]
+
+
+class NextBest(TwoHearings):
+    """The prompted hearing's best text misses a domain word that its beam's next-best texts spell."""
+
+    def __init__(self, plain: str, prompted: str, alternatives: tuple[str, ...]) -> None:
+        super().__init__(plain, prompted)
+        self.alternatives = alternatives
+
+    def recognize(
+        self, audio: Any, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
+    ) -> Recognition:
+        rec = super().recognize(audio, language=language, prompt=prompt, hotwords=hotwords, final=final)
+        biased = prompt is not None and "料金" in prompt
+        return Recognition(
+            rec.text,
+            rec.avg_logprob,
+            rec.no_speech_prob,
+            "ja",
+            alternatives=self.alternatives if biased else (),
+        )
+
+
+def test_a_domain_word_the_prompted_beam_spelled_only_in_a_next_best_text_is_kept() -> None:
+    recognizer = NextBest(
+        "両金の請求書が届きました",
+        "両金の青級所が届きました",
+        # the second text spells 料金; the third says something else and is refused, domain word or not
+        ("料金の青級所が届きました", "割引の料金プランです"),
+    )
+    (final,) = [e for e in _transcribe(recognizer) if e.kind is EventKind.FINAL]
+    assert final.text == "料金の請求書が届きました"
+    # a word the plain hearing found in the dictionary stays: a less likely text's listed word may not
+    # take its place (担当部署 -> 担当者)
+    recognizer = NextBest("担当部署におつなぎします", "担当部署におつなぎします", ("担当者におつなぎします",))
+    (final,) = [e for e in _transcribe_with(recognizer, [*WORDS, "担当者"]) if e.kind is EventKind.FINAL]
+    assert final.text == "担当部署におつなぎします"
+
+
+@pytest.mark.slow
+def test_a_prompted_hearing_of_a_turn_brings_the_beam_s_next_best_texts_and_the_same_best_one() -> None:
+    clip = EVAL_DIR / "audio" / "reazonspeech_k2_test_wavs" / "test_ja_2.wav"
+    if not clip.is_file():
+        pytest.skip(f"no evaluation clip at {clip}")
+    model = SharedModel.get("base", "ja")
+    audio, rate = sf.read(str(clip), dtype="float32", always_2d=True)
+    speech = soxr.resample(audio.mean(axis=1), rate, 16000).astype(np.float32)
+    prompt, hotwords = biasing_prompt("ja"), "機械 聞き取り 日本語"
+    heard = WhisperRecognizer(model).recognize_turn(speech, language="ja", prompt=prompt, hotwords=hotwords)
+    alone = WhisperRecognizer(model, biased_hypotheses=1).recognize_turn(
+        speech, language="ja", prompt=prompt, hotwords=hotwords
+    )
+    assert heard.text == alone.text and "機械" in heard.text  # asking for more texts changes not the best
+    assert alone.alternatives == ()
+    assert heard.alternatives and heard.text not in heard.alternatives
+    assert len(set(heard.alternatives)) == len(heard.alternatives) <= 4
+    assert all(sound_agreement(heard.text, other) > 0.7 for other in heard.alternatives)
+    # a plain hearing (no hotwords) asks for nothing more
+    plain = WhisperRecognizer(model).recognize_turn(speech, language="ja", prompt=None, hotwords=None)
+    assert plain.alternatives == ()
