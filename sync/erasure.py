@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from sync.backends import Database, one
 from sync.protocol import Change, EraseReport, RecordKind, Role
-from sync.store import TeamStore, User
+from sync.store import TeamStore, User, json_field, marks
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its start.
 UNENDED_CALL_SECONDS = 12 * 3600
@@ -54,18 +54,6 @@ class ServerErasure:
         )
 
 
-# A JSON field of a stored object, as text, per dialect.
-_JSON_FIELD = {"sqlite": "json_extract({}, '$.{}')", "postgresql": "(({})::jsonb ->> '{}')"}
-
-
-def _field(db: Database, column: str, key: str) -> str:
-    return _JSON_FIELD[db.dialect].format(column, key)
-
-
-def _marks(values: list[str]) -> str:
-    return ",".join("?" * len(values)) or "NULL"
-
-
 def erase_customer(
     store: TeamStore, team: str, customer_id: str, call_ids: Iterable[str] = (), actor: str = "-"
 ) -> ServerErasure:
@@ -81,7 +69,7 @@ def erase_customer(
             r["record_id"]
             for r in db.execute(
                 "SELECT record_id FROM changes WHERE team = ? AND kind = 'call_summary'"
-                f" AND {_field(db, 'record', 'customer_id')} = ?",
+                f" AND {json_field(db, 'record', 'customer_id')} = ?",
                 (team, customer_id),
             )
         }
@@ -96,23 +84,23 @@ def erase_customer(
         server_calls = {
             r["call_id"]
             for r in calls_db.execute(
-                f"SELECT call_id FROM calls WHERE team = ? AND ({_field(calls_db, 'customer', 'id')} = ?"
-                f" OR call_id IN ({_marks(named)})){lock}",
+                f"SELECT call_id FROM calls WHERE team = ? AND ({json_field(calls_db, 'customer', 'id')} = ?"
+                f" OR call_id IN ({marks(named)})){lock}",
                 (team, customer_id, *named),
             )
         }
         calls = sorted(set(named) | server_calls)
-        in_calls = f"IN ({_marks(calls)})"
+        in_calls = f"IN ({marks(calls)})"
         about = (
             "team = ? AND ((kind = 'customer' AND record_id = ?)"
-            f" OR {_field(db, 'record', 'customer_id')} = ?"
+            f" OR {json_field(db, 'record', 'customer_id')} = ?"
             f" OR (kind = 'call_summary' AND record_id {in_calls})"
-            f" OR {_field(db, 'record', 'call_id')} {in_calls})"
+            f" OR {json_field(db, 'record', 'call_id')} {in_calls})"
         )
         params = (team, customer_id, customer_id, *calls, *calls)
         for table in ("changes", "records"):
             rows[table] = db.execute(f"DELETE FROM {table} WHERE {about}", params).rowcount
-        rows.update(_drop_words(db, team, calls))
+        rows.update(TeamStore.drop_call_words(db, team, calls))
         # Every agent's and supervisor's PC may hold her (outboxes, received whispers, its own store): the
         # feed tells each, also those offline now (they read it when they resume). Ids only, nothing personal.
         change, _ = store.add_change(
@@ -129,7 +117,7 @@ def erase_customer(
     # or refused there (it checks the tombstones after writing). The calls' rows go before their lines: a
     # line being written holds its call's row (sync/store.py hold_call), so the delete waits for it and the
     # lines' delete then sees it; a line that comes later finds no call.
-    her_calls = f"team = ? AND ({_field(live, 'customer', 'id')} = ? OR call_id {in_calls})"
+    her_calls = f"team = ? AND ({json_field(live, 'customer', 'id')} = ? OR call_id {in_calls})"
     with TeamStore._tx(live) as db:
         gone = [
             r["call_id"]
@@ -140,7 +128,7 @@ def erase_customer(
         lines = sorted(set(calls) | set(gone))
         live_rows = {
             "segments": db.execute(
-                f"DELETE FROM segments WHERE call_id IN ({_marks(lines)})", tuple(lines)
+                f"DELETE FROM segments WHERE call_id IN ({marks(lines)})", tuple(lines)
             ).rowcount,
             "calls": len(gone),
         }
@@ -150,7 +138,7 @@ def erase_customer(
             # them; on one instance a call starts on this same thread, never meanwhile): their rows are gone
             # now, so their whispers and audit text go too (one database), and they are tombstoned with the
             # rest. A whisper that held such a call is committed by now; a later one finds the tombstone.
-            for key, count in _drop_words(db, team, started).items():
+            for key, count in TeamStore.drop_call_words(db, team, started).items():
                 live_rows[key] = rows.get(key, 0) + count
             store.mark_erased(db, team, customer_id, started, change.seq)
     rows = {k: v for k, v in (rows | live_rows).items() if v}
@@ -160,34 +148,6 @@ def erase_customer(
         live, tables=("segments", "calls")
     )
     return ServerErasure(customer_id, team, tuple(calls), rows, cleared, change, team_db.dialect)
-
-
-def _drop_words(db: Database, team: str, calls: list[str]) -> dict[str, int]:
-    """Delete the whispers about ``calls`` and scrub the audit entries that quote them (whispers, raised
-    hands); how many rows each."""
-    in_calls = f"IN ({_marks(calls)})"
-    # Sequence numbers never go back, though the whispers that held the highest ones go.
-    _keep_seq(db, f"team = ? AND call_id {in_calls}", (team, *calls))
-    whispers = db.execute(f"DELETE FROM whispers WHERE team = ? AND call_id {in_calls}", (team, *calls))
-    # The audit keeps that something happened, not what was said.
-    scrubbed = db.execute(
-        "UPDATE audit SET detail = ? WHERE team = ?"
-        " AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
-        f" AND (target {in_calls} OR {_field(db, 'detail', 'call_id')} {in_calls})",
-        ('{"erased": true}', team, *calls, *calls),
-    )
-    return {"whispers": whispers.rowcount, "audit_scrubbed": scrubbed.rowcount}
-
-
-def _keep_seq(db: Database, where: str, params: tuple[object, ...]) -> None:
-    """Remember each agent's highest seq among the whispers about to go (whisper_seq; PostgreSQL's
-    whisper_heads already keeps counting)."""
-    db.execute(
-        f"INSERT INTO whisper_seq (agent, last) SELECT agent, MAX(seq) FROM whispers WHERE {where}"
-        " GROUP BY agent ON CONFLICT (agent) DO UPDATE SET last = CASE WHEN excluded.last > whisper_seq.last"
-        " THEN excluded.last ELSE whisper_seq.last END",
-        params,
-    )
 
 
 def scrub(
@@ -237,7 +197,7 @@ def apply_retention(
             "DELETE FROM calls WHERE COALESCE(ended_at, started_at + ?) < ?", (UNENDED_CALL_SECONDS, cutoff)
         ).rowcount
     with TeamStore._tx(store.team_db) as db:
-        _keep_seq(db, "created_at < ?", (now - whisper_seconds,))
+        TeamStore.keep_whisper_seq(db, "created_at < ?", (now - whisper_seconds,))
         removed["whispers"] = db.execute(
             "DELETE FROM whispers WHERE created_at < ?", (now - whisper_seconds,)
         ).rowcount

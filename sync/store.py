@@ -183,6 +183,20 @@ CREATE INDEX IF NOT EXISTS presence_by_team ON presence (team);
 CREATE INDEX IF NOT EXISTS presence_by_user ON presence ("user")
 """
 
+# A JSON field of a stored object, as text, per dialect.
+_JSON_FIELD = {"sqlite": "json_extract({}, '$.{}')", "postgresql": "(({})::jsonb ->> '{}')"}
+
+
+def json_field(db: Database, column: str, key: str) -> str:
+    """SQL for the text of field ``key`` of the JSON object in ``column``."""
+    return _JSON_FIELD[db.dialect].format(column, key)
+
+
+def marks(values: Iterable[object]) -> str:
+    """``?`` placeholders for ``values`` (``NULL`` for none: ``IN (NULL)`` matches nothing)."""
+    return ",".join("?" for _ in values) or "NULL"
+
+
 # The order in which transcript lines first appeared: SQLite's implicit rowid, PostgreSQL's ``ord`` column.
 _FIRST_SEEN = {"sqlite": "rowid", "postgresql": "ord"}
 # A JSON field of a stored event, as text.
@@ -761,6 +775,34 @@ class TeamStore:
                 row,
             )
 
+    @staticmethod
+    def drop_call_words(db: Database, team: str, calls: list[str]) -> dict[str, int]:
+        """Delete the whispers about ``calls`` and scrub the audit entries that quote them (whispers, raised
+        hands); how many rows each. What an erasure removes besides records and live calls."""
+        in_calls = f"IN ({marks(calls)})"
+        # Sequence numbers never go back, though the whispers that held the highest ones go.
+        TeamStore.keep_whisper_seq(db, f"team = ? AND call_id {in_calls}", (team, *calls))
+        whispers = db.execute(f"DELETE FROM whispers WHERE team = ? AND call_id {in_calls}", (team, *calls))
+        # The audit keeps that something happened, not what was said.
+        scrubbed = db.execute(
+            "UPDATE audit SET detail = ? WHERE team = ?"
+            " AND action IN ('whisper_sent', 'hand_raised', 'hand_lowered')"
+            f" AND (target {in_calls} OR {json_field(db, 'detail', 'call_id')} {in_calls})",
+            ('{"erased": true}', team, *calls, *calls),
+        )
+        return {"whispers": whispers.rowcount, "audit_scrubbed": scrubbed.rowcount}
+
+    @staticmethod
+    def keep_whisper_seq(db: Database, where: str, params: tuple[object, ...]) -> None:
+        """Remember each agent's highest seq among the whispers about to go (whisper_seq; PostgreSQL's
+        whisper_heads already keeps counting)."""
+        db.execute(
+            f"INSERT INTO whisper_seq (agent, last) SELECT agent, MAX(seq) FROM whispers WHERE {where}"
+            " GROUP BY agent ON CONFLICT (agent) DO UPDATE SET last ="
+            " CASE WHEN excluded.last > whisper_seq.last THEN excluded.last ELSE whisper_seq.last END",
+            params,
+        )
+
     def changes_since(self, team: str, after: int, limit: int = 500) -> list[Change]:
         rows = self.team_db.execute(
             "SELECT * FROM changes WHERE team = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -817,6 +859,18 @@ class TeamStore:
                 # The row first: a line being written holds it (hold_call), so the lines' delete sees it.
                 db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,))
                 db.execute("DELETE FROM segments WHERE call_id = ?", (call_id,))
+                if db.dialect == "postgresql":
+                    # Another instance's erasure committed between the two checks, and this call is not
+                    # among the calls it removed: what a supervisor whispered on it meanwhile goes too (one
+                    # database; on one instance nothing runs between the checks), and its id is tombstoned
+                    # with her erasure, so a whisper that read the call before it went is refused.
+                    self.drop_call_words(db, agent.team, [call_id])
+                    db.execute(
+                        "INSERT INTO erased (team, subject, subject_id, seq) SELECT team, 'call', ?, MAX(seq)"
+                        " FROM erased WHERE team = ? AND subject = 'customer' AND subject_id IN"
+                        f" ({marks(customers)}) GROUP BY team ON CONFLICT DO NOTHING",
+                        (call_id, agent.team, *customers),
+                    )
             if self.live_db.dialect == "sqlite":
                 self.live_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             raise

@@ -8,7 +8,8 @@ uncommitted insert; the durable-log thread, busy with that whisper, for the rais
 the erasure is requested, and lets go once the erasure has either finished or is seen waiting for a lock.
 Afterwards nothing of her call may be left in any table: not the whisper, not the line, not the reason in the
 audit log. The same for a call of hers that starts on the other instance while the erasure runs (after it has
-read which calls are hers) and is whispered on. Real PostgreSQL and redis-server on 127.0.0.1, two real
+read which calls are hers) and is whispered on, and for one whose own second check finds her erasure and
+removes it, after a whisper read it. Real PostgreSQL and redis-server on 127.0.0.1, two real
 server instances, bare protocol clients."""
 
 from __future__ import annotations
@@ -163,6 +164,49 @@ def test_a_whisper_on_her_call_started_on_another_instance_while_she_is_erased_g
         )
         assert again["type"] == "error" and "was erased" in again["message"], again
     finally:
+        holder.rollback()
+        for client in (agent, supervisor, admin):
+            client.close()
+
+
+def test_a_whisper_on_her_call_refused_by_its_own_second_check_goes_too(race: Race) -> None:
+    cluster, watch, holder = race.cluster, race.watch, race.holder
+    agent, supervisor, admin = cluster.raw("sato", 0), cluster.raw("suzuki", 0), cluster.raw("root", 1)
+    tables = psycopg.connect(cluster.database)  # a second holder: every read of the tombstones waits for it
+    try:
+        # Her call starts on instance a: checked (no tombstone yet), then its row waits for its key, which the
+        # test holds, while her erasure on instance b runs to the end without it.
+        holder.execute(
+            "INSERT INTO calls (call_id, team, agent, started_at) VALUES ('c2', 'tokyo', 'sato', 0)"
+        )
+        start = agent.send("call_start", call_id="c2", customer={"id": "k1", "name": NAME})
+        wait_until(lambda: _waiting_for_locks(watch) == 1, 30, "the call waiting for its key")
+        assert admin.request("erase_customer", customer_id="k1")["type"] == "ack"
+
+        # The call's row is written; its second check waits (the test holds the tombstones' table) and a
+        # whisper on the call, which has read it, waits at its own check.
+        tables.execute("LOCK TABLE erased IN ACCESS EXCLUSIVE MODE")
+        holder.rollback()
+        wait_until(
+            lambda: watch.execute("SELECT 1 FROM calls WHERE call_id = 'c2'").fetchone(),
+            30,
+            "her call written",
+        )
+        late = supervisor.send("whisper_send", whisper_id="w2", agent="sato", call_id="c2", text=LATE_WHISPER)
+        wait_until(lambda: _waiting_for_locks(watch) == 2, 30, "the call's check and the whisper waiting")
+        tables.rollback()
+
+        refused = agent.reply(start, 30)
+        assert refused["type"] == "error" and "was erased" in refused["message"], refused
+        supervisor.reply(late, 30)  # stored before the call went (then deleted), or refused as erased
+        assert _rows_holding(cluster.database, [NAME, LATE_WHISPER]) == {}
+        again = supervisor.request(
+            "whisper_send", whisper_id="w3", agent="sato", call_id="c2", text=LATE_WHISPER
+        )
+        assert again["type"] == "error", again
+    finally:
+        tables.rollback()
+        tables.close()
         holder.rollback()
         for client in (agent, supervisor, admin):
             client.close()
