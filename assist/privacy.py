@@ -194,6 +194,23 @@ def was_erased(store: Store, call_id: str, customer_id: str | None = None, since
     return row is not None
 
 
+# How long what an erasure keeps of the ids (their digests) stays: long enough for a call that was running
+# when she was erased to have ended and its app to have opened the store again (or to have been started
+# again after a kill), so that neither writes her back; not longer, as nothing else needs it.
+ERASED_IDS_KEPT = timedelta(days=30)
+
+
+def prune_erased_ids(store: Store, now: datetime | None = None) -> int:
+    """Forget the digests of erasures older than :data:`ERASED_IDS_KEPT` (run at every opening, with
+    :func:`finish_erasures`); returns how many went."""
+    cutoff = utc_iso((now or system_clock()) - ERASED_IDS_KEPT)
+    conn = store.conn
+    if conn.execute("SELECT 1 FROM erased_ids WHERE erased_at < ? LIMIT 1", (cutoff,)).fetchone() is None:
+        return 0  # the usual case: no write at all
+    with store.transaction():
+        return conn.execute("DELETE FROM erased_ids WHERE erased_at < ?", (cutoff,)).rowcount
+
+
 def _written_after_erasure(store: Store, recordings_root: Path | None) -> list[str]:
     """Erased calls something was written for afterwards (a program that wrote about her before it saw her
     erased, then stopped): lines or a recording without their call, or a call saved again. Only calls that
@@ -289,7 +306,9 @@ def finish_erasures(
     what each marked call wrote after its erasure, and its recording, go; then the marks. While an app holds
     the store elsewhere (``app_elsewhere``), the calls it marked live are its own and stay as they are;
     otherwise any erased call something was still written for (a program that wrote about her before it saw
-    her erased, then stopped) goes too. None when there was nothing to finish."""
+    her erased, then stopped) goes too; erasures older than :data:`ERASED_IDS_KEPT` are forgotten. None
+    when there was nothing to finish."""
+    prune_erased_ids(store)
     calls = calls_being_erased(store)
     if app_elsewhere:
         live = set(_read_marks(store, _LIVE_MARKS))

@@ -199,6 +199,17 @@ def purge_connection(db: sqlite3.Connection, customer_id: str, call_ids: Iterabl
         if _whisper_call(body) in calls
     ]
     receipts = {f"delivered:{w}" for w in whispers} | {f"read:{w}" for w in whispers}
+    # An erasure kept for the app that this purge covers (her, and only calls it takes) has nothing left to
+    # do; one that also names other calls (an unknown number's, not hers on this PC) stays for the app.
+    covered = [
+        seq
+        for seq, kept_customer, kept_calls in (
+            db.execute("SELECT feed_seq, customer_id, call_ids FROM kept_erasures").fetchall()
+            if table_exists(db, "kept_erasures")
+            else ()
+        )
+        if kept_customer == customer_id and set(json.loads(kept_calls)) <= calls
+    ]
     doomed = [
         oid
         for oid, text in db.execute("SELECT id, frame FROM outbox").fetchall()
@@ -208,6 +219,8 @@ def purge_connection(db: sqlite3.Connection, customer_id: str, call_ids: Iterabl
     try:
         db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in doomed])
         db.executemany("DELETE FROM whispers WHERE whisper_id = ?", [(w,) for w in whispers])
+        if covered:  # a file made before client migration 2 has no such table
+            db.executemany("DELETE FROM kept_erasures WHERE feed_seq = ?", [(seq,) for seq in covered])
     except BaseException:
         db.execute("ROLLBACK")
         raise

@@ -3,13 +3,14 @@ database file or its write-ahead log, not in recordings; everyone else's data st
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from assist import paths
 from assist.history import CallHistory, SearchQuery
-from assist.privacy import ErasureError, erase_customer
+from assist.privacy import ERASED_IDS_KEPT, ErasureError, erase_customer, prune_erased_ids, was_erased
 from assist.review_schema import CommentRole, ReviewNotes
 from assist.store import Store
 from assist.text import index_text
@@ -114,3 +115,19 @@ def test_helped_examples_taken_from_the_customers_lines_go_with_them(store: Stor
     assert left == ["Can I get a refund for the double charge?"]
     raw = _raw_bytes(paths.store_path())
     assert "解約したいんですが".encode() not in raw and "領収書をもう一度".encode() not in raw
+
+
+def test_an_erasure_keeps_only_digests_of_the_ids_and_forgets_them_after_30_days(store: Store) -> None:
+    """What an erasure keeps so that a program writing about her later (the app's live call) finds her erased:
+    digests of the ids, never the ids; forgotten once ERASED_IDS_KEPT has passed."""
+    erase_customer(store, "cust-tanaka")
+    assert was_erased(store, "call-ja-1") and was_erased(store, "call-x", "cust-tanaka")
+    kept = store.conn.execute("SELECT kind, digest FROM erased_ids ORDER BY kind").fetchall()
+    assert [kind for kind, _ in kept] == ["call", "call", "customer"]
+    assert not {"cust-tanaka", "call-ja-1", "call-ja-2"} & {digest for _, digest in kept}
+    now = datetime.now(UTC)
+    assert prune_erased_ids(store, now + ERASED_IDS_KEPT - timedelta(days=1)) == 0
+    assert was_erased(store, "call-ja-1")
+    assert prune_erased_ids(store, now + ERASED_IDS_KEPT + timedelta(days=1)) == 3
+    assert not was_erased(store, "call-ja-1") and not was_erased(store, "call-x", "cust-tanaka")
+    assert store.conn.execute("SELECT COUNT(*) FROM erased_ids").fetchone()[0] == 0

@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from sync.client import ConnectionState, SyncClient
+from sync.client import ConnectionState, SyncClient, purge_file
 from sync.protocol import Change, Erasure
-from tests.sync.conftest import RunningServer
+from tests.sync.conftest import RawClient, RunningServer
 from tests.waiting import wait_until
 
 
@@ -21,13 +21,14 @@ class Pc:
         self.client = SyncClient(server.url, server.tokens["sato"], client_file, max_backoff=1.0)
         self.told: list[tuple[str, str]] = []
         self._refuse = refuse_first
+        self._refuse_all = False
         self._lock = threading.Lock()
         self.client.on_erasure = self._erasure
         self.client.on_change = self._change
 
     def _erasure(self, erasure: Erasure) -> None:
         with self._lock:
-            if self._refuse:
+            if self._refuse or self._refuse_all:
                 self._refuse = False
                 self.told.append(("refused", erasure.customer_id))
                 raise RuntimeError("the store is closed")
@@ -42,12 +43,17 @@ class Pc:
             return entry in self.told
 
 
+def _team(server: RunningServer) -> RawClient:
+    """The agent sato and the supervisor suzuki; returns the supervisor's connection."""
+    server.add_user("sato", "agent", "tokyo")
+    server.add_user("suzuki", "supervisor", "tokyo")
+    return server.raw("suzuki")
+
+
 def test_an_erasure_the_app_refused_is_handed_over_again_before_the_next_change(
     team_server: RunningServer, tmp_path: Path
 ) -> None:
-    team_server.add_user("sato", "agent", "tokyo")
-    team_server.add_user("suzuki", "supervisor", "tokyo")
-    supervisor = team_server.raw("suzuki")
+    supervisor = _team(team_server)
     client_file = tmp_path / "pc" / "sync-client.sqlite3"
     try:
         pc = Pc(team_server, client_file, refuse_first=True)
@@ -72,6 +78,40 @@ def test_an_erasure_the_app_refused_is_handed_over_again_before_the_next_change(
         try:
             wait_until(lambda: later.client.state is ConnectionState.CONNECTED, 30, "the agent online again")
             assert later.told == []
+        finally:
+            later.client.stop(timeout=5)
+    finally:
+        supervisor.close()
+
+
+def test_a_local_erasure_of_the_customer_drops_the_kept_erasures_it_covers(
+    team_server: RunningServer, tmp_path: Path
+) -> None:
+    """``review delete-customer`` (and the Privacy view) purge the sync client files after erasing her here:
+    an erasure of her kept for the app, naming only calls that purge took, has nothing left to do and goes;
+    one that also names another call (an unknown number's, not hers on this PC) stays for the app."""
+    supervisor = _team(team_server)
+    client_file = tmp_path / "pc" / "sync-client.sqlite3"
+    try:
+        pc = Pc(team_server, client_file, refuse_first=True)
+        pc._refuse_all = True
+        pc.client.start()
+        try:
+            wait_until(lambda: pc.client.state is ConnectionState.CONNECTED, 30, "the agent online")
+            for customer, calls in (("k1", ["c-k1"]), ("k2", ["c-walk-in"])):
+                erased = supervisor.request("erase_customer", customer_id=customer, call_ids=calls)
+                assert erased["type"] == "ack", erased
+            wait_until(lambda: pc.seen(("refused", "k2")), 30, "both erasures read and refused")
+        finally:
+            pc.client.stop(timeout=5)
+        assert purge_file(client_file, "k1", ["c-k1"])  # her erasure here took her call
+        assert purge_file(client_file, "k2", [])  # this PC never had the unknown number's call
+
+        later = Pc(team_server, client_file, refuse_first=False)
+        later.client.start()
+        try:
+            wait_until(lambda: later.seen(("erased", "k2")), 30, "the kept erasure handed again")
+            assert later.told == [("erased", "k2")]
         finally:
             later.client.stop(timeout=5)
     finally:
