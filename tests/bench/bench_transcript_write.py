@@ -7,7 +7,9 @@ Run on purpose (it prints its figures; nothing is asserted), under the machine's
 
 ``--calls`` live calls of one agent; each round gives every call one frame, three partials then the final of
 each line (the app sends about four frames a second per call), one thread, one store, as on the server's live
-thread. Figures: per-frame time p50 / p99 / mean and frames a second, per backend. PostgreSQL is started in a
+thread. Figures: per-frame time p50 / p99 / mean and frames a second, per backend; with ``--whispers N`` also
+N whispers about those calls, each in its own transaction (fsynced: SQLite FULL, PostgreSQL
+synchronous_commit on). PostgreSQL is started in a
 temp dir on 127.0.0.1 (Debian's binaries, as tests/scale does) and stopped at the end. To compare two versions
 of the store, run the bench with ``PYTHONPATH`` pointing at each checkout in turn.
 """
@@ -72,14 +74,36 @@ def _measure(store: TeamStore, calls: int, writes: int) -> list[float]:
     return times
 
 
-def _report(name: str, times: list[float]) -> None:
+def _measure_whispers(store: TeamStore, calls: int, whispers: int) -> list[float]:
+    """A supervisor's whisper about one of the agent's live calls, as the durable-log thread stores it (its
+    own transaction; the whisper's call is held on PostgreSQL, sync/store.py hold_call)."""
+    mori = User("mori", Role.SUPERVISOR, "tokyo")
+    store.add_user(mori.name, mori.role, mori.team)
+    times = []
+    for n in range(whispers):
+        start = time.perf_counter()
+        store.add_whisper(
+            whisper_id=f"w{n}",
+            sender=mori,
+            agent="sato",
+            text="ご住所の確認をお願いします",
+            call_id=f"call-{n % calls}",
+            anchor_segment_id=None,
+            attachment=None,
+            seen=0,
+        )
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _report(name: str, times: list[float], unit: str = "frames") -> None:
     ordered = sorted(times)
     p50 = ordered[len(ordered) // 2] * 1000
     p99 = ordered[int(len(ordered) * 0.99)] * 1000
     mean = statistics.fmean(times) * 1000
     print(
-        f"{name:<11} {len(times):>6} frames: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {mean:.3f} ms,"
-        f" {len(times) / sum(times):,.0f} frames/s"
+        f"{name:<11} {len(times):>6} {unit}: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {mean:.3f} ms,"
+        f" {len(times) / sum(times):,.0f} {unit}/s"
     )
 
 
@@ -89,6 +113,7 @@ def main() -> None:
     )
     parser.add_argument("--writes", type=int, default=20000)
     parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--whispers", type=int, default=0, help="also time this many whispers on the calls")
     parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()
     print(f"machine load average (1 min) at the start {os.getloadavg()[0]:.2f}")
@@ -98,6 +123,8 @@ def main() -> None:
             store = TeamStore(root / "sqlite")
             try:
                 _report("sqlite", _measure(store, args.calls, args.writes))
+                if args.whispers:
+                    _report("", _measure_whispers(store, args.calls, args.whispers), "whispers")
             finally:
                 store.close()
         if args.backend in ("both", "postgresql"):
@@ -111,6 +138,8 @@ def main() -> None:
                 store = TeamStore(database=pg.new_database())
                 try:
                     _report("postgresql", _measure(store, args.calls, args.writes))
+                    if args.whispers:
+                        _report("", _measure_whispers(store, args.calls, args.whispers), "whispers")
                 finally:
                     store.close()
             finally:
