@@ -237,6 +237,7 @@ def _cards(suggestions: list[Suggestion]) -> list[dict[str, object]]:
             "reason": s.reason,
             "reasons": reasons(s),
             "close_to": s.close_to,
+            "same_meaning": s.same_meaning,
             "snippet": s.snippet,
         }
         for s in suggestions

@@ -276,6 +276,8 @@ class Suggestion:
     reason: str = ""
     # For a match by meaning: the entry's title or alias that what was said came closest to.
     close_to: str = ""
+    # The thesaurus concept said in other words than the entry's ("解約 ← やめたい"; assist/thesaurus.py).
+    same_meaning: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return _plain(self)

@@ -673,6 +673,16 @@ _CONTENT_SKIP = ("非自立", "代名詞", "数")
 
 
 @lru_cache(maxsize=512)
+def ja_tokens(text: str) -> tuple[tuple[str, str, str, str, str], ...]:
+    """janome's tokens of Japanese ``text`` as (surface, part of speech, base form, reading, conjugation
+    type), cached: the reasons, the sound lookup and the thesaurus read the same line."""
+    return tuple(
+        (str(t.surface), str(t.part_of_speech), str(t.base_form), str(t.reading), str(t.infl_type))
+        for t in _janome().tokenize(text)  # type: ignore[attr-defined]
+    )
+
+
+@lru_cache(maxsize=512)
 def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
     """(word, reading, start, end, is content) per word of normalised Japanese text: janome's tokens, with
     a noun and its prefix and suffixes (請求 + 書, お + 客様) joined into one compound word; verbs and
@@ -680,13 +690,11 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
     words: list[tuple[str, str, int, int, bool]] = []
     position = 0
     previous_noun = previous_prefix = False
-    for token in _janome().tokenize(text):  # type: ignore[attr-defined]
-        surface = str(token.surface)
+    for surface, part_of_speech, base_form, reading, _ in ja_tokens(text):
         start = text.find(surface, position)
         start = position if start < 0 else start
         end = position = start + len(surface)
-        pos = str(token.part_of_speech).split(",")
-        reading = str(token.reading)
+        pos = part_of_speech.split(",")
         reading = surface if reading == "*" else reading
         noun = pos[0] == "名詞" and pos[1] not in ("非自立", "代名詞")
         joins = words and (
@@ -695,7 +703,7 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
             or (noun and previous_prefix and words[-1][3] == start)
         )
         content = (pos[0] in ("名詞", "動詞", "形容詞") and pos[1] not in _CONTENT_SKIP) or noun
-        if pos[0] == "動詞" and str(token.base_form) in _JANOME_SKIP_BASE:
+        if pos[0] == "動詞" and base_form in _JANOME_SKIP_BASE:
             content = False
         if joins:
             s0, r0, b0, _, _ = words[-1]
@@ -703,9 +711,7 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
         else:
             # A verb or adjective is named in its dictionary form (届い -> 届く), never by its conjugated
             # stem.
-            shown = (
-                str(token.base_form) if pos[0] in ("動詞", "形容詞") and token.base_form != "*" else surface
-            )
+            shown = base_form if pos[0] in ("動詞", "形容詞") and base_form != "*" else surface
             words.append((shown, reading, start, end, content))
         previous_noun = noun or bool(joins)
         previous_prefix = pos[0] == "接頭詞"

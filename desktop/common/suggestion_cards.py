@@ -214,6 +214,8 @@ class SuggestionCard(QFrame):
             parts.append(self.tr("you heard: %1").replace("%1", heard))
         if self.suggestion.close_to:
             parts.append(self.tr("close in meaning to: %1").replace("%1", self.suggestion.close_to))
+        if self.suggestion.same_meaning:
+            parts.append(self.tr("same meaning: %1").replace("%1", self.suggestion.same_meaning))
         return " · ".join(parts)
 
     def _render_reason(self) -> None:

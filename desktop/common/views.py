@@ -79,6 +79,7 @@ class SuggestionView:
     score: float = 0.0
     entry_id: str = ""
     close_to: str = ""  # matched by meaning: the title or alias what was said came close to
+    same_meaning: str = ""  # a thesaurus concept said in other words: "supervisor ← team leader"
     pushed_by: str = (
         ""  # a supervisor sent this card with a whisper (their name); empty: the matcher found it
     )

@@ -1558,6 +1558,10 @@
         <translation>意味が近い: %1</translation>
     </message>
     <message>
+        <source>same meaning: %1</source>
+        <translation>同じ意味の言葉: %1</translation>
+    </message>
+    <message>
         <source>Why</source>
         <translation>理由</translation>
     </message>

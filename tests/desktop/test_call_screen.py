@@ -177,12 +177,15 @@ def test_cards_stay_put_highlight_matches_and_dismissed_cards_go(agent: Any, qtb
         1.5,
         "b",
         close_to="wifi keeps dropping",
+        same_meaning="no internet ← connection keeps dropping",
     )
     from_worker(agent.bridge.on_suggestions, [a, b])
     qtbot.waitUntil(lambda: len(panel.cards()) == 2)
     card_a = panel.cards()[0]
     # A card found by meaning says which title or alias the customer's words came close to.
     assert "close in meaning to: wifi keeps dropping" in panel.cards()[1].reason.text()
+    # And a word of the support thesaurus said in other words names both.
+    assert "same meaning: no internet ← connection keeps dropping" in panel.cards()[1].reason.text()
     assert "<b style" in card_a.title.text() and "double charge" in card_a.title.text()
     assert "you heard: Refund, double charge" in card_a.reason.text()  # the words as written on the card
 

@@ -25,6 +25,7 @@ def suggestion_view(s: Suggestion) -> views.SuggestionView:
         score=s.score,
         entry_id=s.id,
         close_to=s.close_to,
+        same_meaning=s.same_meaning,
     )
 
 
