@@ -107,6 +107,16 @@ def _report(name: str, times: list[float], unit: str = "frames") -> None:
     )
 
 
+def _run(name: str, store: TeamStore, args: argparse.Namespace) -> None:
+    """Time the transcript writes (and the whispers, if asked) on ``store``, then close it."""
+    try:
+        _report(name, _measure(store, args.calls, args.writes))
+        if args.whispers:
+            _report("", _measure_whispers(store, args.calls, args.whispers), "whispers")
+    finally:
+        store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,13 +130,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="aa-bench-transcript-"))
     try:
         if args.backend in ("both", "sqlite"):
-            store = TeamStore(root / "sqlite")
-            try:
-                _report("sqlite", _measure(store, args.calls, args.writes))
-                if args.whispers:
-                    _report("", _measure_whispers(store, args.calls, args.whispers), "whispers")
-            finally:
-                store.close()
+            _run("sqlite", TeamStore(root / "sqlite"), args)
         if args.backend in ("both", "postgresql"):
             missing = missing_binaries()
             if missing:
@@ -135,13 +139,7 @@ def main() -> None:
             pg = Postgres(Path(tempfile.mkdtemp(prefix="aa-bench-pg-"))).init()
             pg.start()
             try:
-                store = TeamStore(database=pg.new_database())
-                try:
-                    _report("postgresql", _measure(store, args.calls, args.writes))
-                    if args.whispers:
-                        _report("", _measure_whispers(store, args.calls, args.whispers), "whispers")
-                finally:
-                    store.close()
+                _run("postgresql", TeamStore(database=pg.new_database()), args)
             finally:
                 pg.stop()
                 shutil.rmtree(pg.root, ignore_errors=True)
