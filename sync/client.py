@@ -796,6 +796,9 @@ class SyncClient:
                 await self._dispatch(frame, raw)
         finally:
             sender.cancel()
+            # Awaited: a client stopped meanwhile must not close its loop with the sender still cancelling
+            # (asyncio then destroys the pending task and warns).
+            await asyncio.gather(sender, return_exceptions=True)
 
     def _resume_request(self) -> Resume:
         request = Resume(
