@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from assist.privacy import finish_left_erasures
 from assist.store import Store
 from desktop.common.lifetime import EmitGate
 from desktop.common.worker import SerialWorker, one_off
@@ -67,8 +68,6 @@ class StoreWorker:
     def _finish_left_erasures(self, store: Store) -> None:
         """An erasure an app left unfinished (killed during a call whose customer was erased) is finished
         before this window writes, unless that app is running (then it is the app's)."""
-        from assist.privacy import finish_left_erasures
-
         try:
             report = finish_left_erasures(store, self._recordings_root)
         except Exception:  # the window still works; the marks stay for the next opening
