@@ -11,8 +11,10 @@ import pytest
 
 from desktop.agent.demo import seed_store
 from desktop.agent.desk import CallDesk, DeskConfig
+from sync.client import ConnectionState, SyncClient
 from sync.server import ServerThread
 from tests.sync.conftest import RunningServer
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -46,3 +48,13 @@ def agents_desk(listener: Any, pc: Path, url: str, token: str) -> CallDesk:
         sync_state_file=pc / "sync-client.sqlite3",
         recordings=pc / "recordings",
     )
+
+
+def start_online(desk: CallDesk) -> SyncClient:
+    """Start ``desk`` (no model preloaded), wait until it is signed in to the team server and return its sync
+    client."""
+    desk.start(preload_model=False)
+    wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
+    client = desk.sync
+    assert client is not None
+    return client

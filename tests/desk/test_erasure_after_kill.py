@@ -27,7 +27,7 @@ from desktop.cli import main
 from desktop.common.background import StoreWorker
 from sync.client import ConnectionState
 from sync.protocol import Change, Erasure, RecordKind
-from tests.desk.conftest import agents_desk
+from tests.desk.conftest import agents_desk, start_online
 from tests.desk.test_erasure_during_call import CUSTOMER, HER
 from tests.listeners import QuietListener
 from tests.sync.conftest import RunningServer
@@ -165,10 +165,7 @@ def test_the_sync_client_moves_its_feed_position_past_an_erasure_only_once_this_
     supervisor = server.raw("miki")
     busy = threading.Event()
     try:
-        desk.start(preload_model=False)
-        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
-        client = desk.sync
-        assert client is not None
+        client = start_online(desk)
         received = threading.Event()
         she_was_here_when_the_position_moved: list[bool] = []
         hand_erasure, hand_change = client.on_erasure, client.on_change

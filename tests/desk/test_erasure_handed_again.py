@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from desktop.agent.desk import CallDesk, team_link
-from sync.client import ConnectionState
 from sync.protocol import Change, Erasure, RecordKind
-from tests.desk.conftest import agents_desk
+from tests.desk.conftest import agents_desk, start_online
 from tests.desk.test_erasure_after_kill import _her_record_in
 from tests.desk.test_erasure_during_call import CUSTOMER, HER
 from tests.listeners import QuietListener
@@ -49,10 +48,7 @@ def test_an_erasure_the_desk_could_not_take_is_handed_over_again_at_the_next_sta
     desk = _desk(pc, server)
     refused = threading.Event()
     try:
-        desk.start(preload_model=False)
-        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
-        client = desk.sync
-        assert client is not None
+        client = start_online(desk)
 
         def cannot_take(erasure: Erasure) -> None:  # as the desk does when its store has closed
             refused.set()
@@ -89,10 +85,7 @@ def test_the_desk_refuses_an_erasure_once_its_store_has_closed(server: RunningSe
     it) instead of being dropped with a log line."""
     desk = _desk(pc, server)
     try:
-        desk.start(preload_model=False)
-        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
-        client = desk.sync
-        assert client is not None
+        client = start_online(desk)
         hand_erasure = client.on_erasure
     finally:
         desk.shutdown()
@@ -123,10 +116,7 @@ def test_an_erasure_the_busy_desk_worker_has_not_run_yet_is_kept_and_later_chang
     shown: list[Change] = []
     snapshot = tmp_path / "as-killed"
     try:
-        desk.start(preload_model=False)
-        wait_until(lambda: desk.connection is ConnectionState.CONNECTED, 30, "the agent's app online")
-        client = desk.sync
-        assert client is not None
+        client = start_online(desk)
         hand_change = client.on_change
         client.on_change = lambda change: (shown.append(change), hand_change(change))
         desk.run_on_worker(lambda store: busy.wait(300))  # the desk worker is busy (an injected slow job)
