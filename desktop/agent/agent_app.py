@@ -166,6 +166,7 @@ class AgentApp(QObject):
             return False
         self.softphone = SoftphoneLink(self)
         self.softphone.incoming_call.connect(self._softphone_call)
+        self.softphone.show_requested.connect(self.bring_to_front)
         if not self.softphone.listen(port):
             log.info(
                 "softphone link: port %s is taken (another Agent Assist?); typing the number still works",
@@ -178,10 +179,17 @@ class AgentApp(QObject):
         if self.desk.in_call:
             return  # never overwrite the number of the call in progress
         self.window.call_bar.phone.setText(number)
-        self.window.raise_()
-        self.window.activateWindow()
+        self.bring_to_front()
         if start:
             self.start_call(number)
+
+    def bring_to_front(self) -> None:
+        """Show the window above the others (it may be minimised or behind other windows)."""
+        if self.window.isMinimized():
+            self.window.showNormal()
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
 
     def shutdown(self) -> None:
         if self.retention is not None:

@@ -5,7 +5,9 @@ Most softphones can open a URL when a call comes in. The app listens on the loop
     http://127.0.0.1:8766/call?number=090-1234-5678            fill in the caller number
     http://127.0.0.1:8766/call?number=090-1234-5678&start=1    ... and start the call
 
-``agent-assist --caller NUMBER`` uses the same link to hand the number to an app that is already running.
+``agent-assist --caller NUMBER`` uses the same link to hand the number to an app that is already running, and
+a second ``agent-assist`` on the same PC asks the running one to come to the front (``/show``) instead of
+opening the agent's data a second time.
 The listener is Qt's own socket server on the main thread's event loop: a request is a few bytes, answered at
 once, with no thread and no blocking. Anything else gets a 404 or 400 and changes nothing.
 """
@@ -26,9 +28,11 @@ _MAX_REQUEST = 4096
 class SoftphoneLink(QObject):
     """Signals:
     incoming_call(str, bool): a softphone reported a caller number (number, start the call now).
+    show_requested(): the app was started again on this PC; the running one comes to the front.
     """
 
     incoming_call = Signal(str, bool)
+    show_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -75,8 +79,11 @@ class SoftphoneLink(QObject):
         if len(parts) != 3 or parts[0] not in ("GET", "POST"):
             return "400 Bad Request", "expected GET /call?number=...\n"
         url = urllib.parse.urlsplit(parts[1])
+        if url.path == "/show":
+            self.show_requested.emit()
+            return "200 OK", "ok\n"
         if url.path != "/call":
-            return "404 Not Found", "only /call?number=... is served here\n"
+            return "404 Not Found", "only /call?number=... and /show are served here\n"
         query = urllib.parse.parse_qs(url.query)
         number = (query.get("number") or [""])[0].strip()
         if not number or len(number) > 40 or not any(ch.isdigit() for ch in number):
@@ -88,9 +95,17 @@ class SoftphoneLink(QObject):
 
 def hand_over(number: str, port: int = DEFAULT_PORT, timeout: float = 1.0) -> bool:
     """Give ``number`` to an app already running on this PC; False when none answers."""
-    query = urllib.parse.urlencode({"number": number})
+    return _ask(f"/call?{urllib.parse.urlencode({'number': number})}", port, timeout)
+
+
+def bring_to_front(port: int = DEFAULT_PORT, timeout: float = 1.0) -> bool:
+    """Ask the app already running on this PC to show its window; False when none answers."""
+    return port > 0 and _ask("/show", port, timeout)
+
+
+def _ask(path: str, port: int, timeout: float) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/call?{query}", timeout=timeout) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False

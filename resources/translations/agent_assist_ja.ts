@@ -107,6 +107,17 @@
     </message>
 </context>
 <context>
+    <name>AlreadyOpen</name>
+    <message>
+        <source>Agent Assist is already open</source>
+        <translation>Agent Assist はすでに開いています</translation>
+    </message>
+    <message>
+        <source>Agent Assist is already open on this PC (data folder {folder}). Switch to its window, or close it before starting it again.</source>
+        <translation>Agent Assist はこの PC ですでに開いています（データフォルダー: {folder}）。そのウィンドウに切り替えるか、閉じてからもう一度起動してください。</translation>
+    </message>
+</context>
+<context>
     <name>AnnotationBar</name>
     <message>
         <source>Comment on the selected line</source>

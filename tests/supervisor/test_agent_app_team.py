@@ -218,7 +218,6 @@ def test_the_same_app_opens_the_console_for_a_supervisor_and_never_for_an_agent(
         admin.shutdown()
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen cannot raise a window
 def test_history_and_review_opens_on_the_agents_own_calls(qtbot: QtBot, tmp_path: Path) -> None:
     store_file = tmp_path / "agent.sqlite3"
     seed_store(store_file)
