@@ -736,13 +736,29 @@ class Store:
             parts.append("{title aliases} : (" + fts_match(restricted) + ")")
         if not parts:
             return []
-        rows = self.conn.execute(
-            f"""SELECT {self._K_COLS}, f.title, f.body, f.aliases, bm25(knowledge_fts, 3.0, 1.0, 3.0) AS score
-                FROM knowledge_fts f JOIN knowledge k ON k.rowid = f.rowid
-                WHERE knowledge_fts MATCH ? ORDER BY score LIMIT ?""",
+        # Ranked first, read after: only the best ``limit`` entries and their indexed text are read, not those
+        # of every entry sharing a term (at 100,000 entries that took about a third off the query).
+        top = self.conn.execute(
+            """SELECT rowid, bm25(knowledge_fts, 3.0, 1.0, 3.0) AS score FROM knowledge_fts
+               WHERE knowledge_fts MATCH ? ORDER BY score LIMIT ?""",
             (" OR ".join(parts), limit),
         ).fetchall()
-        return [KnowledgeHit(self._knowledge(r[:7]), r[7], r[8], r[9], float(r[10])) for r in rows]
+        if not top:
+            return []
+        marks = ",".join("?" * len(top))
+        rows = {
+            r[0]: r[1:]
+            for r in self.conn.execute(
+                f"""SELECT k.rowid, {self._K_COLS}, f.title, f.body, f.aliases
+                    FROM knowledge k JOIN knowledge_fts f ON f.rowid = k.rowid WHERE k.rowid IN ({marks})""",
+                [rowid for rowid, _ in top],
+            )
+        }
+        return [
+            KnowledgeHit(self._knowledge(r[:7]), r[7], r[8], r[9], float(score))
+            for rowid, score in top
+            if (r := rows.get(rowid)) is not None
+        ]
 
     def knowledge_term_frequencies(self, query_terms: Iterable[str]) -> dict[str, int]:
         """How many knowledge entries contain each term (for weighting rare words above common ones)."""
