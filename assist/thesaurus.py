@@ -30,6 +30,8 @@ _JA_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _JA_SKIP = ("助詞", "記号", "フィラー")
 # Left out of English words: articles and possessives ("cancel my subscription" is "Cancel a subscription").
 _EN_SKIP = frozenset(["a", "an", "the", "my", "your", "our", "his", "her", "their", "this", "that", "these"])
+# Words that say the same: "somebody higher up" is "someone higher up" (the lists write one of them).
+_EN_SAME = {"somebody": "someone", "anybody": "anyone", "everybody": "everyone"}
 
 
 class ThesaurusError(ValueError):
@@ -117,14 +119,24 @@ def line_words(text: str, language: str) -> tuple[str, ...]:
     particles left out (ja); stemmed words without articles and possessives (en)."""
     cleaned = strip_fillers(normalize(text)).replace("\u2019", "'")
     if language != "ja":
-        return tuple(stem(w) for w in english_words(cleaned) if w not in _EN_SKIP)
+        return tuple(stem(_EN_SAME.get(w, w)) for w in english_words(cleaned) if w not in _EN_SKIP)
     words: list[str] = []
     for surface, pos, base, _, conjugation in ja_tokens(cleaned):
         kind = pos.split(",", 1)[0]
         if kind in _JA_SKIP or not surface.strip():
             continue
+        if pos.startswith("動詞,非自立") and base in _ASPECT:
+            continue  # 来てない, 来ていない, 閉じちゃう: the verb said, whatever its aspect
+        if base == "ん" and words[-1:] == ["ませ"]:
+            words[-1] = "ない"  # 来ません is 来ない
+            continue
         words.append(_stem_form(base, conjugation) if kind == "動詞" and base != "*" else surface)
     return tuple(words)
+
+
+# Verbs that only add aspect or politeness to the verb before them (〜ている, 〜てる, 〜ちゃう, 〜てしまう,
+# 〜ております): left out, so 「まだ来てない」 and 「まだ来ない」 are the same words.
+_ASPECT = frozenset(["いる", "てる", "でる", "ちゃう", "じゃう", "しまう", "おる"])
 
 
 def _stem_form(base: str, conjugation: str) -> str:
@@ -162,7 +174,7 @@ def _written_in(phrase: str, written: str, language: str) -> bool:
 def _stems(text: str) -> str:
     """`` word word `` of stemmed English words, spaces around, to find whole words in."""
     words = english_words(text.replace("\u2019", "'"))
-    return " " + " ".join(stem(w) for w in words if w not in _EN_SKIP) + " "
+    return " " + " ".join(stem(_EN_SAME.get(w, w)) for w in words if w not in _EN_SKIP) + " "
 
 
 def read(

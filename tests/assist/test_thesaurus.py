@@ -26,6 +26,28 @@ def test_a_line_saying_an_entrys_concept_in_other_words_shows_it_with_the_reason
     assert "same meaning: supervisor <- team leader" in why
 
 
+def test_everyday_english_wordings_show_their_card_with_the_reason(kb_store: Store) -> None:
+    # Phrasal verbs and spoken forms of a concept: before these were listed, none of the lines showed a card
+    # (en-cancel 0.34, en-escalate nothing, en-plan 0.27).
+    for line, entry, reason in (
+        ("honestly just shut it down, I'm done with it", "en-cancel", "cancel subscription <- shut it down"),
+        ("I want to talk to somebody more senior", "en-escalate", "supervisor <- someone more senior"),
+        ("I'd like to go one tier down", "en-plan", "change plan <- tier"),
+    ):
+        (first, why), *_ = shown(kb_store, line)
+        assert first == entry and f"same meaning: {reason}" in why, (line, first, why)
+
+
+def test_a_verb_is_the_same_word_whatever_its_aspect(kb_store: Store) -> None:
+    # 「来てない」「届いてません」「届いておりません」 say 「来ない」「届かない」 (the list's phrases).
+    ja = thesaurus.thesaurus_for("ja")
+    assert [s.phrase for s in ja.said("品物がまだ来てないんですけど")] == ["まだ来ない"]
+    assert [s.phrase for s in ja.said("荷物、届いてません")] == ["届かない"]
+    assert [s.phrase for s in ja.said("荷物が届いておりません")] == ["届かない"]
+    (first, why), *_ = shown(kb_store, "品物がまだ来てないんですけど")
+    assert first == "ja-delivery-delay" and "同じ意味の言葉: 配送の遅れ ← まだ来ない" in why
+
+
 def test_phrases_are_found_as_whole_words_whatever_the_ending() -> None:
     ja = thesaurus.thesaurus_for("ja")
     assert [s.concept for s in ja.said("もう辞めようと思ってるんです")] == ["解約"]
