@@ -13,7 +13,7 @@ import pytest
 from assist.domain import Customer, KnowledgeEntry
 from assist.domain_words import customer_words, domain_words, knowledge_words, support_words
 from assist.store import Store
-from audio.lexicon import Lexicon
+from audio.lexicon import Lexicon, reading_of
 from resources import ROOT as RESOURCES
 from tests.conftest import EVAL_DIR
 
@@ -84,6 +84,28 @@ def test_misheard_support_words_are_put_right_and_keep_what_they_replaced() -> N
         text, corrections = lexicon.correct(heard)
         assert text == meant
         assert [str(c) for c in corrections] == [correction]
+
+
+def test_the_support_list_covers_general_support_practice_and_no_two_of_its_words_sound_the_same() -> None:
+    # banking, delivery, telecom, insurance and account words, misheard as the base model does
+    lexicon = Lexicon(support_words())
+    for heard, meant in (
+        ("請求書の掃除先を変更したい", "請求書の送付先を変更したい"),
+        ("通常に気調したら", "通常に記帳したら"),
+        ("利用限度学を上げたい", "利用限度額を上げたい"),
+        ("通信性限がかかっています", "通信制限がかかっています"),
+        ("配送状凶を確認したい", "配送状況を確認したい"),
+        ("保険賞券をなくしました", "保険証券をなくしました"),
+    ):
+        assert lexicon.correct(heard)[0] == meant
+    # two listed words with one reading (保証 and 補償) could not be told apart by the correction, and one
+    # of them in an utterance's short list made the prompted hearing write it for the other
+    readings: dict[str, list[str]] = {}
+    for word in support_words():
+        reading = reading_of(word) if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", word) else None
+        if reading:
+            readings.setdefault(reading, []).append(word)
+    assert not [words for words in readings.values() if len(words) > 1]
 
 
 def test_a_real_word_and_a_word_across_a_particle_are_left_alone() -> None:
