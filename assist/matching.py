@@ -18,7 +18,7 @@ import re
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -295,8 +295,9 @@ class Matcher:
         self._avg_len = {"title": 4.0, "body": 40.0, "aliases": 4.0}
         self._rules: list[TriggerRule] = []
         self._cut_cache: dict[str, dict[str, Counter[str]]] = {}
-        # A call's lines bring up mostly the same candidates: their counted index terms (keyed by those terms,
-        # so an entry changed meanwhile is counted anew) and entries found by meaning are kept for the call.
+        # Calls bring up mostly the same candidates line after line and call after call: their counted index
+        # terms (keyed by those terms) and the cards of entries found by meaning alone are kept per store and
+        # knowledge version (see _Shared), like the term frequencies and the entries' labels.
         self._fields: dict[tuple[str, str, str], dict[str, Counter[str]]] = {}
         self._found: dict[str, Suggestion | None] = {}
         self._weak: dict[str, bool] = {}  # weak_term() is asked for every matched term of every candidate
@@ -335,10 +336,14 @@ class Matcher:
     def _refresh(self) -> None:
         if self._version == self.store.knowledge_version and self._entries:
             return
-        self._df = _frequencies(self.store)
+        shared = _shared(self.store)
+        self._df, self._entry_labels, self._found, self._fields = (
+            shared.df,
+            shared.labels,
+            shared.cards,
+            shared.fields,
+        )
         self._weak.clear()
-        self._entry_labels.clear()
-        self._found.clear()
         self._entries = max(1, self.store.count("knowledge"))
         self._rules = self.store.trigger_rules()
         row = self.store.conn.execute(
@@ -616,8 +621,8 @@ class Matcher:
 
     def _meaning_card(self, entry_id: str) -> Suggestion | None:
         """The card of an entry found by meaning alone (no words matched; scored by the caller), read once
-        per call and knowledge version: the line's closest entries and those carried from earlier lines come
-        back line after line."""
+        per knowledge version: the line's closest entries and those carried from earlier lines come back line
+        after line."""
         if entry_id not in self._found:
             if len(self._found) > 4096:
                 self._found.clear()
@@ -996,18 +1001,33 @@ def _byline(author: str, when: str) -> str:
 
 
 _SOUNDS: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
-_DF: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, int]]] = weakref.WeakKeyDictionary()
 _DF_KEPT = 200_000
 
 
-def _frequencies(store: Store) -> dict[str, int]:
-    """How many entries hold each term, shared by every call's matcher of ``store`` until its knowledge
-    changes: a call's first lines look up mostly the words earlier calls said (each lookup reads the term's
-    whole posting list, about 0.07 ms at 100,000 entries)."""
-    known = _DF.get(store)
-    if known is None or known[0] != store.knowledge_version or len(known[1]) > _DF_KEPT:
-        known = _DF[store] = (store.knowledge_version, {})
-    return known[1]
+@dataclass(slots=True)
+class _Shared:
+    """What every call's matcher of one store reads alike until its knowledge changes (``version``): how many
+    entries hold each term (a lookup reads the term's whole posting list, about 0.07 ms at 100,000 entries,
+    and a call's first lines say mostly words earlier calls said), the entries' titles and aliases, the cards
+    of entries found by meaning alone, and the candidates' counted index terms."""
+
+    version: int
+    df: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cards: dict[str, Suggestion | None] = field(default_factory=dict)
+    fields: dict[tuple[str, str, str], dict[str, Counter[str]]] = field(default_factory=dict)
+
+
+_SHARED: weakref.WeakKeyDictionary[Store, _Shared] = weakref.WeakKeyDictionary()
+
+
+def _shared(store: Store) -> _Shared:
+    known = _SHARED.get(store)
+    if known is None or known.version != store.knowledge_version:
+        known = _SHARED[store] = _Shared(store.knowledge_version)
+    if len(known.df) > _DF_KEPT:
+        known.df.clear()
+    return known
 
 
 def _snippet(text: str, length: int = 120) -> str:
