@@ -226,6 +226,9 @@ class KnowledgeVectors:
         store.conn.execute(_SCHEMA)
         store.conn.execute(_EXAMPLES_SCHEMA)
         self._examples: dict[str, tuple[list[tuple[str, str]], Vectors]] | None = None
+        # The thesaurus concepts' names embedded by the matchers of this store (assist.matching), kept for the
+        # process: (language, concept) -> vector.
+        self.concept_vectors: dict[tuple[str, str], Vectors] = {}
 
     @classmethod
     def for_store(cls, store: Store, embedder: Embedder | None = None) -> KnowledgeVectors | None:
