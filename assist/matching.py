@@ -396,17 +396,24 @@ class Matcher:
     def _score_fields(
         self, query: Sequence[tuple[str, str, float, float]], counts: dict[str, Counter[str]]
     ) -> tuple[float, list[str]]:
-        lengths = {name: max(1, c.total()) for name, c in counts.items()}
+        # Each field's weight and length norm, once per text rather than once per term.
+        fields = [
+            (
+                counter,
+                FIELD_WEIGHTS.get(name, 1.0),
+                1 - B + B * max(1, counter.total()) / self._avg_len.get(name, 10.0),
+            )
+            for name, counter in counts.items()
+        ]
         score = 0.0
         matched: list[str] = []
         mass = matched_mass = 0.0
         for term, token, weight, idf in query:
             mass += weight * idf
             tf = 0.0
-            for name, counter in counts.items():
+            for counter, field_weight, norm in fields:
                 if token in counter:
-                    avg = self._avg_len.get(name, 10.0)
-                    tf += FIELD_WEIGHTS.get(name, 1.0) * counter[token] / (1 - B + B * lengths[name] / avg)
+                    tf += field_weight * counter[token] / norm
             if tf > 0:
                 score += weight * idf * tf / (tf + K1)
                 matched_mass += weight * idf
