@@ -38,6 +38,26 @@ def test_everyday_english_wordings_show_their_card_with_the_reason(kb_store: Sto
         assert first == entry and f"same meaning: {reason}" in why, (line, first, why)
 
 
+def test_a_concept_said_only_by_meaning_shows_its_card_naming_the_phrase_it_was_close_to(
+    kb_store: Store,
+) -> None:
+    # No phrase of "cancel subscription" is in the line; its three closest phrases all are that concept's.
+    # Before concepts by meaning no card showed.
+    line = "I don't want to be a member any longer"
+    assert thesaurus.thesaurus_for("en").said(line) == []
+    (first, why), *_ = shown(kb_store, line)
+    assert first == "en-cancel" and "same meaning: cancel subscription <- no longer want" in why
+
+
+def test_an_off_topic_line_near_a_concepts_phrase_shows_no_card(kb_store: Store) -> None:
+    # Opening an account is near "get rid of my account" (delete account) in meaning, but not near enough
+    # and its closest phrases are of several concepts: with the closest phrase alone from 0.5, "Delete an
+    # account" showed for it as "same meaning: delete account <- get rid of my account".
+    kb_store.upsert_knowledge([KnowledgeEntry(id="en-delete", title="Delete an account", language="en")])
+    assert shown(kb_store, "I'd like to create a new account for my shop") == []
+    assert shown(kb_store, "I want to close my account for good")[0][0] == "en-delete"  # what it is for
+
+
 def test_a_verb_is_the_same_word_whatever_its_aspect(kb_store: Store) -> None:
     # 「来てない」「届いてません」「届いておりません」 say 「来ない」「届かない」 (the list's phrases).
     ja = thesaurus.thesaurus_for("ja")
