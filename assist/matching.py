@@ -326,7 +326,9 @@ class Matcher:
 
     def warm_up(self) -> None:
         """Read the index statistics and the meaning index now (e.g. while the phone rings), not on the
-        customer's first words."""
+        customer's first words. What another program changed in the knowledge since the last call is read
+        again (the matchers of a store share what they read, see _Shared)."""
+        self.store.notice_knowledge_from_elsewhere()
         self._refresh()
         heard_words("お電話 call", ["電話"])  # loads the dictionary that names matched words
         self._sounds()

@@ -620,10 +620,7 @@ class BackgroundEmbedding:
         if self._data_version == version and self.up_to_date.is_set():
             return self._key  # nobody else wrote to the file since it was last looked at
         self._data_version = version
-        self._key = store.conn.execute(
-            "SELECT count(*), max(rowid), max(updated_at), "
-            "total(length(title) + length(body) + length(aliases) + length(language)) FROM knowledge"
-        ).fetchone()
+        self._key = store.knowledge_key()
         return self._key
 
     def _catch_up(self, vectors: KnowledgeVectors) -> bool:

@@ -285,6 +285,8 @@ class Store:
         self.analyzer = analyzer
         self._lock = threading.RLock()
         self.knowledge_version = 0  # bumped on every knowledge write, so matchers can drop cached statistics
+        self._seen_data_version = -1  # PRAGMA data_version when knowledge_key() was last read
+        self._seen_knowledge: tuple[object, ...] | None = None
 
     @property
     def path(self) -> Path | None:
@@ -686,6 +688,31 @@ class Store:
                 count += 1
             self.knowledge_version += 1
         return count
+
+    def knowledge_key(self) -> tuple[object, ...]:
+        """A key that changes whenever the knowledge table does, whoever wrote it: its row count, newest row,
+        newest edit and the length of its texts (reads every row: ~0.1 s at 100,000 entries)."""
+        row = self.conn.execute(
+            "SELECT count(*), max(rowid), max(updated_at), "
+            "total(length(title) + length(body) + length(aliases) + length(language)) FROM knowledge"
+        ).fetchone()
+        return tuple(row)
+
+    def notice_knowledge_from_elsewhere(self) -> bool:
+        """Bump :attr:`knowledge_version` when another connection (``kb import`` in another process while the
+        app runs, a second window) changed the knowledge since this was last asked, so what matchers keep from
+        call to call is read again. Cheap when nobody else wrote to the file (``PRAGMA data_version``)."""
+        with self._lock:
+            version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+            if version == self._seen_data_version:
+                return False
+            self._seen_data_version = version
+            key = self.knowledge_key()
+            changed = self._seen_knowledge is not None and key != self._seen_knowledge
+            self._seen_knowledge = key
+            if changed:
+                self.knowledge_version += 1
+            return changed
 
     def delete_knowledge(self, entry_id: str) -> bool:
         with self.transaction():
