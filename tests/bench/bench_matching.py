@@ -3,7 +3,7 @@
 Run on purpose (not collected by pytest):
 
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.bench_matching [--compare] [--no-distractors]
-        [--words-only] [--split tune|report|all] [--heard [--tts-python PY]]
+        [--words-only] [--split tune|report|all|new] [--heard [--tts-python PY]]
 
 The set (tests/assist/data/eval_kb.jsonl, eval_utterances.jsonl) was written for this project: 30 entries
 (15 ja, 15 en) and 180 utterances: spoken-style questions with fillers, paraphrases that share few words with
@@ -22,7 +22,10 @@ does answer.
 
 Honest figures: every line (evaluation and off-topic) falls in the TUNING or the REPORT half by a fixed hash
 of its text (first byte of SHA-1 even: tuning). Thresholds and weights in assist/matching.py were chosen on
-the tuning half only; the README quotes the report half.
+the tuning half only; the README quotes the report half. tests/assist/data/tune_more.jsonl (75 English and 6
+Japanese spoken paraphrases, 30 English off-topic lines a support line hears; written later, because the hash
+half's tuning misses had been read to broaden the thesaurus, and never taken from the evaluation lines) is
+always TUNING, whatever its hash, and never reported; ``--split new`` measures these lines alone.
 
 Figures per language: ``shown hit@3`` is the share of evaluation lines whose right entry is among the top
 three cards that pass the show threshold (what the agent sees); ``ranked hit@3`` ignores the threshold;
@@ -149,6 +152,13 @@ def lines(split: str) -> Iterator[tuple[str, str, str | None, str]]:
         for text in texts:
             if split in ("all", split_of(text)):
                 yield language, text, None, "off-topic"
+    if split in ("tune", "all", "new"):  # written for tuning after the hash split's tuning half had been read
+        for row in load_jsonl(DATA / "tune_more.jsonl"):
+            expected = row["expected"]
+            if expected is None:
+                yield str(row["language"]), str(row["text"]), None, "off-topic"
+            else:
+                yield str(expected)[:2], str(row["text"]), str(expected), str(row["kind"])
 
 
 def evaluate(
@@ -218,7 +228,7 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="run every Japanese analyser")
     parser.add_argument("--no-distractors", action="store_true", help="only the 30 evaluation entries")
     parser.add_argument("--words-only", action="store_true", help="the lexical matcher alone, no meaning")
-    parser.add_argument("--split", choices=("tune", "report", "all"), default="report")
+    parser.add_argument("--split", choices=("tune", "report", "all", "new"), default="report")
     parser.add_argument("--misses", action="store_true", help="print each line that went wrong")
     parser.add_argument(
         "--examples",
@@ -266,6 +276,8 @@ def main() -> None:
         note = f" examples (leave-one-out), margin {matching.EXAMPLE_MARGIN}" if examples else ""
         print(f"{analyzer.value}{note}: entries={int(f['entries'])} index={f['index_s']:.2f}s")
         for lang in ("ja", "en"):
+            if f"{lang}_shown_hit3" not in f:
+                continue
             kinds = " ".join(
                 f"{kind}={f.get(f'{lang}_shown_hit3_{kind}', float('nan')):.2f}"
                 f"/{int(f.get(f'{lang}_shown_hit3_{kind}_n', 0))}"
