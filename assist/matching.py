@@ -872,9 +872,9 @@ class Matcher:
         English words of the same (by ``english_sound_key``: Latin capitals, never a kana key). Built once per
         store and knowledge version, shared by every call's matcher."""
         self._refresh()
-        known = _SOUNDS.get(self.store)
-        if known is not None and known[0] == self._version:
-            return known[1]
+        shared = _shared(self.store)
+        if shared.sounds is not None:
+            return shared.sounds
         texts: list[str] = []
         for title, aliases, tags in self.store.conn.execute(
             "SELECT title, aliases, tags FROM knowledge LIMIT ?", (SOUND_SOURCES,)
@@ -900,7 +900,7 @@ class Matcher:
         ):
             if len(term) >= 3:
                 sounds.setdefault(sound_key(term), []).append(term)
-        _SOUNDS[self.store] = (self._version, sounds)
+        shared.sounds = sounds
         return sounds
 
     def _rule_cards(self, text: str) -> list[Suggestion]:
@@ -1062,7 +1062,6 @@ def _byline(author: str, when: str) -> str:
     return f" — {', '.join(parts)}" if parts else ""
 
 
-_SOUNDS: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
 _DF_KEPT = 200_000
 
 
@@ -1071,13 +1070,15 @@ class _Shared:
     """What every call's matcher of one store reads alike until its knowledge changes (``version``): how many
     entries hold each term (a lookup reads the term's whole posting list, about 0.07 ms at 100,000 entries,
     and a call's first lines say mostly words earlier calls said), the entries' titles and aliases, the cards
-    of entries found by meaning alone, and the candidates' counted index terms."""
+    of entries found by meaning alone, the candidates' counted index terms, and the words by sound
+    (:meth:`Matcher._sounds`, built on first use)."""
 
     version: int
     df: dict[str, int] = field(default_factory=dict)
     labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cards: dict[str, Suggestion | None] = field(default_factory=dict)
     fields: dict[tuple[str, str, str], dict[str, Counter[str]]] = field(default_factory=dict)
+    sounds: dict[str, list[str]] | None = None
 
 
 _SHARED: weakref.WeakKeyDictionary[Store, _Shared] = weakref.WeakKeyDictionary()
