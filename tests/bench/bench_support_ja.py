@@ -3,7 +3,7 @@ domain lexicon with the team's knowledge base) next to plain offline faster-whis
 
     ./run bench-hearing [--half both]
 
-The sentences are this file's own (80 + 24 support-call lines, each with the support terms it contains),
+The sentences are this file's own (80 + 48 support-call lines, each with the support terms it contains),
 spoken by Open JTalk (``pyopenjtalk-plus``, which carries its dictionary and voice in its wheel, in its own
 environment ``.venv-tts`` that ``./run bench-hearing`` makes from tests/bench/tts-requirements.txt; or pass
 ``--tts-python`` / set AGENT_ASSIST_TTS_PYTHON to any Python that has it), kept in :data:`TTS_CACHE` by
@@ -16,7 +16,10 @@ texts are printed only with ``--show-sentences``). :data:`FRESH` (24 more, ``--h
 round 10 by someone who had not read the reporting half, :data:`TUNING_MORE` or the support word lists (only
 the first ten tuning sentences, seen by accident), to measure on wording nobody tuned for: never used for any
 decision, measured and printed like the reporting half (texts only with
-``--show-sentences``; ``--half both`` leaves them out). Printed, for each half:
+``--show-sentences``; ``--half both`` leaves them out). :data:`FRESH_MORE` (24 more, round 10) were written
+the same way by a second engineer who had read neither the lines above nor the support word lists;
+``--half fresh`` measures FRESH and FRESH_MORE together and prints, below the combined figures, each batch's
+CER and support-term recall on one line each (so FRESH's figure stays comparable). Printed, for each half:
 
 - sentence by sentence (each clip alone): CER of the kept transcript and support-term recall, ours against
   offline faster-whisper (beam 5, whole clip), also ours without the lexicon;
@@ -195,7 +198,46 @@ FRESH: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("お振込の明細は、ネットバンキングの画面からご確認いただけます。", ("明細", "ネットバンキング"), "agent"),
     ("ただいま回線が大変混み合っており、お待たせして申し訳ございません。", ("回線",), "agent"),
 )
-HALVES = {"tuning": SENTENCES[:16] + TUNING_MORE, "reporting": SENTENCES[16:], "fresh": FRESH}
+# Written in round 10 by a second engineer who had read neither the lines above nor the support word lists;
+# electricity, gas and water, mobile phones, subscriptions, travel bookings, e-commerce, banking, insurance,
+# clinics; never used for tuning, measured with FRESH (``--half fresh``), texts printed only with
+# ``--show-sentences``.
+FRESH_MORE: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("先月の電気料金が急に倍くらいになってて驚いたんですけど", ("電気料金",), "customer"),
+    ("検針票に記載されているお客様番号を教えていただけますか", ("検針票", "お客様番号"), "agent"),
+    ("ガスの開栓の立ち会いって、土曜日でもお願いできますか", ("開栓", "立ち会い"), "customer"),
+    ("水道の使用開始のお手続きは、インターネットからも承っております", ("水道", "使用開始"), "agent"),
+    ("機種変更したら、前のスマホのデータが移せなくなっちゃって", ("機種変更", "データ"), "customer"),
+    ("端末の再起動をお試しいただいて、それでも圏外のままでしょうか", ("端末", "再起動", "圏外"), "agent"),
+    ("海外に行くんですけど、ローミングの料金ってどれくらいかかりますか", ("ローミング", "料金"), "customer"),
+    ("動画配信のサブスクを、無料期間のうちに解約したいんです", ("サブスク", "無料期間", "解約"), "customer"),
+    ("自動更新を停止されますと、次回の請求は発生いたしません", ("自動更新", "請求"), "agent"),
+    ("予約したホテルの宿泊日を、一日後ろにずらせますか", ("ホテル", "宿泊日"), "customer"),
+    ("キャンセル料は、前日ですと宿泊料金の半額を頂戴しております", ("キャンセル料", "宿泊料金"), "agent"),
+    ("航空券のスペルを間違えて入れちゃいました", ("航空券", "スペル"), "customer"),
+    ("注文確定のあとでも、配送先の住所って変更できますか", ("注文確定", "配送先"), "customer"),
+    ("ご注文番号をお調べしますので、少々お待ちいただけますか", ("注文番号",), "agent"),
+    ("ネットバンキングの振込限度額を引き上げたいんですけど", ("ネットバンキング", "振込限度額"), "customer"),
+    ("ワンタイムパスワードは、ご登録の携帯電話に届きます", ("ワンタイムパスワード", "携帯電話"), "agent"),
+    (
+        "キャッシュカードが磁気不良で使えなくなってしまったんです",
+        ("キャッシュカード", "磁気不良"),
+        "customer",
+    ),
+    ("自転車で転んでけがをしたんですが、保険金の請求はどうすればいいですか", ("保険金", "請求"), "customer"),
+    ("診断書と領収書のコピーを、返信用封筒でお送りください", ("診断書", "領収書", "返信用封筒"), "agent"),
+    ("来週の健康診断の予約を、別の日に変えていただきたいんですが", ("健康診断", "予約"), "customer"),
+    ("初診の方は、保険証とお薬手帳をお持ちください", ("初診", "保険証", "お薬手帳"), "agent"),
+    ("オンライン診療の予約画面が、途中で止まって進まないんです", ("オンライン診療", "予約画面"), "customer"),
+    ("恐れ入りますが、ご契約者様ご本人でいらっしゃいますか", ("契約者",), "agent"),
+    ("引っ越し先でも、今の電力会社のまま使い続けられますか", ("引っ越し", "電力会社"), "customer"),
+)
+HALVES = {
+    "tuning": SENTENCES[:16] + TUNING_MORE,
+    "reporting": SENTENCES[16:],
+    "fresh": FRESH + FRESH_MORE,
+}
+FRESH_BATCHES = {"FRESH": FRESH, "FRESH_MORE": FRESH_MORE}  # --half fresh prints each beside the whole
 
 _TTS = """
 import sys, json, wave, numpy as np, pyopenjtalk
@@ -343,7 +385,10 @@ def sentence_figures(
     show_sentences: bool = False,
     quick: bool = False,
 ) -> dict[str, float]:
-    terms = [next(t for s, t, _ in (*SENTENCES, *TUNING_MORE, *FRESH) if s == c.reference) for c in clips]
+    terms = [
+        next(t for s, t, _ in (*SENTENCES, *TUNING_MORE, *FRESH, *FRESH_MORE) if s == c.reference)
+        for c in clips
+    ]
     plain = [offline_cached(model, c) for c in clips]
     with_lexicon = [ours(c, model, words, work, prompt, hotwords) for c in clips]
     runs = [("offline", plain), ("ours", with_lexicon)]
@@ -371,6 +416,19 @@ def sentence_figures(
         f"{out['offline_recall']:.0%} of {int(out['terms'])}",
         flush=True,
     )
+    if half == "fresh":
+        for batch, sentences in FRESH_BATCHES.items():
+            texts = {text for text, _, _ in sentences}
+            chosen = [i for i, c in enumerate(clips) if c.reference in texts]
+            if not chosen:
+                continue
+            parts = []
+            for name, hyps in runs:
+                cer = error_rate([(clips[i].reference, hyps[i]) for i in chosen], "ja")
+                found, total = recall([(terms[i], hyps[i]) for i in chosen])
+                parts.append(f"{name} {cer:.1f}% terms {found / max(total, 1):.0%}")
+            count = sum(len(terms[i]) for i in chosen)
+            print(f"[fresh] {batch} ({len(chosen)} sentences, {count} terms): CER " + ", ".join(parts))
     for spec in compare:
         print(
             f"[{half}] with prompt {spec} ({prompt_of(spec)!r}): CER {out[f'ours_prompt_{spec}_cer']:.1f}%, "
@@ -500,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         "--half",
         choices=("tuning", "reporting", "both", "fresh"),
         default="reporting",
-        help="both: tuning and reporting; fresh: the FRESH sentences alone (never tuned on)",
+        help="both: tuning and reporting; fresh: the FRESH and FRESH_MORE sentences (never tuned on)",
     )
     parser.add_argument("--no-call", action="store_true", help="sentence figures only")
     parser.add_argument("--call-only", action="store_true", help="the two-channel call only")
@@ -533,7 +591,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-support-ja-") as tmp:
         work = Path(tmp)
         try:
-            paths = synthesize(args.tts_python, [text for text, _, _ in (*SENTENCES, *TUNING_MORE, *FRESH)])
+            paths = synthesize(
+                args.tts_python, [text for text, _, _ in (*SENTENCES, *TUNING_MORE, *FRESH, *FRESH_MORE)]
+            )
         except (OSError, subprocess.CalledProcessError) as exc:
             print(
                 f"no Japanese speech synthesis ({exc}): install pyopenjtalk-plus, see the docstring; skipped"
