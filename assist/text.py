@@ -734,6 +734,9 @@ def reading(text: str) -> str:
 _HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
 
 
+_JA_PUNCTUATION = "、。，．・！？!?,. 「」『』（）()…"
+
+
 def heard_words(text: str, matched: Iterable[str]) -> list[str]:
     """The whole words of ``text`` that carry ``matched`` index terms (bigrams, stems, whole loanwords), in
     the order said, each once: what a person reads as "why this card". Never a fragment: a bigram such as
@@ -755,10 +758,13 @@ def heard_words(text: str, matched: Iterable[str]) -> list[str]:
                     marked[i] = True
                 start = cleaned.find(term, start + 1)
         for surface, sound, start, end, content in _ja_words(cleaned):
-            if not content or len(surface) < 2 or not _JA_TEXT.search(surface):
+            # The tokenizer can glue the punctuation left by a removed filler to the next word
+            # (「はい、メールアドレス」 -> 「、メールアドレス」): a reason names the word alone.
+            word = surface.strip(_JA_PUNCTUATION)
+            if not content or len(word) < 2 or not _JA_TEXT.search(word):
                 continue
             if any(marked[start:end]) or sound in sounds:
-                result.append(surface)
+                result.append(word)
     stems = set(found)
     english = _EN_WORD.findall(cleaned)
     for word in english:

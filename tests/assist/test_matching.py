@@ -81,3 +81,11 @@ def test_a_lone_word_is_a_slip_only_when_spelled_nearly_alike() -> None:
     assert english_sound_key("bloody") == english_sound_key("billed")  # both PLT
     assert not spelled_alike("bloody", "billed")
     assert spelled_alike("oredr", "order") and spelled_alike("servcies", "services")
+
+
+def test_a_reason_names_the_word_without_the_comma_a_filler_left(kb_store: Store) -> None:
+    # 「はい、」 is a filler: once it is taken out, the tokenizer saw 「、メールアドレス」 as one word.
+    cards = search_knowledge(kb_store, "はい、メールアドレスを変えたいんですけど", limit=5)
+    said = [word for card in cards for word in card.matched_terms]
+    assert "メールアドレス" in said
+    assert not [word for word in said if word[0] in "、。，,. " or word[-1] in "、。，,. "]
