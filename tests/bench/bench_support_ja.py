@@ -19,7 +19,9 @@ decision, measured and printed like the reporting half (texts only with
 ``--show-sentences``; ``--half both`` leaves them out). :data:`FRESH_MORE` (24 more, round 10) were written
 the same way by a second engineer who had read neither the lines above nor the support word lists;
 ``--half fresh`` measures FRESH and FRESH_MORE together and prints, below the combined figures, each batch's
-CER and support-term recall on one line each (so FRESH's figure stays comparable). Printed, for each half:
+CER and support-term recall on one line each (so FRESH's figure stays comparable). ``--half held-apart``
+pools every sentence never tuned on (the reporting half, FRESH and FRESH_MORE: 64) into one figure, with each
+batch's line below; its call is the reporting half's. Printed, for each half:
 
 - sentence by sentence (each clip alone): CER of the kept transcript and support-term recall, ours against
   offline faster-whisper (beam 5, whole clip), also ours without the lexicon;
@@ -236,8 +238,13 @@ HALVES = {
     "tuning": SENTENCES[:16] + TUNING_MORE,
     "reporting": SENTENCES[16:],
     "fresh": FRESH + FRESH_MORE,
+    "held-apart": SENTENCES[16:] + FRESH + FRESH_MORE,
 }
-FRESH_BATCHES = {"FRESH": FRESH, "FRESH_MORE": FRESH_MORE}  # --half fresh prints each beside the whole
+# The halves made of batches print each batch's figures beside the whole (each stays comparable)
+BATCHES = {
+    "fresh": {"FRESH": FRESH, "FRESH_MORE": FRESH_MORE},
+    "held-apart": {"reporting": SENTENCES[16:], "FRESH": FRESH, "FRESH_MORE": FRESH_MORE},
+}
 
 _TTS = """
 import sys, json, wave, numpy as np, pyopenjtalk
@@ -416,26 +423,25 @@ def sentence_figures(
         f"{out['offline_recall']:.0%} of {int(out['terms'])}",
         flush=True,
     )
-    if half == "fresh":
-        for batch, sentences in FRESH_BATCHES.items():
-            texts = {text for text, _, _ in sentences}
-            chosen = [i for i, c in enumerate(clips) if c.reference in texts]
-            if not chosen:
-                continue
-            parts = []
-            for name, hyps in runs:
-                cer = error_rate([(clips[i].reference, hyps[i]) for i in chosen], "ja")
-                found, total = recall([(terms[i], hyps[i]) for i in chosen])
-                parts.append(f"{name} {cer:.1f}% terms {found / max(total, 1):.0%}")
-            count = sum(len(terms[i]) for i in chosen)
-            print(f"[fresh] {batch} ({len(chosen)} sentences, {count} terms): CER " + ", ".join(parts))
+    for batch, sentences in BATCHES.get(half, {}).items():
+        texts = {text for text, _, _ in sentences}
+        chosen = [i for i, c in enumerate(clips) if c.reference in texts]
+        if not chosen:
+            continue
+        parts = []
+        for name, hyps in runs:
+            cer = error_rate([(clips[i].reference, hyps[i]) for i in chosen], "ja")
+            found, total = recall([(terms[i], hyps[i]) for i in chosen])
+            parts.append(f"{name} {cer:.1f}% terms {found / max(total, 1):.0%}")
+        count = sum(len(terms[i]) for i in chosen)
+        print(f"[{half}] {batch} ({len(chosen)} sentences, {count} terms): CER " + ", ".join(parts))
     for spec in compare:
         print(
             f"[{half}] with prompt {spec} ({prompt_of(spec)!r}): CER {out[f'ours_prompt_{spec}_cer']:.1f}%, "
             f"support terms right {out[f'ours_prompt_{spec}_recall']:.0%}",
             flush=True,
         )
-    if half in ("reporting", "fresh") and not show_sentences:
+    if half in ("reporting", "fresh", "held-apart") and not show_sentences:
         return out
     for i, (clip, base) in enumerate(zip(clips, plain, strict=True)):
         print(f"    {clip.reference} | offline: {base}")
@@ -556,9 +562,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--half",
-        choices=("tuning", "reporting", "both", "fresh"),
+        choices=("tuning", "reporting", "both", "fresh", "held-apart"),
         default="reporting",
-        help="both: tuning and reporting; fresh: the FRESH and FRESH_MORE sentences (never tuned on)",
+        help="both: tuning and reporting; fresh: the FRESH and FRESH_MORE sentences (never tuned on); "
+        "held-apart: every sentence never tuned on (reporting, FRESH, FRESH_MORE) pooled, each batch below",
     )
     parser.add_argument("--no-call", action="store_true", help="sentence figures only")
     parser.add_argument("--call-only", action="store_true", help="the two-channel call only")
