@@ -697,7 +697,7 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
         pos = part_of_speech.split(",")
         reading = surface if reading == "*" else reading
         noun = pos[0] == "名詞" and pos[1] not in ("非自立", "代名詞")
-        joins = words and (
+        joins = bool(words) and (
             (noun and previous_noun and words[-1][3] == start)
             or (pos[0] == "名詞" and pos[1] == "接尾" and previous_noun)
             or (noun and previous_prefix and words[-1][3] == start)
