@@ -69,8 +69,9 @@ def test_a_verb_is_the_same_word_whatever_its_aspect(kb_store: Store) -> None:
 
 
 def test_a_phrase_the_entry_writes_counts_when_the_line_says_it_in_another_form(kb_store: Store) -> None:
-    # 「商品が来ない」 is an alias of the delivery entry; 「来てない」 is 来ない to the thesaurus but shares no
-    # bigram with it, so leaving the phrase to the word score showed no card (0.30; ja-mail-not-received led).
+    # 「商品が来ない」 is an alias of the delivery entry; 「来てない」 is 来ない to the thesaurus but shares
+    # no bigram with it, so leaving the phrase to the word score showed no card (0.30; ja-mail-not-received
+    # led).
     (first, why), *_ = shown(kb_store, "先週頼んだのが来てないんです")
     assert first == "ja-delivery-delay" and "同じ意味の言葉: 配送の遅れ ← 来ない" in why
 
