@@ -76,11 +76,14 @@ def test_a_phrase_the_entry_writes_counts_when_the_line_says_it_in_another_form(
     assert first == "ja-delivery-delay" and "同じ意味の言葉: 配送の遅れ ← 来ない" in why
 
 
-def test_the_word_after_a_filler_is_named_whole_without_the_comma(kb_store: Store) -> None:
-    # The filler 「あの」 is left out; the first word said after it was read together with the comma and the
-    # next noun: the reason named 「、パスワード」.
-    (first, why), *_ = shown(kb_store, "あの、パスワードを忘れました")
-    assert first == "ja-password" and "聞き取った言葉: パスワード、忘れる" in why
+def test_the_first_word_said_is_read_alone_not_glued_to_the_next(kb_store: Store) -> None:
+    # The first token of a line (an adverb, or the comma a removed filler leaves) was read together with the
+    # noun after it: the reason named 「もう解約」, and 「、変金」 had no sound to be matched by, so
+    # ja-payment-method led by meaning.
+    (first, why), *_ = shown(kb_store, "もう解約したいんです")
+    assert first == "ja-cancel" and "聞き取った言葉: 解約" in why
+    (first, why), *_ = shown(kb_store, "えっと、変金ってまだですか")
+    assert first == "ja-refund" and "聞き取った言葉: 返金" in why
 
 
 def test_phrases_are_found_as_whole_words_whatever_the_ending() -> None:
