@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -491,64 +491,3 @@ def _known_word_spans(text: str) -> list[tuple[int, int]]:
         if len(surface) >= 2 and _token_reading_known(token) and _has_japanese(surface):
             spans.append((start, at))
     return spans
-
-
-_Edit = tuple[int, int, str]
-
-
-def _edits(base: str, other: str) -> list[_Edit]:
-    """What turns ``base`` into ``other``, stretch by stretch: (start, end, replacement) in ``base``."""
-    import difflib
-
-    matcher = difflib.SequenceMatcher(None, base, other, autojunk=False)
-    return [(i1, i2, other[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
-
-
-def _overlaps(a: _Edit, b: _Edit) -> bool:
-    return a[0] == b[0] or (a[0] < b[1] and b[0] < a[1])
-
-
-def agreed_hearing(
-    plain: str, plain_beam: Sequence[str], first: str, prompted: str, prompted_beam: Sequence[str]
-) -> str:
-    """``plain`` with the stretches the other hearings of the same audio agree it misheard (a vote between
-    hearings, as ROVER does between recognizers). ``plain_beam``: the plain hearing's next-best texts;
-    ``first``: the first pass's text (short windows, one utterance at a time); ``prompted`` and
-    ``prompted_beam``: the biased hearing and its next-best texts. A stretch of ``plain`` changes only when
-
-    - the change alters what is said, not only how it is spelled (いただけます / 頂けます stays as heard);
-    - the plain beam itself had it in one of its next-best texts (the plain hearing nearly heard it so);
-    - the first pass and the prompted hearing both heard it, or every text of the prompted beam (three at
-      least) did.
-
-    Chosen on the tuning half of tests/bench/bench_support_ja.py (いらっきちゃいます -> いらっしゃいます,
-    近いの -> 次回の, 及び -> お選び; no sentence worse). Without the plain beam's say the first pass and the
-    prompted hearing out-voted a right plain hearing (大変恐れ入ります -> 体験をそで入ります).
-    """
-    voters = [t for t in (first, prompted, *prompted_beam) if t]
-    if not plain or not plain_beam or not voters:
-        return plain
-    said = {text: spoken_form(text) for text in {*voters, *plain_beam}}
-    by_text = {text: _edits(plain, text) for text in said}
-
-    def makes(edit: _Edit, text: str) -> bool:
-        start, end, replacement = edit
-        return edit in by_text[text] or spoken_form(plain[:start] + replacement + plain[end:]) == said[text]
-
-    prompted_texts = [t for t in dict.fromkeys((prompted, *prompted_beam)) if t]
-    chosen: list[_Edit] = []
-    for edit in dict.fromkeys(e for text in voters for e in by_text[text]):
-        start, end, replacement = edit
-        lead, tail = plain[max(0, start - 2) : start], plain[end : end + 2]
-        if spoken_form(lead + plain[start:end] + tail) == spoken_form(lead + replacement + tail):
-            continue  # spelling only
-        if not any(makes(edit, text) for text in plain_beam):
-            continue
-        both = bool(first and prompted) and makes(edit, first) and makes(edit, prompted)
-        every = len(prompted_texts) >= 3 and all(makes(edit, text) for text in prompted_texts)
-        if (both or every) and not any(_overlaps(edit, c) for c in chosen):
-            chosen.append(edit)
-    out = plain
-    for start, end, replacement in sorted(chosen, reverse=True):
-        out = out[:start] + replacement + out[end:]
-    return out

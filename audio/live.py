@@ -245,9 +245,7 @@ class LiveTranscription:
     customer's name, knowledge-base terms); they can be changed mid-call with :meth:`set_biasing`.
     ``lexicon`` is a plain list of domain words (the caller's name first; (word, reading) pairs where the
     reading is known) that finals are corrected against by reading (audio/lexicon.py); each correction is
-    kept on the event (``corrections``); :meth:`set_lexicon` changes it mid-call. ``vote_hearings`` lets the
-    second pass's hearings out-vote a stretch its plain hearing misheard (off by default: see
-    :attr:`audio.transcriber.StreamingTranscriber.vote_hearings`).
+    kept on the event (``corrections``); :meth:`set_lexicon` changes it mid-call.
 
     A final event with empty text retracts the partials shown for its ``segment_id`` (what looked like
     speech was not).
@@ -273,7 +271,6 @@ class LiveTranscription:
         lag_interval: float = 1.0,
         second_pass: bool = True,
         lexicon: Iterable[str | tuple[str, str]] | None = None,
-        vote_hearings: bool = False,
     ) -> None:
         self.source = source
         self.call_id = call_id
@@ -290,7 +287,6 @@ class LiveTranscription:
         self._level_interval = level_interval
         self._lag_interval = lag_interval
         self._second_pass = second_pass
-        self._vote_hearings = vote_hearings
         self._lexicon_words = None if lexicon is None else list(lexicon)
         self.recordings: dict[Channel, Path] = {}
         self._recorders: dict[Channel, ChannelRecording] = {}
@@ -308,7 +304,7 @@ class LiveTranscription:
     def start(self) -> None:
         """Load (or reuse) the model, open recordings and start the threads. Raises on a bad model or
         source."""
-        recognizer = self._recognizer or WhisperRecognizer(self._load_model(), plain_beam=self._vote_hearings)
+        recognizer = self._recognizer or WhisperRecognizer(self._load_model())
         lexicon = lexicon_for(self._lexicon_words)
         self._started_at = self.clock()
         self._transcriber = StreamingTranscriber(
@@ -325,7 +321,6 @@ class LiveTranscription:
             corrector=corrector_for(lexicon),
             words=_plain_words(self._lexicon_words),
             nearby=lexicon.near if lexicon is not None else None,
-            vote_hearings=self._vote_hearings,
         )
         for channel in self.source.channels:
             self._segmenters[channel] = Segmenter(channel, self._settings)

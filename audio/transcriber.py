@@ -33,7 +33,7 @@ from audio.guards import (
     is_hallucination,
     prompt_agrees,
 )
-from audio.lexicon import agreed_hearing, merge_prompted
+from audio.lexicon import merge_prompted
 from audio.segmenter import Utterance, UtteranceState
 from audio.source import SAMPLE_RATE, Samples
 
@@ -48,7 +48,6 @@ class Recognition:
     language: str
     corrections: tuple[str, ...] = ()  # set on a second pass's text by the domain lexicon
     alternatives: tuple[str, ...] = ()  # the beam's next-best texts, best first (biased hearings only)
-    beam: tuple[str, ...] = ()  # every next-best text of a turn's beam, best first (for the vote)
 
 
 Corrector = Callable[[str], tuple[str, tuple[str, ...]]]
@@ -224,7 +223,6 @@ class WhisperRecognizer:
         turn_length_penalty: float = 0.6,
         biased_hypotheses: int = 5,
         alternative_margin: float = 0.1,
-        plain_beam: bool = False,
     ) -> None:
         self.model = model
         self.final_beam = final_beam
@@ -237,7 +235,6 @@ class WhisperRecognizer:
         self.turn_length_penalty = turn_length_penalty
         self.biased_hypotheses = biased_hypotheses
         self.alternative_margin = alternative_margin
-        self.plain_beam = plain_beam  # a turn heard without hotwords keeps its beam's texts too (the vote)
         with _WRAPPING:
             if not isinstance(model.model, BeamAlternatives):
                 model.model = BeamAlternatives(model.model)
@@ -327,17 +324,13 @@ class WhisperRecognizer:
         return Recognition(text, logprob, float(result.no_speech_prob), language, alternatives=others)
 
     def _alternatives(
-        self,
-        tok: WhisperTokenizer,
-        beam: list[tuple[list[int], float]],
-        best: str,
-        margin: float | None = None,
+        self, tok: WhisperTokenizer, beam: list[tuple[list[int], float]], best: str
     ) -> tuple[str, ...]:
-        """The beam's other texts that score within ``margin`` (default :attr:`alternative_margin`) of its
-        best, without repeats (texts that differ only in their timestamps are the same text)."""
+        """The beam's other texts that score within :attr:`alternative_margin` of its best, without repeats
+        (texts that differ only in their timestamps are the same text)."""
         if len(beam) < 2:
             return ()
-        floor = beam[0][1] - (self.alternative_margin if margin is None else margin)
+        floor = beam[0][1] - self.alternative_margin
         texts = dict.fromkeys(" ".join(tok.decode(ids).split()) for ids, score in beam[1:] if score >= floor)
         return tuple(t for t in texts if t and t != best)
 
@@ -353,12 +346,8 @@ class WhisperRecognizer:
           one sentence) at up to 5 more decodes; the caller's length check keeps the first pass instead;
         - ``turn_length_penalty`` (0.6 instead of CTranslate2's 1.0): the beam's score is divided by the
           length to that power, which favoured an ending cut short (交換いたします heard as 効果似たします).
-
-        The beam's next-best texts come along (``beam``: all of them, for the vote between hearings, in
-        prompted hearings and, with :attr:`plain_beam`, plain ones; ``alternatives``: those within
-        :attr:`alternative_margin`, prompted hearings only).
         """
-        wanted = self.biased_hypotheses if hotwords or self.plain_beam else 1
+        wanted = self.biased_hypotheses if hotwords else 1
         with self._beams.collect(wanted) as found:
             segments, info = self.model.transcribe(
                 audio,
@@ -377,12 +366,10 @@ class WhisperRecognizer:
         logprob = sum(p.avg_logprob * len(p.tokens) for p in parts) / tokens if tokens else -10.0
         no_speech = min((p.no_speech_prob for p in parts), default=1.0)
         others: tuple[str, ...] = ()
-        beam: tuple[str, ...] = ()
         if len(found) == 1 and wanted > 1:  # one window decoded at once: its other texts are the turn's
             tok = self._tokenizer(str(info.language))
-            beam = self._alternatives(tok, found[0], text, margin=math.inf)
-            others = self._alternatives(tok, found[0], text) if hotwords else ()
-        return Recognition(text, logprob, no_speech, str(info.language), alternatives=others, beam=beam)
+            others = self._alternatives(tok, found[0], text)
+        return Recognition(text, logprob, no_speech, str(info.language), alternatives=others)
 
 
 @dataclass
@@ -450,7 +437,6 @@ class StreamingTranscriber:
         corrector: Corrector | None = None,
         words: frozenset[str] = frozenset(),
         nearby: Nearby | None = None,
-        vote_hearings: bool = False,
     ) -> None:
         self.recognizer = recognizer
         self.call_id = call_id
@@ -467,9 +453,6 @@ class StreamingTranscriber:
         # the listed words that sound like part of an utterance's plain hearing: with hotwords set, its
         # prompted hearing gets these first among them (see _short_biasing)
         self.nearby = nearby
-        # the second pass's hearings vote on the stretches the plain one misheard (agreed_hearing): off by
-        # default, since on a real recording it put 整理 for a rightly heard 成立 (README, #15 round 10)
-        self.vote_hearings = vote_hearings
         # with a second pass, finals are decoded plainly (it brings the prompt's spellings seconds later)
         self.prompt_finals = False
         self.partial_lag_limit = partial_lag_limit
@@ -973,9 +956,7 @@ class StreamingTranscriber:
 
     def _revise(self, job: _Revision) -> Recognition | None:
         """Decode the turn again whole; None when the first pass stands. With a biasing prompt, the turn is
-        also decoded with it, and the domain words that hearing wrote are merged in (see :meth:`_merge`);
-        with :attr:`vote_hearings`, first, where the hearings agree that the plain one misheard a stretch,
-        theirs is kept (:func:`audio.lexicon.agreed_hearing`)."""
+        also decoded with it, and the domain words that hearing wrote are merged in (see :meth:`_merge`)."""
         if not isinstance(self.recognizer, TurnRecognizer) or self.audio_for is None:
             return None
         first, last = job.finals[0], job.finals[-1]
@@ -993,14 +974,11 @@ class StreamingTranscriber:
         hotwords = self._short_biasing(plain.text if plain is not None else before, prompt, hotwords)
         bias = bias_terms(prompt, hotwords)
         if bias:
-            heard = plain.text if plain is not None else before
+            base = plain.text if plain is not None else before
             prompted = self._revision(job, audio, language, prompt, hotwords, bias, before)
-            base = heard
-            if self.vote_hearings and plain is not None and prompted is not None:
-                base = agreed_hearing(plain.text, plain.beam, before, prompted.text, prompted.beam)
             merged = self._merge(base, prompted, bias)
             source = plain or prompted
-            if merged != heard and source is not None:
+            if merged != base and source is not None:
                 plain = Recognition(merged, source.avg_logprob, source.no_speech_prob, source.language)
         if plain is None or _letters(plain.text) == _letters(before):
             return None  # nothing to correct: the lines stay as they are

@@ -308,31 +308,22 @@ class HotwordHearing(TurnRecognizer):
         return Recognition(f"{word}をお伺いしてもよろしいでしょうか", -0.1, 0.01, "ja")
 
 
-def prompted_japanese(
-    rec: TurnRecognizer, events: list[TranscriptEvent], hotwords: str | None, vote: bool = False
-) -> StreamingTranscriber:
-    """A started Japanese stream with a second pass and a call's biasing prompt."""
-    t = StreamingTranscriber(
-        rec,
-        call_id="c1",
-        language="ja",
-        on_event=events.append,
-        audio_for=Audio(),
-        turn_gap=2.5,
-        prompt="お電話ありがとうございます。料金",
-        hotwords=hotwords,
-        vote_hearings=vote,
-    )
-    t.start()
-    return t
-
-
 def test_a_support_word_given_only_as_a_hotword_is_spelled_by_the_prompted_second_pass() -> None:
     kept_texts = []
     for hotwords in ("ご用件 ルーター", None):
         rec = HotwordHearing()
         events: list[TranscriptEvent] = []
-        t = prompted_japanese(rec, events, hotwords)
+        t = StreamingTranscriber(
+            rec,
+            call_id="c1",
+            language="ja",
+            on_event=events.append,
+            audio_for=Audio(),
+            turn_gap=2.5,
+            prompt="お電話ありがとうございます。料金",
+            hotwords=hotwords,
+        )
+        t.start()
         speak_two_sentences(t, events)
         t.advance(8.6, Channel.CUSTOMER, False)
         wait_until(lambda rec=rec: len(rec.biasing) == 2, 30)  # plainly, then with the prompt
@@ -342,53 +333,3 @@ def test_a_support_word_given_only_as_a_hotword_is_spelled_by_the_prompted_secon
         kept_texts.append([text for _, text, _, _ in kept(events)])
     assert kept_texts[0] == ["ご用件をお伺いしてもよろしいでしょうか"]  # the hotword's spelling, merged in
     assert kept_texts[1] == ["ご予見をお伺いしてもよろしいでしょうか"]  # without it, as heard
-
-
-class ThreeHearings(TurnRecognizer):
-    """The first pass misses を; the plain turn misses いらっしゃいます, which its beam's runner-up (when
-    ``runner_up``) and the prompted turn heard."""
-
-    RIGHT = "ご契約者様ご本人でいらっしゃいますか生年月日をお願いいたします"
-
-    def __init__(self, runner_up: bool) -> None:
-        super().__init__()
-        self.runner_up = runner_up
-
-    def recognize(
-        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None, final: bool
-    ) -> Recognition:
-        long = len(audio) / SAMPLE_RATE > 1.8
-        text = "ご契約者様ご本人でいらっしゃいますか" if long else "生年月日お願いいたします"
-        return Recognition(text if final else "ご契約", -0.2, 0.01, "ja")
-
-    def recognize_turn(
-        self, audio: Samples, *, language: str | None, prompt: str | None, hotwords: str | None
-    ) -> Recognition:
-        if hotwords:
-            return Recognition(self.RIGHT, -0.1, 0.01, "ja")
-        plain = self.RIGHT.replace("いらっしゃいます", "いらっきちゃいます")
-        return Recognition(plain, -0.1, 0.01, "ja", beam=(self.RIGHT,) if self.runner_up else ())
-
-
-def test_with_the_vote_a_stretch_the_plain_turn_misheard_is_taken_from_the_hearings_that_agree_on_it() -> (
-    None
-):
-    kept_texts = []
-    for runner_up, vote in ((True, True), (False, True), (True, False)):
-        events: list[TranscriptEvent] = []
-        t = prompted_japanese(ThreeHearings(runner_up), events, "ご用件", vote)
-        t.offer(ended("a", 1.0, 3.0))
-        t.advance(3.5, Channel.CUSTOMER, False)
-        t.offer(ended("b", 4.0, 5.5))
-        t.advance(6.0, Channel.CUSTOMER, False)
-        wait_until(lambda events=events: len([e for e in events if e.kind is EventKind.FINAL]) == 2, 30)
-        t.advance(8.1, Channel.CUSTOMER, False)
-        wait_until(lambda events=events: len([e for e in events if e.revised]) == 2, 30)
-        t.close()
-        assert t.join(30)
-        kept_texts.append([text for _, text, _, _ in kept(events)])
-    # the first pass's missing を is out-voted as well: the plain turn and the prompted one both have it
-    assert kept_texts[0] == [ThreeHearings.RIGHT]
-    # without the plain beam's say the plain turn stands, and so it does without the vote (the default)
-    plain = ThreeHearings.RIGHT.replace("いらっしゃいます", "いらっきちゃいます")
-    assert kept_texts[1:] == [[plain], [plain]]

@@ -24,8 +24,7 @@ pools every sentence never tuned on (the reporting half, FRESH and FRESH_MORE: 6
 batch's line below; its call is the reporting half's. Printed, for each half:
 
 - sentence by sentence (each clip alone): CER of the kept transcript and support-term recall, ours against
-  offline faster-whisper (beam 5, whole clip), also ours without the lexicon (and, with ``--vote``, with the
-  vote between the second pass's hearings, which the app leaves off);
+  offline faster-whisper (beam 5, whole clip), also ours without the lexicon;
 - a two-channel telephone call in real time (agent and customer lines alternating): each channel's CER
   against offline faster-whisper on the same clips, final latency p50/p95, CPU of this process (its CPU
   time over wall time and cores; tests/bench/cpu_meter.py) beside the whole machine's and the load average,
@@ -343,7 +342,6 @@ def ours(
     work: Path,
     prompt: str | None = None,
     hotwords: str | None = None,
-    vote: bool = False,
 ) -> str:
     path = work / f"one_{clip.path.stem}.wav"
     sf.write(str(path), clip.audio, SAMPLE_RATE, subtype="PCM_16")
@@ -357,7 +355,6 @@ def ours(
         lexicon=words,
         prompt=prompt,
         hotwords=hotwords,
-        vote_hearings=vote,
     )
     live.start()
     live.wait()
@@ -394,7 +391,6 @@ def sentence_figures(
     compare: list[str],
     show_sentences: bool = False,
     quick: bool = False,
-    vote: bool = False,
 ) -> dict[str, float]:
     terms = [
         next(t for s, t, _ in (*SENTENCES, *TUNING_MORE, *FRESH, *FRESH_MORE) if s == c.reference)
@@ -405,8 +401,6 @@ def sentence_figures(
     runs = [("offline", plain), ("ours", with_lexicon)]
     if not quick:
         runs.append(("ours_no_lexicon", [ours(c, model, None, work, prompt, hotwords) for c in clips]))
-    if vote:
-        runs.append(("ours_vote", [ours(c, model, words, work, prompt, hotwords, True) for c in clips]))
     runs += [
         (f"ours_prompt_{spec}", [ours(c, model, words, work, prompt_of(spec), hotwords) for c in clips])
         for spec in compare
@@ -429,12 +423,6 @@ def sentence_figures(
         f"{out['offline_recall']:.0%} of {int(out['terms'])}",
         flush=True,
     )
-    if vote:
-        print(
-            f"[{half}] with the vote between hearings: CER {out['ours_vote_cer']:.1f}%, support terms right "
-            f"{out['ours_vote_recall']:.0%}",
-            flush=True,
-        )
     for batch, sentences in BATCHES.get(half, {}).items():
         texts = {text for text, _, _ in sentences}
         chosen = [i for i, c in enumerate(clips) if c.reference in texts]
@@ -601,9 +589,6 @@ def main(argv: list[str] | None = None) -> int:
         help="print the reporting (or fresh) half sentence by sentence too",
     )
     parser.add_argument("--quick", action="store_true", help="without the run without the lexicon")
-    parser.add_argument(
-        "--vote", action="store_true", help="also a run with the vote between hearings (off in the app)"
-    )
     parser.add_argument("--first", type=int, default=None, help="only the first N sentences of each half")
     parser.add_argument(
         "--call-first", type=int, default=16, help="the call is made of the half's first N sentences"
@@ -646,7 +631,6 @@ def main(argv: list[str] | None = None) -> int:
                     compare,
                     args.show_sentences,
                     args.quick,
-                    args.vote,
                 )
             if not args.no_call:
                 # the call is the half's first sentences (16: the tuning half's call is the one it always was)
