@@ -124,6 +124,25 @@ CONCEPT_NEAR_AGREE = 3
 # item referred to scored 0.21-0.47, unrelated lines at most 0.17): those cases tuned it, they are not held
 # apart.
 PERSONAL_SHOW_AT = {"ja": 0.28, "en": 0.28}
+# A second look at the show decision, learned: when no card reaches the show threshold, the top card still
+# shows if a small logistic model (resources/matching/show_model.json) over what the matcher already knows of
+# it says it looks like a right card rather than an off-topic line. Its features, in this order: the card's
+# score, its closeness in meaning to the line, its word score (capped), whether the line says one of its
+# concepts, its lead over the runner-up, the line's closeness to call talk, the line's length (a long line
+# is less close to a short title for the same meaning), whether it is the line's nearest entry by meaning,
+# and the runner-up's score. Fitted and cross-validated on the tuning lines only by
+# tests/bench/fit_show_model.py, which writes the file; a language without a model keeps the threshold alone.
+SHOW_FEATURES = (
+    "score",
+    "meaning",
+    "words",
+    "concept",
+    "lead",
+    "call_talk",
+    "length",
+    "nearest",
+    "runner_up",
+)
 SOUND_WEIGHT = (
     0.8  # a word found by its sound (see Matcher.by_sound) counts a little less than one heard as written
 )
@@ -297,6 +316,53 @@ class TermCutter:
 _PHRASE_VECTORS: dict[tuple[str, str], tuple[Thesaurus, Vectors, list[Said]]] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class ShowModel:
+    """A logistic model of "this top card is right" over SHOW_FEATURES (standardised: ``mean``, ``scale``)."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(
+            w * (x - m) / s for w, x, m, s in zip(self.weights, features, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def shows(self, features: Sequence[float]) -> bool:
+        return self.probability(features) >= self.threshold
+
+
+def show_models() -> dict[str, ShowModel]:
+    """The shipped show models per language (see SHOW_FEATURES); read once per process."""
+    if _SHOW_MODELS is None:
+        from importlib import resources
+
+        found = resources.files("resources").joinpath("matching", "show_model.json")
+        models: dict[str, ShowModel] = {}
+        if found.is_file():
+            raw = json.loads(found.read_text(encoding="utf-8"))
+            for language, model in raw.get("models", {}).items():
+                if list(model["features"]) != list(SHOW_FEATURES):
+                    continue  # fitted on other features: the threshold alone decides
+                models[language] = ShowModel(
+                    tuple(model["mean"]),
+                    tuple(model["scale"]),
+                    tuple(model["weights"]),
+                    float(model["bias"]),
+                    float(model["threshold"]),
+                )
+        globals()["_SHOW_MODELS"] = models
+    assert _SHOW_MODELS is not None
+    return _SHOW_MODELS
+
+
+_SHOW_MODELS: dict[str, ShowModel] | None = None
+
+
 class Matcher:
     """Finds and scores suggestions for weighted query terms against one store."""
 
@@ -328,6 +394,11 @@ class Matcher:
         )
         # Where a team's own thesaurus lives, per language (None: the data directory's thesaurus.<lang>.txt).
         self.thesaurus_file: Callable[[str], Path] | None = None
+        # The show models (see SHOW_FEATURES); tests/bench/fit_show_model.py measures without them and reads
+        # the features of every line's top card from ``show_features``.
+        self.show_models: dict[str, ShowModel] = show_models()
+        self.every_show_features = False
+        self.show_features: list[float] | None = None
 
     def warm_up(self) -> None:
         """Read the index statistics and the meaning index now (e.g. while the phone rings), not on the
@@ -518,6 +589,7 @@ class Matcher:
                     best = scored
             if best[1]:
                 results[hit.entry.id] = _knowledge_card(hit, best[0], best[1])
+        words = {entry_id: card.score for entry_id, card in results.items()}
         if meaning and self.meaning is not None and text.strip():
             results = self._fuse(results, text, context_text, mended, phrases)
             said_phrase = f" {' '.join(english_words(mended))} "
@@ -534,8 +606,41 @@ class Matcher:
             if existing is None or existing.score < rule_card.score:
                 results[rule_card.id] = rule_card
         ranked = sorted(results.values(), key=lambda s: s.score, reverse=True)
+        self.show_features = None
+        if meaning and ranked and text.strip() and (ranked[0].score < MIN_SCORE or self.every_show_features):
+            language = detect_language(text)
+            model = self.show_models.get(language)
+            if model is not None or self.every_show_features:
+                self.show_features = self._show_features(ranked, words, text, language)
+            features = self.show_features
+            if model and features and ranked[0].score < MIN_SCORE and model.shows(features):
+                ranked[0] = replace(ranked[0], score=MIN_SCORE)  # the learned second look (SHOW_FEATURES)
         said = context_text if text and text in context_text else " ".join((context_text, text))
         return [self._readable(card, said) for card in ranked[:limit]]
+
+    def _show_features(
+        self, ranked: Sequence[Suggestion], words: dict[str, float], text: str, language: str
+    ) -> list[float] | None:
+        """SHOW_FEATURES of the top card of ``ranked`` for the line ``text`` (None without an encoder)."""
+        if self.meaning is None:
+            return None
+        top = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        query = self.embed(text)
+        near = self.meaning.similarities([top.id], query, language).get(top.id)
+        nearest = self.meaning.search(query, language, 1)
+        length = min(len(text.split()), 30) / 30 if language == "en" else min(len(text), 60) / 60
+        return [
+            top.score,
+            near.similarity if near is not None else 0.0,
+            min(words.get(top.id, 0.0), LEXICAL_CAP),
+            float(bool(top.same_meaning)),
+            top.score - runner_up,
+            self.meaning.call_talk(query, language),
+            length,
+            float(bool(nearest) and nearest[0].entry_id == top.id),
+            runner_up,
+        ]
 
     def _readable(self, card: Suggestion, said: str) -> Suggestion:
         """The card with its matched index terms (bigrams, stems) turned into the whole words the customer
