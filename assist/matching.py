@@ -12,6 +12,7 @@ works for short and long conversations alike.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -336,31 +337,26 @@ class ShowModel:
         return self.probability(features) >= self.threshold
 
 
+@functools.cache
 def show_models() -> dict[str, ShowModel]:
     """The shipped show models per language (see SHOW_FEATURES); read once per process."""
-    if _SHOW_MODELS is None:
-        from importlib import resources
+    from importlib import resources
 
-        found = resources.files("resources").joinpath("matching", "show_model.json")
-        models: dict[str, ShowModel] = {}
-        if found.is_file():
-            raw = json.loads(found.read_text(encoding="utf-8"))
-            for language, model in raw.get("models", {}).items():
-                if list(model["features"]) != list(SHOW_FEATURES):
-                    continue  # fitted on other features: the threshold alone decides
-                models[language] = ShowModel(
-                    tuple(model["mean"]),
-                    tuple(model["scale"]),
-                    tuple(model["weights"]),
-                    float(model["bias"]),
-                    float(model["threshold"]),
-                )
-        globals()["_SHOW_MODELS"] = models
-    assert _SHOW_MODELS is not None
-    return _SHOW_MODELS
-
-
-_SHOW_MODELS: dict[str, ShowModel] | None = None
+    found = resources.files("resources").joinpath("matching", "show_model.json")
+    models: dict[str, ShowModel] = {}
+    if found.is_file():
+        raw = json.loads(found.read_text(encoding="utf-8"))
+        for language, model in raw.get("models", {}).items():
+            if list(model["features"]) != list(SHOW_FEATURES):
+                continue  # fitted on other features: the threshold alone decides
+            models[language] = ShowModel(
+                tuple(model["mean"]),
+                tuple(model["scale"]),
+                tuple(model["weights"]),
+                float(model["bias"]),
+                float(model["threshold"]),
+            )
+    return models
 
 
 class Matcher:
@@ -396,7 +392,7 @@ class Matcher:
         self.thesaurus_file: Callable[[str], Path] | None = None
         # The show models (see SHOW_FEATURES); tests/bench/fit_show_model.py measures without them and reads
         # the features of every line's top card from ``show_features``.
-        self.show_models: dict[str, ShowModel] = show_models()
+        self.show_models: dict[str, ShowModel] = dict(show_models())
         self.every_show_features = False
         self.show_features: list[float] | None = None
 
