@@ -591,7 +591,9 @@ class Store:
     def notes_for(self, customer_id: str) -> list[Note]:
         rows = self.conn.execute(
             "SELECT id, customer_id, text, author, created_at, kind, pinned FROM notes WHERE customer_id = ? "
-            "ORDER BY pinned DESC, CASE kind WHEN 'caution' THEN 0 ELSE 1 END, created_at DESC",
+            # Timestamps keep whole seconds: notes written in the same second (quick notes taken one after
+            # the other) come newest first too, by the order they were written in.
+            "ORDER BY pinned DESC, CASE kind WHEN 'caution' THEN 0 ELSE 1 END, created_at DESC, rowid DESC",
             (customer_id,),
         )
         return [

@@ -4,6 +4,7 @@ and the agent's verdict on a card taught to the matcher. Runs on the desk worker
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from assist.domain import (
     CallRecord,
@@ -77,7 +78,9 @@ def save_wrap_up(
                 customer_id=session.customer_id,
                 text=redact(quick.text).text,
                 author=agent,
-                created_at=utc_iso(system_clock()),
+                # When it was taken in the call, not when the wrap-up was saved: the notes of one call keep
+                # their order and line up with the transcript.
+                created_at=utc_iso(session.started_at + timedelta(seconds=max(0.0, quick.at_seconds))),
                 kind=NoteKind.CONTEXT,
             )
             session.store.upsert_note(note)
