@@ -133,6 +133,46 @@ def test_a_line_close_to_an_entry_only_through_a_shared_word_shows_no_card(kb_st
     assert shown(kb_store, "貯めたポイントが知らないうちに消えてたんです")[:1] == ["ja-point"]
 
 
+def test_an_english_line_naming_a_title_in_its_own_word_forms_shows_the_card(kb_store: Store) -> None:
+    # A knowledge base where "password" is in many titles: the word alone says little, and what the line says
+    # besides "reset" and "password" ("I need to my") is close to nothing. The line still names the title
+    # "Reset a password" whole (all but its "a"); before, the card did not show and a device's password page
+    # ranked first.
+    pages = [
+        (
+            "Set a password on a work laptop",
+            "Choose a password of at least twelve characters at first start.",
+        ),
+        ("Password rules for company devices", "A password must mix letters and numbers."),
+        ("Store a password in the browser", "The browser can remember a password for each site."),
+        (
+            "Share a Wi-Fi password with a guest",
+            "Print the guest network's password card from the router page.",
+        ),
+        ("Reset the router to factory settings", "Hold the reset button for ten seconds."),
+        ("Reset a smart TV", "Unplug the TV for a minute, then restart it from the settings menu."),
+    ]
+    devices = [
+        "tablet",
+        "printer",
+        "smart watch",
+        "game console",
+        "router",
+        "e-reader",
+        "car screen",
+        "TV box",
+    ]
+    pages += [(f"Password help for the {d}", f"How to change the password on a {d}.") for d in devices]
+    kb_store.upsert_knowledge(
+        [KnowledgeEntry(id=f"page-{n}", title=t, body=b, language="en") for n, (t, b) in enumerate(pages)]
+    )
+    assert shown(kb_store, "I need to reset my password.")[:1] == ["en-password"]
+    # "a dress" heard for "address": the mended line names "Change of address" (before: the password card).
+    assert shown(kb_store, "I need to change my a dress on the account.")[:1] == ["en-address"]
+    # An alias of one word and small words ("where is my order") is not named by its one word.
+    assert shown(kb_store, "can I order from Dublin") == []
+
+
 def test_an_english_paraphrase_that_shares_no_word_with_its_entry_is_shown(kb_store: Store) -> None:
     # Not one word of "Late delivery" or its aliases; before the shared-word check the English threshold had
     # to stay above such lines (0.40 against 0.4).
