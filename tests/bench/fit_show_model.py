@@ -5,9 +5,9 @@ Run on purpose (not collected by pytest):
     flock /tmp/aa-cpu.lock .venv/bin/python -m tests.bench.fit_show_model [--write]
 
 The lines are bench_matching's ``--split tune`` (the hash half's tuning lines, tune_more.jsonl and
-fresh_tune.jsonl: never a reporting line). For every line the matcher ranks the cards without any show model
-and the features of its top card are read. A logistic model per language (numpy, L2 penalty) is fitted on
-the lines whose top card is right (1) against the off-topic lines (0); when no card reaches the show
+the fresh tuning files: never a reporting line). For every line the matcher ranks the cards without any show
+model and the features of its top card are read. A logistic model per language (numpy, L2 penalty) is fitted
+on the lines whose top card is right (1) against the off-topic lines (0); when no card reaches the show
 threshold, the top card shows if the model's probability reaches a threshold chosen on the same lines: the
 most right cards shown with no more off-topic lines showing a card than the threshold alone.
 
