@@ -10,9 +10,10 @@ older versions survives in free pages) and their write-ahead logs checkpointed a
 as the app's local erasure (assist/privacy.py). Audit entries stay (who erased what, when), without the text.
 
 Retention (:func:`apply_retention`) removes live calls and their transcripts once the call ended more than
-``live_seconds`` ago (a call never ended counts as ended 12 hours after it started), and whispers older than
-``whisper_seconds``. Each agent's whisper sequence keeps counting up (table ``whisper_seq``), so a client's
-``whisper_after`` stays right.
+``live_seconds`` ago (a call never ended counts as ended 12 hours after its last sign of life: its start, a
+line, its info), and whispers older than ``whisper_seconds``. A call's record and its lines go together,
+the record first, as an erasure takes them. Each agent's whisper sequence keeps counting up (table
+``whisper_seq``), so a client's ``whisper_after`` stays right.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from sync.backends import Database, one
 from sync.protocol import Change, EraseReport, RecordKind, Role
 from sync.store import TeamStore, User, json_field, marks
 
-# A call whose end never reached the server (the agent's PC died) counts as ended this long after its start.
+# A call whose end never reached the server (the agent's PC died) counts as ended this long after its last
+# sign of life (calls.active_at: its start, a transcript line, an info update; sync/store.py).
 UNENDED_CALL_SECONDS = 12 * 3600
 
 
@@ -189,13 +191,25 @@ def apply_retention(
     removed: dict[str, int] = {}
     cutoff = now - live_seconds
     with TeamStore._tx(store.live_db) as db:
-        old = "SELECT call_id FROM calls WHERE COALESCE(ended_at, started_at + ?) < ?"
-        removed["segments"] = db.execute(
-            f"DELETE FROM segments WHERE call_id IN ({old})", (UNENDED_CALL_SECONDS, cutoff)
-        ).rowcount
-        removed["calls"] = db.execute(
-            "DELETE FROM calls WHERE COALESCE(ended_at, started_at + ?) < ?", (UNENDED_CALL_SECONDS, cutoff)
-        ).rowcount
+        # The calls' rows first, then their lines (as an erasure does): a line being written holds its call's
+        # row (sync/store.py hold_call), so the delete waits for it and then reads the row again (the line
+        # moved its active_at: the call stays, lines and all), and a line that comes after finds no call. The
+        # old order (lines, then calls) let such a line outlive its call on PostgreSQL, for ever.
+        gone = [
+            str(r["call_id"])
+            for r in db.execute(
+                "DELETE FROM calls WHERE COALESCE(ended_at, COALESCE(active_at, started_at) + ?) < ?"
+                " RETURNING call_id",
+                (UNENDED_CALL_SECONDS, cutoff),
+            ).fetchall()
+        ]
+        removed["calls"] = len(gone)
+        removed["segments"] = 0
+        for start in range(0, len(gone), 500):
+            chunk = gone[start : start + 500]
+            removed["segments"] += db.execute(
+                f"DELETE FROM segments WHERE call_id IN ({marks(chunk)})", tuple(chunk)
+            ).rowcount
     with TeamStore._tx(store.team_db) as db:
         TeamStore.keep_whisper_seq(db, "created_at < ?", (now - whisper_seconds,))
         removed["whispers"] = db.execute(

@@ -268,6 +268,22 @@ TEAM_MIGRATIONS = MigrationSet(
 # not agree.
 INSTANCES_SCHEMA = "CREATE TABLE IF NOT EXISTS instances (name TEXT PRIMARY KEY, beat BIGINT NOT NULL)"
 
+# When a call last showed life (started, a transcript line, its info, its end), by the server's clock: a call
+# whose end never arrived is aged from here (sync/erasure.py apply_retention), so a long call still sending
+# lines is not taken for a dead one. Lines that lost their call to the old retention (it deleted the lines
+# first, so a line written in between outlived its call on PostgreSQL) go with this step.
+CALL_ACTIVITY_SCHEMA = {
+    "sqlite": """ALTER TABLE calls ADD COLUMN active_at REAL;
+DELETE FROM segments WHERE call_id NOT IN (SELECT call_id FROM calls)
+""",
+    "postgresql": """ALTER TABLE calls ADD COLUMN IF NOT EXISTS active_at DOUBLE PRECISION;
+DELETE FROM segments WHERE call_id NOT IN (SELECT call_id FROM calls)
+""",
+}
+# A line moves a call's ``active_at`` only once it is this many seconds old: retention counts in hours, and
+# a call then costs one row update a minute instead of one per transcript line.
+ACTIVITY_STEP_SECONDS = 60.0
+
 LIVE_MIGRATIONS = MigrationSet(
     "live",
     (
@@ -280,6 +296,11 @@ LIVE_MIGRATIONS = MigrationSet(
             2,
             "instances: a heartbeat per server instance, so a dead one's presence expires",
             dialect_step({d: INSTANCES_SCHEMA for d in ("sqlite", "postgresql")}),
+        ),
+        (
+            3,
+            "calls.active_at: a call's last sign of life, which ages a call that never ended",
+            dialect_step(CALL_ACTIVITY_SCHEMA),
         ),
     ),
     _adopt_if("calls"),
@@ -828,14 +849,16 @@ class TeamStore:
     ) -> ServerCall:
         with self._tx(self.live_db) as db:
             db.execute(
-                "INSERT INTO calls (call_id, team, agent, customer, started_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (call_id) DO UPDATE SET customer = COALESCE(excluded.customer, calls.customer)",
+                "INSERT INTO calls (call_id, team, agent, customer, started_at, active_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE"
+                " SET customer = COALESCE(excluded.customer, calls.customer), active_at = excluded.active_at",
                 (
                     call_id,
                     agent.team,
                     agent.name,
                     None if customer is None else json.dumps(customer, ensure_ascii=False, allow_nan=False),
                     started_at if started_at is not None else self.clock(),
+                    self.clock(),
                 ),
             )
             row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
@@ -879,8 +902,8 @@ class TeamStore:
     def end_call(self, call_id: str) -> ServerCall:
         with self._tx(self.live_db) as db:
             db.execute(
-                "UPDATE calls SET ended_at = ? WHERE call_id = ? AND ended_at IS NULL",
-                (self.clock(), call_id),
+                "UPDATE calls SET ended_at = ?, active_at = ? WHERE call_id = ? AND ended_at IS NULL",
+                (self.clock(), self.clock(), call_id),
             )
             row = one(db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)))
         return _call_row(row)
@@ -903,7 +926,7 @@ class TeamStore:
                 f"SELECT * FROM calls WHERE call_id = ?{_KEY_SHARE[db.dialect]}", (call_id,)
             ).fetchone()
             status = _ownership(agent, row)
-            if status == "ok" and not self._put_segment(db, call_id, event):
+            if status == "ok" and not self._put_segment(db, call_id, event, self.clock()):
                 return "stale"
         return status
 
@@ -914,10 +937,10 @@ class TeamStore:
         """Keep the latest version of each utterance: a final replaces its partials, a partial never replaces
         a final. Returns False when the event was such a stale partial (and nothing changed)."""
         with self._tx(self.live_db) as db:
-            return self._put_segment(db, call_id, event)
+            return self._put_segment(db, call_id, event, self.clock())
 
     @staticmethod
-    def _put_segment(db: Database, call_id: str, event: TranscriptLine) -> bool:
+    def _put_segment(db: Database, call_id: str, event: TranscriptLine, now: float) -> bool:
         kind = _EVENT_KIND[db.dialect]
         cur = db.execute(
             "INSERT INTO segments (call_id, channel, segment_id, event) VALUES (?, ?, ?, ?)"
@@ -930,6 +953,10 @@ class TeamStore:
             return False
         if event.kind is EventKind.FINAL and event.text and not event.revised:
             db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.text, call_id))
+        db.execute(
+            "UPDATE calls SET active_at = ? WHERE call_id = ? AND COALESCE(active_at, started_at) < ?",
+            (now, call_id, now - ACTIVITY_STEP_SECONDS),
+        )
         return True
 
     def update_call_info(self, call_id: str, info: JsonObject, max_bytes: int | None = None) -> JsonObject:
@@ -945,7 +972,9 @@ class TeamStore:
                     f"field 'info': the call's info would be {size // 1024} KiB,"
                     f" over the {max_bytes // 1024} KiB limit (replace keys, or set old ones to null)"
                 )
-            db.execute("UPDATE calls SET info = ? WHERE call_id = ?", (text, call_id))
+            db.execute(
+                "UPDATE calls SET info = ?, active_at = ? WHERE call_id = ?", (text, self.clock(), call_id)
+            )
         return merged
 
     def transcript_so_far(self, call_id: str) -> list[TranscriptLine]:
