@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sync.backends import Database, one
 from sync.protocol import Change, EraseReport, RecordKind, Role
-from sync.store import TeamStore, User, json_field, marks
+from sync.store import ERASED_KEPT_SECONDS, TeamStore, User, json_field, marks
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its last
 # sign of life (calls.active_at: its start, a transcript line, an info update; sync/store.py).
@@ -114,7 +114,7 @@ def erase_customer(
         )
         # In the same transaction as the deletes: a write about her or her calls that was made before its
         # client read this entry is refused from now on (docs/protocol.md), one made after is accepted.
-        store.mark_erased(db, team, customer_id, calls, change.seq)
+        store.mark_erased(db, team, customer_id, calls, change.seq, store.clock())
     # After the tombstones: a call of hers started meanwhile on another instance is deleted here (by her id)
     # or refused there (it checks the tombstones after writing). The calls' rows go before their lines: a
     # line being written holds its call's row (sync/store.py hold_call), so the delete waits for it and the
@@ -142,7 +142,7 @@ def erase_customer(
             # rest. A whisper that held such a call is committed by now; a later one finds the tombstone.
             for key, count in TeamStore.drop_call_words(db, team, started).items():
                 live_rows[key] = rows.get(key, 0) + count
-            store.mark_erased(db, team, customer_id, started, change.seq)
+            store.mark_erased(db, team, customer_id, started, change.seq, store.clock())
     rows = {k: v for k, v in (rows | live_rows).items() if v}
     with TeamStore._tx(team_db):
         store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
@@ -183,10 +183,16 @@ def scrub(
 
 
 def apply_retention(
-    store: TeamStore, *, live_seconds: float, whisper_seconds: float, clock: Callable[[], float] = time.time
+    store: TeamStore,
+    *,
+    live_seconds: float,
+    whisper_seconds: float,
+    erased_seconds: float = ERASED_KEPT_SECONDS,
+    clock: Callable[[], float] = time.time,
 ) -> dict[str, int]:
-    """Remove live calls (with their transcripts) ended more than ``live_seconds`` ago and whispers older than
-    ``whisper_seconds``; returns how many rows went."""
+    """Remove live calls (with their transcripts) ended more than ``live_seconds`` ago, whispers older than
+    ``whisper_seconds`` and erasure tombstones older than ``erased_seconds`` (sync/store.py
+    ERASED_KEPT_SECONDS); returns how many rows went."""
     now = clock()
     removed: dict[str, int] = {}
     cutoff = now - live_seconds
@@ -215,6 +221,21 @@ def apply_retention(
         removed["whispers"] = db.execute(
             "DELETE FROM whispers WHERE created_at < ?", (now - whisper_seconds,)
         ).rowcount
+        tombstones = db.execute(
+            "DELETE FROM erased WHERE erased_at < ? RETURNING team, seq", (now - erased_seconds,)
+        ).fetchall()
+        removed["erased"] = len(tombstones)
+        pruned: dict[str, int] = {}
+        for row in tombstones:
+            pruned[row["team"]] = max(pruned.get(row["team"], -1), int(row["seq"]))
+        for team, seq in sorted(pruned.items()):
+            # In the same transaction as the delete: a write checked after it sees the watermark and asks the
+            # feed (sync/store.py check_not_erased).
+            db.execute(
+                "INSERT INTO erased_pruned (team, seq) VALUES (?, ?) ON CONFLICT (team) DO UPDATE SET seq ="
+                " CASE WHEN excluded.seq > erased_pruned.seq THEN excluded.seq ELSE erased_pruned.seq END",
+                (team, seq),
+            )
     removed = {k: v for k, v in removed.items() if v}
     if removed:
         # secure_delete zeroed the rows in the files; the log's older copies of those pages go too.

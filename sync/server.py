@@ -113,7 +113,7 @@ from sync.protocol import (
 )
 from sync.ratelimit import TokenBucket
 from sync.refusals import RefusalLog
-from sync.store import ErasedError, TeamStore, User, check_not_erased, hash_token
+from sync.store import ERASED_KEPT_SECONDS, ErasedError, TeamStore, User, check_not_erased, hash_token
 
 if TYPE_CHECKING:
     from sync.backplane import RedisBackplane
@@ -207,6 +207,8 @@ class ServerLimits:
     # whisper_retention. Checked every retention_every seconds.
     live_retention: float = 24 * 3600.0
     whisper_retention: float = 30 * 86400.0
+    # An erasure's tombstones (the erased ids; sync/store.py ERASED_KEPT_SECONDS) leave after this.
+    erased_retention: float = ERASED_KEPT_SECONDS
     retention_every: float = 60.0
     # Refused handshakes: per address, one audit row per window and a summary of the rest; at most
     # refusal_rows audit rows per window over all addresses (sync/refusals.py). /health counts them all.
@@ -685,7 +687,8 @@ class TeamServer:
                     task.add_done_callback(closing.discard)
 
     async def _keep_retention(self) -> None:
-        """Live transcripts and whispers leave the server after their retention (docs/protocol.md)."""
+        """Live transcripts, whispers and erasure tombstones leave the server after their retention
+        (docs/protocol.md)."""
         while True:
             limits = self.limits
             try:
@@ -694,6 +697,7 @@ class TeamServer:
                     self.live_store,
                     live_seconds=limits.live_retention,
                     whisper_seconds=limits.whisper_retention,
+                    erased_seconds=limits.erased_retention,
                     clock=self.clock,
                 )
                 if removed:

@@ -143,6 +143,28 @@ INSERT INTO erased (team, subject, subject_id, seq)
 """,
 }
 
+# How long an erasure's tombstones are kept (sync/erasure.py apply_retention prunes them): as long as the
+# app keeps its own digests of erased ids (assist/privacy.py ERASED_IDS_KEPT), long enough for a call that
+# was running when she was erased to have ended and its app to have read the erasure. A write made before
+# its client read an erasure whose tombstones are gone is still refused: ``erased_pruned`` keeps, per team,
+# the newest feed seq pruned, and a write whose ``seen`` is below it is checked against the feed's
+# ``erasure`` entries themselves (they stay, as every client offline at the time learns of the erasure from
+# them however long it was away). ``erased_at`` is the erasure's time by the server's clock; tombstones made
+# before this step take their feed entry's time, or the upgrade's when that entry is gone.
+ERASED_KEPT_SECONDS = 30 * 86400.0
+ERASED_PRUNING_SCHEMA = {
+    "sqlite": """ALTER TABLE erased ADD COLUMN erased_at REAL;
+UPDATE erased SET erased_at = COALESCE(
+    (SELECT at FROM changes WHERE changes.seq = erased.seq), CAST(strftime('%s', 'now') AS REAL));
+CREATE TABLE IF NOT EXISTS erased_pruned (team TEXT PRIMARY KEY, seq BIGINT NOT NULL)
+""",
+    "postgresql": """ALTER TABLE erased ADD COLUMN IF NOT EXISTS erased_at DOUBLE PRECISION;
+UPDATE erased SET erased_at = COALESCE(
+    (SELECT at FROM changes WHERE changes.seq = erased.seq), EXTRACT(EPOCH FROM now()));
+CREATE TABLE IF NOT EXISTS erased_pruned (team TEXT PRIMARY KEY, seq BIGINT NOT NULL)
+""",
+}
+
 LIVE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY, team TEXT NOT NULL, agent TEXT NOT NULL, customer TEXT,
@@ -259,6 +281,11 @@ TEAM_MIGRATIONS = MigrationSet(
             "erased: the customer and call ids each erasure removed, with its feed seq",
             dialect_step(ERASED_SCHEMA),
         ),
+        (
+            4,
+            "erased.erased_at and erased_pruned: tombstones leave after ERASED_KEPT_SECONDS",
+            dialect_step(ERASED_PRUNING_SCHEMA),
+        ),
     ),
     _adopt_if("users"),
 )
@@ -347,24 +374,57 @@ def check_not_erased(
     ``seen`` (the feed position its client had read when it made the write: a customer given the same id
     afterwards is a new customer), or one of ``calls`` was erased at all (a call id is never given again, so
     anything written about an erased call, e.g. the wrap-up of a call that was live during the erasure, is
-    about her)."""
+    about her). Once an erasure's tombstones are pruned (ERASED_KEPT_SECONDS), a write made before its client
+    read that erasure is still refused, found in the feed; one made after reading it is accepted."""
     subjects = [("customer", c, seen) for c in sorted(customers)] + [("call", c, -1) for c in sorted(calls)]
+    pruned: int | None = None
     for subject, subject_id, after in subjects:
         row = db.execute(
             "SELECT seq FROM erased WHERE team = ? AND subject = ? AND subject_id = ? AND seq > ?",
             (team, subject, subject_id, after),
         ).fetchone()
-        if row is None:
+        erased_by = None if row is None else int(row["seq"])
+        if erased_by is None:
+            # Read after the tombstones: a round pruning them commits the watermark with their removal.
+            if pruned is None:
+                mark = db.execute("SELECT seq FROM erased_pruned WHERE team = ?", (team,)).fetchone()
+                pruned = -1 if mark is None else int(mark["seq"])
+            if seen < pruned:
+                erased_by = _erased_in_feed(db, team, subject, subject_id, seen, pruned)
+        if erased_by is None:
             continue
         if subject == "call":
             raise ErasedError(
-                f"call {subject_id!r} was erased (feed entry {row['seq']}); nothing more is kept"
+                f"call {subject_id!r} was erased (feed entry {erased_by}); nothing more is kept"
             )
         raise ErasedError(
-            f"customer {subject_id!r} was erased (feed entry {row['seq']}) after this was written "
+            f"customer {subject_id!r} was erased (feed entry {erased_by}) after this was written "
             f"(the sender had read the feed up to {seen}); it is dropped. Written after reading the "
             "erasure, it is accepted."
         )
+
+
+def _erased_in_feed(
+    db: Database, team: str, subject: str, subject_id: str, seen: int, pruned: int
+) -> int | None:
+    """The seq of an ``erasure`` feed entry after ``seen`` (and no later than ``pruned``: newer ones still
+    have their tombstones) that erased ``subject_id``, for a write older than pruned tombstones."""
+    if subject == "customer":
+        row = db.execute(
+            "SELECT MAX(seq) AS seq FROM changes WHERE team = ? AND kind = 'erasure' AND record_id = ?"
+            " AND seq > ? AND seq <= ?",
+            (team, subject_id, seen, pruned),
+        ).fetchone()
+        return None if row is None or row["seq"] is None else int(row["seq"])
+    for row in db.execute(
+        "SELECT seq, record FROM changes WHERE team = ? AND kind = 'erasure' AND seq > ? AND seq <= ?"
+        " ORDER BY seq DESC",
+        (team, seen, pruned),
+    ).fetchall():
+        named = _json_object(row["record"]).get("call_ids")
+        if isinstance(named, list) and subject_id in named:
+            return int(row["seq"])
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -786,13 +846,16 @@ class TeamStore:
             )
 
     @staticmethod
-    def mark_erased(db: Database, team: str, customer_id: str, call_ids: list[str], seq: int) -> None:
-        """Record the tombstones of an erasure (ids only) with its feed entry's seq."""
-        rows = [(team, "customer", customer_id, seq)] + [(team, "call", c, seq) for c in call_ids]
+    def mark_erased(
+        db: Database, team: str, customer_id: str, call_ids: list[str], seq: int, at: float
+    ) -> None:
+        """Record the tombstones of an erasure (ids only) with its feed entry's seq and the erasure's time."""
+        rows = [(team, "customer", customer_id, seq, at)] + [(team, "call", c, seq, at) for c in call_ids]
         for row in rows:
             db.execute(
-                "INSERT INTO erased (team, subject, subject_id, seq) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (team, subject, subject_id) DO UPDATE SET seq = excluded.seq",
+                "INSERT INTO erased (team, subject, subject_id, seq, erased_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (team, subject, subject_id) DO UPDATE SET seq = excluded.seq,"
+                " erased_at = excluded.erased_at",
                 row,
             )
 
@@ -889,10 +952,11 @@ class TeamStore:
                     # with her erasure, so a whisper that read the call before it went is refused.
                     self.drop_call_words(db, agent.team, [call_id])
                     db.execute(
-                        "INSERT INTO erased (team, subject, subject_id, seq) SELECT team, 'call', ?, MAX(seq)"
-                        " FROM erased WHERE team = ? AND subject = 'customer' AND subject_id IN"
-                        f" ({marks(customers)}) GROUP BY team ON CONFLICT DO NOTHING",
-                        (call_id, agent.team, *customers),
+                        "INSERT INTO erased (team, subject, subject_id, seq, erased_at)"
+                        " SELECT team, 'call', ?, MAX(seq), ? FROM erased"
+                        " WHERE team = ? AND subject = 'customer'"
+                        f" AND subject_id IN ({marks(customers)}) GROUP BY team ON CONFLICT DO NOTHING",
+                        (call_id, self.clock(), agent.team, *customers),
                     )
             if self.live_db.dialect == "sqlite":
                 self.live_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
