@@ -11,7 +11,7 @@ as the app's local erasure (assist/privacy.py). Audit entries stay (who erased w
 
 Retention (:func:`apply_retention`) removes live calls and their transcripts once the call ended more than
 ``live_seconds`` ago (a call never ended counts as ended 12 hours after its last sign of life: its start, a
-line, its info), and whispers older than ``whisper_seconds``. A call's record and its lines go together,
+final line, its info), and whispers older than ``whisper_seconds``. A call's record and its lines go together,
 the record first, as an erasure takes them. Each agent's whisper sequence keeps counting up (table
 ``whisper_seq``), so a client's ``whisper_after`` stays right.
 """
@@ -28,7 +28,7 @@ from sync.protocol import Change, EraseReport, RecordKind, Role
 from sync.store import ERASED_KEPT_SECONDS, TeamStore, User, json_field, marks
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its last
-# sign of life (calls.active_at: its start, a transcript line, an info update; sync/store.py).
+# sign of life (calls.active_at: its start, a final transcript line, an info update; sync/store.py).
 UNENDED_CALL_SECONDS = 12 * 3600
 
 
@@ -198,9 +198,10 @@ def apply_retention(
     cutoff = now - live_seconds
     with TeamStore._tx(store.live_db) as db:
         # The calls' rows first, then their lines (as an erasure does): a line being written holds its call's
-        # row (sync/store.py hold_call), so the delete waits for it and then reads the row again (the line
-        # moved its active_at: the call stays, lines and all), and a line that comes after finds no call. The
-        # old order (lines, then calls) let such a line outlive its call on PostgreSQL, for ever.
+        # row (sync/store.py hold_call), so the delete waits for it and then reads the row again (a final
+        # moved its active_at: the call stays, lines and all; else both go, that line too), and a line that
+        # comes after finds no call. The old order (lines, then calls) let such a line outlive its call on
+        # PostgreSQL, for ever.
         gone = [
             str(r["call_id"])
             for r in db.execute(

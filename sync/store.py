@@ -295,7 +295,7 @@ TEAM_MIGRATIONS = MigrationSet(
 # not agree.
 INSTANCES_SCHEMA = "CREATE TABLE IF NOT EXISTS instances (name TEXT PRIMARY KEY, beat BIGINT NOT NULL)"
 
-# When a call last showed life (started, a transcript line, its info, its end), by the server's clock: a call
+# When a call last showed life (started, a final line, its info, its end), by the server's clock: a call
 # whose end never arrived is aged from here (sync/erasure.py apply_retention), so a long call still sending
 # lines is not taken for a dead one. Lines that lost their call to the old retention (it deleted the lines
 # first, so a line written in between outlived its call on PostgreSQL) go with this step.
@@ -307,9 +307,6 @@ DELETE FROM segments WHERE call_id NOT IN (SELECT call_id FROM calls)
 DELETE FROM segments WHERE call_id NOT IN (SELECT call_id FROM calls)
 """,
 }
-# A line moves a call's ``active_at`` only once it is this many seconds old: retention counts in hours, and
-# a call then costs one row update a minute instead of one per transcript line.
-ACTIVITY_STEP_SECONDS = 60.0
 
 LIVE_MIGRATIONS = MigrationSet(
     "live",
@@ -1015,12 +1012,16 @@ class TeamStore:
         )
         if cur.rowcount == 0:
             return False
-        if event.kind is EventKind.FINAL and event.text and not event.revised:
-            db.execute("UPDATE calls SET last_final = ? WHERE call_id = ?", (event.text, call_id))
-        db.execute(
-            "UPDATE calls SET active_at = ? WHERE call_id = ? AND COALESCE(active_at, started_at) < ?",
-            (now, call_id, now - ACTIVITY_STEP_SECONDS),
-        )
+        if event.kind is EventKind.FINAL:
+            # A final is the call's sign of life (partials are not: they come several times a second, and
+            # a round trip more each cost PostgreSQL a fifth of its frame rate in bench_transcript_write).
+            if event.text and not event.revised:
+                db.execute(
+                    "UPDATE calls SET last_final = ?, active_at = ? WHERE call_id = ?",
+                    (event.text, now, call_id),
+                )
+            else:
+                db.execute("UPDATE calls SET active_at = ? WHERE call_id = ?", (now, call_id))
         return True
 
     def update_call_info(self, call_id: str, info: JsonObject, max_bytes: int | None = None) -> JsonObject:
