@@ -46,6 +46,7 @@ from assist.text import (
     english_words,
     fts_token,
     heard_words,
+    names_only,
     normalize,
     sound_key,
     spelled_alike,
@@ -77,6 +78,18 @@ LEXICAL_CAP = 1.5
 # -> 0.3 held back 3 of 16 off-topic shows (7.2 -> 5.9 %) and lost no right card; 0 lost none either, but a
 # rare title word said alone (word score about 1.2) still shows at 0.3.
 WORDS_ALONE = {"ja": 0.3, "en": 0.5}
+# A Japanese card whose words the line shares are all in its body, none in its title or aliases, counts
+# them as at most BODY_ONLY_WORDS of word score and never by the words alone: an article's body names many
+# things it is not about (the password card's body names the e-mail address the link goes to, a device
+# article's says キャンセル), and one katakana word matches as its whole form and three or four bigrams, so
+# a line naming such a word in passing (「ギフト用にラッピング」, 「レストランのキャンセル料」,
+# 「ログイン画面の文字」) showed the article on words alone. A body word still helps a line close in meaning
+# (「失効」 for the points card). Chosen on the tuning split with the third fresh batch (bench_matching
+# --split tune, ja 172 lines / 280 off-topic): 0.4-0.5 showed 146 right cards (145 before) with 31 off-topic
+# lines showing a card (37 before); 0.6 145 / 32, 0.8 145 / 36; 0.5 with the words-alone path kept 146 / 33;
+# scaling body-only word scores by 0.5 instead lost two right cards (失効, 回線). English is left alone: its
+# show threshold is above what capped words can reach without meaning.
+BODY_ONLY_WORDS = {"ja": 0.5}
 SHOW_AT = {"ja": 0.36, "en": 0.47}
 # "Near this entry" is not "means this entry": 「Wi-Fiはありますか？」 (a hotel guest) is as close to
 # 「Wi-Fiが切れる」 as a caller with that problem, through the one word they share. So the closeness of a card
@@ -115,6 +128,16 @@ MEANING_CANDIDATES = 8
 # off-topic to 6.4 %.
 CONCEPT_BONUS = {"ja": 0.3, "en": 0.3}
 CONCEPT_CANDIDATES = 8
+# A Japanese line that only names something (「メールアドレス」, 「キャンセル料は？」: nouns, no predicate;
+# see assist.text.names_only) asks nothing yet: it is mostly an answer to the agent's question or the start
+# of a sentence still being said. Its sentence vector sits near every entry about the thing named, and the
+# word score of one loanword counts its whole form and every bigram, so a lone noun read as a question showed
+# cards (メールアドレス -> the password card, whose body names it). Such a line shows only the entries it
+# names: a title or alias said whole, or a concept of the thesaurus that their title or aliases name
+# (「解約です」, 「住所変更」); the other cards keep their order, the highest at NAMES_ONLY_BELOW x the show
+# threshold. A product decision, not a tuned number (any value below 1 holds them back); on the tuning split
+# it changes no figure (no tuning line is a lone noun).
+NAMES_ONLY_BELOW = 0.9
 # A concept said by meaning, not in the list's words ("please end it"): a line at least CONCEPT_NEAR close
 # to a phrase of the concept (every phrase embedded once at warm-up), its CONCEPT_NEAR_AGREE closest phrases
 # all of that concept, says it. Chosen on the tuning half with the lists as they were before the phrases
@@ -570,6 +593,9 @@ class Matcher:
         hits = self.store.knowledge_candidates(union, limit=40, title_only=common) if union else []
         prepared = [self._prepare(view) for view in views if view]
         results: dict[str, Suggestion] = {}
+        body_only: set[str] = (
+            set()
+        )  # entries whose matched words are in their body alone (see BODY_ONLY_WORDS)
         phrases = {h.entry.id: (h.entry.title, *h.entry.aliases) for h in hits}
         if len(self._fields) > 4096:
             self._fields.clear()
@@ -589,9 +615,12 @@ class Matcher:
                     best = scored
             if best[1]:
                 results[hit.entry.id] = _knowledge_card(hit, best[0], best[1])
+                labels = (fields["title"], fields["aliases"])
+                if not any(fts_token(t) in field for t in best[1] for field in labels):
+                    body_only.add(hit.entry.id)
         words = {entry_id: card.score for entry_id, card in results.items()}
         if meaning and self.meaning is not None and text.strip():
-            results = self._fuse(results, text, context_text, mended, phrases)
+            results = self._fuse(results, text, context_text, mended, phrases, body_only)
             said_phrase = f" {' '.join(english_words(mended))} "
             for entry_id, card in results.items():
                 if card.score < MIN_SCORE and any(
@@ -686,6 +715,7 @@ class Matcher:
         context_text: str = "",
         mended: str = "",
         phrases: dict[str, tuple[str, ...]] | None = None,
+        body_only: Iterable[str] = (),
     ) -> dict[str, Suggestion]:
         """Word scores fused with closeness in meaning to ``text`` (the latest line) or, a little less, to the
         customer's recent lines (a topic built over several lines stays), for entries of the line's language
@@ -736,8 +766,18 @@ class Matcher:
             if extra:
                 hits.update(self.meaning.similarities(extra, self.embed(text), language))
                 concepts.update(self._same_meaning(missing, text, language, extra, {}, covered))
+        candidates = list(dict.fromkeys([*lexical, *hits]))
+        body_words = (
+            dict.fromkeys(body_only, BODY_ONLY_WORDS[language]) if language in BODY_ONLY_WORDS else {}
+        )
+        # A Japanese line that only names something (see NAMES_ONLY_BELOW): the entries it names, the others.
+        named = (
+            self._named(candidates, text, said, phrases or {})
+            if language == "ja" and names_only(text)
+            else None
+        )
         fused: dict[str, Suggestion] = {}
-        for entry_id in dict.fromkeys([*lexical, *hits]):
+        for entry_id in candidates:
             card = lexical.get(entry_id)
             hit: MeaningHit | None = hits.get(entry_id)
             similarity = max(0.0, hit.similarity) if hit is not None else 0.0
@@ -750,7 +790,11 @@ class Matcher:
             if same_said is not None:
                 similarity += CONCEPT_BONUS.get(language, CONCEPT_BONUS["en"])
             words = card.score if card else 0.0
-            score = self._fused_score(similarity, words, talk, weight, alone) * scale
+            if entry_id in body_words:
+                score = self._fused_score(similarity, min(words, body_words[entry_id]), talk, weight, 0.0)
+            else:
+                score = self._fused_score(similarity, words, talk, weight, alone)
+            score *= scale
             close_to = hit.label if hit is not None and hit.similarity >= MEANING_REASON else ""
             if card is None:
                 if score < MIN_SCORE / 2:
@@ -759,7 +803,30 @@ class Matcher:
                 if card is None:
                     continue
             fused[entry_id] = replace(card, score=round(score, 4), close_to=close_to, same_meaning=same)
+        if named is not None:
+            held = [e for e in fused if e not in named]
+            top = max((fused[e].score for e in held), default=0.0)
+            lowered = NAMES_ONLY_BELOW * MIN_SCORE / top if top >= MIN_SCORE else 1.0
+            for entry_id in held:  # below the threshold, in the same order
+                fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * lowered, 4))
         return fused
+
+    def _named(
+        self, entry_ids: Sequence[str], text: str, said: Sequence[Said], phrases: dict[str, tuple[str, ...]]
+    ) -> set[str]:
+        """The entries a Japanese ``text`` names: a title or alias said whole, or a concept of the thesaurus
+        the line says (``said``) that their title or aliases name (「解約です」 names 「解約の手続き」)."""
+        thesaurus = self.thesaurus("ja")
+        spoken = normalize(text).replace(" ", "")
+        known = self._labels(e for e in entry_ids if e not in phrases)
+        named: set[str] = set()
+        for entry_id in entry_ids:
+            labels = phrases.get(entry_id) or known.get(entry_id, ())
+            if any(label.strip() and normalize(label).replace(" ", "") in spoken for label in labels) or any(
+                thesaurus.in_entry(item.concept, labels) for item in said
+            ):
+                named.add(entry_id)
+        return named
 
     def _meaning_card(self, entry_id: str) -> Suggestion | None:
         """The card of an entry found by meaning alone (no words matched; scored by the caller), read once

@@ -721,6 +721,28 @@ def _ja_words(text: str) -> tuple[tuple[str, str, int, int, bool], ...]:
     return tuple(words)
 
 
+# A word that asks or says something about a noun: a verb, an adjective, an adverb, an adjectival noun
+# (大丈夫), an adverbial noun (いくら, いつ) or a pronoun (何, どこ).
+_ASKING_NOUNS = ("形容動詞語幹", "副詞可能", "代名詞", "ナイ形容詞語幹")
+
+
+def names_only(text: str) -> bool:
+    """Whether Japanese ``text`` only names something and says nothing about it: nouns (and the particles,
+    copula and punctuation around them), no verb, adjective or adverb, no question word: 「メールアドレス」,
+    「キャンセル料は？」, 「ホテルのWi-Fi」, 「解約です」; not 「Wi-Fiはありますか」 or
+    「キャンセル料っていくら」. Fillers do not count."""
+    cleaned = strip_fillers(normalize(text))
+    if not _JA_TEXT.search(cleaned):
+        return False
+    named = False
+    for _, part_of_speech, _, _, _ in ja_tokens(cleaned):
+        pos = part_of_speech.split(",")
+        if pos[0] in ("動詞", "形容詞", "副詞") or (pos[0] == "名詞" and pos[1] in _ASKING_NOUNS):
+            return False
+        named = named or (pos[0] == "名詞" and pos[1] not in ("非自立", "数", "接尾"))
+    return named
+
+
 def reading(text: str) -> str:
     """The katakana reading of Japanese text (料金 -> リョウキン, りょうきん -> リョウキン), width and case
     folded; other characters stay as they are. For matching and searching by sound: recognisers write the

@@ -7,7 +7,7 @@ import pytest
 from assist.domain import KnowledgeEntry
 from assist.matching import MIN_SCORE, reasons, search_knowledge
 from assist.store import Store
-from assist.text import Analyzer, english_sound_key, normalize, spelled_alike, stem, terms
+from assist.text import Analyzer, english_sound_key, names_only, normalize, spelled_alike, stem, terms
 
 from .conftest import DATA
 
@@ -112,3 +112,21 @@ def test_a_long_paraphrase_just_below_the_threshold_shows_through_the_learned_se
         "I was wondering whether you could tell me what time your shop on the high street opens on a Sunday."
     )
     assert not [s for s in search_knowledge(kb_store, text, limit=3) if s.score >= MIN_SCORE]
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("メールアドレス", True),
+        ("えーと、キャンセル料は？", True),
+        ("ホテルのWi-Fi", True),
+        ("解約です", True),
+        ("Wi-Fiはありますか？", False),
+        ("キャンセル料っていくらですか", False),
+        ("いいえ、大丈夫です", False),
+        ("メールが届かないんです", False),
+        ("my email address", False),
+    ],
+)
+def test_a_japanese_line_names_only_when_it_says_nothing_about_the_noun(line: str, names: bool) -> None:
+    assert names_only(line) is names

@@ -133,6 +133,25 @@ def test_a_line_close_to_an_entry_only_through_a_shared_word_shows_no_card(kb_st
     assert shown(kb_store, "貯めたポイントが知らないうちに消えてたんです")[:1] == ["ja-point"]
 
 
+def test_a_japanese_line_that_only_names_something_shows_only_an_entry_it_names(kb_store: Store) -> None:
+    # A lone noun is mostly an answer to the agent's question: before, 「メールアドレス」 showed the password
+    # card (its body names the address the link goes to) and 「キャンセル料は？」 the refund card.
+    assert shown(kb_store, "メールアドレス") == []
+    assert shown(kb_store, "えーと、キャンセル料は？") == []
+    # A title or alias said whole, or a concept of the thesaurus an entry's title names, still shows it.
+    assert shown(kb_store, "住所変更です") == ["ja-address-change"]
+    assert shown(kb_store, "解約で") == ["ja-cancel"]
+    assert shown(kb_store, "二重請求です") == ["ja-double-bill"]
+
+
+def test_a_japanese_word_found_only_in_an_entrys_body_does_not_carry_its_card_alone(kb_store: Store) -> None:
+    # 「メールアドレス」 is in the password card's body only; the line asks something else (before: the card
+    # showed at 0.87 on the word alone).
+    assert shown(kb_store, "メールアドレスって大文字と小文字を区別しますか") == []
+    # A body word in a line close in meaning to the entry still helps it show (「失効」, the points card).
+    assert shown(kb_store, "貯めてたのがいつの間にか失効しちゃってたんです")[:1] == ["ja-point"]
+
+
 def test_an_english_line_naming_a_title_in_its_own_word_forms_shows_the_card(kb_store: Store) -> None:
     # A knowledge base where "password" is in many titles: the word alone says little, and what the line says
     # besides "reset" and "password" ("I need to my") is close to nothing. The line still names the title
