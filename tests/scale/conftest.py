@@ -51,6 +51,24 @@ def pg_url(postgres: Postgres) -> str:
     return postgres.new_database()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """The team store's location on each backend in turn: ``TeamStore(**location)``."""
+    if request.param == "sqlite":
+        return {"data_dir": tmp_path / "data"}
+    return {"database": request.getfixturevalue("pg_url")}
+
+
+class ManualClock:
+    """The store's and the retention round's clock, moved by the test."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[Redis]:
     _need_binaries()

@@ -4,7 +4,6 @@ mechanism, and whisper numbering that stays gap-free and ordered when several in
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +14,6 @@ from sync.store import LIVE_MIGRATIONS, TEAM_MIGRATIONS, TeamStore, User
 
 SUPERVISOR = User("suzuki", Role.SUPERVISOR, "tokyo")
 AGENT = User("sato", Role.AGENT, "tokyo")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    if request.param == "sqlite":
-        return {"data_dir": tmp_path / "data"}
-    return {"database": request.getfixturevalue("pg_url")}
 
 
 def _whisper(store: TeamStore, whisper_id: str, agent: str = "sato") -> ServerWhisper:

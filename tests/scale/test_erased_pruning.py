@@ -5,32 +5,16 @@ reading it is accepted, as before."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from sync.erasure import apply_retention, erase_customer
 from sync.protocol import RecordKind, Role
 from sync.store import ErasedError, TeamStore, User
+from tests.scale.conftest import ManualClock
 
 AGENT = User("sato", Role.AGENT, "tokyo")
 DAY = 86400.0
 T0 = 1_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    if request.param == "sqlite":
-        return {"data_dir": tmp_path / "data"}
-    return {"database": request.getfixturevalue("pg_url")}
 
 
 def _tombstones(store: TeamStore) -> list[tuple[str, str]]:
@@ -52,12 +36,12 @@ def _summary(store: TeamStore, call_id: str, seen: int) -> None:
     )  # fmt: skip
 
 
-def _retention(store: TeamStore, clock: Clock) -> dict[str, int]:
+def _retention(store: TeamStore, clock: ManualClock) -> dict[str, int]:
     return apply_retention(store, live_seconds=DAY, whisper_seconds=30 * DAY, clock=clock)
 
 
 def test_tombstones_leave_after_30_days_and_old_writes_are_still_refused(location: dict[str, object]) -> None:
-    clock = Clock()
+    clock = ManualClock(T0)
     store = TeamStore(clock=clock, **location)  # type: ignore[arg-type]
     try:
         _note(store, 1, "k1", seen=0)

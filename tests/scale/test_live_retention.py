@@ -6,35 +6,18 @@ line written while the round runs never outlives its call (the round deletes the
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-
-import pytest
 
 from audio.events import Channel, EventKind
 from sync.erasure import apply_retention
 from sync.protocol import Role, TranscriptLine
 from sync.store import TeamStore, User
+from tests.scale.conftest import ManualClock
 from tests.waiting import wait_until
 
 AGENT = User("sato", Role.AGENT, "tokyo")
 HOUR = 3600.0
 LIVE = 24 * HOUR  # the server's default live retention
 T0 = 1_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    if request.param == "sqlite":
-        return {"data_dir": tmp_path / "data"}
-    return {"database": request.getfixturevalue("pg_url")}
 
 
 def _line(n: int) -> TranscriptLine:
@@ -52,7 +35,7 @@ def _lines(store: TeamStore, call_id: str) -> int:
 def test_a_call_that_never_ended_is_aged_from_its_last_line_with_its_lines(
     location: dict[str, object],
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(T0)
     store = TeamStore(clock=clock, **location)  # type: ignore[arg-type]
     try:
         store.start_call(AGENT, "call-1", {"id": "k1"}, T0)
@@ -84,7 +67,7 @@ def test_a_line_written_while_retention_runs_never_outlives_its_call(pg_url: str
     """Two instances on one PostgreSQL database: one writes a line of a call that looks dead (its line holds
     the call's row until it commits) while the other's retention round runs. Before, the round deleted the
     lines first, then waited for the call's row and deleted it: the new line stayed without its call."""
-    clock = Clock()
+    clock = ManualClock(T0)
     writer = TeamStore(database=pg_url, clock=clock)
     keeper = TeamStore(database=pg_url, clock=clock)
     try:
