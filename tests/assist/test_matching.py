@@ -122,6 +122,7 @@ def test_a_long_paraphrase_just_below_the_threshold_shows_through_the_learned_se
         ("ホテルのWi-Fi", True),
         ("解約です", True),
         ("Wi-Fiはありますか？", False),
+        ("ルーターって買い取りですか", False),
         ("キャンセル料っていくらですか", False),
         ("いいえ、大丈夫です", False),
         ("メールが届かないんです", False),
