@@ -60,7 +60,8 @@ def erase_customer(
     store: TeamStore, team: str, customer_id: str, call_ids: Iterable[str] = (), actor: str = "-"
 ) -> ServerErasure:
     """Delete everything the server holds about ``customer_id`` of ``team`` (and the calls ``call_ids`` the
-    asking client knows of), audit it, and scrub both files. Erasing twice is harmless (nothing left)."""
+    asking client knows of), audit it, and scrub both files. Erasing twice is harmless: nothing of her is left
+    but the ids in the first erasure's feed entry, which stays."""
     known = sorted(set(call_ids))
     team_db, live = store.team_db, store.live_db
     rows: dict[str, int] = {}
@@ -93,8 +94,11 @@ def erase_customer(
         }
         calls = sorted(set(named) | server_calls)
         in_calls = f"IN ({marks(calls)})"
+        # Not an earlier erasure of her: its entry carries her id too, but only ids, and it is how a client
+        # offline across both erasures learns of the calls only that one named, and how the server still
+        # refuses an old write about them once their tombstones are pruned (sync/store.py check_not_erased).
         about = (
-            "team = ? AND ((kind = 'customer' AND record_id = ?)"
+            "team = ? AND kind <> 'erasure' AND ((kind = 'customer' AND record_id = ?)"
             f" OR {json_field(db, 'record', 'customer_id')} = ?"
             f" OR (kind = 'call_summary' AND record_id {in_calls})"
             f" OR {json_field(db, 'record', 'call_id')} {in_calls})"
