@@ -226,8 +226,13 @@ def apply_retention(
         removed["whispers"] = db.execute(
             "DELETE FROM whispers WHERE created_at < ?", (now - whisper_seconds,)
         ).rowcount
+        # Only a tombstone whose erasure entry is in the feed, which answers for it once it is gone. A server
+        # before the fix of erase_customer deleted a customer's earlier erasure entry when she was erased
+        # again; the tombstones of calls only that entry named are then the only record of them, and stay.
         tombstones = db.execute(
-            "DELETE FROM erased WHERE erased_at < ? RETURNING team, seq", (now - erased_seconds,)
+            "DELETE FROM erased WHERE erased_at < ? AND EXISTS (SELECT 1 FROM changes c"
+            " WHERE c.seq = erased.seq AND c.kind = 'erasure') RETURNING team, seq",
+            (now - erased_seconds,),
         ).fetchall()
         removed["erased"] = len(tombstones)
         pruned: dict[str, int] = {}

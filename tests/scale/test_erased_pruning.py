@@ -74,3 +74,33 @@ def test_tombstones_leave_after_30_days_and_old_writes_are_still_refused(locatio
         assert [c.record_id for c in store.changes_since("tokyo", s9)] == ["n4"]
     finally:
         store.close()
+
+
+def test_a_tombstone_whose_erasure_entry_an_older_server_deleted_is_kept(location: dict[str, object]) -> None:
+    """Before erase_customer left earlier erasure entries alone, erasing a customer again deleted the first
+    entry. A server upgraded with such a feed keeps the tombstones of the calls only that entry named: nothing
+    else could refuse an old write about them."""
+    clock = ManualClock(T0)
+    store = TeamStore(clock=clock, **location)  # type: ignore[arg-type]
+    try:
+        store.start_call(AGENT, "c1", None, T0)
+        first = erase_customer(store, "tokyo", "k1", ["c1"], actor="suzuki")
+        assert first.change is not None
+        s1 = first.change.seq
+        clock.now = T0 + 20 * DAY
+        erase_customer(store, "tokyo", "k1", ["c2"], actor="suzuki")
+        # What the older server's second erasure did to the feed: the first entry is gone.
+        with TeamStore._tx(store.team_db) as db:
+            db.execute("DELETE FROM changes WHERE seq = ?", (s1,))
+
+        clock.now = T0 + 30 * DAY + 60
+        _retention(store, clock)
+        assert ("call", "c1") in _tombstones(store)
+        with pytest.raises(ErasedError, match=f"call 'c1' was erased \\(feed entry {s1}\\)"):
+            _summary(store, "c1", seen=s1 - 1)
+        # The second erasure's own tombstones leave on time, as any with their entry in the feed.
+        clock.now = T0 + 50 * DAY + 60
+        _retention(store, clock)
+        assert _tombstones(store) == [("call", "c1")]
+    finally:
+        store.close()
