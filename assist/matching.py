@@ -593,9 +593,8 @@ class Matcher:
         hits = self.store.knowledge_candidates(union, limit=40, title_only=common) if union else []
         prepared = [self._prepare(view) for view in views if view]
         results: dict[str, Suggestion] = {}
-        body_only: set[str] = (
-            set()
-        )  # entries whose matched words are in their body alone (see BODY_ONLY_WORDS)
+        # entries whose matched words are in their body alone (see BODY_ONLY_WORDS)
+        body_only: set[str] = set()
         phrases = {h.entry.id: (h.entry.title, *h.entry.aliases) for h in hits}
         if len(self._fields) > 4096:
             self._fields.clear()
