@@ -46,7 +46,7 @@ from assist.text import (
     english_words,
     fts_token,
     heard_words,
-    names_only,
+    named_thing,
     normalize,
     sound_key,
     spelled_alike,
@@ -136,10 +136,13 @@ CONCEPT_CANDIDATES = 8
 # of a sentence still being said. Its sentence vector sits near every entry about the thing named, and the
 # word score of one loanword counts its whole form and every bigram, so a lone noun read as a question showed
 # cards (メールアドレス -> the password card, whose body names it). Such a line shows only the entries it
-# names: a title or alias said whole, or a concept of the thesaurus that their title or aliases name
-# (「解約です」, 「住所変更」); the other cards keep their order, the highest at NAMES_ONLY_BELOW x the show
-# threshold. A product decision, not a tuned number (any value below 1 holds them back); on the tuning split
-# it changes no figure (no tuning line is a lone noun).
+# names: a title or alias said whole, a title or alias about the thing named (「パスワード」 names
+# 「パスワードの再設定」: a caller who answers "what is it about?" with the topic expects its card), or a
+# concept of the thesaurus that their title or aliases name (「解約です」, 「住所変更」). The best of them
+# shows (raised to the threshold if under it), the others named keep their order after it; the other cards
+# keep their order, the highest at NAMES_ONLY_BELOW x the show threshold. A product decision, not a tuned
+# number (any value below 1 holds them back); on the tuning split it changes no figure (no tuning line is a
+# lone noun).
 NAMES_ONLY_BELOW = 0.9
 # A concept said by meaning, not in the list's words ("please end it"): a line at least CONCEPT_NEAR close
 # to a phrase of the concept (every phrase embedded once at warm-up), its CONCEPT_NEAR_AGREE closest phrases
@@ -773,11 +776,8 @@ class Matcher:
             dict.fromkeys(body_only, BODY_ONLY_WORDS[language]) if language in BODY_ONLY_WORDS else {}
         )
         # A Japanese line that only names something (see NAMES_ONLY_BELOW): the entries it names, the others.
-        named = (
-            self._named(candidates, text, said, phrases or {})
-            if language == "ja" and names_only(text)
-            else None
-        )
+        thing = named_thing(text) if language == "ja" else ""
+        named = self._named(candidates, text, thing, said, phrases or {}) if thing else None
         fused: dict[str, Suggestion] = {}
         for entry_id in candidates:
             card = lexical.get(entry_id)
@@ -811,20 +811,34 @@ class Matcher:
             lowered = NAMES_ONLY_BELOW * MIN_SCORE / top if top >= MIN_SCORE else 1.0
             for entry_id in held:  # below the threshold, in the same order
                 fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * lowered, 4))
+            # ... and the best entry it names shows, the others named keeping their order after it
+            top = max((fused[e].score for e in named if e in fused), default=0.0)
+            raised = MIN_SCORE / top if 0.0 < top < MIN_SCORE else 1.0
+            for entry_id in named & fused.keys():
+                fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * raised, 4))
         return fused
 
     def _named(
-        self, entry_ids: Sequence[str], text: str, said: Sequence[Said], phrases: dict[str, tuple[str, ...]]
+        self,
+        entry_ids: Sequence[str],
+        text: str,
+        thing: str,
+        said: Sequence[Said],
+        phrases: dict[str, tuple[str, ...]],
     ) -> set[str]:
-        """The entries a Japanese ``text`` names: a title or alias said whole, or a concept of the thesaurus
-        the line says (``said``) that their title or aliases name (「解約です」 names 「解約の手続き」)."""
+        """The entries a Japanese ``text`` that only names ``thing`` names: a title or alias said whole, a
+        title or alias about the thing (「パスワード」 names 「パスワードの再設定」, 「アプリ」 「アプリが起動
+        しない」), or a concept of the thesaurus the line says (``said``) that their title or aliases name
+        (「解約です」 names 「解約の手続き」)."""
         thesaurus = self.thesaurus("ja")
         spoken = normalize(text).replace(" ", "")
+        thing = normalize(thing).replace(" ", "") if len(thing) >= 2 else ""
         known = self._labels(e for e in entry_ids if e not in phrases)
         named: set[str] = set()
         for entry_id in entry_ids:
             labels = phrases.get(entry_id) or known.get(entry_id, ())
-            if any(label.strip() and normalize(label).replace(" ", "") in spoken for label in labels) or any(
+            folded = [normalize(label).replace(" ", "") for label in labels if label.strip()]
+            if any(label in spoken or (thing and thing in label) for label in folded) or any(
                 thesaurus.in_entry(item.concept, labels) for item in said
             ):
                 named.add(entry_id)

@@ -727,28 +727,43 @@ _ASKING_NOUNS = ("形容動詞語幹", "副詞可能", "代名詞", "ナイ形�
 
 
 def names_only(text: str) -> bool:
-    """Whether Japanese ``text`` only names something and says nothing about it: one noun phrase (nouns,
-    joined by の), then at most particles, the copula and punctuation; no verb, adjective or adverb, no
-    question word: 「メールアドレス」, 「キャンセル料は？」, 「ホテルのWi-Fi」, 「解約です」; not
-    「Wi-Fiはありますか」, 「キャンセル料っていくら」 or 「ルーターって買い取りですか」 (a second noun after
-    the particle says something about the first). Fillers do not count."""
+    """Whether Japanese ``text`` only names something and says nothing about it (see ``named_thing``)."""
+    return bool(named_thing(text))
+
+
+def named_thing(text: str) -> str:
+    """What Japanese ``text`` names when it only names something and says nothing about it, else "": one
+    noun phrase (nouns, joined by の), then at most particles, the copula and punctuation; no verb, adjective
+    or adverb, no question word: 「メールアドレス」, 「キャンセル料は？」 (キャンセル料),
+    「ホテルのWi-Fi」, 「解約です」 (解約); not 「Wi-Fiはありますか」, 「キャンセル料っていくら」 or
+    「ルーターって買い取りですか」 (a second noun after the particle says something about the first). Fillers
+    do not count; the phrase comes back normalised (width and case folded)."""
     cleaned = strip_fillers(normalize(text))
     if not _JA_TEXT.search(cleaned):
-        return False
+        return ""
     named = ended = False
+    thing: list[str] = []
     for surface, part_of_speech, _, _, _ in ja_tokens(cleaned):
         pos = part_of_speech.split(",")
         if not any(ch.isalnum() for ch in surface):
+            if thing and not ended:
+                thing.append(surface)  # inside the phrase (Wi-Fi)
             continue  # punctuation (janome reads a half-width "?" as a noun)
         if pos[0] in ("動詞", "形容詞", "副詞") or (pos[0] == "名詞" and pos[1] in _ASKING_NOUNS):
-            return False
+            return ""
         if pos[0] in ("名詞", "接頭詞"):
             if ended:
-                return False
+                return ""
             named = named or pos[1] not in ("非自立", "数", "接尾")
-        elif pos[0] in ("助詞", "助動詞") and not (surface == "の" and pos[1] == "連体化"):
+            thing.append(surface)
+        elif surface == "の" and pos[1] == "連体化":
+            thing.append(surface)
+        elif pos[0] in ("助詞", "助動詞"):
             ended = named
-    return named
+    phrase = "".join(thing)
+    while phrase and (phrase[-1] == "の" or not phrase[-1].isalnum()):
+        phrase = phrase[:-1]
+    return phrase if named else ""
 
 
 def reading(text: str) -> str:

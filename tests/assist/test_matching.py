@@ -7,7 +7,16 @@ import pytest
 from assist.domain import KnowledgeEntry
 from assist.matching import MIN_SCORE, reasons, search_knowledge
 from assist.store import Store
-from assist.text import Analyzer, english_sound_key, names_only, normalize, spelled_alike, stem, terms
+from assist.text import (
+    Analyzer,
+    english_sound_key,
+    named_thing,
+    names_only,
+    normalize,
+    spelled_alike,
+    stem,
+    terms,
+)
 
 from .conftest import DATA
 
@@ -131,3 +140,16 @@ def test_a_long_paraphrase_just_below_the_threshold_shows_through_the_learned_se
 )
 def test_a_japanese_line_names_only_when_it_says_nothing_about_the_noun(line: str, names: bool) -> None:
     assert names_only(line) is names
+
+
+@pytest.mark.parametrize(
+    ("line", "thing"),
+    [
+        ("えーと、キャンセル料は？", "キャンセル料"),
+        ("解約です", "解約"),
+        ("ホテルのWi-Fi", "ホテルのwi-fi"),
+        ("Wi-Fiはありますか？", ""),
+    ],
+)
+def test_a_japanese_line_that_only_names_something_says_what_it_names(line: str, thing: str) -> None:
+    assert named_thing(line) == thing

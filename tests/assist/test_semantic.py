@@ -142,6 +142,12 @@ def test_a_japanese_line_that_only_names_something_shows_only_an_entry_it_names(
     assert shown(kb_store, "住所変更です") == ["ja-address-change"]
     assert shown(kb_store, "解約で") == ["ja-cancel"]
     assert shown(kb_store, "二重請求です") == ["ja-double-bill"]
+    # The topic said alone, as an answer to "what is it about?", brings up the entry about it (these showed
+    # nothing once lone nouns were held back: the card's own score sat under the threshold or was held too).
+    assert shown(kb_store, "パスワードです")[:1] == ["ja-password"]
+    assert shown(kb_store, "返金")[:1] == ["ja-refund"]
+    assert shown(kb_store, "アプリ")[:1] == ["ja-app-crash"]
+    assert shown(kb_store, "解約")[:1] == ["ja-cancel"]
 
 
 def test_a_japanese_word_found_only_in_an_entrys_body_does_not_carry_its_card_alone(kb_store: Store) -> None:
