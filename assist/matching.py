@@ -142,7 +142,9 @@ CONCEPT_CANDIDATES = 8
 # shows (raised to the threshold if under it), the others named keep their order after it; the other cards
 # keep their order, the highest at NAMES_ONLY_BELOW x the show threshold. A product decision, not a tuned
 # number (any value below 1 holds them back); on the tuning split it changes no figure (no tuning line is a
-# lone noun).
+# lone noun). English has no part-of-speech reader here: a line of one or two words besides small words,
+# fillers and words of every call ("refund", "um, the password") that a title or alias says brings up that
+# entry and holds the others back the same way (Matcher._lead_named_english); no tuning figure moved.
 NAMES_ONLY_BELOW = 0.9
 # A concept said by meaning, not in the list's words ("please end it"): a line at least CONCEPT_NEAR close
 # to a phrase of the concept (every phrase embedded once at warm-up), its CONCEPT_NEAR_AGREE closest phrases
@@ -816,7 +818,36 @@ class Matcher:
             raised = MIN_SCORE / top if 0.0 < top < MIN_SCORE else 1.0
             for entry_id in named & fused.keys():
                 fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * raised, 4))
+        elif language == "en" and (topic := _english_topic(text)):
+            self._lead_named_english(fused, topic, phrases or {})
         return fused
+
+    def _lead_named_english(
+        self, fused: dict[str, Suggestion], topic: frozenset[str], phrases: dict[str, tuple[str, ...]]
+    ) -> None:
+        """An English line of one or two words (see ``_english_topic``) that a title or alias says (all its
+        words, in any form) brings up the entries it names, the best raised to the threshold if under it, and
+        holds the others back: "refund" is the refund card's topic, but one word's sentence vector is a poor
+        guide ("refund" sat closer to "receipt" than to "Refund status" and showed the invoice card)."""
+        known = self._labels(e for e in fused if e not in phrases)
+        named = [
+            entry_id
+            for entry_id in fused
+            if any(
+                topic <= {stem(w) for w in english_words(label)}
+                for label in phrases.get(entry_id) or known.get(entry_id, ())
+            )
+        ]
+        if not named:
+            return
+        best = max(named, key=lambda e: fused[e].score)
+        if fused[best].score < MIN_SCORE:
+            fused[best] = replace(fused[best], score=MIN_SCORE)
+        # as in Japanese (NAMES_ONLY_BELOW), the cards it does not name keep their order below the threshold
+        top = max((card.score for e, card in fused.items() if e not in named), default=0.0)
+        lowered = NAMES_ONLY_BELOW * MIN_SCORE / top if top >= MIN_SCORE else 1.0
+        for entry_id in [e for e in fused if e not in named]:
+            fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * lowered, 4))
 
     def _named(
         self,
@@ -1262,6 +1293,15 @@ def reasons(card: Suggestion, language: str = "") -> list[str]:
 
 def _says_something(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
+
+
+def _english_topic(text: str) -> frozenset[str]:
+    """The stems of an English line that says one or two words besides small words and fillers ("refund",
+    "the password", "um, double charge"), none of them a word of every call, else an empty set: such a line
+    names a topic and asks nothing yet."""
+    words = {stem(w) for w in english_words(strip_fillers(text)) if w not in EN_STOP}
+    # A word said in nearly every call ("thanks for your help") names no topic.
+    return frozenset(words) if 1 <= len(words) <= 2 and not words & _WEAK_EN else frozenset()
 
 
 def _named_in_english(phrase: str, matched: Iterable[str], language: str) -> bool:

@@ -150,6 +150,17 @@ def test_a_japanese_line_that_only_names_something_shows_only_an_entry_it_names(
     assert shown(kb_store, "解約")[:1] == ["ja-cancel"]
 
 
+def test_an_english_line_of_one_or_two_words_brings_up_the_entry_that_names_them(kb_store: Store) -> None:
+    # One word's sentence vector is a poor guide: "refund" sat closer to "receipt" and showed the invoice
+    # card alone; the refund card, whose title says the word, stayed under the threshold.
+    assert shown(kb_store, "refund") == ["en-refund-status"]
+    assert shown(kb_store, "um, refund") == ["en-refund-status"]
+    assert shown(kb_store, "order") == ["en-delivery"]
+    # A word of every call names no topic, and a line that asks something is matched as before.
+    assert shown(kb_store, "thanks for your help") == []
+    assert shown(kb_store, "my card got charged two times for the same bill")[:1] == ["en-double-charge"]
+
+
 def test_a_japanese_word_found_only_in_an_entrys_body_does_not_carry_its_card_alone(kb_store: Store) -> None:
     # 「メールアドレス」 is in the password card's body only; the line asks something else (before: the card
     # showed at 0.87 on the word alone).
