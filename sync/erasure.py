@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sync.backends import Database, one
 from sync.protocol import Change, EraseReport, RecordKind, Role
-from sync.store import ERASED_KEPT_SECONDS, TeamStore, User, json_field, marks
+from sync.store import ERASED_KEPT_SECONDS, TeamStore, User, hold_erasure_subjects, json_field, marks
 
 # A call whose end never reached the server (the agent's PC died) counts as ended this long after its last
 # sign of life (calls.active_at: its start, a final transcript line, an info update; sync/store.py).
@@ -64,12 +64,17 @@ def erase_customer(
     but the ids in the first erasure's feed entry, which stays."""
     known = sorted(set(call_ids))
     team_db, live = store.team_db, store.live_db
+    # PostgreSQL holds both sets of tables in one database: the whole erasure is one transaction there, and
+    # its feed entry names every call it deletes and tombstones, those started on another instance meanwhile
+    # included. SQLite (two files, one instance): the live file's deletes follow, on the same thread that
+    # starts calls, so no call of hers starts in between.
+    one_database = team_db.dialect == "postgresql"
     rows: dict[str, int] = {}
     with TeamStore._tx(team_db) as db:
         # First, so a change about her pushed on another instance meanwhile waits and then sees the tombstone.
         store.lock_feed(db, team)
         summaries = {
-            r["record_id"]
+            str(r["record_id"])
             for r in db.execute(
                 "SELECT record_id FROM changes WHERE team = ? AND kind = 'call_summary'"
                 f" AND {json_field(db, 'record', 'customer_id')} = ?",
@@ -77,22 +82,28 @@ def erase_customer(
             )
         }
         named = sorted(set(known) | summaries)
-        # PostgreSQL (one database for both sets of tables): her calls' rows are locked here, before her
-        # whispers and audit text go. A whisper or raised hand about one of them, on any instance, holds its
-        # row until it commits (sync/store.py hold_call): one that got there first is committed before the
-        # deletes below read the tables, and one that comes later waits for this commit and then sees the
-        # tombstones.
-        lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
-        calls_db = db if db.dialect == "postgresql" else live
-        server_calls = {
-            r["call_id"]
-            for r in calls_db.execute(
-                f"SELECT call_id FROM calls WHERE team = ? AND ({json_field(calls_db, 'customer', 'id')} = ?"
-                f" OR call_id IN ({marks(named)})){lock}",
-                (team, customer_id, *named),
-            )
-        }
-        calls = sorted(set(named) | server_calls)
+        # PostgreSQL: a call start about her or one of these calls on another instance holds a shared lock on
+        # their ids while it checks the tombstones and writes (sync/store.py start_call_unless_erased). One
+        # that got there first is committed before the delete below reads her calls, and is named; one that
+        # comes later waits for this commit and is refused. (The feed lock keeps the summaries read above.)
+        hold_erasure_subjects(db, team, [customer_id], named, exclusive=True)
+        if one_database:
+            # Her calls' rows go before her whispers and audit text: a whisper, line or raised hand about one
+            # of them, on any instance, holds its row until it commits (sync/store.py hold_call). One that got
+            # there first is committed before the deletes read the tables; one that comes later finds no call
+            # or the tombstones.
+            gone, live_rows = _delete_live_calls(db, team, customer_id, named)
+            calls = sorted(set(named) | set(gone))
+        else:
+            her_calls = {
+                str(r["call_id"])
+                for r in live.execute(
+                    f"SELECT call_id FROM calls WHERE team = ? AND ({json_field(live, 'customer', 'id')} = ?"
+                    f" OR call_id IN ({marks(named)}))",
+                    (team, customer_id, *named),
+                )
+            }
+            calls = sorted(set(named) | her_calls)
         in_calls = f"IN ({marks(calls)})"
         # Not an earlier erasure of her: its entry carries her id too, but only ids, and it is how a client
         # offline across both erasures learns of the calls only that one named, and how the server still
@@ -119,34 +130,10 @@ def erase_customer(
         # In the same transaction as the deletes: a write about her or her calls that was made before its
         # client read this entry is refused from now on (docs/protocol.md), one made after is accepted.
         store.mark_erased(db, team, customer_id, calls, change.seq, store.clock())
-    # After the tombstones: a call of hers started meanwhile on another instance is deleted here (by her id)
-    # or refused there (it checks the tombstones after writing). The calls' rows go before their lines: a
-    # line being written holds its call's row (sync/store.py hold_call), so the delete waits for it and the
-    # lines' delete then sees it; a line that comes later finds no call.
-    her_calls = f"team = ? AND ({json_field(live, 'customer', 'id')} = ? OR call_id {in_calls})"
-    with TeamStore._tx(live) as db:
-        gone = [
-            r["call_id"]
-            for r in db.execute(
-                f"DELETE FROM calls WHERE {her_calls} RETURNING call_id", (team, customer_id, *calls)
-            ).fetchall()
-        ]
-        lines = sorted(set(calls) | set(gone))
-        live_rows = {
-            "segments": db.execute(
-                f"DELETE FROM segments WHERE call_id IN ({marks(lines)})", tuple(lines)
-            ).rowcount,
-            "calls": len(gone),
-        }
-        started = sorted(set(gone) - set(calls))
-        if started and db.dialect == "postgresql":
-            # Calls of hers started on another instance while the first transaction ran (it did not lock
-            # them; on one instance a call starts on this same thread, never meanwhile): their rows are gone
-            # now, so their whispers and audit text go too (one database), and they are tombstoned with the
-            # rest. A whisper that held such a call is committed by now; a later one finds the tombstone.
-            for key, count in TeamStore.drop_call_words(db, team, started).items():
-                live_rows[key] = rows.get(key, 0) + count
-            store.mark_erased(db, team, customer_id, started, change.seq, store.clock())
+    if not one_database:
+        # After the tombstones: the calls' rows go before their lines (as on PostgreSQL above).
+        with TeamStore._tx(live) as db:
+            _, live_rows = _delete_live_calls(db, team, customer_id, calls)
     rows = {k: v for k, v in (rows | live_rows).items() if v}
     with TeamStore._tx(team_db):
         store.audit(actor, team, "customer_erased", customer_id, {"calls": len(calls), "rows": rows})
@@ -154,6 +141,25 @@ def erase_customer(
         live, tables=("segments", "calls")
     )
     return ServerErasure(customer_id, team, tuple(calls), rows, cleared, change, team_db.dialect)
+
+
+def _delete_live_calls(
+    db: Database, team: str, customer_id: str, calls: list[str]
+) -> tuple[list[str], dict[str, int]]:
+    """Delete the live calls of ``customer_id`` and ``calls`` with their transcripts, the rows first: a line
+    being written holds its call's row (sync/store.py hold_call), so the delete waits for it and the lines'
+    delete then sees it; a line that comes later finds no call. Returns the calls deleted and the counts."""
+    gone = [
+        str(r["call_id"])
+        for r in db.execute(
+            f"DELETE FROM calls WHERE team = ? AND ({json_field(db, 'customer', 'id')} = ?"
+            f" OR call_id IN ({marks(calls)})) RETURNING call_id",
+            (team, customer_id, *calls),
+        ).fetchall()
+    ]
+    lines = sorted(set(calls) | set(gone))
+    segments = db.execute(f"DELETE FROM segments WHERE call_id IN ({marks(lines)})", tuple(lines)).rowcount
+    return gone, {"segments": segments, "calls": len(gone)}
 
 
 def scrub(

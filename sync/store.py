@@ -246,6 +246,31 @@ def hold_call(db: Database, call_id: str) -> None:
         db.execute("SELECT 1 FROM calls WHERE call_id = ? FOR KEY SHARE", (call_id,)).fetchall()
 
 
+# PostgreSQL advisory locks on erased ids (the two-key form, so never the one-key migration lock of
+# sync/backends/postgres.py): the first key says what they are for, the second is a hash of team and id (two
+# ids sharing a hash only wait for each other).
+_ERASURE_LOCK_CLASS = 0x61616572  # "aaer"
+
+
+def hold_erasure_subjects(
+    db: Database, team: str, customers: Iterable[str], calls: Iterable[str], *, exclusive: bool
+) -> None:
+    """PostgreSQL: lock the customer and call ids of ``team`` until ``db``'s transaction ends, exclusively (an
+    erasure of them) or shared (a call start about them, which checks the tombstones after taking the lock
+    and writes in the same transaction). A call of hers that starts on another instance while she is erased
+    then either commits before the erasure reads her calls (it is deleted and named in the erasure's feed
+    entry) or waits for the erasure to commit and is refused, as any call start made before its client read
+    the entry: never a call the erasure tombstones without naming it. Taken in one order (sorted), before any
+    row lock of a call. SQLite (one instance): call starts and erasures run one after another on the live
+    thread."""
+    if db.dialect != "postgresql":
+        return
+    keys = sorted({f"customer/{c}" for c in customers} | {f"call/{c}" for c in calls})
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    for key in keys:
+        db.execute(f"SELECT {fn}({_ERASURE_LOCK_CLASS}, hashtext(?))", (f"{team}/{key}",)).fetchall()
+
+
 def _ownership(agent: User, row: Row | None) -> str:
     """Whose call ``row`` is, for ``agent``: "ok", "not_found" (no such call in the agent's team), "forbidden"
     (a teammate's) or "ended"."""
@@ -928,13 +953,22 @@ class TeamStore:
         self, agent: User, call_id: str, customer: JsonObject | None, started_at: float | None, seen: int
     ) -> ServerCall:
         """:meth:`start_call`, refused (:class:`ErasedError`, nothing kept) when the call or its customer was
-        erased after ``seen``. Checked before writing, and again after: an erasure committing in between on
-        another instance either is seen then (the call is deleted again and the log emptied) or deletes this
-        call itself (it deletes by customer id too)."""
+        erased after ``seen``. Checked before writing (on PostgreSQL in the write's transaction, under
+        :func:`hold_erasure_subjects`), and again after: an erasure committing in between on another instance
+        has named and deleted this call (the second check refuses it to its agent too)."""
         customer_id = customer.get("id") if customer is not None else None
         customers = (customer_id,) if isinstance(customer_id, str) else ()
-        check_not_erased(self.team_db, agent.team, seen, customers, (call_id,))
-        call = self.start_call(agent, call_id, customer, started_at)
+        if self.live_db.dialect == "postgresql":
+            # Checked and written in one transaction, under a shared lock on her id and the call's that an
+            # erasure of either takes exclusively (hold_erasure_subjects): a call start racing her erasure on
+            # another instance is either named in the erasure's feed entry or refused here.
+            with self._tx(self.live_db) as db:
+                hold_erasure_subjects(db, agent.team, customers, (call_id,), exclusive=False)
+                check_not_erased(db, agent.team, seen, customers, (call_id,))
+                call = self.start_call(agent, call_id, customer, started_at)
+        else:
+            check_not_erased(self.team_db, agent.team, seen, customers, (call_id,))
+            call = self.start_call(agent, call_id, customer, started_at)
         try:
             check_not_erased(self.team_db, agent.team, seen, customers, (call_id,))
         except ErasedError:
@@ -943,10 +977,10 @@ class TeamStore:
                 db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,))
                 db.execute("DELETE FROM segments WHERE call_id = ?", (call_id,))
                 if db.dialect == "postgresql":
-                    # Another instance's erasure committed between the two checks, and this call is not
-                    # among the calls it removed: what a supervisor whispered on it meanwhile goes too (one
-                    # database; on one instance nothing runs between the checks), and its id is tombstoned
-                    # with her erasure, so a whisper that read the call before it went is refused.
+                    # Another instance's erasure committed between the two checks. Under the locks above it
+                    # read this call (committed before it took them), named it and removed it with its
+                    # whispers; this only makes sure (one database; on one instance nothing runs between
+                    # the checks): what was whispered on it goes, and its tombstone is kept as it is.
                     self.drop_call_words(db, agent.team, [call_id])
                     db.execute(
                         "INSERT INTO erased (team, subject, subject_id, seq, erased_at)"

@@ -7,13 +7,15 @@ what each write needs next (the agent's whisper counter row; the very transcript
 uncommitted insert; the durable-log thread, busy with that whisper, for the raised hand's audit entry) while
 the erasure is requested, and lets go once the erasure has either finished or is seen waiting for a lock.
 Afterwards nothing of her call may be left in any table: not the whisper, not the line, not the reason in the
-audit log. The same for a call of hers that starts on the other instance while the erasure runs (after it has
-read which calls are hers) and is whispered on, and for one whose own second check finds her erasure and
-removes it, after a whisper read it. Real PostgreSQL and redis-server on 127.0.0.1, two real
+audit log. A call of hers that starts on the other instance while the erasure runs either waits for it and is
+refused (held inside the erasure), or is committed first and then deleted and named by it, in its reply and
+its feed entry, so that once the tombstones are pruned the entry still refuses an old write about that call
+(held before its commit). Real PostgreSQL and redis-server on 127.0.0.1, two real
 server instances, bare protocol clients."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from sync.erasure import apply_retention
+from sync.protocol import RecordKind
+from sync.store import TeamStore
 from tests.scale.conftest import Cluster
 from tests.scale.test_erasure_postgres import _rows_holding
 from tests.sync.test_erasure import LINE, NAME, WHISPER, _line
@@ -131,7 +136,21 @@ def test_a_whisper_a_line_and_a_raised_hand_racing_her_erasure_on_another_instan
             client.close()
 
 
-def test_a_whisper_on_her_call_started_on_another_instance_while_she_is_erased_goes_too(race: Race) -> None:
+def _erasure_entry(cluster: Cluster) -> tuple[int, list[str]]:
+    """The feed seq of the team's one erasure entry and the calls it names (what every client reads)."""
+    store = TeamStore(database=cluster.database)
+    try:
+        (entry,) = [c for c in store.changes_since("tokyo", 0) if c.kind is RecordKind.ERASURE]
+    finally:
+        store.close()
+    return entry.seq, list(entry.record["call_ids"])  # type: ignore[arg-type]
+
+
+def _tombstoned_calls(conn: psycopg.Connection[Any]) -> set[str]:
+    return {str(r[0]) for r in conn.execute("SELECT subject_id FROM erased WHERE subject = 'call'")}
+
+
+def test_her_call_started_on_another_instance_while_she_is_erased_waits_and_is_refused(race: Race) -> None:
     cluster, watch, holder = race.cluster, race.watch, race.holder
     agent, supervisor, admin = cluster.raw("sato", 0), cluster.raw("suzuki", 0), cluster.raw("root", 1)
     try:
@@ -141,72 +160,96 @@ def test_a_whisper_on_her_call_started_on_another_instance_while_she_is_erased_g
         )
         assert record["type"] == "ack", record
 
-        # The erasure has read which calls are hers (none live) and is held before its deletes: the test holds
-        # her record's feed row.
+        # The erasure is held in the middle (the test holds her record's feed row, which it deletes).
         holder.execute("SELECT seq FROM changes WHERE record_id = 'k1' FOR UPDATE")
         erase = admin.send("erase_customer", customer_id="k1")
         wait_until(lambda: _waiting_for_locks(watch) == 1, 30, "the erasure waiting for her feed row")
 
-        # Meanwhile her call starts on the other instance (no tombstone yet: accepted) and is whispered on.
-        assert agent.request("call_start", call_id="c2", customer=customer)["type"] == "ack"
-        late = supervisor.request(
-            "whisper_send", whisper_id="w2", agent="sato", call_id="c2", text=LATE_WHISPER
-        )
-        assert late["type"] == "ack", late
+        # Meanwhile her call starts on the other instance, from a PC that has not read the erasure. Before the
+        # fix it was accepted at once, then deleted and tombstoned by the erasure, which did not name it.
+        start = agent.send("call_start", call_id="c2", customer=customer)
+
+        def start_answered_or_waiting() -> bool:
+            agent.receive(0.05)
+            return any(f.get("ref") == start for f in agent.frames) or _waiting_for_locks(watch) == 2
+
+        wait_until(start_answered_or_waiting, 30, "the call start answered or waiting for the erasure")
         holder.rollback()
 
         erased = admin.reply(erase, 30)
         assert erased["type"] == "ack", erased
-        assert (erased["rows"].get("calls"), erased["rows"].get("whispers")) == (1, 1), erased
-        assert _rows_holding(cluster.database, [NAME, LATE_WHISPER]) == {}
-        again = supervisor.request(
-            "whisper_send", whisper_id="w3", agent="sato", call_id="c2", text=LATE_WHISPER
+        started = agent.reply(start, 30)
+        seq, named = _erasure_entry(cluster)
+        # Refused as any call start written before its client read the erasure, and nothing kept.
+        assert (
+            started["type"] == "error"
+            and f"customer 'k1' was erased (feed entry {seq})" in started["message"]
         )
-        assert again["type"] == "error" and "was erased" in again["message"], again
+        assert erased["calls"] == named == []
+        assert _tombstoned_calls(watch) == set()
+        assert _rows_holding(cluster.database, [NAME]) == {}
+        late = supervisor.request(
+            "whisper_send", whisper_id="w2", agent="sato", call_id="c2", text=LATE_WHISPER
+        )
+        assert late["type"] == "error", late
+        assert _rows_holding(cluster.database, [LATE_WHISPER]) == {}
     finally:
         holder.rollback()
         for client in (agent, supervisor, admin):
             client.close()
 
 
-def test_a_whisper_on_her_call_refused_by_its_own_second_check_goes_too(race: Race) -> None:
+def test_her_call_committed_while_she_is_erased_is_named_by_the_erasure_also_after_30_days(
+    race: Race,
+) -> None:
     cluster, watch, holder = race.cluster, race.watch, race.holder
-    agent, supervisor, admin = cluster.raw("sato", 0), cluster.raw("suzuki", 0), cluster.raw("root", 1)
-    tables = psycopg.connect(cluster.database)  # a second holder: every read of the tombstones waits for it
+    agent, admin = cluster.raw("sato", 0), cluster.raw("root", 1)
     try:
         # Her call starts on instance a: checked (no tombstone yet), then its row waits for its key, which the
-        # test holds, while her erasure on instance b runs to the end without it.
+        # test holds, while her erasure is asked for on instance b. Before the fix the erasure ran to the end
+        # without it, and the call's own second check then deleted it and tombstoned it, unnamed.
         holder.execute(
             "INSERT INTO calls (call_id, team, agent, started_at) VALUES ('c2', 'tokyo', 'sato', 0)"
         )
         start = agent.send("call_start", call_id="c2", customer={"id": "k1", "name": NAME})
         wait_until(lambda: _waiting_for_locks(watch) == 1, 30, "the call waiting for its key")
-        assert admin.request("erase_customer", customer_id="k1")["type"] == "ack"
+        erase = admin.send("erase_customer", customer_id="k1")
 
-        # The call's row is written; its second check waits (the test holds the tombstones' table) and a
-        # whisper on the call, which has read it, waits at its own check.
-        tables.execute("LOCK TABLE erased IN ACCESS EXCLUSIVE MODE")
+        def erasure_done_or_waiting() -> bool:
+            admin.receive(0.05)
+            return any(f.get("ref") == erase for f in admin.frames) or _waiting_for_locks(watch) == 2
+
+        wait_until(erasure_done_or_waiting, 30, "the erasure finished or waiting for the call start")
         holder.rollback()
-        wait_until(
-            lambda: watch.execute("SELECT 1 FROM calls WHERE call_id = 'c2'").fetchone(),
-            30,
-            "her call written",
-        )
-        late = supervisor.send("whisper_send", whisper_id="w2", agent="sato", call_id="c2", text=LATE_WHISPER)
-        wait_until(lambda: _waiting_for_locks(watch) == 2, 30, "the call's check and the whisper waiting")
-        tables.rollback()
 
-        refused = agent.reply(start, 30)
-        assert refused["type"] == "error" and "was erased" in refused["message"], refused
-        supervisor.reply(late, 30)  # stored before the call went (then deleted), or refused as erased
-        assert _rows_holding(cluster.database, [NAME, LATE_WHISPER]) == {}
-        again = supervisor.request(
-            "whisper_send", whisper_id="w3", agent="sato", call_id="c2", text=LATE_WHISPER
+        erased = admin.reply(erase, 30)
+        assert erased["type"] == "ack", erased
+        started = agent.reply(start, 30)
+        assert started["type"] == "ack" or "was erased" in started["message"], started
+        seq, named = _erasure_entry(cluster)
+        # The admin's report and the feed entry every client reads (and drops its queued frames by) name it.
+        assert erased["calls"] == named == ["c2"]
+        assert erased["rows"].get("calls") == 1, erased
+        assert _tombstoned_calls(watch) == {"c2"}
+        assert _rows_holding(cluster.database, [NAME]) == {}
+
+        # 30 days on, the retention round prunes the tombstones; a wrap-up of that call written before its PC
+        # read the erasure, without her id (an unknown number's call), is still refused: the entry names it.
+        store = TeamStore(database=cluster.database)
+        try:
+            later = time.time() + 31 * 86400
+            removed = apply_retention(
+                store, live_seconds=86400, whisper_seconds=30 * 86400, clock=lambda: later
+            )
+            assert removed.get("erased") == 2, removed
+        finally:
+            store.close()
+        summary = {"id": "c2", "customer_id": None, "summary": "住所変更"}
+        wrap_up = agent.request(
+            "change_push", change_id="s1", kind="call_summary", record_id="c2", record=summary, seen=seq - 1
         )
-        assert again["type"] == "error", again
+        assert wrap_up["type"] == "error" and f"call 'c2' was erased (feed entry {seq})" in wrap_up["message"]
     finally:
-        tables.rollback()
-        tables.close()
         holder.rollback()
-        for client in (agent, supervisor, admin):
+        for client in (agent, admin):
             client.close()
