@@ -144,7 +144,7 @@ CONCEPT_CANDIDATES = 8
 # number (any value below 1 holds them back); on the tuning split it changes no figure (no tuning line is a
 # lone noun). English has no part-of-speech reader here: a line of one or two words besides small words,
 # fillers and words of every call ("refund", "um, the password") that a title or alias says brings up that
-# entry and holds the others back the same way (Matcher._lead_named_english); no tuning figure moved.
+# entry and holds the others back the same way (Matcher._named_english); no tuning figure moved.
 NAMES_ONLY_BELOW = 0.9
 # A concept said by meaning, not in the list's words ("please end it"): a line at least CONCEPT_NEAR close
 # to a phrase of the concept (every phrase embedded once at warm-up), its CONCEPT_NEAR_AGREE closest phrases
@@ -777,9 +777,12 @@ class Matcher:
         body_words = (
             dict.fromkeys(body_only, BODY_ONLY_WORDS[language]) if language in BODY_ONLY_WORDS else {}
         )
-        # A Japanese line that only names something (see NAMES_ONLY_BELOW): the entries it names, the others.
-        thing = named_thing(text) if language == "ja" else ""
-        named = self._named(candidates, text, thing, said, phrases or {}) if thing else None
+        # A line that only names something (see NAMES_ONLY_BELOW): the entries it names show, the others not.
+        named: set[str] | None = None
+        if language == "ja" and (thing := named_thing(text)):
+            named = self._named(candidates, text, thing, said, phrases or {})
+        elif language == "en" and (topic := _english_topic(text)):
+            named = self._named_english(candidates, topic, phrases or {}) or None  # none named: as before
         fused: dict[str, Suggestion] = {}
         for entry_id in candidates:
             card = lexical.get(entry_id)
@@ -808,46 +811,25 @@ class Matcher:
                     continue
             fused[entry_id] = replace(card, score=round(score, 4), close_to=close_to, same_meaning=same)
         if named is not None:
-            held = [e for e in fused if e not in named]
-            top = max((fused[e].score for e in held), default=0.0)
-            lowered = NAMES_ONLY_BELOW * MIN_SCORE / top if top >= MIN_SCORE else 1.0
-            for entry_id in held:  # below the threshold, in the same order
-                fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * lowered, 4))
-            # ... and the best entry it names shows, the others named keeping their order after it
-            top = max((fused[e].score for e in named if e in fused), default=0.0)
-            raised = MIN_SCORE / top if 0.0 < top < MIN_SCORE else 1.0
-            for entry_id in named & fused.keys():
-                fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * raised, 4))
-        elif language == "en" and (topic := _english_topic(text)):
-            self._lead_named_english(fused, topic, phrases or {})
+            _show_only_named(fused, named)
         return fused
 
-    def _lead_named_english(
-        self, fused: dict[str, Suggestion], topic: frozenset[str], phrases: dict[str, tuple[str, ...]]
-    ) -> None:
-        """An English line of one or two words (see ``_english_topic``) that a title or alias says (all its
-        words, in any form) brings up the entries it names, the best raised to the threshold if under it, and
-        holds the others back: "refund" is the refund card's topic, but one word's sentence vector is a poor
-        guide ("refund" sat closer to "receipt" than to "Refund status" and showed the invoice card)."""
-        known = self._labels(e for e in fused if e not in phrases)
-        named = [
+    def _named_english(
+        self, entry_ids: Sequence[str], topic: frozenset[str], phrases: dict[str, tuple[str, ...]]
+    ) -> set[str]:
+        """The entries an English line of one or two words (see ``_english_topic``) names: a title or alias
+        says all its words, in any form. "refund" is the refund card's topic, but one word's sentence vector
+        is a poor guide ("refund" sat closer to "receipt" than to "Refund status" and showed the invoice
+        card)."""
+        known = self._labels(e for e in entry_ids if e not in phrases)
+        return {
             entry_id
-            for entry_id in fused
+            for entry_id in entry_ids
             if any(
                 topic <= {stem(w) for w in english_words(label)}
                 for label in phrases.get(entry_id) or known.get(entry_id, ())
             )
-        ]
-        if not named:
-            return
-        best = max(named, key=lambda e: fused[e].score)
-        if fused[best].score < MIN_SCORE:
-            fused[best] = replace(fused[best], score=MIN_SCORE)
-        # as in Japanese (NAMES_ONLY_BELOW), the cards it does not name keep their order below the threshold
-        top = max((card.score for e, card in fused.items() if e not in named), default=0.0)
-        lowered = NAMES_ONLY_BELOW * MIN_SCORE / top if top >= MIN_SCORE else 1.0
-        for entry_id in [e for e in fused if e not in named]:
-            fused[entry_id] = replace(fused[entry_id], score=round(fused[entry_id].score * lowered, 4))
+        }
 
     def _named(
         self,
@@ -1293,6 +1275,21 @@ def reasons(card: Suggestion, language: str = "") -> list[str]:
 
 def _says_something(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
+
+
+def _show_only_named(fused: dict[str, Suggestion], named: set[str]) -> None:
+    """For a line that only names something (see NAMES_ONLY_BELOW): the cards it does not name keep their
+    order below the threshold, and the best card it names shows (raised to the threshold if under it), the
+    others it names keeping their order after it."""
+    held = [e for e in fused if e not in named]
+    top = max((fused[e].score for e in held), default=0.0)
+    lowered = NAMES_ONLY_BELOW * MIN_SCORE / top if top >= MIN_SCORE else 1.0
+    top = max((fused[e].score for e in named if e in fused), default=0.0)
+    raised = MIN_SCORE / top if 0.0 < top < MIN_SCORE else 1.0
+    for entry_id, card in list(fused.items()):
+        factor = raised if entry_id in named else lowered
+        if factor != 1.0:
+            fused[entry_id] = replace(card, score=round(card.score * factor, 4))
 
 
 def _english_topic(text: str) -> frozenset[str]:
